@@ -1,0 +1,51 @@
+# The two commands: `make run` (set up, migrate, seed the demo, serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run in parallel, one database per worker.
+PYTEST_WORKERS ?= auto
+
+.PHONY: install run serve migrate seed test lint format bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/chorus migrate
+
+seed: migrate
+	$(BIN)/chorus seed --demo
+
+run: seed
+	@echo "Chorus on http://$(HOST):$(PORT)  (demo logins in README.md)"
+	$(BIN)/chorus serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/chorus serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check app seed tests bench migrations
+	$(BIN)/ruff format --check app seed tests bench
+	$(BIN)/mypy app
+
+format: install
+	$(BIN)/ruff check --fix app seed tests bench
+	$(BIN)/ruff format app seed tests bench
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,128 @@
+"""Who is asking: the session cookie or a bearer token, and the permission check every route declares."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from itsdangerous import BadSignature, Signer
+
+from app.accounts import service as accounts_service
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import Forbidden, NotFound, Unauthorized
+from app.permissions import INSIDER_ROLES, Action, Role, can
+
+
+class LoginRequired(Unauthorized):
+    """Raised where a visitor must log in; HTML requests are sent to the login page."""
+
+
+def _signer() -> Signer:
+    return Signer(get_settings().resolved_secret_key, salt="chorus.session")
+
+
+def signed_session_token(token: str) -> str:
+    """The session cookie's value: the token, signed so a forged cookie is refused before any lookup."""
+    return _signer().sign(token).decode()
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        settings.session_cookie_name,
+        signed_session_token(token),
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(get_settings().session_cookie_name)
+
+
+def session_token(request: Request) -> str | None:
+    """The verified token from the session cookie, if any."""
+    raw = request.cookies.get(get_settings().session_cookie_name)
+    if not raw:
+        return None
+    try:
+        return _signer().unsign(raw).decode()
+    except BadSignature:
+        return None
+
+
+def get_current_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user: a bearer token first (API clients), then the session cookie (browsers)."""
+    if hasattr(request.state, "user"):
+        return request.state.user
+    user = None
+    authorization = request.headers.get("Authorization", "")
+    if authorization:
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credentials:
+            raise Unauthorized("Use 'Authorization: Bearer <token>' with a personal API token.")
+        user = accounts_service.user_for_api_token(session, plain=credentials.strip())
+        if user is None:
+            raise Unauthorized("This API token is not valid or has been revoked.")
+    else:
+        token = session_token(request)
+        if token:
+            user = accounts_service.user_for_session_token(session, token=token)
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User | None, Depends(get_current_user)]
+
+
+def base_roles(user: User | None) -> set[Role]:
+    """The roles anyone has regardless of brand or community."""
+    roles = {Role.visitor}
+    if user is not None:
+        roles.add(Role.user)
+        if user.is_site_admin:
+            roles.add(Role.site_admin)
+    return roles
+
+
+def check(action: Action, roles: frozenset[Role], user: User | None, *, hidden_message: str) -> None:
+    """Allow, or refuse: log in first, 403 for insiders lacking the role, 404 for everyone else."""
+    if can(roles, action):
+        return
+    if user is None:
+        raise LoginRequired("Log in to continue.")
+    if roles & INSIDER_ROLES:
+        raise Forbidden("Your role does not allow this.")
+    raise NotFound(hidden_message)
+
+
+class PermissionCheck:
+    """Base of every route's permission dependency; ``action`` names the row of the permission table it enforces."""
+
+    action: Action
+
+
+class Permit(PermissionCheck):
+    """A permission that depends on no brand or community (public pages, one's own account, site admin)."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, user: CurrentUser) -> User | None:
+        check(self.action, frozenset(base_roles(user)), user, hidden_message="Page not found.")
+        return user
+
+
+def _require_user(user: User | None = Depends(Permit(Action.manage_own_account))) -> User:
+    assert user is not None  # Permit raised LoginRequired otherwise
+    return user
+
+
+# The logged-in user, for routes about one's own account.
+AccountUser = Annotated[User, Depends(_require_user)]
+# For site administration.
+SiteAdmin = Annotated[User, Depends(Permit(Action.administer_site))]
+# A public route, marked so the route table shows it was meant to be public.
+Public = Annotated[User | None, Depends(Permit(Action.view_public))]

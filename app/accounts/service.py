@@ -1,0 +1,460 @@
+"""Accounts: sign-up, e-mail confirmation, logging in and out, password reset, profile and API tokens."""
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pwdlib import PasswordHash
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, or_, select
+from zxcvbn import zxcvbn
+
+from app import rate_limits
+from app.accounts.models import ApiToken, User, UserSession
+from app.config import get_settings
+from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.notifications import service as notifications_service
+from app.columns import utcnow
+
+password_hasher = PasswordHash.recommended()
+# Verified against when the login names no account, so both answers take the same time.
+_DUMMY_HASH = password_hasher.hash("chorus-timing-equaliser")
+
+HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}$")
+RESERVED_HANDLES = frozenset(
+    {"admin", "api", "static", "media", "login", "logout", "signup", "settings", "staff", "brands", "root", "chorus"}
+)
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SESSION_TOUCH_INTERVAL = timedelta(hours=1)
+
+
+def slugify_handle(text: str) -> str:
+    """A handle-shaped version of a name or e-mail local part: ASCII lower-case, digits and underscores."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    handle = re.sub(r"[^a-z0-9_]+", "_", ascii_text).strip("_")[:24]
+    return handle if len(handle) >= 3 else f"{handle}_member".lstrip("_")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().resolved_secret_key, salt=f"chorus.{purpose}")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str, *, user_inputs: Sequence[str] = ()) -> str | None:
+    """Why a password is too weak, or None when it is fine."""
+    settings = get_settings()
+    if len(password) < settings.password_min_length:
+        return f"Use at least {settings.password_min_length} characters."
+    if len(password) > 256:
+        return "Use at most 256 characters."
+    result = zxcvbn(password[:100], user_inputs=[value for value in user_inputs if value])
+    if result["score"] < settings.password_min_strength:
+        warning = result["feedback"].get("warning") or "This password would be easy to guess."
+        suggestions = " ".join(result["feedback"].get("suggestions") or [])
+        return f"{warning} {suggestions}".strip()
+    return None
+
+
+def _validate_sign_up(email: str, handle: str, password: str, display_name: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Enter your e-mail address."
+    elif len(email) > 254 or not EMAIL_PATTERN.match(email):
+        errors["email"] = "Enter an e-mail address like name@example.com."
+    if not handle:
+        errors["handle"] = "Choose a handle."
+    elif not HANDLE_PATTERN.match(handle):
+        errors["handle"] = "Use 3 to 30 lower-case letters, digits or underscores."
+    elif handle in RESERVED_HANDLES:
+        errors["handle"] = "That handle is reserved; choose another."
+    if len(display_name) > 80:
+        errors["display_name"] = "Use at most 80 characters."
+    if not password:
+        errors["password"] = "Choose a password."
+    else:
+        weakness = check_password_strength(password, user_inputs=[email, handle, display_name])
+        if weakness:
+            errors["password"] = weakness
+    return errors
+
+
+def _taken(session: Session, *, email: str, handle: str, errors: dict[str, str]) -> dict[str, str]:
+    """Messages for a well-formed e-mail address or handle that another account has."""
+    taken: dict[str, str] = {}
+    for user in session.exec(select(User).where(or_(User.email == email, User.handle == handle))).all():
+        if user.email == email and "email" not in errors:
+            taken["email"] = "An account with this e-mail address exists already. Log in or reset the password."
+        if user.handle == handle and "handle" not in errors:
+            taken["handle"] = "That handle is taken; choose another."
+    return taken
+
+
+def sign_up(session: Session, *, email: str, handle: str, password: str, display_name: str = "", client_ip: str) -> User:
+    """Create an unconfirmed account and e-mail its confirmation link."""
+    settings = get_settings()
+    rate_limits.hit(settings.signup_rate_per_ip, "signup-ip", client_ip, message="Too many sign-ups from here.")
+    email = normalise_email(email)
+    handle = handle.strip().lower()
+    display_name = display_name.strip() or handle
+    errors = _validate_sign_up(email, handle, password, display_name)
+    errors.update(_taken(session, email=email, handle=handle, errors=errors))
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    user = User(email=email, handle=handle, display_name=display_name, password_hash=password_hasher.hash(password))
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as error:  # a concurrent sign-up took the e-mail or handle between check and insert
+        raise Conflict("That e-mail address or handle was just taken; try another.") from error
+    send_confirmation(session, user=user)
+    return user
+
+
+def send_confirmation(session: Session, *, user: User) -> None:
+    """Queue the e-mail with the confirmation link."""
+    settings = get_settings()
+    token = _serializer("confirm").dumps({"user_id": user.id, "email": user.email})
+    notifications_service.queue_email(
+        session,
+        to_address=user.email,
+        subject=f"Confirm your e-mail address for {settings.site_name}",
+        body_text=(
+            f"Hello {user.display_name},\n\n"
+            f"Confirm your e-mail address to finish signing up:\n{settings.base_url}/confirm/{token}\n\n"
+            f"The link works for {settings.confirm_email_hours} hours. "
+            "If you did not sign up, ignore this e-mail."
+        ),
+    )
+
+
+def resend_confirmation(session: Session, *, email: str, client_ip: str) -> None:
+    """Send a fresh confirmation link if an unconfirmed account has this address; say nothing either way."""
+    settings = get_settings()
+    rate_limits.hit(settings.reset_rate_per_ip, "confirm-ip", client_ip, message="Too many requests from here.")
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is not None and not user.is_confirmed:
+        rate_limits.hit(settings.reset_rate_per_account, "confirm-account", user.email, message="Too many requests.")
+        send_confirmation(session, user=user)
+
+
+def confirm_email(session: Session, *, token: str) -> User:
+    """Mark the address in the signed token as confirmed."""
+    try:
+        payload = _serializer("confirm").loads(token, max_age=get_settings().confirm_email_hours * 3600)
+    except SignatureExpired as error:
+        raise Invalid("This confirmation link has expired. Log in to get a new one.") from error
+    except BadSignature as error:
+        raise Invalid("This confirmation link is not valid. Copy the whole link from the e-mail.") from error
+    user = session.get(User, payload.get("user_id"))
+    if user is None or user.email != payload.get("email"):
+        raise Invalid("This confirmation link is not valid any more.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        session.add(user)
+        session.flush()
+    return user
+
+
+def authenticate(session: Session, *, login: str, password: str, client_ip: str) -> User:
+    """Check a login (e-mail or handle) and password; rate-limited per IP and per account."""
+    settings = get_settings()
+    login = login.strip().lower()
+    if not login or not password:
+        raise Invalid("Enter your e-mail address or handle, and your password.")
+    rate_limits.hit(settings.login_rate_per_ip, "login-ip", client_ip, message="Too many login attempts from here.")
+    rate_limits.hit(
+        settings.login_rate_per_account, "login-account", login, message="Too many login attempts for this account."
+    )
+    user = session.exec(select(User).where(or_(User.email == login, User.handle == login))).first()
+    if user is None:
+        password_hasher.verify(password, _DUMMY_HASH)
+        raise Unauthorized("That e-mail address or handle and password do not match.")
+    valid, updated_hash = password_hasher.verify_and_update(password, user.password_hash)
+    if not valid:
+        raise Unauthorized("That e-mail address or handle and password do not match.")
+    if not user.is_active:
+        raise Unauthorized("This account is closed.")
+    if not user.is_confirmed:
+        raise Unauthorized("Confirm your e-mail address first: we sent you a link. You can ask for a new one below.")
+    if updated_hash:
+        user.password_hash = updated_hash
+        session.add(user)
+    return user
+
+
+def start_session(session: Session, *, user: User, ip_address: str = "", user_agent: str = "") -> str:
+    """Record a login and return the random token for the cookie (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(days=get_settings().session_days),
+            ip_address=ip_address[:45],
+            user_agent=user_agent[:255],
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_session_token(session: Session, *, token: str) -> User | None:
+    """The active user behind a session token, or None when it is unknown, expired or revoked."""
+    row = session.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    now = utcnow()
+    if row is None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
+        row.last_seen_at = now
+        session.add(row)
+    return user
+
+
+def end_session(session: Session, *, token: str) -> None:
+    """Log out: the session row goes, so the cookie is worthless even if kept."""
+    session.execute(delete(UserSession).where(col(UserSession.token_hash) == hash_token(token)))
+
+
+def end_all_sessions(session: Session, *, user: User) -> None:
+    session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
+
+
+def request_password_reset(session: Session, *, email: str, client_ip: str) -> None:
+    """E-mail a reset link if the address has an account; the answer is the same either way."""
+    settings = get_settings()
+    rate_limits.hit(settings.reset_rate_per_ip, "reset-ip", client_ip, message="Too many reset requests from here.")
+    email = normalise_email(email)
+    if not email:
+        raise Invalid("Enter your e-mail address.", fields={"email": "Enter your e-mail address."})
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is None or not user.is_active:
+        return
+    rate_limits.hit(
+        settings.reset_rate_per_account, "reset-account", email, message="Too many reset requests for this account."
+    )
+    notifications_service.queue_email(
+        session,
+        to_address=user.email,
+        subject=f"Reset your {settings.site_name} password",
+        body_text=(
+            f"Hello {user.display_name},\n\n"
+            f"Choose a new password here:\n{_reset_link(user)}\n\n"
+            f"The link works once, for {settings.password_reset_minutes} minutes. "
+            "If you did not ask for it, ignore this e-mail: your password stays as it is."
+        ),
+    )
+
+
+def _reset_link(user: User) -> str:
+    token = _serializer("reset").dumps({"user_id": user.id, "stamp": _password_stamp(user)})
+    return f"{get_settings().base_url}/reset/{token}"
+
+
+def invite_user(session: Session, *, email: str, display_name: str = "", reason: str) -> User:
+    """Create an account for someone staff added by e-mail; they choose their password through a reset link."""
+    settings = get_settings()
+    email = normalise_email(email)
+    base = slugify_handle(email.split("@")[0])
+    handle, suffix = base, 1
+    while handle in RESERVED_HANDLES or session.exec(select(User).where(User.handle == handle)).first():
+        suffix += 1
+        handle = f"{base}{suffix}"
+    user = User(
+        email=email,
+        handle=handle,
+        display_name=display_name.strip()[:80] or handle,
+        password_hash=password_hasher.hash(secrets.token_urlsafe(32)),
+    )
+    session.add(user)
+    session.flush()
+    notifications_service.queue_email(
+        session,
+        to_address=email,
+        subject=f"You are invited to {settings.site_name}",
+        body_text=(
+            f"Hello {user.display_name},\n\n{reason}\n\n"
+            f"Choose your password to log in (your handle is {handle}):\n{_reset_link(user)}\n\n"
+            f"The link works once, for {settings.password_reset_minutes} minutes; after that, use "
+            f"'Forgot your password?' on {settings.base_url}/login."
+        ),
+    )
+    return user
+
+
+def _password_stamp(user: User) -> str:
+    """Changes whenever the password does, so a reset link works only once."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def user_for_reset_token(session: Session, *, token: str) -> User:
+    """The user a reset link is for; Invalid when it is expired, used or forged."""
+    try:
+        payload = _serializer("reset").loads(token, max_age=get_settings().password_reset_minutes * 60)
+    except SignatureExpired as error:
+        raise Invalid("This reset link has expired. Ask for a new one.") from error
+    except BadSignature as error:
+        raise Invalid("This reset link is not valid. Copy the whole link from the e-mail.") from error
+    user = session.get(User, payload.get("user_id"))
+    if user is None or payload.get("stamp") != _password_stamp(user):
+        raise Invalid("This reset link has been used already. Ask for a new one.")
+    return user
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> User:
+    """Set a new password from a reset link; every existing login is ended."""
+    user = user_for_reset_token(session, token=token)
+    _set_password(session, user=user, new_password=new_password)
+    # Following the link proves the address, so an unconfirmed account becomes confirmed.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> None:
+    """Change the password of a logged-in user, who must know the current one."""
+    if not password_hasher.verify(current_password, user.password_hash):
+        raise Invalid("Please correct the marked fields.", fields={"current_password": "This is not your password."})
+    _set_password(session, user=user, new_password=new_password)
+
+
+def _set_password(session: Session, *, user: User, new_password: str) -> None:
+    weakness = check_password_strength(new_password, user_inputs=[user.email, user.handle, user.display_name])
+    if weakness:
+        raise Invalid("Please correct the marked fields.", fields={"password": weakness})
+    user.password_hash = password_hasher.hash(new_password)
+    user.password_changed_at = utcnow()
+    session.add(user)
+    end_all_sessions(session, user=user)
+    session.flush()
+
+
+def update_profile(session: Session, *, user: User, display_name: str, bio: str) -> User:
+    """Change the name and bio shown on the member's profile."""
+    display_name = display_name.strip()
+    errors = {}
+    if not display_name:
+        errors["display_name"] = "Enter the name to show."
+    elif len(display_name) > 80:
+        errors["display_name"] = "Use at most 80 characters."
+    if len(bio) > 2000:
+        errors["bio"] = "Use at most 2,000 characters."
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    user.display_name = display_name
+    user.bio = bio.strip()
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_handle(session: Session, *, handle: str) -> User:
+    user = session.exec(select(User).where(User.handle == handle.lower())).first()
+    if user is None or not user.is_active:
+        raise NotFound("There is no member with that handle.")
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    handle: str,
+    password: str,
+    display_name: str = "",
+    is_site_admin: bool = False,
+    password_hash: str | None = None,
+) -> User:
+    """Create a confirmed account directly (admin tools, seed): the same checks as sign-up, no e-mail round trip.
+
+    ``password_hash`` lets bulk creators (the demo seed, test factories) hash one password once and reuse it.
+    """
+    email = normalise_email(email)
+    handle = handle.strip().lower()
+    display_name = display_name.strip() or handle
+    errors = _validate_sign_up(email, handle, password, display_name)
+    errors.update(_taken(session, email=email, handle=handle, errors=errors))
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    user = User(
+        email=email,
+        handle=handle,
+        display_name=display_name,
+        password_hash=password_hash or password_hasher.hash(password),
+        is_site_admin=is_site_admin,
+        email_confirmed_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+API_TOKEN_PREFIX = "chorus_"
+
+
+def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the plain token is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise Invalid("Name the token (1 to 80 characters), e.g. the script that will use it.", fields={"name": "Name the token."})
+    plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:12])
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def list_api_tokens(session: Session, *, user: User) -> Sequence[ApiToken]:
+    return session.exec(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+        .order_by(col(ApiToken.id).desc())
+    ).all()
+
+
+def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens; someone else's is NotFound."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound("There is no such token.")
+    token.revoked_at = utcnow()
+    session.add(token)
+    session.flush()
+
+
+def user_for_api_token(session: Session, *, plain: str) -> User | None:
+    """The active user behind a bearer token, or None."""
+    token = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(plain), col(ApiToken.revoked_at).is_(None))
+    ).first()
+    if token is None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > SESSION_TOUCH_INTERVAL:
+        token.last_used_at = now
+        session.add(token)
+    return user

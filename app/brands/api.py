@@ -1,0 +1,78 @@
+"""JSON API of a brand's staff area: the same services as the pages."""
+
+from fastapi import APIRouter, Response, status
+
+from app.accounts.deps import AccountUser
+from app.brands import service as brands_service
+from app.brands.deps import BrandAccess, brand_access
+from app.brands.schemas import BrandPublic, StaffAdd, StaffedBrand, StaffMember
+from app.communities import service as communities_service
+from app.communities.schemas import CommunityCreate, CommunityPublic
+from app.db import SessionDep
+from app.permissions import Action
+
+router = APIRouter(tags=["brands"])
+
+
+@router.get("/brands", response_model=list[StaffedBrand], summary="Brands the caller works for")
+def my_brands(session: SessionDep, user: AccountUser) -> list[StaffedBrand]:
+    return [
+        StaffedBrand(**BrandPublic.model_validate(brand).model_dump(), my_role=role)
+        for brand, role in brands_service.list_staffed_brands(session, user=user)
+    ]
+
+
+@router.get("/brands/{brand_slug}", response_model=BrandPublic, summary="One brand (staff only)")
+def get_brand(access: BrandAccess = brand_access(Action.view_brand)) -> BrandPublic:
+    return BrandPublic.model_validate(access.brand)
+
+
+@router.get("/brands/{brand_slug}/communities", response_model=list[CommunityPublic],
+            summary="A brand's communities, invite-only ones included")
+def list_communities(
+    session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)
+) -> list[CommunityPublic]:
+    return [
+        CommunityPublic.model_validate(c)
+        for c in communities_service.list_brand_communities(session, brand=access.brand)
+    ]
+
+
+@router.post("/brands/{brand_slug}/communities", status_code=status.HTTP_201_CREATED,
+             response_model=CommunityPublic, summary="Open a community")
+def create_community(
+    body: CommunityCreate, session: SessionDep, access: BrandAccess = brand_access(Action.create_community)
+) -> CommunityPublic:
+    community = communities_service.create_community(
+        session, brand=access.brand, name=body.name, slug=body.slug, tagline=body.tagline,
+        description=body.description, kind=body.kind, visibility=body.visibility,
+    )
+    return CommunityPublic.model_validate(community)
+
+
+@router.get("/brands/{brand_slug}/staff", response_model=list[StaffMember], summary="The brand's staff")
+def list_staff(session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)) -> list[StaffMember]:
+    return [
+        StaffMember(handle=user.handle, display_name=user.display_name, email=user.email, role=row.role)
+        for row, user in brands_service.list_staff(session, brand=access.brand)
+    ]
+
+
+@router.post("/brands/{brand_slug}/staff", status_code=status.HTTP_201_CREATED, response_model=StaffMember,
+             summary="Add someone to the staff (invited by e-mail if new)")
+def add_staff(
+    body: StaffAdd, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
+) -> StaffMember:
+    user = brands_service.add_staff(
+        session, brand=access.brand, email=body.email, role=body.role, display_name=body.display_name
+    )
+    return StaffMember(handle=user.handle, display_name=user.display_name, email=user.email, role=body.role)
+
+
+@router.delete("/brands/{brand_slug}/staff/{handle}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Remove someone from the staff")
+def remove_staff(
+    handle: str, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
+) -> Response:
+    brands_service.remove_staff(session, brand=access.brand, handle=handle)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

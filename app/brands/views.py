@@ -1,0 +1,119 @@
+"""HTML pages of a brand's staff area."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.brands import service as brands_service
+from app.brands.deps import BrandAccess, brand_access
+from app.brands.models import StaffRole
+from app.communities import service as communities_service
+from app.communities.models import CommunityKind, Visibility
+from app.db import SessionDep
+from app.errors import AppError, Invalid
+from app.permissions import Action
+from app.web import flash
+from app.web.forms import form_error
+from app.web.requests import redirect
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+
+
+@router.get("/brands/{brand_slug}", name="brands:dashboard")
+def dashboard(
+    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)
+) -> Response:
+    communities = communities_service.list_brand_communities(session, brand=access.brand)
+    return render(
+        request, "brands/dashboard.html",
+        {"brand": access.brand, "communities": communities, "access": access, "Action": Action},
+    )
+
+
+def _new_community_context(access: BrandAccess, form: dict[str, str]) -> dict[str, object]:
+    return {"brand": access.brand, "form": form, "kinds": list(CommunityKind), "visibilities": list(Visibility)}
+
+
+@router.get("/brands/{brand_slug}/communities/new", name="brands:new_community")
+def new_community_page(request: Request, access: BrandAccess = brand_access(Action.create_community)) -> Response:
+    form = {"kind": CommunityKind.both, "visibility": Visibility.public}
+    return render(request, "brands/new_community.html", _new_community_context(access, form))
+
+
+@router.post("/brands/{brand_slug}/communities/new")
+def create_community(
+    request: Request,
+    session: SessionDep,
+    name: FormText = "",
+    slug: FormText = "",
+    tagline: FormText = "",
+    description: FormText = "",
+    kind: FormText = "",
+    visibility: FormText = "",
+    access: BrandAccess = brand_access(Action.create_community),
+) -> Response:
+    form = {"name": name, "slug": slug, "tagline": tagline, "description": description, "kind": kind,
+            "visibility": visibility}
+    try:
+        community = communities_service.create_community(
+            session, brand=access.brand, name=name, slug=slug, tagline=tagline, description=description, kind=kind,
+            visibility=visibility,
+        )
+    except AppError as error:
+        return form_error(request, session, "brands/new_community.html", _new_community_context(access, form), error)
+    response = redirect(request, f"/c/{community.slug}")
+    flash.add(response, request, f"{community.name} is open.")
+    return response
+
+
+def _staff_context(session: SessionDep, access: BrandAccess, form: dict[str, str]) -> dict[str, object]:
+    return {
+        "brand": access.brand, "staff": brands_service.list_staff(session, brand=access.brand), "form": form,
+        "roles": list(StaffRole), "access": access, "Action": Action,
+    }
+
+
+@router.get("/brands/{brand_slug}/staff", name="brands:staff")
+def staff_page(
+    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)
+) -> Response:
+    return render(request, "brands/staff.html", _staff_context(session, access, {"role": StaffRole.analyst}))
+
+
+@router.post("/brands/{brand_slug}/staff")
+def add_staff(
+    request: Request,
+    session: SessionDep,
+    email: FormText = "",
+    role: FormText = "",
+    display_name: FormText = "",
+    access: BrandAccess = brand_access(Action.manage_staff),
+) -> Response:
+    form = {"email": email, "role": role, "display_name": display_name}
+    try:
+        if role not in StaffRole.__members__:
+            raise Invalid("Please correct the marked fields.", fields={"role": "Choose owner, manager or analyst."})
+        user = brands_service.add_staff(
+            session, brand=access.brand, email=email, role=StaffRole(role), display_name=display_name
+        )
+    except AppError as error:
+        return form_error(request, session, "brands/staff.html", _staff_context(session, access, form), error)
+    response = redirect(request, f"/brands/{access.brand.slug}/staff")
+    flash.add(response, request, f"{user.display_name} is now {role} of {access.brand.name}.")
+    return response
+
+
+@router.post("/brands/{brand_slug}/staff/{handle}/remove", name="brands:remove_staff")
+def remove_staff(
+    request: Request, handle: str, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
+) -> Response:
+    try:
+        brands_service.remove_staff(session, brand=access.brand, handle=handle)
+    except AppError as error:
+        return form_error(request, session, "brands/staff.html", _staff_context(session, access, {}), error)
+    response = redirect(request, f"/brands/{access.brand.slug}/staff")
+    flash.add(response, request, f"@{handle} is no longer on the staff.", "info")
+    return response

@@ -1,0 +1,99 @@
+"""The `chorus` command: migrate, seed, serve, create a site admin, deliver mail."""
+
+import getpass
+import time
+
+import typer
+from rich.console import Console
+
+from app.config import get_settings
+
+cli = typer.Typer(help="Chorus: community co-creation for brands.", no_args_is_help=True)
+console = Console()
+
+
+@cli.command()
+def migrate(revision: str = typer.Argument("head", help="Target revision")) -> None:
+    """Bring the database schema up to date (creates the SQLite file if needed)."""
+    from app.db import migrate as run_migrations
+
+    settings = get_settings()
+    run_migrations(revision=revision)
+    console.print(f"[green]Database migrated[/green] ({settings.resolved_database_url.split('@')[-1]}).")
+
+
+@cli.command()
+def seed(demo: bool = typer.Option(False, "--demo", help="Create the demo brands, communities and members")) -> None:
+    """Load demo data through the same services as the app. Running it twice changes nothing."""
+    if not demo:
+        console.print("Nothing to do: pass --demo to create the demo data.")
+        raise typer.Exit(0)
+    from seed.demo import seed_demo
+
+    created = seed_demo(console=console)
+    console.print("[green]Demo data ready.[/green]" if created else "Demo data was there already; nothing changed.")
+
+
+@cli.command()
+def createsuperuser(
+    email: str = typer.Option(..., prompt=True),
+    handle: str = typer.Option(..., prompt=True),
+) -> None:
+    """Create a confirmed site administrator (asks for the password)."""
+    from app.accounts import service as accounts_service
+    from app.db import session_scope
+    from app.errors import AppError
+
+    password = getpass.getpass("Password: ")
+    try:
+        with session_scope() as session:
+            accounts_service.create_user(session, email=email, handle=handle, password=password, is_site_admin=True)
+    except AppError as error:
+        for field, message in error.fields.items():
+            console.print(f"[red]{field}[/red]: {message}")
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"[green]Site admin @{handle} created.[/green]")
+
+
+@cli.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = typer.Option(1, help="uvicorn worker processes"),
+    reload: bool = False,
+) -> None:
+    """Serve Chorus with uvicorn (the database must be migrated)."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+        proxy_headers=True,
+    )
+
+
+@cli.command("deliver-mail")
+def deliver_mail(
+    watch: bool = typer.Option(False, help="Keep running, checking the outbox every few seconds"),
+    interval: float = 5.0,
+) -> None:
+    """Send queued e-mails by SMTP (CHORUS_SMTP_HOST must be set)."""
+    from app.db import session_scope
+    from app.notifications import service as notifications_service
+
+    settings = get_settings()
+    if not settings.smtp_host:
+        console.print("[yellow]CHORUS_SMTP_HOST is not set: e-mails stay in the outbox (see /dev/outbox).[/yellow]")
+        raise typer.Exit(1)
+    while True:
+        with session_scope() as session:
+            sent = notifications_service.deliver_pending(session, settings=settings)
+        if sent:
+            console.print(f"Sent {sent} e-mail(s).")
+        if not watch:
+            break
+        time.sleep(interval)
+
+
+def main() -> None:
+    cli()

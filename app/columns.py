@@ -1,0 +1,48 @@
+"""Column types shared by every domain: aware UTC timestamps and enums stored as short strings."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, Enum
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; SQLite keeps no offset, so values read back are marked UTC again."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
+    """A ``*_at`` column; non-nullable ones default to now."""
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
+
+
+def enum_field(enum_class: type[StrEnum], *, default: StrEnum | None = None, index: bool = False) -> Any:
+    """A StrEnum column stored as VARCHAR (not a PostgreSQL enum type), so adding a value needs no type migration."""
+    column_type = Enum(enum_class, native_enum=False, length=20, validate_strings=True,
+                       values_callable=lambda members: [member.value for member in members])
+    if default is None:
+        return Field(sa_type=column_type, nullable=False, index=index)
+    return Field(default=default, sa_type=column_type, nullable=False, index=index)

@@ -1,0 +1,142 @@
+"""Engine, sessions and the one transaction per request.
+
+SQLite runs in WAL mode with foreign keys and a busy timeout. Requests that may write (POST, PUT, PATCH, DELETE)
+open their transaction with ``BEGIN IMMEDIATE``, so two read-then-write transactions queue on the busy timeout
+instead of failing with "database is locked" halfway; reads use a plain deferred ``BEGIN`` and run alongside.
+PostgreSQL uses a pooled psycopg 3 engine, and services that read then write take row locks.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import Depends, Request
+from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+from app.config import get_settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def build_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the settings each database needs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself, so it can choose IMMEDIATE for writers.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@lru_cache
+def _engine_for(url: str) -> Engine:
+    return build_engine(url)
+
+
+def get_engine() -> Engine:
+    return _engine_for(get_settings().resolved_database_url)
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The same engine and pool, whose transactions take SQLite's write lock up front."""
+    if is_sqlite(engine):
+        return engine.execution_options(sqlite_begin="IMMEDIATE")
+    return engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: commit when the route returns, roll back on any exception."""
+    engine = get_engine()
+    if request.method not in SAFE_METHODS:
+        engine = writer_engine(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# scope="function": the commit happens when the route returns, before the response is sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A transaction for seed and CLI code: commit at the end, roll back on error."""
+    with Session(writer_engine(engine or get_engine()), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    config = AlembicConfig(str(ROOT_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT_DIR / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or get_settings().resolved_database_url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str | None = None, revision: str = "head") -> None:
+    """Upgrade the database to the given revision (the newest by default)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def pending_migrations(engine: Engine) -> list[str]:
+    """Revisions the database lacks; empty when it is up to date."""
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(script.get_heads())
+    if current == heads:
+        return []
+    return [rev.revision for rev in script.iterate_revisions(list(heads), list(current) or "base")]

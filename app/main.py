@@ -1,0 +1,115 @@
+"""The application: routers, static files, middleware and error handlers."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.accounts import api as accounts_api
+from app.accounts import views as accounts_views
+from app.admin import api as admin_api
+from app.admin import views as admin_views
+from app.brands import api as brands_api
+from app.brands import views as brands_views
+from app.communities import api as communities_api
+from app.communities import views as communities_views
+from app.config import get_settings
+from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
+from app.notifications import views as notifications_views
+from app.accounts.deps import Public
+from app.web.csrf import install_csrf
+from app.web.errors import install_error_handlers
+from app.web.middleware import BodySizeLimit
+
+logger = logging.getLogger("chorus")
+
+
+class UnmigratedDatabase(RuntimeError):
+    pass
+
+
+def check_database_is_migrated() -> None:
+    """Refuse to serve a database that lacks migrations: pages would fail in confusing ways."""
+    engine = get_engine()
+    missing = pending_migrations(engine)
+    if missing:
+        raise UnmigratedDatabase(
+            f"The database at {engine.url.render_as_string(hide_password=True)} is not migrated "
+            f"(missing: {', '.join(missing)}). Run `chorus migrate` (or `make migrate`) first."
+        )
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    check_database_is_migrated()
+    yield
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'"
+)
+# Swagger UI starts itself with an inline script; /docs shows no member content, so it may run one.
+DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+async def security_headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
+    response: Response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    policy = DOCS_CONTENT_SECURITY_POLICY if request.url.path == "/docs" else CONTENT_SECURITY_POLICY
+    response.headers.setdefault("Content-Security-Policy", policy)
+    return response
+
+
+def create_app(*, check_migrations: bool = True) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Chorus",
+        version="0.1.0",
+        description="Community co-creation for brands. JSON API: authenticate with a session cookie "
+        "(plus the `x-csrftoken` header on writes) or `Authorization: Bearer <personal API token>`.",
+        lifespan=lifespan if check_migrations else None,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    install_error_handlers(app)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=security_headers)
+    install_csrf(app, settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+
+    app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    def healthz(session: SessionDep, _visitor: Public) -> dict[str, str]:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(_visitor: Public) -> HTMLResponse:
+        """Swagger UI from the vendored files: these machines reach no CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="Chorus API",
+            swagger_js_url="/static/js/swagger-ui-bundle-5.35.0.js",
+            swagger_css_url="/static/css/swagger-ui-5.35.0.css",
+            swagger_favicon_url="/static/img/favicon.svg",
+        )
+
+    for module in (accounts_views, communities_views, brands_views, admin_views, notifications_views):
+        app.include_router(module.router)
+    for module in (accounts_api, communities_api, brands_api, admin_api):
+        app.include_router(module.router, prefix="/api/v1")
+    return app

@@ -1,0 +1,69 @@
+"""Queue e-mail in the outbox and deliver it by SMTP when a server is configured."""
+
+import smtplib
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+from sqlmodel import Session, col, select
+
+from app.config import Settings
+from app.notifications.models import OutboxEmail
+from app.columns import utcnow
+
+MAX_ATTEMPTS = 5
+
+
+def queue_email(session: Session, *, to_address: str, subject: str, body_text: str) -> OutboxEmail:
+    """Put an e-mail in the outbox; it leaves only if the surrounding transaction commits."""
+    email = OutboxEmail(to_address=to_address, subject=subject, body_text=body_text)
+    session.add(email)
+    session.flush()
+    return email
+
+
+def list_outbox(session: Session, *, to_address: str | None = None, limit: int = 50) -> Sequence[OutboxEmail]:
+    """The newest e-mails first, optionally for one address."""
+    query = select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)
+    if to_address:
+        query = query.where(OutboxEmail.to_address == to_address.strip().lower())
+    return session.exec(query).all()
+
+
+def get_outbox_email(session: Session, *, email_id: int) -> OutboxEmail | None:
+    return session.get(OutboxEmail, email_id)
+
+
+def deliver_pending(session: Session, *, settings: Settings, limit: int = 100) -> int:
+    """Send unsent e-mails by SMTP; failures are recorded and retried up to MAX_ATTEMPTS. Returns how many left."""
+    if not settings.smtp_host:
+        return 0
+    pending = session.exec(
+        select(OutboxEmail)
+        .where(col(OutboxEmail.sent_at).is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .order_by(col(OutboxEmail.id))
+        .limit(limit)
+    ).all()
+    sent = 0
+    if not pending:
+        return 0
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+        for email in pending:
+            message = EmailMessage()
+            message["From"] = settings.mail_from
+            message["To"] = email.to_address
+            message["Subject"] = email.subject
+            message.set_content(email.body_text)
+            email.attempts += 1
+            try:
+                smtp.send_message(message)
+            except smtplib.SMTPException as error:
+                email.last_error = str(error)[:500]
+            else:
+                email.sent_at = utcnow()
+                sent += 1
+            session.flush()
+    return sent

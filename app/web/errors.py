@@ -1,0 +1,81 @@
+"""One way to answer errors: JSON ``{"detail": ...}`` under /api, an HTML page (or an htmx toast) elsewhere."""
+
+import json
+import logging
+from http import HTTPStatus
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.accounts.deps import LoginRequired
+from app.errors import AppError, TooManyRequests
+from app.web.templating import is_htmx, render
+
+logger = logging.getLogger("chorus")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def error_response(request: Request, status_code: int, message: str, *, errors: object = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    if wants_json(request):
+        body: dict[str, object] = {"detail": message}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, status_code=status_code, headers=headers)
+    if is_htmx(request):
+        toast = json.dumps({"chorus:toast": {"message": message, "level": "error"}})
+        return Response(status_code=status_code, headers={**(headers or {}), "HX-Trigger": toast})
+    title = HTTPStatus(status_code).phrase
+    return render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "title": title, "message": message},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append({"field": location, "message": error.get("msg", "is not valid")})
+    summary = "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems[:5])
+    return f"The request is not valid: {summary}", problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def on_app_error(request: Request, exc: AppError) -> Response:
+        if isinstance(exc, LoginRequired) and not wants_json(request):
+            target = "/login?next=" + quote(request.url.path)
+            if is_htmx(request):
+                return Response(status_code=401, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return error_response(request, exc.status_code, exc.message, errors=exc.fields or None, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+        message, problems = _validation_message(exc)
+        return error_response(request, 422, message, errors=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "We could not find that page.", 405: "This address does not accept that method."}
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
+        return error_response(
+            request, exc.status_code, message or messages.get(exc.status_code, HTTPStatus(exc.status_code).phrase),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+        logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(request, 500, "Something went wrong on our side. It has been logged; please try again.")

@@ -1,0 +1,60 @@
+"""Render a whole page, or one named block of it for an htmx request."""
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from app.config import get_settings
+from app.db import ROOT_DIR
+from app.web import flash
+from app.web.markdown import render_markdown
+
+templates = Jinja2Templates(directory=str(ROOT_DIR / "templates"))
+templates.env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704 (sanitised)
+templates.env.globals["settings"] = get_settings
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def csrf_token(request: Request) -> str:
+    make_token = request.scope.get("csrftoken")
+    return make_token() if make_token else ""
+
+
+def _context(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "request": request,
+        "current_user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request),
+        "flashes": flash.pop_messages(request),
+        **context,
+    }
+
+
+def render(
+    request: Request,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The full page; only ``block`` when htmx asked for it (the block then carries no layout)."""
+    full_context = _context(request, context or {})
+    if block and is_htmx(request):
+        template = templates.env.get_template(template_name)
+        render_block = template.blocks[block]
+        html = "".join(render_block(template.new_context(full_context)))
+        response = HTMLResponse(html, status_code=status_code, headers=headers)
+    else:
+        response = templates.TemplateResponse(
+            request, template_name, full_context, status_code=status_code, headers=headers
+        )
+    flash.clear_if_shown(request, response)
+    return response

@@ -1,0 +1,67 @@
+"""Alembic environment: Chorus's metadata, batch mode for SQLite, the URL from settings."""
+
+from logging.config import fileConfig
+
+from alembic import context
+
+import app.models  # noqa: F401  (registers every table)
+from app.db import build_engine, metadata
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = build_engine(config.get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds tables; with foreign keys on, dropping the old copy would cascade deletes into
+        # the tables that reference it. The pragma only takes effect outside a transaction, hence the raw call.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _configure_and_run(connection)
+    finally:
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

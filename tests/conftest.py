@@ -1,0 +1,95 @@
+"""Test set-up: one migrated database per test run (per xdist worker), each test in a transaction rolled back.
+
+SQLite by default; PostgreSQL when CHORUS_TEST_DATABASE_URL is set, in a schema of its own that is dropped after.
+"""
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="chorus-test-"))
+os.environ.update(
+    {
+        "CHORUS_ENVIRONMENT": "test",
+        "CHORUS_SECRET_KEY": "test-secret-" + secrets.token_hex(8),
+        "CHORUS_DATA_DIR": str(_DATA_DIR),
+        "CHORUS_BASE_URL": "http://testserver",
+    }
+)
+os.environ.pop("CHORUS_REDIS_URL", None)
+
+import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from app import rate_limits  # noqa: E402
+from app.config import get_settings  # noqa: E402
+from app.db import build_engine, get_session, migrate  # noqa: E402
+from app.main import create_app  # noqa: E402
+from tests import databases  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh, migrated database for this run (or this xdist worker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with databases.temporary_database(label=worker, sqlite_dir=_DATA_DIR) as url:
+        os.environ["CHORUS_DATABASE_URL"] = url
+        get_settings.cache_clear()
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = build_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test; commits only release savepoints."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    rate_limits.reset()
+    yield
+
+
+@pytest.fixture
+def app(session: Session) -> FastAPI:
+    app = create_app(check_migrations=False)
+
+    def test_session() -> Iterator[Session]:
+        # What the test set up counts as committed before the request, so a failing request cannot undo it.
+        session.commit()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = test_session
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client

@@ -1,0 +1,30 @@
+"""Throw-away databases for tests and browser tests: a SQLite file, or a PostgreSQL schema of its own."""
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+@contextmanager
+def temporary_database(*, label: str, sqlite_dir: Path) -> Iterator[str]:
+    """Yield a database URL that nothing else uses; it is dropped afterwards."""
+    base_url = os.environ.get("CHORUS_TEST_DATABASE_URL")
+    if not base_url:
+        yield f"sqlite:///{(sqlite_dir / f'test-{label}-{secrets.token_hex(4)}.db').as_posix()}"
+        return
+    schema = f"chorus_test_{label}_{secrets.token_hex(4)}".lower().replace("-", "_")
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
