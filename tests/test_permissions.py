@@ -1,0 +1,1052 @@
+"""The role x route permission matrix, route by route.
+
+1. ``app.permissions.can`` against the table in that module's docstring (parsed, so the two cannot drift).
+2. The route table: every route declares exactly one permission check, and it is the one listed here.
+3. The matrix: every route, for every actor of a small world, answers as ``can`` says it should.
+4. Cross-brand isolation: another brand's staff see 404, never 403 and never the data.
+5. Joining an invite-only community: only with a valid invite link.
+
+Each (route, actor) case is a test of its own. The world is built once per module and every test runs in a
+savepoint over it that is rolled back afterwards, so writes that succeed never reach the next case.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import fastapi.routing
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from httpx import Response
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session, func, select
+
+from app import permissions as permissions_module
+from app.accounts import service as accounts_service
+from app.accounts.deps import PermissionCheck, Permit
+from app.accounts.models import ApiToken, User
+from app.brands.deps import BrandPermit
+from app.brands.models import StaffRole
+from app.columns import utcnow
+from app.communities import service as communities_service
+from app.communities.deps import CommunityPermit
+from app.communities.models import Community, Invite, MemberRole, Membership, Visibility
+from app.db import SAFE_METHODS, get_session
+from app.main import create_app
+from app.notifications import service as notifications_service
+from app.permissions import INSIDER_ROLES, PERMISSIONS, Action, Role, can
+from tests.factories import (
+    PASSWORD,
+    add_member,
+    add_staff,
+    csrf_token,
+    log_in,
+    make_brand,
+    make_community,
+    make_user,
+)
+
+# ------------------------------------------------------------------------------------------------------------
+# 1. can() against the documented table
+# ------------------------------------------------------------------------------------------------------------
+
+_COLUMN_ROLES = {"site admin": Role.site_admin}
+_ROW_ACTIONS = {"view_community (invite-only)": Action.view_invite_only_community}
+
+
+def _documented_table() -> dict[Action, dict[Role, bool]]:
+    """The markdown table in ``app.permissions.__doc__``: per action, whether each role's column has an x."""
+    lines = [line.strip() for line in (permissions_module.__doc__ or "").splitlines() if line.strip().startswith("|")]
+    header, _rule, *rows = lines
+    columns = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    roles = [_COLUMN_ROLES.get(column) or Role(column) for column in columns]
+    table: dict[Action, dict[Role, bool]] = {}
+    for row in rows:
+        label, *marks = (cell.strip() for cell in row.strip("|").split("|"))
+        action = _ROW_ACTIONS.get(label) or Action(label.split(" ")[0])
+        assert action not in table, f"{action} appears twice in the documented table"
+        assert len(marks) == len(roles), f"row {label!r} has {len(marks)} cells for {len(roles)} roles"
+        assert set(marks) <= {"", "x"}, f"row {label!r} has marks other than x: {marks}"
+        table[action] = {role: mark == "x" for role, mark in zip(roles, marks, strict=True)}
+    return table
+
+
+DOCUMENTED = _documented_table()
+
+
+def test_documented_table_covers_every_action_and_role() -> None:
+    assert set(DOCUMENTED) == set(Action)
+    assert all(set(columns) == set(Role) for columns in DOCUMENTED.values())
+    assert set(PERMISSIONS) == set(Action)
+
+
+@pytest.mark.parametrize(
+    ("action", "role"), [(action, role) for action in Action for role in Role], ids=lambda value: str(value)
+)
+def test_can_matches_the_documented_table(action: Action, role: Role) -> None:
+    """One role on its own, the way the table reads: its column has an x exactly where ``can`` says yes."""
+    assert can(frozenset({role}), action) is DOCUMENTED[action][role]
+
+
+# Whole actors, with every role they hold at once (a logged-in member is also a visitor and a user).
+VISITOR = frozenset({Role.visitor})
+USER = VISITOR | {Role.user}
+MEMBER = USER | {Role.member}
+CONNECTOR = USER | {Role.connector}
+MODERATOR = USER | {Role.moderator}
+ANALYST = USER | {Role.analyst}
+MANAGER = USER | {Role.manager}
+OWNER = USER | {Role.owner}
+SITE_ADMIN = USER | {Role.site_admin}
+
+
+@pytest.mark.parametrize(
+    ("roles", "action", "allowed"),
+    [
+        (VISITOR, Action.view_public, True),
+        (SITE_ADMIN, Action.view_public, True),
+        (VISITOR, Action.view_community, True),
+        (USER, Action.view_community, True),
+        (VISITOR, Action.view_invite_only_community, False),
+        (USER, Action.view_invite_only_community, False),
+        (MEMBER, Action.view_invite_only_community, True),
+        (ANALYST, Action.view_invite_only_community, True),
+        (SITE_ADMIN, Action.view_invite_only_community, True),
+        (VISITOR, Action.join_community, False),
+        (USER, Action.join_community, True),
+        (VISITOR, Action.join_by_invite, False),
+        (USER, Action.join_by_invite, True),
+        (VISITOR, Action.leave_community, False),
+        (USER, Action.leave_community, False),
+        (MEMBER, Action.leave_community, True),
+        (MODERATOR, Action.leave_community, True),
+        (OWNER, Action.leave_community, False),
+        (MEMBER, Action.view_members, False),
+        (CONNECTOR, Action.view_members, False),
+        (MODERATOR, Action.view_members, True),
+        (ANALYST, Action.view_members, True),
+        (MODERATOR, Action.manage_community, False),
+        (ANALYST, Action.manage_community, False),
+        (MANAGER, Action.manage_community, True),
+        (SITE_ADMIN, Action.manage_community, True),
+        (MODERATOR, Action.view_brand, False),
+        (ANALYST, Action.view_brand, True),
+        (ANALYST, Action.create_community, False),
+        (MANAGER, Action.create_community, True),
+        (MANAGER, Action.manage_staff, False),
+        (OWNER, Action.manage_staff, True),
+        (SITE_ADMIN, Action.manage_staff, True),
+        (VISITOR, Action.manage_own_account, False),
+        (USER, Action.manage_own_account, True),
+        (OWNER, Action.administer_site, False),
+        (SITE_ADMIN, Action.administer_site, True),
+    ],
+    ids=lambda value: "+".join(sorted(value)) if isinstance(value, frozenset) else str(value),
+)
+def test_can_for_whole_actors(roles: frozenset[Role], action: Action, allowed: bool) -> None:
+    assert can(roles, action) is allowed
+
+
+# Who may be told "403, your role does not allow this" rather than 404: people inside the brand or community.
+INSIDERS = frozenset(
+    {Role.member, Role.connector, Role.moderator, Role.analyst, Role.manager, Role.owner, Role.site_admin}
+)
+
+
+def test_insider_roles_are_the_community_roles_and_staff() -> None:
+    assert INSIDER_ROLES == INSIDERS
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 2. The route table: every route declares exactly one permission
+# ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    method: str
+    path: str
+    dependant: Dependant = field(repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def route_table(application: FastAPI) -> list[RouteInfo]:
+    """Every ``APIRoute`` the app serves, once per method, with the full path and the dependant it runs with.
+
+    Since FastAPI 0.137 ``include_router`` no longer copies routes into ``app.routes``; it leaves one
+    opaque ``_IncludedRouter`` there per router. ``fastapi.routing.iter_route_contexts`` walks those, giving
+    each route with its prefixed path and the dependant built for that inclusion (router-level dependencies
+    included); older FastAPI has no such function and lists the copied routes in ``app.routes`` directly.
+    """
+    iter_route_contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    entries: list[Any] = list(iter_route_contexts(application.routes) if iter_route_contexts else application.routes)
+    routes = []
+    for entry in entries:
+        if not isinstance(getattr(entry, "original_route", entry), APIRoute):
+            continue
+        for method in sorted(entry.methods):
+            routes.append(RouteInfo(method=method, path=entry.path, dependant=entry.dependant))
+    return routes
+
+
+def dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    """The callables of a dependant's dependencies, sub-dependencies included."""
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from dependency_calls(sub)
+
+
+def permission_checks(dependant: Dependant) -> list[PermissionCheck]:
+    """The distinct permission checks a route runs (one instance used twice counts once)."""
+    checks: dict[int, PermissionCheck] = {}
+    for call in dependency_calls(dependant):
+        if isinstance(call, PermissionCheck):
+            checks[id(call)] = call
+    return list(checks.values())
+
+
+# One app for the whole module: FastAPI builds an included router's routes lazily, per app, on its first
+# request, which costs more than the rest of a case; the ``app`` fixture below sets it on each test's session.
+APP = create_app(check_migrations=False)
+ROUTES = route_table(APP)
+
+# What each route must declare: the kind of check (the resource its roles are worked out on) and the action.
+SITE, BRAND, COMMUNITY = Permit, BrandPermit, CommunityPermit
+PUBLIC = (SITE, Action.view_public)
+OWN_ACCOUNT = (SITE, Action.manage_own_account)
+ADMIN = (SITE, Action.administer_site)
+ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
+    "GET /healthz": PUBLIC,
+    "GET /docs": PUBLIC,
+    # accounts pages
+    "GET /signup": PUBLIC,
+    "POST /signup": PUBLIC,
+    "GET /confirm/resend": PUBLIC,
+    "POST /confirm/resend": PUBLIC,
+    "GET /confirm/{token}": PUBLIC,
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": OWN_ACCOUNT,
+    "GET /reset": PUBLIC,
+    "POST /reset": PUBLIC,
+    "GET /reset/{token}": PUBLIC,
+    "POST /reset/{token}": PUBLIC,
+    "GET /settings": OWN_ACCOUNT,
+    "POST /settings": OWN_ACCOUNT,
+    "POST /settings/password": OWN_ACCOUNT,
+    "GET /settings/tokens": OWN_ACCOUNT,
+    "POST /settings/tokens": OWN_ACCOUNT,
+    "POST /settings/tokens/{token_id}/revoke": OWN_ACCOUNT,
+    "GET /u/{handle}": PUBLIC,
+    # community pages
+    "GET /": PUBLIC,
+    "GET /c/{community_slug}": (COMMUNITY, Action.view_community),
+    "POST /c/{community_slug}/join": (COMMUNITY, Action.join_community),
+    "POST /c/{community_slug}/leave": (COMMUNITY, Action.leave_community),
+    "GET /c/{community_slug}/members": (COMMUNITY, Action.view_members),
+    "POST /c/{community_slug}/members/{handle}/role": (COMMUNITY, Action.manage_community),
+    "GET /c/{community_slug}/settings": (COMMUNITY, Action.manage_community),
+    "POST /c/{community_slug}/settings": (COMMUNITY, Action.manage_community),
+    "POST /c/{community_slug}/invites": (COMMUNITY, Action.manage_community),
+    "POST /c/{community_slug}/invites/{invite_id}/revoke": (COMMUNITY, Action.manage_community),
+    "GET /invite/{code}": PUBLIC,
+    "POST /invite/{code}": (SITE, Action.join_by_invite),
+    # brand staff pages
+    "GET /brands/{brand_slug}": (BRAND, Action.view_brand),
+    "GET /brands/{brand_slug}/communities/new": (BRAND, Action.create_community),
+    "POST /brands/{brand_slug}/communities/new": (BRAND, Action.create_community),
+    "GET /brands/{brand_slug}/staff": (BRAND, Action.view_brand),
+    "POST /brands/{brand_slug}/staff": (BRAND, Action.manage_staff),
+    "POST /brands/{brand_slug}/staff/{handle}/remove": (BRAND, Action.manage_staff),
+    # site administration and the development outbox
+    "GET /admin": ADMIN,
+    "POST /admin/brands": ADMIN,
+    "GET /dev/outbox": PUBLIC,
+    "GET /dev/outbox/{email_id}": PUBLIC,
+    # accounts API
+    "POST /api/v1/users": PUBLIC,
+    "POST /api/v1/auth/confirm": PUBLIC,
+    "POST /api/v1/auth/confirm/resend": PUBLIC,
+    "POST /api/v1/auth/session": PUBLIC,
+    "DELETE /api/v1/auth/session": OWN_ACCOUNT,
+    "POST /api/v1/auth/password-reset": PUBLIC,
+    "POST /api/v1/auth/password-reset/confirm": PUBLIC,
+    "GET /api/v1/me": OWN_ACCOUNT,
+    "PATCH /api/v1/me": OWN_ACCOUNT,
+    "POST /api/v1/me/password": OWN_ACCOUNT,
+    "GET /api/v1/me/tokens": OWN_ACCOUNT,
+    "POST /api/v1/me/tokens": OWN_ACCOUNT,
+    "DELETE /api/v1/me/tokens/{token_id}": OWN_ACCOUNT,
+    "GET /api/v1/users/{handle}": PUBLIC,
+    # communities API
+    "GET /api/v1/communities": PUBLIC,
+    "GET /api/v1/me/memberships": OWN_ACCOUNT,
+    "GET /api/v1/communities/{community_slug}": (COMMUNITY, Action.view_community),
+    "PATCH /api/v1/communities/{community_slug}": (COMMUNITY, Action.manage_community),
+    "POST /api/v1/communities/{community_slug}/membership": (COMMUNITY, Action.join_community),
+    "DELETE /api/v1/communities/{community_slug}/membership": (COMMUNITY, Action.leave_community),
+    "GET /api/v1/communities/{community_slug}/members": (COMMUNITY, Action.view_members),
+    "PUT /api/v1/communities/{community_slug}/members/{handle}": (COMMUNITY, Action.manage_community),
+    "GET /api/v1/communities/{community_slug}/invites": (COMMUNITY, Action.manage_community),
+    "POST /api/v1/communities/{community_slug}/invites": (COMMUNITY, Action.manage_community),
+    "DELETE /api/v1/communities/{community_slug}/invites/{invite_id}": (COMMUNITY, Action.manage_community),
+    "POST /api/v1/invites/{code}/accept": (SITE, Action.join_by_invite),
+    # brands API
+    "GET /api/v1/brands": OWN_ACCOUNT,
+    "GET /api/v1/brands/{brand_slug}": (BRAND, Action.view_brand),
+    "GET /api/v1/brands/{brand_slug}/communities": (BRAND, Action.view_brand),
+    "POST /api/v1/brands/{brand_slug}/communities": (BRAND, Action.create_community),
+    "GET /api/v1/brands/{brand_slug}/staff": (BRAND, Action.view_brand),
+    "POST /api/v1/brands/{brand_slug}/staff": (BRAND, Action.manage_staff),
+    "DELETE /api/v1/brands/{brand_slug}/staff/{handle}": (BRAND, Action.manage_staff),
+    # admin API
+    "GET /api/v1/admin/brands": ADMIN,
+    "POST /api/v1/admin/brands": ADMIN,
+}
+
+
+def test_route_table_is_fully_listed() -> None:
+    """Every served route has an expected permission here, and nothing listed here has disappeared."""
+    served = [route.key for route in ROUTES]
+    assert len(served) == len(set(served)), "a method and path is served twice"
+    assert sorted(set(served) - set(ROUTE_PERMISSIONS)) == [], "routes with no expected permission in this test"
+    assert sorted(set(ROUTE_PERMISSIONS) - set(served)) == [], "expected routes the app does not serve"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_route_declares_exactly_one_permission(route: RouteInfo) -> None:
+    checks = permission_checks(route.dependant)
+    assert len(checks) == 1, (
+        f"{route.key} declares {len(checks)} permission checks, not exactly one: "
+        f"{[(type(check).__name__, check.action) for check in checks]}"
+    )
+    (check,) = checks
+    assert (type(check), check.action) == ROUTE_PERMISSIONS[route.key], f"{route.key} declares the wrong permission"
+
+
+def test_route_walk_finds_nested_and_duplicated_checks() -> None:
+    """The walk itself: a check inside a helper dependency is found, and two different checks are two."""
+    from fastapi import APIRouter, Depends
+
+    from app.accounts.deps import AccountUser, Public, SiteAdmin
+
+    router = APIRouter()
+
+    @router.get("/own")
+    def own(_user: AccountUser) -> None: ...
+
+    @router.get("/none")
+    def none() -> None: ...
+
+    @router.get("/two")
+    def two(_visitor: Public, _admin: SiteAdmin) -> None: ...
+
+    shared = Permit(Action.view_public)
+
+    @router.get("/same-twice")
+    def same_twice(_a: Any = Depends(shared), _b: Any = Depends(shared, use_cache=False)) -> None: ...
+
+    application = FastAPI()
+    application.include_router(router, prefix="/x")
+    counts = {route.path: len(permission_checks(route.dependant)) for route in route_table(application)}
+    assert counts == {"/x/own": 1, "/x/none": 0, "/x/two": 2, "/x/same-twice": 1}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 3. The world and the matrix
+# ------------------------------------------------------------------------------------------------------------
+
+BRANDS = ("A", "B")
+# Community key: (brand key, visibility).
+COMMUNITIES = {
+    "A1": ("A", Visibility.public),
+    "A2": ("A", Visibility.invite_only),
+    "B1": ("B", Visibility.public),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone in the world: whether they log in, their community roles and their brand staff roles."""
+
+    logged_in: bool = True
+    site_admin: bool = False
+    community_roles: dict[str, MemberRole] = field(default_factory=dict)
+    staff_roles: dict[str, StaffRole] = field(default_factory=dict)
+
+
+ACTORS: dict[str, Actor] = {
+    "visitor": Actor(logged_in=False),
+    "user": Actor(),
+    "member": Actor(community_roles={"A1": MemberRole.member, "A2": MemberRole.member}),
+    "connector": Actor(community_roles={"A1": MemberRole.connector}),
+    "moderator": Actor(community_roles={"A1": MemberRole.moderator}),
+    "analyst_a": Actor(staff_roles={"A": StaffRole.analyst}),
+    "manager_a": Actor(staff_roles={"A": StaffRole.manager}),
+    "owner_a": Actor(staff_roles={"A": StaffRole.owner}),
+    "site_admin": Actor(site_admin=True),
+    "manager_b": Actor(staff_roles={"B": StaffRole.manager}),
+    "owner_b": Actor(staff_roles={"B": StaffRole.owner}),
+    "analyst_b": Actor(staff_roles={"B": StaffRole.analyst}),
+}
+MATRIX_ACTORS = [
+    "visitor", "user", "member", "connector", "moderator", "analyst_a", "manager_a", "owner_a", "site_admin",
+    "manager_b",
+]  # fmt: skip
+B_STAFF = ["manager_b", "owner_b", "analyst_b"]
+
+# The world's people get a hash with tiny argon2 parameters: the password routes verify the current password,
+# and the factories' hash (the production parameters) takes a tenth of a second or more to verify.
+CHEAP_PASSWORD_HASH = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+
+
+# The world is built once per module and kept as plain values: every test runs in a savepoint over it (the
+# ``session`` fixture below), so no test sees another's writes, and no ORM object is shared between tests.
+@dataclass(frozen=True)
+class BrandRef:
+    id: int
+    slug: str
+
+
+@dataclass(frozen=True)
+class CommunityRef:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+    handle: str
+    email: str
+
+
+@dataclass(frozen=True)
+class TokenRef:
+    id: int
+    plain: str
+
+
+@dataclass(frozen=True)
+class InviteRef:
+    id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class World:
+    brands: dict[str, BrandRef]
+    communities: dict[str, CommunityRef]
+    users: dict[str, UserRef]  # every logged-in actor
+    tokens: dict[str, TokenRef]  # each logged-in actor's personal API token
+    invites: dict[str, InviteRef]  # one open invite link per community
+    email_id: int  # an e-mail in the development outbox
+
+
+def build_world(session: Session) -> World:
+    brands = {key: make_brand(session, name=f"Brand {key}", slug=f"perm-brand-{key.lower()}") for key in BRANDS}
+    communities = {
+        key: make_community(
+            session,
+            brands[brand],
+            name=f"Community {key}",
+            slug=f"perm-community-{key.lower()}",
+            visibility=visibility,
+        )
+        for key, (brand, visibility) in COMMUNITIES.items()
+    }
+    users: dict[str, User] = {}
+    tokens: dict[str, TokenRef] = {}
+    for name, actor in ACTORS.items():
+        if not actor.logged_in:
+            continue
+        user = make_user(
+            session,
+            handle=f"perm_{name}",
+            email=f"{name}@perm.example.com",
+            is_site_admin=actor.site_admin,
+            password_hash=CHEAP_PASSWORD_HASH,
+        )
+        for brand_key, staff_role in actor.staff_roles.items():
+            add_staff(session, brands[brand_key], user, staff_role)
+        for community_key, member_role in actor.community_roles.items():
+            add_member(session, communities[community_key], user, member_role)
+        users[name] = user
+        token, plain = accounts_service.create_api_token(session, user=user, name="laptop")
+        tokens[name] = TokenRef(id=token.id or 0, plain=plain)
+    invites = {
+        key: communities_service.create_invite(session, community=community, created_by=users["site_admin"])
+        for key, community in communities.items()
+    }
+    email = notifications_service.queue_email(session, to_address="someone@example.com", subject="Hi", body_text="Hi")
+    return World(
+        brands={key: BrandRef(brand.id or 0, brand.slug) for key, brand in brands.items()},
+        communities={key: CommunityRef(c.id or 0, c.slug, c.name) for key, c in communities.items()},
+        users={key: UserRef(user.id or 0, user.handle, user.email) for key, user in users.items()},
+        tokens=tokens,
+        invites={key: InviteRef(invite.id or 0, invite.code) for key, invite in invites.items()},
+        email_id=email.id or 0,
+    )
+
+
+@pytest.fixture(scope="module")
+def world_connection(engine: Engine) -> Iterator[tuple[Connection, World]]:
+    """One connection for the module, its transaction holding the world; rolled back at the end."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        builder = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        world = build_world(builder)
+        builder.commit()  # releases the builder's savepoint into the module's transaction
+        builder.close()
+        yield connection, world
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def world(world_connection: tuple[Connection, World]) -> World:
+    return world_connection[1]
+
+
+@pytest.fixture
+def session(world_connection: tuple[Connection, World]) -> Iterator[Session]:
+    """Replaces tests/conftest.py's ``session`` here: a savepoint over the world, rolled back after the test.
+
+    Commits (the app's, at the start and end of each request) only release the session's own savepoints.
+    """
+    connection, _ = world_connection
+    savepoint = connection.begin_nested()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+@pytest.fixture
+def app(session: Session) -> Iterator[FastAPI]:
+    """The module's app on this test's session, as tests/conftest.py's ``app`` fixture sets up a new one."""
+
+    def test_session() -> Iterator[Session]:
+        session.commit()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    APP.dependency_overrides[get_session] = test_session
+    yield APP
+    APP.dependency_overrides.clear()
+
+
+_CSRF_COOKIE: dict[str, str] = {}
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A client with a CSRF cookie from the start (fetched once: the token is signed, not tied to a login)."""
+    with TestClient(app, base_url="http://testserver") as test_client:
+        if "csrftoken" in _CSRF_COOKIE:
+            test_client.cookies.set("csrftoken", _CSRF_COOKIE["csrftoken"])
+        else:
+            _CSRF_COOKIE["csrftoken"] = csrf_token(test_client)
+        yield test_client
+
+
+def user(session: Session, world: World, actor: str) -> User:
+    found = session.get(User, world.users[actor].id)
+    assert found is not None
+    return found
+
+
+def community(session: Session, world: World, key: str) -> Community:
+    found = session.get(Community, world.communities[key].id)
+    assert found is not None
+    return found
+
+
+def invite(session: Session, world: World, key: str) -> Invite:
+    found = session.get(Invite, world.invites[key].id)
+    assert found is not None
+    return found
+
+
+def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -> str:
+    """The route's path, its parameters filled from the world for the actor and target brand or community."""
+    brand_key = COMMUNITIES[target][0] if target in COMMUNITIES else target or "A"
+    community_key = target if target in COMMUNITIES else "A1"
+    values = {
+        "brand_slug": world.brands[brand_key].slug,
+        "community_slug": world.communities[community_key].slug,
+        # Someone the route may act on: staff who are not the brand's only owner, or a member of A1 and A2.
+        "handle": world.users[f"analyst_{brand_key.lower()}"].handle
+        if "/staff/" in route.path
+        else world.users["member"].handle,
+        "invite_id": str(world.invites[community_key].id),
+        "token_id": str(world.tokens[actor if actor in world.tokens else "user"].id),  # one's own token
+        "code": world.invites["A2"].code,
+        "email_id": str(world.email_id),
+        "token": "not-a-real-token",
+    }
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"{route.key}: no world value for the path parameter {{{name}}}; add one to url_for"
+        return values[name]
+
+    return re.sub(r"\{(\w+)\}", fill, route.path)
+
+
+def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str, Any]:
+    """A minimal body, valid where that is cheap, so that allowed writes go through the real service code."""
+    visibility = COMMUNITIES[target][1].value if target in COMMUNITIES else "public"
+    plain_email = world.users["user"].email
+    community_form = {
+        "name": "Renamed",
+        "tagline": "",
+        "description": "",
+        "kind": "both",
+        "visibility": visibility,
+    }
+    bodies: dict[str, dict[str, Any]] = {
+        # Invalid on purpose: a valid one would hash a password (slow); only the refusal classes matter here.
+        "POST /signup": {"data": {}},
+        "POST /login": {"data": {"login": "", "password": ""}},
+        "POST /settings/password": {"data": {"current_password": "wrong", "password": ""}},
+        "POST /api/v1/users": {"json": {}},
+        "POST /api/v1/auth/session": {"json": {"login": "", "password": ""}},
+        "POST /api/v1/me/password": {"json": {"current_password": "wrong", "password": ""}},
+        # Valid ones.
+        "POST /confirm/resend": {"data": {"email": "nobody@example.com"}},
+        "POST /reset": {"data": {"email": "nobody@example.com"}},
+        "POST /reset/{token}": {"data": {"password": "irrelevant"}},
+        "POST /settings": {"data": {"display_name": "Renamed", "bio": ""}},
+        "POST /settings/tokens": {"data": {"name": "ci"}},
+        "POST /c/{community_slug}/members/{handle}/role": {"data": {"role": "connector"}},
+        "POST /c/{community_slug}/settings": {"data": community_form},
+        "POST /c/{community_slug}/invites": {"data": {"note": "", "max_uses": "", "expires_in_days": "14"}},
+        "POST /brands/{brand_slug}/communities/new": {
+            "data": {"name": "Fresh", "slug": "perm-fresh", "kind": "both", "visibility": "public"}
+        },
+        "POST /brands/{brand_slug}/staff": {"data": {"email": plain_email, "role": "analyst"}},
+        "POST /admin/brands": {"data": {"name": "Fresh", "slug": "perm-fresh", "first_manager_email": plain_email}},
+        "POST /api/v1/auth/confirm": {"json": {"token": "not-a-real-token"}},
+        "POST /api/v1/auth/confirm/resend": {"json": {"email": "nobody@example.com"}},
+        "POST /api/v1/auth/password-reset": {"json": {"email": "nobody@example.com"}},
+        "POST /api/v1/auth/password-reset/confirm": {"json": {"token": "not-a-real-token", "password": "irrelevant"}},
+        "PATCH /api/v1/me": {"json": {"display_name": "Renamed"}},
+        "POST /api/v1/me/tokens": {"json": {"name": "ci"}},
+        "PATCH /api/v1/communities/{community_slug}": {
+            "json": {"name": "Renamed", "kind": "both", "visibility": visibility}
+        },
+        "PUT /api/v1/communities/{community_slug}/members/{handle}": {"json": {"role": "connector"}},
+        "POST /api/v1/communities/{community_slug}/invites": {"json": {}},
+        "POST /api/v1/brands/{brand_slug}/communities": {
+            "json": {"name": "Fresh", "slug": "perm-fresh", "kind": "both"}
+        },
+        "POST /api/v1/brands/{brand_slug}/staff": {"json": {"email": plain_email, "role": "analyst"}},
+        "POST /api/v1/admin/brands": {
+            "json": {"name": "Fresh", "slug": "perm-fresh", "first_manager_email": plain_email}
+        },
+    }
+    return bodies.get(route.key, {})
+
+
+def send(
+    client: TestClient, session: Session, world: World, route: RouteInfo, *, actor: str, target: str | None
+) -> Response:
+    """The request a browser or API client of this actor would send, with the CSRF header on writes."""
+    headers = {"x-csrftoken": csrf_token(client)} if route.method not in SAFE_METHODS else {}
+    if ACTORS[actor].logged_in:
+        log_in(client, session, user(session, world, actor))
+    url = url_for(route, world, actor=actor, target=target)
+    return client.request(
+        route.method, url, headers=headers, follow_redirects=False, **body_for(route, world, target=target)
+    )
+
+
+ALLOWED, LOGIN, NOT_FOUND, FORBIDDEN = "allowed", "log in first", "404", "403"
+
+
+def roles_of(actor_name: str, kind: type[PermissionCheck], target: str | None) -> frozenset[Role]:
+    """The actor's roles for the route's resource, from the world's declaration above (not from the app)."""
+    actor = ACTORS[actor_name]
+    roles = {Role.visitor}
+    if actor.logged_in:
+        roles.add(Role.user)
+    if actor.site_admin:
+        roles.add(Role.site_admin)
+    if kind is BRAND:
+        assert target is not None
+        if target in actor.staff_roles:
+            roles.add(Role(actor.staff_roles[target]))
+    elif kind is COMMUNITY:
+        assert target is not None
+        brand_key = COMMUNITIES[target][0]
+        if target in actor.community_roles:
+            roles.add(Role(actor.community_roles[target]))
+        if brand_key in actor.staff_roles:  # a brand's staff reach all of its communities
+            roles.add(Role(actor.staff_roles[brand_key]))
+    return frozenset(roles)
+
+
+def refusal(actor_name: str, roles: frozenset[Role]) -> str:
+    """How a refusal reads: log in first, 403 for insiders lacking the role, 404 for everyone else."""
+    if not ACTORS[actor_name].logged_in:
+        return LOGIN
+    return FORBIDDEN if roles & INSIDERS else NOT_FOUND
+
+
+def expected_outcome(route: RouteInfo, actor_name: str, target: str | None) -> str:
+    """What ``can`` says for this actor on this route's action and resource."""
+    kind, action = ROUTE_PERMISSIONS[route.key]
+    roles = roles_of(actor_name, kind, target)
+    if kind is COMMUNITY and COMMUNITIES[target or ""][1] == Visibility.invite_only:
+        if not can(roles, Action.view_invite_only_community):
+            return refusal(actor_name, roles)
+        if action == Action.join_community:
+            # The table's row is "join_community (public)": an invite-only community is joined by invite only.
+            return refusal(actor_name, roles)
+    if not can(roles, action):
+        return refusal(actor_name, roles)
+    return ALLOWED
+
+
+def outcome(route: RouteInfo, response: Response) -> str:
+    """The class of an answer: allowed, or one of the three refusals (anything else is reported as it is)."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if route.is_api:
+        if status == 401:
+            return LOGIN
+    elif status == 303 and response.headers.get("location", "").startswith("/login"):
+        return LOGIN
+    elif status == 401:
+        return "401 on an HTML page"
+    if status == 404:
+        return NOT_FOUND
+    if status == 403:
+        return FORBIDDEN
+    return ALLOWED
+
+
+def describe(response: Response) -> str:
+    location = response.headers.get("location")
+    return f"{response.status_code}{f' -> {location}' if location else ''}: {response.text[:300]!r}"
+
+
+@dataclass(frozen=True)
+class Case:
+    route: RouteInfo
+    actor: str
+    target: str | None  # a brand or community key, for routes about one
+
+    def __str__(self) -> str:
+        return f"{self.route.key} @{self.target or '-'} as {self.actor}"
+
+
+def _targets(route: RouteInfo) -> list[str | None]:
+    kind, _ = ROUTE_PERMISSIONS.get(route.key, PUBLIC)
+    if kind is COMMUNITY:
+        return ["A1", "A2"]
+    if kind is BRAND:
+        return ["A"]
+    return [None]
+
+
+MATRIX = [Case(route, actor, target) for route in ROUTES for target in _targets(route) for actor in MATRIX_ACTORS]
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=str)
+def test_permission_matrix(case: Case, world: World, client: TestClient, session: Session) -> None:
+    expected = expected_outcome(case.route, case.actor, case.target)
+    response = send(client, session, world, case.route, actor=case.actor, target=case.target)
+    assert outcome(case.route, response) == expected, f"{case}: expected {expected}, got {describe(response)}"
+    if expected == LOGIN and not case.route.is_api:
+        path = url_for(case.route, world, actor=case.actor, target=case.target)
+        assert response.headers["location"] == "/login?next=" + quote(path)
+
+
+def test_the_matrix_sees_every_outcome() -> None:
+    """A guard on the test itself: every route has an allowed actor; each refusal is expected somewhere."""
+    outcomes: dict[str, set[str]] = {}
+    for case in MATRIX:
+        outcomes.setdefault(case.route.key, set()).add(expected_outcome(case.route, case.actor, case.target))
+    assert [key for key, seen in outcomes.items() if ALLOWED not in seen] == []
+    assert set().union(*outcomes.values()) == {ALLOWED, LOGIN, NOT_FOUND, FORBIDDEN}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 4. Cross-brand isolation
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _isolation_cases() -> list[Case]:
+    cases = []
+    for route in ROUTES:
+        kind, action = ROUTE_PERMISSIONS[route.key]
+        targets: list[str] = []
+        if kind is BRAND:
+            targets = ["A"]
+        elif kind is COMMUNITY:
+            targets = ["A2"]  # invite-only: invisible to them
+            if action not in {Action.view_community, Action.join_community}:
+                targets.append("A1")  # public, but its members, settings and invites are not theirs
+        cases += [Case(route, actor, target) for target in targets for actor in B_STAFF]
+    return cases
+
+
+@pytest.mark.parametrize("case", _isolation_cases(), ids=str)
+def test_another_brands_staff_get_404(case: Case, world: World, client: TestClient, session: Session) -> None:
+    response = send(client, session, world, case.route, actor=case.actor, target=case.target)
+    assert response.status_code == 404, f"{case}: expected 404, got {describe(response)}"
+    for secret in (world.communities["A2"].name, world.invites["A1"].code, world.invites["A2"].code):
+        assert secret not in response.text
+
+
+@pytest.mark.parametrize("actor", B_STAFF)
+def test_another_brands_staff_reach_their_own_brand(
+    actor: str, world: World, client: TestClient, session: Session
+) -> None:
+    """The positive control for the 404s above: the same people do reach brand B and its community."""
+    log_in(client, session, user(session, world, actor))
+    assert client.get(f"/brands/{world.brands['B'].slug}").status_code == 200
+    listed = client.get(f"/api/v1/brands/{world.brands['B'].slug}/communities")
+    assert [c["slug"] for c in listed.json()] == [world.communities["B1"].slug]
+    assert client.get(f"/api/v1/communities/{world.communities['B1'].slug}/members").status_code == 200
+
+
+@pytest.mark.parametrize("actor", ["manager_a", "owner_a", "site_admin"])
+@pytest.mark.parametrize("channel", ["html", "api"])
+def test_guessing_another_communitys_invite_id_is_404(
+    actor: str, channel: str, world: World, client: TestClient, session: Session
+) -> None:
+    a1, b1_invite = world.communities["A1"], world.invites["B1"]
+    headers = {"x-csrftoken": csrf_token(client)}
+    log_in(client, session, user(session, world, actor))
+    if channel == "html":
+        response = client.post(f"/c/{a1.slug}/invites/{b1_invite.id}/revoke", headers=headers, follow_redirects=False)
+    else:
+        response = client.delete(f"/api/v1/communities/{a1.slug}/invites/{b1_invite.id}", headers=headers)
+    assert response.status_code == 404, describe(response)
+    assert invite(session, world, "B1").revoked_at is None
+    # Nor does A1's list of invites show B1's.
+    listed = client.get(f"/api/v1/communities/{a1.slug}/invites").json()
+    assert [entry["id"] for entry in listed] == [world.invites["A1"].id]
+
+
+@pytest.mark.parametrize("channel", ["html", "api"])
+def test_revoking_another_users_api_token_is_404(
+    channel: str, world: World, client: TestClient, session: Session
+) -> None:
+    victim = world.tokens["member"]
+    headers = {"x-csrftoken": csrf_token(client)}
+    log_in(client, session, user(session, world, "user"))
+    if channel == "html":
+        response = client.post(f"/settings/tokens/{victim.id}/revoke", headers=headers)
+    else:
+        response = client.delete(f"/api/v1/me/tokens/{victim.id}", headers=headers)
+    assert response.status_code == 404, describe(response)
+    token = session.get(ApiToken, victim.id)
+    assert token is not None and token.revoked_at is None
+    client.cookies.clear()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {victim.plain}"})
+    assert me.json()["handle"] == world.users["member"].handle
+
+
+def test_another_brands_staff_see_no_invite_only_community_in_listings(
+    world: World, client: TestClient, session: Session
+) -> None:
+    log_in(client, session, user(session, world, "manager_b"))
+    slugs = {entry["slug"] for entry in client.get("/api/v1/communities").json()}
+    assert world.communities["A1"].slug in slugs
+    assert world.communities["A2"].slug not in slugs
+    assert [brand["slug"] for brand in client.get("/api/v1/brands").json()] == [world.brands["B"].slug]
+    profile = client.get(f"/u/{world.users['member'].handle}")
+    assert profile.status_code == 200
+    assert world.communities["A1"].name in profile.text
+    assert world.communities["A2"].name not in profile.text
+
+
+@pytest.mark.parametrize("channel", ["html", "api"])
+def test_a_hidden_community_answers_like_a_missing_one(
+    channel: str, world: World, client: TestClient, session: Session
+) -> None:
+    """To a logged-in outsider, an invite-only community and a slug that names nothing look the same."""
+    log_in(client, session, user(session, world, "manager_b"))
+    prefix = "/c" if channel == "html" else "/api/v1/communities"
+    hidden = client.get(f"{prefix}/{world.communities['A2'].slug}")
+    missing = client.get(f"{prefix}/perm-community-nowhere")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.text == missing.text
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 5. Joining an invite-only community
+# ------------------------------------------------------------------------------------------------------------
+
+
+def member_count(session: Session, world: World, key: str) -> int:
+    """The community's stored counter, after checking it against the memberships actually there."""
+    session.expire_all()
+    community_id = world.communities[key].id
+    stored = session.exec(select(Community.member_count).where(Community.id == community_id)).one()
+    counted = session.exec(
+        select(func.count()).select_from(Membership).where(Membership.community_id == community_id)
+    ).one()
+    assert stored == counted, f"{key}: member_count says {stored}, there are {counted} memberships"
+    return stored
+
+
+def is_member(session: Session, world: World, key: str, actor: str) -> bool:
+    return (
+        communities_service.get_membership(
+            session, community=community(session, world, key), user=user(session, world, actor)
+        )
+        is not None
+    )
+
+
+def test_a_plain_user_cannot_join_an_invite_only_community_directly(
+    world: World, client: TestClient, session: Session
+) -> None:
+    slug = world.communities["A2"].slug
+    before = member_count(session, world, "A2")
+    headers = {"x-csrftoken": csrf_token(client)}
+    log_in(client, session, user(session, world, "user"))
+    assert client.get(f"/c/{slug}").status_code == 404
+    assert client.get(f"/api/v1/communities/{slug}").status_code == 404
+    html = client.post(f"/c/{slug}/join", headers=headers, follow_redirects=False)
+    assert html.status_code == 404, describe(html)
+    api = client.post(f"/api/v1/communities/{slug}/membership", headers=headers)
+    assert api.status_code == 404, describe(api)
+    assert api.json()["detail"] == "There is no such community."
+    assert not is_member(session, world, "A2", "user")
+    assert member_count(session, world, "A2") == before
+
+
+def test_joining_by_invite_on_the_page_and_through_the_api(world: World, client: TestClient, session: Session) -> None:
+    slug, code = world.communities["A2"].slug, world.invites["A2"].code
+    before = member_count(session, world, "A2")
+    headers = {"x-csrftoken": csrf_token(client)}
+
+    # A visitor sees the invite, and is sent to log in to accept it.
+    assert client.get(f"/invite/{code}").status_code == 200
+    refused = client.post(f"/invite/{code}", headers=headers, follow_redirects=False)
+    assert (refused.status_code, refused.headers["location"]) == (303, f"/login?next=/invite/{code}")
+    assert client.post(f"/api/v1/invites/{code}/accept", headers=headers).status_code == 401
+    assert member_count(session, world, "A2") == before
+
+    # A plain user accepts on the page...
+    log_in(client, session, user(session, world, "user"))
+    page = client.post(f"/invite/{code}", headers=headers, follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, f"/c/{slug}")
+    assert client.get(f"/c/{slug}").status_code == 200
+    assert is_member(session, world, "A2", "user")
+    assert member_count(session, world, "A2") == before + 1
+    again = client.post(f"/api/v1/invites/{code}/accept", headers=headers)
+    assert again.status_code == 409, describe(again)
+    assert member_count(session, world, "A2") == before + 1
+
+    # ... and someone else (A1's moderator, a stranger to A2) through the API.
+    log_in(client, session, user(session, world, "moderator"))
+    assert client.get(f"/api/v1/communities/{slug}").status_code == 404
+    api = client.post(f"/api/v1/invites/{code}/accept", headers=headers)
+    assert api.status_code == 201, describe(api)
+    assert (api.json()["community_slug"], api.json()["role"]) == (slug, "member")
+    assert client.get(f"/api/v1/communities/{slug}").json()["my_role"] == "member"
+    assert member_count(session, world, "A2") == before + 2
+    assert invite(session, world, "A2").use_count == 2
+
+
+def _expire(session: Session, spoilt: Invite) -> None:
+    spoilt.expires_at = utcnow() - timedelta(minutes=1)
+    session.add(spoilt)
+    session.flush()
+
+
+def _revoke(session: Session, spoilt: Invite) -> None:
+    owner = session.get(Community, spoilt.community_id)
+    assert owner is not None
+    communities_service.revoke_invite(session, community=owner, invite_id=spoilt.id or 0)
+
+
+def _use_up(session: Session, spoilt: Invite) -> None:
+    """A one-use link, already taken by someone else (through the service, as a real use would be)."""
+    spoilt.max_uses = 1
+    session.add(spoilt)
+    session.flush()
+    communities_service.join_by_invite(session, code=spoilt.code, user=make_user(session))
+
+
+INVITE_PROBLEMS: dict[str, tuple[Callable[[Session, Invite], None], str]] = {
+    "expired": (_expire, "expired"),
+    "revoked": (_revoke, "withdrawn"),
+    "used up": (_use_up, "used as often as it may be"),
+}
+
+
+@pytest.mark.parametrize("channel", ["html", "api"])
+@pytest.mark.parametrize("problem", list(INVITE_PROBLEMS))
+def test_a_spent_invite_is_refused_clearly(
+    problem: str, channel: str, world: World, client: TestClient, session: Session
+) -> None:
+    slug, code = world.communities["A2"].slug, world.invites["A2"].code
+    spoil, message = INVITE_PROBLEMS[problem]
+    spoil(session, invite(session, world, "A2"))
+    before = member_count(session, world, "A2")
+    headers = {"x-csrftoken": csrf_token(client)}
+    log_in(client, session, user(session, world, "user"))
+
+    shown = client.get(f"/invite/{code}")
+    assert shown.status_code == 410
+    assert message in shown.text
+    if channel == "html":
+        response = client.post(f"/invite/{code}", headers=headers, follow_redirects=False)
+        assert message in response.text
+    else:
+        response = client.post(f"/api/v1/invites/{code}/accept", headers=headers)
+        assert message in response.json()["detail"]
+    assert 400 <= response.status_code < 500, describe(response)
+    assert response.status_code not in {401, 403, 404}, describe(response)
+    assert not is_member(session, world, "A2", "user")
+    assert member_count(session, world, "A2") == before
+    assert client.get(f"/c/{slug}").status_code == 404
+
+
+@pytest.mark.parametrize("channel", ["html", "api"])
+def test_an_unknown_invite_code_is_404(channel: str, world: World, client: TestClient, session: Session) -> None:
+    headers = {"x-csrftoken": csrf_token(client)}
+    log_in(client, session, user(session, world, "user"))
+    if channel == "html":
+        response = client.post("/invite/not-a-code", headers=headers, follow_redirects=False)
+    else:
+        response = client.post("/api/v1/invites/not-a-code/accept", headers=headers)
+    assert response.status_code == 404, describe(response)
+    assert client.get("/invite/not-a-code").status_code == 404
