@@ -1,0 +1,116 @@
+"""The benchmark's load driver, against a trivial in-process ASGI app, so the harness cannot rot unnoticed."""
+
+import asyncio
+import dataclasses
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from bench.load import check_loopback, combine, make_client, percentile, run_load
+from bench.run import ENDPOINTS, MAX_BENCH_DURATION, MAX_WARMUP, parse_arguments
+
+
+async def _ok(_request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+async def _missing(_request: Request) -> PlainTextResponse:
+    return PlainTextResponse("no", status_code=404)
+
+
+APP = Starlette(routes=[Route("/ok", _ok), Route("/missing", _missing)])
+
+
+def _client(concurrency: int) -> httpx.AsyncClient:
+    return make_client("http://testserver", concurrency=concurrency, transport=httpx.ASGITransport(app=APP))
+
+
+def test_a_fixed_number_of_requests() -> None:
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with _client(4) as client:
+            return await run_load(client, "/ok", concurrency=4, requests=25)
+
+    result = asyncio.run(scenario())
+    assert result.requests == 25
+    assert result.errors == 0
+    assert result.statuses == {200: 25}
+    assert result.throughput > 0
+    assert 0 < result.p50 <= result.p99
+    assert result.as_dict()["requests"] == 25
+
+
+def test_a_fixed_duration_and_errors_counted() -> None:
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with _client(2) as client:
+            return await run_load(client, "/missing", concurrency=2, duration=0.2)
+
+    result = asyncio.run(scenario())
+    assert result.requests > 0
+    assert 0.2 <= result.elapsed < 2
+    assert result.errors == result.requests
+    assert result.statuses == {404: result.requests}
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([3.0], 99) == 3.0
+
+
+def test_only_loopback_and_bounded() -> None:
+    check_loopback("http://127.0.0.1:8000")
+    with pytest.raises(ValueError, match="loopback"):
+        check_loopback("https://example.com")
+    with pytest.raises(ValueError, match="loopback"):
+        make_client("http://10.0.0.1:8000", concurrency=1)
+
+    async def unbounded() -> None:
+        async with _client(1) as client:
+            await run_load(client, "/ok", concurrency=1)
+
+    with pytest.raises(ValueError, match="duration or a number"):
+        asyncio.run(unbounded())
+
+    async def elsewhere() -> None:
+        async with _client(1) as client:
+            await run_load(client, "https://example.com/", concurrency=1, requests=1)
+
+    with pytest.raises(ValueError, match="path"):
+        asyncio.run(elsewhere())
+
+    async def too_many_clients() -> None:
+        async with _client(1) as client:
+            await run_load(client, "/ok", concurrency=1000, requests=1)
+
+    with pytest.raises(ValueError, match="concurrency"):
+        asyncio.run(too_many_clients())
+
+
+def test_rounds_combine() -> None:
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with _client(2) as client:
+            return [await run_load(client, "/ok", concurrency=2, requests=10) for _ in range(3)]
+
+    rounds = [dataclasses.replace(result, server_cpu=0.01) for result in asyncio.run(scenario())]
+    combined = combine(rounds)
+    assert combined.server_cpu_per_request == pytest.approx(0.03 / 30)
+    assert combined.requests == 30
+    assert combined.statuses == {200: 30}
+    assert combined.elapsed == pytest.approx(sum(result.elapsed for result in rounds))
+    with pytest.raises(ValueError, match="single path"):
+        combine([*rounds, dataclasses.replace(rounds[0], path="/other")])
+
+
+def test_make_bench_stays_within_two_minutes() -> None:
+    arguments = parse_arguments([])
+    assert len(ENDPOINTS) * (arguments.warmup + arguments.duration) <= 60
+    # Even at the largest settings allowed, the load takes at most 90 s, leaving 30 s for set-up.
+    assert len(ENDPOINTS) * (MAX_WARMUP + MAX_BENCH_DURATION) <= 90
+    with pytest.raises(SystemExit):
+        parse_arguments(["--duration", "600"])

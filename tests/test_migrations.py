@@ -1,0 +1,157 @@
+"""The migrations: they run up and down cleanly, agree with the models, and an unmigrated database is refused.
+
+Each test makes its own empty database (a SQLite file, or a PostgreSQL schema when CHORUS_TEST_DATABASE_URL is
+set), so none of them touches the shared, migrated test database.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, inspect
+
+import app.db
+import app.models  # registers every table in the metadata
+from app.config import get_settings
+from app.db import alembic_config, build_engine, metadata, pending_migrations
+from app.main import UnmigratedDatabase, create_app
+from tests import databases
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    label = f"{worker}_{request.node.name}"[:30]
+    with databases.temporary_database(label=label, sqlite_dir=tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_engine(empty_url: str) -> Iterator[Engine]:
+    engine = build_engine(empty_url)
+    yield engine
+    engine.dispose()
+
+
+def _config(url: str) -> Config:
+    config = alembic_config(url)
+    # env.py would otherwise re-run logging.config.fileConfig for every command, resetting the root logger.
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def test_upgrade_downgrade_upgrade(empty_url: str, empty_engine: Engine) -> None:
+    config = _config(empty_url)
+    assert _tables(empty_engine) == set()
+
+    command.upgrade(config, "head")
+    expected = set(metadata.tables) | {"alembic_version"}
+    assert _tables(empty_engine) == expected
+
+    command.downgrade(config, "base")
+    # Alembic keeps its (now empty) version table; every table of the application is gone.
+    assert _tables(empty_engine) <= {"alembic_version"}
+    assert pending_migrations(empty_engine) == [rev.revision for rev in _revisions_oldest_first(empty_url)]
+
+    command.upgrade(config, "head")
+    assert _tables(empty_engine) == expected
+    assert pending_migrations(empty_engine) == []
+
+
+def test_models_and_migrations_agree(empty_url: str, empty_engine: Engine) -> None:
+    command.upgrade(_config(empty_url), "head")
+    with empty_engine.connect() as connection:
+        # Not vacuous: it reads the schema the migrations made (on PostgreSQL, the test's own schema).
+        assert set(metadata.tables) <= set(inspect(connection).get_table_names())
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+        differences = compare_metadata(context, metadata)
+    # No filtering: on SQLite and PostgreSQL alike the comparison finds nothing. A difference here means a
+    # model changed without a migration: run `alembic revision --autogenerate -m "..."` and review the result.
+    assert differences == []
+
+
+def _revisions_oldest_first(url: str) -> list[Script]:
+    return list(reversed(list(ScriptDirectory.from_config(_config(url)).walk_revisions())))
+
+
+def test_pending_migrations(empty_url: str, empty_engine: Engine) -> None:
+    every_revision = [rev.revision for rev in _revisions_oldest_first(empty_url)]
+    assert every_revision, "no migrations found"
+
+    assert pending_migrations(empty_engine) == every_revision
+
+    command.upgrade(_config(empty_url), "head")
+    assert pending_migrations(empty_engine) == []
+
+
+def test_pending_migrations_lists_only_the_missing_ones_in_order(
+    empty_url: str, empty_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two revisions on top of the real ones, a database at the real head lacks exactly those two."""
+    root = tmp_path / "tree"
+    shutil.copytree(app.db.ROOT_DIR / "migrations", root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(app.db.ROOT_DIR / "alembic.ini", root / "alembic.ini")
+    real_head = ScriptDirectory.from_config(_config(empty_url)).get_current_head()
+    assert real_head is not None
+    for revision, down_revision in (("aaaa00000001", real_head), ("aaaa00000002", "aaaa00000001")):
+        (root / "migrations" / "versions" / f"9999-12-31-0000_{revision}.py").write_text(
+            f'revision = "{revision}"\ndown_revision = "{down_revision}"\n'
+            "branch_labels = None\ndepends_on = None\n\n\n"
+            "def upgrade() -> None:\n    pass\n\n\ndef downgrade() -> None:\n    pass\n"
+        )
+    monkeypatch.setattr(app.db, "ROOT_DIR", root)
+
+    command.upgrade(_config(empty_url), real_head)
+    assert pending_migrations(empty_engine) == ["aaaa00000001", "aaaa00000002"]
+
+    command.upgrade(_config(empty_url), "aaaa00000001")
+    assert pending_migrations(empty_engine) == ["aaaa00000002"]
+
+    command.upgrade(_config(empty_url), "head")
+    assert pending_migrations(empty_engine) == []
+
+
+def test_app_refuses_an_unmigrated_database(
+    empty_url: str, empty_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHORUS_DATABASE_URL", empty_url)
+    get_settings.cache_clear()
+    app.db._engine_for.cache_clear()
+    engine = app.db.get_engine()
+    try:
+        with pytest.raises(UnmigratedDatabase, match="chorus migrate"), TestClient(create_app()):
+            pass
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+        app.db._engine_for.cache_clear()
+    # Nothing was created on the way: refusing to start does not half-migrate the database.
+    assert pending_migrations(empty_engine)
+    assert _tables(empty_engine) <= {"alembic_version"}
+
+
+def test_app_starts_on_a_migrated_database(empty_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    command.upgrade(_config(empty_url), "head")
+    monkeypatch.setenv("CHORUS_DATABASE_URL", empty_url)
+    get_settings.cache_clear()
+    app.db._engine_for.cache_clear()
+    engine = app.db.get_engine()
+    try:
+        with TestClient(create_app()) as client:
+            assert client.get("/healthz").json() == {"status": "ok"}
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+        app.db._engine_for.cache_clear()
