@@ -23,7 +23,9 @@ def migrate(revision: str = typer.Argument("head", help="Target revision")) -> N
 
 
 @cli.command()
-def seed(demo: bool = typer.Option(False, "--demo", help="Create the demo brands, communities and members")) -> None:
+def seed(
+    demo: bool = typer.Option(False, "--demo", help="Create the demo brands, communities and members"),
+) -> None:
     """Load demo data through the same services as the app. Running it twice changes nothing."""
     if not demo:
         console.print("Nothing to do: pass --demo to create the demo data.")
@@ -67,7 +69,12 @@ def serve(
     import uvicorn
 
     uvicorn.run(
-        "app.main:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
         proxy_headers=True,
     )
 

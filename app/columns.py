@@ -41,8 +41,13 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
 
 def enum_field(enum_class: type[StrEnum], *, default: StrEnum | None = None, index: bool = False) -> Any:
     """A StrEnum column stored as VARCHAR (not a PostgreSQL enum type), so adding a value needs no type migration."""
-    column_type = Enum(enum_class, native_enum=False, length=20, validate_strings=True,
-                       values_callable=lambda members: [member.value for member in members])
+    column_type = Enum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
     if default is None:
         return Field(sa_type=column_type, nullable=False, index=index)
     return Field(default=default, sa_type=column_type, nullable=False, index=index)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -87,8 +87,13 @@ def writer_engine(engine: Engine) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit when the route returns, roll back on any exception."""
+def get_session(request: Request, background: BackgroundTasks) -> Iterator[Session]:
+    """One session per request: commit when the route returns, roll back on any exception.
+
+    E-mail queued during the request is handed to a background task once the commit has made it visible.
+    """
+    from app.notifications.service import OUTBOX_PENDING, deliver_outbox_now
+
     engine = get_engine()
     if request.method not in SAFE_METHODS:
         engine = writer_engine(engine)
@@ -97,8 +102,15 @@ def get_session(request: Request) -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # The error page is rendered after this session closes and shows who is logged in
+            # (request.state.user): detach what was loaded first, or the rollback would expire it and reading
+            # it there would fail with DetachedInstanceError, turning every 403/404 for a logged-in person
+            # into a 500.
+            session.expunge_all()
             session.rollback()
             raise
+        if session.info.pop(OUTBOX_PENDING, False) and get_settings().smtp_host:
+            background.add_task(deliver_outbox_now)
 
 
 # scope="function": the commit happens when the route returns, before the response is sent.
@@ -132,11 +144,15 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
 
 
 def pending_migrations(engine: Engine) -> list[str]:
-    """Revisions the database lacks; empty when it is up to date."""
+    """Revisions the database lacks, oldest first; empty when it is up to date.
+
+    Every revision of the script directory minus those the database has (its heads and their ancestors), so
+    it also holds for branches and merges. A database stamped with a revision this code does not know
+    (migrated by a newer version) raises alembic's ``ResolutionError``.
+    """
     script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
     with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    heads = set(script.get_heads())
-    if current == heads:
-        return []
-    return [rev.revision for rev in script.iterate_revisions(list(heads), list(current) or "base")]
+        current = MigrationContext.configure(connection).get_current_heads()
+    applied = {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
+    # walk_revisions goes from the heads down to base; reversed, that is the order `upgrade` applies them in.
+    return [rev.revision for rev in reversed(list(script.walk_revisions())) if rev.revision not in applied]

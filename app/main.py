@@ -9,12 +9,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
+from app.accounts.deps import Public
 from app.admin import api as admin_api
 from app.admin import views as admin_views
 from app.brands import api as brands_api
@@ -24,10 +22,9 @@ from app.communities import views as communities_views
 from app.config import get_settings
 from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
 from app.notifications import views as notifications_views
-from app.accounts.deps import Public
 from app.web.csrf import install_csrf
 from app.web.errors import install_error_handlers
-from app.web.middleware import BodySizeLimit
+from app.web.middleware import BodySizeLimit, SecurityHeaders
 
 logger = logging.getLogger("chorus")
 
@@ -53,26 +50,6 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
-    "form-action 'self'; base-uri 'none'"
-)
-# Swagger UI starts itself with an inline script; /docs shows no member content, so it may run one.
-DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-
-
-async def security_headers(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-    response: Response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    policy = DOCS_CONTENT_SECURITY_POLICY if request.url.path == "/docs" else CONTENT_SECURITY_POLICY
-    response.headers.setdefault("Content-Security-Policy", policy)
-    return response
-
-
 def create_app(*, check_migrations: bool = True) -> FastAPI:
     settings = get_settings()
     app = FastAPI(
@@ -86,9 +63,10 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     install_error_handlers(app)
-    app.add_middleware(BaseHTTPMiddleware, dispatch=security_headers)
     install_csrf(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # Added last, so outermost: the CSRF and body-size refusals, answered before the app, get the headers too.
+    app.add_middleware(SecurityHeaders)
 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
 

@@ -5,4 +5,14 @@ from app.brands.models import Brand, BrandStaff
 from app.communities.models import Community, Invite, Membership
 from app.notifications.models import OutboxEmail
 
-__all__ = ["ApiToken", "Brand", "BrandStaff", "Community", "Invite", "Membership", "OutboxEmail", "User", "UserSession"]
+__all__ = [
+    "ApiToken",
+    "Brand",
+    "BrandStaff",
+    "Community",
+    "Invite",
+    "Membership",
+    "OutboxEmail",
+    "User",
+    "UserSession",
+]

@@ -5,9 +5,13 @@ from logging.config import fileConfig
 from alembic import context
 
 import app.models  # noqa: F401  (registers every table)
+from app.config import get_settings
 from app.db import build_engine, metadata
 
 config = context.config
+# `chorus migrate` (app.db.alembic_config) sets the URL; for plain `alembic` commands it comes from settings.
+if not config.get_main_option("sqlalchemy.url"):
+    config.set_main_option("sqlalchemy.url", get_settings().resolved_database_url.replace("%", "%%"))
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 

@@ -18,7 +18,7 @@ from app.communities import service as communities_service
 from app.communities.models import CommunityKind, MemberRole
 from app.db import session_scope
 
-DEMO_PASSWORD = "chorus-demo-2026"
+DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 (the documented demo password)
 MEMBER_COUNT = 200
 
 # role in the demo -> (handle, e-mail, name)
@@ -32,15 +32,88 @@ DEMO_LOGINS = {
 }
 
 FIRST_NAMES = [
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Sofia", "Elijah", "Isabella", "Lucas", "Mia", "Mateo",
-    "Aisha", "Kenji", "Priya", "Tomasz", "Ingrid", "Diego", "Fatima", "Yusuf", "Chloe", "Hugo", "Leila", "Arjun",
-    "Zoe", "Mohammed", "Hannah", "Luca", "Nora", "Felix", "Grace", "Omar", "Elena", "Jonas", "Ines", "Kwame",
-    "Sara", "Rafael", "Mei", "Anders", "Camille", "Tariq", "Julia", "Daniel", "Freya", "Marco", "Ava", "Sipho",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Amelia",
+    "Oliver",
+    "Sofia",
+    "Elijah",
+    "Isabella",
+    "Lucas",
+    "Mia",
+    "Mateo",
+    "Aisha",
+    "Kenji",
+    "Priya",
+    "Tomasz",
+    "Ingrid",
+    "Diego",
+    "Fatima",
+    "Yusuf",
+    "Chloe",
+    "Hugo",
+    "Leila",
+    "Arjun",
+    "Zoe",
+    "Mohammed",
+    "Hannah",
+    "Luca",
+    "Nora",
+    "Felix",
+    "Grace",
+    "Omar",
+    "Elena",
+    "Jonas",
+    "Ines",
+    "Kwame",
+    "Sara",
+    "Rafael",
+    "Mei",
+    "Anders",
+    "Camille",
+    "Tariq",
+    "Julia",
+    "Daniel",
+    "Freya",
+    "Marco",
+    "Ava",
+    "Sipho",
 ]
 LAST_NAMES = [
-    "Smith", "Garcia", "Müller", "Rossi", "Nguyen", "Kowalski", "Okafor", "Tanaka", "Silva", "Johansson", "Dubois",
-    "Khan", "Novak", "Fernández", "Cohen", "Andersen", "Papadopoulos", "Murphy", "Schmidt", "Ivanova", "Haddad",
-    "Kim", "Patel", "Moreau", "Costa", "Lindqvist", "Mensah", "O'Brien", "Yilmaz", "Bianchi", "Walker", "Lopez",
+    "Smith",
+    "Garcia",
+    "Müller",
+    "Rossi",
+    "Nguyen",
+    "Kowalski",
+    "Okafor",
+    "Tanaka",
+    "Silva",
+    "Johansson",
+    "Dubois",
+    "Khan",
+    "Novak",
+    "Fernández",
+    "Cohen",
+    "Andersen",
+    "Papadopoulos",
+    "Murphy",
+    "Schmidt",
+    "Ivanova",
+    "Haddad",
+    "Kim",
+    "Patel",
+    "Moreau",
+    "Costa",
+    "Lindqvist",
+    "Mensah",
+    "O'Brien",
+    "Yilmaz",
+    "Bianchi",
+    "Walker",
+    "Lopez",
 ]
 
 NORTHWIND_LAB = """Northwind makes outdoor apparel for people who walk to work in the rain.
@@ -90,8 +163,13 @@ def seed_demo(*, console: Console | None = None) -> bool:
         def person(key: str, *, is_site_admin: bool = False) -> User:
             handle, email, name = DEMO_LOGINS[key]
             return accounts_service.create_user(
-                session, email=email, handle=handle, password=DEMO_PASSWORD, display_name=name,
-                is_site_admin=is_site_admin, password_hash=shared_hash,
+                session,
+                email=email,
+                handle=handle,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                is_site_admin=is_site_admin,
+                password_hash=shared_hash,
             )
 
         person("admin", is_site_admin=True)
@@ -99,23 +177,37 @@ def seed_demo(*, console: Console | None = None) -> bool:
         analyst, moderator, member = person("analyst"), person("moderator"), person("member")
 
         northwind, _ = brands_service.create_brand(
-            session, name="Northwind Apparel", slug="northwind",
-            description="Outdoor apparel, designed with our community.", first_manager_email=northwind_manager.email,
+            session,
+            name="Northwind Apparel",
+            slug="northwind",
+            description="Outdoor apparel, designed with our community.",
+            first_manager_email=northwind_manager.email,
         )
         brightleaf, _ = brands_service.create_brand(
-            session, name="Brightleaf Home", slug="brightleaf",
-            description="Plant-based household products.", first_manager_email=brightleaf_manager.email,
+            session,
+            name="Brightleaf Home",
+            slug="brightleaf",
+            description="Plant-based household products.",
+            first_manager_email=brightleaf_manager.email,
         )
         brands_service.add_staff(session, brand=brightleaf, email=analyst.email, role=StaffRole.analyst)
 
         design_lab = communities_service.create_community(
-            session, brand=northwind, name="Northwind Design Lab", slug="northwind-design-lab",
-            kind=CommunityKind.design, tagline="Design the next Northwind tee and earn royalties.",
+            session,
+            brand=northwind,
+            name="Northwind Design Lab",
+            slug="northwind-design-lab",
+            kind=CommunityKind.design,
+            tagline="Design the next Northwind tee and earn royalties.",
             description=NORTHWIND_LAB,
         )
         testers = communities_service.create_community(
-            session, brand=brightleaf, name="Brightleaf Home Testers", slug="brightleaf-testers",
-            kind=CommunityKind.feedback, tagline="Try our products first and tell us what to change.",
+            session,
+            brand=brightleaf,
+            name="Brightleaf Home Testers",
+            slug="brightleaf-testers",
+            kind=CommunityKind.feedback,
+            tagline="Try our products first and tell us what to change.",
             description=BRIGHTLEAF_TESTERS,
         )
         for community in (design_lab, testers):
@@ -128,12 +220,20 @@ def seed_demo(*, console: Console | None = None) -> bool:
 
         people = _member_people(rng)
         with Progress(
-            TextColumn("Demo members"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+            TextColumn("Demo members"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
             task = progress.add_task("members", total=len(people))
             for handle, name, email in people:
                 user = accounts_service.create_user(
-                    session, email=email, handle=handle, password=DEMO_PASSWORD, display_name=name,
+                    session,
+                    email=email,
+                    handle=handle,
+                    password=DEMO_PASSWORD,
+                    display_name=name,
                     password_hash=shared_hash,
                 )
                 joins_design = rng.random() < 0.7

@@ -68,9 +68,7 @@ def make_community(session: Session, brand: Brand | None = None, **overrides: ob
     return community
 
 
-def add_member(
-    session: Session, community: Community, user: User, role: MemberRole = MemberRole.member
-) -> Membership:
+def add_member(session: Session, community: Community, user: User, role: MemberRole = MemberRole.member) -> Membership:
     membership = Membership(community_id=community.id, user_id=user.id, role=role)  # type: ignore[arg-type]
     session.add(membership)
     community.member_count += 1

@@ -29,7 +29,11 @@ router = APIRouter(tags=["accounts"])
 def sign_up(body: SignUp, request: Request, session: SessionDep, _visitor: Public) -> UserPrivate:
     """Create an account; a confirmation link is e-mailed, and logging in works once it is followed."""
     user = accounts_service.sign_up(
-        session, email=body.email, handle=body.handle, password=body.password, display_name=body.display_name,
+        session,
+        email=body.email,
+        handle=body.handle,
+        password=body.password,
+        display_name=body.display_name,
         client_ip=client_ip(request),
     )
     return UserPrivate.model_validate(user)
@@ -104,8 +108,12 @@ def list_tokens(session: SessionDep, user: AccountUser) -> list[ApiTokenPublic]:
     return [ApiTokenPublic.model_validate(token) for token in accounts_service.list_api_tokens(session, user=user)]
 
 
-@router.post("/me/tokens", status_code=status.HTTP_201_CREATED, response_model=ApiTokenCreated,
-             summary="Create a personal API token")
+@router.post(
+    "/me/tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiTokenCreated,
+    summary="Create a personal API token",
+)
 def create_token(body: ApiTokenCreate, session: SessionDep, user: AccountUser) -> ApiTokenCreated:
     token, plain = accounts_service.create_api_token(session, user=user, name=body.name)
     return ApiTokenCreated(**ApiTokenPublic.model_validate(token).model_dump(), token=plain)

@@ -1,5 +1,6 @@
 """Who is asking: the session cookie or a bearer token, and the permission check every route declares."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -115,13 +116,20 @@ class Permit(PermissionCheck):
         return user
 
 
-def _require_user(user: User | None = Depends(Permit(Action.manage_own_account))) -> User:
-    assert user is not None  # Permit raised LoginRequired otherwise
-    return user
+def _logged_in(action: Action) -> Callable[..., User]:
+    """A dependency for an action that needs someone logged in and no brand or community role."""
+
+    def require(user: User | None = Depends(Permit(action))) -> User:
+        assert user is not None  # Permit raised LoginRequired otherwise
+        return user
+
+    return require
 
 
 # The logged-in user, for routes about one's own account.
-AccountUser = Annotated[User, Depends(_require_user)]
+AccountUser = Annotated[User, Depends(_logged_in(Action.manage_own_account))]
+# Someone logged in, accepting an invite link (the invite itself is checked by the service).
+InvitedUser = Annotated[User, Depends(_logged_in(Action.join_by_invite))]
 # For site administration.
 SiteAdmin = Annotated[User, Depends(Permit(Action.administer_site))]
 # A public route, marked so the route table shows it was meant to be public.

@@ -9,16 +9,17 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pwdlib import PasswordHash
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, or_, select
+from sqlalchemy import Update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, delete, or_, select, update
 from zxcvbn import zxcvbn
 
 from app import rate_limits
 from app.accounts.models import ApiToken, User, UserSession
+from app.columns import utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.notifications import service as notifications_service
-from app.columns import utcnow
 
 password_hasher = PasswordHash.recommended()
 # Verified against when the login names no account, so both answers take the same time.
@@ -26,7 +27,20 @@ _DUMMY_HASH = password_hasher.hash("chorus-timing-equaliser")
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}$")
 RESERVED_HANDLES = frozenset(
-    {"admin", "api", "static", "media", "login", "logout", "signup", "settings", "staff", "brands", "root", "chorus"}
+    {
+        "admin",
+        "api",
+        "static",
+        "media",
+        "login",
+        "logout",
+        "signup",
+        "settings",
+        "staff",
+        "brands",
+        "root",
+        "chorus",
+    }
 )
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SESSION_TOUCH_INTERVAL = timedelta(hours=1)
@@ -81,7 +95,7 @@ def _validate_sign_up(email: str, handle: str, password: str, display_name: str)
     if len(display_name) > 80:
         errors["display_name"] = "Use at most 80 characters."
     if not password:
-        errors["password"] = "Choose a password."
+        errors["password"] = "Choose a password."  # noqa: S105 (a message, not a password)
     else:
         weakness = check_password_strength(password, user_inputs=[email, handle, display_name])
         if weakness:
@@ -100,7 +114,9 @@ def _taken(session: Session, *, email: str, handle: str, errors: dict[str, str])
     return taken
 
 
-def sign_up(session: Session, *, email: str, handle: str, password: str, display_name: str = "", client_ip: str) -> User:
+def sign_up(
+    session: Session, *, email: str, handle: str, password: str, display_name: str = "", client_ip: str
+) -> User:
     """Create an unconfirmed account and e-mail its confirmation link."""
     settings = get_settings()
     rate_limits.hit(settings.signup_rate_per_ip, "signup-ip", client_ip, message="Too many sign-ups from here.")
@@ -175,7 +191,10 @@ def authenticate(session: Session, *, login: str, password: str, client_ip: str)
         raise Invalid("Enter your e-mail address or handle, and your password.")
     rate_limits.hit(settings.login_rate_per_ip, "login-ip", client_ip, message="Too many login attempts from here.")
     rate_limits.hit(
-        settings.login_rate_per_account, "login-account", login, message="Too many login attempts for this account."
+        settings.login_rate_per_account,
+        "login-account",
+        login,
+        message="Too many login attempts for this account.",
     )
     user = session.exec(select(User).where(or_(User.email == login, User.handle == login))).first()
     if user is None:
@@ -223,9 +242,18 @@ def user_for_session_token(session: Session, *, token: str) -> User | None:
     if user is None or not user.is_active:
         return None
     if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
-        row.last_seen_at = now
-        session.add(row)
+        _touch(session, update(UserSession).where(col(UserSession.id) == row.id).values(last_seen_at=now))
     return user
+
+
+def _touch(session: Session, statement: Update) -> None:
+    """Record "last seen" on a best-effort basis: on a read-only request SQLite may refuse the write lock at once
+    (another writer holds it), and a stale timestamp is better than a failed page."""
+    try:
+        with session.begin_nested():
+            session.execute(statement)
+    except OperationalError:
+        pass
 
 
 def end_session(session: Session, *, token: str) -> None:
@@ -248,7 +276,10 @@ def request_password_reset(session: Session, *, email: str, client_ip: str) -> N
     if user is None or not user.is_active:
         return
     rate_limits.hit(
-        settings.reset_rate_per_account, "reset-account", email, message="Too many reset requests for this account."
+        settings.reset_rate_per_account,
+        "reset-account",
+        email,
+        message="Too many reset requests for this account.",
     )
     notifications_service.queue_email(
         session,
@@ -410,14 +441,17 @@ def find_user_by_email(session: Session, *, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalise_email(email))).first()
 
 
-API_TOKEN_PREFIX = "chorus_"
+API_TOKEN_PREFIX = "chorus_"  # noqa: S105 (a public prefix)
 
 
 def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; the plain token is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 80:
-        raise Invalid("Name the token (1 to 80 characters), e.g. the script that will use it.", fields={"name": "Name the token."})
+        raise Invalid(
+            "Name the token (1 to 80 characters), e.g. the script that will use it.",
+            fields={"name": "Name the token."},
+        )
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:12])
     session.add(token)
@@ -455,6 +489,5 @@ def user_for_api_token(session: Session, *, plain: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > SESSION_TOUCH_INTERVAL:
-        token.last_used_at = now
-        session.add(token)
+        _touch(session, update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now))
     return user

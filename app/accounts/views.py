@@ -72,7 +72,9 @@ def confirm(request: Request, token: str, session: SessionDep, _visitor: Public)
     except Invalid as error:
         session.rollback()
         return render(
-            request, "accounts/link_problem.html", {"message": error.message, "retry_url": "/confirm/resend"},
+            request,
+            "accounts/link_problem.html",
+            {"message": error.message, "retry_url": "/confirm/resend"},
             status_code=400,
         )
     response = redirect(request, "/login")
@@ -100,7 +102,11 @@ def login(
         user = accounts_service.authenticate(session, login=login, password=password, client_ip=client_ip(request))
     except AppError as error:
         return form_error(
-            request, session, "accounts/login.html", {"form": {"login": login}, "next": safe_next(next)}, error
+            request,
+            session,
+            "accounts/login.html",
+            {"form": {"login": login}, "next": safe_next(next)},
+            error,
         )
     token = accounts_service.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
@@ -142,7 +148,10 @@ def reset_password_page(request: Request, token: str, session: SessionDep, _visi
         user = accounts_service.user_for_reset_token(session, token=token)
     except Invalid as error:
         return render(
-            request, "accounts/link_problem.html", {"message": error.message, "retry_url": "/reset"}, status_code=400
+            request,
+            "accounts/link_problem.html",
+            {"message": error.message, "retry_url": "/reset"},
+            status_code=400,
         )
     return render(request, "accounts/reset_password.html", {"token": token, "handle": user.handle})
 
@@ -157,7 +166,9 @@ def reset_password(
         if not error.fields:  # the link itself is bad, not the password
             session.rollback()
             return render(
-                request, "accounts/link_problem.html", {"message": error.message, "retry_url": "/reset"},
+                request,
+                "accounts/link_problem.html",
+                {"message": error.message, "retry_url": "/reset"},
                 status_code=400,
             )
         return form_error(request, session, "accounts/reset_password.html", {"token": token}, error)
@@ -195,9 +206,7 @@ def change_password(
     password: FormText = "",
 ) -> Response:
     try:
-        accounts_service.change_password(
-            session, user=user, current_password=current_password, new_password=password
-        )
+        accounts_service.change_password(session, user=user, current_password=current_password, new_password=password)
     except AppError as error:
         context = {"form": {"display_name": user.display_name, "bio": user.bio}, "password_form": True}
         return form_error(request, session, "accounts/settings.html", context, error)
@@ -224,7 +233,11 @@ def create_token(request: Request, session: SessionDep, user: AccountUser, name:
     except AppError as error:
         tokens = accounts_service.list_api_tokens(session, user=user)
         return form_error(
-            request, session, "accounts/tokens.html", {"tokens": tokens, "form": {"name": name}}, error,
+            request,
+            session,
+            "accounts/tokens.html",
+            {"tokens": tokens, "form": {"name": name}},
+            error,
             block="tokens",
         )
     tokens = accounts_service.list_api_tokens(session, user=user)
@@ -236,7 +249,9 @@ def revoke_token(request: Request, token_id: int, session: SessionDep, user: Acc
     accounts_service.revoke_api_token(session, user=user, token_id=token_id)
     tokens = accounts_service.list_api_tokens(session, user=user)
     return render(
-        request, "accounts/tokens.html", {"tokens": tokens, "form": {}, "notice": "The token is revoked."},
+        request,
+        "accounts/tokens.html",
+        {"tokens": tokens, "form": {}, "notice": "The token is revoked."},
         block="tokens",
     )
 

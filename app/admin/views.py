@@ -34,11 +34,20 @@ def create_brand(
     first_manager_email: FormText = "",
     first_manager_name: FormText = "",
 ) -> Response:
-    form = {"name": name, "slug": slug, "description": description, "first_manager_email": first_manager_email,
-            "first_manager_name": first_manager_name}
+    form = {
+        "name": name,
+        "slug": slug,
+        "description": description,
+        "first_manager_email": first_manager_email,
+        "first_manager_name": first_manager_name,
+    }
     try:
         brand, manager = brands_service.create_brand(
-            session, name=name, slug=slug, description=description, first_manager_email=first_manager_email,
+            session,
+            name=name,
+            slug=slug,
+            description=description,
+            first_manager_email=first_manager_email,
             first_manager_name=first_manager_name,
         )
     except AppError as error:

@@ -27,8 +27,11 @@ def get_brand(access: BrandAccess = brand_access(Action.view_brand)) -> BrandPub
     return BrandPublic.model_validate(access.brand)
 
 
-@router.get("/brands/{brand_slug}/communities", response_model=list[CommunityPublic],
-            summary="A brand's communities, invite-only ones included")
+@router.get(
+    "/brands/{brand_slug}/communities",
+    response_model=list[CommunityPublic],
+    summary="A brand's communities, invite-only ones included",
+)
 def list_communities(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)
 ) -> list[CommunityPublic]:
@@ -38,14 +41,24 @@ def list_communities(
     ]
 
 
-@router.post("/brands/{brand_slug}/communities", status_code=status.HTTP_201_CREATED,
-             response_model=CommunityPublic, summary="Open a community")
+@router.post(
+    "/brands/{brand_slug}/communities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CommunityPublic,
+    summary="Open a community",
+)
 def create_community(
     body: CommunityCreate, session: SessionDep, access: BrandAccess = brand_access(Action.create_community)
 ) -> CommunityPublic:
     community = communities_service.create_community(
-        session, brand=access.brand, name=body.name, slug=body.slug, tagline=body.tagline,
-        description=body.description, kind=body.kind, visibility=body.visibility,
+        session,
+        brand=access.brand,
+        name=body.name,
+        slug=body.slug,
+        tagline=body.tagline,
+        description=body.description,
+        kind=body.kind,
+        visibility=body.visibility,
     )
     return CommunityPublic.model_validate(community)
 
@@ -58,8 +71,12 @@ def list_staff(session: SessionDep, access: BrandAccess = brand_access(Action.vi
     ]
 
 
-@router.post("/brands/{brand_slug}/staff", status_code=status.HTTP_201_CREATED, response_model=StaffMember,
-             summary="Add someone to the staff (invited by e-mail if new)")
+@router.post(
+    "/brands/{brand_slug}/staff",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StaffMember,
+    summary="Add someone to the staff (invited by e-mail if new)",
+)
 def add_staff(
     body: StaffAdd, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
 ) -> StaffMember:
@@ -69,10 +86,11 @@ def add_staff(
     return StaffMember(handle=user.handle, display_name=user.display_name, email=user.email, role=body.role)
 
 
-@router.delete("/brands/{brand_slug}/staff/{handle}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Remove someone from the staff")
-def remove_staff(
-    handle: str, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
-) -> Response:
+@router.delete(
+    "/brands/{brand_slug}/staff/{handle}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove someone from the staff",
+)
+def remove_staff(handle: str, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)) -> Response:
     brands_service.remove_staff(session, brand=access.brand, handle=handle)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -23,7 +23,7 @@ class BrandAccess:
 
     @property
     def role_names(self) -> str:
-        return ", ".join(sorted(role for role in self.roles if role not in {Role.visitor, Role.user}))
+        return ", ".join(sorted(role.replace("_", " ") for role in self.roles if role not in {Role.visitor, Role.user}))
 
 
 class BrandPermit(PermissionCheck):

@@ -55,12 +55,17 @@ def list_staffed_brands(session: Session, *, user: User) -> Sequence[tuple[Brand
 
 
 def create_brand(
-    session: Session, *, name: str, slug: str = "", description: str = "", first_manager_email: str,
+    session: Session,
+    *,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    first_manager_email: str,
     first_manager_name: str = "",
 ) -> tuple[Brand, User]:
     """Create a brand with its first manager, who becomes its owner; an unknown e-mail is invited to join."""
     name = name.strip()
-    slug = (slug.strip().lower() or slugify(name))
+    slug = slug.strip().lower() or slugify(name)
     errors: dict[str, str] = {}
     if not name or len(name) > 80:
         errors["name"] = "Enter the brand's name (up to 80 characters)."
@@ -95,7 +100,10 @@ def add_staff(session: Session, *, brand: Brand, email: str, role: StaffRole, di
     user = accounts_service.find_user_by_email(session, email=email)
     if user is None:
         user = accounts_service.invite_user(
-            session, email=email, display_name=display_name, reason=f"You have been added to {brand.name}'s staff."
+            session,
+            email=email,
+            display_name=display_name,
+            reason=f"You have been added to {brand.name}'s staff.",
         )
     existing = session.exec(
         select(BrandStaff).where(BrandStaff.brand_id == brand.id, BrandStaff.user_id == user.id)
@@ -130,9 +138,9 @@ def remove_staff(session: Session, *, brand: Brand, handle: str) -> None:
         raise NotFound("That person is not on this brand's staff.")
     if row.role == StaffRole.owner:
         owners = session.exec(
-            select(func.count()).select_from(BrandStaff).where(
-                BrandStaff.brand_id == brand.id, BrandStaff.role == StaffRole.owner
-            )
+            select(func.count())
+            .select_from(BrandStaff)
+            .where(BrandStaff.brand_id == brand.id, BrandStaff.role == StaffRole.owner)
         ).one()
         if owners <= 1:
             raise Conflict("A brand needs at least one owner: make someone else owner first.")

@@ -23,18 +23,22 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/brands/{brand_slug}", name="brands:dashboard")
-def dashboard(
-    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)
-) -> Response:
+def dashboard(request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)) -> Response:
     communities = communities_service.list_brand_communities(session, brand=access.brand)
     return render(
-        request, "brands/dashboard.html",
+        request,
+        "brands/dashboard.html",
         {"brand": access.brand, "communities": communities, "access": access, "Action": Action},
     )
 
 
 def _new_community_context(access: BrandAccess, form: dict[str, str]) -> dict[str, object]:
-    return {"brand": access.brand, "form": form, "kinds": list(CommunityKind), "visibilities": list(Visibility)}
+    return {
+        "brand": access.brand,
+        "form": form,
+        "kinds": list(CommunityKind),
+        "visibilities": list(Visibility),
+    }
 
 
 @router.get("/brands/{brand_slug}/communities/new", name="brands:new_community")
@@ -55,11 +59,23 @@ def create_community(
     visibility: FormText = "",
     access: BrandAccess = brand_access(Action.create_community),
 ) -> Response:
-    form = {"name": name, "slug": slug, "tagline": tagline, "description": description, "kind": kind,
-            "visibility": visibility}
+    form = {
+        "name": name,
+        "slug": slug,
+        "tagline": tagline,
+        "description": description,
+        "kind": kind,
+        "visibility": visibility,
+    }
     try:
         community = communities_service.create_community(
-            session, brand=access.brand, name=name, slug=slug, tagline=tagline, description=description, kind=kind,
+            session,
+            brand=access.brand,
+            name=name,
+            slug=slug,
+            tagline=tagline,
+            description=description,
+            kind=kind,
             visibility=visibility,
         )
     except AppError as error:
@@ -71,8 +87,12 @@ def create_community(
 
 def _staff_context(session: SessionDep, access: BrandAccess, form: dict[str, str]) -> dict[str, object]:
     return {
-        "brand": access.brand, "staff": brands_service.list_staff(session, brand=access.brand), "form": form,
-        "roles": list(StaffRole), "access": access, "Action": Action,
+        "brand": access.brand,
+        "staff": brands_service.list_staff(session, brand=access.brand),
+        "form": form,
+        "roles": list(StaffRole),
+        "access": access,
+        "Action": Action,
     }
 
 
@@ -108,7 +128,10 @@ def add_staff(
 
 @router.post("/brands/{brand_slug}/staff/{handle}/remove", name="brands:remove_staff")
 def remove_staff(
-    request: Request, handle: str, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
+    request: Request,
+    handle: str,
+    session: SessionDep,
+    access: BrandAccess = brand_access(Action.manage_staff),
 ) -> Response:
     try:
         brands_service.remove_staff(session, brand=access.brand, handle=handle)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.accounts.deps import AccountUser, Public
+from app.accounts.deps import AccountUser, InvitedUser, Public
 from app.brands import service as brands_service
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
@@ -53,26 +53,39 @@ def get_community(
 
 @router.patch("/communities/{community_slug}", response_model=CommunityPublic, summary="Edit a community")
 def update_community(
-    body: CommunityUpdate, session: SessionDep,
+    body: CommunityUpdate,
+    session: SessionDep,
     access: CommunityAccess = community_access(Action.manage_community),
 ) -> CommunityPublic:
     community = communities_service.update_community(
-        session, community=access.community, name=body.name, tagline=body.tagline, description=body.description,
-        kind=body.kind, visibility=body.visibility,
+        session,
+        community=access.community,
+        name=body.name,
+        tagline=body.tagline,
+        description=body.description,
+        kind=body.kind,
+        visibility=body.visibility,
     )
     return CommunityPublic.model_validate(community)
 
 
-@router.post("/communities/{community_slug}/membership", status_code=status.HTTP_201_CREATED,
-             response_model=MembershipPublic, summary="Join a public community")
+@router.post(
+    "/communities/{community_slug}/membership",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    summary="Join a public community",
+)
 def join(session: SessionDep, access: CommunityAccess = community_access(Action.join_community)) -> MembershipPublic:
     assert access.user is not None
     membership = communities_service.join_community(session, community=access.community, user=access.user)
     return _membership(membership, access.community)
 
 
-@router.delete("/communities/{community_slug}/membership", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Leave a community")
+@router.delete(
+    "/communities/{community_slug}/membership",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Leave a community",
+)
 def leave(session: SessionDep, access: CommunityAccess = community_access(Action.leave_community)) -> Response:
     assert access.user is not None
     communities_service.leave_community(session, community=access.community, user=access.user)
@@ -99,10 +112,15 @@ def list_members(
     )
 
 
-@router.put("/communities/{community_slug}/members/{handle}", response_model=MembershipPublic,
-            summary="Change a member's role")
+@router.put(
+    "/communities/{community_slug}/members/{handle}",
+    response_model=MembershipPublic,
+    summary="Change a member's role",
+)
 def change_role(
-    handle: str, body: RoleChange, session: SessionDep,
+    handle: str,
+    body: RoleChange,
+    session: SessionDep,
     access: CommunityAccess = community_access(Action.manage_community),
 ) -> MembershipPublic:
     membership = communities_service.change_member_role(
@@ -115,24 +133,39 @@ def change_role(
 def list_invites(
     session: SessionDep, access: CommunityAccess = community_access(Action.manage_community)
 ) -> list[InvitePublic]:
-    return [InvitePublic.model_validate(i) for i in communities_service.list_invites(session, community=access.community)]
+    return [
+        InvitePublic.model_validate(i) for i in communities_service.list_invites(session, community=access.community)
+    ]
 
 
-@router.post("/communities/{community_slug}/invites", status_code=status.HTTP_201_CREATED,
-             response_model=InvitePublic, summary="Make an invite link")
+@router.post(
+    "/communities/{community_slug}/invites",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitePublic,
+    summary="Make an invite link",
+)
 def create_invite(
-    body: InviteCreate, session: SessionDep, access: CommunityAccess = community_access(Action.manage_community)
+    body: InviteCreate,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.manage_community),
 ) -> InvitePublic:
     assert access.user is not None
     invite = communities_service.create_invite(
-        session, community=access.community, created_by=access.user, note=body.note, max_uses=body.max_uses,
+        session,
+        community=access.community,
+        created_by=access.user,
+        note=body.note,
+        max_uses=body.max_uses,
         expires_in_days=body.expires_in_days,
     )
     return InvitePublic.model_validate(invite)
 
 
-@router.delete("/communities/{community_slug}/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Withdraw an invite link")
+@router.delete(
+    "/communities/{community_slug}/invites/{invite_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw an invite link",
+)
 def revoke_invite(
     invite_id: int, session: SessionDep, access: CommunityAccess = community_access(Action.manage_community)
 ) -> Response:
@@ -140,9 +173,13 @@ def revoke_invite(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/invites/{code}/accept", status_code=status.HTTP_201_CREATED, response_model=MembershipPublic,
-             summary="Join a community with an invite code")
-def accept_invite(code: str, session: SessionDep, user: AccountUser) -> MembershipPublic:
+@router.post(
+    "/invites/{code}/accept",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    summary="Join a community with an invite code",
+)
+def accept_invite(code: str, session: SessionDep, user: InvitedUser) -> MembershipPublic:
     community = communities_service.join_by_invite(session, code=code, user=user)
     membership = communities_service.get_membership(session, community=community, user=user)
     assert membership is not None

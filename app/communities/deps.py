@@ -25,7 +25,9 @@ class CommunityAccess:
         return can(self.roles, action)
 
 
-def community_roles(session: SessionDep, community: Community, user: User | None) -> tuple[set[Role], Membership | None]:
+def community_roles(
+    session: SessionDep, community: Community, user: User | None
+) -> tuple[set[Role], Membership | None]:
     roles = base_roles(user)
     membership = communities_service.get_membership(session, community=community, user=user)
     if membership is not None:
@@ -46,7 +48,8 @@ class CommunityPermit(PermissionCheck):
         hidden = "There is no such community."
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
-            # The same answer as for a community one may not see, so neither existence nor absence shows.
+            # Logged-in outsiders get the same 404 for a hidden community as for a missing one. Visitors are sent
+            # to log in for a hidden one, so they can tell it exists (by its slug only, never its content).
             check(self.action, frozenset(base_roles(user)), user, hidden_message=hidden)
             raise NotFound(hidden)
         roles, membership = community_roles(session, community, user)

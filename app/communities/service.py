@@ -12,10 +12,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.brands.models import Brand
+from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, Invite, MemberRole, Membership, Visibility
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.slugs import is_valid_slug, slugify
-from app.columns import utcnow
 
 MEMBERS_PAGE_SIZE = 50
 
@@ -68,9 +68,7 @@ def list_shared_memberships(session: Session, *, user: User, viewer: User | None
     memberships = list_memberships(session, user=user)
     if viewer is None:
         return [community for _, community in memberships if community.visibility == Visibility.public]
-    viewer_ids = set(
-        session.exec(select(Membership.community_id).where(Membership.user_id == viewer.id)).all()
-    )
+    viewer_ids = set(session.exec(select(Membership.community_id).where(Membership.user_id == viewer.id)).all())
     return [
         community
         for _, community in memberships
@@ -78,9 +76,7 @@ def list_shared_memberships(session: Session, *, user: User, viewer: User | None
     ]
 
 
-def _validate(
-    *, name: str, slug: str, tagline: str, description: str, kind: str, visibility: str
-) -> dict[str, str]:
+def _validate(*, name: str, slug: str, tagline: str, description: str, kind: str, visibility: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not name or len(name) > 80:
         errors["name"] = "Enter the community's name (up to 80 characters)."
@@ -111,9 +107,7 @@ def create_community(
     """Open a new community for a brand."""
     name = name.strip()
     slug = slug.strip().lower() or slugify(name)
-    errors = _validate(
-        name=name, slug=slug, tagline=tagline, description=description, kind=kind, visibility=visibility
-    )
+    errors = _validate(name=name, slug=slug, tagline=tagline, description=description, kind=kind, visibility=visibility)
     if "slug" not in errors and session.exec(select(Community).where(Community.slug == slug)).first():
         errors["slug"] = "Another community uses this address; choose another."
     if errors:
@@ -137,12 +131,24 @@ def create_community(
 
 
 def update_community(
-    session: Session, *, community: Community, name: str, tagline: str, description: str, kind: str, visibility: str
+    session: Session,
+    *,
+    community: Community,
+    name: str,
+    tagline: str,
+    description: str,
+    kind: str,
+    visibility: str,
 ) -> Community:
     """Change a community's name, texts, kind or visibility (its address stays)."""
     name = name.strip()
     errors = _validate(
-        name=name, slug=community.slug, tagline=tagline, description=description, kind=kind, visibility=visibility
+        name=name,
+        slug=community.slug,
+        tagline=tagline,
+        description=description,
+        kind=kind,
+        visibility=visibility,
     )
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
@@ -210,8 +216,15 @@ def list_members(
     """One page of members, filtered by a search on name or handle and by role."""
     conditions = [Membership.community_id == community.id]
     if search.strip():
-        pattern = f"%{search.strip().lower()}%"
-        conditions.append(or_(func.lower(User.display_name).like(pattern), col(User.handle).like(pattern)))
+        # The search is text: % and _ (common in handles) match themselves, not any characters.
+        term = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{term}%"
+        conditions.append(
+            or_(
+                func.lower(User.display_name).like(pattern, escape="\\"),
+                col(User.handle).like(pattern, escape="\\"),
+            )
+        )
     if role:
         if role not in MemberRole.__members__:
             raise Invalid("Choose member, connector or moderator.", fields={"role": "Unknown role."})

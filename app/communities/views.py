@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from app.accounts.deps import AccountUser, Public
+from app.accounts.deps import InvitedUser, Public
 from app.brands import service as brands_service
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
@@ -29,18 +29,22 @@ def home(request: Request, session: SessionDep, user: Public) -> Response:
     memberships = communities_service.list_memberships(session, user=user) if user else []
     staffed = brands_service.list_staffed_brands(session, user=user) if user else []
     return render(
-        request, "communities/home.html",
+        request,
+        "communities/home.html",
         {"communities": communities, "memberships": memberships, "staffed_brands": staffed},
     )
 
 
-def _community_page(request: Request, session: SessionDep, access: CommunityAccess, **extra: object) -> Response:
+def _community_page(
+    request: Request, session: SessionDep, access: CommunityAccess, *, status_code: int = 200, **extra: object
+) -> Response:
     brand = brands_service.get_brand_by_id(session, brand_id=access.community.brand_id)
     return render(
         request,
         "communities/detail.html",
         {"community": access.community, "brand": brand, "access": access, "Action": Action, **extra},
         block="membership",
+        status_code=status_code,
     )
 
 
@@ -60,7 +64,7 @@ def join(
         communities_service.join_community(session, community=access.community, user=access.user)
     except AppError as error:
         session.rollback()
-        return _community_page(request, session, access, error=error.message)
+        return _community_page(request, session, access, error=error.message, status_code=error.status_code)
     response = redirect(request, f"/c/{access.community.slug}")
     flash.add(response, request, f"Welcome to {access.community.name}!")
     return response
@@ -90,8 +94,15 @@ def members(
     return render(
         request,
         "communities/members.html",
-        {"community": access.community, "listing": listing, "q": q, "role": role, "access": access,
-         "Action": Action, **CHOICES},
+        {
+            "community": access.community,
+            "listing": listing,
+            "q": q,
+            "role": role,
+            "access": access,
+            "Action": Action,
+            **CHOICES,
+        },
         block="member_list",
     )
 
@@ -113,8 +124,11 @@ def change_role(
 def _settings_context(session: SessionDep, access: CommunityAccess, **extra: object) -> dict[str, object]:
     community = access.community
     form = {
-        "name": community.name, "tagline": community.tagline, "description": community.description,
-        "kind": community.kind, "visibility": community.visibility,
+        "name": community.name,
+        "tagline": community.tagline,
+        "description": community.description,
+        "kind": community.kind,
+        "visibility": community.visibility,
     }
     invites = communities_service.list_invites(session, community=community)
     return {"community": community, "form": form, "invites": invites, "invite_form": {}, **CHOICES, **extra}
@@ -138,10 +152,21 @@ def update_settings(
     visibility: FormText = "",
     access: CommunityAccess = community_access(Action.manage_community),
 ) -> Response:
-    form = {"name": name, "tagline": tagline, "description": description, "kind": kind, "visibility": visibility}
+    form = {
+        "name": name,
+        "tagline": tagline,
+        "description": description,
+        "kind": kind,
+        "visibility": visibility,
+    }
     try:
         communities_service.update_community(
-            session, community=access.community, name=name, tagline=tagline, description=description, kind=kind,
+            session,
+            community=access.community,
+            name=name,
+            tagline=tagline,
+            description=description,
+            kind=kind,
             visibility=visibility,
         )
     except AppError as error:
@@ -177,7 +202,11 @@ def create_invite(
         uses = _whole_number(max_uses, "max_uses")
         days = _whole_number(expires_in_days, "expires_in_days")
         invite = communities_service.create_invite(
-            session, community=access.community, created_by=access.user, note=note, max_uses=uses,
+            session,
+            community=access.community,
+            created_by=access.user,
+            note=note,
+            max_uses=uses,
             expires_in_days=days,
         )
     except AppError as error:
@@ -208,22 +237,24 @@ def invite_page(request: Request, code: str, session: SessionDep, user: Public) 
     problem = communities_service.invite_problem(invite)
     membership = communities_service.get_membership(session, community=community, user=user)
     return render(
-        request, "communities/invite.html",
+        request,
+        "communities/invite.html",
         {"community": community, "code": code, "problem": problem, "membership": membership},
         status_code=410 if problem else 200,
     )
 
 
 @router.post("/invite/{code}", name="communities:accept_invite")
-def accept_invite(request: Request, code: str, session: SessionDep, user: AccountUser) -> Response:
+def accept_invite(request: Request, code: str, session: SessionDep, user: InvitedUser) -> Response:
     try:
         community = communities_service.join_by_invite(session, code=code, user=user)
     except AppError as error:
         session.rollback()
-        invite, community = communities_service.get_invite(session, code=code)
+        _invite, community = communities_service.get_invite(session, code=code)
         membership = communities_service.get_membership(session, community=community, user=user)
         return render(
-            request, "communities/invite.html",
+            request,
+            "communities/invite.html",
             {"community": community, "code": code, "problem": error.message, "membership": membership},
             status_code=error.status_code,
         )

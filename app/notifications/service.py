@@ -1,16 +1,20 @@
 """Queue e-mail in the outbox and deliver it by SMTP when a server is configured."""
 
+import logging
 import smtplib
 from collections.abc import Sequence
 from email.message import EmailMessage
 
 from sqlmodel import Session, col, select
 
+from app.columns import utcnow
 from app.config import Settings
 from app.notifications.models import OutboxEmail
-from app.columns import utcnow
 
+logger = logging.getLogger("chorus.mail")
 MAX_ATTEMPTS = 5
+# Set on a session that queued e-mail, so the request can hand delivery to a background task after its commit.
+OUTBOX_PENDING = "chorus.outbox_pending"
 
 
 def queue_email(session: Session, *, to_address: str, subject: str, body_text: str) -> OutboxEmail:
@@ -18,6 +22,7 @@ def queue_email(session: Session, *, to_address: str, subject: str, body_text: s
     email = OutboxEmail(to_address=to_address, subject=subject, body_text=body_text)
     session.add(email)
     session.flush()
+    session.info[OUTBOX_PENDING] = True
     return email
 
 
@@ -42,6 +47,9 @@ def deliver_pending(session: Session, *, settings: Settings, limit: int = 100) -
         .where(col(OutboxEmail.sent_at).is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
         .order_by(col(OutboxEmail.id))
         .limit(limit)
+        # Two deliverers (workers, the CLI) never take the same e-mail: PostgreSQL skips rows another one holds;
+        # SQLite serialises writers with BEGIN IMMEDIATE (session_scope).
+        .with_for_update(skip_locked=True)
     ).all()
     sent = 0
     if not pending:
@@ -67,3 +75,19 @@ def deliver_pending(session: Session, *, settings: Settings, limit: int = 100) -
                 sent += 1
             session.flush()
     return sent
+
+
+def deliver_outbox_now() -> None:
+    """Background task after a request that queued e-mail: send it in a transaction of its own."""
+    from app.config import get_settings
+    from app.db import session_scope
+
+    settings = get_settings()
+    if not settings.smtp_host:
+        return
+    try:
+        with session_scope() as session:
+            deliver_pending(session, settings=settings)
+    except OSError:
+        # The SMTP server is unreachable; the e-mails stay queued for `chorus deliver-mail`.
+        logger.warning("Could not reach the SMTP server; e-mails stay in the outbox", exc_info=True)

@@ -16,15 +16,16 @@ FAILURE_MESSAGE = "This form has expired or was sent from another site. Reload t
 
 async def _send_failure(scope: dict[str, Any], send: Any, _reason: Any) -> None:
     if scope["path"].startswith("/api/"):
-        body, content_type = json.dumps({"detail": f"CSRF check failed. {FAILURE_MESSAGE}"}), "application/json"
+        body, content_type = (
+            json.dumps({"detail": f"CSRF check failed. {FAILURE_MESSAGE}"}),
+            "application/json",
+        )
     else:
         from app.web.templating import templates
 
         body = templates.env.get_template("errors/csrf.html").render(message=FAILURE_MESSAGE, status_code=403)
         content_type = "text/html; charset=utf-8"
-    await send(
-        {"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type.encode())]}
-    )
+    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type.encode())]})
     await send({"type": "http.response.body", "body": body.encode()})
 
 

@@ -21,8 +21,14 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/healthz"
 
 
-def error_response(request: Request, status_code: int, message: str, *, errors: object = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    errors: object = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if wants_json(request):
         body: dict[str, object] = {"detail": message}
         if errors:
@@ -30,7 +36,7 @@ def error_response(request: Request, status_code: int, message: str, *, errors: 
         return JSONResponse(body, status_code=status_code, headers=headers)
     if is_htmx(request):
         toast = json.dumps({"chorus:toast": {"message": message, "level": "error"}})
-        return Response(status_code=status_code, headers={**(headers or {}), "HX-Trigger": toast})
+        return Response(status_code=status_code, headers={**(headers or {}), "HX-Trigger": toast, "HX-Reswap": "none"})
     title = HTTPStatus(status_code).phrase
     return render(
         request,
@@ -71,7 +77,9 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {404: "We could not find that page.", 405: "This address does not accept that method."}
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
         return error_response(
-            request, exc.status_code, message or messages.get(exc.status_code, HTTPStatus(exc.status_code).phrase),
+            request,
+            exc.status_code,
+            message or messages.get(exc.status_code, HTTPStatus(exc.status_code).phrase),
             headers=getattr(exc, "headers", None),
         )
 

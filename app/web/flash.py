@@ -18,7 +18,7 @@ def _serializer() -> URLSafeSerializer:
 
 def add(response: Response, request: Request, message: str, level: Level = "success") -> None:
     """Show ``message`` on the next page this browser renders."""
-    messages = _read(request) + [{"message": message, "level": level}]
+    messages = [*_read(request), {"message": message, "level": level}]
     response.set_cookie(
         COOKIE_NAME,
         _serializer().dumps(json.dumps(messages[-5:])),

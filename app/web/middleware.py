@@ -1,4 +1,5 @@
-"""A cap on request bodies, checked before anything buffers them (the CSRF check reads form bodies)."""
+"""Pure ASGI middleware: a cap on request bodies, checked before anything buffers them (the CSRF check reads form
+bodies), and the security headers on every answer."""
 
 import json
 from typing import Any
@@ -21,40 +22,102 @@ class BodySizeLimit:
             await self._refuse(scope, send)
             return
         received = 0
+        too_large = False
         response_started = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal response_started, replaced
             if message["type"] == "http.response.start":
                 response_started = True
+                if too_large:
+                    # The app answered after the cap was hit: FastAPI turns the error raised while it read the
+                    # body (wrapped in an ExceptionGroup by BaseHTTPMiddleware) into a 400 "There was an error
+                    # parsing the body". Say what happened instead.
+                    replaced = True
+                    await self._refuse(scope, send)
+                    return
+            if replaced:
+                return
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
+        except Exception:
+            # _BodyTooLarge itself, or wrapped in an ExceptionGroup by a task group on the way out.
+            if not too_large:
+                raise
             if not response_started:
                 await self._refuse(scope, send)
 
+    def _detail(self) -> str:
+        megabyte = 1024 * 1024
+        size = self.max_bytes
+        limit = f"{size / megabyte:g} MB" if size >= megabyte else f"{size:,} bytes"
+        return f"The request is too large: the limit is {limit}."
+
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        limit_mb = self.max_bytes // (1024 * 1024)
-        detail = f"The request is too large: the limit is {limit_mb} MB."
+        detail = self._detail()
         body: Any
         if scope["path"].startswith("/api/"):
             body, content_type = json.dumps({"detail": detail}).encode(), b"application/json"
         else:
-            body, content_type = f"<!doctype html><title>Too large</title><p>{detail}</p>".encode(), b"text/html"
+            body, content_type = (
+                f"<!doctype html><title>Too large</title><p>{detail}</p>".encode(),
+                b"text/html",
+            )
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", content_type)]})
         await send({"type": "http.response.body", "body": body})
 
 
 class _BodyTooLarge(Exception):
     pass
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'"
+)
+# Swagger UI starts itself with an inline script; /docs shows no member content, so it may run one.
+DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+class SecurityHeaders:
+    """CSP, framing, sniffing and referrer headers, added to each answer unless a route set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_CONTENT_SECURITY_POLICY if scope["path"] == "/docs" else CONTENT_SECURITY_POLICY
+        extra = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"content-security-policy", policy.encode()),
+        ]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in extra if name not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -16,6 +16,17 @@ templates = Jinja2Templates(directory=str(ROOT_DIR / "templates"))
 templates.env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704 (sanitised)
 templates.env.globals["settings"] = get_settings
 
+# How stored values (kinds, visibilities, roles) read in a sentence.
+LABELS = {
+    "design": "design",
+    "feedback": "feedback",
+    "both": "design and feedback",
+    "public": "public",
+    "invite_only": "invite-only",
+    "site_admin": "site admin",
+}
+templates.env.filters["label"] = lambda value: LABELS.get(str(value), str(value).replace("_", " "))
+
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"

@@ -14,6 +14,10 @@
   document.addEventListener("chorus:toast", function (event) {
     showToast(event.detail.message, event.detail.level);
   });
+  // A click dismisses a toast at once.
+  document.addEventListener("click", function (event) {
+    if (event.target.classList && event.target.classList.contains("toast")) event.target.remove();
+  });
   // Flash messages rendered with the page fade after a while.
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("#toasts .toast").forEach(function (toast) {

@@ -41,7 +41,7 @@ def test_sign_up_confirm_log_in_and_out(client: TestClient, session: Session) ->
     assert logged_in.status_code == 200
     assert client.get("/api/v1/me").json()["handle"] == "ada"
 
-    csrf = client.cookies.get("csrftoken") or client.get("/login") and client.cookies["csrftoken"]
+    csrf = client.cookies.get("csrftoken") or (client.get("/login") and client.cookies["csrftoken"])
     assert client.delete("/api/v1/auth/session", headers={"x-csrftoken": csrf}).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
 
@@ -65,7 +65,10 @@ def test_wrong_types_and_missing_fields_are_clear_4xx(client: TestClient) -> Non
     body = response.json()
     assert body["detail"].startswith("The request is not valid")
     assert {error["field"] for error in body["errors"]} >= {"handle", "password"}
-    assert client.post("/api/v1/users", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        client.post("/api/v1/users", content=b"not json", headers={"content-type": "application/json"}).status_code
+        == 422
+    )
 
 
 def test_password_reset_works_once(client: TestClient, session: Session) -> None:
