@@ -38,7 +38,7 @@ test: install
 lint: install
 	$(BIN)/ruff check app seed tests bench migrations
 	$(BIN)/ruff format --check app seed tests bench
-	$(BIN)/mypy app
+	$(BIN)/mypy app seed
 
 format: install
 	$(BIN)/ruff check --fix app seed tests bench

@@ -2,11 +2,22 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+def id_of(row: _HasId) -> int:
+    """The primary key of a row that has been flushed (SQLModel types it optional until then)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
 
 
 def utcnow() -> datetime:

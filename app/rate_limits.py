@@ -3,6 +3,7 @@
 import math
 import time
 from functools import lru_cache
+from typing import cast
 
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
@@ -14,7 +15,7 @@ from app.errors import TooManyRequests
 
 @lru_cache
 def _limiter(storage_uri: str) -> tuple[Storage, MovingWindowRateLimiter]:
-    storage = storage_from_string(storage_uri)
+    storage = cast(Storage, storage_from_string(storage_uri))
     return storage, MovingWindowRateLimiter(storage)
 
 

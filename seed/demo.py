@@ -138,7 +138,8 @@ def _demo_exists(session: Session) -> bool:
 
 def _member_people(rng: random.Random) -> list[tuple[str, str, str]]:
     """(handle, display name, e-mail) for the generated members, unique and stable from run to run."""
-    people, seen = [], set()
+    people: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
     while len(people) < MEMBER_COUNT:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         base = accounts_service.slugify_handle(f"{first}_{last}")

@@ -16,7 +16,7 @@ from zxcvbn import zxcvbn
 
 from app import rate_limits
 from app.accounts.models import ApiToken, User, UserSession
-from app.columns import utcnow
+from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.notifications import service as notifications_service
@@ -220,7 +220,7 @@ def start_session(session: Session, *, user: User, ip_address: str = "", user_ag
     session.add(
         UserSession(
             token_hash=hash_token(token),
-            user_id=user.id,
+            user_id=id_of(user),
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
@@ -453,7 +453,7 @@ def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiTok
             fields={"name": "Name the token."},
         )
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(plain), prefix=plain[:12])
+    token = ApiToken(user_id=id_of(user), name=name, token_hash=hash_token(plain), prefix=plain[:12])
     session.add(token)
     session.flush()
     return token, plain

@@ -8,6 +8,7 @@ from app.accounts.deps import CurrentUser, PermissionCheck, base_roles, check
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.models import Brand
+from app.columns import id_of
 from app.db import SessionDep
 from app.permissions import Action, Role, can
 
@@ -36,7 +37,7 @@ class BrandPermit(PermissionCheck):
         roles = base_roles(user)
         brand = session.exec(brands_service.select_brand_by_slug(brand_slug)).first()
         if brand is not None:
-            role = brands_service.staff_role(session, brand_id=brand.id, user=user)
+            role = brands_service.staff_role(session, brand_id=id_of(brand), user=user)
             if role is not None:
                 roles.add(Role(role))
         check(self.action, frozenset(roles), user, hidden_message="There is no such brand.")

@@ -9,6 +9,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
+from app.columns import id_of
 from app.errors import Conflict, Invalid, NotFound
 from app.slugs import is_valid_slug, slugify
 
@@ -35,9 +36,10 @@ def staff_role(session: Session, *, brand_id: int, user: User | None) -> StaffRo
     """The user's role in the brand's staff, or None."""
     if user is None:
         return None
-    return session.exec(
+    role = session.exec(
         select(BrandStaff.role).where(BrandStaff.brand_id == brand_id, BrandStaff.user_id == user.id)
     ).first()
+    return StaffRole(role) if role is not None else None
 
 
 def list_brands(session: Session) -> Sequence[Brand]:
@@ -46,12 +48,13 @@ def list_brands(session: Session) -> Sequence[Brand]:
 
 def list_staffed_brands(session: Session, *, user: User) -> Sequence[tuple[Brand, StaffRole]]:
     """The brands the user works for, with their role in each."""
-    return session.exec(
+    rows = session.exec(
         select(Brand, BrandStaff.role)
         .join(BrandStaff, col(BrandStaff.brand_id) == Brand.id)
         .where(BrandStaff.user_id == user.id)
         .order_by(Brand.name)
     ).all()
+    return [(brand, StaffRole(role)) for brand, role in rows]
 
 
 def create_brand(
@@ -112,7 +115,7 @@ def add_staff(session: Session, *, brand: Brand, email: str, role: StaffRole, di
         raise Conflict(f"{user.display_name} is on this brand's staff already, as {existing.role}.")
     try:
         with session.begin_nested():
-            session.add(BrandStaff(brand_id=brand.id, user_id=user.id, role=role))
+            session.add(BrandStaff(brand_id=id_of(brand), user_id=id_of(user), role=role))
             session.flush()
     except IntegrityError as error:
         raise Conflict(f"{user.display_name} was just added to this brand's staff.") from error

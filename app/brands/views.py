@@ -43,7 +43,7 @@ def _new_community_context(access: BrandAccess, form: dict[str, str]) -> dict[st
 
 @router.get("/brands/{brand_slug}/communities/new", name="brands:new_community")
 def new_community_page(request: Request, access: BrandAccess = brand_access(Action.create_community)) -> Response:
-    form = {"kind": CommunityKind.both, "visibility": Visibility.public}
+    form = {"kind": CommunityKind.both.value, "visibility": Visibility.public.value}
     return render(request, "brands/new_community.html", _new_community_context(access, form))
 
 

@@ -4,7 +4,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
+from sqlalchemy import ColumnElement, CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select, update
 from sqlmodel.sql.expression import SelectOfScalar
@@ -12,7 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.columns import utcnow
+from app.columns import id_of, utcnow
 from app.communities.models import Community, CommunityKind, Invite, MemberRole, Membership, Visibility
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.slugs import is_valid_slug, slugify
@@ -113,7 +115,7 @@ def create_community(
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     community = Community(
-        brand_id=brand.id,
+        brand_id=id_of(brand),
         name=name,
         slug=slug,
         tagline=tagline.strip(),
@@ -168,7 +170,7 @@ def _add_member(session: Session, *, community: Community, user: User) -> Member
         raise Forbidden("Confirm your e-mail address before joining a community.")
     if get_membership(session, community=community, user=user) is not None:
         raise Conflict(f"You are a member of {community.name} already.")
-    membership = Membership(community_id=community.id, user_id=user.id)
+    membership = Membership(community_id=id_of(community), user_id=id_of(user))
     try:
         with session.begin_nested():
             session.add(membership)
@@ -214,7 +216,7 @@ def list_members(
     session: Session, *, community: Community, search: str = "", role: str = "", page: int = 1
 ) -> MembersPage:
     """One page of members, filtered by a search on name or handle and by role."""
-    conditions = [Membership.community_id == community.id]
+    conditions: list[ColumnElement[bool]] = [col(Membership.community_id) == community.id]
     if search.strip():
         # The search is text: % and _ (common in handles) match themselves, not any characters.
         term = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -228,7 +230,7 @@ def list_members(
     if role:
         if role not in MemberRole.__members__:
             raise Invalid("Choose member, connector or moderator.", fields={"role": "Unknown role."})
-        conditions.append(Membership.role == MemberRole(role))
+        conditions.append(col(Membership.role) == MemberRole(role))
     total = session.exec(
         select(func.count()).select_from(Membership).join(User, col(User.id) == Membership.user_id).where(*conditions)
     ).one()
@@ -279,7 +281,7 @@ def create_invite(
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     invite = Invite(
-        community_id=community.id,
+        community_id=id_of(community),
         code=secrets.token_urlsafe(18),
         created_by_id=created_by.id,
         note=note.strip(),
@@ -344,7 +346,7 @@ def join_by_invite(session: Session, *, code: str, user: User) -> Community:
     )
     if invite.max_uses is not None:
         claim = claim.where(col(Invite.use_count) < invite.max_uses)
-    if session.execute(claim).rowcount != 1:
+    if cast(CursorResult[Any], session.execute(claim)).rowcount != 1:
         raise Invalid("This invite link has just been used up. Ask the community's team for a new one.")
     _add_member(session, community=community, user=user)
     return community

@@ -8,9 +8,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.accounts.deps import LoginRequired
+from app.accounts import service as accounts_service
+from app.accounts.deps import LoginRequired, session_token
+from app.db import get_engine
 from app.errors import AppError, TooManyRequests
 from app.web.templating import is_htmx, render
 
@@ -19,6 +23,21 @@ logger = logging.getLogger("chorus")
 
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _identify_visitor(request: Request) -> None:
+    """An error raised before any route dependency ran (an unknown URL, say) still shows the logged-in header."""
+    if hasattr(request.state, "user") or not session_token(request):
+        return
+    token = session_token(request)
+    try:
+        with Session(get_engine()) as session:
+            user = accounts_service.user_for_session_token(session, token=token or "")
+            if user is not None:
+                session.expunge(user)
+            request.state.user = user
+    except SQLAlchemyError:
+        logger.warning("Could not look up the session for an error page", exc_info=True)
 
 
 def error_response(
@@ -38,6 +57,7 @@ def error_response(
         toast = json.dumps({"chorus:toast": {"message": message, "level": "error"}})
         return Response(status_code=status_code, headers={**(headers or {}), "HX-Trigger": toast, "HX-Reswap": "none"})
     title = HTTPStatus(status_code).phrase
+    _identify_visitor(request)
     return render(
         request,
         "errors/error.html",

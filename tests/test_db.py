@@ -1,0 +1,171 @@
+"""The real request session (app.db.get_session), not the rolled-back one the other tests use: commit and rollback,
+error pages for logged-in people, e-mail handed to SMTP after the commit, SQLite's write lock, racing sign-ups."""
+
+import smtplib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, func, select
+
+from app import db
+from app.accounts.models import User
+from app.config import get_settings
+from app.db import build_engine, migrate, session_scope, writer_engine
+from app.main import create_app
+from app.notifications.models import OutboxEmail
+from tests import databases
+from tests.factories import csrf_token, log_in, make_brand, make_user
+
+
+@dataclass
+class RealApp:
+    client: TestClient
+    engine: Engine
+
+
+@pytest.fixture
+def real_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealApp]:
+    with databases.temporary_database(label="realsession", sqlite_dir=tmp_path) as url:
+        migrate(url)
+        monkeypatch.setenv("CHORUS_DATABASE_URL", url)
+        get_settings.cache_clear()
+        db._engine_for.cache_clear()
+        engine = build_engine(url)
+        try:
+            with TestClient(create_app(), base_url="http://testserver") as client:
+                yield RealApp(client=client, engine=engine)
+        finally:
+            db.get_engine().dispose()
+            engine.dispose()
+            monkeypatch.delenv("CHORUS_DATABASE_URL")
+            get_settings.cache_clear()
+            db._engine_for.cache_clear()
+
+
+def test_error_pages_for_a_logged_in_member_render_with_their_header(real_app: RealApp) -> None:
+    with session_scope(real_app.engine) as session:
+        member = make_user(session, handle="header_check")
+        make_brand(session, slug="someone-elses")
+        log_in(real_app.client, session, member)
+
+    hidden = real_app.client.get("/brands/someone-elses")
+    assert hidden.status_code == 404
+    assert "There is no such brand." in hidden.text
+    assert "/u/header_check" in hidden.text  # the nav still knows who is logged in
+
+    unknown = real_app.client.get("/no/such/page")
+    assert unknown.status_code == 404
+    assert "/u/header_check" in unknown.text
+
+
+def test_a_failed_write_leaves_nothing_behind(real_app: RealApp) -> None:
+    token = csrf_token(real_app.client)
+    weak = real_app.client.post(
+        "/signup",
+        data={"csrftoken": token, "email": "half@example.com", "handle": "half", "password": "short"},
+    )
+    assert weak.status_code == 422
+    with Session(real_app.engine) as session:
+        assert session.exec(select(User).where(User.handle == "half")).first() is None
+        assert session.exec(select(OutboxEmail).where(OutboxEmail.to_address == "half@example.com")).first() is None
+
+
+class _FakeSMTP:
+    sent: list[str] = []
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host = host
+
+    def __enter__(self) -> "_FakeSMTP":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def starttls(self) -> None:
+        return None
+
+    def login(self, username: str, password: str) -> None:
+        return None
+
+    def send_message(self, message: object) -> None:
+        _FakeSMTP.sent.append(str(message["To"]))  # type: ignore[index]
+
+
+def test_queued_mail_is_sent_after_the_commit_when_smtp_is_configured(
+    real_app: RealApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "smtp_host", "smtp.invalid")
+    monkeypatch.setattr(smtplib, "SMTP", _FakeSMTP)
+    _FakeSMTP.sent = []
+    response = real_app.client.post(
+        "/api/v1/users", json={"email": "mailed@example.com", "handle": "mailed", "password": "copper-lantern-91"}
+    )
+    assert response.status_code == 201
+    assert _FakeSMTP.sent == ["mailed@example.com"]
+    with Session(real_app.engine) as session:
+        email = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == "mailed@example.com")).one()
+        assert email.sent_at is not None and email.attempts == 1
+
+
+def test_without_smtp_mail_stays_in_the_outbox(real_app: RealApp) -> None:
+    response = real_app.client.post(
+        "/api/v1/users", json={"email": "kept@example.com", "handle": "kept", "password": "copper-lantern-91"}
+    )
+    assert response.status_code == 201
+    with Session(real_app.engine) as session:
+        email = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == "kept@example.com")).one()
+        assert email.sent_at is None
+
+
+def test_sqlite_writers_take_the_write_lock_up_front(real_app: RealApp) -> None:
+    if real_app.engine.dialect.name != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is SQLite's; PostgreSQL services take row locks instead")
+    database = real_app.engine.url.database
+    assert database
+    with Session(writer_engine(real_app.engine)) as writer:
+        writer.exec(select(func.count()).select_from(User)).one()  # a read, yet the lock is already held
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+    with Session(real_app.engine) as reader:  # plain sessions begin deferred and do not block writers
+        reader.exec(select(func.count()).select_from(User)).one()
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+
+def test_racing_sign_ups_for_one_handle_create_one_account(real_app: RealApp) -> None:
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def sign_up(number: int) -> None:
+        with TestClient(real_app.client.app, base_url="http://testserver") as client:
+            barrier.wait()
+            response = client.post(
+                "/api/v1/users",
+                json={"email": f"racer{number}@example.com", "handle": "racer", "password": "copper-lantern-91"},
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=sign_up, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses).count(201) == 1, statuses
+    assert all(status in (201, 409, 422) for status in statuses), statuses
+    with Session(real_app.engine) as session:
+        assert session.exec(select(func.count()).select_from(User).where(User.handle == "racer")).one() == 1

@@ -1,0 +1,45 @@
+"""The limiter counts in memory by default and in Redis when CHORUS_REDIS_URL is set, so workers share counts."""
+
+import secrets
+
+import pytest
+import redis
+
+from app import rate_limits
+from app.config import get_settings
+from app.errors import TooManyRequests
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _hit_three_times(scope: str) -> None:
+    rate_limits.hit("2/minute", scope, "someone@example.com", message="Slow down.")
+    rate_limits.hit("2/minute", scope, "SOMEONE@example.com", message="Slow down.")  # keys ignore case
+    with pytest.raises(TooManyRequests) as refused:
+        rate_limits.hit("2/minute", scope, "someone@example.com", message="Slow down.")
+    assert refused.value.status_code == 429
+    assert 1 <= refused.value.retry_after <= 60
+
+
+def test_memory_limiter_refuses_past_the_rate() -> None:
+    _hit_three_times("memory-" + secrets.token_hex(4))
+
+
+def test_limits_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "rate_limits_enabled", False)
+    for _ in range(5):
+        rate_limits.hit("1/minute", "off", "someone", message="Slow down.")
+
+
+def test_redis_limiter_is_shared_through_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis server at 127.0.0.1:6379 (CI machines have one)")
+    scope = "redis-" + secrets.token_hex(4)
+    monkeypatch.setattr(get_settings(), "redis_url", REDIS_URL)
+    _hit_three_times(scope)
+    assert any(scope in key.decode() for key in client.scan_iter(match=f"*{scope}*"))
+    for key in client.scan_iter(match=f"*{scope}*"):
+        client.delete(key)
