@@ -46,6 +46,7 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.upload
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

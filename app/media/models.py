@@ -1,0 +1,31 @@
+"""Uploaded images: the private original and its two public renditions, with the hashes that find duplicates."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.columns import timestamp_field
+
+
+class MediaImage(SQLModel, table=True):
+    """One accepted upload. Designs (and later avatars and campaign photos) point at it by foreign key."""
+
+    __tablename__ = "media_images"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 of the stored original, hex. Not unique: the same file may be uploaded twice (each upload is a row
+    # of its own; the stored file is shared, as its key is content-addressed).
+    sha256: str = Field(max_length=64, index=True)
+    # Storage keys. The original is private (staff download it through the service); the renditions are public.
+    original_key: str = Field(max_length=255)
+    display_key: str = Field(max_length=255)
+    thumbnail_key: str = Field(max_length=255)
+    # Of the original, as stored (before the EXIF orientation is applied to the renditions).
+    width: int
+    height: int
+    format: str = Field(max_length=8)  # "PNG" | "JPEG" | "WEBP"
+    byte_size: int
+    # imagehash.phash of the thumbnail: 64 bits as 16 hex digits; near-duplicates differ in a few bits.
+    perceptual_hash: str = Field(max_length=16, index=True)
+    uploaded_by_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
+    created_at: datetime = timestamp_field()

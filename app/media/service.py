@@ -1,0 +1,529 @@
+"""Image uploads: validate, decode once, strip, render, hash and store; find near-duplicates.
+
+The pipeline, in the order that keeps untrusted bytes away from the decoders for as long as possible:
+
+1. the upload is streamed to a temporary file, hashed on the way, and refused as soon as it passes the size cap;
+2. well-known other kinds (SVG, GIF, archives, ...) are named from their first bytes, so the refusal says what
+   they are;
+3. Pillow reads the header with an allowlist of decoders (PNG, JPEG, WebP). Its decompression-bomb guard is
+   lowered to our pixel limit and its warning treated as an error; width x height is checked against
+   ``max_upload_pixels`` before any pixel is decoded; the format must match the declared name and type;
+   animated images are refused;
+4. the image is decoded exactly once. A JPEG is first told (``draft``) to decode at the smallest libjpeg scale
+   (1/2, 1/4, 1/8) that still covers the display size: the whole file is still decoded, so a truncated file fails
+   here, but a 12-megapixel photo costs a fraction of a full decode. PNG and WebP decode fully;
+5. the EXIF orientation is applied, the colours converted to sRGB when the file carries an ICC profile, and every
+   piece of metadata dropped: the renditions are new files encoded from pixels alone. The 1600 px display image
+   is made from the decoded image, the 400 px thumbnail from the display image;
+6. opaque images become JPEG, images that use transparency WebP (with alpha);
+7. the renditions are stored under the SHA-256 of their own bytes; the original under the SHA-256 of its bytes.
+   Files are written before the row is flushed: if the caller's transaction is rolled back, they stay behind,
+   unreferenced (harmless, being content-addressed; a later sweep may delete keys no row names).
+
+Polyglots. A file that is an image followed by something else (a JPEG with a ZIP appended, the classic polyglot;
+also a phone's "motion photo", which appends a video) decodes as the image. It is accepted, and neutralised: the
+renditions are re-encoded from pixels, and the private original is stored without the bytes after the end of the
+image (JPEG: the EOI marker; PNG: the IEND chunk; WebP: the RIFF length), so no stored file carries the payload.
+Its ``sha256`` and ``byte_size`` are those of the stored original. A file that does not decode as one of the three
+formats (an archive with an image appended, HTML with a JPEG's magic bytes, random bytes) is refused.
+"""
+
+import hashlib
+import io
+import re
+import struct
+import tempfile
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import IO, BinaryIO, Literal
+
+import imagehash
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from sqlalchemy import bindparam, text
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.columns import id_of
+from app.config import Settings, get_settings
+from app.errors import Invalid
+from app.media.models import MediaImage
+from app.media.storage import get_storage
+
+ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP")
+DISPLAY_SIZE = 1600
+THUMBNAIL_SIZE = 400
+JPEG_QUALITY = 85
+WEBP_QUALITY = 85
+
+_CHUNK = 1024 * 1024
+_FORMAT_NAMES = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP"}
+_EXTENSIONS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".jfif": "JPEG",
+    ".pjpeg": "JPEG",
+    ".pjp": "JPEG",
+    ".webp": "WEBP",
+}
+_CONTENT_TYPES = {
+    "image/png": "PNG",
+    "image/x-png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/jpg": "JPEG",
+    "image/pjpeg": "JPEG",
+    "image/webp": "WEBP",
+}
+# What a browser or client sends when it does not know: says nothing about the content.
+_UNINFORMATIVE_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
+_ORIGINAL_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+_ORIGINAL_CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# Errors Pillow's decoders raise on damaged or truncated data.
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
+_PHASH = re.compile(r"[0-9a-f]{16}")
+
+# Pillow's own guard, lowered from its default (about 179 megapixels) to our default limit: Image.open refuses
+# (DecompressionBombError) images over twice this and warns above it, which ingest_image turns into an error.
+# ingest_image only ever raises it, to a larger configured limit, so lowering the setting (as tests do) cannot
+# leave a smaller process-wide guard behind.
+Image.MAX_IMAGE_PIXELS = Settings.model_fields["max_upload_pixels"].default
+
+
+@dataclass(frozen=True)
+class _Rendition:
+    key: str
+    data: bytes
+    content_type: str
+
+
+def ingest_image(
+    session: Session,
+    *,
+    upload: BinaryIO,
+    uploaded_by: User | None,
+    declared_filename: str = "",
+    declared_content_type: str = "",
+) -> MediaImage:
+    """Validate, decode, strip, render and store an upload; raise app.errors.Invalid with a clear reason otherwise."""
+    settings = get_settings()
+    with tempfile.TemporaryFile(prefix="chorus-upload-") as spool:
+        digest, byte_size = _spool(upload, spool, max_bytes=settings.max_upload_bytes)
+        spool.seek(0)
+        _refuse_other_kinds(spool.read(1024), declared_filename, declared_content_type)
+        spool.seek(0)
+        with _open_image(spool, max_pixels=settings.max_upload_pixels) as image:
+            image_format = str(image.format)
+            _check_declared(image_format, declared_filename, declared_content_type)
+            _refuse_animation(image)
+            width, height = image.size
+            display, thumbnail = _render(image)
+            # Bounded by the size cap; needed whole to find where the image ends and to store it.
+            spool.seek(0)
+            original = spool.read()
+
+    end = _end_of_image(original, image_format)
+    if end is not None and end < len(original):
+        # A payload after the image (see the module docstring): keep only the image's own bytes.
+        original = original[:end]
+        digest, byte_size = hashlib.sha256(original).hexdigest(), len(original)
+
+    perceptual_hash = _perceptual_hash(thumbnail)
+    display_rendition = _encode(display)
+    thumbnail_rendition = _encode(thumbnail)
+    original_key = f"originals/{digest}.{_ORIGINAL_EXTENSIONS[image_format]}"
+
+    storage = get_storage()
+    for key, data, content_type in (
+        (display_rendition.key, display_rendition.data, display_rendition.content_type),
+        (thumbnail_rendition.key, thumbnail_rendition.data, thumbnail_rendition.content_type),
+        (original_key, original, _ORIGINAL_CONTENT_TYPES[image_format]),
+    ):
+        # Content-addressed: a key that exists already holds these very bytes.
+        if not storage.exists(key):
+            storage.put(key, data, content_type)
+
+    media_image = MediaImage(
+        sha256=digest,
+        original_key=original_key,
+        display_key=display_rendition.key,
+        thumbnail_key=thumbnail_rendition.key,
+        width=width,
+        height=height,
+        format=image_format,
+        byte_size=byte_size,
+        perceptual_hash=perceptual_hash,
+        uploaded_by_id=id_of(uploaded_by) if uploaded_by is not None else None,
+    )
+    session.add(media_image)
+    session.flush()
+    return media_image
+
+
+def rendition_url(image: MediaImage, rendition: Literal["thumbnail", "display"]) -> str:
+    """The public URL of a rendition, e.g. /media/renditions/ab/cd/<sha256>.jpg."""
+    if rendition == "thumbnail":
+        return get_storage().url(image.thumbnail_key)
+    if rendition == "display":
+        return get_storage().url(image.display_key)
+    raise ValueError(f"no such rendition: {rendition!r}")
+
+
+def original_bytes(image: MediaImage) -> bytes:
+    """The stored original, for staff download (never served by a public URL)."""
+    return get_storage().get(image.original_key)
+
+
+def hamming_distance(a: str, b: str) -> int:
+    """How many of the 64 bits two perceptual hashes (16 hex digits each) differ in."""
+    return (_phash_bits(a) ^ _phash_bits(b)).bit_count()
+
+
+def find_near_duplicates(
+    session: Session, *, perceptual_hash: str, max_distance: int = 6, exclude_image_id: int | None = None
+) -> list[MediaImage]:
+    """Images whose perceptual hash is within ``max_distance`` bits of this one, nearest first."""
+    target = _phash_bits(perceptual_hash)
+    if max_distance < 0:
+        return []
+    hex_target = f"{target:016x}"
+    if session.get_bind().dialect.name == "postgresql":
+        # bit_count(bit) is PostgreSQL 14+; the comparison runs in the database over the whole table.
+        statement = select(MediaImage).where(
+            text(
+                "bit_count(('x' || media_images.perceptual_hash)::bit(64) # ('x' || :target)::bit(64)) <= :distance"
+            ).bindparams(bindparam("target", hex_target), bindparam("distance", max_distance))
+        )
+        if exclude_image_id is not None:
+            statement = statement.where(col(MediaImage.id) != exclude_image_id)
+        found = list(session.exec(statement))
+    else:
+        # SQLite has no popcount: scan the two narrow columns, then load the few rows that match.
+        scan = select(MediaImage.id, MediaImage.perceptual_hash)
+        if exclude_image_id is not None:
+            scan = scan.where(col(MediaImage.id) != exclude_image_id)
+        ids = [
+            image_id
+            for image_id, other in session.exec(scan.execution_options(yield_per=5000))
+            if _PHASH.fullmatch(other) and (int(other, 16) ^ target).bit_count() <= max_distance
+        ]
+        found = []
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            found.extend(session.exec(select(MediaImage).where(col(MediaImage.id).in_(batch))))
+    return sorted(found, key=lambda image: (hamming_distance(image.perceptual_hash, hex_target), image.id or 0))
+
+
+# --- the pipeline, step by step ------------------------------------------------------------------------------
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def _spool(upload: BinaryIO, spool: IO[bytes], *, max_bytes: int) -> tuple[str, int]:
+    """Copy the upload to the temporary file, hashing it, and stop as soon as it is over the cap."""
+    digest = hashlib.sha256()
+    size = 0
+    while True:
+        chunk = upload.read(min(_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise Invalid(f"The file is too large: the limit is {_megabytes(max_bytes)}.")
+        digest.update(chunk)
+        spool.write(chunk)
+    if size == 0:
+        raise Invalid("The file is empty (zero bytes): choose a PNG, JPEG or WebP image.")
+    return digest.hexdigest(), size
+
+
+_ONLY = "only PNG, JPEG or WebP images are accepted"
+_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"GIF87a", 0, "a GIF image"),
+    (b"GIF89a", 0, "a GIF image"),
+    (b"PK\x03\x04", 0, "a ZIP archive"),
+    (b"%PDF-", 0, "a PDF document"),
+    (b"BM", 0, "a BMP image"),
+    (b"II*\x00", 0, "a TIFF image"),
+    (b"MM\x00*", 0, "a TIFF image"),
+    (b"\x00\x00\x01\x00", 0, "an icon (ICO)"),
+    (b"8BPS", 0, "a Photoshop document"),
+    (b"ftypheic", 4, "a HEIC image"),
+    (b"ftypheix", 4, "a HEIC image"),
+    (b"ftypmif1", 4, "a HEIF image"),
+    (b"ftypavif", 4, "an AVIF image"),
+    (b"\x00\x00\x00\x0cjP  ", 0, "a JPEG 2000 image"),
+)
+
+
+def _looks_like_svg(head: bytes) -> bool:
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return start.startswith(b"<") and b"<svg" in start
+
+
+def _refuse_other_kinds(head: bytes, declared_filename: str, declared_content_type: str) -> None:
+    """Name the kind of a file that is clearly not one of ours, before any decoder sees it."""
+    if _looks_like_svg(head):
+        raise Invalid(f"SVG images are not accepted ({_ONLY}): export the design as PNG.")
+    if (
+        len(head) >= 24
+        and head[:8] == b"\x89PNG\r\n\x1a\n"
+        and head[12:16] == b"IHDR"
+        and 0 in struct.unpack_from(">II", head, 16)
+    ):
+        raise Invalid("The image is zero-sized: its header declares no pixels.")
+    for signature, offset, kind in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            suffix = " (animated images are not accepted either)" if "GIF" in kind else ""
+            raise Invalid(f"This file is {kind}: {_ONLY}{suffix}.")
+
+
+class _OpenedImage:
+    """Image.open with the allowlist and the pixel limits, as a context manager that closes the image."""
+
+    def __init__(self, stream: IO[bytes], *, max_pixels: int) -> None:
+        self.stream = stream
+        self.max_pixels = max_pixels
+        self.image: ImageFile.ImageFile | None = None
+
+    def __enter__(self) -> "ImageFile.ImageFile":
+        limit = _megapixels(self.max_pixels)
+        if Image.MAX_IMAGE_PIXELS is None or self.max_pixels > Image.MAX_IMAGE_PIXELS:
+            Image.MAX_IMAGE_PIXELS = self.max_pixels
+        try:
+            # Before Python 3.14 catch_warnings changes process-wide filters: two uploads at once can at worst
+            # leave this "error" filter in place for a while, which is what we want here anyway.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(self.stream, formats=list(ACCEPTED_FORMATS))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise Invalid(
+                f"The image has too many pixels: the limit is {limit} megapixels "
+                "(refused unread as a possible decompression bomb)."
+            ) from error
+        except UnidentifiedImageError as error:
+            raise Invalid(
+                f"This file is not a PNG, JPEG or WebP image (it may be damaged, or another kind of file): {_ONLY}."
+            ) from error
+        except _DECODE_ERRORS as error:
+            raise Invalid("The image is damaged or truncated: its header could not be read.") from error
+        self.image = image
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise Invalid("The image is zero-sized (it has no pixels).")
+        if width * height > self.max_pixels:
+            raise Invalid(
+                f"The image has too many pixels: {width} x {height} is {_megapixels(width * height)} megapixels; "
+                f"the limit is {limit} megapixels."
+            )
+        if image.format not in ACCEPTED_FORMATS:  # pragma: no cover - the allowlist makes this unreachable
+            raise Invalid(f"This file is not a PNG, JPEG or WebP image: {_ONLY}.")
+        return image
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.image is not None:
+            self.image.close()
+
+
+def _open_image(stream: IO[bytes], *, max_pixels: int) -> _OpenedImage:
+    return _OpenedImage(stream, max_pixels=max_pixels)
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.3g}"
+
+
+def _check_declared(image_format: str, filename: str, content_type: str) -> None:
+    """The file's name and declared type must agree with what it is (a PNG named .jpg is refused, and told so)."""
+    actual = _FORMAT_NAMES[image_format]
+    extension = PurePath(filename.strip()).suffix.lower() if filename.strip() else ""
+    if extension and _EXTENSIONS.get(extension) != image_format:
+        raise Invalid(
+            f"The file's content does not match its name: it is named {extension} but is a {actual} image. "
+            f"Rename it to .{_ORIGINAL_EXTENSIONS[image_format]} or export it again."
+        )
+    declared = content_type.split(";", 1)[0].strip().lower()
+    if declared not in _UNINFORMATIVE_TYPES and _CONTENT_TYPES.get(declared) != image_format:
+        raise Invalid(
+            f"The file's content does not match its declared type: it was sent as {declared} but is a {actual} image."
+        )
+
+
+def _refuse_animation(image: Image.Image) -> None:
+    if getattr(image, "is_animated", False) or getattr(image, "n_frames", 1) > 1:
+        raise Invalid(f"Animated images are not accepted (this {_FORMAT_NAMES[str(image.format)]} has several frames).")
+
+
+def _fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """The size that fits in a ``longest`` x ``longest`` box, keeping the aspect ratio (never enlarging)."""
+    width, height = size
+    scale = min(1.0, longest / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _render(image: ImageFile.ImageFile) -> tuple[Image.Image, Image.Image]:
+    """Decode once (at a reduced scale for JPEG), then make the display image and the thumbnail from it."""
+    if image.format == "JPEG" and max(image.size) > DISPLAY_SIZE:
+        # libjpeg decodes at 1/2, 1/4 or 1/8 scale when that still covers the requested size (either orientation
+        # fits the square box, so the stored orientation is the one to ask with).
+        image.draft(None, _fitted(image.size, DISPLAY_SIZE))
+    try:
+        # The one full decode: a truncated or damaged file fails here, before anything is stored.
+        image.load()
+    except _DECODE_ERRORS as error:
+        raise Invalid("The image is truncated or damaged: its data could not be decoded completely.") from error
+
+    icc_profile = image.info.get("icc_profile")
+    ImageOps.exif_transpose(image, in_place=True)
+    pixels = _plain_mode(image)
+    display = _to_srgb(_shrunk(pixels, DISPLAY_SIZE, copy=pixels is image), icc_profile)
+    display.info = {}  # nothing of the original's metadata travels into the renditions
+    thumbnail = _shrunk(display, THUMBNAIL_SIZE, copy=False)
+    thumbnail.info = {}
+    return display, thumbnail
+
+
+def _shrunk(image: Image.Image, longest: int, *, copy: bool) -> Image.Image:
+    """A new image that fits ``longest`` (as Image.thumbnail would make it: bicubic, reducing by whole factors
+    first while that keeps a gap of 2); ``image`` itself when it fits already, unless ``copy``."""
+    size = _fitted(image.size, longest)
+    if size != image.size:
+        return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+    return image.copy() if copy else image
+
+
+def _plain_mode(image: Image.Image) -> Image.Image:
+    """RGB, or RGBA when the image has transparency; CMYK is kept for the ICC conversion. Returns ``image`` itself
+    when it is already in such a mode."""
+    mode = image.mode
+    if mode in ("RGB", "CMYK"):
+        return image
+    if mode == "RGBA":
+        return image if _uses_alpha(image) else image.convert("RGB")
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        # 16-bit (or wider) grey: scale to 8 bits rather than clip.
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L").convert("RGB")
+    if mode in ("LA", "La", "PA", "RGBa") or "transparency" in image.info:
+        converted = image.convert("RGBA")
+        return converted if _uses_alpha(converted) else converted.convert("RGB")
+    return image.convert("RGB")
+
+
+def _uses_alpha(image: Image.Image) -> bool:
+    alpha = image.getchannel("A").getextrema()
+    return isinstance(alpha, tuple) and isinstance(alpha[0], int | float) and alpha[0] < 255
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _to_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
+    """Apply the file's colour profile (a wide-gamut phone photo, a CMYK print file), so dropping it keeps the
+    colours; without one, pixels are taken as sRGB, as browsers do."""
+    output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+    if isinstance(icc_profile, bytes) and icc_profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=output_mode)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            converted = None  # a broken or mismatched profile: keep the pixels as they are
+        if converted is not None:
+            return converted
+    return image if image.mode == output_mode else image.convert(output_mode)
+
+
+def _encode(image: Image.Image) -> _Rendition:
+    """JPEG for opaque images, WebP for transparent ones; keyed by the SHA-256 of the encoded bytes."""
+    buffer = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(buffer, "WEBP", quality=WEBP_QUALITY, method=4)
+        extension, content_type = "webp", "image/webp"
+    else:
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY)
+        extension, content_type = "jpg", "image/jpeg"
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    return _Rendition(f"renditions/{digest[:2]}/{digest[2:4]}/{digest}.{extension}", data, content_type)
+
+
+def _perceptual_hash(thumbnail: Image.Image) -> str:
+    if thumbnail.mode == "RGBA":
+        # Transparent pixels have arbitrary colours: hash what a viewer sees, on white.
+        background = Image.new("RGBA", thumbnail.size, (255, 255, 255, 255))
+        thumbnail = Image.alpha_composite(background, thumbnail).convert("RGB")
+    return str(imagehash.phash(thumbnail))
+
+
+def _phash_bits(value: str) -> int:
+    normalised = value.strip().lower()
+    if not _PHASH.fullmatch(normalised):
+        raise Invalid(f"Not a perceptual hash (16 hex digits): {value!r}.")
+    return int(normalised, 16)
+
+
+# --- where the image ends (for polyglots) --------------------------------------------------------------------
+
+# In JPEG entropy-coded data a 0xFF byte is followed by 0x00 (a stuffed byte) or a restart marker; anything else
+# is the next marker.
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _end_of_image(data: bytes, image_format: str) -> int | None:
+    """The offset just past the image's own bytes, or None when the structure is not the expected one (then the
+    file is kept whole: it decoded, so it is an image, and we do not guess)."""
+    try:
+        if image_format == "JPEG":
+            return _jpeg_end(data)
+        if image_format == "PNG":
+            return _png_end(data)
+        if image_format == "WEBP":
+            return _webp_end(data)
+    except (IndexError, struct.error):
+        return None
+    return None
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    position = 2
+    while position < len(data):
+        if data[position] != 0xFF:
+            return None
+        while data[position] == 0xFF:  # fill bytes before a marker
+            position += 1
+        marker = data[position]
+        position += 1
+        if marker == 0xD9:  # EOI
+            return position
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            continue
+        (length,) = struct.unpack_from(">H", data, position)
+        position += length
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next marker
+            found = _JPEG_MARKER.search(data, position)
+            if found is None:
+                return None
+            position = found.start()
+    return None
+
+
+def _png_end(data: bytes) -> int | None:
+    position = 8
+    while position + 8 <= len(data):
+        length, chunk_type = struct.unpack_from(">I4s", data, position)
+        position += 12 + length
+        if chunk_type == b"IEND":
+            return position
+    return None
+
+
+def _webp_end(data: bytes) -> int | None:
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    (size,) = struct.unpack_from("<I", data, 4)
+    return 8 + size + (size & 1)
