@@ -5,6 +5,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,24 @@ class Settings(BaseSettings):
     password_min_strength: int = 3
 
     max_request_bytes: int = 25 * 1024 * 1024
+
+    # Image uploads (app/media): the largest file and the most pixels (width x height) accepted; larger images are
+    # refused before they are decoded.
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_upload_pixels: int = 40_000_000
+    # Where media files are kept: "local" (under media_dir, default <data_dir>/media) or "s3" (an S3-compatible
+    # bucket; needs the s3 extra, boto3, and takes its credentials from the usual AWS environment variables).
+    # S3_PUBLIC_URL, if set, is where the bucket's public renditions/ prefix is reachable (a CDN, or the bucket's
+    # own URL); otherwise the app serves them at /media.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_public_url: str | None = None
+
+    # Design challenges: the per-member submission limit a new challenge starts with, and the weight C of the
+    # Bayesian prior in rankings ((C * challenge mean + score sum) / (C + score count)).
+    challenge_max_designs_per_member: int = 3
+    ranking_prior_weight: int = 5
 
     # Rate limits in the notation of the `limits` library.
     rate_limits_enabled: bool = True

@@ -17,10 +17,13 @@ from app.admin import api as admin_api
 from app.admin import views as admin_views
 from app.brands import api as brands_api
 from app.brands import views as brands_views
+from app.challenges import api as challenges_api
+from app.challenges import views as challenges_views
 from app.communities import api as communities_api
 from app.communities import views as communities_views
 from app.config import get_settings
 from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
+from app.media import views as media_views
 from app.notifications import views as notifications_views
 from app.web.csrf import install_csrf
 from app.web.errors import install_error_handlers
@@ -86,8 +89,16 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
             swagger_favicon_url="/static/img/favicon.svg",
         )
 
-    for module in (accounts_views, communities_views, brands_views, admin_views, notifications_views):
+    for module in (
+        accounts_views,
+        communities_views,
+        challenges_views,
+        brands_views,
+        admin_views,
+        notifications_views,
+        media_views,
+    ):
         app.include_router(module.router)
-    for module in (accounts_api, communities_api, brands_api, admin_api):
+    for module in (accounts_api, communities_api, challenges_api, brands_api, admin_api):
         app.include_router(module.router, prefix="/api/v1")
     return app

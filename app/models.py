@@ -2,17 +2,24 @@
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.brands.models import Brand, BrandStaff
+from app.challenges.models import Challenge, Design, Product, Score
 from app.communities.models import Community, Invite, Membership
+from app.media.models import MediaImage
 from app.notifications.models import OutboxEmail
 
 __all__ = [
     "ApiToken",
     "Brand",
     "BrandStaff",
+    "Challenge",
     "Community",
+    "Design",
     "Invite",
+    "MediaImage",
     "Membership",
     "OutboxEmail",
+    "Product",
+    "Score",
     "User",
     "UserSession",
 ]

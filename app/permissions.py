@@ -20,9 +20,18 @@ table to hold us to it). Things an actor may not even see answer 404, not 403.
 | manage_staff                 |         |      |        |           |           |         |         |   x   |     x      |
 | manage_own_account           |         |  x   |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
 | administer_site              |         |      |        |           |           |         |         |       |     x      |
+| view_challenge               |    x    |  x   |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
+| submit_design                |         |      |   x    |     x     |     x     |         |         |       |            |
+| score_design                 |         |      |   x    |     x     |     x     |         |         |       |            |
+| view_shortlist               |         |      |        |           |           |    x    |    x    |   x   |     x      |
+| manage_challenge             |         |      |        |           |           |         |    x    |   x   |     x      |
 
 "user" is anyone logged in; member, connector and moderator are roles in the community in question; analyst, manager
 and owner are staff roles in the brand in question (a brand's staff reach all of its communities).
+Challenges and designs take the roles of their community (``app.challenges.deps``): view_challenge is also subject
+to the invite-only rule, drafts are seen only by those who may manage_challenge, and submit_design also covers
+editing and withdrawing one's own design (the service checks that the actor is its designer). The services check
+the windows (submissions, scoring) and the one place for suspensions.
 """
 
 from enum import StrEnum
@@ -54,6 +63,11 @@ class Action(StrEnum):
     manage_staff = "manage_staff"
     manage_own_account = "manage_own_account"
     administer_site = "administer_site"
+    view_challenge = "view_challenge"
+    submit_design = "submit_design"
+    score_design = "score_design"
+    view_shortlist = "view_shortlist"
+    manage_challenge = "manage_challenge"
 
 
 _EVERYONE = frozenset(Role)
@@ -76,6 +90,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.manage_staff: frozenset({Role.owner, Role.site_admin}),
     Action.manage_own_account: _EVERYONE - {Role.visitor},
     Action.administer_site: frozenset({Role.site_admin}),
+    Action.view_challenge: _EVERYONE,
+    Action.submit_design: _COMMUNITY_ROLES,
+    Action.score_design: _COMMUNITY_ROLES,
+    Action.view_shortlist: _STAFF,
+    Action.manage_challenge: _MANAGERS,
 }
 
 # Roles that show an actor is inside a brand or community, so a refusal may say 403 rather than 404.

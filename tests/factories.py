@@ -1,17 +1,23 @@
 """Plain factory functions: make_x(session, **overrides) builds a valid x with as little as possible said."""
 
+import io
 import itertools
+import random
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import signed_session_token
 from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
+from app.challenges.models import Challenge, ChallengeStatus, Design
 from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, MemberRole, Membership, Visibility
 from app.config import get_settings
+from app.media.models import MediaImage
 
 PASSWORD = "tangerine-kiosk-47"
 _PASSWORD_HASH = accounts_service.password_hasher.hash(PASSWORD)
@@ -88,3 +94,98 @@ def csrf_token(client: TestClient) -> str:
     if "csrftoken" not in client.cookies:
         client.get("/login")
     return client.cookies["csrftoken"]
+
+
+# --- Design challenges ----------------------------------------------------------------------------------------
+
+# Windows relative to now that put a published challenge in each phase.
+PHASE_WINDOWS: dict[str, tuple[int, int, int]] = {  # days from now: submissions open, close, scoring close
+    "upcoming": (2, 5, 9),
+    "submissions_open": (-2, 5, 9),
+    "scoring": (-9, -2, 5),
+    "closed": (-20, -9, -2),
+}
+
+
+def make_challenge(
+    session: Session, community: Community | None = None, *, phase: str = "submissions_open", **overrides: object
+) -> Challenge:
+    """A published challenge in the given phase (its windows set around now)."""
+    community = community or make_community(session)
+    number = next(_sequence)
+    opens, closes, scoring_closes = PHASE_WINDOWS[phase]
+    now = utcnow()
+    values: dict[str, object] = {
+        "community_id": community.id,
+        "title": f"Challenge {number}",
+        "slug": f"challenge-{number}",
+        "brief": "Make a *shirt*.",
+        "submissions_open_at": now + timedelta(days=opens),
+        "submissions_close_at": now + timedelta(days=closes),
+        "scoring_close_at": now + timedelta(days=scoring_closes),
+        "status": ChallengeStatus.published,
+    }
+    values.update(overrides)
+    challenge = Challenge(**values)  # type: ignore[arg-type]
+    session.add(challenge)
+    session.flush()
+    return challenge
+
+
+def make_image(session: Session, uploaded_by: User | None = None, **overrides: object) -> MediaImage:
+    number = next(_sequence)
+    values: dict[str, object] = {
+        "sha256": f"{number:064x}",
+        "original_key": f"original/{number}.png",
+        "display_key": f"display/{number}.webp",
+        "thumbnail_key": f"thumbnail/{number}.webp",
+        "width": 1200,
+        "height": 1200,
+        "format": "PNG",
+        "byte_size": 1000,
+        "perceptual_hash": f"{number:016x}"[::-1],
+        "uploaded_by_id": uploaded_by.id if uploaded_by else None,
+    }
+    values.update(overrides)
+    image = MediaImage(**values)  # type: ignore[arg-type]
+    session.add(image)
+    session.flush()
+    return image
+
+
+def make_design(session: Session, challenge: Challenge, designer: User | None = None, **overrides: object) -> Design:
+    """A submitted design (made directly, outside any window: use the service to test submission itself)."""
+    designer = designer or make_user(session)
+    number = next(_sequence)
+    values: dict[str, object] = {
+        "challenge_id": challenge.id,
+        "designer_id": designer.id,
+        "image_id": make_image(session, designer).id,
+        "title": f"Design {number}",
+        "tags": "",
+    }
+    values.update(overrides)
+    design = Design(**values)  # type: ignore[arg-type]
+    session.add(design)
+    challenge.design_count += 1
+    session.add(challenge)
+    session.flush()
+    return design
+
+
+def png_bytes(seed: int, *, size: int = 96, touch: bool = False) -> bytes:
+    """A PNG of coloured blocks from a seed: different seeds look different (far apart perceptual hashes);
+    ``touch`` changes one pixel, for a near-duplicate of the same seed."""
+    generator = random.Random(seed)
+    blocks = 8
+    image = Image.new("RGB", (size, size))
+    step = size // blocks
+    for row in range(blocks):
+        for column in range(blocks):
+            colour = tuple(generator.randrange(256) for _ in range(3))
+            image.paste(colour, (column * step, row * step, (column + 1) * step, (row + 1) * step))  # type: ignore[arg-type]
+    if touch:
+        image.putpixel((0, 0), (255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

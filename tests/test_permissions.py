@@ -10,6 +10,8 @@ Each (route, actor) case is a test of its own. The world is built once per modul
 savepoint over it that is rolled back afterwards, so writes that succeed never reach the next case.
 """
 
+import hashlib
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
+from PIL import Image
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, func, select
@@ -34,12 +37,14 @@ from app.accounts.deps import PermissionCheck, Permit
 from app.accounts.models import ApiToken, User
 from app.brands.deps import BrandPermit
 from app.brands.models import StaffRole
+from app.challenges.deps import ChallengePermit, DesignPermit
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.deps import CommunityPermit
 from app.communities.models import Community, Invite, MemberRole, Membership, Visibility
 from app.db import SAFE_METHODS, get_session
 from app.main import create_app
+from app.media.storage import get_storage
 from app.notifications import service as notifications_service
 from app.permissions import INSIDER_ROLES, PERMISSIONS, Action, Role, can
 from tests.factories import (
@@ -49,7 +54,9 @@ from tests.factories import (
     csrf_token,
     log_in,
     make_brand,
+    make_challenge,
     make_community,
+    make_design,
     make_user,
 )
 
@@ -230,6 +237,9 @@ ROUTES = route_table(APP)
 
 # What each route must declare: the kind of check (the resource its roles are worked out on) and the action.
 SITE, BRAND, COMMUNITY = Permit, BrandPermit, CommunityPermit
+CHALLENGE, DESIGN = ChallengePermit, DesignPermit
+# Checks whose roles are worked out in a community (a challenge's or design's community).
+IN_COMMUNITY: tuple[type[PermissionCheck], ...] = (COMMUNITY, CHALLENGE, DESIGN)
 PUBLIC = (SITE, Action.view_public)
 OWN_ACCOUNT = (SITE, Action.manage_own_account)
 ADMIN = (SITE, Action.administer_site)
@@ -320,6 +330,60 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     # admin API
     "GET /api/v1/admin/brands": ADMIN,
     "POST /api/v1/admin/brands": ADMIN,
+    # challenge pages
+    "GET /c/{community_slug}/challenges": (COMMUNITY, Action.view_challenge),
+    "GET /c/{community_slug}/challenges/new": (COMMUNITY, Action.manage_challenge),
+    "POST /c/{community_slug}/challenges/new": (COMMUNITY, Action.manage_challenge),
+    "GET /c/{community_slug}/challenges/{challenge_slug}": (CHALLENGE, Action.view_challenge),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/edit": (CHALLENGE, Action.manage_challenge),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/edit": (CHALLENGE, Action.manage_challenge),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/publish": (CHALLENGE, Action.manage_challenge),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/submit": (CHALLENGE, Action.submit_design),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/submit": (CHALLENGE, Action.submit_design),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/shortlist": (CHALLENGE, Action.view_shortlist),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/winners": (CHALLENGE, Action.manage_challenge),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/winners/announce": (CHALLENGE, Action.manage_challenge),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/winners": (CHALLENGE, Action.view_challenge),
+    "GET /designs/{design_id}": (DESIGN, Action.view_challenge),
+    "POST /designs/{design_id}/score": (DESIGN, Action.score_design),
+    "GET /designs/{design_id}/edit": (DESIGN, Action.submit_design),
+    "POST /designs/{design_id}/edit": (DESIGN, Action.submit_design),
+    "POST /designs/{design_id}/withdraw": (DESIGN, Action.submit_design),
+    "GET /u/{handle}/designs": PUBLIC,
+    # media renditions (app/media)
+    "GET /media/{key:path}": PUBLIC,
+    # challenges API
+    "GET /api/v1/communities/{community_slug}/challenges": (COMMUNITY, Action.view_challenge),
+    "POST /api/v1/communities/{community_slug}/challenges": (COMMUNITY, Action.manage_challenge),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}": (CHALLENGE, Action.view_challenge),
+    "PATCH /api/v1/communities/{community_slug}/challenges/{challenge_slug}": (CHALLENGE, Action.manage_challenge),
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/publish": (
+        CHALLENGE,
+        Action.manage_challenge,
+    ),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/designs": (CHALLENGE, Action.view_challenge),
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/designs": (CHALLENGE, Action.submit_design),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/shortlist": (
+        CHALLENGE,
+        Action.view_shortlist,
+    ),
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/winners": (
+        CHALLENGE,
+        Action.manage_challenge,
+    ),
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/winners/announce": (
+        CHALLENGE,
+        Action.manage_challenge,
+    ),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/winners": (
+        CHALLENGE,
+        Action.view_challenge,
+    ),
+    "GET /api/v1/designs/{design_id}": (DESIGN, Action.view_challenge),
+    "PATCH /api/v1/designs/{design_id}": (DESIGN, Action.submit_design),
+    "DELETE /api/v1/designs/{design_id}": (DESIGN, Action.submit_design),
+    "PUT /api/v1/designs/{design_id}/score": (DESIGN, Action.score_design),
+    "GET /api/v1/users/{handle}/designs": PUBLIC,
 }
 
 
@@ -454,6 +518,9 @@ class InviteRef:
 
 @dataclass(frozen=True)
 class World:
+    challenges: dict[str, str]  # per community key: the slug of its challenge, in its scoring window
+    designs: dict[str, int]  # per community key: a design by someone outside the actors
+    own_designs: dict[tuple[str, str], int]  # per (actor, community key): the actor's own design there
     brands: dict[str, BrandRef]
     communities: dict[str, CommunityRef]
     users: dict[str, UserRef]  # every logged-in actor
@@ -498,7 +565,22 @@ def build_world(session: Session) -> World:
         for key, community in communities.items()
     }
     email = notifications_service.queue_email(session, to_address="someone@example.com", subject="Hi", body_text="Hi")
+    designer = make_user(session, handle="perm_designer", email="designer@perm.example.com")
+    challenges = {}
+    designs: dict[str, int] = {}
+    own_designs: dict[tuple[str, str], int] = {}
+    for key, community_row in communities.items():
+        add_member(session, community_row, designer)
+        challenge = make_challenge(session, community_row, phase="scoring", slug=f"perm-challenge-{key.lower()}")
+        challenges[key] = challenge.slug
+        designs[key] = make_design(session, challenge, designer).id or 0
+        for name, actor in ACTORS.items():
+            if key in actor.community_roles:
+                own_designs[(name, key)] = make_design(session, challenge, users[name]).id or 0
     return World(
+        challenges=challenges,
+        designs=designs,
+        own_designs=own_designs,
         brands={key: BrandRef(brand.id or 0, brand.slug) for key, brand in brands.items()},
         communities={key: CommunityRef(c.id or 0, c.slug, c.name) for key, c in communities.items()},
         users={key: UserRef(user.id or 0, user.handle, user.email) for key, user in users.items()},
@@ -612,6 +694,14 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
         "code": world.invites["A2"].code,
         "email_id": str(world.email_id),
         "token": "not-a-real-token",
+        "key": stored_rendition_key() if "{key" in route.path else "",
+        "challenge_slug": world.challenges[community_key],
+        # One's own design for the routes a designer uses on theirs; otherwise someone else's.
+        "design_id": str(
+            world.own_designs.get((actor, community_key), world.designs[community_key])
+            if route.path.endswith(("/edit", "/withdraw")) or (route.is_api and route.method in {"PATCH", "DELETE"})
+            else world.designs[community_key]
+        ),
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -619,7 +709,20 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
         assert name in values, f"{route.key}: no world value for the path parameter {{{name}}}; add one to url_for"
         return values[name]
 
-    return re.sub(r"\{(\w+)\}", fill, route.path)
+    # "{key:path}" and the like: the converter is not part of the name.
+    return re.sub(r"\{(\w+)(?::\w+)?\}", fill, route.path)
+
+
+def stored_rendition_key() -> str:
+    """A public rendition in the media storage, for GET /media/{key:path} (stored files are not part of the world,
+    which lives in the database; putting the same content-addressed file again is harmless)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 90)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"renditions/{digest[:2]}/{digest[2:4]}/{digest}.jpg"
+    get_storage().put(key, data, "image/jpeg")
+    return key
 
 
 def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str, Any]:
@@ -633,7 +736,30 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "kind": "both",
         "visibility": visibility,
     }
+    moments = {
+        "submissions_open_at": "2030-01-01T10:00",
+        "submissions_close_at": "2030-01-10T10:00",
+        "scoring_close_at": "2030-01-20T10:00",
+    }
+    challenge_json = {"title": "Fresh", **{name: value + ":00Z" for name, value in moments.items()}}
+    design_id = world.designs[target if target in COMMUNITIES else "A1"]
     bodies: dict[str, dict[str, Any]] = {
+        "POST /c/{community_slug}/challenges/new": {"data": {"title": "Fresh", "slug": "perm-fresh", **moments}},
+        "POST /c/{community_slug}/challenges/{challenge_slug}/edit": {"data": {"title": "Renamed", **moments}},
+        "POST /c/{community_slug}/challenges/{challenge_slug}/winners": {"data": {"design_id": str(design_id)}},
+        "POST /designs/{design_id}/score": {"data": {"value": "4", "would_buy": "1"}},
+        "POST /designs/{design_id}/edit": {"data": {"title": "Renamed"}},
+        "POST /api/v1/communities/{community_slug}/challenges": {"json": {**challenge_json, "slug": "perm-fresh"}},
+        "PATCH /api/v1/communities/{community_slug}/challenges/{challenge_slug}": {"json": challenge_json},
+        "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/designs": {
+            "data": {"title": "Fresh"},
+            "files": {"image": ("fresh.png", b"not really an image", "image/png")},
+        },
+        "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/winners": {
+            "json": {"design_id": design_id}
+        },
+        "PATCH /api/v1/designs/{design_id}": {"json": {"title": "Renamed"}},
+        "PUT /api/v1/designs/{design_id}/score": {"json": {"value": 4, "would_buy": True}},
         # Invalid on purpose: a valid one would hash a password (slow); only the refusal classes matter here.
         "POST /signup": {"data": {}},
         "POST /login": {"data": {"login": "", "password": ""}},
@@ -705,7 +831,7 @@ def roles_of(actor_name: str, kind: type[PermissionCheck], target: str | None) -
         assert target is not None
         if target in actor.staff_roles:
             roles.add(Role(actor.staff_roles[target]))
-    elif kind is COMMUNITY:
+    elif kind in IN_COMMUNITY:
         assert target is not None
         brand_key = COMMUNITIES[target][0]
         if target in actor.community_roles:
@@ -726,7 +852,7 @@ def expected_outcome(route: RouteInfo, actor_name: str, target: str | None) -> s
     """What ``can`` says for this actor on this route's action and resource."""
     kind, action = ROUTE_PERMISSIONS[route.key]
     roles = roles_of(actor_name, kind, target)
-    if kind is COMMUNITY and COMMUNITIES[target or ""][1] == Visibility.invite_only:
+    if kind in IN_COMMUNITY and COMMUNITIES[target or ""][1] == Visibility.invite_only:
         if not can(roles, Action.view_invite_only_community):
             return refusal(actor_name, roles)
         if action == Action.join_community:
@@ -773,7 +899,7 @@ class Case:
 
 def _targets(route: RouteInfo) -> list[str | None]:
     kind, _ = ROUTE_PERMISSIONS.get(route.key, PUBLIC)
-    if kind is COMMUNITY:
+    if kind in IN_COMMUNITY:
         return ["A1", "A2"]
     if kind is BRAND:
         return ["A"]
@@ -814,9 +940,9 @@ def _isolation_cases() -> list[Case]:
         targets: list[str] = []
         if kind is BRAND:
             targets = ["A"]
-        elif kind is COMMUNITY:
+        elif kind in IN_COMMUNITY:
             targets = ["A2"]  # invite-only: invisible to them
-            if action not in {Action.view_community, Action.join_community}:
+            if action not in {Action.view_community, Action.join_community, Action.view_challenge}:
                 targets.append("A1")  # public, but its members, settings and invites are not theirs
         cases += [Case(route, actor, target) for target in targets for actor in B_STAFF]
     return cases

@@ -5,13 +5,28 @@ The login, sign-up and reset forms are checked even without cookies, against log
 import json
 from typing import Any
 
+import asgi_csrf as asgi_csrf_module
 from asgi_csrf import asgi_csrf
 from fastapi import FastAPI
+from python_multipart import FormParser
 
 from app.config import Settings
 
 ALWAYS_PROTECTED_PATHS = ["/login", "/signup", "/reset", "/confirm/resend"]
 FAILURE_MESSAGE = "This form has expired or was sent from another site. Reload the page and try again."
+
+
+class _CompatibleFormParser(FormParser):
+    """asgi-csrf 0.11 passes ``FileClass=`` to python-multipart's FormParser, which 0.0.2x dropped: every multipart
+    form posted without the header then failed with a TypeError (a 500). Accept and ignore it. The token is still
+    found as soon as its field ends (so it must come before the file fields to avoid reading the whole upload);
+    a file before it is buffered by python-multipart (memory, then a temporary file) instead of refused early."""
+
+    def __init__(self, *args: Any, FileClass: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+asgi_csrf_module.FormParser = _CompatibleFormParser  # type: ignore[attr-defined,misc]
 
 
 async def _send_failure(scope: dict[str, Any], send: Any, _reason: Any) -> None:

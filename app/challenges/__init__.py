@@ -1,0 +1,1 @@
+"""Design challenges: challenges, designs, scores, winners and the draft products they become."""

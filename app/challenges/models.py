@@ -1,0 +1,133 @@
+"""Challenges, the designs submitted to them, members' scores, and the products winning designs become."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import CheckConstraint, Field, SQLModel, UniqueConstraint
+
+from app.columns import enum_field, timestamp_field
+
+
+class ChallengeStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    winners_announced = "winners_announced"
+
+
+class Phase(StrEnum):
+    """Where a challenge stands at a moment: derived from its status and windows by ``service.phase``."""
+
+    draft = "draft"
+    upcoming = "upcoming"
+    submissions_open = "submissions_open"
+    scoring = "scoring"
+    closed = "closed"
+    winners_announced = "winners_announced"
+
+
+class DesignStatus(StrEnum):
+    submitted = "submitted"
+    withdrawn = "withdrawn"
+    hidden = "hidden"
+
+
+class ProductStatus(StrEnum):
+    draft = "draft"
+    live = "live"
+
+
+class Challenge(SQLModel, table=True):
+    __tablename__ = "challenges"
+    __table_args__ = (UniqueConstraint("community_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="communities.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=120)
+    slug: str = Field(max_length=60)
+    brief: str = Field(default="", max_length=20000)
+    rules: str = Field(default="", max_length=20000)
+    product_type: str = Field(default="", max_length=80)
+    prize: str = Field(default="", max_length=200)
+    royalty_terms: str = Field(default="", max_length=2000)
+    submissions_open_at: datetime = timestamp_field()
+    submissions_close_at: datetime = timestamp_field()
+    scoring_close_at: datetime = timestamp_field()
+    max_designs_per_member: int = Field(default=3)
+    status: ChallengeStatus = enum_field(ChallengeStatus, default=ChallengeStatus.draft)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = timestamp_field()
+    winners_announced_at: datetime | None = timestamp_field(nullable=True)
+    # Rollups kept by the services in the same transaction as each change; never recounted on page views.
+    design_count: int = Field(default=0)
+    score_count: int = Field(default=0)
+    score_sum: int = Field(default=0)
+
+
+class Design(SQLModel, table=True):
+    __tablename__ = "designs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(foreign_key="challenges.id", index=True, ondelete="CASCADE")
+    designer_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    image_id: int = Field(foreign_key="media_images.id", index=True, ondelete="RESTRICT")
+    title: str = Field(max_length=120)
+    description: str = Field(default="", max_length=5000)
+    # Normalised: lower-case, unique, sorted, comma-separated ("floral,retro"); see service.normalise_tags.
+    tags: str = Field(default="", max_length=500)
+    status: DesignStatus = enum_field(DesignStatus, default=DesignStatus.submitted)
+    score_count: int = Field(default=0)
+    score_sum: int = Field(default=0)
+    buy_count: int = Field(default=0)
+    # The Bayesian average against the challenge mean as of the design's latest score; refreshed for the whole
+    # challenge when winners are picked. Rankings are computed from the counters with the current mean.
+    bayesian_score: float = Field(default=0.0)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    flagged_near_duplicate_of_id: int | None = Field(default=None, foreign_key="designs.id", ondelete="SET NULL")
+    won_at: datetime | None = timestamp_field(nullable=True)
+
+    @property
+    def is_winner(self) -> bool:
+        return self.won_at is not None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split(",") if tag]
+
+    @property
+    def mean_score(self) -> float | None:
+        return self.score_sum / self.score_count if self.score_count else None
+
+    @property
+    def buy_rate(self) -> float | None:
+        return self.buy_count / self.score_count if self.score_count else None
+
+
+class Score(SQLModel, table=True):
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("design_id", "voter_id"),
+        CheckConstraint("value >= 0 AND value <= 5", name="value_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    design_id: int = Field(foreign_key="designs.id", index=True, ondelete="CASCADE")
+    voter_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    value: int
+    would_buy: bool = Field(default=False)
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+
+
+class Product(SQLModel, table=True):
+    """Something a brand sells; a winning design becomes a draft product (its designer earns royalties)."""
+
+    __tablename__ = "products"
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brands.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    status: ProductStatus = enum_field(ProductStatus, default=ProductStatus.draft)
+    design_id: int | None = Field(default=None, foreign_key="designs.id", unique=True, ondelete="SET NULL")
+    designer_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = timestamp_field()

@@ -1,0 +1,828 @@
+"""Design challenges: the lifecycle of a challenge, designs, scores, rankings and winners.
+
+Rankings use a Bayesian average, ``(C * m + score_sum) / (C + score_count)``: ``m`` is the challenge's mean score
+(2.5 before any score) and ``C`` is ``settings.ranking_prior_weight``, so a design with few scores is pulled towards
+the challenge mean and one 5 does not outrank fifty 4.8s. Ties are broken by the "I'd buy it" rate
+(``buy_count / score_count``), then by the number of scores, then by the earlier submission.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO, cast
+
+from sqlalchemy import BigInteger, ColumnElement, Float, Table, literal
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select, update
+
+from app.accounts.models import User
+from app.brands import service as brands_service
+from app.challenges.models import (
+    Challenge,
+    ChallengeStatus,
+    Design,
+    DesignStatus,
+    Phase,
+    Product,
+    ProductStatus,
+    Score,
+)
+from app.columns import id_of, utcnow
+from app.communities import service as communities_service
+from app.communities.models import Community, Membership, Visibility
+from app.config import get_settings
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.media import service as media_service
+from app.media.models import MediaImage
+from app.slugs import is_valid_slug, slugify
+
+DEFAULT_MEAN = 2.5
+GALLERY_PAGE_SIZE = 24
+SHORTLIST_SIZE = 200
+MAX_TAGS = 10
+SCORE_VALUES = range(0, 6)
+# Gallery orders: "shuffled" during scoring (a stable order per member, so early designs get no advantage),
+# "rank" only once scores are public, "newest" always.
+GALLERY_SORTS = ("shuffled", "rank", "newest")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Phases and windows
+# ------------------------------------------------------------------------------------------------------------
+
+
+def phase(challenge: Challenge, now: datetime) -> Phase:
+    """Where the challenge stands at ``now``: from its status first, then its windows."""
+    if challenge.status == ChallengeStatus.draft:
+        return Phase.draft
+    if challenge.status == ChallengeStatus.winners_announced:
+        return Phase.winners_announced
+    if now < challenge.submissions_open_at:
+        return Phase.upcoming
+    if now < challenge.submissions_close_at:
+        return Phase.submissions_open
+    if now < challenge.scoring_close_at:
+        return Phase.scoring
+    return Phase.closed
+
+
+def scores_are_public(challenge: Challenge, now: datetime) -> bool:
+    """Scores stay hidden (pages and API) until the scoring window has closed."""
+    return phase(challenge, now) in {Phase.closed, Phase.winners_announced}
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d %B %Y, %H:%M UTC")
+
+
+def _require_submission_window(challenge: Challenge, now: datetime) -> None:
+    current = phase(challenge, now)
+    if current == Phase.submissions_open:
+        return
+    if current in {Phase.draft, Phase.upcoming}:
+        raise Conflict(f"Submissions to {challenge.title} open on {_when(challenge.submissions_open_at)}.")
+    raise Conflict(f"Submissions to {challenge.title} closed on {_when(challenge.submissions_close_at)}.")
+
+
+def _require_before_scoring(challenge: Challenge, now: datetime) -> None:
+    if phase(challenge, now) in {Phase.draft, Phase.upcoming, Phase.submissions_open}:
+        return
+    raise Conflict(f"Designs can no longer be changed: scoring began on {_when(challenge.submissions_close_at)}.")
+
+
+def _require_scoring_window(challenge: Challenge, now: datetime) -> None:
+    current = phase(challenge, now)
+    if current == Phase.scoring:
+        return
+    if current in {Phase.draft, Phase.upcoming, Phase.submissions_open}:
+        raise Conflict(f"Scoring opens on {_when(challenge.submissions_close_at)}, when submissions close.")
+    raise Conflict(f"Scoring closed on {_when(challenge.scoring_close_at)}.")
+
+
+def _require_participant(session: Session, *, community: Community, user: User, doing: str) -> Membership:
+    """The one place that decides whether someone may take part (submit, score) in a community's challenges.
+
+    Suspensions and bans (app/moderation, not built yet) belong here, so every use case honours them.
+    """
+    if not user.is_confirmed:
+        raise Forbidden(f"Confirm your e-mail address before you {doing}.")
+    membership = communities_service.get_membership(session, community=community, user=user)
+    if membership is None:
+        raise Forbidden(f"Join {community.name} to {doing}.")
+    return membership
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Challenges
+# ------------------------------------------------------------------------------------------------------------
+
+
+def select_challenge(community: Community, slug: str) -> Any:
+    return select(Challenge).where(Challenge.community_id == community.id, Challenge.slug == slug)
+
+
+def get_challenge(session: Session, *, community: Community, slug: str) -> Challenge:
+    challenge = session.exec(select_challenge(community, slug)).first()
+    if challenge is None:
+        raise NotFound("There is no such challenge.")
+    return challenge
+
+
+def list_challenges(session: Session, *, community: Community, include_drafts: bool = False) -> Sequence[Challenge]:
+    """A community's challenges, the latest to open first; drafts only for those who manage them."""
+    query = select(Challenge).where(Challenge.community_id == community.id)
+    if not include_drafts:
+        query = query.where(Challenge.status != ChallengeStatus.draft)
+    return session.exec(query.order_by(col(Challenge.submissions_open_at).desc(), col(Challenge.id).desc())).all()
+
+
+@dataclass(frozen=True)
+class ChallengeFields:
+    """What a manager types about a challenge; checked together so a form shows every problem at once."""
+
+    title: str
+    submissions_open_at: datetime
+    submissions_close_at: datetime
+    scoring_close_at: datetime
+    brief: str = ""
+    rules: str = ""
+    product_type: str = ""
+    prize: str = ""
+    royalty_terms: str = ""
+    max_designs_per_member: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+_TEXT_LIMITS = {"brief": 20000, "rules": 20000, "product_type": 80, "prize": 200, "royalty_terms": 2000}
+
+
+def _validate_challenge(fields: ChallengeFields) -> dict[str, str]:
+    errors = dict(fields.errors)
+    if not fields.title.strip() or len(fields.title.strip()) > 120:
+        errors["title"] = "Enter a title (up to 120 characters)."
+    for name, limit in _TEXT_LIMITS.items():
+        if len(getattr(fields, name)) > limit:
+            errors[name] = f"Use at most {limit:,} characters."
+    per_member = fields.max_designs_per_member
+    if per_member is not None and not 1 <= per_member <= 50:
+        errors["max_designs_per_member"] = "Allow between 1 and 50 designs per member."
+    moments = (fields.submissions_open_at, fields.submissions_close_at, fields.scoring_close_at)
+    if not any(name in errors for name in ("submissions_open_at", "submissions_close_at", "scoring_close_at")):
+        if any(moment.tzinfo is None for moment in moments):
+            errors["submissions_open_at"] = "Give times with their time zone."
+        elif not fields.submissions_open_at < fields.submissions_close_at:
+            errors["submissions_close_at"] = "Submissions must close after they open."
+        elif not fields.submissions_close_at < fields.scoring_close_at:
+            errors["scoring_close_at"] = "Scoring must close after submissions close (scoring runs in between)."
+    return errors
+
+
+def create_challenge(
+    session: Session, *, community: Community, created_by: User, fields: ChallengeFields, slug: str = ""
+) -> Challenge:
+    """Draft a new challenge in a community; it stays invisible to members until published."""
+    slug = slug.strip().lower() or slugify(fields.title)
+    errors = _validate_challenge(fields)
+    if not is_valid_slug(slug):
+        errors["slug"] = "Use 2 to 60 lower-case letters, digits and single hyphens."
+    elif session.exec(select_challenge(community, slug)).first() is not None:
+        errors["slug"] = "Another challenge in this community uses this address; choose another."
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    challenge = Challenge(
+        community_id=id_of(community),
+        slug=slug,
+        title=fields.title.strip(),
+        created_by_id=created_by.id,
+        max_designs_per_member=fields.max_designs_per_member or get_settings().challenge_max_designs_per_member,
+    )
+    _apply_fields(challenge, fields)
+    try:
+        with session.begin_nested():
+            session.add(challenge)
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict("Another challenge just took this address; choose another.") from error
+    return challenge
+
+
+def _apply_fields(challenge: Challenge, fields: ChallengeFields) -> None:
+    challenge.title = fields.title.strip()
+    challenge.brief = fields.brief.strip()
+    challenge.rules = fields.rules.strip()
+    challenge.product_type = fields.product_type.strip()
+    challenge.prize = fields.prize.strip()
+    challenge.royalty_terms = fields.royalty_terms.strip()
+    challenge.submissions_open_at = fields.submissions_open_at
+    challenge.submissions_close_at = fields.submissions_close_at
+    challenge.scoring_close_at = fields.scoring_close_at
+    if fields.max_designs_per_member is not None:
+        challenge.max_designs_per_member = fields.max_designs_per_member
+
+
+def update_challenge(session: Session, *, challenge: Challenge, fields: ChallengeFields) -> Challenge:
+    """Change a challenge's texts, windows or limit (its address stays); not once winners are announced."""
+    if challenge.status == ChallengeStatus.winners_announced:
+        raise Conflict("The winners of this challenge are announced: it can no longer be changed.")
+    errors = _validate_challenge(fields)
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    _apply_fields(challenge, fields)
+    session.add(challenge)
+    session.flush()
+    return challenge
+
+
+def publish_challenge(session: Session, *, challenge: Challenge) -> Challenge:
+    """Make a draft challenge visible to the community; its windows then apply."""
+    if challenge.status != ChallengeStatus.draft:
+        raise Conflict("This challenge is published already.")
+    challenge.status = ChallengeStatus.published
+    session.add(challenge)
+    session.flush()
+    return challenge
+
+
+def challenge_mean(challenge: Challenge) -> float:
+    """The mean of every score in the challenge, the prior of the Bayesian average (2.5 before any score)."""
+    return challenge.score_sum / challenge.score_count if challenge.score_count else DEFAULT_MEAN
+
+
+def bayesian_average(*, score_sum: int, score_count: int, mean: float, weight: float | None = None) -> float:
+    """(C * m + sum) / (C + n): the design's mean pulled towards the challenge mean while it has few scores."""
+    prior_weight = get_settings().ranking_prior_weight if weight is None else weight
+    if prior_weight + score_count == 0:
+        return mean
+    return (prior_weight * mean + score_sum) / (prior_weight + score_count)
+
+
+def _bayesian_expression(challenge: Challenge) -> ColumnElement[Any]:
+    weight = float(get_settings().ranking_prior_weight)
+    prior = literal(weight * challenge_mean(challenge), Float)
+    return (prior + col(Design.score_sum)) / (literal(weight, Float) + col(Design.score_count))
+
+
+def _rank_order(challenge: Challenge) -> list[Any]:
+    buy_rate = func.coalesce(
+        sql_cast(col(Design.buy_count), Float) / func.nullif(col(Design.score_count), 0), literal(0.0, Float)
+    )
+    return [
+        _bayesian_expression(challenge).desc(),
+        buy_rate.desc(),
+        col(Design.score_count).desc(),
+        col(Design.id).asc(),
+    ]
+
+
+def _shuffle_order(seed: int) -> Any:
+    """A stable pseudo-random order per member: a small hash of (design id, member id), same on both databases."""
+    prime = 1000003
+    design_id = sql_cast(col(Design.id), BigInteger)
+    left = (design_id * 7919 + seed) % prime
+    right = (design_id * 104729 + seed * 31 + 17) % prime
+    return (left * right) % prime
+
+
+def refresh_bayesian_scores(session: Session, *, challenge: Challenge) -> None:
+    """Recompute every design's stored Bayesian score against the current challenge mean (one UPDATE)."""
+    session.execute(
+        update(Design)
+        .where(col(Design.challenge_id) == challenge.id)
+        .values(bayesian_score=_bayesian_expression(challenge))
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Designs
+# ------------------------------------------------------------------------------------------------------------
+
+_TAG_CHARACTERS = re.compile(r"[^a-z0-9-]+")
+
+
+def normalise_tags(raw: str) -> str:
+    """Comma-separated tags, lower-cased, spaces as hyphens, other characters dropped, unique and sorted."""
+    tags = set()
+    for part in raw.split(","):
+        tag = _TAG_CHARACTERS.sub("", "-".join(part.strip().lower().split())).strip("-")[:30]
+        if tag:
+            tags.add(tag)
+    return ",".join(sorted(tags))
+
+
+def _validate_design(*, title: str, description: str, tags: str) -> dict[str, str]:
+    errors = {}
+    if not title.strip() or len(title.strip()) > 120:
+        errors["title"] = "Give the design a title (up to 120 characters)."
+    if len(description) > 5000:
+        errors["description"] = "Use at most 5,000 characters."
+    if len(normalise_tags(tags).split(",")) > MAX_TAGS:
+        errors["tags"] = f"Use at most {MAX_TAGS} tags."
+    return errors
+
+
+def count_member_designs(session: Session, *, challenge: Challenge, designer: User) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Design)
+        .where(
+            Design.challenge_id == challenge.id,
+            Design.designer_id == designer.id,
+            Design.status != DesignStatus.withdrawn,
+        )
+    ).one()
+
+
+def submit_design(
+    session: Session,
+    *,
+    challenge: Challenge,
+    designer: User,
+    upload: BinaryIO,
+    title: str,
+    description: str = "",
+    tags: str = "",
+    filename: str = "",
+    content_type: str = "",
+    now: datetime | None = None,
+) -> Design:
+    """Submit a design to a challenge during its submission window, within the per-member limit.
+
+    A near-duplicate of an earlier design (by perceptual hash) is accepted but flagged for the moderators.
+    """
+    now = now or utcnow()
+    community = session.get(Community, challenge.community_id)
+    assert community is not None
+    _require_submission_window(challenge, now)
+    membership = _require_participant(session, community=community, user=designer, doing="submit designs")
+    errors = _validate_design(title=title, description=description, tags=tags)
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    # Serialise one member's submissions (PostgreSQL; SQLite writers hold the write lock already), so two
+    # uploads at once cannot both pass the limit.
+    session.exec(select(Membership.id).where(Membership.id == membership.id).with_for_update()).one()
+    if count_member_designs(session, challenge=challenge, designer=designer) >= challenge.max_designs_per_member:
+        limit = challenge.max_designs_per_member
+        raise Conflict(
+            f"You have submitted {limit} design{'s' if limit != 1 else ''} to this challenge, the most allowed. "
+            "Withdraw one to submit another."
+        )
+    image = media_service.ingest_image(
+        session,
+        upload=upload,
+        uploaded_by=designer,
+        declared_filename=filename,
+        declared_content_type=content_type,
+    )
+    design = Design(
+        challenge_id=id_of(challenge),
+        designer_id=id_of(designer),
+        image_id=id_of(image),
+        title=title.strip(),
+        description=description.strip(),
+        tags=normalise_tags(tags),
+        created_at=now,
+        updated_at=now,
+        flagged_near_duplicate_of_id=_earlier_near_duplicate(
+            session, image_id=id_of(image), phash=image.perceptual_hash
+        ),
+    )
+    session.add(design)
+    session.flush()
+    session.execute(
+        update(Challenge)
+        .where(col(Challenge.id) == challenge.id)
+        .values(design_count=Challenge.design_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(challenge)
+    return design
+
+
+def _earlier_near_duplicate(session: Session, *, image_id: int, phash: str) -> int | None:
+    """The earliest design whose image is this one (same bytes) or perceptually close to it."""
+    similar = media_service.find_near_duplicates(session, perceptual_hash=phash, exclude_image_id=image_id)
+    image_ids = {image_id, *(id_of(image) for image in similar)}
+    return session.exec(
+        select(Design.id).where(col(Design.image_id).in_(image_ids)).order_by(col(Design.id)).limit(1)
+    ).first()
+
+
+def _require_author(design: Design, user: User) -> None:
+    if design.designer_id != user.id:
+        raise Forbidden("Only its designer may change a design.")
+
+
+def edit_design(
+    session: Session,
+    *,
+    design: Design,
+    editor: User,
+    title: str,
+    description: str,
+    tags: str,
+    now: datetime | None = None,
+) -> Design:
+    """Change a design's title, description or tags; its designer may until scoring opens."""
+    now = now or utcnow()
+    _require_author(design, editor)
+    challenge = session.get(Challenge, design.challenge_id)
+    assert challenge is not None
+    _require_before_scoring(challenge, now)
+    if design.status != DesignStatus.submitted:
+        raise Conflict("This design has been withdrawn.")
+    errors = _validate_design(title=title, description=description, tags=tags)
+    if errors:
+        raise Invalid("Please correct the marked fields.", fields=errors)
+    design.title = title.strip()
+    design.description = description.strip()
+    design.tags = normalise_tags(tags)
+    design.updated_at = now
+    session.add(design)
+    session.flush()
+    return design
+
+
+def withdraw_design(session: Session, *, design: Design, designer: User, now: datetime | None = None) -> Design:
+    """Take a design out of its challenge; its designer may until scoring opens (it frees a submission)."""
+    now = now or utcnow()
+    _require_author(design, designer)
+    challenge = session.get(Challenge, design.challenge_id)
+    assert challenge is not None
+    _require_before_scoring(challenge, now)
+    if design.status != DesignStatus.submitted:
+        raise Conflict("This design is withdrawn already.")
+    design.status = DesignStatus.withdrawn
+    design.updated_at = now
+    session.add(design)
+    session.flush()
+    session.execute(
+        update(Challenge)
+        .where(col(Challenge.id) == challenge.id)
+        .values(design_count=Challenge.design_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(challenge)
+    return design
+
+
+def get_design(session: Session, *, design_id: int) -> Design:
+    design = session.get(Design, design_id)
+    if design is None:
+        raise NotFound("There is no such design.")
+    return design
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    designs: Sequence[tuple[Design, User]]
+    page: int
+    has_more: bool
+    sort: str
+    tag: str
+
+
+def gallery_sorts(challenge: Challenge, now: datetime) -> tuple[str, ...]:
+    """The orders offered at this phase: never by rank while scores are hidden."""
+    current = phase(challenge, now)
+    if scores_are_public(challenge, now):
+        return ("rank", "newest")
+    if current == Phase.scoring:
+        return ("shuffled", "newest")
+    return ("newest",)
+
+
+def list_gallery(
+    session: Session,
+    *,
+    challenge: Challenge,
+    viewer: User | None,
+    tag: str = "",
+    sort: str = "",
+    page: int = 1,
+    now: datetime | None = None,
+) -> GalleryPage:
+    """One page of a challenge's designs, filtered by a tag, in an order allowed at this phase."""
+    now = now or utcnow()
+    offered = gallery_sorts(challenge, now)
+    sort = sort if sort in offered else offered[0]
+    tag = normalise_tags(tag).split(",")[0]
+    page = max(page, 1)
+    query = (
+        select(Design, User)
+        .join(User, col(User.id) == Design.designer_id)
+        .where(Design.challenge_id == challenge.id, Design.status == DesignStatus.submitted)
+    )
+    if tag:
+        query = query.where((literal(",") + col(Design.tags) + literal(",")).contains(f",{tag},"))
+    if sort == "rank":
+        query = query.order_by(*_rank_order(challenge))
+    elif sort == "shuffled":
+        query = query.order_by(_shuffle_order(viewer.id or 0 if viewer else 0), col(Design.id))
+    else:
+        query = query.order_by(col(Design.created_at).desc(), col(Design.id).desc())
+    rows = session.exec(query.offset((page - 1) * GALLERY_PAGE_SIZE).limit(GALLERY_PAGE_SIZE + 1)).all()
+    return GalleryPage(
+        designs=rows[:GALLERY_PAGE_SIZE], page=page, has_more=len(rows) > GALLERY_PAGE_SIZE, sort=sort, tag=tag
+    )
+
+
+def list_challenge_tags(session: Session, *, challenge: Challenge) -> list[str]:
+    """Every tag used in the challenge, for the gallery's filter."""
+    rows = session.exec(
+        select(Design.tags).where(Design.challenge_id == challenge.id, Design.status == DesignStatus.submitted)
+    ).all()
+    return sorted({tag for tags in rows for tag in tags.split(",") if tag})
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Scores
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _insert_for(session: Session) -> Any:
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def cast_score(
+    session: Session,
+    *,
+    voter: User,
+    design: Design,
+    value: int,
+    would_buy: bool,
+    now: datetime | None = None,
+) -> Score:
+    """Score a design 0-5 (and say whether one would buy it) during scoring; a second call changes the score.
+
+    One score per member and design, and the rollups move by the difference, in this transaction: an INSERT ...
+    ON CONFLICT DO NOTHING claims the (design, voter) pair; when it exists already, its row is locked (FOR UPDATE
+    on PostgreSQL; SQLite writers hold the database's write lock) and its old value gives the deltas.
+    """
+    now = now or utcnow()
+    if value not in SCORE_VALUES:
+        raise Invalid("Choose a score from 0 to 5.", fields={"value": "Choose a score from 0 to 5."})
+    challenge = session.get(Challenge, design.challenge_id)
+    assert challenge is not None
+    community = session.get(Community, challenge.community_id)
+    assert community is not None
+    _require_scoring_window(challenge, now)
+    if design.status != DesignStatus.submitted:
+        raise Conflict("This design is no longer in the challenge.")
+    if design.designer_id == voter.id:
+        raise Forbidden("You cannot score your own design.")
+    _require_participant(session, community=community, user=voter, doing="score designs")
+
+    scores = cast(Table, Score.__table__)  # type: ignore[attr-defined]
+    claim = (
+        _insert_for(session)(scores)
+        .values(
+            design_id=id_of(design),
+            voter_id=id_of(voter),
+            value=value,
+            would_buy=would_buy,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["design_id", "voter_id"])
+        .returning(scores.c.id)
+    )
+    score_id = session.execute(claim).scalar_one_or_none()
+    if score_id is not None:
+        delta_sum, delta_count, delta_buy = value, 1, int(would_buy)
+    else:
+        previous = session.execute(
+            select(scores.c.id, scores.c.value, scores.c.would_buy)
+            .where(scores.c.design_id == design.id, scores.c.voter_id == voter.id)
+            .with_for_update()
+        ).one()
+        score_id = previous.id
+        session.execute(
+            update(scores).where(scores.c.id == score_id).values(value=value, would_buy=would_buy, updated_at=now)
+        )
+        delta_sum, delta_count, delta_buy = value - previous.value, 0, int(would_buy) - int(previous.would_buy)
+
+    if delta_sum or delta_count or delta_buy:
+        challenge_sum, challenge_count = session.execute(
+            update(Challenge)
+            .where(col(Challenge.id) == challenge.id)
+            .values(score_sum=Challenge.score_sum + delta_sum, score_count=Challenge.score_count + delta_count)
+            .returning(col(Challenge.score_sum), col(Challenge.score_count))
+            .execution_options(synchronize_session=False)
+        ).one()
+        weight = float(get_settings().ranking_prior_weight)
+        mean = challenge_sum / challenge_count if challenge_count else DEFAULT_MEAN
+        session.execute(
+            update(Design)
+            .where(col(Design.id) == design.id)
+            .values(
+                score_sum=Design.score_sum + delta_sum,
+                score_count=Design.score_count + delta_count,
+                buy_count=Design.buy_count + delta_buy,
+                bayesian_score=(literal(weight * mean, Float) + col(Design.score_sum) + delta_sum)
+                / (literal(weight, Float) + col(Design.score_count) + delta_count),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(challenge)
+        session.refresh(design)
+    score = session.get(Score, score_id)
+    assert score is not None
+    session.refresh(score)
+    return score
+
+
+def get_my_score(session: Session, *, design: Design, voter: User | None) -> Score | None:
+    """The caller's own score of a design (always visible to them), if any."""
+    if voter is None:
+        return None
+    return session.exec(select(Score).where(Score.design_id == design.id, Score.voter_id == voter.id)).first()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Shortlist, winners and portfolios
+# ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShortlistEntry:
+    rank: int
+    design: Design
+    designer: User
+    mean: float | None
+    bayesian: float
+    distribution: tuple[int, ...]  # how many scores of 0, 1, 2, 3, 4 and 5
+
+    @property
+    def peak(self) -> int:
+        return max(self.distribution) or 1
+
+
+def _require_closed(challenge: Challenge, now: datetime, doing: str) -> None:
+    if not scores_are_public(challenge, now):
+        raise Conflict(f"{doing} once scoring closes on {_when(challenge.scoring_close_at)}.")
+
+
+def shortlist(session: Session, *, challenge: Challenge, now: datetime | None = None) -> list[ShortlistEntry]:
+    """The ranked designs of a closed challenge with their score distributions, for staff to pick winners."""
+    now = now or utcnow()
+    _require_closed(challenge, now, "The shortlist is ready")
+    rows = session.exec(
+        select(Design, User)
+        .join(User, col(User.id) == Design.designer_id)
+        .where(Design.challenge_id == challenge.id, Design.status == DesignStatus.submitted)
+        .order_by(*_rank_order(challenge))
+        .limit(SHORTLIST_SIZE)
+    ).all()
+    # The distribution is a staff-only figure of a closed challenge, grouped in one query for the whole page.
+    counts: dict[int, list[int]] = {id_of(design): [0] * 6 for design, _ in rows}
+    if counts:
+        grouped = session.exec(
+            select(Score.design_id, Score.value, func.count())
+            .where(col(Score.design_id).in_(counts))
+            .group_by(col(Score.design_id), col(Score.value))
+        ).all()
+        for design_id, value, number in grouped:
+            counts[design_id][value] = number
+    mean = challenge_mean(challenge)
+    return [
+        ShortlistEntry(
+            rank=position,
+            design=design,
+            designer=designer,
+            mean=design.mean_score,
+            bayesian=bayesian_average(score_sum=design.score_sum, score_count=design.score_count, mean=mean),
+            distribution=tuple(counts[id_of(design)]),
+        )
+        for position, (design, designer) in enumerate(rows, start=1)
+    ]
+
+
+def pick_winner(session: Session, *, challenge: Challenge, design: Design, now: datetime | None = None) -> Product:
+    """Pick a design as a winner (staff choose freely, not by rank); it becomes a draft product of the brand."""
+    now = now or utcnow()
+    _require_closed(challenge, now, "Winners can be picked")
+    if design.challenge_id != challenge.id or design.status != DesignStatus.submitted:
+        raise NotFound("There is no such design in this challenge.")
+    if design.won_at is not None:
+        raise Conflict(f"{design.title} is a winner already.")
+    community = session.get(Community, challenge.community_id)
+    assert community is not None
+    design.won_at = now
+    session.add(design)
+    product = Product(
+        brand_id=community.brand_id,
+        name=design.title,
+        status=ProductStatus.draft,
+        design_id=id_of(design),
+        designer_id=design.designer_id,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(product)
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"{design.title} is a winner already.") from error
+    refresh_bayesian_scores(session, challenge=challenge)
+    return product
+
+
+def announce_winners(session: Session, *, challenge: Challenge, now: datetime | None = None) -> Challenge:
+    """Announce the picked winners to the community; the challenge is then final."""
+    now = now or utcnow()
+    if challenge.status == ChallengeStatus.winners_announced:
+        raise Conflict("The winners are announced already.")
+    _require_closed(challenge, now, "Winners can be announced")
+    if not list_winners(session, challenge=challenge):
+        raise Conflict("Pick at least one winner before announcing.")
+    challenge.status = ChallengeStatus.winners_announced
+    challenge.winners_announced_at = now
+    session.add(challenge)
+    session.flush()
+    return challenge
+
+
+def list_winners(session: Session, *, challenge: Challenge) -> Sequence[tuple[Design, User]]:
+    return session.exec(
+        select(Design, User)
+        .join(User, col(User.id) == Design.designer_id)
+        .where(Design.challenge_id == challenge.id, col(Design.won_at).is_not(None))
+        .order_by(col(Design.won_at), col(Design.id))
+    ).all()
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    design: Design
+    challenge: Challenge
+    community: Community
+    scores_public: bool
+    bayesian: float | None
+
+
+def _visible_community_ids(session: Session, *, viewer: User | None) -> set[int] | None:
+    """The invite-only communities a viewer may see (None: every one, for site admins)."""
+    if viewer is None:
+        return set()
+    if viewer.is_site_admin:
+        return None
+    ids = {id_of(community) for _, community in communities_service.list_memberships(session, user=viewer)}
+    for brand, _role in brands_service.list_staffed_brands(session, user=viewer):
+        ids.update(id_of(community) for community in communities_service.list_brand_communities(session, brand=brand))
+    return ids
+
+
+def list_portfolio(
+    session: Session, *, designer: User, viewer: User | None, now: datetime | None = None
+) -> list[PortfolioEntry]:
+    """A designer's designs in published challenges the viewer may see, with final scores once public."""
+    now = now or utcnow()
+    visible = _visible_community_ids(session, viewer=viewer)
+    rows = session.exec(
+        select(Design, Challenge, Community)
+        .join(Challenge, col(Challenge.id) == Design.challenge_id)
+        .join(Community, col(Community.id) == Challenge.community_id)
+        .where(
+            Design.designer_id == designer.id,
+            Design.status == DesignStatus.submitted,
+            Challenge.status != ChallengeStatus.draft,
+        )
+        .order_by(col(Design.created_at).desc(), col(Design.id).desc())
+    ).all()
+    entries = []
+    for design, challenge, community in rows:
+        if community.visibility != Visibility.public and visible is not None and community.id not in visible:
+            continue
+        public = scores_are_public(challenge, now)
+        bayesian = (
+            bayesian_average(score_sum=design.score_sum, score_count=design.score_count, mean=challenge_mean(challenge))
+            if public
+            else None
+        )
+        entries.append(
+            PortfolioEntry(
+                design=design, challenge=challenge, community=community, scores_public=public, bayesian=bayesian
+            )
+        )
+    return entries
+
+
+def images_by_id(session: Session, *, designs: Sequence[Design]) -> dict[int, MediaImage]:
+    """The images of a page of designs, loaded in one query (templates never load them one by one)."""
+    image_ids = {design.image_id for design in designs}
+    if not image_ids:
+        return {}
+    return {id_of(image): image for image in session.exec(select(MediaImage).where(col(MediaImage.id).in_(image_ids)))}
+
+
+def rendition_urls(image: MediaImage) -> dict[str, str]:
+    return {
+        "thumbnail": media_service.rendition_url(image, "thumbnail"),
+        "display": media_service.rendition_url(image, "display"),
+    }

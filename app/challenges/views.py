@@ -1,0 +1,478 @@
+"""HTML pages for design challenges: lists, a challenge and its gallery, designs and scoring, uploads, the
+managers' form, the staff shortlist, winners and designers' portfolios."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.deps import Public
+from app.accounts.models import User
+from app.challenges import service as challenges_service
+from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
+from app.challenges.models import Challenge, Design, Phase
+from app.columns import utcnow
+from app.communities.deps import CommunityAccess, community_access
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import AppError, Invalid, NotFound
+from app.permissions import Action
+from app.web import flash
+from app.web.forms import form_error
+from app.web.requests import redirect
+from app.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+TIME_FIELDS = ("submissions_open_at", "submissions_close_at", "scoring_close_at")
+TEXT_FIELDS = ("title", "slug", "brief", "rules", "product_type", "prize", "royalty_terms", "max_designs_per_member")
+PHASE_LABELS = {
+    Phase.draft: "Draft",
+    Phase.upcoming: "Opens soon",
+    Phase.submissions_open: "Submissions open",
+    Phase.scoring: "Scoring",
+    Phase.closed: "Closed",
+    Phase.winners_announced: "Winners announced",
+}
+
+
+def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
+    return {"community": access.community, "access": access, "Action": Action, "phase_labels": PHASE_LABELS, **extra}
+
+
+def _challenge_url(access: ChallengeAccess) -> str:
+    return f"/c/{access.community.slug}/challenges/{access.challenge.slug}"
+
+
+@router.get("/c/{community_slug}/challenges", name="challenges:list")
+def list_page(
+    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.view_challenge)
+) -> Response:
+    challenges = challenges_service.list_challenges(
+        session, community=access.community, include_drafts=access.can(Action.manage_challenge)
+    )
+    now = utcnow()
+    rows = [(challenge, challenges_service.phase(challenge, now)) for challenge in challenges]
+    return render(request, "challenges/list.html", _base(access, rows=rows))
+
+
+# --- The managers' form ----------------------------------------------------------------------------------------
+
+
+def _time_value(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def _form_of(challenge: Challenge) -> dict[str, str]:
+    form = {name: str(getattr(challenge, name)) for name in TEXT_FIELDS}
+    form.update({name: _time_value(getattr(challenge, name)) for name in TIME_FIELDS})
+    return form
+
+
+def _parse_fields(form: dict[str, str]) -> challenges_service.ChallengeFields:
+    """The typed form as service fields; unreadable times and numbers become field errors for the service."""
+    errors: dict[str, str] = {}
+    moments: dict[str, datetime] = {}
+    for name in TIME_FIELDS:
+        try:
+            moment = datetime.fromisoformat(form[name].strip())
+            moments[name] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except ValueError:
+            errors[name] = "Enter a date and time (UTC)."
+            moments[name] = utcnow()
+    limit = form["max_designs_per_member"].strip()
+    if limit and not limit.isdigit():
+        errors["max_designs_per_member"] = "Use a whole number."
+    return challenges_service.ChallengeFields(
+        title=form["title"],
+        brief=form["brief"],
+        rules=form["rules"],
+        product_type=form["product_type"],
+        prize=form["prize"],
+        royalty_terms=form["royalty_terms"],
+        max_designs_per_member=int(limit) if limit.isdigit() else None,
+        errors=errors,
+        **moments,
+    )
+
+
+def _challenge_form(
+    title: FormText = "",
+    slug: FormText = "",
+    brief: FormText = "",
+    rules: FormText = "",
+    product_type: FormText = "",
+    prize: FormText = "",
+    royalty_terms: FormText = "",
+    max_designs_per_member: FormText = "",
+    submissions_open_at: FormText = "",
+    submissions_close_at: FormText = "",
+    scoring_close_at: FormText = "",
+) -> dict[str, str]:
+    return dict(locals())
+
+
+ChallengeForm = Annotated[dict[str, str], Depends(_challenge_form)]
+
+
+@router.get("/c/{community_slug}/challenges/new", name="challenges:new")
+def new_page(request: Request, access: CommunityAccess = community_access(Action.manage_challenge)) -> Response:
+    form = {"max_designs_per_member": str(get_settings().challenge_max_designs_per_member)}
+    return render(request, "challenges/form.html", _base(access, form=form, challenge=None))
+
+
+@router.post("/c/{community_slug}/challenges/new")
+def create(
+    request: Request,
+    session: SessionDep,
+    form: ChallengeForm,
+    access: CommunityAccess = community_access(Action.manage_challenge),
+) -> Response:
+    assert access.user is not None
+    try:
+        challenge = challenges_service.create_challenge(
+            session,
+            community=access.community,
+            created_by=access.user,
+            fields=_parse_fields(form),
+            slug=form["slug"],
+        )
+    except AppError as error:
+        return form_error(request, session, "challenges/form.html", _base(access, form=form, challenge=None), error)
+    response = redirect(request, f"/c/{access.community.slug}/challenges/{challenge.slug}")
+    flash.add(response, request, "The challenge is saved as a draft. Publish it when it is ready.")
+    return response
+
+
+@router.get("/c/{community_slug}/challenges/{challenge_slug}/edit", name="challenges:edit")
+def edit_page(request: Request, access: ChallengeAccess = challenge_access(Action.manage_challenge)) -> Response:
+    context = _base(access, form=_form_of(access.challenge), challenge=access.challenge)
+    return render(request, "challenges/form.html", context)
+
+
+@router.post("/c/{community_slug}/challenges/{challenge_slug}/edit")
+def update(
+    request: Request,
+    session: SessionDep,
+    form: ChallengeForm,
+    access: ChallengeAccess = challenge_access(Action.manage_challenge),
+) -> Response:
+    form["slug"] = access.challenge.slug
+    try:
+        challenges_service.update_challenge(session, challenge=access.challenge, fields=_parse_fields(form))
+    except AppError as error:
+        context = _base(access, form=form, challenge=access.challenge)
+        return form_error(request, session, "challenges/form.html", context, error)
+    response = redirect(request, _challenge_url(access))
+    flash.add(response, request, "The challenge is saved.")
+    return response
+
+
+@router.post("/c/{community_slug}/challenges/{challenge_slug}/publish", name="challenges:publish")
+def publish(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
+) -> Response:
+    challenges_service.publish_challenge(session, challenge=access.challenge)
+    response = redirect(request, _challenge_url(access))
+    flash.add(response, request, f"{access.challenge.title} is published.")
+    return response
+
+
+# --- The challenge page and its gallery ------------------------------------------------------------------------
+
+
+@router.get("/c/{community_slug}/challenges/{challenge_slug}", name="challenges:detail")
+def detail(
+    request: Request,
+    session: SessionDep,
+    tag: str = "",
+    sort: str = "",
+    page: int = 1,
+    more: bool = False,
+    access: ChallengeAccess = challenge_access(Action.view_challenge),
+) -> Response:
+    now = utcnow()
+    challenge = access.challenge
+    gallery = challenges_service.list_gallery(
+        session, challenge=challenge, viewer=access.user, tag=tag, sort=sort, page=page, now=now
+    )
+    images = challenges_service.images_by_id(session, designs=[design for design, _ in gallery.designs])
+    my_count = (
+        challenges_service.count_member_designs(session, challenge=challenge, designer=access.user)
+        if access.user and access.membership
+        else 0
+    )
+    context = _base(
+        access,
+        challenge=challenge,
+        phase=challenges_service.phase(challenge, now),
+        gallery=gallery,
+        thumbnails={
+            image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
+        },
+        sorts=challenges_service.gallery_sorts(challenge, now),
+        tags=challenges_service.list_challenge_tags(session, challenge=challenge),
+        scores_public=challenges_service.scores_are_public(challenge, now),
+        my_count=my_count,
+    )
+    return render(request, "challenges/detail.html", context, block="gallery_more" if more else "gallery")
+
+
+# --- Submitting ---------------------------------------------------------------------------------------------
+
+
+def _submit_context(session: Session, access: ChallengeAccess, **extra: object) -> dict[str, Any]:
+    now = utcnow()
+    my_count = (
+        challenges_service.count_member_designs(session, challenge=access.challenge, designer=access.user)
+        if access.user
+        else 0
+    )
+    return _base(
+        access,
+        challenge=access.challenge,
+        phase=challenges_service.phase(access.challenge, now),
+        my_count=my_count,
+        **extra,
+    )
+
+
+@router.get("/c/{community_slug}/challenges/{challenge_slug}/submit", name="challenges:submit")
+def submit_page(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.submit_design)
+) -> Response:
+    return render(request, "challenges/submit.html", _submit_context(session, access, form={}))
+
+
+@router.post("/c/{community_slug}/challenges/{challenge_slug}/submit")
+def submit(
+    request: Request,
+    session: SessionDep,
+    image: Annotated[UploadFile | None, File()] = None,
+    title: FormText = "",
+    description: FormText = "",
+    tags: FormText = "",
+    access: ChallengeAccess = challenge_access(Action.submit_design),
+) -> Response:
+    assert access.user is not None
+    form = {"title": title, "description": description, "tags": tags}
+    try:
+        if image is None or not image.filename:
+            raise Invalid("Please correct the marked fields.", fields={"image": "Choose an image file to upload."})
+        design = challenges_service.submit_design(
+            session,
+            challenge=access.challenge,
+            designer=access.user,
+            upload=image.file,
+            title=title,
+            description=description,
+            tags=tags,
+            filename=image.filename or "",
+            content_type=image.content_type or "",
+        )
+    except AppError as error:
+        context = _submit_context(session, access, form=form)
+        return form_error(request, session, "challenges/submit.html", context, error)
+    response = redirect(request, f"/designs/{design.id}")
+    message = "Your design is submitted."
+    if design.flagged_near_duplicate_of_id:
+        message += " It looks very like an earlier design, so the moderators will have a look."
+    flash.add(response, request, message)
+    return response
+
+
+# --- Staff: shortlist and winners -------------------------------------------------------------------------------
+
+
+@router.get("/c/{community_slug}/challenges/{challenge_slug}/shortlist", name="challenges:shortlist")
+def shortlist_page(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_shortlist)
+) -> Response:
+    now = utcnow()
+    ready = challenges_service.scores_are_public(access.challenge, now)
+    entries = challenges_service.shortlist(session, challenge=access.challenge, now=now) if ready else []
+    images = challenges_service.images_by_id(session, designs=[entry.design for entry in entries])
+    context = _base(
+        access,
+        challenge=access.challenge,
+        phase=challenges_service.phase(access.challenge, now),
+        ready=ready,
+        entries=entries,
+        thumbnails={
+            image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
+        },
+        mean=challenges_service.challenge_mean(access.challenge),
+    )
+    return render(request, "challenges/shortlist.html", context)
+
+
+@router.post("/c/{community_slug}/challenges/{challenge_slug}/winners", name="challenges:pick_winner")
+def pick_winner(
+    request: Request,
+    session: SessionDep,
+    design_id: FormText = "",
+    access: ChallengeAccess = challenge_access(Action.manage_challenge),
+) -> Response:
+    design = session.get(Design, int(design_id)) if design_id.isdigit() else None
+    if design is None:
+        raise NotFound("There is no such design in this challenge.")
+    challenges_service.pick_winner(session, challenge=access.challenge, design=design)
+    response = redirect(request, f"{_challenge_url(access)}/shortlist")
+    flash.add(response, request, f"{design.title} is a winner; a draft product is made for it.")
+    return response
+
+
+@router.post("/c/{community_slug}/challenges/{challenge_slug}/winners/announce", name="challenges:announce")
+def announce(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
+) -> Response:
+    challenges_service.announce_winners(session, challenge=access.challenge)
+    response = redirect(request, f"{_challenge_url(access)}/winners")
+    flash.add(response, request, "The winners are announced.")
+    return response
+
+
+@router.get("/c/{community_slug}/challenges/{challenge_slug}/winners", name="challenges:winners")
+def winners_page(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_challenge)
+) -> Response:
+    now = utcnow()
+    current = challenges_service.phase(access.challenge, now)
+    shown = current == Phase.winners_announced or access.can(Action.manage_challenge)
+    winners = challenges_service.list_winners(session, challenge=access.challenge) if shown else []
+    images = challenges_service.images_by_id(session, designs=[design for design, _ in winners])
+    context = _base(
+        access,
+        challenge=access.challenge,
+        phase=current,
+        winners=winners,
+        thumbnails={
+            image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
+        },
+    )
+    return render(request, "challenges/winners.html", context)
+
+
+# --- Designs ------------------------------------------------------------------------------------------------
+
+
+def _design_context(session: Session, access: DesignAccess, **extra: object) -> dict[str, Any]:
+    now = utcnow()
+    design = access.design
+    designer = session.get(User, design.designer_id)
+    images = challenges_service.images_by_id(session, designs=[design])
+    mean = challenges_service.challenge_mean(access.challenge)
+    context = _base(
+        access,
+        challenge=access.challenge,
+        design=design,
+        designer=designer,
+        phase=challenges_service.phase(access.challenge, now),
+        display_url=challenges_service.rendition_urls(images[design.image_id])["display"],
+        scores_public=challenges_service.scores_are_public(access.challenge, now),
+        bayesian=challenges_service.bayesian_average(
+            score_sum=design.score_sum, score_count=design.score_count, mean=mean
+        ),
+        my_score=challenges_service.get_my_score(session, design=design, voter=access.user),
+        is_designer=access.user is not None and design.designer_id == access.user.id,
+        score_values=list(challenges_service.SCORE_VALUES),
+    )
+    context.update(extra)
+    return context
+
+
+@router.get("/designs/{design_id}", name="challenges:design")
+def design_page(
+    request: Request, session: SessionDep, access: DesignAccess = design_access(Action.view_challenge)
+) -> Response:
+    return render(request, "challenges/design.html", _design_context(session, access), block="score")
+
+
+@router.post("/designs/{design_id}/score", name="challenges:score")
+def score(
+    request: Request,
+    session: SessionDep,
+    value: FormText = "",
+    would_buy: FormText = "",
+    access: DesignAccess = design_access(Action.score_design),
+) -> Response:
+    assert access.user is not None
+    try:
+        if not value.isdigit():
+            raise Invalid("Choose a score from 0 to 5.", fields={"value": "Choose a score from 0 to 5."})
+        challenges_service.cast_score(
+            session, voter=access.user, design=access.design, value=int(value), would_buy=bool(would_buy)
+        )
+    except AppError as error:
+        return form_error(
+            request, session, "challenges/design.html", _design_context(session, access), error, block="score"
+        )
+    if is_htmx(request):
+        return render(request, "challenges/design.html", _design_context(session, access, saved=True), block="score")
+    response = redirect(request, f"/designs/{access.design.id}")
+    flash.add(response, request, "Your score is saved. You can change it until scoring closes.")
+    return response
+
+
+@router.get("/designs/{design_id}/edit", name="challenges:edit_design")
+def edit_design_page(
+    request: Request, session: SessionDep, access: DesignAccess = design_access(Action.submit_design)
+) -> Response:
+    design = access.design
+    form = {"title": design.title, "description": design.description, "tags": design.tags.replace(",", ", ")}
+    return render(request, "challenges/design_edit.html", _design_context(session, access, form=form))
+
+
+@router.post("/designs/{design_id}/edit")
+def edit_design(
+    request: Request,
+    session: SessionDep,
+    title: FormText = "",
+    description: FormText = "",
+    tags: FormText = "",
+    access: DesignAccess = design_access(Action.submit_design),
+) -> Response:
+    assert access.user is not None
+    form = {"title": title, "description": description, "tags": tags}
+    try:
+        challenges_service.edit_design(
+            session, design=access.design, editor=access.user, title=title, description=description, tags=tags
+        )
+    except AppError as error:
+        context = _design_context(session, access, form=form)
+        return form_error(request, session, "challenges/design_edit.html", context, error)
+    response = redirect(request, f"/designs/{access.design.id}")
+    flash.add(response, request, "Your design is saved.")
+    return response
+
+
+@router.post("/designs/{design_id}/withdraw", name="challenges:withdraw_design")
+def withdraw_design(
+    request: Request, session: SessionDep, access: DesignAccess = design_access(Action.submit_design)
+) -> Response:
+    assert access.user is not None
+    challenges_service.withdraw_design(session, design=access.design, designer=access.user)
+    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}")
+    flash.add(response, request, f"{access.design.title} is withdrawn.", "info")
+    return response
+
+
+@router.get("/u/{handle}/designs", name="challenges:portfolio")
+def portfolio(request: Request, handle: str, session: SessionDep, viewer: Public) -> Response:
+    designer = accounts_service.get_user_by_handle(session, handle=handle)
+    entries = challenges_service.list_portfolio(session, designer=designer, viewer=viewer)
+    images = challenges_service.images_by_id(session, designs=[entry.design for entry in entries])
+    thumbnails = {image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()}
+    return render(
+        request,
+        "challenges/portfolio.html",
+        {
+            "designer": designer,
+            "entries": entries,
+            "thumbnails": thumbnails,
+            "wins": sum(1 for entry in entries if entry.design.is_winner),
+        },
+    )
