@@ -1,15 +1,18 @@
-"""Queue e-mail in the outbox and deliver it by SMTP when a server is configured."""
+"""Queue e-mail in the outbox and deliver it by SMTP when a server is configured; in-app notifications."""
 
 import logging
 import smtplib
 from collections.abc import Sequence
+from datetime import datetime
 from email.message import EmailMessage
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select, update
 
-from app.columns import utcnow
+from app.accounts.models import User
+from app.columns import id_of, utcnow
 from app.config import Settings
-from app.notifications.models import OutboxEmail
+from app.errors import NotFound
+from app.notifications.models import Notification, NotificationKind, OutboxEmail
 
 logger = logging.getLogger("chorus.mail")
 MAX_ATTEMPTS = 5
@@ -91,3 +94,69 @@ def deliver_outbox_now() -> None:
     except OSError:
         # The SMTP server is unreachable; the e-mails stay queued for `chorus deliver-mail`.
         logger.warning("Could not reach the SMTP server; e-mails stay in the outbox", exc_info=True)
+
+
+# --- In-app notifications ---------------------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 30
+_TEXT_MAX = 300
+
+
+def notify(
+    session: Session, *, user: User, kind: NotificationKind, text: str, link: str, actor: User | None = None
+) -> Notification | None:
+    """Tell someone about something in the app; nobody is told about what they did themselves."""
+    if actor is not None and actor.id == user.id:
+        return None
+    if len(text) > _TEXT_MAX:
+        text = text[: _TEXT_MAX - 1] + "…"
+    notification = Notification(
+        user_id=id_of(user), kind=kind, text=text, link=link, actor_id=actor.id if actor is not None else None
+    )
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def unread_count(session: Session, *, user: User) -> int:
+    """How many unread notifications someone has: one COUNT on the (user_id, read_at) index."""
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, col(Notification.read_at).is_(None))
+    ).one()
+
+
+def list_notifications(session: Session, *, user: User, page: int = 1) -> Sequence[Notification]:
+    """Someone's notifications, newest first, a page at a time."""
+    page = max(page, 1)
+    return session.exec(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(col(Notification.id).desc())
+        .offset((page - 1) * NOTIFICATIONS_PER_PAGE)
+        .limit(NOTIFICATIONS_PER_PAGE)
+    ).all()
+
+
+def mark_all_read(session: Session, *, user: User, now: datetime | None = None) -> int:
+    """Mark every unread notification of someone's read; returns how many were unread."""
+    result = session.exec(
+        update(Notification)
+        .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+        .values(read_at=now or utcnow())
+    )
+    session.flush()
+    return int(result.rowcount or 0)
+
+
+def mark_read(session: Session, *, user: User, notification_id: int, now: datetime | None = None) -> Notification:
+    """Mark one of someone's notifications read (another person's answers as missing)."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound("There is no such notification.")
+    if notification.read_at is None:
+        notification.read_at = now or utcnow()
+        session.add(notification)
+        session.flush()
+    return notification

@@ -1,0 +1,76 @@
+"""JSON API for comments on designs: the same services as the pages."""
+
+from fastapi import APIRouter, Response, status
+
+from app.accounts.models import User
+from app.challenges.deps import DesignAccess, design_access
+from app.columns import id_of
+from app.comments import schemas
+from app.comments import service as comments_service
+from app.comments.deps import CommentAccess, comment_access
+from app.comments.models import Comment
+from app.db import SessionDep
+from app.permissions import Action
+
+router = APIRouter(tags=["comments"])
+
+
+def _public(
+    comment: Comment, author: User, replies: list[schemas.CommentPublic] | None = None
+) -> schemas.CommentPublic:
+    return schemas.CommentPublic(
+        id=id_of(comment),
+        design_id=comment.design_id,
+        parent_id=comment.parent_id,
+        author_handle=author.handle,
+        author_display_name=author.display_name,
+        body=None if comment.is_deleted else comment.body,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        deleted=comment.is_deleted,
+        replies=replies or [],
+    )
+
+
+@router.get("/designs/{design_id}/comments", summary="A design's comments, as threads oldest first")
+def list_comments(
+    session: SessionDep, access: DesignAccess = design_access(Action.view_challenge)
+) -> list[schemas.CommentPublic]:
+    return [
+        _public(entry.comment, entry.author, [_public(reply.comment, reply.author) for reply in entry.replies])
+        for entry in comments_service.list_thread(session, design=access.design)
+    ]
+
+
+@router.post("/designs/{design_id}/comments", status_code=status.HTTP_201_CREATED, summary="Comment or reply")
+def add_comment(
+    body: schemas.CommentCreate, session: SessionDep, access: DesignAccess = design_access(Action.comment)
+) -> schemas.CommentPublic:
+    assert access.user is not None
+    parent = (
+        comments_service.get_comment(session, comment_id=body.parent_id, design=access.design)
+        if body.parent_id is not None
+        else None
+    )
+    comment = comments_service.add_comment(
+        session, design=access.design, author=access.user, body=body.body, parent=parent
+    )
+    return _public(comment, access.user)
+
+
+@router.patch("/comments/{comment_id}", summary="Edit one's own comment, within the edit window")
+def edit_comment(
+    body: schemas.CommentUpdate, session: SessionDep, access: CommentAccess = comment_access(Action.comment)
+) -> schemas.CommentPublic:
+    assert access.user is not None
+    comment = comments_service.edit_comment(session, comment=access.comment, editor=access.user, body=body.body)
+    return _public(comment, access.user)
+
+
+@router.delete(
+    "/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a comment (it stays, marked)"
+)
+def delete_comment(session: SessionDep, access: CommentAccess = comment_access(Action.delete_comment)) -> Response:
+    assert access.user is not None
+    comments_service.delete_comment(session, comment=access.comment, actor=access.user, roles=access.roles)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
