@@ -63,6 +63,12 @@ class Seed:
     community_name: str = "Harbour Tasting Club"
     community_slug: str = "harbour-tasting-club"
     community_tagline: str = "Taste new roasts first and tell us what to change."
+    # A design community of the same brand with a challenge open for submissions (tests/e2e/test_challenges.py
+    # moves its windows on).
+    design_community_name: str = "Harbour Label Lab"
+    design_community_slug: str = "harbour-label-lab"
+    challenge_title: str = "Autumn roast labels"
+    challenge_slug: str = "autumn-roast-labels"
     manager: Person = Person("hana@harbour.test", "hana_manager", "Hana Manager")
     members: tuple[Person, ...] = (
         Person("milo@example.test", "milo_member", "Milo Member"),
@@ -77,6 +83,7 @@ class LiveServer:
     seed: Seed
     log_path: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    database_url: str = field(default="", repr=False)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -92,9 +99,14 @@ def _free_port() -> int:
 
 
 def _seed(url: str, seed: Seed) -> None:
-    """The brand, its manager, a public community and its members, made through the services."""
+    """The brand, its manager, a public community and its members, and a design community with a challenge open
+    for submissions, made through the services."""
+    from datetime import timedelta
+
     from app.accounts import service as accounts_service
     from app.brands import service as brands_service
+    from app.challenges import service as challenges_service
+    from app.columns import utcnow
     from app.communities import service as communities_service
     from app.communities.models import CommunityKind
 
@@ -132,6 +144,33 @@ def _seed(url: str, seed: Seed) -> None:
             )
             for person in seed.members:
                 communities_service.join_community(session, community=community, user=users[person.handle])
+            design_lab = communities_service.create_community(
+                session,
+                brand=brand,
+                name=seed.design_community_name,
+                slug=seed.design_community_slug,
+                kind=CommunityKind.design,
+                tagline="Design the labels on our bags.",
+                description="Each season's roasts get a label designed by a member.",
+            )
+            for person in seed.members:
+                communities_service.join_community(session, community=design_lab, user=users[person.handle])
+            now = utcnow()
+            challenge = challenges_service.create_challenge(
+                session,
+                community=design_lab,
+                created_by=users[seed.manager.handle],
+                slug=seed.challenge_slug,
+                fields=challenges_service.ChallengeFields(
+                    title=seed.challenge_title,
+                    submissions_open_at=now - timedelta(days=1),
+                    submissions_close_at=now + timedelta(days=7),
+                    scoring_close_at=now + timedelta(days=14),
+                    brief="A label for our autumn roast.",
+                    product_type="Coffee bag label",
+                ),
+            )
+            challenges_service.publish_challenge(session, challenge=challenge)
     finally:
         engine.dispose()
 
@@ -181,7 +220,7 @@ def _start_server(*, url: str, data_dir: Path, seed: Seed) -> LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        server = LiveServer(url=base_url, seed=seed, log_path=log_path, process=process)
+        server = LiveServer(url=base_url, seed=seed, log_path=log_path, process=process, database_url=url)
         deadline = time.monotonic() + SERVER_START_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
             try:

@@ -1,0 +1,105 @@
+"""The demo seed (seed/demo.py) on a database of its own: what it creates, and that a second run changes nothing."""
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
+
+from app import db
+from app.accounts.models import User
+from app.brands.models import Brand
+from app.challenges.models import Challenge, ChallengeStatus, Design, Product, Score
+from app.communities.models import Community
+from app.config import get_settings
+from app.db import build_engine, migrate, session_scope
+from app.media.models import MediaImage
+from seed.demo import CLOSED_CHALLENGE, MEMBER_COUNT, OPEN_CHALLENGE, WINNERS, seed_demo
+from tests import databases
+
+
+@pytest.fixture
+def demo_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """An empty migrated database, with the settings (database, media directory) pointing at it."""
+    with databases.temporary_database(label="seed", sqlite_dir=tmp_path) as url:
+        migrate(url)
+        monkeypatch.setenv("CHORUS_DATABASE_URL", url)
+        monkeypatch.setenv("CHORUS_MEDIA_DIR", str(tmp_path / "media"))
+        get_settings.cache_clear()
+        db._engine_for.cache_clear()
+        engine = build_engine(url)
+        try:
+            yield engine
+        finally:
+            db.get_engine().dispose()
+            engine.dispose()
+            monkeypatch.undo()
+            get_settings.cache_clear()
+            db._engine_for.cache_clear()
+
+
+def _count(session: Session, model: type, *where: object) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()  # type: ignore[call-overload]
+
+
+def _snapshot(engine: Engine) -> dict[str, object]:
+    with session_scope(engine) as session:
+        return {
+            "users": _count(session, User),
+            "brands": _count(session, Brand),
+            "communities": _count(session, Community),
+            "challenges": sorted(
+                (c.slug, c.status, c.design_count, c.score_count, c.score_sum) for c in session.exec(select(Challenge))
+            ),
+            "designs": _count(session, Design),
+            "scores": _count(session, Score),
+            "images": _count(session, MediaImage),
+            "products": _count(session, Product),
+        }
+
+
+def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path) -> None:
+    console = Console(file=io.StringIO(), width=100)
+    assert seed_demo(console=console) is True
+    first = _snapshot(demo_engine)
+
+    with session_scope(demo_engine) as session:
+        assert first["users"] == MEMBER_COUNT + 6
+        assert (first["brands"], first["communities"]) == (2, 2)
+        challenges = {c.slug: c for c in session.exec(select(Challenge))}
+        closed, opened = challenges[CLOSED_CHALLENGE], challenges[OPEN_CHALLENGE]
+        assert closed.status == ChallengeStatus.winners_announced
+        assert opened.status == ChallengeStatus.published
+        assert closed.design_count + opened.design_count == first["designs"] == first["images"] == 60
+
+        # Every design is its own picture: none is flagged as a near-duplicate of another.
+        assert _count(session, Design, col(Design.flagged_near_duplicate_of_id).is_not(None)) == 0
+        assert len({image.perceptual_hash for image in session.exec(select(MediaImage))}) == 60
+
+        # Scores only in the closed challenge, 30 to 80 per design, with some designs clearly better than others.
+        assert opened.score_count == 0
+        closed_designs = session.exec(select(Design).where(Design.challenge_id == closed.id)).all()
+        assert all(30 <= design.score_count <= 80 for design in closed_designs)
+        assert first["scores"] == closed.score_count == sum(design.score_count for design in closed_designs)
+        means = sorted(design.score_sum / design.score_count for design in closed_designs)
+        assert means[-1] - means[0] > 1.5
+
+        # Its winners were picked and announced; each became a draft product.
+        winners = [design for design in closed_designs if design.won_at is not None]
+        assert len(winners) == first["products"] == WINNERS
+        assert closed.winners_announced_at is not None
+
+        # Mia has a design in the open challenge; the manager made both challenges.
+        mia = session.exec(select(User).where(User.email == "member@chorus.demo")).one()
+        manager = session.exec(select(User).where(User.email == "manager@northwind.demo")).one()
+        assert _count(session, Design, Design.challenge_id == opened.id, Design.designer_id == mia.id) == 1
+        assert {closed.created_by_id, opened.created_by_id} == {manager.id}
+
+    # The image files are where the settings say.
+    assert len(list((tmp_path / "media" / "originals").iterdir())) == 60
+
+    assert seed_demo(console=console) is False
+    assert _snapshot(demo_engine) == first
