@@ -47,6 +47,7 @@ format: install
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.upload
+	$(BIN)/python -m bench.challenges
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -102,5 +102,43 @@ def deliver_mail(
         time.sleep(interval)
 
 
+generate = typer.Typer(help="Generate data for the benchmarks (bench/README.md).", no_args_is_help=True)
+cli.add_typer(generate, name="generate")
+
+
+@generate.command("challenge")
+def generate_challenge(
+    designs: int = typer.Option(10_000, min=1, max=100_000),
+    scores: int = typer.Option(1_000_000, min=0, max=10_000_000),
+    members: int = typer.Option(20_000, min=2, max=1_000_000),
+    phase: str = typer.Option("scoring", help="scoring or closed"),
+    seed: int = typer.Option(1, help="Random seed"),
+) -> None:
+    """One challenge with many members, designs and scores, bulk-inserted, with consistent counters."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.db import get_engine
+    from app.generate import generate_challenge as run
+
+    total = members * 2 + designs * 3 + scores
+    with Progress(
+        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        generated = run(
+            get_engine(),
+            designs=designs,
+            scores=scores,
+            members=members,
+            phase=phase,
+            seed=seed,
+            progress=lambda stage, count: progress.update(task, advance=count, description=stage),
+        )
+    console.print(
+        f"[green]Generated[/green] /c/{generated.community_slug}/challenges/{generated.challenge_slug}: "
+        f"{generated.members:,} members, {generated.designs:,} designs, {generated.scores:,} scores ({phase})."
+    )
+
+
 def main() -> None:
     cli()

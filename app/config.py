@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     challenge_max_designs_per_member: int = 3
     ranking_prior_weight: int = 5
 
+    # Comments on designs: how long after posting their author may still edit one.
+    comment_edit_minutes: int = 15
+
     # Rate limits in the notation of the `limits` library.
     rate_limits_enabled: bool = True
     login_rate_per_ip: str = "20/minute"
@@ -70,6 +73,9 @@ class Settings(BaseSettings):
     signup_rate_per_ip: str = "10/hour"
     reset_rate_per_ip: str = "10/hour"
     reset_rate_per_account: str = "3/hour"
+
+    # Benchmarks only: a Server-Timing header (app;dur=<ms>) on every response (bench/README.md).
+    server_timing: bool = False
 
     smtp_host: str | None = None
     smtp_port: int = 587

@@ -19,15 +19,18 @@ from app.brands import api as brands_api
 from app.brands import views as brands_views
 from app.challenges import api as challenges_api
 from app.challenges import views as challenges_views
+from app.comments import api as comments_api
+from app.comments import views as comments_views
 from app.communities import api as communities_api
 from app.communities import views as communities_views
 from app.config import get_settings
 from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
 from app.media import views as media_views
+from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
 from app.web.csrf import install_csrf
 from app.web.errors import install_error_handlers
-from app.web.middleware import BodySizeLimit, SecurityHeaders
+from app.web.middleware import BodySizeLimit, SecurityHeaders, ServerTiming
 
 logger = logging.getLogger("chorus")
 
@@ -70,6 +73,8 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     # Added last, so outermost: the CSRF and body-size refusals, answered before the app, get the headers too.
     app.add_middleware(SecurityHeaders)
+    if settings.server_timing:
+        app.add_middleware(ServerTiming)
 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
 
@@ -93,12 +98,21 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         accounts_views,
         communities_views,
         challenges_views,
+        comments_views,
         brands_views,
         admin_views,
         notifications_views,
         media_views,
     ):
         app.include_router(module.router)
-    for module in (accounts_api, communities_api, challenges_api, brands_api, admin_api):
+    for module in (
+        accounts_api,
+        communities_api,
+        challenges_api,
+        comments_api,
+        brands_api,
+        admin_api,
+        notifications_api,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     return app

@@ -25,6 +25,9 @@ table to hold us to it). Things an actor may not even see answer 404, not 403.
 | score_design                 |         |      |   x    |     x     |     x     |         |         |       |            |
 | view_shortlist               |         |      |        |           |           |    x    |    x    |   x   |     x      |
 | manage_challenge             |         |      |        |           |           |         |    x    |   x   |     x      |
+| comment                      |         |      |   x    |     x     |     x     |         |         |       |            |
+| moderate_comments            |         |      |        |           |     x     |         |    x    |   x   |     x      |
+| delete_comment               |         |      |   x    |     x     |     x     |         |    x    |   x   |     x      |
 
 "user" is anyone logged in; member, connector and moderator are roles in the community in question; analyst, manager
 and owner are staff roles in the brand in question (a brand's staff reach all of its communities).
@@ -32,6 +35,10 @@ Challenges and designs take the roles of their community (``app.challenges.deps`
 to the invite-only rule, drafts are seen only by those who may manage_challenge, and submit_design also covers
 editing and withdrawing one's own design (the service checks that the actor is its designer). The services check
 the windows (submissions, scoring) and the one place for suspensions.
+Comments on designs (``app.comments``) take the design's community too: comment also covers editing one's own
+comment (the service checks authorship and the edit window); delete_comment lets a route be reached by authors and
+by those who may moderate_comments, and the service tells the two apart (authors delete their own, moderators and the
+brand's managers any). Brand staff do not comment: the thread is the members' conversation.
 """
 
 from enum import StrEnum
@@ -68,6 +75,9 @@ class Action(StrEnum):
     score_design = "score_design"
     view_shortlist = "view_shortlist"
     manage_challenge = "manage_challenge"
+    comment = "comment"
+    moderate_comments = "moderate_comments"
+    delete_comment = "delete_comment"
 
 
 _EVERYONE = frozenset(Role)
@@ -95,6 +105,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.score_design: _COMMUNITY_ROLES,
     Action.view_shortlist: _STAFF,
     Action.manage_challenge: _MANAGERS,
+    Action.comment: _COMMUNITY_ROLES,
+    Action.moderate_comments: frozenset({Role.moderator}) | _MANAGERS,
+    Action.delete_comment: _COMMUNITY_ROLES | _MANAGERS,
 }
 
 # Roles that show an actor is inside a brand or community, so a refusal may say 403 rather than 404.

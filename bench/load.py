@@ -8,7 +8,7 @@ import asyncio
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -20,6 +20,8 @@ MAX_REQUESTS = 100_000
 # The host of in-process ASGI test clients (Starlette's convention); any other host must be loopback.
 IN_PROCESS_HOST = "testserver"
 ERROR = -1  # the "status" counted for a request that got no response (connection error, timeout)
+# Sends one request for client number i (0 to concurrency - 1): for requests other than a plain GET of ``path``.
+Sender = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
 @dataclass(frozen=True)
@@ -143,11 +145,13 @@ async def run_load(
     duration: float | None = None,
     requests: int | None = None,
     expected_status: int = 200,
+    send: Sender | None = None,
 ) -> LoadResult:
     """GET ``path`` from ``concurrency`` clients until ``duration`` seconds pass or ``requests`` were sent.
 
     Give at least one of the two; with both, whichever comes first ends the run. Each client sends its next
     request when the previous response has been read (a closed loop), so the server is never flooded.
+    With ``send``, each client sends ``send(client, i)`` instead (``path`` then only labels the result).
     """
     if duration is None and requests is None:
         raise ValueError("give a duration or a number of requests")
@@ -170,20 +174,20 @@ async def run_load(
     start = time.perf_counter()
     deadline = start + duration if duration is not None else math.inf
 
-    async def one_client() -> None:
+    async def one_client(number: int) -> None:
         nonlocal issued
         while issued < budget and time.perf_counter() < deadline:
             issued += 1  # no await between the check and this line, so the budget is exact
             sent = time.perf_counter()
             try:
-                response = await client.get(path)
+                response = await (send(client, number) if send is not None else client.get(path))
                 status = response.status_code
             except httpx.HTTPError:
                 status = ERROR
             latencies.append(time.perf_counter() - sent)
             statuses[status] += 1
 
-    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    await asyncio.gather(*(one_client(number) for number in range(concurrency)))
     return LoadResult(
         path=path,
         concurrency=concurrency,

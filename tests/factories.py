@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
 from app.challenges.models import Challenge, ChallengeStatus, Design
 from app.columns import utcnow
+from app.comments.models import Comment
 from app.communities.models import Community, CommunityKind, MemberRole, Membership, Visibility
 from app.config import get_settings
 from app.media.models import MediaImage
@@ -189,3 +190,21 @@ def png_bytes(seed: int, *, size: int = 96, touch: bool = False) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def make_comment(
+    session: Session, design: Design, author: User | None = None, parent: Comment | None = None, **overrides: object
+) -> Comment:
+    """A comment made directly (no membership check, no notifications: use the service to test those)."""
+    author = author or make_user(session)
+    values: dict[str, object] = {
+        "design_id": design.id,
+        "author_id": author.id,
+        "parent_id": parent.id if parent is not None else None,
+        "body": f"Comment {next(_sequence)}",
+    }
+    values.update(overrides)
+    comment = Comment(**values)  # type: ignore[arg-type]
+    session.add(comment)
+    session.flush()
+    return comment

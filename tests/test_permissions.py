@@ -39,6 +39,7 @@ from app.brands.deps import BrandPermit
 from app.brands.models import StaffRole
 from app.challenges.deps import ChallengePermit, DesignPermit
 from app.columns import utcnow
+from app.comments.deps import CommentPermit
 from app.communities import service as communities_service
 from app.communities.deps import CommunityPermit
 from app.communities.models import Community, Invite, MemberRole, Membership, Visibility
@@ -55,6 +56,7 @@ from tests.factories import (
     log_in,
     make_brand,
     make_challenge,
+    make_comment,
     make_community,
     make_design,
     make_user,
@@ -237,9 +239,9 @@ ROUTES = route_table(APP)
 
 # What each route must declare: the kind of check (the resource its roles are worked out on) and the action.
 SITE, BRAND, COMMUNITY = Permit, BrandPermit, CommunityPermit
-CHALLENGE, DESIGN = ChallengePermit, DesignPermit
-# Checks whose roles are worked out in a community (a challenge's or design's community).
-IN_COMMUNITY: tuple[type[PermissionCheck], ...] = (COMMUNITY, CHALLENGE, DESIGN)
+CHALLENGE, DESIGN, COMMENT = ChallengePermit, DesignPermit, CommentPermit
+# Checks whose roles are worked out in a community (a challenge's, design's or comment's community).
+IN_COMMUNITY: tuple[type[PermissionCheck], ...] = (COMMUNITY, CHALLENGE, DESIGN, COMMENT)
 PUBLIC = (SITE, Action.view_public)
 OWN_ACCOUNT = (SITE, Action.manage_own_account)
 ADMIN = (SITE, Action.administer_site)
@@ -291,6 +293,20 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "POST /admin/brands": ADMIN,
     "GET /dev/outbox": PUBLIC,
     "GET /dev/outbox/{email_id}": PUBLIC,
+    # in-app notifications (one's own)
+    "GET /notifications": OWN_ACCOUNT,
+    "POST /notifications/read": OWN_ACCOUNT,
+    "GET /notifications/bell": OWN_ACCOUNT,
+    "GET /api/v1/me/notifications": OWN_ACCOUNT,
+    "POST /api/v1/me/notifications/read": OWN_ACCOUNT,
+    # comments on designs
+    "POST /designs/{design_id}/comments": (DESIGN, Action.comment),
+    "POST /comments/{comment_id}/edit": (COMMENT, Action.comment),
+    "POST /comments/{comment_id}/delete": (COMMENT, Action.delete_comment),
+    "GET /api/v1/designs/{design_id}/comments": (DESIGN, Action.view_challenge),
+    "POST /api/v1/designs/{design_id}/comments": (DESIGN, Action.comment),
+    "PATCH /api/v1/comments/{comment_id}": (COMMENT, Action.comment),
+    "DELETE /api/v1/comments/{comment_id}": (COMMENT, Action.delete_comment),
     # accounts API
     "POST /api/v1/users": PUBLIC,
     "POST /api/v1/auth/confirm": PUBLIC,
@@ -521,6 +537,8 @@ class World:
     challenges: dict[str, str]  # per community key: the slug of its challenge, in its scoring window
     designs: dict[str, int]  # per community key: a design by someone outside the actors
     own_designs: dict[tuple[str, str], int]  # per (actor, community key): the actor's own design there
+    comments: dict[str, int]  # per community key: a comment by someone outside the actors
+    own_comments: dict[tuple[str, str], int]  # per (actor, community key): the actor's own comment there
     brands: dict[str, BrandRef]
     communities: dict[str, CommunityRef]
     users: dict[str, UserRef]  # every logged-in actor
@@ -569,11 +587,19 @@ def build_world(session: Session) -> World:
     challenges = {}
     designs: dict[str, int] = {}
     own_designs: dict[tuple[str, str], int] = {}
+    comments: dict[str, int] = {}
+    own_comments: dict[tuple[str, str], int] = {}
     for key, community_row in communities.items():
         add_member(session, community_row, designer)
         challenge = make_challenge(session, community_row, phase="scoring", slug=f"perm-challenge-{key.lower()}")
         challenges[key] = challenge.slug
-        designs[key] = make_design(session, challenge, designer).id or 0
+        design = make_design(session, challenge, designer)
+        designs[key] = design.id or 0
+        comments[key] = make_comment(session, design, designer).id or 0
+        # Everyone has a comment of their own on it (whether they could have posted it or not), so the edit and
+        # delete routes reach the service's authorship check only when the route's permission allows.
+        for name, logged_in in users.items():
+            own_comments[(name, key)] = make_comment(session, design, logged_in).id or 0
         for name, actor in ACTORS.items():
             if key in actor.community_roles:
                 own_designs[(name, key)] = make_design(session, challenge, users[name]).id or 0
@@ -581,6 +607,8 @@ def build_world(session: Session) -> World:
         challenges=challenges,
         designs=designs,
         own_designs=own_designs,
+        comments=comments,
+        own_comments=own_comments,
         brands={key: BrandRef(brand.id or 0, brand.slug) for key, brand in brands.items()},
         communities={key: CommunityRef(c.id or 0, c.slug, c.name) for key, c in communities.items()},
         users={key: UserRef(user.id or 0, user.handle, user.email) for key, user in users.items()},
@@ -704,6 +732,8 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
         ),
     }
 
+    values["comment_id"] = str(world.own_comments.get((actor, community_key), world.comments[community_key]))
+
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         assert name in values, f"{route.key}: no world value for the path parameter {{{name}}}; add one to url_for"
@@ -760,6 +790,11 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         },
         "PATCH /api/v1/designs/{design_id}": {"json": {"title": "Renamed"}},
         "PUT /api/v1/designs/{design_id}/score": {"json": {"value": 4, "would_buy": True}},
+        "POST /designs/{design_id}/comments": {"data": {"body": "Lovely colours"}},
+        "POST /comments/{comment_id}/edit": {"data": {"body": "Lovely colours, edited"}},
+        "POST /api/v1/designs/{design_id}/comments": {"json": {"body": "Lovely colours"}},
+        "PATCH /api/v1/comments/{comment_id}": {"json": {"body": "Lovely colours, edited"}},
+        "POST /api/v1/me/notifications/read": {"json": {}},
         # Invalid on purpose: a valid one would hash a password (slow); only the refusal classes matter here.
         "POST /signup": {"data": {}},
         "POST /login": {"data": {"login": "", "password": ""}},

@@ -78,27 +78,34 @@ class DesignPermit(PermissionCheck):
         self.action = action
 
     def __call__(self, design_id: int, user: CurrentUser, session: SessionDep) -> DesignAccess:
-        design = session.get(Design, design_id)
-        challenge = session.get(Challenge, design.challenge_id) if design is not None else None
-        community = session.get(Community, challenge.community_id) if challenge is not None else None
-        if design is None or challenge is None or community is None:
-            check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_DESIGN)
-            raise NotFound(HIDDEN_DESIGN)
-        access = _community_access(session, community, user, self.action, hidden=HIDDEN_DESIGN)
-        if _hides_draft(challenge, access.roles):
-            raise NotFound(HIDDEN_DESIGN)
-        is_designer = user is not None and design.designer_id == user.id
-        may_moderate = Role.moderator in access.roles or can(access.roles, Action.view_shortlist)
-        if design.status != DesignStatus.submitted and not (is_designer or may_moderate):
-            raise NotFound(HIDDEN_DESIGN)
-        return DesignAccess(
-            community=community,
-            user=user,
-            membership=access.membership,
-            roles=access.roles,
-            challenge=challenge,
-            design=design,
-        )
+        return load_design_access(session, design_id, user, self.action, hidden=HIDDEN_DESIGN)
+
+
+def load_design_access(
+    session: SessionDep, design_id: int, user: User | None, action: Action, *, hidden: str
+) -> DesignAccess:
+    """DesignPermit's check, for other permits that reach a design through something of theirs (a comment)."""
+    design = session.get(Design, design_id)
+    challenge = session.get(Challenge, design.challenge_id) if design is not None else None
+    community = session.get(Community, challenge.community_id) if challenge is not None else None
+    if design is None or challenge is None or community is None:
+        check(action, frozenset(base_roles(user)), user, hidden_message=hidden)
+        raise NotFound(hidden)
+    access = _community_access(session, community, user, action, hidden=hidden)
+    if _hides_draft(challenge, access.roles):
+        raise NotFound(hidden)
+    is_designer = user is not None and design.designer_id == user.id
+    may_moderate = Role.moderator in access.roles or can(access.roles, Action.view_shortlist)
+    if design.status != DesignStatus.submitted and not (is_designer or may_moderate):
+        raise NotFound(hidden)
+    return DesignAccess(
+        community=community,
+        user=user,
+        membership=access.membership,
+        roles=access.roles,
+        challenge=challenge,
+        design=design,
+    )
 
 
 def challenge_access(action: Action) -> ChallengeAccess:

@@ -15,6 +15,7 @@ from app.challenges import service as challenges_service
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design, Phase
 from app.columns import utcnow
+from app.comments.deps import thread_context
 from app.communities.deps import CommunityAccess, community_access
 from app.config import get_settings
 from app.db import SessionDep
@@ -359,7 +360,7 @@ def winners_page(
 # --- Designs ------------------------------------------------------------------------------------------------
 
 
-def _design_context(session: Session, access: DesignAccess, **extra: object) -> dict[str, Any]:
+def design_context(session: Session, access: DesignAccess, **extra: object) -> dict[str, Any]:
     now = utcnow()
     design = access.design
     designer = session.get(User, design.designer_id)
@@ -379,6 +380,7 @@ def _design_context(session: Session, access: DesignAccess, **extra: object) -> 
         my_score=challenges_service.get_my_score(session, design=design, voter=access.user),
         is_designer=access.user is not None and design.designer_id == access.user.id,
         score_values=list(challenges_service.SCORE_VALUES),
+        **thread_context(session, access),
     )
     context.update(extra)
     return context
@@ -388,7 +390,7 @@ def _design_context(session: Session, access: DesignAccess, **extra: object) -> 
 def design_page(
     request: Request, session: SessionDep, access: DesignAccess = design_access(Action.view_challenge)
 ) -> Response:
-    return render(request, "challenges/design.html", _design_context(session, access), block="score")
+    return render(request, "challenges/design.html", design_context(session, access), block="score")
 
 
 @router.post("/designs/{design_id}/score", name="challenges:score")
@@ -408,10 +410,10 @@ def score(
         )
     except AppError as error:
         return form_error(
-            request, session, "challenges/design.html", _design_context(session, access), error, block="score"
+            request, session, "challenges/design.html", design_context(session, access), error, block="score"
         )
     if is_htmx(request):
-        return render(request, "challenges/design.html", _design_context(session, access, saved=True), block="score")
+        return render(request, "challenges/design.html", design_context(session, access, saved=True), block="score")
     response = redirect(request, f"/designs/{access.design.id}")
     flash.add(response, request, "Your score is saved. You can change it until scoring closes.")
     return response
@@ -423,7 +425,7 @@ def edit_design_page(
 ) -> Response:
     design = access.design
     form = {"title": design.title, "description": design.description, "tags": design.tags.replace(",", ", ")}
-    return render(request, "challenges/design_edit.html", _design_context(session, access, form=form))
+    return render(request, "challenges/design_edit.html", design_context(session, access, form=form))
 
 
 @router.post("/designs/{design_id}/edit")
@@ -442,7 +444,7 @@ def edit_design(
             session, design=access.design, editor=access.user, title=title, description=description, tags=tags
         )
     except AppError as error:
-        context = _design_context(session, access, form=form)
+        context = design_context(session, access, form=form)
         return form_error(request, session, "challenges/design_edit.html", context, error)
     response = redirect(request, f"/designs/{access.design.id}")
     flash.add(response, request, "Your design is saved.")

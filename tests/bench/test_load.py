@@ -114,3 +114,21 @@ def test_make_bench_stays_within_two_minutes() -> None:
     assert len(ENDPOINTS) * (MAX_WARMUP + MAX_BENCH_DURATION) <= 90
     with pytest.raises(SystemExit):
         parse_arguments(["--duration", "600"])
+
+
+def test_a_sender_replaces_the_plain_get() -> None:
+    seen: list[int] = []
+
+    async def send(client: httpx.AsyncClient, number: int) -> httpx.Response:
+        seen.append(number)
+        return await client.get("/missing")
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        async with _client(2) as client:
+            return await run_load(client, "/ok", concurrency=2, requests=10, send=send)
+
+    result = asyncio.run(scenario())
+    assert result.requests == 10
+    assert len(seen) == 10
+    assert set(seen) <= {0, 1}  # each client's number, for per-client requests (its own token, say)
+    assert result.statuses == {404: 10}
