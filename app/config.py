@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     login_rate_per_ip: str = "20/minute"
     login_rate_per_account: str = "5/minute"
+    score_rate_per_account: str = "120/minute"
+    upload_rate_per_account: str = "20/hour"
+    comment_rate_per_account: str = "20/minute"
     signup_rate_per_ip: str = "10/hour"
     reset_rate_per_ip: str = "10/hour"
     reset_rate_per_account: str = "3/hour"

@@ -19,6 +19,7 @@ from app.comments.models import Comment
 from app.communities.models import Community, CommunityKind, MemberRole, Membership, Visibility
 from app.config import get_settings
 from app.media.models import MediaImage
+from app.media.storage import get_storage
 
 PASSWORD = "tangerine-kiosk-47"
 _PASSWORD_HASH = accounts_service.password_hasher.hash(PASSWORD)
@@ -137,7 +138,7 @@ def make_image(session: Session, uploaded_by: User | None = None, **overrides: o
     number = next(_sequence)
     values: dict[str, object] = {
         "sha256": f"{number:064x}",
-        "original_key": f"original/{number}.png",
+        "original_key": f"originals/test-{number}.png",
         "display_key": f"display/{number}.webp",
         "thumbnail_key": f"thumbnail/{number}.webp",
         "width": 1200,
@@ -148,6 +149,8 @@ def make_image(session: Session, uploaded_by: User | None = None, **overrides: o
         "uploaded_by_id": uploaded_by.id if uploaded_by else None,
     }
     values.update(overrides)
+    # A tiny stored original, so staff downloads work; renditions stay fictitious (the /media route 404s them).
+    get_storage().put(str(values["original_key"]), png_bytes(number, size=8), "image/png")
     image = MediaImage(**values)  # type: ignore[arg-type]
     session.add(image)
     session.flush()

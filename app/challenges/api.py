@@ -355,3 +355,14 @@ def portfolio(handle: str, session: SessionDep, viewer: Public) -> list[schemas.
     for entry in challenges_service.list_portfolio(session, designer=designer, viewer=viewer):
         result += _designs(session, [(entry.design, designer)], challenge=entry.challenge, community=entry.community)
     return result
+
+
+@router.get("/designs/{design_id}/original", summary="Download a design's original (staff)", response_class=Response)
+def download_original(session: SessionDep, access: DesignAccess = design_access(Action.view_shortlist)) -> Response:
+    """Download the uploaded original (staff only)."""
+    original = challenges_service.design_original(session, design=access.design)
+    return Response(
+        original.content,
+        media_type=original.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{original.filename}"'},
+    )

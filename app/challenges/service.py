@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select, update
 
+from app import rate_limits
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.challenges.models import (
@@ -39,6 +40,7 @@ from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.media import service as media_service
 from app.media.models import MediaImage
+from app.media.storage import NotStored
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.slugs import is_valid_slug, slugify
@@ -363,6 +365,12 @@ def submit_design(
     assert community is not None
     _require_submission_window(challenge, now)
     membership = _require_participant(session, community=community, user=designer, doing="submit designs")
+    rate_limits.hit(
+        get_settings().upload_rate_per_account,
+        "upload",
+        str(designer.id),
+        message="You have uploaded a lot in a short time; wait a while before the next design.",
+    )
     errors = _validate_design(title=title, description=description, tags=tags)
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
@@ -589,6 +597,12 @@ def cast_score(
     if design.designer_id == voter.id:
         raise Forbidden("You cannot score your own design.")
     _require_participant(session, community=community, user=voter, doing="score designs")
+    rate_limits.hit(
+        get_settings().score_rate_per_account,
+        "score",
+        str(voter.id),
+        message="You are scoring very fast; take a moment before the next score.",
+    )
 
     scores = cast(Table, Score.__table__)  # type: ignore[attr-defined]
     claim = (
@@ -846,6 +860,31 @@ def images_by_id(session: Session, *, designs: Sequence[Design]) -> dict[int, Me
     if not image_ids:
         return {}
     return {id_of(image): image for image in session.exec(select(MediaImage).where(col(MediaImage.id).in_(image_ids)))}
+
+
+@dataclass(frozen=True)
+class OriginalFile:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def design_original(session: Session, *, design: Design) -> OriginalFile:
+    """The file the designer uploaded, for staff (production needs it; members only ever see renditions)."""
+    image = session.get(MediaImage, design.image_id)
+    if image is None:
+        raise NotFound("This design has no stored original.")
+    extension = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}.get(image.format, "bin")
+    slug = slugify(design.title) or "design"
+    try:
+        content = media_service.original_bytes(image)
+    except NotStored as error:
+        raise NotFound("The original file of this design is missing from storage.") from error
+    return OriginalFile(
+        content=content,
+        media_type=f"image/{'jpeg' if extension == 'jpg' else extension}",
+        filename=f"design-{design.id}-{slug}.{extension}",
+    )
 
 
 def rendition_urls(image: MediaImage) -> dict[str, str]:

@@ -478,3 +478,14 @@ def portfolio(request: Request, handle: str, session: SessionDep, viewer: Public
             "wins": sum(1 for entry in entries if entry.design.is_winner),
         },
     )
+
+
+@router.get("/designs/{design_id}/original", name="challenges:original")
+def design_original(session: SessionDep, access: DesignAccess = design_access(Action.view_shortlist)) -> Response:
+    """Download the uploaded original (staff only)."""
+    original = challenges_service.design_original(session, design=access.design)
+    return Response(
+        original.content,
+        media_type=original.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{original.filename}"'},
+    )

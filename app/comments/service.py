@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app import rate_limits
 from app.accounts.models import User
 from app.challenges.models import Challenge, Design, DesignStatus
 from app.columns import id_of, utcnow
@@ -79,6 +80,12 @@ def add_comment(
     """Comment on a design, or reply to a comment (a reply to a reply joins the same thread)."""
     body = _clean_body(body)
     check_may_comment(session, design=design, author=author)
+    rate_limits.hit(
+        get_settings().comment_rate_per_account,
+        "comment",
+        str(author.id),
+        message="You are commenting very fast; wait a moment before the next comment.",
+    )
     root: Comment | None = None
     if parent is not None:
         if parent.design_id != design.id:
