@@ -75,17 +75,7 @@ def _fresh_rate_limits() -> Iterator[None]:
 def app(session: Session) -> FastAPI:
     app = create_app(check_migrations=False)
 
-    def test_session() -> Iterator[Session]:
-        # What the test set up counts as committed before the request, so a failing request cannot undo it.
-        session.commit()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_session] = databases.request_session(session)
     return app
 
 

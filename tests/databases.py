@@ -2,12 +2,13 @@
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 
 @contextmanager
@@ -28,3 +29,22 @@ def temporary_database(*, label: str, sqlite_dir: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+def request_session(session: Session) -> Callable[[], Iterator[Session]]:
+    """A stand-in for app.db.get_session that serves the test's own session (rolled back after the test).
+
+    What the test set up counts as committed before the request, so a failing request cannot undo it; the
+    request's own commit or rollback then only releases or rolls back its savepoint.
+    """
+
+    def test_session() -> Iterator[Session]:
+        session.commit()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    return test_session

@@ -48,6 +48,7 @@ from app.main import create_app
 from app.media.storage import get_storage
 from app.notifications import service as notifications_service
 from app.permissions import INSIDER_ROLES, PERMISSIONS, Action, Role, can
+from tests.databases import request_session
 from tests.factories import (
     PASSWORD,
     add_member,
@@ -662,16 +663,7 @@ def session(world_connection: tuple[Connection, World]) -> Iterator[Session]:
 def app(session: Session) -> Iterator[FastAPI]:
     """The module's app on this test's session, as tests/conftest.py's ``app`` fixture sets up a new one."""
 
-    def test_session() -> Iterator[Session]:
-        session.commit()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    APP.dependency_overrides[get_session] = test_session
+    APP.dependency_overrides[get_session] = request_session(session)
     yield APP
     APP.dependency_overrides.clear()
 

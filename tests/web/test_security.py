@@ -16,6 +16,7 @@ from app.db import get_session
 from app.main import create_app
 from app.web import markdown
 from app.web.markdown import render_markdown
+from tests.databases import request_session
 from tests.factories import PASSWORD, csrf_token, log_in, make_brand, make_community, make_user
 
 SITE_HEADER = '<header class="site-header">'
@@ -29,16 +30,7 @@ def _app_for(session: Session) -> FastAPI:
     """A fresh app on the test session: for settings that create_app reads once (e.g. the body size cap)."""
     app = create_app(check_migrations=False)
 
-    def test_session() -> Iterator[Session]:
-        session.commit()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_session] = request_session(session)
     return app
 
 
