@@ -343,7 +343,14 @@ def cast_score(
 ) -> schemas.MyScore:
     assert access.user is not None
     score = challenges_service.cast_score(
-        session, voter=access.user, design=access.design, value=body.value, would_buy=body.would_buy
+        session,
+        voter=access.user,
+        design=access.design,
+        value=body.value,
+        would_buy=body.would_buy,
+        challenge=access.challenge,
+        community=access.community,
+        membership=access.membership,
     )
     return schemas.MyScore(value=score.value, would_buy=score.would_buy, updated_at=score.updated_at)
 

@@ -1,16 +1,21 @@
 """Load the challenge or design named in the path, with its community, and check the actor's roles in it."""
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from fastapi import Depends
+from sqlalchemy import Integer, and_, bindparam, select
+from sqlmodel import col
 
 from app.accounts.deps import CurrentUser, PermissionCheck, base_roles, check
 from app.accounts.models import User
+from app.brands.models import BrandStaff, StaffRole
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, DesignStatus
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_roles
-from app.communities.models import Community, Visibility
+from app.communities.models import Community, Membership, Visibility
 from app.db import SessionDep
 from app.errors import NotFound
 from app.permissions import Action, Role, can
@@ -84,27 +89,53 @@ class DesignPermit(PermissionCheck):
 def load_design_access(
     session: SessionDep, design_id: int, user: User | None, action: Action, *, hidden: str
 ) -> DesignAccess:
-    """DesignPermit's check, for other permits that reach a design through something of theirs (a comment)."""
-    design = session.get(Design, design_id)
-    challenge = session.get(Challenge, design.challenge_id) if design is not None else None
-    community = session.get(Community, challenge.community_id) if challenge is not None else None
-    if design is None or challenge is None or community is None:
+    """DesignPermit's check, for other permits that reach a design through something of theirs (a comment).
+
+    One query loads the design, its challenge and community, and the actor's membership and brand-staff role there
+    (outer joins on unique pairs, so one row at most); the roles are then those of ``community_roles``.
+    """
+    user_id = user.id if user is not None else None
+    found = session.execute(_select_design_access(), {"design_id": design_id, "user_id": user_id}).first()
+    if found is None:
         check(action, frozenset(base_roles(user)), user, hidden_message=hidden)
         raise NotFound(hidden)
-    access = _community_access(session, community, user, action, hidden=hidden)
-    if _hides_draft(challenge, access.roles):
+    design, challenge, community, membership, staff_role = found
+    roles = base_roles(user)
+    if membership is not None:
+        roles.add(Role(membership.role))
+    if staff_role is not None:
+        roles.add(Role(StaffRole(staff_role)))
+    frozen = frozenset(roles)
+    if community.visibility == Visibility.invite_only:
+        check(Action.view_invite_only_community, frozen, user, hidden_message=hidden)
+    check(action, frozen, user, hidden_message=hidden)
+    if _hides_draft(challenge, frozen):
         raise NotFound(hidden)
     is_designer = user is not None and design.designer_id == user.id
-    may_moderate = Role.moderator in access.roles or can(access.roles, Action.view_shortlist)
+    may_moderate = Role.moderator in frozen or can(frozen, Action.view_shortlist)
     if design.status != DesignStatus.submitted and not (is_designer or may_moderate):
         raise NotFound(hidden)
     return DesignAccess(
         community=community,
         user=user,
-        membership=access.membership,
-        roles=access.roles,
+        membership=membership,
+        roles=frozen,
         challenge=challenge,
         design=design,
+    )
+
+
+@cache
+def _select_design_access() -> Any:
+    """Built once, with bound parameters ``design_id`` and ``user_id`` (NULL for a visitor: no membership or staff)."""
+    user_id = bindparam("user_id", type_=Integer)
+    return (
+        select(Design, Challenge, Community, Membership, col(BrandStaff.role))
+        .join(Challenge, col(Challenge.id) == Design.challenge_id)
+        .join(Community, col(Community.id) == Challenge.community_id)
+        .outerjoin(Membership, and_(col(Membership.community_id) == Community.id, col(Membership.user_id) == user_id))
+        .outerjoin(BrandStaff, and_(col(BrandStaff.brand_id) == Community.brand_id, col(BrandStaff.user_id) == user_id))
+        .where(col(Design.id) == bindparam("design_id", type_=Integer))
     )
 
 

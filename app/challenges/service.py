@@ -7,17 +7,22 @@ the challenge mean and one 5 does not outrank fifty 4.8s. Ties are broken by the
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Float, Table, literal
+from sqlalchemy import BigInteger, ColumnElement, Float, Integer, Table, bindparam, literal
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func, select, update
 
 from app import rate_limits
@@ -565,8 +570,54 @@ def list_challenge_tags(session: Session, *, challenge: Challenge) -> list[str]:
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _insert_for(session: Session) -> Any:
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+@dataclass(frozen=True)
+class _ScoreStatements:
+    claim: Any
+    previous: Any
+    change: Any
+    challenge_counters: Any
+    design_counters: Any
+
+
+@lru_cache
+def _score_statements(dialect: str) -> _ScoreStatements:
+    """cast_score's statements, built once per dialect with bound parameters (building them was most of its CPU)."""
+    scores = cast(Table, Score.__table__)  # type: ignore[attr-defined]
+    challenges = cast(Table, Challenge.__table__)  # type: ignore[attr-defined]
+    designs = cast(Table, Design.__table__)  # type: ignore[attr-defined]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    names = ("design_id", "voter_id", "value", "would_buy", "created_at", "updated_at")
+    pair = (scores.c.design_id == bindparam("design_id"), scores.c.voter_id == bindparam("voter_id"))
+    delta_sum, delta_count = bindparam("delta_sum", type_=Integer), bindparam("delta_count", type_=Integer)
+    return _ScoreStatements(
+        claim=insert(scores)
+        .values({name: bindparam(name, type_=scores.c[name].type) for name in names})
+        .on_conflict_do_nothing(index_elements=["design_id", "voter_id"])
+        .returning(*scores.c),
+        previous=sa_select(scores.c.id, scores.c.value, scores.c.would_buy).where(*pair).with_for_update(),
+        change=sa_update(scores)
+        .where(scores.c.id == bindparam("score_id"))
+        .values(
+            value=bindparam("value", type_=scores.c.value.type),
+            would_buy=bindparam("would_buy", type_=scores.c.would_buy.type),
+            updated_at=bindparam("updated_at", type_=scores.c.updated_at.type),
+        )
+        .returning(*scores.c),
+        challenge_counters=sa_update(challenges)
+        .where(challenges.c.id == bindparam("challenge_id"))
+        .values(score_sum=challenges.c.score_sum + delta_sum, score_count=challenges.c.score_count + delta_count)
+        .returning(challenges.c.score_sum, challenges.c.score_count),
+        design_counters=sa_update(designs)
+        .where(designs.c.id == bindparam("design_id"))
+        .values(
+            score_sum=designs.c.score_sum + delta_sum,
+            score_count=designs.c.score_count + delta_count,
+            buy_count=designs.c.buy_count + bindparam("delta_buy", type_=Integer),
+            bayesian_score=(bindparam("prior", type_=Float) + designs.c.score_sum + delta_sum)
+            / (bindparam("weight", type_=Float) + designs.c.score_count + delta_count),
+        )
+        .returning(designs.c.score_sum, designs.c.score_count, designs.c.buy_count, designs.c.bayesian_score),
+    )
 
 
 def cast_score(
@@ -577,26 +628,41 @@ def cast_score(
     value: int,
     would_buy: bool,
     now: datetime | None = None,
+    challenge: Challenge | None = None,
+    community: Community | None = None,
+    membership: Membership | None = None,
 ) -> Score:
     """Score a design 0-5 (and say whether one would buy it) during scoring; a second call changes the score.
 
     One score per member and design, and the rollups move by the difference, in this transaction: an INSERT ...
     ON CONFLICT DO NOTHING claims the (design, voter) pair; when it exists already, its row is locked (FOR UPDATE
     on PostgreSQL; SQLite writers hold the database's write lock) and its old value gives the deltas.
+
+    A caller that has loaded the design's challenge and community, and the voter's membership there (a permit
+    has), may pass them to save their queries; the checks are the same. A membership passed is trusted only if it
+    is the voter's in that community; without one, it is looked up.
     """
     now = now or utcnow()
     if value not in SCORE_VALUES:
         raise Invalid("Choose a score from 0 to 5.", fields={"value": "Choose a score from 0 to 5."})
-    challenge = session.get(Challenge, design.challenge_id)
-    assert challenge is not None
-    community = session.get(Community, challenge.community_id)
-    assert community is not None
+    if challenge is None or challenge.id != design.challenge_id:
+        challenge = session.get(Challenge, design.challenge_id)
+        assert challenge is not None
+    if community is None or community.id != challenge.community_id:
+        community = session.get(Community, challenge.community_id)
+        assert community is not None
     _require_scoring_window(challenge, now)
     if design.status != DesignStatus.submitted:
         raise Conflict("This design is no longer in the challenge.")
     if design.designer_id == voter.id:
         raise Forbidden("You cannot score your own design.")
-    _require_participant(session, community=community, user=voter, doing="score designs")
+    if (
+        membership is None
+        or not voter.is_confirmed
+        or membership.community_id != community.id
+        or membership.user_id != voter.id
+    ):
+        _require_participant(session, community=community, user=voter, doing="score designs")
     rate_limits.hit(
         get_settings().score_rate_per_account,
         "score",
@@ -604,67 +670,50 @@ def cast_score(
         message="You are scoring very fast; take a moment before the next score.",
     )
 
-    scores = cast(Table, Score.__table__)  # type: ignore[attr-defined]
-    claim = (
-        _insert_for(session)(scores)
-        .values(
-            design_id=id_of(design),
-            voter_id=id_of(voter),
-            value=value,
-            would_buy=would_buy,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["design_id", "voter_id"])
-        .returning(scores.c.id)
-    )
-    score_id = session.execute(claim).scalar_one_or_none()
-    if score_id is not None:
+    statements = _score_statements(session.get_bind().dialect.name)
+    pair = {"design_id": id_of(design), "voter_id": id_of(voter)}
+    row = session.execute(
+        statements.claim, {**pair, "value": value, "would_buy": would_buy, "created_at": now, "updated_at": now}
+    ).one_or_none()
+    if row is not None:
         delta_sum, delta_count, delta_buy = value, 1, int(would_buy)
     else:
-        previous = session.execute(
-            select(scores.c.id, scores.c.value, scores.c.would_buy)
-            .where(scores.c.design_id == design.id, scores.c.voter_id == voter.id)
-            .with_for_update()
+        previous = session.execute(statements.previous, pair).one()
+        row = session.execute(
+            statements.change, {"score_id": previous.id, "value": value, "would_buy": would_buy, "updated_at": now}
         ).one()
-        score_id = previous.id
-        session.execute(
-            update(scores).where(scores.c.id == score_id).values(value=value, would_buy=would_buy, updated_at=now)
-        )
         delta_sum, delta_count, delta_buy = value - previous.value, 0, int(would_buy) - int(previous.would_buy)
 
     if delta_sum or delta_count or delta_buy:
+        deltas = {"delta_sum": delta_sum, "delta_count": delta_count}
         challenge_sum, challenge_count = session.execute(
-            update(Challenge)
-            .where(col(Challenge.id) == challenge.id)
-            .values(score_sum=Challenge.score_sum + delta_sum, score_count=Challenge.score_count + delta_count)
-            .returning(col(Challenge.score_sum), col(Challenge.score_count))
-            .execution_options(synchronize_session=False)
+            statements.challenge_counters, {"challenge_id": challenge.id, **deltas}
         ).one()
         weight = float(get_settings().ranking_prior_weight)
         mean = challenge_sum / challenge_count if challenge_count else DEFAULT_MEAN
         counters = session.execute(
-            update(Design)
-            .where(col(Design.id) == design.id)
-            .values(
-                score_sum=Design.score_sum + delta_sum,
-                score_count=Design.score_count + delta_count,
-                buy_count=Design.buy_count + delta_buy,
-                bayesian_score=(literal(weight * mean, Float) + col(Design.score_sum) + delta_sum)
-                / (literal(weight, Float) + col(Design.score_count) + delta_count),
-            )
-            .returning(
-                col(Design.score_sum), col(Design.score_count), col(Design.buy_count), col(Design.bayesian_score)
-            )
-            .execution_options(synchronize_session=False)
+            statements.design_counters,
+            {"design_id": design.id, "delta_buy": delta_buy, "prior": weight * mean, "weight": weight, **deltas},
         ).one()
         # The loaded objects take the new counters from RETURNING: no SELECT to refresh them.
         set_committed_value(challenge, "score_sum", challenge_sum)
         set_committed_value(challenge, "score_count", challenge_count)
-        for name, value in zip(("score_sum", "score_count", "buy_count", "bayesian_score"), counters, strict=True):
-            set_committed_value(design, name, value)
-    score = session.get(Score, score_id, populate_existing=True)  # one SELECT, current even if loaded before
-    assert score is not None
+        for name, counter in zip(("score_sum", "score_count", "buy_count", "bayesian_score"), counters, strict=True):
+            set_committed_value(design, name, counter)
+    return _score_from_row(session, row._mapping)
+
+
+def _score_from_row(session: Session, values: Mapping[Any, Any]) -> Score:
+    """The Score of a row that RETURNING gave, in the session as if loaded (no SELECT); a loaded one is updated."""
+    columns = {column.name: values[column] for column in cast(Table, Score.__table__).c}  # type: ignore[attr-defined]
+    score = session.identity_map.get(identity_key(Score, columns["id"]))
+    if isinstance(score, Score):
+        for name, column_value in columns.items():
+            set_committed_value(score, name, column_value)
+        return score
+    score = Score(**columns)
+    make_transient_to_detached(score)
+    session.add(score)
     return score
 
 

@@ -406,7 +406,14 @@ def score(
         if not value.isdigit():
             raise Invalid("Choose a score from 0 to 5.", fields={"value": "Choose a score from 0 to 5."})
         challenges_service.cast_score(
-            session, voter=access.user, design=access.design, value=int(value), would_buy=bool(would_buy)
+            session,
+            voter=access.user,
+            design=access.design,
+            value=int(value),
+            would_buy=bool(would_buy),
+            challenge=access.challenge,
+            community=access.community,
+            membership=access.membership,
         )
     except AppError as error:
         return form_error(
