@@ -40,7 +40,7 @@ from app.challenges.models import (
 )
 from app.columns import id_of, utcnow
 from app.communities import service as communities_service
-from app.communities.models import Community, Membership, Visibility
+from app.communities.models import Community, MemberRole, Membership, Visibility
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.media import service as media_service
@@ -410,6 +410,8 @@ def submit_design(
     )
     session.add(design)
     session.flush()
+    if design.flagged_near_duplicate_of_id is not None:
+        _tell_moderators_of_near_duplicate(session, community=community, design=design, designer=designer)
     session.execute(
         update(Challenge)
         .where(col(Challenge.id) == challenge.id)
@@ -418,6 +420,26 @@ def submit_design(
     )
     session.refresh(challenge)
     return design
+
+
+def _tell_moderators_of_near_duplicate(
+    session: Session, *, community: Community, design: Design, designer: User
+) -> None:
+    """A near-duplicate is accepted, so the community's moderators are told in-app to look at it."""
+    moderators = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.community_id == community.id, Membership.role == MemberRole.moderator)
+    ).all()
+    for moderator in moderators:
+        notifications_service.notify(
+            session,
+            user=moderator,
+            kind=NotificationKind.design_flagged,
+            text=f"“{design.title}” by @{designer.handle} looks very like an earlier design: please check it.",
+            link=f"/designs/{design.id}",
+            actor=designer,
+        )
 
 
 def _earlier_near_duplicate(session: Session, *, image_id: int, phash: str) -> int | None:

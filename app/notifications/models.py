@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     comment_reply = "comment_reply"
     design_comment = "design_comment"
     design_won = "design_won"
+    design_flagged = "design_flagged"
 
 
 class Notification(SQLModel, table=True):

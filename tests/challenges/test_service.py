@@ -13,8 +13,11 @@ from sqlmodel import Session, col, func, select
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, DesignStatus, Phase, Product, Score
 from app.columns import utcnow
+from app.communities.models import MemberRole
 from app.errors import Conflict, Forbidden, Invalid
 from app.media import service as media_service
+from app.notifications import service as notifications_service
+from app.notifications.models import NotificationKind
 from tests.factories import add_member, make_challenge, make_community, make_design, make_user, png_bytes
 
 
@@ -160,10 +163,13 @@ def test_non_members_and_unconfirmed_people_cannot_submit(session: Session) -> N
 def test_a_near_duplicate_is_accepted_but_flagged(session: Session) -> None:
     community = make_community(session)
     challenge = make_challenge(session, community)
+    moderator = make_user(session)
+    add_member(session, community, moderator, MemberRole.moderator)
     original = challenges_service.submit_design(
         session, challenge=challenge, designer=_member(session, community), upload=_upload(png_bytes(7)),
         title="Original",
     )  # fmt: skip
+    assert notifications_service.unread_count(session, user=moderator) == 0
     copy = challenges_service.submit_design(
         session, challenge=challenge, designer=_member(session, community), upload=_upload(png_bytes(7, touch=True)),
         title="Copy",
@@ -171,6 +177,9 @@ def test_a_near_duplicate_is_accepted_but_flagged(session: Session) -> None:
     assert media_service.find_near_duplicates(session, perceptual_hash=media_service_hash(session, copy))
     assert copy.flagged_near_duplicate_of_id == original.id
     assert copy.status == DesignStatus.submitted
+    # Accepted, but not silently: the community's moderators are told.
+    told = notifications_service.list_notifications(session, user=moderator)
+    assert [(n.kind, n.link) for n in told] == [(NotificationKind.design_flagged, f"/designs/{copy.id}")]
 
 
 def media_service_hash(session: Session, design: Design) -> str:
