@@ -300,10 +300,9 @@ def announce_winners(
 def list_winners(
     session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_challenge)
 ) -> list[schemas.DesignPublic]:
-    announced = challenges_service.phase(access.challenge, utcnow()).value == "winners_announced"
-    if not (announced or access.can(Action.manage_challenge)):
-        return []
-    winners = challenges_service.list_winners(session, challenge=access.challenge)
+    winners = challenges_service.visible_winners(
+        session, challenge=access.challenge, may_manage=access.can(Action.manage_challenge)
+    )
     return _designs(session, winners, challenge=access.challenge, community=access.community)
 
 

@@ -861,12 +861,21 @@ def announce_winners(session: Session, *, challenge: Challenge, now: datetime | 
 
 
 def list_winners(session: Session, *, challenge: Challenge) -> Sequence[tuple[Design, User]]:
+    """Every picked winner with its designer, best ranked first."""
     return session.exec(
         select(Design, User)
         .join(User, col(User.id) == Design.designer_id)
         .where(Design.challenge_id == challenge.id, col(Design.won_at).is_not(None))
-        .order_by(col(Design.won_at), col(Design.id))
+        .order_by(col(Design.bayesian_score).desc(), col(Design.id))
     ).all()
+
+
+def visible_winners(
+    session: Session, *, challenge: Challenge, may_manage: bool, now: datetime | None = None
+) -> Sequence[tuple[Design, User]]:
+    """The winners as the viewer may see them: everyone once announced, before that only the challenge's managers."""
+    announced = phase(challenge, now or utcnow()) == Phase.winners_announced
+    return list_winners(session, challenge=challenge) if announced or may_manage else []
 
 
 @dataclass(frozen=True)

@@ -342,8 +342,9 @@ def winners_page(
 ) -> Response:
     now = utcnow()
     current = challenges_service.phase(access.challenge, now)
-    shown = current == Phase.winners_announced or access.can(Action.manage_challenge)
-    winners = challenges_service.list_winners(session, challenge=access.challenge) if shown else []
+    winners = challenges_service.visible_winners(
+        session, challenge=access.challenge, may_manage=access.can(Action.manage_challenge), now=now
+    )
     images = challenges_service.images_by_id(session, designs=[design for design, _ in winners])
     context = _base(
         access,

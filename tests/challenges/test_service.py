@@ -347,9 +347,16 @@ def test_shortlist_distribution_and_winners_become_draft_products(session: Sessi
     assert session.exec(select(Product).where(Product.design_id == design.id)).one().brand_id is not None
     with pytest.raises(Conflict, match="a winner already"):
         challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
+
+    def visible(may_manage: bool) -> list[int | None]:
+        winners = challenges_service.visible_winners(session, challenge=challenge, may_manage=may_manage, now=closed)
+        return [winner.id for winner, _ in winners]
+
+    assert visible(may_manage=False) == []  # picked, not announced: only managers see it
+    assert visible(may_manage=True) == [design.id]
     challenges_service.announce_winners(session, challenge=challenge, now=closed)
     assert challenge.status == ChallengeStatus.winners_announced
-    assert [winner.id for winner, _ in challenges_service.list_winners(session, challenge=challenge)] == [design.id]
+    assert visible(may_manage=False) == [design.id]
     assert community_id == challenge.community_id
 
 
