@@ -82,4 +82,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # Behind a reverse proxy on another host or container, set FORWARDED_ALLOW_IPS to its address so that
 # --proxy-headers trusts its X-Forwarded-For/-Proto (uvicorn trusts only 127.0.0.1 by default).
 # For more workers or PostgreSQL, add e.g. --workers 4 (with CHORUS_REDIS_URL for shared rate limits).
+# The task queue's worker threads (e-mail, webhooks, digests) run inside the server process; with several workers or
+# replicas set CHORUS_WORKER_IN_PROCESS=false and run one more container with the command `chorus worker`.
 CMD ["/bin/sh", "-c", "chorus migrate && exec uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 --proxy-headers"]

@@ -1,6 +1,7 @@
-"""The `chorus` command: migrate, seed, serve, create a site admin, deliver mail."""
+"""The `chorus` command: migrate, seed, serve, run the task worker, create a site admin, deliver mail."""
 
 import getpass
+import logging
 import time
 
 import typer
@@ -79,6 +80,26 @@ def serve(
     )
 
 
+@cli.command()
+def worker(threads: int = typer.Option(0, help="Worker threads (default: CHORUS_WORKER_THREADS)")) -> None:
+    """Run the task queue's consumer: e-mail, webhooks, digests and the retry sweeps (stop with Ctrl-C).
+
+    `chorus serve` runs one in its own process already; run this instead when CHORUS_WORKER_IN_PROCESS=false
+    (several web processes, or a separate worker container).
+    """
+    from app.tasks import huey
+
+    settings = get_settings()
+    if huey.immediate:
+        console.print("[yellow]Tasks run in the caller (CHORUS_TASKS_IMMEDIATE): no queue to consume.[/yellow]")
+        raise typer.Exit(1)
+    where = settings.redis_url.split("@")[-1] if settings.redis_url else str(settings.data_dir / "tasks.db")
+    console.print(f"Task queue worker on {where}.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    huey.create_consumer(workers=threads or settings.worker_threads, worker_type="thread").run()
+
+
 @cli.command("deliver-mail")
 def deliver_mail(
     watch: bool = typer.Option(False, help="Keep running, checking the outbox every few seconds"),
@@ -137,6 +158,37 @@ def generate_challenge(
     console.print(
         f"[green]Generated[/green] /c/{generated.community_slug}/challenges/{generated.challenge_slug}: "
         f"{generated.members:,} members, {generated.designs:,} designs, {generated.scores:,} scores ({phase})."
+    )
+
+
+@generate.command("survey")
+def generate_survey(
+    responses: int = typer.Option(1_000_000, min=1, max=10_000_000),
+    days: int = typer.Option(90, min=1, max=3650, help="Spread the responses over this many days up to now"),
+    seed: int = typer.Option(1, help="Random seed"),
+) -> None:
+    """One template survey of a brand with an analyst, and many responses of about ten answers, bulk-inserted."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.db import get_engine
+    from app.generate import generate_survey as run
+
+    total = responses * 11
+    with Progress(
+        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        generated = run(
+            get_engine(),
+            responses=responses,
+            days=days,
+            seed=seed,
+            progress=lambda stage, count: progress.update(task, advance=count, description=stage),
+        )
+        progress.update(task, completed=total)
+    console.print(
+        f"[green]Generated[/green] /brands/{generated.brand_slug}/surveys/{generated.survey_id}/insights: "
+        f"{generated.responses:,} responses, {generated.answers:,} answers (analyst user id {generated.analyst_id})."
     )
 
 

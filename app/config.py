@@ -87,6 +87,48 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     mail_from: str = "Chorus <no-reply@chorus.local>"
     dev_outbox: bool | None = None
+    # Members answering surveys published to their community (app/surveys): one response per survey, so this only
+    # slows down a script walking every survey.
+    survey_rate_per_account: str = "30/hour"
+
+    # The task queue (huey): a SQLite file in data_dir, or Redis when redis_url is set. Tasks run at once, in the
+    # caller, when tasks_immediate is on (the default in tests). `chorus serve` runs the consumer in its own process
+    # (threads) unless worker_in_process is off; then run `chorus worker` beside it.
+    tasks_immediate: bool | None = None
+    worker_in_process: bool = True
+    worker_threads: int = 2
+
+    # Webhooks (app/webhooks): attempts per delivery, the first retry's delay (doubled per attempt, with jitter),
+    # the request timeout, and whether endpoints may be private, loopback or link-local addresses (refused in
+    # production unless set; allowed by default in development and tests).
+    webhook_max_attempts: int = 6
+    webhook_backoff_seconds: int = 30
+    webhook_timeout_seconds: float = 5.0
+    webhook_allow_private_network: bool | None = None
+    webhook_test_rate_per_account: str = "10/minute"
+    # The ideas board: how fast one account may post ideas, and vote or take votes back.
+    idea_rate_per_account: str = "10/hour"
+    vote_rate_per_account: str = "120/minute"
+
+    # Notification digests (UTC): the daily one at this hour, the weekly one on this weekday (0 = Monday) at the
+    # same hour. Unsubscribe links in e-mail stay valid for this many days.
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    unsubscribe_link_days: int = 365
+
+    # Sampling campaigns: applications per member, public survey answers per IP address.
+    campaign_apply_rate_per_account: str = "10/hour"
+    campaign_response_rate_per_ip: str = "30/hour"
+    # Moderation: reports from this many distinct members hide content until a moderator decides (a community may
+    # set its own); how fast one account may report.
+    auto_hide_threshold: int = 3
+    report_rate_per_account: str = "30/hour"
+
+    # Rewards (app/rewards): rate limits on redeeming points and on sending sales (API and CSV uploads), and how
+    # long a referral link's cookie waits for a sign-up.
+    redeem_rate_per_account: str = "10/minute"
+    sales_import_rate_per_account: str = "60/minute"
+    referral_cookie_days: int = 30
 
     @property
     def resolved_database_url(self) -> str:
@@ -101,6 +143,18 @@ class Settings(BaseSettings):
         """The development outbox page shows every queued e-mail, so it is off in production unless asked for."""
         if self.dev_outbox is not None:
             return self.dev_outbox
+        return self.environment != Environment.production
+
+    @property
+    def resolved_tasks_immediate(self) -> bool:
+        if self.tasks_immediate is not None:
+            return self.tasks_immediate
+        return self.environment == Environment.test
+
+    @property
+    def resolved_webhook_allow_private_network(self) -> bool:
+        if self.webhook_allow_private_network is not None:
+            return self.webhook_allow_private_network
         return self.environment != Environment.production
 
     @property

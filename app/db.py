@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
@@ -112,12 +112,13 @@ def writer_engine(engine: Engine) -> Engine:
     return engine
 
 
-def get_session(request: Request, background: BackgroundTasks) -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commit when the route returns, roll back on any exception.
 
-    E-mail queued during the request is handed to a background task once the commit has made it visible.
+    Tasks the request asked for (e-mail, webhooks: ``app.tasks.after_commit``) are enqueued once the commit has made
+    their rows visible to the worker.
     """
-    from app.notifications.service import OUTBOX_PENDING, deliver_outbox_now
+    from app.tasks import discard_after_commit, enqueue_after_commit
 
     engine = get_engine()
     if request.method not in SAFE_METHODS:
@@ -133,9 +134,9 @@ def get_session(request: Request, background: BackgroundTasks) -> Iterator[Sessi
             # into a 500.
             session.expunge_all()
             session.rollback()
+            discard_after_commit(session)
             raise
-        if session.info.pop(OUTBOX_PENDING, False) and get_settings().smtp_host:
-            background.add_task(deliver_outbox_now)
+        enqueue_after_commit(session)
 
 
 # scope="function": the commit happens when the route returns, before the response is sent.
@@ -144,14 +145,19 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A transaction for seed and CLI code: commit at the end, roll back on error."""
+    """A transaction for seed, CLI and task code: commit at the end (then enqueue the tasks it asked for), roll back
+    on error."""
+    from app.tasks import discard_after_commit, enqueue_after_commit
+
     with Session(writer_engine(engine or get_engine()), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
+            discard_after_commit(session)
             raise
+        enqueue_after_commit(session)
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:

@@ -363,3 +363,195 @@ def issue_tokens(engine: Engine, user_ids: Sequence[int]) -> list[str]:
             ],
         )
     return plains
+
+
+# --- Survey responses (app/insights bench) --------------------------------------------------------------------
+
+SURVEY_BRAND_SLUG = "bench-survey-brand"
+COMMENT_PARTS = (
+    "lovely scent", "too strong", "price too high", "great colour", "would buy again", "packaging leaks",
+    "my friends liked it", "smells like lavender", "too expensive", "nice and soft", "colour is dull", "gift idea",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GeneratedSurvey:
+    brand_slug: str
+    survey_id: int
+    responses: int
+    answers: int
+    analyst_id: int
+    question_ids: dict[str, int]
+
+
+def generate_survey(
+    engine: Engine, *, responses: int, seed: int = 1, days: int = 90, progress: ProgressCallback | None = None
+) -> GeneratedSurvey:
+    """One template survey with extra questions and ``responses`` responses of about ten answers each.
+
+    The brand, its analyst and the survey go through the services; the responses, answers and tallies are
+    bulk-inserted, the tallies computed in the same pass as the answers they count (so they equal a recount,
+    which the bench checks). Answers are correlated (a low overall score leans to "scrap" and a low NPS) so that
+    segments differ.
+    """
+    from sqlmodel import Session
+
+    from app.brands.models import BrandStaff, StaffRole
+    from app.db import writer_engine
+    from app.surveys import service as surveys_service
+    from app.surveys.models import ANSWERED, Answer, AnswerTally, QuestionKind, Survey, SurveyResponse
+
+    report = progress or (lambda _stage, _count: None)
+    rng = random.Random(seed)  # noqa: S311  (benchmark data, not secrets)
+    now = utcnow()
+    tag = secrets.token_hex(3)
+    with Session(writer_engine(engine), expire_on_commit=False) as session:
+        brand = Brand(name="Bench Survey Brand", slug=f"{SURVEY_BRAND_SLUG}-{tag}")
+        session.add(brand)
+        analyst = User(
+            email=f"bench-analyst-{tag}@example.test",
+            handle=f"analyst_{tag}",
+            display_name="Bench analyst",
+            password_hash=password_hasher.hash(secrets.token_urlsafe(16)),
+            email_confirmed_at=now,
+        )
+        session.add(analyst)
+        session.flush()  # ids for the staff row
+        session.add(BrandStaff(brand_id=brand.id or 0, user_id=analyst.id or 0, role=StaffRole.analyst))
+        survey = surveys_service.create_survey(
+            session, brand=brand, title="Lavender soap sampling", author=analyst, template=True
+        )
+        extra = [
+            surveys_service.QuestionFields(
+                kind=QuestionKind.single_choice,
+                prompt="How old are you?",
+                code="age",
+                options=[
+                    {"key": f"age_{key[:2]}", "label": key} for key in ("18-24", "25-34", "35-44", "45-54", "55+")
+                ],
+            ),
+            surveys_service.QuestionFields(kind=QuestionKind.rating, prompt="How do you like the scent?", code="scent"),
+            surveys_service.QuestionFields(
+                kind=QuestionKind.multiple_choice,
+                prompt="Where would you use it?",
+                code="uses",
+                options=[{"key": key, "label": key.title()} for key in ("bath", "kitchen", "travel", "gift")],
+            ),
+        ]
+        for fields in extra:
+            surveys_service.add_question(session, survey=survey, fields=fields)
+        questions = {q.code: q for q in surveys_service.list_questions(session, survey=survey) if q.code}
+        session.commit()
+        survey_id, brand_slug, analyst_id = survey.id or 0, brand.slug, analyst.id or 0
+    qid = {code: question.id or 0 for code, question in questions.items()}
+    outcomes = ("keep", "change_colour", "change_price", "change_scent", "scrap")
+
+    tallies: dict[tuple[int, str], list[float]] = {}
+
+    def tally(question_id: int, key: str, value: float = 0.0) -> None:
+        entry = tallies.setdefault((question_id, key), [0, 0.0])
+        entry[0] += 1
+        entry[1] += value
+
+    counted = {"answers": 0}
+
+    with engine.begin() as connection:
+        first_response = (
+            connection.execute(text("SELECT coalesce(max(id), 0) FROM survey_responses")).scalar_one() or 0
+        ) + 1
+        first_answer = (
+            connection.execute(text("SELECT coalesce(max(id), 0) FROM survey_answers")).scalar_one() or 0
+        ) + 1
+        response_rows = (
+            {
+                "id": first_response + index,
+                "survey_id": survey_id,
+                "survey_version": 1,
+                "user_id": None,
+                "submitted_at": now
+                - timedelta(days=days)
+                + timedelta(seconds=index * days * 86400 // max(responses, 1)),
+            }
+            for index in range(responses)
+        )
+        _insert(connection, SurveyResponse, response_rows, report, "responses")
+
+        def answer_rows() -> Iterator[dict[str, Any]]:
+            answer_id = first_answer
+            for index in range(responses):
+                response_id = first_response + index
+                overall = min(5, max(1, round(rng.gauss(3.6, 1.1))))
+                nps = min(10, max(0, round(overall * 2 + rng.gauss(0, 1.5))))
+                outcome = (
+                    "keep" if overall >= 4 and rng.random() < 0.7 else
+                    "scrap" if overall <= 2 and rng.random() < 0.6 else rng.choice(outcomes)
+                )  # fmt: skip
+                recommended = nps >= 7 and rng.random() < 0.6
+                values: list[tuple[str, str | None, float | None, str | None]] = [
+                    ("overall", None, float(overall), None),
+                    ("outcome", outcome, None, None),
+                    ("recommend_intent", None, float(nps), None),
+                    ("recommended", "yes" if recommended else "no", None, None),
+                    ("age", rng.choice(("age_18", "age_25", "age_35", "age_45", "age_55")), None, None),
+                    ("scent", None, float(min(5, max(1, round(rng.gauss(overall, 1))))), None),
+                ]
+                if rng.random() < 0.8:
+                    values.append(("pay", None, float(max(1, round(rng.gauss(8 + overall, 3)))), None))
+                if recommended:
+                    values.append(("recommended_count", None, float(rng.randint(1, 8)), None))
+                if rng.random() < 0.25:
+                    values.append(("comments", None, None, ", ".join(rng.sample(COMMENT_PARTS, 2)).capitalize()))
+                for use in rng.sample(("bath", "kitchen", "travel", "gift"), rng.choice((1, 2, 2, 3))):
+                    values.append(("uses", use, None, None))
+                answered: set[str] = set()
+                for code, option, number, body in values:
+                    question_id = qid[code]
+                    if option is not None:
+                        tally(question_id, option)
+                    elif number is not None:
+                        tally(question_id, str(int(number)), number)
+                    if code not in answered:
+                        answered.add(code)
+                        tally(question_id, ANSWERED, number or 0.0)
+                    yield {
+                        "id": answer_id,
+                        "response_id": response_id,
+                        "question_id": question_id,
+                        "option_key": option,
+                        "number_value": number,
+                        "text_value": body,
+                        "image_id": None,
+                    }
+                    answer_id += 1
+                    counted["answers"] += 1
+
+        _insert(connection, Answer, answer_rows(), report, "answers")
+        _insert(
+            connection,
+            AnswerTally,
+            (
+                {"survey_id": survey_id, "question_id": question_id, "value_key": key, "count": int(n), "sum": total}
+                for (question_id, key), (n, total) in sorted(tallies.items())
+            ),
+            report,
+            "tallies",
+        )
+        connection.execute(
+            table(Survey).update().where(table(Survey).c.id == survey_id).values(response_count=responses)
+        )
+        if engine.dialect.name == "postgresql":
+            # Explicit ids went in: move the sequences past them, so later responses get fresh ones.
+            for name in ("survey_responses", "survey_answers"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"  # noqa: S608
+                )
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    return GeneratedSurvey(
+        brand_slug=brand_slug,
+        survey_id=survey_id,
+        responses=responses,
+        answers=counted["answers"],
+        analyst_id=analyst_id,
+        question_ids=qid,
+    )

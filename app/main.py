@@ -17,6 +17,8 @@ from app.admin import api as admin_api
 from app.admin import views as admin_views
 from app.brands import api as brands_api
 from app.brands import views as brands_views
+from app.campaigns import api as campaigns_api
+from app.campaigns import views as campaigns_views
 from app.challenges import api as challenges_api
 from app.challenges import views as challenges_views
 from app.comments import api as comments_api
@@ -25,12 +27,27 @@ from app.communities import api as communities_api
 from app.communities import views as communities_views
 from app.config import get_settings
 from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
+from app.ideas import api as ideas_api
+from app.ideas import views as ideas_views
+from app.insights import api as insights_api
+from app.insights import survey_api as insights_survey_api
+from app.insights import survey_views as insights_survey_views
+from app.insights import views as insights_views
 from app.media import views as media_views
+from app.moderation import api as moderation_api
+from app.moderation import views as moderation_views
 from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
+from app.rewards import api as rewards_api
+from app.rewards import views as rewards_views
+from app.surveys import api as surveys_api
+from app.surveys import views as surveys_views
+from app.tasks import start_in_process_worker
 from app.web.csrf import install_csrf
 from app.web.errors import install_error_handlers
 from app.web.middleware import BodySizeLimit, SecurityHeaders, ServerTiming
+from app.webhooks import api as webhooks_api
+from app.webhooks import views as webhooks_views
 
 logger = logging.getLogger("chorus")
 
@@ -53,7 +70,10 @@ def check_database_is_migrated() -> None:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     check_database_is_migrated()
+    consumer = start_in_process_worker()
     yield
+    if consumer is not None:
+        consumer.stop(graceful=True)
 
 
 def create_app(*, check_migrations: bool = True) -> FastAPI:
@@ -103,6 +123,14 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         admin_views,
         notifications_views,
         media_views,
+        webhooks_views,
+        ideas_views,
+        insights_views,
+        insights_survey_views,
+        surveys_views,
+        campaigns_views,
+        moderation_views,
+        rewards_views,
     ):
         app.include_router(module.router)
     for module in (
@@ -113,6 +141,14 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         brands_api,
         admin_api,
         notifications_api,
+        webhooks_api,
+        ideas_api,
+        insights_api,
+        insights_survey_api,
+        surveys_api,
+        campaigns_api,
+        moderation_api,
+        rewards_api,
     ):
         app.include_router(module.router, prefix="/api/v1")
     return app

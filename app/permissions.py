@@ -28,6 +28,28 @@ table to hold us to it). Things an actor may not even see answer 404, not 403.
 | comment                      |         |      |   x    |     x     |     x     |         |         |       |            |
 | moderate_comments            |         |      |        |           |     x     |         |    x    |   x   |     x      |
 | delete_comment               |         |      |   x    |     x     |     x     |         |    x    |   x   |     x      |
+| manage_webhooks              |         |      |        |           |           |         |    x    |   x   |     x      |
+| view_ideas                   |    x    |  x   |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
+| post_idea                    |         |      |   x    |     x     |     x     |         |         |       |            |
+| vote_idea                    |         |      |   x    |     x     |     x     |         |         |       |            |
+| follow_idea                  |         |      |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
+| manage_ideas                 |         |      |        |           |           |         |    x    |   x   |     x      |
+| hide_idea                    |         |      |        |           |     x     |         |    x    |   x   |     x      |
+| view_insights                |         |      |        |           |           |    x    |    x    |   x   |     x      |
+| view_surveys                 |         |      |        |           |           |    x    |    x    |   x   |     x      |
+| manage_surveys               |         |      |        |           |           |         |    x    |   x   |     x      |
+| answer_survey                |         |      |   x    |     x     |     x     |         |         |       |            |
+| view_campaign                |    x    |  x   |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
+| take_part_in_campaign        |         |      |   x    |     x     |     x     |         |         |       |            |
+| view_campaign_progress       |         |      |        |           |           |    x    |    x    |   x   |     x      |
+| manage_campaign              |         |      |        |           |           |         |    x    |   x   |     x      |
+| report_content               |         |      |   x    |     x     |     x     |         |         |       |            |
+| moderate_community           |         |      |        |           |     x     |         |    x    |   x   |     x      |
+| view_audit_log               |         |      |        |           |     x     |    x    |    x    |   x   |     x      |
+| appeal_decision              |         |      |   x    |     x     |     x     |         |         |       |            |
+| view_rewards                 |         |      |        |           |           |    x    |    x    |   x   |     x      |
+| manage_rewards               |         |      |        |           |           |         |    x    |   x   |     x      |
+| run_payouts                  |         |      |        |           |           |         |    x    |   x   |     x      |
 
 "user" is anyone logged in; member, connector and moderator are roles in the community in question; analyst, manager
 and owner are staff roles in the brand in question (a brand's staff reach all of its communities).
@@ -39,6 +61,35 @@ Comments on designs (``app.comments``) take the design's community too: comment 
 comment (the service checks authorship and the edit window); delete_comment lets a route be reached by authors and
 by those who may moderate_comments, and the service tells the two apart (authors delete their own, moderators and the
 brand's managers any). Brand staff do not comment: the thread is the members' conversation.
+Webhooks (``app.webhooks``) belong to a brand: manage_webhooks covers its endpoints, their secrets, the delivery log
+and test events; another brand's staff get 404.
+Ideas (``app.ideas``) take their community's roles, and view_ideas the invite-only rule; hidden and merged ideas
+are answered by the service (hidden: seen by their author and those who may hide_idea). Members post, vote and
+comment; followers also include staff. Brand staff speak through manage_ideas: the status, the official response,
+tags, categories and merging duplicates. Moderators may hide_idea (moderation itself lives in app/moderation).
+Insights (``app.insights``): view_insights covers a brand's results pages, their JSON, exports and printable
+reports, for its communities, challenges and campaigns; respondents' identities only where they consented.
+Surveys (``app.surveys``) take the roles of their brand (``app.surveys.deps``): another brand's staff get 404.
+view_surveys covers the builder read-only and the results; manage_surveys covers building, editing and deleting,
+and recording responses collected by the brand's own systems (the API). answer_survey is a member answering a
+survey published to their community (the community's roles; the service keeps it to one response each).
+Sampling campaigns (``app.campaigns``) take their community's roles like challenges, drafts included:
+take_part_in_campaign covers applying and everything a connector does with their own application, kit, share
+link and roundtable invitation (the service checks it is theirs); view_campaign_progress shows counts and
+connectors' standings without addresses; shipping addresses and the kit export need manage_campaign. Friends
+answer through a share link without an account (view_public): the link is the key.
+Moderation (``app.moderation``) works in a community: report_content is any member's flag on content there;
+moderate_community covers the queue, decisions, sanctions, the community's moderation settings and discounting
+suspicious scores; view_audit_log lets staff read (and export) the audit log as well; appeal_decision is a member's
+appeal against a decision about them (the service checks it is theirs, and that a different moderator decides it).
+
+Sanctions: a member suspended or banned in a community keeps the read actions there but loses every action in
+``COMMUNITY_WRITE_ACTIONS`` (403 with the sanction's end and reason). The community permits enforce it, so every
+route of those actions is covered; a domain adding a write action for members appends it to that set.
+Rewards (``app.rewards``): a brand's staff see its sales, payouts and liability (view_rewards); its managers set
+product terms, record sales and refunds, points rules and the catalog (manage_rewards) and run payout batches
+(run_payouts). A member's own money, points, referrals and statements are manage_own_account: the services only
+ever read the logged-in person's own accounts.
 """
 
 from enum import StrEnum
@@ -78,6 +129,28 @@ class Action(StrEnum):
     comment = "comment"
     moderate_comments = "moderate_comments"
     delete_comment = "delete_comment"
+    manage_webhooks = "manage_webhooks"
+    view_ideas = "view_ideas"
+    post_idea = "post_idea"
+    vote_idea = "vote_idea"
+    follow_idea = "follow_idea"
+    manage_ideas = "manage_ideas"
+    hide_idea = "hide_idea"
+    view_insights = "view_insights"
+    view_surveys = "view_surveys"
+    manage_surveys = "manage_surveys"
+    answer_survey = "answer_survey"
+    view_campaign = "view_campaign"
+    take_part_in_campaign = "take_part_in_campaign"
+    view_campaign_progress = "view_campaign_progress"
+    manage_campaign = "manage_campaign"
+    report_content = "report_content"
+    moderate_community = "moderate_community"
+    view_audit_log = "view_audit_log"
+    appeal_decision = "appeal_decision"
+    view_rewards = "view_rewards"
+    manage_rewards = "manage_rewards"
+    run_payouts = "run_payouts"
 
 
 _EVERYONE = frozenset(Role)
@@ -108,7 +181,44 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.comment: _COMMUNITY_ROLES,
     Action.moderate_comments: frozenset({Role.moderator}) | _MANAGERS,
     Action.delete_comment: _COMMUNITY_ROLES | _MANAGERS,
+    Action.manage_webhooks: _MANAGERS,
+    Action.view_ideas: _EVERYONE,
+    Action.post_idea: _COMMUNITY_ROLES,
+    Action.vote_idea: _COMMUNITY_ROLES,
+    Action.follow_idea: _COMMUNITY_ROLES | _STAFF,
+    Action.manage_ideas: _MANAGERS,
+    Action.hide_idea: frozenset({Role.moderator}) | _MANAGERS,
+    Action.view_insights: _STAFF,
+    Action.view_surveys: _STAFF,
+    Action.manage_surveys: _MANAGERS,
+    Action.answer_survey: _COMMUNITY_ROLES,
+    Action.view_campaign: _EVERYONE,
+    Action.take_part_in_campaign: _COMMUNITY_ROLES,
+    Action.view_campaign_progress: _STAFF,
+    Action.manage_campaign: _MANAGERS,
+    Action.report_content: _COMMUNITY_ROLES,
+    Action.moderate_community: frozenset({Role.moderator}) | _MANAGERS,
+    Action.view_audit_log: frozenset({Role.moderator}) | _STAFF,
+    Action.appeal_decision: _COMMUNITY_ROLES,
+    Action.view_rewards: _STAFF,
+    Action.manage_rewards: _MANAGERS,
+    Action.run_payouts: _MANAGERS,
 }
+
+# What a member suspended or banned in a community may no longer do there: posting, scoring, voting, answering,
+# reporting. Appealing, leaving, reading, following and deleting one's own comment stay open to them.
+COMMUNITY_WRITE_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.submit_design,
+        Action.score_design,
+        Action.comment,
+        Action.report_content,
+        Action.post_idea,
+        Action.vote_idea,
+        Action.answer_survey,
+        Action.take_part_in_campaign,
+    }
+)
 
 # Roles that show an actor is inside a brand or community, so a refusal may say 403 rather than 404.
 INSIDER_ROLES = _COMMUNITY_ROLES | _STAFF

@@ -7,6 +7,7 @@ from alembic import context
 import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
 from app.db import build_engine, metadata
+from app.ideas.search import is_search_object
 
 config = context.config
 # `chorus migrate` (app.db.alembic_config) sets the URL; for plain `alembic` commands it comes from settings.
@@ -60,9 +61,15 @@ def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _include_name(name, type_, _parent_names) -> bool:  # type: ignore[no-untyped-def]
+    """Leave out the ideas' full-text search objects, made by hand in the ideas migration."""
+    return not is_search_object(name, type_)
 
 
 if context.is_offline_mode():

@@ -26,7 +26,12 @@ from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, MemberRole, Membership
 from app.db import session_scope
+from seed.campaigns import seed_campaigns
 from seed.designs import Artwork, artworks
+from seed.ideas import seed_ideas
+from seed.moderation import seed_moderation
+from seed.rewards import seed_rewards
+from seed.surveys import seed_surveys
 
 DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 (the documented demo password)
 MEMBER_COUNT = 200
@@ -257,6 +262,11 @@ def seed_demo(*, console: Console | None = None) -> bool:
         with _progress(console) as progress:
             design_lab, manager, member = found or _seed_people(session, rng, progress)
             _seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress)
+            seed_ideas(session, progress=progress)
+            seed_surveys(session, progress=progress)
+            seed_campaigns(session, progress=progress)
+            seed_moderation(session)
+            seed_rewards(session, community=design_lab, manager=manager, member=member)
     return True
 
 

@@ -22,6 +22,7 @@ import app.db
 import app.models  # registers every table in the metadata
 from app.config import get_settings
 from app.db import alembic_config, build_engine, metadata, pending_migrations
+from app.ideas.search import is_search_object, is_search_table
 from app.main import UnmigratedDatabase, create_app
 from tests import databases
 
@@ -49,7 +50,8 @@ def _config(url: str) -> Config:
 
 
 def _tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names())
+    """The tables, without the ideas' full-text search tables (made by hand in the ideas migration, on SQLite)."""
+    return {name for name in inspect(engine).get_table_names() if not is_search_table(name)}
 
 
 def test_upgrade_downgrade_upgrade(empty_url: str, empty_engine: Engine) -> None:
@@ -75,10 +77,18 @@ def test_models_and_migrations_agree(empty_url: str, empty_engine: Engine) -> No
     with empty_engine.connect() as connection:
         # Not vacuous: it reads the schema the migrations made (on PostgreSQL, the test's own schema).
         assert set(metadata.tables) <= set(inspect(connection).get_table_names())
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": lambda name, type_, _parents: not is_search_object(name, type_),
+            },
+        )
         differences = compare_metadata(context, metadata)
-    # No filtering: on SQLite and PostgreSQL alike the comparison finds nothing. A difference here means a
-    # model changed without a migration: run `alembic revision --autogenerate -m "..."` and review the result.
+    # Only the full-text search tables are left out (as migrations/env.py does): on SQLite and PostgreSQL alike the
+    # comparison finds nothing. A difference here means a model changed without a migration: run
+    # `alembic revision --autogenerate -m "..."` and review the result.
     assert differences == []
 
 

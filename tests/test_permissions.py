@@ -37,17 +37,27 @@ from app.accounts.deps import PermissionCheck, Permit
 from app.accounts.models import ApiToken, User
 from app.brands.deps import BrandPermit
 from app.brands.models import StaffRole
+from app.campaigns.deps import CampaignPermit
+from app.campaigns.models import ShareLink
 from app.challenges.deps import ChallengePermit, DesignPermit
+from app.challenges.models import Challenge
 from app.columns import utcnow
 from app.comments.deps import CommentPermit
 from app.communities import service as communities_service
 from app.communities.deps import CommunityPermit
 from app.communities.models import Community, Invite, MemberRole, Membership, Visibility
 from app.db import SAFE_METHODS, get_session
+from app.ideas.deps import IdeaPermit
+from app.insights.deps import SurveyResultsPermit
 from app.main import create_app
 from app.media.storage import get_storage
+from app.moderation import service as moderation_service
+from app.moderation.models import AuditAction, AuditEntry, ModerationItem, ScoreDiscount
 from app.notifications import service as notifications_service
-from app.permissions import INSIDER_ROLES, PERMISSIONS, Action, Role, can
+from app.permissions import COMMUNITY_WRITE_ACTIONS, INSIDER_ROLES, PERMISSIONS, Action, Role, can
+from app.surveys import service as surveys_service
+from app.surveys.deps import BrandSurveyPermit, SurveyPermit
+from tests.campaigns.factories import make_campaign
 from tests.databases import request_session
 from tests.factories import (
     PASSWORD,
@@ -62,6 +72,9 @@ from tests.factories import (
     make_design,
     make_user,
 )
+from tests.ideas.factories import make_idea
+from tests.rewards.factories import build_rewards_world
+from tests.webhooks.factories import make_endpoint
 
 # ------------------------------------------------------------------------------------------------------------
 # 1. can() against the documented table
@@ -157,6 +170,18 @@ SITE_ADMIN = USER | {Role.site_admin}
         (USER, Action.manage_own_account, True),
         (OWNER, Action.administer_site, False),
         (SITE_ADMIN, Action.administer_site, True),
+        (USER, Action.report_content, False),
+        (MEMBER, Action.report_content, True),
+        (ANALYST, Action.report_content, False),
+        (MEMBER, Action.moderate_community, False),
+        (MODERATOR, Action.moderate_community, True),
+        (ANALYST, Action.moderate_community, False),
+        (MANAGER, Action.moderate_community, True),
+        (MEMBER, Action.view_audit_log, False),
+        (MODERATOR, Action.view_audit_log, True),
+        (ANALYST, Action.view_audit_log, True),
+        (USER, Action.appeal_decision, False),
+        (MEMBER, Action.appeal_decision, True),
     ],
     ids=lambda value: "+".join(sorted(value)) if isinstance(value, frozenset) else str(value),
 )
@@ -241,8 +266,12 @@ ROUTES = route_table(APP)
 # What each route must declare: the kind of check (the resource its roles are worked out on) and the action.
 SITE, BRAND, COMMUNITY = Permit, BrandPermit, CommunityPermit
 CHALLENGE, DESIGN, COMMENT = ChallengePermit, DesignPermit, CommentPermit
+# Checks whose roles are the staff roles in a brand (a survey's brand; a survey's results take its brand's too).
+SURVEY, BRAND_SURVEY, SURVEY_RESULTS = SurveyPermit, BrandSurveyPermit, SurveyResultsPermit
+IN_BRAND: tuple[type[PermissionCheck], ...] = (BRAND, SURVEY, BRAND_SURVEY, SURVEY_RESULTS)
 # Checks whose roles are worked out in a community (a challenge's, design's or comment's community).
-IN_COMMUNITY: tuple[type[PermissionCheck], ...] = (COMMUNITY, CHALLENGE, DESIGN, COMMENT)
+IDEA, CAMPAIGN = IdeaPermit, CampaignPermit
+IN_COMMUNITY: tuple[type[PermissionCheck], ...] = (COMMUNITY, CHALLENGE, DESIGN, COMMENT, IDEA, CAMPAIGN)
 PUBLIC = (SITE, Action.view_public)
 OWN_ACCOUNT = (SITE, Action.manage_own_account)
 ADMIN = (SITE, Action.administer_site)
@@ -403,6 +432,339 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "DELETE /api/v1/designs/{design_id}": (DESIGN, Action.submit_design),
     "PUT /api/v1/designs/{design_id}/score": (DESIGN, Action.score_design),
     "GET /api/v1/users/{handle}/designs": PUBLIC,
+    # the ideas board: pages
+    "GET /c/{community_slug}/ideas": (COMMUNITY, Action.view_ideas),
+    "POST /c/{community_slug}/ideas/categories": (COMMUNITY, Action.manage_ideas),
+    "GET /c/{community_slug}/ideas/new": (COMMUNITY, Action.post_idea),
+    "POST /c/{community_slug}/ideas/new": (COMMUNITY, Action.post_idea),
+    "GET /c/{community_slug}/ideas/similar": (COMMUNITY, Action.view_ideas),
+    "GET /c/{community_slug}/roadmap": (COMMUNITY, Action.view_ideas),
+    "GET /c/{community_slug}/changelog": (COMMUNITY, Action.view_ideas),
+    "GET /ideas/{idea_id}": (IDEA, Action.view_ideas),
+    "POST /ideas/{idea_id}/vote": (IDEA, Action.vote_idea),
+    "POST /ideas/{idea_id}/unvote": (IDEA, Action.vote_idea),
+    "POST /ideas/{idea_id}/follow": (IDEA, Action.follow_idea),
+    "POST /ideas/{idea_id}/unfollow": (IDEA, Action.follow_idea),
+    "POST /ideas/{idea_id}/status": (IDEA, Action.manage_ideas),
+    "POST /ideas/{idea_id}/response": (IDEA, Action.manage_ideas),
+    "POST /ideas/{idea_id}/tags": (IDEA, Action.manage_ideas),
+    "POST /ideas/{idea_id}/merge": (IDEA, Action.manage_ideas),
+    "POST /ideas/{idea_id}/hide": (IDEA, Action.hide_idea),
+    "POST /ideas/{idea_id}/comments": (IDEA, Action.comment),
+    # the ideas board: API
+    "GET /api/v1/communities/{community_slug}/ideas": (COMMUNITY, Action.view_ideas),
+    "POST /api/v1/communities/{community_slug}/ideas": (COMMUNITY, Action.post_idea),
+    "GET /api/v1/communities/{community_slug}/ideas/similar": (COMMUNITY, Action.view_ideas),
+    "GET /api/v1/communities/{community_slug}/roadmap": (COMMUNITY, Action.view_ideas),
+    "GET /api/v1/communities/{community_slug}/changelog": (COMMUNITY, Action.view_ideas),
+    "GET /api/v1/communities/{community_slug}/idea-categories": (COMMUNITY, Action.view_ideas),
+    "POST /api/v1/communities/{community_slug}/idea-categories": (COMMUNITY, Action.manage_ideas),
+    "GET /api/v1/ideas/{idea_id}": (IDEA, Action.view_ideas),
+    "PUT /api/v1/ideas/{idea_id}/photo": (IDEA, Action.post_idea),
+    "PUT /api/v1/ideas/{idea_id}/vote": (IDEA, Action.vote_idea),
+    "DELETE /api/v1/ideas/{idea_id}/vote": (IDEA, Action.vote_idea),
+    "PUT /api/v1/ideas/{idea_id}/follow": (IDEA, Action.follow_idea),
+    "DELETE /api/v1/ideas/{idea_id}/follow": (IDEA, Action.follow_idea),
+    "POST /api/v1/ideas/{idea_id}/status": (IDEA, Action.manage_ideas),
+    "PUT /api/v1/ideas/{idea_id}/response": (IDEA, Action.manage_ideas),
+    "PUT /api/v1/ideas/{idea_id}/tags": (IDEA, Action.manage_ideas),
+    "POST /api/v1/ideas/{idea_id}/merge": (IDEA, Action.manage_ideas),
+    "PUT /api/v1/ideas/{idea_id}/hidden": (IDEA, Action.hide_idea),
+    "GET /api/v1/ideas/{idea_id}/comments": (IDEA, Action.view_ideas),
+    "POST /api/v1/ideas/{idea_id}/comments": (IDEA, Action.comment),
+    # insights: results pages, reports, exports and their JSON (app/insights)
+    "GET /c/{community_slug}/insights": (COMMUNITY, Action.view_insights),
+    "GET /c/{community_slug}/insights/report": (COMMUNITY, Action.view_insights),
+    "GET /c/{community_slug}/insights/export.csv": (COMMUNITY, Action.view_insights),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/insights": (CHALLENGE, Action.view_insights),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/insights/report": (CHALLENGE, Action.view_insights),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/insights/export.csv": (CHALLENGE, Action.view_insights),
+    "GET /api/v1/communities/{community_slug}/insights": (COMMUNITY, Action.view_insights),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/insights": (
+        CHALLENGE,
+        Action.view_insights,
+    ),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/insights": (SURVEY_RESULTS, Action.view_insights),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/insights/report": (SURVEY_RESULTS, Action.view_insights),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/insights/answers": (SURVEY_RESULTS, Action.view_insights),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/insights/responses.csv": (SURVEY_RESULTS, Action.view_insights),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/insights/aggregates.csv": (SURVEY_RESULTS, Action.view_insights),
+    "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights": (SURVEY_RESULTS, Action.view_insights),
+    "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/compare": (SURVEY_RESULTS, Action.view_insights),
+    "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/crosstab": (SURVEY_RESULTS, Action.view_insights),
+    "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/answers": (SURVEY_RESULTS, Action.view_insights),
+    # notification settings and unsubscribe links (app/notifications)
+    "GET /settings/notifications": OWN_ACCOUNT,
+    "POST /settings/notifications": OWN_ACCOUNT,
+    "GET /api/v1/me/notification-preferences": OWN_ACCOUNT,
+    "PUT /api/v1/me/notification-preferences": OWN_ACCOUNT,
+    "GET /unsubscribe/{token}": PUBLIC,
+    "POST /unsubscribe/{token}": PUBLIC,
+    "POST /api/v1/unsubscribe/{token}": PUBLIC,
+    # webhooks (app/webhooks)
+    "GET /brands/{brand_slug}/webhooks": (BRAND, Action.manage_webhooks),
+    "POST /brands/{brand_slug}/webhooks": (BRAND, Action.manage_webhooks),
+    "GET /brands/{brand_slug}/webhooks/{endpoint_id}": (BRAND, Action.manage_webhooks),
+    "POST /brands/{brand_slug}/webhooks/{endpoint_id}/active": (BRAND, Action.manage_webhooks),
+    "POST /brands/{brand_slug}/webhooks/{endpoint_id}/delete": (BRAND, Action.manage_webhooks),
+    "POST /brands/{brand_slug}/webhooks/{endpoint_id}/test": (BRAND, Action.manage_webhooks),
+    "GET /api/v1/brands/{brand_slug}/webhooks": (BRAND, Action.manage_webhooks),
+    "POST /api/v1/brands/{brand_slug}/webhooks": (BRAND, Action.manage_webhooks),
+    "GET /api/v1/brands/{brand_slug}/webhooks/{endpoint_id}": (BRAND, Action.manage_webhooks),
+    "PATCH /api/v1/brands/{brand_slug}/webhooks/{endpoint_id}": (BRAND, Action.manage_webhooks),
+    "DELETE /api/v1/brands/{brand_slug}/webhooks/{endpoint_id}": (BRAND, Action.manage_webhooks),
+    "GET /api/v1/brands/{brand_slug}/webhooks/{endpoint_id}/deliveries": (BRAND, Action.manage_webhooks),
+    "POST /api/v1/brands/{brand_slug}/webhooks/{endpoint_id}/test": (BRAND, Action.manage_webhooks),
+    # survey builder pages (app/surveys)
+    "GET /brands/{brand_slug}/surveys": (BRAND, Action.view_surveys),
+    "POST /brands/{brand_slug}/surveys": (BRAND, Action.manage_surveys),
+    "GET /brands/{brand_slug}/surveys/{survey_id}": (BRAND_SURVEY, Action.view_surveys),
+    "POST /brands/{brand_slug}/surveys/{survey_id}": (BRAND_SURVEY, Action.manage_surveys),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/delete": (BRAND_SURVEY, Action.manage_surveys),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/questions": (BRAND_SURVEY, Action.manage_surveys),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/edit": (BRAND_SURVEY, Action.manage_surveys),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}": (BRAND_SURVEY, Action.manage_surveys),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/retire": (
+        BRAND_SURVEY,
+        Action.manage_surveys,
+    ),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/move": (
+        BRAND_SURVEY,
+        Action.manage_surveys,
+    ),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/preview": (BRAND_SURVEY, Action.view_surveys),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/results": (BRAND_SURVEY, Action.view_surveys),
+    # surveys API
+    "GET /api/v1/brands/{brand_slug}/surveys": (BRAND, Action.view_surveys),
+    "POST /api/v1/brands/{brand_slug}/surveys": (BRAND, Action.manage_surveys),
+    "GET /api/v1/surveys/{survey_id}": (SURVEY, Action.view_surveys),
+    "PATCH /api/v1/surveys/{survey_id}": (SURVEY, Action.manage_surveys),
+    "DELETE /api/v1/surveys/{survey_id}": (SURVEY, Action.manage_surveys),
+    "POST /api/v1/surveys/{survey_id}/questions": (SURVEY, Action.manage_surveys),
+    "PUT /api/v1/surveys/{survey_id}/questions/{question_id}": (SURVEY, Action.manage_surveys),
+    "DELETE /api/v1/surveys/{survey_id}/questions/{question_id}": (SURVEY, Action.manage_surveys),
+    "POST /api/v1/surveys/{survey_id}/questions/{question_id}/move": (SURVEY, Action.manage_surveys),
+    "GET /api/v1/surveys/{survey_id}/tallies": (SURVEY, Action.view_surveys),
+    "POST /api/v1/surveys/{survey_id}/responses": (SURVEY, Action.manage_surveys),
+    "GET /api/v1/surveys/{survey_id}/responses/{response_id}": (SURVEY, Action.view_surveys),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/publish": (BRAND_SURVEY, Action.manage_surveys),
+    "PUT /api/v1/surveys/{survey_id}/community": (SURVEY, Action.manage_surveys),
+    # surveys published to a community, answered by its members
+    "GET /c/{community_slug}/surveys": (COMMUNITY, Action.answer_survey),
+    "GET /c/{community_slug}/surveys/{survey_id}": (COMMUNITY, Action.answer_survey),
+    "POST /c/{community_slug}/surveys/{survey_id}": (COMMUNITY, Action.answer_survey),
+    "GET /api/v1/communities/{community_slug}/surveys": (COMMUNITY, Action.answer_survey),
+    "POST /api/v1/communities/{community_slug}/surveys/{survey_id}/responses": (COMMUNITY, Action.answer_survey),
+    # sampling campaign pages
+    "GET /c/{community_slug}/campaigns": (COMMUNITY, Action.view_campaign),
+    "GET /c/{community_slug}/campaigns/new": (COMMUNITY, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/new": (COMMUNITY, Action.manage_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}": (CAMPAIGN, Action.view_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/edit": (CAMPAIGN, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/edit": (CAMPAIGN, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/publish": (CAMPAIGN, Action.manage_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/apply": (CAMPAIGN, Action.take_part_in_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/apply": (CAMPAIGN, Action.take_part_in_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/mine": (CAMPAIGN, Action.take_part_in_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/mine/address": (CAMPAIGN, Action.take_part_in_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/mine/withdraw": (CAMPAIGN, Action.take_part_in_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/mine/receipt": (CAMPAIGN, Action.take_part_in_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/mine/samples": (CAMPAIGN, Action.take_part_in_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/mine/rsvp": (CAMPAIGN, Action.take_part_in_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/mine/qr.svg": (CAMPAIGN, Action.take_part_in_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/applications": (CAMPAIGN, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/applications/decide": (CAMPAIGN, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/applications/auto-select": (CAMPAIGN, Action.manage_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/kits.csv": (CAMPAIGN, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/tracking": (CAMPAIGN, Action.manage_campaign),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/progress": (CAMPAIGN, Action.view_campaign_progress),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/roundtable": (CAMPAIGN, Action.manage_campaign),
+    "POST /c/{community_slug}/campaigns/{campaign_slug}/outcome": (CAMPAIGN, Action.manage_campaign),
+    # sampling campaigns API
+    "GET /api/v1/communities/{community_slug}/campaigns": (COMMUNITY, Action.view_campaign),
+    "POST /api/v1/communities/{community_slug}/campaigns": (COMMUNITY, Action.manage_campaign),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}": (CAMPAIGN, Action.view_campaign),
+    "PATCH /api/v1/communities/{community_slug}/campaigns/{campaign_slug}": (CAMPAIGN, Action.manage_campaign),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/publish": (CAMPAIGN, Action.manage_campaign),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "DELETE /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "PUT /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application/address": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application/receipt": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "PUT /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application/samples": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "PUT /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/application/rsvp": (
+        CAMPAIGN,
+        Action.take_part_in_campaign,
+    ),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/applications": (
+        CAMPAIGN,
+        Action.manage_campaign,
+    ),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/applications/decisions": (
+        CAMPAIGN,
+        Action.manage_campaign,
+    ),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/applications/auto-select": (
+        CAMPAIGN,
+        Action.manage_campaign,
+    ),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/kits.csv": (CAMPAIGN, Action.manage_campaign),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/tracking": (CAMPAIGN, Action.manage_campaign),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/progress": (
+        CAMPAIGN,
+        Action.view_campaign_progress,
+    ),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/roundtable": (
+        CAMPAIGN,
+        Action.view_campaign_progress,
+    ),
+    "POST /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/roundtable": (
+        CAMPAIGN,
+        Action.manage_campaign,
+    ),
+    "PUT /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/outcome": (CAMPAIGN, Action.manage_campaign),
+    # answering through a share link: the code is the key; joining needs someone logged in
+    "GET /s/{share_code}": PUBLIC,
+    "POST /s/{share_code}": PUBLIC,
+    "GET /s/{share_code}/thanks": PUBLIC,
+    "POST /s/{share_code}/pass-on": PUBLIC,
+    "POST /s/{share_code}/join": (SITE, Action.join_community),
+    "GET /api/v1/share/{share_code}": PUBLIC,
+    "POST /api/v1/share/{share_code}/responses": PUBLIC,
+    "POST /api/v1/share/{share_code}/links": PUBLIC,
+    "POST /api/v1/share/{share_code}/membership": (SITE, Action.join_community),
+    # moderation (app/moderation)
+    "GET /c/{community_slug}/report/{kind}/{subject_id}": (COMMUNITY, Action.report_content),
+    "POST /c/{community_slug}/report/{kind}/{subject_id}": (COMMUNITY, Action.report_content),
+    "GET /c/{community_slug}/moderation": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/decide": (COMMUNITY, Action.moderate_community),
+    "GET /c/{community_slug}/moderation/items/{item_id}": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/sanctions": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/sanctions/{sanction_id}/lift": (COMMUNITY, Action.moderate_community),
+    "GET /c/{community_slug}/moderation/settings": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/settings": (COMMUNITY, Action.moderate_community),
+    "GET /c/{community_slug}/moderation/audit": (COMMUNITY, Action.view_audit_log),
+    "GET /c/{community_slug}/moderation/audit.csv": (COMMUNITY, Action.view_audit_log),
+    "GET /c/{community_slug}/moderation/appeals": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/appeals/{appeal_id}": (COMMUNITY, Action.moderate_community),
+    "GET /c/{community_slug}/decisions/{entry_id}": (COMMUNITY, Action.appeal_decision),
+    "POST /c/{community_slug}/decisions/{entry_id}/appeal": (COMMUNITY, Action.appeal_decision),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/integrity": (CHALLENGE, Action.moderate_community),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/integrity/discounts": (CHALLENGE, Action.moderate_community),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/integrity/discounts/{discount_id}/restore": (
+        CHALLENGE,
+        Action.moderate_community,
+    ),
+    "GET /settings/privacy": OWN_ACCOUNT,
+    "GET /settings/privacy/export": OWN_ACCOUNT,
+    "POST /settings/privacy/delete": OWN_ACCOUNT,
+    "POST /api/v1/communities/{community_slug}/reports": (COMMUNITY, Action.report_content),
+    "GET /api/v1/communities/{community_slug}/decisions": (COMMUNITY, Action.appeal_decision),
+    "POST /api/v1/communities/{community_slug}/decisions/{entry_id}/appeal": (COMMUNITY, Action.appeal_decision),
+    "GET /api/v1/communities/{community_slug}/moderation/queue": (COMMUNITY, Action.moderate_community),
+    "GET /api/v1/communities/{community_slug}/moderation/items/{item_id}": (COMMUNITY, Action.moderate_community),
+    "POST /api/v1/communities/{community_slug}/moderation/decisions": (COMMUNITY, Action.moderate_community),
+    "GET /api/v1/communities/{community_slug}/moderation/sanctions": (COMMUNITY, Action.moderate_community),
+    "POST /api/v1/communities/{community_slug}/moderation/sanctions": (COMMUNITY, Action.moderate_community),
+    "POST /api/v1/communities/{community_slug}/moderation/sanctions/{sanction_id}/lift": (
+        COMMUNITY,
+        Action.moderate_community,
+    ),
+    "GET /api/v1/communities/{community_slug}/moderation/settings": (COMMUNITY, Action.moderate_community),
+    "PUT /api/v1/communities/{community_slug}/moderation/settings": (COMMUNITY, Action.moderate_community),
+    "GET /api/v1/communities/{community_slug}/moderation/audit": (COMMUNITY, Action.view_audit_log),
+    "GET /api/v1/communities/{community_slug}/moderation/appeals": (COMMUNITY, Action.moderate_community),
+    "POST /api/v1/communities/{community_slug}/moderation/appeals/{appeal_id}/decision": (
+        COMMUNITY,
+        Action.moderate_community,
+    ),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/integrity": (
+        CHALLENGE,
+        Action.moderate_community,
+    ),
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/integrity/discounts": (
+        CHALLENGE,
+        Action.moderate_community,
+    ),
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/integrity/discounts/{discount_id}/restore": (
+        CHALLENGE,
+        Action.moderate_community,
+    ),
+    "GET /api/v1/me/export": OWN_ACCOUNT,
+    "POST /api/v1/me/delete": OWN_ACCOUNT,
+    "GET /admin/bans": ADMIN,
+    "POST /admin/bans": ADMIN,
+    "POST /api/v1/admin/bans": ADMIN,
+    # rewards: the brand's staff area
+    "GET /brands/{brand_slug}/rewards": (BRAND, Action.view_rewards),
+    "POST /brands/{brand_slug}/rewards/settings": (BRAND, Action.manage_rewards),
+    "GET /brands/{brand_slug}/rewards/products/{product_id}": (BRAND, Action.view_rewards),
+    "POST /brands/{brand_slug}/rewards/products/{product_id}": (BRAND, Action.manage_rewards),
+    "GET /brands/{brand_slug}/rewards/sales": (BRAND, Action.view_rewards),
+    "POST /brands/{brand_slug}/rewards/sales/import": (BRAND, Action.manage_rewards),
+    "POST /brands/{brand_slug}/rewards/sales/refund": (BRAND, Action.manage_rewards),
+    "GET /brands/{brand_slug}/rewards/points": (BRAND, Action.view_rewards),
+    "POST /brands/{brand_slug}/rewards/points/rules": (BRAND, Action.manage_rewards),
+    "POST /brands/{brand_slug}/rewards/catalog": (BRAND, Action.manage_rewards),
+    "GET /brands/{brand_slug}/rewards/payouts": (BRAND, Action.view_rewards),
+    "POST /brands/{brand_slug}/rewards/payouts": (BRAND, Action.run_payouts),
+    "GET /brands/{brand_slug}/rewards/payouts/{batch_id}": (BRAND, Action.view_rewards),
+    "GET /brands/{brand_slug}/rewards/payouts/{batch_id}/export": (BRAND, Action.run_payouts),
+    "POST /brands/{brand_slug}/rewards/payouts/{batch_id}/paid": (BRAND, Action.run_payouts),
+    "POST /brands/{brand_slug}/rewards/payouts/{batch_id}/failed": (BRAND, Action.run_payouts),
+    "GET /brands/{brand_slug}/rewards/liability": (BRAND, Action.view_rewards),
+    # rewards: one's own money, points and referrals, and the referral link
+    "GET /me/earnings": OWN_ACCOUNT,
+    "GET /me/statement": OWN_ACCOUNT,
+    "GET /me/referrals": OWN_ACCOUNT,
+    "POST /me/referrals": OWN_ACCOUNT,
+    "GET /me/points": OWN_ACCOUNT,
+    "POST /me/points/redeem": OWN_ACCOUNT,
+    "GET /r/{code}": PUBLIC,
+    # rewards API
+    "GET /api/v1/brands/{brand_slug}/rewards/settings": (BRAND, Action.view_rewards),
+    "PUT /api/v1/brands/{brand_slug}/rewards/settings": (BRAND, Action.manage_rewards),
+    "GET /api/v1/brands/{brand_slug}/products": (BRAND, Action.view_rewards),
+    "PUT /api/v1/brands/{brand_slug}/products/{product_id}/terms": (BRAND, Action.manage_rewards),
+    "GET /api/v1/brands/{brand_slug}/sales": (BRAND, Action.view_rewards),
+    "POST /api/v1/brands/{brand_slug}/sales": (BRAND, Action.manage_rewards),
+    "POST /api/v1/brands/{brand_slug}/sales/imports": (BRAND, Action.manage_rewards),
+    "POST /api/v1/brands/{brand_slug}/refunds": (BRAND, Action.manage_rewards),
+    "GET /api/v1/brands/{brand_slug}/points-rules": (BRAND, Action.view_rewards),
+    "PUT /api/v1/brands/{brand_slug}/points-rules": (BRAND, Action.manage_rewards),
+    "GET /api/v1/brands/{brand_slug}/catalog": (BRAND, Action.view_rewards),
+    "POST /api/v1/brands/{brand_slug}/catalog": (BRAND, Action.manage_rewards),
+    "GET /api/v1/brands/{brand_slug}/payout-batches": (BRAND, Action.view_rewards),
+    "POST /api/v1/brands/{brand_slug}/payout-batches": (BRAND, Action.run_payouts),
+    "GET /api/v1/brands/{brand_slug}/payout-batches/{batch_id}": (BRAND, Action.view_rewards),
+    "GET /api/v1/brands/{brand_slug}/payout-batches/{batch_id}/export": (BRAND, Action.run_payouts),
+    "POST /api/v1/brands/{brand_slug}/payout-batches/{batch_id}/paid": (BRAND, Action.run_payouts),
+    "POST /api/v1/brands/{brand_slug}/payout-batches/{batch_id}/failed": (BRAND, Action.run_payouts),
+    "GET /api/v1/brands/{brand_slug}/liability": (BRAND, Action.view_rewards),
+    "GET /api/v1/me/earnings": OWN_ACCOUNT,
+    "GET /api/v1/me/statement": OWN_ACCOUNT,
+    "GET /api/v1/me/referrals": OWN_ACCOUNT,
+    "POST /api/v1/me/referrals": OWN_ACCOUNT,
+    "GET /api/v1/me/points": OWN_ACCOUNT,
+    "POST /api/v1/me/redemptions": OWN_ACCOUNT,
 }
 
 
@@ -542,12 +904,22 @@ class World:
     own_designs: dict[tuple[str, str], int]  # per (actor, community key): the actor's own design there
     comments: dict[str, int]  # per community key: a comment by someone outside the actors
     own_comments: dict[tuple[str, str], int]  # per (actor, community key): the actor's own comment there
+    ideas: dict[str, int]  # per community key: an idea by someone outside the actors
+    other_ideas: dict[str, int]  # per community key: a second one, to merge the first into
+    own_ideas: dict[tuple[str, str], int]  # per (actor, community key): the actor's own idea there, for members
     brands: dict[str, BrandRef]
     communities: dict[str, CommunityRef]
     users: dict[str, UserRef]  # every logged-in actor
     tokens: dict[str, TokenRef]  # each logged-in actor's personal API token
     invites: dict[str, InviteRef]  # one open invite link per community
     email_id: int  # an e-mail in the development outbox
+    surveys: dict[str, tuple[int, int, int]]  # per brand key: a survey with a response, its question and response
+    community_surveys: dict[str, int]  # per community key: a survey published there
+    product_id: int  # a live product of brand A with terms (app/rewards)
+    batch_id: int  # an open payout batch of brand A with one pending line
+    webhook_endpoints: dict[str, int] = field(default_factory=dict)  # per brand key: a webhook endpoint of it
+    moderation: dict[str, dict[str, int]] = field(default_factory=dict)  # per community key: item, sanction, ...
+    decisions: dict[tuple[str, str], int] = field(default_factory=dict)  # per (actor, community key): one about them
 
 
 def build_world(session: Session) -> World:
@@ -592,6 +964,9 @@ def build_world(session: Session) -> World:
     own_designs: dict[tuple[str, str], int] = {}
     comments: dict[str, int] = {}
     own_comments: dict[tuple[str, str], int] = {}
+    ideas: dict[str, int] = {}
+    other_ideas: dict[str, int] = {}
+    own_ideas: dict[tuple[str, str], int] = {}
     for key, community_row in communities.items():
         add_member(session, community_row, designer)
         challenge = make_challenge(session, community_row, phase="scoring", slug=f"perm-challenge-{key.lower()}")
@@ -606,19 +981,104 @@ def build_world(session: Session) -> World:
         for name, actor in ACTORS.items():
             if key in actor.community_roles:
                 own_designs[(name, key)] = make_design(session, challenge, users[name]).id or 0
+        ideas[key] = make_idea(session, community_row, designer, title=f"Perm idea {key}").id or 0
+        other_ideas[key] = make_idea(session, community_row, designer, title=f"Perm original {key}").id or 0
+        for name, actor in ACTORS.items():
+            if key in actor.community_roles:
+                own_ideas[(name, key)] = make_idea(session, community_row, users[name]).id or 0
+    surveys: dict[str, tuple[int, int, int]] = {}
+    for key, brand in brands.items():
+        survey = surveys_service.create_survey(session, brand=brand, title=f"Survey {key}", author=None)
+        question = surveys_service.add_question(
+            session, survey=survey, fields=surveys_service.QuestionFields(kind="text", prompt="Anything else?")
+        )
+        response = surveys_service.record_response(session, survey=survey, form={question.input_name: ["Fine"]})
+        surveys[key] = (survey.id or 0, question.id or 0, response.id or 0)
+    community_surveys: dict[str, int] = {}
+    for key, community_row in communities.items():
+        brand_row = brands[COMMUNITIES[key][0]]
+        published = surveys_service.create_survey(session, brand=brand_row, title=f"Members {key}", author=None)
+        surveys_service.add_question(
+            session, survey=published, fields=surveys_service.QuestionFields(kind="text", prompt="Your thoughts?")
+        )
+        surveys_service.publish_survey(session, survey=published, community=community_row)
+        community_surveys[key] = published.id or 0
+    for key, community_row in communities.items():
+        campaign = make_campaign(session, community_row, phase="applying", slug=campaign_slug(key))
+        if key == "A1":
+            session.add(ShareLink(code=SHARE_CODE, campaign_id=campaign.id or 0, connector_id=designer.id or 0))
+    moderation, decisions = build_moderation_world(session, communities, users, designer, designs, challenges)
+    rewards_world = build_rewards_world(session, brand=brands["A"], member=users["member"], staff=users["manager_a"])
     return World(
+        surveys=surveys,
+        community_surveys=community_surveys,
+        moderation=moderation,
+        decisions=decisions,
+        product_id=rewards_world.product_id,
+        batch_id=rewards_world.batch_id,
         challenges=challenges,
         designs=designs,
         own_designs=own_designs,
         comments=comments,
         own_comments=own_comments,
+        ideas=ideas,
+        other_ideas=other_ideas,
+        own_ideas=own_ideas,
         brands={key: BrandRef(brand.id or 0, brand.slug) for key, brand in brands.items()},
         communities={key: CommunityRef(c.id or 0, c.slug, c.name) for key, c in communities.items()},
         users={key: UserRef(user.id or 0, user.handle, user.email) for key, user in users.items()},
         tokens=tokens,
         invites={key: InviteRef(invite.id or 0, invite.code) for key, invite in invites.items()},
         email_id=email.id or 0,
+        webhook_endpoints={key: make_endpoint(session, brand).id or 0 for key, brand in brands.items()},
     )
+
+
+def build_moderation_world(
+    session: Session,
+    communities: dict[str, Community],
+    users: dict[str, User],
+    designer: User,
+    designs: dict[str, int],
+    challenges: dict[str, str],
+) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], int]]:
+    """Per community: a queue item, a sanction of the designer with their appeal, a discount; and for every actor a
+    decision about them (the decision routes show only one's own)."""
+    moderator = make_user(session, handle="perm_moderator_x", email="moderator-x@perm.example.com")
+    moderation: dict[str, dict[str, int]] = {}
+    decisions: dict[tuple[str, str], int] = {}
+    for key, community_row in communities.items():
+        moderation_service.flag_near_duplicate(session, community=community_row, design_id=designs[key])
+        item = session.exec(select(ModerationItem).where(ModerationItem.community_id == community_row.id)).one()
+        sanction = moderation_service.sanction_member(
+            session, community=community_row, moderator=moderator, member=designer, kind="warning", reason="Spam"
+        )
+        entry = session.exec(select(AuditEntry).where(AuditEntry.subject_id == sanction.id)).one()
+        appeal = moderation_service.file_appeal(
+            session, community=community_row, appellant=designer, entry_id=entry.id or 0, body="It was not spam"
+        )
+        challenge_row = session.exec(select(Challenge).where(Challenge.slug == challenges[key])).one()
+        discount = ScoreDiscount(challenge_id=challenge_row.id or 0, reason="A ring", created_by_id=moderator.id)
+        session.add(discount)
+        session.flush()
+        moderation[key] = {
+            "item_id": item.id or 0,
+            "sanction_id": sanction.id or 0,
+            "appeal_id": appeal.id or 0,
+            "discount_id": discount.id or 0,
+        }
+        for name, person in users.items():
+            about = moderation_service.record(
+                session,
+                community_id=community_row.id,
+                actor=moderator,
+                action=AuditAction.warning,
+                subject_kind="sanction",
+                target_user_id=person.id,
+                reason="Be kind",
+            )
+            decisions[(name, key)] = about.id or 0
+    return moderation, decisions
 
 
 @pytest.fixture(scope="module")
@@ -700,6 +1160,15 @@ def invite(session: Session, world: World, key: str) -> Invite:
     return found
 
 
+# A share link of the world's campaign in A1 (made directly: nobody is accepted there).
+SHARE_CODE = "perm-share-link"
+
+
+def campaign_slug(community_key: str) -> str:
+    """The world's sampling campaign in a community (in its applications window)."""
+    return f"perm-campaign-{community_key.lower()}"
+
+
 def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -> str:
     """The route's path, its parameters filled from the world for the actor and target brand or community."""
     brand_key = COMMUNITIES[target][0] if target in COMMUNITIES else target or "A"
@@ -716,8 +1185,12 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
         "code": world.invites["A2"].code,
         "email_id": str(world.email_id),
         "token": "not-a-real-token",
+        "product_id": str(world.product_id),
+        "batch_id": str(world.batch_id),
         "key": stored_rendition_key() if "{key" in route.path else "",
         "challenge_slug": world.challenges[community_key],
+        "campaign_slug": campaign_slug(community_key),
+        "share_code": SHARE_CODE,
         # One's own design for the routes a designer uses on theirs; otherwise someone else's.
         "design_id": str(
             world.own_designs.get((actor, community_key), world.designs[community_key])
@@ -726,7 +1199,22 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
         ),
     }
 
+    values["endpoint_id"] = str(world.webhook_endpoints[brand_key])
+    survey_id, question_id, response_id = world.surveys[brand_key]
+    values.update(survey_id=str(survey_id), question_id=str(question_id), response_id=str(response_id))
+    if route.path.startswith(("/c/", "/api/v1/communities/")):
+        values["survey_id"] = str(world.community_surveys[community_key])
     values["comment_id"] = str(world.own_comments.get((actor, community_key), world.comments[community_key]))
+    # One's own idea for the photo (its author's); otherwise someone else's.
+    values["idea_id"] = str(
+        world.own_ideas.get((actor, community_key), world.ideas[community_key])
+        if route.path.endswith("/photo")
+        else world.ideas[community_key]
+    )
+    values["kind"] = "comment"
+    values["subject_id"] = str(world.comments[community_key])
+    values.update({name: str(number) for name, number in world.moderation[community_key].items()})
+    values["entry_id"] = str(world.decisions.get((actor, community_key), world.decisions[("user", community_key)]))
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -749,6 +1237,11 @@ def stored_rendition_key() -> str:
     return key
 
 
+RESTORE_DISCOUNT_API = (
+    "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/integrity/discounts/{discount_id}/restore"
+)
+
+
 def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str, Any]:
     """A minimal body, valid where that is cheap, so that allowed writes go through the real service code."""
     visibility = COMMUNITIES[target][1].value if target in COMMUNITIES else "public"
@@ -766,7 +1259,10 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "scoring_close_at": "2030-01-20T10:00",
     }
     challenge_json = {"title": "Fresh", **{name: value + ":00Z" for name, value in moments.items()}}
+    survey_question = {"kind": "text", "prompt": "Anything more?"}
     design_id = world.designs[target if target in COMMUNITIES else "A1"]
+    community_key = target if target in COMMUNITIES else "A1"
+    moderation = world.moderation[community_key]
     bodies: dict[str, dict[str, Any]] = {
         "POST /c/{community_slug}/challenges/new": {"data": {"title": "Fresh", "slug": "perm-fresh", **moments}},
         "POST /c/{community_slug}/challenges/{challenge_slug}/edit": {"data": {"title": "Renamed", **moments}},
@@ -789,6 +1285,81 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "POST /api/v1/designs/{design_id}/comments": {"json": {"body": "Lovely colours"}},
         "PATCH /api/v1/comments/{comment_id}": {"json": {"body": "Lovely colours, edited"}},
         "POST /api/v1/me/notifications/read": {"json": {}},
+        "POST /c/{community_slug}/ideas/categories": {"data": {"name": "Scents"}},
+        "POST /c/{community_slug}/ideas/new": {"data": {"title": "A fresh idea for the board"}},
+        "POST /ideas/{idea_id}/status": {"data": {"status": "under_review"}},
+        "POST /ideas/{idea_id}/response": {"data": {"response": "Thanks, we are on it."}},
+        "POST /ideas/{idea_id}/tags": {"data": {"tags": "scent, refill"}},
+        "POST /ideas/{idea_id}/merge": {"data": {"into": str(world.other_ideas[community_key])}},
+        "POST /ideas/{idea_id}/hide": {"data": {"hidden": "1"}},
+        "POST /ideas/{idea_id}/comments": {"data": {"body": "Yes please"}},
+        "POST /api/v1/communities/{community_slug}/ideas": {"json": {"title": "A fresh idea for the board"}},
+        "POST /api/v1/communities/{community_slug}/idea-categories": {"json": {"name": "Scents"}},
+        "PUT /api/v1/ideas/{idea_id}/photo": {"files": {"photo": ("photo.png", b"not really an image", "image/png")}},
+        "POST /api/v1/ideas/{idea_id}/status": {"json": {"status": "under_review"}},
+        "PUT /api/v1/ideas/{idea_id}/response": {"json": {"response": "Thanks, we are on it."}},
+        "PUT /api/v1/ideas/{idea_id}/tags": {"json": {"tags": ["scent", "refill"]}},
+        "POST /api/v1/ideas/{idea_id}/merge": {"json": {"into": world.other_ideas[community_key]}},
+        "PUT /api/v1/ideas/{idea_id}/hidden": {"json": {"hidden": True}},
+        "POST /api/v1/ideas/{idea_id}/comments": {"json": {"body": "Yes please"}},
+        "POST /settings/notifications": {"data": {"kind-design_comment": "weekly"}},
+        "PUT /api/v1/me/notification-preferences": {"json": {"preferences": {"design_comment": "weekly"}}},
+        "POST /brands/{brand_slug}/webhooks": {
+            "data": {"url": "https://hooks.example.com/in", "events": ["comment_created"]}
+        },
+        "POST /brands/{brand_slug}/webhooks/{endpoint_id}/active": {"data": {"is_active": "0"}},
+        "POST /api/v1/brands/{brand_slug}/webhooks": {
+            "json": {"url": "https://hooks.example.com/in", "events": ["comment_created"]}
+        },
+        "PATCH /api/v1/brands/{brand_slug}/webhooks/{endpoint_id}": {"json": {"is_active": False}},
+        "POST /c/{community_slug}/report/{kind}/{subject_id}": {"data": {"reason": "spam"}},
+        "POST /api/v1/communities/{community_slug}/reports": {
+            "json": {"subject_kind": "comment", "subject_id": world.comments[community_key], "reason": "spam"}
+        },
+        "POST /c/{community_slug}/moderation/decide": {
+            "data": {"item_ids": str(moderation["item_id"]), "decision": "restore", "reason": ""}
+        },
+        "POST /api/v1/communities/{community_slug}/moderation/decisions": {
+            "json": {"item_ids": [moderation["item_id"]], "decision": "restore"}
+        },
+        "POST /c/{community_slug}/moderation/sanctions": {
+            "data": {"handle": "perm_designer", "kind": "warning", "reason": "Spam"}
+        },
+        "POST /api/v1/communities/{community_slug}/moderation/sanctions": {
+            "json": {"handle": "perm_designer", "kind": "warning", "reason": "Spam"}
+        },
+        "POST /c/{community_slug}/moderation/sanctions/{sanction_id}/lift": {"data": {"reason": "Served"}},
+        "POST /api/v1/communities/{community_slug}/moderation/sanctions/{sanction_id}/lift": {
+            "json": {"reason": "Served"}
+        },
+        "POST /c/{community_slug}/moderation/settings": {
+            "data": {"auto_hide_threshold": "4", "premoderation_posts": "1", "blocked_words": "casino"}
+        },
+        "PUT /api/v1/communities/{community_slug}/moderation/settings": {
+            "json": {"auto_hide_threshold": 4, "blocked_words": ["casino"]}
+        },
+        "POST /c/{community_slug}/moderation/appeals/{appeal_id}": {"data": {"outcome": "reject", "reason": "Stands"}},
+        "POST /api/v1/communities/{community_slug}/moderation/appeals/{appeal_id}/decision": {
+            "json": {"grant": False, "reason": "Stands"}
+        },
+        "POST /c/{community_slug}/decisions/{entry_id}/appeal": {"data": {"body": "Please look again"}},
+        "POST /api/v1/communities/{community_slug}/decisions/{entry_id}/appeal": {
+            "json": {"body": "Please look again"}
+        },
+        "POST /c/{community_slug}/challenges/{challenge_slug}/integrity/discounts": {
+            "data": {"voter_ids": "1", "reason": "A ring"}
+        },
+        "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/integrity/discounts": {
+            "json": {"voter_ids": [1], "reason": "A ring"}
+        },
+        "POST /c/{community_slug}/challenges/{challenge_slug}/integrity/discounts/{discount_id}/restore": {
+            "data": {"reason": "Honest after all"}
+        },
+        RESTORE_DISCOUNT_API: {"json": {"reason": "Honest after all"}},
+        "POST /settings/privacy/delete": {"data": {"password": "wrong"}},
+        "POST /api/v1/me/delete": {"json": {"password": "wrong"}},
+        "POST /admin/bans": {"data": {"handle": "perm_designer", "reason": "Spam"}},
+        "POST /api/v1/admin/bans": {"json": {"handle": "perm_designer", "reason": "Spam"}},
         # Invalid on purpose: a valid one would hash a password (slow); only the refusal classes matter here.
         "POST /signup": {"data": {}},
         "POST /login": {"data": {"login": "", "password": ""}},
@@ -828,6 +1399,20 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "POST /api/v1/admin/brands": {
             "json": {"name": "Fresh", "slug": "perm-fresh", "first_manager_email": plain_email}
         },
+        "POST /brands/{brand_slug}/surveys": {"data": {"title": "Fresh", "start": "blank"}},
+        "POST /brands/{brand_slug}/surveys/{survey_id}": {"data": {"title": "Renamed"}},
+        "POST /brands/{brand_slug}/surveys/{survey_id}/questions": {"data": survey_question},
+        "POST /brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}": {"data": survey_question},
+        "POST /brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/move": {"data": {"direction": "up"}},
+        "POST /api/v1/brands/{brand_slug}/surveys": {"json": {"title": "Fresh"}},
+        "PATCH /api/v1/surveys/{survey_id}": {"json": {"title": "Renamed"}},
+        "POST /api/v1/surveys/{survey_id}/questions": {"json": survey_question},
+        "PUT /api/v1/surveys/{survey_id}/questions/{question_id}": {"json": survey_question},
+        "POST /api/v1/surveys/{survey_id}/questions/{question_id}/move": {"json": {"offset": 1}},
+        "POST /api/v1/surveys/{survey_id}/responses": {"json": {"answers": {}}},
+        "POST /brands/{brand_slug}/surveys/{survey_id}/publish": {"data": {"community": ""}},
+        "PUT /api/v1/surveys/{survey_id}/community": {"json": {"community_slug": None}},
+        "POST /api/v1/communities/{community_slug}/surveys/{survey_id}/responses": {"json": {"answers": {}}},
     }
     return bodies.get(route.key, {})
 
@@ -856,7 +1441,7 @@ def roles_of(actor_name: str, kind: type[PermissionCheck], target: str | None) -
         roles.add(Role.user)
     if actor.site_admin:
         roles.add(Role.site_admin)
-    if kind is BRAND:
+    if kind in IN_BRAND:
         assert target is not None
         if target in actor.staff_roles:
             roles.add(Role(actor.staff_roles[target]))
@@ -930,7 +1515,7 @@ def _targets(route: RouteInfo) -> list[str | None]:
     kind, _ = ROUTE_PERMISSIONS.get(route.key, PUBLIC)
     if kind in IN_COMMUNITY:
         return ["A1", "A2"]
-    if kind is BRAND:
+    if kind in IN_BRAND:
         return ["A"]
     return [None]
 
@@ -967,11 +1552,17 @@ def _isolation_cases() -> list[Case]:
     for route in ROUTES:
         kind, action = ROUTE_PERMISSIONS[route.key]
         targets: list[str] = []
-        if kind is BRAND:
+        if kind in IN_BRAND:
             targets = ["A"]
         elif kind in IN_COMMUNITY:
             targets = ["A2"]  # invite-only: invisible to them
-            if action not in {Action.view_community, Action.join_community, Action.view_challenge}:
+            if action not in {
+                Action.view_community,
+                Action.join_community,
+                Action.view_challenge,
+                Action.view_ideas,
+                Action.view_campaign,
+            }:
                 targets.append("A1")  # public, but its members, settings and invites are not theirs
         cases += [Case(route, actor, target) for target in targets for actor in B_STAFF]
     return cases
@@ -1205,3 +1796,73 @@ def test_an_unknown_invite_code_is_404(channel: str, world: World, client: TestC
         response = client.post("/api/v1/invites/not-a-code/accept", headers=headers)
     assert response.status_code == 404, describe(response)
     assert client.get("/invite/not-a-code").status_code == 404
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 6. Sanctions: every community write route refuses a suspended or banned member (app.moderation.enforcement)
+# ------------------------------------------------------------------------------------------------------------
+
+SANCTIONED_ROUTES = [
+    route
+    for route in ROUTES
+    if ROUTE_PERMISSIONS[route.key][0] in IN_COMMUNITY and ROUTE_PERMISSIONS[route.key][1] in COMMUNITY_WRITE_ACTIONS
+]
+
+
+def test_the_write_actions_have_routes() -> None:
+    """A guard on the walk below: every write action is reached by some route, pages and API both."""
+    actions = {ROUTE_PERMISSIONS[route.key][1] for route in SANCTIONED_ROUTES}
+    assert actions == set(COMMUNITY_WRITE_ACTIONS)
+    assert {route.is_api for route in SANCTIONED_ROUTES} == {True, False}
+
+
+@pytest.mark.parametrize("kind", ["suspension", "ban"])
+@pytest.mark.parametrize("route", SANCTIONED_ROUTES, ids=str)
+def test_a_sanctioned_member_is_refused_every_write_route(
+    route: RouteInfo, kind: str, world: World, client: TestClient, session: Session
+) -> None:
+    """The member (of A1) can do this route's action, as the matrix shows; sanctioned in A1, they get 403 with why."""
+    member = user(session, world, "member")
+    moderation_service.sanction_member(
+        session,
+        community=community(session, world, "A1"),
+        moderator=user(session, world, "moderator"),
+        member=member,
+        kind=kind,
+        reason="Sockpuppet scoring",
+        days=3 if kind == "suspension" else None,
+    )
+    session.flush()
+    response = send(client, session, world, route, actor="member", target="A1")
+    assert response.status_code == 403, describe(response)
+    expected = "You are suspended in Community A1 until" if kind == "suspension" else "You are banned from Community A1"
+    assert expected in response.text and "Sockpuppet scoring" in response.text, describe(response)
+
+
+@pytest.mark.parametrize("route", SANCTIONED_ROUTES, ids=str)
+def test_a_sanction_elsewhere_or_lifted_or_over_does_not_refuse(
+    route: RouteInfo, world: World, client: TestClient, session: Session
+) -> None:
+    """Positive controls: a ban in A2, a lifted suspension and an expired one in A1 leave A1's routes open."""
+    member, moderator = user(session, world, "member"), user(session, world, "moderator")
+    a1, a2 = community(session, world, "A1"), community(session, world, "A2")
+    moderation_service.sanction_member(
+        session, community=a2, moderator=moderator, member=member, kind="ban", reason="Elsewhere"
+    )
+    lifted = moderation_service.sanction_member(
+        session, community=a1, moderator=moderator, member=member, kind="suspension", reason="Lifted", days=2
+    )
+    moderation_service.lift_sanction(session, community=a1, moderator=moderator, sanction=lifted, reason="Sorry")
+    moderation_service.sanction_member(
+        session,
+        community=a1,
+        moderator=moderator,
+        member=member,
+        kind="suspension",
+        reason="Over",
+        days=1,
+        now=utcnow() - timedelta(days=2),
+    )
+    session.flush()
+    response = send(client, session, world, route, actor="member", target="A1")
+    assert outcome(route, response) == ALLOWED, describe(response)

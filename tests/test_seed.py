@@ -16,7 +16,9 @@ from app.challenges.models import Challenge, ChallengeStatus, Design, Product, S
 from app.communities.models import Community
 from app.config import get_settings
 from app.db import build_engine, migrate, session_scope
+from app.ideas.models import Idea, IdeaStatus, IdeaVote
 from app.media.models import MediaImage
+from app.moderation.models import Appeal, AuditEntry, Report
 from seed.demo import CLOSED_CHALLENGE, MEMBER_COUNT, OPEN_CHALLENGE, WINNERS, seed_demo
 from tests import databases
 
@@ -58,6 +60,11 @@ def _snapshot(engine: Engine) -> dict[str, object]:
             "scores": _count(session, Score),
             "images": _count(session, MediaImage),
             "products": _count(session, Product),
+            "ideas": sorted(
+                (i.title, i.status, i.vote_count, i.merged_into_id is not None) for i in session.exec(select(Idea))
+            ),
+            "idea_votes": _count(session, IdeaVote),
+            "moderation": (_count(session, AuditEntry), _count(session, Report), _count(session, Appeal)),
         }
 
 
@@ -98,8 +105,20 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
         assert _count(session, Design, Design.challenge_id == opened.id, Design.designer_id == mia.id) == 1
         assert {closed.created_by_id, opened.created_by_id} == {manager.id}
 
+        # The testers' ideas board: about 80 ideas across the statuses, votes, responses, and one merged duplicate.
+        ideas = session.exec(select(Idea)).all()
+        assert len(ideas) == 81
+        assert {idea.status for idea in ideas} == set(IdeaStatus)
+        assert sum(idea.vote_count for idea in ideas) == first["idea_votes"] > 300
+        merged = [idea for idea in ideas if idea.merged_into_id is not None]
+        assert len(merged) == 1 and merged[0].vote_count == 0
+        assert all(idea.response for idea in ideas if idea.status != IdeaStatus.open)
+
     # The image files are where the settings say.
     assert len(list((tmp_path / "media" / "originals").iterdir())) == 60
+
+    # Moderation (seed/moderation.py): reports in the queue, a removed comment, a suspension under appeal.
+    assert first["moderation"] == (5, 4, 1)
 
     assert seed_demo(console=console) is False
     assert _snapshot(demo_engine) == first

@@ -20,6 +20,7 @@ from app.accounts.schemas import (
     UserPublic,
 )
 from app.db import SessionDep
+from app.rewards.referral_links import referral_code_from_cookie
 from app.web.requests import client_ip
 
 router = APIRouter(tags=["accounts"])
@@ -35,6 +36,7 @@ def sign_up(body: SignUp, request: Request, session: SessionDep, _visitor: Publi
         password=body.password,
         display_name=body.display_name,
         client_ip=client_ip(request),
+        referral_code=referral_code_from_cookie(request),
     )
     return UserPrivate.model_validate(user)
 

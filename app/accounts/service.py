@@ -19,7 +19,9 @@ from app.accounts.models import ApiToken, User, UserSession
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.moderation import fingerprints
 from app.notifications import service as notifications_service
+from app.rewards import service as rewards_service
 
 password_hasher = PasswordHash.recommended()
 # Verified against when the login names no account, so both answers take the same time.
@@ -115,9 +117,16 @@ def _taken(session: Session, *, email: str, handle: str, errors: dict[str, str])
 
 
 def sign_up(
-    session: Session, *, email: str, handle: str, password: str, display_name: str = "", client_ip: str
+    session: Session,
+    *,
+    email: str,
+    handle: str,
+    password: str,
+    display_name: str = "",
+    client_ip: str,
+    referral_code: str = "",
 ) -> User:
-    """Create an unconfirmed account and e-mail its confirmation link."""
+    """Create an unconfirmed account and e-mail its confirmation link; credit the referral link it came through."""
     settings = get_settings()
     rate_limits.hit(settings.signup_rate_per_ip, "signup-ip", client_ip, message="Too many sign-ups from here.")
     email = normalise_email(email)
@@ -135,6 +144,8 @@ def sign_up(
     except IntegrityError as error:  # a concurrent sign-up took the e-mail or handle between check and insert
         raise Conflict("That e-mail address or handle was just taken; try another.") from error
     send_confirmation(session, user=user)
+    if referral_code:
+        rewards_service.attribute_signup(session, user=user, code=referral_code)
     return user
 
 
@@ -229,6 +240,7 @@ def start_session(session: Session, *, user: User, ip_address: str = "", user_ag
         )
     )
     session.flush()
+    fingerprints.record_fingerprint(session, user_id=id_of(user), ip_address=ip_address, user_agent=user_agent)
     return token
 
 

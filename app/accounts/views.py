@@ -10,6 +10,7 @@ from app.accounts.deps import AccountUser, Public, clear_session_cookie, session
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.rewards.referral_links import referral_code_from_cookie
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import client_ip, redirect, safe_next
@@ -45,6 +46,7 @@ def signup(
             display_name=display_name,
             password=password,
             client_ip=client_ip(request),
+            referral_code=referral_code_from_cookie(request),
         )
     except AppError as error:
         return form_error(request, session, "accounts/signup.html", {"form": form}, error)

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
@@ -18,7 +18,9 @@ from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import Community
 from app.db import SessionDep
 from app.errors import NotFound
+from app.moderation import fingerprints
 from app.permissions import Action
+from app.web.requests import client_ip
 
 router = APIRouter(tags=["challenges"])
 
@@ -338,9 +340,18 @@ def withdraw_design(session: SessionDep, access: DesignAccess = design_access(Ac
 
 @router.put("/designs/{design_id}/score", response_model=schemas.MyScore, summary="Score a design (or change it)")
 def cast_score(
-    body: schemas.ScoreCast, session: SessionDep, access: DesignAccess = design_access(Action.score_design)
+    body: schemas.ScoreCast,
+    request: Request,
+    session: SessionDep,
+    access: DesignAccess = design_access(Action.score_design),
 ) -> schemas.MyScore:
     assert access.user is not None
+    fingerprints.record_fingerprint(
+        session,
+        user_id=id_of(access.user),
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
     score = challenges_service.cast_score(
         session,
         voter=access.user,

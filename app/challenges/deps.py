@@ -13,11 +13,13 @@ from app.accounts.models import User
 from app.brands.models import BrandStaff, StaffRole
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, DesignStatus
+from app.columns import UTCDateTime, utcnow
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_roles
 from app.communities.models import Community, Membership, Visibility
 from app.db import SessionDep
 from app.errors import NotFound
+from app.moderation.enforcement import active_sanction_id, refuse_if_sanctioned
 from app.permissions import Action, Role, can
 
 HIDDEN_COMMUNITY = "There is no such community."
@@ -44,6 +46,13 @@ def _community_access(
     if community.visibility == Visibility.invite_only:
         check(Action.view_invite_only_community, frozen, user, hidden_message=hidden)
     check(action, frozen, user, hidden_message=hidden)
+    refuse_if_sanctioned(
+        session,
+        action=action,
+        community_id=community.id or 0,
+        community_name=community.name,
+        user_id=user.id if user is not None else None,
+    )
     return CommunityAccess(community=community, user=user, membership=membership, roles=frozen)
 
 
@@ -92,14 +101,17 @@ def load_design_access(
     """DesignPermit's check, for other permits that reach a design through something of theirs (a comment).
 
     One query loads the design, its challenge and community, and the actor's membership and brand-staff role there
-    (outer joins on unique pairs, so one row at most); the roles are then those of ``community_roles``.
+    (outer joins on unique pairs, so one row at most), and the id of a suspension or ban stopping the actor from
+    writing there (app.moderation.enforcement); the roles are then those of ``community_roles``.
     """
     user_id = user.id if user is not None else None
-    found = session.execute(_select_design_access(), {"design_id": design_id, "user_id": user_id}).first()
+    found = session.execute(
+        _select_design_access(), {"design_id": design_id, "user_id": user_id, "now": utcnow()}
+    ).first()
     if found is None:
         check(action, frozenset(base_roles(user)), user, hidden_message=hidden)
         raise NotFound(hidden)
-    design, challenge, community, membership, staff_role = found
+    design, challenge, community, membership, staff_role, sanction_id = found
     roles = base_roles(user)
     if membership is not None:
         roles.add(Role(membership.role))
@@ -111,6 +123,15 @@ def load_design_access(
     check(action, frozen, user, hidden_message=hidden)
     if _hides_draft(challenge, frozen):
         raise NotFound(hidden)
+    refuse_if_sanctioned(
+        session,
+        action=action,
+        community_id=community.id,
+        community_name=community.name,
+        user_id=user_id,
+        sanction_id=sanction_id,
+        known=True,
+    )
     is_designer = user is not None and design.designer_id == user.id
     may_moderate = Role.moderator in frozen or can(frozen, Action.view_shortlist)
     if design.status != DesignStatus.submitted and not (is_designer or may_moderate):
@@ -127,10 +148,12 @@ def load_design_access(
 
 @cache
 def _select_design_access() -> Any:
-    """Built once, with bound parameters ``design_id`` and ``user_id`` (NULL for a visitor: no membership or staff)."""
+    """Built once, with bound parameters ``design_id``, ``user_id`` (NULL for a visitor: no membership, staff or
+    sanction) and ``now``."""
     user_id = bindparam("user_id", type_=Integer)
+    sanction_id = active_sanction_id(Community.id, user_id, bindparam("now", type_=UTCDateTime))
     return (
-        select(Design, Challenge, Community, Membership, col(BrandStaff.role))
+        select(Design, Challenge, Community, Membership, col(BrandStaff.role), sanction_id)
         .join(Challenge, col(Challenge.id) == Design.challenge_id)
         .join(Community, col(Community.id) == Challenge.community_id)
         .outerjoin(Membership, and_(col(Membership.community_id) == Community.id, col(Membership.user_id) == user_id))

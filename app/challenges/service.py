@@ -46,8 +46,12 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.media import service as media_service
 from app.media.models import MediaImage
 from app.media.storage import NotStored
+from app.moderation import service as moderation_service
+from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
+from app.rewards import service as rewards_service
+from app.rewards.models import PointsAction
 from app.slugs import is_valid_slug, slugify
 
 DEFAULT_MEAN = 2.5
@@ -308,6 +312,29 @@ def refresh_bayesian_scores(session: Session, *, challenge: Challenge) -> None:
     session.expire_all()
 
 
+def recount_scores(session: Session, *, challenge: Challenge, excluded_voter_ids: set[int]) -> None:
+    """Recompute the design and challenge score counters from the scores, leaving out these voters' (a moderator
+    discounted them: app.moderation.integrity), then every design's Bayesian score. The scores themselves stay."""
+    query = (
+        select(Score.design_id, func.count(), func.sum(Score.value), func.sum(sql_cast(col(Score.would_buy), Integer)))
+        .join(Design, col(Design.id) == Score.design_id)
+        .where(Design.challenge_id == challenge.id)
+        .group_by(col(Score.design_id))
+    )
+    if excluded_voter_ids:
+        query = query.where(col(Score.voter_id).not_in(excluded_voter_ids))
+    counted = {design_id: (count, total or 0, buys or 0) for design_id, count, total, buys in session.exec(query).all()}
+    designs = session.exec(select(Design).where(Design.challenge_id == challenge.id).with_for_update()).all()
+    for design in designs:
+        design.score_count, design.score_sum, design.buy_count = counted.get(id_of(design), (0, 0, 0))
+        session.add(design)
+    challenge.score_count = sum(count for count, _, _ in counted.values())
+    challenge.score_sum = sum(total for _, total, _ in counted.values())
+    session.add(challenge)
+    session.flush()
+    refresh_bayesian_scores(session, challenge=challenge)
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Designs
 # ------------------------------------------------------------------------------------------------------------
@@ -412,11 +439,30 @@ def submit_design(
     session.flush()
     if design.flagged_near_duplicate_of_id is not None:
         _tell_moderators_of_near_duplicate(session, community=community, design=design, designer=designer)
+        moderation_service.flag_near_duplicate(session, community=community, design_id=id_of(design), now=now)
+    rewards_service.award_points(
+        session,
+        user_id=id_of(designer),
+        brand_id=community.brand_id,
+        action=PointsAction.design_submitted,
+        source_key=f"design:{design.id}",
+        now=now,
+    )
     session.execute(
         update(Challenge)
         .where(col(Challenge.id) == challenge.id)
         .values(design_count=Challenge.design_count + 1)
         .execution_options(synchronize_session=False)
+    )
+    # Held for review (pre-moderation, a blocked word): hidden, so the count above is taken back by the hiding.
+    moderation_service.screen_post(
+        session,
+        community=community,
+        author=designer,
+        kind=SubjectKind.design,
+        subject_id=id_of(design),
+        text=" ".join((design.title, design.description, design.tags.replace(",", " "))),
+        now=now,
     )
     session.refresh(challenge)
     return design
@@ -439,6 +485,7 @@ def _tell_moderators_of_near_duplicate(
             text=f"“{design.title}” by @{designer.handle} looks very like an earlier design: please check it.",
             link=f"/designs/{design.id}",
             actor=designer,
+            community=community,
         )
 
 
@@ -506,6 +553,29 @@ def withdraw_design(session: Session, *, design: Design, designer: User, now: da
         .execution_options(synchronize_session=False)
     )
     session.refresh(challenge)
+    return design
+
+
+def set_design_hidden(session: Session, *, design: Design, hidden: bool, now: datetime | None = None) -> Design:
+    """Hide a design from its challenge (moderation), or show it again; the challenge's design count follows.
+
+    Only a shown design is hidden and only a hidden one shown again: a withdrawn design stays withdrawn.
+    """
+    before, after = (
+        (DesignStatus.submitted, DesignStatus.hidden) if hidden else (DesignStatus.hidden, DesignStatus.submitted)
+    )
+    if design.status != before:
+        return design
+    design.status = after
+    design.updated_at = now or utcnow()
+    session.add(design)
+    session.flush()
+    session.execute(
+        update(Challenge)
+        .where(col(Challenge.id) == design.challenge_id)
+        .values(design_count=Challenge.design_count + (-1 if hidden else 1))
+        .execution_options(synchronize_session=False)
+    )
     return design
 
 
@@ -699,6 +769,15 @@ def cast_score(
     ).one_or_none()
     if row is not None:
         delta_sum, delta_count, delta_buy = value, 1, int(would_buy)
+        # A member's first score of this design may earn points: one SELECT when the brand has no rule for it.
+        rewards_service.award_points(
+            session,
+            user_id=pair["voter_id"],
+            brand_id=community.brand_id,
+            action=PointsAction.first_score,
+            source_key=f"score:{pair['design_id']}",
+            now=now,
+        )
     else:
         previous = session.execute(statements.previous, pair).one()
         row = session.execute(
@@ -849,6 +928,7 @@ def announce_winners(session: Session, *, challenge: Challenge, now: datetime | 
     session.add(challenge)
     session.flush()
     # Designers hear of their win when the community does: picking is the staff's private shortlist work.
+    community = session.get(Community, challenge.community_id)
     for design, designer in winners:
         notifications_service.notify(
             session,
@@ -856,6 +936,7 @@ def announce_winners(session: Session, *, challenge: Challenge, now: datetime | 
             kind=NotificationKind.design_won,
             text=f"Your design {design.title} won {challenge.title}",
             link=f"/designs/{design.id}",
+            community=community,
         )
     return challenge
 

@@ -20,10 +20,11 @@ from app.communities.deps import CommunityAccess, community_access
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Invalid, NotFound
+from app.moderation import fingerprints, integrity
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
-from app.web.requests import redirect
+from app.web.requests import client_ip, redirect
 from app.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -306,6 +307,8 @@ def shortlist_page(
             image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
         },
         mean=challenges_service.challenge_mean(access.challenge),
+        # Scores a moderator discounted (app.moderation.integrity): kept, but out of the counts and the rank.
+        discounted=integrity.discounted_counts(session, challenge=access.challenge) if ready else {},
     )
     return render(request, "challenges/shortlist.html", context)
 
@@ -406,6 +409,12 @@ def score(
     try:
         if not value.isdigit():
             raise Invalid("Choose a score from 0 to 5.", fields={"value": "Choose a score from 0 to 5."})
+        fingerprints.record_fingerprint(
+            session,
+            user_id=access.user.id or 0,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+        )
         challenges_service.cast_score(
             session,
             voter=access.user,

@@ -1,4 +1,4 @@
-"""Load the comment named in the path, with its design, challenge and community, and check the actor's roles."""
+"""Load the comment named in the path, with its design or idea and community, and check the actor's roles."""
 
 from dataclasses import dataclass
 
@@ -9,20 +9,25 @@ from app.challenges.deps import DesignAccess, load_design_access
 from app.columns import utcnow
 from app.comments import policies
 from app.comments.models import Comment
+from app.communities.deps import CommunityAccess
 from app.db import SessionDep
 from app.errors import NotFound
+from app.ideas.deps import IdeaAccess, load_idea_access
 from app.permissions import Action
 
 HIDDEN_COMMENT = "There is no such comment."
+# What a thread is on: a design (with its challenge) or an idea, as its permit loaded it.
+SubjectAccess = DesignAccess | IdeaAccess
 
 
 @dataclass(frozen=True)
-class CommentAccess(DesignAccess):
+class CommentAccess(CommunityAccess):
     comment: Comment
+    subject: SubjectAccess
 
 
 class CommentPermit(PermissionCheck):
-    """Depends on ``comment_id``: a comment is seen by whoever may see its design (DesignPermit's rules)."""
+    """Depends on ``comment_id``: a comment is seen by whoever may see its design or idea (their permits' rules)."""
 
     def __init__(self, action: Action) -> None:
         self.action = action
@@ -32,15 +37,19 @@ class CommentPermit(PermissionCheck):
         if comment is None:
             check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMENT)
             raise NotFound(HIDDEN_COMMENT)
-        access = load_design_access(session, comment.design_id, user, self.action, hidden=HIDDEN_COMMENT)
+        subject: SubjectAccess
+        if comment.idea_id is not None:
+            subject = load_idea_access(session, comment.idea_id, user, self.action, hidden=HIDDEN_COMMENT)
+        else:
+            assert comment.design_id is not None  # the one_subject check
+            subject = load_design_access(session, comment.design_id, user, self.action, hidden=HIDDEN_COMMENT)
         return CommentAccess(
-            community=access.community,
+            community=subject.community,
             user=user,
-            membership=access.membership,
-            roles=access.roles,
-            challenge=access.challenge,
-            design=access.design,
+            membership=subject.membership,
+            roles=subject.roles,
             comment=comment,
+            subject=subject,
         )
 
 
@@ -49,14 +58,30 @@ def comment_access(action: Action) -> CommentAccess:
     return Depends(CommentPermit(action))
 
 
-def thread_context(session: SessionDep, access: DesignAccess, **form: object) -> dict[str, object]:
-    """What ``comments/_thread.html`` needs: the thread and what this actor may do in it."""
+def thread_context(session: SessionDep, access: SubjectAccess, **form: object) -> dict[str, object]:
+    """What ``comments/_thread.html`` needs: the thread, where its forms post, and what this actor may do in it."""
     from app.comments import service as comments_service
 
+    may_moderate = access.can(Action.moderate_comments)
+    if isinstance(access, IdeaAccess):
+        idea = access.idea
+        thread = comments_service.list_thread(session, idea=idea, viewer=access.user, may_moderate=may_moderate)
+        page_url = f"/ideas/{idea.id}"
+        is_open = idea.merged_into_id is None and not idea.is_hidden
+    else:
+        thread = comments_service.list_thread(
+            session, design=access.design, viewer=access.user, may_moderate=may_moderate
+        )
+        page_url = f"/designs/{access.design.id}"
+        is_open = access.design.status == "submitted"
     return {
-        "thread": comments_service.list_thread(session, design=access.design),
-        "may_comment": access.can(Action.comment) and access.design.status == "submitted",
-        "may_moderate": access.can(Action.moderate_comments),
+        "thread": thread,
+        "page_url": page_url,
+        "comments_url": f"{page_url}/comments",
+        "may_comment": access.can(Action.comment) and is_open,
+        "may_moderate": may_moderate,
+        "may_report": access.can(Action.report_content),
+        "community_slug": access.community.slug,
         "now": utcnow(),
         "edit_window": policies.edit_window(),
         "comment_form": form,

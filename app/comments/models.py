@@ -1,12 +1,13 @@
-"""Comments on designs: a thread per design, one level of replies, soft-deleted so the thread keeps its shape.
+"""Comments on designs and on ideas: a thread per design or idea, one level of replies, soft-deleted so the thread
+keeps its shape.
 
-Design-only for now: ideas (a later issue) can add a nullable ``idea_id`` beside ``design_id`` with a check that
-exactly one is set; the services and the ``_thread.html`` partial take the thread's rows, not the design.
+A comment belongs to exactly one subject: ``design_id`` or ``idea_id`` is set, never both (the ``one_subject``
+check); the services and the ``_thread.html`` partial take the thread's rows and URLs, not the subject itself.
 """
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import CheckConstraint, Field, SQLModel
 
 from app.columns import timestamp_field
 
@@ -15,9 +16,11 @@ BODY_MAX_LENGTH = 5000
 
 class Comment(SQLModel, table=True):
     __tablename__ = "comments"
+    __table_args__ = (CheckConstraint("(design_id IS NULL) <> (idea_id IS NULL)", name="one_subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    design_id: int = Field(foreign_key="designs.id", index=True, ondelete="CASCADE")
+    design_id: int | None = Field(default=None, foreign_key="designs.id", index=True, ondelete="CASCADE")
+    idea_id: int | None = Field(default=None, foreign_key="ideas.id", index=True, ondelete="CASCADE")
     author_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     # Always a thread root (a comment whose parent_id is empty): replies to replies attach to the same root.
     parent_id: int | None = Field(default=None, foreign_key="comments.id", index=True, ondelete="CASCADE")
@@ -27,7 +30,13 @@ class Comment(SQLModel, table=True):
     created_at: datetime = timestamp_field()
     edited_at: datetime | None = timestamp_field(nullable=True)
     deleted_at: datetime | None = timestamp_field(nullable=True)
+    # Set while moderation hides the comment (app.moderation): shown then only to its author and the moderators.
+    hidden_at: datetime | None = timestamp_field(nullable=True)
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None

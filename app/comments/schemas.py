@@ -1,4 +1,4 @@
-"""Request and response shapes of the comments API."""
+"""Request and response shapes of the comments API (comments on designs and on ideas)."""
 
 from datetime import datetime
 
@@ -18,7 +18,8 @@ class CommentUpdate(BaseModel):
 
 class CommentPublic(BaseModel):
     id: int
-    design_id: int
+    design_id: int | None = Field(description="The design commented on (null for a comment on an idea)")
+    idea_id: int | None = Field(default=None, description="The idea commented on (null for a comment on a design)")
     parent_id: int | None
     author_handle: str
     author_display_name: str
@@ -26,4 +27,5 @@ class CommentPublic(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    hidden: bool = Field(default=False, description="Hidden by moderation: shown only to its author and moderators")
     replies: list["CommentPublic"] = Field(default_factory=list)

@@ -1,8 +1,13 @@
-"""Comments on designs: post, reply, edit within a window, soft-delete, and read a thread in one query."""
+"""Comments on designs and ideas: post, reply, edit within a window, soft-delete, and read a thread in one query.
+
+Each use case takes the thread's subject as ``design=`` or ``idea=`` (exactly one); comments on ideas also tell the
+idea's followers and @mentioned members, and keep its comment counter (``app.ideas.service``).
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -16,9 +21,14 @@ from app.communities import service as communities_service
 from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.ideas import service as ideas_service
+from app.ideas.models import Idea
+from app.moderation import service as moderation_service
+from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.permissions import Role
+from app.webhooks import service as webhooks_service
 
 
 @dataclass
@@ -42,12 +52,35 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def check_may_comment(session: Session, *, design: Design, author: User) -> None:
-    """The one place that decides whether someone may comment on a design now.
+def _one_subject(design: Design | None, idea: Idea | None) -> Design | Idea:
+    if (design is None) == (idea is None):
+        raise TypeError("pass exactly one of design= and idea=")
+    subject = design if design is not None else idea
+    assert subject is not None
+    return subject
 
-    A member of the design's community, on a design that is shown; community sanctions (suspensions, mutes) will
-    be checked here too when they arrive.
+
+def _belongs(comment: Comment, subject: Design | Idea) -> bool:
+    if isinstance(subject, Design):
+        return comment.design_id == subject.id
+    return comment.idea_id == subject.id
+
+
+def check_may_comment(
+    session: Session, *, author: User, design: Design | None = None, idea: Idea | None = None
+) -> None:
+    """The one place that decides whether someone may comment on a design or an idea now.
+
+    A member of its community, on a design or idea that is shown. Suspensions and bans are enforced before this, by
+    the permits every route passes through (app.moderation.enforcement).
     """
+    if idea is not None:
+        community = session.get(Community, idea.community_id)
+        assert community is not None
+        ideas_service.require_member(session, community=community, user=author, doing="comment")
+        ideas_service.require_open_for_comments(idea)
+        return
+    design = cast(Design, _one_subject(design, idea))
     challenge = session.get(Challenge, design.challenge_id)
     community = session.get(Community, challenge.community_id) if challenge is not None else None
     if community is None or communities_service.get_membership(session, community=community, user=author) is None:
@@ -56,30 +89,47 @@ def check_may_comment(session: Session, *, design: Design, author: User) -> None
         raise Conflict("This design is not open for comments.")
 
 
-def get_comment(session: Session, *, comment_id: int, design: Design) -> Comment:
-    """A comment of this design (one of another design's answers as missing)."""
+def _community_of(session: Session, subject: Design | Idea) -> Community:
+    if isinstance(subject, Idea):
+        community = session.get(Community, subject.community_id)
+    else:
+        challenge = session.get(Challenge, subject.challenge_id)
+        community = session.get(Community, challenge.community_id) if challenge is not None else None
+    assert community is not None
+    return community
+
+
+def get_comment(
+    session: Session, *, comment_id: int, design: Design | None = None, idea: Idea | None = None
+) -> Comment:
+    """A comment of this design or idea (one of another thread's answers as missing)."""
+    subject = _one_subject(design, idea)
     comment = session.get(Comment, comment_id)
-    if comment is None or comment.design_id != design.id:
-        raise NotFound("There is no such comment on this design.")
+    if comment is None or not _belongs(comment, subject):
+        raise NotFound(f"There is no such comment on this {'design' if design is not None else 'idea'}.")
     return comment
 
 
 def comment_link(comment: Comment) -> str:
+    if comment.idea_id is not None:
+        return f"/ideas/{comment.idea_id}#comment-{comment.id}"
     return f"/designs/{comment.design_id}#comment-{comment.id}"
 
 
 def add_comment(
     session: Session,
     *,
-    design: Design,
     author: User,
     body: str,
+    design: Design | None = None,
+    idea: Idea | None = None,
     parent: Comment | None = None,
     now: datetime | None = None,
 ) -> Comment:
-    """Comment on a design, or reply to a comment (a reply to a reply joins the same thread)."""
+    """Comment on a design or idea, or reply to a comment (a reply to a reply joins the same thread)."""
+    subject = _one_subject(design, idea)
     body = _clean_body(body)
-    check_may_comment(session, design=design, author=author)
+    check_may_comment(session, design=design, idea=idea, author=author)
     rate_limits.hit(
         get_settings().comment_rate_per_account,
         "comment",
@@ -88,12 +138,13 @@ def add_comment(
     )
     root: Comment | None = None
     if parent is not None:
-        if parent.design_id != design.id:
-            raise NotFound("There is no such comment on this design.")
+        if not _belongs(parent, subject):
+            raise NotFound("There is no such comment here.")
         root = parent if parent.parent_id is None else session.get(Comment, parent.parent_id)
         assert root is not None
     comment = Comment(
-        design_id=id_of(design),
+        design_id=design.id if design is not None else None,
+        idea_id=idea.id if idea is not None else None,
         author_id=id_of(author),
         parent_id=root.id if root is not None else None,
         body=body,
@@ -101,18 +152,40 @@ def add_comment(
     )
     session.add(comment)
     session.flush()
-    if parent is not None:
-        replied_to = session.get(User, parent.author_id)
-        if replied_to is not None and not parent.is_deleted:
-            notifications_service.notify(
-                session,
-                user=replied_to,
-                kind=NotificationKind.comment_reply,
-                text=f"{author.display_name} replied to your comment on {design.title}",
-                link=comment_link(comment),
-                actor=author,
-            )
-    else:
+    community = _community_of(session, subject)
+    if moderation_service.screen_post(
+        session,
+        community=community,
+        author=author,
+        kind=SubjectKind.comment,
+        subject_id=id_of(comment),
+        text=body,
+        now=comment.created_at,
+    ):
+        return comment  # held for review: nobody is told of it until a moderator approves it
+    _emit_comment_created(session, comment=comment, subject=subject, author=author, community=community)
+    replied_to = session.get(User, parent.author_id) if parent is not None and not parent.is_deleted else None
+    if replied_to is not None:
+        notifications_service.notify(
+            session,
+            user=replied_to,
+            kind=NotificationKind.comment_reply,
+            text=f"{author.display_name} replied to your comment on {subject.title}",
+            link=comment_link(comment),
+            actor=author,
+            community=community,
+        )
+    if idea is not None:
+        ideas_service.comment_added(
+            session,
+            idea=idea,
+            author=author,
+            body=body,
+            link=comment_link(comment),
+            replied_to_id=replied_to.id if replied_to is not None else None,
+        )
+    elif parent is None:
+        assert design is not None
         designer = session.get(User, design.designer_id)
         if designer is not None:
             notifications_service.notify(
@@ -122,8 +195,41 @@ def add_comment(
                 text=f"{author.display_name} commented on your design {design.title}",
                 link=comment_link(comment),
                 actor=author,
+                community=community,
             )
     return comment
+
+
+def _emit_comment_created(
+    session: Session, *, comment: Comment, subject: Design | Idea, author: User, community: Community
+) -> None:
+    """Tell the brand's webhook endpoints (``comment_created``)."""
+    about: dict[str, object]
+    if isinstance(subject, Idea):
+        about = {"idea": {"id": subject.id, "title": subject.title}}
+    else:
+        challenge = session.get(Challenge, subject.challenge_id)
+        about = {
+            "design": {"id": subject.id, "title": subject.title},
+            "challenge": {"slug": challenge.slug, "title": challenge.title} if challenge is not None else None,
+        }
+    webhooks_service.emit_event(
+        session,
+        brand_id=community.brand_id,
+        event="comment_created",
+        payload={
+            "comment": {
+                "id": comment.id,
+                "parent_id": comment.parent_id,
+                "body": comment.body,
+                "created_at": comment.created_at.isoformat(),
+                "url": get_settings().base_url.rstrip("/") + comment_link(comment),
+            },
+            "author": {"handle": author.handle, "display_name": author.display_name},
+            **about,
+            "community": {"slug": community.slug, "name": community.name},
+        },
+    )
 
 
 def edit_comment(
@@ -156,17 +262,46 @@ def delete_comment(
     comment.deleted_at = now or utcnow()
     session.add(comment)
     session.flush()
+    if comment.idea_id is not None:
+        idea = session.get(Idea, comment.idea_id)
+        assert idea is not None
+        ideas_service.comment_removed(session, idea=idea)
     return comment
 
 
-def list_thread(session: Session, *, design: Design) -> list[ThreadComment]:
-    """A design's comments as threads, oldest first, with their authors: one query."""
-    rows: Sequence[tuple[Comment, User]] = session.exec(
+def set_comment_hidden(session: Session, *, comment: Comment, hidden: bool, now: datetime | None = None) -> Comment:
+    """Hide a comment from its thread (moderation), or show it again. (An idea's comment count still includes it.)"""
+    comment.hidden_at = (now or utcnow()) if hidden else None
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def list_thread(
+    session: Session,
+    *,
+    design: Design | None = None,
+    idea: Idea | None = None,
+    viewer: User | None = None,
+    may_moderate: bool = False,
+) -> list[ThreadComment]:
+    """A design's or idea's comments as threads, oldest first, with their authors: one query.
+
+    Comments hidden by moderation are left out, except for the moderators and for their own author (who sees a
+    notice in their place).
+    """
+    subject = _one_subject(design, idea)
+    on_subject = Comment.design_id == subject.id if design is not None else Comment.idea_id == subject.id
+    query = (
         select(Comment, User)
         .join(User, col(User.id) == Comment.author_id)
-        .where(Comment.design_id == design.id)
+        .where(on_subject)
         .order_by(col(Comment.created_at), col(Comment.id))
-    ).all()
+    )
+    if not may_moderate:
+        shown = col(Comment.hidden_at).is_(None)
+        query = query.where(shown | (col(Comment.author_id) == viewer.id) if viewer is not None else shown)
+    rows: Sequence[tuple[Comment, User]] = session.exec(query).all()
     roots: dict[int, ThreadComment] = {}
     orphans: list[ThreadComment] = []
     for comment, author in rows:

@@ -11,6 +11,7 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership, Visibility
 from app.db import SessionDep
 from app.errors import NotFound
+from app.moderation.enforcement import refuse_if_sanctioned
 from app.permissions import Action, Role, can
 
 
@@ -57,6 +58,13 @@ class CommunityPermit(PermissionCheck):
         if community.visibility == Visibility.invite_only:
             check(Action.view_invite_only_community, frozen, user, hidden_message=hidden)
         check(self.action, frozen, user, hidden_message=hidden)
+        refuse_if_sanctioned(
+            session,
+            action=self.action,
+            community_id=community.id or 0,
+            community_name=community.name,
+            user_id=user.id if user is not None else None,
+        )
         return CommunityAccess(community=community, user=user, membership=membership, roles=frozen)
 
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.accounts.deps import AccountUser
+from app.accounts.deps import AccountUser, Public
 from app.db import SessionDep
 from app.notifications import schemas
 from app.notifications import service as notifications_service
@@ -27,3 +27,41 @@ def mark_read(body: schemas.MarkRead, session: SessionDep, user: AccountUser) ->
     else:
         notifications_service.mark_read(session, user=user, notification_id=body.notification_id)
     return schemas.UnreadCount(unread_count=notifications_service.unread_count(session, user=user))
+
+
+def _preferences(session: SessionDep, user: AccountUser) -> schemas.NotificationPreferences:
+    return schemas.NotificationPreferences(
+        kinds=[
+            schemas.KindPreferencePublic(kind=p.kind, label=p.label, delivery=p.delivery, default=p.default)
+            for p in notifications_service.list_preferences(session, user=user)
+        ],
+        email_unsubscribed=notifications_service.is_email_unsubscribed(session, user=user),
+        email_confirmed=user.is_confirmed,
+    )
+
+
+@router.get(
+    "/me/notification-preferences",
+    summary="How each kind of notification reaches me: immediately, daily or weekly digest, or never",
+)
+def get_preferences(session: SessionDep, user: AccountUser) -> schemas.NotificationPreferences:
+    return _preferences(session, user)
+
+
+@router.put("/me/notification-preferences", summary="Change how kinds of notification reach me")
+def set_preferences(
+    body: schemas.NotificationPreferencesUpdate, session: SessionDep, user: AccountUser
+) -> schemas.NotificationPreferences:
+    notifications_service.set_preferences(
+        session, user=user, choices=body.preferences, email_unsubscribed=body.email_unsubscribed
+    )
+    return _preferences(session, user)
+
+
+@router.post(
+    "/unsubscribe/{token}",
+    summary="Follow an e-mail's unsubscribe link (no login: the signed token is the authority)",
+)
+def unsubscribe(token: str, session: SessionDep, _visitor: Public) -> schemas.Unsubscribed:
+    done = notifications_service.unsubscribe(session, token=token)
+    return schemas.Unsubscribed(unsubscribed_from=done.what, kind=done.kind)

@@ -6,7 +6,8 @@ E-mail is written to the outbox in the same transaction as the change it reports
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Index, SQLModel
+from sqlalchemy import JSON, Text
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
 
@@ -22,6 +23,9 @@ class OutboxEmail(SQLModel, table=True):
     sent_at: datetime | None = timestamp_field(nullable=True)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
+    # Extra headers (List-Unsubscribe and List-Unsubscribe-Post) and an HTML alternative (digests), sent as they are.
+    headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    body_html: str = Field(default="", sa_type=Text)
 
 
 class NotificationKind(StrEnum):
@@ -29,6 +33,27 @@ class NotificationKind(StrEnum):
     design_comment = "design_comment"
     design_won = "design_won"
     design_flagged = "design_flagged"
+    idea_comment = "idea_comment"
+    idea_status = "idea_status"
+    idea_response = "idea_response"
+    idea_merged = "idea_merged"
+    idea_done = "idea_done"
+    mention = "mention"
+    campaign_decision = "campaign_decision"
+    kit_shipped = "kit_shipped"
+    network_response = "network_response"
+    roundtable_invite = "roundtable_invite"
+    campaign_outcome = "campaign_outcome"
+    moderation_decision = "moderation_decision"
+    sanction = "sanction"
+    report_outcome = "report_outcome"
+    appeal_decided = "appeal_decided"
+    appeal_filed = "appeal_filed"
+    royalty_earned = "royalty_earned"
+    commission_earned = "commission_earned"
+    payout_paid = "payout_paid"
+    payout_failed = "payout_failed"
+    redemption_code = "redemption_code"
 
 
 class Notification(SQLModel, table=True):
@@ -44,3 +69,50 @@ class Notification(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field()
     read_at: datetime | None = timestamp_field(nullable=True)
+
+
+class Delivery(StrEnum):
+    """How someone wants to hear about one kind of notification, beyond the bell (which shows everything)."""
+
+    immediately = "immediately"
+    daily = "daily"
+    weekly = "weekly"
+    never = "never"
+
+
+class NotificationPreference(SQLModel, table=True):
+    """A choice that differs from the kind's default (``app.notifications.service.DEFAULT_DELIVERY``)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    kind: NotificationKind = enum_field(NotificationKind)
+    delivery: Delivery = enum_field(Delivery)
+    updated_at: datetime = timestamp_field()
+
+
+class EmailUnsubscribe(SQLModel, table=True):
+    """Someone who asked for no notification e-mail at all (from a link or the settings page)."""
+
+    __tablename__ = "email_unsubscribes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True, ondelete="CASCADE")
+    created_at: datetime = timestamp_field()
+
+
+class DigestItem(SQLModel, table=True):
+    """A notification held for someone's next daily or weekly digest; ``sent_at`` is set by the digest that took it."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (Index("ix_digest_items_cadence_sent_at_user_id", "cadence", "sent_at", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    notification_id: int = Field(foreign_key="notifications.id", unique=True, ondelete="CASCADE")
+    cadence: Delivery = enum_field(Delivery)
+    community_id: int | None = Field(default=None, foreign_key="communities.id", ondelete="SET NULL")
+    created_at: datetime = timestamp_field()
+    sent_at: datetime | None = timestamp_field(nullable=True)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.notifications.models import NotificationKind
+from app.notifications.models import Delivery, NotificationKind
 
 
 class NotificationPublic(BaseModel):
@@ -31,3 +31,29 @@ class MarkRead(BaseModel):
 
 class UnreadCount(BaseModel):
     unread_count: int
+
+
+class KindPreferencePublic(BaseModel):
+    kind: NotificationKind
+    label: str
+    delivery: Delivery
+    default: Delivery
+
+
+class NotificationPreferences(BaseModel):
+    kinds: list[KindPreferencePublic]
+    email_unsubscribed: bool = Field(description="True: no notification e-mail at all (in-app notifications go on)")
+    email_confirmed: bool = Field(description="Notification e-mail goes only to a confirmed address")
+
+
+class NotificationPreferencesUpdate(BaseModel):
+    preferences: dict[str, str] = Field(
+        default_factory=dict,
+        description="Kind to delivery (immediately, daily, weekly or never); kinds left out keep their setting",
+    )
+    email_unsubscribed: bool | None = Field(default=None, description="Leave out to keep it as it is")
+
+
+class Unsubscribed(BaseModel):
+    unsubscribed_from: str = Field(description="What the link turned off")
+    kind: NotificationKind | None = Field(description="The kind now set to never; empty when all e-mail is off")

@@ -1,31 +1,56 @@
-"""Queue e-mail in the outbox and deliver it by SMTP when a server is configured; in-app notifications."""
+"""Queue e-mail in the outbox and deliver it by SMTP when a server is configured; in-app notifications, and the
+preferences and signed unsubscribe links that decide which of them also go out by e-mail."""
 
 import logging
 import smtplib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
-from sqlmodel import Session, col, func, select, update
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, delete, func, select, update
 
+from app import tasks
 from app.accounts.models import User
 from app.columns import id_of, utcnow
-from app.config import Settings
-from app.errors import NotFound
-from app.notifications.models import Notification, NotificationKind, OutboxEmail
+from app.communities.models import Community
+from app.config import Settings, get_settings
+from app.errors import AppError, Invalid, NotFound
+from app.notifications import emails
+from app.notifications.models import (
+    Delivery,
+    DigestItem,
+    EmailUnsubscribe,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxEmail,
+)
 
 logger = logging.getLogger("chorus.mail")
 MAX_ATTEMPTS = 5
-# Set on a session that queued e-mail, so the request can hand delivery to a background task after its commit.
-OUTBOX_PENDING = "chorus.outbox_pending"
 
 
-def queue_email(session: Session, *, to_address: str, subject: str, body_text: str) -> OutboxEmail:
-    """Put an e-mail in the outbox; it leaves only if the surrounding transaction commits."""
-    email = OutboxEmail(to_address=to_address, subject=subject, body_text=body_text)
+def queue_email(
+    session: Session,
+    *,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    headers: dict[str, str] | None = None,
+) -> OutboxEmail:
+    """Put an e-mail in the outbox; it leaves only if the surrounding transaction commits (then the task queue
+    sends it)."""
+    email = OutboxEmail(
+        to_address=to_address, subject=subject, body_text=body_text, body_html=body_html, headers=headers or {}
+    )
     session.add(email)
     session.flush()
-    session.info[OUTBOX_PENDING] = True
+    tasks.after_commit(session, "deliver_outbox")
     return email
 
 
@@ -67,7 +92,11 @@ def deliver_pending(session: Session, *, settings: Settings, limit: int = 100) -
             message["From"] = settings.mail_from
             message["To"] = email.to_address
             message["Subject"] = email.subject
+            for name, value in email.headers.items():
+                message[name] = value
             message.set_content(email.body_text)
+            if email.body_html:
+                message.add_alternative(email.body_html, subtype="html")
             email.attempts += 1
             try:
                 smtp.send_message(message)
@@ -80,22 +109,6 @@ def deliver_pending(session: Session, *, settings: Settings, limit: int = 100) -
     return sent
 
 
-def deliver_outbox_now() -> None:
-    """Background task after a request that queued e-mail: send it in a transaction of its own."""
-    from app.config import get_settings
-    from app.db import session_scope
-
-    settings = get_settings()
-    if not settings.smtp_host:
-        return
-    try:
-        with session_scope() as session:
-            deliver_pending(session, settings=settings)
-    except OSError:
-        # The SMTP server is unreachable; the e-mails stay queued for `chorus deliver-mail`.
-        logger.warning("Could not reach the SMTP server; e-mails stay in the outbox", exc_info=True)
-
-
 # --- In-app notifications ---------------------------------------------------------------------------------------
 
 NOTIFICATIONS_PER_PAGE = 30
@@ -103,9 +116,18 @@ _TEXT_MAX = 300
 
 
 def notify(
-    session: Session, *, user: User, kind: NotificationKind, text: str, link: str, actor: User | None = None
+    session: Session,
+    *,
+    user: User,
+    kind: NotificationKind,
+    text: str,
+    link: str,
+    actor: User | None = None,
+    community: Community | None = None,
+    email_subject: str | None = None,
 ) -> Notification | None:
-    """Tell someone about something in the app; nobody is told about what they did themselves."""
+    """Tell someone about something in the app, and by e-mail as they chose for this kind: now, in their daily or
+    weekly digest (grouped by ``community``), or not at all. Nobody is told about what they did themselves."""
     if actor is not None and actor.id == user.id:
         return None
     if len(text) > _TEXT_MAX:
@@ -115,6 +137,31 @@ def notify(
     )
     session.add(notification)
     session.flush()
+    delivery = delivery_for(session, user=user, kind=kind)
+    if delivery == Delivery.never or not may_email(session, user=user):
+        return notification
+    if delivery == Delivery.immediately:
+        rendered = emails.notification_email(
+            user=user, kind_label=kind_label(kind), text=text, link=link, unsubscribe_url=unsubscribe_url(user, kind)
+        )
+        queue_email(
+            session,
+            to_address=user.email,
+            subject=email_subject or rendered.subject,
+            body_text=rendered.body_text,
+            headers=unsubscribe_headers(user, kind),
+        )
+    else:
+        session.add(
+            DigestItem(
+                user_id=id_of(user),
+                notification_id=id_of(notification),
+                cadence=delivery,
+                community_id=community.id if community is not None else None,
+                created_at=notification.created_at,
+            )
+        )
+        session.flush()
     return notification
 
 
@@ -160,3 +207,231 @@ def mark_read(session: Session, *, user: User, notification_id: int, now: dateti
         session.add(notification)
         session.flush()
     return notification
+
+
+# --- Preferences: how each kind reaches someone beyond the bell -------------------------------------------------
+
+# What a kind does until someone chooses: things about one's own work arrive at once, chatter in the daily digest.
+# A kind appended to NotificationKind without a line here gets DEFAULT_FOR_NEW_KINDS.
+DEFAULT_DELIVERY: dict[NotificationKind, Delivery] = {
+    NotificationKind.comment_reply: Delivery.immediately,
+    NotificationKind.design_comment: Delivery.daily,
+    NotificationKind.design_won: Delivery.immediately,
+    NotificationKind.design_flagged: Delivery.immediately,
+    NotificationKind.idea_comment: Delivery.daily,
+    NotificationKind.idea_status: Delivery.immediately,
+    NotificationKind.idea_response: Delivery.immediately,
+    NotificationKind.idea_merged: Delivery.daily,
+    NotificationKind.idea_done: Delivery.immediately,
+    NotificationKind.mention: Delivery.immediately,
+    NotificationKind.campaign_decision: Delivery.immediately,
+    NotificationKind.kit_shipped: Delivery.immediately,
+    NotificationKind.network_response: Delivery.daily,
+    NotificationKind.roundtable_invite: Delivery.immediately,
+    NotificationKind.campaign_outcome: Delivery.immediately,
+    NotificationKind.moderation_decision: Delivery.immediately,
+    NotificationKind.sanction: Delivery.immediately,
+    NotificationKind.report_outcome: Delivery.daily,
+    NotificationKind.appeal_filed: Delivery.immediately,
+    NotificationKind.appeal_decided: Delivery.immediately,
+}
+DEFAULT_FOR_NEW_KINDS = Delivery.daily
+KIND_LABELS: dict[NotificationKind, str] = {
+    NotificationKind.comment_reply: "Replies to your comments",
+    NotificationKind.design_comment: "Comments on your designs",
+    NotificationKind.design_won: "Your designs winning",
+    NotificationKind.design_flagged: "Designs flagged for moderators",
+    NotificationKind.idea_comment: "Comments on ideas you follow",
+    NotificationKind.idea_status: "Status changes of ideas you follow",
+    NotificationKind.idea_response: "Official responses to ideas you follow",
+    NotificationKind.idea_merged: "Ideas you follow merged into another",
+    NotificationKind.idea_done: "Ideas you voted for or follow done",
+    NotificationKind.mention: "Mentions of you",
+    NotificationKind.campaign_decision: "Decisions on your campaign applications",
+    NotificationKind.kit_shipped: "Your sample kits shipping",
+    NotificationKind.network_response: "Answers through your share links",
+    NotificationKind.roundtable_invite: "Invitations to results roundtables",
+    NotificationKind.campaign_outcome: "What brands did with campaign feedback",
+    NotificationKind.moderation_decision: "Moderators' decisions on your posts",
+    NotificationKind.sanction: "Warnings and suspensions",
+    NotificationKind.report_outcome: "Outcomes of your reports",
+    NotificationKind.appeal_filed: "Appeals to decide (moderators)",
+    NotificationKind.appeal_decided: "Decisions on your appeals",
+}
+
+
+def kind_label(kind: NotificationKind | str) -> str:
+    """The kind in words, for the settings page, e-mail and digest headings."""
+    label = KIND_LABELS.get(NotificationKind(kind)) if kind in NotificationKind.__members__ else None
+    return label or str(kind).replace("_", " ").capitalize()
+
+
+def default_delivery(kind: NotificationKind) -> Delivery:
+    return DEFAULT_DELIVERY.get(kind, DEFAULT_FOR_NEW_KINDS)
+
+
+def delivery_for(session: Session, *, user: User, kind: NotificationKind) -> Delivery:
+    """Someone's choice for a kind, or the kind's default."""
+    chosen = session.exec(
+        select(NotificationPreference.delivery).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+        )
+    ).first()
+    return Delivery(chosen) if chosen else default_delivery(kind)
+
+
+@dataclass(frozen=True)
+class KindPreference:
+    kind: NotificationKind
+    label: str
+    delivery: Delivery
+    default: Delivery
+
+
+def list_preferences(session: Session, *, user: User) -> list[KindPreference]:
+    """Every kind with someone's choice (or its default), in the order of NotificationKind."""
+    chosen = dict(
+        session.exec(
+            select(NotificationPreference.kind, NotificationPreference.delivery).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return [
+        KindPreference(
+            kind=kind,
+            label=kind_label(kind),
+            delivery=Delivery(chosen.get(kind, default_delivery(kind))),
+            default=default_delivery(kind),
+        )
+        for kind in NotificationKind
+    ]
+
+
+def _upsert_preference(session: Session, *, user_id: int, kind: NotificationKind, delivery: Delivery) -> None:
+    """One statement, so two saves at once (the page and a one-click unsubscribe) cannot collide on the unique key."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(NotificationPreference).values(
+        user_id=user_id, kind=kind.value, delivery=delivery.value, updated_at=utcnow()
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "kind"],
+        set_={"delivery": statement.excluded.delivery, "updated_at": statement.excluded.updated_at},
+    )
+    session.execute(statement)
+    session.flush()
+
+
+def set_preferences(
+    session: Session,
+    *,
+    user: User,
+    choices: dict[str, str],
+    email_unsubscribed: bool | None = None,
+) -> list[KindPreference]:
+    """Save someone's choices per kind (all checked before any is saved), and the switch for no e-mail at all."""
+    problems: dict[str, str] = {}
+    parsed: dict[NotificationKind, Delivery] = {}
+    for kind_name, delivery_name in choices.items():
+        if kind_name not in NotificationKind.__members__:
+            problems[kind_name] = "There is no such kind of notification."
+        elif delivery_name not in Delivery.__members__:
+            problems[kind_name] = "Choose immediately, daily, weekly or never."
+        else:
+            parsed[NotificationKind(kind_name)] = Delivery(delivery_name)
+    if problems:
+        raise Invalid("Please correct the marked fields.", fields=problems)
+    for kind, delivery in parsed.items():
+        _upsert_preference(session, user_id=id_of(user), kind=kind, delivery=delivery)
+    if email_unsubscribed is not None:
+        set_email_unsubscribed(session, user=user, unsubscribed=email_unsubscribed)
+    return list_preferences(session, user=user)
+
+
+def is_email_unsubscribed(session: Session, *, user: User) -> bool:
+    return session.exec(select(EmailUnsubscribe.id).where(EmailUnsubscribe.user_id == user.id)).first() is not None
+
+
+def set_email_unsubscribed(session: Session, *, user: User, unsubscribed: bool) -> None:
+    """Turn all notification e-mail off (idempotent: a second click changes nothing) or back on."""
+    if unsubscribed:
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(EmailUnsubscribe)
+            .values(user_id=id_of(user), created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+    else:
+        session.execute(delete(EmailUnsubscribe).where(col(EmailUnsubscribe.user_id) == user.id))
+    session.flush()
+
+
+def may_email(session: Session, *, user: User) -> bool:
+    """Notification e-mail goes only to confirmed addresses of active accounts that did not unsubscribe."""
+    return user.is_active and user.is_confirmed and not is_email_unsubscribed(session, user=user)
+
+
+# --- Unsubscribe links (signed, no login) ---------------------------------------------------------------------
+
+_UNSUBSCRIBE_SALT = "chorus.unsubscribe"
+ALL_KINDS = "all"
+
+
+def _unsubscribe_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().resolved_secret_key, salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user: User, kind: NotificationKind | None) -> str:
+    """A signed token naming the person and the kind (or every notification e-mail, for digests)."""
+    return str(_unsubscribe_serializer().dumps({"u": id_of(user), "k": kind.value if kind else ALL_KINDS}))
+
+
+def unsubscribe_url(user: User, kind: NotificationKind | None) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(user, kind)}"
+
+
+def unsubscribe_headers(user: User, kind: NotificationKind | None) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe: mail clients POST ``List-Unsubscribe=One-Click`` to the URL."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(user, kind)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+@dataclass(frozen=True)
+class UnsubscribeRequest:
+    user: User
+    kind: NotificationKind | None  # None: every notification e-mail
+
+    @property
+    def what(self) -> str:
+        return f"e-mail about {kind_label(self.kind).lower()}" if self.kind else "all notification e-mail"
+
+
+def read_unsubscribe_token(session: Session, *, token: str) -> UnsubscribeRequest:
+    """Who and what a link unsubscribes; a forged or mangled link is 400, an expired one 410."""
+    max_age = get_settings().unsubscribe_link_days * 24 * 3600
+    try:
+        value = _unsubscribe_serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise AppError(
+            "This unsubscribe link has expired. Log in and change your notification settings instead.",
+            status_code=410,
+        ) from error
+    except BadSignature as error:
+        raise Invalid("This unsubscribe link is not valid. Check that it was copied whole.", status_code=400) from error
+    user = session.get(User, value.get("u")) if isinstance(value, dict) else None
+    kind_name = str(value.get("k")) if isinstance(value, dict) else ""
+    if user is None or (kind_name != ALL_KINDS and kind_name not in NotificationKind.__members__):
+        raise Invalid("This unsubscribe link is not valid any more.", status_code=400)
+    return UnsubscribeRequest(user=user, kind=None if kind_name == ALL_KINDS else NotificationKind(kind_name))
+
+
+def unsubscribe(session: Session, *, token: str) -> UnsubscribeRequest:
+    """Follow an unsubscribe link: that kind becomes "never", or all notification e-mail stops. Idempotent."""
+    request = read_unsubscribe_token(session, token=token)
+    if request.kind is None:
+        set_email_unsubscribed(session, user=request.user, unsubscribed=True)
+    else:
+        _upsert_preference(session, user_id=id_of(request.user), kind=request.kind, delivery=Delivery.never)
+    return request

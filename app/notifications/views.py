@@ -2,14 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from app.accounts.deps import AccountUser, Public
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import AppError, NotFound
 from app.notifications import service as notifications_service
+from app.notifications.models import Delivery
+from app.web import flash
+from app.web.forms import form_error
 from app.web.requests import redirect, safe_next
 from app.web.templating import is_htmx, render
 
@@ -70,3 +74,84 @@ def bell(request: Request, session: SessionDep, user: AccountUser) -> Response:
     return render(
         request, "notifications/_bell.html", {"unread": notifications_service.unread_count(session, user=user)}
     )
+
+
+# --- Notification settings ------------------------------------------------------------------------------------
+
+DELIVERY_CHOICES = [
+    (Delivery.immediately, "Immediately"),
+    (Delivery.daily, "Daily digest"),
+    (Delivery.weekly, "Weekly digest"),
+    (Delivery.never, "Never (only the bell)"),
+]
+
+
+def _settings_context(
+    session: SessionDep, user: AccountUser, chosen: dict[str, str] | None = None, unsubscribed: bool | None = None
+) -> dict[str, object]:
+    preferences = notifications_service.list_preferences(session, user=user)
+    return {
+        "preferences": preferences,
+        "chosen": chosen or {pref.kind.value: pref.delivery.value for pref in preferences},
+        "choices": DELIVERY_CHOICES,
+        "email_unsubscribed": notifications_service.is_email_unsubscribed(session, user=user)
+        if unsubscribed is None
+        else unsubscribed,
+        "email_confirmed": user.is_confirmed,
+    }
+
+
+@router.get("/settings/notifications", name="notifications:settings")
+def settings_page(request: Request, session: SessionDep, user: AccountUser) -> Response:
+    return render(request, "notifications/settings.html", _settings_context(session, user))
+
+
+async def _posted_form(request: Request) -> FormData:
+    """The form whose field names are not known in advance (one radio group per kind), read before the route's
+    thread runs."""
+    return await request.form()
+
+
+@router.post("/settings/notifications")
+def save_settings(
+    request: Request, session: SessionDep, user: AccountUser, form: Annotated[FormData, Depends(_posted_form)]
+) -> Response:
+    """One form: a radio group per kind, and the switch for no e-mail at all."""
+    chosen = {key.removeprefix("kind-"): str(value) for key, value in form.multi_items() if key.startswith("kind-")}
+    unsubscribed = form.get("email_unsubscribed") == "1"
+    try:
+        notifications_service.set_preferences(session, user=user, choices=chosen, email_unsubscribed=unsubscribed)
+    except AppError as error:
+        context = _settings_context(session, user, chosen=chosen, unsubscribed=unsubscribed)
+        return form_error(request, session, "notifications/settings.html", context, error)
+    response = redirect(request, "/settings/notifications")
+    flash.add(response, request, "Notification settings saved.")
+    return response
+
+
+# --- Unsubscribe links: no login, the signed token is the authority ---------------------------------------------
+
+
+@router.get("/unsubscribe/{token}", name="notifications:unsubscribe")
+def unsubscribe_page(request: Request, token: str, session: SessionDep, _visitor: Public) -> Response:
+    """Confirm first: link scanners follow GET links in e-mail, so only the button (a POST) unsubscribes."""
+    try:
+        found = notifications_service.read_unsubscribe_token(session, token=token)
+    except AppError as error:
+        return render(
+            request, "notifications/unsubscribe.html", {"problem": error.message}, status_code=error.status_code
+        )
+    return render(request, "notifications/unsubscribe.html", {"what": found.what, "token": token, "done": False})
+
+
+@router.post("/unsubscribe/{token}")
+def unsubscribe(request: Request, token: str, session: SessionDep, _visitor: Public) -> Response:
+    """The button, and RFC 8058 one-click: mail clients POST ``List-Unsubscribe=One-Click`` here (no CSRF token:
+    the signed link is the authority, see app/web/csrf.py)."""
+    try:
+        done = notifications_service.unsubscribe(session, token=token)
+    except AppError as error:
+        return render(
+            request, "notifications/unsubscribe.html", {"problem": error.message}, status_code=error.status_code
+        )
+    return render(request, "notifications/unsubscribe.html", {"what": done.what, "done": True})

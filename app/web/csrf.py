@@ -13,6 +13,9 @@ from python_multipart import FormParser
 from app.config import Settings
 
 ALWAYS_PROTECTED_PATHS = ["/login", "/signup", "/reset", "/confirm/resend"]
+# Unsubscribe links from e-mail: mail clients POST RFC 8058's one-click body with no cookie or token; the signed
+# token in the path is what authorises the change (app.notifications.service.read_unsubscribe_token).
+CSRF_EXEMPT_PREFIXES = ("/unsubscribe/", "/api/v1/unsubscribe/")
 FAILURE_MESSAGE = "This form has expired or was sent from another site. Reload the page and try again."
 
 
@@ -52,4 +55,5 @@ def install_csrf(app: FastAPI, settings: Settings) -> None:
         cookie_secure=settings.cookie_secure,
         cookie_samesite="Lax",
         send_csrf_failed=_send_failure,
+        skip_if_scope=lambda scope: scope["path"].startswith(CSRF_EXEMPT_PREFIXES),
     )

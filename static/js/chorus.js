@@ -29,4 +29,40 @@
   document.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr.status >= 500) showToast("Something went wrong on our side. Please try again.", "error");
   });
+  // A "Copy" button next to a read-only field (share links); without JS the field can be selected by hand.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(function () {});
+    showToast("Link copied.", "success");
+  });
+  // Survey questions (templates/surveys/_questions.html): a conditional question shows only while the answer to
+  // its earlier question is one of its values. Controllers come first, so one pass in page order handles chains.
+  function applySurveyConditions(container) {
+    container.querySelectorAll("[data-show-if]").forEach(function (question) {
+      var name = question.getAttribute("data-show-if");
+      var wanted = JSON.parse(question.getAttribute("data-show-values") || "[]");
+      var inputs = Array.prototype.slice.call(container.querySelectorAll("[name='" + name + "']"));
+      var box = inputs.length ? inputs[0].closest(".survey-question") : null;
+      var shown = !!box && !box.hidden && inputs.some(function (input) {
+        var chosen = (input.type === "radio" || input.type === "checkbox") ? input.checked : true;
+        return chosen && wanted.indexOf(input.value.trim()) >= 0;
+      });
+      question.hidden = !shown;
+    });
+  }
+  function applyAllSurveyConditions() {
+    document.querySelectorAll("[data-survey-questions]").forEach(applySurveyConditions);
+  }
+  document.addEventListener("DOMContentLoaded", applyAllSurveyConditions);
+  document.addEventListener("htmx:afterSettle", applyAllSurveyConditions);
+  ["change", "input"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var container = event.target.closest && event.target.closest("[data-survey-questions]");
+      if (container) applySurveyConditions(container);
+    });
+  });
 })();

@@ -186,6 +186,10 @@ def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str,
             "CHORUS_SECRET_KEY": "e2e-" + secrets.token_urlsafe(32),
             "CHORUS_ENVIRONMENT": "development",
             "CHORUS_BASE_URL": base_url,
+            # The journeys share one server and log the same demo people in many times within a minute; the
+            # login limits themselves are tested in tests/accounts.
+            "CHORUS_LOGIN_RATE_PER_ACCOUNT": "1000/minute",
+            "CHORUS_LOGIN_RATE_PER_IP": "1000/minute",
             "PYTHONUNBUFFERED": "1",
         }
     )

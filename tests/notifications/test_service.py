@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app import tasks
 from app.config import Settings, get_settings
 from app.notifications import service
 from app.notifications.models import OutboxEmail
@@ -84,7 +85,7 @@ def test_queue_email_writes_an_unsent_row(session: Session) -> None:
         "Body for ada@example.com",
     )
     assert stored.sent_at is None and stored.attempts == 0 and stored.last_error == ""
-    assert session.info[service.OUTBOX_PENDING] is True
+    assert "deliver_outbox" in session.info[tasks.AFTER_COMMIT]
 
 
 def test_queued_email_goes_with_a_rolled_back_transaction(session: Session) -> None:
@@ -268,10 +269,10 @@ def test_unreachable_server_raises_and_leaves_the_outbox_as_it_was(session: Sess
     assert email.sent_at is None and email.attempts == 0
 
 
-def test_deliver_outbox_now_swallows_an_unreachable_server(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_deliver_outbox_task_needs_an_smtp_server_and_lets_failures_reach_the_queue(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The background task after a request must not fail when the server is down: the e-mail stays queued."""
+    """The task after a commit does nothing without SMTP; an unreachable server raises, so huey retries it."""
     import app.db
 
     @contextmanager
@@ -284,8 +285,32 @@ def test_deliver_outbox_now_swallows_an_unreachable_server(
     monkeypatch.setattr(app.db, "session_scope", no_database)
     monkeypatch.setattr(service, "deliver_pending", unreachable)
     monkeypatch.setattr(get_settings(), "smtp_host", None)
-    service.deliver_outbox_now()  # no SMTP host: returns before touching anything
-    assert "stay in the outbox" not in caplog.text
+    assert tasks.deliver_outbox.call_local() == 0  # no SMTP host: returns before touching anything
     monkeypatch.setattr(get_settings(), "smtp_host", "mail.example.com")
-    service.deliver_outbox_now()
-    assert "stay in the outbox" in caplog.text
+    with pytest.raises(ConnectionRefusedError):
+        tasks.deliver_outbox.call_local()
+
+
+def test_deliver_pending_sends_the_extra_headers_and_the_html_alternative(
+    session: Session, fake_smtp: type[FakeSMTP]
+) -> None:
+    service.queue_email(
+        session,
+        to_address="digest@example.com",
+        subject="Your daily digest",
+        body_text="Plain words",
+        body_html="<p>Rich words</p>",
+        headers={
+            "List-Unsubscribe": "<https://chorus.example/unsubscribe/abc>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    service.deliver_pending(session, settings=_settings())
+    (message,) = fake_smtp.instances[0].sent
+    assert message["List-Unsubscribe"] == "<https://chorus.example/unsubscribe/abc>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None and "Plain words" in plain.get_content()
+    assert html is not None and "<p>Rich words</p>" in html.get_content()

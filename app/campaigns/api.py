@@ -1,0 +1,481 @@
+"""JSON API for sampling campaigns: the same services as the pages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from sqlmodel import Session
+
+from app import rate_limits
+from app.accounts.deps import Public
+from app.campaigns import schemas
+from app.campaigns import service as campaigns_service
+from app.campaigns.deps import CampaignAccess, JoiningUser, campaign_access
+from app.campaigns.models import Campaign, CampaignApplication, KitShipment
+from app.columns import id_of, utcnow
+from app.communities.deps import CommunityAccess, community_access
+from app.communities.models import Community
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import Conflict
+from app.permissions import Action
+from app.web.requests import client_ip
+
+router = APIRouter(tags=["campaigns"])
+PREFIX = "/communities/{community_slug}/campaigns"
+ONE = PREFIX + "/{campaign_slug}"
+
+
+def _fields(body: schemas.CampaignWrite) -> campaigns_service.CampaignFields:
+    return campaigns_service.CampaignFields(
+        title=body.title,
+        product_name=body.product_name,
+        brief=body.brief,
+        kit_contents=body.kit_contents,
+        kit_count=body.kit_count,
+        samples_per_kit=body.samples_per_kit,
+        target_network_size=body.target_network_size,
+        eligibility=body.eligibility,
+        apply_opens_at=body.apply_opens_at,
+        apply_closes_at=body.apply_closes_at,
+        ship_closes_at=body.ship_closes_at,
+        share_closes_at=body.share_closes_at,
+        feedback_closes_at=body.feedback_closes_at,
+        survey_id=body.survey_id,
+    )
+
+
+def _campaign(campaign: Campaign, community: Community) -> schemas.CampaignDetail:
+    return schemas.CampaignDetail(
+        **schemas.CampaignPublic.model_validate(campaign).model_dump(),
+        community_slug=community.slug,
+        phase=campaigns_service.phase(campaign, utcnow()),
+    )
+
+
+def _shipment(shipment: KitShipment | None) -> schemas.ShipmentPublic | None:
+    return schemas.ShipmentPublic.model_validate(shipment) if shipment else None
+
+
+def _address(application: CampaignApplication) -> schemas.Address:
+    return schemas.Address.model_validate(application)
+
+
+def _hops(rows: list[tuple[int, campaigns_service.ReachTotals]]) -> list[schemas.HopCounts]:
+    return [
+        schemas.HopCounts(hop=hop, opens=t.opens, responses=t.responses, signups=t.signups, shares=t.shares)
+        for hop, t in rows
+    ]
+
+
+def _dashboard(session: Session, access: CampaignAccess) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    board = campaigns_service.connector_dashboard(session, campaign=access.campaign, user=access.user)
+    application = board.application
+    mine = (
+        schemas.MyApplication(
+            id=id_of(application),
+            status=application.status,
+            network_size=application.network_size,
+            eligibility_answers=application.eligibility_answers,
+            eligible=application.eligible,
+            samples_passed_on=application.samples_passed_on,
+            address=_address(application),
+            created_at=application.created_at,
+        )
+        if application
+        else None
+    )
+    hops = [
+        (row.hop, campaigns_service.ReachTotals(row.open_count, row.response_count, row.signup_count, row.share_count))
+        for row in board.hops
+    ]
+    return schemas.ConnectorDashboard(
+        application=mine,
+        shipment=_shipment(board.shipment),
+        share_url=campaigns_service.share_url(board.link) if board.link else None,
+        hops=_hops(hops),
+        reach=board.reach,
+        response_rate=board.response_rate,
+        rsvp=board.invitation.rsvp if board.invitation else None,
+    )
+
+
+@router.get(PREFIX, response_model=list[schemas.CampaignDetail], summary="A community's sampling campaigns")
+def list_campaigns(
+    session: SessionDep, access: CommunityAccess = community_access(Action.view_campaign)
+) -> list[schemas.CampaignDetail]:
+    campaigns = campaigns_service.list_campaigns(
+        session, community=access.community, include_drafts=access.can(Action.view_campaign_progress)
+    )
+    return [_campaign(campaign, access.community) for campaign in campaigns]
+
+
+@router.post(
+    PREFIX, status_code=status.HTTP_201_CREATED, response_model=schemas.CampaignDetail, summary="Draft a campaign"
+)
+def create_campaign(
+    body: schemas.CampaignCreate,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.manage_campaign),
+) -> schemas.CampaignDetail:
+    assert access.user is not None
+    campaign = campaigns_service.create_campaign(
+        session, community=access.community, created_by=access.user, fields=_fields(body), slug=body.slug
+    )
+    return _campaign(campaign, access.community)
+
+
+@router.get(ONE, response_model=schemas.CampaignDetail, summary="One campaign")
+def get_campaign(access: CampaignAccess = campaign_access(Action.view_campaign)) -> schemas.CampaignDetail:
+    return _campaign(access.campaign, access.community)
+
+
+@router.patch(ONE, response_model=schemas.CampaignDetail, summary="Edit a campaign")
+def update_campaign(
+    body: schemas.CampaignWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
+) -> schemas.CampaignDetail:
+    campaign = campaigns_service.update_campaign(session, campaign=access.campaign, fields=_fields(body))
+    return _campaign(campaign, access.community)
+
+
+@router.post(ONE + "/publish", response_model=schemas.CampaignDetail, summary="Publish a draft campaign")
+def publish_campaign(
+    session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
+) -> schemas.CampaignDetail:
+    return _campaign(campaigns_service.publish_campaign(session, campaign=access.campaign), access.community)
+
+
+# --- One's own application -----------------------------------------------------------------------------------------
+
+
+@router.get(ONE + "/application", response_model=schemas.ConnectorDashboard, summary="My application and network")
+def my_application(
+    session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
+) -> schemas.ConnectorDashboard:
+    return _dashboard(session, access)
+
+
+@router.post(
+    ONE + "/application",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ConnectorDashboard,
+    summary="Apply to be a connector",
+)
+def apply(
+    body: schemas.ApplicationCreate,
+    session: SessionDep,
+    access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
+) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    campaigns_service.apply_to_campaign(
+        session,
+        campaign=access.campaign,
+        community=access.community,
+        user=access.user,
+        network_size=body.network_size,
+        answers=body.answers,
+        address=campaigns_service.Address(**body.address.model_dump()),
+        motivation=body.motivation,
+    )
+    return _dashboard(session, access)
+
+
+@router.delete(ONE + "/application", response_model=schemas.ConnectorDashboard, summary="Withdraw my application")
+def withdraw(
+    session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
+) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    campaigns_service.withdraw_application(session, campaign=access.campaign, user=access.user)
+    return _dashboard(session, access)
+
+
+@router.put(ONE + "/application/address", response_model=schemas.ConnectorDashboard, summary="Change my address")
+def change_address(
+    body: schemas.AddressWrite,
+    session: SessionDep,
+    access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
+) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    campaigns_service.update_address(
+        session, campaign=access.campaign, user=access.user, address=campaigns_service.Address(**body.model_dump())
+    )
+    return _dashboard(session, access)
+
+
+@router.post(ONE + "/application/receipt", response_model=schemas.ConnectorDashboard, summary="Confirm my kit arrived")
+def receipt(
+    body: schemas.Receipt, session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
+) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    campaigns_service.confirm_receipt(session, campaign=access.campaign, user=access.user, problem=body.problem)
+    return _dashboard(session, access)
+
+
+@router.put(ONE + "/application/samples", response_model=schemas.ConnectorDashboard, summary="Record samples passed on")
+def samples(
+    body: schemas.SamplesPassedOn,
+    session: SessionDep,
+    access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
+) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    campaigns_service.record_samples_passed_on(
+        session, campaign=access.campaign, user=access.user, count=body.samples_passed_on
+    )
+    return _dashboard(session, access)
+
+
+@router.put(ONE + "/application/rsvp", response_model=schemas.ConnectorDashboard, summary="Answer a roundtable invite")
+def rsvp(
+    body: schemas.RsvpWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
+) -> schemas.ConnectorDashboard:
+    assert access.user is not None
+    campaigns_service.answer_rsvp(session, campaign=access.campaign, user=access.user, attending=body.attending)
+    return _dashboard(session, access)
+
+
+# --- Review, selection and fulfilment (managers) -------------------------------------------------------------------
+
+
+@router.get(
+    ONE + "/applications",
+    response_model=list[schemas.ApplicationReview],
+    summary="Applications, with addresses (managers)",
+    description="Filters: status, eligible (yes/no), search (name); sort: newest, oldest, network, name.",
+)
+def list_applications(
+    session: SessionDep,
+    status: str = "",
+    eligible: str = "",
+    sort: str = "newest",
+    search: str = "",
+    access: CampaignAccess = campaign_access(Action.manage_campaign),
+) -> list[schemas.ApplicationReview]:
+    rows = campaigns_service.list_applications(
+        session, campaign=access.campaign, status=status, eligible=eligible, sort=sort, search=search[:80]
+    )
+    return [
+        schemas.ApplicationReview(
+            id=id_of(application),
+            handle=user.handle,
+            display_name=user.display_name,
+            status=application.status,
+            network_size=application.network_size,
+            eligible=application.eligible,
+            eligibility_answers=application.eligibility_answers,
+            motivation=application.motivation,
+            address=_address(application),
+            shipment=_shipment(shipment),
+            created_at=application.created_at,
+        )
+        for application, user, shipment in rows
+    ]
+
+
+@router.post(ONE + "/applications/decisions", response_model=schemas.DecisionOutcome, summary="Decide in bulk")
+def decide(
+    body: schemas.Decisions, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
+) -> schemas.DecisionOutcome:
+    assert access.user is not None
+    result = campaigns_service.decide_applications(
+        session,
+        campaign=access.campaign,
+        community=access.community,
+        application_ids=body.application_ids,
+        decision=body.decision,
+        decided_by=access.user,
+    )
+    return schemas.DecisionOutcome(changed=result.changed, refused=result.refused)
+
+
+@router.post(ONE + "/applications/auto-select", response_model=schemas.DecisionOutcome, summary="Select by rules")
+def auto_select(
+    body: schemas.AutoSelect, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
+) -> schemas.DecisionOutcome:
+    assert access.user is not None
+    result = campaigns_service.auto_select(
+        session,
+        campaign=access.campaign,
+        community=access.community,
+        rules=campaigns_service.SelectionRules(
+            min_network_size=body.min_network_size, waitlist_the_rest=body.waitlist_the_rest
+        ),
+        decided_by=access.user,
+    )
+    return schemas.DecisionOutcome(changed=result.changed, refused=result.refused)
+
+
+@router.get(
+    ONE + "/kits.csv",
+    summary="The kit list as CSV (managers)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per accepted kit, with its address"}},
+)
+def kits_csv(session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)) -> Response:
+    content = campaigns_service.export_kits_csv(session, campaign=access.campaign)
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{access.campaign.slug}-kits.csv"'},
+    )
+
+
+@router.post(
+    ONE + "/tracking",
+    response_model=schemas.TrackingImportResult,
+    summary="Import tracking numbers from CSV",
+    description="Columns kit_id, carrier, tracking_number. Any bad row: nothing changes; 422 lists each bad row.",
+)
+def import_tracking(
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="CSV, UTF-8")],
+    access: CampaignAccess = campaign_access(Action.manage_campaign),
+) -> schemas.TrackingImportResult:
+    result = campaigns_service.import_tracking(
+        session, campaign=access.campaign, community=access.community, content=file.file.read()
+    )
+    return schemas.TrackingImportResult(shipped=result.shipped, corrected=result.corrected, unchanged=result.unchanged)
+
+
+# --- Progress, roundtable and outcome (staff) ------------------------------------------------------------------------
+
+
+@router.get(ONE + "/progress", response_model=schemas.CampaignProgress, summary="Campaign progress (staff)")
+def progress(
+    session: SessionDep, access: CampaignAccess = campaign_access(Action.view_campaign_progress)
+) -> schemas.CampaignProgress:
+    result = campaigns_service.campaign_progress(session, campaign=access.campaign)
+    return schemas.CampaignProgress(
+        applications=result.applications,
+        shipments=result.shipments,
+        samples_passed_on=result.samples_passed_on,
+        hops=_hops(result.by_hop),
+        connectors=[
+            schemas.ConnectorStanding(
+                handle=standing.user.handle,
+                display_name=standing.user.display_name,
+                shipment_status=standing.shipment.status if standing.shipment else None,
+                samples_passed_on=standing.application.samples_passed_on,
+                responses=standing.totals.responses,
+                signups=standing.totals.signups,
+                response_rate=standing.response_rate,
+            )
+            for standing in result.connectors
+        ],
+    )
+
+
+def _invitations(session: Session, campaign: Campaign) -> list[schemas.Invitation]:
+    return [
+        schemas.Invitation(
+            handle=user.handle, display_name=user.display_name, rsvp=invitation.rsvp, invited_at=invitation.invited_at
+        )
+        for invitation, user in campaigns_service.list_invitations(session, campaign=campaign)
+    ]
+
+
+@router.get(ONE + "/roundtable", response_model=list[schemas.Invitation], summary="Roundtable invitations (staff)")
+def roundtable(
+    session: SessionDep, access: CampaignAccess = campaign_access(Action.view_campaign_progress)
+) -> list[schemas.Invitation]:
+    return _invitations(session, access.campaign)
+
+
+@router.post(
+    ONE + "/roundtable", response_model=list[schemas.Invitation], summary="Set the roundtable and invite the best"
+)
+def invite(
+    body: schemas.RoundtableWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
+) -> list[schemas.Invitation]:
+    assert access.user is not None
+    campaigns_service.invite_to_roundtable(
+        session,
+        campaign=access.campaign,
+        community=access.community,
+        when=body.roundtable_at,
+        details=body.details,
+        count=body.count,
+        invited_by=access.user,
+    )
+    return _invitations(session, access.campaign)
+
+
+@router.put(ONE + "/outcome", response_model=schemas.CampaignDetail, summary="Post the outcome")
+def post_outcome(
+    body: schemas.OutcomeWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
+) -> schemas.CampaignDetail:
+    assert access.user is not None
+    campaign = campaigns_service.post_outcome(
+        session, campaign=access.campaign, community=access.community, text=body.outcome, posted_by=access.user
+    )
+    return _campaign(campaign, access.community)
+
+
+# --- Answering through a share link (no account needed) -----------------------------------------------------------
+
+
+@router.get("/share/{share_code}", response_model=schemas.SharedCampaign, summary="What a share link leads to")
+def shared_campaign(share_code: str, session: SessionDep, _visitor: Public) -> schemas.SharedCampaign:
+    link, campaign, community = campaigns_service.get_link(session, code=share_code)
+    open_now = campaigns_service.phase(campaign, utcnow()) in campaigns_service.ANSWERING_PHASES
+    questions = campaigns_service.survey_questions(session, campaign=campaign) if open_now else []
+    return schemas.SharedCampaign(
+        campaign_title=campaign.title,
+        product_name=campaign.product_name,
+        community_slug=community.slug,
+        hop=link.hop,
+        open=open_now,
+        questions=[schemas.SurveyQuestion.model_validate(question) for question in questions],
+        outcome=campaign.outcome if campaign.outcome_posted_at else None,
+    )
+
+
+@router.post(
+    "/share/{share_code}/responses",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ResponseCreated,
+    summary="Answer a campaign's survey through a share link",
+    description="One response per device token and per e-mail address; 422 lists wrong answers per input name.",
+)
+def answer(
+    share_code: str, body: schemas.ResponseCreate, request: Request, session: SessionDep, visitor: Public
+) -> schemas.ResponseCreated:
+    link, campaign, _ = campaigns_service.get_link(session, code=share_code)
+    rate_limits.hit(
+        get_settings().campaign_response_rate_per_ip,
+        "campaign-answer",
+        client_ip(request),
+        message="Many answers came from your network just now; please try again later.",
+    )
+    response = campaigns_service.answer_campaign(
+        session,
+        link=link,
+        campaign=campaign,
+        form=body.answers,
+        device_token=body.device_token or None,
+        email=body.email,
+        consent=body.consent,
+        user=visitor,
+    )
+    return schemas.ResponseCreated(id=id_of(response), hop=response.hop)
+
+
+@router.post("/share/{share_code}/links", response_model=schemas.OwnLink, summary="Get one's own link to pass on")
+def pass_on(share_code: str, body: schemas.PassOn, session: SessionDep, _visitor: Public) -> schemas.OwnLink:
+    _, campaign, _ = campaigns_service.get_link(session, code=share_code)
+    mine = campaigns_service.find_response(session, campaign=campaign, device_token=body.device_token)
+    if mine is None:
+        raise Conflict("Answer the survey first (with this device token); then you can pass the link on.")
+    own = campaigns_service.friend_link(session, campaign=campaign, response=mine)
+    return schemas.OwnLink(code=own.code, url=campaigns_service.share_url(own), hop=own.hop)
+
+
+@router.post(
+    "/share/{share_code}/membership",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.CampaignDetail,
+    summary="Join the campaign's community from a share link",
+)
+def join(share_code: str, session: SessionDep, user: JoiningUser) -> schemas.CampaignDetail:
+    link, campaign, community = campaigns_service.get_link(session, code=share_code)
+    campaigns_service.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
+    return _campaign(campaign, community)

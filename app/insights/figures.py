@@ -1,0 +1,93 @@
+"""The charts of each results page, drawn from the same results the JSON API returns."""
+
+from dataclasses import dataclass
+
+from app.insights import schemas
+from app.insights.charts import Bar, Chart, bar_chart, histogram, line_chart, nps_chart
+from app.insights.stats import SUPPRESSED_LABEL, Proportion
+
+
+def _bar(label: str, share: Proportion) -> Bar:
+    return Bar(
+        label=label,
+        value=share.share,
+        low=share.low,
+        high=share.high,
+        note=SUPPRESSED_LABEL if share.suppressed else str(share.total or 0),
+    )
+
+
+def challenge_charts(results: schemas.ChallengeResults) -> dict[str, Chart]:
+    charts = {
+        "participation": line_chart(
+            "Scores cast per day", [(day.day, day.scores) for day in results.participation], value_label="Scores"
+        ),
+        "submissions": line_chart(
+            "Designs submitted per day",
+            [(day.day, day.designs) for day in results.participation],
+            value_label="Designs",
+        ),
+    }
+    if results.distribution is not None and results.would_buy is not None:
+        charts["distribution"] = histogram(
+            "All scores, 0 to 5", [(str(value), count) for value, count in enumerate(results.distribution)]
+        )
+        charts["would_buy"] = bar_chart(
+            "“I'd buy it” by design",
+            [_bar("All designs", results.would_buy)]
+            + [_bar(f"{design.rank}. {design.title}", design.would_buy) for design in results.designs],
+        )
+    return charts
+
+
+def design_chart(design: schemas.DesignResult) -> Chart:
+    distribution: list[int | None] = [*design.distribution] if design.distribution else [None] * 6
+    return histogram(
+        f"Scores of {design.rank}. {design.title}",
+        [(str(value), count) for value, count in enumerate(distribution)],
+    )
+
+
+def community_charts(results: schemas.CommunityResults) -> dict[str, Chart]:
+    return {
+        "joins": line_chart(
+            "Members joining per month", [(entry.month, entry.count) for entry in results.joins], value_label="Joins"
+        ),
+        "active": bar_chart(
+            f"Members active in the last {results.active_days} days", [_bar("Active", results.active_members)]
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    """The charts of one survey segment: headline figures, then one chart per question (None: nothing to draw)."""
+
+    nps: Chart | None
+    outcome: Chart | None
+    questions: list[tuple[schemas.QuestionResult, Chart | None]]
+
+
+def question_chart(question: schemas.QuestionResult) -> Chart | None:
+    if question.suppressed:
+        return bar_chart(question.prompt, [Bar(label="All answers", value=None, note=SUPPRESSED_LABEL)])
+    if question.kind == "nps" and question.nps is not None:
+        return nps_chart(question.prompt, question.nps)
+    if question.kind in {"rating"}:
+        return histogram(question.prompt, [(option.label, option.share.count) for option in question.options])
+    if question.options:
+        return bar_chart(question.prompt, [_bar(option.label, option.share) for option in question.options])
+    return None
+
+
+def survey_figures(results: schemas.SurveyResults) -> SurveyFigures:
+    outcome = results.outcome
+    return SurveyFigures(
+        nps=nps_chart("Net Promoter Score", results.nps) if results.nps is not None else None,
+        outcome=bar_chart(
+            "What should we do with it?", [_bar(option.label, option.share) for option in outcome.options]
+        )
+        if outcome is not None and outcome.options
+        else None,
+        questions=[(question, question_chart(question)) for question in results.questions],
+    )

@@ -1,0 +1,139 @@
+"""The figures of the results pages, as the services return them and the JSON API sends them.
+
+A segment below the k-anonymity threshold reads as ``suppressed: true`` with its numbers null.
+"""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.insights.stats import NetPromoterScore, Proportion, Summary
+
+
+class DayCount(BaseModel):
+    day: str = Field(description="UTC day, YYYY-MM-DD")
+    scores: int
+    designs: int
+
+
+class DesignResult(BaseModel):
+    rank: int
+    design_id: int
+    title: str
+    designer_handle: str
+    score_count: int
+    mean: float | None = Field(description="Null when fewer than 5 people scored the design")
+    distribution: list[int] | None = Field(description="How many scored 0, 1, ... 5; null when suppressed")
+    would_buy: Proportion
+
+
+class ChallengeResults(BaseModel):
+    community_slug: str
+    challenge_slug: str
+    title: str
+    scores_shown: bool = Field(description="Scores stay hidden until scoring closes")
+    scoring_closes_at: datetime
+    design_count: int
+    score_count: int
+    voter_count: int
+    mean: float | None = None
+    distribution: list[int] | None = Field(
+        default=None, description="Scores 0-5 over the designs with at least 5 scores"
+    )
+    would_buy: Proportion | None = None
+    designs: list[DesignResult] = []
+    participation: list[DayCount]
+
+
+class MonthCount(BaseModel):
+    month: str = Field(description="UTC month, YYYY-MM")
+    count: int
+
+
+class Cohort(BaseModel):
+    month: str = Field(description="The month its members joined")
+    members: int | None = Field(description="Null when fewer than 5 (suppressed)")
+    retained: list[Proportion] = Field(description="Share active in the joining month, the next, ... (up to 6)")
+
+
+class Contributor(BaseModel):
+    handle: str
+    display_name: str
+    count: int
+
+
+class CommunityResults(BaseModel):
+    community_slug: str
+    name: str
+    member_count: int
+    active_members: Proportion = Field(description="Members who designed, scored or commented lately")
+    active_days: int
+    joins: list[MonthCount]
+    cohorts: list[Cohort]
+    top_designers: list[Contributor]
+    top_scorers: list[Contributor]
+    top_commenters: list[Contributor]
+
+
+# --- Surveys ------------------------------------------------------------------------------------------------
+
+
+class OptionResult(BaseModel):
+    key: str
+    label: str
+    share: Proportion = Field(description="Of the respondents who answered the question")
+
+
+class QuestionResult(BaseModel):
+    question_id: int
+    code: str | None = Field(description="Stable code of a template question (outcome, pay, recommend_intent, ...)")
+    kind: str
+    prompt: str
+    retired: bool = False
+    answered: int | None = Field(description="Null when fewer than 5 answered (suppressed)")
+    suppressed: bool = False
+    options: list[OptionResult] = Field(default=[], description="Choices, yes/no and scale points, in order")
+    mean: float | None = None
+    nps: NetPromoterScore | None = None
+    summary: Summary | None = Field(default=None, description="Number questions: mean and quartiles")
+
+
+class SurveyResults(BaseModel):
+    survey_id: int
+    title: str
+    respondents: int | None = Field(description="Null when the segment is suppressed")
+    suppressed: bool = Field(description="Fewer than 5 respondents in the segment, or fewer than 5 outside it")
+    questions: list[QuestionResult]
+    outcome: QuestionResult | None = None
+    pay: Summary | None = None
+    nps: NetPromoterScore | None = None
+
+
+class QuestionRef(BaseModel):
+    question_id: int
+    prompt: str
+
+
+class CrossTab(BaseModel):
+    row_question: QuestionRef
+    column_question: QuestionRef
+    row_labels: list[str]
+    column_labels: list[str]
+    cells: list[list[int | None]] = Field(description="Respondents per (row, column) answer; null when suppressed")
+
+
+class KeywordResult(BaseModel):
+    phrase: str
+    answers: int
+    examples: list[str]
+
+
+class TextAnswers(BaseModel):
+    question_id: int
+    prompt: str
+    suppressed: bool = False
+    search: str = ""
+    page: int = 1
+    answers: list[str] = []
+    more: bool = False
+    keywords: list[KeywordResult] = []

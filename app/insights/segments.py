@@ -1,0 +1,128 @@
+"""Segments as they travel in URLs and forms, shared by the results pages and the JSON API.
+
+A segment is named by a prefix ("a" or "b" when two are compared): ``a=12:keep,change_colour`` (repeatable, one
+condition each), ``a_since=2026-11-01``, ``a_until=2026-11-30``. The filter builder adds a condition in two steps
+that work without JavaScript: pick a question (``a_pick=12``), then its answers (``a_add=12:keep`` for choices,
+``a_min`` / ``a_max`` for numbers); htmx only saves the round trips.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from app.errors import Invalid
+from app.insights.survey_results import FILTERABLE_KINDS, Condition, Segment, parse_condition
+from app.surveys.models import Question
+
+
+@dataclass(frozen=True)
+class SegmentForm:
+    """A segment as typed: what the builder shows again (the typed text kept), and the parsed segment."""
+
+    prefix: str
+    tokens: list[str]
+    since: str
+    until: str
+    pick: Question | None
+    segment: Segment
+    errors: list[str]
+
+    def label(self, questions: Mapping[int, Question]) -> str:
+        return describe(self.segment, questions)
+
+    def condition_labels(self, questions: Mapping[int, Question]) -> list[str]:
+        return [describe_condition(condition, questions) for condition in self.segment.conditions]
+
+    def params(self) -> list[tuple[str, str]]:
+        """The segment as it is read back: its conditions and dates, without the builder's steps."""
+        pairs = [(self.prefix, token) for token in self.tokens]
+        if self.segment.since is not None:
+            pairs.append((f"{self.prefix}_since", self.segment.since.isoformat()))
+        if self.segment.until is not None:
+            pairs.append((f"{self.prefix}_until", self.segment.until.isoformat()))
+        return pairs
+
+    @property
+    def query(self) -> str:
+        """The segment's conditions as extra query parameters ("&a=12%3Akeep"), for links that keep it."""
+        return "".join(f"&{self.prefix}={quote(token)}" for token in self.tokens)
+
+
+def _date(raw: str, name: str, errors: list[str]) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        errors.append(f"{name} is not a date (YYYY-MM-DD).")
+        return None
+
+
+def read_segment(params: Mapping[str, Sequence[str]], prefix: str, questions: Mapping[int, Question]) -> SegmentForm:
+    """The segment named by ``prefix`` in query parameters; unreadable parts become messages, never a 500."""
+
+    def one(name: str) -> str:
+        values = params.get(f"{prefix}_{name}") or [""]
+        return values[-1]
+
+    errors: list[str] = []
+    tokens = [token for token in params.get(prefix, []) if token]
+    added = one("add")
+    if added:
+        tokens.append(added)
+    numeric = one("num")
+    if numeric and (one("min") or one("max")):
+        tokens.append(f"{numeric}:{one('min')}..{one('max')}")
+    conditions: list[Condition] = []
+    kept: list[str] = []
+    for token in tokens:
+        try:
+            condition = parse_condition(token, questions)
+        except Invalid as error:
+            errors.append(error.message)
+            continue
+        if condition.token not in kept:
+            conditions.append(condition)
+            kept.append(condition.token)
+    since, until = one("since"), one("until")
+    since_date = _date(since, "The start", errors)
+    until_date = _date(until, "The end", errors)
+    if since_date and until_date and since_date > until_date:
+        errors.append("The date range ends before it starts.")
+        since_date = until_date = None
+    pick_raw = one("pick")
+    pick = questions.get(int(pick_raw)) if pick_raw.isdigit() else None
+    if pick is not None and pick.kind not in FILTERABLE_KINDS:
+        pick = None
+    return SegmentForm(
+        prefix=prefix,
+        tokens=kept,
+        since=since,
+        until=until,
+        pick=pick,
+        segment=Segment(since=since_date, until=until_date, conditions=tuple(conditions)),
+        errors=errors,
+    )
+
+
+def describe_condition(condition: Condition, questions: Mapping[int, Question]) -> str:
+    """A condition in words: "What should we do? Keep it or Scrap it", "Overall 4 to 5"."""
+    question = questions[condition.question_id]
+    if condition.values:
+        return f"{question.prompt} {' or '.join(question.option_label(value) for value in condition.values)}"
+    if condition.low is not None and condition.high is not None:
+        return f"{question.prompt} {condition.low:g} to {condition.high:g}"
+    if condition.low is not None:
+        return f"{question.prompt} at least {condition.low:g}"
+    return f"{question.prompt} at most {condition.high:g}"
+
+
+def describe(segment: Segment, questions: Mapping[int, Question]) -> str:
+    """The segment in words: "Everyone", or its conditions and dates joined by "and"."""
+    parts = [describe_condition(condition, questions) for condition in segment.conditions]
+    if segment.since:
+        parts.append(f"from {segment.since.isoformat()}")
+    if segment.until:
+        parts.append(f"until {segment.until.isoformat()}")
+    return " and ".join(parts) if parts else "Everyone"

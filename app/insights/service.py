@@ -1,0 +1,335 @@
+"""Results of challenges and communities for brand staff: what the pages, the JSON API and the exports show.
+
+Challenge figures come from the counters the challenge services keep on each design (count, sum, "I'd buy it")
+and from grouped queries on ``scores`` over the challenge's designs (indexed by design and time, see
+``app.insights.models``); a challenge holds thousands of scores, not millions, so no extra rollup is needed.
+Community figures group designs, scores and comments by month in the database. Every segment below the
+k-anonymity threshold (a design with fewer than 5 scorers, a cohort of fewer than 5 members) is suppressed
+here, so no page, API answer or export can show it.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, case, func, select, union
+from sqlmodel import Session, col
+
+from app.accounts.models import User
+from app.challenges import service as challenges_service
+from app.challenges.models import Challenge, Design, DesignStatus, Score
+from app.columns import utcnow
+from app.comments.models import Comment
+from app.communities.models import Community, Membership
+from app.errors import Invalid
+from app.insights import schemas
+from app.insights.stats import K_ANONYMITY, is_suppressed, proportion
+
+Unit = Literal["day", "month"]
+RETENTION_MONTHS = 6
+TOP_CONTRIBUTORS = 10
+ACTIVE_DAYS = 30
+
+
+def period_of(column: Any, *, dialect: str, unit: Unit) -> ColumnElement[str]:
+    """The UTC day ("2026-11-23") or month ("2026-11") of a timestamp column, as text, on either database."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD" if unit == "day" else "YYYY-MM")
+    return func.strftime("%Y-%m-%d" if unit == "day" else "%Y-%m", column)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+# --- Challenges ---------------------------------------------------------------------------------------------
+
+
+def _challenge_designs(challenge: Challenge) -> Any:
+    return select(col(Design.id)).where(
+        col(Design.challenge_id) == challenge.id, col(Design.status) == DesignStatus.submitted
+    )
+
+
+def challenge_participation(session: Session, *, challenge: Challenge) -> list[schemas.DayCount]:
+    """Scores cast and designs submitted per UTC day, oldest first (days with neither are left out)."""
+    dialect = _dialect(session)
+    score_day = period_of(col(Score.created_at), dialect=dialect, unit="day")
+    design_day = period_of(col(Design.created_at), dialect=dialect, unit="day")
+    scores = session.execute(
+        select(score_day, func.count())
+        .where(col(Score.design_id).in_(_challenge_designs(challenge)))
+        .group_by(score_day)
+    ).all()
+    designs = session.execute(
+        select(design_day, func.count())
+        .where(col(Design.challenge_id) == challenge.id, col(Design.status) == DesignStatus.submitted)
+        .group_by(design_day)
+    ).all()
+    days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for day, count in scores:
+        days[day][0] = count
+    for day, count in designs:
+        days[day][1] = count
+    return [schemas.DayCount(day=day, scores=s, designs=d) for day, (s, d) in sorted(days.items())]
+
+
+def challenge_results(
+    session: Session, *, community: Community, challenge: Challenge, limit: int = 20, now: datetime | None = None
+) -> schemas.ChallengeResults:
+    """Score distributions (overall and per design), "I'd buy it" rates with intervals, and participation.
+
+    Scores stay hidden until scoring closes, as on the shortlist, so no one is swayed while it runs: before
+    then only participation is shown. Designs come in shortlist order (Bayesian rank), the first ``limit``.
+    """
+    now = now or utcnow()
+    participation = challenge_participation(session, challenge=challenge)
+    shown = challenges_service.scores_are_public(challenge, now)
+    voters = session.execute(
+        select(func.count(func.distinct(Score.voter_id))).where(col(Score.design_id).in_(_challenge_designs(challenge)))
+    ).scalar_one()
+    base = schemas.ChallengeResults(
+        community_slug=community.slug,
+        challenge_slug=challenge.slug,
+        title=challenge.title,
+        scores_shown=shown,
+        scoring_closes_at=challenge.scoring_close_at,
+        design_count=challenge.design_count,
+        score_count=challenge.score_count,
+        voter_count=voters,
+        participation=participation,
+    )
+    if not shown:
+        return base
+    # Only designs shown on their own count towards the overall figures: otherwise subtracting the shown designs
+    # from the overall distribution would reveal the suppressed ones (differencing).
+    overall = [0] * 6
+    buys = 0
+    grouped = session.execute(
+        select(col(Score.value), func.count(), func.sum(case((col(Score.would_buy), 1), else_=0)))
+        .join(Design, col(Design.id) == Score.design_id)
+        .where(
+            col(Design.challenge_id) == challenge.id,
+            col(Design.status) == DesignStatus.submitted,
+            col(Design.score_count) >= K_ANONYMITY,
+        )
+        .group_by(col(Score.value))
+    ).all()
+    for value, count, would_buy in grouped:
+        overall[value] = count
+        buys += would_buy or 0
+    total = sum(overall)
+    entries = challenges_service.shortlist(session, challenge=challenge, now=now)[:limit]
+    designs = []
+    for entry in entries:
+        count = entry.design.score_count
+        hidden = is_suppressed(count)
+        designs.append(
+            schemas.DesignResult(
+                rank=entry.rank,
+                design_id=entry.design.id or 0,
+                title=entry.design.title,
+                designer_handle=entry.designer.handle,
+                score_count=count,
+                mean=None if hidden else entry.mean,
+                distribution=None if hidden else list(entry.distribution),
+                would_buy=proportion(entry.design.buy_count, count),
+            )
+        )
+    return base.model_copy(
+        update={
+            "mean": sum(value * count for value, count in enumerate(overall)) / total if total else None,
+            "distribution": overall,
+            "would_buy": proportion(buys, total),
+            "designs": designs,
+        }
+    )
+
+
+def challenge_design_rows(
+    session: Session, *, community: Community, challenge: Challenge, now: datetime | None = None
+) -> Iterator[list[Any]]:
+    """Every ranked design as a CSV row (a suppressed design's figures left empty), for the aggregates export."""
+    results = challenge_results(
+        session, community=community, challenge=challenge, limit=challenges_service.SHORTLIST_SIZE, now=now
+    )
+    for design in results.designs:
+        distribution: list[int | None] = [*design.distribution] if design.distribution else [None] * 6
+        buy = design.would_buy
+        yield [
+            design.rank,
+            design.design_id,
+            design.title,
+            design.designer_handle,
+            design.score_count,
+            None if design.mean is None else round(design.mean, 3),
+            *distribution,
+            buy.count,
+            None if buy.share is None else round(buy.share, 4),
+            None if buy.low is None else round(buy.low, 4),
+            None if buy.high is None else round(buy.high, 4),
+        ]
+
+
+DESIGN_CSV_HEADER = [
+    "rank", "design_id", "title", "designer", "scores", "mean",
+    "score_0", "score_1", "score_2", "score_3", "score_4", "score_5",
+    "would_buy", "would_buy_share", "would_buy_low", "would_buy_high",
+]  # fmt: skip
+
+
+# --- Communities --------------------------------------------------------------------------------------------
+
+
+def _activity(community: Community, *, dialect: str, since: datetime | None = None) -> Any:
+    """(user_id, month) for every design, score and comment in the community's challenges, optionally since then."""
+    challenges = select(col(Challenge.id)).where(col(Challenge.community_id) == community.id)
+    designs = select(col(Design.id)).where(col(Design.challenge_id).in_(challenges))
+    parts = []
+    for user_column, time_column, where in (
+        (col(Design.designer_id), col(Design.created_at), col(Design.challenge_id).in_(challenges)),
+        (col(Score.voter_id), col(Score.created_at), col(Score.design_id).in_(designs)),
+        (col(Comment.author_id), col(Comment.created_at), col(Comment.design_id).in_(designs)),
+    ):
+        query: Any = select(
+            user_column.label("user_id"), period_of(time_column, dialect=dialect, unit="month").label("month")
+        ).where(where)
+        if since is not None:
+            query = query.where(time_column >= since)
+        parts.append(query)
+    return union(*parts).subquery()
+
+
+def _month_index(month: str) -> int:
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1
+
+
+def _month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def community_results(
+    session: Session, *, community: Community, now: datetime | None = None
+) -> schemas.CommunityResults:
+    """Members, active members, joins per month, retention by monthly cohort and the top contributors."""
+    now = now or utcnow()
+    dialect = _dialect(session)
+    join_month = period_of(col(Membership.joined_at), dialect=dialect, unit="month")
+    joined = session.execute(
+        select(col(Membership.user_id), join_month).where(col(Membership.community_id) == community.id)
+    ).all()
+    cohort_of = {user_id: month for user_id, month in joined}
+    activity = _activity(community, dialect=dialect)
+    active_months: dict[int, set[int]] = defaultdict(set)
+    for user_id, month in session.execute(select(activity.c.user_id, activity.c.month)).all():
+        if user_id in cohort_of:
+            active_months[user_id].add(_month_index(month))
+    recent = _activity(community, dialect=dialect, since=now - timedelta(days=ACTIVE_DAYS))
+    active_recently = session.execute(
+        select(func.count(func.distinct(recent.c.user_id))).where(
+            recent.c.user_id.in_(select(col(Membership.user_id)).where(col(Membership.community_id) == community.id))
+        )
+    ).scalar_one()
+
+    joins: dict[str, int] = defaultdict(int)
+    for month in cohort_of.values():
+        joins[month] += 1
+    this_month = now.astimezone(UTC).year * 12 + now.astimezone(UTC).month - 1
+    cohorts = []
+    for month in sorted(joins):
+        start = _month_index(month)
+        members = [user_id for user_id, cohort in cohort_of.items() if cohort == month]
+        size = len(members)
+        retained = []
+        for offset in range(min(RETENTION_MONTHS, this_month - start + 1)):
+            active = sum(1 for user_id in members if start + offset in active_months[user_id])
+            retained.append(proportion(active, size))
+        cohorts.append(schemas.Cohort(month=month, members=None if is_suppressed(size) else size, retained=retained))
+    return schemas.CommunityResults(
+        community_slug=community.slug,
+        name=community.name,
+        member_count=community.member_count,
+        active_members=proportion(active_recently, community.member_count),
+        active_days=ACTIVE_DAYS,
+        joins=[schemas.MonthCount(month=month, count=joins[month]) for month in sorted(joins)],
+        cohorts=cohorts,
+        top_designers=_top(session, community=community, kind="designs"),
+        top_scorers=_top(session, community=community, kind="scores"),
+        top_commenters=_top(session, community=community, kind="comments"),
+    )
+
+
+def _top(session: Session, *, community: Community, kind: str) -> list[schemas.Contributor]:
+    """The members with the most designs submitted, scores cast or comments written in the community."""
+    challenges = select(col(Challenge.id)).where(col(Challenge.community_id) == community.id)
+    designs = select(col(Design.id)).where(col(Design.challenge_id).in_(challenges))
+    who: Any
+    if kind == "designs":
+        who = col(Design.designer_id)
+        where = [col(Design.challenge_id).in_(challenges), col(Design.status) == DesignStatus.submitted]
+    elif kind == "scores":
+        who = col(Score.voter_id)
+        where = [col(Score.design_id).in_(designs)]
+    else:
+        who = col(Comment.author_id)
+        where = [col(Comment.design_id).in_(designs), col(Comment.deleted_at).is_(None)]
+    counted = func.count().label("n")
+    rows = session.execute(
+        select(col(User.handle), col(User.display_name), counted)
+        .select_from(who.table)
+        .join(User, col(User.id) == who)
+        .where(*where)
+        .group_by(col(User.id), col(User.handle), col(User.display_name))
+        .order_by(counted.desc(), col(User.handle))
+        .limit(TOP_CONTRIBUTORS)
+    ).all()
+    return [schemas.Contributor(handle=handle, display_name=name, count=n) for handle, name, n in rows]
+
+
+COMMUNITY_TABLES = ("joins", "retention", "contributors")
+
+
+def community_rows(results: schemas.CommunityResults, *, table: str) -> tuple[list[str], list[list[Any]]]:
+    """One of the community's figures as a CSV header and rows."""
+    if table == "joins":
+        return ["month", "joins"], [[entry.month, entry.count] for entry in results.joins]
+    if table == "retention":
+        header = ["cohort", "members", *(f"month_{offset}" for offset in range(RETENTION_MONTHS))]
+        rows = [
+            [
+                cohort.month,
+                cohort.members,
+                *(None if share.share is None else round(share.share, 4) for share in cohort.retained),
+            ]
+            for cohort in results.cohorts
+        ]
+        return header, rows
+    if table == "contributors":
+        rows = [
+            [kind, entry.handle, entry.display_name, entry.count]
+            for kind, entries in (
+                ("designs", results.top_designers),
+                ("scores", results.top_scorers),
+                ("comments", results.top_commenters),
+            )
+            for entry in entries
+        ]
+        return ["kind", "handle", "display_name", "count"], rows
+    raise Invalid(f"There is no table {table!r}: choose one of {', '.join(COMMUNITY_TABLES)}.")
+
+
+CHALLENGE_TABLES = ("designs", "participation")
+
+
+def challenge_rows(
+    session: Session, *, community: Community, challenge: Challenge, table: str, now: datetime | None = None
+) -> tuple[list[str], Iterator[list[Any]] | Sequence[list[Any]]]:
+    """One of the challenge's figures as a CSV header and rows."""
+    if table == "designs":
+        return DESIGN_CSV_HEADER, challenge_design_rows(session, community=community, challenge=challenge, now=now)
+    if table == "participation":
+        days = challenge_participation(session, challenge=challenge)
+        return ["day", "scores", "designs"], [[day.day, day.scores, day.designs] for day in days]
+    raise Invalid(f"There is no table {table!r}: choose one of {', '.join(CHALLENGE_TABLES)}.")

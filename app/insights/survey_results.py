@@ -1,0 +1,479 @@
+"""Results of a survey: every question's distribution, the NPS, the outcome summary, segments, cross-tabs, free text
+and the export of responses.
+
+The whole survey is read from the tallies ``record_response`` keeps in each response's transaction
+(``surveys_service.tallies``): a dashboard never scans answers, whatever the number of responses. A segment (a
+date range and conditions on any answers) cannot use the tallies, so it is counted from the raw answers, through
+the indexes of ``app.insights.models`` (answers by question and option or number, by response), in two grouped
+queries whatever the number of questions.
+
+k-anonymity: a segment of fewer than 5 respondents is suppressed, and so is a segment whose complement in the
+survey is that small (the whole survey minus the segment would otherwise show the few left out: differencing).
+Cross-tab cells below 5 are suppressed, and a second cell in the same row or column when one alone would be
+recoverable from the totals shown elsewhere on the page.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, intersect, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from app.errors import Invalid
+from app.insights import schemas
+from app.insights.stats import (
+    is_suppressed,
+    keywords,
+    net_promoter_score,
+    proportion,
+    summarise_counts,
+)
+from app.surveys import service as surveys_service
+from app.surveys.models import Answer, Question, QuestionKind, Survey, SurveyResponse
+
+CHOICE_KINDS = frozenset({QuestionKind.single_choice, QuestionKind.multiple_choice, QuestionKind.yes_no})
+SCALE_KINDS = frozenset({QuestionKind.rating, QuestionKind.nps})
+NUMERIC_KINDS = frozenset({QuestionKind.rating, QuestionKind.nps, QuestionKind.number})
+FILTERABLE_KINDS = CHOICE_KINDS | NUMERIC_KINDS
+CROSSTAB_KINDS = CHOICE_KINDS | SCALE_KINDS
+KEYWORD_SAMPLE = 2000
+SEARCH_PAGE = 20
+_RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)?\s*\.\.\s*(-?\d+(?:\.\d+)?)?\s*$")
+
+
+# --- Segments -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Respondents whose answer to a question is one of ``values`` (choices) or within ``low``-``high`` (numbers)."""
+
+    question_id: int
+    values: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def token(self) -> str:
+        """How the condition travels in a URL: ``12:keep`` or ``15:3..5``."""
+        if self.values:
+            return f"{self.question_id}:{','.join(self.values)}"
+        low = "" if self.low is None else f"{self.low:g}"
+        high = "" if self.high is None else f"{self.high:g}"
+        return f"{self.question_id}:{low}..{high}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A group of a survey's respondents: submitted in a date range (UTC days, inclusive) with matching answers."""
+
+    since: date | None = None
+    until: date | None = None
+    conditions: tuple[Condition, ...] = ()
+    extra: tuple[Any, ...] = field(default=(), compare=False)
+
+    @property
+    def is_everyone(self) -> bool:
+        return self.since is None and self.until is None and not self.conditions and not self.extra
+
+
+def parse_condition(token: str, questions: Mapping[int, Question]) -> Condition:
+    """A condition from its URL form, checked against the survey's questions (Invalid names what is wrong)."""
+    head, _, rest = token.partition(":")
+    if not head.isdigit() or int(head) not in questions:
+        raise Invalid(f"The filter {token!r} names no question of this survey.")
+    question = questions[int(head)]
+    if question.kind not in FILTERABLE_KINDS:
+        raise Invalid(f"Answers to “{question.prompt}” cannot be filtered on.")
+    if question.kind in CHOICE_KINDS:
+        allowed = {key for key, _ in surveys_service.condition_values(question)}
+        values = tuple(value for value in rest.split(",") if value)
+        if not values or not set(values) <= allowed:
+            raise Invalid(f"Choose answers of “{question.prompt}” to filter on.")
+        return Condition(question_id=int(head), values=values)
+    match = _RANGE.match(rest)
+    if match is None or (match.group(1) is None and match.group(2) is None):
+        raise Invalid(f"Give a range like 3..5 for “{question.prompt}”.")
+    low = float(match.group(1)) if match.group(1) is not None else None
+    high = float(match.group(2)) if match.group(2) is not None else None
+    if low is not None and high is not None and low > high:
+        raise Invalid(f"The range for “{question.prompt}” ends before it starts.")
+    return Condition(question_id=int(head), low=low, high=high)
+
+
+def _condition_responses(condition: Condition) -> Any:
+    """The responses that gave this answer, read from the answers' (question, option, number) index."""
+    query = select(col(Answer.response_id)).where(col(Answer.question_id) == condition.question_id)
+    if condition.values:
+        query = query.where(col(Answer.option_key).in_(condition.values))
+    if condition.low is not None:
+        query = query.where(col(Answer.number_value) >= condition.low)
+    if condition.high is not None:
+        query = query.where(col(Answer.number_value) <= condition.high)
+    return query
+
+
+def segment_responses(survey: Survey, segment: Segment) -> Any:
+    """The ids of the segment's responses, as a subquery.
+
+    Conditions come first, each an index range of the answers to its question (a multiple choice may give a
+    response twice: INTERSECT, or DISTINCT for one condition, keeps each once); the dates then filter those
+    responses. Without conditions, the responses' (survey, submitted_at) index gives the range directly.
+    """
+    query = select(col(SurveyResponse.id)).where(col(SurveyResponse.survey_id) == survey.id)
+    if segment.conditions:
+        parts = [_condition_responses(condition) for condition in segment.conditions]
+        matching: Any = parts[0].distinct()
+        if len(parts) > 1:
+            matching = intersect(*parts)
+        query = query.where(col(SurveyResponse.id).in_(matching))
+    if segment.since is not None:
+        query = query.where(col(SurveyResponse.submitted_at) >= datetime.combine(segment.since, time(), UTC))
+    if segment.until is not None:
+        end = datetime.combine(segment.until + timedelta(days=1), time(), UTC)
+        query = query.where(col(SurveyResponse.submitted_at) < end)
+    for clause in segment.extra:
+        query = query.where(clause)
+    return query
+
+
+# --- Results ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    """One question's counts, from tallies or from raw answers: responses that answered, and per value."""
+
+    answered: int = 0
+    total: float = 0.0
+    per_value: dict[str, int] = field(default_factory=dict)
+
+
+def _value_key(option_key: str | None, number: float | None) -> str | None:
+    """The tally key of an answer: its option, or its number as the surveys' tallies write it ("4", "7.5")."""
+    if option_key is not None:
+        return option_key
+    if number is None:
+        return None
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def _counts_from_tallies(session: Session, survey: Survey) -> dict[int, _Counts]:
+    counts: dict[int, _Counts] = {}
+    for tally in surveys_service.tallies(session, survey=survey):
+        per_value = {value.key: value.count for value in tally.counts}
+        counts[tally.question.id or 0] = _Counts(answered=tally.answered, total=tally.total, per_value=per_value)
+    return counts
+
+
+def counting_query(responses: Any) -> Any:
+    """How many of the responses gave each (question, option, number): one pass over their answers."""
+    return (
+        select(col(Answer.question_id), col(Answer.option_key), col(Answer.number_value), func.count())
+        .where(col(Answer.response_id).in_(responses))
+        .group_by(col(Answer.question_id), col(Answer.option_key), col(Answer.number_value))
+    )
+
+
+def _counts_from_answers(session: Session, questions: Sequence[Question], responses: Any) -> dict[int, _Counts]:
+    kinds = {question.id: question.kind for question in questions}
+    counts: dict[int, _Counts] = defaultdict(_Counts)
+    grouped = session.execute(counting_query(responses)).all()
+    for question_id, option_key, number, count in grouped:
+        kind = kinds.get(question_id)
+        if kind is None:
+            continue
+        entry = counts[question_id]
+        key = _value_key(option_key, number)
+        if key is not None:
+            entry.per_value[key] = entry.per_value.get(key, 0) + count
+        if kind != QuestionKind.multiple_choice:
+            entry.answered += count
+            entry.total += (number or 0) * count
+    multiple = [question.id for question in questions if question.kind == QuestionKind.multiple_choice]
+    if multiple:
+        for question_id, answered in session.execute(
+            select(col(Answer.question_id), func.count(func.distinct(Answer.response_id)))
+            .where(col(Answer.response_id).in_(responses), col(Answer.question_id).in_(multiple))
+            .group_by(col(Answer.question_id))
+        ).all():
+            counts[question_id].answered = answered
+    return counts
+
+
+def _question_result(question: Question, counts: _Counts) -> schemas.QuestionResult:
+    answered = counts.answered
+    base = schemas.QuestionResult(
+        question_id=question.id or 0,
+        code=question.code,
+        kind=question.kind,
+        prompt=question.prompt,
+        answered=answered,
+        retired=question.is_retired,
+    )
+    if is_suppressed(answered):
+        return base.model_copy(update={"suppressed": True, "answered": None})
+    update: dict[str, Any] = {}
+    if question.kind in CHOICE_KINDS or question.kind in SCALE_KINDS:
+        update["options"] = [
+            schemas.OptionResult(key=key, label=label, share=proportion(counts.per_value.get(key, 0), answered))
+            for key, label in surveys_service.condition_values(question)
+        ]
+    if question.kind in NUMERIC_KINDS and answered:
+        update["mean"] = counts.total / answered
+    if question.kind == QuestionKind.nps:
+        update["nps"] = net_promoter_score({int(key): n for key, n in counts.per_value.items()})
+    if question.kind == QuestionKind.number:
+        update["summary"] = summarise_counts((float(key), n) for key, n in counts.per_value.items())
+    return base.model_copy(update=update)
+
+
+def _questions(session: Session, survey: Survey) -> list[Question]:
+    questions = surveys_service.list_questions(session, survey=survey, include_retired=True)
+    return sorted(questions, key=lambda question: (question.is_retired, question.position, question.id or 0))
+
+
+def survey_results(session: Session, *, survey: Survey, segment: Segment | None = None) -> schemas.SurveyResults:
+    """Every question's distribution, NPS and outcome summary, for everyone (tallies) or a segment (raw answers)."""
+    segment = segment or Segment()
+    questions = _questions(session, survey)
+    if segment.is_everyone:
+        respondents = survey.response_count
+        counts = _counts_from_tallies(session, survey)
+    else:
+        responses = segment_responses(survey, segment)
+        respondents = session.execute(select(func.count()).select_from(responses.subquery())).scalar_one()
+        # Differencing: the survey minus a segment is a segment too.
+        if is_suppressed(respondents) or is_suppressed(survey.response_count - respondents):
+            return schemas.SurveyResults(
+                survey_id=survey.id or 0, title=survey.title, respondents=None, suppressed=True, questions=[]
+            )
+        counts = _counts_from_answers(session, questions, responses)
+    results = [_question_result(question, counts.get(question.id or 0, _Counts())) for question in questions]
+    by_code = {result.code: result for result in results if result.code}
+    nps_question = by_code.get("recommend_intent") or next((r for r in results if r.kind == QuestionKind.nps), None)
+    return schemas.SurveyResults(
+        survey_id=survey.id or 0,
+        title=survey.title,
+        respondents=respondents,
+        suppressed=False,
+        questions=results,
+        outcome=by_code.get("outcome"),
+        pay=by_code["pay"].summary if "pay" in by_code else None,
+        nps=nps_question.nps if nps_question is not None else None,
+    )
+
+
+def questions_by_id(session: Session, *, survey: Survey) -> dict[int, Question]:
+    return {question.id or 0: question for question in _questions(session, survey)}
+
+
+# --- Cross-tab ----------------------------------------------------------------------------------------------
+
+
+def crosstab(
+    session: Session, *, survey: Survey, rows: Question, columns: Question, segment: Segment | None = None
+) -> schemas.CrossTab:
+    """How many respondents gave each pair of answers to two choice (or scale) questions."""
+    for question in (rows, columns):
+        if question.kind not in CROSSTAB_KINDS or question.survey_id != survey.id:
+            raise Invalid(f"“{question.prompt}” cannot be cross-tabulated: choose choice, yes/no or scale questions.")
+    if rows.id == columns.id:
+        raise Invalid("Choose two different questions.")
+    first, second = aliased(Answer), aliased(Answer)
+    responses = segment_responses(survey, segment or Segment())
+    pair = (col(first.option_key), col(first.number_value), col(second.option_key), col(second.number_value))
+    grouped = session.execute(
+        select(*pair, func.count())
+        .join(second, and_(col(second.response_id) == first.response_id, col(second.question_id) == columns.id))
+        .where(col(first.question_id) == rows.id, col(first.response_id).in_(responses))
+        .group_by(*pair)
+    ).all()
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    for row_key, row_number, column_key, column_number, count in grouped:
+        key = (_value_key(row_key, row_number) or "", _value_key(column_key, column_number) or "")
+        cells[key] += count
+    row_values = surveys_service.condition_values(rows)
+    column_values = surveys_service.condition_values(columns)
+    matrix: list[list[int | None]] = [[cells.get((r, c), 0) for c, _ in column_values] for r, _ in row_values]
+    suppress_small_cells(matrix)
+    return schemas.CrossTab(
+        row_question=schemas.QuestionRef(question_id=rows.id or 0, prompt=rows.prompt),
+        column_question=schemas.QuestionRef(question_id=columns.id or 0, prompt=columns.prompt),
+        row_labels=[label for _, label in row_values],
+        column_labels=[label for _, label in column_values],
+        cells=matrix,
+    )
+
+
+def suppress_small_cells(matrix: list[list[int | None]]) -> None:
+    """Blank cells of 1-4 (None), then, while a row or column has exactly one blank, blank its smallest other
+    non-zero cell too, so no blank can be worked out from a total shown elsewhere."""
+    for row in matrix:
+        for index, value in enumerate(row):
+            if value is not None and is_suppressed(value):
+                row[index] = None
+    changed = True
+    while changed:
+        changed = False
+        lines = [list(range(len(row))) for row in matrix]
+        for r, indexes in enumerate(lines):
+            changed |= _complement(matrix, [(r, c) for c in indexes])
+        for c in range(len(matrix[0]) if matrix else 0):
+            changed |= _complement(matrix, [(r, c) for r in range(len(matrix))])
+
+
+def _complement(matrix: list[list[int | None]], cells: list[tuple[int, int]]) -> bool:
+    blanks = [(r, c) for r, c in cells if matrix[r][c] is None]
+    if len(blanks) != 1:
+        return False
+    others = [(matrix[r][c] or 0, r, c) for r, c in cells if matrix[r][c]]
+    if not others:
+        return False
+    _, r, c = min(others)
+    matrix[r][c] = None
+    return True
+
+
+# --- Free text ----------------------------------------------------------------------------------------------
+
+
+def text_answers(
+    session: Session,
+    *,
+    survey: Survey,
+    question: Question,
+    search: str = "",
+    segment: Segment | None = None,
+    page: int = 1,
+) -> schemas.TextAnswers:
+    """A text question's answers, newest first, those containing ``search`` (any case), with its keywords.
+
+    Search is a LIKE over the question's answers (found by the answers' question index); keywords come from the
+    newest KEYWORD_SAMPLE answers of the segment.
+    """
+    if question.kind != QuestionKind.text or question.survey_id != survey.id:
+        raise Invalid("Choose a free-text question.")
+    responses = segment_responses(survey, segment or Segment())
+    base = (
+        select(col(Answer.text_value))
+        .where(
+            col(Answer.question_id) == question.id,
+            col(Answer.response_id).in_(responses),
+            col(Answer.text_value).is_not(None),
+            col(Answer.text_value) != "",
+        )
+        .order_by(col(Answer.response_id).desc())
+    )
+    sample = list(session.execute(base.limit(KEYWORD_SAMPLE)).scalars())
+    if is_suppressed(len(sample)):
+        return schemas.TextAnswers(question_id=question.id or 0, prompt=question.prompt, suppressed=True)
+    searched = base
+    term = search.strip()
+    if term:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        searched = base.where(col(Answer.text_value).ilike(f"%{escaped}%", escape="\\"))
+    page = max(page, 1)
+    found = list(session.execute(searched.offset((page - 1) * SEARCH_PAGE).limit(SEARCH_PAGE + 1)).scalars())
+    return schemas.TextAnswers(
+        question_id=question.id or 0,
+        prompt=question.prompt,
+        search=term,
+        page=page,
+        answers=[text or "" for text in found[:SEARCH_PAGE]],
+        more=len(found) > SEARCH_PAGE,
+        keywords=[
+            schemas.KeywordResult(phrase=k.phrase, answers=k.answers, examples=k.examples)
+            for k in keywords([text or "" for text in sample])
+        ],
+    )
+
+
+# --- Exports ------------------------------------------------------------------------------------------------
+
+
+def response_header(questions: Sequence[Question]) -> list[str]:
+    return ["response_id", "submitted_at", *(question.code or f"q{question.id}" for question in questions)]
+
+
+def response_rows(
+    session: Session, *, survey: Survey, questions: Sequence[Question], segment: Segment | None = None
+) -> Iterator[list[Any]]:
+    """Every response of the segment as one row (multiple choices joined by "; "), read in batches as it is written.
+
+    No respondent identity: a survey has no consent to share one (a campaign adds consented e-mails itself).
+    """
+    segment = segment or Segment()
+    if not segment.is_everyone:
+        respondents = session.execute(
+            select(func.count()).select_from(segment_responses(survey, segment).subquery())
+        ).scalar_one()
+        if is_suppressed(respondents) or is_suppressed(survey.response_count - respondents):
+            return
+    position = {question.id: index for index, question in enumerate(questions)}
+    statement = (
+        select(
+            col(SurveyResponse.id),
+            col(SurveyResponse.submitted_at),
+            col(Answer.question_id),
+            col(Answer.option_key),
+            col(Answer.number_value),
+            col(Answer.text_value),
+        )
+        .join(Answer, col(Answer.response_id) == SurveyResponse.id)
+        .where(col(SurveyResponse.id).in_(segment_responses(survey, segment)))
+        .order_by(col(SurveyResponse.id))
+        .execution_options(yield_per=5000)
+    )
+    current: int | None = None
+    row: list[Any] = []
+    for response_id, submitted_at, question_id, option_key, number, text in session.execute(statement):
+        if response_id != current:
+            if current is not None:
+                yield row
+            current = response_id
+            row = [response_id, submitted_at.isoformat(), *([None] * len(questions))]
+        index = position.get(question_id)
+        if index is None:
+            continue
+        value = option_key if option_key is not None else text
+        if value is None and number is not None:
+            value = _value_key(None, number)
+        existing = row[index + 2]
+        row[index + 2] = value if existing is None else f"{existing}; {value}"
+    if current is not None:
+        yield row
+
+
+def aggregate_rows(results: schemas.SurveyResults) -> Iterator[list[Any]]:
+    """The figures of a results page as CSV rows: one per question and value (suppressed ones left empty)."""
+    for question in results.questions:
+        code = question.code or f"q{question.question_id}"
+        if question.suppressed:
+            yield [code, question.prompt, "", "", "", "", "", ""]
+            continue
+        for option in question.options:
+            share = option.share
+            yield [
+                code,
+                question.prompt,
+                option.label,
+                share.count,
+                share.total,
+                None if share.share is None else round(share.share, 4),
+                None if share.low is None else round(share.low, 4),
+                None if share.high is None else round(share.high, 4),
+            ]
+        if question.mean is not None:
+            yield [code, question.prompt, "mean", None, question.answered, round(question.mean, 4), None, None]
+        nps = question.nps
+        if nps is not None and nps.score is not None:
+            yield [code, question.prompt, "NPS", None, nps.total, round(nps.score, 2), nps.low, nps.high]
+
+
+AGGREGATE_HEADER = ["question", "prompt", "value", "count", "answered", "share_or_value", "low", "high"]

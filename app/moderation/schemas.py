@@ -1,0 +1,194 @@
+"""Request and response shapes of the moderation API."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.moderation.models import (
+    AppealStatus,
+    AuditAction,
+    Decision,
+    ItemFlag,
+    ItemStatus,
+    ReportReason,
+    SanctionKind,
+    SubjectKind,
+)
+
+
+class ReportCreate(BaseModel):
+    subject_kind: SubjectKind
+    subject_id: int
+    reason: ReportReason
+    note: str = Field(default="", max_length=1000)
+
+
+class ReportPublic(BaseModel):
+    id: int
+    item_id: int
+    reason: ReportReason
+    created_at: datetime
+    auto_hidden: bool = Field(description="Whether this report hid the content until a moderator decides")
+
+
+class AuthorHistoryPublic(BaseModel):
+    items: int
+    hidden_or_removed: int
+    sanctions: int
+    active_sanction: str | None
+
+
+class QueueItemPublic(BaseModel):
+    id: int
+    subject_kind: SubjectKind
+    subject_id: int
+    link: str
+    excerpt: str
+    flag: ItemFlag
+    status: ItemStatus
+    report_count: int
+    reasons: dict[str, int]
+    author_handle: str | None
+    author_history: AuthorHistoryPublic
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class ReportDetail(BaseModel):
+    reporter_handle: str
+    reason: ReportReason
+    note: str
+    created_at: datetime
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    created_at: datetime
+    actor_handle: str | None
+    action: AuditAction
+    subject_kind: str
+    subject_id: int | None
+    member_handle: str | None
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class QueueItemDetail(QueueItemPublic):
+    reports: list[ReportDetail]
+    history: list[AuditEntryPublic]
+
+
+class DecisionCreate(BaseModel):
+    item_ids: list[int] = Field(min_length=1, max_length=200)
+    decision: Decision
+    reason: str = Field(default="", max_length=1000)
+
+
+class SanctionCreate(BaseModel):
+    handle: str
+    kind: SanctionKind
+    reason: str = Field(max_length=1000)
+    days: int | None = Field(default=None, description="Required for a suspension: 1 to 365")
+
+
+class SanctionLift(BaseModel):
+    reason: str = Field(max_length=1000)
+
+
+class SanctionPublic(BaseModel):
+    id: int
+    handle: str
+    kind: SanctionKind
+    reason: str
+    created_at: datetime
+    ends_at: datetime | None
+    lifted_at: datetime | None
+    active: bool
+
+
+class SettingsPublic(BaseModel):
+    auto_hide_threshold: int
+    premoderation: bool
+    premoderation_posts: int
+    blocked_words: list[str]
+
+
+class SettingsUpdate(BaseModel):
+    auto_hide_threshold: int
+    premoderation: bool = False
+    premoderation_posts: int = 1
+    blocked_words: list[str] = Field(default_factory=list, max_length=500)
+
+
+class AppealCreate(BaseModel):
+    body: str = Field(max_length=4000)
+
+
+class AppealDecision(BaseModel):
+    grant: bool
+    reason: str = Field(max_length=1000)
+
+
+class AppealPublic(BaseModel):
+    id: int
+    decision_id: int
+    appellant_handle: str
+    body: str
+    status: AppealStatus
+    created_at: datetime
+    decided_at: datetime | None
+    decision_reason: str
+
+
+class DecisionPublic(BaseModel):
+    """A decision about the caller, with its appeal if any."""
+
+    id: int
+    action: AuditAction
+    reason: str
+    created_at: datetime
+    appeal: AppealPublic | None
+
+
+class ClusterPublic(BaseModel):
+    voter_handles: list[str]
+    voter_ids: list[int]
+    target_designer_handle: str | None
+    direction: str
+    score: float
+    reasons: list[str]
+
+
+class DiscountCreate(BaseModel):
+    voter_ids: list[int] = Field(min_length=1, max_length=500)
+    reason: str = Field(max_length=1000)
+
+
+class DiscountRestore(BaseModel):
+    reason: str = Field(max_length=1000)
+
+
+class DiscountPublic(BaseModel):
+    id: int
+    voter_ids: list[int]
+    reason: str
+    created_at: datetime
+    restored_at: datetime | None
+
+
+class IntegrityPublic(BaseModel):
+    clusters: list[ClusterPublic]
+    discounts: list[DiscountPublic]
+    score_count: int
+    score_sum: int
+
+
+class AccountDeletion(BaseModel):
+    password: str = Field(max_length=1000)
+
+
+class SiteBanCreate(BaseModel):
+    handle: str
+    reason: str = Field(max_length=1000)

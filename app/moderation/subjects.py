@@ -1,0 +1,208 @@
+"""What can be reported: a small registry from a subject kind to how to find, describe, hide and show it.
+
+A domain plugs in with a few lines: ``register(SubjectType(kind=..., describe=..., hide=..., restore=...))``, where
+``describe(session, subject_id, community_id)`` answers None for something that is not in that community (or does
+not exist), and ``hide``/``restore`` are that domain's own service calls. A kind without ``hide`` cannot be hidden
+(a profile: its owner is warned, suspended or banned instead).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.challenges import service as challenges_service
+from app.challenges.models import Challenge, Design
+from app.comments import service as comments_service
+from app.comments.models import Comment
+from app.communities.models import Membership
+from app.errors import NotFound
+from app.ideas import service as ideas_service
+from app.ideas.models import Idea
+from app.moderation.models import SubjectKind
+
+EXCERPT_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class SubjectInfo:
+    community_id: int
+    author_id: int | None
+    excerpt: str
+    link: str
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    kind: SubjectKind
+    label: str
+    describe: Callable[[Session, int, int], SubjectInfo | None]
+    hide: Callable[[Session, int], None] | None = None
+    restore: Callable[[Session, int], None] | None = None
+
+
+REGISTRY: dict[SubjectKind, SubjectType] = {}
+
+
+def register(subject_type: SubjectType) -> None:
+    REGISTRY[subject_type.kind] = subject_type
+
+
+def subject_type(kind: SubjectKind | str) -> SubjectType:
+    try:
+        return REGISTRY[SubjectKind(kind)]
+    except (ValueError, KeyError):
+        raise NotFound("There is no such kind of content.") from None
+
+
+def describe(session: Session, *, kind: SubjectKind | str, subject_id: int, community_id: int) -> SubjectInfo:
+    """The subject, as seen from this community; 404 when it is not there."""
+    found = subject_type(kind).describe(session, subject_id, community_id)
+    if found is None:
+        raise NotFound("There is no such content in this community.")
+    return found
+
+
+def _excerpt(*parts: str) -> str:
+    text = " — ".join(part.strip() for part in parts if part and part.strip())
+    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+
+# --- designs ---------------------------------------------------------------------------------------------------
+
+
+def _describe_design(session: Session, design_id: int, community_id: int) -> SubjectInfo | None:
+    found = session.exec(
+        select(Design, Challenge)
+        .join(Challenge, Challenge.id == Design.challenge_id)  # type: ignore[arg-type]
+        .where(Design.id == design_id, Challenge.community_id == community_id)
+    ).first()
+    if found is None:
+        return None
+    design, _challenge = found
+    return SubjectInfo(
+        community_id=community_id,
+        author_id=design.designer_id,
+        excerpt=_excerpt(design.title, design.description),
+        link=f"/designs/{design.id}",
+        hidden=design.status == "hidden",
+    )
+
+
+def _set_design_hidden(hidden: bool) -> Callable[[Session, int], None]:
+    def apply(session: Session, design_id: int) -> None:
+        design = challenges_service.get_design(session, design_id=design_id)
+        challenges_service.set_design_hidden(session, design=design, hidden=hidden)
+
+    return apply
+
+
+# --- comments --------------------------------------------------------------------------------------------------
+
+
+def _describe_comment(session: Session, comment_id: int, community_id: int) -> SubjectInfo | None:
+    """A comment on a design (its challenge's community) or on an idea (the idea's community)."""
+    found = session.exec(
+        select(Comment)
+        .outerjoin(Design, Design.id == Comment.design_id)  # type: ignore[arg-type]
+        .outerjoin(Challenge, Challenge.id == Design.challenge_id)  # type: ignore[arg-type]
+        .outerjoin(Idea, Idea.id == Comment.idea_id)  # type: ignore[arg-type]
+        .where(Comment.id == comment_id)
+        .where(or_(col(Challenge.community_id) == community_id, col(Idea.community_id) == community_id))
+    ).first()
+    if found is None or found.is_deleted:
+        return None
+    return SubjectInfo(
+        community_id=community_id,
+        author_id=found.author_id,
+        excerpt=_excerpt(found.body),
+        link=comments_service.comment_link(found),
+        hidden=found.is_hidden,
+    )
+
+
+def _set_comment_hidden(hidden: bool) -> Callable[[Session, int], None]:
+    def apply(session: Session, comment_id: int) -> None:
+        comment = session.get(Comment, comment_id)
+        if comment is not None:
+            comments_service.set_comment_hidden(session, comment=comment, hidden=hidden)
+
+    return apply
+
+
+# --- ideas -----------------------------------------------------------------------------------------------------
+
+
+def _describe_idea(session: Session, idea_id: int, community_id: int) -> SubjectInfo | None:
+    found = session.get(Idea, idea_id)
+    if found is None or found.community_id != community_id:
+        return None
+    return SubjectInfo(
+        community_id=community_id,
+        author_id=found.author_id,
+        excerpt=_excerpt(found.title, found.description),
+        link=f"/ideas/{found.id}",
+        hidden=found.is_hidden,
+    )
+
+
+def _set_idea_hidden(hidden: bool) -> Callable[[Session, int], None]:
+    def apply(session: Session, idea_id: int) -> None:
+        idea = session.get(Idea, idea_id)
+        if idea is not None:
+            ideas_service.set_hidden(session, idea=idea, hidden=hidden)
+
+    return apply
+
+
+# --- profiles --------------------------------------------------------------------------------------------------
+
+
+def _describe_profile(session: Session, user_id: int, community_id: int) -> SubjectInfo | None:
+    found = session.exec(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)  # type: ignore[arg-type]
+        .where(User.id == user_id, Membership.community_id == community_id)
+    ).first()
+    if found is None:
+        return None
+    return SubjectInfo(
+        community_id=community_id,
+        author_id=found.id,
+        excerpt=_excerpt(f"{found.display_name} (@{found.handle})", found.bio),
+        link=f"/u/{found.handle}",
+        hidden=False,
+    )
+
+
+register(
+    SubjectType(
+        kind=SubjectKind.design,
+        label="design",
+        describe=_describe_design,
+        hide=_set_design_hidden(True),
+        restore=_set_design_hidden(False),
+    )
+)
+register(
+    SubjectType(
+        kind=SubjectKind.comment,
+        label="comment",
+        describe=_describe_comment,
+        hide=_set_comment_hidden(True),
+        restore=_set_comment_hidden(False),
+    )
+)
+register(SubjectType(kind=SubjectKind.profile, label="profile", describe=_describe_profile))
+register(
+    SubjectType(
+        kind=SubjectKind.idea,
+        label="idea",
+        describe=_describe_idea,
+        hide=_set_idea_hidden(True),
+        restore=_set_idea_hidden(False),
+    )
+)

@@ -1,0 +1,603 @@
+"""Moderation pages: report, the queue and its decisions, sanctions, settings, the audit log, appeals, vote integrity,
+and one's own data. Forms work without JavaScript; htmx swaps the queue's list."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
+from app.challenges.deps import ChallengeAccess, challenge_access
+from app.communities.deps import CommunityAccess, community_access
+from app.db import SessionDep
+from app.errors import AppError, Invalid
+from app.moderation import integrity, privacy
+from app.moderation import service as moderation_service
+from app.moderation.models import (
+    AppealStatus,
+    AuditAction,
+    Decision,
+    ItemFlag,
+    ItemStatus,
+    ReportReason,
+    SanctionKind,
+    SubjectKind,
+)
+from app.permissions import Action
+from app.web import flash
+from app.web.forms import form_error
+from app.web.requests import redirect
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+BASE = "/c/{community_slug}/moderation"
+
+REASON_LABELS = {
+    ReportReason.spam: "Spam",
+    ReportReason.offensive: "Offensive",
+    ReportReason.stolen_art: "Stolen art",
+    ReportReason.off_topic: "Off-topic",
+    ReportReason.other: "Other",
+}
+
+
+def _int(value: str, field_name: str) -> int:
+    if not value.strip().lstrip("-").isdigit():
+        raise Invalid("Please correct the marked fields.", fields={field_name: "Enter a whole number."})
+    return int(value)
+
+
+# --- reporting -------------------------------------------------------------------------------------------------
+
+
+def _report_context(
+    session: Session, access: CommunityAccess, kind: str, subject_id: int, **form: Any
+) -> dict[str, Any]:
+    subject = moderation_service.subjects.describe(
+        session, kind=kind, subject_id=subject_id, community_id=access.community.id or 0
+    )
+    return {
+        "community": access.community,
+        "kind": kind,
+        "subject_id": subject_id,
+        "subject": subject,
+        "reasons": list(REASON_LABELS.items()),
+        "form": form,
+    }
+
+
+@router.get("/c/{community_slug}/report/{kind}/{subject_id}", name="moderation:report")
+def report_form(
+    request: Request,
+    session: SessionDep,
+    kind: str,
+    subject_id: int,
+    access: CommunityAccess = community_access(Action.report_content),
+) -> Response:
+    context = _report_context(session, access, kind, subject_id)
+    return render(request, "moderation/report.html", context)
+
+
+@router.post("/c/{community_slug}/report/{kind}/{subject_id}")
+def report(
+    request: Request,
+    session: SessionDep,
+    kind: str,
+    subject_id: int,
+    reason: FormText = "",
+    note: FormText = "",
+    access: CommunityAccess = community_access(Action.report_content),
+) -> Response:
+    assert access.user is not None
+    number = subject_id
+    context = _report_context(session, access, kind, number, reason=reason, note=note)
+    try:
+        moderation_service.report_subject(
+            session,
+            community=access.community,
+            reporter=access.user,
+            kind=kind,
+            subject_id=number,
+            reason=reason,
+            note=note,
+        )
+    except AppError as error:
+        return form_error(request, session, "moderation/report.html", context, error)
+    response = redirect(request, context["subject"].link)
+    flash.add(response, request, "Thank you: your report is with the moderators.")
+    return response
+
+
+# --- the queue -------------------------------------------------------------------------------------------------
+
+
+def _queue_context(
+    session: Session, access: CommunityAccess, filters: moderation_service.QueueFilters
+) -> dict[str, Any]:
+    return {
+        "community": access.community,
+        "access": access,
+        "entries": moderation_service.list_queue(session, community=access.community, filters=filters),
+        "filters": filters,
+        "statuses": [("waiting", "Waiting (open and held)"), ("all", "All"), *((s.value, s.value) for s in ItemStatus)],
+        "kinds": [kind.value for kind in SubjectKind],
+        "flags": [flag.value for flag in ItemFlag],
+        "reasons": list(REASON_LABELS.items()),
+        "decisions": [decision.value for decision in Decision],
+        "sanction_kinds": [kind.value for kind in SanctionKind],
+        "sanctions": moderation_service.list_sanctions(session, community=access.community, active_only=True),
+        "pending_appeals": len(moderation_service.list_appeals(session, community=access.community)),
+        "form": {},
+    }
+
+
+@router.get(BASE, name="moderation:queue")
+def queue(
+    request: Request,
+    session: SessionDep,
+    status: str = "waiting",
+    kind: str = "",
+    flag: str = "",
+    reason: str = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    filters = moderation_service.QueueFilters(status=status, kind=kind, flag=flag, reason=reason)
+    try:
+        context = _queue_context(session, access, filters)
+    except AppError as error:
+        context = _queue_context(session, access, moderation_service.QueueFilters())
+        return render(request, "moderation/queue.html", {**context, "error": error.message}, status_code=422)
+    return render(request, "moderation/queue.html", context, block="queue")
+
+
+@router.post(BASE + "/decide")
+async def decide(
+    request: Request,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    """The queue's one form: the ticked items (``item_ids``), a decision and a reason (bulk or one item)."""
+    assert access.user is not None
+    posted = await request.form()
+    ids = [int(str(value)) for value in posted.getlist("item_ids") if str(value).isdigit()]
+    decision, reason = str(posted.get("decision", "")), str(posted.get("reason", ""))
+    try:
+        entries = moderation_service.decide(
+            session, community=access.community, moderator=access.user, item_ids=ids, decision=decision, reason=reason
+        )
+    except AppError as error:
+        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context["form"] = {"decision": decision, "reason": reason, "item_ids": ids}
+        return form_error(request, session, "moderation/queue.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/moderation")
+    flash.add(response, request, f"Done: {decision} on {len(entries)} item{'s' if len(entries) != 1 else ''}.")
+    return response
+
+
+@router.get(BASE + "/items/{item_id}", name="moderation:item")
+def item(
+    request: Request,
+    item_id: int,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
+    people = moderation_service.users_by_id(
+        session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
+    )
+    return render(
+        request,
+        "moderation/item.html",
+        {
+            "community": access.community,
+            "detail": detail,
+            "people": people,
+            "decisions": [decision.value for decision in Decision],
+            "reason_labels": REASON_LABELS,
+            "sanction_kinds": [kind.value for kind in SanctionKind],
+        },
+    )
+
+
+@router.post(BASE + "/sanctions")
+def sanction(
+    request: Request,
+    session: SessionDep,
+    handle: FormText = "",
+    kind: FormText = "",
+    days: FormText = "",
+    reason: FormText = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    assert access.user is not None
+    try:
+        member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
+        moderation_service.sanction_member(
+            session,
+            community=access.community,
+            moderator=access.user,
+            member=member,
+            kind=kind,
+            reason=reason,
+            days=_int(days, "days") if kind == SanctionKind.suspension else None,
+        )
+    except AppError as error:
+        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context["form"] = {"handle": handle, "kind": kind, "days": days, "sanction_reason": reason}
+        return form_error(request, session, "moderation/queue.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/moderation")
+    flash.add(response, request, f"@{handle.strip().lstrip('@')} has a {kind}; they are told why.")
+    return response
+
+
+@router.post(BASE + "/sanctions/{sanction_id}/lift")
+def lift(
+    request: Request,
+    sanction_id: int,
+    session: SessionDep,
+    reason: FormText = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    try:
+        found = moderation_service.get_sanction(session, community=access.community, sanction_id=sanction_id)
+        moderation_service.lift_sanction(
+            session, community=access.community, moderator=access.user, sanction=found, reason=reason
+        )
+    except AppError as error:
+        context = _queue_context(session, access, moderation_service.QueueFilters())
+        return form_error(request, session, "moderation/queue.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/moderation")
+    flash.add(response, request, "The sanction is lifted.")
+    return response
+
+
+# --- settings --------------------------------------------------------------------------------------------------
+
+
+def _settings_form(settings: moderation_service.ModerationSettings) -> dict[str, Any]:
+    return {
+        "auto_hide_threshold": str(settings.auto_hide_threshold),
+        "premoderation": settings.premoderation,
+        "premoderation_posts": str(settings.premoderation_posts),
+        "blocked_words": settings.blocked_words,
+    }
+
+
+@router.get(BASE + "/settings", name="moderation:settings")
+def settings_page(
+    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
+) -> Response:
+    current = moderation_service.settings_for(session, community=access.community)
+    return render(request, "moderation/settings.html", {"community": access.community, "form": _settings_form(current)})
+
+
+@router.post(BASE + "/settings")
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    auto_hide_threshold: FormText = "",
+    premoderation: FormText = "",
+    premoderation_posts: FormText = "1",
+    blocked_words: FormText = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    assert access.user is not None
+    form = {
+        "auto_hide_threshold": auto_hide_threshold,
+        "premoderation": bool(premoderation),
+        "premoderation_posts": premoderation_posts,
+        "blocked_words": blocked_words,
+    }
+    try:
+        moderation_service.update_settings(
+            session,
+            community=access.community,
+            moderator=access.user,
+            auto_hide_threshold=_int(auto_hide_threshold, "auto_hide_threshold"),
+            premoderation=bool(premoderation),
+            premoderation_posts=_int(premoderation_posts, "premoderation_posts"),
+            blocked_words=blocked_words,
+        )
+    except AppError as error:
+        return form_error(
+            request, session, "moderation/settings.html", {"community": access.community, "form": form}, error
+        )
+    response = redirect(request, f"/c/{access.community.slug}/moderation/settings")
+    flash.add(response, request, "Moderation settings saved.")
+    return response
+
+
+# --- the audit log ---------------------------------------------------------------------------------------------
+
+
+def _day(value: str, field_name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        raise Invalid("Use dates like 2026-11-23.", fields={field_name: "Use a date like 2026-11-23."}) from None
+
+
+def _audit_filters(action: str, actor: str, member: str, since: str, until: str) -> moderation_service.AuditFilters:
+    return moderation_service.AuditFilters(
+        action=action, actor=actor, target=member, since=_day(since, "since"), until=_day(until, "until")
+    )
+
+
+@router.get(BASE + "/audit", name="moderation:audit")
+def audit(
+    request: Request,
+    session: SessionDep,
+    action: str = "",
+    actor: str = "",
+    member: str = "",
+    since: str = "",
+    until: str = "",
+    access: CommunityAccess = community_access(Action.view_audit_log),
+) -> Response:
+    form = {"action": action, "actor": actor, "member": member, "since": since, "until": until}
+    context: dict[str, Any] = {"community": access.community, "form": form, "actions": [a.value for a in AuditAction]}
+    try:
+        filters = _audit_filters(action, actor, member, since, until)
+        rows = moderation_service.list_audit(session, community=access.community, filters=filters)
+    except AppError as error:
+        return render(
+            request,
+            "moderation/audit.html",
+            {**context, "rows": [], "error": error.message, "errors": error.fields},
+            status_code=error.status_code,
+        )
+    return render(request, "moderation/audit.html", {**context, "rows": rows}, block="entries")
+
+
+@router.get(BASE + "/audit.csv", name="moderation:audit_csv")
+def audit_csv(
+    session: SessionDep,
+    action: str = "",
+    actor: str = "",
+    member: str = "",
+    since: str = "",
+    until: str = "",
+    access: CommunityAccess = community_access(Action.view_audit_log),
+) -> Response:
+    filters = _audit_filters(action, actor, member, since, until)
+    rows = moderation_service.list_audit(session, community=access.community, filters=filters, limit=None)
+    return Response(
+        moderation_service.audit_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-{access.community.slug}.csv"'},
+    )
+
+
+# --- appeals ---------------------------------------------------------------------------------------------------
+
+
+def _appeals_context(session: Session, access: CommunityAccess) -> dict[str, Any]:
+    rows = moderation_service.list_appeals(session, community=access.community, status=None)
+    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}}
+
+
+@router.get(BASE + "/appeals", name="moderation:appeals")
+def appeals(
+    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
+) -> Response:
+    return render(request, "moderation/appeals.html", _appeals_context(session, access))
+
+
+@router.post(BASE + "/appeals/{appeal_id}")
+def decide_appeal(
+    request: Request,
+    appeal_id: int,
+    session: SessionDep,
+    outcome: FormText = "",
+    reason: FormText = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    assert access.user is not None
+    try:
+        found = moderation_service.get_appeal(session, community=access.community, appeal_id=appeal_id)
+        if outcome not in ("grant", "reject"):
+            raise Invalid("Grant or reject the appeal.", fields={"outcome": "Grant or reject the appeal."})
+        moderation_service.decide_appeal(
+            session,
+            community=access.community,
+            decider=access.user,
+            appeal=found,
+            grant=outcome == "grant",
+            reason=reason,
+        )
+    except AppError as error:
+        context = _appeals_context(session, access)
+        context["form"] = {"appeal_id": appeal_id, "reason": reason}
+        return form_error(request, session, "moderation/appeals.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/moderation/appeals")
+    flash.add(response, request, f"Appeal {'granted' if outcome == 'grant' else 'rejected'}; the member is told.")
+    return response
+
+
+# --- a member's decisions --------------------------------------------------------------------------------------
+
+
+def _decision_context(session: Session, access: CommunityAccess, entry_id: int, **form: Any) -> dict[str, Any]:
+    assert access.user is not None
+    entry = moderation_service.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
+    return {
+        "community": access.community,
+        "entry": entry,
+        "appeal": moderation_service.appeal_for(session, entry=entry),
+        "appealable": entry.action in moderation_service.APPEALABLE,
+        "form": form,
+    }
+
+
+@router.get("/c/{community_slug}/decisions/{entry_id}", name="moderation:decision")
+def decision(
+    request: Request,
+    entry_id: int,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.appeal_decision),
+) -> Response:
+    return render(request, "moderation/decision.html", _decision_context(session, access, entry_id))
+
+
+@router.post("/c/{community_slug}/decisions/{entry_id}/appeal")
+def appeal(
+    request: Request,
+    entry_id: int,
+    session: SessionDep,
+    body: FormText = "",
+    access: CommunityAccess = community_access(Action.appeal_decision),
+) -> Response:
+    assert access.user is not None
+    context = _decision_context(session, access, entry_id, body=body)
+    try:
+        moderation_service.file_appeal(
+            session, community=access.community, appellant=access.user, entry_id=entry_id, body=body
+        )
+    except AppError as error:
+        return form_error(request, session, "moderation/decision.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/decisions/{entry_id}")
+    flash.add(response, request, "Your appeal is filed; another moderator will decide it.")
+    return response
+
+
+# --- vote integrity --------------------------------------------------------------------------------------------
+
+INTEGRITY = "/c/{community_slug}/challenges/{challenge_slug}/integrity"
+
+
+def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -> dict[str, Any]:
+    clusters = integrity.challenge_clusters(session, challenge=access.challenge)
+    discounts = integrity.list_discounts(session, challenge=access.challenge)
+    people = moderation_service.users_by_id(
+        session,
+        {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)} | {i for _, v in discounts for i in v},
+    )
+    return {
+        "community": access.community,
+        "challenge": access.challenge,
+        "clusters": clusters,
+        "discounts": discounts,
+        "people": people,
+        "form": form,
+    }
+
+
+@router.get(INTEGRITY, name="moderation:integrity")
+def integrity_page(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.moderate_community)
+) -> Response:
+    return render(request, "moderation/integrity.html", _integrity_context(session, access))
+
+
+@router.post(INTEGRITY + "/discounts")
+async def discount(
+    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.moderate_community)
+) -> Response:
+    assert access.user is not None
+    posted = await request.form()
+    voter_ids = [int(value) for value in str(posted.get("voter_ids", "")).split(",") if value.strip().isdigit()]
+    reason = str(posted.get("reason", ""))
+    try:
+        integrity.discount_voters(
+            session,
+            community=access.community,
+            challenge=access.challenge,
+            moderator=access.user,
+            voter_ids=voter_ids,
+            reason=reason,
+        )
+    except AppError as error:
+        return form_error(
+            request, session, "moderation/integrity.html", _integrity_context(session, access, reason=reason), error
+        )
+    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
+    flash.add(response, request, "Those scores are discounted; the ranking is recomputed.")
+    return response
+
+
+@router.post(INTEGRITY + "/discounts/{discount_id}/restore")
+def restore_discount(
+    request: Request,
+    discount_id: int,
+    session: SessionDep,
+    reason: FormText = "",
+    access: ChallengeAccess = challenge_access(Action.moderate_community),
+) -> Response:
+    assert access.user is not None
+    try:
+        integrity.restore_discount(
+            session,
+            community=access.community,
+            challenge=access.challenge,
+            moderator=access.user,
+            discount_id=discount_id,
+            reason=reason,
+        )
+    except AppError as error:
+        return form_error(request, session, "moderation/integrity.html", _integrity_context(session, access), error)
+    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
+    flash.add(response, request, "Those scores count again; the ranking is recomputed.")
+    return response
+
+
+# --- site-wide bans (site admins) ------------------------------------------------------------------------------
+
+
+def _bans_context(session: Session, **form: Any) -> dict[str, Any]:
+    return {"bans": moderation_service.list_site_bans(session), "form": form}
+
+
+@router.get("/admin/bans", name="moderation:site_bans")
+def site_bans(request: Request, session: SessionDep, _admin: SiteAdmin) -> Response:
+    return render(request, "moderation/site_bans.html", _bans_context(session))
+
+
+@router.post("/admin/bans")
+def ban_site_wide(
+    request: Request, session: SessionDep, admin: SiteAdmin, handle: FormText = "", reason: FormText = ""
+) -> Response:
+    assert admin is not None
+    try:
+        member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
+        moderation_service.ban_site_wide(session, admin=admin, user=member, reason=reason)
+    except AppError as error:
+        return form_error(
+            request, session, "moderation/site_bans.html", _bans_context(session, handle=handle, reason=reason), error
+        )
+    response = redirect(request, "/admin/bans")
+    flash.add(response, request, f"@{member.handle} is banned from Chorus; their account is deactivated.")
+    return response
+
+
+# --- one's own data --------------------------------------------------------------------------------------------
+
+
+@router.get("/settings/privacy", name="moderation:privacy")
+def privacy_page(request: Request, _user: AccountUser) -> Response:
+    return render(request, "moderation/privacy.html", {})
+
+
+@router.get("/settings/privacy/export")
+def export(session: SessionDep, user: AccountUser) -> JSONResponse:
+    return JSONResponse(
+        privacy.export_member_data(session, user=user),
+        headers={"Content-Disposition": f'attachment; filename="chorus-{user.handle}.json"'},
+    )
+
+
+@router.post("/settings/privacy/delete")
+def delete_account(request: Request, session: SessionDep, user: AccountUser, password: FormText = "") -> Response:
+    try:
+        privacy.delete_account(session, user=user, password=password)
+    except AppError as error:
+        return form_error(request, session, "moderation/privacy.html", {}, error)
+    response = redirect(request, "/")
+    clear_session_cookie(response)
+    flash.add(response, request, "Your account is deleted. Goodbye.")
+    return response

@@ -1,0 +1,254 @@
+"""Request and response shapes of the rewards API. Money is integer minor units with an ISO currency; amounts sent
+in are decimal strings ("12.50"), read exactly (app/rewards/money.py)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.challenges.models import ProductStatus
+from app.ledger.models import TransactionKind
+from app.rewards.models import BatchStatus, LineStatus, PointsAction, RewardKind, RoyaltyKind, SaleSource
+
+
+class RewardSettingsBody(BaseModel):
+    currency: str = Field(max_length=3, examples=["EUR"])
+    commission_percent: str = Field(max_length=10, examples=["5"], description="Of a referred sale's net amount")
+    payout_threshold: str = Field(max_length=20, examples=["20.00"])
+    hold_days: int = Field(ge=0, le=365, examples=[30])
+
+
+class RewardSettingsPublic(BaseModel):
+    currency: str
+    commission_bp: int = Field(description="Basis points: 500 is 5 %")
+    payout_threshold_minor: int
+    hold_days: int
+
+
+class SplitPublic(BaseModel):
+    handle: str
+    share_bp: int
+
+
+class TermsPublic(BaseModel):
+    price_minor: int
+    currency: str
+    royalty_kind: RoyaltyKind
+    royalty_bp: int
+    royalty_fixed_minor: int
+    royalty_min_minor: int
+
+
+class ProductPublic(BaseModel):
+    id: int
+    name: str
+    status: ProductStatus
+    design_id: int | None
+    designer_handle: str | None
+    terms: TermsPublic | None
+    splits: list[SplitPublic]
+
+
+class TermsBody(BaseModel):
+    price: str = Field(max_length=20, examples=["25.00"])
+    currency: str = Field(max_length=3, examples=["EUR"])
+    royalty_kind: RoyaltyKind = RoyaltyKind.percent
+    royalty_percent: str = Field(default="0", max_length=10, examples=["10"])
+    royalty_fixed: str = Field(default="0", max_length=20)
+    royalty_min: str = Field(default="0", max_length=20)
+    splits: dict[str, str] = Field(
+        default_factory=dict, description="Co-designer handle -> percentage, adding up to 100; empty: the designer"
+    )
+    live: bool = False
+
+
+class SaleLine(BaseModel):
+    order_id: str = Field(max_length=200)
+    product_id: int
+    quantity: int
+    unit_price: str = Field(max_length=30, examples=["25.00"])
+    currency: str = Field(max_length=10, examples=["EUR"])
+    referral_code: str = Field(default="", max_length=40)
+    sold_at: datetime | None = Field(default=None, description="With a time zone; now when empty")
+
+
+class SalesBody(BaseModel):
+    sales: list[SaleLine] = Field(max_length=5000)
+
+
+class SalePublic(BaseModel):
+    id: int
+    order_id: str
+    product_id: int
+    quantity: int
+    unit_price_minor: int
+    currency: str
+    royalty_minor: int
+    commission_minor: int
+    source: SaleSource
+    sold_at: datetime
+    refunded_at: datetime | None
+
+
+class SalesResultPublic(BaseModel):
+    recorded: list[SalePublic]
+    replayed: list[SalePublic] = Field(description="Sent before: recorded once, nothing posted again")
+
+
+class RefundBody(BaseModel):
+    sale_id: int
+
+
+class PointsRuleBody(BaseModel):
+    action: PointsAction
+    points: int = Field(ge=0, le=100000, description="0 removes the rule")
+    daily_cap: int = Field(default=5, ge=1, le=1000)
+
+
+class PointsRulePublic(BaseModel):
+    action: PointsAction
+    points: int
+    daily_cap: int
+
+
+class RewardItemBody(BaseModel):
+    name: str = Field(max_length=500)
+    description: str = Field(default="", max_length=5000)
+    kind: RewardKind
+    points_cost: int = Field(ge=1, le=1_000_000)
+    stock: int = Field(ge=0, le=1_000_000)
+
+
+class RewardItemPublic(BaseModel):
+    id: int
+    name: str
+    description: str
+    kind: RewardKind
+    points_cost: int
+    stock: int
+
+
+class PayoutLinePublic(BaseModel):
+    id: int
+    handle: str
+    email: str
+    amount_minor: int
+    status: LineStatus
+    failure_reason: str
+    settled_at: datetime | None
+
+
+class PayoutBatchPublic(BaseModel):
+    id: int
+    currency: str
+    status: BatchStatus
+    threshold_minor: int
+    hold_days: int
+    cutoff_at: datetime
+    created_at: datetime
+    exported_at: datetime | None
+    closed_at: datetime | None
+    lines: list[PayoutLinePublic]
+
+
+class MarkPaidBody(BaseModel):
+    line_id: int | None = Field(default=None, description="Empty: every pending line")
+    reference: str = Field(default="", max_length=120, description="The payment's reference at the bank")
+
+
+class MarkFailedBody(BaseModel):
+    line_id: int
+    reason: str = Field(max_length=300)
+
+
+class LiabilityRowPublic(BaseModel):
+    handle: str
+    available_minor: int
+    held_minor: int
+    in_payout_minor: int
+    owed_minor: int
+
+
+class LiabilityPublic(BaseModel):
+    currency: str
+    total_minor: int
+    rows: list[LiabilityRowPublic]
+
+
+class BalancePublic(BaseModel):
+    brand_slug: str
+    currency: str
+    available_minor: int
+    held_minor: int
+    in_payout_minor: int
+    paid_minor: int
+
+
+class EarningsLinePublic(BaseModel):
+    posted_at: datetime
+    brand_name: str
+    description: str
+    kind: TransactionKind
+    amount_minor: int
+    currency: str
+
+
+class MonthPublic(BaseModel):
+    month: str
+    amount_minor: int
+
+
+class MyPayoutPublic(BaseModel):
+    brand_slug: str
+    batch_id: int
+    amount_minor: int
+    currency: str
+    status: LineStatus
+
+
+class EarningsPublic(BaseModel):
+    balances: list[BalancePublic]
+    currency: str
+    months: list[MonthPublic]
+    lines: list[EarningsLinePublic]
+    payouts: list[MyPayoutPublic]
+
+
+class StatementPublic(BaseModel):
+    brand_slug: str
+    month: str
+    currency: str
+    opening_minor: int
+    closing_minor: int
+    lines: list[EarningsLinePublic]
+
+
+class ReferralPublic(BaseModel):
+    brand_slug: str
+    code: str
+    link: str
+    clicks: int
+    signups: int
+    purchases: int
+    earnings_minor: dict[str, int]
+
+
+class ReferralBody(BaseModel):
+    brand_slug: str = Field(max_length=60)
+
+
+class PointsPublic(BaseModel):
+    brand_slug: str
+    balance: int
+    catalog: list[RewardItemPublic]
+
+
+class RedeemBody(BaseModel):
+    item_id: int
+
+
+class RedemptionPublic(BaseModel):
+    id: int
+    item_id: int
+    points: int
+    code: str
+    created_at: datetime

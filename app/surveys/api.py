@@ -1,0 +1,282 @@
+"""JSON API for surveys: the same services as the pages."""
+
+from fastapi import APIRouter, Response, status
+from sqlmodel import Session
+
+from app.brands.deps import BrandAccess, brand_access
+from app.columns import id_of
+from app.communities import service as communities_service
+from app.communities.deps import CommunityAccess, community_access
+from app.db import SessionDep
+from app.errors import NotFound
+from app.permissions import Action
+from app.surveys import schemas
+from app.surveys import service as surveys_service
+from app.surveys.deps import SurveyAccess, survey_access
+from app.surveys.models import Survey, SurveyResponse
+
+router = APIRouter(tags=["surveys"])
+
+
+def _detail(session: Session, survey: Survey, brand_slug: str) -> schemas.SurveyDetail:
+    return schemas.SurveyDetail(
+        **schemas.SurveyPublic.model_validate(survey).model_dump(),
+        brand_slug=brand_slug,
+        questions=[
+            schemas.QuestionPublic.model_validate(question)
+            for question in surveys_service.list_questions(session, survey=survey)
+        ],
+    )
+
+
+def _fields(body: schemas.QuestionWrite) -> surveys_service.QuestionFields:
+    return surveys_service.QuestionFields(
+        kind=body.kind,
+        prompt=body.prompt,
+        help_text=body.help_text,
+        required=body.required,
+        options=[option.model_dump() for option in body.options],
+        number_min=body.number_min,
+        number_max=body.number_max,
+        unit=body.unit,
+        show_if_question_id=body.show_if_question_id,
+        show_if_values=body.show_if_values,
+        code=body.code,
+    )
+
+
+@router.get("/brands/{brand_slug}/surveys", response_model=list[schemas.SurveyPublic], summary="A brand's surveys")
+def list_surveys(
+    session: SessionDep, access: BrandAccess = brand_access(Action.view_surveys)
+) -> list[schemas.SurveyPublic]:
+    return [schemas.SurveyPublic.model_validate(s) for s in surveys_service.list_surveys(session, brand=access.brand)]
+
+
+@router.post(
+    "/brands/{brand_slug}/surveys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.SurveyDetail,
+    summary="Create a survey, blank or from the product template",
+)
+def create_survey(
+    body: schemas.SurveyCreate, session: SessionDep, access: BrandAccess = brand_access(Action.manage_surveys)
+) -> schemas.SurveyDetail:
+    survey = surveys_service.create_survey(
+        session,
+        brand=access.brand,
+        title=body.title,
+        description=body.description,
+        author=access.user,
+        template=body.template,
+    )
+    return _detail(session, survey, access.brand.slug)
+
+
+@router.get("/surveys/{survey_id}", response_model=schemas.SurveyDetail, summary="A survey and its current questions")
+def get_survey(session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)) -> schemas.SurveyDetail:
+    return _detail(session, access.survey, access.brand.slug)
+
+
+@router.patch("/surveys/{survey_id}", response_model=schemas.SurveyDetail, summary="Retitle or redescribe a survey")
+def update_survey(
+    body: schemas.SurveyUpdate, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+) -> schemas.SurveyDetail:
+    surveys_service.update_survey(session, survey=access.survey, title=body.title, description=body.description)
+    return _detail(session, access.survey, access.brand.slug)
+
+
+@router.delete(
+    "/surveys/{survey_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a survey nobody has answered"
+)
+def delete_survey(session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)) -> Response:
+    surveys_service.delete_survey(session, survey=access.survey)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/surveys/{survey_id}/questions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.QuestionPublic,
+    summary="Add a question at the end (after responses: a new version)",
+)
+def add_question(
+    body: schemas.QuestionWrite, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+) -> schemas.QuestionPublic:
+    question = surveys_service.add_question(session, survey=access.survey, fields=_fields(body))
+    return schemas.QuestionPublic.model_validate(question)
+
+
+@router.put(
+    "/surveys/{survey_id}/questions/{question_id}",
+    response_model=schemas.QuestionPublic,
+    summary="Change a question (after responses: only additive or rewording edits)",
+)
+def update_question(
+    question_id: int,
+    body: schemas.QuestionWrite,
+    session: SessionDep,
+    access: SurveyAccess = survey_access(Action.manage_surveys),
+) -> schemas.QuestionPublic:
+    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    surveys_service.update_question(session, survey=access.survey, question=question, fields=_fields(body))
+    return schemas.QuestionPublic.model_validate(question)
+
+
+@router.delete(
+    "/surveys/{survey_id}/questions/{question_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a question (deleted before responses, retired after)",
+)
+def retire_question(
+    question_id: int, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+) -> Response:
+    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    surveys_service.retire_question(session, survey=access.survey, question=question)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/surveys/{survey_id}/questions/{question_id}/move",
+    response_model=list[schemas.QuestionPublic],
+    summary="Move a question up or down; answers the new order",
+)
+def move_question(
+    question_id: int,
+    body: schemas.QuestionMove,
+    session: SessionDep,
+    access: SurveyAccess = survey_access(Action.manage_surveys),
+) -> list[schemas.QuestionPublic]:
+    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    questions = surveys_service.move_question(session, survey=access.survey, question=question, offset=body.offset)
+    return [schemas.QuestionPublic.model_validate(item) for item in questions]
+
+
+@router.get(
+    "/surveys/{survey_id}/tallies",
+    response_model=list[schemas.QuestionResults],
+    summary="Results per question, from the tallies",
+)
+def tallies(
+    session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
+) -> list[schemas.QuestionResults]:
+    return [
+        schemas.QuestionResults(
+            question_id=id_of(result.question),
+            code=result.question.code,
+            kind=result.question.kind,
+            prompt=result.question.prompt,
+            retired=result.question.is_retired,
+            answered=result.answered,
+            total=result.total,
+            mean=result.mean,
+            counts=[schemas.ValueCountPublic(key=v.key, label=v.label, count=v.count) for v in result.counts],
+        )
+        for result in surveys_service.tallies(session, survey=access.survey)
+    ]
+
+
+def _form(body: schemas.ResponseCreate) -> dict[str, list[str]]:
+    """The JSON answers as the form a page would post (input names q<question id>)."""
+    return {
+        f"q{question_id}": [value] if isinstance(value, str) else value for question_id, value in body.answers.items()
+    }
+
+
+def _response(session: Session, response: SurveyResponse) -> schemas.ResponsePublic:
+    answers = surveys_service.get_response_answers(session, response=response)
+    return schemas.ResponsePublic(
+        id=id_of(response),
+        survey_id=response.survey_id,
+        survey_version=response.survey_version,
+        submitted_at=response.submitted_at,
+        answers=[schemas.AnswerPublic.model_validate(answer) for _, rows in answers for answer in rows],
+    )
+
+
+@router.post(
+    "/surveys/{survey_id}/responses",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ResponsePublic,
+    summary="Record a response collected by the brand's own systems (anonymous)",
+)
+def record_response(
+    body: schemas.ResponseCreate, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+) -> schemas.ResponsePublic:
+    response = surveys_service.record_response(session, survey=access.survey, form=_form(body))
+    return _response(session, response)
+
+
+@router.get(
+    "/surveys/{survey_id}/responses/{response_id}",
+    response_model=schemas.ResponsePublic,
+    summary="One response, whichever version of the survey it answered",
+)
+def get_response(
+    response_id: int, session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
+) -> schemas.ResponsePublic:
+    response = session.get(SurveyResponse, response_id)
+    if response is None or response.survey_id != access.survey.id:
+        raise NotFound("There is no such response.")
+    return _response(session, response)
+
+
+@router.put(
+    "/surveys/{survey_id}/community",
+    response_model=schemas.SurveyDetail,
+    summary="Publish a survey to one of the brand's communities (null withdraws it)",
+)
+def publish_survey(
+    body: schemas.SurveyPublication, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+) -> schemas.SurveyDetail:
+    community = None
+    if body.community_slug is not None:
+        community = communities_service.get_community_by_slug(session, slug=body.community_slug)
+    surveys_service.publish_survey(session, survey=access.survey, community=community)
+    return _detail(session, access.survey, access.brand.slug)
+
+
+@router.get(
+    "/communities/{community_slug}/surveys",
+    response_model=list[schemas.CommunitySurvey],
+    summary="The surveys published to a community (members)",
+)
+def list_community_surveys(
+    session: SessionDep, access: CommunityAccess = community_access(Action.answer_survey)
+) -> list[schemas.CommunitySurvey]:
+    return [
+        _community_survey(session, survey, access)
+        for survey in surveys_service.list_community_surveys(session, community=access.community)
+    ]
+
+
+def _community_survey(session: Session, survey: Survey, access: CommunityAccess) -> schemas.CommunitySurvey:
+    return schemas.CommunitySurvey(
+        id=id_of(survey),
+        title=survey.title,
+        description=survey.description,
+        answered=surveys_service.has_answered(session, survey=survey, user=access.user),
+        questions=[
+            schemas.QuestionPublic.model_validate(question)
+            for question in surveys_service.list_questions(session, survey=survey)
+        ],
+    )
+
+
+@router.post(
+    "/communities/{community_slug}/surveys/{survey_id}/responses",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ResponsePublic,
+    summary="Answer a survey published to one's community (once)",
+)
+def answer_community_survey(
+    survey_id: int,
+    body: schemas.ResponseCreate,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.answer_survey),
+) -> schemas.ResponsePublic:
+    assert access.user is not None  # answer_survey is for members, who are logged in
+    survey = surveys_service.get_community_survey(session, community=access.community, survey_id=survey_id)
+    response = surveys_service.answer_community_survey(
+        session, survey=survey, community=access.community, member=access.user, form=_form(body)
+    )
+    return _response(session, response)

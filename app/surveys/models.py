@@ -1,0 +1,131 @@
+"""Surveys a brand builds, their questions, people's responses and answers, and the tallies results are read from."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Float
+from sqlmodel import Column, Field, SQLModel, UniqueConstraint
+
+from app.columns import enum_field, timestamp_field
+
+# The tally row of "answered at all" (see AnswerTally).
+ANSWERED = "*"
+
+
+class QuestionKind(StrEnum):
+    rating = "rating"  # 1-5
+    nps = "nps"  # 0-10, "how likely are you to recommend ..."
+    single_choice = "single_choice"
+    multiple_choice = "multiple_choice"
+    text = "text"
+    yes_no = "yes_no"
+    number = "number"
+    photo = "photo"
+
+
+class Survey(SQLModel, table=True):
+    __tablename__ = "surveys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brands.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=5000)
+    # 1 until the first response; then every accepted edit adds 1, and each response records the version it answered.
+    version: int = Field(default=1)
+    # Kept by record_response in the response's transaction (a conditional UPDATE), never recounted.
+    response_count: int = Field(default=0)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = timestamp_field()
+    updated_at: datetime = timestamp_field()
+    # Published to one of the brand's communities: its members answer it on the community's page, once each.
+    community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
+    published_at: datetime | None = timestamp_field(nullable=True)
+
+
+class Question(SQLModel, table=True):
+    __tablename__ = "survey_questions"
+    # NULL codes are distinct on both databases: only the template's (and any a manager gives) must be unique.
+    __table_args__ = (UniqueConstraint("survey_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="surveys.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    kind: QuestionKind = enum_field(QuestionKind)
+    # A stable slug ("outcome", "pay", "recommend_intent", ...) by which other domains find a question.
+    code: str | None = Field(default=None, max_length=40)
+    prompt: str = Field(max_length=500)
+    help_text: str = Field(default="", max_length=1000)
+    required: bool = Field(default=False)
+    # [{"key": "keep", "label": "Keep it as it is"}, ...] for choice questions; keys never change once answered.
+    options: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    number_min: float | None = Field(default=None, sa_type=Float)
+    number_max: float | None = Field(default=None, sa_type=Float)
+    unit: str = Field(default="", max_length=20)
+    # Shown only when the answer to that (earlier) question is one of these option keys or values.
+    show_if_question_id: int | None = Field(default=None, foreign_key="survey_questions.id", ondelete="SET NULL")
+    show_if_values: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    added_in_version: int = Field(default=1)
+    # A question removed after responses exist stays, retired, so older answers keep their question.
+    retired_at: datetime | None = timestamp_field(nullable=True)
+    retired_in_version: int | None = Field(default=None)
+    created_at: datetime = timestamp_field()
+
+    @property
+    def input_name(self) -> str:
+        """The form field that carries this question's answer."""
+        return f"q{self.id}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def option_label(self, key: str) -> str:
+        for option in self.options:
+            if option["key"] == key:
+                return option["label"]
+        return key
+
+
+class SurveyResponse(SQLModel, table=True):
+    __tablename__ = "survey_responses"
+    # One response per person and survey; anonymous responses (NULL user) are not limited here.
+    __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="surveys.id", index=True, ondelete="CASCADE")
+    survey_version: int
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
+    submitted_at: datetime = timestamp_field(index=True)
+
+
+class Answer(SQLModel, table=True):
+    """One answer to one question; a multiple-choice answer is one row per chosen option."""
+
+    __tablename__ = "survey_answers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="survey_responses.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="survey_questions.id", index=True, ondelete="CASCADE")
+    option_key: str | None = Field(default=None, max_length=40)
+    number_value: float | None = Field(default=None, sa_type=Float)
+    text_value: str | None = Field(default=None, max_length=2000)
+    image_id: int | None = Field(default=None, foreign_key="media_images.id", ondelete="RESTRICT")
+
+
+class AnswerTally(SQLModel, table=True):
+    """How many responses gave each value of a question, kept by UPSERT in each response's transaction.
+
+    ``value_key`` is an option key (choice questions), "yes"/"no", the value itself ("4" for a rating, "7.5" for
+    a number), or ``ANSWERED`` ("*"): the number of responses that answered the question at all, whose ``sum``
+    holds the sum of the values of rating, NPS and number questions (so a mean needs no scan).
+    """
+
+    __tablename__ = "survey_answer_tallies"
+    __table_args__ = (UniqueConstraint("question_id", "value_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="surveys.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="survey_questions.id", ondelete="CASCADE")
+    value_key: str = Field(max_length=40)
+    count: int = Field(default=0)
+    sum: float = Field(default=0.0, sa_type=Float)

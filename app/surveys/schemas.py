@@ -1,0 +1,135 @@
+"""Request and response shapes of the surveys API."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.surveys.models import QuestionKind
+
+
+class SurveyCreate(BaseModel):
+    title: str = Field(max_length=500)
+    description: str = Field(default="", max_length=10000)
+    template: bool = Field(default=False, description="Start with the standard product questions (with their codes)")
+
+
+class SurveyUpdate(BaseModel):
+    title: str = Field(max_length=500)
+    description: str = Field(default="", max_length=10000)
+
+
+class Option(BaseModel):
+    key: str = Field(default="", max_length=40, description="Stable; made from the label when empty")
+    label: str = Field(max_length=500)
+
+
+class QuestionWrite(BaseModel):
+    kind: QuestionKind
+    prompt: str = Field(max_length=1000)
+    help_text: str = Field(default="", max_length=2000)
+    required: bool = False
+    options: list[Option] = Field(default_factory=list, description="Choice questions only")
+    number_min: float | None = Field(default=None, description="Number questions only")
+    number_max: float | None = None
+    unit: str = Field(default="", max_length=40)
+    show_if_question_id: int | None = Field(default=None, description="Shown only when that earlier question ...")
+    show_if_values: list[str] = Field(default_factory=list, description="... was answered with one of these")
+    code: str | None = Field(default=None, max_length=40, description="A stable slug other systems find it by")
+
+
+class QuestionMove(BaseModel):
+    offset: int = Field(description="Places to move: negative is up, positive down")
+
+
+class QuestionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    kind: QuestionKind
+    code: str | None
+    prompt: str
+    help_text: str
+    required: bool
+    options: list[Option]
+    number_min: float | None
+    number_max: float | None
+    unit: str
+    show_if_question_id: int | None
+    show_if_values: list[str]
+    added_in_version: int
+    retired_at: datetime | None
+    input_name: str = Field(description="The form field of its answer on pages")
+
+
+class SurveyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str
+    version: int
+    response_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SurveyDetail(SurveyPublic):
+    brand_slug: str
+    questions: list[QuestionPublic]
+
+
+class ResponseCreate(BaseModel):
+    answers: dict[str, str | list[str]] = Field(
+        description='Per question id: the value, or values of a multiple-choice question, e.g. {"12": "4", '
+        '"13": ["red", "green"]}. Option keys for choices, "yes"/"no", numbers as text. Photo answers are taken '
+        "on the survey's pages only."
+    )
+
+
+class AnswerPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    question_id: int
+    option_key: str | None
+    number_value: float | None
+    text_value: str | None
+    image_id: int | None
+
+
+class ResponsePublic(BaseModel):
+    id: int
+    survey_id: int
+    survey_version: int
+    submitted_at: datetime
+    answers: list[AnswerPublic]
+
+
+class ValueCountPublic(BaseModel):
+    key: str
+    label: str
+    count: int
+
+
+class QuestionResults(BaseModel):
+    question_id: int
+    code: str | None
+    kind: QuestionKind
+    prompt: str
+    retired: bool
+    answered: int = Field(description="Responses that answered it")
+    total: float = Field(description="Sum of the values (rating, NPS and number questions)")
+    mean: float | None
+    counts: list[ValueCountPublic]
+
+
+class SurveyPublication(BaseModel):
+    community_slug: str | None = Field(description="One of the brand's communities; null withdraws the survey")
+
+
+class CommunitySurvey(BaseModel):
+    id: int
+    title: str
+    description: str
+    answered: bool = Field(description="Whether the caller has answered it (once each)")
+    questions: list[QuestionPublic]

@@ -1,0 +1,129 @@
+"""The task queue (huey): work that must not hold up a request, with retries.
+
+A SQLite file in the data folder by default, Redis when ``CHORUS_REDIS_URL`` is set; in tests tasks run at once in
+the caller (``Settings.resolved_tasks_immediate``). Services do not enqueue directly: they mark their session with
+:func:`after_commit`, and whoever commits the transaction (``app.db.get_session``, ``session_scope``) enqueues the
+marked tasks once the commit has made the rows visible to the worker. Periodic tasks (digests, the webhook and outbox
+retry sweeps) run in the consumer: ``chorus worker``, or the threads ``chorus serve`` starts next to the web server.
+"""
+
+import logging
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+
+logger = logging.getLogger("chorus.tasks")
+AFTER_COMMIT = "chorus.after_commit"
+
+
+def build_huey(settings: Settings, *, name: str = "chorus") -> Huey:
+    """The queue the settings ask for."""
+    queue: Huey
+    if settings.redis_url:
+        queue = RedisHuey(name, url=settings.redis_url, utc=True)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        queue = SqliteHuey(name, filename=str(settings.data_dir / "tasks.db"), utc=True)
+    queue.immediate = settings.resolved_tasks_immediate
+    return queue
+
+
+huey = build_huey(get_settings())
+
+
+def after_commit(session: Session, task_name: str) -> None:
+    """Ask for a task (by name, see ``_AFTER_COMMIT_TASKS``) to be enqueued once this session's transaction commits."""
+    session.info.setdefault(AFTER_COMMIT, set()).add(task_name)
+
+
+def enqueue_after_commit(session: Session) -> None:
+    """Enqueue what the committed transaction asked for; a queue that is down leaves the rows to the retry sweeps."""
+    for name in sorted(session.info.pop(AFTER_COMMIT, ())):
+        try:
+            _AFTER_COMMIT_TASKS[name]()
+        except Exception:
+            logger.exception("Could not enqueue %s; the periodic sweep will pick its rows up", name)
+
+
+def discard_after_commit(session: Session) -> None:
+    """Forget the marks of a transaction that rolled back."""
+    session.info.pop(AFTER_COMMIT, None)
+
+
+@huey.task(retries=3, retry_delay=30)
+def deliver_outbox() -> int:
+    """Send the outbox by SMTP (nothing to do without an SMTP server: e-mail then waits in /dev/outbox)."""
+    from app.db import session_scope
+    from app.notifications import service as notifications_service
+
+    settings = get_settings()
+    if not settings.smtp_host:
+        return 0
+    with session_scope() as session:
+        return notifications_service.deliver_pending(session, settings=settings)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def retry_outbox() -> int:
+    """E-mail whose first try failed (the SMTP server was down) is tried again every five minutes."""
+    return int(deliver_outbox.call_local())
+
+
+@huey.task()
+def deliver_webhooks() -> int:
+    """Deliver the webhook deliveries that are due (the new ones just committed, and retries whose time came)."""
+    from app.webhooks import service as webhooks_service
+
+    return webhooks_service.run_due_deliveries()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def retry_webhooks() -> int:
+    """Every minute: retries whose backoff has passed."""
+    return int(deliver_webhooks.call_local())
+
+
+@huey.periodic_task(crontab(minute="0"))
+def send_digests() -> dict[str, int]:
+    """Every hour on the hour: the daily and weekly digests, when this is their hour (``digest_hour``, UTC)."""
+    from app.columns import utcnow
+    from app.notifications import digests
+
+    sent = digests.run_due_digests(now=utcnow())
+    return {cadence.value: count for cadence, count in sent.items()}
+
+
+_AFTER_COMMIT_TASKS: dict[str, Any] = {
+    "deliver_outbox": deliver_outbox,
+    "deliver_webhooks": deliver_webhooks,
+}
+
+
+class _ThreadConsumer(Consumer):  # type: ignore[misc]
+    """A consumer that runs beside the web server in its process: signals belong to uvicorn, not to huey."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def start_consumer(*, threads: int, queue: Huey | None = None) -> Consumer:
+    """Start the scheduler and worker threads in this process; stop them with ``consumer.stop(graceful=True)``.
+
+    Idle workers poll at most every second (huey's default backs off to ten), so shutting down stays quick.
+    """
+    consumer = _ThreadConsumer(queue or huey, workers=threads, worker_type="thread", periodic=True, max_delay=1.0)
+    consumer.start()
+    return consumer
+
+
+def start_in_process_worker() -> Consumer | None:
+    """The web server's own worker threads (one command runs everything), unless settings hand the queue to
+    `chorus worker` processes, or tasks run in the caller anyway (tests)."""
+    settings = get_settings()
+    if not settings.worker_in_process or huey.immediate:
+        return None
+    return start_consumer(threads=settings.worker_threads)

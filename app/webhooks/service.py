@@ -1,0 +1,460 @@
+"""Webhooks: brands register endpoints; events become signed deliveries, sent after commit and retried with backoff.
+
+Delivery happens outside any database transaction: a worker *claims* due deliveries in a short transaction (row locks
+with SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite, and a lease pushed into ``next_attempt_at``), sends them
+with httpx, then *records* each attempt in another short transaction. Two workers never send the same attempt, and a
+worker that dies mid-send leaves the delivery to be retried when its lease runs out.
+
+Signatures are Stripe-style: ``X-Chorus-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` keyed
+with the endpoint's secret (README.md, "Webhooks", shows how to verify one).
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import secrets
+import socket
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlmodel import Session, col, select
+
+from app import rate_limits
+from app.brands.models import Brand
+from app.columns import id_of, utcnow
+from app.config import Settings, get_settings
+from app.errors import Invalid, NotFound
+from app.tasks import after_commit
+from app.webhooks.models import (
+    SUBSCRIBABLE_EVENTS,
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+logger = logging.getLogger("chorus.webhooks")
+SIGNATURE_TOLERANCE_SECONDS = 300
+_MAX_ENDPOINTS_PER_BRAND = 20
+# A claimed delivery is not claimed again for this long after the request's timeout, unless it is recorded first.
+_LEASE_SLACK_SECONDS = 60
+
+
+# --- URLs and the private network --------------------------------------------------------------------------------
+
+
+def _is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def check_endpoint_url(url: str, *, allow_private: bool) -> str:
+    """An http(s) URL with a host; an address literal in the private network is refused unless allowed."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise Invalid("Please correct the marked fields.", fields={"url": "Give an http:// or https:// URL."})
+    if len(url) > 500:
+        raise Invalid("Please correct the marked fields.", fields={"url": "Keep the URL under 500 characters."})
+    if parts.username or parts.password:
+        raise Invalid("Please correct the marked fields.", fields={"url": "Leave credentials out of the URL."})
+    if not allow_private:
+        host = parts.hostname
+        if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+            raise Invalid("Please correct the marked fields.", fields={"url": "Give an address on the internet."})
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            literal = None
+        if literal is not None and _is_private(literal):
+            raise Invalid("Please correct the marked fields.", fields={"url": "Give an address on the internet."})
+    return url
+
+
+def refuse_private_host(url: str) -> None:
+    """At send time: refuse a host that resolves to a private, loopback or link-local address (raises ValueError).
+
+    Checked on every attempt, since DNS may change after the endpoint was registered.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise ValueError(f"cannot resolve {host}: {error}") from error
+    for info in infos:
+        if _is_private(ipaddress.ip_address(info[4][0])):
+            raise ValueError(f"refused: {host} resolves to a private address")
+
+
+# --- Endpoints -----------------------------------------------------------------------------------------------------
+
+
+def _clean_events(events: Sequence[str]) -> list[str]:
+    allowed = {event.value for event in SUBSCRIBABLE_EVENTS}
+    chosen = [event for event in dict.fromkeys(events) if event]
+    if not chosen or not set(chosen) <= allowed:
+        raise Invalid(
+            "Please correct the marked fields.",
+            fields={"events": "Choose one or more of: " + ", ".join(sorted(allowed)) + "."},
+        )
+    return [event.value for event in SUBSCRIBABLE_EVENTS if event.value in chosen]
+
+
+def create_endpoint(
+    session: Session, *, brand: Brand, created_by_id: int | None, url: str, events: Sequence[str], description: str = ""
+) -> WebhookEndpoint:
+    """Register an endpoint for some of the brand's events, with a new signing secret."""
+    problems: dict[str, str] = {}
+    try:
+        url = check_endpoint_url(url, allow_private=get_settings().resolved_webhook_allow_private_network)
+    except Invalid as error:
+        problems.update(error.fields)
+    try:
+        chosen = _clean_events(events)
+    except Invalid as error:
+        problems.update(error.fields)
+    description = description.strip()
+    if len(description) > 200:
+        problems["description"] = "Keep it under 200 characters."
+    if problems:
+        raise Invalid("Please correct the marked fields.", fields=problems)
+    if len(list_endpoints(session, brand=brand)) >= _MAX_ENDPOINTS_PER_BRAND:
+        raise Invalid(f"A brand may have at most {_MAX_ENDPOINTS_PER_BRAND} webhook endpoints.")
+    endpoint = WebhookEndpoint(
+        brand_id=id_of(brand),
+        url=url,
+        description=description,
+        events=chosen,
+        secret="whsec_" + secrets.token_hex(24),
+        created_by_id=created_by_id,
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def list_endpoints(session: Session, *, brand: Brand) -> Sequence[WebhookEndpoint]:
+    """The brand's endpoints, oldest first."""
+    return session.exec(
+        select(WebhookEndpoint).where(WebhookEndpoint.brand_id == brand.id).order_by(col(WebhookEndpoint.id))
+    ).all()
+
+
+def get_endpoint(session: Session, *, brand: Brand, endpoint_id: int) -> WebhookEndpoint:
+    """One of the brand's endpoints (another brand's answers as missing)."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.brand_id != brand.id:
+        raise NotFound("There is no such webhook endpoint.")
+    return endpoint
+
+
+def set_endpoint_active(session: Session, *, endpoint: WebhookEndpoint, is_active: bool) -> WebhookEndpoint:
+    """Pause or resume an endpoint: a paused one gets no new deliveries (pending ones are still tried)."""
+    endpoint.is_active = is_active
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def delete_endpoint(session: Session, *, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint with its deliveries and their log."""
+    session.delete(endpoint)
+    session.flush()
+
+
+# --- Events and deliveries -----------------------------------------------------------------------------------------
+
+
+def _queue_delivery(
+    session: Session, *, endpoint: WebhookEndpoint, event: WebhookEvent, payload: dict[str, Any], now: datetime
+) -> WebhookDelivery:
+    key = secrets.token_hex(16)
+    body = json.dumps(
+        {
+            "id": key,
+            "event": event.value,
+            "created_at": now.isoformat(),
+            "brand_id": endpoint.brand_id,
+            "data": payload,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+        default=str,
+    )
+    delivery = WebhookDelivery(
+        key=key, endpoint_id=id_of(endpoint), event=event, body=body, next_attempt_at=now, created_at=now
+    )
+    session.add(delivery)
+    session.flush()
+    after_commit(session, "deliver_webhooks")
+    return delivery
+
+
+def emit_event(session: Session, *, brand_id: int, event: str, payload: dict[str, Any]) -> None:
+    """Record one delivery of the event per active endpoint of the brand that subscribed to it.
+
+    In the caller's transaction: if it rolls back, nothing is sent. The task queue sends them after the commit.
+    """
+    webhook_event = WebhookEvent(event)
+    if webhook_event not in SUBSCRIBABLE_EVENTS:
+        raise ValueError(f"{event} is not an event endpoints subscribe to")
+    endpoints = session.exec(
+        select(WebhookEndpoint).where(WebhookEndpoint.brand_id == brand_id, col(WebhookEndpoint.is_active).is_(True))
+    ).all()
+    now = utcnow()
+    for endpoint in endpoints:
+        if webhook_event.value in endpoint.events:
+            _queue_delivery(session, endpoint=endpoint, event=webhook_event, payload=payload, now=now)
+
+
+def send_test_event(session: Session, *, endpoint: WebhookEndpoint, sender_id: int) -> WebhookDelivery:
+    """Queue a ``ping`` delivery to the endpoint (even a paused one), to check the receiver and its verification."""
+    rate_limits.hit(
+        get_settings().webhook_test_rate_per_account,
+        "webhook-test",
+        str(sender_id),
+        message="You are sending test events very fast; wait a moment before the next one.",
+    )
+    return _queue_delivery(
+        session,
+        endpoint=endpoint,
+        event=WebhookEvent.ping,
+        payload={"message": "A test event from Chorus."},
+        now=utcnow(),
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryLogEntry:
+    delivery: WebhookDelivery
+    attempts: list[WebhookAttempt]
+
+
+def list_deliveries(session: Session, *, endpoint: WebhookEndpoint, limit: int = 50) -> list[DeliveryLogEntry]:
+    """The endpoint's newest deliveries, each with its attempts in order (two queries)."""
+    deliveries = session.exec(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id)
+        .order_by(col(WebhookDelivery.id).desc())
+        .limit(limit)
+    ).all()
+    attempts: dict[int, list[WebhookAttempt]] = {id_of(delivery): [] for delivery in deliveries}
+    if attempts:
+        for attempt in session.exec(
+            select(WebhookAttempt)
+            .where(col(WebhookAttempt.delivery_id).in_(list(attempts)))
+            .order_by(col(WebhookAttempt.id))
+        ):
+            attempts[attempt.delivery_id].append(attempt)
+    return [DeliveryLogEntry(delivery=delivery, attempts=attempts[id_of(delivery)]) for delivery in deliveries]
+
+
+# --- Signing -------------------------------------------------------------------------------------------------------
+
+
+def signature_header(*, secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">``."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    *, secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = SIGNATURE_TOLERANCE_SECONDS
+) -> bool:
+    """What a receiver does: recompute the HMAC, compare in constant time, refuse old timestamps (replays)."""
+    fields: dict[str, list[str]] = {}
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        fields.setdefault(name, []).append(value)
+    try:
+        timestamp = int(fields["t"][0])
+    except (KeyError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+        return False
+    expected = signature_header(secret=secret, timestamp=timestamp, body=body).split("v1=", 1)[1]
+    return any(hmac.compare_digest(expected, candidate) for candidate in fields.get("v1", []))
+
+
+# --- Sending -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """What a worker needs to send one attempt, read while the delivery was claimed."""
+
+    delivery_id: int
+    key: str
+    event: str
+    url: str
+    secret: str
+    body: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def claim_due_deliveries(
+    session: Session, *, now: datetime, limit: int = 50, settings: Settings | None = None
+) -> list[DeliveryJob]:
+    """Take the pending deliveries whose time has come, pushing their next attempt out by a lease."""
+    settings = settings or get_settings()
+    due = session.exec(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == DeliveryStatus.pending, col(WebhookDelivery.next_attempt_at) <= now)
+        .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + _LEASE_SLACK_SECONDS)
+    jobs = []
+    for delivery in due:
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        assert endpoint is not None  # the foreign key cascades
+        delivery.next_attempt_at = now + lease
+        session.add(delivery)
+        jobs.append(
+            DeliveryJob(
+                delivery_id=id_of(delivery),
+                key=delivery.key,
+                event=delivery.event.value,
+                url=endpoint.url,
+                secret=endpoint.secret,
+                body=delivery.body,
+                attempt=delivery.attempts + 1,
+            )
+        )
+    session.flush()
+    return jobs
+
+
+def send_attempt(job: DeliveryJob, *, client: httpx.Client, allow_private: bool, now: datetime) -> AttemptResult:
+    """One signed POST of the delivery's body; never raises for what the network or the receiver does."""
+    body = job.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Chorus-Webhooks/1",
+        "X-Chorus-Event": job.event,
+        "X-Chorus-Delivery": job.key,
+        "X-Chorus-Signature": signature_header(secret=job.secret, timestamp=int(now.timestamp()), body=body),
+    }
+    started = time.monotonic()
+    try:
+        if not allow_private:
+            refuse_private_host(job.url)
+        response = client.post(job.url, content=body, headers=headers)
+    except ValueError as error:
+        return AttemptResult(status_code=None, error=str(error)[:500], duration_ms=0)
+    except httpx.HTTPError as error:
+        elapsed = int((time.monotonic() - started) * 1000)
+        return AttemptResult(status_code=None, error=f"{type(error).__name__}: {error}"[:500], duration_ms=elapsed)
+    elapsed = int((time.monotonic() - started) * 1000)
+    problem = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    return AttemptResult(status_code=response.status_code, error=problem, duration_ms=elapsed)
+
+
+def backoff_delay(attempt: int, *, base_seconds: int, jitter: Callable[[], float] = random.random) -> timedelta:
+    """Exponential backoff with jitter: between half and all of base x 2^(attempt-1) seconds."""
+    full = base_seconds * 2 ** (attempt - 1)
+    return timedelta(seconds=full / 2 + full / 2 * jitter())
+
+
+def record_attempt(
+    session: Session, *, job: DeliveryJob, result: AttemptResult, now: datetime, settings: Settings | None = None
+) -> WebhookDelivery | None:
+    """Log the attempt; mark the delivery delivered, or schedule the next try, or give up after the last one."""
+    settings = settings or get_settings()
+    delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
+    if delivery is None:  # the endpoint was deleted meanwhile
+        return None
+    session.add(
+        WebhookAttempt(
+            delivery_id=job.delivery_id,
+            number=job.attempt,
+            attempted_at=now,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+    )
+    delivery.attempts = job.attempt
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    if result.succeeded:
+        delivery.status = DeliveryStatus.delivered
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+    elif job.attempt >= settings.webhook_max_attempts:
+        delivery.status = DeliveryStatus.failed
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = now + backoff_delay(job.attempt, base_seconds=settings.webhook_backoff_seconds)
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def run_due_deliveries(
+    *,
+    now: Callable[[], datetime] = utcnow,
+    client: httpx.Client | None = None,
+    sessions: Callable[[], AbstractContextManager[Session]] | None = None,
+    settings: Settings | None = None,
+    limit: int = 50,
+) -> int:
+    """Claim, send and record the due deliveries; returns how many were attempted. The task queue calls this."""
+    from app.db import session_scope
+
+    settings = settings or get_settings()
+    open_session = sessions or session_scope
+    with open_session() as session:
+        jobs = claim_due_deliveries(session, now=now(), limit=limit, settings=settings)
+    if not jobs:
+        return 0
+    own_client = client is None
+    http = client or httpx.Client(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=min(3.0, settings.webhook_timeout_seconds)),
+        follow_redirects=False,
+    )
+    try:
+        for job in jobs:
+            result = send_attempt(
+                job, client=http, allow_private=settings.resolved_webhook_allow_private_network, now=now()
+            )
+            if not result.succeeded:
+                logger.info("Webhook delivery %s attempt %s failed: %s", job.key, job.attempt, result.error)
+            with open_session() as session:
+                record_attempt(session, job=job, result=result, now=now(), settings=settings)
+    finally:
+        if own_client:
+            http.close()
+    return len(jobs)

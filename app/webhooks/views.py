@@ -1,0 +1,134 @@
+"""HTML pages of a brand's webhooks: endpoints, their secret, the delivery log and test events."""
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.brands.deps import BrandAccess, brand_access
+from app.columns import id_of
+from app.db import SessionDep
+from app.errors import AppError
+from app.permissions import Action
+from app.web import flash
+from app.web.forms import form_error
+from app.web.requests import redirect
+from app.web.templating import is_htmx, render
+from app.webhooks import service as webhooks_service
+from app.webhooks.models import SUBSCRIBABLE_EVENTS, WebhookEndpoint
+
+router = APIRouter(include_in_schema=False)
+Manager = brand_access(Action.manage_webhooks)
+FormText = Annotated[str, Form()]
+
+EVENT_LABELS = {
+    "idea_created": "An idea is posted",
+    "idea_status_changed": "An idea's status changes",
+    "comment_created": "A design gets a comment",
+    "ping": "Test event",
+}
+
+
+def _list_context(session: SessionDep, access: BrandAccess, form: Mapping[str, object]) -> dict[str, object]:
+    return {
+        "brand": access.brand,
+        "endpoints": webhooks_service.list_endpoints(session, brand=access.brand),
+        "events": SUBSCRIBABLE_EVENTS,
+        "event_labels": EVENT_LABELS,
+        "form": form,
+    }
+
+
+@router.get("/brands/{brand_slug}/webhooks", name="webhooks:list")
+def endpoints_page(request: Request, session: SessionDep, access: BrandAccess = Manager) -> Response:
+    form = {"url": "", "description": "", "events": [event.value for event in SUBSCRIBABLE_EVENTS]}
+    return render(request, "webhooks/list.html", _list_context(session, access, form))
+
+
+@router.post("/brands/{brand_slug}/webhooks")
+def create_endpoint(
+    request: Request,
+    session: SessionDep,
+    url: FormText = "",
+    description: FormText = "",
+    events: Annotated[list[str] | None, Form()] = None,
+    access: BrandAccess = Manager,
+) -> Response:
+    form = {"url": url, "description": description, "events": events or []}
+    try:
+        endpoint = webhooks_service.create_endpoint(
+            session,
+            brand=access.brand,
+            created_by_id=access.user.id,
+            url=url,
+            events=events or [],
+            description=description,
+        )
+    except AppError as error:
+        return form_error(request, session, "webhooks/list.html", _list_context(session, access, form), error)
+    response = redirect(request, f"/brands/{access.brand.slug}/webhooks/{endpoint.id}")
+    flash.add(response, request, "Endpoint registered. Copy its signing secret into your receiver.")
+    return response
+
+
+def _detail(request: Request, session: SessionDep, access: BrandAccess, endpoint: WebhookEndpoint) -> Response:
+    context = {
+        "brand": access.brand,
+        "endpoint": endpoint,
+        "log": webhooks_service.list_deliveries(session, endpoint=endpoint),
+        "event_labels": EVENT_LABELS,
+    }
+    return render(request, "webhooks/detail.html", context, block="deliveries")
+
+
+@router.get("/brands/{brand_slug}/webhooks/{endpoint_id}", name="webhooks:detail")
+def endpoint_page(request: Request, endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+    """The endpoint with its secret and delivery log; htmx asks for the log alone to refresh it."""
+    endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
+    return _detail(request, session, access, endpoint)
+
+
+@router.post("/brands/{brand_slug}/webhooks/{endpoint_id}/active")
+def set_active(
+    request: Request,
+    endpoint_id: int,
+    session: SessionDep,
+    is_active: FormText = "",
+    access: BrandAccess = Manager,
+) -> Response:
+    endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
+    webhooks_service.set_endpoint_active(session, endpoint=endpoint, is_active=is_active == "1")
+    response = redirect(request, f"/brands/{access.brand.slug}/webhooks/{endpoint.id}")
+    flash.add(response, request, "Endpoint resumed." if endpoint.is_active else "Endpoint paused.")
+    return response
+
+
+@router.post("/brands/{brand_slug}/webhooks/{endpoint_id}/delete")
+def delete_endpoint(request: Request, endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+    endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
+    webhooks_service.delete_endpoint(session, endpoint=endpoint)
+    response = redirect(request, f"/brands/{access.brand.slug}/webhooks")
+    flash.add(response, request, "Endpoint deleted.")
+    return response
+
+
+@router.post("/brands/{brand_slug}/webhooks/{endpoint_id}/test")
+def send_test_event(request: Request, endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+    """Queue a ping; an htmx request gets the refreshed log, a plain form the page again."""
+    endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
+    try:
+        webhooks_service.send_test_event(session, endpoint=endpoint, sender_id=id_of(access.user))
+    except AppError as error:
+        context = {
+            "brand": access.brand,
+            "endpoint": endpoint,
+            "log": webhooks_service.list_deliveries(session, endpoint=endpoint),
+            "event_labels": EVENT_LABELS,
+        }
+        return form_error(request, session, "webhooks/detail.html", context, error, block="deliveries")
+    if is_htmx(request):
+        return _detail(request, session, access, endpoint)
+    response = redirect(request, f"/brands/{access.brand.slug}/webhooks/{endpoint.id}")
+    flash.add(response, request, "Test event queued; it appears in the log below.")
+    return response

@@ -1,0 +1,130 @@
+"""Rewards in the demo, built through the services: the Northwind winners on sale with royalty terms (Mia shares one
+as a co-designer), three months of sales (some through Mia's referral code, one refunded), points rules and a
+rewards catalog, a payout batch paid three weeks ago and one open now.
+
+Deterministic (a fixed random seed, moments relative to now) and run once, inside the demo's one transaction.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.brands.models import Brand
+from app.challenges.models import Product
+from app.columns import id_of, utcnow
+from app.communities.models import Community, Membership
+from app.rewards import service as rewards_service
+from app.rewards.models import PointsAction, SaleSource
+
+POINTS_RULES = {
+    PointsAction.design_submitted: ("50", "3"),
+    PointsAction.first_score: ("2", "40"),
+    PointsAction.survey_answered: ("30", "2"),
+    PointsAction.samples_passed: ("40", "5"),
+    PointsAction.referral_converted: ("100", "5"),
+}
+CATALOG = [
+    ("15 % off your next order", "A single-use code for the Northwind shop.", "discount_code", "300", "100"),
+    ("Design Lab tote", "The canvas tote from the Trailhead challenge.", "merchandise", "800", "25"),
+    ("Signed print of a winning design", "A3, signed by its designer.", "merchandise", "1500", "5"),
+]
+PRICES = ("29.00", "29.00", "34.00")
+
+
+def seed_rewards(
+    session: Session, *, community: Community, manager: User, member: User, now: datetime | None = None
+) -> None:
+    """The demo's products, sales, referrals, points and payouts for the community's brand; ``member`` is Mia."""
+    brand = session.get(Brand, community.brand_id)
+    assert brand is not None
+    rng = random.Random(606)
+    now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="EUR", commission_percent="8", payout_threshold="20.00", hold_days="30"
+    )
+    for action, (points, cap) in POINTS_RULES.items():
+        rewards_service.set_points_rule(session, brand=brand, action=action.value, points=points, daily_cap=cap)
+    for name, description, kind, cost, stock in CATALOG:
+        rewards_service.add_reward_item(
+            session, brand=brand, name=name, description=description, kind=kind, points_cost=cost, stock=stock
+        )
+
+    products = session.exec(select(Product).where(Product.brand_id == brand.id).order_by(col(Product.id))).all()
+    for index, product in enumerate(products):
+        designer = session.get(User, product.designer_id)
+        assert designer is not None
+        splits = f"{designer.handle} 70\n{member.handle} 30" if index == 0 and designer.id != member.id else ""
+        rewards_service.set_product_terms(
+            session,
+            product=product,
+            fields=rewards_service.TermsFields(
+                price=PRICES[index % len(PRICES)],
+                currency="EUR",
+                royalty_kind="percent" if index != 2 else "fixed",
+                royalty_percent="8",
+                royalty_fixed="2.50",
+                royalty_min="2.00",
+                splits=splits,
+                live=True,
+            ),
+        )
+
+    code = rewards_service.referral_code_for(session, user=member, brand=brand)
+    for _ in range(46):
+        rewards_service.record_click(session, code=code.code)
+    for friend in _lab_members(session, brand, exclude=member)[:5]:
+        rewards_service.attribute_signup(session, user=friend, code=code.code)
+
+    # About three months of orders, oldest first; every fifth came through Mia's link.
+    rows = []
+    for number in range(60):
+        product = products[number % len(products)]
+        sold_at = now - timedelta(days=95 - number * 1.5, hours=rng.randint(0, 20))
+        rows.append(
+            rewards_service.SaleInput(
+                order_id=f"NW-{10400 + number}",
+                product_id=str(product.id),
+                quantity=str(rng.choice([1, 1, 1, 2, 2, 3, 5])),
+                unit_price=PRICES[products.index(product) % len(PRICES)],
+                currency="EUR",
+                referral_code=code.code if number % 5 == 2 else "",
+                sold_at=sold_at,
+            )
+        )
+    # A paid batch three weeks ago (it held back the sales of the 30 days before it) and an open one now.
+    paid_at = now - timedelta(days=21)
+    old_rows = [row for row in rows if row.sold_at is not None and row.sold_at < paid_at]
+    old = rewards_service.record_sales(session, brand=brand, rows=old_rows, source=SaleSource.csv, now=paid_at)
+    rewards_service.refund_sale(session, sale=old.recorded[3], now=paid_at - timedelta(days=40))
+    batch = rewards_service.open_batch(session, brand=brand, created_by=manager, now=paid_at)
+    rewards_service.export_batch(session, batch=batch, now=paid_at)
+    rewards_service.mark_paid(session, batch=batch, reference="SEPA-2026-Q3", now=paid_at + timedelta(hours=2))
+    new_rows = [row for row in rows if row not in old_rows]
+    rewards_service.record_sales(session, brand=brand, rows=new_rows, source=SaleSource.api, now=now)
+    rewards_service.open_batch(session, brand=brand, created_by=manager, now=now)
+
+    for number in range(4):  # Mia's survey answers and samples passed on, a day apart
+        moment = now - timedelta(days=10 - number)
+        rewards_service.award_points(
+            session,
+            user_id=id_of(member),
+            brand_id=id_of(brand),
+            action=PointsAction.survey_answered if number % 2 else PointsAction.samples_passed,
+            source_key=f"demo:{number}",
+            now=moment,
+        )
+
+
+def _lab_members(session: Session, brand: Brand, *, exclude: User) -> list[User]:
+    return list(
+        session.exec(
+            select(User)
+            .join(Membership, col(Membership.user_id) == User.id)
+            .join(Community, col(Community.id) == Membership.community_id)
+            .where(Community.brand_id == brand.id, User.id != exclude.id)
+            .order_by(col(User.id))
+            .distinct()
+        ).all()
+    )

@@ -1,0 +1,59 @@
+"""The demo campaigns (seed/campaigns.py) on a small stand-in of the demo's testers community."""
+
+import io
+
+from rich.console import Console
+from rich.progress import Progress
+from sqlmodel import Session, func, select
+
+from app.campaigns import service as campaigns_service
+from app.campaigns.models import ApplicationStatus, CampaignApplication, CampaignPhase, RoundtableInvitation
+from app.columns import utcnow
+from app.communities.models import CommunityKind
+from app.surveys.models import Answer
+from seed.campaigns import FINISHED_CAMPAIGN, FINISHED_KITS, RUNNING_CAMPAIGN, RUNNING_KITS, TESTERS, seed_campaigns
+from tests.factories import add_member, add_staff, make_brand, make_community, make_user
+
+
+def test_demo_campaigns_are_seeded_once(session: Session) -> None:
+    brand = make_brand(session)
+    community = make_community(session, brand, slug=TESTERS, kind=CommunityKind.feedback)
+    add_staff(session, brand, make_user(session, email="manager@brightleaf.demo"))
+    mia = make_user(session, email="member@chorus.demo")
+    add_member(session, community, mia)
+    for _ in range(60):
+        add_member(session, community, make_user(session))
+    progress = Progress(console=Console(file=io.StringIO()))
+
+    assert seed_campaigns(session, progress=progress) is True
+    running = session.exec(campaigns_service.select_campaign(community, RUNNING_CAMPAIGN)).one()
+    finished = session.exec(campaigns_service.select_campaign(community, FINISHED_CAMPAIGN)).one()
+    now = utcnow()
+    assert campaigns_service.phase(running, now) == CampaignPhase.sharing
+    assert campaigns_service.phase(finished, now) == CampaignPhase.closed
+    assert (running.kits_accepted, finished.kits_accepted) == (RUNNING_KITS, FINISHED_KITS)
+    progress_now = campaigns_service.campaign_progress(session, campaign=running)
+    assert progress_now.applications["waitlisted"] > 0
+    assert progress_now.shipments["delivered"] > 30 and progress_now.shipments["pending"] == 0
+    assert progress_now.totals.opens > 0 and progress_now.samples_passed_on > 0
+    rates = {standing.application.samples_passed_on for standing in progress_now.connectors}
+    assert len(rates) > 5  # believable variation, not one number for everyone
+    # About a thousand network responses, through two hops, differing between connectors.
+    assert 800 <= progress_now.totals.responses <= 1300
+    assert [hop for hop, _ in progress_now.by_hop] == [1, 2]
+    reach = [standing.totals.responses for standing in progress_now.connectors]
+    assert max(reach) > 3 * max(1, min(reach))
+    overall = {q.code: q for q in campaigns_service.survey_questions(session, campaign=running)}["overall"]
+    ratings = session.exec(select(Answer.number_value).where(Answer.question_id == overall.id)).all()
+    assert len(set(ratings)) >= 4 and 3.0 < sum(r or 0 for r in ratings) / len(ratings) < 4.5
+    assert finished.outcome_posted_at is not None and finished.roundtable_at is not None
+    invited = session.exec(
+        select(func.count()).select_from(RoundtableInvitation).where(RoundtableInvitation.campaign_id == finished.id)
+    ).one()
+    assert invited == 6
+    mine = campaigns_service.get_application(session, campaign=running, user=mia)
+    assert mine is not None and mine.status == ApplicationStatus.accepted  # the demo login is a connector
+
+    before = session.exec(select(func.count()).select_from(CampaignApplication)).one()
+    assert seed_campaigns(session, progress=progress) is False
+    assert session.exec(select(func.count()).select_from(CampaignApplication)).one() == before

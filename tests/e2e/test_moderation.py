@@ -1,0 +1,130 @@
+"""Moderation in the browser: a member reports a comment, a moderator hides it from the queue, and its author is
+told why (with the way to appeal) and sees the notice where the comment was, while others no longer see it.
+
+Set-up through the services (as tests/e2e/test_challenges.py moves windows): a challenge of its own, open for
+submissions, and one of the seeded members made a moderator of the design community."""
+
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.accounts import service as accounts_service
+from app.challenges import service as challenges_service
+from app.columns import utcnow
+from app.communities import service as communities_service
+from app.db import build_engine, session_scope
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_challenges import log_in
+from tests.factories import png_bytes
+
+pytestmark = pytest.mark.e2e
+
+
+def prepare(server: LiveServer) -> str:
+    """A fresh open challenge in the design community, and its third member a moderator; returns its path."""
+    seed = server.seed
+    slug = f"moderation-{secrets.token_hex(3)}"
+    now = utcnow()
+    engine = build_engine(server.database_url)
+    try:
+        with session_scope(engine) as session:
+            community = communities_service.get_community_by_slug(session, slug=seed.design_community_slug)
+            manager = accounts_service.find_user_by_email(session, email=seed.manager.email)
+            assert manager is not None
+            challenge = challenges_service.create_challenge(
+                session,
+                community=community,
+                created_by=manager,
+                slug=slug,
+                fields=challenges_service.ChallengeFields(
+                    title="Winter blend labels",
+                    submissions_open_at=now - timedelta(days=1),
+                    submissions_close_at=now + timedelta(days=7),
+                    scoring_close_at=now + timedelta(days=14),
+                ),
+            )
+            challenges_service.publish_challenge(session, challenge=challenge)
+            communities_service.change_member_role(
+                session, community=community, handle=seed.members[2].handle, role="moderator"
+            )
+    finally:
+        engine.dispose()
+    return f"/c/{seed.design_community_slug}/challenges/{slug}"
+
+
+def test_a_reported_comment_is_hidden_from_the_queue_and_its_author_told(
+    new_page, live_server: LiveServer, shoot, tmp_path: Path
+) -> None:
+    seed = live_server.seed
+    designer_person, author_person, moderator_person = seed.members
+    challenge_path = prepare(live_server)
+    spam = f"Cheap beans at my shop {secrets.token_hex(2)}, use code WINTER"
+
+    # A design to talk about.
+    designer: Page = new_page()
+    log_in(designer, designer_person)
+    designer.goto(challenge_path)
+    designer.get_by_role("link", name=re.compile(r"^Submit a design")).click()
+    designer.get_by_label("Title").fill("Snowy roastery")
+    # Coloured blocks, nothing like test_challenges.py's rings, so neither upload is flagged as a near-duplicate.
+    picture = tmp_path / "snowy.png"
+    picture.write_bytes(png_bytes(secrets.randbelow(1_000_000), size=640))
+    designer.get_by_label("Image").set_input_files(picture)
+    designer.get_by_role("button", name="Submit the design").click()
+    # (another test's random artwork may look alike: then the message adds that the moderators will look)
+    expect(designer.get_by_role("status")).to_contain_text("Your design is submitted.")
+    design_path = re.sub(r"^https?://[^/]+", "", designer.url)
+
+    # The author comments on it.
+    author: Page = new_page()
+    log_in(author, author_person)
+    author.goto(design_path)
+    author.get_by_label("Add a comment").fill(spam)
+    author.get_by_role("button", name="Comment", exact=True).click()
+    expect(author.locator("#comments").get_by_role("paragraph").filter(has_text=spam)).to_be_visible()
+
+    # The designer reports the comment.
+    designer.goto(design_path)
+    comment = designer.locator("article.comment").filter(has_text=spam)
+    comment.get_by_role("link", name="Report").click()
+    expect(designer.get_by_role("heading", level=1)).to_have_text("Report a comment")
+    designer.get_by_label("Spam").check()
+    designer.get_by_label("Anything the moderators should know (optional)").fill("An advert")
+    shoot(designer, "moderation-report", sizes=("desktop", "phone"))
+    designer.get_by_role("button", name="Send the report").click()
+    expect(designer.get_by_role("status")).to_have_text("Thank you: your report is with the moderators.")
+
+    # The moderator hides it from the queue.
+    moderator: Page = new_page()
+    log_in(moderator, moderator_person)
+    moderator.goto(f"/c/{seed.design_community_slug}")
+    moderator.get_by_role("link", name="Moderation queue").click()
+    expect(moderator.get_by_role("heading", level=1)).to_have_text("Moderation queue")
+    row = moderator.get_by_role("row").filter(has_text=spam)
+    expect(row.get_by_role("cell").nth(2)).to_have_text("1")
+    row.get_by_role("checkbox").check()
+    moderator.get_by_label("Decision").select_option("hide")
+    moderator.get_by_label("Reason (the author is told)").fill("Advertising is not allowed here")
+    shoot(moderator, "moderation-queue", sizes=("desktop", "phone"))
+    moderator.get_by_role("button", name="Apply").click()
+    expect(moderator.get_by_role("status")).to_have_text("Done: hide on 1 item.")
+    expect(moderator.get_by_text(spam)).to_have_count(0)  # no longer waiting
+
+    # Others no longer see it; its author is told why, and sees the notice where it was.
+    designer.goto(design_path)
+    expect(designer.get_by_text(spam)).to_have_count(0)
+    author.goto("/notifications")
+    notice = author.get_by_text(re.compile(r"Your comment was hidden by a moderator: Advertising is not allowed here"))
+    expect(notice).to_be_visible()
+    notice.click()
+    expect(author.get_by_role("heading", level=1)).to_have_text("A moderation decision about you")
+    expect(author.get_by_text("Why: Advertising is not allowed here")).to_be_visible()
+    expect(author.get_by_role("button", name="Send the appeal")).to_be_visible()
+    shoot(author, "moderation-decision", sizes=("desktop", "phone"))
+    author.goto(design_path)
+    expect(author.get_by_role("paragraph").filter(has_text=spam)).to_be_visible()
+    expect(author.get_by_text("This comment of yours is hidden by the moderators")).to_be_visible()

@@ -1,0 +1,62 @@
+"""SVG charts (accessible, escaped, suppressed bars) and CSV exports (formula injection neutralised)."""
+
+import csv
+import io
+
+from app.insights.charts import Bar, bar_chart, funnel_chart, histogram, line_chart, nps_chart
+from app.insights.exports import ROWS_PER_CHUNK, csv_chunks, neutralise
+from app.insights.stats import net_promoter_score
+
+
+def test_bar_chart_is_an_accessible_svg_with_the_same_numbers_as_its_table() -> None:
+    chart = bar_chart("Keep it?", [Bar("Keep", 0.6, 0.45, 0.73, "40"), Bar("Scrap", None, note="fewer than 5")])
+    svg = str(chart.svg)
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert f'aria-labelledby="{chart.svg_id}-t {chart.svg_id}-d"' in svg
+    assert "<title" in svg and "Keep it?" in svg
+    assert "60%" in svg and "fewer than 5" in svg
+    assert chart.rows == [["Keep", "60%", "45%\u201373%", "40"], ["Scrap", "fewer than 5", "", "fewer than 5"]]
+    assert 'class="chart-whisker"' in svg
+
+
+def test_chart_labels_are_escaped() -> None:
+    chart = histogram("<script>alert(1)</script>", [("<b>", 3)])
+    assert "<script>" not in str(chart.svg) and "&lt;script&gt;" in str(chart.svg)
+    assert "<b>" not in str(chart.svg)
+
+
+def test_nps_chart_and_its_suppression() -> None:
+    chart = nps_chart("NPS", net_promoter_score({10: 5, 8: 3, 2: 2}))
+    assert chart.rows[-1][0] == "Net Promoter Score" and chart.rows[-1][2].startswith("+30")
+    assert 'class="nps-promoters"' in str(chart.svg)
+    hidden = nps_chart("NPS", net_promoter_score({10: 2}))
+    assert "fewer than 5" in str(hidden.svg) and "nps-promoters" not in str(hidden.svg)
+
+
+def test_line_and_funnel_charts() -> None:
+    line = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)])
+    assert "polyline" in str(line.svg) and line.rows == [["2026-11-01", "3"], ["2026-11-02", "7"]]
+    assert "nothing yet" in str(line_chart("Empty", []).svg)
+    funnel = funnel_chart("Funnel", [("Would recommend", 200), ("Did recommend", 50), ("Reached", None)])
+    assert funnel.rows == [
+        ["Would recommend", "200", "100%"],
+        ["Did recommend", "50", "25%"],
+        ["Reached", "fewer than 5", ""],
+    ]
+
+
+def test_neutralise_prefixes_formula_starts_only() -> None:
+    for cell in ('=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(cell) == "'" + cell
+    assert neutralise("plain") == "plain"
+    assert neutralise(-3) == -3 and neutralise(None) is None
+
+
+def test_csv_chunks_escape_quotes_and_stream_in_chunks() -> None:
+    rows = [[n, f'say "hi", {n}', "=1+1"] for n in range(ROWS_PER_CHUNK * 2 + 3)]
+    chunks = list(csv_chunks(["n", "text", "formula"], rows))
+    assert len(chunks) == 3
+    parsed = list(csv.reader(io.StringIO("".join(chunks))))
+    assert parsed[0] == ["n", "text", "formula"]
+    assert parsed[1] == ["0", 'say "hi", 0', "'=1+1"]
+    assert len(parsed) == len(rows) + 1

@@ -1,0 +1,51 @@
+"""Download one's data and delete one's account."""
+
+import pytest
+from sqlmodel import Session, select
+
+from app.accounts import service as accounts_service
+from app.accounts.models import ApiToken, UserSession
+from app.comments.models import Comment
+from app.errors import Invalid
+from app.moderation import fingerprints, privacy
+from app.moderation.models import MemberFingerprint
+from tests.factories import PASSWORD
+from tests.moderation.factories import make_place
+
+
+def test_export_holds_the_members_rows_across_domains_without_secrets(session: Session) -> None:
+    place = make_place(session)
+    fingerprints.record_fingerprint(session, user_id=place.author.id or 0, ip_address="203.0.113.7", user_agent="UA")
+    exported = privacy.export_member_data(session, user=place.author)
+    tables = exported["tables"]
+    assert tables["users"][0]["handle"] == place.author.handle
+    assert "password_hash" not in tables["users"][0]
+    assert [row["id"] for row in tables["designs"]] == [place.design.id]
+    assert [row["id"] for row in tables["comments"]] == [place.comment.id]
+    assert "memberships" in tables
+    assert "203.0.113" not in str(exported)  # only keyed hashes of the network
+
+
+def test_the_same_network_gives_the_same_hash_never_the_address() -> None:
+    assert fingerprints.network_hash("203.0.113.7") == fingerprints.network_hash("203.0.113.200")
+    assert fingerprints.network_hash("203.0.113.7") != fingerprints.network_hash("203.0.114.7")
+    hashed = fingerprints.network_hash("203.0.113.7")
+    assert "203.0.113" not in hashed and all(character in "0123456789abcdef" for character in hashed)
+
+
+def test_deleting_an_account_needs_the_password_and_anonymises(session: Session) -> None:
+    place = make_place(session)
+    author = place.author
+    accounts_service.start_session(session, user=author, ip_address="198.51.100.1", user_agent="UA")
+    accounts_service.create_api_token(session, user=author, name="laptop")
+    with pytest.raises(Invalid):
+        privacy.delete_account(session, user=author, password="wrong")
+    privacy.delete_account(session, user=author, password=PASSWORD)
+    session.refresh(author)
+    assert (author.display_name, author.bio, author.is_active) == ("deleted member", "", False)
+    assert author.email.endswith("@deleted.invalid") and author.handle == f"deleted-{author.id}"
+    assert session.exec(select(UserSession).where(UserSession.user_id == author.id)).all() == []
+    assert all(t.revoked_at for t in session.exec(select(ApiToken).where(ApiToken.user_id == author.id)))
+    assert session.exec(select(MemberFingerprint).where(MemberFingerprint.user_id == author.id)).all() == []
+    assert session.get(Comment, place.comment.id) is not None  # content stays, under "deleted member"
+    assert not accounts_service.password_hasher.verify(PASSWORD, author.password_hash)

@@ -1,0 +1,147 @@
+"""The moderation pages: forms that keep what was typed, htmx fragments, the CSV export."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.brands.models import Brand
+from app.challenges.models import Score
+from app.moderation import fingerprints
+from app.moderation import service as moderation_service
+from tests.factories import add_staff, csrf_token, log_in, make_design, make_user
+from tests.moderation.factories import make_members, make_place
+
+
+def test_report_form_keeps_the_note_when_no_reason_is_chosen(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    log_in(client, session, reporter)
+    url = f"/c/{place.community.slug}/report/comment/{place.comment.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and "Buy cheap watches" in page.text
+    failed = client.post(url, data={"note": "my careful note", "csrftoken": csrf_token(client)})
+    assert failed.status_code == 422 and "my careful note" in failed.text and "Choose a reason" in failed.text
+    done = client.post(url, data={"reason": "spam", "csrftoken": csrf_token(client)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith(f"/designs/{place.design.id}")
+
+
+def test_the_queue_is_a_page_or_an_htmx_fragment_and_decides_in_bulk(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    items = [
+        moderation_service.report_subject(
+            session, community=place.community, reporter=reporter, kind=kind, subject_id=subject_id, reason="spam"
+        ).item
+        for kind, subject_id in (("comment", place.comment.id or 0), ("design", place.design.id or 0))
+    ]
+    log_in(client, session, place.moderator)
+    url = f"/c/{place.community.slug}/moderation"
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.text and "Buy cheap watches" in page.text
+    fragment = client.get(url, params={"kind": "comment"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "Buy cheap watches" in fragment.text
+    assert f"Design {place.design.id}" not in fragment.text
+    failed = client.post(
+        f"{url}/decide",
+        data={
+            "item_ids": [str(i.id) for i in items],
+            "decision": "hide",
+            "reason": "",
+            "csrftoken": csrf_token(client),
+        },
+    )
+    assert failed.status_code == 422 and "Give a reason" in failed.text
+    done = client.post(
+        f"{url}/decide",
+        data={
+            "item_ids": [str(i.id) for i in items],
+            "decision": "hide",
+            "reason": "Spam",
+            "csrftoken": csrf_token(client),
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    for item in items:
+        session.refresh(item)
+        assert item.status == "hidden"
+
+
+def test_the_author_sees_the_notice_and_others_do_not_see_the_hidden_comment(
+    client: TestClient, session: Session
+) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    item = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=reporter,
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    ).item
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="hide",
+        reason="Advertising",
+    )
+    log_in(client, session, reporter)
+    assert "Buy cheap watches" not in client.get(f"/designs/{place.design.id}").text
+    log_in(client, session, place.author)
+    page = client.get(f"/designs/{place.design.id}")
+    assert "Buy cheap watches" in page.text and "hidden by the moderators" in page.text
+
+
+def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    moderation_service.record(
+        session, community_id=place.community.id, actor=place.moderator, action="warning", reason="=cmd|' /C calc'!A0"
+    )
+    moderation_service.record(
+        session, community_id=place.community.id, actor=place.moderator, action="ban", reason="other"
+    )
+    log_in(client, session, place.moderator)
+    csv_text = client.get(f"/c/{place.community.slug}/moderation/audit.csv", params={"action": "warning"}).text
+    assert "'=cmd" in csv_text and "other" not in csv_text
+    page = client.get(f"/c/{place.community.slug}/moderation/audit", params={"since": "not a date"})
+    assert page.status_code == 422 and "2026-11-23" in page.text
+
+
+def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, session: Session) -> None:
+    place = make_place(session, phase="closed")
+    designs = [place.design, make_design(session, place.challenge, place.author)]
+    ring = make_members(session, place.community, 4)
+    for voter in ring:
+        fingerprints.record_fingerprint(session, user_id=voter.id or 0, ip_address="192.0.2.10", user_agent="Bot/1")
+        for design in designs:
+            session.add(Score(design_id=design.id or 0, voter_id=voter.id or 0, value=5))
+            design.score_count, design.score_sum = design.score_count + 1, design.score_sum + 5
+            session.add(design)
+    session.flush()
+    log_in(client, session, place.moderator)
+    url = f"/c/{place.community.slug}/challenges/{place.challenge.slug}/integrity"
+    page = client.get(url)
+    assert page.status_code == 200 and f"4 voters boosting @{place.author.handle}" in page.text
+    assert "same network" in page.text
+    ids = ",".join(str(voter.id) for voter in ring)
+    failed = client.post(f"{url}/discounts", data={"voter_ids": ids, "reason": "", "csrftoken": csrf_token(client)})
+    assert failed.status_code == 422
+    done = client.post(
+        f"{url}/discounts",
+        data={"voter_ids": ids, "reason": "One hand", "csrftoken": csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    session.refresh(place.design)
+    assert place.design.score_count == 0
+    after = client.get(url).text
+    assert "One hand" in after and "No suspicious clusters." in after
+    manager = make_user(session)
+    brand = session.get(Brand, place.community.brand_id)
+    assert brand is not None
+    add_staff(session, brand, manager)
+    log_in(client, session, manager)
+    shortlist = client.get(f"/c/{place.community.slug}/challenges/{place.challenge.slug}/shortlist")
+    assert shortlist.status_code == 200 and "+4 discounted" in shortlist.text

@@ -1,0 +1,169 @@
+"""The rewards JSON API through the TestClient: the same services as the pages, with the role checks."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.brands.models import StaffRole
+from app.columns import utcnow
+from app.config import get_settings
+from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
+from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
+
+
+def _headers(client: TestClient) -> dict[str, str]:
+    return {"x-csrftoken": csrf_token(client)}
+
+
+def test_a_manager_sets_terms_records_sales_and_pays_a_batch(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager, StaffRole.manager)
+    designer = make_user(session)
+    product = make_product(session, brand, designer)
+    log_in(client, session, manager)
+    base = f"/api/v1/brands/{brand.slug}"
+
+    terms = client.put(
+        f"{base}/products/{product.id}/terms",
+        json={"price": "30.00", "currency": "EUR", "royalty_kind": "percent", "royalty_percent": "10", "live": True},
+        headers=_headers(client),
+    )
+    assert terms.status_code == 200, terms.text
+    assert terms.json()["status"] == "live" and terms.json()["terms"]["royalty_bp"] == 1000
+
+    old = (utcnow() - timedelta(days=40)).isoformat()
+    line = {"order_id": "W-1", "product_id": product.id, "quantity": 10, "unit_price": "30.00", "currency": "EUR"}
+    recorded = client.post(f"{base}/sales", json={"sales": [{**line, "sold_at": old}]}, headers=_headers(client))
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["recorded"][0]["royalty_minor"] == 3000
+    replay = client.post(f"{base}/sales", json={"sales": [{**line, "sold_at": old}]}, headers=_headers(client))
+    assert replay.json() == {"recorded": [], "replayed": recorded.json()["recorded"]}
+
+    batch = client.post(f"{base}/payout-batches", headers=_headers(client))
+    assert batch.status_code == 201, batch.text
+    (payout_line,) = batch.json()["lines"]
+    assert (payout_line["handle"], payout_line["amount_minor"]) == (designer.handle, 3000)
+    exported = client.get(f"{base}/payout-batches/{batch.json()['id']}/export")
+    assert exported.headers["content-type"].startswith("text/csv") and "30.00,EUR" in exported.text
+    paid = client.post(f"{base}/payout-batches/{batch.json()['id']}/paid", json={}, headers=_headers(client))
+    assert paid.json()["status"] == "closed" and paid.json()["lines"][0]["status"] == "paid"
+    assert client.get(f"{base}/liability").json()["total_minor"] == 0
+
+    log_in(client, session, designer)
+    earnings = client.get("/api/v1/me/earnings").json()
+    assert earnings["payouts"][0]["status"] == "paid"
+    assert earnings["balances"][0]["paid_minor"] == 3000
+    assert earnings["lines"][0]["kind"] == "payout_paid"
+
+
+def test_bad_sale_lines_are_refused_with_each_rows_problem(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager)
+    product = make_live_product(session, brand)
+    log_in(client, session, manager)
+    good = {"order_id": "X-1", "product_id": product.id, "quantity": 1, "unit_price": "25.00", "currency": "EUR"}
+    response = client.post(
+        f"/api/v1/brands/{brand.slug}/sales",
+        json={
+            "sales": [
+                good,
+                {**good, "order_id": "X-2", "quantity": -3},
+                {**good, "order_id": "X-3", "unit_price": "2.5.0"},
+            ]
+        },
+        headers=_headers(client),
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert "nothing was recorded" in body["detail"]
+    assert set(body["errors"]) == {"row 2", "row 3"}
+    assert client.get(f"/api/v1/brands/{brand.slug}/sales").json() == []
+
+
+def test_the_sales_api_is_rate_limited(client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "sales_import_rate_per_account", "2/minute")
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager)
+    product = make_live_product(session, brand)
+    log_in(client, session, manager)
+    line = {"product_id": product.id, "quantity": 1, "unit_price": "25.00", "currency": "EUR"}
+    codes = [
+        client.post(
+            f"/api/v1/brands/{brand.slug}/sales",
+            json={"sales": [{**line, "order_id": f"R-{n}"}]},
+            headers=_headers(client),
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
+def test_members_see_only_their_own_money_and_other_staff_get_404(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    sell(session, brand, make_live_product(session, brand, designer), order_id="P-1", quantity=2)
+    other_manager = make_user(session)
+    add_staff(session, make_brand(session), other_manager)
+    analyst = make_user(session)
+    add_staff(session, brand, analyst, StaffRole.analyst)
+
+    log_in(client, session, other_manager)
+    for path in ("liability", "sales", "payout-batches", "products"):
+        assert client.get(f"/api/v1/brands/{brand.slug}/{path}").status_code == 404
+    assert client.get("/api/v1/me/earnings").json()["balances"] == []
+
+    log_in(client, session, designer)
+    assert client.get(f"/api/v1/brands/{brand.slug}/liability").status_code == 404
+    assert client.get("/api/v1/me/earnings").json()["balances"][0]["held_minor"] == 500
+
+    log_in(client, session, analyst)
+    assert client.get(f"/api/v1/brands/{brand.slug}/liability").status_code == 200
+    assert client.post(f"/api/v1/brands/{brand.slug}/payout-batches", headers=_headers(client)).status_code == 403
+
+
+def test_a_redemption_needs_an_idempotency_key_and_a_retry_returns_the_same_code(
+    client: TestClient, session: Session
+) -> None:
+    from app.rewards import service as rewards_service
+    from app.rewards.models import PointsAction
+
+    brand = make_brand(session)
+    member = make_member_of(session, brand)
+    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="80", daily_cap="1")
+    rewards_service.award_points(
+        session, user_id=member.id or 0, brand_id=brand.id or 0, action=PointsAction.survey_answered, source_key="s"
+    )
+    item = rewards_service.add_reward_item(
+        session, brand=brand, name="Cap", description="", kind="merchandise", points_cost="50", stock="5"
+    )
+    log_in(client, session, member)
+    missing = client.post("/api/v1/me/redemptions", json={"item_id": item.id}, headers=_headers(client))
+    assert missing.status_code == 422
+    headers = {**_headers(client), "Idempotency-Key": "k-1"}
+    first = client.post("/api/v1/me/redemptions", json={"item_id": item.id}, headers=headers)
+    again = client.post("/api/v1/me/redemptions", json={"item_id": item.id}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["code"] == again.json()["code"]
+    other = client.post(
+        "/api/v1/me/redemptions", json={"item_id": item.id}, headers={**headers, "Idempotency-Key": "k-2"}
+    )
+    assert other.status_code == 409 and "you have 30" in other.json()["detail"]
+    assert client.get("/api/v1/me/points").json()[0]["balance"] == 30
+
+
+def test_referral_codes_through_the_api(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    member = make_member_of(session, brand)
+    log_in(client, session, member)
+    made = client.post("/api/v1/me/referrals", json={"brand_slug": brand.slug}, headers=_headers(client))
+    assert made.status_code == 201
+    (referral,) = made.json()
+    assert referral["link"].endswith(f"/r/{referral['code']}") and referral["clicks"] == 0
+    stranger = make_brand(session)
+    refused = client.post("/api/v1/me/referrals", json={"brand_slug": stranger.slug}, headers=_headers(client))
+    assert refused.status_code == 404

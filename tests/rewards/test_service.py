@@ -1,0 +1,391 @@
+"""Rewards use cases: product terms and splits, sales import and refunds, referrals, points and redemptions,
+payout batches, statements and the liability report."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from app.accounts import service as accounts_service
+from app.challenges import service as challenges_service
+from app.columns import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.ledger import service as ledger_service
+from app.notifications.models import Notification, NotificationKind
+from app.rewards import service as rewards_service
+from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale
+from tests.factories import add_member, make_brand, make_challenge, make_community, make_design, make_user, png_bytes
+from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
+
+OLD = timedelta(days=45)
+
+
+def _csv(*rows: str) -> bytes:
+    return ("order_id,product_id,quantity,unit_price,currency,referral_code\n" + "\n".join(rows) + "\n").encode()
+
+
+def _kinds(session: Session, user_id: int | None) -> list[NotificationKind]:
+    return [n.kind for n in session.exec(select(Notification).where(Notification.user_id == user_id))]
+
+
+# --- Terms and royalties -------------------------------------------------------------------------------------------
+
+
+def test_a_percentage_royalty_is_rounded_half_even_per_line_and_the_designer_is_told(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer, royalty_percent="12.5")
+    # 3 x 3.35 = 10.05 net; 12.5 % is 1.25625 -> 1.26
+    (sale,) = sell(session, brand, product, order_id="1", quantity=3, unit_price="3.35").recorded
+    assert (sale.net_minor, sale.royalty_minor, sale.commission_minor) == (1005, 126, 0)
+    assert NotificationKind.royalty_earned in _kinds(session, designer.id)
+
+
+def test_a_fixed_royalty_has_its_minimum_per_unit(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand, royalty_kind="fixed", royalty_fixed="0.50", royalty_min="0.75")
+    (sale,) = sell(session, brand, product, order_id="1", quantity=4).recorded
+    assert sale.royalty_minor == 300
+
+
+def test_co_designers_share_a_royalty_and_the_lead_gets_the_remainder(session: Session) -> None:
+    brand = make_brand(session)
+    lead, second = make_user(session), make_user(session)
+    product = make_live_product(
+        session,
+        brand,
+        lead,
+        royalty_kind="fixed",
+        royalty_fixed="0.01",
+        splits=f"{lead.handle} 60\n@{second.handle} 40",
+    )
+    (sale,) = sell(session, brand, product, order_id="1", quantity=3).recorded  # 3 cents: 1.8 and 1.2
+    transaction = session.get(rewards_service.LedgerTransaction, sale.transaction_id)
+    assert transaction is not None
+    credits = {a.user_id: x for a, x in ledger_service.entries_of(session, transaction=transaction) if x > 0}
+    assert credits == {lead.id: 2, second.id: 1}
+
+
+@pytest.mark.parametrize(
+    ("splits", "message"),
+    [
+        ("a 50\nb 40", "add up to"),
+        ("nobody_here 100", "nobody"),
+        ("a 0\nb 100", "0 %"),
+        ("a 50 extra", "one co-designer"),
+    ],
+)
+def test_splits_must_name_people_and_add_up_to_100(session: Session, splits: str, message: str) -> None:
+    make_user(session, handle="a")
+    make_user(session, handle="b")
+    product = make_product(session, make_brand(session))
+    fields = rewards_service.TermsFields(price="10", currency="EUR", royalty_kind="percent", splits=splits, live=True)
+    with pytest.raises(Invalid) as refused:
+        rewards_service.set_product_terms(session, product=product, fields=fields)
+    assert message in refused.value.fields["splits"]
+
+
+def test_terms_with_bad_fields_report_each_of_them(session: Session) -> None:
+    product = make_product(session, make_brand(session))
+    fields = rewards_service.TermsFields(
+        price="12.345", currency="EURO", royalty_kind="shares", royalty_percent="120", live=True
+    )
+    with pytest.raises(Invalid) as refused:
+        rewards_service.set_product_terms(session, product=product, fields=fields)
+    assert set(refused.value.fields) == {"price", "currency", "royalty_kind", "royalty_percent"}
+    assert product.status == "draft"
+
+
+# --- Sales: CSV import, replays and refunds ---------------------------------------------------------------------
+
+
+def test_a_csv_with_bad_rows_records_nothing_and_names_each_row(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    draft = make_product(session, brand)
+    other = make_live_product(session, make_brand(session))
+    content = _csv(
+        f"A-1,{product.id},2,25.00,EUR,",
+        f"A-2,{product.id},0,25.00,EUR,",
+        f"A-3,{product.id},1,25.001,EUR,",
+        f"A-4,{draft.id},1,25.00,EUR,",
+        f"A-5,{other.id},1,25.00,EUR,",
+        f"A-6,{product.id},1,25.00,USD,",
+        f"A-7,{product.id},1,25.00,EUR,NOSUCHCODE",
+        f",{product.id},1,25.00,EUR,",
+        f"A-1,{product.id},3,25.00,EUR,",
+    )
+    with pytest.raises(rewards_service.SalesRejected) as refused:
+        rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
+    assert set(refused.value.fields) == {f"row {n}" for n in range(2, 10)}
+    assert "quantity" in refused.value.fields["row 2"]
+    assert "decimal places" in refused.value.fields["row 3"]
+    assert "not live" in refused.value.fields["row 4"]
+    assert "no product" in refused.value.fields["row 5"]
+    assert "sold in EUR" in refused.value.fields["row 6"]
+    assert "referral" in refused.value.fields["row 7"]
+    assert "twice" in refused.value.fields["row 9"]
+    assert session.exec(select(Sale)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00", "UTF-8"),
+        (b"order,qty\n1,2\n", "missing"),
+        (b"order_id,product_id,quantity,unit_price,currency\n", "no sales"),
+    ],
+)
+def test_unreadable_files_are_refused_clearly(session: Session, content: bytes, message: str) -> None:
+    with pytest.raises(Invalid, match=message):
+        rewards_service.import_sales_csv(session, brand=make_brand(session), content=content, actor=make_user(session))
+
+
+def test_a_file_sent_twice_records_its_sales_once(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    content = _csv(f"B-1,{product.id},2,25.00,EUR,", f"B-2,{product.id},1,25.00,EUR,")
+    first = rewards_service.import_sales_csv(session, brand=brand, content=content, actor=designer)
+    again = rewards_service.import_sales_csv(session, brand=brand, content=content, actor=designer)
+    assert (len(first.recorded), len(again.recorded), len(again.replayed)) == (2, 0, 2)
+    earnings = rewards_service.member_earnings(session, user=designer)
+    assert earnings.balances[0].held_minor == 750  # 10 % of 75.00, all inside the holding period
+
+
+def test_the_same_order_with_other_figures_is_refused(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    sell(session, brand, product, order_id="C-1", quantity=2)
+    with pytest.raises(rewards_service.SalesRejected, match="nothing was recorded"):
+        sell(session, brand, product, order_id="C-1", quantity=5)
+
+
+def test_a_refund_reverses_royalty_and_commission_once(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    referrer = make_member_of(session, brand)
+    product = make_live_product(session, brand, designer)
+    code = rewards_service.referral_code_for(session, user=referrer, brand=brand)
+    (sale,) = sell(session, brand, product, order_id="D-1", quantity=4, referral_code=code.code).recorded
+    assert (sale.royalty_minor, sale.commission_minor) == (1000, 500)  # 10 % and the default 5 % of 100.00
+    rewards_service.refund_sale(session, sale=sale)
+    for person in (designer, referrer):
+        account = ledger_service.find_account(
+            session,
+            brand_id=brand.id or 0,
+            user_id=person.id,
+            kind=rewards_service.AccountKind.earnings,
+            currency="EUR",
+        )
+        assert account is not None and ledger_service.balance(session, account=account) == 0
+    with pytest.raises(Conflict, match="refunded already"):
+        rewards_service.refund_sale(session, sale=sale)
+    assert ledger_service.accounts_out_of_balance(session) == []
+
+
+# --- Referrals ------------------------------------------------------------------------------------------------------
+
+
+def test_the_referral_funnel_counts_clicks_sign_ups_purchases_and_earnings(session: Session) -> None:
+    brand = make_brand(session)
+    referrer = make_member_of(session, brand)
+    rewards_service.set_points_rule(session, brand=brand, action="referral_converted", points="25", daily_cap="10")
+    code = rewards_service.referral_code_for(session, user=referrer, brand=brand)
+    assert rewards_service.referral_code_for(session, user=referrer, brand=brand).id == code.id
+    for _ in range(3):
+        rewards_service.record_click(session, code=code.code.lower())
+    assert rewards_service.record_click(session, code="NOPE") is None
+    newcomer = accounts_service.sign_up(
+        session,
+        email="new@example.com",
+        handle="newcomer",
+        password="a-long-enough-passphrase-9",
+        client_ip="203.0.113.9",
+        referral_code=code.code,
+    )
+    assert rewards_service.attribute_signup(session, user=newcomer, code=code.code) is None  # once per account
+    product = make_live_product(session, brand)
+    sell(session, brand, product, order_id="E-1", quantity=2, referral_code=code.code)
+    (funnel,) = rewards_service.referral_funnels(session, user=referrer)
+    assert (funnel.clicks, funnel.signups, funnel.purchases, funnel.earnings) == (3, 1, 1, {"EUR": 250})
+    assert rewards_service.points_balance(session, user=referrer, brand_id=brand.id or 0) == 25
+    assert NotificationKind.commission_earned in _kinds(session, referrer.id)
+
+
+def test_only_members_of_a_brands_communities_get_its_referral_code(session: Session) -> None:
+    with pytest.raises(NotFound):
+        rewards_service.referral_code_for(session, user=make_user(session), brand=make_brand(session))
+
+
+# --- Points and redemptions -------------------------------------------------------------------------------------
+
+
+def test_points_need_a_rule_are_given_once_per_thing_and_capped_per_day(session: Session) -> None:
+    brand = make_brand(session)
+    member = make_member_of(session, brand)
+    award = {"user_id": member.id or 0, "brand_id": brand.id or 0, "action": PointsAction.survey_answered}
+    assert rewards_service.award_points(session, source_key="survey:1", **award) is None  # no rule yet
+    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="10", daily_cap="2")
+    first = rewards_service.award_points(session, source_key="survey:1", **award)
+    assert first is not None
+    assert rewards_service.award_points(session, source_key="survey:1", **award) == first  # the same thing
+    assert rewards_service.award_points(session, source_key="survey:2", **award) is not None
+    assert rewards_service.award_points(session, source_key="survey:3", **award) is None  # the cap
+    tomorrow = utcnow() + timedelta(days=1)
+    assert rewards_service.award_points(session, source_key="survey:3", now=tomorrow, **award) is not None
+    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 30
+
+
+def test_submitting_and_first_scores_earn_points_where_the_brand_has_rules(session: Session) -> None:
+    brand = make_brand(session)
+    community = make_community(session, brand)
+    designer, voter = make_user(session), make_user(session)
+    add_member(session, community, designer)
+    add_member(session, community, voter)
+    rewards_service.set_points_rule(session, brand=brand, action="design_submitted", points="50", daily_cap="3")
+    rewards_service.set_points_rule(session, brand=brand, action="first_score", points="2", daily_cap="100")
+    open_challenge = make_challenge(session, community, phase="submissions_open")
+    challenges_service.submit_design(
+        session, challenge=open_challenge, designer=designer, upload=io.BytesIO(png_bytes(401)), title="Waves"
+    )
+    assert rewards_service.points_balance(session, user=designer, brand_id=brand.id or 0) == 50
+    scoring = make_challenge(session, community, phase="scoring")
+    design = make_design(session, scoring, designer)
+    challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=False)
+    challenges_service.cast_score(session, voter=voter, design=design, value=5, would_buy=True)  # a change
+    assert rewards_service.points_balance(session, user=voter, brand_id=brand.id or 0) == 2
+    awards = session.exec(select(PointsAward).where(PointsAward.user_id == voter.id)).all()
+    assert [award.source_key for award in awards] == [f"score:{design.id}"]
+
+
+def _spender(session: Session, points: int) -> tuple[rewards_service.Brand, rewards_service.User]:
+    brand = make_brand(session)
+    member = make_member_of(session, brand)
+    rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points=str(points), daily_cap="5")
+    rewards_service.award_points(
+        session, user_id=member.id or 0, brand_id=brand.id or 0, action=PointsAction.samples_passed, source_key="k"
+    )
+    return brand, member
+
+
+def test_a_redemption_spends_points_takes_stock_and_issues_a_code(session: Session) -> None:
+    brand, member = _spender(session, 120)
+    item = rewards_service.add_reward_item(
+        session, brand=brand, name="10 % off", description="", kind="discount_code", points_cost="100", stock="1"
+    )
+    redemption = rewards_service.redeem(session, user=member, item_id=item.id or 0, request_key="form-1")
+    assert len(redemption.code) == 14 and redemption.points == 100
+    assert rewards_service.redeem(session, user=member, item_id=item.id or 0, request_key="form-1") == redemption
+    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 20
+    assert item.stock == 0
+    assert NotificationKind.redemption_code in _kinds(session, member.id)
+
+
+def test_redemptions_are_refused_without_points_stock_or_membership(session: Session) -> None:
+    brand, member = _spender(session, 50)
+    pricey = rewards_service.add_reward_item(
+        session, brand=brand, name="Hoodie", description="", kind="merchandise", points_cost="500", stock="3"
+    )
+    with pytest.raises(Conflict, match="costs 500 points; you have 50"):
+        rewards_service.redeem(session, user=member, item_id=pricey.id or 0, request_key="a")
+    gone = rewards_service.add_reward_item(
+        session, brand=brand, name="Sticker", description="", kind="merchandise", points_cost="10", stock="0"
+    )
+    with pytest.raises(Conflict, match="out of stock"):
+        rewards_service.redeem(session, user=member, item_id=gone.id or 0, request_key="b")
+    with pytest.raises(NotFound):
+        rewards_service.redeem(session, user=make_user(session), item_id=gone.id or 0, request_key="c")
+    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 50
+
+
+# --- Payouts ------------------------------------------------------------------------------------------------------
+
+
+def test_a_batch_pays_balances_over_the_threshold_outside_the_holding_period(session: Session) -> None:
+    brand = make_brand(session)
+    old_hand, newcomer, small = make_user(session), make_user(session), make_user(session)
+    for number, (person, quantity, age) in enumerate(
+        [(old_hand, 20, OLD), (newcomer, 20, timedelta(days=2)), (small, 4, OLD)]
+    ):
+        product = make_live_product(session, brand, person)
+        sell(session, brand, product, order_id=f"F-{number}", quantity=quantity, now=utcnow() - age)
+    manager = make_user(session)
+    batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    recipients = rewards_service.batch_recipients(session, batch=batch)
+    assert [(r.user.id, r.line.amount_minor) for r in recipients] == [(old_hand.id, 5000)]
+    with pytest.raises(Conflict, match="open already"):
+        rewards_service.open_batch(session, brand=brand, created_by=manager)
+    exported = rewards_service.export_batch(session, batch=batch).content.decode()
+    assert f"{old_hand.email},{old_hand.display_name},50.00,EUR,chorus-payout-{batch.id}-" in exported
+    rewards_service.mark_paid(session, batch=batch, line_id=recipients[0].line.id, reference="SEPA-1")
+    assert batch.status == "closed"
+    assert NotificationKind.payout_paid in _kinds(session, old_hand.id)
+    earnings = rewards_service.member_earnings(session, user=old_hand)
+    assert (earnings.balances[0].available_minor, earnings.balances[0].paid_minor) == (0, 5000)
+    assert earnings.payouts[0][0].status == LineStatus.paid
+
+
+def test_a_failed_line_returns_its_money_and_the_next_batch_pays_it(session: Session) -> None:
+    brand = make_brand(session)
+    designer, manager = make_user(session), make_user(session)
+    sell(session, brand, make_live_product(session, brand, designer), order_id="G-1", quantity=20, now=utcnow() - OLD)
+    batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    (recipient,) = rewards_service.batch_recipients(session, batch=batch)
+    with pytest.raises(Invalid):
+        rewards_service.mark_failed(session, batch=batch, line_id=recipient.line.id or 0, reason=" ")
+    rewards_service.mark_failed(session, batch=batch, line_id=recipient.line.id or 0, reason="IBAN closed")
+    with pytest.raises(Conflict, match="not pending"):
+        rewards_service.mark_paid(session, batch=batch, line_id=recipient.line.id)
+    assert NotificationKind.payout_failed in _kinds(session, designer.id)
+    retry = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    assert [r.line.amount_minor for r in rewards_service.batch_recipients(session, batch=retry)] == [5000]
+
+
+def test_nothing_to_pay_opens_no_batch(session: Session) -> None:
+    with pytest.raises(Conflict, match="nothing to pay"):
+        rewards_service.open_batch(session, brand=make_brand(session), created_by=make_user(session))
+
+
+def test_export_neutralises_spreadsheet_formulas(session: Session) -> None:
+    brand = make_brand(session)
+    sneaky = make_user(session, display_name="=HYPERLINK(1)")
+    sell(session, brand, make_live_product(session, brand, sneaky), order_id="H", quantity=20, now=utcnow() - OLD)
+    batch = rewards_service.open_batch(session, brand=brand, created_by=make_user(session))
+    assert "'=HYPERLINK(1)" in rewards_service.export_batch(session, batch=batch).content.decode()
+
+
+# --- Statements and liability ---------------------------------------------------------------------------------
+
+
+def test_a_monthly_statement_runs_from_opening_to_closing_balance(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    now = utcnow()
+    last_month = (now.replace(day=1) - timedelta(days=1)).replace(day=10)
+    sell(session, brand, product, order_id="S-1", quantity=4, now=last_month)
+    (sale,) = sell(session, brand, product, order_id="S-2", quantity=2, now=now).recorded
+    rewards_service.refund_sale(session, sale=sale, now=now)
+    month = f"{now.year:04d}-{now.month:02d}"
+    statement = rewards_service.member_statement(session, user=designer, brand=brand, month=month)
+    assert (statement.opening_minor, statement.closing_minor) == (1000, 1000)
+    assert [line.amount_minor for line in statement.lines] == [500, -500]
+    text = rewards_service.statement_csv(statement).decode()
+    assert "Opening balance,,10.00,EUR" in text and "Closing balance,,10.00,EUR" in text
+    with pytest.raises(Invalid):
+        rewards_service.parse_month("2026-13", now)
+
+
+def test_the_liability_report_says_what_is_owed_to_whom(session: Session) -> None:
+    brand = make_brand(session)
+    a, b = make_user(session, handle="alpha"), make_user(session, handle="bravo")
+    sell(session, brand, make_live_product(session, brand, a), order_id="L-1", quantity=20, now=utcnow() - OLD)
+    sell(session, brand, make_live_product(session, brand, b), order_id="L-2", quantity=4)
+    rewards_service.open_batch(session, brand=brand, created_by=make_user(session))
+    report = rewards_service.liability_report(session, brand=brand)
+    rows = {row.user.handle: (row.available_minor, row.held_minor, row.in_payout_minor) for row in report.rows}
+    assert rows == {"alpha": (0, 0, 5000), "bravo": (0, 1000, 0)}
+    assert report.total_minor == 6000
+    assert "alpha," in rewards_service.liability_csv(report).decode()

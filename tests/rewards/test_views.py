@@ -1,0 +1,179 @@
+"""Rewards pages: staff pages and their htmx fragments, the upload form's row errors, a member's earnings,
+statements, referral link and points."""
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.columns import utcnow
+from app.rewards import service as rewards_service
+from app.rewards.models import PointsAction, ReferralCode
+from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
+from tests.rewards.factories import make_live_product, make_member_of, sell
+
+
+def _manager(session: Session, client: TestClient) -> tuple[rewards_service.Brand, rewards_service.User]:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager)
+    log_in(client, session, manager)
+    return brand, manager
+
+
+def test_uploading_a_csv_with_bad_rows_shows_them_and_records_nothing(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    product = make_live_product(session, brand)
+    content = (
+        f"order_id,product_id,quantity,unit_price,currency\nU-1,{product.id},1,25.00,EUR\nU-2,{product.id},x,25,EUR\n"
+    )
+    response = client.post(
+        f"/brands/{brand.slug}/rewards/sales/import",
+        files={"file": ("sales.csv", content.encode(), "text/csv")},
+        data={"csrftoken": csrf_token(client)},
+    )
+    assert response.status_code == 422
+    assert "Row 2" in response.text and "quantity" in response.text
+    assert "No sales yet" in response.text
+
+
+def test_uploading_a_good_csv_records_it(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    product = make_live_product(session, brand)
+    content = f"order_id,product_id,quantity,unit_price,currency\nU-1,{product.id},2,25.00,EUR\n"
+    response = client.post(
+        f"/brands/{brand.slug}/rewards/sales/import",
+        files={"file": ("sales.csv", content.encode(), "text/csv")},
+        data={"csrftoken": csrf_token(client)},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "1 sale lines recorded" in response.text and "€5.00" in response.text
+
+
+def test_the_batch_page_answers_htmx_with_its_lines_only(client: TestClient, session: Session) -> None:
+    brand, manager = _manager(session, client)
+    designer = make_user(session)
+    sell(
+        session,
+        brand,
+        make_live_product(session, brand, designer),
+        order_id="V-1",
+        quantity=20,
+        now=utcnow() - timedelta(days=45),
+    )
+    batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    url = f"/brands/{brand.slug}/rewards/payouts/{batch.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.text and f"@{designer.handle}" in page.text
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and 'id="batch-lines"' in fragment.text
+    paid = client.post(f"{url}/paid", data={"csrftoken": csrf_token(client)}, headers={"HX-Request": "true"})
+    assert paid.status_code == 200 and "<html" not in paid.text and "paid" in paid.text and "closed" in paid.text
+
+
+def test_staff_pages_render(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    sell(session, brand, make_live_product(session, brand), order_id="Y-1", quantity=3)
+    for path in ("", "/sales", "/points", "/payouts", "/liability"):
+        response = client.get(f"/brands/{brand.slug}/rewards{path}")
+        assert response.status_code == 200, path
+    assert "<svg" in client.get(f"/brands/{brand.slug}/rewards").text
+    assert client.get(f"/brands/{brand.slug}/rewards/liability?format=csv").text.startswith("handle,email")
+
+
+def test_bad_settings_re_render_the_form_with_what_was_typed(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    response = client.post(
+        f"/brands/{brand.slug}/rewards/settings",
+        data={
+            "csrftoken": csrf_token(client),
+            "currency": "EU",
+            "commission_percent": "5",
+            "payout_threshold": "abc",
+            "hold_days": "30",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "<html" not in response.text and 'value="abc"' in response.text and "three-letter" in response.text
+
+
+def test_a_designer_sees_royalties_a_chart_and_a_printable_statement(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    sell(session, brand, product, order_id="Z-1", quantity=2)
+    log_in(client, session, designer)
+    page = client.get("/me/earnings")
+    assert "€5.00" in page.text and "2 x Rain Tee, order Z-1" in page.text and "<svg" in page.text
+    now = utcnow()
+    month = f"{now.year:04d}-{now.month:02d}"
+    statement = client.get(f"/me/statement?brand={brand.slug}&month={month}")
+    assert statement.status_code == 200 and "Owed at the end of the month" in statement.text
+    csv = client.get(f"/me/statement?brand={brand.slug}&month={month}&format=csv")
+    assert csv.headers["content-type"].startswith("text/csv") and "Closing balance,,5.00,EUR" in csv.text
+    assert client.get(f"/me/statement?brand={brand.slug}&month=13-2026").status_code == 422
+
+
+def test_a_referral_link_counts_the_click_and_credits_the_sign_up(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    member = make_member_of(session, brand)
+    code = rewards_service.referral_code_for(session, user=member, brand=brand)
+    response = client.get(f"/r/{code.code}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/signup"
+    signup = client.post(
+        "/signup",
+        data={
+            "csrftoken": csrf_token(client),
+            "email": "friend@example.com",
+            "handle": "friend_of_mia",
+            "display_name": "Friend",
+            "password": "a-long-enough-passphrase-9",
+        },
+    )
+    assert signup.status_code == 200
+    session.expire_all()
+    found = session.get(ReferralCode, code.id)
+    assert found is not None and (found.click_count, found.signup_count) == (1, 1)
+    log_in(client, session, member)
+    page = client.get("/me/referrals")
+    assert f"/r/{code.code}" in page.text and "Sign-ups" in page.text
+
+
+def test_a_forged_referral_cookie_credits_nobody(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    code = rewards_service.referral_code_for(session, user=make_member_of(session, brand), brand=brand)
+    client.cookies.set("chorus_referral", code.code)  # unsigned
+    client.post(
+        "/signup",
+        data={
+            "csrftoken": csrf_token(client),
+            "email": "forger@example.com",
+            "handle": "forger",
+            "display_name": "F",
+            "password": "a-long-enough-passphrase-9",
+        },
+    )
+    session.expire_all()
+    found = session.get(ReferralCode, code.id)
+    assert found is not None and found.signup_count == 0
+
+
+def test_redeeming_on_the_points_page(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    member = make_member_of(session, brand)
+    rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points="60", daily_cap="1")
+    rewards_service.award_points(
+        session, user_id=member.id or 0, brand_id=brand.id or 0, action=PointsAction.samples_passed, source_key="s"
+    )
+    item = rewards_service.add_reward_item(
+        session, brand=brand, name="Mug", description="", kind="merchandise", points_cost="50", stock="1"
+    )
+    log_in(client, session, member)
+    assert "60 points" in client.get("/me/points").text
+    form = {"csrftoken": csrf_token(client), "item_id": str(item.id), "request_key": "page-1"}
+    done = client.post("/me/points/redeem", data=form, follow_redirects=True)
+    assert "Your code is" in done.text and "10 points" in done.text
+    again = client.post("/me/points/redeem", data={**form, "request_key": "page-2"})
+    assert again.status_code == 409 and "costs 50 points; you have 10" in again.text

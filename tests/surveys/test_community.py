@@ -1,0 +1,142 @@
+"""A survey published to a community: its members answer it on the community's pages (or the API), once each."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.brands.models import Brand
+from app.communities.models import Community
+from app.config import get_settings
+from app.errors import Conflict, NotFound, TooManyRequests
+from app.rewards import service as rewards_service
+from app.surveys import service as surveys_service
+from app.surveys.models import Question, Survey
+from tests.factories import add_member, add_staff, csrf_token, log_in, make_community, make_user
+from tests.surveys.factories import add_question, make_survey
+from tests.surveys.html import parse
+
+
+def test_publishing_needs_a_community_of_the_brand_and_questions(session: Session) -> None:
+    community = make_community(session)
+    blank = make_survey(session)
+    with pytest.raises(NotFound):
+        surveys_service.publish_survey(session, survey=blank, community=community)  # another brand's community
+    own = make_survey(session, _brand_of(session, community))
+    with pytest.raises(Conflict):
+        surveys_service.publish_survey(session, survey=own, community=community)
+    add_question(session, own, "rating")
+    surveys_service.publish_survey(session, survey=own, community=community)
+    assert surveys_service.list_community_surveys(session, community=community) == [own]
+    assert own.version == 1
+    surveys_service.publish_survey(session, survey=own, community=None)
+    assert surveys_service.list_community_surveys(session, community=community) == []
+
+
+def _brand_of(session: Session, community: Community) -> Brand:
+    brand = session.get(Brand, community.brand_id)
+    assert brand is not None
+    return brand
+
+
+def _published(session: Session) -> tuple[Community, Survey, Question]:
+    community = make_community(session)
+    survey = make_survey(session, _brand_of(session, community), title="Which refill?")
+    question = add_question(session, survey, "single_choice", required=True, prompt="Which colour?")
+    surveys_service.publish_survey(session, survey=survey, community=community)
+    return community, survey, question
+
+
+def test_members_answer_once_on_the_community_page(client: TestClient, session: Session) -> None:
+    community, survey, question = _published(session)
+    member = make_user(session)
+    add_member(session, community, member)
+    log_in(client, session, member)
+    url = f"/c/{community.slug}/surveys/{survey.id}"
+    listed = client.get(f"/c/{community.slug}/surveys")
+    assert "Which refill?" in listed.text and "Waiting for your answers." in listed.text
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="q' in page.text
+    refused = client.post(url, data={question.input_name: "blue"}, headers={"x-csrftoken": csrf_token(client)})
+    assert refused.status_code == 422
+    assert parse(refused.text).find(class_="field-error").text() == "Choose from the options given."
+    sent = client.post(
+        url, data={question.input_name: "red"}, headers={"x-csrftoken": csrf_token(client)}, follow_redirects=False
+    )
+    assert sent.status_code == 303
+    again = client.get(url)
+    assert "You have answered this survey." in again.text and 'name="q' not in again.text
+    twice = client.post(url, data={question.input_name: "green"}, headers={"x-csrftoken": csrf_token(client)})
+    assert twice.status_code == 409
+    session.refresh(survey)
+    assert survey.response_count == 1
+
+
+def test_answering_earns_the_brands_points_once_per_survey(session: Session) -> None:
+    community, survey, question = _published(session)
+    brand = _brand_of(session, community)
+    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="15", daily_cap="5")
+    member = make_user(session)
+    add_member(session, community, member)
+    form = {question.input_name: ["red"]}
+    surveys_service.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
+    with pytest.raises(Conflict):
+        surveys_service.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
+    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 15
+
+
+def test_non_members_and_unpublished_surveys_get_404(client: TestClient, session: Session) -> None:
+    community, survey, _ = _published(session)
+    outsider = make_user(session)
+    log_in(client, session, outsider)
+    assert client.get(f"/c/{community.slug}/surveys/{survey.id}").status_code == 404
+    member = make_user(session)
+    add_member(session, community, member)
+    log_in(client, session, member)
+    unpublished = make_survey(session, _brand_of(session, community))
+    assert client.get(f"/c/{community.slug}/surveys/{unpublished.id}").status_code == 404
+
+
+def test_members_answer_through_the_api_and_the_rate_limit_holds(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    community, survey, question = _published(session)
+    member = make_user(session)
+    add_member(session, community, member)
+    _, plain = accounts_service.create_api_token(session, user=member, name="phone")
+    auth = {"Authorization": f"Bearer {plain}"}
+    listed = client.get(f"/api/v1/communities/{community.slug}/surveys", headers=auth).json()
+    assert [(item["id"], item["answered"]) for item in listed] == [(survey.id, False)]
+    url = f"/api/v1/communities/{community.slug}/surveys/{survey.id}/responses"
+    answered = client.post(url, json={"answers": {str(question.id): "green"}}, headers=auth)
+    assert answered.status_code == 201
+    assert client.post(url, json={"answers": {str(question.id): "red"}}, headers=auth).status_code == 409
+
+    monkeypatch.setattr(get_settings(), "survey_rate_per_account", "1/hour")
+    other = make_survey(session, _brand_of(session, community))
+    add_question(session, other, "text")
+    surveys_service.publish_survey(session, survey=other, community=community)
+    surveys_service.answer_community_survey(session, survey=other, community=community, member=member, form={})
+    with pytest.raises(TooManyRequests):
+        surveys_service.answer_community_survey(session, survey=other, community=community, member=member, form={})
+
+
+def test_managers_publish_from_the_builder(client: TestClient, session: Session) -> None:
+    community = make_community(session)
+    brand = _brand_of(session, community)
+    manager = make_user(session)
+    add_staff(session, brand, manager)
+    log_in(client, session, manager)
+    survey = make_survey(session, brand, template=True)
+    url = f"/brands/{brand.slug}/surveys/{survey.id}/publish"
+    published = client.post(
+        url, data={"community": community.slug}, headers={"x-csrftoken": csrf_token(client)}, follow_redirects=False
+    )
+    assert published.status_code == 303
+    session.refresh(survey)
+    assert survey.community_id == community.id
+    builder = client.get(f"/brands/{brand.slug}/surveys/{survey.id}")
+    assert f"/c/{community.slug}/surveys/{survey.id}" in builder.text
+    other = make_community(session)
+    refused = client.post(url, data={"community": other.slug}, headers={"x-csrftoken": csrf_token(client)})
+    assert refused.status_code == 404
