@@ -124,9 +124,10 @@ class Settings(BaseSettings):
     auto_hide_threshold: int = 3
     report_rate_per_account: str = "30/hour"
 
-    # Rewards (app/rewards): rate limits on redeeming points and on sending sales (API and CSV uploads), and how
-    # long a referral link's cookie waits for a sign-up.
+    # Rewards (app/rewards): rate limits on redeeming points and on sending sales (API and CSV uploads), how often a
+    # visitor counts as a click on one referral link, and how long a referral link's cookie waits for a sign-up.
     redeem_rate_per_account: str = "10/minute"
+    referral_click_rate_per_visitor: str = "1/hour"
     sales_import_rate_per_account: str = "60/minute"
     referral_cookie_days: int = 30
 

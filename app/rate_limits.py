@@ -36,6 +36,15 @@ def hit(rate: str, scope: str, key: str, *, message: str) -> None:
         raise TooManyRequests(message, retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
+def first_within(rate: str, scope: str, key: str) -> bool:
+    """Count one event against ``rate`` for ``scope`` and ``key``; False past it. For counting an event at most so
+    often (a visit per visitor) where going past the rate is not an error to show."""
+    if not get_settings().rate_limits_enabled:
+        return True
+    _, limiter = _limiter(_storage_uri())
+    return limiter.hit(parse(rate), "chorus", scope, key.lower())
+
+
 def reset() -> None:
     """Forget every count (tests, and an operator's escape hatch)."""
     storage, _ = _limiter(_storage_uri())

@@ -72,8 +72,8 @@ def seed_rewards(
         )
 
     code = rewards_service.referral_code_for(session, user=member, brand=brand)
-    for _ in range(46):
-        rewards_service.record_click(session, code=code.code)
+    for visitor in range(46):
+        rewards_service.record_click(session, code=code.code, visitor=f"192.0.2.{visitor}")
     for friend in _lab_members(session, brand, exclude=member)[:5]:
         rewards_service.attribute_signup(session, user=friend, code=code.code)
 

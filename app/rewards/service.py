@@ -683,11 +683,19 @@ def find_referral_code(session: Session, *, code: str) -> ReferralCode | None:
     return session.exec(select(ReferralCode).where(ReferralCode.code == code.strip().upper())).first()
 
 
-def record_click(session: Session, *, code: str) -> ReferralCode | None:
-    """Count a visit through a referral link (one UPDATE); None for an unknown code."""
+def record_click(session: Session, *, code: str, visitor: str) -> ReferralCode | None:
+    """Count a visit through a referral link (one UPDATE); None for an unknown code.
+
+    ``visitor`` (the client's address) is counted at most once per code in the setting's window, so reloading a
+    link, or a script hitting it, does not inflate the referrer's funnel; the visit itself is never refused.
+    """
     referral = find_referral_code(session, code=code)
     if referral is None:
         return None
+    if not rate_limits.first_within(
+        get_settings().referral_click_rate_per_visitor, "referral-click", f"{referral.code}:{visitor}"
+    ):
+        return referral
     session.execute(
         update(ReferralCode)
         .where(col(ReferralCode.id) == referral.id)

@@ -23,7 +23,7 @@ from app.rewards.models import PointsAction, RewardKind, RoyaltyKind
 from app.rewards.referral_links import remember_referral
 from app.web import flash
 from app.web.forms import form_error
-from app.web.requests import redirect
+from app.web.requests import client_ip, redirect
 from app.web.templating import is_htmx, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -530,9 +530,9 @@ def redeem(
 
 
 @router.get("/r/{code}", name="rewards:referral_link")
-def follow_referral(session: SessionDep, code: str, _visitor: Public) -> Response:
+def follow_referral(request: Request, session: SessionDep, code: str, _visitor: Public) -> Response:
     """Count the click, remember the code in a signed cookie for a later sign-up, and go to the sign-up page."""
-    referral = rewards_service.record_click(session, code=code)
+    referral = rewards_service.record_click(session, code=code, visitor=client_ip(request))
     response = RedirectResponse("/signup", status_code=303)
     if referral is not None:
         remember_referral(response, referral.code)

@@ -194,9 +194,9 @@ def test_the_referral_funnel_counts_clicks_sign_ups_purchases_and_earnings(sessi
     rewards_service.set_points_rule(session, brand=brand, action="referral_converted", points="25", daily_cap="10")
     code = rewards_service.referral_code_for(session, user=referrer, brand=brand)
     assert rewards_service.referral_code_for(session, user=referrer, brand=brand).id == code.id
-    for _ in range(3):
-        rewards_service.record_click(session, code=code.code.lower())
-    assert rewards_service.record_click(session, code="NOPE") is None
+    for visitor in ("198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.3"):
+        rewards_service.record_click(session, code=code.code.lower(), visitor=visitor)  # the repeat is not counted
+    assert rewards_service.record_click(session, code="NOPE", visitor="198.51.100.1") is None
     newcomer = accounts_service.sign_up(
         session,
         email="new@example.com",

@@ -122,6 +122,7 @@ def test_a_referral_link_counts_the_click_and_credits_the_sign_up(client: TestCl
     code = rewards_service.referral_code_for(session, user=member, brand=brand)
     response = client.get(f"/r/{code.code}", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/signup"
+    assert client.get(f"/r/{code.code}", follow_redirects=False).status_code == 303  # a reload: not a second click
     signup = client.post(
         "/signup",
         data={
