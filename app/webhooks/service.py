@@ -18,13 +18,14 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from sqlmodel import Session, col, select
 
@@ -89,21 +90,63 @@ def check_endpoint_url(url: str, *, allow_private: bool) -> str:
     return url
 
 
-def refuse_private_host(url: str) -> None:
-    """At send time: refuse a host that resolves to a private, loopback or link-local address (raises ValueError).
-
-    Checked on every attempt, since DNS may change after the endpoint was registered.
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``: refused (httpcore.ConnectError) when any address it resolves to is
+    private, loopback or link-local."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as error:
-        raise ValueError(f"cannot resolve {host}: {error}") from error
-    for info in infos:
-        if _is_private(ipaddress.ip_address(info[4][0])):
-            raise ValueError(f"refused: {host} resolves to a private address")
+        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses or any(_is_private(ipaddress.ip_address(address)) for address in addresses):
+        raise httpcore.ConnectError(f"refused: {host} resolves to a private address")
+    return addresses[0]
+
+
+class PublicNetworkBackend(httpcore.SyncBackend):
+    """Opens connections only to public addresses, and to the very address it checked.
+
+    Resolving once to check and letting the HTTP client resolve again to connect would let a name whose DNS answer
+    changes in between (DNS rebinding) reach the private network; here the check happens on every connection, also
+    after DNS changed since the endpoint was registered. TLS still verifies the certificate for the host name.
+    """
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return super().connect_tcp(
+            public_address(host, port),
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+
+class _PublicOnlyTransport(httpx.HTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        # httpx takes no network backend; its pool is replaced by the same pool with ours (TLS context as httpx's).
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), network_backend=PublicNetworkBackend()
+        )
+
+
+def delivery_client(settings: Settings) -> httpx.Client:
+    """The HTTP client deliveries are sent with: no redirects, no proxies from the environment, and, unless the
+    private network is allowed (development), connections to public addresses only."""
+    allow_private = settings.resolved_webhook_allow_private_network
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=min(3.0, settings.webhook_timeout_seconds)),
+        follow_redirects=False,
+        trust_env=False,
+        transport=None if allow_private else _PublicOnlyTransport(),
+    )
 
 
 # --- Endpoints -----------------------------------------------------------------------------------------------------
@@ -357,7 +400,7 @@ def claim_due_deliveries(
     return jobs
 
 
-def send_attempt(job: DeliveryJob, *, client: httpx.Client, allow_private: bool, now: datetime) -> AttemptResult:
+def send_attempt(job: DeliveryJob, *, client: httpx.Client, now: datetime) -> AttemptResult:
     """One signed POST of the delivery's body; never raises for what the network or the receiver does."""
     body = job.body.encode()
     headers = {
@@ -369,11 +412,7 @@ def send_attempt(job: DeliveryJob, *, client: httpx.Client, allow_private: bool,
     }
     started = time.monotonic()
     try:
-        if not allow_private:
-            refuse_private_host(job.url)
         response = client.post(job.url, content=body, headers=headers)
-    except ValueError as error:
-        return AttemptResult(status_code=None, error=str(error)[:500], duration_ms=0)
     except httpx.HTTPError as error:
         elapsed = int((time.monotonic() - started) * 1000)
         return AttemptResult(status_code=None, error=f"{type(error).__name__}: {error}"[:500], duration_ms=elapsed)
@@ -441,15 +480,10 @@ def run_due_deliveries(
     if not jobs:
         return 0
     own_client = client is None
-    http = client or httpx.Client(
-        timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=min(3.0, settings.webhook_timeout_seconds)),
-        follow_redirects=False,
-    )
+    http = client or delivery_client(settings)
     try:
         for job in jobs:
-            result = send_attempt(
-                job, client=http, allow_private=settings.resolved_webhook_allow_private_network, now=now()
-            )
+            result = send_attempt(job, client=http, now=now())
             if not result.succeeded:
                 logger.info("Webhook delivery %s attempt %s failed: %s", job.key, job.attempt, result.error)
             with open_session() as session:

@@ -1,6 +1,7 @@
 """Webhook services: endpoints, emit_event, signatures, delivery with retries and backoff, the log, SSRF refusal."""
 
 import json
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 from sqlmodel import Session, col, select
@@ -127,9 +129,9 @@ def test_private_addresses_are_refused_unless_allowed(
 
 
 def test_a_name_that_resolves_to_loopback_is_refused_when_sending(session: Session) -> None:
-    """DNS can point a public-looking name inside: the send-time check resolves and refuses it, and logs why."""
-    with pytest.raises(ValueError, match="private"):
-        service.refuse_private_host("http://localhost:9/hook")
+    """DNS can point a public-looking name inside: the connection resolves and refuses it, and the log says why."""
+    with pytest.raises(httpcore.ConnectError, match="private"):
+        service.public_address("localhost", 9)
     with running_receiver() as receiver:
         endpoint = make_endpoint(session, make_brand(session), url=receiver.url.replace("127.0.0.1", "localhost"))
         service.send_test_event(session, endpoint=endpoint, sender_id=1)
@@ -144,6 +146,29 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(session: Sessi
     (attempt,) = _attempts(session, delivery)
     assert attempt.status_code is None and "private address" in attempt.error
     assert delivery.status == DeliveryStatus.pending
+
+
+def test_connections_go_to_the_address_that_was_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name is resolved once per connection, checked, and that address is the one connected to;
+    one private address among the answers refuses the whole name."""
+    answers = {"public.example": ["93.184.216.34"], "mixed.example": ["93.184.216.34", "10.0.0.5"]}
+
+    def resolve(host: str, port: int, **_: object) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in answers[host]]
+
+    connected: list[str] = []
+
+    def connect(self: object, host: str, port: int, **_: object) -> None:
+        connected.append(host)
+
+    monkeypatch.setattr(service.socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect)
+    backend = service.PublicNetworkBackend()
+    backend.connect_tcp("public.example", 443)
+    assert connected == ["93.184.216.34"]
+    with pytest.raises(httpcore.ConnectError, match="private"):
+        backend.connect_tcp("mixed.example", 443)
+    assert connected == ["93.184.216.34"]
 
 
 def test_endpoints_of_another_brand_answer_as_missing(session: Session) -> None:
