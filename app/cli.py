@@ -106,7 +106,6 @@ def deliver_mail(
     interval: float = 5.0,
 ) -> None:
     """Send queued e-mails by SMTP (CHORUS_SMTP_HOST must be set)."""
-    from app.db import session_scope
     from app.notifications import service as notifications_service
 
     settings = get_settings()
@@ -114,8 +113,7 @@ def deliver_mail(
         console.print("[yellow]CHORUS_SMTP_HOST is not set: e-mails stay in the outbox (see /dev/outbox).[/yellow]")
         raise typer.Exit(1)
     while True:
-        with session_scope() as session:
-            sent = notifications_service.deliver_pending(session, settings=settings)
+        sent = notifications_service.deliver_pending(settings=settings)
         if sent:
             console.print(f"Sent {sent} e-mail(s).")
         if not watch:

@@ -57,14 +57,12 @@ def discard_after_commit(session: Session) -> None:
 @huey.task(retries=3, retry_delay=30)
 def deliver_outbox() -> int:
     """Send the outbox by SMTP (nothing to do without an SMTP server: e-mail then waits in /dev/outbox)."""
-    from app.db import session_scope
     from app.notifications import service as notifications_service
 
     settings = get_settings()
     if not settings.smtp_host:
         return 0
-    with session_scope() as session:
-        return notifications_service.deliver_pending(session, settings=settings)
+    return notifications_service.deliver_pending(settings=settings)
 
 
 @huey.periodic_task(crontab(minute="*/5"))

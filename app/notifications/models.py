@@ -23,6 +23,8 @@ class OutboxEmail(SQLModel, table=True):
     sent_at: datetime | None = timestamp_field(nullable=True)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
+    # While a deliverer sends it: other deliverers leave it alone until then (app.notifications.service).
+    claimed_until: datetime | None = timestamp_field(nullable=True)
     # Extra headers (List-Unsubscribe and List-Unsubscribe-Post) and an HTML alternative (digests), sent as they are.
     headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     body_html: str = Field(default="", sa_type=Text)

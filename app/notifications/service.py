@@ -3,12 +3,14 @@ preferences and signed unsubscribe links that decide which of them also go out b
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, func, select, update
@@ -32,6 +34,7 @@ from app.notifications.models import (
 
 logger = logging.getLogger("chorus.mail")
 MAX_ATTEMPTS = 5
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 def queue_email(
@@ -66,46 +69,98 @@ def get_outbox_email(session: Session, *, email_id: int) -> OutboxEmail | None:
     return session.get(OutboxEmail, email_id)
 
 
-def deliver_pending(session: Session, *, settings: Settings, limit: int = 100) -> int:
-    """Send unsent e-mails by SMTP; failures are recorded and retried up to MAX_ATTEMPTS. Returns how many left."""
-    if not settings.smtp_host:
-        return 0
-    pending = session.exec(
+def _build_message(email: OutboxEmail, settings: Settings) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    for name, value in email.headers.items():
+        message[name] = value
+    message.set_content(email.body_text)
+    if email.body_html:
+        message.add_alternative(email.body_html, subtype="html")
+    return message
+
+
+def _due() -> ColumnElement[bool]:
+    return and_(col(OutboxEmail.sent_at).is_(None), col(OutboxEmail.attempts) < MAX_ATTEMPTS)
+
+
+def _claim(session: Session, *, settings: Settings, now: datetime, limit: int) -> list[tuple[int, EmailMessage]]:
+    """Take up to ``limit`` unsent e-mails, oldest first, for one delivery run: each attempt is counted and the
+    e-mail leased (``claimed_until``) so that no other deliverer takes it meanwhile."""
+    claimed = session.exec(
         select(OutboxEmail)
-        .where(col(OutboxEmail.sent_at).is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .where(
+            _due(),
+            or_(col(OutboxEmail.claimed_until).is_(None), col(OutboxEmail.claimed_until) < now),
+        )
         .order_by(col(OutboxEmail.id))
         .limit(limit)
-        # Two deliverers (workers, the CLI) never take the same e-mail: PostgreSQL skips rows another one holds;
-        # SQLite serialises writers with BEGIN IMMEDIATE (session_scope).
+        # PostgreSQL skips rows another deliverer holds; SQLite serialises writers with BEGIN IMMEDIATE.
         .with_for_update(skip_locked=True)
     ).all()
-    sent = 0
-    if not pending:
+    for email in claimed:
+        email.attempts += 1
+        email.claimed_until = now + CLAIM_LEASE
+        session.add(email)
+    session.flush()
+    return [(id_of(email), _build_message(email, settings)) for email in claimed]
+
+
+def _record(session: Session, *, email_id: int, now: datetime, error: str | None) -> None:
+    session.execute(
+        update(OutboxEmail)
+        .where(col(OutboxEmail.id) == email_id)
+        .values(
+            claimed_until=None,
+            sent_at=None if error is not None else now,
+            last_error=(error or "")[:500],
+        )
+    )
+
+
+def deliver_pending(
+    *,
+    settings: Settings,
+    sessions: Callable[[], AbstractContextManager[Session]] | None = None,
+    limit: int = 100,
+    now: Callable[[], datetime] = utcnow,
+) -> int:
+    """Send unsent e-mails by SMTP; failures are recorded and retried up to MAX_ATTEMPTS. Returns how many left.
+
+    No transaction is open while talking to the SMTP server: the e-mails are claimed in one short transaction and
+    each result recorded in another (on SQLite a transaction that writes holds the database's only write lock, and
+    an SMTP conversation takes seconds). A deliverer that dies mid-run leaves its claimed e-mails to be retried when
+    their lease runs out. An unreachable server raises before anything is claimed (the task queue retries).
+    """
+    from app.db import session_scope
+
+    if not settings.smtp_host:
         return 0
+    open_session = sessions or session_scope
+    with open_session() as session:
+        anything_due = session.exec(select(OutboxEmail.id).where(_due()).limit(1)).first() is not None
+    if not anything_due:
+        return 0
+    sent = 0
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password or "")
-        for email in pending:
-            message = EmailMessage()
-            message["From"] = settings.mail_from
-            message["To"] = email.to_address
-            message["Subject"] = email.subject
-            for name, value in email.headers.items():
-                message[name] = value
-            message.set_content(email.body_text)
-            if email.body_html:
-                message.add_alternative(email.body_html, subtype="html")
-            email.attempts += 1
+        with open_session() as session:
+            claimed = _claim(session, settings=settings, now=now(), limit=limit)
+        for email_id, message in claimed:
+            error: str | None = None
             try:
                 smtp.send_message(message)
-            except smtplib.SMTPException as error:
-                email.last_error = str(error)[:500]
+            except smtplib.SMTPException as failure:
+                error = str(failure) or type(failure).__name__
             else:
-                email.sent_at = utcnow()
                 sent += 1
-            session.flush()
+            with open_session() as session:
+                _record(session, email_id=email_id, now=now(), error=error)
     return sent
 
 

@@ -1,8 +1,9 @@
 """The outbox: queueing, the development outbox page, and delivery by SMTP (against a fake server)."""
 
 import smtplib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -168,10 +169,22 @@ def test_dev_outbox_is_404_in_production(client: TestClient, session: Session, m
 # --- Delivery -----------------------------------------------------------------------------------------------
 
 
+def _in(session: Session) -> Callable[[], AbstractContextManager[Session]]:
+    """Run the deliverer's transactions inside the test's session (rolled back after the test)."""
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        yield session
+
+    return scope
+
+
 def test_deliver_pending_sends_and_marks_sent(session: Session, fake_smtp: type[FakeSMTP]) -> None:
     first = _queue(session, to="a@example.com", subject="One")
     second = _queue(session, to="b@example.com", subject="Two")
-    sent = service.deliver_pending(session, settings=_settings(smtp_username="mailer", smtp_password="s3cret"))
+    sent = service.deliver_pending(
+        sessions=_in(session), settings=_settings(smtp_username="mailer", smtp_password="s3cret")
+    )
     assert sent == 2
     [smtp] = fake_smtp.instances
     assert (smtp.host, smtp.port, smtp.timeout) == ("mail.example.com", 2525, 30)
@@ -186,20 +199,20 @@ def test_deliver_pending_sends_and_marks_sent(session: Session, fake_smtp: type[
         assert email.sent_at is not None and email.attempts == 1 and email.last_error == ""
 
     # Nothing is sent twice.
-    assert service.deliver_pending(session, settings=_settings()) == 0
+    assert service.deliver_pending(sessions=_in(session), settings=_settings()) == 0
     assert len(fake_smtp.instances) == 1  # no connection when there is nothing to send
 
 
 def test_deliver_pending_without_tls_or_login(session: Session, fake_smtp: type[FakeSMTP]) -> None:
     _queue(session)
-    service.deliver_pending(session, settings=_settings(smtp_starttls=False, smtp_username=None))
+    service.deliver_pending(sessions=_in(session), settings=_settings(smtp_starttls=False, smtp_username=None))
     [smtp] = fake_smtp.instances
     assert not smtp.started_tls and smtp.logged_in_as is None
 
 
 def test_deliver_pending_does_nothing_without_an_smtp_host(session: Session, fake_smtp: type[FakeSMTP]) -> None:
     email = _queue(session)
-    assert service.deliver_pending(session, settings=_settings(smtp_host=None)) == 0
+    assert service.deliver_pending(sessions=_in(session), settings=_settings(smtp_host=None)) == 0
     assert fake_smtp.instances == []
     session.refresh(email)
     assert email.sent_at is None and email.attempts == 0
@@ -210,7 +223,7 @@ def test_failures_are_recorded_and_retried_up_to_the_limit(session: Session, fak
     bad = _queue(session, to="bad@example.com")
     fake_smtp.refuse = {"bad@example.com"}
 
-    assert service.deliver_pending(session, settings=_settings()) == 1
+    assert service.deliver_pending(sessions=_in(session), settings=_settings()) == 1
     session.refresh(good)
     session.refresh(bad)
     assert good.sent_at is not None
@@ -219,12 +232,12 @@ def test_failures_are_recorded_and_retried_up_to_the_limit(session: Session, fak
     assert "No such mailbox" in bad.last_error
 
     for attempt in range(2, service.MAX_ATTEMPTS + 1):
-        assert service.deliver_pending(session, settings=_settings()) == 0
+        assert service.deliver_pending(sessions=_in(session), settings=_settings()) == 0
         session.refresh(bad)
         assert bad.attempts == attempt
     # After MAX_ATTEMPTS it is left alone.
     connections = len(fake_smtp.instances)
-    assert service.deliver_pending(session, settings=_settings()) == 0
+    assert service.deliver_pending(sessions=_in(session), settings=_settings()) == 0
     session.refresh(bad)
     assert bad.attempts == service.MAX_ATTEMPTS
     assert len(fake_smtp.instances) == connections
@@ -232,7 +245,7 @@ def test_failures_are_recorded_and_retried_up_to_the_limit(session: Session, fak
     # Once the server accepts the address (and with attempts left), it goes.
     fake_smtp.refuse = set()
     retry = _queue(session, to="bad@example.com", subject="Retry")
-    assert service.deliver_pending(session, settings=_settings()) == 1
+    assert service.deliver_pending(sessions=_in(session), settings=_settings()) == 1
     session.refresh(retry)
     assert retry.sent_at is not None
 
@@ -246,7 +259,7 @@ def test_last_error_is_cut_to_fit_the_column(
         raise smtplib.SMTPDataError(554, b"x" * 2000)
 
     monkeypatch.setattr(FakeSMTP, "send_message", long_failure)
-    service.deliver_pending(session, settings=_settings())
+    service.deliver_pending(sessions=_in(session), settings=_settings())
     session.refresh(email)
     assert len(email.last_error) == 500
     assert email.attempts == 1
@@ -254,17 +267,56 @@ def test_last_error_is_cut_to_fit_the_column(
 
 def test_deliver_pending_respects_the_limit_oldest_first(session: Session, fake_smtp: type[FakeSMTP]) -> None:
     emails = [_queue(session, to=f"n{n}@example.com") for n in range(3)]
-    assert service.deliver_pending(session, settings=_settings(), limit=2) == 2
+    assert service.deliver_pending(sessions=_in(session), settings=_settings(), limit=2) == 2
     assert [m["To"] for m in fake_smtp.instances[0].sent] == ["n0@example.com", "n1@example.com"]
     session.refresh(emails[2])
     assert emails[2].sent_at is None
+
+
+def test_no_transaction_is_open_while_sending_and_claimed_emails_are_left_alone(
+    session: Session, fake_smtp: type[FakeSMTP], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim and each result are short transactions of their own; while one deliverer holds an e-mail (its
+    lease), another run skips it, and after the lease ran out (the deliverer died) it is sent again."""
+    first, second = _queue(session, to="a@example.com"), _queue(session, to="b@example.com")
+    depth = 0
+    during_send: list[int] = []
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        nonlocal depth
+        depth += 1
+        try:
+            yield session
+        finally:
+            depth -= 1
+
+    def send(self: FakeSMTP, message: EmailMessage) -> None:
+        during_send.append(depth)
+        self.sent.append(message)
+
+    monkeypatch.setattr(FakeSMTP, "send_message", send)
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    first.claimed_until = now + timedelta(minutes=5)  # another deliverer is sending it
+    session.add(first)
+    session.flush()
+    assert service.deliver_pending(sessions=scope, settings=_settings(), now=lambda: now) == 1
+    assert during_send == [0]
+    session.refresh(first)
+    session.refresh(second)
+    assert (first.sent_at, first.attempts) == (None, 0) and second.sent_at is not None
+    assert second.claimed_until is None
+    later = now + timedelta(minutes=6)
+    assert service.deliver_pending(sessions=scope, settings=_settings(), now=lambda: later) == 1
+    session.refresh(first)
+    assert first.sent_at == later and first.attempts == 1 and first.claimed_until is None
 
 
 def test_unreachable_server_raises_and_leaves_the_outbox_as_it_was(session: Session, fake_smtp: type[FakeSMTP]) -> None:
     email = _queue(session)
     fake_smtp.unreachable = True
     with pytest.raises(OSError):
-        service.deliver_pending(session, settings=_settings())
+        service.deliver_pending(sessions=_in(session), settings=_settings())
     session.refresh(email)
     assert email.sent_at is None and email.attempts == 0
 
@@ -273,16 +325,10 @@ def test_deliver_outbox_task_needs_an_smtp_server_and_lets_failures_reach_the_qu
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The task after a commit does nothing without SMTP; an unreachable server raises, so huey retries it."""
-    import app.db
-
-    @contextmanager
-    def no_database() -> Iterator[object]:
-        yield object()
 
     def unreachable(*_args: object, **_kwargs: object) -> int:
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(app.db, "session_scope", no_database)
     monkeypatch.setattr(service, "deliver_pending", unreachable)
     monkeypatch.setattr(get_settings(), "smtp_host", None)
     assert tasks.deliver_outbox.call_local() == 0  # no SMTP host: returns before touching anything
@@ -305,7 +351,7 @@ def test_deliver_pending_sends_the_extra_headers_and_the_html_alternative(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    service.deliver_pending(session, settings=_settings())
+    service.deliver_pending(sessions=_in(session), settings=_settings())
     (message,) = fake_smtp.instances[0].sent
     assert message["List-Unsubscribe"] == "<https://chorus.example/unsubscribe/abc>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
