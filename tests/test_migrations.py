@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 import app.db
 import app.models  # registers every table in the metadata
@@ -90,6 +90,34 @@ def test_models_and_migrations_agree(empty_url: str, empty_engine: Engine) -> No
     # comparison finds nothing. A difference here means a model changed without a migration: run
     # `alembic revision --autogenerate -m "..."` and review the result.
     assert differences == []
+
+
+_SQLITE_TRIGGERS = {
+    "ideas_fts_after_insert",  # the ideas' full-text index kept in step (app/ideas/search.py)
+    "ideas_fts_after_delete",
+    "ideas_fts_after_update",
+    "audit_entries_no_update",  # the audit log is append-only (app/moderation)
+    "audit_entries_no_delete",
+}
+_POSTGRESQL_TRIGGERS = {"audit_entries_no_change", "audit_entries_no_truncate"}
+
+
+def test_the_hand_written_triggers_survive_every_migration(empty_url: str, empty_engine: Engine) -> None:
+    """Triggers are written by hand in the migrations; on SQLite a later ``batch_alter_table`` on their table
+    rebuilds it and drops them silently. At head every one must still be there."""
+    command.upgrade(_config(empty_url), "head")
+    with empty_engine.connect() as connection:
+        if empty_engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            expected = _SQLITE_TRIGGERS
+        else:
+            query = (
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND NOT t.tgisinternal"
+            )
+            expected = _POSTGRESQL_TRIGGERS
+        assert {row[0] for row in connection.execute(text(query))} == expected
 
 
 def _revisions_oldest_first(url: str) -> list[Script]:
