@@ -44,6 +44,7 @@ table to hold us to it). Things an actor may not even see answer 404, not 403.
 | view_campaign_progress       |         |      |        |           |           |    x    |    x    |   x   |     x      |
 | manage_campaign              |         |      |        |           |           |         |    x    |   x   |     x      |
 | report_content               |         |      |   x    |     x     |     x     |         |         |       |            |
+| report_response              |         |      |        |           |           |    x    |    x    |   x   |     x      |
 | moderate_community           |         |      |        |           |     x     |         |    x    |   x   |     x      |
 | view_audit_log               |         |      |        |           |     x     |    x    |    x    |   x   |     x      |
 | appeal_decision              |         |      |   x    |     x     |     x     |         |         |       |            |
@@ -82,6 +83,9 @@ Moderation (``app.moderation``) works in a community: report_content is any memb
 moderate_community covers the queue, decisions, sanctions, the community's moderation settings and discounting
 suspicious scores; view_audit_log lets staff read (and export) the audit log as well; appeal_decision is a member's
 appeal against a decision about them (the service checks it is theirs, and that a different moderator decides it).
+report_response is the brand's staff, reading a survey's answers (``app.insights`` results of the brand), reporting a
+response to the moderators of the community it was given in: members never see responses, so they cannot report one
+(report_content refuses the kind), and staff are not members, so no sanction applies to it.
 
 Sanctions: a member suspended or banned in a community keeps the read actions there but loses every action in
 ``COMMUNITY_WRITE_ACTIONS`` (403 with the sanction's end and reason). The community permits enforce it, so every
@@ -145,6 +149,7 @@ class Action(StrEnum):
     view_campaign_progress = "view_campaign_progress"
     manage_campaign = "manage_campaign"
     report_content = "report_content"
+    report_response = "report_response"
     moderate_community = "moderate_community"
     view_audit_log = "view_audit_log"
     appeal_decision = "appeal_decision"
@@ -197,6 +202,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.view_campaign_progress: _STAFF,
     Action.manage_campaign: _MANAGERS,
     Action.report_content: _COMMUNITY_ROLES,
+    Action.report_response: _STAFF,
     Action.moderate_community: frozenset({Role.moderator}) | _MANAGERS,
     Action.view_audit_log: frozenset({Role.moderator}) | _STAFF,
     Action.appeal_decision: _COMMUNITY_ROLES,

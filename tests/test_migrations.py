@@ -20,11 +20,20 @@ from sqlalchemy import Engine, inspect, text
 
 import app.db
 import app.models  # registers every table in the metadata
+from app.campaigns.models import CampaignResponse, ShareLink
+from app.columns import utcnow
+from app.comments.models import Comment
 from app.config import get_settings
-from app.db import alembic_config, build_engine, metadata, pending_migrations
+from app.db import alembic_config, build_engine, metadata, pending_migrations, session_scope
 from app.ideas.search import is_search_object, is_search_table
 from app.main import UnmigratedDatabase, create_app
+from app.surveys import service as surveys_service
+from app.surveys.models import Survey
 from tests import databases
+from tests.campaigns.factories import make_campaign
+from tests.factories import add_member, make_brand, make_community, make_user
+from tests.ideas.factories import make_idea
+from tests.surveys.test_service import _answer_template
 
 
 @pytest.fixture
@@ -193,3 +202,63 @@ def test_app_starts_on_a_migrated_database(empty_url: str, monkeypatch: pytest.M
         engine.dispose()
         get_settings.cache_clear()
         app.db._engine_for.cache_clear()
+
+
+def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comments(
+    empty_url: str, empty_engine: Engine
+) -> None:
+    """Data made at the head, taken down to insights01 (the columns go) and up again: the migration's UPDATEs, not
+    the services, fill them in. A hidden response holds the downgrade back (its answers are off the tallies)."""
+    config = _config(empty_url)
+    command.upgrade(config, "head")
+    with session_scope(empty_engine) as session:
+        brand = make_brand(session)
+        campaigns_community, published_to = make_community(session, brand), make_community(session, brand)
+        campaign = make_campaign(session, campaigns_community)
+        survey = session.get(Survey, campaign.survey_id)
+        assert survey is not None
+        surveys_service.publish_survey(session, survey=survey, community=published_to)
+        answers = _answer_template(survey, surveys_service.list_questions(session, survey=survey))
+        member = make_user(session)
+        add_member(session, published_to, member)
+        by_member = surveys_service.record_response(session, survey=survey, form=answers, user=member)
+        by_friend, by_systems, hidden = (
+            surveys_service.record_response(session, survey=survey, form=answers) for _ in range(3)
+        )
+        link = ShareLink(code="migration-link", campaign_id=campaign.id or 0, connector_id=member.id or 0)
+        session.add(link)
+        session.flush()
+        session.add(
+            CampaignResponse(
+                campaign_id=campaign.id or 0,
+                survey_response_id=by_friend.id or 0,
+                share_link_id=link.id or 0,
+                connector_id=member.id or 0,
+                hop=1,
+                device_hash="a-device",
+            )
+        )
+        surveys_service.set_response_hidden(session, response_id=hidden.id or 0, hidden=True)
+        idea = make_idea(session, campaigns_community, member, comment_count=7)
+        for hidden_at, deleted_at in ((None, None), (utcnow(), None), (None, utcnow())):
+            session.add(
+                Comment(
+                    idea_id=idea.id, author_id=member.id or 0, body="Hi", hidden_at=hidden_at, deleted_at=deleted_at
+                )
+            )
+        ids = {name: row.id for name, row in (("member", by_member), ("friend", by_friend), ("systems", by_systems))}
+        expected = {ids["member"]: published_to.id, ids["friend"]: campaigns_community.id, ids["systems"]: None}
+        idea_id, hidden_id = idea.id, hidden.id or 0
+
+    with pytest.raises(RuntimeError, match="restore them before downgrading"):
+        command.downgrade(config, "insights01")
+    with session_scope(empty_engine) as session:
+        surveys_service.set_response_hidden(session, response_id=hidden_id, hidden=False)
+    command.downgrade(config, "insights01")
+    command.upgrade(config, "head")
+
+    with empty_engine.connect() as connection:
+        where = dict(connection.execute(text("SELECT id, community_id FROM survey_responses")).all())
+        assert where == {**expected, hidden_id: None}
+        counted = connection.execute(text("SELECT comment_count FROM ideas WHERE id = :id"), {"id": idea_id})
+        assert counted.scalar_one() == 1

@@ -677,6 +677,19 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /settings/privacy/export": OWN_ACCOUNT,
     "POST /settings/privacy/delete": OWN_ACCOUNT,
     "POST /api/v1/communities/{community_slug}/reports": (COMMUNITY, Action.report_content),
+    "POST /api/v1/communities/{community_slug}/members/{handle}/reports": (COMMUNITY, Action.report_content),
+    "GET /brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/report": (
+        SURVEY_RESULTS,
+        Action.report_response,
+    ),
+    "POST /brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/report": (
+        SURVEY_RESULTS,
+        Action.report_response,
+    ),
+    "POST /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/reports": (
+        SURVEY_RESULTS,
+        Action.report_response,
+    ),
     "GET /api/v1/communities/{community_slug}/decisions": (COMMUNITY, Action.appeal_decision),
     "POST /api/v1/communities/{community_slug}/decisions/{entry_id}/appeal": (COMMUNITY, Action.appeal_decision),
     "GET /api/v1/communities/{community_slug}/moderation/queue": (COMMUNITY, Action.moderate_community),
@@ -922,6 +935,10 @@ class World:
     decisions: dict[tuple[str, str], int] = field(default_factory=dict)  # per (actor, community key): one about them
 
 
+# Someone outside the actors, a member of every community: the author of the world's designs, comments and ideas.
+DESIGNER_HANDLE = "perm_designer"
+
+
 def build_world(session: Session) -> World:
     brands = {key: make_brand(session, name=f"Brand {key}", slug=f"perm-brand-{key.lower()}") for key in BRANDS}
     communities = {
@@ -958,7 +975,7 @@ def build_world(session: Session) -> World:
         for key, community in communities.items()
     }
     email = notifications_service.queue_email(session, to_address="someone@example.com", subject="Hi", body_text="Hi")
-    designer = make_user(session, handle="perm_designer", email="designer@perm.example.com")
+    designer = make_user(session, handle=DESIGNER_HANDLE, email="designer@perm.example.com")
     challenges = {}
     designs: dict[str, int] = {}
     own_designs: dict[tuple[str, str], int] = {}
@@ -992,7 +1009,10 @@ def build_world(session: Session) -> World:
         question = surveys_service.add_question(
             session, survey=survey, fields=surveys_service.QuestionFields(kind="text", prompt="Anything else?")
         )
-        response = surveys_service.record_response(session, survey=survey, form={question.input_name: ["Fine"]})
+        # Given in the brand's public community, so that it can be reported to its moderators.
+        response = surveys_service.record_response(
+            session, survey=survey, form={question.input_name: ["Fine"]}, community_id=communities[f"{key}1"].id
+        )
         surveys[key] = (survey.id or 0, question.id or 0, response.id or 0)
     community_surveys: dict[str, int] = {}
     for key, community_row in communities.items():
@@ -1176,9 +1196,12 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
     values = {
         "brand_slug": world.brands[brand_key].slug,
         "community_slug": world.communities[community_key].slug,
-        # Someone the route may act on: staff who are not the brand's only owner, or a member of A1 and A2.
+        # Someone the route may act on: staff who are not the brand's only owner, a member of every community whose
+        # profile nobody of the actors owns (to report), or a member of A1 and A2.
         "handle": world.users[f"analyst_{brand_key.lower()}"].handle
         if "/staff/" in route.path
+        else DESIGNER_HANDLE
+        if route.path.endswith("/reports")
         else world.users["member"].handle,
         "invite_id": str(world.invites[community_key].id),
         "token_id": str(world.tokens[actor if actor in world.tokens else "user"].id),  # one's own token
@@ -1316,6 +1339,13 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "POST /api/v1/communities/{community_slug}/reports": {
             "json": {"subject_kind": "comment", "subject_id": world.comments[community_key], "reason": "spam"}
         },
+        "POST /api/v1/communities/{community_slug}/members/{handle}/reports": {"json": {"reason": "spam"}},
+        "POST /brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/report": {
+            "data": {"reason": "offensive"}
+        },
+        "POST /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/reports": {
+            "json": {"reason": "offensive"}
+        },
         "POST /c/{community_slug}/moderation/decide": {
             "data": {"item_ids": str(moderation["item_id"]), "decision": "restore", "reason": ""}
         },
@@ -1323,10 +1353,10 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
             "json": {"item_ids": [moderation["item_id"]], "decision": "restore"}
         },
         "POST /c/{community_slug}/moderation/sanctions": {
-            "data": {"handle": "perm_designer", "kind": "warning", "reason": "Spam"}
+            "data": {"handle": DESIGNER_HANDLE, "kind": "warning", "reason": "Spam"}
         },
         "POST /api/v1/communities/{community_slug}/moderation/sanctions": {
-            "json": {"handle": "perm_designer", "kind": "warning", "reason": "Spam"}
+            "json": {"handle": DESIGNER_HANDLE, "kind": "warning", "reason": "Spam"}
         },
         "POST /c/{community_slug}/moderation/sanctions/{sanction_id}/lift": {"data": {"reason": "Served"}},
         "POST /api/v1/communities/{community_slug}/moderation/sanctions/{sanction_id}/lift": {
@@ -1358,8 +1388,8 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         RESTORE_DISCOUNT_API: {"json": {"reason": "Honest after all"}},
         "POST /settings/privacy/delete": {"data": {"password": "wrong"}},
         "POST /api/v1/me/delete": {"json": {"password": "wrong"}},
-        "POST /admin/bans": {"data": {"handle": "perm_designer", "reason": "Spam"}},
-        "POST /api/v1/admin/bans": {"json": {"handle": "perm_designer", "reason": "Spam"}},
+        "POST /admin/bans": {"data": {"handle": DESIGNER_HANDLE, "reason": "Spam"}},
+        "POST /api/v1/admin/bans": {"json": {"handle": DESIGNER_HANDLE, "reason": "Spam"}},
         # Invalid on purpose: a valid one would hash a password (slow); only the refusal classes matter here.
         "POST /signup": {"data": {}},
         "POST /login": {"data": {"login": "", "password": ""}},

@@ -10,6 +10,7 @@ from app.accounts.deps import AccountUser, Public, clear_session_cookie, session
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.moderation import service as moderation_service
 from app.rewards.referral_links import referral_code_from_cookie
 from app.web import flash
 from app.web.forms import form_error
@@ -262,4 +263,7 @@ def revoke_token(request: Request, token_id: int, session: SessionDep, user: Acc
 def profile(request: Request, handle: str, session: SessionDep, viewer: Public) -> Response:
     member = accounts_service.get_user_by_handle(session, handle=handle)
     communities = communities_service.list_shared_memberships(session, user=member, viewer=viewer)
-    return render(request, "accounts/profile.html", {"member": member, "communities": communities})
+    report_in = moderation_service.profile_report_communities(session, reporter=viewer, member=member)
+    return render(
+        request, "accounts/profile.html", {"member": member, "communities": communities, "report_in": report_in}
+    )

@@ -1601,8 +1601,15 @@ def answer_campaign(
     try:
         with session.begin_nested():
             try:
+                # Given in the campaign's community, whatever community the survey may also be published to.
                 response = surveys_service.record_response(
-                    session, survey=survey, form=form, photos=photos, user=user, now=now
+                    session,
+                    survey=survey,
+                    form=form,
+                    photos=photos,
+                    user=user,
+                    community_id=campaign.community_id,
+                    now=now,
                 )
             except Invalid as error:
                 raise Invalid(error.message, fields={**error.fields, **errors}) from error

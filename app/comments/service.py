@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from app import rate_limits
 from app.accounts.models import User
@@ -152,6 +152,7 @@ def add_comment(
     )
     session.add(comment)
     session.flush()
+    _count_on_idea(session, comment, shown=True)  # a hold below takes it back by hiding it
     community = _community_of(session, subject)
     if moderation_service.screen_post(
         session,
@@ -259,22 +260,43 @@ def delete_comment(
         return comment
     if not policies.can_delete(comment, actor, roles):
         raise Forbidden("Only its author or a moderator may delete a comment.")
-    comment.deleted_at = now or utcnow()
-    session.add(comment)
-    session.flush()
-    if comment.idea_id is not None:
-        idea = session.get(Idea, comment.idea_id)
-        assert idea is not None
-        ideas_service.comment_removed(session, idea=idea)
+    # Conditional, so a delete and a moderator's hiding at once take it off the idea's count once between them.
+    deleted = session.execute(
+        update(Comment)
+        .where(col(Comment.id) == comment.id, col(Comment.deleted_at).is_(None))
+        .values(deleted_at=now or utcnow())
+        .returning(col(Comment.hidden_at))
+    ).first()
+    if deleted is not None and deleted.hidden_at is None:
+        _count_on_idea(session, comment, shown=False)
     return comment
 
 
 def set_comment_hidden(session: Session, *, comment: Comment, hidden: bool, now: datetime | None = None) -> Comment:
-    """Hide a comment from its thread (moderation), or show it again. (An idea's comment count still includes it.)"""
-    comment.hidden_at = (now or utcnow()) if hidden else None
-    session.add(comment)
-    session.flush()
+    """Hide a comment from its thread (moderation), or show it again; an idea's comment count follows, as it counts
+    the comments members see (deleted ones never)."""
+    flipped = col(Comment.hidden_at).is_(None) if hidden else col(Comment.hidden_at).is_not(None)
+    changed = session.execute(
+        update(Comment)
+        .where(col(Comment.id) == comment.id, flipped)
+        .values(hidden_at=(now or utcnow()) if hidden else None)
+        .returning(col(Comment.deleted_at))
+    ).first()
+    if changed is not None and changed.deleted_at is None:
+        _count_on_idea(session, comment, shown=not hidden)
     return comment
+
+
+def _count_on_idea(session: Session, comment: Comment, *, shown: bool) -> None:
+    """Move the comment count of the comment's idea (comments on designs have none)."""
+    if comment.idea_id is None:
+        return
+    idea = session.get(Idea, comment.idea_id)
+    assert idea is not None
+    if shown:
+        ideas_service.comment_shown(session, idea=idea)
+    else:
+        ideas_service.comment_removed(session, idea=idea)
 
 
 def list_thread(

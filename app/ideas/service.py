@@ -50,6 +50,8 @@ from app.ideas.models import (
 )
 from app.media import service as media_service
 from app.media.models import MediaImage
+from app.moderation import service as moderation_service
+from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.slugs import slugify
@@ -205,7 +207,11 @@ def post_idea(
     photo: Photo | None = None,
     now: datetime | None = None,
 ) -> Idea:
-    """Post an idea or piece of feedback; its author follows it, and the members it @mentions are told."""
+    """Post an idea or piece of feedback; its author follows it, and the members it @mentions are told.
+
+    Screened like every post (app/moderation): a blocked word, or a new member's first posts under pre-moderation,
+    hold it hidden (off the board, search, roadmap and changelog) until a moderator approves it.
+    """
     now = now or utcnow()
     title, description = " ".join(title.split()), description.strip()
     require_member(session, community=community, user=author, doing="post ideas")
@@ -244,6 +250,16 @@ def post_idea(
     session.add(idea)
     session.flush()
     follow(session, idea=idea, user=author, now=now)
+    if moderation_service.screen_post(
+        session,
+        community=community,
+        author=author,
+        kind=SubjectKind.idea,
+        subject_id=id_of(idea),
+        text=f"{title}\n{description}",
+        now=now,
+    ):
+        return idea  # held for review (hidden): nobody is told of it until a moderator approves it
     notify_mentions(session, community=community, text=description, actor=author, link=idea_link(idea), where=title)
     _emit(session, community=community, idea=idea, event="idea_created", author=author, category=category)
     return idea
@@ -564,11 +580,11 @@ def require_open_for_comments(idea: Idea) -> None:
 def comment_added(
     session: Session, *, idea: Idea, author: User, body: str, link: str, replied_to_id: int | None = None
 ) -> None:
-    """After a comment on an idea: count it, its author follows the idea, followers and @mentioned members are told.
+    """After a comment on an idea is posted (and not held): its author follows the idea, followers and @mentioned
+    members are told.
 
     The author of the comment replied to (told of the reply by app/comments) is not told again.
     """
-    _move_comments(session, idea, 1)
     follow(session, idea=idea, user=author)
     community = _community_of(session, idea)
     told = {replied_to_id} if replied_to_id is not None else set()
@@ -593,7 +609,17 @@ def comment_added(
     )
 
 
+def comment_shown(session: Session, *, idea: Idea) -> None:
+    """A comment on the idea is shown: just posted, or approved or shown again by a moderator.
+
+    ``comment_count`` counts the comments members see: a held post is counted when posted and taken back by its
+    hiding, like a design in its challenge's count.
+    """
+    _move_comments(session, idea, 1)
+
+
 def comment_removed(session: Session, *, idea: Idea) -> None:
+    """A comment members saw on the idea is gone: deleted, or hidden by a moderator."""
     _move_comments(session, idea, -1)
 
 

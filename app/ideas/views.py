@@ -176,7 +176,10 @@ def create(
     except AppError as error:
         return form_error(request, session, "ideas/new.html", _form_context(session, access, form), error)
     response = redirect(request, ideas_service.idea_link(idea))
-    flash.add(response, request, "Your idea is posted. You follow it, so you will hear what happens to it.")
+    if idea.is_hidden:
+        flash.add(response, request, "Your idea waits for a moderator's approval; you will hear when it is shown.")
+    else:
+        flash.add(response, request, "Your idea is posted. You follow it, so you will hear what happens to it.")
     return response
 
 

@@ -135,5 +135,8 @@ class TextAnswers(BaseModel):
     search: str = ""
     page: int = 1
     answers: list[str] = []
+    response_ids: list[int] = Field(
+        default=[], description="The response of each answer, in the same order (to report one to the moderators)"
+    )
     more: bool = False
     keywords: list[KeywordResult] = []

@@ -123,9 +123,12 @@ def segment_responses(survey: Survey, segment: Segment) -> Any:
 
     Conditions come first, each an index range of the answers to its question (a multiple choice may give a
     response twice: INTERSECT, or DISTINCT for one condition, keeps each once); the dates then filter those
-    responses. Without conditions, the responses' (survey, submitted_at) index gives the range directly.
+    responses. Without conditions, the responses' (survey, submitted_at) index gives the range directly. Responses
+    hidden by moderation are in no segment, as they are off the tallies.
     """
-    query = select(col(SurveyResponse.id)).where(col(SurveyResponse.survey_id) == survey.id)
+    query = select(col(SurveyResponse.id)).where(
+        col(SurveyResponse.survey_id) == survey.id, col(SurveyResponse.hidden_at).is_(None)
+    )
     if segment.conditions:
         parts = [_condition_responses(condition) for condition in segment.conditions]
         matching: Any = parts[0].distinct()
@@ -243,13 +246,13 @@ def survey_results(session: Session, *, survey: Survey, segment: Segment | None 
     segment = segment or Segment()
     questions = _questions(session, survey)
     if segment.is_everyone:
-        respondents = survey.response_count
+        respondents = survey.shown_response_count
         counts = _counts_from_tallies(session, survey)
     else:
         responses = segment_responses(survey, segment)
         respondents = session.execute(select(func.count()).select_from(responses.subquery())).scalar_one()
         # Differencing: the survey minus a segment is a segment too.
-        if is_suppressed(respondents) or is_suppressed(survey.response_count - respondents):
+        if is_suppressed(respondents) or is_suppressed(survey.shown_response_count - respondents):
             return schemas.SurveyResults(
                 survey_id=survey.id or 0, title=survey.title, respondents=None, suppressed=True, questions=[]
             )
@@ -373,19 +376,20 @@ def text_answers(
     sample = list(session.execute(base.limit(KEYWORD_SAMPLE)).scalars())
     if is_suppressed(len(sample)):
         return schemas.TextAnswers(question_id=question.id or 0, prompt=question.prompt, suppressed=True)
-    searched = base
+    searched = base.add_columns(col(Answer.response_id))
     term = search.strip()
     if term:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        searched = base.where(col(Answer.text_value).ilike(f"%{escaped}%", escape="\\"))
+        searched = searched.where(col(Answer.text_value).ilike(f"%{escaped}%", escape="\\"))
     page = max(page, 1)
-    found = list(session.execute(searched.offset((page - 1) * SEARCH_PAGE).limit(SEARCH_PAGE + 1)).scalars())
+    found = session.execute(searched.offset((page - 1) * SEARCH_PAGE).limit(SEARCH_PAGE + 1)).all()
     return schemas.TextAnswers(
         question_id=question.id or 0,
         prompt=question.prompt,
         search=term,
         page=page,
-        answers=[text or "" for text in found[:SEARCH_PAGE]],
+        answers=[text or "" for text, _ in found[:SEARCH_PAGE]],
+        response_ids=[response_id for _, response_id in found[:SEARCH_PAGE]],
         more=len(found) > SEARCH_PAGE,
         keywords=[
             schemas.KeywordResult(phrase=k.phrase, answers=k.answers, examples=k.examples)
@@ -413,7 +417,7 @@ def response_rows(
         respondents = session.execute(
             select(func.count()).select_from(segment_responses(survey, segment).subquery())
         ).scalar_one()
-        if is_suppressed(respondents) or is_suppressed(survey.response_count - respondents):
+        if is_suppressed(respondents) or is_suppressed(survey.shown_response_count - respondents):
             return
     position = {question.id: index for index, question in enumerate(questions)}
     statement = (

@@ -13,9 +13,10 @@ from app.challenges.deps import ChallengeAccess, challenge_access
 from app.columns import id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
+from app.insights.deps import SurveyAccess, survey_access
 from app.moderation import integrity, privacy, schemas
 from app.moderation import service as moderation_service
-from app.moderation.models import Appeal, AppealStatus, AuditEntry, Sanction
+from app.moderation.models import Appeal, AppealStatus, AuditEntry, Sanction, SubjectKind
 from app.permissions import Action
 
 router = APIRouter(tags=["moderation"])
@@ -44,6 +45,16 @@ def queue_item_public(entry: moderation_service.QueueEntry) -> schemas.QueueItem
         ),
         created_at=item.created_at,
         decided_at=item.decided_at,
+    )
+
+
+def report_public(outcome: moderation_service.ReportOutcome) -> schemas.ReportPublic:
+    return schemas.ReportPublic(
+        id=id_of(outcome.report),
+        item_id=id_of(outcome.item),
+        reason=outcome.report.reason,
+        created_at=outcome.report.created_at,
+        auto_hidden=outcome.auto_hidden,
     )
 
 
@@ -149,13 +160,55 @@ def report(
         reason=body.reason,
         note=body.note,
     )
-    return schemas.ReportPublic(
-        id=id_of(outcome.report),
-        item_id=id_of(outcome.item),
-        reason=outcome.report.reason,
-        created_at=outcome.report.created_at,
-        auto_hidden=outcome.auto_hidden,
+    return report_public(outcome)
+
+
+@router.post(
+    PREFIX + "/members/{handle}/reports",
+    status_code=status.HTTP_201_CREATED,
+    summary="Report a member's profile to this community's moderators",
+)
+def report_profile(
+    handle: str,
+    body: schemas.ReasonCreate,
+    session: SessionDep,
+    access: CommunityAccess = community_access(Action.report_content),
+) -> schemas.ReportPublic:
+    assert access.user is not None
+    member = accounts_service.get_user_by_handle(session, handle=handle)
+    outcome = moderation_service.report_subject(
+        session,
+        community=access.community,
+        reporter=access.user,
+        kind=SubjectKind.profile,
+        subject_id=id_of(member),
+        reason=body.reason,
+        note=body.note,
     )
+    return report_public(outcome)
+
+
+@router.post(
+    "/brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/reports",
+    status_code=status.HTTP_201_CREATED,
+    summary="Report a survey response to the moderators of the community it was given in (the brand's staff)",
+)
+def report_response(
+    response_id: int,
+    body: schemas.ReasonCreate,
+    session: SessionDep,
+    access: SurveyAccess = survey_access(Action.report_response),
+) -> schemas.ReportPublic:
+    assert access.user is not None
+    outcome = moderation_service.report_response(
+        session,
+        survey=access.survey,
+        response_id=response_id,
+        reporter=access.user,
+        reason=body.reason,
+        note=body.note,
+    )
+    return report_public(outcome)
 
 
 @router.get(PREFIX + "/decisions", summary="Moderation decisions about me in this community")

@@ -22,6 +22,7 @@ class SubjectKind(StrEnum):
     comment = "comment"
     profile = "profile"
     idea = "idea"
+    survey_response = "survey_response"
 
 
 class ReportReason(StrEnum):

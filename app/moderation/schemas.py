@@ -18,8 +18,17 @@ from app.moderation.models import (
 
 
 class ReportCreate(BaseModel):
-    subject_kind: SubjectKind
+    subject_kind: SubjectKind = Field(
+        description="A survey_response is reported by the brand's staff, from the survey's results, not here"
+    )
     subject_id: int
+    reason: ReportReason
+    note: str = Field(default="", max_length=1000)
+
+
+class ReasonCreate(BaseModel):
+    """A report about what the path names (a member's profile, a survey response)."""
+
     reason: ReportReason
     note: str = Field(default="", max_length=1000)
 

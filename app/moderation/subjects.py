@@ -3,7 +3,8 @@
 A domain plugs in with a few lines: ``register(SubjectType(kind=..., describe=..., hide=..., restore=...))``, where
 ``describe(session, subject_id, community_id)`` answers None for something that is not in that community (or does
 not exist), and ``hide``/``restore`` are that domain's own service calls. A kind without ``hide`` cannot be hidden
-(a profile: its owner is warned, suspended or banned instead).
+(a profile: its owner is warned, suspended or banned instead). A kind members never see (a survey response: only the
+brand's staff read answers) is not ``members_report``: the members' report form and API answer it as missing.
 """
 
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from app.errors import NotFound
 from app.ideas import service as ideas_service
 from app.ideas.models import Idea
 from app.moderation.models import SubjectKind
+from app.surveys import service as surveys_service
+from app.surveys.models import Survey, SurveyResponse
 
 EXCERPT_LENGTH = 300
 
@@ -42,6 +45,7 @@ class SubjectType:
     describe: Callable[[Session, int, int], SubjectInfo | None]
     hide: Callable[[Session, int], None] | None = None
     restore: Callable[[Session, int], None] | None = None
+    members_report: bool = True
 
 
 REGISTRY: dict[SubjectKind, SubjectType] = {}
@@ -64,6 +68,15 @@ def describe(session: Session, *, kind: SubjectKind | str, subject_id: int, comm
     if found is None:
         raise NotFound("There is no such content in this community.")
     return found
+
+
+def describe_for_members(
+    session: Session, *, kind: SubjectKind | str, subject_id: int, community_id: int
+) -> SubjectInfo:
+    """As ``describe``, for a member reporting: kinds that only the brand's staff see are not found either."""
+    if not subject_type(kind).members_report:
+        raise NotFound("There is no such kind of content.")
+    return describe(session, kind=kind, subject_id=subject_id, community_id=community_id)
 
 
 def _excerpt(*parts: str) -> str:
@@ -178,6 +191,48 @@ def _describe_profile(session: Session, user_id: int, community_id: int) -> Subj
     )
 
 
+# --- survey responses ------------------------------------------------------------------------------------------
+
+
+def _describe_survey_response(session: Session, response_id: int, community_id: int) -> SubjectInfo | None:
+    """A response to a brand's survey, in the community it was given in (``SurveyResponse.community_id``).
+
+    Its respondent stays anonymous here as on the results pages, where nobody consented to be named: no author
+    (nobody to tell, warn or sanction; hiding the response is the remedy), and no link, as moderators have no page
+    of the brand's results; the excerpt carries its free-text answers, the only part anyone can write abuse in.
+    """
+    response = session.get(SurveyResponse, response_id)
+    if response is None or response.community_id != community_id:
+        return None
+    return SubjectInfo(
+        community_id=community_id,
+        author_id=None,
+        excerpt=survey_response_excerpt(session, response=response),
+        link="",
+        hidden=response.is_hidden,
+    )
+
+
+def survey_response_excerpt(session: Session, *, response: SurveyResponse) -> str:
+    """The survey's title and the response's free-text answers, each after its question."""
+    survey = session.get(Survey, response.survey_id)
+    assert survey is not None  # a survey's responses go with it
+    texts = [
+        f"{question.prompt} “{answer.text_value}”"
+        for question, answers in surveys_service.get_response_answers(session, response=response)
+        for answer in answers
+        if answer.text_value
+    ]
+    return _excerpt(f"Answer to {survey.title}", *texts)
+
+
+def _set_survey_response_hidden(hidden: bool) -> Callable[[Session, int], None]:
+    def apply(session: Session, response_id: int) -> None:
+        surveys_service.set_response_hidden(session, response_id=response_id, hidden=hidden)
+
+    return apply
+
+
 register(
     SubjectType(
         kind=SubjectKind.design,
@@ -204,5 +259,15 @@ register(
         describe=_describe_idea,
         hide=_set_idea_hidden(True),
         restore=_set_idea_hidden(False),
+    )
+)
+register(
+    SubjectType(
+        kind=SubjectKind.survey_response,
+        label="survey answer",
+        describe=_describe_survey_response,
+        hide=_set_survey_response_hidden(True),
+        restore=_set_survey_response_hidden(False),
+        members_report=False,
     )
 )

@@ -14,6 +14,7 @@ from app.challenges.deps import ChallengeAccess, challenge_access
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.insights.deps import SurveyAccess, survey_access
 from app.moderation import integrity, privacy
 from app.moderation import service as moderation_service
 from app.moderation.models import (
@@ -29,7 +30,7 @@ from app.moderation.models import (
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
-from app.web.requests import redirect
+from app.web.requests import redirect, safe_next
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +58,7 @@ def _int(value: str, field_name: str) -> int:
 def _report_context(
     session: Session, access: CommunityAccess, kind: str, subject_id: int, **form: Any
 ) -> dict[str, Any]:
-    subject = moderation_service.subjects.describe(
+    subject = moderation_service.subjects.describe_for_members(
         session, kind=kind, subject_id=subject_id, community_id=access.community.id or 0
     )
     return {
@@ -109,6 +110,63 @@ def report(
         return form_error(request, session, "moderation/report.html", context, error)
     response = redirect(request, context["subject"].link)
     flash.add(response, request, "Thank you: your report is with the moderators.")
+    return response
+
+
+# --- reporting a survey response (the brand's staff, from a survey's results) ---------------------------------
+
+RESPONSE_REPORT = "/brands/{brand_slug}/surveys/{survey_id}/insights/responses/{response_id}/report"
+
+
+def _response_report_context(
+    session: Session, access: SurveyAccess, response_id: int, next_url: str, **form: Any
+) -> dict[str, Any]:
+    answers_url = f"/brands/{access.brand.slug}/surveys/{access.survey.id}/insights"
+    return {
+        "brand": access.brand,
+        "survey": access.survey,
+        "target": moderation_service.response_for_report(session, survey=access.survey, response_id=response_id),
+        "next_url": safe_next(next_url, answers_url),
+        "results_url": answers_url,
+        "reasons": list(REASON_LABELS.items()),
+        "form": form,
+    }
+
+
+@router.get(RESPONSE_REPORT, name="moderation:report_response")
+def report_response_form(
+    request: Request,
+    session: SessionDep,
+    response_id: int,
+    next: str = "",
+    access: SurveyAccess = survey_access(Action.report_response),
+) -> Response:
+    context = _response_report_context(session, access, response_id, next)
+    return render(request, "moderation/report_response.html", context)
+
+
+@router.post(RESPONSE_REPORT)
+def report_response(
+    request: Request,
+    session: SessionDep,
+    response_id: int,
+    reason: FormText = "",
+    note: FormText = "",
+    next: FormText = "",
+    access: SurveyAccess = survey_access(Action.report_response),
+) -> Response:
+    assert access.user is not None
+    context = _response_report_context(session, access, response_id, next, reason=reason, note=note)
+    try:
+        outcome = moderation_service.report_response(
+            session, survey=access.survey, response_id=response_id, reporter=access.user, reason=reason, note=note
+        )
+    except AppError as error:
+        return form_error(request, session, "moderation/report_response.html", context, error)
+    response = redirect(request, context["next_url"])
+    community = context["target"].community
+    hidden = " It is left out of the results until they decide." if outcome.auto_hidden else ""
+    flash.add(response, request, f"Thank you: your report is with the moderators of {community.name}.{hidden}")
     return response
 
 

@@ -8,7 +8,6 @@ from app.columns import id_of
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
-from app.errors import NotFound
 from app.permissions import Action
 from app.surveys import schemas
 from app.surveys import service as surveys_service
@@ -189,6 +188,7 @@ def _response(session: Session, response: SurveyResponse) -> schemas.ResponsePub
         survey_id=response.survey_id,
         survey_version=response.survey_version,
         submitted_at=response.submitted_at,
+        hidden=response.is_hidden,
         answers=[schemas.AnswerPublic.model_validate(answer) for _, rows in answers for answer in rows],
     )
 
@@ -214,10 +214,7 @@ def record_response(
 def get_response(
     response_id: int, session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
 ) -> schemas.ResponsePublic:
-    response = session.get(SurveyResponse, response_id)
-    if response is None or response.survey_id != access.survey.id:
-        raise NotFound("There is no such response.")
-    return _response(session, response)
+    return _response(session, surveys_service.get_response(session, survey=access.survey, response_id=response_id))
 
 
 @router.put(

@@ -32,14 +32,22 @@ class Survey(SQLModel, table=True):
     description: str = Field(default="", max_length=5000)
     # 1 until the first response; then every accepted edit adds 1, and each response records the version it answered.
     version: int = Field(default=1)
-    # Kept by record_response in the response's transaction (a conditional UPDATE), never recounted.
+    # Kept by record_response in the response's transaction (a conditional UPDATE), never recounted. Every stored
+    # response counts, hidden ones too: their answers keep the questions' meaning (the editing rules).
     response_count: int = Field(default=0)
+    # Responses a moderator hid (app/moderation): out of every result until restored; moved with their tallies.
+    hidden_response_count: int = Field(default=0)
     created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     # Published to one of the brand's communities: its members answer it on the community's page, once each.
     community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
     published_at: datetime | None = timestamp_field(nullable=True)
+
+    @property
+    def shown_response_count(self) -> int:
+        """The responses results count: every one but those hidden by moderation."""
+        return self.response_count - self.hidden_response_count
 
 
 class Question(SQLModel, table=True):
@@ -96,6 +104,16 @@ class SurveyResponse(SQLModel, table=True):
     survey_version: int
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
     submitted_at: datetime = timestamp_field(index=True)
+    # Where it was given: the community the survey was published to when a member answered it there, or the
+    # campaign's community for an answer through a share link; none for one the brand's own systems recorded.
+    # A report about the response goes to that community's moderators (app/moderation/subjects.py).
+    community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
+    # Set while moderation hides it: left out of every result, its answers taken off the tallies.
+    hidden_at: datetime | None = timestamp_field(nullable=True)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Answer(SQLModel, table=True):

@@ -69,7 +69,8 @@ class SurveyPublic(BaseModel):
     title: str
     description: str
     version: int
-    response_count: int
+    response_count: int = Field(description="Every stored response, those hidden by moderation too")
+    hidden_response_count: int = Field(description="Responses hidden by moderation: left out of every result")
     created_at: datetime
     updated_at: datetime
 
@@ -102,6 +103,7 @@ class ResponsePublic(BaseModel):
     survey_id: int
     survey_version: int
     submitted_at: datetime
+    hidden: bool = Field(description="Hidden by moderation: left out of every result")
     answers: list[AnswerPublic]
 
 

@@ -850,11 +850,13 @@ def record_response(
     form: Mapping[str, Sequence[str]],
     photos: Mapping[str, PhotoUpload] | None = None,
     user: User | None = None,
+    community_id: int | None = None,
     now: datetime | None = None,
 ) -> SurveyResponse:
     """Check and store one person's answers, their photos (through the image pipeline) and the tallies, in the
-    caller's transaction. Raises Invalid (errors per input name) and stores nothing when an answer is wrong;
-    Conflict when a logged-in person has answered this survey already."""
+    caller's transaction; ``community_id`` is where it was given (see ``SurveyResponse.community_id``). Raises
+    Invalid (errors per input name) and stores nothing when an answer is wrong; Conflict when a logged-in person has
+    answered this survey already."""
     now = now or utcnow()
     questions = list_questions(session, survey=survey)
     uploads = {name: upload for name, upload in (photos or {}).items() if _has_file(upload)}
@@ -873,7 +875,11 @@ def record_response(
         images = _store_photos(session, parsed.photo_questions, uploads, user=user)
         version, count = session.execute(_count_response(), {"survey_id": survey.id}).one()
         response = SurveyResponse(
-            survey_id=id_of(survey), survey_version=version, user_id=user.id if user else None, submitted_at=now
+            survey_id=id_of(survey),
+            survey_version=version,
+            user_id=user.id if user else None,
+            community_id=community_id,
+            submitted_at=now,
         )
         session.add(response)
         try:
@@ -916,6 +922,76 @@ def record_response(
     set_committed_value(survey, "response_count", count)
     set_committed_value(survey, "version", version)
     return response
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Hiding a response (moderation)
+# ------------------------------------------------------------------------------------------------------------
+
+
+def get_response(session: Session, *, survey: Survey, response_id: int) -> SurveyResponse:
+    """One of the survey's responses (another survey's answers as missing)."""
+    response = session.get(SurveyResponse, response_id)
+    if response is None or response.survey_id != survey.id:
+        raise NotFound("There is no such response.")
+    return response
+
+
+def _stored_deltas(session: Session, response_id: int) -> list[_TallyDelta]:
+    """What a stored response added to the tallies: its answers read back and counted as ``record_response`` did."""
+    rows = session.exec(
+        select(Answer, Question)
+        .join(Question, col(Question.id) == Answer.question_id)
+        .where(Answer.response_id == response_id)
+        .order_by(col(Answer.id))
+    ).all()
+    answers = [
+        ParsedAnswer(question, option_key=answer.option_key, number_value=answer.number_value)
+        for answer, question in rows
+        if answer.image_id is None
+    ]
+    return _tally_deltas(answers, [question for answer, question in rows if answer.image_id is not None])
+
+
+def set_response_hidden(session: Session, *, response_id: int, hidden: bool, now: datetime | None = None) -> bool:
+    """Hide a response from every result (moderation), or show it again; False when it was so already.
+
+    Its answers come off the tallies (or go back on) and the survey's ``hidden_response_count`` moves, in the
+    caller's transaction and exactly once: only the request whose conditional UPDATE flips ``hidden_at`` moves the
+    counters, so two moderators deciding at once count once. Rows are locked in the order a new response locks them
+    (the survey, then the tallies by key), so hiding and answering never deadlock.
+    """
+    flipped = col(SurveyResponse.hidden_at).is_(None) if hidden else col(SurveyResponse.hidden_at).is_not(None)
+    survey_id = session.execute(
+        sa_update(SurveyResponse)
+        .where(col(SurveyResponse.id) == response_id, flipped)
+        .values(hidden_at=(now or utcnow()) if hidden else None)
+        .returning(col(SurveyResponse.survey_id))
+    ).scalar_one_or_none()
+    if survey_id is None:
+        return False
+    sign = -1 if hidden else 1
+    session.execute(
+        sa_update(Survey)
+        .where(col(Survey.id) == survey_id)
+        .values(hidden_response_count=col(Survey.hidden_response_count) - sign)
+    )
+    deltas = _stored_deltas(session, response_id)
+    if deltas:
+        session.execute(
+            _tally_upsert(session.get_bind().dialect.name),
+            [
+                {
+                    "survey_id": survey_id,
+                    "question_id": delta.question_id,
+                    "value_key": delta.value_key,
+                    "count": sign * delta.count,
+                    "sum": sign * delta.sum,
+                }
+                for delta in deltas
+            ],
+        )
+    return True
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1067,7 +1143,9 @@ def answer_community_survey(
         str(member.id),
         message="You have sent a lot of answers in a short time; wait a while before the next.",
     )
-    response = record_response(session, survey=survey, form=form, photos=photos, user=member, now=now)
+    response = record_response(
+        session, survey=survey, form=form, photos=photos, user=member, community_id=id_of(community), now=now
+    )
     rewards_service.award_points(
         session,
         user_id=id_of(member),

@@ -271,12 +271,15 @@ def test_an_invalid_response_stores_nothing(session: Session) -> None:
 
 
 def _recount(session: Session, survey_id: int) -> dict[tuple[int, str], tuple[int, float]]:
-    """What the tallies should be, counted from the raw answers."""
+    """What the tallies should be, counted from the raw answers of the responses shown (not hidden by moderation)."""
     counts: Counter[tuple[int, str]] = Counter()
     sums: Counter[tuple[int, str]] = Counter()
     answered: dict[int, set[int]] = {}
     rows = session.exec(
-        select(Answer).join(Question, col(Question.id) == Answer.question_id).where(Question.survey_id == survey_id)
+        select(Answer)
+        .join(Question, col(Question.id) == Answer.question_id)
+        .join(SurveyResponse, col(SurveyResponse.id) == Answer.response_id)
+        .where(Question.survey_id == survey_id, col(SurveyResponse.hidden_at).is_(None))
     ).all()
     for answer in rows:
         answered.setdefault(answer.question_id, set())
@@ -294,7 +297,8 @@ def _recount(session: Session, survey_id: int) -> dict[tuple[int, str], tuple[in
 
 
 def _stored_tallies(session: Session, survey_id: int) -> dict[tuple[int, str], tuple[int, float]]:
-    rows = session.exec(select(AnswerTally).where(AnswerTally.survey_id == survey_id)).all()
+    """The tallies with a count (a value only hidden responses gave keeps its row, at 0)."""
+    rows = session.exec(select(AnswerTally).where(AnswerTally.survey_id == survey_id, AnswerTally.count != 0)).all()
     return {(row.question_id, row.value_key): (row.count, row.sum) for row in rows}
 
 

@@ -1,0 +1,90 @@
+"""Reporting a member's profile: the profile page offers it in each community the two share (never on one's own
+profile, nor to visitors), the report form sends it to that community's queue, and the API takes the handle."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.moderation import service as moderation_service
+from app.moderation.models import ModerationItem, Report, SubjectKind
+from tests.factories import add_member, csrf_token, log_in, make_community, make_user
+from tests.moderation.factories import make_members, make_place
+
+
+def test_a_profile_is_reported_in_the_communities_both_people_are_in(session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    shared_too, only_theirs = make_community(session, name="Zest club"), make_community(session)
+    for community in (shared_too, only_theirs):
+        add_member(session, community, place.author)
+    add_member(session, shared_too, reporter)
+    found = moderation_service.profile_report_communities(session, reporter=reporter, member=place.author)
+    assert found == sorted([place.community, shared_too], key=lambda community: community.name)
+    assert moderation_service.profile_report_communities(session, reporter=place.author, member=place.author) == []
+    assert moderation_service.profile_report_communities(session, reporter=None, member=place.author) == []
+    assert (
+        moderation_service.profile_report_communities(session, reporter=make_user(session), member=place.author) == []
+    )
+
+
+def test_the_profile_page_offers_the_report_and_the_form_sends_it(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    report_url = f"/c/{place.community.slug}/report/profile/{place.author.id}"
+    profile_url = f"/u/{place.author.handle}"
+
+    assert report_url not in client.get(profile_url).text  # a visitor
+    log_in(client, session, place.author)
+    assert report_url not in client.get(profile_url).text  # their own profile
+    log_in(client, session, make_user(session))
+    assert report_url not in client.get(profile_url).text  # someone sharing no community with them
+
+    log_in(client, session, reporter)
+    page = client.get(profile_url)
+    assert f'href="{report_url}"' in page.text and f"Report it to the moderators of {place.community.name}" in page.text
+    form_page = client.get(report_url)
+    assert (
+        form_page.status_code == 200 and "Report a profile" in form_page.text and place.author.handle in form_page.text
+    )
+    done = client.post(
+        report_url,
+        data={"reason": "spam", "note": "Sells watches", "csrftoken": csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert (done.status_code, done.headers["location"]) == (303, profile_url)
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_kind == SubjectKind.profile)).one()
+    assert (item.community_id, item.subject_id, item.author_id) == (
+        place.community.id,
+        place.author.id,
+        place.author.id,
+    )
+    report = session.exec(select(Report).where(Report.item_id == item.id)).one()
+    assert (report.reporter_id, report.note) == (reporter.id, "Sells watches")
+
+
+def test_the_api_reports_a_profile_by_handle(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    stranger = make_user(session)
+    headers = {"x-csrftoken": csrf_token(client)}
+    base = f"/api/v1/communities/{place.community.slug}/members"
+
+    log_in(client, session, reporter)
+    created = client.post(f"{base}/{place.author.handle}/reports", json={"reason": "offensive"}, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["auto_hidden"] is False  # a profile is never hidden: its owner is sanctioned instead
+    again = client.post(f"{base}/{place.author.handle}/reports", json={"reason": "spam"}, headers=headers)
+    assert again.status_code == 409
+    not_here = client.post(f"{base}/{stranger.handle}/reports", json={"reason": "spam"}, headers=headers)
+    assert not_here.status_code == 404 and not_here.json()["detail"] == "There is no such content in this community."
+    unknown = client.post(f"{base}/nobody_at_all/reports", json={"reason": "spam"}, headers=headers)
+    assert unknown.status_code == 404
+    invalid = client.post(f"{base}/{place.author.handle}/reports", json={"reason": "rude"}, headers=headers)
+    assert invalid.status_code == 422
+    own = client.post(f"{base}/{reporter.handle}/reports", json={"reason": "spam"}, headers=headers)
+    assert own.status_code == 409 and own.json()["detail"] == "You cannot report your own content."
+
+    log_in(client, session, place.moderator)
+    queue = client.get(f"/api/v1/communities/{place.community.slug}/moderation/queue", params={"kind": "profile"})
+    assert [(entry["subject_id"], entry["report_count"], entry["reasons"]) for entry in queue.json()] == [
+        (place.author.id, 1, {"offensive": 1})
+    ]
