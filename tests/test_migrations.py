@@ -207,7 +207,7 @@ def test_app_starts_on_a_migrated_database(empty_url: str, monkeypatch: pytest.M
 def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comments(
     empty_url: str, empty_engine: Engine
 ) -> None:
-    """Data made at the head, taken down to insights01 (the columns go) and up again: the migration's UPDATEs, not
+    """Data made at the head, taken down to outbox02 (the columns go) and up again: the migration's UPDATEs, not
     the services, fill them in. A hidden response holds the downgrade back (its answers are off the tallies)."""
     config = _config(empty_url)
     command.upgrade(config, "head")
@@ -251,10 +251,10 @@ def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comm
         idea_id, hidden_id = idea.id, hidden.id or 0
 
     with pytest.raises(RuntimeError, match="restore them before downgrading"):
-        command.downgrade(config, "insights01")
+        command.downgrade(config, "outbox02")
     with session_scope(empty_engine) as session:
         surveys_service.set_response_hidden(session, response_id=hidden_id, hidden=False)
-    command.downgrade(config, "insights01")
+    command.downgrade(config, "outbox02")
     command.upgrade(config, "head")
 
     with empty_engine.connect() as connection:

@@ -1,7 +1,7 @@
 """Moderation of survey responses (where each was given, hidden ones), and idea comment counts without hidden ones
 
 Revision ID: moderation02
-Revises: insights01
+Revises: outbox02
 Created: 2026-11-23 15:30:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.columns
 
 revision: str = "moderation02"
-down_revision: str | None = "insights01"
+down_revision: str | None = "outbox02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
