@@ -14,6 +14,8 @@ from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
 
+REPORT_NOTE_MAX = 500  # a reporter's optional note (the API documents it; the service says so on forms)
+
 
 class SubjectKind(StrEnum):
     """What a report is about; each kind is wired in ``app.moderation.subjects``."""

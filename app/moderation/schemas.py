@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.moderation.models import (
+    REPORT_NOTE_MAX,
     AppealStatus,
     AuditAction,
     Decision,
@@ -23,14 +24,14 @@ class ReportCreate(BaseModel):
     )
     subject_id: int
     reason: ReportReason
-    note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=REPORT_NOTE_MAX)
 
 
 class ReasonCreate(BaseModel):
     """A report about what the path names (a member's profile, a survey response)."""
 
     reason: ReportReason
-    note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=REPORT_NOTE_MAX)
 
 
 class ReportPublic(BaseModel):
