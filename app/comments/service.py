@@ -163,7 +163,38 @@ def add_comment(
         text=body,
         now=comment.created_at,
     ):
-        return comment  # held for review: nobody is told of it until a moderator approves it
+        return comment  # held for review: nobody is told of it until a moderator approves it (announce_comment)
+    _announce(session, comment=comment, subject=subject, author=author, parent=parent, community=community)
+    return comment
+
+
+def announce_comment(session: Session, *, comment_id: int) -> None:
+    """Tell of a comment that was held for review and is now approved: what posting it would have told."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.is_deleted:
+        return
+    subject: Design | Idea | None = (
+        session.get(Idea, comment.idea_id) if comment.idea_id is not None else session.get(Design, comment.design_id)
+    )
+    author = session.get(User, comment.author_id)
+    if subject is None or author is None:
+        return
+    parent = session.get(Comment, comment.parent_id) if comment.parent_id is not None else None
+    community = _community_of(session, subject)
+    _announce(session, comment=comment, subject=subject, author=author, parent=parent, community=community)
+
+
+def _announce(
+    session: Session,
+    *,
+    comment: Comment,
+    subject: Design | Idea,
+    author: User,
+    parent: Comment | None,
+    community: Community,
+) -> None:
+    """The webhook, and the people told of a new comment: the one replied to, an idea's followers (and those
+    mentioned), a design's designer."""
     _emit_comment_created(session, comment=comment, subject=subject, author=author, community=community)
     replied_to = session.get(User, parent.author_id) if parent is not None and not parent.is_deleted else None
     if replied_to is not None:
@@ -176,29 +207,27 @@ def add_comment(
             actor=author,
             community=community,
         )
-    if idea is not None:
+    if isinstance(subject, Idea):
         ideas_service.comment_added(
             session,
-            idea=idea,
+            idea=subject,
             author=author,
-            body=body,
+            body=comment.body,
             link=comment_link(comment),
             replied_to_id=replied_to.id if replied_to is not None else None,
         )
     elif parent is None:
-        assert design is not None
-        designer = session.get(User, design.designer_id)
+        designer = session.get(User, subject.designer_id)
         if designer is not None:
             notifications_service.notify(
                 session,
                 user=designer,
                 kind=NotificationKind.design_comment,
-                text=f"{author.display_name} commented on your design {design.title}",
+                text=f"{author.display_name} commented on your design {subject.title}",
                 link=comment_link(comment),
                 actor=author,
                 community=community,
             )
-    return comment
 
 
 def _emit_comment_created(

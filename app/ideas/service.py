@@ -259,10 +259,29 @@ def post_idea(
         text=f"{title}\n{description}",
         now=now,
     ):
-        return idea  # held for review (hidden): nobody is told of it until a moderator approves it
-    notify_mentions(session, community=community, text=description, actor=author, link=idea_link(idea), where=title)
-    _emit(session, community=community, idea=idea, event="idea_created", author=author, category=category)
+        return idea  # held for review (hidden): nobody is told of it until a moderator approves it (announce_idea)
+    _announce(session, community=community, idea=idea, author=author, category=category)
     return idea
+
+
+def announce_idea(session: Session, *, idea_id: int) -> None:
+    """Tell of an idea that was held for review and is now approved: what posting it would have told."""
+    idea = session.get(Idea, idea_id)
+    community = session.get(Community, idea.community_id) if idea is not None else None
+    author = session.get(User, idea.author_id) if idea is not None else None
+    if idea is None or community is None or author is None:
+        return
+    category = session.get(IdeaCategory, idea.category_id) if idea.category_id is not None else None
+    _announce(session, community=community, idea=idea, author=author, category=category)
+
+
+def _announce(
+    session: Session, *, community: Community, idea: Idea, author: User, category: IdeaCategory | None
+) -> None:
+    """Those mentioned in a new idea, and the webhook (``idea_created``)."""
+    link = idea_link(idea)
+    notify_mentions(session, community=community, text=idea.description, actor=author, link=link, where=idea.title)
+    _emit(session, community=community, idea=idea, event="idea_created", author=author, category=category)
 
 
 def _emit(

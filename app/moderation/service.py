@@ -28,6 +28,7 @@ from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.moderation import subjects
 from app.moderation.models import (
+    REPORT_NOTE_MAX,
     Appeal,
     AppealStatus,
     AuditAction,
@@ -49,7 +50,7 @@ from app.surveys import service as surveys_service
 from app.surveys.models import Survey, SurveyResponse
 
 REASON_MAX = 500
-NOTE_MAX = 500
+NOTE_MAX = REPORT_NOTE_MAX
 APPEAL_MAX = 2000
 MAX_SUSPENSION_DAYS = 365
 QUEUE_PAGE_SIZE = 50
@@ -866,6 +867,8 @@ def _apply(
                 entry=entry,
                 text=f"Your {kind.label} is approved and shown again.",
             )
+            if kind.announce is not None:  # nobody was told of it while it was held
+                kind.announce(session, item.subject_id)
         outcome = "The moderators reviewed it and left it up."
     else:
         verb = "hidden" if decision == Decision.hide else "removed"

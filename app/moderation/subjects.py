@@ -5,6 +5,7 @@ A domain plugs in with a few lines: ``register(SubjectType(kind=..., describe=..
 not exist), and ``hide``/``restore`` are that domain's own service calls. A kind without ``hide`` cannot be hidden
 (a profile: its owner is warned, suspended or banned instead). A kind members never see (a survey response: only the
 brand's staff read answers) is not ``members_report``: the members' report form and API answer it as missing.
+``announce(session, subject_id)`` tells, once a post held for review is approved, whom posting it would have told.
 """
 
 from collections.abc import Callable
@@ -45,6 +46,7 @@ class SubjectType:
     describe: Callable[[Session, int, int], SubjectInfo | None]
     hide: Callable[[Session, int], None] | None = None
     restore: Callable[[Session, int], None] | None = None
+    announce: Callable[[Session, int], None] | None = None
     members_report: bool = True
 
 
@@ -249,6 +251,7 @@ register(
         describe=_describe_comment,
         hide=_set_comment_hidden(True),
         restore=_set_comment_hidden(False),
+        announce=lambda session, comment_id: comments_service.announce_comment(session, comment_id=comment_id),
     )
 )
 register(SubjectType(kind=SubjectKind.profile, label="profile", describe=_describe_profile))
@@ -259,6 +262,7 @@ register(
         describe=_describe_idea,
         hide=_set_idea_hidden(True),
         restore=_set_idea_hidden(False),
+        announce=lambda session, idea_id: ideas_service.announce_idea(session, idea_id=idea_id),
     )
 )
 register(

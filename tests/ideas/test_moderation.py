@@ -101,6 +101,10 @@ def test_an_idea_with_a_blocked_word_is_held_off_every_list_until_approved(sessi
     told = session.exec(select(Notification).where(Notification.user_id == author.id)).all()
     assert [note.kind for note in told] == [NotificationKind.moderation_decision] * 2  # held, then approved
     assert "approved" in told[-1].text
+    # Approved, it is announced as posting it would have: the mention and the brand's webhook, once.
+    mentioned = session.exec(select(Notification).where(Notification.user_id == friend.id)).all()
+    assert [note.kind for note in mentioned] == [NotificationKind.mention]
+    assert [delivery.event for delivery in session.exec(select(WebhookDelivery)).all()] == ["idea_created"]
 
 
 def test_a_new_members_first_idea_waits_for_approval_under_premoderation(session: Session) -> None:

@@ -360,6 +360,46 @@ def _submit(session: Session, challenge: Challenge, designer: User, seed: int, t
     )
 
 
+def test_a_held_comment_is_announced_once_when_approved(session: Session) -> None:
+    """Nobody hears of a held comment; approving it tells whom posting it would have told (the designer), and a
+    later hide and restore does not tell them again."""
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=False,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    commenter = make_members(session, place.community, 1)[0]
+    held = comments_service.add_comment(session, design=place.design, author=commenter, body="Casino night!")
+
+    def designer_told() -> list[Notification]:
+        return list(
+            session.exec(
+                select(Notification).where(
+                    Notification.user_id == place.author.id, Notification.kind == NotificationKind.design_comment
+                )
+            ).all()
+        )
+
+    before = len(designer_told())
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == held.id)).one()
+    for decision, reason in (("restore", ""), ("hide", "Off topic"), ("restore", "")):
+        moderation_service.decide(
+            session,
+            community=place.community,
+            moderator=place.moderator,
+            item_ids=[item.id or 0],
+            decision=decision,
+            reason=reason,
+        )
+    told = designer_told()
+    assert len(told) == before + 1 and "commented on your design" in told[-1].text
+
+
 def test_submitting_a_near_duplicate_puts_it_in_the_queue_and_premoderation_holds_a_newcomers_design(
     session: Session,
 ) -> None:
