@@ -1326,6 +1326,26 @@ def connector_standings(session: Session, *, campaign: Campaign) -> list[Connect
     return standings
 
 
+def reach_by_hop(
+    session: Session, *, campaign: Campaign, connector_id: int | None = None
+) -> list[tuple[int, ReachTotals]]:
+    """Opens, responses, sign-ups and shares per hop, from the counters (one connector's, or everyone's)."""
+    query = sa_select(
+        col(ConnectorReach.hop),
+        func.sum(ConnectorReach.open_count),
+        func.sum(ConnectorReach.response_count),
+        func.sum(ConnectorReach.signup_count),
+        func.sum(ConnectorReach.share_count),
+    ).where(col(ConnectorReach.campaign_id) == campaign.id)
+    if connector_id is not None:
+        query = query.where(col(ConnectorReach.connector_id) == connector_id)
+    rows = session.execute(query.group_by(col(ConnectorReach.hop)).order_by(col(ConnectorReach.hop))).all()
+    return [
+        (hop, ReachTotals(int(opens or 0), int(responses or 0), int(signups or 0), int(shares or 0)))
+        for hop, opens, responses, signups, shares in rows
+    ]
+
+
 def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgress:
     """Counts for the staff's progress page: applications and kits by status, reach per hop, connectors."""
     applications = dict.fromkeys((status.value for status in ApplicationStatus), 0)
@@ -1342,22 +1362,7 @@ def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgre
         .group_by(KitShipment.status)
     ).all():
         shipments[ShipmentStatus(status).value] = count
-    hop_rows = session.execute(
-        sa_select(
-            col(ConnectorReach.hop),
-            func.sum(ConnectorReach.open_count),
-            func.sum(ConnectorReach.response_count),
-            func.sum(ConnectorReach.signup_count),
-            func.sum(ConnectorReach.share_count),
-        )
-        .where(col(ConnectorReach.campaign_id) == campaign.id)
-        .group_by(col(ConnectorReach.hop))
-        .order_by(col(ConnectorReach.hop))
-    ).all()
-    by_hop = [
-        (hop, ReachTotals(int(opens or 0), int(responses or 0), int(signups or 0), int(shares or 0)))
-        for hop, opens, responses, signups, shares in hop_rows
-    ]
+    by_hop = reach_by_hop(session, campaign=campaign)
     samples = session.exec(
         select(func.coalesce(func.sum(CampaignApplication.samples_passed_on), 0)).where(
             CampaignApplication.campaign_id == campaign.id,

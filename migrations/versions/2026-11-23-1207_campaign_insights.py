@@ -1,0 +1,35 @@
+"""Campaign insights: indexes for campaign segments
+
+Revision ID: insights02
+Revises: insights01
+Created: 2026-11-23 12:07:00+00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "insights02"
+down_revision: str | None = "insights01"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_campaign_responses_campaign_id_connector_id",
+        "campaign_responses",
+        ["campaign_id", "connector_id", "hop", "survey_response_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_campaign_responses_campaign_id_hop",
+        "campaign_responses",
+        ["campaign_id", "hop", "survey_response_id"],
+        unique=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_campaign_responses_campaign_id_hop", table_name="campaign_responses")
+    op.drop_index("ix_campaign_responses_campaign_id_connector_id", table_name="campaign_responses")
