@@ -1479,9 +1479,12 @@ def post_outcome(
     community: Community,
     text: str,
     posted_by: User,
+    chart: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Campaign:
-    """Tell every participant what the brand decided ("you told us X, we are doing Y"); editable afterwards."""
+    """Tell every participant what the brand decided ("you told us X, we are doing Y"); editable afterwards.
+
+    ``chart`` is a snapshot of results shown with it (``app.insights`` makes it and applies k-anonymity)."""
     now = now or utcnow()
     _require_phase(campaign, now, {CampaignPhase.feedback, CampaignPhase.closed}, "post the outcome")
     text = text.strip()
@@ -1489,6 +1492,7 @@ def post_outcome(
         raise Invalid("Please correct the marked fields.", fields={"outcome": "Write the outcome (Markdown)."})
     first_time = campaign.outcome_posted_at is None
     campaign.outcome, campaign.outcome_posted_at = text, campaign.outcome_posted_at or now
+    campaign.outcome_chart = chart
     session.add(campaign)
     session.flush()
     if first_time:

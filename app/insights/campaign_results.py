@@ -1,5 +1,6 @@
 """Results of a sampling campaign: its survey's results (``survey_results``, the survey page's own code), the
-referral funnel from intent to action, reach by hop and connectors' response rates.
+referral funnel from intent to action, reach by hop, connectors' response rates, and the chart posted with the
+outcome.
 
 Reach comes from the counters the campaigns service keeps in each event's transaction (``ConnectorReach``,
 samples passed on): a dashboard never scans responses. The survey's figures come from its tallies when the survey is
@@ -13,6 +14,7 @@ are a second whole a segment may not leave fewer than 5 out of.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, select
@@ -23,12 +25,14 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.campaigns import service as campaigns_service
 from app.campaigns.models import ApplicationStatus, Campaign, CampaignResponse
+from app.columns import utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
 from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.segments import CampaignSegmentForm
-from app.insights.survey_results import JoinedColumns, Segment
+from app.insights.stats import K_ANONYMITY
+from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
 from app.surveys.models import Question, Survey, SurveyResponse
 
 SORTS = {
@@ -40,6 +44,9 @@ SORTS = {
     "name": "Name",
 }
 NOT_ATTRIBUTABLE = "Not known for answer or date filters: links count opens and sign-ups, not who answered what."
+NO_CHART = ""
+NPS_CHART = "nps"
+FUNNEL_CHART = "funnel"
 
 
 @dataclass(frozen=True)
@@ -379,3 +386,90 @@ def table_rows(results: schemas.CampaignResults, *, table: str) -> tuple[list[st
             for row in results.connectors
         ]
     raise Invalid(f"Choose one of the tables: {', '.join(TABLES)}.")
+
+
+# --- The chart posted with the outcome -----------------------------------------------------------------------
+
+
+def outcome_chart_choices(session: Session, *, scope: CampaignScope) -> list[tuple[str, str]]:
+    """What a manager may show with the outcome: nothing, the NPS, the funnel, or a choice or scale question."""
+    choices = [(NO_CHART, "No chart"), (NPS_CHART, "Net Promoter Score"), (FUNNEL_CHART, "Referral funnel")]
+    if scope.survey is not None:
+        questions = results_service.questions_by_id(session, survey=scope.survey)
+        choices += [
+            (f"q{question.id}", f"Answers to “{question.prompt}”")
+            for question in questions.values()
+            if question.kind in CROSSTAB_KINDS and not question.is_retired
+        ]
+    return choices
+
+
+def outcome_chart(
+    session: Session, *, scope: CampaignScope, community: Community, choice: str, now: datetime | None = None
+) -> schemas.OutcomeChart | None:
+    """The chosen chart of the whole campaign's results as they stand, for participants to see with the outcome.
+
+    Invalid (on the field ``outcome_chart``) for an unknown choice, and when k-anonymity hides what it would show."""
+    if choice == NO_CHART:
+        return None
+    if choice not in {value for value, _ in outcome_chart_choices(session, scope=scope)}:
+        raise Invalid("Please correct the marked fields.", fields={"outcome_chart": "Choose one of the charts."})
+    results = campaign_results(session, scope=scope, community=community)
+    survey = results.survey
+    hidden = Invalid(
+        "Please correct the marked fields.",
+        fields={"outcome_chart": "Fewer than 5 people answered this: the chart cannot be shown to participants."},
+    )
+    if survey is None or survey.suppressed or survey.respondents is None or survey.respondents < K_ANONYMITY:
+        raise hidden
+    base: dict[str, Any] = {"kind": choice, "respondents": survey.respondents, "taken_at": now or utcnow()}
+    if choice == NPS_CHART:
+        if survey.nps is None or survey.nps.suppressed or not survey.nps.total:
+            raise hidden
+        return schemas.OutcomeChart(**base, title="Would you recommend it? (Net Promoter Score)", nps=survey.nps)
+    if choice == FUNNEL_CHART:
+        return schemas.OutcomeChart(**base, title="From “I'd recommend it” to people reached", funnel=results.funnel)
+    question = next(q for q in survey.questions if f"q{q.question_id}" == choice)
+    if question.suppressed or not question.answered:
+        raise hidden
+    return schemas.OutcomeChart(**{**base, "kind": "question"}, title=question.prompt, question=question)
+
+
+def post_outcome(
+    session: Session,
+    *,
+    scope: CampaignScope,
+    community: Community,
+    text: str,
+    chart: str,
+    posted_by: User,
+    now: datetime | None = None,
+) -> Campaign:
+    """Post (or update) the campaign's outcome with the chosen chart of its results, as they stand now."""
+    snapshot = outcome_chart(session, scope=scope, community=community, choice=chart, now=now)
+    return campaigns_service.post_outcome(
+        session,
+        campaign=scope.campaign,
+        community=community,
+        text=text,
+        posted_by=posted_by,
+        chart=snapshot.model_dump(mode="json") if snapshot is not None else None,
+        now=now,
+    )
+
+
+def chosen_chart(campaign: Campaign) -> str:
+    """The choice that made the chart posted with the outcome (for the form), "" for none."""
+    snapshot = posted_chart(campaign)
+    if snapshot is None:
+        return NO_CHART
+    if snapshot.kind == "question" and snapshot.question is not None:
+        return f"q{snapshot.question.question_id}"
+    return snapshot.kind
+
+
+def posted_chart(campaign: Campaign) -> schemas.OutcomeChart | None:
+    """The chart posted with the campaign's outcome, if the outcome is posted and has one."""
+    if campaign.outcome_posted_at is None or campaign.outcome_chart is None:
+        return None
+    return schemas.OutcomeChart.model_validate(campaign.outcome_chart)

@@ -142,3 +142,14 @@ def rates_chart(connectors: list[schemas.ConnectorResult]) -> Chart:
         intervals=False,
         note_label="Responses of samples",
     )
+
+
+def outcome_figure(chart: schemas.OutcomeChart) -> Chart | None:
+    """The chart posted with a campaign's outcome, drawn again from its snapshot."""
+    if chart.nps is not None:
+        return nps_chart(chart.title, chart.nps)
+    if chart.funnel:
+        return funnel_figure(chart.funnel, chart.title)
+    if chart.question is not None:
+        return question_chart(chart.question)
+    return None

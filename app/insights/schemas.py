@@ -188,3 +188,15 @@ class CampaignResults(BaseModel):
     recommended_to: int | None = Field(description="How many people those who recommended it say they told")
     hops: list[HopReach] = Field(description="Reach per hop, from the counters (the segment's connector, if any)")
     connectors: list[ConnectorResult] = Field(description="Every accepted connector, in the order asked for")
+
+
+class OutcomeChart(BaseModel):
+    """A chart posted with a campaign's outcome: the figures as they stood then, drawn again on the campaign pages."""
+
+    kind: str = Field(description="question, nps or funnel")
+    title: str
+    respondents: int
+    taken_at: datetime
+    question: QuestionResult | None = None
+    nps: NetPromoterScore | None = None
+    funnel: list[FunnelStep] = []

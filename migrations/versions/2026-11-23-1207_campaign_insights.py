@@ -1,4 +1,4 @@
-"""Campaign insights: indexes for campaign segments
+"""Campaign insights: the chart posted with a campaign's outcome, indexes for campaign segments
 
 Revision ID: insights02
 Revises: insights01
@@ -7,6 +7,7 @@ Created: 2026-11-23 12:07:00+00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "insights02"
@@ -16,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("campaigns") as batch:
+        batch.add_column(sa.Column("outcome_chart", sa.JSON(), nullable=True))
     op.create_index(
         "ix_campaign_responses_campaign_id_connector_id",
         "campaign_responses",
@@ -33,3 +36,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_campaign_responses_campaign_id_hop", table_name="campaign_responses")
     op.drop_index("ix_campaign_responses_campaign_id_connector_id", table_name="campaign_responses")
+    with op.batch_alter_table("campaigns") as batch:
+        batch.drop_column("outcome_chart")

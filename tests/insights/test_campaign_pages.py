@@ -1,6 +1,6 @@
 """A campaign's results pages and JSON: the full page and its htmx fragment, segments and their comparison, the
-connectors' table, free text, the printable report, the CSV exports (consent respected), and who may see any of
-it."""
+connectors' table, free text, the printable report, the CSV exports (consent respected), the outcome with its chart
+on the participants' pages, and who may see any of it."""
 
 import csv
 import io
@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from app.brands.models import StaffRole
 from app.communities.models import MemberRole
-from tests.factories import add_member, add_staff, log_in, make_brand, make_user
+from tests.campaigns.factories import move_to
+from tests.factories import add_member, add_staff, csrf_token, log_in, make_brand, make_user
 from tests.insights.factories import CampaignWorld, campaign_world
 
 HTMX = {"HX-Request": "true"}
@@ -195,6 +196,48 @@ def test_another_brands_analyst_and_members_get_404(client: TestClient, session:
             response = client.get(url)
             assert response.status_code == status, (person.handle, url)
             assert "first@example.com" not in response.text and world.connectors["a"].handle not in response.text
+
+
+def test_the_outcome_with_its_chart_reaches_participants(client: TestClient, session: Session) -> None:
+    world = campaign_world(session)
+    move_to(session, world.campaign, "feedback")
+    log_in(client, session, world.manager)
+    progress = client.get(f"/c/{world.community.slug}/campaigns/{world.campaign.slug}/progress")
+    assert 'name="outcome_chart"' in progress.text and "Referral funnel" in progress.text
+    assert f"{world.campaign.slug}/insights" in progress.text
+    url = f"/c/{world.community.slug}/campaigns/{world.campaign.slug}/outcome"
+    outcome = world.questions["outcome"].id
+    refused = client.post(url, data={"outcome": "Keeping it.", "outcome_chart": "q0", "csrftoken": csrf_token(client)})
+    assert refused.status_code == 422 and "Choose one of the charts." in refused.text and "Keeping it." in refused.text
+    posted = client.post(
+        url,
+        data={"outcome": "You told us to *keep it*.", "outcome_chart": f"q{outcome}", "csrftoken": csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303 and posted.headers["location"].endswith("#outcome")
+    again = client.get(f"/c/{world.community.slug}/campaigns/{world.campaign.slug}/progress")
+    assert f'<option value="q{outcome}" selected>' in again.text
+    # A connector sees it on the campaign page; a friend on the page their link leads to.
+    client.cookies.clear()
+    log_in(client, session, world.connectors["b"])
+    detail = client.get(f"/c/{world.community.slug}/campaigns/{world.campaign.slug}")
+    assert "<em>keep it</em>" in detail.text and "What the 18 people who answered said" in detail.text
+    assert 'role="img"' in detail.text and "Keep it as it is" in detail.text
+    client.cookies.clear()
+    shared = client.get(f"/s/{world.links['c'].code}/thanks")
+    assert "What the 18 people who answered said" in shared.text and 'role="img"' in shared.text
+    # And brand systems read it with the campaign.
+    log_in(client, session, world.manager)
+    detail_json = client.get(f"/api/v1/communities/{world.community.slug}/campaigns/{world.campaign.slug}").json()
+    assert detail_json["outcome_chart"]["question"]["code"] == "outcome"
+    api = f"/api/v1/communities/{world.community.slug}/campaigns/{world.campaign.slug}/outcome"
+    headers = {"x-csrftoken": csrf_token(client)}
+    put = client.put(api, json={"outcome": "Now with the funnel", "chart": "funnel"}, headers=headers)
+    assert put.status_code == 200
+    assert [step["people"] for step in put.json()["outcome_chart"]["funnel"]] == [7, 6, 30, 18, 3]
+    assert client.put(api, json={"outcome": "x", "chart": "pie"}, headers=headers).status_code == 422
+    share = client.get(f"/api/v1/share/{world.links['a'].code}").json()
+    assert share["outcome_chart"]["kind"] == "funnel"
 
 
 def test_the_campaign_and_progress_pages_link_to_the_results(client: TestClient, session: Session) -> None:

@@ -1,6 +1,6 @@
 """Campaign results: the funnel, reach by hop and connectors against a recount of the raw rows, campaign segments
 (connector, hops, answers) and their suppression, a survey shared with other responses, the responses' export with
-consented e-mails only."""
+consented e-mails only, and the chart posted with the outcome."""
 
 from collections import Counter
 
@@ -14,7 +14,8 @@ from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.segments import read_campaign_segment
 from app.surveys import service as surveys_service
-from app.surveys.models import Answer
+from app.surveys.models import Answer, Question
+from tests.campaigns.factories import make_campaign, move_to
 from tests.insights.factories import (
     ANSWERS,
     OPENS,
@@ -243,3 +244,58 @@ def test_the_responses_export_adds_connector_hop_and_consented_emails_only(sessi
     few = read_campaign_segment({"a_hop": ["2"]}, "a", {q.id or 0: q for q in questions})
     hidden = campaign_service.campaign_filter(session, scope=scope, form=few)
     assert list(campaign_service.response_rows(session, scope=scope, questions=questions, chosen=hidden)) == []
+
+
+def _question(world: CampaignWorld, code: str) -> Question:
+    return world.questions[code]
+
+
+def test_the_outcome_carries_a_snapshot_of_the_chosen_chart(session: Session) -> None:
+    world = campaign_world(session)
+    move_to(session, world.campaign, "feedback")
+    scope = campaign_service.campaign_scope(session, campaign=world.campaign)
+    choices = dict(campaign_service.outcome_chart_choices(session, scope=scope))
+    outcome_choice = f"q{_question(world, 'outcome').id}"
+    assert {"", "nps", "funnel", outcome_choice} <= set(choices)
+    assert f"q{_question(world, 'comments').id}" not in choices  # free text has no chart
+    campaign = campaign_service.post_outcome(
+        session, scope=scope, community=world.community, text="You told us: keep it.", chart=outcome_choice,
+        posted_by=world.manager,
+    )  # fmt: skip
+    posted = campaign_service.posted_chart(campaign)
+    assert posted is not None and posted.kind == "question" and posted.respondents == 18
+    assert posted.question is not None and posted.question.code == "outcome"
+    assert campaign_service.chosen_chart(campaign) == outcome_choice
+    # Later answers do not move the posted chart; posting again takes the figures as they are then.
+    for kind, check in (("nps", lambda chart: chart.nps.promoters == 7), ("funnel", lambda chart: chart.funnel)):
+        campaign = campaign_service.post_outcome(
+            session, scope=scope, community=world.community, text="Again", chart=kind, posted_by=world.manager
+        )
+        snapshot = campaign_service.posted_chart(campaign)
+        assert snapshot is not None and snapshot.kind == kind and check(snapshot)
+    campaign = campaign_service.post_outcome(
+        session, scope=scope, community=world.community, text="No chart", chart="", posted_by=world.manager
+    )
+    assert campaign.outcome_chart is None and campaign_service.chosen_chart(campaign) == ""
+    with pytest.raises(Invalid) as unknown:
+        campaign_service.post_outcome(
+            session, scope=scope, community=world.community, text="x", chart="q999999", posted_by=world.manager
+        )
+    assert "outcome_chart" in unknown.value.fields
+
+
+def test_an_outcome_chart_of_fewer_than_5_answers_is_refused(session: Session) -> None:
+    world = campaign_world(session)
+    few = make_campaign(session, world.community, phase="feedback")
+    scope = campaign_service.campaign_scope(session, campaign=few)
+    assert scope.survey is not None
+    outcome = next(q for q in surveys_service.list_questions(session, survey=scope.survey) if q.code == "outcome")
+    for chart in ("nps", "funnel", f"q{outcome.id}"):
+        with pytest.raises(Invalid) as refused:
+            campaign_service.post_outcome(
+                session, scope=scope, community=world.community, text="Thanks", chart=chart, posted_by=world.manager
+            )
+        assert refused.value.fields == {
+            "outcome_chart": "Fewer than 5 people answered this: the chart cannot be shown to participants."
+        }
+    assert few.outcome_posted_at is None
