@@ -30,6 +30,8 @@ from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
 from app.ideas import api as ideas_api
 from app.ideas import views as ideas_views
 from app.insights import api as insights_api
+from app.insights import campaign_api as insights_campaign_api
+from app.insights import campaign_views as insights_campaign_views
 from app.insights import survey_api as insights_survey_api
 from app.insights import survey_views as insights_survey_views
 from app.insights import views as insights_views
@@ -127,6 +129,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         ideas_views,
         insights_views,
         insights_survey_views,
+        insights_campaign_views,
         surveys_views,
         campaigns_views,
         moderation_views,
@@ -145,6 +148,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         ideas_api,
         insights_api,
         insights_survey_api,
+        insights_campaign_api,
         surveys_api,
         campaigns_api,
         moderation_api,

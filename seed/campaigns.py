@@ -19,6 +19,7 @@ from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplicatio
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
+from app.insights import campaign_results as campaign_insights
 from app.surveys.models import Question
 
 TESTERS = "brightleaf-testers"
@@ -293,11 +294,13 @@ def _run(
                     attending=rng.random() < 0.75,
                     now=invitation.invited_at + timedelta(hours=rng.randint(2, 60)),
                 )
-        campaigns_service.post_outcome(
+        # With the chart of what people said should happen to the product, as participants will see it.
+        campaign_insights.post_outcome(
             session,
-            campaign=campaign,
+            scope=campaign_insights.campaign_scope(session, campaign=campaign),
             community=community,
             text=OUTCOME,
+            chart=f"q{questions['outcome'].id}",
             posted_by=manager,
             now=closed_at + timedelta(days=9),
         )

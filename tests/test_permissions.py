@@ -493,6 +493,26 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/compare": (SURVEY_RESULTS, Action.view_insights),
     "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/crosstab": (SURVEY_RESULTS, Action.view_insights),
     "GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights/answers": (SURVEY_RESULTS, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights": (CAMPAIGN, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights/report": (CAMPAIGN, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights/connectors": (CAMPAIGN, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights/answers": (CAMPAIGN, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights/responses.csv": (CAMPAIGN, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights/aggregates.csv": (CAMPAIGN, Action.view_insights),
+    "GET /c/{community_slug}/campaigns/{campaign_slug}/insights/export.csv": (CAMPAIGN, Action.view_insights),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/insights": (CAMPAIGN, Action.view_insights),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/insights/compare": (
+        CAMPAIGN,
+        Action.view_insights,
+    ),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/insights/crosstab": (
+        CAMPAIGN,
+        Action.view_insights,
+    ),
+    "GET /api/v1/communities/{community_slug}/campaigns/{campaign_slug}/insights/answers": (
+        CAMPAIGN,
+        Action.view_insights,
+    ),
     # notification settings and unsubscribe links (app/notifications)
     "GET /settings/notifications": OWN_ACCOUNT,
     "POST /settings/notifications": OWN_ACCOUNT,

@@ -17,6 +17,7 @@ from app.communities.models import Community
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Conflict
+from app.insights import campaign_results as campaign_insights
 from app.permissions import Action
 from app.web.requests import client_ip
 
@@ -404,8 +405,13 @@ def post_outcome(
     body: schemas.OutcomeWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> schemas.CampaignDetail:
     assert access.user is not None
-    campaign = campaigns_service.post_outcome(
-        session, campaign=access.campaign, community=access.community, text=body.outcome, posted_by=access.user
+    campaign = campaign_insights.post_outcome(
+        session,
+        scope=campaign_insights.campaign_scope(session, campaign=access.campaign),
+        community=access.community,
+        text=body.outcome,
+        chart=body.chart,
+        posted_by=access.user,
     )
     return _campaign(campaign, access.community)
 
@@ -426,6 +432,7 @@ def shared_campaign(share_code: str, session: SessionDep, _visitor: Public) -> s
         open=open_now,
         questions=[schemas.SurveyQuestion.model_validate(question) for question in questions],
         outcome=campaign.outcome if campaign.outcome_posted_at else None,
+        outcome_chart=campaign_insights.posted_chart(campaign),
     )
 
 

@@ -82,6 +82,9 @@ class Campaign(SQLModel, table=True):
     roundtable_details: str = Field(default="", max_length=2000)
     outcome: str = Field(default="", max_length=20000)
     outcome_posted_at: datetime | None = timestamp_field(nullable=True)
+    # A chart of the results shown with the outcome, as the figures stood when it was posted (an
+    # ``app.insights.schemas.OutcomeChart``, k-anonymity applied); None when the manager chose none.
+    outcome_chart: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Rollups kept by the services in the same statement or transaction as each change; never recounted on views.
     application_count: int = Field(default=0)
     kits_accepted: int = Field(default=0)

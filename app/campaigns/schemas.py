@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.campaigns.models import ApplicationStatus, CampaignPhase, CampaignStatus, Rsvp, ShipmentStatus
+from app.insights.schemas import OutcomeChart
 
 
 def _aware(value: datetime) -> datetime:
@@ -70,6 +71,7 @@ class CampaignPublic(BaseModel):
     roundtable_at: datetime | None
     outcome: str
     outcome_posted_at: datetime | None
+    outcome_chart: OutcomeChart | None = Field(description="The results chart posted with the outcome, if any")
 
 
 class CampaignDetail(CampaignPublic):
@@ -239,6 +241,12 @@ class Invitation(BaseModel):
 
 class OutcomeWrite(BaseModel):
     outcome: str = Field(max_length=40000, description="Markdown")
+    chart: str = Field(
+        default="",
+        max_length=40,
+        description='A chart of the results shown with it, as they stand now: "" (none), "nps", "funnel" or '
+        '"q<question id>" (a choice or scale question of the campaign\'s survey)',
+    )
 
 
 class SurveyQuestion(BaseModel):
@@ -268,6 +276,7 @@ class SharedCampaign(BaseModel):
     open: bool
     questions: list[SurveyQuestion]
     outcome: str | None
+    outcome_chart: OutcomeChart | None
 
 
 class ResponseCreate(BaseModel):

@@ -1326,6 +1326,26 @@ def connector_standings(session: Session, *, campaign: Campaign) -> list[Connect
     return standings
 
 
+def reach_by_hop(
+    session: Session, *, campaign: Campaign, connector_id: int | None = None
+) -> list[tuple[int, ReachTotals]]:
+    """Opens, responses, sign-ups and shares per hop, from the counters (one connector's, or everyone's)."""
+    query = sa_select(
+        col(ConnectorReach.hop),
+        func.sum(ConnectorReach.open_count),
+        func.sum(ConnectorReach.response_count),
+        func.sum(ConnectorReach.signup_count),
+        func.sum(ConnectorReach.share_count),
+    ).where(col(ConnectorReach.campaign_id) == campaign.id)
+    if connector_id is not None:
+        query = query.where(col(ConnectorReach.connector_id) == connector_id)
+    rows = session.execute(query.group_by(col(ConnectorReach.hop)).order_by(col(ConnectorReach.hop))).all()
+    return [
+        (hop, ReachTotals(int(opens or 0), int(responses or 0), int(signups or 0), int(shares or 0)))
+        for hop, opens, responses, signups, shares in rows
+    ]
+
+
 def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgress:
     """Counts for the staff's progress page: applications and kits by status, reach per hop, connectors."""
     applications = dict.fromkeys((status.value for status in ApplicationStatus), 0)
@@ -1342,22 +1362,7 @@ def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgre
         .group_by(KitShipment.status)
     ).all():
         shipments[ShipmentStatus(status).value] = count
-    hop_rows = session.execute(
-        sa_select(
-            col(ConnectorReach.hop),
-            func.sum(ConnectorReach.open_count),
-            func.sum(ConnectorReach.response_count),
-            func.sum(ConnectorReach.signup_count),
-            func.sum(ConnectorReach.share_count),
-        )
-        .where(col(ConnectorReach.campaign_id) == campaign.id)
-        .group_by(col(ConnectorReach.hop))
-        .order_by(col(ConnectorReach.hop))
-    ).all()
-    by_hop = [
-        (hop, ReachTotals(int(opens or 0), int(responses or 0), int(signups or 0), int(shares or 0)))
-        for hop, opens, responses, signups, shares in hop_rows
-    ]
+    by_hop = reach_by_hop(session, campaign=campaign)
     samples = session.exec(
         select(func.coalesce(func.sum(CampaignApplication.samples_passed_on), 0)).where(
             CampaignApplication.campaign_id == campaign.id,
@@ -1474,9 +1479,12 @@ def post_outcome(
     community: Community,
     text: str,
     posted_by: User,
+    chart: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Campaign:
-    """Tell every participant what the brand decided ("you told us X, we are doing Y"); editable afterwards."""
+    """Tell every participant what the brand decided ("you told us X, we are doing Y"); editable afterwards.
+
+    ``chart`` is a snapshot of results shown with it (``app.insights`` makes it and applies k-anonymity)."""
     now = now or utcnow()
     _require_phase(campaign, now, {CampaignPhase.feedback, CampaignPhase.closed}, "post the outcome")
     text = text.strip()
@@ -1484,6 +1492,7 @@ def post_outcome(
         raise Invalid("Please correct the marked fields.", fields={"outcome": "Write the outcome (Markdown)."})
     first_time = campaign.outcome_posted_at is None
     campaign.outcome, campaign.outcome_posted_at = text, campaign.outcome_posted_at or now
+    campaign.outcome_chart = chart
     session.add(campaign)
     session.flush()
     if first_time:

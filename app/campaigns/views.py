@@ -20,6 +20,8 @@ from app.communities.deps import CommunityAccess, community_access
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Conflict, Invalid
+from app.insights import campaign_results as campaign_insights
+from app.insights import figures as insight_figures
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
@@ -205,6 +207,12 @@ def publish(
 # --- The campaign page ------------------------------------------------------------------------------------------
 
 
+def _outcome(campaign: Campaign) -> dict[str, Any]:
+    """The chart posted with the outcome (its snapshot and its drawing), for the pages that show the outcome."""
+    posted = campaign_insights.posted_chart(campaign)
+    return {"posted_chart": posted, "outcome_chart": insight_figures.outcome_figure(posted) if posted else None}
+
+
 @router.get("/c/{community_slug}/campaigns/{campaign_slug}", name="campaigns:detail")
 def detail(
     request: Request, session: SessionDep, access: CampaignAccess = campaign_access(Action.view_campaign)
@@ -215,6 +223,7 @@ def detail(
         campaign=access.campaign,
         phase=campaigns_service.phase(access.campaign, utcnow()),
         application=application,
+        **_outcome(access.campaign),
     )
     return render(request, "campaigns/detail.html", context)
 
@@ -561,21 +570,27 @@ def import_tracking(
 
 def _progress_context(session: Session, access: CampaignAccess, **extra: object) -> dict[str, Any]:
     progress = campaigns_service.campaign_progress(session, campaign=access.campaign)
+    scope = campaign_insights.campaign_scope(session, campaign=access.campaign)
     return _base(
         access,
         campaign=access.campaign,
         phase=campaigns_service.phase(access.campaign, utcnow()),
         progress=progress,
         invitations=campaigns_service.list_invitations(session, campaign=access.campaign),
+        chart_choices=campaign_insights.outcome_chart_choices(session, scope=scope),
         **extra,
     )
+
+
+def _outcome_form(campaign: Campaign) -> dict[str, str]:
+    return {"outcome": campaign.outcome, "outcome_chart": campaign_insights.chosen_chart(campaign), "count": "10"}
 
 
 @router.get("/c/{community_slug}/campaigns/{campaign_slug}/progress", name="campaigns:progress")
 def progress_page(
     request: Request, session: SessionDep, access: CampaignAccess = campaign_access(Action.view_campaign_progress)
 ) -> Response:
-    form = {"outcome": access.campaign.outcome, "count": "10"}
+    form = _outcome_form(access.campaign)
     return render(request, "campaigns/progress.html", _progress_context(session, access, form=form))
 
 
@@ -612,7 +627,7 @@ def roundtable(
             invited_by=access.user,
         )
     except AppError as error:
-        context = _progress_context(session, access, form={**form, "outcome": access.campaign.outcome})
+        context = _progress_context(session, access, form={**_outcome_form(access.campaign), **form})
         return form_error(request, session, "campaigns/progress.html", context, error)
     response = redirect(request, _url(access, "/progress"))
     flash.add(response, request, f"{len(invited)} connectors invited to the roundtable.")
@@ -624,17 +639,24 @@ def post_outcome(
     request: Request,
     session: SessionDep,
     outcome: FormText = "",
+    outcome_chart: FormText = "",
     access: CampaignAccess = campaign_access(Action.manage_campaign),
 ) -> Response:
     assert access.user is not None
     try:
-        campaigns_service.post_outcome(
-            session, campaign=access.campaign, community=access.community, text=outcome, posted_by=access.user
+        campaign_insights.post_outcome(
+            session,
+            scope=campaign_insights.campaign_scope(session, campaign=access.campaign),
+            community=access.community,
+            text=outcome,
+            chart=outcome_chart,
+            posted_by=access.user,
         )
     except AppError as error:
-        context = _progress_context(session, access, form={"outcome": outcome, "count": "10"})
+        form = {"outcome": outcome, "outcome_chart": outcome_chart, "count": "10"}
+        context = _progress_context(session, access, form=form)
         return form_error(request, session, "campaigns/progress.html", context, error)
-    response = redirect(request, _url(access))
+    response = redirect(request, _url(access, "#outcome"))
     flash.add(response, request, "The outcome is posted; every participant can read it.")
     return response
 
@@ -688,6 +710,7 @@ def _answer_context(session: Session, share_code: str, **extra: object) -> dict[
         "values": {},
         "form": {},
         "honeypot": HONEYPOT,
+        **_outcome(campaign),
         **extra,
     }
 
@@ -775,6 +798,7 @@ def _thanks_context(request: Request, session: Session, share_code: str) -> dict
         and campaigns_service.phase(campaign, utcnow()) in campaigns_service.PASSING_ON_PHASES,
         "own_url": own_url,
         "qr": campaigns_service.qr_svg(own_url) if own_url else "",
+        **_outcome(campaign),
     }
 
 

@@ -62,12 +62,21 @@ def _svg(title: str, description: str, height: int, body: str) -> Markup:
     )
 
 
-def bar_chart(title: str, bars: Sequence[Bar], *, in_percent: bool = True, value_label: str = "Share") -> Chart:
+def bar_chart(
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    in_percent: bool = True,
+    value_label: str = "Share",
+    intervals: bool = True,
+    note_label: str = "Respondents",
+) -> Chart:
     """Horizontal bars, the label above each; intervals as whiskers; suppressed bars say so instead."""
     row = 38
     height = max(row * len(bars) + 8, 30)
     top = max((bar.high if bar.high is not None else bar.value) or 0 for bar in bars) if bars else 0
-    scale_max = 1.0 if in_percent else (top or 1)
+    # Shares stay on a 0-100 % scale; a rate above 100 % (responses per sample) widens it.
+    scale_max = max(1.0, top) if in_percent else (top or 1)
     span = WIDTH - 60
     parts: list[str] = []
     for index, bar in enumerate(bars):
@@ -92,7 +101,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, in_percent: bool = True, value
         for bar in bars
     )
     columns = [value_label]
-    if in_percent:
+    if in_percent and intervals:
         columns += ["95% interval"]
     rows = []
     for bar in bars:
@@ -100,11 +109,11 @@ def bar_chart(title: str, bars: Sequence[Bar], *, in_percent: bool = True, value
             bar.label,
             SUPPRESSED if bar.value is None else (percent(bar.value) if in_percent else number(bar.value)),
         ]
-        if in_percent:
+        if in_percent and intervals:
             cells.append("" if bar.low is None or bar.high is None else f"{percent(bar.low)}\u2013{percent(bar.high)}")
         cells.append(bar.note)
         rows.append(cells)
-    return Chart(title, _svg(title, description, height, "".join(parts)), ["", *columns, "Respondents"], rows)
+    return Chart(title, _svg(title, description, height, "".join(parts)), ["", *columns, note_label], rows)
 
 
 def nps_chart(title: str, nps: NetPromoterScore) -> Chart:
@@ -191,33 +200,76 @@ def line_chart(title: str, points: Sequence[tuple[str, int]], *, value_label: st
     return Chart(title, _svg(title, description, height, "".join(parts)), ["", value_label], rows)
 
 
-def funnel_chart(title: str, steps: Sequence[tuple[str, int | None]]) -> Chart:
-    """Centred bars narrowing step by step, each with its count and its share of the first step."""
+def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Chart:
+    """Centred bars, one per step, scaled to the largest, each with its count and its share of the step before
+    (above 100 % when a step reaches more people than the one before it); a step without a count (None) shows its
+    note instead."""
     row = 40
     height = row * len(steps) + 4
-    first = steps[0][1] if steps and steps[0][1] else 0
+    top = max((value or 0 for _, value, _ in steps), default=0)
     parts: list[str] = []
     rows: list[list[str]] = []
-    for index, (label, value) in enumerate(steps):
+    before: int | None = None
+    for index, (label, value, note) in enumerate(steps):
         y = index * row + 2
         parts.append(
             f'<text class="chart-label" x="{WIDTH / 2}" y="{y + 11}" text-anchor="middle">{escape(label)}</text>'
         )
         if value is None:
             parts.append(
-                f'<text class="chart-note" x="{WIDTH / 2}" y="{y + 29}" text-anchor="middle">{SUPPRESSED}</text>'
+                f'<text class="chart-note" x="{WIDTH / 2}" y="{y + 29}" text-anchor="middle">{escape(note)}</text>'
             )
-            rows.append([label, SUPPRESSED, ""])
+            rows.append([label, note, ""])
+            before = None
             continue
-        share = value / first if first else None
-        width = max(WIDTH * (share if share is not None else 0), 2)
+        share = value / before if before else None
+        width = max(WIDTH * value / top if top else 0, 2)
         parts.append(
             f'<rect class="chart-bar" x="{(WIDTH - width) / 2:.1f}" y="{y + 15}" width="{width:.1f}" height="18"/>'
         )
+        shown = number(value) + (f" \u00b7 {note}" if note else "")
+        # The count inside a bar wide enough for it, otherwise just after the bar.
         parts.append(
-            f'<text class="chart-inside" x="{WIDTH / 2}" y="{y + 28}" text-anchor="middle">'
-            f"{number(value)} · {percent(share)}</text>"
+            f'<text class="chart-value" x="{(WIDTH + width) / 2 + 4:.1f}" y="{y + 28}">{escape(shown)}</text>'
+            if width < 160
+            else f'<text class="chart-inside" x="{WIDTH / 2}" y="{y + 28}" text-anchor="middle">{escape(shown)}</text>'
         )
-        rows.append([label, number(value), percent(share)])
-    description = "; ".join(f"{label}: {SUPPRESSED if value is None else value}" for label, value in steps)
-    return Chart(title, _svg(title, description, height, "".join(parts)), ["Step", "People", "Of the first step"], rows)
+        rows.append(
+            [label + (f" ({note})" if note else ""), number(value), percent(share) if share is not None else ""]
+        )
+        before = value
+    description = "; ".join(f"{label}: {note if value is None else value}" for label, value, note in steps)
+    return Chart(
+        title, _svg(title, description, height, "".join(parts)), ["Step", "People", "Of the step before"], rows
+    )
+
+
+def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[str, Sequence[int]]]) -> Chart:
+    """Groups of horizontal bars (one per series, coloured by CSS class ``chart-series-N``), all on one scale: the
+    reach of each hop, for example. The group's label sits above its bars, each bar's value after it."""
+    bar, gap = 12, 3
+    block = 16 + len(series) * (bar + gap) + 8
+    height = max(block * len(groups), 30) + 20
+    top = max((value for _, values in groups for value in values), default=0) or 1
+    span = WIDTH - 60
+    parts = [
+        f'<rect class="chart-series-{index}" x="{index * 110}" y="0" width="10" height="10"/>'
+        f'<text class="chart-label" x="{index * 110 + 14}" y="10">{escape(name)}</text>'
+        for index, name in enumerate(series)
+    ]
+    for number_, (label, values) in enumerate(groups):
+        y = 20 + number_ * block
+        parts.append(f'<text class="chart-label" x="0" y="{y + 11}">{escape(label)}</text>')
+        for index, value in enumerate(values):
+            bar_y = y + 16 + index * (bar + gap)
+            width = span * value / top
+            parts.append(
+                f'<rect class="chart-series-{index}" x="0" y="{bar_y}" width="{width:.1f}" height="{bar}" rx="2"/>'
+                f'<text class="chart-value" x="{width + 4:.1f}" y="{bar_y + 10}">{number(value)}</text>'
+            )
+    description = "; ".join(
+        f"{label}: " + ", ".join(f"{name} {value}" for name, value in zip(series, values, strict=True))
+        for label, values in groups
+    )
+    rows = [[label, *(number(value) for value in values)] for label, values in groups]
+    return Chart(title, _svg(title, description, height, "".join(parts)), ["", *series], rows)

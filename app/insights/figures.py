@@ -3,7 +3,16 @@
 from dataclasses import dataclass
 
 from app.insights import schemas
-from app.insights.charts import Bar, Chart, bar_chart, histogram, line_chart, nps_chart
+from app.insights.charts import (
+    Bar,
+    Chart,
+    bar_chart,
+    funnel_chart,
+    grouped_bar_chart,
+    histogram,
+    line_chart,
+    nps_chart,
+)
 from app.insights.stats import SUPPRESSED_LABEL, Proportion
 
 
@@ -91,3 +100,56 @@ def survey_figures(results: schemas.SurveyResults) -> SurveyFigures:
         else None,
         questions=[(question, question_chart(question)) for question in results.questions],
     )
+
+
+def funnel_figure(steps: list[schemas.FunnelStep], title: str = "From intent to action") -> Chart:
+    return funnel_chart(title, [(step.label, step.people, step.note) for step in steps])
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    """The charts of a campaign segment beyond its survey's: the referral funnel and reach by hop."""
+
+    funnel: Chart
+    hops: Chart
+
+
+def campaign_figures(results: schemas.CampaignResults) -> CampaignFigures:
+    return CampaignFigures(
+        funnel=funnel_figure(results.funnel),
+        hops=grouped_bar_chart(
+            "People who opened a link, answered and passed it on, per hop",
+            ["Opened", "Answered", "Passed on"],
+            [(f"Hop {row.hop}", [row.opens, row.responses, row.shares]) for row in results.hops],
+        ),
+    )
+
+
+def rates_chart(connectors: list[schemas.ConnectorResult]) -> Chart:
+    """Responses per sample passed on, for the connectors given who have recorded samples."""
+    return bar_chart(
+        "Responses per sample passed on",
+        [
+            Bar(
+                label=f"{row.display_name} @{row.handle}",
+                value=row.response_rate,
+                note=f"{row.responses} of {row.samples_passed_on}",
+            )
+            for row in connectors
+            if row.response_rate is not None
+        ],
+        value_label="Rate",
+        intervals=False,
+        note_label="Responses of samples",
+    )
+
+
+def outcome_figure(chart: schemas.OutcomeChart) -> Chart | None:
+    """The chart posted with a campaign's outcome, drawn again from its snapshot."""
+    if chart.nps is not None:
+        return nps_chart(chart.title, chart.nps)
+    if chart.funnel:
+        return funnel_figure(chart.funnel, chart.title)
+    if chart.question is not None:
+        return question_chart(chart.question)
+    return None

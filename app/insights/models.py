@@ -8,10 +8,14 @@
 - ``survey_answers (question_id, option_key, number_value, response_id)``: the responses that gave an answer, for
   a condition that picks few of them.
 - ``survey_responses (survey_id, submitted_at)``: date ranges.
+- ``campaign_responses (campaign_id, connector_id, hop, survey_response_id)`` and
+  ``campaign_responses (campaign_id, hop, survey_response_id)``: a campaign segment's responses through one
+  connector's links, or at some hops, from the index alone.
 """
 
 from sqlalchemy import Index
 
+from app.campaigns.models import CampaignResponse
 from app.challenges.models import Score
 from app.comments.models import Comment
 from app.communities.models import Membership
@@ -37,5 +41,13 @@ INDEXES = (
         "ix_survey_responses_survey_id_submitted_at",
         SurveyResponse.__table__.c.survey_id,  # type: ignore[attr-defined]
         SurveyResponse.__table__.c.submitted_at,  # type: ignore[attr-defined]
+    ),
+    Index(
+        "ix_campaign_responses_campaign_id_connector_id",
+        *(CampaignResponse.__table__.c[name] for name in ("campaign_id", "connector_id", "hop", "survey_response_id")),  # type: ignore[attr-defined]
+    ),
+    Index(
+        "ix_campaign_responses_campaign_id_hop",
+        *(CampaignResponse.__table__.c[name] for name in ("campaign_id", "hop", "survey_response_id")),  # type: ignore[attr-defined]
     ),
 )

@@ -140,3 +140,66 @@ class TextAnswers(BaseModel):
     )
     more: bool = False
     keywords: list[KeywordResult] = []
+
+
+# --- Campaigns ----------------------------------------------------------------------------------------------
+
+
+class FunnelStep(BaseModel):
+    key: str = Field(description="would_recommend, did_recommend, reached, answered or joined")
+    label: str
+    people: int | None = Field(description="Null when suppressed (fewer than 5) or not known for this segment")
+    suppressed: bool = False
+    note: str = Field(default="", description="Why a step is missing, or what it adds")
+
+
+class HopReach(BaseModel):
+    hop: int = Field(description="1: through a connector's own link; 2: through a link a friend passed on; ...")
+    opens: int
+    shares: int = Field(description="Links passed on one hop further by people who answered at this hop")
+    responses: int
+    signups: int
+
+
+class ConnectorResult(BaseModel):
+    handle: str
+    display_name: str
+    samples_passed_on: int
+    opens: int = Field(description="People who opened the connector's links, every hop")
+    responses: int = Field(description="People who answered through the connector's links, every hop")
+    signups: int
+    shares: int
+    response_rate: float | None = Field(description="Responses per sample passed on; null before any sample")
+
+
+class CampaignSegment(BaseModel):
+    """The connector and hops a campaign segment is limited to, besides the survey segment's answers and dates."""
+
+    connector: str | None = Field(default=None, description="The connector's handle")
+    hops: list[int] = []
+
+
+class CampaignResults(BaseModel):
+    community_slug: str
+    campaign_slug: str
+    title: str
+    product_name: str
+    segment: CampaignSegment
+    respondents: int | None = Field(description="Null when the segment is suppressed")
+    survey: SurveyResults | None = Field(description="The campaign survey's results; null when it has no survey")
+    funnel: list[FunnelStep] = Field(description="From intent (would recommend) to action, reach and joining")
+    recommended_to: int | None = Field(description="How many people those who recommended it say they told")
+    hops: list[HopReach] = Field(description="Reach per hop, from the counters (the segment's connector, if any)")
+    connectors: list[ConnectorResult] = Field(description="Every accepted connector, in the order asked for")
+
+
+class OutcomeChart(BaseModel):
+    """A chart posted with a campaign's outcome: the figures as they stood then, drawn again on the campaign pages."""
+
+    kind: str = Field(description="question, nps or funnel")
+    title: str
+    respondents: int
+    taken_at: datetime
+    question: QuestionResult | None = None
+    nps: NetPromoterScore | None = None
+    funnel: list[FunnelStep] = []

@@ -4,10 +4,12 @@ A segment is named by a prefix ("a" or "b" when two are compared): ``a=12:keep,c
 condition each), ``a_since=2026-11-01``, ``a_until=2026-11-30``. The filter builder adds a condition in two steps
 that work without JavaScript: pick a question (``a_pick=12``), then its answers (``a_add=12:keep`` for choices,
 ``a_min`` / ``a_max`` for numbers); htmx only saves the round trips.
+
+A campaign's segment may also name a connector (``a_connector=handle``) and hops (``a_hop=1``, repeatable).
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
 
@@ -45,8 +47,8 @@ class SegmentForm:
 
     @property
     def query(self) -> str:
-        """The segment's conditions as extra query parameters ("&a=12%3Akeep"), for links that keep it."""
-        return "".join(f"&{self.prefix}={quote(token)}" for token in self.tokens)
+        """The segment as extra query parameters ("&a=12%3Akeep&a_since=..."), for links that keep it."""
+        return "".join(f"&{name}={quote(value)}" for name, value in self.params())
 
 
 def _date(raw: str, name: str, errors: list[str]) -> date | None:
@@ -126,3 +128,58 @@ def describe(segment: Segment, questions: Mapping[int, Question]) -> str:
     if segment.until:
         parts.append(f"until {segment.until.isoformat()}")
     return " and ".join(parts) if parts else "Everyone"
+
+
+@dataclass(frozen=True)
+class CampaignSegmentForm(SegmentForm):
+    """A campaign's segment as typed: the survey segment, plus the connector (a handle) and hops it is limited to.
+
+    The connector is checked against the campaign's connectors by ``campaign_results.campaign_segment``."""
+
+    connector: str = ""
+    hops: tuple[int, ...] = field(default=())
+
+    def label(self, questions: Mapping[int, Question]) -> str:
+        parts = [] if self.segment.is_everyone else [describe(self.segment, questions)]
+        if self.connector:
+            parts.append(f"through @{self.connector}'s links")
+        if self.hops:
+            parts.append("at hop " + " or ".join(str(hop) for hop in self.hops))
+        return " and ".join(parts) if parts else "Everyone"
+
+    def params(self) -> list[tuple[str, str]]:
+        pairs = super().params()
+        if self.connector:
+            pairs.append((f"{self.prefix}_connector", self.connector))
+        pairs += [(f"{self.prefix}_hop", str(hop)) for hop in self.hops]
+        return pairs
+
+
+MAX_HOP = 99
+
+
+def read_campaign_segment(
+    params: Mapping[str, Sequence[str]], prefix: str, questions: Mapping[int, Question]
+) -> CampaignSegmentForm:
+    """As ``read_segment``, with ``<prefix>_connector`` (a handle, "@" optional) and ``<prefix>_hop`` (repeatable)."""
+    form = read_segment(params, prefix, questions)
+    connector = ((params.get(f"{prefix}_connector") or [""])[-1]).strip().removeprefix("@")
+    hops: list[int] = []
+    for raw in params.get(f"{prefix}_hop", []):
+        if not raw.strip():
+            continue
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_HOP:
+            form.errors.append(f"The hop {raw!r} is not a whole number from 1 to {MAX_HOP}.")
+        elif int(raw) not in hops:
+            hops.append(int(raw))
+    return CampaignSegmentForm(
+        prefix=form.prefix,
+        tokens=form.tokens,
+        since=form.since,
+        until=form.until,
+        pick=form.pick,
+        segment=form.segment,
+        errors=form.errors,
+        connector=connector[:60],
+        hops=tuple(sorted(hops)),
+    )

@@ -241,8 +241,22 @@ def _questions(session: Session, survey: Survey) -> list[Question]:
     return sorted(questions, key=lambda question: (question.is_retired, question.position, question.id or 0))
 
 
-def survey_results(session: Session, *, survey: Survey, segment: Segment | None = None) -> schemas.SurveyResults:
-    """Every question's distribution, NPS and outcome summary, for everyone (tallies) or a segment (raw answers)."""
+def segment_hidden(survey: Survey, respondents: int, population: int | None = None) -> bool:
+    """k-anonymity for a segment of ``respondents``: too few in it, or too few left out of the survey (differencing:
+    the survey minus a segment is a segment too), or out of ``population`` when it is shown beside a smaller whole
+    (a campaign's respondents, when its survey has others)."""
+    outside = [survey.shown_response_count - respondents]
+    if population is not None:
+        outside.append(population - respondents)
+    return is_suppressed(respondents) or any(is_suppressed(left) for left in outside)
+
+
+def survey_results(
+    session: Session, *, survey: Survey, segment: Segment | None = None, population: int | None = None
+) -> schemas.SurveyResults:
+    """Every question's distribution, NPS and outcome summary, for everyone (tallies) or a segment (raw answers).
+
+    ``population``: see ``segment_hidden``."""
     segment = segment or Segment()
     questions = _questions(session, survey)
     if segment.is_everyone:
@@ -251,8 +265,7 @@ def survey_results(session: Session, *, survey: Survey, segment: Segment | None 
     else:
         responses = segment_responses(survey, segment)
         respondents = session.execute(select(func.count()).select_from(responses.subquery())).scalar_one()
-        # Differencing: the survey minus a segment is a segment too.
-        if is_suppressed(respondents) or is_suppressed(survey.shown_response_count - respondents):
+        if segment_hidden(survey, respondents, population):
             return schemas.SurveyResults(
                 survey_id=survey.id or 0, title=survey.title, respondents=None, suppressed=True, questions=[]
             )
@@ -401,55 +414,83 @@ def text_answers(
 # --- Exports ------------------------------------------------------------------------------------------------
 
 
-def response_header(questions: Sequence[Question]) -> list[str]:
-    return ["response_id", "submitted_at", *(question.code or f"q{question.id}" for question in questions)]
+@dataclass(frozen=True)
+class JoinedColumns:
+    """Columns of other tables put after ``submitted_at`` in each response's row (a campaign's attribution):
+    their names, the column expressions, and the (table, on clause) joins that reach them, in order."""
+
+    names: tuple[str, ...]
+    columns: tuple[Any, ...]
+    joins: tuple[tuple[Any, Any], ...]
+
+
+def response_header(questions: Sequence[Question], joined: JoinedColumns | None = None) -> list[str]:
+    return [
+        "response_id",
+        "submitted_at",
+        *(joined.names if joined else ()),
+        *(question.code or f"q{question.id}" for question in questions),
+    ]
 
 
 def response_rows(
-    session: Session, *, survey: Survey, questions: Sequence[Question], segment: Segment | None = None
+    session: Session,
+    *,
+    survey: Survey,
+    questions: Sequence[Question],
+    segment: Segment | None = None,
+    population: int | None = None,
+    joined: JoinedColumns | None = None,
 ) -> Iterator[list[Any]]:
     """Every response of the segment as one row (multiple choices joined by "; "), read in batches as it is written.
 
-    No respondent identity: a survey has no consent to share one (a campaign adds consented e-mails itself).
+    No respondent identity: a survey has no consent to share one (a campaign adds consented e-mails through
+    ``joined``). ``population``: see ``segment_hidden``.
     """
     segment = segment or Segment()
     if not segment.is_everyone:
         respondents = session.execute(
             select(func.count()).select_from(segment_responses(survey, segment).subquery())
         ).scalar_one()
-        if is_suppressed(respondents) or is_suppressed(survey.shown_response_count - respondents):
+        if segment_hidden(survey, respondents, population):
             return
+    extra = joined.columns if joined else ()
+    first = 2 + len(extra)
     position = {question.id: index for index, question in enumerate(questions)}
+    statement = select(
+        col(SurveyResponse.id),
+        col(SurveyResponse.submitted_at),
+        *extra,
+        col(Answer.question_id),
+        col(Answer.option_key),
+        col(Answer.number_value),
+        col(Answer.text_value),
+    ).join(Answer, col(Answer.response_id) == SurveyResponse.id)
+    for target, onclause in joined.joins if joined else ():
+        statement = statement.join(target, onclause)
     statement = (
-        select(
-            col(SurveyResponse.id),
-            col(SurveyResponse.submitted_at),
-            col(Answer.question_id),
-            col(Answer.option_key),
-            col(Answer.number_value),
-            col(Answer.text_value),
-        )
-        .join(Answer, col(Answer.response_id) == SurveyResponse.id)
-        .where(col(SurveyResponse.id).in_(segment_responses(survey, segment)))
+        statement.where(col(SurveyResponse.id).in_(segment_responses(survey, segment)))
         .order_by(col(SurveyResponse.id))
         .execution_options(yield_per=5000)
     )
     current: int | None = None
     row: list[Any] = []
-    for response_id, submitted_at, question_id, option_key, number, text in session.execute(statement):
+    for found in session.execute(statement):
+        response_id = found[0]
+        question_id, option_key, number, text = found[first:]
         if response_id != current:
             if current is not None:
                 yield row
             current = response_id
-            row = [response_id, submitted_at.isoformat(), *([None] * len(questions))]
+            row = [response_id, found[1].isoformat(), *found[2:first], *([None] * len(questions))]
         index = position.get(question_id)
         if index is None:
             continue
         value = option_key if option_key is not None else text
         if value is None and number is not None:
             value = _value_key(None, number)
-        existing = row[index + 2]
-        row[index + 2] = value if existing is None else f"{existing}; {value}"
+        existing = row[index + first]
+        row[index + first] = value if existing is None else f"{existing}; {value}"
     if current is not None:
         yield row
 

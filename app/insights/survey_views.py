@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.db import SessionDep
 from app.insights import figures
@@ -14,16 +15,39 @@ from app.insights.deps import StreamingSessionDep, SurveyAccess, survey_access
 from app.insights.segments import SegmentForm, read_segment
 from app.insights.views import csv_download
 from app.permissions import Action
+from app.surveys.models import Question, Survey
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _params(request: Request) -> dict[str, list[str]]:
+def query_params(request: Request) -> dict[str, list[str]]:
+    """The query string as each name's values, the shape ``read_segment`` reads."""
     params: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         params.setdefault(name, []).append(value)
     return params
+
+
+def crosstab_context(
+    session: Session,
+    survey: Survey,
+    questions: dict[int, Question],
+    params: dict[str, list[str]],
+    segment: results_service.Segment,
+) -> dict[str, Any]:
+    """The cross-tab the query asks for (``rows`` and ``columns``: question ids) over the segment, or why not."""
+    crosstab = None
+    crosstab_error = ""
+    rows, columns = (params.get("rows") or [""])[-1], (params.get("columns") or [""])[-1]
+    if rows.isdigit() and columns.isdigit() and int(rows) in questions and int(columns) in questions:
+        try:
+            crosstab = results_service.crosstab(
+                session, survey=survey, rows=questions[int(rows)], columns=questions[int(columns)], segment=segment
+            )
+        except results_service.Invalid as error:
+            crosstab_error = error.message
+    return {"crosstab": crosstab, "crosstab_error": crosstab_error, "selected_rows": rows, "selected_columns": columns}
 
 
 def _base_url(access: SurveyAccess) -> str:
@@ -31,31 +55,18 @@ def _base_url(access: SurveyAccess) -> str:
 
 
 def _page_context(request: Request, session: SessionDep, access: SurveyAccess, *, report: bool) -> dict[str, Any]:
-    params = _params(request)
+    params = query_params(request)
     questions = results_service.questions_by_id(session, survey=access.survey)
     first = read_segment(params, "a", questions)
     compare = bool(params.get("compare")) and not report
     second: SegmentForm | None = read_segment(params, "b", questions) if compare else None
     segments = [first] + ([second] if second is not None else [])
     results = [results_service.survey_results(session, survey=access.survey, segment=form.segment) for form in segments]
-    crosstab = None
-    crosstab_error = ""
-    rows, columns = (params.get("rows") or [""])[-1], (params.get("columns") or [""])[-1]
-    if rows.isdigit() and columns.isdigit() and int(rows) in questions and int(columns) in questions:
-        try:
-            crosstab = results_service.crosstab(
-                session,
-                survey=access.survey,
-                rows=questions[int(rows)],
-                columns=questions[int(columns)],
-                segment=first.segment,
-            )
-        except results_service.Invalid as error:
-            crosstab_error = error.message
     return {
         "brand": access.brand,
         "survey": access.survey,
         "base_url": _base_url(access),
+        "results_id": "survey-insights",
         "questions": questions,
         "filterable": [
             q for q in questions.values() if q.kind in results_service.FILTERABLE_KINDS and not q.is_retired
@@ -67,10 +78,7 @@ def _page_context(request: Request, session: SessionDep, access: SurveyAccess, *
         "results": results,
         "figures": [figures.survey_figures(result) for result in results],
         "compare": compare,
-        "crosstab": crosstab,
-        "crosstab_error": crosstab_error,
-        "selected_rows": rows,
-        "selected_columns": columns,
+        **crosstab_context(session, access.survey, questions, params, first.segment),
         "report": report,
         # Exports and the JSON of what is shown: segment A (the one a cross-tab and exports use), read back.
         "export_query": urlencode(first.params()),
@@ -102,7 +110,7 @@ def survey_answers(
     access: SurveyAccess = survey_access(Action.view_insights),
 ) -> Response:
     questions = results_service.questions_by_id(session, survey=access.survey)
-    segment = read_segment(_params(request), "a", questions)
+    segment = read_segment(query_params(request), "a", questions)
     found = questions.get(question)
     if found is None:
         raise results_service.Invalid("Choose a free-text question.")
@@ -110,8 +118,9 @@ def survey_answers(
         session, survey=access.survey, question=found, search=search[:200], segment=segment.segment, page=page
     )
     context = {
-        "brand": access.brand,
-        "survey": access.survey,
+        "parent_url": f"/brands/{access.brand.slug}",
+        "parent_name": access.brand.name,
+        "results_title": access.survey.title,
         "base_url": _base_url(access),
         "answers": answers,
         "segment": segment,
@@ -129,7 +138,7 @@ def responses_csv(
 ) -> Response:
     """Streams from a session that stays open until the last row is sent (the request's own closes earlier)."""
     questions = list(results_service.questions_by_id(session, survey=access.survey).values())
-    segment = read_segment(_params(request), "a", {question.id or 0: question for question in questions})
+    segment = read_segment(query_params(request), "a", {question.id or 0: question for question in questions})
     rows = results_service.response_rows(session, survey=access.survey, questions=questions, segment=segment.segment)
     return csv_download(f"survey-{access.survey.id}-responses.csv", results_service.response_header(questions), rows)
 
@@ -139,7 +148,7 @@ def aggregates_csv(
     request: Request, session: SessionDep, access: SurveyAccess = survey_access(Action.view_insights)
 ) -> Response:
     questions = results_service.questions_by_id(session, survey=access.survey)
-    segment = read_segment(_params(request), "a", questions)
+    segment = read_segment(query_params(request), "a", questions)
     found = results_service.survey_results(session, survey=access.survey, segment=segment.segment)
     rows = list(results_service.aggregate_rows(found))
     return csv_download(f"survey-{access.survey.id}-aggregates.csv", results_service.AGGREGATE_HEADER, rows)

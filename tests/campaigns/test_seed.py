@@ -10,6 +10,7 @@ from app.campaigns import service as campaigns_service
 from app.campaigns.models import ApplicationStatus, CampaignApplication, CampaignPhase, RoundtableInvitation
 from app.columns import utcnow
 from app.communities.models import CommunityKind
+from app.insights import campaign_results as campaign_insights
 from app.surveys.models import Answer
 from seed.campaigns import FINISHED_CAMPAIGN, FINISHED_KITS, RUNNING_CAMPAIGN, RUNNING_KITS, TESTERS, seed_campaigns
 from tests.factories import add_member, add_staff, make_brand, make_community, make_user
@@ -47,6 +48,8 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
     ratings = session.exec(select(Answer.number_value).where(Answer.question_id == overall.id)).all()
     assert len(set(ratings)) >= 4 and 3.0 < sum(r or 0 for r in ratings) / len(ratings) < 4.5
     assert finished.outcome_posted_at is not None and finished.roundtable_at is not None
+    chart = campaign_insights.posted_chart(finished)
+    assert chart is not None and chart.question is not None and chart.question.code == "outcome"
     invited = session.exec(
         select(func.count()).select_from(RoundtableInvitation).where(RoundtableInvitation.campaign_id == finished.id)
     ).one()

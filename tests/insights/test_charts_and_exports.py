@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from app.insights.charts import Bar, bar_chart, funnel_chart, histogram, line_chart, nps_chart
 from app.insights.exports import ROWS_PER_CHUNK, csv_chunks, neutralise
@@ -37,12 +38,26 @@ def test_line_and_funnel_charts() -> None:
     line = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)])
     assert "polyline" in str(line.svg) and line.rows == [["2026-11-01", "3"], ["2026-11-02", "7"]]
     assert "nothing yet" in str(line_chart("Empty", []).svg)
-    funnel = funnel_chart("Funnel", [("Would recommend", 200), ("Did recommend", 50), ("Reached", None)])
+    funnel = funnel_chart(
+        "Funnel",
+        [
+            ("Would recommend", 200, ""),
+            ("Did recommend", 50, "told 90 people"),
+            ("Reached", 125, ""),
+            ("Joined", None, "not known"),
+            ("Answered", 40, ""),
+        ],
+    )
     assert funnel.rows == [
-        ["Would recommend", "200", "100%"],
-        ["Did recommend", "50", "25%"],
-        ["Reached", "fewer than 5", ""],
+        ["Would recommend", "200", ""],
+        ["Did recommend (told 90 people)", "50", "25%"],
+        ["Reached", "125", "250%"],  # more than the step before: each who recommended brought 2.5 opens
+        ["Joined", "not known", ""],
+        ["Answered", "40", ""],  # no share of a step without a count
     ]
+    # Bars are scaled to the largest step, so none is drawn wider than the chart.
+    widths = [float(width) for width in re.findall(r'class="chart-bar"[^>]*width="([\d.]+)"', str(funnel.svg))]
+    assert max(widths) == 400 and all(width <= 400 for width in widths)
 
 
 def test_neutralise_prefixes_formula_starts_only() -> None:

@@ -1,0 +1,475 @@
+"""Results of a sampling campaign: its survey's results (``survey_results``, the survey page's own code), the
+referral funnel from intent to action, reach by hop, connectors' response rates, and the chart posted with the
+outcome.
+
+Reach comes from the counters the campaigns service keeps in each event's transaction (``ConnectorReach``,
+samples passed on): a dashboard never scans responses. The survey's figures come from its tallies when the survey is
+the campaign's alone and nobody is filtered out, otherwise from the raw answers (see ``survey_results``).
+
+A campaign segment is a survey segment (answers, dates) limited to the campaign's responses through one connector's
+links and at some hops, through ``Segment.extra``. k-anonymity is the survey's: segments of fewer than 5, or leaving
+fewer than 5 out, are suppressed; when the survey has responses besides the campaign's, the campaign's respondents
+are a second whole a segment may not leave fewer than 5 out of.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from app.accounts import service as accounts_service
+from app.accounts.models import User
+from app.campaigns import service as campaigns_service
+from app.campaigns.models import ApplicationStatus, Campaign, CampaignResponse
+from app.columns import utcnow
+from app.communities.models import Community
+from app.errors import Conflict, Invalid, NotFound
+from app.insights import schemas
+from app.insights import survey_results as results_service
+from app.insights.segments import CampaignSegmentForm
+from app.insights.stats import K_ANONYMITY
+from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
+from app.surveys.models import Question, Survey, SurveyResponse
+
+SORTS = {
+    "responses": "Responses",
+    "rate": "Response rate",
+    "opens": "Opened",
+    "samples": "Samples passed on",
+    "signups": "Joined",
+    "name": "Name",
+}
+NOT_ATTRIBUTABLE = "Not known for answer or date filters: links count opens and sign-ups, not who answered what."
+NO_CHART = ""
+NPS_CHART = "nps"
+FUNNEL_CHART = "funnel"
+
+
+@dataclass(frozen=True)
+class CampaignScope:
+    """What a campaign's results are read from: its survey (None when it has none), the campaign's respondents by
+    the counters, and whether the survey has other responses too (a survey a brand reuses)."""
+
+    campaign: Campaign
+    survey: Survey | None
+    respondents: int
+    reach: list[tuple[int, campaigns_service.ReachTotals]]
+
+    @property
+    def shared(self) -> bool:
+        return self.survey is not None and self.survey.response_count != self.respondents
+
+    @property
+    def population(self) -> int | None:
+        """The second whole for k-anonymity (see the module's docstring), when there is one."""
+        return self.respondents if self.shared else None
+
+
+def campaign_scope(session: Session, *, campaign: Campaign) -> CampaignScope:
+    try:
+        survey: Survey | None = campaigns_service.campaign_survey(session, campaign=campaign)
+    except Conflict:
+        survey = None
+    reach = campaigns_service.reach_by_hop(session, campaign=campaign)
+    return CampaignScope(
+        campaign=campaign, survey=survey, respondents=sum(totals.responses for _, totals in reach), reach=reach
+    )
+
+
+@dataclass(frozen=True)
+class CampaignFilter:
+    """A campaign segment, resolved: the survey segment to count (the campaign's clauses in ``extra``), and the
+    connector and hops it is limited to."""
+
+    segment: Segment
+    connector: User | None = None
+    hops: tuple[int, ...] = ()
+
+    @property
+    def by_reach_alone(self) -> bool:
+        """Picked by connector and hops alone: the counters know its opens and sign-ups."""
+        return self.segment.since is None and self.segment.until is None and not self.segment.conditions
+
+    def describe(self) -> schemas.CampaignSegment:
+        return schemas.CampaignSegment(
+            connector=self.connector.handle if self.connector else None, hops=list(self.hops)
+        )
+
+
+def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSegmentForm) -> CampaignFilter:
+    """The segment a form names, for this campaign; Invalid when its connector is not one of the campaign's."""
+    connector: User | None = None
+    if form.connector:
+        try:
+            connector = accounts_service.get_user_by_handle(session, handle=form.connector)
+        except NotFound:
+            connector = None
+        application = (
+            campaigns_service.get_application(session, campaign=scope.campaign, user=connector) if connector else None
+        )
+        if application is None or application.status != ApplicationStatus.accepted:
+            raise Invalid(f"@{form.connector} is not a connector of this campaign.")
+    segment = form.segment
+    if connector is not None or form.hops or scope.shared:
+        attributed = select(col(CampaignResponse.survey_response_id)).where(
+            col(CampaignResponse.campaign_id) == scope.campaign.id
+        )
+        if connector is not None:
+            attributed = attributed.where(col(CampaignResponse.connector_id) == connector.id)
+        if form.hops:
+            attributed = attributed.where(col(CampaignResponse.hop).in_(form.hops))
+        segment = replace(segment, extra=(col(SurveyResponse.id).in_(attributed),))
+    return CampaignFilter(segment=segment, connector=connector, hops=form.hops)
+
+
+def _everyone(scope: CampaignScope) -> CampaignFilter:
+    segment = Segment()
+    if scope.shared:
+        attributed = select(col(CampaignResponse.survey_response_id)).where(
+            col(CampaignResponse.campaign_id) == scope.campaign.id
+        )
+        segment = Segment(extra=(col(SurveyResponse.id).in_(attributed),))
+    return CampaignFilter(segment=segment)
+
+
+# --- Results ------------------------------------------------------------------------------------------------
+
+
+def _reach_of(session: Session, scope: CampaignScope, chosen: CampaignFilter) -> list[tuple[int, Any]]:
+    if chosen.connector is None:
+        rows = scope.reach
+    else:
+        rows = campaigns_service.reach_by_hop(session, campaign=scope.campaign, connector_id=chosen.connector.id)
+    return [(hop, totals) for hop, totals in rows if not chosen.hops or hop in chosen.hops]
+
+
+def _question(results: schemas.SurveyResults | None, code: str) -> schemas.QuestionResult | None:
+    if results is None or results.suppressed:
+        return None
+    return next((question for question in results.questions if question.code == code), None)
+
+
+def _told(results: schemas.SurveyResults | None) -> int | None:
+    """How many people those who recommended say they told: the sum of the recommended_count answers."""
+    question = _question(results, "recommended_count")
+    if question is None or question.suppressed or question.mean is None or question.answered is None:
+        return None
+    return round(question.mean * question.answered)
+
+
+FEWER = "fewer than 5 answers"
+
+
+def _answer_step(
+    key: str, label: str, results: schemas.SurveyResults | None, code: str, count: Any, note: str = ""
+) -> schemas.FunnelStep:
+    """A step counted from the answers to the question ``code``, hidden with its segment or below 5 answers."""
+    if results is None:
+        return schemas.FunnelStep(key=key, label=label, people=None, note="the campaign has no survey")
+    if results.suppressed:
+        return schemas.FunnelStep(key=key, label=label, people=None, suppressed=True, note=FEWER)
+    question = next((question for question in results.questions if question.code == code), None)
+    if question is None:
+        return schemas.FunnelStep(key=key, label=label, people=None, note="the survey does not ask")
+    if question.suppressed:
+        return schemas.FunnelStep(key=key, label=label, people=None, suppressed=True, note=FEWER)
+    return schemas.FunnelStep(key=key, label=label, people=count(question), note=note)
+
+
+def funnel(
+    results: schemas.SurveyResults | None, reach: campaigns_service.ReachTotals | None, respondents: int | None
+) -> list[schemas.FunnelStep]:
+    """Would recommend (promoters) -> did recommend -> reached through links (opens) -> answered -> joined.
+
+    The first two come from answers (hidden with the segment, or below 5 answers); the others from the counters,
+    which know reach by connector and hop but not by answer or date (``reach`` is None then)."""
+    told = _told(results)
+
+    def promoters(question: schemas.QuestionResult) -> int | None:
+        return question.nps.promoters if question.nps is not None else None
+
+    def said_yes(question: schemas.QuestionResult) -> int | None:
+        return next((option.share.count for option in question.options if option.key == "yes"), None)
+
+    def counted(key: str, label: str, value: int | None) -> schemas.FunnelStep:
+        if value is None:
+            return schemas.FunnelStep(key=key, label=label, people=None, note=NOT_ATTRIBUTABLE)
+        return schemas.FunnelStep(key=key, label=label, people=value)
+
+    answered = (
+        schemas.FunnelStep(key="answered", label="Answered", people=None, suppressed=True, note="fewer than 5")
+        if respondents is None
+        else schemas.FunnelStep(key="answered", label="Answered", people=respondents)
+    )
+    return [
+        _answer_step("would_recommend", "Would recommend it", results, "recommend_intent", promoters),
+        _answer_step(
+            "did_recommend",
+            "Did recommend it",
+            results,
+            "recommended",
+            said_yes,
+            note=f"told {told:,} people" if told is not None else "",
+        ),
+        counted("reached", "Opened a share link", reach.opens if reach else None),
+        answered,
+        counted("joined", "Joined the community", reach.signups if reach else None),
+    ]
+
+
+def _totals(rows: Sequence[tuple[int, campaigns_service.ReachTotals]]) -> campaigns_service.ReachTotals:
+    return campaigns_service.ReachTotals(
+        opens=sum(totals.opens for _, totals in rows),
+        responses=sum(totals.responses for _, totals in rows),
+        signups=sum(totals.signups for _, totals in rows),
+        shares=sum(totals.shares for _, totals in rows),
+    )
+
+
+def _sort_key(sort: str) -> Any:
+    keys = {
+        "responses": lambda row: (row.responses, row.response_rate or 0.0),
+        "rate": lambda row: (row.response_rate is not None, row.response_rate or 0.0, row.responses),
+        "opens": lambda row: (row.opens, row.responses),
+        "samples": lambda row: (row.samples_passed_on, row.responses),
+        "signups": lambda row: (row.signups, row.responses),
+        "name": lambda row: (row.display_name.casefold(), row.handle),
+    }
+    return keys.get(sort, keys["responses"])
+
+
+def connector_results(
+    session: Session, *, campaign: Campaign, sort: str = "responses", descending: bool = True
+) -> list[schemas.ConnectorResult]:
+    """Every accepted connector with their samples, reach and response rate (responses per sample passed on, as on
+    the progress page), sorted by ``sort`` (a key of SORTS); ties keep the best-reaching first."""
+    rows = [
+        schemas.ConnectorResult(
+            handle=standing.user.handle,
+            display_name=standing.user.display_name,
+            samples_passed_on=standing.application.samples_passed_on,
+            opens=standing.totals.opens,
+            responses=standing.totals.responses,
+            signups=standing.totals.signups,
+            shares=standing.totals.shares,
+            response_rate=standing.response_rate,
+        )
+        for standing in campaigns_service.connector_standings(session, campaign=campaign)
+    ]
+    rows.sort(key=_sort_key(sort), reverse=descending)
+    return rows
+
+
+def campaign_results(
+    session: Session,
+    *,
+    scope: CampaignScope,
+    community: Community,
+    chosen: CampaignFilter | None = None,
+    sort: str = "responses",
+    descending: bool = True,
+) -> schemas.CampaignResults:
+    """A campaign's results for everyone or a segment: the survey's figures, the funnel, reach and connectors."""
+    campaign = scope.campaign
+    chosen = chosen or _everyone(scope)
+    survey_figures = (
+        results_service.survey_results(
+            session, survey=scope.survey, segment=chosen.segment, population=scope.population
+        )
+        if scope.survey is not None
+        else None
+    )
+    hops = _reach_of(session, scope, chosen)
+    reach = _totals(hops) if chosen.by_reach_alone else None
+    if survey_figures is not None:
+        respondents = survey_figures.respondents
+    else:
+        respondents = reach.responses if reach is not None else None
+    return schemas.CampaignResults(
+        community_slug=community.slug,
+        campaign_slug=campaign.slug,
+        title=campaign.title,
+        product_name=campaign.product_name,
+        segment=chosen.describe(),
+        respondents=respondents,
+        survey=survey_figures,
+        funnel=funnel(survey_figures, reach, respondents),
+        recommended_to=_told(survey_figures),
+        hops=[
+            schemas.HopReach(
+                hop=hop,
+                opens=totals.opens,
+                shares=totals.shares,
+                responses=totals.responses,
+                signups=totals.signups,
+            )
+            for hop, totals in hops
+        ],
+        connectors=connector_results(session, campaign=campaign, sort=sort, descending=descending),
+    )
+
+
+# --- Exports ------------------------------------------------------------------------------------------------
+
+
+def _attribution(campaign: Campaign) -> JoinedColumns:
+    """Each response's connector and hop, and its e-mail address only where the respondent agreed to be contacted."""
+    connector = aliased(User)
+    return JoinedColumns(
+        names=("connector", "hop", "email"),
+        columns=(
+            col(connector.handle),
+            col(CampaignResponse.hop),
+            case((col(CampaignResponse.consent).is_(True), col(CampaignResponse.email)), else_=None),
+        ),
+        joins=(
+            (
+                CampaignResponse,
+                (col(CampaignResponse.survey_response_id) == SurveyResponse.id)
+                & (col(CampaignResponse.campaign_id) == campaign.id),
+            ),
+            (connector, col(connector.id) == CampaignResponse.connector_id),
+        ),
+    )
+
+
+def response_header(scope: CampaignScope, questions: Sequence[Question]) -> list[str]:
+    return results_service.response_header(questions, _attribution(scope.campaign))
+
+
+def response_rows(
+    session: Session, *, scope: CampaignScope, questions: Sequence[Question], chosen: CampaignFilter | None = None
+) -> Any:
+    """The segment's responses, one row each, with connector, hop and (where consented) e-mail; streamed."""
+    if scope.survey is None:
+        return iter(())
+    return results_service.response_rows(
+        session,
+        survey=scope.survey,
+        questions=questions,
+        segment=(chosen or _everyone(scope)).segment,
+        population=scope.population,
+        joined=_attribution(scope.campaign),
+    )
+
+
+TABLES = ("funnel", "hops", "connectors")
+
+
+def table_rows(results: schemas.CampaignResults, *, table: str) -> tuple[list[str], list[list[Any]]]:
+    """One of the campaign's tables (TABLES) as CSV header and rows; Invalid for another name."""
+    if table == "funnel":
+        return ["step", "label", "people", "suppressed", "note"], [
+            [step.key, step.label, step.people, step.suppressed, step.note] for step in results.funnel
+        ]
+    if table == "hops":
+        return ["hop", "opens", "shares", "responses", "signups"], [
+            [row.hop, row.opens, row.shares, row.responses, row.signups] for row in results.hops
+        ]
+    if table == "connectors":
+        header = ["handle", "display_name", "samples_passed_on", "opens", "responses", "signups", "shares", "rate"]
+        return header, [
+            [
+                row.handle,
+                row.display_name,
+                row.samples_passed_on,
+                row.opens,
+                row.responses,
+                row.signups,
+                row.shares,
+                None if row.response_rate is None else round(row.response_rate, 4),
+            ]
+            for row in results.connectors
+        ]
+    raise Invalid(f"Choose one of the tables: {', '.join(TABLES)}.")
+
+
+# --- The chart posted with the outcome -----------------------------------------------------------------------
+
+
+def outcome_chart_choices(session: Session, *, scope: CampaignScope) -> list[tuple[str, str]]:
+    """What a manager may show with the outcome: nothing, the NPS, the funnel, or a choice or scale question."""
+    choices = [(NO_CHART, "No chart"), (NPS_CHART, "Net Promoter Score"), (FUNNEL_CHART, "Referral funnel")]
+    if scope.survey is not None:
+        questions = results_service.questions_by_id(session, survey=scope.survey)
+        choices += [
+            (f"q{question.id}", f"Answers to “{question.prompt}”")
+            for question in questions.values()
+            if question.kind in CROSSTAB_KINDS and not question.is_retired
+        ]
+    return choices
+
+
+def outcome_chart(
+    session: Session, *, scope: CampaignScope, community: Community, choice: str, now: datetime | None = None
+) -> schemas.OutcomeChart | None:
+    """The chosen chart of the whole campaign's results as they stand, for participants to see with the outcome.
+
+    Invalid (on the field ``outcome_chart``) for an unknown choice, and when k-anonymity hides what it would show."""
+    if choice == NO_CHART:
+        return None
+    if choice not in {value for value, _ in outcome_chart_choices(session, scope=scope)}:
+        raise Invalid("Please correct the marked fields.", fields={"outcome_chart": "Choose one of the charts."})
+    results = campaign_results(session, scope=scope, community=community)
+    survey = results.survey
+    hidden = Invalid(
+        "Please correct the marked fields.",
+        fields={"outcome_chart": "Fewer than 5 people answered this: the chart cannot be shown to participants."},
+    )
+    if survey is None or survey.suppressed or survey.respondents is None or survey.respondents < K_ANONYMITY:
+        raise hidden
+    base: dict[str, Any] = {"kind": choice, "respondents": survey.respondents, "taken_at": now or utcnow()}
+    if choice == NPS_CHART:
+        if survey.nps is None or survey.nps.suppressed or not survey.nps.total:
+            raise hidden
+        return schemas.OutcomeChart(**base, title="Would you recommend it? (Net Promoter Score)", nps=survey.nps)
+    if choice == FUNNEL_CHART:
+        return schemas.OutcomeChart(**base, title="From “I'd recommend it” to people reached", funnel=results.funnel)
+    question = next(q for q in survey.questions if f"q{q.question_id}" == choice)
+    if question.suppressed or not question.answered:
+        raise hidden
+    return schemas.OutcomeChart(**{**base, "kind": "question"}, title=question.prompt, question=question)
+
+
+def post_outcome(
+    session: Session,
+    *,
+    scope: CampaignScope,
+    community: Community,
+    text: str,
+    chart: str,
+    posted_by: User,
+    now: datetime | None = None,
+) -> Campaign:
+    """Post (or update) the campaign's outcome with the chosen chart of its results, as they stand now."""
+    snapshot = outcome_chart(session, scope=scope, community=community, choice=chart, now=now)
+    return campaigns_service.post_outcome(
+        session,
+        campaign=scope.campaign,
+        community=community,
+        text=text,
+        posted_by=posted_by,
+        chart=snapshot.model_dump(mode="json") if snapshot is not None else None,
+        now=now,
+    )
+
+
+def chosen_chart(campaign: Campaign) -> str:
+    """The choice that made the chart posted with the outcome (for the form), "" for none."""
+    snapshot = posted_chart(campaign)
+    if snapshot is None:
+        return NO_CHART
+    if snapshot.kind == "question" and snapshot.question is not None:
+        return f"q{snapshot.question.question_id}"
+    return snapshot.kind
+
+
+def posted_chart(campaign: Campaign) -> schemas.OutcomeChart | None:
+    """The chart posted with the campaign's outcome, if the outcome is posted and has one."""
+    if campaign.outcome_posted_at is None or campaign.outcome_chart is None:
+        return None
+    return schemas.OutcomeChart.model_validate(campaign.outcome_chart)
