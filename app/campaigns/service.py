@@ -1111,8 +1111,9 @@ def qr_svg(url: str) -> str:
     return svg.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" role="img" ', 1)
 
 
-def _bump(session: Session, *, link: ShareLink, counter: str) -> None:
-    """Add one to a counter of the link, of every link it came through, and of the connector's row for its hop.
+def _bump(session: Session, *, link: ShareLink, counter: str, by: int = 1) -> None:
+    """Add one (or ``by``) to a counter of the link, of every link it came through, and of the connector's row for
+    its hop.
 
     The link's ancestors count it too, so each person who passed the link on sees everything that came after.
     """
@@ -1123,20 +1124,34 @@ def _bump(session: Session, *, link: ShareLink, counter: str) -> None:
         parent = session.get(ShareLink, parent_id)
         parent_id = parent.parent_id if parent is not None else None
     column = getattr(ShareLink, counter)
-    session.execute(update(ShareLink).where(col(ShareLink.id).in_(chain)).values({counter: column + 1}))
-    _bump_reach(session, campaign_id=link.campaign_id, connector_id=link.connector_id, hop=link.hop, counter=counter)
+    session.execute(update(ShareLink).where(col(ShareLink.id).in_(chain)).values({counter: column + by}))
+    _bump_reach(
+        session, campaign_id=link.campaign_id, connector_id=link.connector_id, hop=link.hop, counter=counter, by=by
+    )
 
 
-def _bump_reach(session: Session, *, campaign_id: int, connector_id: int, hop: int, counter: str) -> None:
+def _bump_reach(session: Session, *, campaign_id: int, connector_id: int, hop: int, counter: str, by: int) -> None:
     table = ConnectorReach.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(campaign_id=campaign_id, connector_id=connector_id, hop=hop, **{counter: 1})
+    statement = insert(table).values(campaign_id=campaign_id, connector_id=connector_id, hop=hop, **{counter: by})
     statement = statement.on_conflict_do_update(
         index_elements=["campaign_id", "connector_id", "hop"],
-        set_={counter: table.c[counter] + 1},
+        set_={counter: table.c[counter] + by},
     )
     session.execute(statement)
+
+
+def count_response_shown(session: Session, *, survey_response_id: int, shown: bool) -> None:
+    """A moderator hid a campaign's response (or showed it again): it leaves (or rejoins) the response counters of
+    its link, the links it came through and its connector's hop, so reach and response rates count shown answers.
+    The caller moves it only when the response's hidden state really flipped (once, also under concurrency)."""
+    answer = session.exec(
+        select(CampaignResponse).where(CampaignResponse.survey_response_id == survey_response_id)
+    ).first()
+    link = session.get(ShareLink, answer.share_link_id) if answer is not None else None
+    if link is not None:
+        _bump(session, link=link, counter="response_count", by=1 if shown else -1)
 
 
 def record_open(session: Session, *, link: ShareLink) -> None:

@@ -61,7 +61,7 @@ class CampaignScope:
 
     @property
     def shared(self) -> bool:
-        return self.survey is not None and self.survey.response_count != self.respondents
+        return self.survey is not None and self.survey.shown_response_count != self.respondents
 
     @property
     def population(self) -> int | None:

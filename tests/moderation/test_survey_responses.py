@@ -9,10 +9,12 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
+from app.campaigns import service as campaigns_service
+from app.campaigns.models import ConnectorReach, ShareLink
 from app.communities.models import Community, MemberRole
 from app.errors import Conflict, NotFound
 from app.insights import survey_results as results_service
@@ -211,6 +213,49 @@ def test_a_campaign_answer_goes_to_the_campaigns_community_not_the_surveys(sessi
         session, survey=survey, response_id=response.id or 0, reporter=analyst, reason="spam"
     )
     assert reported.item.community_id == community.id
+
+
+def test_a_hidden_campaign_answer_leaves_the_reach_counters_and_rejoins_them_once_restored(session: Session) -> None:
+    campaign, community, (root,) = _sharing(session)
+    first = _answer(session, campaign, root, "device-1")
+    second_link = campaigns_service.pass_link_on(
+        session, parent=root, campaign=campaign, response_id=first.survey_response_id
+    )
+    second = _answer(session, campaign, second_link, "device-2")
+    brand = session.get(Brand, community.brand_id)
+    survey = session.get(Survey, campaign.survey_id)
+    moderator = make_user(session)
+    add_member(session, community, moderator, MemberRole.moderator)
+    analyst = make_user(session)
+    add_staff(session, brand, analyst, StaffRole.analyst)
+    item = moderation_service.report_response(
+        session, survey=survey, response_id=second.survey_response_id, reporter=analyst, reason="spam"
+    ).item
+
+    def counts() -> tuple[int, int, list[tuple[int, int]]]:
+        session.expire_all()
+        reach = session.exec(select(ConnectorReach).order_by(col(ConnectorReach.hop))).all()
+        return (
+            session.get(ShareLink, root.id).response_count,
+            session.get(ShareLink, second_link.id).response_count,
+            [(row.hop, row.response_count) for row in reach],
+        )
+
+    assert counts() == (2, 1, [(1, 1), (2, 1)])
+    for decision, expected in (
+        ("hide", (1, 0, [(1, 1), (2, 0)])),
+        ("hide", (1, 0, [(1, 1), (2, 0)])),  # deciding the same again moves nothing
+        ("restore", (2, 1, [(1, 1), (2, 1)])),
+    ):
+        moderation_service.decide(
+            session,
+            community=community,
+            moderator=moderator,
+            item_ids=[item.id or 0],
+            decision=decision,
+            reason="Spam" if decision == "hide" else "",
+        )
+        assert counts() == expected
 
 
 def test_a_response_from_the_brands_own_systems_has_no_moderators(session: Session) -> None:
