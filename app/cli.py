@@ -190,5 +190,41 @@ def generate_survey(
     )
 
 
+@generate.command("campaign")
+def generate_campaign(
+    responses: int = typer.Option(1_000_000, min=0, max=10_000_000),
+    connectors: int = typer.Option(1000, min=1, max=100_000),
+    days: int = typer.Option(30, min=1, max=3650, help="Spread the responses over this many days up to now"),
+    seed: int = typer.Option(1, help="Random seed"),
+) -> None:
+    """A sampling campaign with connectors, share links over three hops and many responses of about ten answers,
+    bulk-inserted (COPY on PostgreSQL), with consistent counters."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.db import get_engine
+    from app.generate import generate_campaign as run
+
+    # Connectors, memberships, applications, links and reach; responses, attribution, ~10 answers each; tallies.
+    total = connectors * 5 + responses * 12
+    with Progress(
+        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        generated = run(
+            get_engine(),
+            responses=responses,
+            connectors=connectors,
+            days=days,
+            seed=seed,
+            progress=lambda stage, count: progress.update(task, advance=count, description=stage),
+        )
+        progress.update(task, completed=total)
+    console.print(
+        f"[green]Generated[/green] /c/{generated.community_slug}/campaigns/{generated.campaign_slug}/insights: "
+        f"{generated.connectors:,} connectors, {generated.links:,} share links, {generated.responses:,} responses, "
+        f"{generated.answers:,} answers (analyst user id {generated.analyst_id})."
+    )
+
+
 def main() -> None:
     cli()

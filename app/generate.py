@@ -13,6 +13,7 @@ the community's member count), so they equal a recount by construction; ``bench.
 """
 
 import io
+import itertools
 import random
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -365,13 +366,19 @@ def issue_tokens(engine: Engine, user_ids: Sequence[int]) -> list[str]:
     return plains
 
 
-# --- Survey responses (app/insights bench) --------------------------------------------------------------------
+# --- Survey and campaign responses (app/insights bench) -------------------------------------------------------
 
 SURVEY_BRAND_SLUG = "bench-survey-brand"
+CAMPAIGN_BRAND_SLUG = "bench-campaign-brand"
+CAMPAIGN_COMMUNITY_SLUG = "bench-testers"
+CAMPAIGN_SLUG = "bench-campaign"
 COMMENT_PARTS = (
     "lovely scent", "too strong", "price too high", "great colour", "would buy again", "packaging leaks",
     "my friends liked it", "smells like lavender", "too expensive", "nice and soft", "colour is dull", "gift idea",
 )  # fmt: skip
+OUTCOMES = ("keep", "change_colour", "change_price", "change_scent", "scrap")
+AGES = ("age_18", "age_25", "age_35", "age_45", "age_55")
+USES = ("bath", "kitchen", "travel", "gift")
 
 
 @dataclass(frozen=True)
@@ -384,84 +391,214 @@ class GeneratedSurvey:
     question_ids: dict[str, int]
 
 
+def _bench_survey(session: Any, *, title: str, tag: str, brand_slug: str) -> tuple[Any, Any, Any]:
+    """A brand with an analyst, and its survey from the template with three more questions (about ten answers a
+    response): (brand, analyst, survey), flushed."""
+    from app.brands.models import BrandStaff, StaffRole
+    from app.surveys import service as surveys_service
+    from app.surveys.models import QuestionKind
+
+    now = utcnow()
+    brand = Brand(name=title.split(":")[0], slug=f"{brand_slug}-{tag}")
+    session.add(brand)
+    analyst = User(
+        email=f"bench-analyst-{tag}@example.test",
+        handle=f"analyst_{tag}",
+        display_name="Bench analyst",
+        password_hash=password_hasher.hash(secrets.token_urlsafe(16)),
+        email_confirmed_at=now,
+    )
+    session.add(analyst)
+    session.flush()  # ids for the staff row
+    session.add(BrandStaff(brand_id=brand.id or 0, user_id=analyst.id or 0, role=StaffRole.analyst))
+    survey = surveys_service.create_survey(session, brand=brand, title=title, author=analyst, template=True)
+    extra = [
+        surveys_service.QuestionFields(
+            kind=QuestionKind.single_choice,
+            prompt="How old are you?",
+            code="age",
+            options=[
+                {"key": key, "label": label}
+                for key, label in zip(AGES, ("18-24", "25-34", "35-44", "45-54", "55+"), strict=True)
+            ],
+        ),
+        surveys_service.QuestionFields(kind=QuestionKind.rating, prompt="How do you like the scent?", code="scent"),
+        surveys_service.QuestionFields(
+            kind=QuestionKind.multiple_choice,
+            prompt="Where would you use it?",
+            code="uses",
+            options=[{"key": key, "label": key.title()} for key in USES],
+        ),
+    ]
+    for fields in extra:
+        surveys_service.add_question(session, survey=survey, fields=fields)
+    session.flush()
+    return brand, analyst, survey
+
+
+def _answers_of(rng: random.Random) -> list[tuple[str, str | None, float | None, str | None]]:
+    """One response's answers as (question code, option, number, text); correlated (a low overall score leans to
+    "scrap" and a low NPS), so that segments differ."""
+    overall = min(5, max(1, round(rng.gauss(3.6, 1.1))))
+    nps = min(10, max(0, round(overall * 2 + rng.gauss(0, 1.5))))
+    outcome = (
+        "keep" if overall >= 4 and rng.random() < 0.7 else
+        "scrap" if overall <= 2 and rng.random() < 0.6 else rng.choice(OUTCOMES)
+    )  # fmt: skip
+    recommended = nps >= 7 and rng.random() < 0.6
+    values: list[tuple[str, str | None, float | None, str | None]] = [
+        ("overall", None, float(overall), None),
+        ("outcome", outcome, None, None),
+        ("recommend_intent", None, float(nps), None),
+        ("recommended", "yes" if recommended else "no", None, None),
+        ("age", rng.choice(AGES), None, None),
+        ("scent", None, float(min(5, max(1, round(rng.gauss(overall, 1))))), None),
+    ]
+    if rng.random() < 0.8:
+        values.append(("pay", None, float(max(1, round(rng.gauss(8 + overall, 3)))), None))
+    if recommended:
+        values.append(("recommended_count", None, float(rng.randint(1, 8)), None))
+    if rng.random() < 0.25:
+        values.append(("comments", None, None, ", ".join(rng.sample(COMMENT_PARTS, 2)).capitalize()))
+    for use in rng.sample(USES, rng.choice((1, 2, 2, 3))):
+        values.append(("uses", use, None, None))
+    return values
+
+
+def _answer_keys(values: list[tuple[str, str | None, float | None, str | None]], questions: dict[str, Any]) -> str:
+    """The response's answer keys (``SurveyResponse.answer_keys``), as ``record_response`` writes them."""
+    from app.surveys.service import answer_keys, format_number
+
+    pairs = {
+        (code, option if option is not None else format_number(number))
+        for code, option, number, _ in values
+        if option is not None or number is not None
+    }
+    pairs |= {(code, "*") for code, *_ in values}
+    ordered = sorted(pairs, key=lambda pair: (questions[pair[0]].id or 0, pair[1]))
+    return answer_keys([(questions[code], key) for code, key in ordered])
+
+
+def _answer_values(seed: int, responses: int) -> Iterator[list[tuple[str, str | None, float | None, str | None]]]:
+    """Each response's answers, the same on every call with the same seed: the responses' rows (with their keys)
+    and the answers' rows are written in two passes over the same values."""
+    rng = random.Random(f"answers-{seed}")  # noqa: S311  (benchmark data, not secrets)
+    for _ in range(responses):
+        yield _answers_of(rng)
+
+
+class _Answers:
+    """Answer rows for consecutive responses, and the tallies that count them, kept in the same pass."""
+
+    def __init__(self, question_ids: dict[str, int], first_id: int) -> None:
+        from app.surveys.models import ANSWERED
+
+        self.answered_key = ANSWERED
+        self.question_ids = question_ids
+        self.next_id = first_id
+        self.count = 0
+        self.tallies: dict[tuple[int, str], list[float]] = {}
+
+    def _tally(self, question_id: int, key: str, value: float = 0.0) -> None:
+        entry = self.tallies.setdefault((question_id, key), [0, 0.0])
+        entry[0] += 1
+        entry[1] += value
+
+    def rows(
+        self, response_id: int, values: list[tuple[str, str | None, float | None, str | None]]
+    ) -> Iterator[dict[str, Any]]:
+        answered: set[str] = set()
+        for code, option, number, body in values:
+            question_id = self.question_ids[code]
+            if option is not None:
+                self._tally(question_id, option)
+            elif number is not None:
+                self._tally(question_id, str(int(number)), number)
+            if code not in answered:
+                answered.add(code)
+                self._tally(question_id, self.answered_key, number or 0.0)
+            yield {
+                "id": self.next_id,
+                "response_id": response_id,
+                "question_id": question_id,
+                "option_key": option,
+                "number_value": number,
+                "text_value": body,
+                "image_id": None,
+            }
+            self.next_id += 1
+            self.count += 1
+
+    def tally_rows(self, survey_id: int) -> Iterator[dict[str, Any]]:
+        for (question_id, key), (n, total) in sorted(self.tallies.items()):
+            yield {"survey_id": survey_id, "question_id": question_id, "value_key": key, "count": int(n), "sum": total}
+
+
+def _next_id(connection: Connection, table_name: str) -> int:
+    return int(connection.execute(text(f"SELECT coalesce(max(id), 0) FROM {table_name}")).scalar_one() or 0) + 1  # noqa: S608
+
+
+def _bulk(
+    connection: Connection, model: Any, rows: Iterable[dict[str, Any]], report: ProgressCallback, stage: str
+) -> None:
+    """Insert many rows: COPY on PostgreSQL (several times faster than INSERTs), batched executemany elsewhere."""
+    if connection.dialect.name != "postgresql":
+        _insert(connection, model, rows, report, stage)
+        return
+    chunks = batches(rows)
+    first = next(chunks, None)
+    if first is None:
+        return
+    # The rows' own columns: those left out (an id) take their defaults, as with INSERT.
+    columns = list(first[0])
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table(model).name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for batch in itertools.chain([first], chunks):
+            for row in batch:
+                copy.write_row(tuple(row[column] for column in columns))
+            report(stage, len(batch))
+
+
+def _move_sequences(connection: Connection, *names: str) -> None:
+    """PostgreSQL: explicit ids went in; move the sequences past them, so later rows get fresh ones."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name in names:
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"  # noqa: S608
+        )
+
+
 def generate_survey(
     engine: Engine, *, responses: int, seed: int = 1, days: int = 90, progress: ProgressCallback | None = None
 ) -> GeneratedSurvey:
     """One template survey with extra questions and ``responses`` responses of about ten answers each.
 
     The brand, its analyst and the survey go through the services; the responses, answers and tallies are
-    bulk-inserted, the tallies computed in the same pass as the answers they count (so they equal a recount,
-    which the bench checks). Answers are correlated (a low overall score leans to "scrap" and a low NPS) so that
-    segments differ.
+    bulk-inserted, the tallies computed in the same pass as the answers they count (so they equal a recount).
     """
     from sqlmodel import Session
 
-    from app.brands.models import BrandStaff, StaffRole
     from app.db import writer_engine
     from app.surveys import service as surveys_service
-    from app.surveys.models import ANSWERED, Answer, AnswerTally, QuestionKind, Survey, SurveyResponse
+    from app.surveys.models import Answer, AnswerTally, Survey, SurveyResponse
 
     report = progress or (lambda _stage, _count: None)
-    rng = random.Random(seed)  # noqa: S311  (benchmark data, not secrets)
     now = utcnow()
     tag = secrets.token_hex(3)
     with Session(writer_engine(engine), expire_on_commit=False) as session:
-        brand = Brand(name="Bench Survey Brand", slug=f"{SURVEY_BRAND_SLUG}-{tag}")
-        session.add(brand)
-        analyst = User(
-            email=f"bench-analyst-{tag}@example.test",
-            handle=f"analyst_{tag}",
-            display_name="Bench analyst",
-            password_hash=password_hasher.hash(secrets.token_urlsafe(16)),
-            email_confirmed_at=now,
+        brand, analyst, survey = _bench_survey(
+            session, title="Bench Survey Brand: lavender soap sampling", tag=tag, brand_slug=SURVEY_BRAND_SLUG
         )
-        session.add(analyst)
-        session.flush()  # ids for the staff row
-        session.add(BrandStaff(brand_id=brand.id or 0, user_id=analyst.id or 0, role=StaffRole.analyst))
-        survey = surveys_service.create_survey(
-            session, brand=brand, title="Lavender soap sampling", author=analyst, template=True
-        )
-        extra = [
-            surveys_service.QuestionFields(
-                kind=QuestionKind.single_choice,
-                prompt="How old are you?",
-                code="age",
-                options=[
-                    {"key": f"age_{key[:2]}", "label": key} for key in ("18-24", "25-34", "35-44", "45-54", "55+")
-                ],
-            ),
-            surveys_service.QuestionFields(kind=QuestionKind.rating, prompt="How do you like the scent?", code="scent"),
-            surveys_service.QuestionFields(
-                kind=QuestionKind.multiple_choice,
-                prompt="Where would you use it?",
-                code="uses",
-                options=[{"key": key, "label": key.title()} for key in ("bath", "kitchen", "travel", "gift")],
-            ),
-        ]
-        for fields in extra:
-            surveys_service.add_question(session, survey=survey, fields=fields)
         questions = {q.code: q for q in surveys_service.list_questions(session, survey=survey) if q.code}
+        qid = {code: question.id or 0 for code, question in questions.items()}
         session.commit()
         survey_id, brand_slug, analyst_id = survey.id or 0, brand.slug, analyst.id or 0
-    qid = {code: question.id or 0 for code, question in questions.items()}
-    outcomes = ("keep", "change_colour", "change_price", "change_scent", "scrap")
-
-    tallies: dict[tuple[int, str], list[float]] = {}
-
-    def tally(question_id: int, key: str, value: float = 0.0) -> None:
-        entry = tallies.setdefault((question_id, key), [0, 0.0])
-        entry[0] += 1
-        entry[1] += value
-
-    counted = {"answers": 0}
 
     with engine.begin() as connection:
-        first_response = (
-            connection.execute(text("SELECT coalesce(max(id), 0) FROM survey_responses")).scalar_one() or 0
-        ) + 1
-        first_answer = (
-            connection.execute(text("SELECT coalesce(max(id), 0) FROM survey_answers")).scalar_one() or 0
-        ) + 1
+        first_response = _next_id(connection, "survey_responses")
+        answers = _Answers(qid, _next_id(connection, "survey_answers"))
         response_rows = (
             {
                 "id": first_response + index,
@@ -471,87 +608,389 @@ def generate_survey(
                 "submitted_at": now
                 - timedelta(days=days)
                 + timedelta(seconds=index * days * 86400 // max(responses, 1)),
+                "answer_keys": _answer_keys(values, questions),
             }
-            for index in range(responses)
+            for index, values in enumerate(_answer_values(seed, responses))
         )
-        _insert(connection, SurveyResponse, response_rows, report, "responses")
-
-        def answer_rows() -> Iterator[dict[str, Any]]:
-            answer_id = first_answer
-            for index in range(responses):
-                response_id = first_response + index
-                overall = min(5, max(1, round(rng.gauss(3.6, 1.1))))
-                nps = min(10, max(0, round(overall * 2 + rng.gauss(0, 1.5))))
-                outcome = (
-                    "keep" if overall >= 4 and rng.random() < 0.7 else
-                    "scrap" if overall <= 2 and rng.random() < 0.6 else rng.choice(outcomes)
-                )  # fmt: skip
-                recommended = nps >= 7 and rng.random() < 0.6
-                values: list[tuple[str, str | None, float | None, str | None]] = [
-                    ("overall", None, float(overall), None),
-                    ("outcome", outcome, None, None),
-                    ("recommend_intent", None, float(nps), None),
-                    ("recommended", "yes" if recommended else "no", None, None),
-                    ("age", rng.choice(("age_18", "age_25", "age_35", "age_45", "age_55")), None, None),
-                    ("scent", None, float(min(5, max(1, round(rng.gauss(overall, 1))))), None),
-                ]
-                if rng.random() < 0.8:
-                    values.append(("pay", None, float(max(1, round(rng.gauss(8 + overall, 3)))), None))
-                if recommended:
-                    values.append(("recommended_count", None, float(rng.randint(1, 8)), None))
-                if rng.random() < 0.25:
-                    values.append(("comments", None, None, ", ".join(rng.sample(COMMENT_PARTS, 2)).capitalize()))
-                for use in rng.sample(("bath", "kitchen", "travel", "gift"), rng.choice((1, 2, 2, 3))):
-                    values.append(("uses", use, None, None))
-                answered: set[str] = set()
-                for code, option, number, body in values:
-                    question_id = qid[code]
-                    if option is not None:
-                        tally(question_id, option)
-                    elif number is not None:
-                        tally(question_id, str(int(number)), number)
-                    if code not in answered:
-                        answered.add(code)
-                        tally(question_id, ANSWERED, number or 0.0)
-                    yield {
-                        "id": answer_id,
-                        "response_id": response_id,
-                        "question_id": question_id,
-                        "option_key": option,
-                        "number_value": number,
-                        "text_value": body,
-                        "image_id": None,
-                    }
-                    answer_id += 1
-                    counted["answers"] += 1
-
-        _insert(connection, Answer, answer_rows(), report, "answers")
-        _insert(
-            connection,
-            AnswerTally,
-            (
-                {"survey_id": survey_id, "question_id": question_id, "value_key": key, "count": int(n), "sum": total}
-                for (question_id, key), (n, total) in sorted(tallies.items())
-            ),
-            report,
-            "tallies",
+        _bulk(connection, SurveyResponse, response_rows, report, "responses")
+        answer_rows = (
+            row
+            for index, values in enumerate(_answer_values(seed, responses))
+            for row in answers.rows(first_response + index, values)
         )
+        _bulk(connection, Answer, answer_rows, report, "answers")
+        _bulk(connection, AnswerTally, answers.tally_rows(survey_id), report, "tallies")
         connection.execute(
             table(Survey).update().where(table(Survey).c.id == survey_id).values(response_count=responses)
         )
-        if engine.dialect.name == "postgresql":
-            # Explicit ids went in: move the sequences past them, so later responses get fresh ones.
-            for name in ("survey_responses", "survey_answers"):
-                connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"  # noqa: S608
-                )
-    with engine.connect() as connection:
+        _move_sequences(connection, "survey_responses", "survey_answers")
+    with engine.begin() as connection:  # committed: on PostgreSQL, new statistics are part of the transaction
         connection.exec_driver_sql("ANALYZE")
     return GeneratedSurvey(
         brand_slug=brand_slug,
         survey_id=survey_id,
         responses=responses,
-        answers=counted["answers"],
+        answers=answers.count,
         analyst_id=analyst_id,
+        question_ids=qid,
+    )
+
+
+@dataclass(frozen=True)
+class GeneratedCampaign:
+    community_slug: str
+    campaign_slug: str
+    campaign_id: int
+    survey_id: int
+    analyst_id: int
+    connectors: int
+    links: int
+    responses: int
+    answers: int
+    question_ids: dict[str, int]
+
+
+@dataclass
+class _Link:
+    id: int
+    connector: int  # index into the connectors
+    hop: int
+    parent: "_Link | None"
+    created_by_response_id: int | None
+    responses: int = 0
+    opens: int = 0
+    signups: int = 0
+    shares: int = 0
+
+
+HOP_SHARES = (0.65, 0.93)  # a response comes through hop 1 below the first, hop 2 below the second, else hop 3
+NEW_LINK = 0.35  # a response at hop 2 or 3 through a newly passed-on link (else one passed on before)
+
+
+def _attribute(
+    rng: random.Random, *, responses: int, connectors: int, first_link: int, first_response: int
+) -> tuple[list[_Link], list[_Link]]:
+    """Which share link each response came through (in order), and every link: each connector's own (hop 1), and the
+    links people who answered passed on (hop 2 and 3, one per response at most, as ``friend_link`` makes them)."""
+    weights = [rng.paretovariate(1.5) for _ in range(connectors)]  # a few connectors reach far more people
+    roots = [_Link(id=first_link + index, connector=index, hop=1, parent=None, created_by_response_id=None)
+             for index in range(connectors)]  # fmt: skip
+    links = list(roots)
+    passed: dict[tuple[int, int], list[_Link]] = {}  # (connector, hop): links passed on at that hop
+    waiting: dict[tuple[int, int], list[tuple[int, _Link]]] = {}  # (connector, hop): answers that passed on nothing
+    through: list[_Link] = []
+    for index, connector in enumerate(rng.choices(range(connectors), weights, k=responses)):
+        draw = rng.random()
+        hop = 1 if draw < HOP_SHARES[0] else 2 if draw < HOP_SHARES[1] else 3
+        link = roots[connector]
+        while hop > 1:
+            pool = passed.get((connector, hop), [])
+            if pool and rng.random() > NEW_LINK:
+                link = rng.choice(pool)
+                break
+            candidates = waiting.get((connector, hop - 1), [])
+            if candidates:
+                spot = rng.randrange(len(candidates))
+                candidates[spot], candidates[-1] = candidates[-1], candidates[spot]
+                response_id, parent = candidates.pop()
+                link = _Link(first_link + len(links), connector, hop, parent, response_id)
+                parent.shares += 1
+                links.append(link)
+                passed.setdefault((connector, hop), []).append(link)
+                break
+            hop -= 1
+        link.responses += 1
+        through.append(link)
+        if link.hop < 3:
+            waiting.setdefault((connector, link.hop), []).append((first_response + index, link))
+    for link in links:
+        link.opens = link.responses + round(link.responses * rng.uniform(0.1, 0.6)) + rng.randint(0, 2)
+        link.signups = sum(1 for _ in range(link.responses) if rng.random() < 0.03)
+    return links, through
+
+
+def generate_campaign(
+    engine: Engine,
+    *,
+    responses: int,
+    connectors: int = 1000,
+    seed: int = 1,
+    days: int = 30,
+    progress: ProgressCallback | None = None,
+) -> GeneratedCampaign:
+    """A sampling campaign in its feedback window: ``connectors`` accepted connectors with samples passed on, share
+    links through three hops, and ``responses`` friends' answers of about ten each, with the counters.
+
+    The brand, its analyst, the community, the campaign and its survey go through the services or the ORM; the rest
+    is bulk-inserted (COPY on PostgreSQL). Every counter is computed from the generated rows in the same pass: the
+    survey's tallies, each share link's (its own and everything that came through the links passed on from it, as
+    ``_bump`` keeps them), each connector's per hop; so they equal a recount, which ``bench.insights`` checks.
+    """
+    import hashlib
+    from array import array
+
+    from sqlmodel import Session
+
+    from app.campaigns.models import (
+        ApplicationStatus,
+        Campaign,
+        CampaignApplication,
+        CampaignResponse,
+        CampaignStatus,
+        ConnectorReach,
+        ShareLink,
+    )
+    from app.db import writer_engine
+    from app.surveys import service as surveys_service
+    from app.surveys.models import Answer, AnswerTally, Survey, SurveyResponse
+
+    if connectors < 1 or responses < 0:
+        raise ValueError("at least one connector")
+    report = progress or (lambda _stage, _count: None)
+    rng = random.Random(seed)  # noqa: S311  (benchmark data, not secrets)
+    now = utcnow()
+    tag = secrets.token_hex(3)
+    start = now - timedelta(days=days)
+    with Session(writer_engine(engine), expire_on_commit=False) as session:
+        brand, analyst, survey = _bench_survey(
+            session, title="Bench Campaign Brand: lavender soap", tag=tag, brand_slug=CAMPAIGN_BRAND_SLUG
+        )
+        slug = CAMPAIGN_COMMUNITY_SLUG
+        if _exists(session.connection(), slug):
+            slug = f"{CAMPAIGN_COMMUNITY_SLUG}-{tag}"
+        community = Community(
+            brand_id=brand.id or 0,
+            name="Bench Testers",
+            slug=slug,
+            kind=CommunityKind.feedback,
+            visibility=Visibility.public,
+            member_count=connectors,
+        )
+        session.add(community)
+        session.flush()
+        campaign = Campaign(
+            community_id=community.id or 0,
+            title="Bench campaign",
+            slug=CAMPAIGN_SLUG,
+            product_name="Bench lavender soap",
+            kit_count=connectors,
+            kits_accepted=connectors,
+            application_count=connectors,
+            samples_per_kit=25,
+            status=CampaignStatus.published,
+            survey_id=survey.id,
+            created_by_id=analyst.id,
+            apply_opens_at=start - timedelta(days=30),
+            apply_closes_at=start - timedelta(days=20),
+            ship_closes_at=start,
+            share_closes_at=now - timedelta(days=1),
+            feedback_closes_at=now + timedelta(days=30),
+        )
+        session.add(campaign)
+        questions = {q.code: q for q in surveys_service.list_questions(session, survey=survey) if q.code}
+        qid = {code: question.id or 0 for code, question in questions.items()}
+        session.commit()
+        ids = {"community": community.id or 0, "campaign": campaign.id or 0, "survey": survey.id or 0}
+        analyst_id, community_slug = analyst.id or 0, community.slug
+
+    password_hash = password_hasher.hash(secrets.token_urlsafe(16))  # nobody logs in with a password
+    with engine.begin() as connection:
+        first_user = _next_id(connection, "users")
+        user_ids = list(range(first_user, first_user + connectors))
+        _insert(
+            connection,
+            User,
+            (
+                {
+                    "id": user_id,
+                    "email": f"bench-connector-{tag}-{number}@example.test",
+                    "handle": f"c{tag}_{number}",
+                    "display_name": f"Connector {number}",
+                    "bio": "",
+                    "password_hash": password_hash,
+                    "is_site_admin": False,
+                    "is_active": True,
+                    "email_confirmed_at": now,
+                    "created_at": now,
+                    "password_changed_at": now,
+                }
+                for number, user_id in enumerate(user_ids, start=1)
+            ),
+            report,
+            "connectors",
+        )
+        _insert(
+            connection,
+            Membership,
+            ({"community_id": ids["community"], "user_id": user_id, "role": "connector", "joined_at": start}
+             for user_id in user_ids),
+            report,
+            "memberships",
+        )  # fmt: skip
+        _insert(
+            connection,
+            CampaignApplication,
+            (
+                {
+                    "campaign_id": ids["campaign"],
+                    "user_id": user_id,
+                    "status": ApplicationStatus.accepted,
+                    "network_size": 25,
+                    "eligibility_answers": {},
+                    "eligible": True,
+                    "motivation": "",
+                    "recipient_name": f"Connector {number}",
+                    "address_line1": f"{number} Bench Road",
+                    "address_line2": "",
+                    "city": "Leeds",
+                    "postcode": "LS1 4AP",
+                    "country": "GB",
+                    "household_key": hashlib.sha256(f"{tag}-{number}".encode()).hexdigest(),
+                    "samples_passed_on": rng.randint(5, 25),
+                    "created_at": start - timedelta(days=25),
+                    "decided_at": start - timedelta(days=18),
+                }
+                for number, user_id in enumerate(user_ids, start=1)
+            ),
+            report,
+            "applications",
+        )
+
+        first_response = _next_id(connection, "survey_responses")
+        first_campaign_response = _next_id(connection, "campaign_responses")
+        links, through = _attribute(
+            rng,
+            responses=responses,
+            connectors=connectors,
+            first_link=_next_id(connection, "share_links"),
+            first_response=first_campaign_response,
+        )
+        # What each link shows counts everything that came through the links passed on from it, too.
+        totals = {link.id: [link.opens, link.responses, link.signups, link.shares] for link in links}
+        for link in sorted(links, key=lambda each: -each.hop):
+            if link.parent is not None:
+                parent = totals[link.parent.id]
+                for position, value in enumerate(totals[link.id]):
+                    parent[position] += value
+        # Parents first: a passed-on link refers to the link it came from.
+        _insert(
+            connection,
+            ShareLink,
+            (
+                {
+                    "id": link.id,
+                    "code": f"b{tag}{link.id:x}",
+                    "campaign_id": ids["campaign"],
+                    "connector_id": user_ids[link.connector],
+                    "parent_id": link.parent.id if link.parent else None,
+                    "hop": link.hop,
+                    "created_by_response_id": link.created_by_response_id,
+                    "open_count": totals[link.id][0],
+                    "response_count": totals[link.id][1],
+                    "signup_count": totals[link.id][2],
+                    "share_count": totals[link.id][3],
+                    "created_at": start,
+                }
+                for link in sorted(links, key=lambda each: each.hop)
+            ),
+            report,
+            "links",
+        )
+        reach: dict[tuple[int, int], list[int]] = {}
+        for link in links:
+            row = reach.setdefault((link.connector, link.hop), [0, 0, 0, 0])
+            for position, value in enumerate((link.opens, link.responses, link.signups, link.shares)):
+                row[position] += value
+        _insert(
+            connection,
+            ConnectorReach,
+            (
+                {
+                    "campaign_id": ids["campaign"],
+                    "connector_id": user_ids[connector],
+                    "hop": hop,
+                    "open_count": opens,
+                    "response_count": answered,
+                    "signup_count": signups,
+                    "share_count": shares,
+                }
+                for (connector, hop), (opens, answered, signups, shares) in sorted(reach.items())
+            ),
+            report,
+            "reach",
+        )
+
+        moments = array(
+            "d", (start.timestamp() + index * days * 86400 / max(responses, 1) for index in range(responses))
+        )
+
+        def submitted(index: int) -> datetime:
+            return datetime.fromtimestamp(moments[index], tz=now.tzinfo)
+
+        _bulk(
+            connection,
+            SurveyResponse,
+            (
+                {
+                    "id": first_response + index,
+                    "survey_id": ids["survey"],
+                    "survey_version": 1,
+                    "user_id": None,
+                    "submitted_at": submitted(index),
+                    "answer_keys": _answer_keys(values, questions),
+                }
+                for index, values in enumerate(_answer_values(seed, responses))
+            ),
+            report,
+            "responses",
+        )
+
+        def attribution() -> Iterator[dict[str, Any]]:
+            for index, link in enumerate(through):
+                email = f"friend-{tag}-{index}@example.test" if rng.random() < 0.1 else None
+                yield {
+                    "id": first_campaign_response + index,
+                    "campaign_id": ids["campaign"],
+                    "survey_response_id": first_response + index,
+                    "share_link_id": link.id,
+                    "connector_id": user_ids[link.connector],
+                    "hop": link.hop,
+                    "email": email,
+                    "consent": email is not None and rng.random() < 0.5,
+                    "device_hash": f"{tag}{index:058x}",
+                    "user_id": None,
+                    "created_at": submitted(index),
+                }
+
+        _bulk(connection, CampaignResponse, attribution(), report, "attribution")
+        answers = _Answers(qid, _next_id(connection, "survey_answers"))
+        _bulk(
+            connection,
+            Answer,
+            (
+                row
+                for index, values in enumerate(_answer_values(seed, responses))
+                for row in answers.rows(first_response + index, values)
+            ),
+            report,
+            "answers",
+        )
+        _bulk(connection, AnswerTally, answers.tally_rows(ids["survey"]), report, "tallies")
+        connection.execute(
+            table(Survey).update().where(table(Survey).c.id == ids["survey"]).values(response_count=responses)
+        )
+        _move_sequences(connection, "users", "share_links", "survey_responses", "campaign_responses", "survey_answers")
+    with engine.begin() as connection:  # committed: on PostgreSQL, new statistics are part of the transaction
+        connection.exec_driver_sql("ANALYZE")
+    return GeneratedCampaign(
+        community_slug=community_slug,
+        campaign_slug=CAMPAIGN_SLUG,
+        campaign_id=ids["campaign"],
+        survey_id=ids["survey"],
+        analyst_id=analyst_id,
+        connectors=connectors,
+        links=len(links),
+        responses=responses,
+        answers=answers.count,
         question_ids=qid,
     )

@@ -262,3 +262,46 @@ def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comm
         assert where == {**expected, hidden_id: None}
         counted = connection.execute(text("SELECT comment_count FROM ideas WHERE id = :id"), {"id": idea_id})
         assert counted.scalar_one() == 1
+
+
+def test_insights02_gives_existing_responses_the_answer_keys_record_response_writes(
+    empty_url: str, empty_engine: Engine
+) -> None:
+    """Responses made before the keys existed get them from their answers: the same as a new response's."""
+    from sqlmodel import Session, select
+
+    from app.surveys import service as surveys_service
+    from app.surveys.models import QuestionKind, SurveyResponse
+    from tests.factories import make_brand
+    from tests.surveys.factories import add_question, by_code, form
+
+    config = _config(empty_url)
+    command.upgrade(config, "head")
+    with Session(empty_engine) as session:
+        survey = surveys_service.create_survey(
+            session, brand=make_brand(session), title="Soap", author=None, template=True
+        )
+        uses = add_question(session, survey, QuestionKind.multiple_choice, prompt="Where?")
+        questions = by_code(surveys_service.list_questions(session, survey=survey))
+        for overall, outcome, pay, chosen, comment in (
+            ("4", "keep", "7.5", ["red", "green"], "Lovely"),
+            ("2", "scrap", "", ["green"], ""),
+        ):
+            pairs = [
+                (questions["overall"], overall),
+                (questions["outcome"], outcome),
+                (questions["recommend_intent"], "9"),
+                (questions["recommended"], "no"),
+                (uses, chosen),
+            ]
+            pairs += [(questions["pay"], pay)] if pay else []
+            pairs += [(questions["comments"], comment)] if comment else []
+            surveys_service.record_response(session, survey=survey, form=form(*pairs))
+        several = f"{uses.id}:*"
+        session.commit()
+        written = sorted(session.exec(select(SurveyResponse.answer_keys)).all())
+    assert ":7.5" in " ".join(written) and all(several in keys for keys in written)
+    command.downgrade(config, "moderation02")
+    command.upgrade(config, "head")
+    with Session(empty_engine) as session:
+        assert sorted(session.exec(select(SurveyResponse.answer_keys)).all()) == written

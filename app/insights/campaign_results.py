@@ -4,7 +4,7 @@ outcome.
 
 Reach comes from the counters the campaigns service keeps in each event's transaction (``ConnectorReach``,
 samples passed on): a dashboard never scans responses. The survey's figures come from its tallies when the survey is
-the campaign's alone and nobody is filtered out, otherwise from the raw answers (see ``survey_results``).
+the campaign's alone and nobody is filtered out, otherwise from its responses' answer keys (see ``survey_results``).
 
 A campaign segment is a survey segment (answers, dates) limited to the campaign's responses through one connector's
 links and at some hops, through ``Segment.extra``. k-anonymity is the survey's: segments of fewer than 5, or leaving
@@ -249,16 +249,16 @@ def connector_results(
     the progress page), sorted by ``sort`` (a key of SORTS); ties keep the best-reaching first."""
     rows = [
         schemas.ConnectorResult(
-            handle=standing.user.handle,
-            display_name=standing.user.display_name,
-            samples_passed_on=standing.application.samples_passed_on,
-            opens=standing.totals.opens,
-            responses=standing.totals.responses,
-            signups=standing.totals.signups,
-            shares=standing.totals.shares,
-            response_rate=standing.response_rate,
+            handle=row.handle,
+            display_name=row.display_name,
+            samples_passed_on=row.samples_passed_on,
+            opens=row.totals.opens,
+            responses=row.totals.responses,
+            signups=row.totals.signups,
+            shares=row.totals.shares,
+            response_rate=row.response_rate,
         )
-        for standing in campaigns_service.connector_standings(session, campaign=campaign)
+        for row in campaigns_service.connector_reach(session, campaign=campaign)
     ]
     rows.sort(key=_sort_key(sort), reverse=descending)
     return rows

@@ -3,10 +3,10 @@
 - ``scores (design_id, created_at)``: participation per day and activity per month over a challenge's designs.
 - ``memberships (community_id, joined_at)``: joins per month and cohorts.
 - ``comments (design_id, created_at)``: activity per month.
-- ``survey_answers (response_id, question_id, option_key, number_value)``: a segment's answers counted from the
-  index alone, and the "answered X" conditions checked per response.
-- ``survey_answers (question_id, option_key, number_value, response_id)``: the responses that gave an answer, for
-  a condition that picks few of them.
+- ``survey_answers (response_id, question_id, option_key, number_value)``: a response's answers to a question, for
+  cross-tabs, from the index alone.
+- ``survey_answers (question_id, option_key, number_value, response_id)``: the responses that gave an answer: a
+  segment's conditions.
 - ``survey_responses (survey_id, submitted_at)``: date ranges.
 - ``campaign_responses (campaign_id, connector_id, hop, survey_response_id)`` and
   ``campaign_responses (campaign_id, hop, survey_response_id)``: a campaign segment's responses through one

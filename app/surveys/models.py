@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Float
+from sqlalchemy import JSON, Float, Text, text
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
@@ -94,7 +94,18 @@ class Question(SQLModel, table=True):
         return key
 
 
+# Kinds whose answered count is not the sum of their values' (several choices, or no value at all): their answer
+# keys carry an ANSWERED key too.
+ANSWERED_KEY_KINDS = frozenset({QuestionKind.multiple_choice, QuestionKind.text, QuestionKind.photo})
+
+
 class SurveyResponse(SQLModel, table=True):
+    """One person's response. ``answer_keys`` is what it adds to the tallies, kept with it (written once, in
+    the response's transaction): ``<question id>:<value key>`` for each value (an option, "yes"/"no", a rating or
+    number as the tallies write it), and ``<question id>:*`` (ANSWERED) for questions of ANSWERED_KEY_KINDS,
+    separated by spaces. A segment's figures are the sum of its responses' keys: one short row per response
+    instead of its ten answers (``app.insights.survey_results``)."""
+
     __tablename__ = "survey_responses"
     # One response per person and survey; anonymous responses (NULL user) are not limited here.
     __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
@@ -110,6 +121,7 @@ class SurveyResponse(SQLModel, table=True):
     community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
     # Set while moderation hides it: left out of every result, its answers taken off the tallies.
     hidden_at: datetime | None = timestamp_field(nullable=True)
+    answer_keys: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=text("''")))
 
     @property
     def is_hidden(self) -> bool:

@@ -18,7 +18,8 @@ Tallies. ``record_response`` adds each answer to ``AnswerTally`` with one multi-
 UPDATE (count + 1, sum + value) in the response's transaction, keys sorted so concurrent responses lock rows in
 the same order; ``survey.response_count`` moves by a conditional UPDATE that also serialises responses to one
 survey on PostgreSQL (SQLite writers hold the database's write lock already). Results read the tallies, never
-the raw answers.
+the raw answers; each response also keeps its own share of the tallies (``SurveyResponse.answer_keys``), from
+which a segment's figures are summed.
 """
 
 import math
@@ -48,7 +49,16 @@ from app.media import service as media_service
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction
 from app.slugs import slugify
-from app.surveys.models import ANSWERED, Answer, AnswerTally, Question, QuestionKind, Survey, SurveyResponse
+from app.surveys.models import (
+    ANSWERED,
+    ANSWERED_KEY_KINDS,
+    Answer,
+    AnswerTally,
+    Question,
+    QuestionKind,
+    Survey,
+    SurveyResponse,
+)
 
 RATING_VALUES = range(1, 6)
 NPS_VALUES = range(0, 11)
@@ -818,6 +828,14 @@ def _tally_deltas(answers: Sequence[ParsedAnswer], photo_questions: Sequence[Que
     return [_TallyDelta(qid, key, int(count), total) for (qid, key), (count, total) in sorted(rows.items())]
 
 
+def answer_keys(deltas: Sequence[tuple[Question, str]]) -> str:
+    """A response's answer keys (see ``SurveyResponse``) from the (question, value key) pairs it adds to the tallies:
+    every value, and ANSWERED only for questions of ANSWERED_KEY_KINDS."""
+    return " ".join(
+        f"{id_of(question)}:{key}" for question, key in deltas if key != ANSWERED or question.kind in ANSWERED_KEY_KINDS
+    )
+
+
 @lru_cache
 def _tally_upsert(dialect: str) -> Any:
     tallies = cast(Table, AnswerTally.__table__)  # type: ignore[attr-defined]
@@ -874,12 +892,15 @@ def record_response(
     with session.begin_nested():
         images = _store_photos(session, parsed.photo_questions, uploads, user=user)
         version, count = session.execute(_count_response(), {"survey_id": survey.id}).one()
+        deltas = _tally_deltas(parsed.answers, parsed.photo_questions)
+        by_id = {id_of(question): question for question in questions}
         response = SurveyResponse(
             survey_id=id_of(survey),
             survey_version=version,
             user_id=user.id if user else None,
             community_id=community_id,
             submitted_at=now,
+            answer_keys=answer_keys([(by_id[delta.question_id], delta.value_key) for delta in deltas]),
         )
         session.add(response)
         try:
@@ -903,7 +924,6 @@ def record_response(
         ]
         session.add_all(rows)
         session.flush()
-        deltas = _tally_deltas(parsed.answers, parsed.photo_questions)
         if deltas:
             session.execute(
                 _tally_upsert(session.get_bind().dialect.name),

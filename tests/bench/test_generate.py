@@ -1,12 +1,14 @@
-"""`chorus generate challenge`: bulk-inserted data whose counters equal a recount, in a database of its own."""
+"""`chorus generate challenge` and `campaign`: bulk-inserted data whose counters equal a recount, in a database of
+its own."""
 
 from pathlib import Path
 
 from sqlalchemy import text
 
 from app.db import build_engine, migrate
-from app.generate import generate_challenge, issue_tokens, set_phase
+from app.generate import generate_campaign, generate_challenge, issue_tokens, set_phase
 from bench.challenges import verify
+from bench.insights import verify as verify_campaign
 
 
 def test_generated_counters_equal_a_recount(tmp_path: Path) -> None:
@@ -36,4 +38,57 @@ def test_generated_counters_equal_a_recount(tmp_path: Path) -> None:
         assert own_scores == 0
         set_phase(connection, challenge_id=generated.challenge_id, phase="closed")
     assert len(set(issue_tokens(engine, generated.member_ids[:3]))) == 3
+    engine.dispose()
+
+
+def test_a_generated_campaign_has_counters_equal_to_a_recount(tmp_path: Path) -> None:
+    url = f"sqlite:///{(tmp_path / 'campaign.db').as_posix()}"
+    migrate(url)
+    engine = build_engine(url)
+    stages: dict[str, int] = {}
+
+    def progress(stage: str, count: int) -> None:
+        stages[stage] = stages.get(stage, 0) + count
+
+    generated = generate_campaign(engine, responses=600, connectors=12, progress=progress)
+    assert (generated.responses, generated.connectors) == (600, 12) and generated.links > 12
+    assert stages["responses"] == stages["attribution"] == 600 and stages["answers"] == generated.answers
+    assert stages["connectors"] == stages["applications"] == 12
+    found = verify_campaign(url)
+    assert found == {
+        "responses": 600,
+        "links_off": 0,
+        "shares_off": 0,
+        "reach_off": 0,
+        "tallies_off": 0,
+        "survey_count_off": 0,
+    }
+    with engine.connect() as connection:
+        hops = dict(connection.execute(text("SELECT hop, count(*) FROM campaign_responses GROUP BY hop")).all())
+        # Links passed on by people who answered, each made from one response, at most.
+        assert set(hops) == {1, 2, 3} and hops[1] > hops[2] > hops[3]
+        made_by = connection.execute(
+            text("SELECT count(*), count(DISTINCT created_by_response_id) FROM share_links WHERE hop > 1")
+        ).one()
+        assert made_by[0] == made_by[1] == generated.links - 12
+        consented = connection.execute(
+            text("SELECT count(*) FROM campaign_responses WHERE consent AND email IS NULL")
+        ).scalar_one()
+        assert consented == 0
+    # The results page's figures from these rows: the tallies equal a recount of the answers.
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from app.insights import survey_results as results_service
+    from app.surveys.models import Survey
+
+    with Session(engine) as session:
+        survey = session.get(Survey, generated.survey_id)
+        assert survey is not None
+        everyone = results_service.survey_results(session, survey=survey)
+        recounted = results_service.survey_results(
+            session, survey=survey, segment=results_service.Segment(since=date(2000, 1, 1))
+        )
+        assert everyone.respondents == 600 and everyone.model_dump() == recounted.model_dump()
     engine.dispose()

@@ -9,16 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.brands.models import Brand, StaffRole
 from app.errors import Invalid
 from app.insights import survey_results as results_service
 from app.insights.survey_results import Condition, Segment
 from app.surveys import service as surveys_service
-from app.surveys.models import Question, Survey
+from app.surveys.models import Answer, Question, QuestionKind, Survey, SurveyResponse
 from tests.factories import add_staff, log_in, make_brand, make_user
-from tests.surveys.factories import by_code, form, make_survey
+from tests.surveys.factories import add_question, by_code, form, make_survey
 
 HTMX = {"HX-Request": "true"}
 OUTCOMES = ("keep", "change_colour", "change_price", "change_scent", "scrap")
@@ -156,6 +156,31 @@ def test_tallies_equal_a_recount_after_random_inserts(
         assert from_tallies.model_dump() == recounted.model_dump()
     finally:
         session.rollback()
+
+
+def test_each_responses_answer_keys_equal_a_recount_of_its_answers(session: Session) -> None:
+    """Segments are summed from the answer keys; these must say what the answers rows say."""
+    survey, questions = _filled(session)
+    uses = add_question(session, survey, QuestionKind.multiple_choice, prompt="Where would you use it?")
+    surveys_service.record_response(
+        session, survey=survey, form=form((questions["overall"], "3"), (questions["outcome"], "keep"),
+                                          (questions["recommend_intent"], "8"), (questions["recommended"], "no"),
+                                          (questions["pay"], "7.5"), (uses, ["red", "green"])),
+    )  # fmt: skip
+    kinds = {question.id: question.kind for question in surveys_service.list_questions(session, survey=survey)}
+    for response in session.exec(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)).all():
+        recount: set[str] = set()
+        for answer in session.exec(select(Answer).where(Answer.response_id == response.id)).all():
+            if answer.option_key is not None:
+                recount.add(f"{answer.question_id}:{answer.option_key}")
+            elif answer.number_value is not None:
+                recount.add(f"{answer.question_id}:{answer.number_value:g}")
+            if kinds[answer.question_id] in {"multiple_choice", "text", "photo"}:
+                recount.add(f"{answer.question_id}:*")
+        assert set(response.answer_keys.split()) == recount, response.id
+    last = session.exec(select(SurveyResponse).order_by(col(SurveyResponse.id).desc())).first()
+    assert last is not None and f"{questions['pay'].id}:7.5" in last.answer_keys.split()
+    assert {f"{uses.id}:red", f"{uses.id}:green", f"{uses.id}:*"} <= set(last.answer_keys.split())
 
 
 def test_segments_filter_by_answers_and_dates(session: Session) -> None:
