@@ -8,7 +8,7 @@ PORT ?= 8000
 # Tests run in parallel, one database per worker.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run serve migrate seed test lint format bench clean
+.PHONY: install run serve migrate seed test lint format bench bench-insights clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -48,6 +48,12 @@ bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.upload
 	$(BIN)/python -m bench.challenges
+
+# Campaign insights at 100,000 and 1,000,000 responses, on SQLite and on PostgreSQL (POSTGRES_URL; a schema of its
+# own, dropped afterwards): about 20 minutes, most of it generating the data (bench/README.md).
+POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench-insights: install
+	$(BIN)/python -m bench.insights --database both --postgres-url '$(POSTGRES_URL)'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
