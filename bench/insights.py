@@ -14,8 +14,8 @@ For each database (SQLite in a temporary directory; PostgreSQL in a schema of it
    - the dashboard, ``GET /c/<community>/campaigns/<slug>/insights`` (everyone: tallies and counters), and its
      JSON: median server time of ``--requests`` requests after a warm-up, on both sizes;
    - segments, which cannot use the tallies (a connector; an answer at a hop; an age; the last week; half the
-     respondents), on the large campaign: median of 3 after one warm-up, and the plan of the query reading the
-     segment's answer keys;
+     respondents), on the large campaign: median of 3 after one warm-up, and the plan of the query that reads
+     the segment's answer keys (``survey_results.segment_keys``);
    - the responses' CSV export, streamed by a freshly started server: time to the first byte, time to the last,
      rows, and the server's resident memory sampled every 50 ms while it streams (its peak, and the peak for the
      small export, for constant memory).
@@ -46,7 +46,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.surveys.models import ANSWERED, SurveyResponse
+from app.surveys.models import ANSWERED
 from bench.run import ROOT, free_port, serve, server_environment, wait_until_ready
 
 HOST = "127.0.0.1"
@@ -310,8 +310,8 @@ def _parse(value: str) -> Any:
 
 
 def query_plan(bench: Bench, query: str) -> list[str]:
-    """The plan of the query that reads the segment's answer keys, as the database would run it."""
-    from sqlmodel import Session, col
+    """The plan of the query that reads the segment's answer keys (``segment_keys``), as the database runs it."""
+    from sqlmodel import Session
 
     from app.campaigns.models import Campaign
     from app.insights import campaign_results
@@ -331,7 +331,7 @@ def query_plan(bench: Bench, query: str) -> list[str]:
         questions = results_service.questions_by_id(session, survey=scope.survey)
         form = read_campaign_segment(params, "a", questions)
         chosen = campaign_results.campaign_filter(session, scope=scope, form=form)
-        keys = results_service.segment_responses(scope.survey, chosen.segment, col(SurveyResponse.answer_keys))
+        keys = results_service.segment_keys(scope.survey, chosen.segment)
         compiled = keys.compile(engine, compile_kwargs={"literal_binds": True})
         explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
         rows = session.execute(text(explain + str(compiled))).all()

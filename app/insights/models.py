@@ -11,6 +11,9 @@
 - ``campaign_responses (campaign_id, connector_id, hop, survey_response_id)`` and
   ``campaign_responses (campaign_id, hop, survey_response_id)``: a campaign segment's responses through one
   connector's links, or at some hops, from the index alone.
+
+On PostgreSQL, migration insights02 also keeps statistics of ``survey_answers (question_id, option_key)`` pairs
+(``CREATE STATISTICS``, which SQLAlchemy does not model): a segment's condition is then estimated at its size.
 """
 
 from sqlalchemy import Index

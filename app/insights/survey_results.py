@@ -178,22 +178,28 @@ def _counts_from_tallies(session: Session, survey: Survey) -> dict[int, _Counts]
 KEYS_PER_BATCH = 10_000
 
 
+def segment_keys(survey: Survey, segment: Segment) -> Any:
+    """The segment's responses and answer keys, a batch of KEYS_PER_BATCH responses a row: (how many, their keys).
+
+    The database joins each batch's keys into one string, so a few dozen rows reach Python, not one per response
+    (whose row objects would cost more than the counting, at a million responses); streamed, two batches at most
+    in memory."""
+    responses = segment_responses(survey, segment, col(SurveyResponse.id), col(SurveyResponse.answer_keys)).subquery()
+    return (
+        select(func.count(), func.aggregate_strings(responses.c.answer_keys, " "))
+        .group_by(responses.c.id // KEYS_PER_BATCH)
+        .execution_options(yield_per=2)
+    )
+
+
 def _counts_from_keys(
     session: Session, survey: Survey, questions: Sequence[Question], segment: Segment
 ) -> tuple[int, dict[int, _Counts]]:
     """The segment's respondents and each question's counts, summed from the responses' answer keys: a batch of
     responses' keys at a time, so memory stays flat whatever the segment's size."""
-    responses = segment_responses(survey, segment, col(SurveyResponse.id), col(SurveyResponse.answer_keys)).subquery()
-    # The database joins the keys of each batch of responses into one string: a few dozen rows reach Python, not
-    # one per response (whose row objects would cost more than the counting, at a million responses).
-    batches = (
-        select(func.count(), func.aggregate_strings(responses.c.answer_keys, " "))
-        .group_by(responses.c.id // KEYS_PER_BATCH)
-        .execution_options(yield_per=2)  # streamed: two batches in memory at most
-    )
     keys: Counter[str] = Counter()
     respondents = 0
-    for count, joined in session.execute(batches):
+    for count, joined in session.execute(segment_keys(survey, segment)):
         respondents += count
         keys.update(joined.split())
     kinds = {question.id or 0: question.kind for question in questions}
