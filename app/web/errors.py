@@ -16,6 +16,7 @@ from app.accounts import service as accounts_service
 from app.accounts.deps import LoginRequired, session_token
 from app.db import get_engine
 from app.errors import AppError, TooManyRequests
+from app.web.middleware import security_headers
 from app.web.templating import is_htmx, render
 
 logger = logging.getLogger("chorus")
@@ -106,4 +107,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected_error(request: Request, exc: Exception) -> Response:
         logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(request, 500, "Something went wrong on our side. It has been logged; please try again.")
+        message = "Something went wrong on our side. It has been logged; please try again."
+        return error_response(request, 500, message, headers=security_headers(request.url.path))

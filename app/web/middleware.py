@@ -95,6 +95,16 @@ DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
+def security_headers(path: str) -> dict[str, str]:
+    """The headers every answer carries; also set by the 500 handler, which runs outside all user middleware."""
+    return {
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "same-origin",
+        "content-security-policy": DOCS_CONTENT_SECURITY_POLICY if path == "/docs" else CONTENT_SECURITY_POLICY,
+    }
+
+
 class SecurityHeaders:
     """CSP, framing, sniffing and referrer headers, added to each answer unless a route set its own."""
 
@@ -105,13 +115,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CONTENT_SECURITY_POLICY if scope["path"] == "/docs" else CONTENT_SECURITY_POLICY
-        extra = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"same-origin"),
-            (b"content-security-policy", policy.encode()),
-        ]
+        extra = [(name.encode(), value.encode()) for name, value in security_headers(scope["path"]).items()]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

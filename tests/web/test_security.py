@@ -383,6 +383,11 @@ def test_an_unexpected_error_is_a_500_page_not_a_traceback(session: Session, mon
         api = client.get("/api/v1/users/anyone")
         assert api.status_code == 500
         assert api.json() == {"detail": "Something went wrong on our side. It has been logged; please try again."}
+    for response in (page, api):  # made by Starlette's outermost middleware, outside SecurityHeaders
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 # --- Security headers ---------------------------------------------------------------------------------------
