@@ -451,6 +451,8 @@ def voted_ideas(session: Session, *, user: User | None, idea_ids: Sequence[int])
 
 def follow(session: Session, *, idea: Idea, user: User, now: datetime | None = None) -> bool:
     """Follow an idea (be told of its comments, status and official response); returns whether newly followed."""
+    if idea.merged_into_id is not None:
+        raise Conflict("This idea was merged into another: follow that one.")
     follows = cast(Table, IdeaFollow.__table__)  # type: ignore[attr-defined]
     claimed = session.execute(
         _insert(session)(follows)

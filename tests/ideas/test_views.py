@@ -196,7 +196,11 @@ def test_merging_from_the_page(client: TestClient, session: Session) -> None:
     assert bad.status_code == 422 and 'value="abc"' in bad.text
     merged = _post(client, f"/ideas/{idea.id}/merge", {"into": f"#{original.id}"}, follow_redirects=False)
     assert (merged.status_code, merged.headers["location"]) == (303, f"/ideas/{original.id}")
-    assert "was merged into" in client.get(f"/ideas/{idea.id}").text
+    page = client.get(f"/ideas/{idea.id}").text
+    assert "was merged into" in page and ">Merged</span>" in page
+    # Nothing left to do on the duplicate: no follow button, no status, tags, response, merge or hide forms.
+    assert f'action="/ideas/{idea.id}/follow"' not in page and "For the team" not in page
+    assert _post(client, f"/ideas/{idea.id}/follow", {}).status_code == 409
 
 
 def test_comment_on_an_idea_by_htmx(client: TestClient, session: Session) -> None:
