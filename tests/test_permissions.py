@@ -389,6 +389,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /c/{community_slug}/challenges/{challenge_slug}/shortlist": (CHALLENGE, Action.view_shortlist),
     "POST /c/{community_slug}/challenges/{challenge_slug}/winners": (CHALLENGE, Action.manage_challenge),
     "POST /c/{community_slug}/challenges/{challenge_slug}/winners/announce": (CHALLENGE, Action.manage_challenge),
+    "POST /c/{community_slug}/challenges/{challenge_slug}/winners/withdraw": (CHALLENGE, Action.manage_challenge),
     "GET /c/{community_slug}/challenges/{challenge_slug}/winners": (CHALLENGE, Action.view_challenge),
     "GET /designs/{design_id}": (DESIGN, Action.view_challenge),
     "GET /designs/{design_id}/original": (DESIGN, Action.view_shortlist),
@@ -419,6 +420,10 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
         Action.manage_challenge,
     ),
     "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/winners/announce": (
+        CHALLENGE,
+        Action.manage_challenge,
+    ),
+    "DELETE /api/v1/communities/{community_slug}/challenges/{challenge_slug}/winners/{design_id}": (
         CHALLENGE,
         Action.manage_challenge,
     ),
@@ -1310,6 +1315,9 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "POST /c/{community_slug}/challenges/new": {"data": {"title": "Fresh", "slug": "perm-fresh", **moments}},
         "POST /c/{community_slug}/challenges/{challenge_slug}/edit": {"data": {"title": "Renamed", **moments}},
         "POST /c/{community_slug}/challenges/{challenge_slug}/winners": {"data": {"design_id": str(design_id)}},
+        "POST /c/{community_slug}/challenges/{challenge_slug}/winners/withdraw": {
+            "data": {"design_id": str(design_id)}
+        },
         "POST /designs/{design_id}/score": {"data": {"value": "4", "would_buy": "1"}},
         "POST /designs/{design_id}/edit": {"data": {"title": "Renamed"}},
         "POST /api/v1/communities/{community_slug}/challenges": {"json": {**challenge_json, "slug": "perm-fresh"}},

@@ -282,6 +282,20 @@ def pick_winner(
     return schemas.ProductPublic.model_validate(product)
 
 
+@router.delete(
+    "/communities/{community_slug}/challenges/{challenge_slug}/winners/{design_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Take back a pick before the winners are announced; its draft product goes",
+)
+def withdraw_win(
+    design_id: int, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
+) -> None:
+    design = session.get(Design, design_id)
+    if design is None:
+        raise NotFound("There is no such design in this challenge.")
+    challenges_service.withdraw_win(session, challenge=access.challenge, design=design)
+
+
 @router.post(
     "/communities/{community_slug}/challenges/{challenge_slug}/winners/announce",
     response_model=schemas.ChallengeDetail,

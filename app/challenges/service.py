@@ -51,7 +51,7 @@ from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards import service as rewards_service
-from app.rewards.models import PointsAction
+from app.rewards.models import PointsAction, Sale
 from app.slugs import is_valid_slug, slugify
 
 DEFAULT_MEAN = 2.5
@@ -912,6 +912,29 @@ def pick_winner(session: Session, *, challenge: Challenge, design: Design, now: 
         raise Conflict(f"{design.title} is a winner already.") from error
     refresh_bayesian_scores(session, challenge=challenge)
     return product
+
+
+def withdraw_win(session: Session, *, challenge: Challenge, design: Design, now: datetime | None = None) -> None:
+    """Take back a pick made by mistake, while the winners are not announced: the design is no longer a winner and
+    its draft product goes. Refused once the product is live or has sales (money may hang on it)."""
+    _require_closed(challenge, now or utcnow(), "Winners can be changed")
+    if challenge.status == ChallengeStatus.winners_announced:
+        raise Conflict("The winners are announced: a win can no longer be taken back.")
+    if design.challenge_id != challenge.id:
+        raise NotFound("There is no such design in this challenge.")
+    if design.won_at is None:
+        raise Conflict(f"{design.title} is not a winner.")
+    product = session.exec(select(Product).where(Product.design_id == design.id).with_for_update()).first()
+    if product is not None:
+        if product.status != ProductStatus.draft:
+            raise Conflict(f"{design.title}'s product is live: set it back to draft before taking the win back.")
+        if session.exec(select(Sale.id).where(Sale.product_id == product.id).limit(1)).first() is not None:
+            raise Conflict(f"{design.title}'s product has sales: the win can no longer be taken back.")
+        session.delete(product)
+    design.won_at = None
+    session.add(design)
+    session.flush()
+    refresh_bayesian_scores(session, challenge=challenge)
 
 
 def announce_winners(session: Session, *, challenge: Challenge, now: datetime | None = None) -> Challenge:

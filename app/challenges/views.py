@@ -293,6 +293,17 @@ def submit(
 def shortlist_page(
     request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_shortlist)
 ) -> Response:
+    return render(request, "challenges/shortlist.html", _shortlist_context(session, access))
+
+
+def _shortlist_error(request: Request, session: Session, access: ChallengeAccess, error: AppError) -> Response:
+    """The shortlist again with the refusal on top (picking, taking back and announcing are all made there)."""
+    session.rollback()
+    context = {**_shortlist_context(session, access), "error": error.message}
+    return render(request, "challenges/shortlist.html", context, status_code=error.status_code)
+
+
+def _shortlist_context(session: Session, access: ChallengeAccess) -> dict[str, Any]:
     now = utcnow()
     ready = challenges_service.scores_are_public(access.challenge, now)
     entries = challenges_service.shortlist(session, challenge=access.challenge, now=now) if ready else []
@@ -310,7 +321,7 @@ def shortlist_page(
         # Scores a moderator discounted (app.moderation.integrity): kept, but out of the counts and the rank.
         discounted=integrity.discounted_counts(session, challenge=access.challenge) if ready else {},
     )
-    return render(request, "challenges/shortlist.html", context)
+    return context
 
 
 @router.post("/c/{community_slug}/challenges/{challenge_slug}/winners", name="challenges:pick_winner")
@@ -323,9 +334,31 @@ def pick_winner(
     design = session.get(Design, int(design_id)) if design_id.isdigit() else None
     if design is None:
         raise NotFound("There is no such design in this challenge.")
-    challenges_service.pick_winner(session, challenge=access.challenge, design=design)
+    try:
+        challenges_service.pick_winner(session, challenge=access.challenge, design=design)
+    except AppError as error:
+        return _shortlist_error(request, session, access, error)
     response = redirect(request, f"{_challenge_url(access)}/shortlist")
     flash.add(response, request, f"{design.title} is a winner; a draft product is made for it.")
+    return response
+
+
+@router.post("/c/{community_slug}/challenges/{challenge_slug}/winners/withdraw", name="challenges:withdraw_win")
+def withdraw_win(
+    request: Request,
+    session: SessionDep,
+    design_id: FormText = "",
+    access: ChallengeAccess = challenge_access(Action.manage_challenge),
+) -> Response:
+    design = session.get(Design, int(design_id)) if design_id.isdigit() else None
+    if design is None:
+        raise NotFound("There is no such design in this challenge.")
+    try:
+        challenges_service.withdraw_win(session, challenge=access.challenge, design=design)
+    except AppError as error:
+        return _shortlist_error(request, session, access, error)
+    response = redirect(request, f"{_challenge_url(access)}/shortlist")
+    flash.add(response, request, f"{design.title} is no longer a winner; its draft product is gone.")
     return response
 
 
@@ -333,7 +366,10 @@ def pick_winner(
 def announce(
     request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
 ) -> Response:
-    challenges_service.announce_winners(session, challenge=access.challenge)
+    try:
+        challenges_service.announce_winners(session, challenge=access.challenge)
+    except AppError as error:
+        return _shortlist_error(request, session, access, error)
     response = redirect(request, f"{_challenge_url(access)}/winners")
     flash.add(response, request, "The winners are announced.")
     return response

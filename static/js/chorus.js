@@ -39,6 +39,12 @@
     if (navigator.clipboard) navigator.clipboard.writeText(field.value).catch(function () {});
     showToast("Link copied.", "success");
   });
+  // A form that does what cannot be undone (refund, merge, mark paid) asks first: <form data-confirm="...">.
+  // htmx forms use hx-confirm instead. Without JS the form posts straight away, as before.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
   // Survey questions (templates/surveys/_questions.html): a conditional question shows only while the answer to
   // its earlier question is one of its values. Controllers come first, so one pass in page order handles chains.
   function applySurveyConditions(container) {

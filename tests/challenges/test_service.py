@@ -11,7 +11,16 @@ from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col, func, select
 
 from app.challenges import service as challenges_service
-from app.challenges.models import Challenge, ChallengeStatus, Design, DesignStatus, Phase, Product, Score
+from app.challenges.models import (
+    Challenge,
+    ChallengeStatus,
+    Design,
+    DesignStatus,
+    Phase,
+    Product,
+    ProductStatus,
+    Score,
+)
 from app.columns import utcnow
 from app.communities.models import MemberRole
 from app.errors import Conflict, Forbidden, Invalid
@@ -358,6 +367,31 @@ def test_shortlist_distribution_and_winners_become_draft_products(session: Sessi
     assert challenge.status == ChallengeStatus.winners_announced
     assert visible(may_manage=False) == [design.id]
     assert community_id == challenge.community_id
+
+
+def test_a_win_can_be_taken_back_until_the_winners_are_announced(session: Session) -> None:
+    challenge, design, voter = _scoring_world(session)
+    challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
+    closed = challenge.scoring_close_at + timedelta(seconds=1)
+    with pytest.raises(Conflict, match="is not a winner"):
+        challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+    product = challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
+    product.status = ProductStatus.live
+    session.add(product)
+    with pytest.raises(Conflict, match="product is live"):
+        challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+    product.status = ProductStatus.draft
+    session.add(product)
+    challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+    assert design.won_at is None
+    assert session.exec(select(Product).where(Product.design_id == design.id)).first() is None
+    with pytest.raises(Conflict, match="Pick at least one winner"):
+        challenges_service.announce_winners(session, challenge=challenge, now=closed)
+    challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
+    challenges_service.announce_winners(session, challenge=challenge, now=closed)
+    with pytest.raises(Conflict, match="announced"):
+        challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+    assert design.won_at is not None
 
 
 def test_gallery_shuffle_is_stable_per_member_and_filters_by_tag(session: Session) -> None:

@@ -196,10 +196,28 @@ def test_manager_creates_publishes_and_picks_winners(client: TestClient, session
     session.flush()
     shortlist = client.get(f"{_url(community, closed)}/shortlist")
     assert shortlist.status_code == 200 and "<svg" in shortlist.text and "5: 1" in shortlist.text
+    early = _post(client, f"{_url(community, closed)}/winners/announce")  # nobody picked: the shortlist says so
+    assert early.status_code == 409 and "Pick at least one winner" in early.text and "Ranking score" in early.text
+    mistake = _post(client, f"{_url(community, closed)}/winners", {"design_id": str(first.id)}, follow_redirects=False)
+    assert (
+        mistake.status_code == 303
+        and f"Take back the win of {first.title}" in client.get(mistake.headers["location"]).text
+    )
+    again = _post(client, f"{_url(community, closed)}/winners", {"design_id": str(first.id)})
+    assert again.status_code == 409 and "a winner already" in again.text
+    taken_back = _post(client, f"{_url(community, closed)}/winners/withdraw", {"design_id": str(first.id)})
+    assert taken_back.status_code == 200 and "no longer a winner" in taken_back.text
+    assert session.exec(select(Product).where(Product.design_id == first.id)).first() is None
     picked = _post(client, f"{_url(community, closed)}/winners", {"design_id": str(second.id)}, follow_redirects=False)
     assert picked.status_code == 303
     product = session.exec(select(Product).where(Product.design_id == second.id)).one()
     assert product.status == "draft"
+    api = f"/api/v1/communities/{community.slug}/challenges/{closed.slug}/winners"
+    headers = {"x-csrftoken": client.cookies.get("csrftoken") or ""}
+    assert client.post(api, json={"design_id": first.id}, headers=headers).status_code == 201
+    assert client.delete(f"{api}/{first.id}", headers=headers).status_code == 204
+    refused = client.delete(f"{api}/{first.id}", headers=headers)
+    assert refused.status_code == 409 and refused.json()["detail"] == f"{first.title} is not a winner."
     _post(client, f"{_url(community, closed)}/winners/announce", follow_redirects=False)
     winners = client.get(f"{_url(community, closed)}/winners")
     assert second.title in winners.text and first.title not in winners.text

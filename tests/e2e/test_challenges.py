@@ -136,9 +136,12 @@ def test_a_design_goes_from_upload_to_announced_winner(new_page, live_server: Li
     expect(manager.get_by_role("status")).to_have_text(f"{title} is a winner; a draft product is made for it.")
     row = manager.get_by_role("row").filter(has=manager.get_by_role("link", name=title))
     expect(row.get_by_text("Winner", exact=True)).to_be_visible()
+    asked: list[str] = []  # announcing is final: the page asks first
+    manager.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     manager.get_by_role("button", name="Announce the winners").click()
     expect(manager).to_have_url(re.compile(f"{challenge_url}/winners$"))
     expect(manager.get_by_role("status")).to_have_text("The winners are announced.")
+    assert asked and "cannot be undone" in asked[0]
 
     # Everyone sees the winner now, the designer included.
     designer.goto(f"{challenge_url}/winners")
