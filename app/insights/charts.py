@@ -244,13 +244,14 @@ def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Ch
     )
 
 
-def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[str, Sequence[int]]]) -> Chart:
+def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[str, Sequence[int | None]]]) -> Chart:
     """Groups of horizontal bars (one per series, coloured by CSS class ``chart-series-N``), all on one scale: the
-    reach of each hop, for example. The group's label sits above its bars, each bar's value after it."""
+    reach of each hop, for example. The group's label sits above its bars, each bar's value after it; a suppressed
+    value (None) says so instead of a bar."""
     bar, gap = 12, 3
     block = 16 + len(series) * (bar + gap) + 8
     height = max(block * len(groups), 30) + 20
-    top = max((value for _, values in groups for value in values), default=0) or 1
+    top = max((value or 0 for _, values in groups for value in values), default=0) or 1
     span = WIDTH - 60
     parts = [
         f'<rect class="chart-series-{index}" x="{index * 110}" y="0" width="10" height="10"/>'
@@ -262,14 +263,20 @@ def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[
         parts.append(f'<text class="chart-label" x="0" y="{y + 11}">{escape(label)}</text>')
         for index, value in enumerate(values):
             bar_y = y + 16 + index * (bar + gap)
+            if value is None:
+                parts.append(f'<text class="chart-note" x="0" y="{bar_y + 10}">{SUPPRESSED}</text>')
+                continue
             width = span * value / top
             parts.append(
                 f'<rect class="chart-series-{index}" x="0" y="{bar_y}" width="{width:.1f}" height="{bar}" rx="2"/>'
                 f'<text class="chart-value" x="{width + 4:.1f}" y="{bar_y + 10}">{number(value)}</text>'
             )
     description = "; ".join(
-        f"{label}: " + ", ".join(f"{name} {value}" for name, value in zip(series, values, strict=True))
+        f"{label}: "
+        + ", ".join(
+            f"{name} {SUPPRESSED if value is None else value}" for name, value in zip(series, values, strict=True)
+        )
         for label, values in groups
     )
-    rows = [[label, *(number(value) for value in values)] for label, values in groups]
+    rows = [[label, *(SUPPRESSED if value is None else number(value) for value in values)] for label, values in groups]
     return Chart(title, _svg(title, description, height, "".join(parts)), ["", *series], rows)

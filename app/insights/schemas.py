@@ -157,8 +157,11 @@ class HopReach(BaseModel):
     hop: int = Field(description="1: through a connector's own link; 2: through a link a friend passed on; ...")
     opens: int
     shares: int = Field(description="Links passed on one hop further by people who answered at this hop")
-    responses: int
+    responses: int | None = Field(
+        description="Null when suppressed: fewer than 5, or it would reveal another hop's that is"
+    )
     signups: int
+    suppressed: bool = Field(default=False, description="Whether ``responses`` is hidden")
 
 
 class ConnectorResult(BaseModel):
@@ -166,10 +169,16 @@ class ConnectorResult(BaseModel):
     display_name: str
     samples_passed_on: int
     opens: int = Field(description="People who opened the connector's links, every hop")
-    responses: int = Field(description="People who answered through the connector's links, every hop")
+    responses: int | None = Field(
+        description="People who answered through the connector's links, every hop; null when suppressed (fewer than "
+        "5, or it would reveal another connector's that is)"
+    )
     signups: int
     shares: int
-    response_rate: float | None = Field(description="Responses per sample passed on; null before any sample")
+    response_rate: float | None = Field(
+        description="Responses per sample passed on; null before any sample, or when the responses are suppressed"
+    )
+    suppressed: bool = Field(default=False, description="Whether ``responses`` (and the rate) are hidden")
 
 
 class CampaignSegment(BaseModel):

@@ -80,7 +80,8 @@ def test_the_connectors_table_sorts_and_swaps_alone(client: TestClient, session:
     page = client.get(url, params={"sort": "rate", "order": "asc"})
     assert page.status_code == 200 and "<html" in page.text
     table = page.text[page.text.index('data-testid="connectors"') :]
-    assert table.index(f"@{c}") < table.index(f"@{b}") < table.index(f"@{a}")
+    # a's rate first from the end; b's (hidden) and c's (no sample) unknown, before it.
+    assert table.index(f"@{c}") < table.index(f"@{a}") and table.index(f"@{b}") < table.index(f"@{a}")
     fragment = client.get(url, params={"sort": "samples", "order": "desc"}, headers=HTMX)
     assert "<html" not in fragment.text and fragment.text.lstrip().startswith('<section id="connectors"')
     table = fragment.text[fragment.text.index('data-testid="connectors"') :]
@@ -127,9 +128,9 @@ def test_csv_exports_respect_consent_and_the_segment(client: TestClient, session
         ("joined", "3"),
     ]
     hops = _rows(client.get(_page(world, "/export.csv"), params={"table": "hops"}))
-    assert [(row["hop"], row["responses"]) for row in hops] == [("1", "14"), ("2", "4")]
+    assert [(row["hop"], row["responses"]) for row in hops] == [("1", ""), ("2", "")]  # 14 and 4: hidden
     connectors = _rows(client.get(_page(world, "/export.csv"), params={"table": "connectors", "sort": "name"}))
-    assert len(connectors) == 3 and {row["rate"] for row in connectors} == {"1.2", "1.0", ""}
+    assert len(connectors) == 3 and {row["rate"] for row in connectors} == {"1.2", ""}  # b's hidden
     assert client.get(_page(world, "/export.csv"), params={"table": "addresses"}).status_code == 422
     figures = _rows(client.get(_page(world, "/aggregates.csv")))
     keep = next(row for row in figures if row["question"] == "outcome" and row["value"] == "Keep it as it is")
@@ -142,7 +143,8 @@ def test_json_api(client: TestClient, session: Session) -> None:
     everyone = client.get(_api(world)).json()
     assert everyone["respondents"] == 18 and everyone["survey"]["nps"]["promoters"] == 7
     assert [step["people"] for step in everyone["funnel"]] == [7, 6, 30, 18, 3] and everyone["recommended_to"] == 16
-    assert [hop["responses"] for hop in everyone["hops"]] == [14, 4] and len(everyone["connectors"]) == 3
+    assert [hop["responses"] for hop in everyone["hops"]] == [None, None] and len(everyone["connectors"]) == 3
+    assert [hop["suppressed"] for hop in everyone["hops"]] == [True, True]
     by_rate = client.get(_api(world), params={"sort": "rate", "order": "asc"}).json()
     assert by_rate["connectors"][0]["response_rate"] is None
     connector = world.connectors["a"].handle
