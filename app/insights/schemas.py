@@ -109,6 +109,12 @@ class SurveyResults(BaseModel):
     nps: NetPromoterScore | None = None
 
 
+CROSSTAB_SUPPRESSION = (
+    "A null cell has fewer than 5 respondents, or would let such a cell be worked out from the totals shown "
+    "elsewhere (it may then hold many)."
+)
+
+
 class QuestionRef(BaseModel):
     question_id: int
     prompt: str
@@ -119,7 +125,12 @@ class CrossTab(BaseModel):
     column_question: QuestionRef
     row_labels: list[str]
     column_labels: list[str]
-    cells: list[list[int | None]] = Field(description="Respondents per (row, column) answer; null when suppressed")
+    cells: list[list[int | None]] = Field(
+        description="Respondents per (row, column) answer; null when suppressed (see ``suppression``)"
+    )
+    suppression: str = Field(
+        default=CROSSTAB_SUPPRESSION, description="Why a cell is null: the same for every hidden cell, on purpose"
+    )
 
 
 class KeywordResult(BaseModel):

@@ -248,3 +248,18 @@ def test_the_campaign_and_progress_pages_link_to_the_results(client: TestClient,
     base = f"/c/{world.community.slug}/campaigns/{world.campaign.slug}"
     assert f'href="{base}/insights"' in client.get(base).text
     assert f'href="{base}/insights"' in client.get(f"{base}/progress").text
+
+
+def test_crosstab_cells_hidden_to_protect_others_are_not_labelled_under_5(client: TestClient, session: Session) -> None:
+    world = campaign_world(session)
+    _analyst(session, world, client)
+    params = {"rows": str(world.questions["outcome"].id), "columns": str(world.questions["recommended"].id)}
+    page = client.get(_page(world), params=params)
+    # Keepers: 5 said yes and 4 no; the 5 is hidden only to protect the 4, so neither may read "<5".
+    table = page.text[page.text.index('id="crosstab-heading"') :]
+    table = table[: table.index("</section>")]
+    assert "&lt;5" not in table and "<5" not in table
+    assert table.count('<abbr title="hidden: fewer than 5, or would reveal a cell that is">\u2013</abbr>') >= 2
+    assert 'data-testid="crosstab-legend"' in table
+    api = client.get(_api(world, "/crosstab"), params=params).json()
+    assert api["cells"][0] == [None, None] and "fewer than 5" in api["suppression"]
