@@ -66,13 +66,21 @@ class CommunityResults(BaseModel):
     community_slug: str
     name: str
     member_count: int
-    active_members: Proportion = Field(description="Members who designed, scored or commented lately")
+    active_members: Proportion = Field(
+        description="Members who lately designed, scored, commented, posted or voted on an idea, or answered a survey "
+        "or campaign logged in"
+    )
     active_days: int
     joins: list[MonthCount]
     cohorts: list[Cohort]
     top_designers: list[Contributor]
     top_scorers: list[Contributor]
     top_commenters: list[Contributor]
+    top_idea_authors: list[Contributor] = Field(default=[], description="Ideas posted")
+    top_idea_voters: list[Contributor] = Field(default=[], description="Votes on ideas")
+    top_respondents: list[Contributor] = Field(
+        default=[], description="Surveys and campaigns answered logged in (how many only, never which or what)"
+    )
 
 
 # --- Surveys ------------------------------------------------------------------------------------------------
