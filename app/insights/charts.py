@@ -180,7 +180,8 @@ def line_chart(title: str, points: Sequence[tuple[str, int]], *, value_label: st
     if not points:
         svg = _svg(title, "nothing yet", 30, '<text class="chart-note" x="0" y="18">nothing yet</text>')
         return Chart(title, svg, ["", value_label], [])
-    top = max(value for _, value in points) or 1
+    peak = max(value for _, value in points)
+    top = peak or 1  # the scale's: an all-zero line lies on the axis, and its peak still reads 0
     step = (WIDTH - 2 * left) / max(len(points) - 1, 1)
     coordinates = [(left + index * step, base - (base - 20) * value / top) for index, (_, value) in enumerate(points)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
@@ -189,13 +190,13 @@ def line_chart(title: str, points: Sequence[tuple[str, int]], *, value_label: st
         f'<polyline class="chart-line" points="{path}"/>',
         *(f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coordinates),
         f'<text class="chart-label" x="0" y="{base + 18}">{escape(points[0][0])}</text>',
-        f'<text class="chart-value" x="0" y="12">peak {number(top)}</text>',
+        f'<text class="chart-value" x="0" y="12">peak {number(peak)}</text>',
     ]
     if len(points) > 1:
         parts.append(
             f'<text class="chart-label" x="{WIDTH}" y="{base + 18}" text-anchor="end">{escape(points[-1][0])}</text>'
         )
-    description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {top}"
+    description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {peak}"
     rows = [[label, number(value)] for label, value in points]
     return Chart(title, _svg(title, description, height, "".join(parts)), ["", value_label], rows)
 

@@ -60,6 +60,13 @@ def test_line_and_funnel_charts() -> None:
     assert max(widths) == 400 and all(width <= 400 for width in widths)
 
 
+def test_an_all_zero_line_peaks_at_0_not_1() -> None:
+    # "Scores cast per day" of a challenge with days of designs but no score: the line lies on the axis.
+    chart = line_chart("Scores cast per day", [("2026-11-01", 0), ("2026-11-02", 0), ("2026-11-03", 0)])
+    assert ">peak 0</text>" in chart.svg and "peak 1" not in chart.svg
+    assert ">peak 3</text>" in line_chart("Scores", [("a", 0), ("b", 3)]).svg
+
+
 def test_neutralise_prefixes_formula_starts_only() -> None:
     for cell in ('=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(cell) == "'" + cell
