@@ -73,6 +73,11 @@ class CampaignScope:
         return self.survey is not None and self.survey.shown_response_count != self.respondents
 
     @property
+    def highest_hop(self) -> int:
+        """The furthest hop the campaign has reached (1 before anything has): the range a segment may pick from."""
+        return max([1, *(hop for hop, _ in self.reach)])
+
+    @property
     def population(self) -> int | None:
         """The second whole for k-anonymity (see the module's docstring), when there is one."""
         return self.respondents if self.shared else None
@@ -110,7 +115,15 @@ class CampaignFilter:
 
 
 def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSegmentForm) -> CampaignFilter:
-    """The segment a form names, for this campaign; Invalid when its connector is not one of the campaign's."""
+    """The segment a form names, for this campaign; Invalid when its connector is not one of the campaign's
+    (``fields["connector"]``) or a hop is beyond the campaign's furthest (``fields["hops"]``)."""
+    outside = [hop for hop in form.hops if hop > scope.highest_hop]
+    if outside:
+        message = (
+            f"This campaign has reached hop {scope.highest_hop} at most: choose hops from 1 to {scope.highest_hop}"
+            f" (not {', '.join(str(hop) for hop in outside)})."
+        )
+        raise Invalid(message, fields={"hops": message})
     connector: User | None = None
     if form.connector:
         try:
@@ -121,7 +134,8 @@ def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSeg
             campaigns_service.get_application(session, campaign=scope.campaign, user=connector) if connector else None
         )
         if application is None or application.status != ApplicationStatus.accepted:
-            raise Invalid(f"@{form.connector} is not a connector of this campaign.")
+            message = f"@{form.connector} is not a connector of this campaign."
+            raise Invalid(message, fields={"connector": message})
     segment = form.segment
     if connector is not None or form.hops or scope.shared:
         attributed = select(col(CampaignResponse.survey_response_id)).where(

@@ -263,3 +263,18 @@ def test_crosstab_cells_hidden_to_protect_others_are_not_labelled_under_5(client
     assert 'data-testid="crosstab-legend"' in table
     api = client.get(_api(world, "/crosstab"), params=params).json()
     assert api["cells"][0] == [None, None] and "fewer than 5" in api["suppression"]
+
+
+def test_hops_beyond_the_campaigns_furthest_are_refused(client: TestClient, session: Session) -> None:
+    world = campaign_world(session)  # reached hop 2 at most
+    _analyst(session, world, client)
+    for hops in ([99], [3], [1, 3]):
+        refused = client.get(_api(world), params={"a_hop": hops})
+        assert refused.status_code == 422, hops
+        assert refused.json()["detail"].startswith("This campaign has reached hop 2 at most: choose hops from 1 to 2")
+    assert client.get(_api(world), params={"a_hop": [2]}).status_code == 200
+    page = client.get(_page(world), params={"a_hop": "99"})
+    assert "This campaign has reached hop 2 at most" in page.text and "at hop 99" not in page.text
+    assert 'data-testid="respondents-a">18<' in page.text  # the hop is left out of the segment
+    both = client.get(_page(world), params={"a_hop": ["1", "99"], "a_connector": "nobody_here"})
+    assert "at hop 1" in both.text and "is not a connector" in both.text and "reached hop 2 at most" in both.text
