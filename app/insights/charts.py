@@ -10,6 +10,7 @@ stylesheet and the site's palette apply. Labels are user text (choices, titles) 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
 
@@ -43,7 +44,22 @@ class Bar:
 
 
 def percent(value: float | None) -> str:
-    return "\u2013" if value is None else f"{100 * value:.0f}%"
+    """A share 0-1 as a whole percentage, half up (1 of 8 is 13%, not Python's half-to-even 12%); a dash for none.
+
+    The one way results pages write a share: charts, their tables and the templates (filter ``percent``)."""
+    if value is None:
+        return "\u2013"
+    whole = Decimal(repr(100 * value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole}%"
+
+
+def figure(value: float | None) -> str:
+    """A median, quartile or mean: 2 decimals, half up, with thousands separators (6.315 is 6.32); a dash for none.
+
+    The one way results pages write such a figure, wherever it appears (filter ``figure``)."""
+    if value is None:
+        return "\u2013"
+    return f"{Decimal(repr(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def number(value: float | None) -> str:
