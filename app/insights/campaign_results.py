@@ -10,6 +10,15 @@ A campaign segment is a survey segment (answers, dates) limited to the campaign'
 links and at some hops, through ``Segment.extra``. k-anonymity is the survey's: segments of fewer than 5, or leaving
 fewer than 5 out, are suppressed; when the survey has responses besides the campaign's, the campaign's respondents
 are a second whole a segment may not leave fewer than 5 out of.
+
+The rule of every count of respondents on these pages, the JSON and the CSV exports: a group of 1-4 is hidden
+(null, "fewer than 5"). So the funnel's answer-based steps (promoters, "did recommend it") are hidden below 5
+answers like any question, and so is "Answered". Responses per hop and per connector are groups of respondents too:
+cells of 1-4 are hidden, and with one hidden cell in a column the smallest other one as well, as their sum is shown
+(the campaign's or the connector's respondents) and would give it away (``survey_results.suppress_small_cells``);
+a connector's response rate goes with their responses. Opens, shares (links passed on) and sign-ups are counts of
+the links' events, not of who answered what: they stay shown. Left to a later pass: a connector's hops beside the
+whole campaign's (a connector-by-hop table whose margins are both shown) are suppressed each on its own.
 """
 
 from collections.abc import Sequence
@@ -31,8 +40,8 @@ from app.errors import Conflict, Invalid, NotFound
 from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.segments import CampaignSegmentForm
-from app.insights.stats import K_ANONYMITY
-from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
+from app.insights.stats import K_ANONYMITY, SUPPRESSED_LABEL, is_suppressed
+from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment, suppress_small_cells
 from app.surveys.models import Question, Survey, SurveyResponse
 
 SORTS = {
@@ -62,6 +71,11 @@ class CampaignScope:
     @property
     def shared(self) -> bool:
         return self.survey is not None and self.survey.shown_response_count != self.respondents
+
+    @property
+    def highest_hop(self) -> int:
+        """The furthest hop the campaign has reached (1 before anything has): the range a segment may pick from."""
+        return max([1, *(hop for hop, _ in self.reach)])
 
     @property
     def population(self) -> int | None:
@@ -101,7 +115,15 @@ class CampaignFilter:
 
 
 def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSegmentForm) -> CampaignFilter:
-    """The segment a form names, for this campaign; Invalid when its connector is not one of the campaign's."""
+    """The segment a form names, for this campaign; Invalid when its connector is not one of the campaign's
+    (``fields["connector"]``) or a hop is beyond the campaign's furthest (``fields["hops"]``)."""
+    outside = [hop for hop in form.hops if hop > scope.highest_hop]
+    if outside:
+        message = (
+            f"This campaign has reached hop {scope.highest_hop} at most: choose hops from 1 to {scope.highest_hop}"
+            f" (not {', '.join(str(hop) for hop in outside)})."
+        )
+        raise Invalid(message, fields={"hops": message})
     connector: User | None = None
     if form.connector:
         try:
@@ -112,7 +134,8 @@ def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSeg
             campaigns_service.get_application(session, campaign=scope.campaign, user=connector) if connector else None
         )
         if application is None or application.status != ApplicationStatus.accepted:
-            raise Invalid(f"@{form.connector} is not a connector of this campaign.")
+            message = f"@{form.connector} is not a connector of this campaign."
+            raise Invalid(message, fields={"connector": message})
     segment = form.segment
     if connector is not None or form.hops or scope.shared:
         attributed = select(col(CampaignResponse.survey_response_id)).where(
@@ -140,11 +163,10 @@ def _everyone(scope: CampaignScope) -> CampaignFilter:
 
 
 def _reach_of(session: Session, scope: CampaignScope, chosen: CampaignFilter) -> list[tuple[int, Any]]:
+    """Reach per hop of the segment's connector (or everyone's), every hop: the segment's hops are picked later."""
     if chosen.connector is None:
-        rows = scope.reach
-    else:
-        rows = campaigns_service.reach_by_hop(session, campaign=scope.campaign, connector_id=chosen.connector.id)
-    return [(hop, totals) for hop, totals in rows if not chosen.hops or hop in chosen.hops]
+        return scope.reach
+    return campaigns_service.reach_by_hop(session, campaign=scope.campaign, connector_id=chosen.connector.id)
 
 
 def _question(results: schemas.SurveyResults | None, code: str) -> schemas.QuestionResult | None:
@@ -175,9 +197,10 @@ def _answer_step(
     question = next((question for question in results.questions if question.code == code), None)
     if question is None:
         return schemas.FunnelStep(key=key, label=label, people=None, note="the survey does not ask")
-    if question.suppressed:
+    people = count(question)
+    if question.suppressed or (people is not None and is_suppressed(people)):
         return schemas.FunnelStep(key=key, label=label, people=None, suppressed=True, note=FEWER)
-    return schemas.FunnelStep(key=key, label=label, people=count(question), note=note)
+    return schemas.FunnelStep(key=key, label=label, people=people, note=note)
 
 
 def funnel(
@@ -185,8 +208,9 @@ def funnel(
 ) -> list[schemas.FunnelStep]:
     """Would recommend (promoters) -> did recommend -> reached through links (opens) -> answered -> joined.
 
-    The first two come from answers (hidden with the segment, or below 5 answers); the others from the counters,
-    which know reach by connector and hop but not by answer or date (``reach`` is None then)."""
+    The first two come from answers (hidden with the segment, or below 5 answers or 5 people), as is "Answered"
+    below 5; the others from the counters, which know reach by connector and hop but not by answer or date
+    (``reach`` is None then)."""
     told = _told(results)
 
     def promoters(question: schemas.QuestionResult) -> int | None:
@@ -201,8 +225,8 @@ def funnel(
         return schemas.FunnelStep(key=key, label=label, people=value)
 
     answered = (
-        schemas.FunnelStep(key="answered", label="Answered", people=None, suppressed=True, note="fewer than 5")
-        if respondents is None
+        schemas.FunnelStep(key="answered", label="Answered", people=None, suppressed=True, note=SUPPRESSED_LABEL)
+        if respondents is None or is_suppressed(respondents)
         else schemas.FunnelStep(key="answered", label="Answered", people=respondents)
     )
     return [
@@ -230,38 +254,77 @@ def _totals(rows: Sequence[tuple[int, campaigns_service.ReachTotals]]) -> campai
     )
 
 
+def _hidden_last(value: int | None) -> int:
+    """A hidden count sorts below every shown one (below 0 too), so its place tells nothing of its size."""
+    return -1 if value is None else value
+
+
 def _sort_key(sort: str) -> Any:
     keys = {
-        "responses": lambda row: (row.responses, row.response_rate or 0.0),
-        "rate": lambda row: (row.response_rate is not None, row.response_rate or 0.0, row.responses),
-        "opens": lambda row: (row.opens, row.responses),
-        "samples": lambda row: (row.samples_passed_on, row.responses),
-        "signups": lambda row: (row.signups, row.responses),
+        "responses": lambda row: (_hidden_last(row.responses), row.response_rate or 0.0),
+        "rate": lambda row: (row.response_rate is not None, row.response_rate or 0.0, _hidden_last(row.responses)),
+        "opens": lambda row: (row.opens, _hidden_last(row.responses)),
+        "samples": lambda row: (row.samples_passed_on, _hidden_last(row.responses)),
+        "signups": lambda row: (row.signups, _hidden_last(row.responses)),
         "name": lambda row: (row.display_name.casefold(), row.handle),
     }
     return keys.get(sort, keys["responses"])
+
+
+def suppressed_column(counts: Sequence[int]) -> list[int | None]:
+    """Counts of respondents whose sum is shown elsewhere, with those of 1-4 hidden (None), and with one hidden the
+    smallest other as well, so that none can be worked out from the sum (see the module's docstring)."""
+    matrix: list[list[int | None]] = [[count] for count in counts]
+    suppress_small_cells(matrix)
+    return [row[0] for row in matrix]
 
 
 def connector_results(
     session: Session, *, campaign: Campaign, sort: str = "responses", descending: bool = True
 ) -> list[schemas.ConnectorResult]:
     """Every accepted connector with their samples, reach and response rate (responses per sample passed on, as on
-    the progress page), sorted by ``sort`` (a key of SORTS); ties keep the best-reaching first."""
+    the progress page), sorted by ``sort`` (a key of SORTS), ties by name. Responses of fewer
+    than 5 (and one more to protect them) are hidden with their rate."""
+    reach = campaigns_service.connector_reach(session, campaign=campaign)
+    shown = suppressed_column([row.totals.responses for row in reach])
     rows = [
         schemas.ConnectorResult(
             handle=row.handle,
             display_name=row.display_name,
             samples_passed_on=row.samples_passed_on,
             opens=row.totals.opens,
-            responses=row.totals.responses,
+            responses=responses,
             signups=row.totals.signups,
             shares=row.totals.shares,
-            response_rate=row.response_rate,
+            response_rate=row.response_rate if responses is not None else None,
+            suppressed=responses is None,
         )
-        for row in campaigns_service.connector_reach(session, campaign=campaign)
+        for row, responses in zip(reach, shown, strict=True)
     ]
+    # Ties by name, not by the counters' order (the best-reaching first), which would rank hidden responses.
+    rows.sort(key=lambda row: (row.display_name.casefold(), row.handle))
     rows.sort(key=_sort_key(sort), reverse=descending)
     return rows
+
+
+def hop_results(
+    rows: Sequence[tuple[int, campaigns_service.ReachTotals]], hops: Sequence[int] = ()
+) -> list[schemas.HopReach]:
+    """Reach per hop, of ``hops`` only when given; responses hidden as a connector's (suppressed over every hop, so
+    that a hop's figure cannot be worked out from another page's)."""
+    shown = suppressed_column([totals.responses for _, totals in rows])
+    return [
+        schemas.HopReach(
+            hop=hop,
+            opens=totals.opens,
+            shares=totals.shares,
+            responses=responses,
+            signups=totals.signups,
+            suppressed=responses is None,
+        )
+        for (hop, totals), responses in zip(rows, shown, strict=True)
+        if not hops or hop in hops
+    ]
 
 
 def campaign_results(
@@ -283,7 +346,8 @@ def campaign_results(
         if scope.survey is not None
         else None
     )
-    hops = _reach_of(session, scope, chosen)
+    every_hop = _reach_of(session, scope, chosen)
+    hops = [(hop, totals) for hop, totals in every_hop if not chosen.hops or hop in chosen.hops]
     reach = _totals(hops) if chosen.by_reach_alone else None
     if survey_figures is not None:
         respondents = survey_figures.respondents
@@ -299,16 +363,7 @@ def campaign_results(
         survey=survey_figures,
         funnel=funnel(survey_figures, reach, respondents),
         recommended_to=_told(survey_figures),
-        hops=[
-            schemas.HopReach(
-                hop=hop,
-                opens=totals.opens,
-                shares=totals.shares,
-                responses=totals.responses,
-                signups=totals.signups,
-            )
-            for hop, totals in hops
-        ],
+        hops=hop_results(every_hop, chosen.hops),
         connectors=connector_results(session, campaign=campaign, sort=sort, descending=descending),
     )
 

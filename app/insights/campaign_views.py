@@ -37,14 +37,18 @@ def _base_url(access: CampaignAccess) -> str:
 def _filter(
     session: Session, scope: campaign_service.CampaignScope, form: CampaignSegmentForm
 ) -> tuple[CampaignSegmentForm, campaign_service.CampaignFilter]:
-    """The segment the form names, and the form it was read from: an unknown connector becomes a message on the
-    form (which keeps what was typed) and is left out of the segment."""
-    try:
-        return form, campaign_service.campaign_filter(session, scope=scope, form=form)
-    except Invalid as error:
-        form.errors.append(error.message)
-        used = replace(form, connector="")
-        return used, campaign_service.campaign_filter(session, scope=scope, form=used)
+    """The segment the form names, and the form it was read from: an unknown connector or a hop beyond the
+    campaign's becomes a message on the form (which keeps what was typed) and is left out of the segment."""
+    used = form
+    while True:
+        try:
+            return used, campaign_service.campaign_filter(session, scope=scope, form=used)
+        except Invalid as error:
+            form.errors.append(error.message)
+            if "hops" in error.fields:
+                used = replace(used, hops=tuple(hop for hop in used.hops if hop <= scope.highest_hop))
+            else:
+                used = replace(used, connector="")
 
 
 def _sorting(params: dict[str, list[str]]) -> tuple[str, bool, int]:

@@ -10,6 +10,7 @@ stylesheet and the site's palette apply. Labels are user text (choices, titles) 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
 
@@ -43,7 +44,22 @@ class Bar:
 
 
 def percent(value: float | None) -> str:
-    return "\u2013" if value is None else f"{100 * value:.0f}%"
+    """A share 0-1 as a whole percentage, half up (1 of 8 is 13%, not Python's half-to-even 12%); a dash for none.
+
+    The one way results pages write a share: charts, their tables and the templates (filter ``percent``)."""
+    if value is None:
+        return "\u2013"
+    whole = Decimal(repr(100 * value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole}%"
+
+
+def figure(value: float | None) -> str:
+    """A median, quartile or mean: 2 decimals, half up, with thousands separators (6.315 is 6.32); a dash for none.
+
+    The one way results pages write such a figure, wherever it appears (filter ``figure``)."""
+    if value is None:
+        return "\u2013"
+    return f"{Decimal(repr(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def number(value: float | None) -> str:
@@ -180,7 +196,8 @@ def line_chart(title: str, points: Sequence[tuple[str, int]], *, value_label: st
     if not points:
         svg = _svg(title, "nothing yet", 30, '<text class="chart-note" x="0" y="18">nothing yet</text>')
         return Chart(title, svg, ["", value_label], [])
-    top = max(value for _, value in points) or 1
+    peak = max(value for _, value in points)
+    top = peak or 1  # the scale's: an all-zero line lies on the axis, and its peak still reads 0
     step = (WIDTH - 2 * left) / max(len(points) - 1, 1)
     coordinates = [(left + index * step, base - (base - 20) * value / top) for index, (_, value) in enumerate(points)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
@@ -189,13 +206,13 @@ def line_chart(title: str, points: Sequence[tuple[str, int]], *, value_label: st
         f'<polyline class="chart-line" points="{path}"/>',
         *(f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coordinates),
         f'<text class="chart-label" x="0" y="{base + 18}">{escape(points[0][0])}</text>',
-        f'<text class="chart-value" x="0" y="12">peak {number(top)}</text>',
+        f'<text class="chart-value" x="0" y="12">peak {number(peak)}</text>',
     ]
     if len(points) > 1:
         parts.append(
             f'<text class="chart-label" x="{WIDTH}" y="{base + 18}" text-anchor="end">{escape(points[-1][0])}</text>'
         )
-    description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {top}"
+    description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {peak}"
     rows = [[label, number(value)] for label, value in points]
     return Chart(title, _svg(title, description, height, "".join(parts)), ["", value_label], rows)
 
@@ -244,13 +261,14 @@ def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Ch
     )
 
 
-def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[str, Sequence[int]]]) -> Chart:
+def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[str, Sequence[int | None]]]) -> Chart:
     """Groups of horizontal bars (one per series, coloured by CSS class ``chart-series-N``), all on one scale: the
-    reach of each hop, for example. The group's label sits above its bars, each bar's value after it."""
+    reach of each hop, for example. The group's label sits above its bars, each bar's value after it; a suppressed
+    value (None) says so instead of a bar."""
     bar, gap = 12, 3
     block = 16 + len(series) * (bar + gap) + 8
     height = max(block * len(groups), 30) + 20
-    top = max((value for _, values in groups for value in values), default=0) or 1
+    top = max((value or 0 for _, values in groups for value in values), default=0) or 1
     span = WIDTH - 60
     parts = [
         f'<rect class="chart-series-{index}" x="{index * 110}" y="0" width="10" height="10"/>'
@@ -262,14 +280,20 @@ def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[
         parts.append(f'<text class="chart-label" x="0" y="{y + 11}">{escape(label)}</text>')
         for index, value in enumerate(values):
             bar_y = y + 16 + index * (bar + gap)
+            if value is None:
+                parts.append(f'<text class="chart-note" x="0" y="{bar_y + 10}">{SUPPRESSED}</text>')
+                continue
             width = span * value / top
             parts.append(
                 f'<rect class="chart-series-{index}" x="0" y="{bar_y}" width="{width:.1f}" height="{bar}" rx="2"/>'
                 f'<text class="chart-value" x="{width + 4:.1f}" y="{bar_y + 10}">{number(value)}</text>'
             )
     description = "; ".join(
-        f"{label}: " + ", ".join(f"{name} {value}" for name, value in zip(series, values, strict=True))
+        f"{label}: "
+        + ", ".join(
+            f"{name} {SUPPRESSED if value is None else value}" for name, value in zip(series, values, strict=True)
+        )
         for label, values in groups
     )
-    rows = [[label, *(number(value) for value in values)] for label, values in groups]
+    rows = [[label, *(SUPPRESSED if value is None else number(value) for value in values)] for label, values in groups]
     return Chart(title, _svg(title, description, height, "".join(parts)), ["", *series], rows)

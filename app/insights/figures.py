@@ -136,7 +136,7 @@ def rates_chart(connectors: list[schemas.ConnectorResult]) -> Chart:
                 note=f"{row.responses} of {row.samples_passed_on}",
             )
             for row in connectors
-            if row.response_rate is not None
+            if row.response_rate is not None and row.responses is not None
         ],
         value_label="Rate",
         intervals=False,

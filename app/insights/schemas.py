@@ -66,13 +66,21 @@ class CommunityResults(BaseModel):
     community_slug: str
     name: str
     member_count: int
-    active_members: Proportion = Field(description="Members who designed, scored or commented lately")
+    active_members: Proportion = Field(
+        description="Members who lately designed, scored, commented, posted or voted on an idea, or answered a survey "
+        "or campaign logged in"
+    )
     active_days: int
     joins: list[MonthCount]
     cohorts: list[Cohort]
     top_designers: list[Contributor]
     top_scorers: list[Contributor]
     top_commenters: list[Contributor]
+    top_idea_authors: list[Contributor] = Field(default=[], description="Ideas posted")
+    top_idea_voters: list[Contributor] = Field(default=[], description="Votes on ideas")
+    top_respondents: list[Contributor] = Field(
+        default=[], description="Surveys and campaigns answered logged in (how many only, never which or what)"
+    )
 
 
 # --- Surveys ------------------------------------------------------------------------------------------------
@@ -109,6 +117,12 @@ class SurveyResults(BaseModel):
     nps: NetPromoterScore | None = None
 
 
+CROSSTAB_SUPPRESSION = (
+    "A null cell has fewer than 5 respondents, or would let such a cell be worked out from the totals shown "
+    "elsewhere (it may then hold many)."
+)
+
+
 class QuestionRef(BaseModel):
     question_id: int
     prompt: str
@@ -119,7 +133,12 @@ class CrossTab(BaseModel):
     column_question: QuestionRef
     row_labels: list[str]
     column_labels: list[str]
-    cells: list[list[int | None]] = Field(description="Respondents per (row, column) answer; null when suppressed")
+    cells: list[list[int | None]] = Field(
+        description="Respondents per (row, column) answer; null when suppressed (see ``suppression``)"
+    )
+    suppression: str = Field(
+        default=CROSSTAB_SUPPRESSION, description="Why a cell is null: the same for every hidden cell, on purpose"
+    )
 
 
 class KeywordResult(BaseModel):
@@ -157,8 +176,11 @@ class HopReach(BaseModel):
     hop: int = Field(description="1: through a connector's own link; 2: through a link a friend passed on; ...")
     opens: int
     shares: int = Field(description="Links passed on one hop further by people who answered at this hop")
-    responses: int
+    responses: int | None = Field(
+        description="Null when suppressed: fewer than 5, or it would reveal another hop's that is"
+    )
     signups: int
+    suppressed: bool = Field(default=False, description="Whether ``responses`` is hidden")
 
 
 class ConnectorResult(BaseModel):
@@ -166,10 +188,16 @@ class ConnectorResult(BaseModel):
     display_name: str
     samples_passed_on: int
     opens: int = Field(description="People who opened the connector's links, every hop")
-    responses: int = Field(description="People who answered through the connector's links, every hop")
+    responses: int | None = Field(
+        description="People who answered through the connector's links, every hop; null when suppressed (fewer than "
+        "5, or it would reveal another connector's that is)"
+    )
     signups: int
     shares: int
-    response_rate: float | None = Field(description="Responses per sample passed on; null before any sample")
+    response_rate: float | None = Field(
+        description="Responses per sample passed on; null before any sample, or when the responses are suppressed"
+    )
+    suppressed: bool = Field(default=False, description="Whether ``responses`` (and the rate) are hidden")
 
 
 class CampaignSegment(BaseModel):

@@ -3,7 +3,9 @@
 Challenge figures come from the counters the challenge services keep on each design (count, sum, "I'd buy it")
 and from grouped queries on ``scores`` over the challenge's designs (indexed by design and time, see
 ``app.insights.models``); a challenge holds thousands of scores, not millions, so no extra rollup is needed.
-Community figures group designs, scores and comments by month in the database. Every segment below the
+Community figures group a member's activity by month in the database: designs, scores and comments (design
+communities), ideas posted, votes on ideas and survey or campaign responses given while logged in (feedback
+communities). Every segment below the
 k-anonymity threshold (a design with fewer than 5 scorers, a cohort of fewer than 5 members) is suppressed
 here, so no page, API answer or export can show it.
 """
@@ -23,8 +25,10 @@ from app.columns import utcnow
 from app.comments.models import Comment
 from app.communities.models import Community, Membership
 from app.errors import Invalid
+from app.ideas.models import Idea, IdeaVote
 from app.insights import schemas
 from app.insights.stats import K_ANONYMITY, is_suppressed, proportion
+from app.surveys.models import SurveyResponse
 
 Unit = Literal["day", "month"]
 RETENTION_MONTHS = 6
@@ -182,19 +186,54 @@ DESIGN_CSV_HEADER = [
 # --- Communities --------------------------------------------------------------------------------------------
 
 
-def _activity(community: Community, *, dialect: str, since: datetime | None = None) -> Any:
-    """(user_id, month) for every design, score and comment in the community's challenges, optionally since then."""
+def _activity_sources(community: Community) -> list[tuple[str, Any, Any, list[Any]]]:
+    """What counts as a member's activity in the community: (kind, who, when, conditions) for designs submitted,
+    scores, comments, ideas posted, votes on ideas, and survey or campaign responses given logged in (anonymous
+    ones have no member). Moderated-away content does not count."""
     challenges = select(col(Challenge.id)).where(col(Challenge.community_id) == community.id)
     designs = select(col(Design.id)).where(col(Design.challenge_id).in_(challenges))
+    ideas = select(col(Idea.id)).where(col(Idea.community_id) == community.id, col(Idea.hidden_at).is_(None))
+    return [
+        (
+            "designs",
+            col(Design.designer_id),
+            col(Design.created_at),
+            [col(Design.challenge_id).in_(challenges), col(Design.status) == DesignStatus.submitted],
+        ),
+        ("scores", col(Score.voter_id), col(Score.created_at), [col(Score.design_id).in_(designs)]),
+        (
+            "comments",
+            col(Comment.author_id),
+            col(Comment.created_at),
+            [col(Comment.design_id).in_(designs), col(Comment.deleted_at).is_(None)],
+        ),
+        (
+            "ideas",
+            col(Idea.author_id),
+            col(Idea.created_at),
+            [col(Idea.community_id) == community.id, col(Idea.hidden_at).is_(None), col(Idea.author_id).is_not(None)],
+        ),
+        ("votes", col(IdeaVote.voter_id), col(IdeaVote.created_at), [col(IdeaVote.idea_id).in_(ideas)]),
+        (
+            "responses",
+            col(SurveyResponse.user_id),
+            col(SurveyResponse.submitted_at),
+            [
+                col(SurveyResponse.community_id) == community.id,
+                col(SurveyResponse.user_id).is_not(None),
+                col(SurveyResponse.hidden_at).is_(None),
+            ],
+        ),
+    ]
+
+
+def _activity(community: Community, *, dialect: str, since: datetime | None = None) -> Any:
+    """(user_id, month) for every kind of activity in the community (``_activity_sources``), optionally since then."""
     parts = []
-    for user_column, time_column, where in (
-        (col(Design.designer_id), col(Design.created_at), col(Design.challenge_id).in_(challenges)),
-        (col(Score.voter_id), col(Score.created_at), col(Score.design_id).in_(designs)),
-        (col(Comment.author_id), col(Comment.created_at), col(Comment.design_id).in_(designs)),
-    ):
+    for _, user_column, time_column, where in _activity_sources(community):
         query: Any = select(
             user_column.label("user_id"), period_of(time_column, dialect=dialect, unit="month").label("month")
-        ).where(where)
+        ).where(*where)
         if since is not None:
             query = query.where(time_column >= since)
         parts.append(query)
@@ -258,23 +297,25 @@ def community_results(
         top_designers=_top(session, community=community, kind="designs"),
         top_scorers=_top(session, community=community, kind="scores"),
         top_commenters=_top(session, community=community, kind="comments"),
+        top_idea_authors=_top(session, community=community, kind="ideas"),
+        top_idea_voters=_top(session, community=community, kind="votes"),
+        top_respondents=_top(session, community=community, kind="responses"),
     )
 
 
+# A campaign's friends may answer logged in without joining: only members are ranked (designs, scores and comments
+# are members' by the challenges' rules).
+MEMBERS_ONLY = frozenset({"ideas", "votes", "responses"})
+
+
 def _top(session: Session, *, community: Community, kind: str) -> list[schemas.Contributor]:
-    """The members with the most designs submitted, scores cast or comments written in the community."""
-    challenges = select(col(Challenge.id)).where(col(Challenge.community_id) == community.id)
-    designs = select(col(Design.id)).where(col(Design.challenge_id).in_(challenges))
-    who: Any
-    if kind == "designs":
-        who = col(Design.designer_id)
-        where = [col(Design.challenge_id).in_(challenges), col(Design.status) == DesignStatus.submitted]
-    elif kind == "scores":
-        who = col(Score.voter_id)
-        where = [col(Score.design_id).in_(designs)]
-    else:
-        who = col(Comment.author_id)
-        where = [col(Comment.design_id).in_(designs), col(Comment.deleted_at).is_(None)]
+    """The members with the most of one kind of activity (a kind of ``_activity_sources``) in the community.
+
+    Responses count how many surveys a member answered logged in, never which or what: no answer is ever tied to a
+    name here."""
+    _, who, _, where = next(source for source in _activity_sources(community) if source[0] == kind)
+    if kind in MEMBERS_ONLY:
+        where = [*where, who.in_(select(col(Membership.user_id)).where(col(Membership.community_id) == community.id))]
     counted = func.count().label("n")
     rows = session.execute(
         select(col(User.handle), col(User.display_name), counted)
@@ -313,6 +354,9 @@ def community_rows(results: schemas.CommunityResults, *, table: str) -> tuple[li
                 ("designs", results.top_designers),
                 ("scores", results.top_scorers),
                 ("comments", results.top_commenters),
+                ("ideas", results.top_idea_authors),
+                ("votes", results.top_idea_voters),
+                ("responses", results.top_respondents),
             )
             for entry in entries
         ]

@@ -9,10 +9,13 @@ from markupsafe import Markup
 
 from app.config import get_settings
 from app.db import ROOT_DIR
+from app.insights import charts
 from app.web import flash
 from app.web.markdown import render_markdown
 
 templates = Jinja2Templates(directory=str(ROOT_DIR / "templates"))
+templates.env.filters["percent"] = charts.percent
+templates.env.filters["figure"] = charts.figure
 templates.env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704 (sanitised)
 templates.env.globals["settings"] = get_settings
 

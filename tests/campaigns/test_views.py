@@ -1,6 +1,8 @@
 """Campaign pages: full pages and htmx fragments, forms that keep what was typed, the managers' review table and
 fulfilment, the connector's page, and who sees addresses."""
 
+import re
+
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, select
@@ -255,3 +257,32 @@ def test_address_form_swaps_its_block_for_htmx(client: TestClient, session: Sess
     assert good.status_code == 204 and good.headers["HX-Redirect"] == _url(community, campaign, "/mine")
     session.refresh(application)
     assert (application.address_line1, application.country) == ("9 Oak Lane", "GB")
+
+
+def _duplicate_ids(html: str) -> list[str]:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    return sorted({ident for ident in ids if ids.count(ident) > 1})
+
+
+def test_progress_page_ids_are_unique_and_the_outcome_label_names_its_textarea(
+    client: TestClient, session: Session
+) -> None:
+    community, manager, _ = _team(session)
+    campaign = make_campaign(session, community)
+    application = apply(session, campaign, community)
+    accept(session, campaign, community, application, manager)
+    move_to(session, campaign, "feedback")
+    log_in(client, session, manager)
+    page = client.get(_url(community, campaign, "/progress"))
+    assert page.status_code == 200 and "Post the outcome" in page.text
+    assert _duplicate_ids(page.text) == []
+    assert '<label for="outcome">' in page.text and '<textarea id="outcome"' in page.text
+    refused = _post(client, _url(community, campaign, "/outcome"), {"outcome": ""})
+    assert refused.status_code == 422 and _duplicate_ids(refused.text) == []
+    posted = _post(
+        client, _url(community, campaign, "/outcome"), {"outcome": "We are doing it."}, follow_redirects=False
+    )
+    # The redirect's anchor lands on the outcome's section of the campaign's page, its only "outcome" id.
+    assert posted.headers["location"].endswith(_url(community, campaign, "#outcome"))
+    detail = client.get(_url(community, campaign))
+    assert detail.text.count('id="outcome"') == 1 and _duplicate_ids(detail.text) == []

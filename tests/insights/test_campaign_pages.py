@@ -80,7 +80,8 @@ def test_the_connectors_table_sorts_and_swaps_alone(client: TestClient, session:
     page = client.get(url, params={"sort": "rate", "order": "asc"})
     assert page.status_code == 200 and "<html" in page.text
     table = page.text[page.text.index('data-testid="connectors"') :]
-    assert table.index(f"@{c}") < table.index(f"@{b}") < table.index(f"@{a}")
+    # a's rate first from the end; b's (hidden) and c's (no sample) unknown, before it.
+    assert table.index(f"@{c}") < table.index(f"@{a}") and table.index(f"@{b}") < table.index(f"@{a}")
     fragment = client.get(url, params={"sort": "samples", "order": "desc"}, headers=HTMX)
     assert "<html" not in fragment.text and fragment.text.lstrip().startswith('<section id="connectors"')
     table = fragment.text[fragment.text.index('data-testid="connectors"') :]
@@ -127,9 +128,9 @@ def test_csv_exports_respect_consent_and_the_segment(client: TestClient, session
         ("joined", "3"),
     ]
     hops = _rows(client.get(_page(world, "/export.csv"), params={"table": "hops"}))
-    assert [(row["hop"], row["responses"]) for row in hops] == [("1", "14"), ("2", "4")]
+    assert [(row["hop"], row["responses"]) for row in hops] == [("1", ""), ("2", "")]  # 14 and 4: hidden
     connectors = _rows(client.get(_page(world, "/export.csv"), params={"table": "connectors", "sort": "name"}))
-    assert len(connectors) == 3 and {row["rate"] for row in connectors} == {"1.2", "1.0", ""}
+    assert len(connectors) == 3 and {row["rate"] for row in connectors} == {"1.2", ""}  # b's hidden
     assert client.get(_page(world, "/export.csv"), params={"table": "addresses"}).status_code == 422
     figures = _rows(client.get(_page(world, "/aggregates.csv")))
     keep = next(row for row in figures if row["question"] == "outcome" and row["value"] == "Keep it as it is")
@@ -142,7 +143,8 @@ def test_json_api(client: TestClient, session: Session) -> None:
     everyone = client.get(_api(world)).json()
     assert everyone["respondents"] == 18 and everyone["survey"]["nps"]["promoters"] == 7
     assert [step["people"] for step in everyone["funnel"]] == [7, 6, 30, 18, 3] and everyone["recommended_to"] == 16
-    assert [hop["responses"] for hop in everyone["hops"]] == [14, 4] and len(everyone["connectors"]) == 3
+    assert [hop["responses"] for hop in everyone["hops"]] == [None, None] and len(everyone["connectors"]) == 3
+    assert [hop["suppressed"] for hop in everyone["hops"]] == [True, True]
     by_rate = client.get(_api(world), params={"sort": "rate", "order": "asc"}).json()
     assert by_rate["connectors"][0]["response_rate"] is None
     connector = world.connectors["a"].handle
@@ -246,3 +248,33 @@ def test_the_campaign_and_progress_pages_link_to_the_results(client: TestClient,
     base = f"/c/{world.community.slug}/campaigns/{world.campaign.slug}"
     assert f'href="{base}/insights"' in client.get(base).text
     assert f'href="{base}/insights"' in client.get(f"{base}/progress").text
+
+
+def test_crosstab_cells_hidden_to_protect_others_are_not_labelled_under_5(client: TestClient, session: Session) -> None:
+    world = campaign_world(session)
+    _analyst(session, world, client)
+    params = {"rows": str(world.questions["outcome"].id), "columns": str(world.questions["recommended"].id)}
+    page = client.get(_page(world), params=params)
+    # Keepers: 5 said yes and 4 no; the 5 is hidden only to protect the 4, so neither may read "<5".
+    table = page.text[page.text.index('id="crosstab-heading"') :]
+    table = table[: table.index("</section>")]
+    assert "&lt;5" not in table and "<5" not in table
+    assert table.count('<abbr title="hidden: fewer than 5, or would reveal a cell that is">\u2013</abbr>') >= 2
+    assert 'data-testid="crosstab-legend"' in table
+    api = client.get(_api(world, "/crosstab"), params=params).json()
+    assert api["cells"][0] == [None, None] and "fewer than 5" in api["suppression"]
+
+
+def test_hops_beyond_the_campaigns_furthest_are_refused(client: TestClient, session: Session) -> None:
+    world = campaign_world(session)  # reached hop 2 at most
+    _analyst(session, world, client)
+    for hops in ([99], [3], [1, 3]):
+        refused = client.get(_api(world), params={"a_hop": hops})
+        assert refused.status_code == 422, hops
+        assert refused.json()["detail"].startswith("This campaign has reached hop 2 at most: choose hops from 1 to 2")
+    assert client.get(_api(world), params={"a_hop": [2]}).status_code == 200
+    page = client.get(_page(world), params={"a_hop": "99"})
+    assert "This campaign has reached hop 2 at most" in page.text and "at hop 99" not in page.text
+    assert 'data-testid="respondents-a">18<' in page.text  # the hop is left out of the segment
+    both = client.get(_page(world), params={"a_hop": ["1", "99"], "a_connector": "nobody_here"})
+    assert "at hop 1" in both.text and "is not a connector" in both.text and "reached hop 2 at most" in both.text

@@ -83,31 +83,45 @@ def test_funnel_hops_and_connectors_equal_a_recount_of_the_raw_rows(session: Ses
     assert results.respondents == 18 and results.survey is not None and results.survey.respondents == 18
 
     per_hop = Counter(response.hop for response in responses)
+    assert (per_hop[1], per_hop[2]) == (14, 4)
+    # The 4 of hop 2 are hidden, and the 14 with them (18 answered in all would give the 4 away).
     assert [(row.hop, row.responses, row.opens, row.signups, row.shares) for row in results.hops] == [
-        (1, per_hop[1], OPENS["a"] + OPENS["b"] + OPENS["c"], SIGNUPS["a"], 1),
-        (2, per_hop[2], OPENS["a2"], SIGNUPS["a2"], 0),
+        (1, None, OPENS["a"] + OPENS["b"] + OPENS["c"], SIGNUPS["a"], 1),
+        (2, None, OPENS["a2"], SIGNUPS["a2"], 0),
     ]
     per_connector = Counter(response.connector_id for response in responses)
+    assert [per_connector[world.connectors[key].id] for key in ("a", "b", "c")] == [12, 5, 1]
     by_handle = {row.handle: row for row in results.connectors}
     for key, connector in world.connectors.items():
         row = by_handle[connector.handle]
         opens = OPENS[key] + (OPENS["a2"] if key == "a" else 0)
-        assert (row.responses, row.opens, row.samples_passed_on) == (per_connector[connector.id], opens, SAMPLES[key])
-        assert row.response_rate == (per_connector[connector.id] / SAMPLES[key] if SAMPLES[key] else None)
+        assert (row.opens, row.samples_passed_on) == (opens, SAMPLES[key])
+    # c's 1 response is hidden, and b's 5 with it (the campaign's 18 would give it away); their rates go with them.
+    a, b, c = (by_handle[world.connectors[key].handle] for key in ("a", "b", "c"))
+    assert (a.responses, b.responses, c.responses) == (12, None, None)
+    assert (a.suppressed, b.suppressed, c.suppressed) == (False, True, True)
+    assert b.response_rate is None and c.response_rate is None
     # Best reaching first by default; a 12-of-10 rate (friends passed the link on) is above 100 %.
-    assert [row.handle for row in results.connectors] == [world.connectors[key].handle for key in ("a", "b", "c")]
-    assert by_handle[world.connectors["a"].handle].response_rate == pytest.approx(1.2)
+    assert results.connectors[0].handle == world.connectors["a"].handle
+    assert a.response_rate == pytest.approx(1.2)
 
 
 def test_connectors_sort_by_any_column_either_way(session: Session) -> None:
     world = campaign_world(session)
     a, b, c = (world.connectors[key].handle for key in ("a", "b", "c"))
+    # b's and c's responses are hidden (c's 1, and b's 5 that would give it away): they tie, by name.
+    hidden = sorted(
+        [b, c],
+        key=lambda handle: next(
+            (user.display_name.casefold(), user.handle) for user in world.connectors.values() if user.handle == handle
+        ),
+    )
     order = {
-        ("rate", True): [a, b, c],  # c passed on no sample: no rate, last
-        ("rate", False): [c, b, a],
+        ("rate", True): [a, *hidden],  # no rate shown for b (hidden) and c (no sample): last
+        ("rate", False): [*hidden, a],
         ("opens", True): [a, b, c],
         ("samples", False): [c, b, a],
-        ("signups", True): [a, b, c],
+        ("signups", True): [a, *hidden],
     }
     for (sort, descending), expected in order.items():
         rows = campaign_service.connector_results(session, campaign=world.campaign, sort=sort, descending=descending)
@@ -129,14 +143,35 @@ def test_a_connector_segment_counts_their_respondents_and_their_reach(session: S
     assert results.respondents == len(theirs) == 12
     assert _steps(results) == {
         "would_recommend": sum(1 for answer in theirs if (answer.number_value or 0) >= 9),
-        "did_recommend": 4,
+        "did_recommend": None,  # 4 of them: fewer than 5
         "reached": OPENS["a"] + OPENS["a2"],
         "answered": 12,
         "joined": SIGNUPS["a"] + SIGNUPS["a2"],
     }
-    assert [(row.hop, row.responses) for row in results.hops] == [(1, 8), (2, 4)]
+    assert [(row.hop, row.responses) for row in results.hops] == [(1, None), (2, None)]  # 8 and 4 of 12
     # The connectors' table stays the whole campaign's.
     assert len(results.connectors) == 3
+
+
+def test_every_count_of_respondents_under_5_is_hidden_on_the_funnel_hops_and_connectors(session: Session) -> None:
+    world = campaign_world(session)
+    # Through a's links: 12 answered, 4 of them said they recommended it, the same 4 who say how many they told.
+    results = _results(session, world, {"a_connector": [world.connectors["a"].handle]})
+    assert results.survey is not None
+    told = next(question for question in results.survey.questions if question.code == "recommended_count")
+    assert told.suppressed
+    did = next(step for step in results.funnel if step.key == "did_recommend")
+    assert (did.people, did.suppressed, did.note) == (None, True, campaign_service.FEWER)
+    assert all(step.people is None or step.people >= 5 or step.key in {"reached", "joined"} for step in results.funnel)
+    # The CSV of the funnel says the same.
+    _, rows = campaign_service.table_rows(results, table="funnel")
+    assert ["did_recommend", "Did recommend it", None, True, campaign_service.FEWER] in rows
+    # Responses per hop and per connector: no shown count of 1-4, and no hidden one alone in its column.
+    everyone = _results(session, world)
+    for values in ([row.responses for row in everyone.hops], [row.responses for row in everyone.connectors]):
+        assert all(value is None or value == 0 or value >= 5 for value in values)
+        assert values.count(None) != 1
+    assert all(row.response_rate is None for row in everyone.connectors if row.responses is None)
 
 
 def test_hop_segments_are_suppressed_when_small_or_leaving_few_out(session: Session) -> None:

@@ -4,7 +4,7 @@ import csv
 import io
 import re
 
-from app.insights.charts import Bar, bar_chart, funnel_chart, histogram, line_chart, nps_chart
+from app.insights.charts import Bar, bar_chart, figure, funnel_chart, histogram, line_chart, nps_chart, percent
 from app.insights.exports import ROWS_PER_CHUNK, csv_chunks, neutralise
 from app.insights.stats import net_promoter_score
 
@@ -58,6 +58,33 @@ def test_line_and_funnel_charts() -> None:
     # Bars are scaled to the largest step, so none is drawn wider than the chart.
     widths = [float(width) for width in re.findall(r'class="chart-bar"[^>]*width="([\d.]+)"', str(funnel.svg))]
     assert max(widths) == 400 and all(width <= 400 for width in widths)
+
+
+def test_an_all_zero_line_peaks_at_0_not_1() -> None:
+    # "Scores cast per day" of a challenge with days of designs but no score: the line lies on the axis.
+    chart = line_chart("Scores cast per day", [("2026-11-01", 0), ("2026-11-02", 0), ("2026-11-03", 0)])
+    assert ">peak 0</text>" in chart.svg and "peak 1" not in chart.svg
+    assert ">peak 3</text>" in line_chart("Scores", [("a", 0), ("b", 3)]).svg
+
+
+def test_one_way_to_write_figures_and_percentages() -> None:
+    # The same median read 6.31 in the summary and 6.315 under "Every question"; 1 of 8 read 12% (half to even).
+    assert (figure(6.315), figure(5.4325), figure(6.31), figure(1234.5), figure(None)) == (
+        "6.32",
+        "5.43",
+        "6.31",
+        "1,234.50",
+        "\u2013",
+    )
+    assert (percent(1 / 8), percent(0.125), percent(0.5), percent(0.004), percent(None)) == (
+        "13%",
+        "13%",
+        "50%",
+        "0%",
+        "\u2013",
+    )
+    chart = bar_chart("Recommended", [Bar(label="Yes", value=1 / 8)])
+    assert chart.rows[0][1] == "13%"
 
 
 def test_neutralise_prefixes_formula_starts_only() -> None:

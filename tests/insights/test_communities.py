@@ -10,8 +10,10 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
 from app.challenges.models import Score
-from app.communities.models import Community
+from app.communities.models import Community, CommunityKind
+from app.ideas.models import IdeaVote
 from app.insights import service as insights_service
+from app.surveys.models import SurveyResponse
 from tests.factories import (
     add_staff,
     log_in,
@@ -22,7 +24,9 @@ from tests.factories import (
     make_design,
     make_user,
 )
+from tests.ideas.factories import make_idea
 from tests.insights.factories import join
+from tests.surveys.factories import make_survey
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SEPTEMBER = datetime(2026, 9, 3, 10, 0, tzinfo=UTC)
@@ -81,6 +85,62 @@ def test_active_members_and_top_contributors(session: Session) -> None:
     assert top[0].count == 2 and len(top) == 2
     assert sorted(entry.count for entry in results.top_scorers) == [1, 1, 1]
     assert len(results.top_designers) == 7  # six members and the first design's designer
+
+
+def _feedback_community(session: Session) -> tuple[Community, list[User]]:
+    """A feedback community (no challenge): six members joined in September posted ideas then, three voted on one in
+    October, one answered a survey logged in in November; anonymous answers and a non-member's count for nobody."""
+    brand = make_brand(session)
+    community = make_community(session, brand, kind=CommunityKind.feedback)
+    people = [make_user(session) for _ in range(6)]
+    for person in people:
+        join(session, community, joined_at=SEPTEMBER, user=person)
+    ideas = [make_idea(session, community, person, created_at=SEPTEMBER) for person in people]
+    for person in people[:3]:
+        session.add(IdeaVote(idea_id=ideas[5].id, voter_id=person.id, created_at=datetime(2026, 10, 9, tzinfo=UTC)))  # type: ignore[arg-type]
+    survey = make_survey(session, brand)
+    outsider = make_user(session)
+    for user in (people[0], None, None, outsider):
+        session.add(
+            SurveyResponse(
+                survey_id=survey.id,  # type: ignore[arg-type]
+                survey_version=1,
+                user_id=user.id if user else None,
+                community_id=community.id,
+                submitted_at=datetime(2026, 11, 2, tzinfo=UTC),
+                answer_keys="",
+            )
+        )
+    session.flush()
+    return community, people
+
+
+def test_ideas_votes_and_responses_count_as_activity(session: Session) -> None:
+    community, people = _feedback_community(session)
+    results = insights_service.community_results(session, community=community, now=NOW)
+    (september,) = results.cohorts
+    assert [(share.count, share.total) for share in september.retained] == [(6, 6), (3, 6), (1, 6)]
+    assert (results.active_members.count, results.active_members.total) == (1, 6)
+    assert sorted(entry.handle for entry in results.top_idea_authors) == sorted(person.handle for person in people)
+    assert sorted(entry.count for entry in results.top_idea_voters) == [1, 1, 1]
+    assert [(entry.handle, entry.count) for entry in results.top_respondents] == [(people[0].handle, 1)]
+    assert results.top_designers == [] and results.top_scorers == [] and results.top_commenters == []
+    _, rows = insights_service.community_rows(results, table="contributors")
+    assert {row[0] for row in rows} == {"ideas", "votes", "responses"}
+
+
+def test_the_page_explains_and_lists_every_kind_of_activity(client: TestClient, session: Session) -> None:
+    community, people = _feedback_community(session)
+    brand = session.get(Brand, community.brand_id)
+    assert brand is not None
+    manager = make_user(session)
+    add_staff(session, brand, manager, StaffRole.manager)
+    log_in(client, session, manager)
+    page = client.get(f"/c/{community.slug}/insights").text
+    assert "posted an idea or voted on one" in page and "answered a survey or campaign" in page
+    for caption in ("Ideas posted", "Votes on ideas", "Surveys answered"):
+        assert f"<caption>{caption}</caption>" in page
+    assert f"@{people[0].handle}" in page
 
 
 def test_pages_json_and_csv(client: TestClient, session: Session) -> None:
