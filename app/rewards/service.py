@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam
+from sqlalchemy import CursorResult, Integer, and_, bindparam, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select, update
 
 from app import rate_limits
@@ -1125,16 +1126,29 @@ PROVIDERS: dict[str, PayoutProvider] = {ManualCsvProvider.name: ManualCsvProvide
 
 
 def _held_minor(session: Session, *, account: LedgerAccount, cutoff: datetime) -> int:
-    """Earnings still inside the holding period: sale credits posted after the cutoff (refunds count at once)."""
+    """Earnings still inside the holding period: the credits of sales posted after the cutoff, net of their refunds.
+
+    A refund nets against the sale it reverses: a sale refunded while held leaves nothing held and takes nothing
+    from what is available; once a sale's hold is over, its refund comes off the available balance.
+    """
+    reversed_sale = aliased(LedgerTransaction)
     return int(
         session.exec(
             select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
             .join(LedgerTransaction, col(LedgerTransaction.id) == LedgerEntry.transaction_id)
+            .outerjoin(reversed_sale, col(reversed_sale.id) == LedgerTransaction.reverses_id)
             .where(
                 LedgerEntry.account_id == account.id,
-                LedgerEntry.amount_minor > 0,
-                LedgerEntry.posted_at > cutoff,
-                LedgerTransaction.kind == TransactionKind.sale,
+                or_(
+                    and_(
+                        col(LedgerTransaction.kind) == TransactionKind.sale, col(LedgerTransaction.posted_at) > cutoff
+                    ),
+                    and_(
+                        col(LedgerTransaction.kind) == TransactionKind.refund,
+                        col(reversed_sale.kind) == TransactionKind.sale,
+                        col(reversed_sale.posted_at) > cutoff,
+                    ),
+                ),
             )
         ).one()
     )

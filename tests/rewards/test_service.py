@@ -389,3 +389,43 @@ def test_the_liability_report_says_what_is_owed_to_whom(session: Session) -> Non
     assert rows == {"alpha": (0, 0, 5000), "bravo": (0, 1000, 0)}
     assert report.total_minor == 6000
     assert "alpha," in rewards_service.liability_csv(report).decode()
+
+
+def test_refunding_a_held_sale_reduces_held_not_available(session: Session) -> None:
+    """A refund nets against its own sale's held earnings: available, the batch and the report stay right."""
+    brand = make_brand(session)
+    designer, manager = make_user(session, handle="leila"), make_user(session)
+    product = make_live_product(session, brand, designer)
+    sell(session, brand, product, order_id="R-1", quantity=20, now=utcnow() - OLD)  # 50.00, past the hold
+    sell(session, brand, product, order_id="R-2", quantity=8)  # 20.00, held
+    (held_sale,) = sell(session, brand, product, order_id="R-3", quantity=4).recorded  # 10.00, held
+    rewards_service.refund_sale(session, sale=held_sale)
+
+    (balance,) = rewards_service.member_earnings(session, user=designer).balances
+    assert (balance.available_minor, balance.held_minor) == (5000, 2000)
+    (row,) = rewards_service.liability_report(session, brand=brand).rows
+    assert (row.available_minor, row.held_minor, row.owed_minor) == (5000, 2000, 7000)
+    earnings = ledger_service.find_account(
+        session, brand_id=brand.id or 0, user_id=designer.id, kind=rewards_service.AccountKind.earnings, currency="EUR"
+    )
+    assert earnings is not None and ledger_service.recount(session, account=earnings) == 7000 == earnings.balance_minor
+
+    batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    assert [(r.user.id, r.line.amount_minor) for r in rewards_service.batch_recipients(session, batch=batch)] == [
+        (designer.id, 5000)
+    ]
+    (balance,) = rewards_service.member_earnings(session, user=designer).balances
+    assert (balance.available_minor, balance.held_minor, balance.in_payout_minor) == (0, 2000, 5000)
+
+
+def test_refunding_a_sale_after_its_hold_reduces_available(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    (old_sale,) = sell(session, brand, product, order_id="T-1", quantity=20, now=utcnow() - OLD).recorded
+    sell(session, brand, product, order_id="T-2", quantity=4)  # 10.00, held
+    rewards_service.refund_sale(session, sale=old_sale)
+    (balance,) = rewards_service.member_earnings(session, user=designer).balances
+    assert (balance.available_minor, balance.held_minor) == (0, 1000)
+    (row,) = rewards_service.liability_report(session, brand=brand).rows
+    assert (row.available_minor, row.held_minor) == (0, 1000)
