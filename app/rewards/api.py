@@ -334,9 +334,11 @@ def liability(session: SessionDep, access: BrandAccess = brand_access(Action.vie
     return schemas.LiabilityPublic(
         currency=report.currency,
         total_minor=report.total_minor,
+        totals=report.totals,
         rows=[
             schemas.LiabilityRowPublic(
                 handle=row.user.handle,
+                currency=row.currency,
                 available_minor=row.available_minor,
                 held_minor=row.held_minor,
                 in_payout_minor=row.in_payout_minor,

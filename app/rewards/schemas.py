@@ -162,6 +162,7 @@ class MarkFailedBody(BaseModel):
 
 class LiabilityRowPublic(BaseModel):
     handle: str
+    currency: str
     available_minor: int
     held_minor: int
     in_payout_minor: int
@@ -169,8 +170,9 @@ class LiabilityRowPublic(BaseModel):
 
 
 class LiabilityPublic(BaseModel):
-    currency: str
-    total_minor: int
+    currency: str  # the brand's currency now
+    total_minor: int  # owed in that currency
+    totals: dict[str, int]  # owed per currency, every currency with balances
     rows: list[LiabilityRowPublic]
 
 

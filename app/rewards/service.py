@@ -248,6 +248,10 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     terms = session.exec(select(ProductTerms).where(ProductTerms.product_id == product.id)).first()
+    if terms is not None and terms.currency != currency and _has_sales(session, product=product):
+        # Its sales, royalties and refunds are in the old currency: a new one would mix two in one product.
+        message = f"{product.name} has sales in {terms.currency}; its currency cannot change now."
+        raise Invalid(message, fields={"currency": message})
     if terms is None:
         terms = ProductTerms(product_id=id_of(product), price_minor=0, currency=currency)
     terms.price_minor = amounts["price"]
@@ -271,6 +275,10 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     except IntegrityError as error:
         raise Conflict("Someone else just changed this product's terms; reload and try again.") from error
     return terms
+
+
+def _has_sales(session: Session, *, product: Product) -> bool:
+    return session.exec(select(Sale.id).where(Sale.product_id == product.id).limit(1)).first() is not None
 
 
 def royalty_for(terms: ProductTerms, *, quantity: int, unit_price_minor: int) -> int:
@@ -1684,6 +1692,7 @@ def statement_csv(statement: Statement) -> bytes:
 @dataclass(frozen=True)
 class LiabilityRow:
     user: User
+    currency: str
     available_minor: int
     held_minor: int
     in_payout_minor: int
@@ -1696,41 +1705,58 @@ class LiabilityRow:
 @dataclass(frozen=True)
 class LiabilityReport:
     brand: Brand
-    currency: str
-    rows: list[LiabilityRow]
+    currency: str  # the brand's currency now (its threshold's); rows may be in others it used before
+    rows: list[LiabilityRow]  # the brand's currency first, then the others by code; in each, the largest owed first
     threshold_minor: int
     hold_days: int
 
     @property
+    def totals(self) -> dict[str, int]:
+        """What is owed per currency, for every currency with a row (the brand's currency always)."""
+        totals = {self.currency: 0}
+        for row in self.rows:
+            totals[row.currency] = totals.get(row.currency, 0) + row.owed_minor
+        return totals
+
+    @property
     def total_minor(self) -> int:
-        return sum(row.owed_minor for row in self.rows)
+        """What is owed in the brand's currency (see totals for the others)."""
+        return self.totals[self.currency]
 
 
 def liability_report(session: Session, *, brand: Brand, now: datetime | None = None) -> LiabilityReport:
-    """What the brand owes whom, in its currency: available, still held, and locked in an open payout batch."""
+    """What the brand owes whom, in every currency it has balances in: available, still held, and locked in an open
+    payout batch (money earned before a change of currency is still owed in the old one)."""
     now = now or utcnow()
     settings = get_reward_settings(session, brand=brand)
     cutoff = now - timedelta(days=settings.hold_days)
-    per_user: dict[int, dict[AccountKind, LedgerAccount]] = defaultdict(dict)
-    for kind in _MONEY_KINDS:
-        for account in _member_accounts(session, brand_id=id_of(brand), kind=kind, currency=settings.currency):
-            assert account.user_id is not None
-            per_user[account.user_id][kind] = account
-    users = {id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(list(per_user))))}
+    per_owner: dict[tuple[int, str], dict[AccountKind, LedgerAccount]] = defaultdict(dict)
+    for account in session.exec(
+        select(LedgerAccount).where(
+            LedgerAccount.brand_id == brand.id,
+            col(LedgerAccount.kind).in_(_MONEY_KINDS),
+            col(LedgerAccount.user_id).is_not(None),
+        )
+    ).all():
+        assert account.user_id is not None
+        per_owner[(account.user_id, account.currency)][account.kind] = account
+    user_ids = list({user_id for user_id, _ in per_owner})
+    users = {id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
     rows = []
-    for user_id, kinds in per_user.items():
+    for (user_id, currency), kinds in per_owner.items():
         earnings = kinds.get(AccountKind.earnings)
         held = _held_minor(session, account=earnings, cutoff=cutoff) if earnings else 0
         pending = kinds.get(AccountKind.payout_pending)
         row = LiabilityRow(
             user=users[user_id],
+            currency=currency,
             available_minor=(earnings.balance_minor if earnings else 0) - held,
             held_minor=held,
             in_payout_minor=pending.balance_minor if pending else 0,
         )
         if row.owed_minor or row.available_minor:
             rows.append(row)
-    rows.sort(key=lambda row: (-row.owed_minor, row.user.handle))
+    rows.sort(key=lambda row: (row.currency != settings.currency, row.currency, -row.owed_minor, row.user.handle))
     return LiabilityReport(
         brand=brand,
         currency=settings.currency,
@@ -1750,10 +1776,10 @@ def liability_csv(report: LiabilityReport) -> bytes:
                 row.user.handle,
                 row.user.email,
                 *(
-                    money.plain_amount(value, report.currency)
+                    money.plain_amount(value, row.currency)
                     for value in (row.available_minor, row.held_minor, row.in_payout_minor, row.owed_minor)
                 ),
-                report.currency,
+                row.currency,
             ]
         )
     return buffer.getvalue().encode()

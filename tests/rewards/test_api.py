@@ -167,3 +167,24 @@ def test_referral_codes_through_the_api(client: TestClient, session: Session) ->
     stranger = make_brand(session)
     refused = client.post("/api/v1/me/referrals", json={"brand_slug": stranger.slug}, headers=_headers(client))
     assert refused.status_code == 404
+
+
+def test_a_products_currency_cannot_change_once_sold(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager)
+    product = make_live_product(session, brand)
+    sell(session, brand, product, order_id="CUR-1")
+    log_in(client, session, manager)
+    body = {"price": "30.00", "currency": "USD", "royalty_kind": "percent", "royalty_percent": "10", "live": True}
+    response = client.put(
+        f"/api/v1/brands/{brand.slug}/products/{product.id}/terms", json=body, headers=_headers(client)
+    )
+    assert response.status_code == 422
+    assert "has sales in EUR" in response.json()["detail"]
+    made_up = client.put(
+        f"/api/v1/brands/{brand.slug}/rewards/settings",
+        json={"currency": "QQQ", "commission_percent": "5", "payout_threshold": "20", "hold_days": 30},
+        headers=_headers(client),
+    )
+    assert made_up.status_code == 422 and "ISO 4217" in made_up.text

@@ -429,3 +429,49 @@ def test_refunding_a_sale_after_its_hold_reduces_available(session: Session) -> 
     assert (balance.available_minor, balance.held_minor) == (0, 1000)
     (row,) = rewards_service.liability_report(session, brand=brand).rows
     assert (row.available_minor, row.held_minor) == (0, 1000)
+
+
+# --- Currencies ---------------------------------------------------------------------------------------------------
+
+
+def test_made_up_currencies_are_refused_in_settings_and_terms(session: Session) -> None:
+    brand = make_brand(session)
+    with pytest.raises(Invalid) as settings_error:
+        rewards_service.update_reward_settings(
+            session, brand=brand, currency="QQQ", commission_percent="5", payout_threshold="20", hold_days="30"
+        )
+    assert "ISO 4217" in settings_error.value.fields["currency"]
+    product = make_product(session, brand)
+    with pytest.raises(Invalid) as terms_error:
+        rewards_service.set_product_terms(
+            session,
+            product=product,
+            fields=rewards_service.TermsFields(price="10", currency="XYZ", royalty_kind="percent", live=True),
+        )
+    assert "ISO 4217" in terms_error.value.fields["currency"]
+
+
+def test_a_products_currency_is_fixed_once_it_has_sales(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand, currency="EUR")
+    fields = rewards_service.TermsFields(price="10", currency="USD", royalty_kind="percent", live=True)
+    rewards_service.set_product_terms(session, product=product, fields=fields)  # no sales yet: allowed
+    sell(session, brand, product, order_id="C-1", unit_price="10.00", currency="USD")
+    euros = rewards_service.TermsFields(price="10", currency="EUR", royalty_kind="percent", live=True)
+    with pytest.raises(Invalid) as error:
+        rewards_service.set_product_terms(session, product=product, fields=euros)
+    assert "has sales in USD" in error.value.fields["currency"]
+    rewards_service.set_product_terms(session, product=product, fields=fields)  # the same currency: still fine
+
+
+def test_the_liability_report_shows_every_currency_owed(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session, handle="eurodesigner")
+    sell(session, brand, make_live_product(session, brand, designer), order_id="M-1", quantity=4)  # 10.00 EUR
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
+    )
+    report = rewards_service.liability_report(session, brand=brand)
+    assert report.totals == {"USD": 0, "EUR": 1000}
+    assert [(row.user.handle, row.currency, row.owed_minor) for row in report.rows] == [("eurodesigner", "EUR", 1000)]
+    assert rewards_service.liability_csv(report).decode().endswith(",0.00,10.00,0.00,10.00,EUR\r\n")

@@ -178,3 +178,28 @@ def test_redeeming_on_the_points_page(client: TestClient, session: Session) -> N
     assert "Your code is" in done.text and "10 points" in done.text
     again = client.post("/me/points/redeem", data={**form, "request_key": "page-2"})
     assert again.status_code == 409 and "costs 50 points; you have 10" in again.text
+
+
+def test_the_liability_page_shows_what_is_owed_in_every_currency(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    sell(session, brand, make_live_product(session, brand, make_user(session)), order_id="V-1", quantity=4)
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
+    )
+    text = client.get(f"/brands/{brand.slug}/rewards/liability").text
+    assert "$0.00 and €10.00" in text and "Owed in EUR: €10.00" in text
+
+
+def test_a_made_up_currency_re_renders_the_settings_form(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    response = client.post(
+        f"/brands/{brand.slug}/rewards/settings",
+        data={
+            "csrftoken": csrf_token(client),
+            "currency": "QQQ",
+            "commission_percent": "5",
+            "payout_threshold": "20",
+            "hold_days": "30",
+        },
+    )
+    assert response.status_code == 422 and "not an ISO 4217 currency code" in response.text
