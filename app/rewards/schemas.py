@@ -68,7 +68,11 @@ class SaleLine(BaseModel):
     unit_price: str = Field(max_length=30, examples=["25.00"])
     currency: str = Field(max_length=10, examples=["EUR"])
     referral_code: str = Field(default="", max_length=40)
-    sold_at: datetime | None = Field(default=None, description="With a time zone; now when empty")
+    sold_at: datetime | None = Field(
+        default=None,
+        description="When it was sold, with a time zone; now when empty. Not in the future, and not older than the "
+        "sale_max_age_days setting (400). Earnings are held from when the sale is recorded, whatever its sold_at.",
+    )
 
 
 class SalesBody(BaseModel):

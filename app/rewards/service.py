@@ -55,7 +55,8 @@ from app.rewards.models import (
 )
 
 MAX_IMPORT_ROWS = 5000
-CSV_COLUMNS = ("order_id", "product_id", "quantity", "unit_price", "currency", "referral_code")
+CSV_COLUMNS = ("order_id", "product_id", "quantity", "unit_price", "currency", "referral_code", "sold_at")
+_OPTIONAL_COLUMNS = ("referral_code", "sold_at")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
 
 
@@ -306,7 +307,8 @@ class SaleInput:
     unit_price: str
     currency: str
     referral_code: str = ""
-    sold_at: datetime | None = None
+    # A datetime (JSON), or the CSV's text, read by record_sales; none: now.
+    sold_at: datetime | str | None = None
 
 
 @dataclass
@@ -370,8 +372,22 @@ def _check_sale(
         if referral is None or referral.brand_id != brand.id:
             return f"referral_code: {row.referral_code.strip()} is not one of {brand.name}'s referral codes."
     sold_at = row.sold_at or now
+    if isinstance(sold_at, str):
+        text = sold_at.strip()
+        try:
+            sold_at = datetime.fromisoformat(text)
+        except ValueError:
+            return f"sold_at: {text} is not a date and time; use e.g. 2026-11-23T14:05:00+01:00."
     if sold_at.tzinfo is None:
         return "sold_at: give the time with its time zone."
+    settings = get_settings()
+    if sold_at > now + timedelta(minutes=settings.sale_clock_skew_minutes):
+        return f"sold_at: {sold_at.isoformat(timespec='minutes')} is in the future; send sales once they are made."
+    if sold_at < now - timedelta(days=settings.sale_max_age_days):
+        return (
+            f"sold_at: {sold_at.date().isoformat()} is more than {settings.sale_max_age_days} days ago; "
+            "sales that old are not accepted."
+        )
     return _CheckedSale(
         order_id=order_id,
         product=product,
@@ -523,7 +539,9 @@ def _record_sale(
             kind=TransactionKind.sale,
             description=f"{line.quantity} x {line.product.name}, order {line.order_id}",
             lines=[(expense, -sum(credits.values())), *lines],
-            posted_at=line.sold_at,
+            # Posted when recorded, not when sold: the holding period runs from here, so a backdated sale cannot
+            # skip it, and months already on statements never change.
+            posted_at=now,
         )
         sale.transaction_id = posting.transaction.id
     sale.royalty_minor = sum(parts.values())
@@ -574,7 +592,7 @@ def parse_sales_csv(content: bytes) -> list[SaleInput]:
         raise Invalid("The file is not UTF-8 text; export it from your shop as CSV (UTF-8).") from error
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in CSV_COLUMNS if name != "referral_code" and name not in header]
+    missing = [name for name in CSV_COLUMNS if name not in _OPTIONAL_COLUMNS and name not in header]
     if missing:
         raise Invalid(f"The file's first row must name the columns; missing: {', '.join(missing)}.")
     reader.fieldnames = header
@@ -589,6 +607,7 @@ def parse_sales_csv(content: bytes) -> list[SaleInput]:
                     unit_price=(record.get("unit_price") or ""),
                     currency=(record.get("currency") or ""),
                     referral_code=(record.get("referral_code") or ""),
+                    sold_at=(record.get("sold_at") or "").strip() or None,
                 )
             )
     except csv.Error as error:

@@ -41,6 +41,16 @@ def test_a_manager_sets_terms_records_sales_and_pays_a_batch(client: TestClient,
     assert recorded.json()["recorded"][0]["royalty_minor"] == 3000
     replay = client.post(f"{base}/sales", json={"sales": [{**line, "sold_at": old}]}, headers=_headers(client))
     assert replay.json() == {"recorded": [], "replayed": recorded.json()["recorded"]}
+    # Backdated, but held from when it was recorded: nothing to pay until the hold is over (here: set to none).
+    assert client.get(f"{base}/liability").json()["rows"][0]["held_minor"] == 3000
+    assert client.post(f"{base}/payout-batches", headers=_headers(client)).status_code == 409
+    no_hold = {"currency": "EUR", "commission_percent": "5", "payout_threshold": "20", "hold_days": 0}
+    assert client.put(f"{base}/rewards/settings", json=no_hold, headers=_headers(client)).status_code == 200
+    future = (utcnow() + timedelta(days=2)).isoformat()
+    refused = client.post(
+        f"{base}/sales", json={"sales": [{**line, "order_id": "W-2", "sold_at": future}]}, headers=_headers(client)
+    )
+    assert refused.status_code == 422 and "in the future" in refused.json()["errors"]["row 1"]
 
     batch = client.post(f"{base}/payout-batches", headers=_headers(client))
     assert batch.status_code == 201, batch.text

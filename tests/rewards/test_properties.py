@@ -1,5 +1,5 @@
-"""Property-based: random sequences of sales (some replayed, some referred, some old enough to pay), refunds,
-points awards, redemptions and payout batches (some lines failing). Whatever the sequence:
+"""Property-based: random sequences of sales (some replayed, some referred, some recorded long enough ago to pay),
+refunds, points awards, redemptions and payout batches (some lines failing). Whatever the sequence:
 
 - every transaction balances, and every cached balance equals the recount of its entries;
 - nothing is paid twice (one payout posting per paid line; settling a settled batch pays nothing);
@@ -33,7 +33,7 @@ sale_op = st.tuples(
     st.just("sale"),
     st.integers(0, 1),  # product
     st.integers(0, 9),  # order number: repeats are replays
-    st.integers(0, 70),  # age in days
+    st.integers(0, 70),  # how many days ago it was recorded (its earnings are held from then)
     st.booleans(),  # referred
 )
 refund_op = st.tuples(st.just("refund"), st.integers(0, 20))
@@ -123,10 +123,13 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 unit_price="19.99",
                 currency="EUR",
                 referral_code=code if referred else "",
-                sold_at=now - timedelta(days=age, minutes=step),
+                sold_at=now - timedelta(days=age, minutes=step + 60),
             )
             sent.append(row)
-            result = rewards_service.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=now)
+            recorded_at = now - timedelta(days=age, minutes=step)
+            result = rewards_service.record_sales(
+                session, brand=brand, rows=[row], source=SaleSource.api, now=recorded_at
+            )
             for sale in result.recorded:
                 recorded.append(sale)
                 for user_id, amount in _credits(session, sale).items():

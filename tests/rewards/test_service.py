@@ -2,7 +2,7 @@
 payout batches, statements and the liability report."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -14,7 +14,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.ledger import service as ledger_service
 from app.notifications.models import Notification, NotificationKind
 from app.rewards import service as rewards_service
-from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale
+from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale, SaleSource
 from tests.factories import add_member, make_brand, make_challenge, make_community, make_design, make_user, png_bytes
 from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
 
@@ -475,3 +475,76 @@ def test_the_liability_report_shows_every_currency_owed(session: Session) -> Non
     assert report.totals == {"USD": 0, "EUR": 1000}
     assert [(row.user.handle, row.currency, row.owed_minor) for row in report.rows] == [("eurodesigner", "EUR", 1000)]
     assert rewards_service.liability_csv(report).decode().endswith(",0.00,10.00,0.00,10.00,EUR\r\n")
+
+
+# --- When a sale was made ------------------------------------------------------------------------------------------
+
+
+def _line(product_id: int | None, order_id: str, sold_at: object) -> rewards_service.SaleInput:
+    return rewards_service.SaleInput(
+        order_id=order_id,
+        product_id=str(product_id),
+        quantity="4",
+        unit_price="25.00",
+        currency="EUR",
+        sold_at=sold_at,  # type: ignore[arg-type]
+    )
+
+
+def test_sales_in_the_future_or_implausibly_old_are_refused(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    now = utcnow()
+    rows = [
+        _line(product.id, "D-1", now + timedelta(days=1)),
+        _line(product.id, "D-2", datetime(2020, 1, 1, tzinfo=UTC)),
+        _line(product.id, "D-3", now.replace(tzinfo=None)),
+        _line(product.id, "D-4", now + timedelta(minutes=2)),  # clock skew: fine
+    ]
+    with pytest.raises(rewards_service.SalesRejected) as refused:
+        rewards_service.record_sales(session, brand=brand, rows=rows, source=SaleSource.api, now=now)
+    assert set(refused.value.fields) == {"row 1", "row 2", "row 3"}
+    assert "in the future" in refused.value.fields["row 1"]
+    assert "2020-01-01 is more than 400 days ago" in refused.value.fields["row 2"]
+    assert "time zone" in refused.value.fields["row 3"]
+    assert session.exec(select(Sale)).all() == []
+
+
+def test_a_backdated_sale_is_held_from_when_it_is_recorded(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    now = utcnow()
+    (sale,) = rewards_service.record_sales(
+        session, brand=brand, rows=[_line(product.id, "E-1", now - OLD)], source=SaleSource.api, now=now
+    ).recorded
+    assert sale.sold_at == now - OLD
+    (balance,) = rewards_service.member_earnings(session, user=designer, now=now).balances
+    assert (balance.available_minor, balance.held_minor) == (0, 1000)
+    with pytest.raises(Conflict, match="nothing to pay"):
+        rewards_service.open_batch(session, brand=brand, created_by=make_user(session), now=now)
+    # The earnings are in the month they were recorded: a statement already issued for an earlier month stays true.
+    earlier = now - OLD
+    statement = rewards_service.member_statement(
+        session, user=designer, brand=brand, month=f"{earlier.year:04d}-{earlier.month:02d}"
+    )
+    assert statement.lines == [] and statement.closing_minor == 0
+
+
+def test_a_csv_may_say_when_each_sale_was_made(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    when = (utcnow() - timedelta(days=3)).replace(microsecond=0)
+    content = (
+        "order_id,product_id,quantity,unit_price,currency,sold_at\n"
+        f"K-1,{product.id},1,25.00,EUR,{when.isoformat()}\n"
+        f"K-2,{product.id},1,25.00,EUR,2020-01-01T00:00:00+00:00\n"
+        f"K-3,{product.id},1,25.00,EUR,yesterday\n"
+    ).encode()
+    with pytest.raises(rewards_service.SalesRejected) as refused:
+        rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
+    assert "400 days" in refused.value.fields["row 2"] and "not a date" in refused.value.fields["row 3"]
+    (sale,) = rewards_service.import_sales_csv(
+        session, brand=brand, content=content.rsplit(b"\n", 3)[0] + b"\n", actor=make_user(session)
+    ).recorded
+    assert sale.sold_at == when
