@@ -258,3 +258,15 @@ class RedemptionPublic(BaseModel):
     points: int
     code: str
     created_at: datetime
+
+
+class BrandRedemptionPublic(BaseModel):
+    id: int
+    handle: str  # the member who redeemed
+    reward: str
+    kind: RewardKind
+    code: str
+    points: int
+    created_at: datetime
+    status: str  # "to fulfil" or "fulfilled"
+    fulfilled_at: datetime | None

@@ -1090,6 +1090,50 @@ def list_redemptions(session: Session, *, user: User) -> Sequence[tuple[Redempti
     ).all()
 
 
+@dataclass(frozen=True)
+class BrandRedemption:
+    redemption: Redemption
+    item: RewardItem
+    member: User
+
+
+def list_brand_redemptions(session: Session, *, brand: Brand, limit: int = 500) -> list[BrandRedemption]:
+    """The rewards redeemed at a brand, those still to fulfil first, then the latest (one query)."""
+    rows = session.exec(
+        select(Redemption, RewardItem, User)
+        .join(RewardItem, col(RewardItem.id) == Redemption.item_id)
+        .join(User, col(User.id) == Redemption.user_id)
+        .where(Redemption.brand_id == brand.id)
+        .order_by(col(Redemption.fulfilled_at).is_not(None), col(Redemption.id).desc())
+        .limit(limit)
+    ).all()
+    return [BrandRedemption(redemption=redemption, item=item, member=member) for redemption, item, member in rows]
+
+
+def get_brand_redemption(session: Session, *, brand: Brand, redemption_id: int) -> Redemption:
+    redemption = session.get(Redemption, redemption_id)
+    if redemption is None or redemption.brand_id != brand.id:
+        raise NotFound("There is no such redemption.")
+    return redemption
+
+
+def fulfil_redemption(
+    session: Session, *, redemption: Redemption, actor: User, now: datetime | None = None
+) -> Redemption:
+    """Mark a redemption fulfilled (the reward sent, the code honoured); once: a second time is refused."""
+    claimed = _run(
+        session,
+        update(Redemption)
+        .where(col(Redemption.id) == redemption.id, col(Redemption.fulfilled_at).is_(None))
+        .values(fulfilled_at=now or utcnow(), fulfilled_by_id=actor.id)
+        .execution_options(synchronize_session=False),
+    )
+    session.refresh(redemption)
+    if not claimed.rowcount:
+        raise Conflict(f"Redemption {redemption.code} is fulfilled already.")
+    return redemption
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Payouts
 # ------------------------------------------------------------------------------------------------------------

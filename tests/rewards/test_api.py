@@ -10,7 +10,7 @@ from app.brands.models import StaffRole
 from app.columns import utcnow
 from app.config import get_settings
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
+from tests.rewards.factories import make_live_product, make_member_of, make_product, make_redemption, sell
 
 
 def _headers(client: TestClient) -> dict[str, str]:
@@ -198,3 +198,22 @@ def test_a_products_currency_cannot_change_once_sold(client: TestClient, session
         headers=_headers(client),
     )
     assert made_up.status_code == 422 and "ISO 4217" in made_up.text
+
+
+def test_staff_see_redemptions_and_managers_mark_them_fulfilled(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    analyst, manager = make_user(session), make_user(session)
+    add_staff(session, brand, analyst, StaffRole.analyst)
+    add_staff(session, brand, manager, StaffRole.manager)
+    member = make_member_of(session, brand)
+    redemption = make_redemption(session, brand, member)
+    base = f"/api/v1/brands/{brand.slug}/redemptions"
+    log_in(client, session, analyst)
+    (listed,) = client.get(base).json()
+    assert (listed["handle"], listed["reward"], listed["status"]) == (member.handle, "Tote bag", "to fulfil")
+    assert client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client)).status_code == 403
+    log_in(client, session, manager)
+    done = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))
+    assert done.status_code == 200 and done.json()["status"] == "fulfilled"
+    again = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))
+    assert again.status_code == 409 and "fulfilled already" in again.json()["detail"]

@@ -16,7 +16,7 @@ from app.notifications.models import Notification, NotificationKind
 from app.rewards import service as rewards_service
 from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale, SaleSource
 from tests.factories import add_member, make_brand, make_challenge, make_community, make_design, make_user, png_bytes
-from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
+from tests.rewards.factories import make_live_product, make_member_of, make_product, make_redemption, sell
 
 OLD = timedelta(days=45)
 
@@ -548,3 +548,20 @@ def test_a_csv_may_say_when_each_sale_was_made(session: Session) -> None:
         session, brand=brand, content=content.rsplit(b"\n", 3)[0] + b"\n", actor=make_user(session)
     ).recorded
     assert sale.sold_at == when
+
+
+# --- The brand's redemptions --------------------------------------------------------------------------------------
+
+
+def test_a_brand_lists_its_redemptions_and_fulfils_each_once(session: Session) -> None:
+    brand = make_brand(session)
+    member, manager = make_member_of(session, brand), make_user(session)
+    redemption = make_redemption(session, brand, member)
+    (row,) = rewards_service.list_brand_redemptions(session, brand=brand)
+    assert (row.member.id, row.item.name, row.redemption.status) == (member.id, "Tote bag", "to fulfil")
+    rewards_service.fulfil_redemption(session, redemption=redemption, actor=manager)
+    assert redemption.status == "fulfilled" and redemption.fulfilled_by_id == manager.id
+    with pytest.raises(Conflict, match="fulfilled already"):
+        rewards_service.fulfil_redemption(session, redemption=redemption, actor=manager)
+    with pytest.raises(NotFound):
+        rewards_service.get_brand_redemption(session, brand=make_brand(session), redemption_id=redemption.id or 0)

@@ -10,7 +10,7 @@ from app.columns import utcnow
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction, ReferralCode
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, sell
+from tests.rewards.factories import make_live_product, make_member_of, make_redemption, sell
 
 
 def _manager(session: Session, client: TestClient) -> tuple[rewards_service.Brand, rewards_service.User]:
@@ -203,3 +203,20 @@ def test_a_made_up_currency_re_renders_the_settings_form(client: TestClient, ses
         },
     )
     assert response.status_code == 422 and "not an ISO 4217 currency code" in response.text
+
+
+def test_the_redemptions_page_lists_them_and_a_manager_marks_one_fulfilled(
+    client: TestClient, session: Session
+) -> None:
+    brand, _ = _manager(session, client)
+    member = make_member_of(session, brand)
+    redemption = make_redemption(session, brand, member)
+    page = client.get(f"/brands/{brand.slug}/rewards/redemptions")
+    assert page.status_code == 200 and f"@{member.handle}" in page.text and redemption.code in page.text
+    assert "Mark fulfilled" in page.text
+    done = client.post(
+        f"/brands/{brand.slug}/rewards/redemptions/{redemption.id}/fulfilled",
+        data={"csrftoken": csrf_token(client)},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200 and "is marked fulfilled" in done.text and "Mark fulfilled" not in done.text
