@@ -216,8 +216,9 @@ async def import_sales(
     except AppError as error:
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
-    replayed = f"; {len(result.replayed)} were recorded before" if result.replayed else ""
-    flash.add(response, request, f"{len(result.recorded)} sale lines recorded{replayed}.")
+    count, again = len(result.recorded), len(result.replayed)
+    replayed = f"; {again} {'was' if again == 1 else 'were'} recorded before" if again else ""
+    flash.add(response, request, f"{count} sale line{'' if count == 1 else 's'} recorded{replayed}.")
     return response
 
 
