@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     referral_click_rate_per_visitor: str = "1/hour"
     sales_import_rate_per_account: str = "60/minute"
     referral_cookie_days: int = 30
+    # How old a sale's sold_at may be (older is refused as a likely mistake: a brand reports its sales as they
+    # happen), and how far in the future it may be (clock skew between the brand's systems and ours).
+    sale_max_age_days: int = 400
+    sale_clock_skew_minutes: int = 5
 
     @property
     def resolved_database_url(self) -> str:

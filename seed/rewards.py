@@ -78,31 +78,38 @@ def seed_rewards(
         rewards_service.attribute_signup(session, user=friend, code=code.code)
 
     # About three months of orders, oldest first; every fifth came through Mia's link.
-    rows = []
+    rows: list[tuple[datetime, rewards_service.SaleInput]] = []
     for number in range(60):
         product = products[number % len(products)]
         sold_at = now - timedelta(days=95 - number * 1.5, hours=rng.randint(0, 20))
-        rows.append(
-            rewards_service.SaleInput(
-                order_id=f"NW-{10400 + number}",
-                product_id=str(product.id),
-                quantity=str(rng.choice([1, 1, 1, 2, 2, 3, 5])),
-                unit_price=PRICES[products.index(product) % len(PRICES)],
-                currency="EUR",
-                referral_code=code.code if number % 5 == 2 else "",
-                sold_at=sold_at,
-            )
+        row = rewards_service.SaleInput(
+            order_id=f"NW-{10400 + number}",
+            product_id=str(product.id),
+            quantity=str(rng.choice([1, 1, 1, 2, 2, 3, 5])),
+            unit_price=PRICES[products.index(product) % len(PRICES)],
+            currency="EUR",
+            referral_code=code.code if number % 5 == 2 else "",
+            sold_at=sold_at,
         )
-    # A paid batch three weeks ago (it held back the sales of the 30 days before it) and an open one now.
+        rows.append((sold_at, row))
+    # A paid batch three weeks ago (it held back the sales of the 30 days before it) and an open one now. Each sale
+    # is recorded as it was made: the holding period runs from when a sale is recorded.
     paid_at = now - timedelta(days=21)
-    old_rows = [row for row in rows if row.sold_at is not None and row.sold_at < paid_at]
-    old = rewards_service.record_sales(session, brand=brand, rows=old_rows, source=SaleSource.csv, now=paid_at)
-    rewards_service.refund_sale(session, sale=old.recorded[3], now=paid_at - timedelta(days=40))
+    old = [
+        sale
+        for sold_at, row in rows
+        if sold_at < paid_at
+        for sale in rewards_service.record_sales(
+            session, brand=brand, rows=[row], source=SaleSource.csv, now=sold_at
+        ).recorded
+    ]
+    rewards_service.refund_sale(session, sale=old[3], now=paid_at - timedelta(days=40))
     batch = rewards_service.open_batch(session, brand=brand, created_by=manager, now=paid_at)
     rewards_service.export_batch(session, batch=batch, now=paid_at)
     rewards_service.mark_paid(session, batch=batch, reference="SEPA-2026-Q3", now=paid_at + timedelta(hours=2))
-    new_rows = [row for row in rows if row not in old_rows]
-    rewards_service.record_sales(session, brand=brand, rows=new_rows, source=SaleSource.api, now=now)
+    for sold_at, row in rows:
+        if sold_at >= paid_at:
+            rewards_service.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=sold_at)
     rewards_service.open_batch(session, brand=brand, created_by=manager, now=now)
 
     for number in range(4):  # Mia's survey answers and samples passed on, a day apart

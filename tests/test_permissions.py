@@ -760,6 +760,8 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "POST /brands/{brand_slug}/rewards/sales/import": (BRAND, Action.manage_rewards),
     "POST /brands/{brand_slug}/rewards/sales/refund": (BRAND, Action.manage_rewards),
     "GET /brands/{brand_slug}/rewards/points": (BRAND, Action.view_rewards),
+    "GET /brands/{brand_slug}/rewards/redemptions": (BRAND, Action.view_rewards),
+    "POST /brands/{brand_slug}/rewards/redemptions/{redemption_id}/fulfilled": (BRAND, Action.manage_rewards),
     "POST /brands/{brand_slug}/rewards/points/rules": (BRAND, Action.manage_rewards),
     "POST /brands/{brand_slug}/rewards/catalog": (BRAND, Action.manage_rewards),
     "GET /brands/{brand_slug}/rewards/payouts": (BRAND, Action.view_rewards),
@@ -789,6 +791,8 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /api/v1/brands/{brand_slug}/points-rules": (BRAND, Action.view_rewards),
     "PUT /api/v1/brands/{brand_slug}/points-rules": (BRAND, Action.manage_rewards),
     "GET /api/v1/brands/{brand_slug}/catalog": (BRAND, Action.view_rewards),
+    "GET /api/v1/brands/{brand_slug}/redemptions": (BRAND, Action.view_rewards),
+    "POST /api/v1/brands/{brand_slug}/redemptions/{redemption_id}/fulfilled": (BRAND, Action.manage_rewards),
     "POST /api/v1/brands/{brand_slug}/catalog": (BRAND, Action.manage_rewards),
     "GET /api/v1/brands/{brand_slug}/payout-batches": (BRAND, Action.view_rewards),
     "POST /api/v1/brands/{brand_slug}/payout-batches": (BRAND, Action.run_payouts),
@@ -955,6 +959,7 @@ class World:
     community_surveys: dict[str, int]  # per community key: a survey published there
     product_id: int  # a live product of brand A with terms (app/rewards)
     batch_id: int  # an open payout batch of brand A with one pending line
+    redemption_id: int  # a reward of brand A redeemed by the member, to fulfil
     webhook_endpoints: dict[str, int] = field(default_factory=dict)  # per brand key: a webhook endpoint of it
     moderation: dict[str, dict[str, int]] = field(default_factory=dict)  # per community key: item, sanction, ...
     decisions: dict[tuple[str, str], int] = field(default_factory=dict)  # per (actor, community key): one about them
@@ -1061,6 +1066,7 @@ def build_world(session: Session) -> World:
         decisions=decisions,
         product_id=rewards_world.product_id,
         batch_id=rewards_world.batch_id,
+        redemption_id=rewards_world.redemption_id,
         challenges=challenges,
         designs=designs,
         own_designs=own_designs,
@@ -1235,6 +1241,7 @@ def url_for(route: RouteInfo, world: World, *, actor: str, target: str | None) -
         "token": "not-a-real-token",
         "product_id": str(world.product_id),
         "batch_id": str(world.batch_id),
+        "redemption_id": str(world.redemption_id),
         "key": stored_rendition_key() if "{key" in route.path else "",
         "challenge_slug": world.challenges[community_key],
         "campaign_slug": campaign_slug(community_key),

@@ -334,9 +334,11 @@ def liability(session: SessionDep, access: BrandAccess = brand_access(Action.vie
     return schemas.LiabilityPublic(
         currency=report.currency,
         total_minor=report.total_minor,
+        totals=report.totals,
         rows=[
             schemas.LiabilityRowPublic(
                 handle=row.user.handle,
+                currency=row.currency,
                 available_minor=row.available_minor,
                 held_minor=row.held_minor,
                 in_payout_minor=row.in_payout_minor,
@@ -464,3 +466,46 @@ def redeem(
         session, user=user, item_id=body.item_id, request_key=f"api:{user.id}:{idempotency_key}"
     )
     return schemas.RedemptionPublic.model_validate(redemption, from_attributes=True)
+
+
+def _brand_redemption(row: rewards_service.BrandRedemption) -> schemas.BrandRedemptionPublic:
+    return schemas.BrandRedemptionPublic(
+        id=id_of(row.redemption),
+        handle=row.member.handle,
+        reward=row.item.name,
+        kind=row.item.kind,
+        code=row.redemption.code,
+        points=row.redemption.points,
+        created_at=row.redemption.created_at,
+        status=row.redemption.status,
+        fulfilled_at=row.redemption.fulfilled_at,
+    )
+
+
+@router.get(
+    "/brands/{brand_slug}/redemptions",
+    response_model=list[schemas.BrandRedemptionPublic],
+    summary="Rewards redeemed at the brand (those to fulfil first)",
+)
+def list_brand_redemptions(
+    session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
+) -> list[schemas.BrandRedemptionPublic]:
+    return [_brand_redemption(row) for row in rewards_service.list_brand_redemptions(session, brand=access.brand)]
+
+
+@router.post(
+    "/brands/{brand_slug}/redemptions/{redemption_id}/fulfilled",
+    response_model=schemas.BrandRedemptionPublic,
+    summary="Mark a redemption fulfilled (once)",
+)
+def fulfil_redemption(
+    redemption_id: int, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
+) -> schemas.BrandRedemptionPublic:
+    redemption = rewards_service.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
+    rewards_service.fulfil_redemption(session, redemption=redemption, actor=access.user)
+    (row,) = [
+        row
+        for row in rewards_service.list_brand_redemptions(session, brand=access.brand)
+        if row.redemption.id == redemption_id
+    ]
+    return _brand_redemption(row)

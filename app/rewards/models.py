@@ -202,6 +202,13 @@ class Redemption(SQLModel, table=True):
     request_key: str = Field(max_length=100, unique=True)
     transaction_id: int = Field(foreign_key="ledger_transactions.id")
     created_at: datetime = timestamp_field()
+    # When the brand's staff marked the reward sent or the code honoured; none while it is still to fulfil.
+    fulfilled_at: datetime | None = timestamp_field(nullable=True)
+    fulfilled_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+    @property
+    def status(self) -> str:
+        return "fulfilled" if self.fulfilled_at is not None else "to fulfil"
 
 
 class BatchStatus(StrEnum):

@@ -10,8 +10,23 @@ Input is never rounded: "12.345" EUR is refused, not read as 12.34 or 12.35.
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+# The current ISO 4217 currency codes (list one, as amended to 2025), kept here because neither babel nor pycountry
+# is a dependency. Left out on purpose: funds and units of account (BOV, CHE, CHW, CLF, COU, MXV, USN, UYI, UYW, XDR,
+# XSU, XUA), precious metals (XAU, XAG, XPD, XPT), testing and "no currency" codes (XTS, XXX, XB?), and withdrawn
+# codes (HRK 2023, CUC 2021, SLL and ZWL 2024). Brands are paid and pay out in these; review on each ISO amendment.
+# Read with split() below: one word per code keeps the list short to review against the standard.
+_TWO_DIGIT_TEXT = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY COP
+CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR
+JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN
+NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP
+SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG
+"""
+_ZERO_DIGIT_TEXT = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE_DIGIT_TEXT = "BHD IQD JOD KWD LYD OMR TND"
 # ISO 4217 minor units where they are not 2.
-_MINOR_DIGITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3, "TND": 3}
+_MINOR_DIGITS = {**dict.fromkeys(_ZERO_DIGIT_TEXT.split(), 0), **dict.fromkeys(_THREE_DIGIT_TEXT.split(), 3)}
+ISO_CURRENCIES = frozenset(_TWO_DIGIT_TEXT.split()) | frozenset(_MINOR_DIGITS)
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 
@@ -27,6 +42,8 @@ def parse_currency(text: str) -> str:
     code = text.strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
         raise MoneyError("Use a three-letter ISO currency code, such as EUR.")
+    if code not in ISO_CURRENCIES:
+        raise MoneyError(f"{code} is not an ISO 4217 currency code; use one such as EUR, USD or GBP.")
     return code
 
 

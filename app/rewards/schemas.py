@@ -68,7 +68,11 @@ class SaleLine(BaseModel):
     unit_price: str = Field(max_length=30, examples=["25.00"])
     currency: str = Field(max_length=10, examples=["EUR"])
     referral_code: str = Field(default="", max_length=40)
-    sold_at: datetime | None = Field(default=None, description="With a time zone; now when empty")
+    sold_at: datetime | None = Field(
+        default=None,
+        description="When it was sold, with a time zone; now when empty. Not in the future, and not older than the "
+        "sale_max_age_days setting (400). Earnings are held from when the sale is recorded, whatever its sold_at.",
+    )
 
 
 class SalesBody(BaseModel):
@@ -162,6 +166,7 @@ class MarkFailedBody(BaseModel):
 
 class LiabilityRowPublic(BaseModel):
     handle: str
+    currency: str
     available_minor: int
     held_minor: int
     in_payout_minor: int
@@ -169,8 +174,9 @@ class LiabilityRowPublic(BaseModel):
 
 
 class LiabilityPublic(BaseModel):
-    currency: str
-    total_minor: int
+    currency: str  # the brand's currency now
+    total_minor: int  # owed in that currency
+    totals: dict[str, int]  # owed per currency, every currency with balances
     rows: list[LiabilityRowPublic]
 
 
@@ -252,3 +258,15 @@ class RedemptionPublic(BaseModel):
     points: int
     code: str
     created_at: datetime
+
+
+class BrandRedemptionPublic(BaseModel):
+    id: int
+    handle: str  # the member who redeemed
+    reward: str
+    kind: RewardKind
+    code: str
+    points: int
+    created_at: datetime
+    status: str  # "to fulfil" or "fulfilled"
+    fulfilled_at: datetime | None

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam
+from sqlalchemy import CursorResult, Integer, and_, bindparam, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select, update
 
 from app import rate_limits
@@ -54,7 +55,8 @@ from app.rewards.models import (
 )
 
 MAX_IMPORT_ROWS = 5000
-CSV_COLUMNS = ("order_id", "product_id", "quantity", "unit_price", "currency", "referral_code")
+CSV_COLUMNS = ("order_id", "product_id", "quantity", "unit_price", "currency", "referral_code", "sold_at")
+_OPTIONAL_COLUMNS = ("referral_code", "sold_at")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
 
 
@@ -247,6 +249,10 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     terms = session.exec(select(ProductTerms).where(ProductTerms.product_id == product.id)).first()
+    if terms is not None and terms.currency != currency and _has_sales(session, product=product):
+        # Its sales, royalties and refunds are in the old currency: a new one would mix two in one product.
+        message = f"{product.name} has sales in {terms.currency}; its currency cannot change now."
+        raise Invalid(message, fields={"currency": message})
     if terms is None:
         terms = ProductTerms(product_id=id_of(product), price_minor=0, currency=currency)
     terms.price_minor = amounts["price"]
@@ -270,6 +276,10 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     except IntegrityError as error:
         raise Conflict("Someone else just changed this product's terms; reload and try again.") from error
     return terms
+
+
+def _has_sales(session: Session, *, product: Product) -> bool:
+    return session.exec(select(Sale.id).where(Sale.product_id == product.id).limit(1)).first() is not None
 
 
 def royalty_for(terms: ProductTerms, *, quantity: int, unit_price_minor: int) -> int:
@@ -297,7 +307,8 @@ class SaleInput:
     unit_price: str
     currency: str
     referral_code: str = ""
-    sold_at: datetime | None = None
+    # A datetime (JSON), or the CSV's text, read by record_sales; none: now.
+    sold_at: datetime | str | None = None
 
 
 @dataclass
@@ -361,8 +372,22 @@ def _check_sale(
         if referral is None or referral.brand_id != brand.id:
             return f"referral_code: {row.referral_code.strip()} is not one of {brand.name}'s referral codes."
     sold_at = row.sold_at or now
+    if isinstance(sold_at, str):
+        text = sold_at.strip()
+        try:
+            sold_at = datetime.fromisoformat(text)
+        except ValueError:
+            return f"sold_at: {text} is not a date and time; use e.g. 2026-11-23T14:05:00+01:00."
     if sold_at.tzinfo is None:
         return "sold_at: give the time with its time zone."
+    settings = get_settings()
+    if sold_at > now + timedelta(minutes=settings.sale_clock_skew_minutes):
+        return f"sold_at: {sold_at.isoformat(timespec='minutes')} is in the future; send sales once they are made."
+    if sold_at < now - timedelta(days=settings.sale_max_age_days):
+        return (
+            f"sold_at: {sold_at.date().isoformat()} is more than {settings.sale_max_age_days} days ago; "
+            "sales that old are not accepted."
+        )
     return _CheckedSale(
         order_id=order_id,
         product=product,
@@ -514,7 +539,9 @@ def _record_sale(
             kind=TransactionKind.sale,
             description=f"{line.quantity} x {line.product.name}, order {line.order_id}",
             lines=[(expense, -sum(credits.values())), *lines],
-            posted_at=line.sold_at,
+            # Posted when recorded, not when sold: the holding period runs from here, so a backdated sale cannot
+            # skip it, and months already on statements never change.
+            posted_at=now,
         )
         sale.transaction_id = posting.transaction.id
     sale.royalty_minor = sum(parts.values())
@@ -565,7 +592,7 @@ def parse_sales_csv(content: bytes) -> list[SaleInput]:
         raise Invalid("The file is not UTF-8 text; export it from your shop as CSV (UTF-8).") from error
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in CSV_COLUMNS if name != "referral_code" and name not in header]
+    missing = [name for name in CSV_COLUMNS if name not in _OPTIONAL_COLUMNS and name not in header]
     if missing:
         raise Invalid(f"The file's first row must name the columns; missing: {', '.join(missing)}.")
     reader.fieldnames = header
@@ -580,6 +607,7 @@ def parse_sales_csv(content: bytes) -> list[SaleInput]:
                     unit_price=(record.get("unit_price") or ""),
                     currency=(record.get("currency") or ""),
                     referral_code=(record.get("referral_code") or ""),
+                    sold_at=(record.get("sold_at") or "").strip() or None,
                 )
             )
     except csv.Error as error:
@@ -1062,6 +1090,50 @@ def list_redemptions(session: Session, *, user: User) -> Sequence[tuple[Redempti
     ).all()
 
 
+@dataclass(frozen=True)
+class BrandRedemption:
+    redemption: Redemption
+    item: RewardItem
+    member: User
+
+
+def list_brand_redemptions(session: Session, *, brand: Brand, limit: int = 500) -> list[BrandRedemption]:
+    """The rewards redeemed at a brand, those still to fulfil first, then the latest (one query)."""
+    rows = session.exec(
+        select(Redemption, RewardItem, User)
+        .join(RewardItem, col(RewardItem.id) == Redemption.item_id)
+        .join(User, col(User.id) == Redemption.user_id)
+        .where(Redemption.brand_id == brand.id)
+        .order_by(col(Redemption.fulfilled_at).is_not(None), col(Redemption.id).desc())
+        .limit(limit)
+    ).all()
+    return [BrandRedemption(redemption=redemption, item=item, member=member) for redemption, item, member in rows]
+
+
+def get_brand_redemption(session: Session, *, brand: Brand, redemption_id: int) -> Redemption:
+    redemption = session.get(Redemption, redemption_id)
+    if redemption is None or redemption.brand_id != brand.id:
+        raise NotFound("There is no such redemption.")
+    return redemption
+
+
+def fulfil_redemption(
+    session: Session, *, redemption: Redemption, actor: User, now: datetime | None = None
+) -> Redemption:
+    """Mark a redemption fulfilled (the reward sent, the code honoured); once: a second time is refused."""
+    claimed = _run(
+        session,
+        update(Redemption)
+        .where(col(Redemption.id) == redemption.id, col(Redemption.fulfilled_at).is_(None))
+        .values(fulfilled_at=now or utcnow(), fulfilled_by_id=actor.id)
+        .execution_options(synchronize_session=False),
+    )
+    session.refresh(redemption)
+    if not claimed.rowcount:
+        raise Conflict(f"Redemption {redemption.code} is fulfilled already.")
+    return redemption
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Payouts
 # ------------------------------------------------------------------------------------------------------------
@@ -1125,16 +1197,29 @@ PROVIDERS: dict[str, PayoutProvider] = {ManualCsvProvider.name: ManualCsvProvide
 
 
 def _held_minor(session: Session, *, account: LedgerAccount, cutoff: datetime) -> int:
-    """Earnings still inside the holding period: sale credits posted after the cutoff (refunds count at once)."""
+    """Earnings still inside the holding period: the credits of sales posted after the cutoff, net of their refunds.
+
+    A refund nets against the sale it reverses: a sale refunded while held leaves nothing held and takes nothing
+    from what is available; once a sale's hold is over, its refund comes off the available balance.
+    """
+    reversed_sale = aliased(LedgerTransaction)
     return int(
         session.exec(
             select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
             .join(LedgerTransaction, col(LedgerTransaction.id) == LedgerEntry.transaction_id)
+            .outerjoin(reversed_sale, col(reversed_sale.id) == LedgerTransaction.reverses_id)
             .where(
                 LedgerEntry.account_id == account.id,
-                LedgerEntry.amount_minor > 0,
-                LedgerEntry.posted_at > cutoff,
-                LedgerTransaction.kind == TransactionKind.sale,
+                or_(
+                    and_(
+                        col(LedgerTransaction.kind) == TransactionKind.sale, col(LedgerTransaction.posted_at) > cutoff
+                    ),
+                    and_(
+                        col(LedgerTransaction.kind) == TransactionKind.refund,
+                        col(reversed_sale.kind) == TransactionKind.sale,
+                        col(reversed_sale.posted_at) > cutoff,
+                    ),
+                ),
             )
         ).one()
     )
@@ -1670,6 +1755,7 @@ def statement_csv(statement: Statement) -> bytes:
 @dataclass(frozen=True)
 class LiabilityRow:
     user: User
+    currency: str
     available_minor: int
     held_minor: int
     in_payout_minor: int
@@ -1682,41 +1768,58 @@ class LiabilityRow:
 @dataclass(frozen=True)
 class LiabilityReport:
     brand: Brand
-    currency: str
-    rows: list[LiabilityRow]
+    currency: str  # the brand's currency now (its threshold's); rows may be in others it used before
+    rows: list[LiabilityRow]  # the brand's currency first, then the others by code; in each, the largest owed first
     threshold_minor: int
     hold_days: int
 
     @property
+    def totals(self) -> dict[str, int]:
+        """What is owed per currency, for every currency with a row (the brand's currency always)."""
+        totals = {self.currency: 0}
+        for row in self.rows:
+            totals[row.currency] = totals.get(row.currency, 0) + row.owed_minor
+        return totals
+
+    @property
     def total_minor(self) -> int:
-        return sum(row.owed_minor for row in self.rows)
+        """What is owed in the brand's currency (see totals for the others)."""
+        return self.totals[self.currency]
 
 
 def liability_report(session: Session, *, brand: Brand, now: datetime | None = None) -> LiabilityReport:
-    """What the brand owes whom, in its currency: available, still held, and locked in an open payout batch."""
+    """What the brand owes whom, in every currency it has balances in: available, still held, and locked in an open
+    payout batch (money earned before a change of currency is still owed in the old one)."""
     now = now or utcnow()
     settings = get_reward_settings(session, brand=brand)
     cutoff = now - timedelta(days=settings.hold_days)
-    per_user: dict[int, dict[AccountKind, LedgerAccount]] = defaultdict(dict)
-    for kind in _MONEY_KINDS:
-        for account in _member_accounts(session, brand_id=id_of(brand), kind=kind, currency=settings.currency):
-            assert account.user_id is not None
-            per_user[account.user_id][kind] = account
-    users = {id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(list(per_user))))}
+    per_owner: dict[tuple[int, str], dict[AccountKind, LedgerAccount]] = defaultdict(dict)
+    for account in session.exec(
+        select(LedgerAccount).where(
+            LedgerAccount.brand_id == brand.id,
+            col(LedgerAccount.kind).in_(_MONEY_KINDS),
+            col(LedgerAccount.user_id).is_not(None),
+        )
+    ).all():
+        assert account.user_id is not None
+        per_owner[(account.user_id, account.currency)][account.kind] = account
+    user_ids = list({user_id for user_id, _ in per_owner})
+    users = {id_of(u): u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))}
     rows = []
-    for user_id, kinds in per_user.items():
+    for (user_id, currency), kinds in per_owner.items():
         earnings = kinds.get(AccountKind.earnings)
         held = _held_minor(session, account=earnings, cutoff=cutoff) if earnings else 0
         pending = kinds.get(AccountKind.payout_pending)
         row = LiabilityRow(
             user=users[user_id],
+            currency=currency,
             available_minor=(earnings.balance_minor if earnings else 0) - held,
             held_minor=held,
             in_payout_minor=pending.balance_minor if pending else 0,
         )
         if row.owed_minor or row.available_minor:
             rows.append(row)
-    rows.sort(key=lambda row: (-row.owed_minor, row.user.handle))
+    rows.sort(key=lambda row: (row.currency != settings.currency, row.currency, -row.owed_minor, row.user.handle))
     return LiabilityReport(
         brand=brand,
         currency=settings.currency,
@@ -1736,10 +1839,10 @@ def liability_csv(report: LiabilityReport) -> bytes:
                 row.user.handle,
                 row.user.email,
                 *(
-                    money.plain_amount(value, report.currency)
+                    money.plain_amount(value, row.currency)
                     for value in (row.available_minor, row.held_minor, row.in_payout_minor, row.owed_minor)
                 ),
-                report.currency,
+                row.currency,
             ]
         )
     return buffer.getvalue().encode()

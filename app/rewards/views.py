@@ -216,8 +216,9 @@ async def import_sales(
     except AppError as error:
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
-    replayed = f"; {len(result.replayed)} were recorded before" if result.replayed else ""
-    flash.add(response, request, f"{len(result.recorded)} sale lines recorded{replayed}.")
+    count, again = len(result.recorded), len(result.replayed)
+    replayed = f"; {again} {'was' if again == 1 else 'were'} recorded before" if again else ""
+    flash.add(response, request, f"{count} sale line{'' if count == 1 else 's'} recorded{replayed}.")
     return response
 
 
@@ -235,6 +236,42 @@ def refund(
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
     flash.add(response, request, f"Order {sale.order_id} is refunded; what it earned is reversed.")
+    return response
+
+
+# --- Staff: redemptions ---------------------------------------------------------------------------------------
+
+
+def _redemptions_context(session: Session, access: BrandAccess, **extra: object) -> dict[str, Any]:
+    return _staff(
+        access,
+        "redemptions",
+        redemptions=rewards_service.list_brand_redemptions(session, brand=access.brand),
+        **extra,
+    )
+
+
+@router.get("/brands/{brand_slug}/rewards/redemptions", name="rewards:redemptions")
+def redemptions_page(
+    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
+) -> Response:
+    return render(request, "rewards/redemptions.html", _redemptions_context(session, access))
+
+
+@router.post("/brands/{brand_slug}/rewards/redemptions/{redemption_id}/fulfilled")
+def fulfil_redemption(
+    request: Request,
+    session: SessionDep,
+    redemption_id: int,
+    access: BrandAccess = brand_access(Action.manage_rewards),
+) -> Response:
+    redemption = rewards_service.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
+    try:
+        rewards_service.fulfil_redemption(session, redemption=redemption, actor=access.user)
+    except AppError as error:
+        return form_error(request, session, "rewards/redemptions.html", _redemptions_context(session, access), error)
+    response = redirect(request, f"{_base_url(access.brand.slug)}/redemptions")
+    flash.add(response, request, f"Redemption {redemption.code} is marked fulfilled.")
     return response
 
 

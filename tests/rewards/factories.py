@@ -10,7 +10,7 @@ from app.brands.models import Brand
 from app.challenges.models import Product, ProductStatus
 from app.columns import utcnow
 from app.rewards import service as rewards_service
-from app.rewards.models import SaleSource
+from app.rewards.models import PointsAction, Redemption, SaleSource
 from tests.factories import add_member, make_brand, make_community, make_user
 
 
@@ -91,15 +91,44 @@ def sell(
 class RewardsWorld:
     product_id: int
     batch_id: int
+    redemption_id: int
 
 
 def build_rewards_world(session: Session, *, brand: Brand, member: User, staff: User) -> RewardsWorld:
     """For tests/test_permissions.py: a live product of the brand designed by ``member``, a sale of it past the
-    holding period, and an open payout batch paying the member."""
+    holding period, an open payout batch paying the member, and a reward the member redeemed (to fulfil)."""
     product = make_live_product(session, brand, member)
     sell(session, brand, product, order_id="perm-1", quantity=40, now=utcnow() - timedelta(days=60))
     batch = rewards_service.open_batch(session, brand=brand, created_by=staff)
-    return RewardsWorld(product_id=product.id or 0, batch_id=batch.id or 0)
+    return RewardsWorld(
+        product_id=product.id or 0,
+        batch_id=batch.id or 0,
+        redemption_id=make_redemption(session, brand, member).id or 0,
+    )
 
 
-__all__ = ["build_rewards_world", "make_brand", "make_live_product", "make_member_of", "make_product", "sell"]
+def make_redemption(session: Session, brand: Brand, member: User) -> Redemption:
+    """A reward of the brand's catalog that ``member`` (in one of its communities) redeemed with points."""
+    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
+    rewards_service.award_points(
+        session,
+        user_id=member.id or 0,
+        brand_id=brand.id or 0,
+        action=PointsAction.survey_answered,
+        source_key=f"factory:{member.id}",
+    )
+    item = rewards_service.add_reward_item(
+        session, brand=brand, name="Tote bag", description="", kind="merchandise", points_cost="50", stock="5"
+    )
+    return rewards_service.redeem(session, user=member, item_id=item.id or 0, request_key=f"factory-{member.id}")
+
+
+__all__ = [
+    "build_rewards_world",
+    "make_brand",
+    "make_live_product",
+    "make_member_of",
+    "make_product",
+    "make_redemption",
+    "sell",
+]

@@ -10,7 +10,7 @@ from app.brands.models import StaffRole
 from app.columns import utcnow
 from app.config import get_settings
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
+from tests.rewards.factories import make_live_product, make_member_of, make_product, make_redemption, sell
 
 
 def _headers(client: TestClient) -> dict[str, str]:
@@ -41,6 +41,16 @@ def test_a_manager_sets_terms_records_sales_and_pays_a_batch(client: TestClient,
     assert recorded.json()["recorded"][0]["royalty_minor"] == 3000
     replay = client.post(f"{base}/sales", json={"sales": [{**line, "sold_at": old}]}, headers=_headers(client))
     assert replay.json() == {"recorded": [], "replayed": recorded.json()["recorded"]}
+    # Backdated, but held from when it was recorded: nothing to pay until the hold is over (here: set to none).
+    assert client.get(f"{base}/liability").json()["rows"][0]["held_minor"] == 3000
+    assert client.post(f"{base}/payout-batches", headers=_headers(client)).status_code == 409
+    no_hold = {"currency": "EUR", "commission_percent": "5", "payout_threshold": "20", "hold_days": 0}
+    assert client.put(f"{base}/rewards/settings", json=no_hold, headers=_headers(client)).status_code == 200
+    future = (utcnow() + timedelta(days=2)).isoformat()
+    refused = client.post(
+        f"{base}/sales", json={"sales": [{**line, "order_id": "W-2", "sold_at": future}]}, headers=_headers(client)
+    )
+    assert refused.status_code == 422 and "in the future" in refused.json()["errors"]["row 1"]
 
     batch = client.post(f"{base}/payout-batches", headers=_headers(client))
     assert batch.status_code == 201, batch.text
@@ -167,3 +177,43 @@ def test_referral_codes_through_the_api(client: TestClient, session: Session) ->
     stranger = make_brand(session)
     refused = client.post("/api/v1/me/referrals", json={"brand_slug": stranger.slug}, headers=_headers(client))
     assert refused.status_code == 404
+
+
+def test_a_products_currency_cannot_change_once_sold(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager)
+    product = make_live_product(session, brand)
+    sell(session, brand, product, order_id="CUR-1")
+    log_in(client, session, manager)
+    body = {"price": "30.00", "currency": "USD", "royalty_kind": "percent", "royalty_percent": "10", "live": True}
+    response = client.put(
+        f"/api/v1/brands/{brand.slug}/products/{product.id}/terms", json=body, headers=_headers(client)
+    )
+    assert response.status_code == 422
+    assert "has sales in EUR" in response.json()["detail"]
+    made_up = client.put(
+        f"/api/v1/brands/{brand.slug}/rewards/settings",
+        json={"currency": "QQQ", "commission_percent": "5", "payout_threshold": "20", "hold_days": 30},
+        headers=_headers(client),
+    )
+    assert made_up.status_code == 422 and "ISO 4217" in made_up.text
+
+
+def test_staff_see_redemptions_and_managers_mark_them_fulfilled(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    analyst, manager = make_user(session), make_user(session)
+    add_staff(session, brand, analyst, StaffRole.analyst)
+    add_staff(session, brand, manager, StaffRole.manager)
+    member = make_member_of(session, brand)
+    redemption = make_redemption(session, brand, member)
+    base = f"/api/v1/brands/{brand.slug}/redemptions"
+    log_in(client, session, analyst)
+    (listed,) = client.get(base).json()
+    assert (listed["handle"], listed["reward"], listed["status"]) == (member.handle, "Tote bag", "to fulfil")
+    assert client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client)).status_code == 403
+    log_in(client, session, manager)
+    done = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))
+    assert done.status_code == 200 and done.json()["status"] == "fulfilled"
+    again = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))
+    assert again.status_code == 409 and "fulfilled already" in again.json()["detail"]

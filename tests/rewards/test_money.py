@@ -73,3 +73,15 @@ def test_amounts_read_as_money() -> None:
     assert money.format_amount(-5, "GBP") == "-£0.05"
     assert money.format_amount(1500, "CHF") == "15.00 CHF"
     assert money.plain_amount(-1250, "EUR") == "-12.50"
+
+
+@pytest.mark.parametrize("text", ["QQQ", "XYZ", "XXX", "XAU", "HRK", "E U", "EURO", ""])
+def test_only_current_iso_4217_currencies_are_accepted(text: str) -> None:
+    with pytest.raises(money.MoneyError):
+        money.parse_currency(text)
+
+
+@pytest.mark.parametrize(("text", "code", "digits"), [("eur", "EUR", 2), ("JPY", "JPY", 0), (" kwd ", "KWD", 3)])
+def test_iso_currencies_are_read_with_their_minor_units(text: str, code: str, digits: int) -> None:
+    assert money.parse_currency(text) == code
+    assert money.minor_digits(code) == digits

@@ -1,10 +1,13 @@
-"""Property-based: random sequences of sales (some replayed, some referred, some old enough to pay), refunds,
-points awards, redemptions and payout batches (some lines failing). Whatever the sequence:
+"""Property-based: random sequences of sales (some replayed, some referred, some recorded long enough ago to pay),
+refunds, points awards, redemptions and payout batches (some lines failing). Whatever the sequence:
 
 - every transaction balances, and every cached balance equals the recount of its entries;
 - nothing is paid twice (one payout posting per paid line; settling a settled batch pays nothing);
 - nothing is paid inside the holding period: what a member was ever paid or is being paid is at most what they
-  earned before the latest batch's cutoff, less their refunds (a model kept by the test, not the service);
+  earned before the latest batch's cutoff, less the refunds of those sales (a model kept by the test, not the
+  service);
+- what is held is exactly the credits of the sales posted inside the holding period that are not refunded (a refund
+  of a held sale nets against it, and never comes off what is available);
 - replaying every sale at the end changes no balance; points never go below zero.
 """
 
@@ -30,7 +33,7 @@ sale_op = st.tuples(
     st.just("sale"),
     st.integers(0, 1),  # product
     st.integers(0, 9),  # order number: repeats are replays
-    st.integers(0, 70),  # age in days
+    st.integers(0, 70),  # how many days ago it was recorded (its earnings are held from then)
     st.booleans(),  # referred
 )
 refund_op = st.tuples(st.just("refund"), st.integers(0, 20))
@@ -38,6 +41,12 @@ batch_op = st.tuples(st.just("batch"), st.booleans())  # fail the first line
 award_op = st.tuples(st.just("award"), st.integers(0, 4))
 redeem_op = st.tuples(st.just("redeem"), st.integers(0, 1))
 operations = st.lists(st.one_of(sale_op, refund_op, batch_op, award_op, redeem_op), min_size=1, max_size=25)
+
+
+def _posted_at(session: Session, sale: Sale) -> datetime:
+    transaction = session.get(LedgerTransaction, sale.transaction_id)
+    assert transaction is not None
+    return transaction.posted_at
 
 
 def _credits(session: Session, sale: Sale) -> dict[int, int]:
@@ -97,8 +106,10 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
 
     sent: list[rewards_service.SaleInput] = []
     recorded: list[Sale] = []
-    earned: dict[int, list[tuple[datetime, int]]] = defaultdict(list)  # the model: credits per member
-    refunded: dict[int, int] = defaultdict(int)
+    # The model: per member, (posted at, amount, sale id) of each credit, and the ids of the refunded sales.
+    earned: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    refunded_sales: set[int] = set()
+    cutoff = now - timedelta(days=HOLD_DAYS)
     points_model = 0
     for step, op in enumerate(ops):
         kind = op[0]
@@ -112,14 +123,17 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 unit_price="19.99",
                 currency="EUR",
                 referral_code=code if referred else "",
-                sold_at=now - timedelta(days=age, minutes=step),
+                sold_at=now - timedelta(days=age, minutes=step + 60),
             )
             sent.append(row)
-            result = rewards_service.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=now)
+            recorded_at = now - timedelta(days=age, minutes=step)
+            result = rewards_service.record_sales(
+                session, brand=brand, rows=[row], source=SaleSource.api, now=recorded_at
+            )
             for sale in result.recorded:
                 recorded.append(sale)
                 for user_id, amount in _credits(session, sale).items():
-                    earned[user_id].append((sale.sold_at, amount))
+                    earned[user_id].append((_posted_at(session, sale), amount, sale.id or 0))
         elif kind == "refund":
             if not recorded:
                 continue
@@ -130,10 +144,8 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 except Conflict:
                     continue
                 raise AssertionError("a sale was refunded twice")
-            credits = _credits(session, sale)
             rewards_service.refund_sale(session, sale=sale, now=now)
-            for user_id, amount in credits.items():
-                refunded[user_id] += amount
+            refunded_sales.add(sale.id or 0)
         elif kind == "batch":
             try:
                 batch = rewards_service.open_batch(session, brand=brand, created_by=manager, now=now)
@@ -141,13 +153,17 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 continue
             recipients = rewards_service.batch_recipients(session, batch=batch)
             # Nothing paid inside the holding period: for each member in this batch, all they were ever paid or are
-            # being paid is at most what they earned before its cutoff, less what was refunded so far. (Someone
+            # being paid is at most what they earned before its cutoff from sales not refunded so far. (Someone
             # refunded after being paid owes the difference, and is in no batch until they earn it back.)
             locked = _locked_per_member(session, brand_id=brand.id or 0)
             for recipient in recipients:
                 user_id = recipient.user.id or 0
-                payable = sum(amount for moment, amount in earned[user_id] if moment <= batch.cutoff_at)
-                assert 0 < locked[user_id] <= payable - refunded[user_id]
+                payable = sum(
+                    amount
+                    for moment, amount, sale_id in earned[user_id]
+                    if moment <= batch.cutoff_at and sale_id not in refunded_sales
+                )
+                assert 0 < locked[user_id] <= payable
             if op[1] and recipients:
                 rewards_service.mark_failed(session, batch=batch, line_id=recipients[0].line.id or 0, reason="bounced")
             rewards_service.mark_paid(session, batch=batch, now=now)
@@ -185,6 +201,22 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
         # After every step: the ledger balances and the caches agree with the entries.
         assert all(total == 0 for _, _, total in ledger_service.transaction_sums(session, brand_id=brand.id))
         assert ledger_service.accounts_out_of_balance(session, brand_id=brand.id) == []
+        # Held is the unrefunded credits inside the holding period, in the report and on each member's page alike.
+        report = rewards_service.liability_report(session, brand=brand, now=now)
+        for row in report.rows:
+            user_id = row.user.id or 0
+            expected_held = sum(
+                amount
+                for moment, amount, sale_id in earned[user_id]
+                if moment > cutoff and sale_id not in refunded_sales
+            )
+            assert row.held_minor == expected_held
+            (own,) = rewards_service.member_earnings(session, user=row.user, now=now).balances
+            assert (own.available_minor, own.held_minor, own.in_payout_minor) == (
+                row.available_minor,
+                row.held_minor,
+                row.in_payout_minor,
+            )
 
     # Nothing paid twice: one payout posting per paid line.
     paid_lines = session.exec(

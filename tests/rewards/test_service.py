@@ -2,7 +2,7 @@
 payout batches, statements and the liability report."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -14,9 +14,9 @@ from app.errors import Conflict, Invalid, NotFound
 from app.ledger import service as ledger_service
 from app.notifications.models import Notification, NotificationKind
 from app.rewards import service as rewards_service
-from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale
+from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale, SaleSource
 from tests.factories import add_member, make_brand, make_challenge, make_community, make_design, make_user, png_bytes
-from tests.rewards.factories import make_live_product, make_member_of, make_product, sell
+from tests.rewards.factories import make_live_product, make_member_of, make_product, make_redemption, sell
 
 OLD = timedelta(days=45)
 
@@ -389,3 +389,179 @@ def test_the_liability_report_says_what_is_owed_to_whom(session: Session) -> Non
     assert rows == {"alpha": (0, 0, 5000), "bravo": (0, 1000, 0)}
     assert report.total_minor == 6000
     assert "alpha," in rewards_service.liability_csv(report).decode()
+
+
+def test_refunding_a_held_sale_reduces_held_not_available(session: Session) -> None:
+    """A refund nets against its own sale's held earnings: available, the batch and the report stay right."""
+    brand = make_brand(session)
+    designer, manager = make_user(session, handle="leila"), make_user(session)
+    product = make_live_product(session, brand, designer)
+    sell(session, brand, product, order_id="R-1", quantity=20, now=utcnow() - OLD)  # 50.00, past the hold
+    sell(session, brand, product, order_id="R-2", quantity=8)  # 20.00, held
+    (held_sale,) = sell(session, brand, product, order_id="R-3", quantity=4).recorded  # 10.00, held
+    rewards_service.refund_sale(session, sale=held_sale)
+
+    (balance,) = rewards_service.member_earnings(session, user=designer).balances
+    assert (balance.available_minor, balance.held_minor) == (5000, 2000)
+    (row,) = rewards_service.liability_report(session, brand=brand).rows
+    assert (row.available_minor, row.held_minor, row.owed_minor) == (5000, 2000, 7000)
+    earnings = ledger_service.find_account(
+        session, brand_id=brand.id or 0, user_id=designer.id, kind=rewards_service.AccountKind.earnings, currency="EUR"
+    )
+    assert earnings is not None and ledger_service.recount(session, account=earnings) == 7000 == earnings.balance_minor
+
+    batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    assert [(r.user.id, r.line.amount_minor) for r in rewards_service.batch_recipients(session, batch=batch)] == [
+        (designer.id, 5000)
+    ]
+    (balance,) = rewards_service.member_earnings(session, user=designer).balances
+    assert (balance.available_minor, balance.held_minor, balance.in_payout_minor) == (0, 2000, 5000)
+
+
+def test_refunding_a_sale_after_its_hold_reduces_available(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    (old_sale,) = sell(session, brand, product, order_id="T-1", quantity=20, now=utcnow() - OLD).recorded
+    sell(session, brand, product, order_id="T-2", quantity=4)  # 10.00, held
+    rewards_service.refund_sale(session, sale=old_sale)
+    (balance,) = rewards_service.member_earnings(session, user=designer).balances
+    assert (balance.available_minor, balance.held_minor) == (0, 1000)
+    (row,) = rewards_service.liability_report(session, brand=brand).rows
+    assert (row.available_minor, row.held_minor) == (0, 1000)
+
+
+# --- Currencies ---------------------------------------------------------------------------------------------------
+
+
+def test_made_up_currencies_are_refused_in_settings_and_terms(session: Session) -> None:
+    brand = make_brand(session)
+    with pytest.raises(Invalid) as settings_error:
+        rewards_service.update_reward_settings(
+            session, brand=brand, currency="QQQ", commission_percent="5", payout_threshold="20", hold_days="30"
+        )
+    assert "ISO 4217" in settings_error.value.fields["currency"]
+    product = make_product(session, brand)
+    with pytest.raises(Invalid) as terms_error:
+        rewards_service.set_product_terms(
+            session,
+            product=product,
+            fields=rewards_service.TermsFields(price="10", currency="XYZ", royalty_kind="percent", live=True),
+        )
+    assert "ISO 4217" in terms_error.value.fields["currency"]
+
+
+def test_a_products_currency_is_fixed_once_it_has_sales(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand, currency="EUR")
+    fields = rewards_service.TermsFields(price="10", currency="USD", royalty_kind="percent", live=True)
+    rewards_service.set_product_terms(session, product=product, fields=fields)  # no sales yet: allowed
+    sell(session, brand, product, order_id="C-1", unit_price="10.00", currency="USD")
+    euros = rewards_service.TermsFields(price="10", currency="EUR", royalty_kind="percent", live=True)
+    with pytest.raises(Invalid) as error:
+        rewards_service.set_product_terms(session, product=product, fields=euros)
+    assert "has sales in USD" in error.value.fields["currency"]
+    rewards_service.set_product_terms(session, product=product, fields=fields)  # the same currency: still fine
+
+
+def test_the_liability_report_shows_every_currency_owed(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session, handle="eurodesigner")
+    sell(session, brand, make_live_product(session, brand, designer), order_id="M-1", quantity=4)  # 10.00 EUR
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
+    )
+    report = rewards_service.liability_report(session, brand=brand)
+    assert report.totals == {"USD": 0, "EUR": 1000}
+    assert [(row.user.handle, row.currency, row.owed_minor) for row in report.rows] == [("eurodesigner", "EUR", 1000)]
+    assert rewards_service.liability_csv(report).decode().endswith(",0.00,10.00,0.00,10.00,EUR\r\n")
+
+
+# --- When a sale was made ------------------------------------------------------------------------------------------
+
+
+def _line(product_id: int | None, order_id: str, sold_at: object) -> rewards_service.SaleInput:
+    return rewards_service.SaleInput(
+        order_id=order_id,
+        product_id=str(product_id),
+        quantity="4",
+        unit_price="25.00",
+        currency="EUR",
+        sold_at=sold_at,  # type: ignore[arg-type]
+    )
+
+
+def test_sales_in_the_future_or_implausibly_old_are_refused(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    now = utcnow()
+    rows = [
+        _line(product.id, "D-1", now + timedelta(days=1)),
+        _line(product.id, "D-2", datetime(2020, 1, 1, tzinfo=UTC)),
+        _line(product.id, "D-3", now.replace(tzinfo=None)),
+        _line(product.id, "D-4", now + timedelta(minutes=2)),  # clock skew: fine
+    ]
+    with pytest.raises(rewards_service.SalesRejected) as refused:
+        rewards_service.record_sales(session, brand=brand, rows=rows, source=SaleSource.api, now=now)
+    assert set(refused.value.fields) == {"row 1", "row 2", "row 3"}
+    assert "in the future" in refused.value.fields["row 1"]
+    assert "2020-01-01 is more than 400 days ago" in refused.value.fields["row 2"]
+    assert "time zone" in refused.value.fields["row 3"]
+    assert session.exec(select(Sale)).all() == []
+
+
+def test_a_backdated_sale_is_held_from_when_it_is_recorded(session: Session) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    product = make_live_product(session, brand, designer)
+    now = utcnow()
+    (sale,) = rewards_service.record_sales(
+        session, brand=brand, rows=[_line(product.id, "E-1", now - OLD)], source=SaleSource.api, now=now
+    ).recorded
+    assert sale.sold_at == now - OLD
+    (balance,) = rewards_service.member_earnings(session, user=designer, now=now).balances
+    assert (balance.available_minor, balance.held_minor) == (0, 1000)
+    with pytest.raises(Conflict, match="nothing to pay"):
+        rewards_service.open_batch(session, brand=brand, created_by=make_user(session), now=now)
+    # The earnings are in the month they were recorded: a statement already issued for an earlier month stays true.
+    earlier = now - OLD
+    statement = rewards_service.member_statement(
+        session, user=designer, brand=brand, month=f"{earlier.year:04d}-{earlier.month:02d}"
+    )
+    assert statement.lines == [] and statement.closing_minor == 0
+
+
+def test_a_csv_may_say_when_each_sale_was_made(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    when = (utcnow() - timedelta(days=3)).replace(microsecond=0)
+    content = (
+        "order_id,product_id,quantity,unit_price,currency,sold_at\n"
+        f"K-1,{product.id},1,25.00,EUR,{when.isoformat()}\n"
+        f"K-2,{product.id},1,25.00,EUR,2020-01-01T00:00:00+00:00\n"
+        f"K-3,{product.id},1,25.00,EUR,yesterday\n"
+    ).encode()
+    with pytest.raises(rewards_service.SalesRejected) as refused:
+        rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
+    assert "400 days" in refused.value.fields["row 2"] and "not a date" in refused.value.fields["row 3"]
+    (sale,) = rewards_service.import_sales_csv(
+        session, brand=brand, content=content.rsplit(b"\n", 3)[0] + b"\n", actor=make_user(session)
+    ).recorded
+    assert sale.sold_at == when
+
+
+# --- The brand's redemptions --------------------------------------------------------------------------------------
+
+
+def test_a_brand_lists_its_redemptions_and_fulfils_each_once(session: Session) -> None:
+    brand = make_brand(session)
+    member, manager = make_member_of(session, brand), make_user(session)
+    redemption = make_redemption(session, brand, member)
+    (row,) = rewards_service.list_brand_redemptions(session, brand=brand)
+    assert (row.member.id, row.item.name, row.redemption.status) == (member.id, "Tote bag", "to fulfil")
+    rewards_service.fulfil_redemption(session, redemption=redemption, actor=manager)
+    assert redemption.status == "fulfilled" and redemption.fulfilled_by_id == manager.id
+    with pytest.raises(Conflict, match="fulfilled already"):
+        rewards_service.fulfil_redemption(session, redemption=redemption, actor=manager)
+    with pytest.raises(NotFound):
+        rewards_service.get_brand_redemption(session, brand=make_brand(session), redemption_id=redemption.id or 0)

@@ -10,7 +10,7 @@ from app.columns import utcnow
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction, ReferralCode
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, sell
+from tests.rewards.factories import make_live_product, make_member_of, make_redemption, sell
 
 
 def _manager(session: Session, client: TestClient) -> tuple[rewards_service.Brand, rewards_service.User]:
@@ -48,7 +48,7 @@ def test_uploading_a_good_csv_records_it(client: TestClient, session: Session) -
         follow_redirects=True,
     )
     assert response.status_code == 200
-    assert "1 sale lines recorded" in response.text and "€5.00" in response.text
+    assert "1 sale line recorded" in response.text and "1 sale lines" not in response.text and "€5.00" in response.text
 
 
 def test_the_batch_page_answers_htmx_with_its_lines_only(client: TestClient, session: Session) -> None:
@@ -178,3 +178,45 @@ def test_redeeming_on_the_points_page(client: TestClient, session: Session) -> N
     assert "Your code is" in done.text and "10 points" in done.text
     again = client.post("/me/points/redeem", data={**form, "request_key": "page-2"})
     assert again.status_code == 409 and "costs 50 points; you have 10" in again.text
+
+
+def test_the_liability_page_shows_what_is_owed_in_every_currency(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    sell(session, brand, make_live_product(session, brand, make_user(session)), order_id="V-1", quantity=4)
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
+    )
+    text = client.get(f"/brands/{brand.slug}/rewards/liability").text
+    assert "$0.00 and €10.00" in text and "Owed in EUR: €10.00" in text
+
+
+def test_a_made_up_currency_re_renders_the_settings_form(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    response = client.post(
+        f"/brands/{brand.slug}/rewards/settings",
+        data={
+            "csrftoken": csrf_token(client),
+            "currency": "QQQ",
+            "commission_percent": "5",
+            "payout_threshold": "20",
+            "hold_days": "30",
+        },
+    )
+    assert response.status_code == 422 and "not an ISO 4217 currency code" in response.text
+
+
+def test_the_redemptions_page_lists_them_and_a_manager_marks_one_fulfilled(
+    client: TestClient, session: Session
+) -> None:
+    brand, _ = _manager(session, client)
+    member = make_member_of(session, brand)
+    redemption = make_redemption(session, brand, member)
+    page = client.get(f"/brands/{brand.slug}/rewards/redemptions")
+    assert page.status_code == 200 and f"@{member.handle}" in page.text and redemption.code in page.text
+    assert "Mark fulfilled" in page.text
+    done = client.post(
+        f"/brands/{brand.slug}/rewards/redemptions/{redemption.id}/fulfilled",
+        data={"csrftoken": csrf_token(client)},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200 and "is marked fulfilled" in done.text and "Mark fulfilled" not in done.text
