@@ -1,5 +1,8 @@
 """The moderation pages: forms that keep what was typed, htmx fragments, the CSV export."""
 
+import html
+import re
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -107,6 +110,22 @@ def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: 
     assert "'=cmd" in csv_text and "other" not in csv_text
     page = client.get(f"/c/{place.community.slug}/moderation/audit", params={"since": "not a date"})
     assert page.status_code == 422 and "2026-11-23" in page.text
+
+
+def test_the_export_link_follows_the_filters_htmx_swaps(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    for action, reason in (("warning", "first"), ("ban", "second")):
+        moderation_service.record(
+            session, community_id=place.community.id, actor=place.moderator, action=action, reason=reason
+        )
+    log_in(client, session, place.moderator)
+    url = f"/c/{place.community.slug}/moderation/audit"
+    fragment = client.get(url, params={"action": "ban"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    href = re.search(r'href="([^"]*audit\.csv[^"]*)"', fragment.text)
+    assert href is not None and "action=ban" in href.group(1)
+    csv_text = client.get(html.unescape(href.group(1))).text
+    assert "second" in csv_text and "first" not in csv_text
 
 
 def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, session: Session) -> None:
