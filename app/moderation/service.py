@@ -78,6 +78,7 @@ _DECISION_ACTION = {
     Decision.remove: AuditAction.remove,
 }
 _SHOWN = (ItemStatus.open, ItemStatus.restored)
+SANCTION_VERB = {SanctionKind.warning: "warned", SanctionKind.suspension: "suspended", SanctionKind.ban: "banned"}
 
 
 def decision_link(community: Community, entry_id: int) -> str:
@@ -764,19 +765,25 @@ def item_detail(session: Session, *, community: Community, item_id: int) -> Item
             .order_by(col(Report.id))
         ).all()
     ]
-    audit = session.exec(
-        select(AuditEntry)
-        .where(
-            AuditEntry.community_id == community.id,
-            AuditEntry.subject_kind == item.subject_kind,
-            AuditEntry.subject_id == item.subject_id,
+    about_it = (col(AuditEntry.subject_kind) == item.subject_kind) & (col(AuditEntry.subject_id) == item.subject_id)
+    if item.subject_kind == SubjectKind.profile:  # what is done about a profile is done to its owner
+        about_it = about_it | (
+            (col(AuditEntry.subject_kind) == "sanction") & (col(AuditEntry.target_user_id) == item.subject_id)
         )
-        .order_by(col(AuditEntry.id))
+    audit = session.exec(
+        select(AuditEntry).where(AuditEntry.community_id == community.id, about_it).order_by(col(AuditEntry.id))
     ).all()
     return ItemDetail(entry=entry, subject=subject, reports=reports, audit=list(audit))
 
 
 # --- decisions -------------------------------------------------------------------------------------------------
+
+
+def decisions_for(kind: SubjectKind | str) -> list[Decision]:
+    """The decisions an item of this kind accepts: what cannot be hidden (a profile) can only be left as it is."""
+    if subjects.subject_type(kind).hide is None:
+        return [Decision.restore]
+    return list(Decision)
 
 
 def decide(
@@ -880,6 +887,13 @@ def _apply(
             text=f"Your {kind.label} was {verb} by a moderator: {reason}. You may appeal once.",
         )
         outcome = f"The moderators {verb} it. Thank you for reporting."
+    _tell_reporters(session, community=community, moderator=moderator, item=item, label=kind.label, outcome=outcome)
+    return entry
+
+
+def _tell_reporters(
+    session: Session, *, community: Community, moderator: User, item: ModerationItem, label: str, outcome: str
+) -> None:
     for reporter in session.exec(
         select(User).join(Report, col(Report.reporter_id) == User.id).where(Report.item_id == item.id)
     ).all():
@@ -887,11 +901,10 @@ def _apply(
             session,
             user=reporter,
             kind=NotificationKind.report_outcome,
-            text=f"Your report of a {kind.label} in {community.name}: {outcome}",
+            text=f"Your report of a {label} in {community.name}: {outcome}",
             link=f"/c/{community.slug}",
             actor=moderator,
         )
-    return entry
 
 
 # --- sanctions -------------------------------------------------------------------------------------------------
@@ -906,11 +919,19 @@ def sanction_member(
     kind: SanctionKind | str,
     reason: str,
     days: int | None = None,
+    item_id: int | None = None,
     now: datetime | None = None,
 ) -> Sanction:
     """Warn a member, suspend them for some days (they can read but not post, score, answer or report), or ban
-    them from the community; they are told why and how to appeal."""
+    them from the community; they are told why and how to appeal.
+
+    With ``item_id`` (a reported profile's queue item, which cannot be hidden), the sanction is the decision on it:
+    the item is resolved (it stays shown, as ``restored``) and its reporters are told.
+    """
     now = now or utcnow()
+    item = get_item(session, community=community, item_id=item_id) if item_id is not None else None
+    if item is not None and (item.subject_kind != SubjectKind.profile or item.subject_id != member.id):
+        raise Invalid("Sanction a reported profile's owner from its item; other items are hidden or removed instead.")
     try:
         kind = SanctionKind(kind)
     except ValueError:
@@ -968,6 +989,20 @@ def sanction_member(
         text=f"{what} in {community.name}: {reason}. You may appeal once.",
         link=decision_link(community, id_of(entry)),
     )
+    if item is not None:
+        item.status = ItemStatus.restored
+        item.decided_at = now
+        item.updated_at = now
+        session.add(item)
+        session.flush()
+        _tell_reporters(
+            session,
+            community=community,
+            moderator=moderator,
+            item=item,
+            label=subjects.subject_type(item.subject_kind).label,
+            outcome=f"The moderators {SANCTION_VERB[kind]} its owner. Thank you for reporting.",
+        )
     return sanction
 
 
