@@ -866,16 +866,20 @@ def _apply(
         now=now,
     )
     if decision == Decision.restore:
-        if before == ItemStatus.held:
+        if before not in _SHOWN and _first_showing(session, item=item, entry=entry):
             _tell_author(
                 session,
                 community=community,
                 item=item,
                 entry=entry,
-                text=f"Your {kind.label} is approved and shown again.",
+                text=f"Your {kind.label} is approved and published.",
             )
-            if kind.announce is not None:  # nobody was told of it while it was held
+            if kind.announce is not None:  # nobody was told of it while it waited
                 kind.announce(session, item.subject_id)
+        elif before == ItemStatus.held:
+            _tell_author(
+                session, community=community, item=item, entry=entry, text=f"Your {kind.label} is shown again."
+            )
         outcome = "The moderators reviewed it and left it up."
     else:
         verb = "hidden" if decision == Decision.hide else "removed"
@@ -889,6 +893,21 @@ def _apply(
         outcome = f"The moderators {verb} it. Thank you for reporting."
     _tell_reporters(session, community=community, moderator=moderator, item=item, label=kind.label, outcome=outcome)
     return entry
+
+
+def _first_showing(session: Session, *, item: ModerationItem, entry: AuditEntry) -> bool:
+    """Whether restoring the item shows its post for the first time: it was held for review when posted (screening)
+    and never restored since. A post that was shown, then auto-hidden or hidden, was announced when it was posted."""
+    earlier = session.exec(
+        select(AuditEntry.action).where(
+            AuditEntry.community_id == item.community_id,
+            AuditEntry.subject_kind == item.subject_kind,
+            AuditEntry.subject_id == item.subject_id,
+            col(AuditEntry.id) != entry.id,
+            col(AuditEntry.action).in_((AuditAction.hold, AuditAction.restore)),
+        )
+    ).all()
+    return AuditAction.hold in earlier and AuditAction.restore not in earlier
 
 
 def _tell_reporters(

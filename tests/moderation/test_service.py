@@ -17,7 +17,7 @@ from app.moderation.models import AuditEntry, ItemFlag, ItemStatus, ModerationIt
 from app.notifications.models import Notification, NotificationKind
 from tests.factories import add_member, make_community, make_user, png_bytes
 from tests.ideas.factories import make_idea
-from tests.moderation.factories import make_members, make_place
+from tests.moderation.factories import Place, make_members, make_place
 
 
 def _notifications(session: Session, user_id: int | None, kind: NotificationKind) -> list[Notification]:
@@ -398,6 +398,73 @@ def test_a_held_comment_is_announced_once_when_approved(session: Session) -> Non
         )
     told = designer_told()
     assert len(told) == before + 1 and "commented on your design" in told[-1].text
+
+
+def _report_until_hidden(session: Session, place: Place, kind: str, subject_id: int, reporters: int = 3) -> None:
+    for reporter in make_members(session, place.community, reporters):
+        moderation_service.report_subject(
+            session, community=place.community, reporter=reporter, kind=kind, subject_id=subject_id, reason="spam"
+        )
+
+
+def _design_comment_notices(session: Session, place: Place) -> list[Notification]:
+    return list(
+        session.exec(
+            select(Notification).where(
+                Notification.user_id == place.author.id, Notification.kind == NotificationKind.design_comment
+            )
+        ).all()
+    )
+
+
+def test_restoring_an_auto_hidden_comment_does_not_announce_it_again(session: Session) -> None:
+    place = make_place(session)
+    commenter = make_members(session, place.community, 1)[0]
+    comment = comments_service.add_comment(session, design=place.design, author=commenter, body="Lovely colours")
+    assert len(_design_comment_notices(session, place)) == 1
+    _report_until_hidden(session, place, "comment", comment.id or 0)
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == comment.id)).one()
+    assert item.status == ItemStatus.held
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="restore",
+        reason="",
+    )
+    assert len(_design_comment_notices(session, place)) == 1
+    told = session.exec(select(Notification).where(Notification.user_id == commenter.id)).all()
+    assert "is shown again" in told[-1].text
+
+
+def test_a_held_comment_hidden_then_restored_is_announced_once(session: Session) -> None:
+    """Never shown until the restore, it is announced then (once), whatever the moderators did with it meanwhile."""
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=False,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    commenter = make_members(session, place.community, 1)[0]
+    held = comments_service.add_comment(session, design=place.design, author=commenter, body="Casino night!")
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == held.id)).one()
+    for decision, reason in (("hide", "Gambling"), ("restore", ""), ("hide", "Again"), ("restore", "")):
+        moderation_service.decide(
+            session,
+            community=place.community,
+            moderator=place.moderator,
+            item_ids=[item.id or 0],
+            decision=decision,
+            reason=reason,
+        )
+    assert len(_design_comment_notices(session, place)) == 1
+    told = [n.text for n in session.exec(select(Notification).where(Notification.user_id == commenter.id)).all()]
+    assert sum("approved and published" in text for text in told) == 1
 
 
 def test_submitting_a_near_duplicate_puts_it_in_the_queue_and_premoderation_holds_a_newcomers_design(
