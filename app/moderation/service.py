@@ -554,7 +554,11 @@ def _contains_blocked_word(text: str, words: Sequence[str]) -> str | None:
 def _awaits_premoderation(
     session: Session, *, community: Community, author: User, settings: ModerationSettings
 ) -> bool:
-    """A member who joined since pre-moderation was switched on, with fewer approved posts than it asks for."""
+    """A member who joined since pre-moderation was switched on and has made fewer posts than it holds.
+
+    As Discourse's ``approve_post_count``, it counts the posts made, not those approved: with 1, a new member's first
+    post waits and the ones after it are published at once, even while the first still waits. Posts held for a
+    blocked word waited too, so they count among the first ones."""
     if not settings.premoderation:
         return False
     membership = session.exec(
@@ -564,17 +568,17 @@ def _awaits_premoderation(
         return False
     if settings.premoderation_since is not None and membership.joined_at < settings.premoderation_since:
         return False
-    approved = session.exec(
+    waited = session.exec(
         select(func.count())
         .select_from(ModerationItem)
         .where(
             ModerationItem.community_id == community.id,
             ModerationItem.author_id == author.id,
-            ModerationItem.flag == ItemFlag.premoderation,
-            ModerationItem.status == ItemStatus.restored,
+            col(ModerationItem.flag).in_((ItemFlag.premoderation, ItemFlag.blocked_word)),
+            col(ModerationItem.subject_kind) != SubjectKind.profile,
         )
     ).one()
-    return approved < settings.premoderation_posts
+    return waited < settings.premoderation_posts
 
 
 def screen_post(

@@ -307,6 +307,28 @@ def test_blocked_words_and_premoderation_hold_posts(session: Session) -> None:
     assert not comments_service.add_comment(session, design=place.design, author=newcomer, body="Again").is_hidden
 
 
+@pytest.mark.parametrize("first_posts", [1, 2])
+def test_premoderation_holds_a_new_members_first_posts_as_made_not_as_approved(
+    session: Session, first_posts: int
+) -> None:
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=True,
+        premoderation_posts=first_posts,
+        blocked_words="",
+    )
+    newcomer = make_members(session, place.community, 1)[0]
+    posted = [
+        comments_service.add_comment(session, design=place.design, author=newcomer, body=f"Comment {number}")
+        for number in range(4)
+    ]
+    assert [comment.is_hidden for comment in posted] == [True] * first_posts + [False] * (4 - first_posts)
+
+
 def test_the_audit_log_refuses_updates_and_deletes_in_the_database(session: Session) -> None:
     place = make_place(session)
     entry = moderation_service.record(
