@@ -196,6 +196,8 @@ def test_manager_creates_publishes_and_picks_winners(client: TestClient, session
     session.flush()
     shortlist = client.get(f"{_url(community, closed)}/shortlist")
     assert shortlist.status_code == 200 and "<svg" in shortlist.text and "5: 1" in shortlist.text
+    for design in (first, second):  # each button names its design to a screen reader
+        assert f'Pick as winner<span class="visually-hidden">: {design.title}</span>' in shortlist.text
     picked = _post(client, f"{_url(community, closed)}/winners", {"design_id": str(second.id)}, follow_redirects=False)
     assert picked.status_code == 303
     product = session.exec(select(Product).where(Product.design_id == second.id)).one()

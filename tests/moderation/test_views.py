@@ -112,6 +112,25 @@ def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: 
     assert page.status_code == 422 and "2026-11-23" in page.text
 
 
+def test_the_queue_page_has_unique_ids_and_each_label_has_its_control(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=reporter,
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    )
+    log_in(client, session, place.moderator)
+    page = client.get(f"/c/{place.community.slug}/moderation").text
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    for target in re.findall(r'<label[^>]*\bfor="([^"]+)"', page):
+        assert target in ids, target
+
+
 def test_the_export_link_follows_the_filters_htmx_swaps(client: TestClient, session: Session) -> None:
     place = make_place(session)
     for action, reason in (("warning", "first"), ("ban", "second")):
