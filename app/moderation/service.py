@@ -78,6 +78,7 @@ _DECISION_ACTION = {
     Decision.remove: AuditAction.remove,
 }
 _SHOWN = (ItemStatus.open, ItemStatus.restored)
+HELD_FOR_REVIEW = "A moderator reviews it before it is published."
 SANCTION_VERB = {SanctionKind.warning: "warned", SanctionKind.suspension: "suspended", SanctionKind.ban: "banned"}
 
 
@@ -525,7 +526,11 @@ def _hold(
         after={"status": ItemStatus.held.value},
         now=now,
     )
-    _tell_author(session, community=community, item=item, entry=entry, text=f"Your {kind.label} is held: {reason}")
+    if action == AuditAction.hold:
+        text = f"Your {kind.label} is waiting for review: {reason}"
+    else:
+        text = f"Your {kind.label} is hidden until a moderator decides: {reason}"
+    _tell_author(session, community=community, item=item, entry=entry, text=text)
     return True
 
 
@@ -600,10 +605,12 @@ def screen_post(
     now = now or utcnow()
     settings = settings_for(session, community=community)
     word = _contains_blocked_word(text, blocked_word_list(settings))
+    # One neutral reason for both holds: a blocked word's author must not learn that a word held the post.
+    reason = HELD_FOR_REVIEW
     if word is not None:
-        flag, reason = ItemFlag.blocked_word, "It contains a word this community reviews first."
+        flag = ItemFlag.blocked_word
     elif _awaits_premoderation(session, community=community, author=author, settings=settings):
-        flag, reason = ItemFlag.premoderation, "New members' first posts wait for a moderator's approval."
+        flag = ItemFlag.premoderation
     else:
         return False
     item = _claim_item(session, community=community, kind=kind, subject_id=subject_id, flag=flag, now=now)

@@ -5,7 +5,7 @@ import io
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.challenges import service as challenges_service
@@ -327,6 +327,42 @@ def test_premoderation_holds_a_new_members_first_posts_as_made_not_as_approved(
         for number in range(4)
     ]
     assert [comment.is_hidden for comment in posted] == [True] * first_posts + [False] * (4 - first_posts)
+
+
+def test_a_blocked_word_hold_is_worded_like_premoderation_and_does_not_reveal_the_word(session: Session) -> None:
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=True,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    member, newcomer = place.author, make_members(session, place.community, 1)[0]
+    comments_service.add_comment(session, design=place.design, author=newcomer, body="Hello all")
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=False,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    comments_service.add_comment(session, design=place.design, author=member, body="Casino night")
+    texts = [
+        session.exec(
+            select(Notification)
+            .where(Notification.user_id == person.id, Notification.kind == NotificationKind.moderation_decision)
+            .order_by(col(Notification.id).desc())
+        )
+        .first()
+        .text  # type: ignore[union-attr]
+        for person in (newcomer, member)
+    ]
+    assert texts[0] == texts[1] == "Your comment is waiting for review: A moderator reviews it before it is published."
 
 
 def test_the_audit_log_refuses_updates_and_deletes_in_the_database(session: Session) -> None:
