@@ -494,7 +494,10 @@ def audit_csv(
 
 def _appeals_context(session: Session, access: CommunityAccess) -> dict[str, Any]:
     rows = moderation_service.list_appeals(session, community=access.community, status=None)
-    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}}
+    # The moderator who made a decision may not decide its appeal: they see who may, not the buttons.
+    viewer_id = access.user.id if access.user is not None else None
+    own = {appeal.id for appeal, entry, _ in rows if entry.actor_id is not None and entry.actor_id == viewer_id}
+    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}, "own": own}
 
 
 @router.get(BASE + "/appeals", name="moderation:appeals")

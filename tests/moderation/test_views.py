@@ -8,9 +8,10 @@ from sqlmodel import Session
 
 from app.brands.models import Brand
 from app.challenges.models import Score
+from app.communities.models import MemberRole
 from app.moderation import fingerprints
 from app.moderation import service as moderation_service
-from tests.factories import add_staff, csrf_token, log_in, make_design, make_user
+from tests.factories import add_member, add_staff, csrf_token, log_in, make_design, make_user
 from tests.moderation.factories import make_members, make_place
 
 
@@ -183,3 +184,28 @@ def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, se
     log_in(client, session, manager)
     shortlist = client.get(f"/c/{place.community.slug}/challenges/{place.challenge.slug}/shortlist")
     assert shortlist.status_code == 200 and "+4 discounted" in shortlist.text
+
+
+def test_the_appeals_page_offers_no_decision_to_the_moderator_who_made_it(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    other = make_user(session)
+    add_member(session, place.community, other, MemberRole.moderator)
+    moderation_service.sanction_member(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        member=place.author,
+        kind="warning",
+        reason="Rude",
+    )
+    entry = moderation_service.my_decisions(session, community=place.community, member=place.author)[0][0]
+    moderation_service.file_appeal(
+        session, community=place.community, appellant=place.author, entry_id=entry.id or 0, body="I was not"
+    )
+    url = f"/c/{place.community.slug}/moderation/appeals"
+    log_in(client, session, place.moderator)
+    own = client.get(url).text
+    assert 'value="grant"' not in own and "another moderator" in own
+    log_in(client, session, other)
+    theirs = client.get(url).text
+    assert 'value="grant"' in theirs and 'value="reject"' in theirs
