@@ -901,7 +901,7 @@ def _apply(
             entry=entry,
             text=f"Your {kind.label} was {verb} by a moderator: {reason}. You may appeal once.",
         )
-        outcome = f"The moderators {verb} it. Thank you for reporting."
+        outcome = f"The moderators {'hid' if decision == Decision.hide else 'removed'} it. Thank you for reporting."
     _tell_reporters(session, community=community, moderator=moderator, item=item, label=kind.label, outcome=outcome)
     return entry
 

@@ -577,3 +577,26 @@ def test_ideas_and_their_comments_plug_into_the_queue(session: Session) -> None:
     session.refresh(comment)
     assert idea.is_hidden and comment.is_hidden
     assert comments_service.list_thread(session, idea=idea, viewer=reporter) == []
+
+
+def test_the_reporter_is_told_the_moderators_hid_it(session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    item = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=reporter,
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    ).item
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="hide",
+        reason="Spam",
+    )
+    told = session.exec(select(Notification).where(Notification.user_id == reporter.id)).all()
+    assert "The moderators hid it." in told[-1].text
