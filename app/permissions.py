@@ -38,6 +38,7 @@ table to hold us to it). Things an actor may not even see answer 404, not 403.
 | view_insights                |         |      |        |           |           |    x    |    x    |   x   |     x      |
 | view_surveys                 |         |      |        |           |           |    x    |    x    |   x   |     x      |
 | manage_surveys               |         |      |        |           |           |         |    x    |   x   |     x      |
+| read_community_surveys       |         |      |   x    |     x     |     x     |         |         |       |            |
 | answer_survey                |         |      |   x    |     x     |     x     |         |         |       |            |
 | view_campaign                |    x    |  x   |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
 | take_part_in_campaign        |         |      |   x    |     x     |     x     |         |         |       |            |
@@ -73,7 +74,9 @@ reports, for its communities, challenges and campaigns; respondents' identities 
 Surveys (``app.surveys``) take the roles of their brand (``app.surveys.deps``): another brand's staff get 404.
 view_surveys covers the builder read-only and the results; manage_surveys covers building, editing and deleting,
 and recording responses collected by the brand's own systems (the API). answer_survey is a member answering a
-survey published to their community (the community's roles; the service keeps it to one response each).
+survey published to their community (the community's roles; the service keeps it to one response each);
+read_community_surveys lets the same members read those surveys (the list and each survey's page), which a
+suspension leaves open: only answering is a write.
 Sampling campaigns (``app.campaigns``) take their community's roles like challenges, drafts included:
 take_part_in_campaign covers applying and everything a connector does with their own application, kit, share
 link and roundtable invitation (the service checks it is theirs); view_campaign_progress shows counts and
@@ -143,6 +146,7 @@ class Action(StrEnum):
     view_insights = "view_insights"
     view_surveys = "view_surveys"
     manage_surveys = "manage_surveys"
+    read_community_surveys = "read_community_surveys"
     answer_survey = "answer_survey"
     view_campaign = "view_campaign"
     take_part_in_campaign = "take_part_in_campaign"
@@ -196,6 +200,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.view_insights: _STAFF,
     Action.view_surveys: _STAFF,
     Action.manage_surveys: _MANAGERS,
+    Action.read_community_surveys: _COMMUNITY_ROLES,
     Action.answer_survey: _COMMUNITY_ROLES,
     Action.view_campaign: _EVERYONE,
     Action.take_part_in_campaign: _COMMUNITY_ROLES,

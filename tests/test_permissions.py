@@ -575,10 +575,10 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "POST /brands/{brand_slug}/surveys/{survey_id}/publish": (BRAND_SURVEY, Action.manage_surveys),
     "PUT /api/v1/surveys/{survey_id}/community": (SURVEY, Action.manage_surveys),
     # surveys published to a community, answered by its members
-    "GET /c/{community_slug}/surveys": (COMMUNITY, Action.answer_survey),
-    "GET /c/{community_slug}/surveys/{survey_id}": (COMMUNITY, Action.answer_survey),
+    "GET /c/{community_slug}/surveys": (COMMUNITY, Action.read_community_surveys),
+    "GET /c/{community_slug}/surveys/{survey_id}": (COMMUNITY, Action.read_community_surveys),
     "POST /c/{community_slug}/surveys/{survey_id}": (COMMUNITY, Action.answer_survey),
-    "GET /api/v1/communities/{community_slug}/surveys": (COMMUNITY, Action.answer_survey),
+    "GET /api/v1/communities/{community_slug}/surveys": (COMMUNITY, Action.read_community_surveys),
     "POST /api/v1/communities/{community_slug}/surveys/{survey_id}/responses": (COMMUNITY, Action.answer_survey),
     # sampling campaign pages
     "GET /c/{community_slug}/campaigns": (COMMUNITY, Action.view_campaign),
@@ -682,6 +682,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /c/{community_slug}/moderation": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/decide": (COMMUNITY, Action.moderate_community),
     "GET /c/{community_slug}/moderation/items/{item_id}": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/items/{item_id}/sanction": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/sanctions": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/sanctions/{sanction_id}/lift": (COMMUNITY, Action.moderate_community),
     "GET /c/{community_slug}/moderation/settings": (COMMUNITY, Action.moderate_community),
@@ -1387,6 +1388,7 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "POST /api/v1/communities/{community_slug}/moderation/decisions": {
             "json": {"item_ids": [moderation["item_id"]], "decision": "restore"}
         },
+        "POST /c/{community_slug}/moderation/items/{item_id}/sanction": {"data": {"kind": "warning", "reason": "Spam"}},
         "POST /c/{community_slug}/moderation/sanctions": {
             "data": {"handle": DESIGNER_HANDLE, "kind": "warning", "reason": "Spam"}
         },

@@ -278,6 +278,7 @@ def item(
             for r, reporter in detail.reports
         ],
         history=[audit_public(e, people.get(e.actor_id or 0), people.get(e.target_user_id or 0)) for e in detail.audit],
+        decisions=moderation_service.decisions_for(detail.entry.item.subject_kind),
     )
 
 
@@ -330,6 +331,7 @@ def sanction(
         kind=body.kind,
         reason=body.reason,
         days=body.days,
+        item_id=body.item_id,
     )
     return sanction_public(created, member)
 

@@ -102,7 +102,7 @@ class ModerationSettings(SQLModel, table=True):
     community_id: int = Field(primary_key=True, foreign_key="communities.id", ondelete="CASCADE")
     auto_hide_threshold: int = Field(default=3)
     premoderation: bool = Field(default=False)
-    # How many of a member's first posts wait for approval when pre-moderation is on.
+    # How many of a new member's first posts (counted as made, not as approved) wait for approval.
     premoderation_posts: int = Field(default=1)
     # When pre-moderation was last switched on: only members who joined since are "new".
     premoderation_since: datetime | None = timestamp_field(nullable=True)

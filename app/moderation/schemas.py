@@ -88,6 +88,10 @@ class AuditEntryPublic(BaseModel):
 class QueueItemDetail(QueueItemPublic):
     reports: list[ReportDetail]
     history: list[AuditEntryPublic]
+    decisions: list[Decision] = Field(
+        description="The decisions this item accepts: a profile cannot be hidden or removed "
+        "(sanction its owner instead, with this item's id, which resolves its reports)"
+    )
 
 
 class DecisionCreate(BaseModel):
@@ -101,6 +105,9 @@ class SanctionCreate(BaseModel):
     kind: SanctionKind
     reason: str = Field(max_length=1000)
     days: int | None = Field(default=None, description="Required for a suspension: 1 to 365")
+    item_id: int | None = Field(
+        default=None, description="A reported profile's queue item: the sanction resolves it and tells its reporters"
+    )
 
 
 class SanctionLift(BaseModel):

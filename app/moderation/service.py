@@ -78,6 +78,8 @@ _DECISION_ACTION = {
     Decision.remove: AuditAction.remove,
 }
 _SHOWN = (ItemStatus.open, ItemStatus.restored)
+HELD_FOR_REVIEW = "A moderator reviews it before it is published."
+SANCTION_VERB = {SanctionKind.warning: "warned", SanctionKind.suspension: "suspended", SanctionKind.ban: "banned"}
 
 
 def decision_link(community: Community, entry_id: int) -> str:
@@ -524,7 +526,11 @@ def _hold(
         after={"status": ItemStatus.held.value},
         now=now,
     )
-    _tell_author(session, community=community, item=item, entry=entry, text=f"Your {kind.label} is held: {reason}")
+    if action == AuditAction.hold:
+        text = f"Your {kind.label} is waiting for review: {reason}"
+    else:
+        text = f"Your {kind.label} is hidden until a moderator decides: {reason}"
+    _tell_author(session, community=community, item=item, entry=entry, text=text)
     return True
 
 
@@ -553,7 +559,11 @@ def _contains_blocked_word(text: str, words: Sequence[str]) -> str | None:
 def _awaits_premoderation(
     session: Session, *, community: Community, author: User, settings: ModerationSettings
 ) -> bool:
-    """A member who joined since pre-moderation was switched on, with fewer approved posts than it asks for."""
+    """A member who joined since pre-moderation was switched on and has made fewer posts than it holds.
+
+    As Discourse's ``approve_post_count``, it counts the posts made, not those approved: with 1, a new member's first
+    post waits and the ones after it are published at once, even while the first still waits. Posts held for a
+    blocked word waited too, so they count among the first ones."""
     if not settings.premoderation:
         return False
     membership = session.exec(
@@ -563,17 +573,17 @@ def _awaits_premoderation(
         return False
     if settings.premoderation_since is not None and membership.joined_at < settings.premoderation_since:
         return False
-    approved = session.exec(
+    waited = session.exec(
         select(func.count())
         .select_from(ModerationItem)
         .where(
             ModerationItem.community_id == community.id,
             ModerationItem.author_id == author.id,
-            ModerationItem.flag == ItemFlag.premoderation,
-            ModerationItem.status == ItemStatus.restored,
+            col(ModerationItem.flag).in_((ItemFlag.premoderation, ItemFlag.blocked_word)),
+            col(ModerationItem.subject_kind) != SubjectKind.profile,
         )
     ).one()
-    return approved < settings.premoderation_posts
+    return waited < settings.premoderation_posts
 
 
 def screen_post(
@@ -595,10 +605,12 @@ def screen_post(
     now = now or utcnow()
     settings = settings_for(session, community=community)
     word = _contains_blocked_word(text, blocked_word_list(settings))
+    # One neutral reason for both holds: a blocked word's author must not learn that a word held the post.
+    reason = HELD_FOR_REVIEW
     if word is not None:
-        flag, reason = ItemFlag.blocked_word, "It contains a word this community reviews first."
+        flag = ItemFlag.blocked_word
     elif _awaits_premoderation(session, community=community, author=author, settings=settings):
-        flag, reason = ItemFlag.premoderation, "New members' first posts wait for a moderator's approval."
+        flag = ItemFlag.premoderation
     else:
         return False
     item = _claim_item(session, community=community, kind=kind, subject_id=subject_id, flag=flag, now=now)
@@ -764,19 +776,25 @@ def item_detail(session: Session, *, community: Community, item_id: int) -> Item
             .order_by(col(Report.id))
         ).all()
     ]
-    audit = session.exec(
-        select(AuditEntry)
-        .where(
-            AuditEntry.community_id == community.id,
-            AuditEntry.subject_kind == item.subject_kind,
-            AuditEntry.subject_id == item.subject_id,
+    about_it = (col(AuditEntry.subject_kind) == item.subject_kind) & (col(AuditEntry.subject_id) == item.subject_id)
+    if item.subject_kind == SubjectKind.profile:  # what is done about a profile is done to its owner
+        about_it = about_it | (
+            (col(AuditEntry.subject_kind) == "sanction") & (col(AuditEntry.target_user_id) == item.subject_id)
         )
-        .order_by(col(AuditEntry.id))
+    audit = session.exec(
+        select(AuditEntry).where(AuditEntry.community_id == community.id, about_it).order_by(col(AuditEntry.id))
     ).all()
     return ItemDetail(entry=entry, subject=subject, reports=reports, audit=list(audit))
 
 
 # --- decisions -------------------------------------------------------------------------------------------------
+
+
+def decisions_for(kind: SubjectKind | str) -> list[Decision]:
+    """The decisions an item of this kind accepts: what cannot be hidden (a profile) can only be left as it is."""
+    if subjects.subject_type(kind).hide is None:
+        return [Decision.restore]
+    return list(Decision)
 
 
 def decide(
@@ -859,16 +877,20 @@ def _apply(
         now=now,
     )
     if decision == Decision.restore:
-        if before == ItemStatus.held:
+        if before not in _SHOWN and _first_showing(session, item=item, entry=entry):
             _tell_author(
                 session,
                 community=community,
                 item=item,
                 entry=entry,
-                text=f"Your {kind.label} is approved and shown again.",
+                text=f"Your {kind.label} is approved and published.",
             )
-            if kind.announce is not None:  # nobody was told of it while it was held
+            if kind.announce is not None:  # nobody was told of it while it waited
                 kind.announce(session, item.subject_id)
+        elif before == ItemStatus.held:
+            _tell_author(
+                session, community=community, item=item, entry=entry, text=f"Your {kind.label} is shown again."
+            )
         outcome = "The moderators reviewed it and left it up."
     else:
         verb = "hidden" if decision == Decision.hide else "removed"
@@ -879,7 +901,29 @@ def _apply(
             entry=entry,
             text=f"Your {kind.label} was {verb} by a moderator: {reason}. You may appeal once.",
         )
-        outcome = f"The moderators {verb} it. Thank you for reporting."
+        outcome = f"The moderators {'hid' if decision == Decision.hide else 'removed'} it. Thank you for reporting."
+    _tell_reporters(session, community=community, moderator=moderator, item=item, label=kind.label, outcome=outcome)
+    return entry
+
+
+def _first_showing(session: Session, *, item: ModerationItem, entry: AuditEntry) -> bool:
+    """Whether restoring the item shows its post for the first time: it was held for review when posted (screening)
+    and never restored since. A post that was shown, then auto-hidden or hidden, was announced when it was posted."""
+    earlier = session.exec(
+        select(AuditEntry.action).where(
+            AuditEntry.community_id == item.community_id,
+            AuditEntry.subject_kind == item.subject_kind,
+            AuditEntry.subject_id == item.subject_id,
+            col(AuditEntry.id) != entry.id,
+            col(AuditEntry.action).in_((AuditAction.hold, AuditAction.restore)),
+        )
+    ).all()
+    return AuditAction.hold in earlier and AuditAction.restore not in earlier
+
+
+def _tell_reporters(
+    session: Session, *, community: Community, moderator: User, item: ModerationItem, label: str, outcome: str
+) -> None:
     for reporter in session.exec(
         select(User).join(Report, col(Report.reporter_id) == User.id).where(Report.item_id == item.id)
     ).all():
@@ -887,11 +931,10 @@ def _apply(
             session,
             user=reporter,
             kind=NotificationKind.report_outcome,
-            text=f"Your report of a {kind.label} in {community.name}: {outcome}",
+            text=f"Your report of a {label} in {community.name}: {outcome}",
             link=f"/c/{community.slug}",
             actor=moderator,
         )
-    return entry
 
 
 # --- sanctions -------------------------------------------------------------------------------------------------
@@ -906,11 +949,19 @@ def sanction_member(
     kind: SanctionKind | str,
     reason: str,
     days: int | None = None,
+    item_id: int | None = None,
     now: datetime | None = None,
 ) -> Sanction:
     """Warn a member, suspend them for some days (they can read but not post, score, answer or report), or ban
-    them from the community; they are told why and how to appeal."""
+    them from the community; they are told why and how to appeal.
+
+    With ``item_id`` (a reported profile's queue item, which cannot be hidden), the sanction is the decision on it:
+    the item is resolved (it stays shown, as ``restored``) and its reporters are told.
+    """
     now = now or utcnow()
+    item = get_item(session, community=community, item_id=item_id) if item_id is not None else None
+    if item is not None and (item.subject_kind != SubjectKind.profile or item.subject_id != member.id):
+        raise Invalid("Sanction a reported profile's owner from its item; other items are hidden or removed instead.")
     try:
         kind = SanctionKind(kind)
     except ValueError:
@@ -968,6 +1019,20 @@ def sanction_member(
         text=f"{what} in {community.name}: {reason}. You may appeal once.",
         link=decision_link(community, id_of(entry)),
     )
+    if item is not None:
+        item.status = ItemStatus.restored
+        item.decided_at = now
+        item.updated_at = now
+        session.add(item)
+        session.flush()
+        _tell_reporters(
+            session,
+            community=community,
+            moderator=moderator,
+            item=item,
+            label=subjects.subject_type(item.subject_kind).label,
+            outcome=f"The moderators {SANCTION_VERB[kind]} its owner. Thank you for reporting.",
+        )
     return sanction
 
 

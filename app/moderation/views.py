@@ -37,6 +37,13 @@ router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 BASE = "/c/{community_slug}/moderation"
 
+DECISION_LABELS = {
+    Decision.hide: "Hide (the author may appeal)",
+    Decision.restore: "Restore or approve (shown)",
+    Decision.remove: "Remove (the author may appeal)",
+}
+PROFILE_RESTORE_LABEL = "Dismiss the reports (the profile stays as it is)"
+
 REASON_LABELS = {
     ReportReason.spam: "Spam",
     ReportReason.offensive: "Offensive",
@@ -190,6 +197,10 @@ def _queue_context(
         "sanctions": moderation_service.list_sanctions(session, community=access.community, active_only=True),
         "pending_appeals": len(moderation_service.list_appeals(session, community=access.community)),
         "form": {},
+        "sanction_action": f"/c/{access.community.slug}/moderation/sanctions",
+        "sanction_owner": None,
+        "sanction_form": {},
+        "sanction_errors": {},
     }
 
 
@@ -236,6 +247,30 @@ async def decide(
     return response
 
 
+def _item_context(session: Session, access: CommunityAccess, item_id: int) -> dict[str, Any]:
+    detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
+    people = moderation_service.users_by_id(
+        session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
+    )
+    kind = detail.entry.item.subject_kind
+    profile = kind == SubjectKind.profile
+    return {
+        "community": access.community,
+        "detail": detail,
+        "people": people,
+        "decisions": [
+            (decision.value, PROFILE_RESTORE_LABEL if profile else DECISION_LABELS[decision])
+            for decision in moderation_service.decisions_for(kind)
+        ],
+        "reason_labels": REASON_LABELS,
+        # A profile cannot be hidden: its owner is warned, suspended or banned from here instead.
+        "sanction_owner": detail.entry.author if profile else None,
+        "sanction_action": f"/c/{access.community.slug}/moderation/items/{item_id}/sanction",
+        "sanction_form": {},
+        "sanction_errors": {},
+    }
+
+
 @router.get(BASE + "/items/{item_id}", name="moderation:item")
 def item(
     request: Request,
@@ -243,22 +278,43 @@ def item(
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
-    detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
-    people = moderation_service.users_by_id(
-        session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
-    )
-    return render(
-        request,
-        "moderation/item.html",
-        {
-            "community": access.community,
-            "detail": detail,
-            "people": people,
-            "decisions": [decision.value for decision in Decision],
-            "reason_labels": REASON_LABELS,
-            "sanction_kinds": [kind.value for kind in SanctionKind],
-        },
-    )
+    return render(request, "moderation/item.html", _item_context(session, access, item_id))
+
+
+@router.post(BASE + "/items/{item_id}/sanction")
+def sanction_owner(
+    request: Request,
+    item_id: int,
+    session: SessionDep,
+    kind: FormText = "",
+    days: FormText = "",
+    reason: FormText = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    """Warn, suspend or ban a reported profile's owner from its item: the sanction resolves the item's reports."""
+    assert access.user is not None
+    context = _item_context(session, access, item_id)
+    owner = context["sanction_owner"]
+    try:
+        if owner is None:
+            raise Invalid("Only a reported profile's owner is sanctioned from its item; use the queue's form.")
+        moderation_service.sanction_member(
+            session,
+            community=access.community,
+            moderator=access.user,
+            member=owner,
+            kind=kind,
+            reason=reason,
+            days=_int(days, "days") if kind == SanctionKind.suspension else None,
+            item_id=item_id,
+        )
+    except AppError as error:
+        context["sanction_form"] = {"kind": kind, "days": days, "sanction_reason": reason}
+        context["sanction_errors"] = error.fields
+        return form_error(request, session, "moderation/item.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/moderation")
+    flash.add(response, request, f"@{owner.handle} has a {kind}; they are told why, and the reporters are told.")
+    return response
 
 
 @router.post(BASE + "/sanctions")
@@ -285,7 +341,8 @@ def sanction(
         )
     except AppError as error:
         context = _queue_context(session, access, moderation_service.QueueFilters())
-        context["form"] = {"handle": handle, "kind": kind, "days": days, "sanction_reason": reason}
+        context["sanction_form"] = {"handle": handle, "kind": kind, "days": days, "sanction_reason": reason}
+        context["sanction_errors"] = error.fields
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
     flash.add(response, request, f"@{handle.strip().lstrip('@')} has a {kind}; they are told why.")
@@ -437,7 +494,10 @@ def audit_csv(
 
 def _appeals_context(session: Session, access: CommunityAccess) -> dict[str, Any]:
     rows = moderation_service.list_appeals(session, community=access.community, status=None)
-    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}}
+    # The moderator who made a decision may not decide its appeal: they see who may, not the buttons.
+    viewer_id = access.user.id if access.user is not None else None
+    own = {appeal.id for appeal, entry, _ in rows if entry.actor_id is not None and entry.actor_id == viewer_id}
+    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}, "own": own}
 
 
 @router.get(BASE + "/appeals", name="moderation:appeals")

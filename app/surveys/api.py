@@ -238,7 +238,7 @@ def publish_survey(
     summary="The surveys published to a community (members)",
 )
 def list_community_surveys(
-    session: SessionDep, access: CommunityAccess = community_access(Action.answer_survey)
+    session: SessionDep, access: CommunityAccess = community_access(Action.read_community_surveys)
 ) -> list[schemas.CommunitySurvey]:
     return [
         _community_survey(session, survey, access)

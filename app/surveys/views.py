@@ -11,10 +11,12 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.brands.deps import BrandAccess, brand_access
+from app.columns import id_of
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.moderation import enforcement
 from app.permissions import Action
 from app.surveys import service as surveys_service
 from app.surveys.deps import SurveyAccess, brand_survey_access
@@ -505,7 +507,7 @@ def publish(
 
 @router.get("/c/{community_slug}/surveys", name="surveys:community_list")
 def community_surveys(
-    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.answer_survey)
+    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.read_community_surveys)
 ) -> Response:
     surveys = surveys_service.list_community_surveys(session, community=access.community)
     answered = {
@@ -513,6 +515,15 @@ def community_surveys(
     }
     context = {"community": access.community, "surveys": surveys, "answered": answered}
     return render(request, "surveys/community_list.html", context)
+
+
+def _answer_refusal(session: Session, access: CommunityAccess) -> str:
+    if access.user is None:
+        return ""
+    sanction = enforcement.find_active_sanction(
+        session, community_id=id_of(access.community), user_id=id_of(access.user)
+    )
+    return enforcement.sanction_message(sanction, access.community.name) if sanction is not None else ""
 
 
 def _answer_context(session: Session, access: CommunityAccess, survey: Survey, **extra: Any) -> dict[str, Any]:
@@ -523,6 +534,8 @@ def _answer_context(session: Session, access: CommunityAccess, survey: Survey, *
         "questions": questions,
         "has_photo": any(question.kind == QuestionKind.photo for question in questions),
         "answered": surveys_service.has_answered(session, survey=survey, user=access.user),
+        # A suspended or banned member reads the survey but may not answer it: say why instead of a form that fails.
+        "refusal": _answer_refusal(session, access),
         "values": {},
         **extra,
     }
@@ -533,7 +546,7 @@ def answer_page(
     request: Request,
     survey_id: int,
     session: SessionDep,
-    access: CommunityAccess = community_access(Action.answer_survey),
+    access: CommunityAccess = community_access(Action.read_community_surveys),
 ) -> Response:
     survey = surveys_service.get_community_survey(session, community=access.community, survey_id=survey_id)
     return render(request, "surveys/answer.html", _answer_context(session, access, survey))

@@ -208,6 +208,8 @@ def test_manager_creates_publishes_and_picks_winners(client: TestClient, session
     taken_back = _post(client, f"{_url(community, closed)}/winners/withdraw", {"design_id": str(first.id)})
     assert taken_back.status_code == 200 and "no longer a winner" in taken_back.text
     assert session.exec(select(Product).where(Product.design_id == first.id)).first() is None
+    for design in (first, second):  # each button names its design to a screen reader
+        assert f'Pick as winner<span class="visually-hidden">: {design.title}</span>' in shortlist.text
     picked = _post(client, f"{_url(community, closed)}/winners", {"design_id": str(second.id)}, follow_redirects=False)
     assert picked.status_code == 303
     product = session.exec(select(Product).where(Product.design_id == second.id)).one()

@@ -107,6 +107,23 @@ def test_an_idea_with_a_blocked_word_is_held_off_every_list_until_approved(sessi
     assert [delivery.event for delivery in session.exec(select(WebhookDelivery)).all()] == ["idea_created"]
 
 
+def test_restoring_an_auto_hidden_idea_does_not_announce_it_again(session: Session) -> None:
+    community, moderator = _moderated(session)
+    author = make_member(session, community)
+    idea = ideas_service.post_idea(session, community=community, author=author, title="Refill pouches please")
+    assert [delivery.event for delivery in session.exec(select(WebhookDelivery)).all()] == ["idea_created"]
+    for reporter in (make_member(session, community) for _ in range(3)):
+        moderation_service.report_subject(
+            session, community=community, reporter=reporter, kind="idea", subject_id=idea.id or 0, reason="spam"
+        )
+    item = _item(session, SubjectKind.idea, idea.id)
+    assert item.status == ItemStatus.held
+    _approve(session, community, moderator, item)
+    session.refresh(idea)
+    assert not idea.is_hidden
+    assert [delivery.event for delivery in session.exec(select(WebhookDelivery)).all()] == ["idea_created"]
+
+
 def test_a_new_members_first_idea_waits_for_approval_under_premoderation(session: Session) -> None:
     community, moderator = _moderated(session, blocked_words="", premoderation=True)
     newcomer = make_member(session, community)

@@ -4,10 +4,12 @@ profile, nor to visitors), the report form sends it to that community's queue, a
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts.models import User
 from app.moderation import service as moderation_service
-from app.moderation.models import ModerationItem, Report, SubjectKind
+from app.moderation.models import ItemStatus, ModerationItem, Report, Sanction, SubjectKind
+from app.notifications.models import Notification
 from tests.factories import add_member, csrf_token, log_in, make_community, make_user
-from tests.moderation.factories import make_members, make_place
+from tests.moderation.factories import Place, make_members, make_place
 
 
 def test_a_profile_is_reported_in_the_communities_both_people_are_in(session: Session) -> None:
@@ -88,3 +90,71 @@ def test_the_api_reports_a_profile_by_handle(client: TestClient, session: Sessio
     assert [(entry["subject_id"], entry["report_count"], entry["reasons"]) for entry in queue.json()] == [
         (place.author.id, 1, {"offensive": 1})
     ]
+
+
+def _reported_profile(session: Session) -> tuple[Place, User, ModerationItem]:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    item = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=reporter,
+        kind="profile",
+        subject_id=place.author.id or 0,
+        reason="spam",
+    ).item
+    return place, reporter, item
+
+
+def test_a_profile_item_offers_no_hiding_but_sanctions_its_owner(client: TestClient, session: Session) -> None:
+    place, reporter, item = _reported_profile(session)
+    log_in(client, session, place.moderator)
+    url = f"/c/{place.community.slug}/moderation/items/{item.id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'value="hide"' not in page.text and 'value="remove"' not in page.text and 'value="restore"' in page.text
+    assert f'action="{url}/sanction"' in page.text and 'id="sanction-kind"' in page.text
+
+    failed = client.post(
+        f"{url}/sanction",
+        data={"kind": "suspension", "days": "0", "reason": "Spam profile", "csrftoken": csrf_token(client)},
+    )
+    assert failed.status_code == 422 and "A suspension lasts 1 to 365 days" in failed.text
+    assert 'value="Spam profile"' in failed.text
+
+    done = client.post(
+        f"{url}/sanction",
+        data={"kind": "suspension", "days": "7", "reason": "Spam profile", "csrftoken": csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    session.refresh(item)
+    assert item.status == ItemStatus.restored and item.decided_at is not None
+    sanction = session.exec(select(Sanction).where(Sanction.user_id == place.author.id)).one()
+    assert sanction.kind == "suspension" and sanction.ends_at is not None
+    told = session.exec(select(Notification).where(Notification.user_id == reporter.id)).all()
+    assert any("suspended its owner" in notice.text for notice in told)
+    assert "suspension by @" in client.get(url).text  # the item's history shows the sanction
+
+
+def test_the_api_lists_a_profile_items_decisions_and_sanctions_from_it(client: TestClient, session: Session) -> None:
+    place, _reporter, item = _reported_profile(session)
+    other = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=place.moderator,
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    ).item
+    log_in(client, session, place.moderator)
+    base = f"/api/v1/communities/{place.community.slug}/moderation"
+    assert client.get(f"{base}/items/{item.id}").json()["decisions"] == ["restore"]
+    assert client.get(f"{base}/items/{other.id}").json()["decisions"] == ["hide", "restore", "remove"]
+    headers = {"x-csrftoken": csrf_token(client)}
+    wrong = {"handle": place.author.handle, "kind": "warning", "reason": "Spam", "item_id": other.id}
+    assert client.post(f"{base}/sanctions", json=wrong, headers=headers).status_code == 422
+    created = client.post(f"{base}/sanctions", json={**wrong, "item_id": item.id}, headers=headers)
+    assert created.status_code == 201, created.text
+    session.refresh(item)
+    assert item.status == ItemStatus.restored

@@ -5,7 +5,7 @@ import io
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.challenges import service as challenges_service
@@ -17,7 +17,7 @@ from app.moderation.models import AuditEntry, ItemFlag, ItemStatus, ModerationIt
 from app.notifications.models import Notification, NotificationKind
 from tests.factories import add_member, make_community, make_user, png_bytes
 from tests.ideas.factories import make_idea
-from tests.moderation.factories import make_members, make_place
+from tests.moderation.factories import Place, make_members, make_place
 
 
 def _notifications(session: Session, user_id: int | None, kind: NotificationKind) -> list[Notification]:
@@ -307,6 +307,64 @@ def test_blocked_words_and_premoderation_hold_posts(session: Session) -> None:
     assert not comments_service.add_comment(session, design=place.design, author=newcomer, body="Again").is_hidden
 
 
+@pytest.mark.parametrize("first_posts", [1, 2])
+def test_premoderation_holds_a_new_members_first_posts_as_made_not_as_approved(
+    session: Session, first_posts: int
+) -> None:
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=True,
+        premoderation_posts=first_posts,
+        blocked_words="",
+    )
+    newcomer = make_members(session, place.community, 1)[0]
+    posted = [
+        comments_service.add_comment(session, design=place.design, author=newcomer, body=f"Comment {number}")
+        for number in range(4)
+    ]
+    assert [comment.is_hidden for comment in posted] == [True] * first_posts + [False] * (4 - first_posts)
+
+
+def test_a_blocked_word_hold_is_worded_like_premoderation_and_does_not_reveal_the_word(session: Session) -> None:
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=True,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    member, newcomer = place.author, make_members(session, place.community, 1)[0]
+    comments_service.add_comment(session, design=place.design, author=newcomer, body="Hello all")
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=False,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    comments_service.add_comment(session, design=place.design, author=member, body="Casino night")
+    texts = [
+        session.exec(
+            select(Notification)
+            .where(Notification.user_id == person.id, Notification.kind == NotificationKind.moderation_decision)
+            .order_by(col(Notification.id).desc())
+        )
+        .first()
+        .text  # type: ignore[union-attr]
+        for person in (newcomer, member)
+    ]
+    assert texts[0] == texts[1] == "Your comment is waiting for review: A moderator reviews it before it is published."
+
+
 def test_the_audit_log_refuses_updates_and_deletes_in_the_database(session: Session) -> None:
     place = make_place(session)
     entry = moderation_service.record(
@@ -400,6 +458,73 @@ def test_a_held_comment_is_announced_once_when_approved(session: Session) -> Non
     assert len(told) == before + 1 and "commented on your design" in told[-1].text
 
 
+def _report_until_hidden(session: Session, place: Place, kind: str, subject_id: int, reporters: int = 3) -> None:
+    for reporter in make_members(session, place.community, reporters):
+        moderation_service.report_subject(
+            session, community=place.community, reporter=reporter, kind=kind, subject_id=subject_id, reason="spam"
+        )
+
+
+def _design_comment_notices(session: Session, place: Place) -> list[Notification]:
+    return list(
+        session.exec(
+            select(Notification).where(
+                Notification.user_id == place.author.id, Notification.kind == NotificationKind.design_comment
+            )
+        ).all()
+    )
+
+
+def test_restoring_an_auto_hidden_comment_does_not_announce_it_again(session: Session) -> None:
+    place = make_place(session)
+    commenter = make_members(session, place.community, 1)[0]
+    comment = comments_service.add_comment(session, design=place.design, author=commenter, body="Lovely colours")
+    assert len(_design_comment_notices(session, place)) == 1
+    _report_until_hidden(session, place, "comment", comment.id or 0)
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == comment.id)).one()
+    assert item.status == ItemStatus.held
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="restore",
+        reason="",
+    )
+    assert len(_design_comment_notices(session, place)) == 1
+    told = session.exec(select(Notification).where(Notification.user_id == commenter.id)).all()
+    assert "is shown again" in told[-1].text
+
+
+def test_a_held_comment_hidden_then_restored_is_announced_once(session: Session) -> None:
+    """Never shown until the restore, it is announced then (once), whatever the moderators did with it meanwhile."""
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=False,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    commenter = make_members(session, place.community, 1)[0]
+    held = comments_service.add_comment(session, design=place.design, author=commenter, body="Casino night!")
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == held.id)).one()
+    for decision, reason in (("hide", "Gambling"), ("restore", ""), ("hide", "Again"), ("restore", "")):
+        moderation_service.decide(
+            session,
+            community=place.community,
+            moderator=place.moderator,
+            item_ids=[item.id or 0],
+            decision=decision,
+            reason=reason,
+        )
+    assert len(_design_comment_notices(session, place)) == 1
+    told = [n.text for n in session.exec(select(Notification).where(Notification.user_id == commenter.id)).all()]
+    assert sum("approved and published" in text for text in told) == 1
+
+
 def test_submitting_a_near_duplicate_puts_it_in_the_queue_and_premoderation_holds_a_newcomers_design(
     session: Session,
 ) -> None:
@@ -452,3 +577,26 @@ def test_ideas_and_their_comments_plug_into_the_queue(session: Session) -> None:
     session.refresh(comment)
     assert idea.is_hidden and comment.is_hidden
     assert comments_service.list_thread(session, idea=idea, viewer=reporter) == []
+
+
+def test_the_reporter_is_told_the_moderators_hid_it(session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    item = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=reporter,
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    ).item
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="hide",
+        reason="Spam",
+    )
+    told = session.exec(select(Notification).where(Notification.user_id == reporter.id)).all()
+    assert "The moderators hid it." in told[-1].text

@@ -1,13 +1,17 @@
 """The moderation pages: forms that keep what was typed, htmx fragments, the CSV export."""
 
+import html
+import re
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.brands.models import Brand
 from app.challenges.models import Score
+from app.communities.models import MemberRole
 from app.moderation import fingerprints
 from app.moderation import service as moderation_service
-from tests.factories import add_staff, csrf_token, log_in, make_design, make_user
+from tests.factories import add_member, add_staff, csrf_token, log_in, make_design, make_user
 from tests.moderation.factories import make_members, make_place
 
 
@@ -109,6 +113,41 @@ def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: 
     assert page.status_code == 422 and "2026-11-23" in page.text
 
 
+def test_the_queue_page_has_unique_ids_and_each_label_has_its_control(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    reporter = make_members(session, place.community, 1)[0]
+    moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=reporter,
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    )
+    log_in(client, session, place.moderator)
+    page = client.get(f"/c/{place.community.slug}/moderation").text
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    for target in re.findall(r'<label[^>]*\bfor="([^"]+)"', page):
+        assert target in ids, target
+
+
+def test_the_export_link_follows_the_filters_htmx_swaps(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    for action, reason in (("warning", "first"), ("ban", "second")):
+        moderation_service.record(
+            session, community_id=place.community.id, actor=place.moderator, action=action, reason=reason
+        )
+    log_in(client, session, place.moderator)
+    url = f"/c/{place.community.slug}/moderation/audit"
+    fragment = client.get(url, params={"action": "ban"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    href = re.search(r'href="([^"]*audit\.csv[^"]*)"', fragment.text)
+    assert href is not None and "action=ban" in href.group(1)
+    csv_text = client.get(html.unescape(href.group(1))).text
+    assert "second" in csv_text and "first" not in csv_text
+
+
 def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, session: Session) -> None:
     place = make_place(session, phase="closed")
     designs = [place.design, make_design(session, place.challenge, place.author)]
@@ -145,3 +184,28 @@ def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, se
     log_in(client, session, manager)
     shortlist = client.get(f"/c/{place.community.slug}/challenges/{place.challenge.slug}/shortlist")
     assert shortlist.status_code == 200 and "+4 discounted" in shortlist.text
+
+
+def test_the_appeals_page_offers_no_decision_to_the_moderator_who_made_it(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    other = make_user(session)
+    add_member(session, place.community, other, MemberRole.moderator)
+    moderation_service.sanction_member(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        member=place.author,
+        kind="warning",
+        reason="Rude",
+    )
+    entry = moderation_service.my_decisions(session, community=place.community, member=place.author)[0][0]
+    moderation_service.file_appeal(
+        session, community=place.community, appellant=place.author, entry_id=entry.id or 0, body="I was not"
+    )
+    url = f"/c/{place.community.slug}/moderation/appeals"
+    log_in(client, session, place.moderator)
+    own = client.get(url).text
+    assert 'value="grant"' not in own and "another moderator" in own
+    log_in(client, session, other)
+    theirs = client.get(url).text
+    assert 'value="grant"' in theirs and 'value="reject"' in theirs

@@ -6,9 +6,10 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.brands.models import Brand
-from app.communities.models import Community
+from app.communities.models import Community, MemberRole
 from app.config import get_settings
 from app.errors import Conflict, NotFound, TooManyRequests
+from app.moderation import service as moderation_service
 from app.rewards import service as rewards_service
 from app.surveys import service as surveys_service
 from app.surveys.models import Question, Survey
@@ -70,6 +71,33 @@ def test_members_answer_once_on_the_community_page(client: TestClient, session: 
     assert twice.status_code == 409
     session.refresh(survey)
     assert survey.response_count == 1
+
+
+def test_a_suspended_member_reads_the_surveys_but_cannot_answer(client: TestClient, session: Session) -> None:
+    community, survey, question = _published(session)
+    member, moderator = make_user(session), make_user(session)
+    add_member(session, community, member)
+    add_member(session, community, moderator, MemberRole.moderator)
+    moderation_service.sanction_member(
+        session, community=community, moderator=moderator, member=member, kind="suspension", reason="Spam", days=3
+    )
+    log_in(client, session, member)
+    url = f"/c/{community.slug}/surveys/{survey.id}"
+    listed = client.get(f"/c/{community.slug}/surveys")
+    assert listed.status_code == 200 and "Which refill?" in listed.text
+    page = client.get(url)
+    assert page.status_code == 200 and "Which colour?" in page.text and 'name="q' not in page.text
+    assert f"You are suspended in {community.name} until" in page.text and "not answer it" in page.text
+    api = client.get(f"/api/v1/communities/{community.slug}/surveys")
+    assert api.status_code == 200 and [entry["title"] for entry in api.json()] == ["Which refill?"]
+    refused = client.post(url, data={question.input_name: "red"}, headers={"x-csrftoken": csrf_token(client)})
+    assert refused.status_code == 403 and f"You are suspended in {community.name} until" in refused.text
+    refused_api = client.post(
+        f"/api/v1/communities/{community.slug}/surveys/{survey.id}/responses",
+        json={"answers": {str(question.id): "red"}},
+        headers={"x-csrftoken": csrf_token(client)},
+    )
+    assert refused_api.status_code == 403 and "Spam" in refused_api.json()["detail"]
 
 
 def test_answering_earns_the_brands_points_once_per_survey(session: Session) -> None:
