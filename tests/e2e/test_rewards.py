@@ -73,7 +73,7 @@ def test_a_sales_file_becomes_a_royalty_and_a_paid_payout(new_page, live_server:
         files=[{"name": "sales.csv", "mimeType": "text/csv", "buffer": good.encode()}]
     )
     manager.get_by_role("button", name="Upload").click()
-    expect(manager.get_by_role("status")).to_have_text("1 sale lines recorded.")
+    expect(manager.get_by_role("status")).to_have_text("1 sale line recorded.")
     expect(manager.get_by_role("row").filter(has_text="M-1")).to_contain_text("€20.00")
     shoot(manager, "rewards-sales", sizes=("desktop",))
 
@@ -93,9 +93,12 @@ def test_a_sales_file_becomes_a_royalty_and_a_paid_payout(new_page, live_server:
     expect(line).to_contain_text("€20.00")
     expect(manager.get_by_role("link", name="Export CSV for mass payment")).to_be_visible()
     shoot(manager, "rewards-batch", sizes=("desktop",))
+    asked: list[str] = []  # members are told they were paid: the page asks first
+    manager.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     manager.get_by_role("button", name="Mark all paid").click()
     expect(manager.locator("#batch-lines")).to_contain_text("closed")
     expect(line).to_contain_text("paid")
+    assert asked and "Mark every line" in asked[0]
 
     # The designer sees "paid", at phone width too.
     designer.reload()
