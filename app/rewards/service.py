@@ -309,6 +309,8 @@ class SaleInput:
     referral_code: str = ""
     # A datetime (JSON), or the CSV's text, read by record_sales; none: now.
     sold_at: datetime | str | None = None
+    # The row of the spreadsheet it came from (the header is row 1), so errors name what the brand sees; JSON: none.
+    row: int | None = None
 
 
 @dataclass
@@ -425,24 +427,26 @@ def record_sales(
     errors: dict[str, str] = {}
     checked: list[_CheckedSale] = []
     seen: set[tuple[str, int]] = set()
+    labels: dict[tuple[str, int], str] = {}
     for number, row in enumerate(rows, start=1):
+        label = f"row {row.row or number}"
         outcome = _check_sale(session, brand=brand, row=row, products=products, now=now)
         if isinstance(outcome, str):
-            errors[f"row {number}"] = outcome
+            errors[label] = outcome
             continue
         pair = (outcome.order_id, id_of(outcome.product))
         if pair in seen:
-            errors[f"row {number}"] = (
-                f"order {outcome.order_id} lists {outcome.product.name} twice; add the quantities."
-            )
+            errors[label] = f"order {outcome.order_id} lists {outcome.product.name} twice; add the quantities."
             continue
         seen.add(pair)
+        labels[pair] = label
         checked.append(outcome)
     existing = _existing_sales(session, brand=brand, pairs=seen)
     for line in checked:
-        before = existing.get((line.order_id, id_of(line.product)))
+        pair = (line.order_id, id_of(line.product))
+        before = existing.get(pair)
         if before is not None and (before.quantity, before.unit_price_minor) != (line.quantity, line.unit_price_minor):
-            errors[f"order {line.order_id}"] = (
+            errors[labels[pair]] = (
                 f"order {line.order_id} of {line.product.name} was recorded before with another quantity or price."
             )
     if errors:
@@ -598,9 +602,10 @@ def parse_sales_csv(content: bytes) -> list[SaleInput]:
     reader.fieldnames = header
     rows = []
     try:
-        for record in reader:
+        for number, record in enumerate(reader, start=2):
             rows.append(
                 SaleInput(
+                    row=number,
                     order_id=(record.get("order_id") or ""),
                     product_id=(record.get("product_id") or ""),
                     quantity=(record.get("quantity") or ""),

@@ -67,7 +67,7 @@ def test_a_sales_file_becomes_a_royalty_and_a_paid_payout(new_page, live_server:
     )
     manager.get_by_role("button", name="Upload").click()
     expect(manager.get_by_role("alert")).to_contain_text("nothing was recorded")
-    expect(manager.get_by_text(re.compile(r"Row 2: quantity"))).to_be_visible()
+    expect(manager.get_by_text(re.compile(r"Row 3: quantity"))).to_be_visible()
     good = f"{header}M-1,{product_id},10,20.00,EUR,\n"
     manager.get_by_label("Sales file (CSV)").set_input_files(
         files=[{"name": "sales.csv", "mimeType": "text/csv", "buffer": good.encode()}]

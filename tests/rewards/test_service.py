@@ -118,15 +118,28 @@ def test_a_csv_with_bad_rows_records_nothing_and_names_each_row(session: Session
     )
     with pytest.raises(rewards_service.SalesRejected) as refused:
         rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
-    assert set(refused.value.fields) == {f"row {n}" for n in range(2, 10)}
-    assert "quantity" in refused.value.fields["row 2"]
-    assert "decimal places" in refused.value.fields["row 3"]
-    assert "not live" in refused.value.fields["row 4"]
-    assert "no product" in refused.value.fields["row 5"]
-    assert "sold in EUR" in refused.value.fields["row 6"]
-    assert "referral" in refused.value.fields["row 7"]
-    assert "twice" in refused.value.fields["row 9"]
+    # Rows as the spreadsheet numbers them: the header is row 1, A-1 row 2.
+    assert set(refused.value.fields) == {f"row {n}" for n in range(3, 11)}
+    assert "quantity" in refused.value.fields["row 3"]
+    assert "decimal places" in refused.value.fields["row 4"]
+    assert "not live" in refused.value.fields["row 5"]
+    assert "no product" in refused.value.fields["row 6"]
+    assert "sold in EUR" in refused.value.fields["row 7"]
+    assert "referral" in refused.value.fields["row 8"]
+    assert "twice" in refused.value.fields["row 10"]
     assert session.exec(select(Sale)).all() == []
+
+
+def test_a_line_recorded_before_with_other_figures_is_named_by_its_row(session: Session) -> None:
+    brand = make_brand(session)
+    product = make_live_product(session, brand)
+    actor = make_user(session)
+    rewards_service.import_sales_csv(session, brand=brand, content=_csv(f"B-1,{product.id},2,25.00,EUR,"), actor=actor)
+    changed = _csv(f"B-2,{product.id},1,25.00,EUR,", f"B-1,{product.id},3,25.00,EUR,")
+    with pytest.raises(rewards_service.SalesRejected) as refused:
+        rewards_service.import_sales_csv(session, brand=brand, content=changed, actor=actor)
+    assert list(refused.value.fields) == ["row 3"]
+    assert "recorded before with another quantity or price" in refused.value.fields["row 3"]
 
 
 @pytest.mark.parametrize(
@@ -543,7 +556,7 @@ def test_a_csv_may_say_when_each_sale_was_made(session: Session) -> None:
     ).encode()
     with pytest.raises(rewards_service.SalesRejected) as refused:
         rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
-    assert "400 days" in refused.value.fields["row 2"] and "not a date" in refused.value.fields["row 3"]
+    assert "400 days" in refused.value.fields["row 3"] and "not a date" in refused.value.fields["row 4"]
     (sale,) = rewards_service.import_sales_csv(
         session, brand=brand, content=content.rsplit(b"\n", 3)[0] + b"\n", actor=make_user(session)
     ).recorded

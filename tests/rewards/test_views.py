@@ -33,7 +33,7 @@ def test_uploading_a_csv_with_bad_rows_shows_them_and_records_nothing(client: Te
         data={"csrftoken": csrf_token(client)},
     )
     assert response.status_code == 422
-    assert "Row 2" in response.text and "quantity" in response.text
+    assert "Row 3" in response.text and "quantity" in response.text  # the header is row 1
     assert "No sales yet" in response.text
 
 
