@@ -192,7 +192,7 @@ def _queue_context(
         "kinds": [kind.value for kind in SubjectKind],
         "flags": [flag.value for flag in ItemFlag],
         "reasons": list(REASON_LABELS.items()),
-        "decisions": [decision.value for decision in Decision],
+        "decisions": [(decision.value, DECISION_LABELS[decision]) for decision in Decision],
         "sanction_kinds": [kind.value for kind in SanctionKind],
         "sanctions": moderation_service.list_sanctions(session, community=access.community, active_only=True),
         "pending_appeals": len(moderation_service.list_appeals(session, community=access.community)),

@@ -27,8 +27,11 @@ LABELS = {
     "public": "public",
     "invite_only": "invite-only",
     "site_admin": "site admin",
+    "survey_response": "survey answer",
 }
 templates.env.filters["label"] = lambda value: LABELS.get(str(value), str(value).replace("_", " "))
+# "a design", "an idea": the article for a label (a word starting with a vowel letter takes "an").
+templates.env.filters["with_article"] = lambda text: f"{'an' if str(text)[:1].lower() in 'aeiou' else 'a'} {text}"
 
 
 def is_htmx(request: Request) -> bool:

@@ -175,7 +175,7 @@ def test_an_ideas_comment_count_counts_only_the_comments_members_see(session: Se
 
 
 def test_the_pages_say_a_held_idea_waits_and_offer_to_report_ideas(client: TestClient, session: Session) -> None:
-    community, _ = _moderated(session)
+    community, moderator = _moderated(session)
     author, other = make_member(session, community), make_member(session, community)
     log_in(client, session, author)
     posted = client.post(
@@ -196,3 +196,12 @@ def test_the_pages_say_a_held_idea_waits_and_offer_to_report_ideas(client: TestC
     shown = ideas_service.post_idea(session, community=community, author=author, title="Refill pouches please")
     page = client.get(f"/ideas/{shown.id}")
     assert f'href="/c/{community.slug}/report/idea/{shown.id}"' in page.text
+    assert "<h1>Report an idea</h1>" in client.get(f"/c/{community.slug}/report/idea/{shown.id}").text
+    # The moderator's item page reads as a sentence: "An idea · held", "1 item", no raw values.
+    item = session.exec(select(ModerationItem).where(ModerationItem.subject_kind == SubjectKind.idea)).one()
+    log_in(client, session, moderator)
+    page = client.get(f"/c/{community.slug}/moderation/items/{item.id}")
+    assert "<h1>An idea · held</h1>" in page.text
+    assert "1 item, 0 hidden or removed, 0 sanctions" in page.text
+    queue = client.get(f"/c/{community.slug}/moderation")
+    assert '<option value="remove">Remove (the author may appeal)</option>' in queue.text
