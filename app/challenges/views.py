@@ -13,7 +13,7 @@ from app.accounts.deps import Public
 from app.accounts.models import User
 from app.challenges import service as challenges_service
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
-from app.challenges.models import Challenge, Design, Phase
+from app.challenges.models import Challenge, Design, DesignStatus, Phase
 from app.columns import utcnow
 from app.comments.deps import thread_context
 from app.communities.deps import CommunityAccess, community_access
@@ -21,6 +21,8 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Invalid, NotFound
 from app.moderation import fingerprints, integrity
+from app.moderation import service as moderation_service
+from app.moderation.models import SubjectKind
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
@@ -400,6 +402,14 @@ def winners_page(
 # --- Designs ------------------------------------------------------------------------------------------------
 
 
+def _moderation_status(session: Session, access: DesignAccess) -> str | None:
+    statuses = moderation_service.item_statuses(
+        session, community_id=access.community.id or 0, kind=SubjectKind.design, subject_ids=[access.design.id or 0]
+    )
+    status = statuses.get(access.design.id or 0)
+    return str(status) if status is not None else None
+
+
 def design_context(session: Session, access: DesignAccess, **extra: object) -> dict[str, Any]:
     now = utcnow()
     design = access.design
@@ -419,6 +429,8 @@ def design_context(session: Session, access: DesignAccess, **extra: object) -> d
         ),
         my_score=challenges_service.get_my_score(session, design=design, voter=access.user),
         is_designer=access.user is not None and design.designer_id == access.user.id,
+        # Where a hidden design stands in the queue (held for review, hidden, removed), to tell its designer.
+        moderation_status=_moderation_status(session, access) if design.status == DesignStatus.hidden else None,
         score_values=list(challenges_service.SCORE_VALUES),
         **thread_context(session, access),
     )

@@ -1,6 +1,8 @@
 """Load the comment named in the path, with its design or idea and community, and check the actor's roles."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends
 
@@ -58,6 +60,26 @@ def comment_access(action: Action) -> CommentAccess:
     return Depends(CommentPermit(action))
 
 
+def _own_hidden_statuses(session: SessionDep, access: SubjectAccess, thread: Sequence[Any]) -> dict[int, str]:
+    from app.moderation import service as moderation_service
+    from app.moderation.models import SubjectKind
+
+    if access.user is None:
+        return {}
+    own: list[int] = []
+    stack = list(thread)
+    while stack:
+        entry = stack.pop()
+        stack.extend(entry.replies)
+        comment = entry.comment
+        if comment.is_hidden and comment.author_id == access.user.id:
+            own.append(comment.id)
+    statuses = moderation_service.item_statuses(
+        session, community_id=access.community.id or 0, kind=SubjectKind.comment, subject_ids=own
+    )
+    return {comment_id: str(status) for comment_id, status in statuses.items()}
+
+
 def thread_context(session: SessionDep, access: SubjectAccess, **form: object) -> dict[str, object]:
     """What ``comments/_thread.html`` needs: the thread, where its forms post, and what this actor may do in it."""
     from app.comments import service as comments_service
@@ -76,6 +98,8 @@ def thread_context(session: SessionDep, access: SubjectAccess, **form: object) -
         is_open = access.design.status == "submitted"
     return {
         "thread": thread,
+        # How the viewer's own hidden comments stand (held for review, hidden, removed), to tell them which.
+        "own_hidden_statuses": _own_hidden_statuses(session, access, thread),
         "page_url": page_url,
         "comments_url": f"{page_url}/comments",
         "may_comment": access.can(Action.comment) and is_open,

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from app.accounts import service as accounts_service
 from app.accounts.models import ApiToken, User
+from app.campaigns.models import CampaignApplication
 from app.columns import id_of, utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
@@ -22,6 +23,7 @@ from app.errors import Invalid
 from app.moderation import service as moderation_service
 from app.moderation.models import AuditAction, MemberFingerprint
 from app.notifications.models import Notification
+from app.rewards.models import Redemption
 
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
 DELETED_NAME = "deleted member"
@@ -63,8 +65,9 @@ def export_member_data(session: Session, *, user: User) -> dict[str, Any]:
 
 
 def delete_account(session: Session, *, user: User, password: str) -> User:
-    """Delete one's account: personal data erased, sessions and tokens revoked, memberships left; content stays
-    under "deleted member" (scores, designs, comments, and ledger rows are records of the community, not profile)."""
+    """Delete one's account: personal data erased (profile, postal addresses), sessions and tokens revoked,
+    memberships left; content stays under "deleted member" (scores, designs, comments, and ledger rows are records
+    of the community, not profile)."""
     if not password or not accounts_service.password_hasher.verify(password, user.password_hash):
         raise Invalid("Please correct the marked fields.", fields={"password": "This is not your password."})
     user_id = id_of(user)
@@ -81,6 +84,15 @@ def delete_account(session: Session, *, user: User, password: str) -> User:
     )
     session.execute(delete(MemberFingerprint).where(col(MemberFingerprint.user_id) == user_id))
     session.execute(delete(Notification).where(col(Notification.user_id) == user_id))
+    # Postal addresses are personal data, not records of the community: the rows stay, the addresses go.
+    session.execute(update(Redemption).where(col(Redemption.user_id) == user_id).values(shipping_address=""))
+    session.execute(
+        update(CampaignApplication)
+        .where(col(CampaignApplication.user_id) == user_id)
+        .values(
+            recipient_name="", address_line1="", address_line2="", city="", postcode="", country="", household_key=None
+        )
+    )
     user.email = f"deleted-{user_id}@deleted.invalid"
     user.handle = f"deleted-{user_id}"
     user.display_name = DELETED_NAME

@@ -753,6 +753,23 @@ class ItemDetail:
     audit: list[AuditEntry]
 
 
+def item_statuses(
+    session: Session, *, community_id: int, kind: SubjectKind, subject_ids: Iterable[int]
+) -> dict[int, ItemStatus]:
+    """Where each subject stands in the queue (held for review, hidden, removed, ...), for telling its author."""
+    ids = set(subject_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(ModerationItem.subject_id, ModerationItem.status).where(
+            ModerationItem.community_id == community_id,
+            ModerationItem.subject_kind == kind,
+            col(ModerationItem.subject_id).in_(ids),
+        )
+    ).all()
+    return {subject_id: ItemStatus(status) for subject_id, status in rows}
+
+
 def get_item(session: Session, *, community: Community, item_id: int) -> ModerationItem:
     item = session.get(ModerationItem, item_id)
     if item is None or item.community_id != community.id:

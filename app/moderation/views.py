@@ -15,11 +15,12 @@ from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
 from app.insights.deps import SurveyAccess, survey_access
-from app.moderation import integrity, privacy
+from app.moderation import integrity, privacy, subjects
 from app.moderation import service as moderation_service
 from app.moderation.models import (
     AppealStatus,
     AuditAction,
+    AuditEntry,
     Decision,
     ItemFlag,
     ItemStatus,
@@ -42,6 +43,8 @@ DECISION_LABELS = {
     Decision.restore: "Restore or approve (shown)",
     Decision.remove: "Remove (the author may appeal)",
 }
+# Decisions name and link their subject for the author when it is content members open themselves.
+LINKED_SUBJECTS = frozenset({SubjectKind.design, SubjectKind.comment, SubjectKind.idea})
 PROFILE_RESTORE_LABEL = "Dismiss the reports (the profile stays as it is)"
 
 REASON_LABELS = {
@@ -541,12 +544,27 @@ def decide_appeal(
 # --- a member's decisions --------------------------------------------------------------------------------------
 
 
+def _decided_subject(session: Session, access: CommunityAccess, entry: AuditEntry) -> subjects.SubjectInfo | None:
+    """What a decision was about, named and linked for its author (gone, or a kind members don't open: none)."""
+    if entry.subject_kind not in LINKED_SUBJECTS or entry.subject_id is None:
+        return None
+    try:
+        return subjects.describe(
+            session, kind=entry.subject_kind, subject_id=entry.subject_id, community_id=access.community.id or 0
+        )
+    except AppError:
+        return None
+
+
 def _decision_context(session: Session, access: CommunityAccess, entry_id: int, **form: Any) -> dict[str, Any]:
     assert access.user is not None
     entry = moderation_service.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
+    ends_at = entry.after.get("ends_at") if isinstance(entry.after, dict) else None
     return {
         "community": access.community,
         "entry": entry,
+        "subject": _decided_subject(session, access, entry),
+        "ends_at": datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else None,
         "appeal": moderation_service.appeal_for(session, entry=entry),
         "appealable": entry.action in moderation_service.APPEALABLE,
         "form": form,

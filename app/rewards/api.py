@@ -463,12 +463,16 @@ def redeem(
     if not idempotency_key:
         raise Invalid("Send an Idempotency-Key header (any unique string, reused only when retrying).")
     redemption = rewards_service.redeem(
-        session, user=user, item_id=body.item_id, request_key=f"api:{user.id}:{idempotency_key}"
+        session,
+        user=user,
+        item_id=body.item_id,
+        request_key=f"api:{user.id}:{idempotency_key}",
+        shipping_address=body.shipping_address,
     )
     return schemas.RedemptionPublic.model_validate(redemption, from_attributes=True)
 
 
-def _brand_redemption(row: rewards_service.BrandRedemption) -> schemas.BrandRedemptionPublic:
+def _brand_redemption(row: rewards_service.BrandRedemption, *, may_see_address: bool) -> schemas.BrandRedemptionPublic:
     return schemas.BrandRedemptionPublic(
         id=id_of(row.redemption),
         handle=row.member.handle,
@@ -479,6 +483,7 @@ def _brand_redemption(row: rewards_service.BrandRedemption) -> schemas.BrandRede
         created_at=row.redemption.created_at,
         status=row.redemption.status,
         fulfilled_at=row.redemption.fulfilled_at,
+        shipping_address=row.redemption.shipping_address if may_see_address else None,
     )
 
 
@@ -490,7 +495,11 @@ def _brand_redemption(row: rewards_service.BrandRedemption) -> schemas.BrandRede
 def list_brand_redemptions(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> list[schemas.BrandRedemptionPublic]:
-    return [_brand_redemption(row) for row in rewards_service.list_brand_redemptions(session, brand=access.brand)]
+    may_see_address = access.can(Action.manage_rewards)
+    return [
+        _brand_redemption(row, may_see_address=may_see_address)
+        for row in rewards_service.list_brand_redemptions(session, brand=access.brand)
+    ]
 
 
 @router.post(
@@ -508,4 +517,4 @@ def fulfil_redemption(
         for row in rewards_service.list_brand_redemptions(session, brand=access.brand)
         if row.redemption.id == redemption_id
     ]
-    return _brand_redemption(row)
+    return _brand_redemption(row, may_see_address=True)

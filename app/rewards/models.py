@@ -164,6 +164,9 @@ class PointsAward(SQLModel, table=True):
     created_at: datetime = timestamp_field()
 
 
+SHIPPING_ADDRESS_MAX = 500
+
+
 class RewardKind(StrEnum):
     discount_code = "discount_code"
     merchandise = "merchandise"
@@ -205,6 +208,8 @@ class Redemption(SQLModel, table=True):
     # When the brand's staff marked the reward sent or the code honoured; none while it is still to fulfil.
     fulfilled_at: datetime | None = timestamp_field(nullable=True)
     fulfilled_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    # Where to send merchandise (the member's words; empty for discount codes), for the brand's managers only.
+    shipping_address: str = Field(default="", max_length=SHIPPING_ADDRESS_MAX)
 
     @property
     def status(self) -> str:

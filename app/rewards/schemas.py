@@ -7,7 +7,15 @@ from pydantic import BaseModel, Field
 
 from app.challenges.models import ProductStatus
 from app.ledger.models import TransactionKind
-from app.rewards.models import BatchStatus, LineStatus, PointsAction, RewardKind, RoyaltyKind, SaleSource
+from app.rewards.models import (
+    SHIPPING_ADDRESS_MAX,
+    BatchStatus,
+    LineStatus,
+    PointsAction,
+    RewardKind,
+    RoyaltyKind,
+    SaleSource,
+)
 
 
 class RewardSettingsBody(BaseModel):
@@ -250,6 +258,8 @@ class PointsPublic(BaseModel):
 
 class RedeemBody(BaseModel):
     item_id: int
+    # Required for merchandise: a name and a postal address on separate lines.
+    shipping_address: str = Field(default="", max_length=SHIPPING_ADDRESS_MAX)
 
 
 class RedemptionPublic(BaseModel):
@@ -270,3 +280,4 @@ class BrandRedemptionPublic(BaseModel):
     created_at: datetime
     status: str  # "to fulfil" or "fulfilled"
     fulfilled_at: datetime | None
+    shipping_address: str | None  # merchandise: where to send it (managers only; null for analysts)

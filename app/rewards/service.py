@@ -34,6 +34,7 @@ from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards import money
 from app.rewards.models import (
+    SHIPPING_ADDRESS_MAX,
     BatchStatus,
     LineStatus,
     PayoutBatch,
@@ -987,7 +988,32 @@ def points_balance(session: Session, *, user: User, brand_id: int) -> int:
     return account.balance_minor if account is not None else 0
 
 
-def redeem(session: Session, *, user: User, item_id: int, request_key: str, now: datetime | None = None) -> Redemption:
+def _clean_shipping_address(text: str) -> str:
+    """The address as the member wrote it, lines trimmed and blank lines dropped."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    address = "\n".join(line for line in lines if line)
+    if len(address) < 10 or "\n" not in address:
+        raise Invalid(
+            "Please correct the marked field.",
+            fields={"shipping_address": "Where should we send it? Give a name and a postal address on separate lines."},
+        )
+    if len(address) > SHIPPING_ADDRESS_MAX:
+        raise Invalid(
+            "Please correct the marked field.",
+            fields={"shipping_address": f"Keep the address to {SHIPPING_ADDRESS_MAX} characters."},
+        )
+    return address
+
+
+def redeem(
+    session: Session,
+    *,
+    user: User,
+    item_id: int,
+    request_key: str,
+    shipping_address: str = "",
+    now: datetime | None = None,
+) -> Redemption:
     """Spend points on a reward: the stock, the points and the unique code move together or not at all.
 
     The member's points account is locked first (PostgreSQL row lock; SQLite's write lock), so two redemptions
@@ -1006,6 +1032,7 @@ def redeem(session: Session, *, user: User, item_id: int, request_key: str, now:
     item = session.get(RewardItem, item_id)
     if item is None or not _member_of_brand(session, user=user, brand_id=item.brand_id):
         raise NotFound("There is no such reward.")
+    address = _clean_shipping_address(shipping_address) if item.kind == RewardKind.merchandise else ""
     rate_limits.hit(
         get_settings().redeem_rate_per_account,
         "redeem",
@@ -1049,6 +1076,7 @@ def redeem(session: Session, *, user: User, item_id: int, request_key: str, now:
         request_key=request_key,
         transaction_id=id_of(posting.transaction),
         created_at=now,
+        shipping_address=address,
     )
     try:
         with session.begin_nested():

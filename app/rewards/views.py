@@ -553,11 +553,17 @@ def redeem(
     user: AccountUser,
     item_id: Annotated[int, Form()],
     request_key: FormText = "",
+    shipping_address: FormText = "",
 ) -> Response:
     try:
-        redemption = rewards_service.redeem(session, user=user, item_id=item_id, request_key=request_key)
+        redemption = rewards_service.redeem(
+            session, user=user, item_id=item_id, request_key=request_key, shipping_address=shipping_address
+        )
     except AppError as error:
-        return form_error(request, session, "rewards/points.html", _points_page_context(session, user), error)
+        # The message goes beside the reward's own form, with the address as typed.
+        typed = {"item_id": item_id, "shipping_address": shipping_address}
+        context = _points_page_context(session, user, redeem_form=typed)
+        return form_error(request, session, "rewards/points.html", context, error)
     response = redirect(request, "/me/points")
     flash.add(response, request, f"Redeemed. Your code is {redemption.code}.")
     return response

@@ -5,12 +5,15 @@ from sqlmodel import Session, select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import ApiToken, UserSession
+from app.brands.models import Brand
 from app.comments.models import Comment
 from app.errors import Invalid
 from app.moderation import fingerprints, privacy
 from app.moderation.models import MemberFingerprint
+from tests.campaigns.factories import make_application, make_campaign
 from tests.factories import PASSWORD
 from tests.moderation.factories import make_place
+from tests.rewards.factories import make_redemption
 
 
 def test_export_holds_the_members_rows_across_domains_without_secrets(session: Session) -> None:
@@ -38,6 +41,11 @@ def test_deleting_an_account_needs_the_password_and_anonymises(session: Session)
     author = place.author
     accounts_service.start_session(session, user=author, ip_address="198.51.100.1", user_agent="UA")
     accounts_service.create_api_token(session, user=author, name="laptop")
+    brand = session.get(Brand, place.community.brand_id)
+    assert brand is not None
+    redemption = make_redemption(session, brand, author)
+    application = make_application(session, make_campaign(session), author)
+    assert redemption.shipping_address and application.address_line1 and application.household_key
     with pytest.raises(Invalid):
         privacy.delete_account(session, user=author, password="wrong")
     privacy.delete_account(session, user=author, password=PASSWORD)
@@ -48,4 +56,10 @@ def test_deleting_an_account_needs_the_password_and_anonymises(session: Session)
     assert all(t.revoked_at for t in session.exec(select(ApiToken).where(ApiToken.user_id == author.id)))
     assert session.exec(select(MemberFingerprint).where(MemberFingerprint.user_id == author.id)).all() == []
     assert session.get(Comment, place.comment.id) is not None  # content stays, under "deleted member"
+    # Postal addresses go; the redemption and the application stay as records.
+    session.refresh(redemption)
+    session.refresh(application)
+    assert redemption.shipping_address == "" and redemption.code
+    assert (application.recipient_name, application.address_line1, application.postcode) == ("", "", "")
+    assert application.household_key is None
     assert not accounts_service.password_hasher.verify(PASSWORD, author.password_hash)

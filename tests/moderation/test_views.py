@@ -11,6 +11,7 @@ from app.challenges.models import Score
 from app.communities.models import MemberRole
 from app.moderation import fingerprints
 from app.moderation import service as moderation_service
+from app.moderation.models import SubjectKind
 from tests.factories import add_member, add_staff, csrf_token, log_in, make_design, make_user
 from tests.moderation.factories import make_members, make_place
 
@@ -96,6 +97,50 @@ def test_the_author_sees_the_notice_and_others_do_not_see_the_hidden_comment(
     log_in(client, session, place.author)
     page = client.get(f"/designs/{place.design.id}")
     assert "Buy cheap watches" in page.text and "hidden by the moderators" in page.text
+
+
+def test_the_author_is_told_whether_a_post_waits_for_review_was_hidden_or_was_removed(
+    client: TestClient, session: Session
+) -> None:
+    from app.comments import service as comments_service
+
+    place = make_place(session)
+    moderation_service.update_settings(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        auto_hide_threshold=3,
+        premoderation=False,
+        premoderation_posts=1,
+        blocked_words="casino",
+    )
+    held = comments_service.add_comment(session, design=place.design, author=place.author, body="Casino night")
+    log_in(client, session, place.author)
+    page = client.get(f"/designs/{place.design.id}").text
+    assert "This comment of yours is waiting for review" in page
+    assert page.count("hidden by the moderators") == 0  # neither the held comment nor anything else
+    item = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=make_members(session, place.community, 1)[0],
+        kind="design",
+        subject_id=place.design.id or 0,
+        reason="spam",
+    ).item
+    queue = moderation_service.item_statuses(
+        session, community_id=place.community.id or 0, kind=SubjectKind.comment, subject_ids=[held.id or 0]
+    )
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="remove",
+        reason="Not the brief",
+    )
+    page = client.get(f"/designs/{place.design.id}").text
+    assert "This design of yours was removed by the moderators" in page
+    assert queue == {held.id: "held"}
 
 
 def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: Session) -> None:
@@ -209,3 +254,45 @@ def test_the_appeals_page_offers_no_decision_to_the_moderator_who_made_it(client
     log_in(client, session, other)
     theirs = client.get(url).text
     assert 'value="grant"' in theirs and 'value="reject"' in theirs
+
+
+def test_a_decision_page_names_its_subject_and_a_suspensions_end(client: TestClient, session: Session) -> None:
+    from sqlmodel import col, select
+
+    from app.moderation.models import AuditEntry
+
+    place = make_place(session)
+    item = moderation_service.report_subject(
+        session,
+        community=place.community,
+        reporter=make_members(session, place.community, 1)[0],
+        kind="comment",
+        subject_id=place.comment.id or 0,
+        reason="spam",
+    ).item
+    moderation_service.decide(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        item_ids=[item.id or 0],
+        decision="hide",
+        reason="Advertising",
+    )
+    sanction = moderation_service.sanction_member(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        member=place.author,
+        kind="suspension",
+        reason="Spam again",
+        days=3,
+    )
+    hidden, suspended = session.exec(
+        select(AuditEntry).where(AuditEntry.target_user_id == place.author.id).order_by(col(AuditEntry.id))
+    ).all()
+    log_in(client, session, place.author)
+    page = client.get(f"/c/{place.community.slug}/decisions/{hidden.id}").text
+    assert f'About: <a href="/designs/{place.design.id}#comment-{place.comment.id}">Buy cheap watches here</a>' in page
+    page = client.get(f"/c/{place.community.slug}/decisions/{suspended.id}").text
+    assert sanction.ends_at is not None and "Until <time datetime=" in page
+    assert f"{sanction.ends_at:%Y-%m-%d %H:%M}</time> UTC." in page

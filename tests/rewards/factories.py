@@ -107,6 +107,9 @@ def build_rewards_world(session: Session, *, brand: Brand, member: User, staff: 
     )
 
 
+ADDRESS = "Mia Example\n12 Harbour Road\nLeith EH6 6QT"  # where merchandise goes
+
+
 def make_redemption(session: Session, brand: Brand, member: User) -> Redemption:
     """A reward of the brand's catalog that ``member`` (in one of its communities) redeemed with points."""
     rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
@@ -120,7 +123,9 @@ def make_redemption(session: Session, brand: Brand, member: User) -> Redemption:
     item = rewards_service.add_reward_item(
         session, brand=brand, name="Tote bag", description="", kind="merchandise", points_cost="50", stock="5"
     )
-    return rewards_service.redeem(session, user=member, item_id=item.id or 0, request_key=f"factory-{member.id}")
+    return rewards_service.redeem(
+        session, user=member, item_id=item.id or 0, request_key=f"factory-{member.id}", shipping_address=ADDRESS
+    )
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from app.brands.models import StaffRole
 from app.columns import utcnow
 from app.config import get_settings
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, make_product, make_redemption, sell
+from tests.rewards.factories import ADDRESS, make_live_product, make_member_of, make_product, make_redemption, sell
 
 
 def _headers(client: TestClient) -> dict[str, str]:
@@ -155,12 +155,18 @@ def test_a_redemption_needs_an_idempotency_key_and_a_retry_returns_the_same_code
     missing = client.post("/api/v1/me/redemptions", json={"item_id": item.id}, headers=_headers(client))
     assert missing.status_code == 422
     headers = {**_headers(client), "Idempotency-Key": "k-1"}
-    first = client.post("/api/v1/me/redemptions", json={"item_id": item.id}, headers=headers)
-    again = client.post("/api/v1/me/redemptions", json={"item_id": item.id}, headers=headers)
+    first = client.post(
+        "/api/v1/me/redemptions", json={"item_id": item.id, "shipping_address": ADDRESS}, headers=headers
+    )
+    again = client.post(
+        "/api/v1/me/redemptions", json={"item_id": item.id, "shipping_address": ADDRESS}, headers=headers
+    )
     assert first.status_code == again.status_code == 201
     assert first.json()["code"] == again.json()["code"]
     other = client.post(
-        "/api/v1/me/redemptions", json={"item_id": item.id}, headers={**headers, "Idempotency-Key": "k-2"}
+        "/api/v1/me/redemptions",
+        json={"item_id": item.id, "shipping_address": ADDRESS},
+        headers={**headers, "Idempotency-Key": "k-2"},
     )
     assert other.status_code == 409 and "you have 30" in other.json()["detail"]
     assert client.get("/api/v1/me/points").json()[0]["balance"] == 30
@@ -211,8 +217,10 @@ def test_staff_see_redemptions_and_managers_mark_them_fulfilled(client: TestClie
     log_in(client, session, analyst)
     (listed,) = client.get(base).json()
     assert (listed["handle"], listed["reward"], listed["status"]) == (member.handle, "Tote bag", "to fulfil")
+    assert listed["shipping_address"] is None  # addresses are for the managers who send things
     assert client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client)).status_code == 403
     log_in(client, session, manager)
+    assert client.get(base).json()[0]["shipping_address"] == ADDRESS
     done = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))
     assert done.status_code == 200 and done.json()["status"] == "fulfilled"
     again = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))

@@ -20,7 +20,7 @@ from app.rewards import service as rewards_service
 from app.rewards.models import PayoutBatch, PayoutLine, PointsAction, Redemption, RewardItem
 from tests import databases
 from tests.factories import make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, sell
+from tests.rewards.factories import ADDRESS, make_live_product, make_member_of, sell
 
 THREADS = 4
 
@@ -110,7 +110,9 @@ def test_racing_redemptions_never_spend_the_same_points_twice(real_engine: Engin
     def run(session: Session, number: int) -> None:
         person = session.get(User, member_id)
         assert person is not None
-        rewards_service.redeem(session, user=person, item_id=item_id or 0, request_key=f"race-{number}")
+        rewards_service.redeem(
+            session, user=person, item_id=item_id or 0, request_key=f"race-{number}", shipping_address=ADDRESS
+        )
 
     committed, errors = _race(real_engine, run)
     assert errors == []

@@ -16,7 +16,7 @@ from app.notifications.models import Notification, NotificationKind
 from app.rewards import service as rewards_service
 from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale, SaleSource
 from tests.factories import add_member, make_brand, make_challenge, make_community, make_design, make_user, png_bytes
-from tests.rewards.factories import make_live_product, make_member_of, make_product, make_redemption, sell
+from tests.rewards.factories import ADDRESS, make_live_product, make_member_of, make_product, make_redemption, sell
 
 OLD = timedelta(days=45)
 
@@ -288,12 +288,33 @@ def test_a_redemption_spends_points_takes_stock_and_issues_a_code(session: Sessi
     item = rewards_service.add_reward_item(
         session, brand=brand, name="10 % off", description="", kind="discount_code", points_cost="100", stock="1"
     )
-    redemption = rewards_service.redeem(session, user=member, item_id=item.id or 0, request_key="form-1")
+    redemption = rewards_service.redeem(
+        session, user=member, item_id=item.id or 0, request_key="form-1", shipping_address="not needed\nfor a code"
+    )
     assert len(redemption.code) == 14 and redemption.points == 100
+    assert redemption.shipping_address == ""  # a discount code goes by e-mail: no address is kept
     assert rewards_service.redeem(session, user=member, item_id=item.id or 0, request_key="form-1") == redemption
     assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 20
     assert item.stock == 0
     assert NotificationKind.redemption_code in _kinds(session, member.id)
+
+
+def test_merchandise_needs_somewhere_to_go_and_keeps_the_address_tidy(session: Session) -> None:
+    brand, member = _spender(session, 120)
+    tote = rewards_service.add_reward_item(
+        session, brand=brand, name="Tote", description="", kind="merchandise", points_cost="100", stock="1"
+    )
+    for nowhere in ("", "Mia", "x" * 600 + "\nsomewhere"):
+        with pytest.raises(Invalid) as refused:
+            rewards_service.redeem(
+                session, user=member, item_id=tote.id or 0, request_key="t", shipping_address=nowhere
+            )
+        assert set(refused.value.fields) == {"shipping_address"}
+    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 120 and tote.stock == 1
+    redemption = rewards_service.redeem(
+        session, user=member, item_id=tote.id or 0, request_key="t", shipping_address=" Mia  Example \r\n\r\n 12 Road\n"
+    )
+    assert redemption.shipping_address == "Mia Example\n12 Road"
 
 
 def test_redemptions_are_refused_without_points_stock_or_membership(session: Session) -> None:
@@ -302,14 +323,16 @@ def test_redemptions_are_refused_without_points_stock_or_membership(session: Ses
         session, brand=brand, name="Hoodie", description="", kind="merchandise", points_cost="500", stock="3"
     )
     with pytest.raises(Conflict, match="costs 500 points; you have 50"):
-        rewards_service.redeem(session, user=member, item_id=pricey.id or 0, request_key="a")
+        rewards_service.redeem(session, user=member, item_id=pricey.id or 0, request_key="a", shipping_address=ADDRESS)
     gone = rewards_service.add_reward_item(
         session, brand=brand, name="Sticker", description="", kind="merchandise", points_cost="10", stock="0"
     )
     with pytest.raises(Conflict, match="out of stock"):
-        rewards_service.redeem(session, user=member, item_id=gone.id or 0, request_key="b")
+        rewards_service.redeem(session, user=member, item_id=gone.id or 0, request_key="b", shipping_address=ADDRESS)
     with pytest.raises(NotFound):
-        rewards_service.redeem(session, user=make_user(session), item_id=gone.id or 0, request_key="c")
+        rewards_service.redeem(
+            session, user=make_user(session), item_id=gone.id or 0, request_key="c", shipping_address=ADDRESS
+        )
     assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 50
 
 

@@ -174,6 +174,11 @@ def test_redeeming_on_the_points_page(client: TestClient, session: Session) -> N
     log_in(client, session, member)
     assert "60 points" in client.get("/me/points").text
     form = {"csrftoken": csrf_token(client), "item_id": str(item.id), "request_key": "page-1"}
+    # A mug is sent by post: without an address nothing is spent, and the form says so beside the mug.
+    nowhere = client.post("/me/points/redeem", data={**form, "shipping_address": "  Mia  "})
+    assert nowhere.status_code == 422 and "Where should we send it?" in nowhere.text
+    assert f'id="address-{item.id}" name="shipping_address"' in nowhere.text and ">  Mia  </textarea>" in nowhere.text
+    form["shipping_address"] = "Mia Example\r\n\r\n  12 Harbour   Road \r\nLeith"
     done = client.post("/me/points/redeem", data=form, follow_redirects=True)
     assert "Your code is" in done.text and "10 points" in done.text
     again = client.post("/me/points/redeem", data={**form, "request_key": "page-2"})
@@ -214,6 +219,7 @@ def test_the_redemptions_page_lists_them_and_a_manager_marks_one_fulfilled(
     page = client.get(f"/brands/{brand.slug}/rewards/redemptions")
     assert page.status_code == 200 and f"@{member.handle}" in page.text and redemption.code in page.text
     assert "Mark fulfilled" in page.text
+    assert "Mia Example<br>12 Harbour Road<br>Leith EH6 6QT" in page.text  # where to send it, for the manager
     done = client.post(
         f"/brands/{brand.slug}/rewards/redemptions/{redemption.id}/fulfilled",
         data={"csrftoken": csrf_token(client)},
