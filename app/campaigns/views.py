@@ -383,11 +383,11 @@ def samples(
 ) -> Response:
     assert access.user is not None
     try:
-        if not samples_passed_on.strip().isdigit():
+        text = samples_passed_on.strip()
+        if not text.removeprefix("-").isdigit():
             raise Invalid("Please correct the marked fields.", fields={"samples_passed_on": "Enter a whole number."})
-        campaigns_service.record_samples_passed_on(
-            session, campaign=access.campaign, user=access.user, count=int(samples_passed_on)
-        )
+        # A negative count goes on to the service, whose message gives the range.
+        campaigns_service.record_samples_passed_on(session, campaign=access.campaign, user=access.user, count=int(text))
     except AppError as error:
         context = _mine_context(session, access, samples_value=samples_passed_on)
         return form_error(request, session, "campaigns/mine.html", context, error, block="network")

@@ -415,6 +415,14 @@ def keywords(texts: Sequence[str], *, limit: int = 10, examples: int = 3) -> lis
     found: list[Keyword] = []
     for phrase, n in chosen:
         pattern = re.compile(r"\b" + re.escape(phrase).replace(r"\ ", r"\W+") + r"\b", re.IGNORECASE)
-        shown = [text for text in texts if pattern.search(text.replace("\u2019", "'"))][:examples]
+        shown: list[str] = []
+        seen: set[str] = set()
+        for text in texts:  # distinct examples: many people give the same short answer
+            key = " ".join(text.lower().split())
+            if key not in seen and pattern.search(text.replace("\u2019", "'")):
+                seen.add(key)
+                shown.append(text)
+                if len(shown) == examples:
+                    break
         found.append(Keyword(phrase=phrase, answers=n, examples=shown))
     return found

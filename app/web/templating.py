@@ -31,6 +31,8 @@ LABELS = {
 }
 templates.env.filters["label"] = lambda value: LABELS.get(str(value), str(value).replace("_", " "))
 # "a design", "an idea": the article for a label (a word starting with a vowel letter takes "an").
+# "Northwind's", "Brightleaf Home Testers'": the possessive of a name.
+templates.env.filters["possessive"] = lambda name: f"{name}'" if str(name).endswith("s") else f"{name}'s"
 templates.env.filters["with_article"] = lambda text: f"{'an' if str(text)[:1].lower() in 'aeiou' else 'a'} {text}"
 
 

@@ -189,6 +189,8 @@ def test_connector_page_shows_link_qr_and_only_their_own_network(client: TestCli
         headers=HTMX,
     )
     assert bad.status_code == 422 and "<html" not in bad.text and 'value="lots"' in bad.text
+    negative = _post(client, _url(community, campaign, "/mine/samples"), {"samples_passed_on": "-2"}, headers=HTMX)
+    assert negative.status_code == 422 and "Enter a number from 0 to" in negative.text  # the range, not "whole"
     _post(client, _url(community, campaign, "/mine/samples"), {"samples_passed_on": "7"})
     session.refresh(mine)
     assert mine.samples_passed_on == 7

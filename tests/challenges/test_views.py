@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, select
 
+from app.accounts.models import User
 from app.brands.models import StaffRole
 from app.challenges.models import Challenge, ChallengeStatus, Design, Product, Score
 from app.columns import utcnow
@@ -65,6 +66,10 @@ def test_scoring_by_htmx_returns_the_score_fragment_and_hides_others(client: Tes
     page = client.get(f"/designs/{design.id}")
     assert 'type="radio" name="value"' in page.text and "buy it</label>" in page.text
     assert "mean from" not in page.text  # scores are hidden during scoring
+    log_in(client, session, session.get(User, design.designer_id))  # type: ignore[arg-type]
+    own = client.get(f"/designs/{design.id}").text
+    assert "Members are scoring your design now" in own and 'name="value"' not in own
+    log_in(client, session, voter)
 
     fragment = _post(client, f"/designs/{design.id}/score", {"value": "5", "would_buy": "1"}, headers=HTMX)
     assert fragment.status_code == 200
@@ -126,6 +131,10 @@ def test_upload_form_and_api_submission(client: TestClient, session: Session) ->
     log_in(client, session, designer)
     form = client.get(f"{_url(community, challenge)}/submit")
     assert form.text.index('name="csrftoken"') < form.text.index('type="file"')
+    empty = client.post(
+        f"{_url(community, challenge)}/submit", data={"csrftoken": csrf_token(client), "title": "No file"}
+    )
+    assert empty.status_code == 422 and "Choose an image file" in empty.text
     response = client.post(
         f"{_url(community, challenge)}/submit",
         data={"csrftoken": csrf_token(client), "title": "Sunrise", "tags": "Warm, Sky"},
@@ -136,6 +145,8 @@ def test_upload_form_and_api_submission(client: TestClient, session: Session) ->
     design = session.exec(select(Design).where(Design.title == "Sunrise")).one()
     assert response.headers["location"] == f"/designs/{design.id}"
     assert design.tags == "sky,warm"
+    full = client.get(f"{_url(community, challenge)}/submit").text  # 1 of 1: no form, a way out instead
+    assert "That is the most this challenge takes" in full and 'type="file"' not in full
     over = client.post(
         f"/api/v1/communities/{community.slug}/challenges/{challenge.slug}/designs",
         data={"title": "Second"},
@@ -149,10 +160,6 @@ def test_upload_form_and_api_submission(client: TestClient, session: Session) ->
         files={"image": ("forged.png", png_bytes(503), "image/png")},
     )
     assert forged.status_code == 403
-    empty = client.post(
-        f"{_url(community, challenge)}/submit", data={"csrftoken": csrf_token(client), "title": "No file"}
-    )
-    assert empty.status_code == 422 and "Choose an image file" in empty.text
 
 
 def test_manager_creates_publishes_and_picks_winners(client: TestClient, session: Session) -> None:

@@ -113,6 +113,7 @@ def test_edit_and_delete_from_the_page(client: TestClient, session: Session) -> 
     assert deleted.status_code == 303
     page = client.get(f"/designs/{design.id}")
     assert "comment deleted" in page.text and "Typo here" not in page.text
+    assert f'name="parent_id" value="{comment.id}"' not in page.text  # nothing to reply to
 
 
 def test_edit_after_the_window_is_refused(client: TestClient, session: Session) -> None:

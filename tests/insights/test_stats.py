@@ -103,3 +103,10 @@ def test_keywords_prefer_shared_phrases_and_give_examples() -> None:
 def test_summary_from_counts_equals_the_summary_of_the_values(pairs: list[tuple[int, int]]) -> None:
     expanded = [float(value) for value, count in pairs for _ in range(count)]
     assert summarise_counts((float(value), count) for value, count in pairs) == summarise(expanded)
+
+
+def test_keyword_examples_are_distinct_answers() -> None:
+    texts = ["Love the scent", "love the  scent", "Love the scent", "The scent lingers", "Scent is fine"]
+    (scent,) = [keyword for keyword in keywords(texts) if keyword.phrase == "scent"]
+    assert scent.answers == 5
+    assert scent.examples == ["Love the scent", "The scent lingers", "Scent is fine"]
