@@ -326,6 +326,14 @@ def _shortlist_context(session: Session, access: ChallengeAccess) -> dict[str, A
     return context
 
 
+def _posted_design(session: Session, design_id: str) -> Design:
+    """The design a shortlist form names (the services check that it is in the challenge)."""
+    design = session.get(Design, int(design_id)) if design_id.isdigit() else None
+    if design is None:
+        raise NotFound("There is no such design in this challenge.")
+    return design
+
+
 @router.post("/c/{community_slug}/challenges/{challenge_slug}/winners", name="challenges:pick_winner")
 def pick_winner(
     request: Request,
@@ -333,9 +341,7 @@ def pick_winner(
     design_id: FormText = "",
     access: ChallengeAccess = challenge_access(Action.manage_challenge),
 ) -> Response:
-    design = session.get(Design, int(design_id)) if design_id.isdigit() else None
-    if design is None:
-        raise NotFound("There is no such design in this challenge.")
+    design = _posted_design(session, design_id)
     try:
         challenges_service.pick_winner(session, challenge=access.challenge, design=design)
     except AppError as error:
@@ -352,9 +358,7 @@ def withdraw_win(
     design_id: FormText = "",
     access: ChallengeAccess = challenge_access(Action.manage_challenge),
 ) -> Response:
-    design = session.get(Design, int(design_id)) if design_id.isdigit() else None
-    if design is None:
-        raise NotFound("There is no such design in this challenge.")
+    design = _posted_design(session, design_id)
     try:
         challenges_service.withdraw_win(session, challenge=access.challenge, design=design)
     except AppError as error:

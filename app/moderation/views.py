@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
+from app.accounts.models import User
 from app.challenges.deps import ChallengeAccess, challenge_access
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
@@ -284,6 +285,30 @@ def item(
     return render(request, "moderation/item.html", _item_context(session, access, item_id))
 
 
+def _sanction_from_form(
+    session: Session,
+    access: CommunityAccess,
+    member: User,
+    *,
+    kind: str,
+    days: str,
+    reason: str,
+    item_id: int | None = None,
+) -> None:
+    """The sanction form (queue or profile item) to the service: the days count only for a suspension."""
+    assert access.user is not None
+    moderation_service.sanction_member(
+        session,
+        community=access.community,
+        moderator=access.user,
+        member=member,
+        kind=kind,
+        reason=reason,
+        days=_int(days, "days") if kind == SanctionKind.suspension else None,
+        item_id=item_id,
+    )
+
+
 @router.post(BASE + "/items/{item_id}/sanction")
 def sanction_owner(
     request: Request,
@@ -301,16 +326,7 @@ def sanction_owner(
     try:
         if owner is None:
             raise Invalid("Only a reported profile's owner is sanctioned from its item; use the queue's form.")
-        moderation_service.sanction_member(
-            session,
-            community=access.community,
-            moderator=access.user,
-            member=owner,
-            kind=kind,
-            reason=reason,
-            days=_int(days, "days") if kind == SanctionKind.suspension else None,
-            item_id=item_id,
-        )
+        _sanction_from_form(session, access, owner, kind=kind, days=days, reason=reason, item_id=item_id)
     except AppError as error:
         context["sanction_form"] = {"kind": kind, "days": days, "sanction_reason": reason}
         context["sanction_errors"] = error.fields
@@ -333,15 +349,7 @@ def sanction(
     assert access.user is not None
     try:
         member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
-        moderation_service.sanction_member(
-            session,
-            community=access.community,
-            moderator=access.user,
-            member=member,
-            kind=kind,
-            reason=reason,
-            days=_int(days, "days") if kind == SanctionKind.suspension else None,
-        )
+        _sanction_from_form(session, access, member, kind=kind, days=days, reason=reason)
     except AppError as error:
         context = _queue_context(session, access, moderation_service.QueueFilters())
         context["sanction_form"] = {"handle": handle, "kind": kind, "days": days, "sanction_reason": reason}
