@@ -12,8 +12,9 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 # The current ISO 4217 currency codes (list one, as amended to 2025), kept here because neither babel nor pycountry
 # is a dependency. Left out on purpose: funds and units of account (BOV, CHE, CHW, CLF, COU, MXV, USN, UYI, UYW, XDR,
-# XSU, XUA), precious metals (XAU, XAG, XPD, XPT), testing and "no currency" codes (XTS, XXX, XB?), and withdrawn
-# codes (HRK 2023, CUC 2021, SLL and ZWL 2024). Brands are paid and pay out in these; review on each ISO amendment.
+# XSU, XUA), precious metals (XAU, XAG, XPD, XPT), the testing code XTS, the "no currency" code, the bond-market
+# units (XB?), and withdrawn codes (HRK 2023, CUC 2021, SLL and ZWL 2024). Brands are paid and pay out in these;
+# review on each ISO amendment.
 # Read with split() below: one word per code keeps the list short to review against the standard.
 _TWO_DIGIT_TEXT = """
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY COP
