@@ -3,11 +3,15 @@
 import getpass
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from app.config import get_settings
+
+T = TypeVar("T")
 
 cli = typer.Typer(help="Chorus: community co-creation for brands.", no_args_is_help=True)
 console = Console()
@@ -125,6 +129,20 @@ generate = typer.Typer(help="Generate data for the benchmarks (bench/README.md).
 cli.add_typer(generate, name="generate")
 
 
+def _with_progress(total: int, work: Callable[[Callable[[str, int], None]], T]) -> T:
+    """Run a generator with a progress bar: it reports (stage, rows done) as it goes; the bar ends full, as the
+    totals are estimates."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        result = work(lambda stage, count: progress.update(task, advance=count, description=stage))
+        progress.update(task, completed=total)
+    return result
+
+
 @generate.command("challenge")
 def generate_challenge(
     designs: int = typer.Option(10_000, min=1, max=100_000),
@@ -134,25 +152,15 @@ def generate_challenge(
     seed: int = typer.Option(1, help="Random seed"),
 ) -> None:
     """One challenge with many members, designs and scores, bulk-inserted, with consistent counters."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from app.db import get_engine
     from app.generate import generate_challenge as run
 
-    total = members * 2 + designs * 3 + scores
-    with Progress(
-        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("starting", total=total)
-        generated = run(
-            get_engine(),
-            designs=designs,
-            scores=scores,
-            members=members,
-            phase=phase,
-            seed=seed,
-            progress=lambda stage, count: progress.update(task, advance=count, description=stage),
-        )
+    generated = _with_progress(
+        members * 2 + designs * 3 + scores,
+        lambda progress: run(
+            get_engine(), designs=designs, scores=scores, members=members, phase=phase, seed=seed, progress=progress
+        ),
+    )
     console.print(
         f"[green]Generated[/green] /c/{generated.community_slug}/challenges/{generated.challenge_slug}: "
         f"{generated.members:,} members, {generated.designs:,} designs, {generated.scores:,} scores ({phase})."
@@ -166,24 +174,13 @@ def generate_survey(
     seed: int = typer.Option(1, help="Random seed"),
 ) -> None:
     """One template survey of a brand with an analyst, and many responses of about ten answers, bulk-inserted."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from app.db import get_engine
     from app.generate import generate_survey as run
 
-    total = responses * 11
-    with Progress(
-        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("starting", total=total)
-        generated = run(
-            get_engine(),
-            responses=responses,
-            days=days,
-            seed=seed,
-            progress=lambda stage, count: progress.update(task, advance=count, description=stage),
-        )
-        progress.update(task, completed=total)
+    generated = _with_progress(
+        responses * 11,
+        lambda progress: run(get_engine(), responses=responses, days=days, seed=seed, progress=progress),
+    )
     console.print(
         f"[green]Generated[/green] /brands/{generated.brand_slug}/surveys/{generated.survey_id}/insights: "
         f"{generated.responses:,} responses, {generated.answers:,} answers (analyst user id {generated.analyst_id})."
@@ -199,26 +196,16 @@ def generate_campaign(
 ) -> None:
     """A sampling campaign with connectors, share links over three hops and many responses of about ten answers,
     bulk-inserted (COPY on PostgreSQL), with consistent counters."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from app.db import get_engine
     from app.generate import generate_campaign as run
 
     # Connectors, memberships, applications, links and reach; responses, attribution, ~10 answers each; tallies.
-    total = connectors * 5 + responses * 12
-    with Progress(
-        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("starting", total=total)
-        generated = run(
-            get_engine(),
-            responses=responses,
-            connectors=connectors,
-            days=days,
-            seed=seed,
-            progress=lambda stage, count: progress.update(task, advance=count, description=stage),
-        )
-        progress.update(task, completed=total)
+    generated = _with_progress(
+        connectors * 5 + responses * 12,
+        lambda progress: run(
+            get_engine(), responses=responses, connectors=connectors, days=days, seed=seed, progress=progress
+        ),
+    )
     console.print(
         f"[green]Generated[/green] /c/{generated.community_slug}/campaigns/{generated.campaign_slug}/insights: "
         f"{generated.connectors:,} connectors, {generated.links:,} share links, {generated.responses:,} responses, "
