@@ -29,10 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import create_engine, text
 
-from bench.load import LoadResult, combine, make_client, percentile, run_load
+from bench.load import Client, LoadResult, Response, combine, make_client, percentile, run_load
 from bench.run import ROOT, cpu_seconds, free_port, serve, server_environment, wait_until_ready
 
 HOST = "127.0.0.1"
@@ -107,7 +106,7 @@ def set_phase(environment: dict[str, str], phase: str) -> None:
     engine.dispose()
 
 
-def server_ms(response: httpx.Response) -> float:
+def server_ms(response: Response) -> float:
     header = response.headers.get("server-timing", "")
     return float(header.partition("dur=")[2]) if "dur=" in header else float("nan")
 
@@ -156,13 +155,13 @@ async def measure_scoring(
     server_times: dict[str, list[float]] = {"me": [], "score": []}
     measuring = False
 
-    async def me(client: httpx.AsyncClient, number: int) -> httpx.Response:
+    async def me(client: Client, number: int) -> Response:
         response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[number]}"})
         if measuring:
             server_times["me"].append(server_ms(response))
         return response
 
-    async def score(client: httpx.AsyncClient, number: int) -> httpx.Response:
+    async def score(client: Client, number: int) -> Response:
         rng = rngs[number]
         if scored[number] and rng.random() < 0.5:
             design_id = rng.choice(scored[number])  # a repeat: the update path

@@ -1,17 +1,20 @@
-"""The benchmark's load driver, against a trivial in-process ASGI app, so the harness cannot rot unnoticed."""
+"""The benchmark's load driver, against a trivial ASGI app (in-process, and on a real server for the lean HTTP
+client), so the harness cannot rot unnoticed."""
 
 import asyncio
 import dataclasses
+import socket
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from starlette.routing import Route
 
-from bench.load import check_loopback, combine, make_client, percentile, run_load
+from bench.load import LoopbackClient, check_loopback, combine, make_client, percentile, run_load
 from bench.run import ENDPOINTS, MAX_BENCH_DURATION, MAX_WARMUP, parse_arguments
+from tests.servers import run_in_new_loop, served
 
 
 async def _ok(_request: Request) -> PlainTextResponse:
@@ -22,7 +25,26 @@ async def _missing(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("no", status_code=404)
 
 
-APP = Starlette(routes=[Route("/ok", _ok), Route("/missing", _missing)])
+async def _echo(request: Request) -> JSONResponse:
+    return JSONResponse({"method": request.method, "body": await request.json(), "token": request.headers["x-token"]})
+
+
+async def _chunked(_request: Request) -> StreamingResponse:
+    async def parts():  # type: ignore[no-untyped-def]
+        for part in (b"one,", b"two,", b"three"):
+            yield part
+
+    return StreamingResponse(parts(), media_type="text/csv")
+
+
+APP = Starlette(
+    routes=[
+        Route("/ok", _ok),
+        Route("/missing", _missing),
+        Route("/echo", _echo, methods=["PUT", "PATCH"]),
+        Route("/chunked", _chunked),
+    ]
+)
 
 
 def _client(concurrency: int) -> httpx.AsyncClient:
@@ -132,3 +154,40 @@ def test_a_sender_replaces_the_plain_get() -> None:
     assert len(seen) == 10
     assert set(seen) <= {0, 1}  # each client's number, for per-client requests (its own token, say)
     assert result.statuses == {404: 10}
+
+
+def test_the_lean_client_against_a_real_server() -> None:
+    """make_client gives the lean HTTP/1.1 client for a real server: keep-alive, JSON bodies, headers, chunked
+    answers, statuses counted by run_load."""
+
+    async def scenario(base_url: str):  # type: ignore[no-untyped-def]
+        async with make_client(base_url, concurrency=4) as client:
+            assert isinstance(client, LoopbackClient)
+            echoed = await client.put("/echo", json={"value": 3}, headers={"X-Token": "abc"})
+            patched = await client.request("PATCH", "/echo", json=[1, 2], headers={"X-Token": "def"})
+            chunked = await client.get("/chunked")
+            load = await run_load(client, "/ok", concurrency=4, requests=40)
+            missing = await run_load(client, "/missing", concurrency=2, requests=6)
+            return echoed, patched, chunked, load, missing
+
+    with served(APP) as base_url:
+        echoed, patched, chunked, load, missing = run_in_new_loop(scenario(base_url))
+    assert echoed.status_code == 200
+    assert echoed.json() == {"method": "PUT", "body": {"value": 3}, "token": "abc"}
+    assert echoed.headers["content-type"] == "application/json"
+    assert patched.json() == {"method": "PATCH", "body": [1, 2], "token": "def"}
+    assert chunked.text == "one,two,three"
+    assert load.statuses == {200: 40}
+    assert 0 < load.p50 <= load.p99
+    assert missing.statuses == {404: 6}
+
+
+def test_a_dropped_connection_counts_as_an_error() -> None:
+    async def scenario() -> dict[int, int]:
+        with socket.socket() as unused:
+            unused.bind(("127.0.0.1", 0))
+            port = unused.getsockname()[1]
+        async with make_client(f"http://127.0.0.1:{port}", concurrency=1) as client:
+            return (await run_load(client, "/ok", concurrency=1, requests=3)).statuses
+
+    assert asyncio.run(scenario()) == {-1: 3}
