@@ -26,6 +26,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     database_url: str = ""
+    # Requests that may use the database at once, per server process (app.db.database_turn); the others wait in
+    # the event loop, first come, first served. The connection pool is this big (plus 10 for streamed exports and
+    # background tasks); keep it below the 40 threads that run requests' blocking code.
+    database_slots: int = Field(default=16, ge=1, le=32)
     media_dir: Path | None = None
     redis_url: str | None = None
 

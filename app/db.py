@@ -1,17 +1,21 @@
 """Engine, sessions and the one transaction per request.
 
-SQLite runs in WAL mode with foreign keys and a busy timeout. Requests that may write (POST, PUT, PATCH, DELETE)
-open their transaction with ``BEGIN IMMEDIATE``, so two read-then-write transactions queue on the busy timeout
-instead of failing with "database is locked" halfway; reads use a plain deferred ``BEGIN`` and run alongside.
+Each request waits for a turn at the database in the event loop (``database_turn``) before its session opens. On
+SQLite, requests that may write (POST, PUT, PATCH, DELETE) also wait for the one writer's turn, then open their
+transaction with ``BEGIN IMMEDIATE``, so two read-then-write transactions queue instead of failing with "database is
+locked" halfway; reads use a plain deferred ``BEGIN`` and run alongside.
 PostgreSQL uses a pooled psycopg 3 engine, and services that read then write take row locks.
 """
 
+import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
@@ -22,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.config import get_settings
+from app.errors import ServiceUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,20 +41,24 @@ metadata: MetaData = SQLModel.metadata
 ROOT_DIR = Path(__file__).resolve().parent.parent
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SQLITE_BUSY_SECONDS = 30
+TURN_WAIT_SECONDS = 30  # a request waiting longer for its database turn gets a 503
 _HOLDS_WRITE_LOCK = "chorus_holds_write_lock"
 
 
 def build_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each database needs."""
     parsed = make_url(url)
+    # Every request's turn (database_turn) holds at most one connection, so requests never wait for one in a
+    # thread; the overflow is for streamed exports and background tasks.
+    pool = {"pool_size": get_settings().database_slots, "max_overflow": 10}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **pool, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -112,12 +121,66 @@ def writer_engine(engine: Engine) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
+@dataclass
+class _Turns:
+    slots: asyncio.Semaphore
+    writer: asyncio.Lock
+
+
+# One set per event loop (tests run several): asyncio's locks are bound to the loop they first wait in.
+_turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
+
+
+async def database_turn(request: Request) -> AsyncIterator[None]:
+    """Wait, in the event loop and first come first served, for one of the ``database_slots`` turns at the
+    database, and on SQLite, for a request that may write, for the single writer's turn; keep them until the
+    request's session has committed or rolled back.
+
+    Why in the event loop: a request's blocking code runs in worker threads, one step at a time, and it holds its
+    connection (and on SQLite the write lock, on PostgreSQL its row locks) between steps. When requests waited for a
+    connection or for the write lock inside a thread, enough of them (48 writers, or ~60 readers) took every
+    thread while the holders needed one more thread to finish, and nothing moved until a 30 s timeout: 500s for
+    everyone. Waiting here takes no thread, and with fewer turns than threads a holder always finds one. The
+    process lock in ``_configure_sqlite`` still guards writers outside requests (tasks, the CLI).
+    """
+    loop = asyncio.get_running_loop()
+    turns = _turns.get(loop)
+    if turns is None:
+        turns = _turns[loop] = _Turns(asyncio.Semaphore(get_settings().database_slots), asyncio.Lock())
+    async with AsyncExitStack() as held:
+        try:
+            async with asyncio.timeout(TURN_WAIT_SECONDS):
+                if request.method not in SAFE_METHODS and is_sqlite(get_engine()):
+                    await held.enter_async_context(turns.writer)
+                await held.enter_async_context(turns.slots)
+        except TimeoutError:
+            raise ServiceUnavailable(
+                "The site is too busy to answer right now. Please try again in a moment."
+            ) from None
+        yield
+
+
+def get_session(
+    request: Request, _turn: Annotated[None, Depends(database_turn, scope="function")]
+) -> Iterator[Session]:
     """One session per request: commit when the route returns, roll back on any exception.
 
     Tasks the request asked for (e-mail, webhooks: ``app.tasks.after_commit``) are enqueued once the commit has made
     their rows visible to the worker.
     """
+    yield from _request_transaction(request)
+
+
+def get_streaming_session(request: Request) -> Iterator[Session]:
+    """A session for an answer streamed after the route returns (CSV exports), closed once the last chunk is sent.
+    Reads only. It takes no database turn, which would be held while a client downloads (its route's own
+    session has one): its connection comes from the pool's overflow."""
+    if request.method not in SAFE_METHODS:
+        raise RuntimeError("streamed answers read; a request that writes uses get_session")
+    yield from _request_transaction(request)
+
+
+def _request_transaction(request: Request) -> Iterator[Session]:
     from app.tasks import discard_after_commit, enqueue_after_commit
 
     engine = get_engine()

@@ -34,6 +34,10 @@ class Conflict(AppError):
     status_code = 409
 
 
+class ServiceUnavailable(AppError):
+    status_code = 503
+
+
 class TooManyRequests(AppError):
     status_code = 429
 

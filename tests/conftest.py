@@ -28,7 +28,7 @@ from sqlmodel import Session  # noqa: E402
 
 from app import rate_limits  # noqa: E402
 from app.config import get_settings  # noqa: E402
-from app.db import build_engine, get_session, migrate  # noqa: E402
+from app.db import build_engine, migrate  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests import databases  # noqa: E402
 
@@ -75,7 +75,7 @@ def _fresh_rate_limits() -> Iterator[None]:
 def app(session: Session) -> FastAPI:
     app = create_app(check_migrations=False)
 
-    app.dependency_overrides[get_session] = databases.request_session(session)
+    databases.use_test_session(app, session)
     return app
 
 

@@ -6,9 +6,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from app.db import get_session, get_streaming_session
 
 
 @contextmanager
@@ -48,3 +51,9 @@ def request_session(session: Session) -> Callable[[], Iterator[Session]]:
             raise
 
     return test_session
+
+
+def use_test_session(app: FastAPI, session: Session) -> None:
+    """Serve every request of ``app`` from the test's session: the usual one and the streamed exports' one."""
+    app.dependency_overrides[get_session] = request_session(session)
+    app.dependency_overrides[get_streaming_session] = request_session(session)

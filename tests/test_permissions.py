@@ -46,7 +46,7 @@ from app.comments.deps import CommentPermit
 from app.communities import service as communities_service
 from app.communities.deps import CommunityPermit
 from app.communities.models import Community, Invite, MemberRole, Membership, Visibility
-from app.db import SAFE_METHODS, get_session
+from app.db import SAFE_METHODS
 from app.ideas.deps import IdeaPermit
 from app.insights.deps import SurveyResultsPermit
 from app.main import create_app
@@ -58,7 +58,7 @@ from app.permissions import COMMUNITY_WRITE_ACTIONS, INSIDER_ROLES, PERMISSIONS,
 from app.surveys import service as surveys_service
 from app.surveys.deps import BrandSurveyPermit, SurveyPermit
 from tests.campaigns.factories import make_campaign
-from tests.databases import request_session
+from tests.databases import use_test_session
 from tests.factories import (
     PASSWORD,
     add_member,
@@ -1175,7 +1175,7 @@ def session(world_connection: tuple[Connection, World]) -> Iterator[Session]:
 def app(session: Session) -> Iterator[FastAPI]:
     """The module's app on this test's session, as tests/conftest.py's ``app`` fixture sets up a new one."""
 
-    APP.dependency_overrides[get_session] = request_session(session)
+    use_test_session(APP, session)
     yield APP
     APP.dependency_overrides.clear()
 

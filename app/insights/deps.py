@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.accounts.deps import CurrentUser, PermissionCheck
 from app.brands.deps import BrandAccess, BrandPermit
-from app.db import SessionDep, get_session
+from app.db import SessionDep, get_streaming_session
 from app.errors import NotFound
 from app.permissions import Action
 from app.surveys.models import Survey
@@ -17,7 +17,7 @@ HIDDEN_SURVEY = "There is no such survey."
 
 # The request's usual session commits and closes when the route returns; a streamed export reads after that, so it
 # gets its own (read-only) session, closed once the last chunk is sent.
-StreamingSessionDep = Annotated[Session, Depends(get_session, scope="request")]
+StreamingSessionDep = Annotated[Session, Depends(get_streaming_session, scope="request")]
 
 
 @dataclass(frozen=True)

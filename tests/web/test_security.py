@@ -12,11 +12,10 @@ from sqlmodel import Session, func, select
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.config import get_settings
-from app.db import get_session
 from app.main import create_app
 from app.web import markdown
 from app.web.markdown import render_markdown
-from tests.databases import request_session
+from tests.databases import use_test_session
 from tests.factories import PASSWORD, csrf_token, log_in, make_brand, make_community, make_user
 
 SITE_HEADER = '<header class="site-header">'
@@ -30,7 +29,7 @@ def _app_for(session: Session) -> FastAPI:
     """A fresh app on the test session: for settings that create_app reads once (e.g. the body size cap)."""
     app = create_app(check_migrations=False)
 
-    app.dependency_overrides[get_session] = request_session(session)
+    use_test_session(app, session)
     return app
 
 
