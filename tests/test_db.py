@@ -3,6 +3,7 @@ error pages for logged-in people, e-mail handed to SMTP after the commit, SQLite
 and many requests at once on few threads."""
 
 import asyncio
+import gc
 import smtplib
 import sqlite3
 import threading
@@ -51,6 +52,12 @@ def real_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealAp
             monkeypatch.delenv("CHORUS_DATABASE_URL")
             get_settings.cache_clear()
             db._engine_for.cache_clear()
+
+
+def test_starting_the_server_hides_its_start_up_objects_from_the_garbage_collector(real_app: RealApp) -> None:
+    """The real_app client ran the app's start-up (lifespan): what it loaded is frozen, so full collections do not
+    walk it and stall requests (app.main.freeze_startup_objects)."""
+    assert gc.get_freeze_count() > 10_000
 
 
 def test_error_pages_for_a_logged_in_member_render_with_their_header(real_app: RealApp) -> None:
