@@ -138,9 +138,9 @@ async def database_turn(request: Request) -> AsyncIterator[None]:
 
     Why in the event loop: a request's blocking code runs in worker threads, one step at a time, and it holds its
     connection (and on SQLite the write lock, on PostgreSQL its row locks) between steps. When requests waited for a
-    connection or for the write lock inside a thread, enough of them (48 writers, or ~60 readers) took every
-    thread while the holders needed one more thread to finish, and nothing moved until a 30 s timeout: 500s for
-    everyone. Waiting here takes no thread, and with fewer turns than threads a holder always finds one. The
+    connection or for the write lock inside a thread, enough of them (48 scorers on the benchmark server) took
+    every thread while the holders needed one more thread to finish, and nothing moved until a 30 s timeout: 500s
+    for everyone. Waiting here takes no thread, and with fewer turns than threads a holder always finds one. The
     process lock in ``_configure_sqlite`` still guards writers outside requests (tasks, the CLI).
     """
     loop = asyncio.get_running_loop()
