@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -58,6 +59,27 @@ def test_starting_the_server_hides_its_start_up_objects_from_the_garbage_collect
     """The real_app client ran the app's start-up (lifespan): what it loaded is frozen, so full collections do not
     walk it and stall requests (app.main.freeze_startup_objects)."""
     assert gc.get_freeze_count() > 10_000
+
+
+def test_a_request_that_waits_too_long_for_its_turn_gets_a_clear_503(
+    real_app: RealApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No turn comes free (all taken): after TURN_WAIT_SECONDS the API answers 503 with a detail and a page says
+    the same in HTML, instead of waiting forever or failing with a 500."""
+    monkeypatch.setattr(db, "TURN_WAIT_SECONDS", 0.1)
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+        loop = asyncio.get_running_loop()
+        db._turns[loop] = db._Turns(asyncio.Semaphore(0), asyncio.Lock())
+        transport = httpx.ASGITransport(app=real_app.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.get("/api/v1/communities"), await client.get("/login")
+
+    api, page = run_in_new_loop(scenario())
+    assert api.status_code == 503
+    assert api.json()["detail"].startswith("The site is too busy to answer right now.")
+    assert page.status_code == 503
+    assert "The site is too busy to answer right now." in page.text
 
 
 def test_error_pages_for_a_logged_in_member_render_with_their_header(real_app: RealApp) -> None:
