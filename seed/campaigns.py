@@ -59,7 +59,7 @@ def _testers(session: Session, community: Community) -> list[User]:
     )
 
 
-def seed_campaigns(session: Session, *, progress: Progress) -> bool:
+def seed_campaigns(session: Session, *, progress: Progress, now: datetime | None = None) -> bool:
     """Add the demo campaigns unless they are there; returns whether anything was created."""
     community = communities_service.get_community_by_slug(session, slug=TESTERS)
     if _exists(session, community):
@@ -68,7 +68,7 @@ def seed_campaigns(session: Session, *, progress: Progress) -> bool:
     mia = accounts_service.find_user_by_email(session, email=MEMBER_EMAIL)
     assert manager is not None and mia is not None
     rng = random.Random(77)
-    today = utcnow().replace(minute=0, second=0, microsecond=0)
+    today = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     people = _testers(session, community)
     others = [person for person in people if person.id != mia.id]
     rng.shuffle(others)

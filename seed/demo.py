@@ -248,12 +248,14 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def seed_demo(*, console: Console | None = None) -> bool:
+def seed_demo(*, console: Console | None = None, now: datetime | None = None) -> bool:
     """Create the demo unless it is there; returns whether anything was created.
 
-    A demo seeded before the challenges existed gets them added (in one transaction too).
+    Every window and moment is computed from ``now`` (the moment of seeding), so a demo seeded on any day shows the
+    same phases. A demo seeded before the challenges existed gets them added (in one transaction too).
     """
     console = console or Console()
+    now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     rng = random.Random(2026)
     with session_scope() as session:
         found = _existing_people(session)
@@ -261,12 +263,12 @@ def seed_demo(*, console: Console | None = None) -> bool:
             return False
         with _progress(console) as progress:
             design_lab, manager, member = found or _seed_people(session, rng, progress)
-            _seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress)
-            seed_ideas(session, progress=progress)
+            _seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress, now=now)
+            seed_ideas(session, progress=progress, now=now)
             seed_surveys(session, progress=progress)
-            seed_campaigns(session, progress=progress)
+            seed_campaigns(session, progress=progress, now=now)
             seed_moderation(session)
-            seed_rewards(session, community=design_lab, manager=manager, member=member)
+            seed_rewards(session, community=design_lab, manager=manager, member=member, now=now)
     return True
 
 
@@ -425,11 +427,11 @@ def _submit(
 
 
 def _seed_challenges(
-    session: Session, *, design_lab: Community, manager: User, member: User, progress: Progress
+    session: Session, *, design_lab: Community, manager: User, member: User, progress: Progress, now: datetime
 ) -> None:
     """An open challenge (Mia has a design in it) and a past one, scored, with its winners announced."""
     rng = random.Random(4242)
-    today = utcnow().replace(minute=0, second=0, microsecond=0)
+    today = now
     pool = [user for user in _lab_members(session, design_lab) if user.id != member.id]
     artwork = artworks(rng, OPEN_DESIGNS + CLOSED_DESIGNS)
     designs_task = progress.add_task("Designs", total=OPEN_DESIGNS + CLOSED_DESIGNS)

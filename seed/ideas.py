@@ -80,7 +80,7 @@ def _testers(session: Session, community: Community) -> list[User]:
     )
 
 
-def seed_ideas(session: Session, *, progress: Progress) -> bool:
+def seed_ideas(session: Session, *, progress: Progress, now: datetime | None = None) -> bool:
     """Fill the testers' ideas board unless it has ideas; returns whether anything was created."""
     community = communities_service.get_community_by_slug(session, slug=COMMUNITY)
     if session.exec(select(Idea.id).where(Idea.community_id == community.id)).first() is not None:
@@ -89,7 +89,7 @@ def seed_ideas(session: Session, *, progress: Progress) -> bool:
     mia = accounts_service.find_user_by_email(session, email=MEMBER_EMAIL)
     assert manager is not None and mia is not None
     rng = random.Random(8080)
-    today = utcnow().replace(minute=0, second=0, microsecond=0)
+    today = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     people = _testers(session, community)
     categories: dict[str, IdeaCategory] = {}
     for _, name, _ in REQUESTS:

@@ -9,6 +9,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests import clock
+
+# Before anything reads the time (module-level constants included).
+clock.shift_from_environment()
+
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="chorus-test-"))
 os.environ.update(
     {

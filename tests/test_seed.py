@@ -2,7 +2,9 @@
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -12,13 +14,18 @@ from sqlmodel import Session, col, func, select
 from app import db
 from app.accounts.models import User
 from app.brands.models import Brand
+from app.campaigns import service as campaigns_service
+from app.campaigns.models import Campaign
+from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, Product, Score
+from app.columns import utcnow
 from app.communities.models import Community
 from app.config import get_settings
 from app.db import build_engine, migrate, session_scope
 from app.ideas.models import Idea, IdeaStatus, IdeaVote
 from app.media.models import MediaImage
 from app.moderation.models import Appeal, AuditEntry, Report
+from seed.campaigns import FINISHED_CAMPAIGN, RUNNING_CAMPAIGN
 from seed.demo import CLOSED_CHALLENGE, MEMBER_COUNT, OPEN_CHALLENGE, WINNERS, seed_demo
 from tests import databases
 
@@ -122,3 +129,30 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
 
     assert seed_demo(console=console) is False
     assert _snapshot(demo_engine) == first
+
+
+def _phases(engine: Engine) -> dict[str, object]:
+    """Where each challenge and campaign of the demo stands now, by slug."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        return {
+            "challenges": {c.slug: challenges_service.phase(c, now) for c in session.exec(select(Challenge))},
+            "campaigns": {c.slug: campaigns_service.phase(c, now) for c in session.exec(select(Campaign))},
+        }
+
+
+# The phases the demo shows whatever the day it is seeded.
+DEMO_PHASES = {
+    "challenges": {CLOSED_CHALLENGE: "winners_announced", OPEN_CHALLENGE: "submissions_open"},
+    "campaigns": {RUNNING_CAMPAIGN: "sharing", FINISHED_CAMPAIGN: "closed"},
+}
+
+
+@pytest.mark.parametrize("days_ahead", [0, 60])
+def test_the_demo_shows_the_same_phases_whatever_the_day_it_is_seeded(
+    demo_engine: Engine, time_machine: Any, days_ahead: int
+) -> None:
+    """Every window is computed from the moment of seeding: seeded today or in 60 days, each phase is the same."""
+    time_machine.move_to(utcnow() + timedelta(days=days_ahead), tick=True)
+    assert seed_demo(console=Console(file=io.StringIO(), width=100)) is True
+    assert _phases(demo_engine) == DEMO_PHASES

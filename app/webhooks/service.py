@@ -333,7 +333,7 @@ def verify_signature(
         timestamp = int(fields["t"][0])
     except (KeyError, ValueError):
         return False
-    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+    if abs((now if now is not None else utcnow().timestamp()) - timestamp) > tolerance:
         return False
     expected = signature_header(secret=secret, timestamp=timestamp, body=body).split("v1=", 1)[1]
     return any(hmac.compare_digest(expected, candidate) for candidate in fields.get("v1", []))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from app.db import ROOT_DIR, build_engine, migrate, session_scope
-from tests import databases
+from tests import clock, databases
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Response, ViewportSize
@@ -191,6 +191,9 @@ def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str,
             "CHORUS_LOGIN_RATE_PER_ACCOUNT": "1000/minute",
             "CHORUS_LOGIN_RATE_PER_IP": "1000/minute",
             "PYTHONUNBUFFERED": "1",
+            # The server starts through tests/clock.py (outside the checkout: cwd is the data directory).
+            "PYTHONPATH": str(ROOT_DIR),
+            clock.SHIFT_VARIABLE: str(clock.shift_days()),
         }
     )
     return env
@@ -208,6 +211,7 @@ def _start_server(*, url: str, data_dir: Path, seed: Seed) -> LiveServer:
                 [
                     sys.executable,
                     "-m",
+                    "tests.clock",  # the test run's clock shift, if any (tests/clock.py)
                     "uvicorn",
                     "app.main:create_app",
                     "--factory",

@@ -27,6 +27,12 @@ from tests.webhooks.factories import closed_port_url, make_endpoint, running_rec
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _clock_from_t0(time_machine: Any) -> None:
+    """Every clock starts at T0 (and ticks), so deliveries are scheduled on the clock the sweeps are run on."""
+    time_machine.move_to(T0, tick=True)
+
+
 def _in(session: Session) -> Callable[[], AbstractContextManager[Session]]:
     """Run the worker's transactions inside the test's session (rolled back after the test)."""
 
