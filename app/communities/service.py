@@ -3,7 +3,7 @@
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult
@@ -269,8 +269,10 @@ def create_invite(
     note: str = "",
     max_uses: int | None = None,
     expires_in_days: int | None = 14,
+    now: datetime | None = None,
 ) -> Invite:
     """Make an invite link for the community."""
+    now = now or utcnow()
     errors = {}
     if len(note) > 120:
         errors["note"] = "Use at most 120 characters."
@@ -286,7 +288,8 @@ def create_invite(
         created_by_id=created_by.id,
         note=note.strip(),
         max_uses=max_uses,
-        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )
     session.add(invite)
     session.flush()

@@ -41,6 +41,7 @@ class NotificationKind(StrEnum):
     idea_merged = "idea_merged"
     idea_done = "idea_done"
     mention = "mention"
+    community_invite = "community_invite"
     campaign_decision = "campaign_decision"
     kit_shipped = "kit_shipped"
     network_response = "network_response"
