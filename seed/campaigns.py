@@ -1,7 +1,9 @@
 """Demo sampling campaigns in Brightleaf Home Testers, built through the campaign services.
 
-A running one (sharing now) with 40 connectors, and a finished one with its roundtable and outcome. Each step is
-taken at a moment inside its window (``now``), so the services check the windows as they would for real people.
+One taking applications now (Mia has not applied), one shipping its kits (applications decided, most kits on
+their way), one sharing now with 40 connectors (Mia among them), and a finished one with its roundtable and
+outcome. Each step is taken at a moment inside its window (``now``), so the services check the windows as they
+would for real people.
 Deterministic (a fixed random seed) and idempotent: nothing is added when the campaigns are there.
 """
 
@@ -15,7 +17,14 @@ from sqlmodel import Session, col, select
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.campaigns import service as campaigns_service
-from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignResponse, ShareLink
+from app.campaigns.models import (
+    ApplicationStatus,
+    Campaign,
+    CampaignApplication,
+    CampaignPhase,
+    CampaignResponse,
+    ShareLink,
+)
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
@@ -25,8 +34,12 @@ from app.surveys.models import Question
 TESTERS = "brightleaf-testers"
 MANAGER_EMAIL = "manager@brightleaf.demo"
 MEMBER_EMAIL = "member@chorus.demo"
+APPLYING_CAMPAIGN = "oven-paste"
+SHIPPING_CAMPAIGN = "glass-tablets"
 RUNNING_CAMPAIGN = "laundry-sheets"
 FINISHED_CAMPAIGN = "dish-soap-refill"
+APPLYING_KITS = 20
+SHIPPING_KITS = 16
 RUNNING_KITS = 40
 FINISHED_KITS = 12
 
@@ -38,6 +51,10 @@ Try them for two weeks, then pass the sample sachets to friends and family and a
 four short questions through your personal link."""
 DISH_SOAP_BRIEF = """Refill pouches for our dish soap. Use yours, pass the samples on, and tell us about the smell, the
 pour and whether you would switch."""
+OVEN_PASTE_BRIEF = """A thick paste for ovens and hobs that works without fumes or gloves. Use it on your oven, pass
+the sample tins to friends, and tell us whether it shifted the burnt-on bits."""
+GLASS_TABLETS_BRIEF = """Drop one tablet in our glass bottle, add tap water, and you have a streak-free window spray.
+Try them, pass the spare tablets on, and tell us how they compare with your usual spray."""
 OUTCOME = """**You told us** the refill pouch was hard to pour without spilling, and 71% of you would switch if it were.
 
 **We are doing**: a new pouch with a screw spout, in shops from March, and the lemon scent stays."""
@@ -84,7 +101,7 @@ def seed_campaigns(session: Session, *, progress: Progress, now: datetime | None
         brief=LAUNDRY_BRIEF,
         kits=RUNNING_KITS,
         start=today - timedelta(days=30),
-        finished=False,
+        through=CampaignPhase.sharing,
         progress=progress,
     )
     _run(
@@ -99,7 +116,37 @@ def seed_campaigns(session: Session, *, progress: Progress, now: datetime | None
         brief=DISH_SOAP_BRIEF,
         kits=FINISHED_KITS,
         start=today - timedelta(days=100),
-        finished=True,
+        through=CampaignPhase.closed,
+        progress=progress,
+    )
+    _run(
+        session,
+        rng=rng,
+        community=community,
+        manager=manager,
+        applicants=others[10:42],
+        slug=SHIPPING_CAMPAIGN,
+        title="Glass spray tablets: just add water",
+        product="Brightleaf Glass Tablets",
+        brief=GLASS_TABLETS_BRIEF,
+        kits=SHIPPING_KITS,
+        start=today - timedelta(days=15),
+        through=CampaignPhase.shipping,
+        progress=progress,
+    )
+    _run(
+        session,
+        rng=rng,
+        community=community,
+        manager=manager,
+        applicants=others[30:58],
+        slug=APPLYING_CAMPAIGN,
+        title="Oven paste: the no-fumes clean",
+        product="Brightleaf Oven Paste",
+        brief=OVEN_PASTE_BRIEF,
+        kits=APPLYING_KITS,
+        start=today - timedelta(days=4),
+        through=CampaignPhase.applying,
         progress=progress,
     )
     return True
@@ -130,11 +177,13 @@ def _run(
     brief: str,
     kits: int,
     start: datetime,
-    finished: bool,
+    through: CampaignPhase,
     progress: Progress,
 ) -> Campaign:
-    """One campaign from draft to where it stands: applications, selection, kits, sharing (and, if finished,
-    the roundtable and outcome). ``start`` is when applications opened; each window lasts ten days, sharing 20."""
+    """One campaign from draft through the phase it stands in now: applications, selection and kits, sharing,
+    and (closed) the roundtable and outcome. ``start`` is when applications opened; each window lasts ten days,
+    sharing 20. Applications come in over the days before the earlier of the window's close and ``start`` plus
+    four days (when the campaign is still taking them); in shipping, two thirds of the kits have been sent."""
     campaign = campaigns_service.create_campaign(
         session,
         community=community,
@@ -169,9 +218,11 @@ def _run(
             answers={"q1": "yes" if rng.random() < 0.9 else "no", "q2": rng.choice(["yes", "no"])},
             address=dataclasses.replace(shipping, recipient_name=person.display_name),
             motivation=rng.choice(["", "", "My whole street swaps samples.", "I run a parents' group."]),
-            now=start + timedelta(hours=rng.randint(1, 9 * 24)),
+            now=start + timedelta(hours=rng.randint(1, (3 if through == CampaignPhase.applying else 9) * 24)),
         )
         progress.advance(task)
+    if through == CampaignPhase.applying:
+        return campaign
 
     # Selection a day after applications close: the first applicant (Mia, in the running one) by hand, then the rules.
     deciding = start + timedelta(days=11)
@@ -198,7 +249,10 @@ def _run(
     # The fulfilment house ships every kit two days later; most connectors confirm within a week.
     kit_list = campaigns_service.export_kits_csv(session, campaign=campaign)
     tracking = ["kit_id,carrier,tracking_number"]
-    for line in kit_list.splitlines()[1:]:
+    kit_lines = kit_list.splitlines()[1:]
+    if through == CampaignPhase.shipping:
+        kit_lines = kit_lines[: len(kit_lines) * 2 // 3]
+    for line in kit_lines:
         kit_id = line.split(",", 1)[0]
         tracking.append(f"{kit_id},Royal Mail,RM{rng.randint(10**8, 10**9 - 1)}GB")
     campaigns_service.import_tracking(
@@ -217,6 +271,15 @@ def _run(
         )
         .order_by(col(CampaignApplication.id))
     ).all()
+    if through == CampaignPhase.shipping:
+        # The first kits arrived yesterday: a few connectors have said so; the rest are on their way or to ship.
+        for application, connector in connectors:
+            shipment = campaigns_service.get_shipment(session, application=application)
+            if shipment is not None and shipment.shipped_at is not None and rng.random() < 0.3:
+                campaigns_service.confirm_receipt(
+                    session, campaign=campaign, user=connector, now=start + timedelta(days=14)
+                )
+        return campaign
     for _, connector in connectors:
         roll = rng.random()
         if roll < 0.04:
@@ -273,7 +336,7 @@ def _run(
                     )
                     progress.advance(answer_task)
 
-    if finished:
+    if through == CampaignPhase.closed:
         closed_at = start + timedelta(days=51)
         campaigns_service.invite_to_roundtable(
             session,

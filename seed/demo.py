@@ -1,37 +1,38 @@
 """The demo: two brands, their communities, staff, a moderator and 200 members, built through the services.
 
-The Northwind Design Lab also gets two design challenges: one open for submissions now, and one from the past,
-scored and with its winners announced, about 60 designs drawn by seed/designs.py. The past one goes through the
-same services as the open one, with the moments of each step (``now``) set inside its past windows.
+The members arrived over the last nine months (their accounts and joins are dated back, so the insights cohorts
+have rows). The Northwind Design Lab gets three design challenges (seed/challenges.py): one open for submissions,
+one being scored, one with its winners announced; Northwind has an invite-only Insiders community with an
+invitation waiting for Mia (seed/insiders.py); Brightleaf Home has its ideas board, surveys (one published to its
+testers) and campaigns in every phase. Every step goes through the services, at a moment inside its window.
 
 Everything is created in one transaction, so a demo is either all there or not at all; running the seed again
 when it is there changes nothing. The demo logins (listed in README.md) exist only here.
 """
 
-import io
 import random
 from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.models import Brand, StaffRole
 from app.challenges import service as challenges_service
-from app.challenges.models import Challenge, Design
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, MemberRole, Membership
 from app.db import session_scope
 from seed.campaigns import seed_campaigns
-from seed.designs import Artwork, artworks
+from seed.challenges import CLOSED_CHALLENGE, seed_challenges
 from seed.ideas import seed_ideas
+from seed.insiders import seed_insiders
 from seed.moderation import seed_moderation
 from seed.rewards import seed_rewards
-from seed.surveys import seed_surveys
+from seed.surveys import seed_published_survey, seed_surveys
 
 DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 (the documented demo password)
 MEMBER_COUNT = 200
@@ -163,62 +164,6 @@ def _member_people(rng: random.Random) -> list[tuple[str, str, str]]:
     return people
 
 
-OPEN_CHALLENGE = "rain-ready-tees"
-CLOSED_CHALLENGE = "trailhead-totes"
-OPEN_DESIGNS = 20  # Mia's included
-CLOSED_DESIGNS = 40
-WINNERS = 3
-
-ADJECTIVES = [
-    "Stormy",
-    "Quiet",
-    "Bright",
-    "Northern",
-    "Misty",
-    "Wild",
-    "Sunday",
-    "Salt",
-    "Copper",
-    "Midnight",
-    "Puddle",
-    "Harbour",
-    "Fern",
-    "Drizzle",
-    "Lantern",
-    "Pebble",
-]
-NOUNS = {
-    "sun": ["Sun", "Daybreak", "Glow"],
-    "mountains": ["Ridge", "Peaks", "Summit"],
-    "star": ["Star", "Compass", "Spark"],
-    "polygon": ["Gem", "Crystal", "Facet"],
-    "leaf": ["Leaf", "Canopy", "Sprout"],
-    "blocks": ["Blocks", "City", "Patchwork"],
-    "bolt": ["Bolt", "Thunder", "Flash"],
-}
-PATTERN_TAGS = {
-    "stripes": "stripes",
-    "dots": "polka-dots",
-    "checks": "checks",
-    "waves": "waves",
-    "rings": "rings",
-    "gradient": "gradient",
-    "triangles": "geometric",
-}
-
-RAIN_READY = """Our spring shell jackets come with a matching tee. Design its front print: something that makes a
-grey Tuesday commute feel like an adventure.
-
-- Square artwork, at least 1000 px.
-- Up to 5 colours; bold shapes print best.
-- Words are fine, but keep them short."""
-TRAILHEAD = """A tote for the weekend: farmers' market, library, trailhead. Design the print for our canvas tote.
-
-- Square artwork, at least 1000 px.
-- One side only; it will be screen-printed."""
-RULES = """Only submit work that is yours. Up to three designs per member. Be kind to each other in comments."""
-
-
 def _demo_exists(session: Session) -> bool:
     return session.exec(select(Brand).where(Brand.slug == "northwind")).first() is not None
 
@@ -262,18 +207,35 @@ def seed_demo(*, console: Console | None = None, now: datetime | None = None) ->
         if found is not None and _challenges_exist(session, found[0]):
             return False
         with _progress(console) as progress:
-            design_lab, manager, member = found or _seed_people(session, rng, progress)
-            _seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress, now=now)
+            design_lab, manager, member = found or _seed_people(session, rng, progress, now=now)
+            seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress, now=now)
+            seed_insiders(session, design_lab=design_lab, manager=manager, member=member, now=now)
             seed_ideas(session, progress=progress, now=now)
             seed_surveys(session, progress=progress)
+            seed_published_survey(session, member=member, now=now)
             seed_campaigns(session, progress=progress, now=now)
             seed_moderation(session)
             seed_rewards(session, community=design_lab, manager=manager, member=member, now=now)
     return True
 
 
-def _seed_people(session: Session, rng: random.Random, progress: Progress) -> tuple[Community, User, User]:
-    """The brands, their communities, staff and members; returns the design lab, its manager and Mia."""
+def _arrived(session: Session, *, user: User, memberships: list[Membership], at: datetime) -> None:
+    """Date an account and its joins back to when this member arrived (the services stamp them with the moment of
+    seeding), so the community insights' monthly cohorts have rows; a second community is joined a week later."""
+    user.created_at = at - timedelta(hours=1)
+    session.add(user)
+    for number, membership in enumerate(memberships):
+        membership.joined_at = at + timedelta(days=7 * number)
+        session.add(membership)
+
+
+def _seed_people(
+    session: Session, rng: random.Random, progress: Progress, *, now: datetime
+) -> tuple[Community, User, User]:
+    """The brands, their communities, staff and members; returns the design lab, its manager and Mia.
+
+    The members arrived between nine months and 75 days ago (before the oldest challenge opened for submissions).
+    """
     shared_hash = accounts_service.password_hasher.hash(DEMO_PASSWORD)
 
     def person(key: str, *, is_site_admin: bool = False) -> User:
@@ -326,14 +288,18 @@ def _seed_people(session: Session, rng: random.Random, progress: Progress) -> tu
         tagline="Try our products first and tell us what to change.",
         description=BRIGHTLEAF_TESTERS,
     )
+    moderated = []
     for community in (design_lab, testers):
-        communities_service.join_community(session, community=community, user=moderator)
+        moderated.append(communities_service.join_community(session, community=community, user=moderator))
         communities_service.change_member_role(
             session, community=community, handle=moderator.handle, role=MemberRole.moderator
         )
-    communities_service.join_community(session, community=design_lab, user=member)
-    communities_service.join_community(session, community=testers, user=member)
+    _arrived(session, user=moderator, memberships=moderated, at=now - timedelta(days=280))
+    mias = [communities_service.join_community(session, community=c, user=member) for c in (design_lab, testers)]
+    _arrived(session, user=member, memberships=mias, at=now - timedelta(days=270))
 
+    # Arrival moments draw on a random source of their own, so who joins what stays as it was.
+    arrivals = random.Random(9)
     people = _member_people(rng)
     task = progress.add_task("Demo members", total=len(people))
     for handle, name, email in people:
@@ -347,175 +313,15 @@ def _seed_people(session: Session, rng: random.Random, progress: Progress) -> tu
         )
         joins_design = rng.random() < 0.7
         joins_testers = rng.random() < 0.6 or not joins_design
+        joined = []
         if joins_design:
-            communities_service.join_community(session, community=design_lab, user=user)
+            joined.append(communities_service.join_community(session, community=design_lab, user=user))
         if joins_testers:
-            communities_service.join_community(session, community=testers, user=user)
+            joined.append(communities_service.join_community(session, community=testers, user=user))
             if rng.random() < 0.15:
                 communities_service.change_member_role(
                     session, community=testers, handle=handle, role=MemberRole.connector
                 )
+        _arrived(session, user=user, memberships=joined, at=now - timedelta(days=arrivals.uniform(75, 275)))
         progress.advance(task)
     return design_lab, northwind_manager, member
-
-
-def _lab_members(session: Session, design_lab: Community) -> list[User]:
-    """The design lab's plain members, in a stable order."""
-    return list(
-        session.exec(
-            select(User)
-            .join(Membership, col(Membership.user_id) == User.id)
-            .where(Membership.community_id == design_lab.id, Membership.role == MemberRole.member)
-            .order_by(col(User.id))
-        ).all()
-    )
-
-
-def _designers(rng: random.Random, pool: list[User], count: int) -> list[User]:
-    """Who submits ``count`` designs: mostly one each, some two or three (the per-member limit)."""
-    chosen: list[User] = []
-    for user in rng.sample(pool, len(pool)):
-        chosen.extend([user] * rng.choice([1, 1, 1, 2, 3]))
-        if len(chosen) >= count:
-            break
-    return chosen[:count]
-
-
-def _title(rng: random.Random, artwork: Artwork, taken: set[str]) -> str:
-    while True:
-        title = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[artwork.motif])}"
-        if artwork.word and rng.random() < 0.5:
-            title = f"{artwork.word.title()} {rng.choice(NOUNS[artwork.motif])}"
-        if title not in taken:
-            taken.add(title)
-            return title
-
-
-def _submit(
-    session: Session,
-    *,
-    rng: random.Random,
-    challenge: Challenge,
-    designer: User,
-    artwork: Artwork,
-    taken: set[str],
-    now: datetime,
-) -> Design:
-    tags = [artwork.motif, PATTERN_TAGS[artwork.pattern]]
-    if artwork.word:
-        tags.append("lettering")
-    return challenges_service.submit_design(
-        session,
-        challenge=challenge,
-        designer=designer,
-        upload=io.BytesIO(artwork.png),
-        title=_title(rng, artwork, taken),
-        description=rng.choice(
-            [
-                "",
-                "Drawn on a rainy afternoon.",
-                f"A bold {artwork.motif} on {PATTERN_TAGS[artwork.pattern].replace('-', ' ')}.",
-                "Works best on a dark fabric, I think.",
-                "My first submission: feedback welcome!",
-            ]
-        ),
-        tags=", ".join(tags),
-        filename=f"{artwork.motif}-{artwork.pattern}.png",
-        content_type="image/png",
-        now=now,
-    )
-
-
-def _seed_challenges(
-    session: Session, *, design_lab: Community, manager: User, member: User, progress: Progress, now: datetime
-) -> None:
-    """An open challenge (Mia has a design in it) and a past one, scored, with its winners announced."""
-    rng = random.Random(4242)
-    today = now
-    pool = [user for user in _lab_members(session, design_lab) if user.id != member.id]
-    artwork = artworks(rng, OPEN_DESIGNS + CLOSED_DESIGNS)
-    designs_task = progress.add_task("Designs", total=OPEN_DESIGNS + CLOSED_DESIGNS)
-    taken: set[str] = set()
-
-    # The past challenge: submissions 70 to 40 days ago, scoring until 20 days ago, winners announced since.
-    closed = challenges_service.create_challenge(
-        session,
-        community=design_lab,
-        created_by=manager,
-        slug=CLOSED_CHALLENGE,
-        fields=challenges_service.ChallengeFields(
-            title="Trailhead totes",
-            submissions_open_at=today - timedelta(days=70),
-            submissions_close_at=today - timedelta(days=40),
-            scoring_close_at=today - timedelta(days=20),
-            brief=TRAILHEAD,
-            rules=RULES,
-            product_type="Canvas tote",
-            prize="€300 and 8% royalties",
-            royalty_terms="8% of the net price of every tote sold, paid quarterly.",
-        ),
-    )
-    challenges_service.publish_challenge(session, challenge=closed)
-    closed_designs = []
-    for index, designer in enumerate(_designers(rng, pool, CLOSED_DESIGNS)):
-        moment = today - timedelta(days=69) + timedelta(hours=17 * index + rng.randint(0, 12))
-        closed_designs.append(
-            _submit(
-                session, rng=rng, challenge=closed, designer=designer, artwork=next(artwork), taken=taken, now=moment
-            )
-        )
-        progress.advance(designs_task)
-
-    # Scores: each design has a quality of its own (a few clearly better), each voter sees it with some noise.
-    qualities = [min(4.7, max(0.8, rng.gauss(2.9, 0.75))) for _ in closed_designs]
-    for star in rng.sample(range(len(closed_designs)), 3):
-        qualities[star] = rng.uniform(4.2, 4.7)
-    plan = []
-    for design, quality in zip(closed_designs, qualities, strict=True):
-        voters = [user for user in [*pool, member] if user.id != design.designer_id]
-        plan.append((design, quality, rng.sample(voters, rng.randint(30, 80))))
-    scores_task = progress.add_task("Scores", total=sum(len(voters) for _, _, voters in plan))
-    scoring_start = today - timedelta(days=40)
-    for design, quality, voters in plan:
-        for voter in voters:
-            value = min(5, max(0, round(rng.gauss(quality, 0.9))))
-            challenges_service.cast_score(
-                session,
-                voter=voter,
-                design=design,
-                value=value,
-                would_buy=rng.random() < max(0.0, (value - 2.5) / 3.2),
-                now=scoring_start + timedelta(minutes=rng.randint(1, 19 * 24 * 60)),
-            )
-            progress.advance(scores_task)
-
-    # The manager picks the top of the shortlist two days after scoring closed, and announces them the next day.
-    picked_at = today - timedelta(days=18)
-    for entry in challenges_service.shortlist(session, challenge=closed, now=picked_at)[:WINNERS]:
-        challenges_service.pick_winner(session, challenge=closed, design=entry.design, now=picked_at)
-    challenges_service.announce_winners(session, challenge=closed, now=picked_at + timedelta(days=1))
-
-    # The open challenge: submissions opened 6 days ago and close in 12; scoring runs for two weeks after that.
-    opened = challenges_service.create_challenge(
-        session,
-        community=design_lab,
-        created_by=manager,
-        slug=OPEN_CHALLENGE,
-        fields=challenges_service.ChallengeFields(
-            title="Rain-ready tees",
-            submissions_open_at=today - timedelta(days=6),
-            submissions_close_at=today + timedelta(days=12),
-            scoring_close_at=today + timedelta(days=26),
-            brief=RAIN_READY,
-            rules=RULES,
-            product_type="T-shirt",
-            prize="€250 and 8% royalties",
-            royalty_terms="8% of the net price of every tee sold, paid quarterly.",
-        ),
-    )
-    challenges_service.publish_challenge(session, challenge=opened)
-    open_designers = [member, *_designers(rng, pool, OPEN_DESIGNS - 1)]
-    for index, designer in enumerate(open_designers):
-        moment = today - timedelta(days=6) + timedelta(hours=6 * index + rng.randint(0, 5))
-        _submit(session, rng=rng, challenge=opened, designer=designer, artwork=next(artwork), taken=taken, now=moment)
-        progress.advance(designs_task)

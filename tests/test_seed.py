@@ -19,14 +19,23 @@ from app.campaigns.models import Campaign
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, Product, Score
 from app.columns import utcnow
-from app.communities.models import Community
+from app.communities import service as communities_service
+from app.communities.models import Community, Membership, Visibility
 from app.config import get_settings
 from app.db import build_engine, migrate, session_scope
 from app.ideas.models import Idea, IdeaStatus, IdeaVote
+from app.insights import service as insights_service
 from app.media.models import MediaImage
+from app.moderation import integrity
 from app.moderation.models import Appeal, AuditEntry, Report
-from seed.campaigns import FINISHED_CAMPAIGN, RUNNING_CAMPAIGN
-from seed.demo import CLOSED_CHALLENGE, MEMBER_COUNT, OPEN_CHALLENGE, WINNERS, seed_demo
+from app.notifications.models import Notification, NotificationKind
+from app.surveys import service as surveys_service
+from seed.campaigns import APPLYING_CAMPAIGN, FINISHED_CAMPAIGN, RUNNING_CAMPAIGN, SHIPPING_CAMPAIGN, TESTERS
+from seed.challenges import CLOSED_CHALLENGE, OPEN_CHALLENGE, SCORING_CHALLENGE, SCORING_DESIGNS, WINNERS
+from seed.demo import MEMBER_COUNT, seed_demo
+from seed.insiders import INSIDERS, INSIDERS_MEMBERS
+from seed.surveys import PUBLISHED_RESPONSES, PUBLISHED_SURVEY
+from seed.vote_ring import RING_HANDLES
 from tests import databases
 
 
@@ -81,23 +90,28 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
     first = _snapshot(demo_engine)
 
     with session_scope(demo_engine) as session:
-        assert first["users"] == MEMBER_COUNT + 6
-        assert (first["brands"], first["communities"]) == (2, 2)
+        assert first["users"] == MEMBER_COUNT + 6 + len(RING_HANDLES)
+        assert (first["brands"], first["communities"]) == (2, 3)
         challenges = {c.slug: c for c in session.exec(select(Challenge))}
-        closed, opened = challenges[CLOSED_CHALLENGE], challenges[OPEN_CHALLENGE]
+        closed, scoring = challenges[CLOSED_CHALLENGE], challenges[SCORING_CHALLENGE]
+        opened = challenges[OPEN_CHALLENGE]
         assert closed.status == ChallengeStatus.winners_announced
-        assert opened.status == ChallengeStatus.published
-        assert closed.design_count + opened.design_count == first["designs"] == first["images"] == 60
+        assert opened.status == scoring.status == ChallengeStatus.published
+        designs = closed.design_count + scoring.design_count + opened.design_count
+        assert designs == first["designs"] == first["images"] == 90
 
         # Every design is its own picture: none is flagged as a near-duplicate of another.
         assert _count(session, Design, col(Design.flagged_near_duplicate_of_id).is_not(None)) == 0
-        assert len({image.perceptual_hash for image in session.exec(select(MediaImage))}) == 60
+        assert len({image.perceptual_hash for image in session.exec(select(MediaImage))}) == 90
 
-        # Scores only in the closed challenge, 30 to 80 per design, with some designs clearly better than others.
+        # Scores in the closed challenge, 30 to 80 per design, with some designs clearly better than others; some
+        # in the one being scored; none yet in the open one.
         assert opened.score_count == 0
         closed_designs = session.exec(select(Design).where(Design.challenge_id == closed.id)).all()
         assert all(30 <= design.score_count <= 80 for design in closed_designs)
-        assert first["scores"] == closed.score_count == sum(design.score_count for design in closed_designs)
+        assert closed.score_count == sum(design.score_count for design in closed_designs)
+        assert first["scores"] == closed.score_count + scoring.score_count
+        assert 500 < scoring.score_count < 1000
         means = sorted(design.score_sum / design.score_count for design in closed_designs)
         assert means[-1] - means[0] > 1.5
 
@@ -110,7 +124,7 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
         mia = session.exec(select(User).where(User.email == "member@chorus.demo")).one()
         manager = session.exec(select(User).where(User.email == "manager@northwind.demo")).one()
         assert _count(session, Design, Design.challenge_id == opened.id, Design.designer_id == mia.id) == 1
-        assert {closed.created_by_id, opened.created_by_id} == {manager.id}
+        assert {closed.created_by_id, scoring.created_by_id, opened.created_by_id} == {manager.id}
 
         # The testers' ideas board: about 80 ideas across the statuses, votes, responses, and one merged duplicate.
         ideas = session.exec(select(Idea)).all()
@@ -122,7 +136,7 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
         assert all(idea.response for idea in ideas if idea.status != IdeaStatus.open)
 
     # The image files are where the settings say.
-    assert len(list((tmp_path / "media" / "originals").iterdir())) == 60
+    assert len(list((tmp_path / "media" / "originals").iterdir())) == 90
 
     # Moderation (seed/moderation.py): reports in the queue, a removed comment, a suspension under appeal.
     assert first["moderation"] == (5, 4, 1)
@@ -143,16 +157,103 @@ def _phases(engine: Engine) -> dict[str, object]:
 
 # The phases the demo shows whatever the day it is seeded.
 DEMO_PHASES = {
-    "challenges": {CLOSED_CHALLENGE: "winners_announced", OPEN_CHALLENGE: "submissions_open"},
-    "campaigns": {RUNNING_CAMPAIGN: "sharing", FINISHED_CAMPAIGN: "closed"},
+    "challenges": {
+        OPEN_CHALLENGE: "submissions_open",
+        SCORING_CHALLENGE: "scoring",
+        CLOSED_CHALLENGE: "winners_announced",
+    },
+    "campaigns": {
+        APPLYING_CAMPAIGN: "applying",
+        SHIPPING_CAMPAIGN: "shipping",
+        RUNNING_CAMPAIGN: "sharing",
+        FINISHED_CAMPAIGN: "closed",
+    },
 }
+
+
+def _assert_the_scoring_challenge_is_live(session: Session, *, mia: User) -> None:
+    """About 30 designs, some scores cast, none by Mia, and the vote ring found by the integrity detector."""
+    community = communities_service.get_community_by_slug(session, slug="northwind-design-lab")
+    scoring = challenges_service.get_challenge(session, community=community, slug=SCORING_CHALLENGE)
+    designs = session.exec(select(Design).where(Design.challenge_id == scoring.id)).all()
+    assert scoring.design_count == len(designs) == SCORING_DESIGNS
+    assert sum(1 for design in designs if design.score_count > 0) > SCORING_DESIGNS * 0.8
+    assert _count(session, Score, Score.voter_id == mia.id, col(Score.design_id).in_([d.id for d in designs])) == 0
+
+    ring = set(session.exec(select(User.id).where(col(User.handle).in_(RING_HANDLES))).all())
+    (cluster,) = integrity.challenge_clusters(session, challenge=scoring)
+    assert set(cluster.voter_ids) == ring and cluster.direction == 1
+    assert [d.designer_id for d in designs].count(cluster.target_designer_id) == 2
+    assert {"same network", "same device fingerprint", "accounts created close together"} <= {
+        reason.split(" (")[0] for reason in cluster.reasons
+    }
+    closed = challenges_service.get_challenge(session, community=community, slug=CLOSED_CHALLENGE)
+    assert integrity.challenge_clusters(session, challenge=closed) == []
+
+
+def _assert_the_published_survey_is_answerable(session: Session, *, mia: User) -> None:
+    """Published to the testers before now, answered by some of them; Mia has not, and can now."""
+    testers = communities_service.get_community_by_slug(session, slug=TESTERS)
+    (survey,) = surveys_service.list_community_surveys(session, community=testers)
+    assert survey.title == PUBLISHED_SURVEY
+    assert survey.published_at is not None and survey.published_at < utcnow()
+    assert survey.response_count == PUBLISHED_RESPONSES
+    assert not surveys_service.has_answered(session, survey=survey, user=mia)
+    first = surveys_service.list_questions(session, survey=survey)[0]
+    surveys_service.answer_community_survey(
+        session,
+        survey=survey,
+        community=testers,
+        member=mia,
+        form={first.input_name: [first.options[0]["key"]]},
+    )
+    assert surveys_service.has_answered(session, survey=survey, user=mia)
+
+
+def _assert_mia_has_a_pending_invitation(session: Session, *, mia: User) -> None:
+    """The invite-only Insiders have members; a single-use, unexpired link waits for Mia, who is told of it."""
+    insiders = communities_service.get_community_by_slug(session, slug=INSIDERS)
+    assert insiders.visibility == Visibility.invite_only and insiders.member_count == INSIDERS_MEMBERS
+    assert communities_service.get_membership(session, community=insiders, user=mia) is None
+    pending = [
+        invite
+        for invite in communities_service.list_invites(session, community=insiders)
+        if invite.max_uses == 1 and communities_service.invite_problem(invite) is None
+    ]
+    assert len(pending) == 1 and pending[0].use_count == 0
+    told = session.exec(
+        select(Notification).where(
+            Notification.user_id == mia.id, Notification.kind == NotificationKind.community_invite
+        )
+    ).all()
+    assert [notification.link for notification in told] == [f"/invite/{pending[0].code}"]
+
+
+def _assert_members_joined_over_months(session: Session) -> None:
+    """Joins spread over about nine months, so the insights' monthly cohorts have several rows."""
+    now = utcnow()
+    for slug in ("northwind-design-lab", TESTERS):
+        community = communities_service.get_community_by_slug(session, slug=slug)
+        results = insights_service.community_results(session, community=community, now=now)
+        assert len(results.cohorts) >= 6
+        joined = session.exec(select(Membership.joined_at).where(Membership.community_id == community.id)).all()
+        assert min(joined) < now - timedelta(days=240) and max(joined) > now - timedelta(days=100)
 
 
 @pytest.mark.parametrize("days_ahead", [0, 60])
 def test_the_demo_shows_the_same_phases_whatever_the_day_it_is_seeded(
     demo_engine: Engine, time_machine: Any, days_ahead: int
 ) -> None:
-    """Every window is computed from the moment of seeding: seeded today or in 60 days, each phase is the same."""
+    """Every window is computed from the moment of seeding: seeded today or in 60 days, each phase is the same,
+    and so is what each phase shows (designs to score, a ring to catch, a survey to answer, an invitation)."""
     time_machine.move_to(utcnow() + timedelta(days=days_ahead), tick=True)
     assert seed_demo(console=Console(file=io.StringIO(), width=100)) is True
     assert _phases(demo_engine) == DEMO_PHASES
+    with session_scope(demo_engine) as session:
+        mia = session.exec(select(User).where(User.email == "member@chorus.demo")).one()
+        _assert_the_scoring_challenge_is_live(session, mia=mia)
+        _assert_mia_has_a_pending_invitation(session, mia=mia)
+        _assert_members_joined_over_months(session)
+        _assert_the_published_survey_is_answerable(session, mia=mia)
+        applying = session.exec(select(Campaign).where(Campaign.slug == APPLYING_CAMPAIGN)).one()
+        assert campaigns_service.get_application(session, campaign=applying, user=mia) is None

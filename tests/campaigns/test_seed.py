@@ -7,12 +7,29 @@ from rich.progress import Progress
 from sqlmodel import Session, func, select
 
 from app.campaigns import service as campaigns_service
-from app.campaigns.models import ApplicationStatus, CampaignApplication, CampaignPhase, RoundtableInvitation
+from app.campaigns.models import (
+    ApplicationStatus,
+    CampaignApplication,
+    CampaignPhase,
+    KitShipment,
+    RoundtableInvitation,
+    ShipmentStatus,
+)
 from app.columns import utcnow
 from app.communities.models import CommunityKind
 from app.insights import campaign_results as campaign_insights
 from app.surveys.models import Answer
-from seed.campaigns import FINISHED_CAMPAIGN, FINISHED_KITS, RUNNING_CAMPAIGN, RUNNING_KITS, TESTERS, seed_campaigns
+from seed.campaigns import (
+    APPLYING_CAMPAIGN,
+    FINISHED_CAMPAIGN,
+    FINISHED_KITS,
+    RUNNING_CAMPAIGN,
+    RUNNING_KITS,
+    SHIPPING_CAMPAIGN,
+    SHIPPING_KITS,
+    TESTERS,
+    seed_campaigns,
+)
 from tests.factories import add_member, add_staff, make_brand, make_community, make_user
 
 
@@ -56,6 +73,22 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
     assert invited == 6
     mine = campaigns_service.get_application(session, campaign=running, user=mia)
     assert mine is not None and mine.status == ApplicationStatus.accepted  # the demo login is a connector
+
+    # Taking applications now: some have come in, none decided; Mia has not applied, so she can.
+    applying = session.exec(campaigns_service.select_campaign(community, APPLYING_CAMPAIGN)).one()
+    assert campaigns_service.phase(applying, now) == CampaignPhase.applying
+    applied = campaigns_service.campaign_progress(session, campaign=applying).applications
+    assert applied["applied"] > 20 and applied["accepted"] == 0 and applying.kits_accepted == 0
+    assert campaigns_service.get_application(session, campaign=applying, user=mia) is None
+
+    # Shipping now: every kit given out, two thirds of them sent (a few already confirmed), the rest still to send.
+    shipping = session.exec(campaigns_service.select_campaign(community, SHIPPING_CAMPAIGN)).one()
+    assert campaigns_service.phase(shipping, now) == CampaignPhase.shipping
+    assert shipping.kits_accepted == SHIPPING_KITS
+    statuses = session.exec(select(KitShipment.status).where(KitShipment.campaign_id == shipping.id)).all()
+    assert len(statuses) == SHIPPING_KITS
+    assert statuses.count(ShipmentStatus.pending) == SHIPPING_KITS - SHIPPING_KITS * 2 // 3
+    assert 0 < statuses.count(ShipmentStatus.delivered) < SHIPPING_KITS * 2 // 3
 
     before = session.exec(select(func.count()).select_from(CampaignApplication)).one()
     assert seed_campaigns(session, progress=progress) is False
