@@ -52,7 +52,7 @@ four short questions through your personal link."""
 DISH_SOAP_BRIEF = """Refill pouches for our dish soap. Use yours, pass the samples on, and tell us about the smell, the
 pour and whether you would switch."""
 OVEN_PASTE_BRIEF = """A thick paste for ovens and hobs that works without fumes or gloves. Use it on your oven, pass
-the sample tins to friends, and tell us whether it shifted the burnt-on bits."""
+the samples to friends, and tell us whether it shifted the burnt-on bits."""
 GLASS_TABLETS_BRIEF = """Drop one tablet in our glass bottle, add tap water, and you have a streak-free window spray.
 Try them, pass the spare tablets on, and tell us how they compare with your usual spray."""
 OUTCOME = """**You told us** the refill pouch was hard to pour without spilling, and 71% of you would switch if it were.

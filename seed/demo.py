@@ -209,13 +209,14 @@ def seed_demo(*, console: Console | None = None, now: datetime | None = None) ->
         with _progress(console) as progress:
             design_lab, manager, member = found or _seed_people(session, rng, progress, now=now)
             seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress, now=now)
-            seed_insiders(session, design_lab=design_lab, manager=manager, member=member, now=now)
             seed_ideas(session, progress=progress, now=now)
             seed_surveys(session, progress=progress)
             seed_published_survey(session, member=member, now=now)
             seed_campaigns(session, progress=progress, now=now)
             seed_moderation(session)
             seed_rewards(session, community=design_lab, manager=manager, member=member, now=now)
+            # Last, so Mia's invitation tops her notifications.
+            seed_insiders(session, design_lab=design_lab, manager=manager, member=member, now=now)
     return True
 
 
