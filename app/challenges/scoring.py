@@ -8,14 +8,15 @@ scores only submitted designs by others; their own, withdrawn and hidden designs
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge, Design, DesignStatus, Score
-from app.challenges.service import shuffle_order, unscored_condition
-from app.columns import id_of
+from app.challenges.service import require_scoring_window, shuffle_order, unscored_condition
+from app.columns import id_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,18 @@ def _scorable(challenge: Challenge, member: User) -> list[Any]:
 
 
 def next_unscored_design(
-    session: Session, *, challenge: Challenge, member: User, after: Design | None = None
+    session: Session, *, challenge: Challenge, member: User, after: Design | None = None, now: datetime | None = None
 ) -> Design | None:
     """The next design the member has not scored, in their shuffle: the first one after ``after`` (the design they
-    are looking at), wrapping round to the start so a design they skipped comes back; None when none is left."""
+    are looking at; ignored if in another challenge), wrapping round to the start so a design they skipped comes
+    back; None when none is left. Only while scoring is open."""
+    require_scoring_window(challenge, now or utcnow())
     order = shuffle_order(id_of(member))
     query = select(Design).where(*_scorable(challenge, member), unscored_condition(member))
     if after is not None:
-        position = session.exec(select(order).where(col(Design.id) == after.id)).first()
+        position = session.exec(
+            select(order).where(col(Design.id) == after.id, col(Design.challenge_id) == challenge.id)
+        ).first()
         if position is not None:
             later = query.where((order > position) | ((order == position) & (col(Design.id) > after.id)))
             found = session.exec(later.order_by(order, col(Design.id)).limit(1)).first()

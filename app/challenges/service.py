@@ -108,7 +108,8 @@ def _require_before_scoring(challenge: Challenge, now: datetime) -> None:
     raise Conflict(f"Designs can no longer be changed: scoring began on {_when(challenge.submissions_close_at)}.")
 
 
-def _require_scoring_window(challenge: Challenge, now: datetime) -> None:
+def require_scoring_window(challenge: Challenge, now: datetime) -> None:
+    """Refuse, saying when, unless the challenge is in its scoring window."""
     current = phase(challenge, now)
     if current == Phase.scoring:
         return
@@ -760,7 +761,7 @@ def cast_score(
     if community is None or community.id != challenge.community_id:
         community = session.get(Community, challenge.community_id)
         assert community is not None
-    _require_scoring_window(challenge, now)
+    require_scoring_window(challenge, now)
     if design.status != DesignStatus.submitted:
         raise Conflict("This design is no longer in the challenge.")
     if design.designer_id == voter.id:

@@ -1,5 +1,6 @@
 """Scoring as a stack of cards: the next unscored design in a member's stable shuffle, and their progress."""
 
+import pytest
 from sqlmodel import Session
 
 from app.accounts.models import User
@@ -7,6 +8,7 @@ from app.challenges import scoring
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, DesignStatus
 from app.communities.models import Community
+from app.errors import Conflict
 from tests.factories import add_member, make_challenge, make_community, make_design, make_user
 
 
@@ -129,3 +131,13 @@ def test_my_scores_and_the_not_scored_yet_filter_of_the_gallery(session: Session
     # A visitor has nothing to filter by.
     visitor_page = challenges_service.list_gallery(session, challenge=challenge, viewer=None, unscored=True)
     assert not visitor_page.unscored and len(visitor_page.designs) == 3
+
+
+def test_there_is_no_next_design_outside_the_scoring_window(session: Session) -> None:
+    community = make_community(session)
+    member = _member(session, community)
+    for phase, message in (("submissions_open", "Scoring opens on"), ("closed", "Scoring closed on")):
+        challenge = make_challenge(session, community, phase=phase)
+        make_design(session, challenge)
+        with pytest.raises(Conflict, match=message):
+            scoring.next_unscored_design(session, challenge=challenge, member=member)
