@@ -539,8 +539,10 @@ def score(
         if following is None:
             context = design_context(session, access, saved=True)
             return render(request, "challenges/design.html", context, block="score")
-        # htmx fetches the next design's block into the page and pushes its address: no full reload.
-        location = json.dumps({"path": f"/designs/{following.id}", "target": "#design"})
+        # htmx fetches the next design's block into the page, from its top, and pushes its address: no reload.
+        location = json.dumps(
+            {"path": f"/designs/{following.id}", "target": "#design", "swap": "innerHTML show:window:top"}
+        )
         toast = json.dumps({"chorus:toast": {"message": saved, "level": "success"}})
         return Response(status_code=204, headers={"HX-Location": location, "HX-Trigger": toast})
     response = redirect(request, f"/designs/{following.id if following else access.design.id}")

@@ -92,7 +92,7 @@ def test_an_htmx_score_moves_on_without_a_reload_and_the_last_one_says_done(
     response = _score(client, order[0], "3", headers=HTMX)
     assert response.status_code == 204
     location = json.loads(response.headers["HX-Location"])
-    assert location == {"path": f"/designs/{order[1]}", "target": "#design"}
+    assert location == {"path": f"/designs/{order[1]}", "target": "#design", "swap": "innerHTML show:window:top"}
     toast = json.loads(response.headers["HX-Trigger"])["chorus:toast"]
     assert toast["message"].startswith("Your score of 3 for Card")
 
@@ -136,6 +136,14 @@ def test_the_gallery_marks_my_scores_shows_progress_and_filters_to_unscored(
 
     _score(client, designs[2].id or 0, "0")
     assert "No designs left to score." in client.get(_url(community, challenge), params={"unscored": "true"}).text
+
+
+def test_a_signed_in_non_member_is_told_to_join_to_score(client: TestClient, session: Session) -> None:
+    community, _, _, designs = _scoring_challenge(session, designs=1)
+    log_in(client, session, make_user(session))
+    page = client.get(f"/designs/{designs[0].id}")
+    assert f'<a class="button" href="/c/{community.slug}">Join {community.name} to score</a>' in page.text
+    assert "data-score-keys" not in page.text and "Scored " not in page.text
 
 
 def test_visitors_see_no_progress_and_no_filter(client: TestClient, session: Session) -> None:

@@ -77,6 +77,8 @@ def test_a_new_member_scores_ten_designs_with_the_keyboard_on_a_phone(new_page, 
     assert all(box["width"] >= 44 and box["height"] >= 44 for box in buttons), buttons
     buy = page.get_by_label("I'd buy it")
     assert _box(page.locator(".buy-toggle"))["height"] >= 44
+    expect(page.locator(".design-figure img")).to_be_in_viewport()
+    expect(page.locator(".buy-toggle")).to_be_in_viewport(ratio=1)  # the design and its controls on one screen
     _no_sideways_scroll(page)
     shoot(page, "scoring-design", sizes=("phone",))
     page.set_viewport_size(DESKTOP)
@@ -104,6 +106,7 @@ def test_a_new_member_scores_ten_designs_with_the_keyboard_on_a_phone(new_page, 
         expect(page.get_by_text(f"Scored {number + 1} of {total}")).to_be_visible()
         expect(page.get_by_role("heading", level=1)).not_to_have_text(title)
         expect(page).to_have_title(re.compile("^Winter label"))
+        expect(page.locator(".design-figure img")).to_be_in_viewport()  # the next design from its top
     assert page.evaluate("window.stillTheSamePage") is True, "a score reloaded the page"
     expect(page.get_by_role("status").filter(has_text="is saved")).to_have_count(1)
 
