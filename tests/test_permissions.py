@@ -386,6 +386,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "POST /c/{community_slug}/challenges/{challenge_slug}/publish": (CHALLENGE, Action.manage_challenge),
     "GET /c/{community_slug}/challenges/{challenge_slug}/submit": (CHALLENGE, Action.submit_design),
     "POST /c/{community_slug}/challenges/{challenge_slug}/submit": (CHALLENGE, Action.submit_design),
+    "GET /c/{community_slug}/challenges/{challenge_slug}/next": (CHALLENGE, Action.score_design),
     "GET /c/{community_slug}/challenges/{challenge_slug}/shortlist": (CHALLENGE, Action.view_shortlist),
     "POST /c/{community_slug}/challenges/{challenge_slug}/winners": (CHALLENGE, Action.manage_challenge),
     "POST /c/{community_slug}/challenges/{challenge_slug}/winners/announce": (CHALLENGE, Action.manage_challenge),
@@ -411,6 +412,10 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     ),
     "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/designs": (CHALLENGE, Action.view_challenge),
     "POST /api/v1/communities/{community_slug}/challenges/{challenge_slug}/designs": (CHALLENGE, Action.submit_design),
+    "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/next-design": (
+        CHALLENGE,
+        Action.score_design,
+    ),
     "GET /api/v1/communities/{community_slug}/challenges/{challenge_slug}/shortlist": (
         CHALLENGE,
         Action.view_shortlist,

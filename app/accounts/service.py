@@ -5,7 +5,9 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pwdlib import PasswordHash
@@ -125,8 +127,10 @@ def sign_up(
     display_name: str = "",
     client_ip: str,
     referral_code: str = "",
+    next_path: str = "/",
 ) -> User:
-    """Create an unconfirmed account and e-mail its confirmation link; credit the referral link it came through."""
+    """Create an unconfirmed account and e-mail its confirmation link (which leads on to ``next_path``, a local
+    path, once it has signed the member in); credit the referral link it came through."""
     settings = get_settings()
     rate_limits.hit(settings.signup_rate_per_ip, "signup-ip", client_ip, message="Too many sign-ups from here.")
     email = normalise_email(email)
@@ -143,23 +147,24 @@ def sign_up(
             session.flush()
     except IntegrityError as error:  # a concurrent sign-up took the e-mail or handle between check and insert
         raise Conflict("That e-mail address or handle was just taken; try another.") from error
-    send_confirmation(session, user=user)
+    send_confirmation(session, user=user, next_path=next_path)
     if referral_code:
         rewards_service.attribute_signup(session, user=user, code=referral_code)
     return user
 
 
-def send_confirmation(session: Session, *, user: User) -> None:
-    """Queue the e-mail with the confirmation link."""
+def send_confirmation(session: Session, *, user: User, next_path: str = "/") -> None:
+    """Queue the e-mail with the confirmation link (leading on to ``next_path`` when it is not the home page)."""
     settings = get_settings()
     token = _serializer("confirm").dumps({"user_id": user.id, "email": user.email})
+    onward = f"?next={quote(next_path)}" if next_path != "/" else ""
     notifications_service.queue_email(
         session,
         to_address=user.email,
         subject=f"Confirm your e-mail address for {settings.site_name}",
         body_text=(
             f"Hello {user.display_name},\n\n"
-            f"Confirm your e-mail address to finish signing up:\n{settings.base_url}/confirm/{token}\n\n"
+            f"Confirm your e-mail address to finish signing up:\n{settings.base_url}/confirm/{token}{onward}\n\n"
             f"The link works for {settings.confirm_email_hours} hours. "
             "If you did not sign up, ignore this e-mail."
         ),
@@ -178,6 +183,32 @@ def resend_confirmation(session: Session, *, email: str, client_ip: str) -> None
 
 def confirm_email(session: Session, *, token: str) -> User:
     """Mark the address in the signed token as confirmed."""
+    user, _ = _confirm(session, token=token)
+    return user
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    user: User
+    # The new session's token when this use of the link confirmed the address; None when it was confirmed already.
+    session_token: str | None
+
+
+def confirm_email_and_sign_in(
+    session: Session, *, token: str, ip_address: str = "", user_agent: str = ""
+) -> Confirmation:
+    """Confirm the address in the signed token and sign its member in, as logging in does, the first time only: a
+    link used again (or forwarded) confirms nothing new and signs nobody in, so it is no lasting login key."""
+    user, first_time = _confirm(session, token=token)
+    if not first_time or not user.is_active:
+        return Confirmation(user=user, session_token=None)
+    return Confirmation(
+        user=user, session_token=start_session(session, user=user, ip_address=ip_address, user_agent=user_agent)
+    )
+
+
+def _confirm(session: Session, *, token: str) -> tuple[User, bool]:
+    """The token's user, and whether this call confirmed their address (False when it was confirmed already)."""
     try:
         payload = _serializer("confirm").loads(token, max_age=get_settings().confirm_email_hours * 3600)
     except SignatureExpired as error:
@@ -187,11 +218,12 @@ def confirm_email(session: Session, *, token: str) -> User:
     user = session.get(User, payload.get("user_id"))
     if user is None or user.email != payload.get("email"):
         raise Invalid("This confirmation link is not valid any more.")
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
-        session.add(user)
-        session.flush()
-    return user
+    if user.email_confirmed_at is not None:
+        return user, False
+    user.email_confirmed_at = utcnow()
+    session.add(user)
+    session.flush()
+    return user, True
 
 
 def authenticate(session: Session, *, login: str, password: str, client_ip: str) -> User:

@@ -1,6 +1,7 @@
 """HTML pages for accounts: sign-up, confirmation, log in and out, password reset, settings, profiles."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -22,10 +23,10 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/signup", name="accounts:signup")
-def signup_page(request: Request, user: Public) -> Response:
+def signup_page(request: Request, user: Public, next: str = "/") -> Response:
     if user is not None:
         return redirect(request, "/")
-    return render(request, "accounts/signup.html", {"form": {}})
+    return render(request, "accounts/signup.html", {"form": {}, "next": safe_next(next)})
 
 
 @router.post("/signup")
@@ -37,6 +38,7 @@ def signup(
     handle: FormText = "",
     display_name: FormText = "",
     password: FormText = "",
+    next: FormText = "/",
 ) -> Response:
     form = {"email": email, "handle": handle, "display_name": display_name}
     try:
@@ -48,9 +50,11 @@ def signup(
             password=password,
             client_ip=client_ip(request),
             referral_code=referral_code_from_cookie(request),
+            next_path=safe_next(next),
         )
     except AppError as error:
-        return form_error(request, session, "accounts/signup.html", {"form": form}, error)
+        context = {"form": form, "next": safe_next(next)}
+        return form_error(request, session, "accounts/signup.html", context, error)
     return render(request, "accounts/signup_done.html", {"email": user.email})
 
 
@@ -69,9 +73,11 @@ def resend_confirmation(request: Request, session: SessionDep, _visitor: Public,
 
 
 @router.get("/confirm/{token}", name="accounts:confirm")
-def confirm(request: Request, token: str, session: SessionDep, _visitor: Public) -> Response:
+def confirm(request: Request, token: str, session: SessionDep, visitor: Public, next: str = "/") -> Response:
     try:
-        accounts_service.confirm_email(session, token=token)
+        confirmation = accounts_service.confirm_email_and_sign_in(
+            session, token=token, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
+        )
     except Invalid as error:
         session.rollback()
         return render(
@@ -80,8 +86,16 @@ def confirm(request: Request, token: str, session: SessionDep, _visitor: Public)
             {"message": error.message, "retry_url": "/confirm/resend"},
             status_code=400,
         )
-    response = redirect(request, "/login")
-    flash.add(response, request, "Your e-mail address is confirmed. Log in to continue.")
+    if confirmation.session_token is not None:
+        response = redirect(request, safe_next(next))
+        set_session_cookie(response, confirmation.session_token)
+        flash.add(response, request, "Your e-mail address is confirmed.")
+        return response
+    if visitor is not None and visitor.id == confirmation.user.id:
+        return redirect(request, safe_next(next))
+    # Confirmed before: the link signs nobody in a second time.
+    response = redirect(request, "/login?next=" + quote(safe_next(next)))
+    flash.add(response, request, "Your e-mail address is confirmed already. Log in to continue.", "info")
     return response
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.deps import Public
 from app.accounts.models import User
-from app.challenges import schemas
+from app.challenges import schemas, scoring
 from app.challenges import service as challenges_service
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design
@@ -189,10 +189,11 @@ def list_designs(
     tag: str = Query(default="", max_length=40),
     sort: str = Query(default="", max_length=20),
     page: int = Query(default=1, ge=1, le=100000),
+    unscored: bool = Query(default=False, description="Only designs the caller may score and has not scored yet"),
     access: ChallengeAccess = challenge_access(Action.view_challenge),
 ) -> schemas.GalleryPage:
     gallery = challenges_service.list_gallery(
-        session, challenge=access.challenge, viewer=access.user, tag=tag, sort=sort, page=page
+        session, challenge=access.challenge, viewer=access.user, tag=tag, sort=sort, page=page, unscored=unscored
     )
     return schemas.GalleryPage(
         designs=_designs(session, gallery.designs, challenge=access.challenge, community=access.community),
@@ -200,6 +201,38 @@ def list_designs(
         has_more=gallery.has_more,
         sort=gallery.sort,
         tag=gallery.tag,
+        unscored=gallery.unscored,
+    )
+
+
+@router.get(
+    "/communities/{community_slug}/challenges/{challenge_slug}/next-design",
+    response_model=schemas.NextDesign,
+    summary="The next design for the caller to score, and their progress",
+    description="The first design the caller has not scored in their own stable shuffle (the gallery's shuffled "
+    "order), after the design `after` if given, wrapping round; never their own, withdrawn or hidden designs. "
+    "409 outside the scoring window.",
+)
+def next_design(
+    session: SessionDep,
+    after: int | None = Query(default=None, description="The design the caller is looking at"),
+    access: ChallengeAccess = challenge_access(Action.score_design),
+) -> schemas.NextDesign:
+    assert access.user is not None
+    current = session.get(Design, after) if after is not None else None
+    found = scoring.next_unscored_design(session, challenge=access.challenge, member=access.user, after=current)
+    progress = scoring.scoring_progress(session, challenge=access.challenge, member=access.user)
+    designer = session.get(User, found.designer_id) if found is not None else None
+    designs = (
+        _designs(session, [(found, designer)], challenge=access.challenge, community=access.community)
+        if found is not None and designer is not None
+        else []
+    )
+    return schemas.NextDesign(
+        design=designs[0] if designs else None,
+        progress=schemas.ScoringProgressPublic(
+            scored=progress.scored, total=progress.total, all_scored=progress.all_scored
+        ),
     )
 
 

@@ -102,6 +102,18 @@ class GalleryPage(BaseModel):
     has_more: bool
     sort: str
     tag: str
+    unscored: bool = Field(default=False, description="Only designs the caller may score and has not scored yet")
+
+
+class ScoringProgressPublic(BaseModel):
+    scored: int
+    total: int = Field(description="The designs the caller may score: submitted ones by others")
+    all_scored: bool
+
+
+class NextDesign(BaseModel):
+    design: DesignPublic | None = Field(description="The next design to score; null once the caller scored them all")
+    progress: ScoringProgressPublic
 
 
 class ScoreCast(BaseModel):

@@ -108,7 +108,8 @@ def _require_before_scoring(challenge: Challenge, now: datetime) -> None:
     raise Conflict(f"Designs can no longer be changed: scoring began on {_when(challenge.submissions_close_at)}.")
 
 
-def _require_scoring_window(challenge: Challenge, now: datetime) -> None:
+def require_scoring_window(challenge: Challenge, now: datetime) -> None:
+    """Refuse, saying when, unless the challenge is in its scoring window."""
     current = phase(challenge, now)
     if current == Phase.scoring:
         return
@@ -292,13 +293,19 @@ def _rank_order(challenge: Challenge) -> list[Any]:
     ]
 
 
-def _shuffle_order(seed: int) -> Any:
+def shuffle_order(seed: int) -> Any:
     """A stable pseudo-random order per member: a small hash of (design id, member id), same on both databases."""
     prime = 1000003
     design_id = sql_cast(col(Design.id), BigInteger)
     left = (design_id * 7919 + seed) % prime
     right = (design_id * 104729 + seed * 31 + 17) % prime
     return (left * right) % prime
+
+
+def unscored_condition(member: User) -> Any:
+    """A WHERE clause on Design: the member may score it (not their own) and has not yet."""
+    scored = select(Score.design_id).where(Score.voter_id == member.id)
+    return (col(Design.designer_id) != member.id) & col(Design.id).not_in(scored)
 
 
 def refresh_bayesian_scores(session: Session, *, challenge: Challenge) -> None:
@@ -593,6 +600,7 @@ class GalleryPage:
     has_more: bool
     sort: str
     tag: str
+    unscored: bool = False
 
 
 def gallery_sorts(challenge: Challenge, now: datetime) -> tuple[str, ...]:
@@ -613,9 +621,11 @@ def list_gallery(
     tag: str = "",
     sort: str = "",
     page: int = 1,
+    unscored: bool = False,
     now: datetime | None = None,
 ) -> GalleryPage:
-    """One page of a challenge's designs, filtered by a tag, in an order allowed at this phase."""
+    """One page of a challenge's designs, filtered by a tag (and, for a viewer, to those they may score and have
+    not scored yet), in an order allowed at this phase."""
     now = now or utcnow()
     offered = gallery_sorts(challenge, now)
     sort = sort if sort in offered else offered[0]
@@ -626,10 +636,13 @@ def list_gallery(
     query = select(Design.id).where(Design.challenge_id == challenge.id, Design.status == DesignStatus.submitted)
     if tag:
         query = query.where((literal(",") + col(Design.tags) + literal(",")).contains(f",{tag},"))
+    unscored = unscored and viewer is not None
+    if unscored and viewer is not None:
+        query = query.where(unscored_condition(viewer))
     if sort == "rank":
         query = query.order_by(*_rank_order(challenge))
     elif sort == "shuffled":
-        query = query.order_by(_shuffle_order(viewer.id or 0 if viewer else 0), col(Design.id))
+        query = query.order_by(shuffle_order(viewer.id or 0 if viewer else 0), col(Design.id))
     else:
         query = query.order_by(col(Design.created_at).desc(), col(Design.id).desc())
     ids = session.exec(query.offset((page - 1) * GALLERY_PAGE_SIZE).limit(GALLERY_PAGE_SIZE + 1)).all()
@@ -641,7 +654,12 @@ def list_gallery(
     }
     rows = [loaded[design_id] for design_id in ids if design_id in loaded]
     return GalleryPage(
-        designs=rows[:GALLERY_PAGE_SIZE], page=page, has_more=len(rows) > GALLERY_PAGE_SIZE, sort=sort, tag=tag
+        designs=rows[:GALLERY_PAGE_SIZE],
+        page=page,
+        has_more=len(rows) > GALLERY_PAGE_SIZE,
+        sort=sort,
+        tag=tag,
+        unscored=unscored,
     )
 
 
@@ -743,7 +761,7 @@ def cast_score(
     if community is None or community.id != challenge.community_id:
         community = session.get(Community, challenge.community_id)
         assert community is not None
-    _require_scoring_window(challenge, now)
+    require_scoring_window(challenge, now)
     if design.status != DesignStatus.submitted:
         raise Conflict("This design is no longer in the challenge.")
     if design.designer_id == voter.id:

@@ -1,6 +1,7 @@
 """HTML pages for design challenges: lists, a challenge and its gallery, designs and scoring, uploads, the
 managers' form, the staff shortlist, winners and designers' portfolios."""
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.deps import Public
 from app.accounts.models import User
+from app.challenges import scoring
 from app.challenges import service as challenges_service
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design, DesignStatus, Phase
@@ -49,6 +51,15 @@ def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
 
 def _challenge_url(access: ChallengeAccess) -> str:
     return f"/c/{access.community.slug}/challenges/{access.challenge.slug}"
+
+
+def _scoring_progress(
+    session: Session, access: ChallengeAccess, current_phase: Phase
+) -> scoring.ScoringProgress | None:
+    """The member's progress through the designs, for those who may score while scoring is open."""
+    if current_phase != Phase.scoring or access.user is None or not access.can(Action.score_design):
+        return None
+    return scoring.scoring_progress(session, challenge=access.challenge, member=access.user)
 
 
 @router.get("/c/{community_slug}/challenges", name="challenges:list")
@@ -196,14 +207,25 @@ def detail(
     sort: str = "",
     page: int = 1,
     more: bool = False,
+    unscored: bool = False,
     access: ChallengeAccess = challenge_access(Action.view_challenge),
 ) -> Response:
     now = utcnow()
     challenge = access.challenge
+    current_phase = challenges_service.phase(challenge, now)
+    progress = _scoring_progress(session, access, current_phase)
     gallery = challenges_service.list_gallery(
-        session, challenge=challenge, viewer=access.user, tag=tag, sort=sort, page=page, now=now
+        session,
+        challenge=challenge,
+        viewer=access.user,
+        tag=tag,
+        sort=sort,
+        page=page,
+        unscored=unscored and progress is not None,
+        now=now,
     )
-    images = challenges_service.images_by_id(session, designs=[design for design, _ in gallery.designs])
+    designs = [design for design, _ in gallery.designs]
+    images = challenges_service.images_by_id(session, designs=designs)
     my_count = (
         challenges_service.count_member_designs(session, challenge=challenge, designer=access.user)
         if access.user and access.membership
@@ -212,7 +234,10 @@ def detail(
     context = _base(
         access,
         challenge=challenge,
-        phase=challenges_service.phase(challenge, now),
+        phase=current_phase,
+        progress=progress,
+        # The member's own scores, marked on their cards (always visible to them, unlike everybody's).
+        my_scores=scoring.my_scores(session, member=access.user, designs=designs) if access.user else {},
         gallery=gallery,
         thumbnails={
             image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
@@ -223,6 +248,26 @@ def detail(
         my_count=my_count,
     )
     return render(request, "challenges/detail.html", context, block="gallery_more" if more else "gallery")
+
+
+@router.get("/c/{community_slug}/challenges/{challenge_slug}/next", name="challenges:next_design")
+def next_design(
+    request: Request,
+    session: SessionDep,
+    after: int | None = None,
+    access: ChallengeAccess = challenge_access(Action.score_design),
+) -> Response:
+    """Open the next design the member has not scored (after the one they are looking at), or say they are done."""
+    assert access.user is not None
+    current = session.get(Design, after) if after is not None else None
+    found = scoring.next_unscored_design(session, challenge=access.challenge, member=access.user, after=current)
+    if found is not None:
+        return redirect(request, f"/designs/{found.id}")
+    response = redirect(request, _challenge_url(access))
+    progress = scoring.scoring_progress(session, challenge=access.challenge, member=access.user)
+    message = "You have scored every design." if progress.all_scored else "There are no designs for you to score."
+    flash.add(response, request, message, "info")
+    return response
 
 
 # --- Submitting ---------------------------------------------------------------------------------------------
@@ -420,12 +465,14 @@ def design_context(session: Session, access: DesignAccess, **extra: object) -> d
     designer = session.get(User, design.designer_id)
     images = challenges_service.images_by_id(session, designs=[design])
     mean = challenges_service.challenge_mean(access.challenge)
+    current_phase = challenges_service.phase(access.challenge, now)
     context = _base(
         access,
         challenge=access.challenge,
         design=design,
         designer=designer,
-        phase=challenges_service.phase(access.challenge, now),
+        phase=current_phase,
+        progress=_scoring_progress(session, access, current_phase),
         display_url=challenges_service.rendition_urls(images[design.image_id])["display"],
         scores_public=challenges_service.scores_are_public(access.challenge, now),
         bayesian=challenges_service.bayesian_average(
@@ -446,7 +493,9 @@ def design_context(session: Session, access: DesignAccess, **extra: object) -> d
 def design_page(
     request: Request, session: SessionDep, access: DesignAccess = design_access(Action.view_challenge)
 ) -> Response:
-    return render(request, "challenges/design.html", design_context(session, access), block="score")
+    # An htmx visit (the next design after a score) swaps the design block and takes the page title along.
+    context = design_context(session, access, retitle=is_htmx(request))
+    return render(request, "challenges/design.html", context, block="design")
 
 
 @router.post("/designs/{design_id}/score", name="challenges:score")
@@ -481,10 +530,23 @@ def score(
         return form_error(
             request, session, "challenges/design.html", design_context(session, access), error, block="score"
         )
+    # On to the next design in the member's stack; the last one stays, saying they have scored them all.
+    following = scoring.next_unscored_design(
+        session, challenge=access.challenge, member=access.user, after=access.design
+    )
+    saved = f"Your score of {value} for {access.design.title} is saved."
     if is_htmx(request):
-        return render(request, "challenges/design.html", design_context(session, access, saved=True), block="score")
-    response = redirect(request, f"/designs/{access.design.id}")
-    flash.add(response, request, "Your score is saved. You can change it until scoring closes.")
+        if following is None:
+            context = design_context(session, access, saved=True)
+            return render(request, "challenges/design.html", context, block="score")
+        # htmx fetches the next design's block into the page, from its top, and pushes its address: no reload.
+        location = json.dumps(
+            {"path": f"/designs/{following.id}", "target": "#design", "swap": "innerHTML show:window:top"}
+        )
+        toast = json.dumps({"chorus:toast": {"message": saved, "level": "success"}})
+        return Response(status_code=204, headers={"HX-Location": location, "HX-Trigger": toast})
+    response = redirect(request, f"/designs/{following.id if following else access.design.id}")
+    flash.add(response, request, saved if following else f"{saved} You have scored every design.")
     return response
 
 

@@ -71,4 +71,40 @@
       if (container) applySurveyConditions(container);
     });
   });
+  // Scoring (templates/challenges/design.html, <form data-score-keys>): the keys 0-5 score at once and B toggles
+  // "I'd buy it"; a tap or click on a score does the same. Never while typing (comments), nor with a modifier key.
+  function typingIn(element) {
+    if (!element) return false;
+    if (element.isContentEditable) return true;
+    var tag = element.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT") return true;
+    return tag === "INPUT" && ["radio", "checkbox", "button", "submit", "reset"].indexOf(element.type) < 0;
+  }
+  function sendScore(form, radio) {
+    radio.checked = true;
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typingIn(event.target)) return;
+    var form = document.querySelector("form[data-score-keys]");
+    if (!form) return;
+    if (event.key === "b" || event.key === "B") {
+      var buy = form.querySelector("input[name='would_buy']");
+      if (!buy) return;
+      buy.checked = !buy.checked;
+      event.preventDefault();
+      return;
+    }
+    var radio = /^[0-5]$/.test(event.key) ? form.querySelector("input[name='value'][value='" + event.key + "']") : null;
+    if (!radio) return;
+    event.preventDefault();
+    sendScore(form, radio);
+  });
+  // A pointer click on a score sends it (event.detail is 0 for the clicks arrow keys make in a radio group, which
+  // only move the choice: keyboard users send it with Enter or the button).
+  document.addEventListener("click", function (event) {
+    var radio = event.target.closest ? event.target.closest("form[data-score-keys] input[name='value']") : null;
+    if (radio && event.detail > 0) sendScore(radio.form, radio);
+  });
 })();

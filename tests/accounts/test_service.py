@@ -165,6 +165,16 @@ def test_confirm_email_keeps_the_first_confirmation_time(session: Session) -> No
     assert user.is_confirmed
 
 
+def test_confirming_signs_in_the_first_time_only(session: Session) -> None:
+    user = _sign_up(session)
+    token = _link(_emails_to(session, "ada@example.com")[0], "confirm")
+    first = service.confirm_email_and_sign_in(session, token=token, ip_address="10.0.0.1", user_agent="test")
+    assert first.user.id == user.id and user.is_confirmed and first.session_token
+    assert service.user_for_session_token(session, token=first.session_token) == user
+    again = service.confirm_email_and_sign_in(session, token=token)
+    assert again.user.id == user.id and again.session_token is None
+
+
 def test_resend_confirmation_only_for_unconfirmed_accounts(session: Session) -> None:
     _sign_up(session)
     make_user(session, email="done@example.com")

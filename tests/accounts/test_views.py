@@ -132,24 +132,53 @@ def _sign_up(client: TestClient, email: str, handle: str) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_confirm_link_confirms_and_sends_to_login(client: TestClient, session: Session) -> None:
+def test_confirm_link_confirms_and_signs_the_member_in(client: TestClient, session: Session) -> None:
     _sign_up(client, "grace@example.com", "grace")
     token = _last_link(session, "grace@example.com", "confirm")
     response = client.get(f"/confirm/{token}", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/"
+    assert "chorus_session=" in _set_cookie(response, "chorus_session")
     user = session.exec(select(User).where(User.handle == "grace")).one()
     session.refresh(user)
     assert user.email_confirmed_at is not None
+    assert session.exec(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)).one() == 1
 
-    login_page = client.get("/login")
-    assert "Your e-mail address is confirmed" in login_page.text
-    # The message is shown once.
-    assert "Your e-mail address is confirmed" not in client.get("/login").text
+    home = client.get("/")
+    assert "Your e-mail address is confirmed." in home.text
+    assert '<a href="/u/grace">Profile</a>' in home.text  # signed in, as after logging in
+    assert "Your e-mail address is confirmed" not in client.get("/").text  # the message is shown once
 
-    # Following the link again is harmless.
+    # Following the link again, signed in, just goes on; signed out, it signs nobody in: it is no login key.
     again = client.get(f"/confirm/{token}", follow_redirects=False)
-    assert again.status_code == 303
+    assert again.status_code == 303 and again.headers["location"] == "/"
+    client.cookies.clear()
+    stranger = client.get(f"/confirm/{token}", follow_redirects=False)
+    assert stranger.status_code == 303 and stranger.headers["location"] == "/login?next=/"
+    assert "chorus_session" not in stranger.cookies
+    assert "confirmed already. Log in to continue." in client.get("/login").text
+    assert session.exec(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id)).one() == 1
+
+
+def test_confirming_leads_on_to_where_the_member_was_going(client: TestClient, session: Session) -> None:
+    login_page = client.get("/login", params={"next": "/designs/7"})
+    assert 'href="/signup?next=/designs/7"' in login_page.text
+    signup_page = client.get("/signup", params={"next": "/designs/7"})
+    assert '<input type="hidden" name="next" value="/designs/7">' in signup_page.text
+    data = {"email": "lin@example.com", "handle": "lin", "password": "copper-lantern-91", "next": "/designs/7"}
+    assert _post(client, "/signup", data).status_code == 200
+    link = _last_link(session, "lin@example.com", "confirm")
+    assert link.endswith("?next=/designs/7")
+    response = client.get(f"/confirm/{link}", follow_redirects=False)
+    assert response.headers["location"] == "/designs/7"
+    assert "chorus_session=" in _set_cookie(response, "chorus_session")
+
+    # Only local paths: a crafted link does not send anyone to another site.
+    _sign_up(client, "max@example.com", "max")
+    token = _last_link(session, "max@example.com", "confirm")
+    client.cookies.clear()
+    crafted = client.get(f"/confirm/{token}", params={"next": "//evil.example"}, follow_redirects=False)
+    assert crafted.headers["location"] == "/"
 
 
 def test_forged_confirm_link_is_a_400_page(client: TestClient, session: Session) -> None:

@@ -64,7 +64,7 @@ def test_scoring_by_htmx_returns_the_score_fragment_and_hides_others(client: Tes
     add_member(session, community, voter)
     log_in(client, session, voter)
     page = client.get(f"/designs/{design.id}")
-    assert 'type="radio" name="value"' in page.text and "buy it</label>" in page.text
+    assert 'type="radio" name="value"' in page.text and 'name="would_buy"' in page.text
     assert "mean from" not in page.text  # scores are hidden during scoring
     log_in(client, session, session.get(User, design.designer_id))  # type: ignore[arg-type]
     own = client.get(f"/designs/{design.id}").text

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from app.config import get_settings
 from app.db import ROOT_DIR, build_engine, migrate, session_scope
 from tests import clock, databases
 
@@ -69,6 +70,16 @@ class Seed:
     design_community_slug: str = "harbour-label-lab"
     challenge_title: str = "Autumn roast labels"
     challenge_slug: str = "autumn-roast-labels"
+    # A challenge of the design community in its scoring phase, with designs by the designers below (not the
+    # members: their own designs would leave their stacks), for the scoring journeys.
+    scoring_challenge_title: str = "Winter blend labels"
+    scoring_challenge_slug: str = "winter-blend-labels"
+    scoring_designs: int = 14
+    designers: tuple[Person, ...] = (
+        Person("ada.designs@example.test", "ada_designs", "Ada Designs"),
+        Person("ben.draws@example.test", "ben_draws", "Ben Draws"),
+        Person("cy.sketches@example.test", "cy_sketches", "Cy Sketches"),
+    )
     manager: Person = Person("hana@harbour.test", "hana_manager", "Hana Manager")
     members: tuple[Person, ...] = (
         Person("milo@example.test", "milo_member", "Milo Member"),
@@ -100,7 +111,10 @@ def _free_port() -> int:
 
 def _seed(url: str, seed: Seed) -> None:
     """The brand, its manager, a public community and its members, and a design community with a challenge open
-    for submissions, made through the services."""
+    for submissions and one in its scoring phase, made through the services (design images go to this process's
+    media directory, which the server is given)."""
+    import io
+    import random
     from datetime import timedelta
 
     from app.accounts import service as accounts_service
@@ -109,11 +123,12 @@ def _seed(url: str, seed: Seed) -> None:
     from app.columns import utcnow
     from app.communities import service as communities_service
     from app.communities.models import CommunityKind
+    from seed.designs import artworks
 
     engine = build_engine(url)
     try:
         with session_scope(engine) as session:
-            people = [seed.manager, *seed.members]
+            people = [seed.manager, *seed.members, *seed.designers]
             shared_hash = accounts_service.password_hasher.hash(PASSWORD)
             users = {
                 person.handle: accounts_service.create_user(
@@ -171,6 +186,41 @@ def _seed(url: str, seed: Seed) -> None:
                 ),
             )
             challenges_service.publish_challenge(session, challenge=challenge)
+
+            # Submissions ran from 10 days ago to yesterday; scoring is open for two more weeks.
+            scoring = challenges_service.create_challenge(
+                session,
+                community=design_lab,
+                created_by=users[seed.manager.handle],
+                slug=seed.scoring_challenge_slug,
+                fields=challenges_service.ChallengeFields(
+                    title=seed.scoring_challenge_title,
+                    submissions_open_at=now - timedelta(days=10),
+                    submissions_close_at=now - timedelta(days=1),
+                    scoring_close_at=now + timedelta(days=14),
+                    brief="A label for our **winter blend**: warm, dark, a little festive.",
+                    rules="One colour plus black.",
+                    product_type="Coffee bag label",
+                    max_designs_per_member=5,
+                ),
+            )
+            challenges_service.publish_challenge(session, challenge=scoring)
+            for person in seed.designers:
+                communities_service.join_community(session, community=design_lab, user=users[person.handle])
+            pictures = artworks(random.Random(2026), seed.scoring_designs)
+            for number, picture in enumerate(pictures):
+                designer = seed.designers[number % len(seed.designers)]
+                challenges_service.submit_design(
+                    session,
+                    challenge=scoring,
+                    designer=users[designer.handle],
+                    upload=io.BytesIO(picture.png),
+                    title=f"Winter label {number + 1}",
+                    tags=picture.motif,
+                    filename=f"winter-{number + 1}.png",
+                    content_type="image/png",
+                    now=now - timedelta(days=9) + timedelta(hours=number),
+                )
     finally:
         engine.dispose()
 
@@ -183,6 +233,8 @@ def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str,
         {
             "CHORUS_DATABASE_URL": url,
             "CHORUS_DATA_DIR": str(data_dir),
+            # The seeded designs' images were stored by this process (see _seed).
+            "CHORUS_MEDIA_DIR": str(get_settings().resolved_media_dir),
             "CHORUS_SECRET_KEY": "e2e-" + secrets.token_urlsafe(32),
             "CHORUS_ENVIRONMENT": "development",
             "CHORUS_BASE_URL": base_url,

@@ -83,16 +83,20 @@ def test_a_visitor_signs_up_confirms_logs_in_and_joins_a_community(new_page, liv
     confirm_link = page.locator(".email-body").get_by_role("link")
     expect(confirm_link).to_have_text(re.compile("^" + re.escape(f"{live_server.url}/confirm/").replace("/", r"\x2f")))
     confirm_link.click()
-    expect(page).to_have_url(re.compile(r"/login$"))
-    expect(page.get_by_role("status")).to_contain_text("Your e-mail address is confirmed. Log in to continue.")
+    # Confirming signs the new member in and takes them home.
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("status")).to_contain_text("Your e-mail address is confirmed.")
+    expect(main_nav(page).get_by_role("link", name="Profile")).to_be_visible()
+    expect(main_nav(page).get_by_role("link", name="Sign up")).to_have_count(0)
 
-    # Log in with the e-mail address.
+    # Later, logging out and in again with the e-mail address.
+    main_nav(page).get_by_role("button", name="Log out").click()
+    page.goto("/login")
     page.get_by_label("E-mail address or handle").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("status")).to_contain_text(f"Welcome back, {name}.")
     expect(main_nav(page).get_by_role("link", name="Profile")).to_be_visible()
-    expect(main_nav(page).get_by_role("link", name="Sign up")).to_have_count(0)
 
     # Open the community from the home page and join it.
     page.get_by_role("link", name=seed.community_name).click()
