@@ -69,6 +69,10 @@ class Seed:
     design_community_slug: str = "harbour-label-lab"
     challenge_title: str = "Autumn roast labels"
     challenge_slug: str = "autumn-roast-labels"
+    # A sampling campaign of the feedback community taking applications (tests/e2e/test_campaigns.py sets up a
+    # campaign of its own for sharing).
+    applying_campaign_title: str = "Winter blend tasting kits"
+    applying_campaign_slug: str = "winter-blend-tasting"
     manager: Person = Person("hana@harbour.test", "hana_manager", "Hana Manager")
     members: tuple[Person, ...] = (
         Person("milo@example.test", "milo_member", "Milo Member"),
@@ -99,12 +103,13 @@ def _free_port() -> int:
 
 
 def _seed(url: str, seed: Seed) -> None:
-    """The brand, its manager, a public community and its members, and a design community with a challenge open
-    for submissions, made through the services."""
+    """The brand, its manager, a public community and its members with a campaign taking applications, and a design
+    community with a challenge open for submissions, made through the services."""
     from datetime import timedelta
 
     from app.accounts import service as accounts_service
     from app.brands import service as brands_service
+    from app.campaigns import service as campaigns_service
     from app.challenges import service as challenges_service
     from app.columns import utcnow
     from app.communities import service as communities_service
@@ -144,6 +149,25 @@ def _seed(url: str, seed: Seed) -> None:
             )
             for person in seed.members:
                 communities_service.join_community(session, community=community, user=users[person.handle])
+            now = utcnow()
+            campaign = campaigns_service.create_campaign(
+                session,
+                community=community,
+                created_by=users[seed.manager.handle],
+                slug=seed.applying_campaign_slug,
+                fields=campaigns_service.CampaignFields(
+                    title=seed.applying_campaign_title,
+                    product_name="Harbour Winter Blend",
+                    kit_count=20,
+                    kit_contents="A bag of Winter Blend for you and 10 sample sachets",
+                    apply_opens_at=now - timedelta(days=1),
+                    apply_closes_at=now + timedelta(days=10),
+                    ship_closes_at=now + timedelta(days=20),
+                    share_closes_at=now + timedelta(days=30),
+                    feedback_closes_at=now + timedelta(days=40),
+                ),
+            )
+            campaigns_service.publish_campaign(session, campaign=campaign)
             design_lab = communities_service.create_community(
                 session,
                 brand=brand,
@@ -155,7 +179,6 @@ def _seed(url: str, seed: Seed) -> None:
             )
             for person in seed.members:
                 communities_service.join_community(session, community=design_lab, user=users[person.handle])
-            now = utcnow()
             challenge = challenges_service.create_challenge(
                 session,
                 community=design_lab,
