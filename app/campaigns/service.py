@@ -1799,13 +1799,16 @@ def _tell_connector_at_milestones(session: Session, *, campaign: Campaign, link:
     if connector is None or community is None:
         return
     people = "person has" if total == 1 else "people have"
+    text = f"{total} {people} answered about {campaign.product_name} through your links."
     notifications_service.notify(
         session,
         user=connector,
         kind=NotificationKind.network_response,
-        text=f"{total} {people} answered about {campaign.product_name} through your links.",
+        text=text,
         link=f"{campaign_url(campaign, community)}/mine",
         community=community,
+        # Milestones passed on one day: the line gives the latest total.
+        rollup=notifications_service.Rollup(subject=f"campaign:{campaign.id}", text=text),
     )
 
 

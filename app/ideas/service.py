@@ -719,6 +719,8 @@ def change_status(
             text=f"{idea.title} is now {label}",
             link=idea_link(idea),
             actor=actor,
+            # Moved on twice in a day: the line says where it stands now.
+            rollup=notifications_service.Rollup(subject=f"idea:{idea.id}", text=f"{idea.title} is now {label}"),
         )
     return idea
 

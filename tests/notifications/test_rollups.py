@@ -166,3 +166,20 @@ def test_the_page_the_bell_and_the_api_show_the_lines(client: TestClient, sessio
     )
     assert followed.headers["location"] == "/designs/1"
     assert "</span>" not in client.get("/notifications/bell").text
+
+
+def test_a_rollup_without_a_count_says_where_things_stand_now(session: Session, time_machine: Any) -> None:
+    time_machine.move_to(_midday(), tick=False)
+    connector = make_user(session)
+    for total in (1, 5, 10):
+        text = f"{total} people have answered about Fizz through your links."
+        notifications_service.notify(
+            session,
+            user=connector,
+            kind=NotificationKind.network_response,
+            text=text,
+            link="/c/x/campaigns/fizz/mine",
+            rollup=notifications_service.Rollup(subject="campaign:1", text=text),
+        )
+    (line,) = rollups.list_groups(session, user=connector)
+    assert (line.text, line.count) == ("10 people have answered about Fizz through your links.", 3)
