@@ -1,4 +1,5 @@
-"""Small facts about the incoming request that routes pass on to services."""
+"""Small facts about the incoming request that routes pass on to services, and reading a body a route takes in more
+than one form (JSON or a form), checked as FastAPI checks its own."""
 
 from typing import TypeVar
 
