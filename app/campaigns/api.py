@@ -1,8 +1,10 @@
 """JSON API for sampling campaigns: the same services as the pages."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 from sqlmodel import Session
 
 from app import rate_limits
@@ -19,7 +21,9 @@ from app.db import SessionDep
 from app.errors import Conflict
 from app.insights import campaign_results as campaign_insights
 from app.permissions import Action
-from app.web.requests import client_ip
+from app.surveys import service as surveys_service
+from app.surveys.submissions import answer_request_body, posts_form, read_answers
+from app.web.requests import client_ip, read_json, validated
 
 router = APIRouter(tags=["campaigns"])
 PREFIX = "/communities/{community_slug}/campaigns"
@@ -436,15 +440,50 @@ def shared_campaign(share_code: str, session: SessionDep, _visitor: Public) -> s
     )
 
 
+@dataclass(frozen=True)
+class ShareAnswer:
+    """A response sent through a share link: the JSON fields, and the photo files when it came as a form."""
+
+    body: schemas.ResponseCreate
+    photos: Mapping[str, surveys_service.PhotoUpload]
+
+
+async def _share_answer(request: Request) -> ShareAnswer:
+    if not posts_form(request):
+        return ShareAnswer(body=await read_json(request, schemas.ResponseCreate), photos={})
+    submitted = await read_answers(request)
+    fields = {
+        "answers": {name: sent for name, sent in submitted.values.items() if name.startswith("q")},
+        "device_token": submitted.single("device_token"),
+        "email": submitted.single("email"),
+        "consent": submitted.single("consent", "false"),
+    }
+    return ShareAnswer(body=validated(schemas.ResponseCreate, fields), photos=submitted.photos)
+
+
 @router.post(
     "/share/{share_code}/responses",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.ResponseCreated,
     summary="Answer a campaign's survey through a share link",
-    description="One response per device token and per e-mail address; 422 lists wrong answers per input name.",
+    description="One response per device token and per e-mail address; 422 lists wrong answers per input name. "
+    "JSON, or multipart/form-data with each answer as a q<question id> field (a photo as a PNG, JPEG or WebP file, "
+    "within the upload limits) beside device_token, email and consent.",
+    openapi_extra=answer_request_body(
+        schemas.ResponseCreate.model_json_schema(),
+        form_fields={
+            "device_token": {"type": "string", "maxLength": 200},
+            "email": {"type": "string", "maxLength": 500},
+            "consent": {"type": "boolean"},
+        },
+    ),
 )
 def answer(
-    share_code: str, body: schemas.ResponseCreate, request: Request, session: SessionDep, visitor: Public
+    share_code: str,
+    sent: Annotated[ShareAnswer, Depends(_share_answer)],
+    request: Request,
+    session: SessionDep,
+    visitor: Public,
 ) -> schemas.ResponseCreated:
     link, campaign, _ = campaigns_service.get_link(session, code=share_code)
     rate_limits.hit(
@@ -453,11 +492,13 @@ def answer(
         client_ip(request),
         message="Many answers came from your network just now; please try again later.",
     )
+    body = sent.body
     response = campaigns_service.answer_campaign(
         session,
         link=link,
         campaign=campaign,
         form=body.answers,
+        photos=sent.photos,
         device_token=body.device_token or None,
         email=body.email,
         consent=body.consent,

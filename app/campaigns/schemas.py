@@ -79,6 +79,22 @@ class CampaignDetail(CampaignPublic):
     phase: CampaignPhase
 
 
+class CurrentCampaign(BaseModel):
+    """A campaign on its community's page: taking applications, or under way."""
+
+    slug: str
+    title: str
+    product_name: str
+    phase: CampaignPhase
+    phase_ends_at: datetime
+    kit_count: int
+    kits_left: int
+    my_application: ApplicationStatus | None = Field(description="The caller's application, if they applied")
+    apply_path: str | None = Field(
+        description="Where to apply (POST an application) while applications are open and the caller has not"
+    )
+
+
 class AddressWrite(BaseModel):
     recipient_name: str = Field(max_length=500)
     address_line1: str = Field(max_length=500)

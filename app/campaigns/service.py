@@ -135,6 +135,57 @@ def list_campaigns(session: Session, *, community: Community, include_drafts: bo
     return session.exec(query.order_by(col(Campaign.apply_opens_at).desc(), col(Campaign.id).desc())).all()
 
 
+# What a community's page offers its members: campaigns to apply to, then campaigns under way.
+CURRENT_PHASES = (CampaignPhase.applying, CampaignPhase.shipping, CampaignPhase.sharing, CampaignPhase.feedback)
+
+
+@dataclass(frozen=True)
+class CurrentCampaign:
+    campaign: Campaign
+    phase: CampaignPhase
+    application: CampaignApplication | None  # the viewer's own, if they applied
+
+    @property
+    def phase_ends_at(self) -> datetime:
+        ends = {
+            CampaignPhase.applying: self.campaign.apply_closes_at,
+            CampaignPhase.shipping: self.campaign.ship_closes_at,
+            CampaignPhase.sharing: self.campaign.share_closes_at,
+        }
+        return ends.get(self.phase, self.campaign.feedback_closes_at)
+
+
+def current_campaigns(
+    session: Session, *, community: Community, user: User | None, now: datetime | None = None
+) -> list[CurrentCampaign]:
+    """A community's published campaigns taking applications or under way at ``now``: those taking applications
+    first (the soonest to close first), then the running ones; each with the user's own application, if any."""
+    now = now or utcnow()
+    campaigns = session.exec(
+        select(Campaign).where(
+            Campaign.community_id == community.id,
+            Campaign.status == CampaignStatus.published,
+            Campaign.apply_opens_at <= now,
+            Campaign.feedback_closes_at > now,
+        )
+    ).all()
+    applications: dict[int, CampaignApplication] = {}
+    if user is not None and campaigns:
+        found = session.exec(
+            select(CampaignApplication).where(
+                CampaignApplication.user_id == user.id,
+                col(CampaignApplication.campaign_id).in_([id_of(campaign) for campaign in campaigns]),
+            )
+        ).all()
+        applications = {application.campaign_id: application for application in found}
+    rows = [
+        CurrentCampaign(campaign, phase(campaign, now), applications.get(id_of(campaign))) for campaign in campaigns
+    ]
+    return sorted(
+        rows, key=lambda row: (CURRENT_PHASES.index(row.phase), row.campaign.apply_closes_at, row.campaign.id)
+    )
+
+
 @dataclass(frozen=True)
 class CampaignFields:
     """What a manager types about a campaign; checked together so a form shows every problem at once."""
@@ -1748,13 +1799,16 @@ def _tell_connector_at_milestones(session: Session, *, campaign: Campaign, link:
     if connector is None or community is None:
         return
     people = "person has" if total == 1 else "people have"
+    text = f"{total} {people} answered about {campaign.product_name} through your links."
     notifications_service.notify(
         session,
         user=connector,
         kind=NotificationKind.network_response,
-        text=f"{total} {people} answered about {campaign.product_name} through your links.",
+        text=text,
         link=f"{campaign_url(campaign, community)}/mine",
         community=community,
+        # Milestones passed on one day: the line gives the latest total.
+        rollup=notifications_service.Rollup(subject=f"campaign:{campaign.id}", text=text),
     )
 
 

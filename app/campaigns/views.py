@@ -23,6 +23,7 @@ from app.errors import AppError, Conflict, Invalid
 from app.insights import campaign_results as campaign_insights
 from app.insights import figures as insight_figures
 from app.permissions import Action
+from app.surveys.submissions import Answers
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import client_ip, redirect
@@ -732,21 +733,13 @@ def answer_page(request: Request, share_code: str, session: SessionDep, _visitor
 
 
 @router.post("/s/{share_code}")
-async def answer(request: Request, share_code: str, session: SessionDep, visitor: Public) -> Response:
-    submitted = await request.form()
-    values = {
-        name: [str(value) for value in submitted.getlist(name) if isinstance(value, str)]
-        for name in submitted
-        if name.startswith("q")
-    }
-    photos = {
-        name: value for name, value in submitted.items() if name.startswith("q") and isinstance(value, UploadFile)
-    }
-    form = {"email": str(submitted.get("email", "")), "consent": str(submitted.get("consent", ""))}
+def answer(request: Request, share_code: str, session: SessionDep, submitted: Answers, visitor: Public) -> Response:
+    values = {name: sent for name, sent in submitted.values.items() if name.startswith("q")}
+    form = {"email": submitted.single("email"), "consent": submitted.single("consent")}
     link, campaign, _ = campaigns_service.get_link(session, code=share_code)
     token = _device_token(request) or secrets.token_urlsafe(24)
     thanks = RedirectResponse(f"/s/{share_code}/thanks", status_code=303)
-    if str(submitted.get(HONEYPOT, "")).strip():
+    if submitted.single(HONEYPOT).strip():
         # A bot: it is told all went well, and nothing is stored.
         return thanks
     try:
@@ -761,7 +754,7 @@ async def answer(request: Request, share_code: str, session: SessionDep, visitor
             link=link,
             campaign=campaign,
             form=values,
-            photos=photos,  # type: ignore[arg-type]
+            photos=submitted.photos,
             device_token=token,
             email=form["email"],
             consent=bool(form["consent"]),

@@ -206,6 +206,10 @@ def _announce(
             link=comment_link(comment),
             actor=author,
             community=community,
+            rollup=notifications_service.Rollup(
+                subject=f"comment:{comment.parent_id}",
+                text=f"{{count}} replies to your comment on {subject.title}",
+            ),
         )
     if isinstance(subject, Idea):
         ideas_service.comment_added(
@@ -227,6 +231,9 @@ def _announce(
                 link=comment_link(comment),
                 actor=author,
                 community=community,
+                rollup=notifications_service.Rollup(
+                    subject=f"design:{subject.id}", text=f"{{count}} new comments on your design {subject.title}"
+                ),
             )
 
 

@@ -4,6 +4,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.accounts.deps import AccountUser, InvitedUser, Public
 from app.brands import service as brands_service
+from app.campaigns import service as campaigns_service
+from app.campaigns.models import CampaignPhase
+from app.campaigns.schemas import CurrentCampaign
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import Community, Membership
@@ -48,6 +51,26 @@ def get_community(
         brand_slug=brand.slug,
         brand_name=brand.name,
         my_role=access.membership.role if access.membership else None,
+        current_campaigns=[
+            _current_campaign(row, access.community.slug)
+            for row in campaigns_service.current_campaigns(session, community=access.community, user=access.user)
+        ],
+    )
+
+
+def _current_campaign(row: campaigns_service.CurrentCampaign, community_slug: str) -> CurrentCampaign:
+    campaign = row.campaign
+    taking = row.phase == CampaignPhase.applying and row.application is None
+    return CurrentCampaign(
+        slug=campaign.slug,
+        title=campaign.title,
+        product_name=campaign.product_name,
+        phase=row.phase,
+        phase_ends_at=row.phase_ends_at,
+        kit_count=campaign.kit_count,
+        kits_left=campaign.kit_count - campaign.kits_accepted,
+        my_application=row.application.status if row.application else None,
+        apply_path=f"/api/v1/communities/{community_slug}/campaigns/{campaign.slug}/application" if taking else None,
     )
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.campaigns.schemas import CurrentCampaign
 from app.communities.models import CommunityKind, MemberRole, Visibility
 
 
@@ -24,6 +25,9 @@ class CommunityDetail(CommunityPublic):
     brand_slug: str
     brand_name: str
     my_role: MemberRole | None = Field(description="The caller's role in the community, if a member")
+    current_campaigns: list[CurrentCampaign] = Field(
+        description="Sampling campaigns taking applications (first) or under way, as the community's page lists them"
+    )
 
 
 class CommunityCreate(BaseModel):

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.accounts.deps import InvitedUser, Public
 from app.brands import service as brands_service
+from app.campaigns import service as campaigns_service
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import CommunityKind, MemberRole, Visibility
@@ -39,10 +40,19 @@ def _community_page(
     request: Request, session: SessionDep, access: CommunityAccess, *, status_code: int = 200, **extra: object
 ) -> Response:
     brand = brands_service.get_brand_by_id(session, brand_id=access.community.brand_id)
+    context = {
+        "community": access.community,
+        "brand": brand,
+        "access": access,
+        "Action": Action,
+        "campaigns": campaigns_service.current_campaigns(session, community=access.community, user=access.user),
+        "phase_labels": campaigns_service.PHASE_LABELS,
+        **extra,
+    }
     return render(
         request,
         "communities/detail.html",
-        {"community": access.community, "brand": brand, "access": access, "Action": Action, **extra},
+        context,
         block="membership",
         status_code=status_code,
     )

@@ -530,6 +530,7 @@ def _tell(
     actor: User | None,
     community: Community | None,
     skip: frozenset[int] = frozenset(),
+    rollup: notifications_service.Rollup | None = None,
 ) -> int:
     """Notify each person once (never the actor, nor those in ``skip``); returns how many.
 
@@ -542,7 +543,7 @@ def _tell(
             continue
         seen.add(id_of(person))
         if notifications_service.notify(
-            session, user=person, kind=kind, text=text, link=link, actor=actor, community=community
+            session, user=person, kind=kind, text=text, link=link, actor=actor, community=community, rollup=rollup
         ):
             told += 1
     return told
@@ -627,6 +628,7 @@ def comment_added(
         link=link,
         actor=author,
         skip=frozenset(told) | mentioned,
+        rollup=notifications_service.Rollup(subject=f"idea:{idea.id}", text=f"{{count}} new comments on {idea.title}"),
     )
 
 
@@ -717,6 +719,8 @@ def change_status(
             text=f"{idea.title} is now {label}",
             link=idea_link(idea),
             actor=actor,
+            # Moved on twice in a day: the line says where it stands now.
+            rollup=notifications_service.Rollup(subject=f"idea:{idea.id}", text=f"{idea.title} is now {label}"),
         )
     return idea
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.communities.models import Community
 from app.config import Settings, get_settings
-from app.notifications import emails
+from app.notifications import emails, rollups
 from app.notifications import service as notifications_service
 from app.notifications.models import Delivery, DigestItem, Notification, OutboxEmail
 
@@ -50,7 +50,7 @@ def people_waiting(session: Session, *, cadence: Delivery, now: datetime) -> lis
 
 
 def _group(
-    session: Session, *, items: list[DigestItem], notifications: dict[int, Notification]
+    session: Session, *, items: list[DigestItem], notifications: dict[int, Notification], now: datetime
 ) -> list[emails.DigestCommunity]:
     community_ids = {item.community_id for item in items if item.community_id is not None}
     communities = (
@@ -60,6 +60,7 @@ def _group(
     )
     groups: dict[int | None, emails.DigestCommunity] = {}
     kinds: dict[tuple[int | None, str], emails.DigestKind] = {}
+    told: dict[tuple[int | None, str], list[Notification]] = {}
     # Newest first, so each kind shows its latest few.
     for item in sorted(items, key=lambda i: (i.created_at, i.id or 0), reverse=True):
         notification = notifications[item.notification_id]
@@ -77,8 +78,12 @@ def _group(
             )
             groups[key].kinds.append(kind)
         kind.count += 1
-        if len(kind.lines) < emails.ITEMS_PER_KIND:
-            kind.lines.append(emails.DigestLine(text=notification.text, url=emails.absolute(notification.link)))
+        told.setdefault((key, notification.kind.value), []).append(notification)
+    # Many of one kind about one thing on one day read as one line, as on the notifications page.
+    for place_and_kind, kind in kinds.items():
+        for line in rollups.roll_up(told[place_and_kind], now=now)[: emails.ITEMS_PER_KIND]:
+            kind.lines.append(emails.DigestLine(text=line.text, url=emails.absolute(line.link)))
+            kind.shown += line.count
     for group in groups.values():
         group.kinds.sort(key=lambda k: (-k.count, k.label))
     # Communities by name; what belongs to no community last.
@@ -125,7 +130,7 @@ def send_digest(session: Session, *, user_id: int, cadence: Delivery, now: datet
     rendered = emails.digest_email(
         user=user,
         cadence=cadence.value,
-        communities=_group(session, items=wanted, notifications=notifications),
+        communities=_group(session, items=wanted, notifications=notifications, now=now),
         unsubscribe_url=notifications_service.unsubscribe_url(user, None),
     )
     return notifications_service.queue_email(

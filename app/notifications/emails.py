@@ -30,10 +30,11 @@ class DigestKind:
     label: str
     count: int = 0
     lines: list[DigestLine] = field(default_factory=list)
+    shown: int = 0  # the notifications the lines tell of (a line may roll up several)
 
     @property
     def more(self) -> int:
-        return self.count - len(self.lines)
+        return self.count - self.shown
 
 
 @dataclass

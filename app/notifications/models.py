@@ -6,7 +6,7 @@ E-mail is written to the outbox in the same transaction as the change it reports
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Text
+from sqlalchemy import JSON, BigInteger, Column, Text
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
@@ -72,6 +72,12 @@ class Notification(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field()
     read_at: datetime | None = timestamp_field(nullable=True)
+    # Notifications of one kind about one thing on one (UTC) day share a key and read as one line, rollup_text with
+    # {count} (and {amount}, the amounts added up, and {day}) filled in; no key: always a line of its own.
+    rollup_key: str | None = Field(default=None, max_length=200)
+    rollup_text: str = Field(default="", max_length=300)
+    amount_minor: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    currency: str | None = Field(default=None, max_length=3)
 
 
 class Delivery(StrEnum):

@@ -17,16 +17,39 @@ class NotificationPublic(BaseModel):
     actor_id: int | None
     created_at: datetime
     read_at: datetime | None
+    rollup_key: str | None = Field(
+        serialization_alias="group",
+        description="Notifications sharing it read as one line (see groups); empty: a line of its own",
+    )
+
+
+class NotificationGroupPublic(BaseModel):
+    """One line as the notifications page shows it: one notification, or many of one kind about one thing on one
+    day rolled up ("You earned €4.14 royalties from 6 sales today")."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    newest_id: int = Field(description="The newest notification of the line; mark it read with whole_group")
+    kind: NotificationKind
+    text: str
+    link: str
+    created_at: datetime = Field(description="When the newest arrived")
+    count: int
+    unread_count: int
+    rollup_key: str | None = Field(serialization_alias="group")
 
 
 class NotificationPage(BaseModel):
     unread_count: int
     page: int
     items: list[NotificationPublic]
+    unread_groups: int = Field(description="Unread lines, as the bell counts them")
+    groups: list[NotificationGroupPublic] = Field(description="This page of lines, newest first (30 a page)")
 
 
 class MarkRead(BaseModel):
     notification_id: int | None = Field(default=None, description="One notification; all of them when empty")
+    whole_group: bool = Field(default=False, description="Also every notification rolled up on its line")
 
 
 class UnreadCount(BaseModel):

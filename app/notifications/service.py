@@ -170,6 +170,20 @@ NOTIFICATIONS_PER_PAGE = 30
 _TEXT_MAX = 300
 
 
+@dataclass(frozen=True)
+class Rollup:
+    """How a notification reads together with others of its kind about the same thing on the same (UTC) day."""
+
+    subject: str  # what it is about, e.g. "design:12"; one line per kind, subject, currency and day
+    text: str  # the line for several, with {count} and optionally {amount} and {day}: "{count} replies to ..."
+    amount_minor: int | None = None  # added up into {amount}
+    currency: str | None = None
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= _TEXT_MAX else text[: _TEXT_MAX - 1] + "…"
+
+
 def notify(
     session: Session,
     *,
@@ -180,16 +194,29 @@ def notify(
     actor: User | None = None,
     community: Community | None = None,
     email_subject: str | None = None,
+    rollup: Rollup | None = None,
 ) -> Notification | None:
     """Tell someone about something in the app, and by e-mail as they chose for this kind: now, in their daily or
-    weekly digest (grouped by ``community``), or not at all. Nobody is told about what they did themselves."""
+    weekly digest (grouped by ``community``), or not at all. Nobody is told about what they did themselves.
+    ``rollup`` lets many of one kind about one thing on one day read as one line (app.notifications.rollups)."""
     if actor is not None and actor.id == user.id:
         return None
-    if len(text) > _TEXT_MAX:
-        text = text[: _TEXT_MAX - 1] + "…"
+    text = _clipped(text)
+    now = utcnow()
     notification = Notification(
-        user_id=id_of(user), kind=kind, text=text, link=link, actor_id=actor.id if actor is not None else None
+        user_id=id_of(user),
+        kind=kind,
+        text=text,
+        link=link,
+        actor_id=actor.id if actor is not None else None,
+        created_at=now,
     )
+    if rollup is not None:
+        currency = rollup.currency or ""
+        notification.rollup_key = f"{kind.value}:{rollup.subject}:{currency}:{now:%Y-%m-%d}"[:200]
+        notification.rollup_text = _clipped(rollup.text)
+        notification.amount_minor = rollup.amount_minor
+        notification.currency = rollup.currency
     session.add(notification)
     session.flush()
     delivery = delivery_for(session, user=user, kind=kind)

@@ -10,6 +10,7 @@ from app.accounts.deps import AccountUser, Public
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, NotFound
+from app.notifications import rollups
 from app.notifications import service as notifications_service
 from app.notifications.models import Delivery
 from app.web import flash
@@ -44,12 +45,12 @@ def outbox_email(request: Request, email_id: int, session: SessionDep, _visitor:
 @router.get("/notifications", name="notifications:list")
 def notifications_page(request: Request, session: SessionDep, user: AccountUser, page: int = 1) -> Response:
     page = max(page, 1)
-    items = notifications_service.list_notifications(session, user=user, page=page)
+    groups = rollups.list_groups(session, user=user, page=page)
     context = {
-        "items": items,
+        "groups": groups,
         "page": page,
-        "has_more": len(items) == notifications_service.NOTIFICATIONS_PER_PAGE,
-        "unread": notifications_service.unread_count(session, user=user),
+        "has_more": len(groups) == rollups.GROUPS_PER_PAGE,
+        "unread": rollups.unread_group_count(session, user=user),
     }
     return render(request, "notifications/list.html", context, block="notifications")
 
@@ -58,9 +59,9 @@ def notifications_page(request: Request, session: SessionDep, user: AccountUser,
 def mark_read(
     request: Request, session: SessionDep, user: AccountUser, notification_id: Annotated[str, Form()] = ""
 ) -> Response:
-    """Mark one notification read (and follow its link), or all of them."""
+    """Mark one line read, every notification rolled up in it (and follow its link), or all of them."""
     if notification_id.isdigit():
-        notification = notifications_service.mark_read(session, user=user, notification_id=int(notification_id))
+        notification = rollups.mark_group_read(session, user=user, notification_id=int(notification_id))
         return redirect(request, safe_next(notification.link, "/notifications"))
     notifications_service.mark_all_read(session, user=user)
     if is_htmx(request):
@@ -70,10 +71,9 @@ def mark_read(
 
 @router.get("/notifications/bell", name="notifications:bell")
 def bell(request: Request, session: SessionDep, user: AccountUser) -> Response:
-    """The header's link with the unread count, loaded by htmx after the page (one COUNT on an index)."""
-    return render(
-        request, "notifications/_bell.html", {"unread": notifications_service.unread_count(session, user=user)}
-    )
+    """The header's link with the count of unread lines (as the notifications page rolls them up), loaded by htmx
+    after the page."""
+    return render(request, "notifications/_bell.html", {"unread": rollups.unread_group_count(session, user=user)})
 
 
 # --- Notification settings ------------------------------------------------------------------------------------

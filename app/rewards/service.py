@@ -562,6 +562,12 @@ def _record_sale(
                 text=f"You earned {money.format_amount(part, line.currency)} royalty: "
                 f"{line.quantity} x {line.product.name} sold",
                 link="/me/earnings",
+                rollup=notifications_service.Rollup(
+                    subject="earnings",
+                    text="You earned {amount} royalties from {count} sales {day}",
+                    amount_minor=part,
+                    currency=line.currency,
+                ),
             )
     if line.referral is not None:
         if commission:
@@ -571,6 +577,12 @@ def _record_sale(
                 kind=NotificationKind.commission_earned,
                 text=f"Your referral brought a sale: {money.format_amount(commission, line.currency)} commission",
                 link="/me/referrals",
+                rollup=notifications_service.Rollup(
+                    subject="referrals",
+                    text="Your referrals brought {count} sales {day}: {amount} commission",
+                    amount_minor=commission,
+                    currency=line.currency,
+                ),
             )
         award_points(
             session,
@@ -583,10 +595,18 @@ def _record_sale(
     return sale
 
 
-def _notify_user_id(session: Session, *, user_id: int, kind: NotificationKind, text: str, link: str) -> None:
+def _notify_user_id(
+    session: Session,
+    *,
+    user_id: int,
+    kind: NotificationKind,
+    text: str,
+    link: str,
+    rollup: notifications_service.Rollup | None = None,
+) -> None:
     user = session.get(User, user_id)
     if user is not None:
-        notifications_service.notify(session, user=user, kind=kind, text=text, link=link)
+        notifications_service.notify(session, user=user, kind=kind, text=text, link=link, rollup=rollup)
 
 
 def parse_sales_csv(content: bytes) -> list[SaleInput]:

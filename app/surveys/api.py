@@ -1,6 +1,8 @@
 """JSON API for surveys: the same services as the pages."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
 from sqlmodel import Session
 
 from app.brands.deps import BrandAccess, brand_access
@@ -13,6 +15,8 @@ from app.surveys import schemas
 from app.surveys import service as surveys_service
 from app.surveys.deps import SurveyAccess, survey_access
 from app.surveys.models import Survey, SurveyResponse
+from app.surveys.submissions import SubmittedAnswers, answer_request_body, posts_form, read_answers
+from app.web.requests import read_json
 
 router = APIRouter(tags=["surveys"])
 
@@ -181,6 +185,21 @@ def _form(body: schemas.ResponseCreate) -> dict[str, list[str]]:
     }
 
 
+async def _submitted(request: Request) -> SubmittedAnswers:
+    """The answers as JSON, or as the form a survey page posts (multipart/form-data, with a file per photo)."""
+    if posts_form(request):
+        return await read_answers(request)
+    return SubmittedAnswers(values=_form(await read_json(request, schemas.ResponseCreate)), photos={})
+
+
+Submitted = Annotated[SubmittedAnswers, Depends(_submitted)]
+RESPONSE_BODY = answer_request_body(schemas.ResponseCreate.model_json_schema(), form_fields={})
+TAKES_PHOTOS = (
+    " Photo answers need multipart/form-data: each answer as a q<question id> field, a photo as a file (PNG, JPEG "
+    "or WebP, within the upload limits); 422 names each refused answer and nothing is stored then."
+)
+
+
 def _response(session: Session, response: SurveyResponse) -> schemas.ResponsePublic:
     answers = surveys_service.get_response_answers(session, response=response)
     return schemas.ResponsePublic(
@@ -198,11 +217,15 @@ def _response(session: Session, response: SurveyResponse) -> schemas.ResponsePub
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.ResponsePublic,
     summary="Record a response collected by the brand's own systems (anonymous)",
+    description="JSON, or multipart/form-data." + TAKES_PHOTOS,
+    openapi_extra=RESPONSE_BODY,
 )
 def record_response(
-    body: schemas.ResponseCreate, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+    submitted: Submitted, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
 ) -> schemas.ResponsePublic:
-    response = surveys_service.record_response(session, survey=access.survey, form=_form(body))
+    response = surveys_service.record_response(
+        session, survey=access.survey, form=submitted.values, photos=submitted.photos
+    )
     return _response(session, response)
 
 
@@ -264,16 +287,23 @@ def _community_survey(session: Session, survey: Survey, access: CommunityAccess)
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.ResponsePublic,
     summary="Answer a survey published to one's community (once)",
+    description="JSON, or multipart/form-data." + TAKES_PHOTOS,
+    openapi_extra=RESPONSE_BODY,
 )
 def answer_community_survey(
     survey_id: int,
-    body: schemas.ResponseCreate,
+    submitted: Submitted,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.answer_survey),
 ) -> schemas.ResponsePublic:
     assert access.user is not None  # answer_survey is for members, who are logged in
     survey = surveys_service.get_community_survey(session, community=access.community, survey_id=survey_id)
     response = surveys_service.answer_community_survey(
-        session, survey=survey, community=access.community, member=access.user, form=_form(body)
+        session,
+        survey=survey,
+        community=access.community,
+        member=access.user,
+        form=submitted.values,
+        photos=submitted.photos,
     )
     return _response(session, response)

@@ -83,8 +83,8 @@ class SurveyDetail(SurveyPublic):
 class ResponseCreate(BaseModel):
     answers: dict[str, str | list[str]] = Field(
         description='Per question id: the value, or values of a multiple-choice question, e.g. {"12": "4", '
-        '"13": ["red", "green"]}. Option keys for choices, "yes"/"no", numbers as text. Photo answers are taken '
-        "on the survey's pages only."
+        '"13": ["red", "green"]}. Option keys for choices, "yes"/"no", numbers as text. Photo answers come as '
+        "files in the multipart/form-data variant of the same request."
     )
 
 

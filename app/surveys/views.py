@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -21,6 +21,7 @@ from app.permissions import Action
 from app.surveys import service as surveys_service
 from app.surveys.deps import SurveyAccess, brand_survey_access
 from app.surveys.models import Question, QuestionKind, Survey
+from app.surveys.submissions import Answers
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import redirect
@@ -40,30 +41,6 @@ KIND_LABELS = {
     QuestionKind.photo: "Photo",
 }
 BLANK_OPTION_ROWS = 3
-
-
-@dataclass(frozen=True)
-class SubmittedAnswers:
-    """A posted survey form: the values per input name (a multiple-choice name repeats) and the uploaded files."""
-
-    values: dict[str, list[str]]
-    photos: dict[str, UploadFile]
-
-
-async def read_answers(request: Request) -> SubmittedAnswers:
-    """A dependency for any page that posts the _questions.html partial (the campaign page uses it too)."""
-    form = await request.form()
-    values: dict[str, list[str]] = {}
-    photos: dict[str, UploadFile] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, str):
-            values.setdefault(name, []).append(value)
-        elif isinstance(value, UploadFile) and value.filename:
-            photos[name] = value
-    return SubmittedAnswers(values=values, photos=photos)
-
-
-Answers = Annotated[SubmittedAnswers, Depends(read_answers)]
 
 
 def _surveys_url(brand_slug: str) -> str:

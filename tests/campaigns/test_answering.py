@@ -13,13 +13,15 @@ from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind
 from app.config import get_settings
 from app.errors import Conflict, Invalid
+from app.media.models import MediaImage
 from app.notifications.models import Notification, NotificationKind, OutboxEmail
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAward
 from app.surveys import service as surveys_service
-from app.surveys.models import Question, QuestionKind, SurveyResponse
+from app.surveys.models import Answer, Question, QuestionKind, SurveyResponse
 from tests.campaigns.factories import accept, apply, make_campaign, move_to
-from tests.factories import add_staff, csrf_token, log_in, make_brand, make_community, make_user
+from tests.factories import add_staff, csrf_token, log_in, make_brand, make_community, make_user, png_bytes
+from tests.surveys.factories import add_question
 
 
 def _sharing(session: Session, connectors: int = 1) -> tuple[Campaign, Community, list[ShareLink]]:
@@ -276,6 +278,71 @@ def test_public_page_answers_without_an_account(client: TestClient, session: Ses
     own = session.exec(select(ShareLink).where(ShareLink.parent_id == link.id)).one()
     thanks = client.get(f"/s/{link.code}/thanks")
     assert own.code in thanks.text and "<svg" in thanks.text
+
+
+def _with_photo_question(session: Session, campaign: Campaign) -> Question:
+    survey = campaigns_service.campaign_survey(session, campaign=campaign)
+    return add_question(session, survey, "photo", required=True, prompt="Where did you try it?")
+
+
+def _photo_answers(session: Session) -> tuple[int, int]:
+    """Answers holding an image, and images: what a refused photo must leave untouched."""
+    with_image = select(func.count()).select_from(Answer).where(col(Answer.image_id).is_not(None))
+    return session.exec(with_image).one(), session.exec(select(func.count()).select_from(MediaImage)).one()
+
+
+def test_public_page_takes_a_photo_answer(client: TestClient, session: Session) -> None:
+    campaign, _, (link,) = _sharing(session)
+    photo = _with_photo_question(session, campaign)
+    client.get(f"/s/{link.code}")
+    refused = client.post(
+        f"/s/{link.code}",
+        data={**_form(session, campaign), "csrftoken": csrf_token(client)},
+        files={photo.input_name: ("me.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png")},
+    )
+    assert refused.status_code == 422 and "SVG" in refused.text
+    assert _photo_answers(session) == (0, 0)
+    assert session.exec(select(func.count()).select_from(CampaignResponse)).one() == 0
+    done = client.post(
+        f"/s/{link.code}",
+        data={**_form(session, campaign), "csrftoken": csrf_token(client)},
+        files={photo.input_name: ("me.png", png_bytes(11), "image/png")},
+        follow_redirects=False,
+    )
+    assert (done.status_code, done.headers["location"]) == (303, f"/s/{link.code}/thanks")
+    assert _photo_answers(session) == (1, 1)
+
+
+def test_the_share_api_takes_json_and_a_form_with_a_photo(client: TestClient, session: Session) -> None:
+    campaign, _, (link,) = _sharing(session)
+    url = f"/api/v1/share/{link.code}/responses"
+    client.get(f"/s/{link.code}")
+    headers = {"x-csrftoken": csrf_token(client)}
+    as_json = client.post(url, json={"answers": _answers(session, campaign), "device_token": "one"}, headers=headers)
+    assert as_json.status_code == 201, as_json.text
+    photo = _with_photo_question(session, campaign)
+    not_a_form = client.post(url, content=b"answers=1", headers={**headers, "content-type": "text/plain"})
+    assert not_a_form.status_code == 422
+    too_long = client.post(url, data={**_answers(session, campaign), "device_token": "x" * 201}, headers=headers)
+    assert too_long.status_code == 422 and "device_token" in too_long.text
+    bad_file = client.post(
+        url,
+        data={**_answers(session, campaign), "device_token": "two"},
+        files={photo.input_name: ("me.png", b"not an image at all", "image/png")},
+        headers=headers,
+    )
+    assert bad_file.status_code == 422 and photo.input_name in bad_file.json()["errors"]
+    assert _photo_answers(session) == (0, 0)
+    answered = client.post(
+        url,
+        data={**_answers(session, campaign), "device_token": "two", "email": "pal@example.com", "consent": "true"},
+        files={photo.input_name: ("me.png", png_bytes(12), "image/png")},
+        headers=headers,
+    )
+    assert answered.status_code == 201, answered.text
+    stored = session.get(CampaignResponse, answered.json()["id"])
+    assert stored is not None and stored.consent is True and stored.email == "pal@example.com"
+    assert _photo_answers(session) == (1, 1)
 
 
 def test_honeypot_and_rate_limit(client: TestClient, session: Session, monkeypatch: object) -> None:

@@ -80,6 +80,10 @@ class Seed:
         Person("ben.draws@example.test", "ben_draws", "Ben Draws"),
         Person("cy.sketches@example.test", "cy_sketches", "Cy Sketches"),
     )
+    # A sampling campaign of the feedback community taking applications (tests/e2e/test_campaigns.py sets up a
+    # campaign of its own for sharing).
+    applying_campaign_title: str = "Winter blend tasting kits"
+    applying_campaign_slug: str = "winter-blend-tasting"
     manager: Person = Person("hana@harbour.test", "hana_manager", "Hana Manager")
     members: tuple[Person, ...] = (
         Person("milo@example.test", "milo_member", "Milo Member"),
@@ -110,15 +114,16 @@ def _free_port() -> int:
 
 
 def _seed(url: str, seed: Seed) -> None:
-    """The brand, its manager, a public community and its members, and a design community with a challenge open
-    for submissions and one in its scoring phase, made through the services (design images go to this process's
-    media directory, which the server is given)."""
+    """The brand, its manager, a public community and its members with a campaign taking applications, and a design
+    community with a challenge open for submissions and one in its scoring phase, made through the services (design
+    images go to this process's media directory, which the server is given)."""
     import io
     import random
     from datetime import timedelta
 
     from app.accounts import service as accounts_service
     from app.brands import service as brands_service
+    from app.campaigns import service as campaigns_service
     from app.challenges import service as challenges_service
     from app.columns import utcnow
     from app.communities import service as communities_service
@@ -159,6 +164,25 @@ def _seed(url: str, seed: Seed) -> None:
             )
             for person in seed.members:
                 communities_service.join_community(session, community=community, user=users[person.handle])
+            now = utcnow()
+            campaign = campaigns_service.create_campaign(
+                session,
+                community=community,
+                created_by=users[seed.manager.handle],
+                slug=seed.applying_campaign_slug,
+                fields=campaigns_service.CampaignFields(
+                    title=seed.applying_campaign_title,
+                    product_name="Harbour Winter Blend",
+                    kit_count=20,
+                    kit_contents="A bag of Winter Blend for you and 10 sample sachets",
+                    apply_opens_at=now - timedelta(days=1),
+                    apply_closes_at=now + timedelta(days=10),
+                    ship_closes_at=now + timedelta(days=20),
+                    share_closes_at=now + timedelta(days=30),
+                    feedback_closes_at=now + timedelta(days=40),
+                ),
+            )
+            campaigns_service.publish_campaign(session, campaign=campaign)
             design_lab = communities_service.create_community(
                 session,
                 brand=brand,
@@ -170,7 +194,6 @@ def _seed(url: str, seed: Seed) -> None:
             )
             for person in seed.members:
                 communities_service.join_community(session, community=design_lab, user=users[person.handle])
-            now = utcnow()
             challenge = challenges_service.create_challenge(
                 session,
                 community=design_lab,

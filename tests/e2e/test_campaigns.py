@@ -149,3 +149,37 @@ def test_connector_shares_friend_answers_on_a_phone_manager_sees_it(
     connector.goto(f"{base}/mine")
     expect(connector.locator("dt:text-is('Responses') + dd")).to_have_text("1")
     expect(connector.locator("dt:text-is('Passed on again') + dd")).to_have_text("1")
+
+
+def test_a_member_finds_a_campaign_on_the_community_page_and_applies(
+    live_server: LiveServer, new_page: Callable[..., Page], shoot: Callable[..., None]
+) -> None:
+    seed = live_server.seed
+    member = seed.members[2]
+    page = new_page(viewport=PHONE)
+    log_in(page, member)
+    page.goto(f"/c/{seed.community_slug}")
+    campaigns = page.get_by_role("region", name="Sampling campaigns")
+    card = campaigns.get_by_role("listitem").filter(has_text=seed.applying_campaign_title)
+    expect(card).to_contain_text("Applications open")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "horizontal scroll"
+    shoot(page, "community-campaigns")
+    card.get_by_role("link", name=f"Apply to {seed.applying_campaign_title}").click()
+    expect(page.get_by_role("heading", name="Apply to be a connector")).to_be_visible()
+    page.get_by_label("How many people could you pass samples on to?").fill("30")
+    page.get_by_label("Name on the parcel").fill(member.display_name)
+    page.get_by_label("Street address").fill("12 Harbour Row")
+    page.get_by_label("Town or city").fill("Bristol")
+    page.get_by_label("Country code").fill("GB")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("status")).to_contain_text("Your application is in.")
+
+    # Back on the community page, the campaign says so instead of offering to apply again.
+    page.goto(f"/c/{seed.community_slug}")
+    card = (
+        page.get_by_role("region", name="Sampling campaigns")
+        .get_by_role("listitem")
+        .filter(has_text=seed.applying_campaign_title)
+    )
+    expect(card).to_contain_text("You applied: applied")
+    expect(card.get_by_role("link", name=f"Apply to {seed.applying_campaign_title}")).to_have_count(0)

@@ -3,15 +3,22 @@ htmx (no reload), tries the form in the live preview (conditional questions show
 wrong answers come back with messages and what was typed), and reads the results; the form fits a phone."""
 
 import re
+import secrets
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import col, select
 
+from app.accounts import service as accounts_service
+from app.brands import service as brands_service
+from app.communities import service as communities_service
 from app.db import build_engine, session_scope
+from app.media.models import MediaImage
 from app.surveys import service as surveys_service
-from app.surveys.models import Survey
+from app.surveys.models import Answer, Survey, SurveyResponse
 from tests.e2e.conftest import PHONE, LiveServer
-from tests.e2e.test_challenges import log_in
+from tests.e2e.test_challenges import artwork, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -104,3 +111,84 @@ def test_a_manager_builds_tries_and_reads_a_survey(new_page, live_server: LiveSe
     _no_horizontal_scroll(phone)
     phone.goto(f"{survey_path}/results")
     _no_horizontal_scroll(phone)
+
+
+def _publish_photo_survey(server: LiveServer, title: str) -> int:
+    """A survey with a choice and a required photo question, published to the seed's feedback community."""
+    seed = server.seed
+    engine = build_engine(server.database_url)
+    try:
+        with session_scope(engine) as session:
+            brand = brands_service.get_brand_by_slug(session, slug=seed.brand_slug)
+            manager = accounts_service.find_user_by_email(session, email=seed.manager.email)
+            assert manager is not None
+            survey = surveys_service.create_survey(session, brand=brand, title=title, description="", author=manager)
+            fields = surveys_service.QuestionFields
+            surveys_service.add_question(
+                session,
+                survey=survey,
+                fields=fields(
+                    kind="single_choice",
+                    prompt="Where do you keep the beans?",
+                    required=True,
+                    options=[{"key": "shelf", "label": "On a shelf"}, {"key": "tin", "label": "In a tin"}],
+                ),
+            )
+            surveys_service.add_question(
+                session, survey=survey, fields=fields(kind="photo", prompt="Show us where they live", required=True)
+            )
+            community = communities_service.get_community_by_slug(session, slug=seed.community_slug)
+            surveys_service.publish_survey(session, survey=survey, community=community)
+            return survey.id or 0
+    finally:
+        engine.dispose()
+
+
+def test_a_member_answers_a_survey_with_a_photo_on_a_phone(
+    new_page, live_server: LiveServer, shoot, tmp_path: Path
+) -> None:
+    seed = live_server.seed
+    title = f"Your bean corner {secrets.token_hex(3)}"
+    survey_id = _publish_photo_survey(live_server, title)
+    member = seed.members[1]
+    phone: Page = new_page(viewport=PHONE)
+    log_in(phone, member)
+    phone.goto(f"/c/{seed.community_slug}")
+    phone.get_by_role("link", name="Surveys").click()
+    phone.get_by_role("link", name=title).click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text(title)
+    _no_horizontal_scroll(phone)
+
+    # A file that is no picture comes back with a message on the photo question, and what was chosen stays.
+    phone.get_by_text("In a tin").click()
+    not_a_picture = tmp_path / "beans.png"
+    not_a_picture.write_bytes(b"these are notes about beans, not a picture")
+    phone.get_by_label("Show us where they live").set_input_files(not_a_picture)
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_role("alert")).to_have_text("Please correct the marked answers.")
+    expect(phone.get_by_text("PNG, JPEG or WebP").first).to_be_visible()
+    expect(phone.get_by_label("In a tin")).to_be_checked()
+
+    phone.get_by_label("Show us where they live").set_input_files(
+        artwork(tmp_path / "bean-corner.png", secrets.randbelow(10_000))
+    )
+    shoot(phone, "survey-answer-photo", sizes=("phone",))
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_role("status")).to_contain_text("Thank you: your answers are in.")
+    expect(phone.get_by_text("You have answered this survey.")).to_be_visible()
+    _no_horizontal_scroll(phone)
+
+    engine = build_engine(live_server.database_url)
+    try:
+        with session_scope(engine) as session:
+            survey = session.get(Survey, survey_id)
+            assert survey is not None and survey.response_count == 1
+            stored = session.exec(
+                select(MediaImage.format)
+                .join(Answer, col(Answer.image_id) == MediaImage.id)
+                .join(SurveyResponse, col(SurveyResponse.id) == Answer.response_id)
+                .where(SurveyResponse.survey_id == survey_id)
+            ).all()
+            assert stored == ["PNG"]
+    finally:
+        engine.dispose()

@@ -97,6 +97,35 @@ def test_one_digest_groups_by_community_and_kind_with_counts_and_links(session: 
     assert all(item.sent_at == MONDAY_7 for item in digest_items_for(session, reader))
 
 
+def test_a_digest_rolls_up_as_the_notifications_page_does(session: Session) -> None:
+    reader = _person(session, Delivery.daily)
+    for minor in (100, 150):
+        notifications_service.notify(
+            session,
+            user=reader,
+            kind=NotificationKind.royalty_earned,
+            text="You earned a royalty: 1 x Mug sold",
+            link="/me/earnings",
+            rollup=notifications_service.Rollup(
+                subject="earnings",
+                text="You earned {amount} royalties from {count} sales {day}",
+                amount_minor=minor,
+                currency="EUR",
+            ),
+        )
+    for item in digest_items_for(session, reader):
+        item.created_at = MONDAY_7 - timedelta(hours=3)
+        session.add(item)
+    session.flush()
+
+    digests.run_digests(cadence=Delivery.daily, now=MONDAY_7, sessions=_in(session))
+
+    (email,) = outbox_for(session, reader)
+    assert "(2)" in email.body_text and "You earned €2.50 royalties from 2 sales" in email.body_text
+    assert "1 x Mug sold" not in email.body_text and "more:" not in email.body_text
+    assert "You earned €2.50 royalties from 2 sales" in email.body_html
+
+
 def test_member_text_is_escaped_in_the_html(session: Session) -> None:
     reader = _person(session, Delivery.daily)
     _tell(session, reader, NotificationKind.design_comment, "Ana commented on <script>alert(1)</script>")

@@ -2,18 +2,19 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from app.accounts import service as accounts_service
 from app.brands.models import Brand
 from app.communities.models import Community, MemberRole
 from app.config import get_settings
 from app.errors import Conflict, NotFound, TooManyRequests
+from app.media.models import MediaImage
 from app.moderation import service as moderation_service
 from app.rewards import service as rewards_service
 from app.surveys import service as surveys_service
-from app.surveys.models import Question, Survey
-from tests.factories import add_member, add_staff, csrf_token, log_in, make_community, make_user
+from app.surveys.models import Answer, Question, Survey, SurveyResponse
+from tests.factories import add_member, add_staff, csrf_token, log_in, make_community, make_user, png_bytes
 from tests.surveys.factories import add_question, make_survey
 from tests.surveys.html import parse
 
@@ -147,6 +148,104 @@ def test_members_answer_through_the_api_and_the_rate_limit_holds(
     surveys_service.answer_community_survey(session, survey=other, community=community, member=member, form={})
     with pytest.raises(TooManyRequests):
         surveys_service.answer_community_survey(session, survey=other, community=community, member=member, form={})
+
+
+def _photo_survey(session: Session) -> tuple[Community, Survey, Question, Question]:
+    """A published survey with a required choice and a required photo question."""
+    community, survey, choice = _published(session)
+    photo = add_question(session, survey, "photo", required=True, prompt="Show us where it lives")
+    return community, survey, choice, photo
+
+
+def _stored(session: Session) -> tuple[int, int, int]:
+    """Responses, answers and images in the database: what a refused answer must leave untouched."""
+    return tuple(  # type: ignore[return-value]
+        session.exec(select(func.count()).select_from(table)).one() for table in (SurveyResponse, Answer, MediaImage)
+    )
+
+
+def test_a_member_answers_with_a_photo_on_the_survey_page(client: TestClient, session: Session) -> None:
+    community, survey, choice, photo = _photo_survey(session)
+    member = make_user(session)
+    add_member(session, community, member)
+    log_in(client, session, member)
+    url = f"/c/{community.slug}/surveys/{survey.id}"
+    assert 'enctype="multipart/form-data"' in client.get(url).text
+    sent = client.post(
+        url,
+        data={choice.input_name: "red", "csrftoken": csrf_token(client)},
+        files={photo.input_name: ("shelf.png", png_bytes(3), "image/png")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    response = session.exec(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)).one()
+    stored = session.exec(select(Answer).where(Answer.response_id == response.id, Answer.question_id == photo.id)).one()
+    image = session.get(MediaImage, stored.image_id)
+    assert image is not None and image.format == "PNG" and image.uploaded_by_id == member.id
+
+
+def test_a_file_that_is_no_image_is_refused_and_nothing_is_kept(client: TestClient, session: Session) -> None:
+    community, survey, choice, photo = _photo_survey(session)
+    member = make_user(session)
+    add_member(session, community, member)
+    log_in(client, session, member)
+    url = f"/c/{community.slug}/surveys/{survey.id}"
+    before = _stored(session)
+    refused = client.post(
+        url,
+        data={choice.input_name: "red", "csrftoken": csrf_token(client)},
+        files={photo.input_name: ("notes.png", b"these are my notes, not a picture", "image/png")},
+    )
+    assert refused.status_code == 422
+    page = parse(refused.text)
+    assert "Please correct the marked answers." in refused.text
+    assert "PNG, JPEG or WebP" in page.find(class_="field-error").text()
+    assert 'value="red" checked' in refused.text or 'value="red" id=' in refused.text
+    missing = client.post(url, data={choice.input_name: "red", "csrftoken": csrf_token(client)})
+    assert missing.status_code == 422 and parse(missing.text).find(class_="field-error").text() == "Add a photo."
+    session.expire_all()
+    assert _stored(session) == before
+    assert session.get(Survey, survey.id).response_count == 0  # type: ignore[union-attr]
+
+
+def test_members_answer_with_a_photo_through_the_api(client: TestClient, session: Session) -> None:
+    community, survey, choice, photo = _photo_survey(session)
+    member = make_user(session)
+    add_member(session, community, member)
+    _, plain = accounts_service.create_api_token(session, user=member, name="phone")
+    auth = {"Authorization": f"Bearer {plain}"}
+    url = f"/api/v1/communities/{community.slug}/surveys/{survey.id}/responses"
+    as_json = client.post(url, json={"answers": {str(choice.id): "red"}}, headers=auth)
+    assert as_json.status_code == 422 and as_json.json()["errors"] == {photo.input_name: "Add a photo."}
+    not_an_image = client.post(
+        url,
+        data={choice.input_name: "red"},
+        files={photo.input_name: ("x.png", b"GIF89a not really", "image/png")},
+        headers=auth,
+    )
+    assert not_an_image.status_code == 422 and photo.input_name in not_an_image.json()["errors"]
+    assert _stored(session)[0] == 0
+    answered = client.post(
+        url,
+        data={choice.input_name: "red"},
+        files={photo.input_name: ("shelf.png", png_bytes(5), "image/png")},
+        headers=auth,
+    )
+    assert answered.status_code == 201, answered.text
+    by_question = {answer["question_id"]: answer for answer in answered.json()["answers"]}
+    assert by_question[choice.id]["option_key"] == "red" and by_question[photo.id]["image_id"] is not None
+
+
+def test_the_answering_endpoints_document_json_and_multipart(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    for path in (
+        "/api/v1/communities/{community_slug}/surveys/{survey_id}/responses",
+        "/api/v1/surveys/{survey_id}/responses",
+        "/api/v1/share/{share_code}/responses",
+    ):
+        content = spec["paths"][path]["post"]["requestBody"]["content"]
+        assert set(content) == {"application/json", "multipart/form-data"}, path
+        assert "answers" in content["application/json"]["schema"]["properties"]
 
 
 def test_managers_publish_from_the_builder(client: TestClient, session: Session) -> None:
