@@ -1,14 +1,15 @@
 """Server-rendered SVG charts: bars with intervals, the NPS stacked bar, histograms, lines over time and funnels.
 
 Each chart comes with the same numbers as table rows (``Chart.columns`` / ``Chart.rows``): the template shows the
-table beside the drawing, so screen readers, printouts and people who prefer numbers get everything. Drawings
+table beside the drawing, so screen readers, printouts and people who prefer numbers get everything. Every drawing
+names its axes and shows its values on or beside the bars and points, with tick values on its value axis. Drawings
 scale to their container (a viewBox, no fixed width), with labels above bars rather than beside them, so they
 stay legible at phone width. Colours come from CSS classes (static/css/chorus.css), never inline, so the print
 stylesheet and the site's palette apply. Labels are user text (choices, titles) and are escaped here.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -18,6 +19,8 @@ from app.insights.stats import SUPPRESSED_LABEL as SUPPRESSED
 from app.insights.stats import NetPromoterScore
 
 WIDTH = 400
+AXIS_HEIGHT = 40  # under a plot: the axis line, its tick values and its title
+LEFT = 48  # left of a plot with a vertical value axis: its title and tick values
 
 
 @dataclass(frozen=True)
@@ -78,28 +81,72 @@ def _svg(title: str, description: str, height: int, body: str) -> Markup:
     )
 
 
+def _ticks(scale_max: float) -> tuple[float, float, float]:
+    return (0.0, scale_max / 2, scale_max)
+
+
+def _value_axis(*, x0: float, x1: float, y: float, scale_max: float, shown: Callable[[float], str], title: str) -> str:
+    """A horizontal value axis from x0 to x1 at height y: its line, ticks at 0, half and the top with their values,
+    and its title beneath."""
+    parts = [f'<path class="chart-axis" d="M{x0:.1f} {y}H{x1:.1f}"/>']
+    for tick in _ticks(scale_max):
+        x = x0 + (x1 - x0) * tick / scale_max
+        anchor = "start" if tick == 0 else ("end" if tick == scale_max else "middle")
+        parts.append(f'<path class="chart-axis" d="M{x:.1f} {y}V{y + 4}"/>')
+        parts.append(f'<text class="chart-tick" x="{x:.1f}" y="{y + 17}" text-anchor="{anchor}">{shown(tick)}</text>')
+    parts.append(
+        f'<text class="chart-axis-title" x="{(x0 + x1) / 2:.1f}" y="{y + 34}" text-anchor="middle">'
+        f"{escape(title)}</text>"
+    )
+    return "".join(parts)
+
+
+def _vertical_axis(*, top: float, base: float, scale_max: float, title: str) -> str:
+    """The value axis left of a plot (x = LEFT): its line, ticks at 0, half and the top with their values, and its
+    title turned along it."""
+    parts = [f'<path class="chart-axis" d="M{LEFT} {top}V{base}"/>']
+    for tick in _ticks(scale_max):
+        y = base - (base - top) * tick / scale_max
+        parts.append(f'<path class="chart-axis" d="M{LEFT - 4} {y:.1f}H{LEFT}"/>')
+        parts.append(f'<text class="chart-tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{number(tick)}</text>')
+    middle = (top + base) / 2
+    parts.append(
+        f'<text class="chart-axis-title" x="12" y="{middle:.1f}" text-anchor="middle"'
+        f' transform="rotate(-90 12 {middle:.1f})">{escape(title)}</text>'
+    )
+    return "".join(parts)
+
+
+def _category_title(title: str) -> str:
+    """The name of the categories of horizontal bars, above the first one's label."""
+    return f'<text class="chart-axis-title" x="0" y="12">{escape(title)}</text>'
+
+
 def bar_chart(
     title: str,
     bars: Sequence[Bar],
     *,
+    category_label: str,
     in_percent: bool = True,
     value_label: str = "Share",
     intervals: bool = True,
     note_label: str = "Respondents",
 ) -> Chart:
-    """Horizontal bars, the label above each; intervals as whiskers; suppressed bars say so instead."""
-    row = 38
-    height = max(row * len(bars) + 8, 30)
-    top = max((bar.high if bar.high is not None else bar.value) or 0 for bar in bars) if bars else 0
+    """Horizontal bars, the label above each, the value after it; intervals as whiskers; suppressed bars say so
+    instead. The categories' name heads the bars, the value axis runs beneath them."""
+    row, top = 38, 18
+    bottom = top + row * max(len(bars), 1) + 4
+    highest = max((bar.high if bar.high is not None else bar.value) or 0 for bar in bars) if bars else 0
     # Shares stay on a 0-100 % scale; a rate above 100 % (responses per sample) widens it.
-    scale_max = max(1.0, top) if in_percent else (top or 1)
+    scale_max = max(1.0, highest) if in_percent else (highest or 1)
     span = WIDTH - 60
-    parts: list[str] = []
+    shown_value = percent if in_percent else number
+    parts: list[str] = [_category_title(category_label), f'<path class="chart-axis" d="M0.5 {top}V{bottom}"/>']
     for index, bar in enumerate(bars):
-        y = index * row + 4
-        parts.append(f'<text class="chart-label" x="0" y="{y + 11}">{escape(bar.label)}</text>')
+        y = top + index * row + 4
+        parts.append(f'<text class="chart-label" x="4" y="{y + 11}">{escape(bar.label)}</text>')
         if bar.value is None:
-            parts.append(f'<text class="chart-note" x="0" y="{y + 29}">{SUPPRESSED}</text>')
+            parts.append(f'<text class="chart-note" x="4" y="{y + 29}">{SUPPRESSED}</text>')
             continue
         width = span * bar.value / scale_max
         parts.append(f'<rect class="chart-bar" x="0" y="{y + 16}" width="{width:.1f}" height="14" rx="2"/>')
@@ -109,31 +156,29 @@ def bar_chart(
                 f'<path class="chart-whisker" d="M{x1:.1f} {y + 23}H{x2:.1f}M{x1:.1f} {y + 18}V{y + 28}'
                 f'M{x2:.1f} {y + 18}V{y + 28}"/>'
             )
-        shown = percent(bar.value) if in_percent else number(bar.value)
         label_x = span * max(bar.value, bar.high or 0) / scale_max + 4
-        parts.append(f'<text class="chart-value" x="{label_x:.1f}" y="{y + 28}">{shown}</text>')
+        parts.append(f'<text class="chart-value" x="{label_x:.1f}" y="{y + 28}">{shown_value(bar.value)}</text>')
+    parts.append(_value_axis(x0=0, x1=span, y=bottom, scale_max=scale_max, shown=shown_value, title=value_label))
     description = "; ".join(
-        f"{bar.label}: {SUPPRESSED if bar.value is None else (percent(bar.value) if in_percent else number(bar.value))}"
-        for bar in bars
+        f"{bar.label}: {SUPPRESSED if bar.value is None else shown_value(bar.value)}" for bar in bars
     )
     columns = [value_label]
     if in_percent and intervals:
         columns += ["95% interval"]
     rows = []
     for bar in bars:
-        cells = [
-            bar.label,
-            SUPPRESSED if bar.value is None else (percent(bar.value) if in_percent else number(bar.value)),
-        ]
+        cells = [bar.label, SUPPRESSED if bar.value is None else shown_value(bar.value)]
         if in_percent and intervals:
             cells.append("" if bar.low is None or bar.high is None else f"{percent(bar.low)}\u2013{percent(bar.high)}")
         cells.append(bar.note)
         rows.append(cells)
-    return Chart(title, _svg(title, description, height, "".join(parts)), ["", *columns, note_label], rows)
+    svg = _svg(title, description, bottom + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, *columns, note_label], rows)
 
 
 def nps_chart(title: str, nps: NetPromoterScore) -> Chart:
-    """One 100 % bar in three parts: detractors, passives, promoters; the score and its interval beneath."""
+    """One 100 % bar in three parts: detractors, passives, promoters, on a 0-100 % axis; a legend with each group's
+    share, then the score and its interval."""
     columns = ["Group", "People", "Share"]
     if nps.suppressed or nps.total == 0:
         message = SUPPRESSED + " answers" if nps.suppressed else "no answers yet"
@@ -155,26 +200,44 @@ def nps_chart(title: str, nps: NetPromoterScore) -> Chart:
                 f"{percent(count / nps.total)}</text>"
             )
         x += width
+    parts.append(_value_axis(x0=0, x1=WIDTH, y=26, scale_max=1.0, shown=percent, title="Share of answers"))
+    # The legend names the colours and gives every share, also of a part too narrow to hold its own.
+    legend_top = 26 + AXIS_HEIGHT + 8
+    for index, (label, count, css) in enumerate(groups):
+        y = legend_top + index * 18
+        parts.append(
+            f'<rect class="{css}" x="0" y="{y}" width="10" height="10"/>'
+            f'<text class="chart-label" x="16" y="{y + 10}">'
+            f"{escape(label)}: {count} ({percent(count / nps.total)})</text>"
+        )
     score = f"NPS {nps.score:+.0f} (95% interval {nps.low:+.0f} to {nps.high:+.0f})"
-    parts.append(f'<text class="chart-label" x="0" y="46">{escape(score)}</text>')
+    score_y = legend_top + 3 * 18 + 14
+    parts.append(f'<text class="chart-label chart-total" x="0" y="{score_y}">{escape(score)}</text>')
     description = "; ".join(f"{label}: {count}" for label, count, _ in groups) + f"; {score}"
     rows = [[label, str(count), percent(count / nps.total)] for label, count, _ in groups]
     rows.append(["Net Promoter Score", str(nps.total), f"{nps.score:+.0f} ({nps.low:+.0f} to {nps.high:+.0f})"])
-    return Chart(title, _svg(title, description, 54, "".join(parts)), columns, rows)
+    return Chart(title, _svg(title, description, score_y + 8, "".join(parts)), columns, rows)
 
 
-def histogram(title: str, bins: Sequence[tuple[str, int | None]], *, value_label: str = "Count") -> Chart:
-    """Vertical columns, one per bin (a score 0-5, a rating 1-5); a suppressed bin (None) is drawn empty."""
-    height, base, gap = 150, 128, 6
+def histogram(
+    title: str, bins: Sequence[tuple[str, int | None]], *, category_label: str, value_label: str = "Count"
+) -> Chart:
+    """Vertical columns, one per bin (a score 0-5, a rating 1-5), each with its count on top, on a value axis at
+    the left; a suppressed bin (None) is drawn empty."""
+    top, base, gap = 20, 128, 6
     count = max(len(bins), 1)
-    width = (WIDTH - gap * (count - 1)) / count
-    top = max((value or 0 for _, value in bins), default=0) or 1
-    parts: list[str] = []
+    plot = WIDTH - LEFT - 8
+    width = (plot - gap * (count - 1)) / count
+    scale_max = max((value or 0 for _, value in bins), default=0) or 1
+    parts: list[str] = [
+        _vertical_axis(top=top, base=base, scale_max=scale_max, title=value_label),
+        f'<path class="chart-axis" d="M{LEFT} {base}H{WIDTH}"/>',
+    ]
     for index, (label, value) in enumerate(bins):
-        x = index * (width + gap)
+        x = LEFT + 8 + index * (width + gap)
         centre = x + width / 2
         if value is not None:
-            bar = (base - 18) * value / top
+            bar = (base - top) * value / scale_max
             parts.append(
                 f'<rect class="chart-bar" x="{x:.1f}" y="{base - bar:.1f}" width="{width:.1f}" height="{bar:.1f}"/>'
             )
@@ -185,36 +248,68 @@ def histogram(title: str, bins: Sequence[tuple[str, int | None]], *, value_label
         parts.append(
             f'<text class="chart-label" x="{centre:.1f}" y="{base + 16}" text-anchor="middle">{escape(label)}</text>'
         )
+    parts.append(
+        f'<text class="chart-axis-title" x="{LEFT + 8 + plot / 2:.1f}" y="{base + 34}" text-anchor="middle">'
+        f"{escape(category_label)}</text>"
+    )
     description = "; ".join(f"{label}: {SUPPRESSED if value is None else value}" for label, value in bins)
     rows = [[label, SUPPRESSED if value is None else number(value)] for label, value in bins]
-    return Chart(title, _svg(title, description, height, "".join(parts)), ["", value_label], rows)
+    svg = _svg(title, description, base + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, value_label], rows)
 
 
-def line_chart(title: str, points: Sequence[tuple[str, int]], *, value_label: str = "Count") -> Chart:
-    """A line over time (days or months, oldest first), with its first and last labels and the peak."""
-    height, base, left = 150, 122, 4
+LABELLED_POINTS = 12  # up to this many points each shows its value; a longer line shows its peak and its last
+
+
+def line_chart(
+    title: str, points: Sequence[tuple[str, int]], *, category_label: str, value_label: str = "Count"
+) -> Chart:
+    """A line over time (days or months, oldest first) on a value axis at the left, with its first, middle and last
+    labels and the values of its points (of the peak and the last point when there are many)."""
+    top, base = 20, 122
     if not points:
         svg = _svg(title, "nothing yet", 30, '<text class="chart-note" x="0" y="18">nothing yet</text>')
-        return Chart(title, svg, ["", value_label], [])
+        return Chart(title, svg, [category_label, value_label], [])
     peak = max(value for _, value in points)
-    top = peak or 1  # the scale's: an all-zero line lies on the axis, and its peak still reads 0
-    step = (WIDTH - 2 * left) / max(len(points) - 1, 1)
-    coordinates = [(left + index * step, base - (base - 20) * value / top) for index, (_, value) in enumerate(points)]
+    scale_max = peak or 1  # an all-zero line lies on the axis, and its peak still reads 0
+    left = LEFT + 8
+    step = (WIDTH - 8 - left) / max(len(points) - 1, 1)
+    coordinates = [
+        (left + index * step, base - (base - top) * value / scale_max) for index, (_, value) in enumerate(points)
+    ]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
     parts = [
-        f'<path class="chart-axis" d="M0 {base}H{WIDTH}"/>',
+        _vertical_axis(top=top, base=base, scale_max=scale_max, title=value_label),
+        f'<path class="chart-axis" d="M{LEFT} {base}H{WIDTH}"/>',
         f'<polyline class="chart-line" points="{path}"/>',
         *(f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coordinates),
-        f'<text class="chart-label" x="0" y="{base + 18}">{escape(points[0][0])}</text>',
-        f'<text class="chart-value" x="0" y="12">peak {number(peak)}</text>',
     ]
-    if len(points) > 1:
+    peak_index = max(range(len(points)), key=lambda index: points[index][1])
+    if len(points) <= LABELLED_POINTS:
+        labelled = {index: number(value) for index, (_, value) in enumerate(points)}
+    else:
+        labelled = {peak_index: f"peak {number(peak)}", len(points) - 1: number(points[-1][1])}
+    for index, shown in labelled.items():
+        x, y = coordinates[index]
+        anchor = "start" if index == 0 else ("end" if index == len(points) - 1 else "middle")
+        parts.append(f'<text class="chart-value" x="{x:.1f}" y="{y - 6:.1f}" text-anchor="{anchor}">{shown}</text>')
+    ticks = {0: "start", len(points) - 1: "end"}
+    if len(points) > 2:
+        ticks[(len(points) - 1) // 2] = "middle"
+    for index, anchor in ticks.items():
+        x = coordinates[index][0]
         parts.append(
-            f'<text class="chart-label" x="{WIDTH}" y="{base + 18}" text-anchor="end">{escape(points[-1][0])}</text>'
+            f'<text class="chart-label" x="{x:.1f}" y="{base + 16}" text-anchor="{anchor}">'
+            f"{escape(points[index][0])}</text>"
         )
+    parts.append(
+        f'<text class="chart-axis-title" x="{(left + WIDTH) / 2:.1f}" y="{base + 34}" text-anchor="middle">'
+        f"{escape(category_label)}</text>"
+    )
     description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {peak}"
     rows = [[label, number(value)] for label, value in points]
-    return Chart(title, _svg(title, description, height, "".join(parts)), ["", value_label], rows)
+    svg = _svg(title, description, base + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, value_label], rows)
 
 
 def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Chart:
@@ -261,33 +356,45 @@ def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Ch
     )
 
 
-def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[str, Sequence[int | None]]]) -> Chart:
+def grouped_bar_chart(
+    title: str,
+    series: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[int | None]]],
+    *,
+    category_label: str,
+    value_label: str,
+) -> Chart:
     """Groups of horizontal bars (one per series, coloured by CSS class ``chart-series-N``), all on one scale: the
-    reach of each hop, for example. The group's label sits above its bars, each bar's value after it; a suppressed
-    value (None) says so instead of a bar."""
+    reach of each hop, for example. The legend comes first, then the categories' name; the group's label sits
+    above its bars, each bar's value after it, the value axis beneath; a suppressed value (None) says so instead
+    of a bar."""
     bar, gap = 12, 3
     block = 16 + len(series) * (bar + gap) + 8
-    height = max(block * len(groups), 30) + 20
-    top = max((value or 0 for _, values in groups for value in values), default=0) or 1
+    top = 38
+    bottom = top + max(block * len(groups), 30)
+    scale_max = max((value or 0 for _, values in groups for value in values), default=0) or 1
     span = WIDTH - 60
     parts = [
         f'<rect class="chart-series-{index}" x="{index * 110}" y="0" width="10" height="10"/>'
         f'<text class="chart-label" x="{index * 110 + 14}" y="10">{escape(name)}</text>'
         for index, name in enumerate(series)
     ]
+    parts.append(f'<text class="chart-axis-title" x="0" y="{top - 6}">{escape(category_label)}</text>')
+    parts.append(f'<path class="chart-axis" d="M0.5 {top}V{bottom}"/>')
     for number_, (label, values) in enumerate(groups):
-        y = 20 + number_ * block
-        parts.append(f'<text class="chart-label" x="0" y="{y + 11}">{escape(label)}</text>')
+        y = top + number_ * block
+        parts.append(f'<text class="chart-label" x="4" y="{y + 11}">{escape(label)}</text>')
         for index, value in enumerate(values):
             bar_y = y + 16 + index * (bar + gap)
             if value is None:
-                parts.append(f'<text class="chart-note" x="0" y="{bar_y + 10}">{SUPPRESSED}</text>')
+                parts.append(f'<text class="chart-note" x="4" y="{bar_y + 10}">{SUPPRESSED}</text>')
                 continue
-            width = span * value / top
+            width = span * value / scale_max
             parts.append(
                 f'<rect class="chart-series-{index}" x="0" y="{bar_y}" width="{width:.1f}" height="{bar}" rx="2"/>'
                 f'<text class="chart-value" x="{width + 4:.1f}" y="{bar_y + 10}">{number(value)}</text>'
             )
+    parts.append(_value_axis(x0=0, x1=span, y=bottom, scale_max=scale_max, shown=number, title=value_label))
     description = "; ".join(
         f"{label}: "
         + ", ".join(
@@ -296,4 +403,5 @@ def grouped_bar_chart(title: str, series: Sequence[str], groups: Sequence[tuple[
         for label, values in groups
     )
     rows = [[label, *(SUPPRESSED if value is None else number(value) for value in values)] for label, values in groups]
-    return Chart(title, _svg(title, description, height, "".join(parts)), ["", *series], rows)
+    svg = _svg(title, description, bottom + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, *series], rows)

@@ -29,22 +29,30 @@ def _bar(label: str, share: Proportion) -> Bar:
 def challenge_charts(results: schemas.ChallengeResults) -> dict[str, Chart]:
     charts = {
         "participation": line_chart(
-            "Scores cast per day", [(day.day, day.scores) for day in results.participation], value_label="Scores"
+            "Scores cast per day",
+            [(day.day, day.scores) for day in results.participation],
+            category_label="Day",
+            value_label="Scores",
         ),
         "submissions": line_chart(
             "Designs submitted per day",
             [(day.day, day.designs) for day in results.participation],
+            category_label="Day",
             value_label="Designs",
         ),
     }
     if results.distribution is not None and results.would_buy is not None:
         charts["distribution"] = histogram(
-            "All scores, 0 to 5", [(str(value), count) for value, count in enumerate(results.distribution)]
+            "All scores, 0 to 5",
+            [(str(value), count) for value, count in enumerate(results.distribution)],
+            category_label="Score",
+            value_label="Scores cast",
         )
         charts["would_buy"] = bar_chart(
             "“I'd buy it” by design",
             [_bar("All designs", results.would_buy)]
             + [_bar(f"{design.rank}. {design.title}", design.would_buy) for design in results.designs],
+            category_label="Design",
         )
     return charts
 
@@ -54,16 +62,23 @@ def design_chart(design: schemas.DesignResult) -> Chart:
     return histogram(
         f"Scores of {design.rank}. {design.title}",
         [(str(value), count) for value, count in enumerate(distribution)],
+        category_label="Score",
+        value_label="Scores cast",
     )
 
 
 def community_charts(results: schemas.CommunityResults) -> dict[str, Chart]:
     return {
         "joins": line_chart(
-            "Members joining per month", [(entry.month, entry.count) for entry in results.joins], value_label="Joins"
+            "Members joining per month",
+            [(entry.month, entry.count) for entry in results.joins],
+            category_label="Month",
+            value_label="Joins",
         ),
         "active": bar_chart(
-            f"Members active in the last {results.active_days} days", [_bar("Active", results.active_members)]
+            f"Members active in the last {results.active_days} days",
+            [_bar("Active", results.active_members)],
+            category_label="Members",
         ),
     }
 
@@ -79,13 +94,22 @@ class SurveyFigures:
 
 def question_chart(question: schemas.QuestionResult) -> Chart | None:
     if question.suppressed:
-        return bar_chart(question.prompt, [Bar(label="All answers", value=None, note=SUPPRESSED_LABEL)])
+        return bar_chart(
+            question.prompt, [Bar(label="All answers", value=None, note=SUPPRESSED_LABEL)], category_label="Answer"
+        )
     if question.kind == "nps" and question.nps is not None:
         return nps_chart(question.prompt, question.nps)
     if question.kind in {"rating"}:
-        return histogram(question.prompt, [(option.label, option.share.count) for option in question.options])
+        return histogram(
+            question.prompt,
+            [(option.label, option.share.count) for option in question.options],
+            category_label="Rating",
+            value_label="Answers",
+        )
     if question.options:
-        return bar_chart(question.prompt, [_bar(option.label, option.share) for option in question.options])
+        return bar_chart(
+            question.prompt, [_bar(option.label, option.share) for option in question.options], category_label="Answer"
+        )
     return None
 
 
@@ -94,7 +118,9 @@ def survey_figures(results: schemas.SurveyResults) -> SurveyFigures:
     return SurveyFigures(
         nps=nps_chart("Net Promoter Score", results.nps) if results.nps is not None else None,
         outcome=bar_chart(
-            "What should we do with it?", [_bar(option.label, option.share) for option in outcome.options]
+            "What should we do with it?",
+            [_bar(option.label, option.share) for option in outcome.options],
+            category_label="Answer",
         )
         if outcome is not None and outcome.options
         else None,
@@ -121,6 +147,8 @@ def campaign_figures(results: schemas.CampaignResults) -> CampaignFigures:
             "People who opened a link, answered and passed it on, per hop",
             ["Opened", "Answered", "Passed on"],
             [(f"Hop {row.hop}", [row.opens, row.responses, row.shares]) for row in results.hops],
+            category_label="Hop",
+            value_label="People",
         ),
     )
 
@@ -138,6 +166,7 @@ def rates_chart(connectors: list[schemas.ConnectorResult]) -> Chart:
             for row in connectors
             if row.response_rate is not None and row.responses is not None
         ],
+        category_label="Connector",
         value_label="Rate",
         intervals=False,
         note_label="Responses of samples",

@@ -1,5 +1,11 @@
-"""Server-rendered SVG bar charts of money per month, each shown beside a table of the same figures."""
+"""Server-rendered SVG bar charts of money per month, each shown beside a table of the same figures.
 
+One horizontal bar per month, so that the month and its amount fit beside the bar at phone width; the months'
+name heads the bars and the amount axis, with its tick values, runs beneath them. Colours and type come from CSS
+(static/css/chorus.css).
+"""
+
+import hashlib
 from dataclasses import dataclass
 from html import escape
 
@@ -8,7 +14,7 @@ from markupsafe import Markup
 from app.rewards import money
 from app.rewards.service import MonthTotal
 
-_WIDTH, _HEIGHT, _GAP, _LABEL = 600, 180, 6, 18
+_WIDTH, _ROW, _TOP, _LABEL, _VALUE, _AXIS = 400, 24, 18, 72, 76, 40
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -25,24 +31,44 @@ def month_name(month: str) -> str:
 
 
 def month_bars(months: list[MonthTotal], *, currency: str, label: str) -> BarChart:
-    """One bar per month, scaled to the largest; negative months (refunds) draw no bar. Decorative for screen
-    readers (aria-hidden): the table carries the same figures."""
+    """One bar per month, scaled to the largest, with its amount after it; negative months (refunds) draw no bar
+    but still show their amount. Named for screen readers by its title and a description of every month."""
     peak = max((month.amount_minor for month in months), default=0) or 1
-    step = _WIDTH / max(len(months), 1)
-    bars = []
+    span = _WIDTH - _LABEL - _VALUE
+    bottom = _TOP + _ROW * max(len(months), 1) + 4
+    parts = [
+        '<text class="month-axis-title" x="0" y="12">Month</text>',
+        f'<path class="month-axis" d="M{_LABEL - 0.5} {_TOP}V{bottom}"/>',
+    ]
     for index, month in enumerate(months):
-        height = max(month.amount_minor, 0) * (_HEIGHT - _LABEL) / peak
-        x = index * step + _GAP / 2
-        title = f"{month_name(month.month)}: {money.format_amount(month.amount_minor, currency)}"
-        bars.append(
-            f'<rect x="{x:.1f}" y="{_HEIGHT - _LABEL - height:.1f}" width="{step - _GAP:.1f}" height="{height:.1f}">'
-            f"<title>{escape(title)}</title></rect>"
-            f'<text x="{x + (step - _GAP) / 2:.1f}" y="{_HEIGHT - 4}" text-anchor="middle">'
-            f"{_MONTH_NAMES[int(month.month[5:]) - 1]}</text>"
+        y = _TOP + index * _ROW + 4
+        width = max(month.amount_minor, 0) * span / peak
+        parts.append(
+            f'<text x="0" y="{y + 12}">{month_name(month.month)}</text>'
+            f'<rect x="{_LABEL}" y="{y + 1}" width="{width:.1f}" height="14" rx="2"/>'
+            f'<text class="month-value" x="{_LABEL + width + 4:.1f}" y="{y + 12}">'
+            f"{escape(money.format_amount(month.amount_minor, currency))}</text>"
         )
-    svg = (
-        f'<svg class="month-bars" viewBox="0 0 {_WIDTH} {_HEIGHT}" preserveAspectRatio="none" role="img" '
-        f'aria-hidden="true" focusable="false">{"".join(bars)}</svg>'
+    parts.append(f'<path class="month-axis" d="M{_LABEL} {bottom}H{_LABEL + span}"/>')
+    for tick in (0, peak // 2, peak):
+        x = _LABEL + span * tick / peak
+        anchor = "start" if tick == 0 else ("end" if tick == peak else "middle")
+        parts.append(
+            f'<path class="month-axis" d="M{x:.1f} {bottom}V{bottom + 4}"/>'
+            f'<text x="{x:.1f}" y="{bottom + 17}" text-anchor="{anchor}">'
+            f"{escape(money.format_amount(tick, currency))}</text>"
+        )
+    parts.append(
+        f'<text class="month-axis-title" x="{_LABEL + span / 2:.1f}" y="{bottom + 34}" text-anchor="middle">'
+        f"Amount ({escape(currency)})</text>"
     )
     rows = [(month_name(month.month), money.format_amount(month.amount_minor, currency)) for month in months]
+    description = "; ".join(f"{name}: {amount}" for name, amount in rows) or "nothing yet"
+    ident = "month-bars-" + hashlib.sha1(label.encode(), usedforsecurity=False).hexdigest()[:10]
+    svg = (
+        f'<svg class="month-bars" viewBox="0 0 {_WIDTH} {bottom + _AXIS}" role="img"'
+        f' aria-labelledby="{ident}-t" aria-describedby="{ident}-d">'
+        f'<title id="{ident}-t">{escape(label)}</title><desc id="{ident}-d">{escape(description)}</desc>'
+        f"{''.join(parts)}</svg>"
+    )
     return BarChart(svg=Markup(svg), label=label, rows=rows)  # noqa: S704 (built from numbers and escaped text)

@@ -1,11 +1,14 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  // A toast floats at the bottom of the window, one at a time, and goes after a while. Flash messages rendered
+  // with the page stay where they are, in the page under the header.
   function showToast(message, level) {
     var box = document.getElementById("toasts");
     if (!box) return;
+    box.querySelectorAll(".toast-floating").forEach(function (old) { old.remove(); });
     var toast = document.createElement("p");
-    toast.className = "toast toast-" + (level || "info");
+    toast.className = "toast toast-floating toast-" + (level || "info");
     toast.textContent = message;
     box.appendChild(toast);
     setTimeout(function () { toast.remove(); }, 6000);
@@ -16,13 +19,7 @@
   });
   // A click dismisses a toast at once.
   document.addEventListener("click", function (event) {
-    if (event.target.classList && event.target.classList.contains("toast")) event.target.remove();
-  });
-  // Flash messages rendered with the page fade after a while.
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(function (toast) {
-      setTimeout(function () { toast.remove(); }, 8000);
-    });
+    if (event.target.classList && event.target.classList.contains("toast-floating")) event.target.remove();
   });
   // A network failure or 5xx on an htmx request says so instead of doing nothing.
   document.addEventListener("htmx:sendError", function () { showToast("Could not reach the server. Check your connection.", "error"); });

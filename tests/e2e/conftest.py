@@ -379,7 +379,8 @@ def browser_problems() -> BrowserProblems:
 def new_page(
     browser: "Browser", live_server: LiveServer, browser_problems: BrowserProblems
 ) -> Iterator[Callable[..., "Page"]]:
-    """``new_page(viewport=PHONE)``: a page in a context of its own, on the live server's base URL.
+    """``new_page(viewport=PHONE)``: a page in a context of its own, on the live server's base URL;
+    ``java_script_enabled=False`` for a browser without scripts.
 
     After the test, any console error or uncaught script error on any page fails it.
     """
@@ -388,11 +389,12 @@ def new_page(
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     contexts = []
 
-    def make(viewport: "ViewportSize | None" = None) -> "Page":
+    def make(viewport: "ViewportSize | None" = None, *, java_script_enabled: bool = True) -> "Page":
         context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or DESKTOP,
             locale="en-GB",
+            java_script_enabled=java_script_enabled,
         )
         context.set_default_timeout(EXPECT_TIMEOUT_MS)
         contexts.append(context)

@@ -1,16 +1,31 @@
-"""SVG charts (accessible, escaped, suppressed bars) and CSV exports (formula injection neutralised)."""
+"""SVG charts (accessible, labelled axes and values, escaped, suppressed bars) and CSV exports (formula injection
+neutralised)."""
 
 import csv
 import io
 import re
 
-from app.insights.charts import Bar, bar_chart, figure, funnel_chart, histogram, line_chart, nps_chart, percent
+from app.insights.charts import (
+    Bar,
+    bar_chart,
+    figure,
+    funnel_chart,
+    grouped_bar_chart,
+    histogram,
+    line_chart,
+    nps_chart,
+    percent,
+)
 from app.insights.exports import ROWS_PER_CHUNK, csv_chunks, neutralise
 from app.insights.stats import net_promoter_score
 
 
 def test_bar_chart_is_an_accessible_svg_with_the_same_numbers_as_its_table() -> None:
-    chart = bar_chart("Keep it?", [Bar("Keep", 0.6, 0.45, 0.73, "40"), Bar("Scrap", None, note="fewer than 5")])
+    chart = bar_chart(
+        "Keep it?",
+        [Bar("Keep", 0.6, 0.45, 0.73, "40"), Bar("Scrap", None, note="fewer than 5")],
+        category_label="Answer",
+    )
     svg = str(chart.svg)
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert f'aria-labelledby="{chart.svg_id}-t {chart.svg_id}-d"' in svg
@@ -18,12 +33,71 @@ def test_bar_chart_is_an_accessible_svg_with_the_same_numbers_as_its_table() -> 
     assert "60%" in svg and "fewer than 5" in svg
     assert chart.rows == [["Keep", "60%", "45%\u201373%", "40"], ["Scrap", "fewer than 5", "", "fewer than 5"]]
     assert 'class="chart-whisker"' in svg
+    assert chart.columns == ["Answer", "Share", "95% interval", "Respondents"]
 
 
 def test_chart_labels_are_escaped() -> None:
-    chart = histogram("<script>alert(1)</script>", [("<b>", 3)])
+    chart = histogram("<script>alert(1)</script>", [("<b>", 3)], category_label="<i>")
     assert "<script>" not in str(chart.svg) and "&lt;script&gt;" in str(chart.svg)
-    assert "<b>" not in str(chart.svg)
+    assert "<b>" not in str(chart.svg) and "<i>" not in str(chart.svg)
+
+
+def _texts(svg: str, css: str) -> list[str]:
+    """The texts of one class in a drawing, in order."""
+    return re.findall(rf'<text class="{css}"[^>]*>([^<]*)</text>', svg)
+
+
+def test_bars_name_both_axes_and_show_ticks_and_values() -> None:
+    chart = bar_chart("Keep it?", [Bar("Keep", 0.6, 0.45, 0.73, "40"), Bar("Scrap", 0.25)], category_label="Answer")
+    assert _texts(chart.svg, "chart-axis-title") == ["Answer", "Share"]
+    assert _texts(chart.svg, "chart-tick") == ["0%", "50%", "100%"]
+    assert _texts(chart.svg, "chart-value") == ["60%", "25%"]
+    assert _texts(chart.svg, "chart-label") == ["Keep", "Scrap"]
+    rates = bar_chart(
+        "Responses per sample",
+        [Bar("Ana", 1.5), Bar("Ben", 0.5)],
+        category_label="Connector",
+        in_percent=False,
+        value_label="Rate",
+        intervals=False,
+    )
+    # A rate above 1 widens the scale; the ticks say so.
+    assert _texts(rates.svg, "chart-tick") == ["0", "0.8", "1.5"] and _texts(rates.svg, "chart-value") == ["1.5", "0.5"]
+    assert _texts(rates.svg, "chart-axis-title") == ["Connector", "Rate"]
+
+
+def test_columns_and_lines_have_a_value_axis_and_values_on_their_points() -> None:
+    columns = histogram("All scores", [("0", 2), ("1", 8), ("2", None)], category_label="Score", value_label="Scores")
+    assert _texts(columns.svg, "chart-axis-title") == ["Scores", "Score"]
+    assert _texts(columns.svg, "chart-tick") == ["0", "4", "8"]
+    assert _texts(columns.svg, "chart-value") == ["2", "8"]  # none for the suppressed bin
+    assert _texts(columns.svg, "chart-label") == ["0", "1", "2"]
+    line = line_chart("Joins", [("2026-09", 4), ("2026-10", 10), ("2026-11", 7)], category_label="Month")
+    assert _texts(line.svg, "chart-axis-title") == ["Count", "Month"]
+    assert _texts(line.svg, "chart-tick") == ["0", "5", "10"]
+    assert _texts(line.svg, "chart-value") == ["4", "10", "7"]
+    assert _texts(line.svg, "chart-label") == ["2026-09", "2026-11", "2026-10"]  # first, last, middle
+    assert line.columns == ["Month", "Count"]
+
+
+def test_grouped_bars_and_the_nps_bar_have_axes_and_every_value() -> None:
+    hops = grouped_bar_chart(
+        "Per hop",
+        ["Opened", "Answered"],
+        [("Hop 1", [40, 20]), ("Hop 2", [10, None])],
+        category_label="Hop",
+        value_label="People",
+    )
+    assert _texts(hops.svg, "chart-axis-title") == ["Hop", "People"]
+    assert _texts(hops.svg, "chart-tick") == ["0", "20", "40"]
+    assert _texts(hops.svg, "chart-value") == ["40", "20", "10"]
+    assert hops.columns == ["Hop", "Opened", "Answered"]
+    nps = nps_chart("NPS", net_promoter_score({10: 5, 8: 3, 2: 2}))
+    assert _texts(nps.svg, "chart-axis-title") == ["Share of answers"]
+    assert _texts(nps.svg, "chart-tick") == ["0%", "50%", "100%"]
+    # The legend gives each group's count and share, also of a part too narrow to hold its own label.
+    assert "Detractors (0\u20136): 2 (20%)" in _texts(nps.svg, "chart-label")
+    assert "Promoters (9\u201310): 5 (50%)" in _texts(nps.svg, "chart-label")
 
 
 def test_nps_chart_and_its_suppression() -> None:
@@ -35,9 +109,9 @@ def test_nps_chart_and_its_suppression() -> None:
 
 
 def test_line_and_funnel_charts() -> None:
-    line = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)])
+    line = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)], category_label="Day")
     assert "polyline" in str(line.svg) and line.rows == [["2026-11-01", "3"], ["2026-11-02", "7"]]
-    assert "nothing yet" in str(line_chart("Empty", []).svg)
+    assert "nothing yet" in str(line_chart("Empty", [], category_label="Day").svg)
     funnel = funnel_chart(
         "Funnel",
         [
@@ -62,9 +136,11 @@ def test_line_and_funnel_charts() -> None:
 
 def test_an_all_zero_line_peaks_at_0_not_1() -> None:
     # "Scores cast per day" of a challenge with days of designs but no score: the line lies on the axis.
-    chart = line_chart("Scores cast per day", [("2026-11-01", 0), ("2026-11-02", 0), ("2026-11-03", 0)])
-    assert ">peak 0</text>" in chart.svg and "peak 1" not in chart.svg
-    assert ">peak 3</text>" in line_chart("Scores", [("a", 0), ("b", 3)]).svg
+    days = [(f"2026-11-{day:02d}", 0) for day in range(1, 31)]
+    chart = line_chart("Scores cast per day", days, category_label="Day")
+    assert _texts(chart.svg, "chart-value") == ["peak 0", "0"] and "peak 1" not in chart.svg
+    days[9] = ("2026-11-10", 3)
+    assert _texts(line_chart("Scores", days, category_label="Day").svg, "chart-value") == ["peak 3", "0"]
 
 
 def test_one_way_to_write_figures_and_percentages() -> None:
@@ -83,7 +159,7 @@ def test_one_way_to_write_figures_and_percentages() -> None:
         "0%",
         "\u2013",
     )
-    chart = bar_chart("Recommended", [Bar(label="Yes", value=1 / 8)])
+    chart = bar_chart("Recommended", [Bar(label="Yes", value=1 / 8)], category_label="Answer")
     assert chart.rows[0][1] == "13%"
 
 

@@ -2,6 +2,7 @@
 statements, referral link and points."""
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -10,7 +11,7 @@ from app.columns import utcnow
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction, ReferralCode
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
-from tests.rewards.factories import make_live_product, make_member_of, make_redemption, sell
+from tests.rewards.factories import build_rewards_world, make_live_product, make_member_of, make_redemption, sell
 
 
 def _manager(session: Session, client: TestClient) -> tuple[rewards_service.Brand, rewards_service.User]:
@@ -226,3 +227,86 @@ def test_the_redemptions_page_lists_them_and_a_manager_marks_one_fulfilled(
         follow_redirects=True,
     )
     assert done.status_code == 200 and "is marked fulfilled" in done.text and "Mark fulfilled" not in done.text
+
+
+class _MoneyTables(HTMLParser):
+    """Every <table> of a page: whether it sits in a ``table-cards`` wrapper (cards on a phone), its column
+    headings, and per body row its cells as (tag, colspan, data-label, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict[str, list]] = []  # {"cards": [bool], "headings": [...], "rows": [[cell, ...]]}
+        self._cards_wrapper = False
+        self._section = ""
+        self._cell: list | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "div" and "table-cards" in (attributes.get("class") or "").split():
+            self._cards_wrapper = True
+        elif tag == "table":
+            self.tables.append({"cards": [self._cards_wrapper], "headings": [], "rows": []})
+            self._cards_wrapper = False
+        elif tag in {"thead", "tbody"}:
+            self._section = tag
+        elif tag == "tr" and self._section == "tbody":
+            self.tables[-1]["rows"].append([])
+        elif tag in {"th", "td"}:
+            self._cell = [tag, int(attributes.get("colspan") or 1), attributes.get("data-label"), ""]
+            if self._section == "thead":
+                self.tables[-1]["headings"].append(self._cell)
+            else:
+                self.tables[-1]["rows"][-1].append(self._cell)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"th", "td"}:
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell[3] += data.strip()
+
+
+def _assert_cards_with_labels(html: str) -> int:
+    """Each table of the page is a money table that turns to cards on a phone, and every data cell is labelled
+    with its column's heading; the number of body rows checked."""
+    parser = _MoneyTables()
+    parser.feed(html)
+    assert parser.tables, "no table on the page"
+    checked = 0
+    for table in parser.tables:
+        assert table["cards"] == [True], table["headings"]
+        headings = [text for _, colspan, _, text in table["headings"] for _ in range(colspan)]
+        for row in table["rows"]:
+            column = 0
+            for tag, colspan, label, _ in row:
+                if tag == "td":
+                    assert label == headings[column], (headings, row)
+                column += colspan
+            assert column == len(headings), (headings, row)
+            checked += 1
+    return checked
+
+
+def test_every_money_table_labels_its_cells_for_the_phone_cards(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    member, staff = make_member_of(session, brand), make_user(session)
+    add_staff(session, brand, staff)
+    world = build_rewards_world(session, brand=brand, member=member, staff=staff)
+    rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points="5", daily_cap="1")
+
+    log_in(client, session, staff)
+    staff_pages = ["", "/sales", "/points", "/redemptions", "/payouts", f"/payouts/{world.batch_id}", "/liability"]
+    for path in staff_pages:
+        page = client.get(f"/brands/{brand.slug}/rewards{path}")
+        assert page.status_code == 200, path
+        assert _assert_cards_with_labels(page.text), path
+    batch = client.get(f"/brands/{brand.slug}/rewards/payouts/{world.batch_id}").text
+    assert '<td class="number" data-label="Amount">€100.00</td>' in batch  # 10 % of 40 x €25.00
+
+    log_in(client, session, member)
+    sold = (utcnow() - timedelta(days=60)).strftime("%Y-%m")
+    for path in ("/me/earnings", f"/me/statement?brand={brand.slug}&month={sold}", "/me/points"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert _assert_cards_with_labels(page.text), path
