@@ -215,7 +215,8 @@ def seed_challenges(
             )
             progress.advance(scores_task)
 
-    # The manager picks the top of the shortlist two days after scoring closed, and announces them the next day.
+    # The manager picks the top of the shortlist (the calibrated ranking) two days after scoring closed, and announces
+    # them the next day.
     picked_at = today - timedelta(days=18)
     for entry in challenges_service.shortlist(session, challenge=closed, now=picked_at)[:WINNERS]:
         challenges_service.pick_winner(session, challenge=closed, design=entry.design, now=picked_at)

@@ -271,7 +271,7 @@ def submit_design(
 @router.get(
     "/communities/{community_slug}/challenges/{challenge_slug}/shortlist",
     response_model=list[schemas.ShortlistEntryPublic],
-    summary="The ranked designs of a closed challenge (staff)",
+    summary="The designs of a closed challenge by calibrated rank, with the raw rank (staff)",
 )
 def shortlist(
     session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_shortlist)
@@ -286,9 +286,11 @@ def shortlist(
     return [
         schemas.ShortlistEntryPublic(
             rank=entry.rank,
+            raw_rank=entry.raw_rank,
             design=design,
             mean=entry.mean,
             bayesian_score=entry.bayesian,
+            adjusted_score=entry.adjusted,
             score_count=entry.design.score_count,
             buy_count=entry.design.buy_count,
             distribution=list(entry.distribution),

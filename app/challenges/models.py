@@ -81,6 +81,10 @@ class Design(SQLModel, table=True):
     # The Bayesian average against the challenge mean as of the design's latest score; refreshed for the whole
     # challenge when winners are picked. Rankings are computed from the counters with the current mean.
     bayesian_score: float = Field(default=0.0)
+    # The calibrated ranking's score (app.challenges.ranking: each rater's harshness and spread taken out), stored
+    # when the winners or the counted scores change after scoring closes; it orders the winners. The shortlist
+    # computes it afresh.
+    adjusted_score: float = Field(default=0.0)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     flagged_near_duplicate_of_id: int | None = Field(default=None, foreign_key="designs.id", ondelete="SET NULL")

@@ -122,10 +122,14 @@ class ScoreCast(BaseModel):
 
 
 class ShortlistEntryPublic(BaseModel):
-    rank: int
+    rank: int = Field(description="Rank by the adjusted score, the shortlist's order")
+    raw_rank: int = Field(description="Rank by the raw Bayesian average")
     design: DesignPublic
     mean: float | None
-    bayesian_score: float
+    bayesian_score: float = Field(description="The raw Bayesian average of the design's scores")
+    adjusted_score: float = Field(
+        description="The Bayesian average after each rater's harshness and spread are taken out of their scores"
+    )
     score_count: int
     buy_count: int
     distribution: list[int] = Field(description="How many scores of 0, 1, 2, 3, 4 and 5")

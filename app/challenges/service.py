@@ -4,6 +4,11 @@ Rankings use a Bayesian average, ``(C * m + score_sum) / (C + score_count)``: ``
 (2.5 before any score) and ``C`` is ``settings.ranking_prior_weight``, so a design with few scores is pulled towards
 the challenge mean and one 5 does not outrank fifty 4.8s. Ties are broken by the "I'd buy it" rate
 (``buy_count / score_count``), then by the number of scores, then by the earlier submission.
+
+That raw ranking takes every rater's scale at face value. The shortlist, and so the winners staff pick from it, is
+ordered by the **calibrated** ranking (app.challenges.ranking): the same Bayesian average of scores from which each
+rater's harshness and spread are taken out, shown next to the raw rank. The public gallery's "by rank" order is
+still the raw one (it pages in SQL over the stored counters).
 """
 
 import re
@@ -28,6 +33,7 @@ from sqlmodel import Session, col, func, select, update
 from app import rate_limits
 from app.accounts.models import User
 from app.brands import service as brands_service
+from app.challenges import ranking
 from app.challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -308,15 +314,18 @@ def unscored_condition(member: User) -> Any:
     return (col(Design.designer_id) != member.id) & col(Design.id).not_in(scored)
 
 
-def refresh_bayesian_scores(session: Session, *, challenge: Challenge) -> None:
-    """Recompute every design's stored Bayesian score against the current challenge mean (one UPDATE)."""
+def refresh_bayesian_scores(
+    session: Session, *, challenge: Challenge, excluded_voter_ids: set[int] | None = None
+) -> None:
+    """Recompute every design's stored Bayesian score against the current challenge mean (one UPDATE), and its
+    calibrated adjusted score (discounted voters left out: these, or else those on record)."""
     session.execute(
         update(Design)
         .where(col(Design.challenge_id) == challenge.id)
         .values(bayesian_score=_bayesian_expression(challenge))
         .execution_options(synchronize_session=False)
     )
-    session.expire_all()
+    ranking.refresh_adjusted_scores(session, challenge=challenge, excluded_voter_ids=excluded_voter_ids)
 
 
 def recount_scores(session: Session, *, challenge: Challenge, excluded_voter_ids: set[int]) -> None:
@@ -339,7 +348,7 @@ def recount_scores(session: Session, *, challenge: Challenge, excluded_voter_ids
     challenge.score_sum = sum(total for _, total, _ in counted.values())
     session.add(challenge)
     session.flush()
-    refresh_bayesian_scores(session, challenge=challenge)
+    refresh_bayesian_scores(session, challenge=challenge, excluded_voter_ids=excluded_voter_ids)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -850,11 +859,13 @@ def get_my_score(session: Session, *, design: Design, voter: User | None) -> Sco
 
 @dataclass(frozen=True)
 class ShortlistEntry:
-    rank: int
+    rank: int  # by the adjusted (calibrated) score: the shortlist's order
+    raw_rank: int  # by the raw Bayesian average
     design: Design
     designer: User
     mean: float | None
     bayesian: float
+    adjusted: float
     distribution: tuple[int, ...]  # how many scores of 0, 1, 2, 3, 4 and 5
 
     @property
@@ -868,18 +879,40 @@ def _require_closed(challenge: Challenge, now: datetime, doing: str) -> None:
 
 
 def shortlist(session: Session, *, challenge: Challenge, now: datetime | None = None) -> list[ShortlistEntry]:
-    """The ranked designs of a closed challenge with their score distributions, for staff to pick winners."""
+    """The designs of a closed challenge by their calibrated rank, with the raw rank beside it and their score
+    distributions, for staff to pick winners.
+
+    Both rankings are computed here from the scores (discounted voters left out) and the designs' counters, in a
+    handful of queries whatever the number of designs; ties in either go to the higher "I'd buy it" rate, then the more
+    scores, then the earlier design.
+    """
     now = now or utcnow()
     _require_closed(challenge, now, "The shortlist is ready")
-    rows = session.exec(
-        select(Design, User)
-        .join(User, col(User.id) == Design.designer_id)
-        .where(Design.challenge_id == challenge.id, Design.status == DesignStatus.submitted)
-        .order_by(*_rank_order(challenge))
-        .limit(SHORTLIST_SIZE)
+    calibration = ranking.calibrate_challenge(session, challenge=challenge)
+    counters = session.exec(
+        select(Design.id, Design.score_sum, Design.score_count, Design.buy_count).where(
+            Design.challenge_id == challenge.id, Design.status == DesignStatus.submitted
+        )
     ).all()
+    mean = challenge_mean(challenge)
+    bayesian: dict[int, float] = {}
+    ties: dict[int, tuple[float, int, int]] = {}
+    for design_id, score_sum, score_count, buy_count in counters:
+        assert design_id is not None
+        bayesian[design_id] = bayesian_average(score_sum=score_sum, score_count=score_count, mean=mean)
+        ties[design_id] = (-(buy_count / score_count if score_count else 0.0), -score_count, design_id)
+    adjusted = {design_id: calibration.adjusted.get(design_id, calibration.mean) for design_id in bayesian}
+    raw_order = sorted(bayesian, key=lambda design_id: (-bayesian[design_id], *ties[design_id]))
+    raw_rank = {design_id: position for position, design_id in enumerate(raw_order, start=1)}
+    shown = sorted(adjusted, key=lambda design_id: (-adjusted[design_id], *ties[design_id]))[:SHORTLIST_SIZE]
+    loaded = {
+        id_of(design): (design, designer)
+        for design, designer in session.exec(
+            select(Design, User).join(User, col(User.id) == Design.designer_id).where(col(Design.id).in_(shown))
+        ).all()
+    }
     # The distribution is a staff-only figure of a closed challenge, grouped in one query for the whole page.
-    counts: dict[int, list[int]] = {id_of(design): [0] * 6 for design, _ in rows}
+    counts: dict[int, list[int]] = {design_id: [0] * 6 for design_id in shown}
     if counts:
         grouped = session.exec(
             select(Score.design_id, Score.value, func.count())
@@ -888,22 +921,24 @@ def shortlist(session: Session, *, challenge: Challenge, now: datetime | None = 
         ).all()
         for design_id, value, number in grouped:
             counts[design_id][value] = number
-    mean = challenge_mean(challenge)
     return [
         ShortlistEntry(
             rank=position,
-            design=design,
-            designer=designer,
-            mean=design.mean_score,
-            bayesian=bayesian_average(score_sum=design.score_sum, score_count=design.score_count, mean=mean),
-            distribution=tuple(counts[id_of(design)]),
+            raw_rank=raw_rank[design_id],
+            design=loaded[design_id][0],
+            designer=loaded[design_id][1],
+            mean=loaded[design_id][0].mean_score,
+            bayesian=bayesian[design_id],
+            adjusted=adjusted[design_id],
+            distribution=tuple(counts[design_id]),
         )
-        for position, (design, designer) in enumerate(rows, start=1)
+        for position, design_id in enumerate(shown, start=1)
     ]
 
 
 def pick_winner(session: Session, *, challenge: Challenge, design: Design, now: datetime | None = None) -> Product:
-    """Pick a design as a winner (staff choose freely, not by rank); it becomes a draft product of the brand."""
+    """Pick a design as a winner (staff choose freely; the shortlist suggests by the calibrated rank); it becomes a
+    draft product of the brand."""
     now = now or utcnow()
     _require_closed(challenge, now, "Winners can be picked")
     if design.challenge_id != challenge.id or design.status != DesignStatus.submitted:
@@ -983,12 +1018,12 @@ def announce_winners(session: Session, *, challenge: Challenge, now: datetime | 
 
 
 def list_winners(session: Session, *, challenge: Challenge) -> Sequence[tuple[Design, User]]:
-    """Every picked winner with its designer, best ranked first."""
+    """Every picked winner with its designer, best ranked first by the calibrated ranking (stored at each pick)."""
     return session.exec(
         select(Design, User)
         .join(User, col(User.id) == Design.designer_id)
         .where(Design.challenge_id == challenge.id, col(Design.won_at).is_not(None))
-        .order_by(col(Design.bayesian_score).desc(), col(Design.id))
+        .order_by(col(Design.adjusted_score).desc(), col(Design.bayesian_score).desc(), col(Design.id))
     ).all()
 
 

@@ -85,7 +85,7 @@ def challenge_results(
     """Score distributions (overall and per design), "I'd buy it" rates with intervals, and participation.
 
     Scores stay hidden until scoring closes, as on the shortlist, so no one is swayed while it runs: before
-    then only participation is shown. Designs come in shortlist order (Bayesian rank), the first ``limit``.
+    then only participation is shown. Designs come in shortlist order (calibrated rank), the first ``limit``.
     """
     now = now or utcnow()
     participation = challenge_participation(session, challenge=challenge)

@@ -323,7 +323,7 @@ def test_bayesian_average_maths() -> None:
     assert challenges_service.bayesian_average(score_sum=0, score_count=0, mean=2.5, weight=5) == 2.5
 
 
-def test_shortlist_ranks_by_bayesian_average_then_buy_rate(session: Session) -> None:
+def test_shortlist_raw_rank_is_the_bayesian_average_then_buy_rate(session: Session) -> None:
     community = make_community(session)
     challenge = make_challenge(session, community, phase="closed")
     lonely = make_design(session, challenge, score_count=1, score_sum=5, buy_count=1)
@@ -334,7 +334,12 @@ def test_shortlist_ranks_by_bayesian_average_then_buy_rate(session: Session) -> 
     session.add(challenge)
     session.flush()
     entries = challenges_service.shortlist(session, challenge=challenge)
-    assert [entry.design.id for entry in entries] == [steady.id, lonely.id, tie_high.id, tie_low.id]
+    by_raw = sorted(entries, key=lambda entry: entry.raw_rank)
+    assert [entry.design.id for entry in by_raw] == [steady.id, lonely.id, tie_high.id, tie_low.id]
+    assert [entry.raw_rank for entry in by_raw] == [1, 2, 3, 4]
+    # Only counters, no scores behind them: the calibration has nothing to tell the designs apart, so the shortlist
+    # order (the adjusted rank) falls to the tie-breaks, the "I'd buy it" rate first.
+    assert [entry.design.id for entry in entries] == [lonely.id, tie_high.id, steady.id, tie_low.id]
     assert [entry.rank for entry in entries] == [1, 2, 3, 4]
     gallery = challenges_service.list_gallery(session, challenge=challenge, viewer=None, sort="rank")
     assert [design.id for design, _ in gallery.designs] == [steady.id, lonely.id, tie_high.id, tie_low.id]

@@ -204,7 +204,7 @@ def test_manager_creates_publishes_and_picks_winners(client: TestClient, session
     shortlist = client.get(f"{_url(community, closed)}/shortlist")
     assert shortlist.status_code == 200 and "<svg" in shortlist.text and "5: 1" in shortlist.text
     early = _post(client, f"{_url(community, closed)}/winners/announce")  # nobody picked: the shortlist says so
-    assert early.status_code == 409 and "Pick at least one winner" in early.text and "Ranking score" in early.text
+    assert early.status_code == 409 and "Pick at least one winner" in early.text and "Adjusted score" in early.text
     mistake = _post(client, f"{_url(community, closed)}/winners", {"design_id": str(first.id)}, follow_redirects=False)
     assert (
         mistake.status_code == 303
