@@ -2,7 +2,7 @@
 the amount for money)
 
 Revision ID: notify02
-Revises: rewards03
+Revises: challenges02
 Created: 2026-12-06 21:30:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "notify02"
-down_revision: str | None = "rewards03"
+down_revision: str | None = "challenges02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
