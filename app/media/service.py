@@ -216,8 +216,8 @@ def find_near_duplicates(
     """The images named by ``among`` (a query of image ids) that look like ``image``, most alike first.
 
     Low-detail images match nothing and nothing matches them (app.media.similarity says why). The fingerprints
-    are compared in Python, a few microseconds each: a challenge or community of a few thousand designs takes
-    milliseconds (bench/near_duplicates.py measures it)."""
+    are compared in Python, about 15 microseconds each on a busy machine: a community of 5,000 designs takes
+    about 70 ms (bench/near_duplicates.py)."""
     if image.low_detail or not image.similarity_hashes:
         return []
     target = similarity.Fingerprint.from_text(image.similarity_hashes)
