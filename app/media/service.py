@@ -210,9 +210,7 @@ def image_similarity(first: MediaImage, second: MediaImage) -> float | None:
     )
 
 
-def find_near_duplicates(
-    session: Session, *, image: MediaImage, among: SelectOfScalar[int], max_distance: int = similarity.MAX_DISTANCE
-) -> list[NearDuplicate]:
+def find_near_duplicates(session: Session, *, image: MediaImage, among: SelectOfScalar[int]) -> list[NearDuplicate]:
     """The images named by ``among`` (a query of image ids) that look like ``image``, most alike first.
 
     Low-detail images match nothing and nothing matches them (app.media.similarity says why). The fingerprints
@@ -233,7 +231,7 @@ def find_near_duplicates(
     for image_id, hashes in candidates:
         assert image_id is not None and hashes is not None
         bits = similarity.distance(target, similarity.Fingerprint.from_text(hashes))
-        if bits <= max_distance:
+        if bits <= similarity.MAX_DISTANCE:
             found.append(NearDuplicate(image_id=image_id, similarity=similarity.similarity_of_distance(bits)))
     return sorted(found, key=lambda match: (-match.similarity, match.image_id))
 
