@@ -188,8 +188,11 @@ def original_bytes(image: MediaImage) -> bytes:
     Originals stored before uploads were stripped of their metadata may still carry EXIF and GPS: they are
     stripped on the way out (the same rewrite, which leaves an already stripped file as it is)."""
     data = get_storage().get(image.original_key)
-    with Image.open(io.BytesIO(data), formats=[image.format]) as opened:
-        orientation = _orientation(opened)
+    orientation = 1
+    # Pillow decodes a whole PNG to look for EXIF after its pixels: a PNG without an eXIf chunk has none to keep.
+    if image.format != "PNG" or b"eXIf" in data:
+        with Image.open(io.BytesIO(data), formats=[image.format]) as opened:
+            orientation = _orientation(opened)
     return metadata.without_metadata(data, image.format, orientation=orientation)
 
 
