@@ -220,7 +220,8 @@ def generate_challenge(
                 "height",
                 "format",
                 "byte_size",
-                "perceptual_hash",
+                "similarity_hashes",
+                "low_detail",
             )
         }
         images = ({**image_columns, "id": first_image + index, "created_at": now} for index in range(designs))

@@ -253,7 +253,6 @@ def measure_through_database(seed: int) -> Result:
                         "height": 1,
                         "format": "PNG",
                         "byte_size": 1,
-                        "perceptual_hash": "0" * 16,
                     }
                     for d, _ in designs
                 ],

@@ -1,8 +1,8 @@
 """Artwork for the demo's designs, drawn with Pillow: a background pattern, a motif and sometimes a short word.
 
 Everything comes from a seeded ``random.Random``, so a run draws the same pictures every time. Candidates too
-like an earlier one (by the same perceptual hash the upload pipeline uses) are drawn again, so no demo design is
-flagged as a near-duplicate.
+like an earlier one (by the same near-duplicate fingerprint the upload pipeline uses) are drawn again, so no demo
+design is flagged as a near-duplicate.
 """
 
 import io
@@ -11,12 +11,13 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import imagehash
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from app.media import similarity
+
 SIZE = 1000
-# The upload pipeline flags designs within 6 bits of an earlier one; keep the demo's well clear of that.
-MIN_HASH_DISTANCE = 14
+# The upload pipeline flags designs within similarity.MAX_DISTANCE bits of an earlier one; keep the demo's clear.
+MIN_HASH_DISTANCE = similarity.MAX_DISTANCE + 4
 HASH_THUMBNAIL = 400
 
 PALETTES: list[tuple[str, ...]] = [
@@ -236,22 +237,22 @@ def draw_artwork(rng: random.Random) -> tuple[Image.Image, str, str, str]:
     return image, motif, pattern, word
 
 
-def _phash(image: Image.Image) -> imagehash.ImageHash:
+def _fingerprint(image: Image.Image) -> similarity.Fingerprint:
     thumbnail = image.copy()
     thumbnail.thumbnail((HASH_THUMBNAIL, HASH_THUMBNAIL))
-    return imagehash.phash(thumbnail)
+    return similarity.fingerprint(similarity.grey_view(thumbnail))
 
 
 def artworks(rng: random.Random, count: int) -> Iterator[Artwork]:
     """``count`` distinct pictures as PNG files, each at least MIN_HASH_DISTANCE bits from every earlier one."""
-    hashes: list[imagehash.ImageHash] = []
+    fingerprints: list[similarity.Fingerprint] = []
     made = 0
     while made < count:
         image, motif, pattern, word = draw_artwork(rng)
-        fingerprint = _phash(image)
-        if any(fingerprint - other < MIN_HASH_DISTANCE for other in hashes):
+        fingerprint = _fingerprint(image)
+        if any(similarity.distance(fingerprint, other) < MIN_HASH_DISTANCE for other in fingerprints):
             continue
-        hashes.append(fingerprint)
+        fingerprints.append(fingerprint)
         buffer = io.BytesIO()
         image.save(buffer, "PNG", compress_level=1)
         made += 1

@@ -145,7 +145,6 @@ def make_image(session: Session, uploaded_by: User | None = None, **overrides: o
         "height": 1200,
         "format": "PNG",
         "byte_size": 1000,
-        "perceptual_hash": f"{number:016x}"[::-1],
         "uploaded_by_id": uploaded_by.id if uploaded_by else None,
     }
     values.update(overrides)

@@ -4,6 +4,7 @@ Each test makes its own empty database (a SQLite file, or a PostgreSQL schema wh
 set), so none of them touches the shared, migrated test database.
 """
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import Engine, inspect, text
 
 import app.db
@@ -27,6 +29,8 @@ from app.config import get_settings
 from app.db import alembic_config, build_engine, metadata, pending_migrations, session_scope
 from app.ideas.search import is_search_object, is_search_table
 from app.main import UnmigratedDatabase, create_app
+from app.media.service import image_fingerprint
+from app.media.storage import get_storage
 from app.surveys import service as surveys_service
 from app.surveys.models import Survey
 from tests import databases
@@ -305,3 +309,46 @@ def test_insights02_gives_existing_responses_the_answer_keys_record_response_wri
     command.upgrade(config, "head")
     with Session(empty_engine) as session:
         assert sorted(session.exec(select(SurveyResponse.answer_keys)).all()) == written
+
+
+def test_media02_fingerprints_existing_images_from_their_thumbnails(
+    empty_url: str, empty_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "media_dir", tmp_path / "media")
+    monkeypatch.setattr(get_settings(), "storage_backend", "local")
+    config = _config(empty_url)
+    command.upgrade(config, "rewards03")
+    picture, blank = io.BytesIO(), io.BytesIO()
+    Image.radial_gradient("L").convert("RGB").save(picture, "JPEG")
+    Image.new("RGB", (400, 300), (255, 255, 255)).save(blank, "JPEG")
+    get_storage().put("renditions/picture.jpg", picture.getvalue(), "image/jpeg")
+    get_storage().put("renditions/blank.jpg", blank.getvalue(), "image/jpeg")
+    with empty_engine.begin() as connection:
+        for image_id, thumbnail_key in ((1, "renditions/picture.jpg"), (2, "renditions/blank.jpg"), (3, "gone.jpg")):
+            connection.execute(
+                text(
+                    "INSERT INTO media_images (id, sha256, original_key, display_key, thumbnail_key, width, height,"
+                    " format, byte_size, perceptual_hash, created_at) VALUES (:id, :sha, 'o', 'd', :thumbnail,"
+                    " 1, 1, 'JPEG', 1, '0000000000000000', :now)"
+                ),
+                {"id": image_id, "sha": f"{image_id:064x}", "thumbnail": thumbnail_key, "now": utcnow()},
+            )
+
+    command.upgrade(config, "head")
+
+    with empty_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, similarity_hashes, low_detail FROM media_images ORDER BY id")).all()
+    with Image.open(picture) as thumbnail:
+        expected, _ = image_fingerprint(thumbnail)
+    assert [(image_id, hashes, bool(low_detail)) for image_id, hashes, low_detail in rows] == [
+        (1, expected, False),
+        (2, rows[1][1], True),  # fingerprinted, and marked low-detail
+        (3, None, False),  # its thumbnail is missing: no fingerprint, so it matches nothing
+    ]
+    assert rows[1][1] is not None
+
+    command.downgrade(config, "rewards03")
+    with empty_engine.connect() as connection:
+        hashes = connection.execute(text("SELECT perceptual_hash FROM media_images ORDER BY id")).scalars().all()
+    assert hashes == [expected[:16], rows[1][1][:16], f"{3:064x}"[:16]]
+    command.upgrade(config, "head")

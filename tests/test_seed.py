@@ -102,7 +102,7 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
 
         # Every design is its own picture: none is flagged as a near-duplicate of another.
         assert _count(session, Design, col(Design.flagged_near_duplicate_of_id).is_not(None)) == 0
-        assert len({image.perceptual_hash for image in session.exec(select(MediaImage))}) == 90
+        assert len({image.similarity_hashes for image in session.exec(select(MediaImage))}) == 90
 
         # Scores in the closed challenge, 30 to 80 per design, with some designs clearly better than others; some
         # in the one being scored; none yet in the open one.

@@ -55,8 +55,12 @@ def _designs(
     challenge: Challenge,
     community: Community,
     viewer: User | None = None,
+    sees_flags: bool = False,
 ) -> list[schemas.DesignPublic]:
     images = challenges_service.images_by_id(session, designs=[design for design, _ in rows])
+    matches = (
+        challenges_service.near_duplicate_matches(session, designs=[design for design, _ in rows]) if sees_flags else {}
+    )
     public = challenges_service.scores_are_public(challenge, utcnow())
     mean = challenges_service.challenge_mean(challenge)
     result = []
@@ -75,6 +79,7 @@ def _designs(
             else None
         )
         mine = challenges_service.get_my_score(session, design=design, voter=viewer) if viewer else None
+        match = matches.get(id_of(design))
         result.append(
             schemas.DesignPublic(
                 id=id_of(design),
@@ -93,9 +98,19 @@ def _designs(
                 my_score=schemas.MyScore(value=mine.value, would_buy=mine.would_buy, updated_at=mine.updated_at)
                 if mine
                 else None,
+                near_duplicate_of=schemas.NearDuplicateOf(
+                    design_id=match.design_id, title=match.title, similarity=match.similarity
+                )
+                if match
+                else None,
             )
         )
     return result
+
+
+def _sees_flags(access: CommunityAccess) -> bool:
+    """Who sees a design's near-duplicate flag: as on the design page, the brand's staff and the moderators."""
+    return access.can(Action.view_shortlist) or access.can(Action.moderate_community)
 
 
 def _one_design(session: Session, access: DesignAccess) -> schemas.DesignPublic:
@@ -107,6 +122,7 @@ def _one_design(session: Session, access: DesignAccess) -> schemas.DesignPublic:
         challenge=access.challenge,
         community=access.community,
         viewer=access.user,
+        sees_flags=_sees_flags(access),
     )
     return design
 
@@ -196,7 +212,13 @@ def list_designs(
         session, challenge=access.challenge, viewer=access.user, tag=tag, sort=sort, page=page, unscored=unscored
     )
     return schemas.GalleryPage(
-        designs=_designs(session, gallery.designs, challenge=access.challenge, community=access.community),
+        designs=_designs(
+            session,
+            gallery.designs,
+            challenge=access.challenge,
+            community=access.community,
+            sees_flags=_sees_flags(access),
+        ),
         page=gallery.page,
         has_more=gallery.has_more,
         sort=gallery.sort,
@@ -263,7 +285,12 @@ def submit_design(
         content_type=image.content_type or "",
     )
     (public,) = _designs(
-        session, [(design, access.user)], challenge=access.challenge, community=access.community, viewer=access.user
+        session,
+        [(design, access.user)],
+        challenge=access.challenge,
+        community=access.community,
+        viewer=access.user,
+        sees_flags=True,  # the designer is told at once, as the page's message tells them
     )
     return public
 
@@ -282,6 +309,7 @@ def shortlist(
         [(entry.design, entry.designer) for entry in entries],
         challenge=access.challenge,
         community=access.community,
+        sees_flags=True,  # the shortlist is for staff only
     )
     return [
         schemas.ShortlistEntryPublic(
@@ -354,7 +382,9 @@ def list_winners(
     winners = challenges_service.visible_winners(
         session, challenge=access.challenge, may_manage=access.can(Action.manage_challenge)
     )
-    return _designs(session, winners, challenge=access.challenge, community=access.community)
+    return _designs(
+        session, winners, challenge=access.challenge, community=access.community, sees_flags=_sees_flags(access)
+    )
 
 
 @router.get("/designs/{design_id}", response_model=schemas.DesignPublic, summary="One design")

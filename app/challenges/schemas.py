@@ -73,6 +73,15 @@ class MyScore(BaseModel):
     updated_at: datetime
 
 
+class NearDuplicateOf(BaseModel):
+    design_id: int
+    title: str
+    similarity: float | None = Field(
+        description="How alike the two images look, 0-1 (1: the same picture; flagged from about 0.81); "
+        "null when it cannot be computed"
+    )
+
+
 class DesignPublic(BaseModel):
     id: int
     challenge_slug: str
@@ -88,6 +97,12 @@ class DesignPublic(BaseModel):
     is_winner: bool
     scores: DesignScores | None = Field(description="Hidden (null) until scoring closes")
     my_score: MyScore | None = Field(default=None, description="The caller's own score, if any")
+    near_duplicate_of: NearDuplicateOf | None = Field(
+        default=None,
+        description="The earlier design of the community this one looks very like (flagged at submission): "
+        "shown to the brand's staff and the community's moderators, and to the designer in the answer to the "
+        "submission; null for everyone else",
+    )
 
 
 class DesignUpdate(BaseModel):

@@ -406,7 +406,8 @@ def submit_design(
 ) -> Design:
     """Submit a design to a challenge during its submission window, within the per-member limit.
 
-    A near-duplicate of an earlier design (by perceptual hash) is accepted but flagged for the moderators.
+    A near-duplicate of an earlier design of the community (a resized, re-encoded, recoloured, mirrored, cropped
+    or slightly turned copy: app.media.similarity) is accepted but flagged for the moderators.
     """
     now = now or utcnow()
     community = session.get(Community, challenge.community_id)
@@ -447,9 +448,7 @@ def submit_design(
         tags=normalise_tags(tags),
         created_at=now,
         updated_at=now,
-        flagged_near_duplicate_of_id=_earlier_near_duplicate(
-            session, image_id=id_of(image), phash=image.perceptual_hash
-        ),
+        flagged_near_duplicate_of_id=_earlier_near_duplicate(session, image=image, community=community),
     )
     session.add(design)
     session.flush()
@@ -505,13 +504,52 @@ def _tell_moderators_of_near_duplicate(
         )
 
 
-def _earlier_near_duplicate(session: Session, *, image_id: int, phash: str) -> int | None:
-    """The earliest design whose image is this one (same bytes) or perceptually close to it."""
-    similar = media_service.find_near_duplicates(session, perceptual_hash=phash, exclude_image_id=image_id)
-    image_ids = {image_id, *(id_of(image) for image in similar)}
+def _earlier_near_duplicate(session: Session, *, image: MediaImage, community: Community) -> int | None:
+    """The community's design whose image looks most like this one (the earliest of equals); withdrawn designs
+    are left out, so a designer may withdraw a design and submit it again."""
+    community_designs = (
+        select(Design.image_id)
+        .join(Challenge, col(Challenge.id) == Design.challenge_id)
+        .where(Challenge.community_id == community.id, Design.status != DesignStatus.withdrawn)
+    )
+    matches = media_service.find_near_duplicates(session, image=image, among=community_designs)
+    if not matches:
+        return None
+    closest = [match.image_id for match in matches if match.similarity == matches[0].similarity]
     return session.exec(
-        select(Design.id).where(col(Design.image_id).in_(image_ids)).order_by(col(Design.id)).limit(1)
+        select(Design.id).where(col(Design.image_id).in_(closest)).order_by(col(Design.id)).limit(1)
     ).first()
+
+
+@dataclass(frozen=True)
+class NearDuplicateMatch:
+    """The earlier design a design was flagged against, and how alike their images look (None when either image
+    has no fingerprint)."""
+
+    design_id: int
+    title: str
+    similarity: float | None
+
+
+def near_duplicate_matches(session: Session, *, designs: Sequence[Design]) -> dict[int, NearDuplicateMatch]:
+    """The matches of the flagged designs among ``designs``, by design id, loaded in two queries."""
+    flagged = [design for design in designs if design.flagged_near_duplicate_of_id is not None]
+    if not flagged:
+        return {}
+    earlier_ids = {design.flagged_near_duplicate_of_id for design in flagged}
+    earlier = {id_of(design): design for design in session.exec(select(Design).where(col(Design.id).in_(earlier_ids)))}
+    images = images_by_id(session, designs=[*flagged, *earlier.values()])
+    matches = {}
+    for design in flagged:
+        match = earlier.get(design.flagged_near_duplicate_of_id or 0)
+        if match is None:
+            continue
+        matches[id_of(design)] = NearDuplicateMatch(
+            design_id=id_of(match),
+            title=match.title,
+            similarity=media_service.image_similarity(images[design.image_id], images[match.image_id]),
+        )
+    return matches
 
 
 def _require_author(design: Design, user: User) -> None:

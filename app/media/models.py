@@ -25,7 +25,10 @@ class MediaImage(SQLModel, table=True):
     height: int
     format: str = Field(max_length=8)  # "PNG" | "JPEG" | "WEBP"
     byte_size: int
-    # imagehash.phash of the thumbnail: 64 bits as 16 hex digits; near-duplicates differ in a few bits.
-    perceptual_hash: str = Field(max_length=16, index=True)
+    # Near-duplicate fingerprint of the thumbnail (app.media.similarity): ten 64-bit perceptual hashes as 160 hex
+    # digits. None for an image whose rendition could not be read when the column was added: it matches nothing.
+    similarity_hashes: str | None = Field(default=None, max_length=160)
+    # Blank or nearly so: never a near-duplicate of anything (app.media.similarity says why).
+    low_detail: bool = False
     uploaded_by_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
     created_at: datetime = timestamp_field()

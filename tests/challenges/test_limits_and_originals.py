@@ -4,6 +4,7 @@ import io
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import ExifTags, Image, ImageCms
 from sqlmodel import Session
 
 from app.brands.models import StaffRole
@@ -23,6 +24,7 @@ from tests.factories import (
     make_user,
     png_bytes,
 )
+from tests.media import corpus
 
 
 def test_scoring_is_rate_limited_per_member(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,3 +88,32 @@ def test_staff_download_the_original_members_cannot(client: TestClient, session:
     assert page.headers["content-disposition"].startswith(f'attachment; filename="design-{design.id}-')
     assert page.content.startswith(b"\x89PNG")
     assert client.get(f"/api/v1/designs/{design.id}/original").content == page.content
+
+
+def test_the_original_staff_download_carries_no_location_and_keeps_its_colour_profile(
+    client: TestClient, session: Session
+) -> None:
+    brand = make_brand(session)
+    community = make_community(session, brand)
+    challenge = make_challenge(session, community)
+    designer = make_user(session)
+    add_member(session, community, designer)
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photo = corpus.encode(corpus.scene(), "JPEG", quality=90, exif=corpus.exif_with_gps(), icc_profile=srgb)
+    design = challenges_service.submit_design(
+        session, challenge=challenge, designer=designer, upload=io.BytesIO(photo), title="Field notes"
+    )
+    analyst = make_user(session)
+    add_staff(session, brand, analyst, StaffRole.analyst)
+    log_in(client, session, analyst)
+
+    download = client.get(f"/api/v1/designs/{design.id}/original")
+
+    assert download.status_code == 200
+    original = Image.open(io.BytesIO(download.content))
+    assert not original.getexif()
+    assert not original.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert b"Chorus Test Camera" not in download.content
+    assert original.info["icc_profile"] == srgb
+    assert original.tobytes() == Image.open(io.BytesIO(photo)).tobytes()
+    assert client.get(f"/designs/{design.id}/original").content == download.content

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image, ImageOps
 from sqlalchemy import Integer
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col, func, select
@@ -24,7 +25,6 @@ from app.challenges.models import (
 from app.columns import utcnow
 from app.communities.models import MemberRole
 from app.errors import Conflict, Forbidden, Invalid
-from app.media import service as media_service
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from tests.factories import add_member, make_challenge, make_community, make_design, make_user, png_bytes
@@ -183,20 +183,71 @@ def test_a_near_duplicate_is_accepted_but_flagged(session: Session) -> None:
         session, challenge=challenge, designer=_member(session, community), upload=_upload(png_bytes(7, touch=True)),
         title="Copy",
     )  # fmt: skip
-    assert media_service.find_near_duplicates(session, perceptual_hash=media_service_hash(session, copy))
     assert copy.flagged_near_duplicate_of_id == original.id
     assert copy.status == DesignStatus.submitted
     # Accepted, but not silently: the community's moderators are told.
     told = notifications_service.list_notifications(session, user=moderator)
     assert [(n.kind, n.link) for n in told] == [(NotificationKind.design_flagged, f"/designs/{copy.id}")]
+    match = challenges_service.near_duplicate_matches(session, designs=[original, copy])
+    assert list(match) == [copy.id]
+    assert (match[copy.id].design_id, match[copy.id].title) == (original.id, "Original")
+    assert (match[copy.id].similarity or 0) > 0.8
 
 
-def media_service_hash(session: Session, design: Design) -> str:
-    from app.media.models import MediaImage
+def _mirrored(content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    ImageOps.mirror(Image.open(io.BytesIO(content))).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
 
-    image = session.get(MediaImage, design.image_id)
-    assert image is not None
-    return image.perceptual_hash
+
+def test_near_duplicates_are_looked_for_across_the_community_and_not_beyond(session: Session) -> None:
+    community = make_community(session)
+    first_challenge, second_challenge = make_challenge(session, community), make_challenge(session, community)
+    elsewhere = make_community(session)
+    other_challenge = make_challenge(session, elsewhere)
+    picture = png_bytes(21, size=400)
+    original = challenges_service.submit_design(
+        session, challenge=first_challenge, designer=_member(session, community), upload=_upload(picture), title="A"
+    )
+    mirrored = challenges_service.submit_design(
+        session, challenge=second_challenge, designer=_member(session, community), upload=_upload(_mirrored(picture)),
+        title="A, mirrored",
+    )  # fmt: skip
+    assert mirrored.flagged_near_duplicate_of_id == original.id
+    other_community = challenges_service.submit_design(
+        session, challenge=other_challenge, designer=_member(session, elsewhere), upload=_upload(picture), title="B"
+    )
+    assert other_community.flagged_near_duplicate_of_id is None
+
+
+def test_a_withdrawn_design_may_be_submitted_again_unflagged(session: Session) -> None:
+    community = make_community(session)
+    challenge = make_challenge(session, community)
+    designer = _member(session, community)
+    picture = png_bytes(22)
+    first = challenges_service.submit_design(
+        session, challenge=challenge, designer=designer, upload=_upload(picture), title="First try"
+    )
+    challenges_service.withdraw_design(session, design=first, designer=designer)
+    again = challenges_service.submit_design(
+        session, challenge=challenge, designer=designer, upload=_upload(picture), title="Again"
+    )
+    assert again.flagged_near_duplicate_of_id is None
+
+
+def test_blank_designs_are_not_flagged_as_near_duplicates_of_each_other(session: Session) -> None:
+    community = make_community(session)
+    challenge = make_challenge(session, community, max_designs_per_member=3)
+    designer = _member(session, community)
+    flags = []
+    for size in ((640, 480), (1000, 1000), (300, 200)):
+        buffer = io.BytesIO()
+        Image.new("RGB", size, (255, 255, 255)).save(buffer, "PNG")
+        design = challenges_service.submit_design(
+            session, challenge=challenge, designer=designer, upload=_upload(buffer.getvalue()), title=f"Blank {size}"
+        )
+        flags.append(design.flagged_near_duplicate_of_id)
+    assert flags == [None, None, None]
 
 
 def test_designers_edit_and_withdraw_until_scoring_opens(session: Session) -> None:

@@ -1,16 +1,18 @@
 """Challenge pages and API: full pages and htmx fragments, scoring by htmx and PUT, hidden scores, uploads, staff."""
 
+import io
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from PIL import Image, ImageOps
 from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.brands.models import StaffRole
 from app.challenges.models import Challenge, ChallengeStatus, Design, Product, Score
 from app.columns import utcnow
-from app.communities.models import Community, Visibility
+from app.communities.models import Community, MemberRole, Visibility
 from tests.factories import (
     add_member,
     add_staff,
@@ -266,3 +268,47 @@ def test_analysts_see_the_shortlist_but_cannot_pick(client: TestClient, session:
     add_member(session, community, member)
     log_in(client, session, member)
     assert client.get(f"{_url(community, challenge)}/shortlist").status_code == 403
+
+
+def test_the_api_names_the_design_a_near_duplicate_looks_like(client: TestClient, session: Session) -> None:
+    community = make_community(session)
+    challenge = make_challenge(session, community)
+    original = make_user(session)
+    copier = make_user(session)
+    other_member = make_user(session)
+    for member in (original, copier, other_member):
+        add_member(session, community, member)
+    moderator = make_user(session)
+    add_member(session, community, moderator, MemberRole.moderator)
+    url = f"/api/v1/communities/{community.slug}/challenges/{challenge.slug}/designs"
+    picture = png_bytes(31, size=400)
+    buffer = io.BytesIO()
+    ImageOps.mirror(Image.open(io.BytesIO(picture))).save(buffer, "JPEG", quality=75)
+
+    log_in(client, session, original)
+    first = client.post(
+        url, data={"title": "Lighthouse"}, files={"image": ("a.png", picture, "image/png")},
+        headers={"x-csrftoken": csrf_token(client)},
+    )  # fmt: skip
+    assert first.status_code == 201, first.text
+    assert first.json()["near_duplicate_of"] is None
+    log_in(client, session, copier)
+    copy = client.post(
+        url, data={"title": "My lighthouse"}, files={"image": ("b.jpg", buffer.getvalue(), "image/jpeg")},
+        headers={"x-csrftoken": csrf_token(client)},
+    )  # fmt: skip
+    assert copy.status_code == 201, copy.text
+    match = copy.json()["near_duplicate_of"]
+    assert (match["design_id"], match["title"]) == (first.json()["id"], "Lighthouse")
+    assert 0.8 < match["similarity"] <= 1.0
+
+    # The community's moderators see the match on the design and in the gallery; other members do not.
+    log_in(client, session, moderator)
+    assert client.get(f"/api/v1/designs/{copy.json()['id']}").json()["near_duplicate_of"] == match
+    gallery = client.get(url).json()["designs"]
+    assert {design["id"]: design["near_duplicate_of"] for design in gallery} == {
+        first.json()["id"]: None,
+        copy.json()["id"]: match,
+    }
+    log_in(client, session, other_member)
+    assert client.get(f"/api/v1/designs/{copy.json()['id']}").json()["near_duplicate_of"] is None

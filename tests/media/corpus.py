@@ -4,8 +4,9 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 
-from PIL import ExifTags, Image, ImageDraw
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 GPS_LATITUDE = (52.0, 22.0, 7.5)
 
@@ -24,6 +25,74 @@ def scene(size: tuple[int, int] = (800, 600), *, variant: int = 0, mode: str = "
         draw.polygon([(width * 0.6, height * 0.1), (width * 0.95, height * 0.9), (width * 0.5, height * 0.8)], fill=0)
         draw.ellipse((width * 0.05, height * 0.6, width * 0.3, height * 0.95), fill=(0, 150, 0))
     return image.convert(mode) if mode != "RGB" else image
+
+
+def poster(size: tuple[int, int] = (700, 900)) -> Image.Image:
+    """Words on a flat colour with a band at the bottom: little but text for a hash to see."""
+    width, height = size
+    image = Image.new("RGB", size, (240, 200, 60))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=90)
+    for index, word in enumerate(("TIDE", "FERN", "DUSK")):
+        draw.text((width * 0.1 + index * 40, height * (0.1 + 0.22 * index)), word, fill=(30, 30, 90), font=font)
+    draw.rectangle((0, height * 0.8, width, height), fill=(200, 60, 40))
+    return image
+
+
+def texture(size: tuple[int, int] = (800, 800)) -> Image.Image:
+    """A soft noise texture in two colours, made from a fixed seed (Pillow's noise is seeded per call)."""
+    grid = Image.frombytes("L", (25, 25), bytes((index * 7919 + 31) % 256 for index in range(625)))
+    return ImageOps.colorize(grid.resize(size, Image.Resampling.BICUBIC), (20, 60, 40), (230, 240, 200))
+
+
+ARTWORKS: dict[str, Callable[[], Image.Image]] = {
+    "scene": lambda: scene((1000, 750)),
+    "other scene": lambda: scene((1000, 750), variant=1),
+    "poster": poster,
+    "texture": texture,
+}
+
+
+def _recoloured(image: Image.Image) -> Image.Image:
+    """The hue turned by about 17 degrees, 15% brighter and 30% more saturated."""
+    hue, saturation, value = image.convert("HSV").split()
+    turned = Image.merge("HSV", (hue.point(lambda level: (level + 12) % 256), saturation, value)).convert("RGB")
+    return ImageEnhance.Color(ImageEnhance.Brightness(turned).enhance(1.15)).enhance(1.3)
+
+
+def _cropped(image: Image.Image, share: float) -> Image.Image:
+    width, height = image.size
+    return image.crop(
+        (round(width * share), round(height * share), round(width * (1 - share)), round(height * (1 - share)))
+    )
+
+
+def _reencoded(image: Image.Image) -> Image.Image:
+    return Image.open(io.BytesIO(encode(image, "JPEG", quality=40)))
+
+
+COPIES: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "resized": lambda image: image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS),
+    "re-encoded": _reencoded,
+    "colour-shifted": _recoloured,
+    "mirrored": ImageOps.mirror,
+    "cropped 4%": lambda image: _cropped(image, 0.04),
+    "cropped 10%": lambda image: _cropped(image, 0.10),
+    "rotated 3 degrees": lambda image: image.rotate(3, Image.Resampling.BICUBIC),
+    "rotated 5 degrees": lambda image: image.rotate(-5, Image.Resampling.BICUBIC),
+}
+
+
+def blank(size: tuple[int, int], colour: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    return Image.new("RGB", size, colour)
+
+
+def near_blank(size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """White with a faint grain and a faint smudge: what a scanned blank page looks like."""
+    grain = Image.effect_noise(size, 6).point(lambda level: 250 + (level - 128) // 20)
+    image = Image.merge("RGB", (grain, grain, grain)).filter(ImageFilter.GaussianBlur(1))
+    ImageDraw.Draw(image).ellipse((size[0] * 0.4, size[1] * 0.4, size[0] * 0.5, size[1] * 0.5), fill=(246, 246, 246))
+    return image
 
 
 def encode(image: Image.Image, image_format: str, **options: object) -> bytes:

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image, ImageCms
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
 from app.errors import Invalid
 from app.media import service as media_service
+from app.media import similarity
 from app.media.models import MediaImage
-from app.media.service import find_near_duplicates, hamming_distance, ingest_image, original_bytes, rendition_url
+from app.media.service import find_near_duplicates, ingest_image, original_bytes, rendition_url
 from app.media.storage import get_storage
 from tests.factories import make_user
 from tests.media import corpus
@@ -68,9 +70,10 @@ def test_png_is_stored_with_its_renditions(session: Session, media_dir: Path) ->
     assert image.sha256 == hashlib.sha256(data).hexdigest()
     assert image.uploaded_by_id == user.id
     assert image.original_key == f"originals/{image.sha256}.png"
-    assert original_bytes(image) == data
-    assert len(image.perceptual_hash) == 16
-    int(image.perceptual_hash, 16)
+    assert original_bytes(image) == data  # a PNG without metadata is stored as it came
+    assert image.similarity_hashes is not None and len(image.similarity_hashes) == 160
+    int(image.similarity_hashes, 16)
+    assert not image.low_detail
 
     display, thumbnail = opened(image.display_key), opened(image.thumbnail_key)
     assert (display.format, display.size, display.mode) == ("JPEG", (1600, 1200), "RGB")
@@ -83,8 +86,9 @@ def test_png_is_stored_with_its_renditions(session: Session, media_dir: Path) ->
     assert len(stored_files(media_dir)) == 3
 
 
-def test_jpeg_exif_and_gps_are_stripped_from_renditions_and_the_original_is_private(session: Session) -> None:
-    data = corpus.jpeg_with_gps((2000, 1500))
+def test_jpeg_exif_and_gps_are_stripped_from_renditions_and_the_original(session: Session) -> None:
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = corpus.encode(corpus.scene((2000, 1500)), "JPEG", quality=90, exif=corpus.exif_with_gps(), icc_profile=srgb)
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the corpus has GPS
 
     image = ingest(session, data, "holiday.JPG", "image/jpeg")
@@ -97,10 +101,17 @@ def test_jpeg_exif_and_gps_are_stripped_from_renditions_and_the_original_is_priv
         assert "exif" not in rendition.info
         assert b"Exif" not in raw
         assert b"Chorus Test Camera" not in raw
-    # The original is kept as uploaded (EXIF and all), under the private prefix, for staff only.
+    # The original, under the private prefix for staff only, keeps its pixels and colour profile but no EXIF.
     assert image.original_key.startswith("originals/")
-    assert original_bytes(image) == data
-    assert Image.open(io.BytesIO(original_bytes(image))).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    stored_original = stored(image.original_key)
+    assert original_bytes(image) == stored_original
+    assert (image.sha256, image.byte_size) == (hashlib.sha256(stored_original).hexdigest(), len(stored_original))
+    kept = opened(image.original_key)
+    assert not kept.getexif()
+    assert not kept.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert b"Chorus Test Camera" not in stored_original
+    assert kept.info["icc_profile"] == srgb
+    assert kept.tobytes() == Image.open(io.BytesIO(data)).tobytes()  # not re-encoded
 
 
 @pytest.mark.parametrize("image_format", ["PNG", "WEBP"])
@@ -113,7 +124,8 @@ def test_exif_is_stripped_from_png_and_webp_renditions_too(session: Session, ima
     for key in (image.display_key, image.thumbnail_key):
         assert not opened(key).getexif()
         assert b"Chorus Test Camera" not in stored(key)
-    assert b"Chorus Test Camera" in original_bytes(image)
+    assert b"Chorus Test Camera" not in stored(image.original_key)
+    assert not opened(image.original_key).getexif()
 
 
 def test_exif_orientation_is_applied_before_it_is_dropped(session: Session) -> None:
@@ -123,6 +135,18 @@ def test_exif_orientation_is_applied_before_it_is_dropped(session: Session) -> N
     assert (image.width, image.height) == (2000, 1000)  # the original as stored
     assert opened(image.display_key).size == (800, 1600)
     assert opened(image.thumbnail_key).size == (200, 400)
+    # The original keeps the orientation (and nothing else of its EXIF), so it still shows upright.
+    assert dict(opened(image.original_key).getexif()) == {ExifTags.Base.Orientation: 6}
+
+
+def test_originals_stored_before_stripping_are_stripped_on_the_way_out(session: Session) -> None:
+    image = ingest(session, corpus.png())
+    # What an upload before 2026-12-06 left in storage: the file as it came, EXIF and GPS included.
+    get_storage().put(image.original_key, corpus.jpeg_with_gps(orientation=3), "image/jpeg")
+    image.format = "JPEG"
+    served = Image.open(io.BytesIO(original_bytes(image)))
+    assert dict(served.getexif()) == {ExifTags.Base.Orientation: 3}
+    assert not served.getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
 
 def test_large_jpeg_is_decoded_at_a_reduced_scale_still_covering_the_display_size(session: Session) -> None:
@@ -315,13 +339,17 @@ def test_trailing_payloads_are_dropped_from_png_and_webp_originals(session: Sess
     assert original_bytes(image) == picture
 
 
-def test_the_polyglot_cut_keeps_an_embedded_exif_thumbnail(session: Session) -> None:
-    """A JPEG's EXIF may hold a whole JPEG thumbnail (with its own EOI): the cut is at the outer image's end."""
+def test_the_polyglot_cut_is_at_the_outer_image_end_not_an_embedded_exif_thumbnail(session: Session) -> None:
+    """A JPEG's EXIF may hold a whole JPEG thumbnail (with its own EOI): the cut is at the outer image's end (and
+    the EXIF, thumbnail and all, then goes with the rest of the metadata)."""
     thumbnail = corpus.encode(corpus.scene((160, 120)), "JPEG")
     exif = corpus.exif_with_gps()
     picture = corpus.encode(corpus.scene(), "JPEG", exif=exif.tobytes() + thumbnail)
     image = ingest(session, picture + corpus.zip_archive())
-    assert original_bytes(image) == picture
+    kept = original_bytes(image)
+    assert kept.endswith(picture[-2000:])  # the whole scan, to the outer EOI
+    assert thumbnail not in kept and corpus.ZIP_PAYLOAD_MARKER not in kept
+    assert opened(image.original_key).tobytes() == Image.open(io.BytesIO(picture)).tobytes()
 
 
 def test_empty_file_is_refused(session: Session) -> None:
@@ -372,42 +400,61 @@ def test_refusals_store_nothing_and_add_no_rows(session: Session, media_dir: Pat
     assert len(session.exec(select(MediaImage)).all()) == before
 
 
-# --- perceptual hashes and near-duplicates ---------------------------------------------------------------------
+# --- near-duplicates -------------------------------------------------------------------------------------------
 
 
-def test_hamming_distance() -> None:
-    assert hamming_distance("0000000000000000", "0000000000000000") == 0
-    assert hamming_distance("0000000000000000", "ffffffffffffffff") == 64
-    assert hamming_distance("8000000000000001", "0000000000000000") == 2
-    assert hamming_distance("ABCDEF0123456789", "abcdef0123456789") == 0
-    with pytest.raises(Invalid):
-        hamming_distance("abc", "0000000000000000")
+def _everything() -> SelectOfScalar[int]:
+    return select(MediaImage.id).where(col(MediaImage.id).is_not(None))  # type: ignore[return-value]
 
 
-def test_a_resaved_copy_is_a_near_duplicate_and_a_different_image_is_not(session: Session) -> None:
-    original = ingest(session, corpus.encode(corpus.scene((1600, 1200)), "PNG"), "design.png")
-    resaved = ingest(session, corpus.encode(corpus.scene((1000, 750)), "JPEG", quality=55), "copy.jpg")
-    different = ingest(session, corpus.encode(corpus.scene((1600, 1200), variant=1), "PNG"), "other.png")
-
-    assert hamming_distance(original.perceptual_hash, resaved.perceptual_hash) <= 6
-    assert hamming_distance(original.perceptual_hash, different.perceptual_hash) > 6
-
-    found = find_near_duplicates(session, perceptual_hash=resaved.perceptual_hash, exclude_image_id=resaved.id)
-    assert original in found
-    assert resaved not in found
-    assert different not in found
-
-    with_itself = find_near_duplicates(session, perceptual_hash=resaved.perceptual_hash)
-    assert resaved in with_itself
-    distances = [hamming_distance(image.perceptual_hash, resaved.perceptual_hash) for image in with_itself]
-    assert distances == sorted(distances)  # nearest first
-    assert find_near_duplicates(session, perceptual_hash=different.perceptual_hash, max_distance=0) == [different]
-    assert find_near_duplicates(session, perceptual_hash=different.perceptual_hash, max_distance=-1) == []
+def _upload(session: Session, picture: Image.Image, image_format: str = "PNG", **options: object) -> MediaImage:
+    return ingest(session, corpus.encode(picture, image_format, **options))
 
 
-def test_near_duplicate_search_checks_its_input(session: Session) -> None:
-    with pytest.raises(Invalid, match="perceptual hash"):
-        find_near_duplicates(session, perceptual_hash="not-a-hash")
+def test_copies_are_found_most_alike_first_and_distinct_pictures_are_not(session: Session) -> None:
+    picture = corpus.scene((1600, 1200))
+    original = _upload(session, picture)
+    different = _upload(session, corpus.scene((1600, 1200), variant=1))
+    for name in ("re-encoded", "mirrored", "cropped 10%", "rotated 5 degrees"):
+        copy = _upload(session, corpus.COPIES[name](picture), "JPEG", quality=70)
+        found = find_near_duplicates(session, image=copy, among=_everything())
+        assert found and found[0].image_id == original.id, name
+        assert different.id not in {match.image_id for match in found}, name
+        assert copy.id not in {match.image_id for match in found}, name
+        assert found[0].similarity >= 1 - similarity.MAX_DISTANCE / 64
+        assert [match.similarity for match in found] == sorted((match.similarity for match in found), reverse=True)
+    assert find_near_duplicates(session, image=different, among=_everything()) == []
+    # Only among the images asked about.
+    others = select(MediaImage.id).where(col(MediaImage.id) == different.id)
+    assert find_near_duplicates(session, image=original, among=others) == []  # type: ignore[arg-type]
+
+
+def test_blank_images_of_different_sizes_are_never_near_duplicates(session: Session) -> None:
+    blanks = [
+        _upload(session, corpus.blank((640, 480))),
+        _upload(session, corpus.blank((1200, 1600)), "JPEG"),
+        _upload(session, corpus.blank((300, 200))),
+        _upload(session, corpus.near_blank((800, 600)), "JPEG"),
+    ]
+    assert all(image.low_detail for image in blanks)
+    for image in blanks:
+        assert find_near_duplicates(session, image=image, among=_everything()) == []
+    # Nor is a picture ever matched to a blank one.
+    picture = _upload(session, corpus.scene())
+    assert not picture.low_detail
+    assert find_near_duplicates(session, image=picture, among=_everything()) == []
+
+
+def test_image_similarity(session: Session) -> None:
+    original = _upload(session, corpus.poster())
+    copy = _upload(session, corpus.COPIES["mirrored"](corpus.poster()))
+    blank = _upload(session, corpus.blank((400, 400)))
+    assert media_service.image_similarity(original, copy) == media_service.image_similarity(copy, original)
+    assert (media_service.image_similarity(original, copy) or 0) >= 1 - similarity.MAX_DISTANCE / 64
+    assert media_service.image_similarity(original, blank) is None
+    original.similarity_hashes = None  # a row whose rendition could not be read when the column was added
+    assert media_service.image_similarity(original, copy) is None
+    assert find_near_duplicates(session, image=original, among=_everything()) == []
 
 
 def test_rendition_url_names_only_the_two_renditions(session: Session) -> None:
