@@ -1,7 +1,7 @@
 """Media images: near-duplicate fingerprints (ten perceptual hashes) and a low-detail mark replace the single hash
 
 Revision ID: media02
-Revises: rewards03
+Revises: notify02
 Created: 2026-12-06 21:00:00+00:00
 
 The existing rows get their fingerprint here, from their stored thumbnail (the image the upload pipeline takes it
@@ -23,7 +23,7 @@ from app.media.service import image_fingerprint
 from app.media.storage import NotStored, get_storage
 
 revision: str = "media02"
-down_revision: str | None = "rewards03"
+down_revision: str | None = "notify02"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
