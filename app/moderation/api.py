@@ -122,7 +122,7 @@ def integrity_public(session: Session, access: ChallengeAccess) -> schemas.Integ
                 target_designer_handle=people[cluster.target_designer_id].handle
                 if cluster.target_designer_id in people
                 else None,
-                direction="boosting" if cluster.direction > 0 else "sinking",
+                direction={1: "boosting", -1: "sinking", 0: "swapping"}[cluster.direction],
                 score=cluster.score,
                 reasons=cluster.reasons,
             )
