@@ -165,6 +165,7 @@ class _Suspicion:
     tail: float
     kind: str
     times: list[datetime]  # of every vote on the target, sorted
+    near: list[Vote] = field(default_factory=list)  # the same extreme score, less unlikely (below the widest level)
 
 
 def _units(votes: Sequence[Vote]) -> dict[tuple[str, int], list[Vote]]:
@@ -189,6 +190,7 @@ def _suspicions(votes: Sequence[Vote], model: _Model) -> list[_Suspicion]:
     # Out-of-line scores, lifting and sinking: observed against the sum of each voter's chance, at a few levels of
     # surprise (a ring's scores are very unlikely ones; honest members' rare 5s are mostly only a little unlikely).
     best: dict[tuple[tuple[str, int], int], _Suspicion] = {}
+    near: dict[tuple[tuple[str, int], int], list[Vote]] = defaultdict(list)
     for direction in (1, -1):
         for level in OUT_OF_LINE:
             observed: dict[tuple[str, int], dict[int, Vote]] = {}
@@ -197,6 +199,8 @@ def _suspicions(votes: Sequence[Vote], model: _Model) -> list[_Suspicion]:
                 suspects, honest = {}, 0.0
                 for vote in theirs:
                     chance = model.chance(vote, direction)
+                    if chance < OUT_OF_LINE[-1] and (vote.value >= TOP if direction > 0 else vote.value <= BOTTOM):
+                        near[(unit, direction)].append(vote)
                     if chance >= level:
                         continue
                     honest += chance
@@ -216,6 +220,8 @@ def _suspicions(votes: Sequence[Vote], model: _Model) -> list[_Suspicion]:
                 tail = _poisson_tail(len(suspects), honest)
                 if tail < threshold and ((unit, direction) not in best or tail < best[(unit, direction)].tail):
                     best[(unit, direction)] = _suspicion(units[unit], suspects, honest, tail, direction, "out of line")
+    for key, suspicion in best.items():
+        suspicion.near = list({vote.voter_id: vote for vote in near[key]}.values())
     found.extend(best.values())
 
     # Top scores from accounts that scored little else (at most FEW_SCORES, at least half of them top scores on
@@ -316,7 +322,23 @@ def _pick(
         ranking.append((sum(signs.values()) + lockstep / others, voter))
     ranking.sort(key=lambda item: (-item[0], item[1]))
     take = len(suspects) if suspicion.expected < 0.5 else math.ceil(len(suspects) - suspicion.expected)
-    return [voter for _, voter in ranking[:take]], evidence
+    picked = [voter for _, voter in ranking[:take]]
+    return picked + _in_lockstep(suspicion, picked), evidence
+
+
+def _in_lockstep(suspicion: _Suspicion, picked: list[int]) -> list[int]:
+    """Voters who gave the target the same score, somewhat unlikely for them, in lockstep with at least three of the
+    picked (ring members whose own scoring makes the score less surprising, such as generous raters)."""
+    if suspicion.kind != "out of line" or len(picked) < MIN_EXCESS:
+        return []
+    moments = [suspicion.suspects[voter].at for voter in picked]
+    joined = []
+    for vote in suspicion.near:
+        if vote.voter_id in suspicion.suspects:
+            continue
+        if sum(1 for moment in moments if abs(moment - vote.at) <= LOCKSTEP) >= 3:
+            joined.append(vote.voter_id)
+    return joined
 
 
 def _shared_surprises(votes: Sequence[Vote], model: _Model) -> list[tuple[set[int], set[int], int]]:
