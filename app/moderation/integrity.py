@@ -6,6 +6,7 @@ recomputed (and the Bayesian ranking refreshed); restoring recomputes them again
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select as sa_select
@@ -34,8 +35,31 @@ def _discounted_voter_ids(session: Session, *, challenge: Challenge) -> set[int]
     )
 
 
-def challenge_clusters(session: Session, *, challenge: Challenge) -> list[Ring]:
-    """The vote rings among the challenge's voters not discounted already."""
+DIRECTIONS = {1: "boosting", -1: "sinking", 0: "swapping"}
+
+
+@dataclass(frozen=True)
+class RankMove:
+    """Where a design ranks now, and where it would rank with the rings' scores left out."""
+
+    design_id: int
+    title: str
+    rank_now: int
+    rank_without: int
+
+
+@dataclass
+class IntegrityReport:
+    """What the integrity page and its API show: the rings, each target's scores (for the pictures) and, while
+    they are not discounted, the ranking as it would be without them."""
+
+    rings: list[Ring]
+    target_votes: dict[int, list[Vote]]  # per ring target design, every score on it
+    moves: list[RankMove]
+    window: tuple[datetime, datetime]  # the first and last score of the challenge
+
+
+def _challenge_votes(session: Session, *, challenge: Challenge) -> list[Vote]:
     rows = session.execute(
         sa_select(
             col(Score.voter_id), col(Score.design_id), col(Design.designer_id), col(Score.value), col(Score.updated_at)
@@ -43,7 +67,12 @@ def challenge_clusters(session: Session, *, challenge: Challenge) -> list[Ring]:
         .join(Design, col(Design.id) == Score.design_id)
         .where(col(Design.challenge_id) == challenge.id)
     ).all()
-    votes = [Vote(voter_id=v, design_id=d, designer_id=g, value=x, at=t) for v, d, g, x, t in rows]
+    return [Vote(voter_id=v, design_id=d, designer_id=g, value=x, at=t) for v, d, g, x, t in rows]
+
+
+def challenge_integrity(session: Session, *, challenge: Challenge) -> IntegrityReport:
+    """The vote rings among the challenge's voters not discounted already, with the evidence and the preview."""
+    votes = _challenge_votes(session, challenge=challenge)
     voter_ids = {vote.voter_id for vote in votes}
     created_at = dict(session.exec(select(User.id, User.created_at).where(col(User.id).in_(voter_ids))).all())
     fingerprints: dict[int, set[tuple[str, str]]] = defaultdict(set)
@@ -53,12 +82,66 @@ def challenge_clusters(session: Session, *, challenge: Challenge) -> list[Ring]:
         )
     ).all():
         fingerprints[user_id].add((network, device))
-    return find_rings(
+    discounted = frozenset(_discounted_voter_ids(session, challenge=challenge))
+    rings = find_rings(
         votes,
         created_at={key: value for key, value in created_at.items() if key is not None},
         fingerprints=fingerprints,
-        exclude_voters=frozenset(_discounted_voter_ids(session, challenge=challenge)),
+        exclude_voters=discounted,
     )
+    targets = {design for ring in rings for design in ring.target_design_ids}
+    target_votes: dict[int, list[Vote]] = defaultdict(list)
+    for vote in votes:
+        if vote.design_id in targets and vote.voter_id not in discounted:
+            target_votes[vote.design_id].append(vote)
+    ringed = {voter for ring in rings for voter in ring.voter_ids}
+    counted = [vote for vote in votes if vote.voter_id not in discounted]
+    moments = [vote.at for vote in votes]
+    window = (min(moments), max(moments)) if moments else (utcnow(), utcnow())
+    return IntegrityReport(
+        rings=rings,
+        target_votes=dict(target_votes),
+        moves=_rank_moves(session, challenge=challenge, votes=counted, without=ringed) if ringed else [],
+        window=window,
+    )
+
+
+def design_titles(session: Session, *, challenge: Challenge) -> dict[int, str]:
+    rows = session.exec(select(Design.id, Design.title).where(Design.challenge_id == challenge.id)).all()
+    return {design_id: title for design_id, title in rows if design_id is not None}
+
+
+def _ranks(votes: Sequence[Vote], design_ids: Sequence[int]) -> dict[int, int]:
+    """Each design's place by the Bayesian average of these scores (ties by id, as the shortlist breaks them)."""
+    sums: Counter[int] = Counter()
+    counts: Counter[int] = Counter()
+    for vote in votes:
+        sums[vote.design_id] += vote.value
+        counts[vote.design_id] += 1
+    total = sum(counts.values())
+    mean = sum(sums.values()) / total if total else 0.0
+    order = sorted(
+        design_ids,
+        key=lambda design: (
+            -challenges_service.bayesian_average(score_sum=sums[design], score_count=counts[design], mean=mean),
+            design,
+        ),
+    )
+    return {design: place for place, design in enumerate(order, start=1)}
+
+
+def _rank_moves(session: Session, *, challenge: Challenge, votes: Sequence[Vote], without: set[int]) -> list[RankMove]:
+    """The designs whose place changes when these voters' scores are left out, biggest moves first."""
+    titles = design_titles(session, challenge=challenge)
+    design_ids = sorted({vote.design_id for vote in votes} & titles.keys())
+    now = _ranks(votes, design_ids)
+    after = _ranks([vote for vote in votes if vote.voter_id not in without], design_ids)
+    moves = [
+        RankMove(design_id=design, title=titles[design], rank_now=now[design], rank_without=after[design])
+        for design in design_ids
+        if now[design] != after[design]
+    ]
+    return sorted(moves, key=lambda move: (-abs(move.rank_without - move.rank_now), move.rank_now))[:10]
 
 
 def list_discounts(session: Session, *, challenge: Challenge) -> list[tuple[ScoreDiscount, list[int]]]:
@@ -75,9 +158,14 @@ def list_discounts(session: Session, *, challenge: Challenge) -> list[tuple[Scor
     return [(discount, sorted(voters[id_of(discount)])) for discount in discounts]
 
 
+def can_discount(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Counters are recomputed once scoring has closed, so a discounted voter cannot move them again afterwards;
+    until then the integrity page previews the ranking without the rings."""
+    return challenges_service.phase(challenge, now or utcnow()) in (Phase.closed, Phase.winners_announced)
+
+
 def _require_scoring_closed(challenge: Challenge, now: datetime) -> None:
-    """Counters are recomputed once scoring has closed, so a discounted voter cannot move them again afterwards."""
-    if challenges_service.phase(challenge, now) not in (Phase.closed, Phase.winners_announced):
+    if not can_discount(challenge, now):
         raise Conflict("Scores can be discounted once scoring has closed; suspend the accounts meanwhile.")
 
 

@@ -240,10 +240,12 @@ def _suspicions(votes: Sequence[Vote], model: _Model) -> list[_Suspicion]:
                 established_tops[unit] += 1
     for kind in ("design", "designer"):
         kind_units = [unit for unit in units if unit[0] == kind]
+        if not kind_units:
+            continue
         # The usual number of such accounts, from the 90% of targets with the fewest (rings crowd the rest).
         counts = sorted(len(fresh_tops[unit]) for unit in kind_units)
-        calm = counts[: max(1, int(len(counts) * 0.9))]
-        all_fresh = sum(calm) * len(counts) / len(calm)
+        fewest = counts[: max(1, int(len(counts) * 0.9))]
+        all_fresh = sum(fewest) * len(counts) / len(fewest)
         all_established = sum(established_tops[unit] for unit in kind_units)
         for unit in kind_units:
             suspects = fresh_tops[unit]

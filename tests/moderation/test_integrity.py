@@ -11,7 +11,7 @@ from app.errors import Conflict
 from app.moderation import integrity
 from app.moderation.models import AuditEntry
 from tests.factories import add_member, make_design, make_user
-from tests.moderation.factories import make_place
+from tests.moderation.factories import make_place, score_with_a_ring
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -28,7 +28,6 @@ def test_discounting_recomputes_counters_and_restoring_brings_them_back(session:
     for voter, design, value in rows:
         session.add(Score(design_id=design.id or 0, voter_id=voter.id or 0, value=value))
     session.flush()
-    integrity.challenge_clusters(session, challenge=challenge)  # runs on real rows
     with pytest.raises(Conflict, match="once scoring has closed"):
         integrity.discount_voters(
             session,
@@ -68,3 +67,16 @@ def test_discounting_recomputes_counters_and_restoring_brings_them_back(session:
     assert (place.design.score_count, place.design.score_sum) == (4, 17)
     actions = [e.action for e in session.exec(select(AuditEntry).where(AuditEntry.subject_id == challenge.id))]
     assert actions == ["discount", "restore_discount"]
+
+
+def test_the_integrity_report_finds_a_ring_on_real_rows_and_previews_the_ranking_without_it(session: Session) -> None:
+    place = make_place(session, phase="scoring")
+    ring = score_with_a_ring(session, place, ring_size=12)
+    report = integrity.challenge_integrity(session, challenge=place.challenge)
+    (found,) = report.rings
+    assert set(found.voter_ids) == {voter.id for voter in ring}
+    assert found.target_design_ids == [place.design.id] and found.direction == 1
+    assert len(report.target_votes[place.design.id or 0]) == 30 + 12
+    (move,) = [move for move in report.moves if move.design_id == place.design.id]
+    assert move.rank_without > move.rank_now
+    assert not integrity.can_discount(place.challenge)
