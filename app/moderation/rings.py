@@ -310,13 +310,13 @@ def _pick(
         made_together = close >= max(3, others / 2)
         new = born is not None and vote.at - born <= NEW_ACCOUNT
         shared = any(len(owners & suspects.keys()) > 1 for owners in print_owners.get(str(voter), []))
-        swapping = len(marked_designers.get(voter, set()) - {suspicion.designer_id}) >= 1
+        swapping = len(marked_designers.get(voter, set()) - {suspicion.designer_id}) >= 2
         signs = {
             "scored it in lockstep with the others": in_lockstep,
             "accounts made within days of each other": made_together,
             "accounts new when they scored": new,
             "sharing a network or device seen with few others": shared,
-            "also suspects on another designer's marked design": swapping,
+            "also suspects on two other designers' marked designs": swapping,
         }
         if suspicion.kind != "fresh accounts" and not any(signs.values()):
             continue
@@ -418,11 +418,13 @@ def find_rings(
     for suspicion in suspicions:
         for voter in suspicion.suspects:
             marked_designers[voter].add(suspicion.designer_id)
+    times_picked: Counter[int] = Counter()
     for suspicion in suspicions:
         picked, evidence = _pick(
             suspicion, created_at=created_at, print_owners=print_owners, marked_designers=marked_designers
         )
         if len(picked) >= MIN_EXCESS:
+            times_picked.update(picked)
             _merge(groups, set(picked), suspicion, evidence)
     for members, design_ids, direction in _shared_surprises(kept, model):
         theirs = [vote for vote in kept if vote.voter_id in members and vote.design_id in design_ids]
@@ -436,11 +438,22 @@ def find_rings(
             kind="shared",
             times=[],
         )
+        times_picked.update({voter: 2 for voter in members})
         _merge(
             groups, members, suspicion, Counter({"gave the same designs unlikely scores again and again": len(members)})
         )
+    # A ring acting on many targets (a swap) shows its members on several of them: someone picked on only one of
+    # three or more is more likely an honest member with one unlikely score there.
+    groups = [
+        ({voter for voter in members if len(found) < 3 or times_picked[voter] >= 2}, found, evidence)
+        for members, found, evidence in groups
+    ]
     return sorted(
-        (_ring(members, suspicions, evidence) for members, suspicions, evidence in groups),
+        (
+            _ring(members, suspicions, evidence)
+            for members, suspicions, evidence in groups
+            if len(members) >= MIN_EXCESS
+        ),
         key=lambda ring: (-ring.score, -len(ring.voter_ids)),
     )
 
