@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from app.moderation.integrity import Vote, find_clusters
+from app.moderation.rings import Vote, find_rings
 
 MEMBERS = 2000
 DESIGNS = 200
@@ -168,7 +168,7 @@ def measure(seed: int, *, fingerprints: bool = True) -> Result:
     community = simulate(seed)
     started = time.perf_counter()
     prints = community.fingerprints if fingerprints else {}
-    clusters = find_clusters(community.votes, created_at=community.created_at, fingerprints=prints)
+    clusters = find_rings(community.votes, created_at=community.created_at, fingerprints=prints)
     elapsed = time.perf_counter() - started
     flagged = {voter for cluster in clusters for voter in cluster.voter_ids}
     return Result(

@@ -109,7 +109,8 @@ def settings_public(settings: moderation_service.ModerationSettings) -> schemas.
 
 
 def integrity_public(session: Session, access: ChallengeAccess) -> schemas.IntegrityPublic:
-    clusters = integrity.challenge_clusters(session, challenge=access.challenge)
+    report = integrity.challenge_integrity(session, challenge=access.challenge)
+    clusters = report.rings
     people = moderation_service.users_by_id(
         session, {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)}
     )
@@ -122,12 +123,18 @@ def integrity_public(session: Session, access: ChallengeAccess) -> schemas.Integ
                 target_designer_handle=people[cluster.target_designer_id].handle
                 if cluster.target_designer_id in people
                 else None,
-                direction="boosting" if cluster.direction > 0 else "sinking",
+                target_design_ids=cluster.target_design_ids,
+                direction=integrity.DIRECTIONS[cluster.direction],
                 score=cluster.score,
                 reasons=cluster.reasons,
+                votes=[
+                    schemas.RingVotePublic(voter_id=v.voter_id, design_id=v.design_id, value=v.value, at=v.at)
+                    for v in cluster.votes
+                ],
             )
             for cluster in clusters
         ],
+        preview=[schemas.RankMovePublic(**vars(move)) for move in report.moves],
         discounts=[
             schemas.DiscountPublic(
                 id=id_of(discount),

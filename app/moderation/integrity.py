@@ -1,21 +1,13 @@
-"""Vote integrity: find clusters of voters who look like one person's sockpuppets, and discount their scores.
+"""Vote integrity: find vote rings in a challenge (app/moderation/rings.py) and discount their scores.
 
-Signals, per voter in a challenge: how concentrated their scores are on one designer, whether they only give 5s
-(or only 0s) there, whether they scored in a burst. Candidates (voters concentrated on a designer, pushing them up
-or down) are linked in pairs by evidence that they are the same hand: a shared network or device fingerprint (a
-network shared by many members, such as a mobile carrier's, counts for little), accounts created close together,
-scoring within the same hour, and scoring the same designs. Pairs with enough evidence are strong links; connected
-components of three or more are clusters, scored by their links' strength and their size, with the reasons.
-
-Discounting a cluster leaves its scores in place but excludes them from the design and challenge counters, which are
+Discounting a ring leaves its scores in place but excludes them from the design and challenge counters, which are
 recomputed (and the Bayesian ranking refreshed); restoring recomputes them again. Both are audited.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import combinations
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -28,198 +20,7 @@ from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
 from app.moderation import service as moderation_service
 from app.moderation.models import AuditAction, DiscountedVoter, MemberFingerprint, ScoreDiscount
-
-# Tuned on bench/integrity.py's simulated community (numbers in bench/README.md).
-CONCENTRATION = 0.5  # share of a voter's scores on their top designer's designs
-MIN_TARGET_SCORES = 2  # scores on that designer's designs
-EXTREME_SHARE = 0.9  # share of those scores that are 5 (boosting) or 0 (sinking)
-CREATED_CLOSE = timedelta(days=3)
-SCORED_CLOSE = timedelta(hours=1)
-CROWDED_NETWORK = 10  # a network seen with more members than this is shared by strangers
-STRONG_LINK = 3.0
-MIN_CLUSTER = 3
-
-
-@dataclass(frozen=True)
-class Vote:
-    voter_id: int
-    design_id: int
-    designer_id: int
-    value: int
-    at: datetime
-
-
-@dataclass
-class VoterProfile:
-    voter_id: int
-    target: int  # the designer most of their scores went to
-    direction: int  # +1 boosting (5s), -1 sinking (0s)
-    concentration: float
-    extreme: float
-    burst: bool
-    first_at: datetime
-    last_at: datetime
-    designs: frozenset[int]
-
-
-@dataclass
-class Cluster:
-    voter_ids: list[int]
-    target_designer_id: int
-    direction: int
-    score: float
-    reasons: list[str] = field(default_factory=list)
-
-
-def _profile(voter_id: int, votes: Sequence[Vote]) -> VoterProfile | None:
-    by_designer = Counter(vote.designer_id for vote in votes)
-    target, on_target = by_designer.most_common(1)[0]
-    concentration = on_target / len(votes)
-    if on_target < MIN_TARGET_SCORES or concentration < CONCENTRATION:
-        return None
-    values = [vote.value for vote in votes if vote.designer_id == target]
-    fives, zeros = values.count(5), values.count(0)
-    direction = 1 if fives >= zeros else -1
-    extreme = max(fives, zeros) / len(values)
-    if extreme < EXTREME_SHARE:
-        return None
-    times = sorted(vote.at for vote in votes)
-    return VoterProfile(
-        voter_id=voter_id,
-        target=target,
-        direction=direction,
-        concentration=concentration,
-        extreme=extreme,
-        burst=len(times) >= 3 and times[-1] - times[0] <= SCORED_CLOSE,
-        first_at=times[0],
-        last_at=times[-1],
-        designs=frozenset(vote.design_id for vote in votes if vote.designer_id == target),
-    )
-
-
-def find_clusters(
-    votes: Iterable[Vote],
-    *,
-    created_at: dict[int, datetime],
-    fingerprints: dict[int, set[tuple[str, str]]],
-    exclude_voters: frozenset[int] = frozenset(),
-) -> list[Cluster]:
-    """The suspicious clusters among these votes, most suspicious first (pure: bench and tests call it directly)."""
-    per_voter: dict[int, list[Vote]] = defaultdict(list)
-    for vote in votes:
-        if vote.voter_id not in exclude_voters:
-            per_voter[vote.voter_id].append(vote)
-    network_size: Counter[str] = Counter()
-    device_size: Counter[str] = Counter()
-    for prints in fingerprints.values():
-        for network in {network for network, _ in prints}:
-            network_size[network] += 1
-        for device in {device for _, device in prints}:
-            device_size[device] += 1
-
-    groups: dict[tuple[int, int], list[VoterProfile]] = defaultdict(list)
-    for voter_id, theirs in per_voter.items():
-        profile = _profile(voter_id, theirs)
-        if profile is not None and profile.target != voter_id:
-            groups[(profile.target, profile.direction)].append(profile)
-
-    clusters = []
-    for (target, direction), members in groups.items():
-        if len(members) < MIN_CLUSTER:
-            continue
-        links: dict[int, set[int]] = defaultdict(set)
-        evidence: Counter[str] = Counter()
-        strengths: list[float] = []
-        for a, b in combinations(members, 2):
-            strength, why = _link(
-                a,
-                b,
-                created_at=created_at,
-                fingerprints=fingerprints,
-                network_size=network_size,
-                device_size=device_size,
-            )
-            if strength >= STRONG_LINK:
-                links[a.voter_id].add(b.voter_id)
-                links[b.voter_id].add(a.voter_id)
-                evidence.update(why)
-                strengths.append(strength)
-        for component in _components(links):
-            if len(component) < MIN_CLUSTER:
-                continue
-            mean_strength = sum(strengths) / len(strengths) if strengths else 0.0
-            score = round(min(1.0, (mean_strength / 6) * 0.7 + min(len(component), 30) / 30 * 0.3), 2)
-            reasons = [
-                f"{len(component)} accounts giving {'5s' if direction > 0 else '0s'} to one designer's designs",
-                *(f"{label} ({count} pairs)" for label, count in evidence.most_common()),
-            ]
-            clusters.append(
-                Cluster(
-                    voter_ids=sorted(component),
-                    target_designer_id=target,
-                    direction=direction,
-                    score=score,
-                    reasons=reasons,
-                )
-            )
-    return sorted(clusters, key=lambda cluster: (-cluster.score, -len(cluster.voter_ids)))
-
-
-def _link(
-    a: VoterProfile,
-    b: VoterProfile,
-    *,
-    created_at: dict[int, datetime],
-    fingerprints: dict[int, set[tuple[str, str]]],
-    network_size: Counter[str],
-    device_size: Counter[str],
-) -> tuple[float, list[str]]:
-    strength, why = 0.0, []
-    prints_a, prints_b = fingerprints.get(a.voter_id, set()), fingerprints.get(b.voter_id, set())
-    shared_networks = {n for n, _ in prints_a} & {n for n, _ in prints_b}
-    if shared_networks:
-        rare = any(network_size[network] <= CROWDED_NETWORK for network in shared_networks)
-        strength += 2.0 if rare else 0.5
-        why.append("same network")
-    shared_devices = {d for _, d in prints_a} & {d for _, d in prints_b}
-    if shared_devices:
-        rare = any(device_size[device] <= CROWDED_NETWORK for device in shared_devices)
-        strength += 1.5 if rare else 0.25
-        why.append("same device fingerprint")
-    born_a, born_b = created_at.get(a.voter_id), created_at.get(b.voter_id)
-    if born_a is not None and born_b is not None and abs(born_a - born_b) <= CREATED_CLOSE:
-        strength += 1.0
-        why.append("accounts created close together")
-    if a.first_at - SCORED_CLOSE <= b.last_at and b.first_at - SCORED_CLOSE <= a.last_at:
-        strength += 1.0
-        why.append("scored in the same hour")
-    if a.burst and b.burst:
-        strength += 0.5
-        why.append("scoring bursts")
-    overlap = len(a.designs & b.designs) / len(a.designs | b.designs)
-    if overlap >= 0.6:
-        strength += 1.0
-        why.append("scored the same designs")
-    return strength, why
-
-
-def _components(links: dict[int, set[int]]) -> list[set[int]]:
-    seen: set[int] = set()
-    components = []
-    for start in links:
-        if start in seen:
-            continue
-        component, frontier = set(), [start]
-        while frontier:
-            node = frontier.pop()
-            if node in component:
-                continue
-            component.add(node)
-            frontier.extend(links[node] - component)
-        seen |= component
-        components.append(component)
-    return components
-
+from app.moderation.rings import Ring, Vote, find_rings
 
 # --- on the database -------------------------------------------------------------------------------------------
 
@@ -234,8 +35,31 @@ def _discounted_voter_ids(session: Session, *, challenge: Challenge) -> set[int]
     )
 
 
-def challenge_clusters(session: Session, *, challenge: Challenge) -> list[Cluster]:
-    """The suspicious clusters among the challenge's voters not discounted already."""
+DIRECTIONS = {1: "boosting", -1: "sinking", 0: "swapping"}
+
+
+@dataclass(frozen=True)
+class RankMove:
+    """Where a design ranks now, and where it would rank with the rings' scores left out."""
+
+    design_id: int
+    title: str
+    rank_now: int
+    rank_without: int
+
+
+@dataclass
+class IntegrityReport:
+    """What the integrity page and its API show: the rings, each target's scores (for the pictures) and, while
+    they are not discounted, the ranking as it would be without them."""
+
+    rings: list[Ring]
+    target_votes: dict[int, list[Vote]]  # per ring target design, every score on it
+    moves: list[RankMove]
+    window: tuple[datetime, datetime]  # the first and last score of the challenge
+
+
+def _challenge_votes(session: Session, *, challenge: Challenge) -> list[Vote]:
     rows = session.execute(
         sa_select(
             col(Score.voter_id), col(Score.design_id), col(Design.designer_id), col(Score.value), col(Score.updated_at)
@@ -243,7 +67,12 @@ def challenge_clusters(session: Session, *, challenge: Challenge) -> list[Cluste
         .join(Design, col(Design.id) == Score.design_id)
         .where(col(Design.challenge_id) == challenge.id)
     ).all()
-    votes = [Vote(voter_id=v, design_id=d, designer_id=g, value=x, at=t) for v, d, g, x, t in rows]
+    return [Vote(voter_id=v, design_id=d, designer_id=g, value=x, at=t) for v, d, g, x, t in rows]
+
+
+def challenge_integrity(session: Session, *, challenge: Challenge) -> IntegrityReport:
+    """The vote rings among the challenge's voters not discounted already, with the evidence and the preview."""
+    votes = _challenge_votes(session, challenge=challenge)
     voter_ids = {vote.voter_id for vote in votes}
     created_at = dict(session.exec(select(User.id, User.created_at).where(col(User.id).in_(voter_ids))).all())
     fingerprints: dict[int, set[tuple[str, str]]] = defaultdict(set)
@@ -253,12 +82,66 @@ def challenge_clusters(session: Session, *, challenge: Challenge) -> list[Cluste
         )
     ).all():
         fingerprints[user_id].add((network, device))
-    return find_clusters(
+    discounted = frozenset(_discounted_voter_ids(session, challenge=challenge))
+    rings = find_rings(
         votes,
         created_at={key: value for key, value in created_at.items() if key is not None},
         fingerprints=fingerprints,
-        exclude_voters=frozenset(_discounted_voter_ids(session, challenge=challenge)),
+        exclude_voters=discounted,
     )
+    targets = {design for ring in rings for design in ring.target_design_ids}
+    target_votes: dict[int, list[Vote]] = defaultdict(list)
+    for vote in votes:
+        if vote.design_id in targets and vote.voter_id not in discounted:
+            target_votes[vote.design_id].append(vote)
+    ringed = {voter for ring in rings for voter in ring.voter_ids}
+    counted = [vote for vote in votes if vote.voter_id not in discounted]
+    moments = [vote.at for vote in votes]
+    window = (min(moments), max(moments)) if moments else (utcnow(), utcnow())
+    return IntegrityReport(
+        rings=rings,
+        target_votes=dict(target_votes),
+        moves=_rank_moves(session, challenge=challenge, votes=counted, without=ringed) if ringed else [],
+        window=window,
+    )
+
+
+def design_titles(session: Session, *, challenge: Challenge) -> dict[int, str]:
+    rows = session.exec(select(Design.id, Design.title).where(Design.challenge_id == challenge.id)).all()
+    return {design_id: title for design_id, title in rows if design_id is not None}
+
+
+def _ranks(votes: Sequence[Vote], design_ids: Sequence[int]) -> dict[int, int]:
+    """Each design's place by the Bayesian average of these scores (ties by id, as the shortlist breaks them)."""
+    sums: Counter[int] = Counter()
+    counts: Counter[int] = Counter()
+    for vote in votes:
+        sums[vote.design_id] += vote.value
+        counts[vote.design_id] += 1
+    total = sum(counts.values())
+    mean = sum(sums.values()) / total if total else 0.0
+    order = sorted(
+        design_ids,
+        key=lambda design: (
+            -challenges_service.bayesian_average(score_sum=sums[design], score_count=counts[design], mean=mean),
+            design,
+        ),
+    )
+    return {design: place for place, design in enumerate(order, start=1)}
+
+
+def _rank_moves(session: Session, *, challenge: Challenge, votes: Sequence[Vote], without: set[int]) -> list[RankMove]:
+    """The designs whose place changes when these voters' scores are left out, biggest moves first."""
+    titles = design_titles(session, challenge=challenge)
+    design_ids = sorted({vote.design_id for vote in votes} & titles.keys())
+    now = _ranks(votes, design_ids)
+    after = _ranks([vote for vote in votes if vote.voter_id not in without], design_ids)
+    moves = [
+        RankMove(design_id=design, title=titles[design], rank_now=now[design], rank_without=after[design])
+        for design in design_ids
+        if now[design] != after[design]
+    ]
+    return sorted(moves, key=lambda move: (-abs(move.rank_without - move.rank_now), move.rank_now))[:10]
 
 
 def list_discounts(session: Session, *, challenge: Challenge) -> list[tuple[ScoreDiscount, list[int]]]:
@@ -275,9 +158,14 @@ def list_discounts(session: Session, *, challenge: Challenge) -> list[tuple[Scor
     return [(discount, sorted(voters[id_of(discount)])) for discount in discounts]
 
 
+def can_discount(challenge: Challenge, now: datetime | None = None) -> bool:
+    """Counters are recomputed once scoring has closed, so a discounted voter cannot move them again afterwards;
+    until then the integrity page previews the ranking without the rings."""
+    return challenges_service.phase(challenge, now or utcnow()) in (Phase.closed, Phase.winners_announced)
+
+
 def _require_scoring_closed(challenge: Challenge, now: datetime) -> None:
-    """Counters are recomputed once scoring has closed, so a discounted voter cannot move them again afterwards."""
-    if challenges_service.phase(challenge, now) not in (Phase.closed, Phase.winners_announced):
+    if not can_discount(challenge, now):
         raise Conflict("Scores can be discounted once scoring has closed; suspend the accounts meanwhile.")
 
 

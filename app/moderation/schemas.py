@@ -169,13 +169,31 @@ class DecisionPublic(BaseModel):
     appeal: AppealPublic | None
 
 
+class RingVotePublic(BaseModel):
+    voter_id: int
+    design_id: int
+    value: int
+    at: datetime
+
+
 class ClusterPublic(BaseModel):
+    """A vote ring: who, whose designs, which way (boosting, sinking, or swapping: both), and the evidence."""
+
     voter_handles: list[str]
     voter_ids: list[int]
     target_designer_handle: str | None
+    target_design_ids: list[int]
     direction: str
     score: float
     reasons: list[str]
+    votes: list[RingVotePublic]
+
+
+class RankMovePublic(BaseModel):
+    design_id: int
+    title: str
+    rank_now: int
+    rank_without: int
 
 
 class DiscountCreate(BaseModel):
@@ -197,6 +215,10 @@ class DiscountPublic(BaseModel):
 
 class IntegrityPublic(BaseModel):
     clusters: list[ClusterPublic]
+    preview: list[RankMovePublic] = Field(
+        description="The designs whose place would change with the rings' scores left out (a preview: nothing moves "
+        "until a moderator discounts them, once scoring has closed)."
+    )
     discounts: list[DiscountPublic]
     score_count: int
     score_sum: int

@@ -29,6 +29,7 @@ from app.moderation.models import (
     SanctionKind,
     SubjectKind,
 )
+from app.moderation.ring_pictures import ring_picture
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
@@ -616,16 +617,33 @@ INTEGRITY = "/c/{community_slug}/challenges/{challenge_slug}/integrity"
 
 
 def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -> dict[str, Any]:
-    clusters = integrity.challenge_clusters(session, challenge=access.challenge)
+    report = integrity.challenge_integrity(session, challenge=access.challenge)
+    clusters = report.rings
     discounts = integrity.list_discounts(session, challenge=access.challenge)
     people = moderation_service.users_by_id(
         session,
         {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)} | {i for _, v in discounts for i in v},
     )
+    titles = integrity.design_titles(session, challenge=access.challenge)
+    pictures = {
+        index: ring_picture(
+            title=titles.get(cluster.target_design_ids[0], "the design"),
+            votes=report.target_votes.get(cluster.target_design_ids[0], []),
+            ring=set(cluster.voter_ids),
+            window=report.window,
+        )
+        for index, cluster in enumerate(clusters)
+        if cluster.target_design_ids
+    }
     return {
         "community": access.community,
         "challenge": access.challenge,
         "clusters": clusters,
+        "directions": integrity.DIRECTIONS,
+        "pictures": pictures,
+        "titles": titles,
+        "moves": report.moves,
+        "can_discount": integrity.can_discount(access.challenge),
         "discounts": discounts,
         "people": people,
         "form": form,

@@ -1,4 +1,5 @@
-"""Vote integrity: clusters from signals (pure), and discounting that recomputes the ranking, reversibly."""
+"""Vote integrity on the database: rings found on real rows, and discounting that recomputes the ranking, reversibly
+(the detector itself: tests/moderation/test_rings.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,43 +9,11 @@ from sqlmodel import Session, select
 from app.challenges.models import Score
 from app.errors import Conflict
 from app.moderation import integrity
-from app.moderation.integrity import Vote, find_clusters
 from app.moderation.models import AuditEntry
 from tests.factories import add_member, make_design, make_user
-from tests.moderation.factories import make_place
+from tests.moderation.factories import make_place, score_with_a_ring
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
-
-
-def _ring(first_id: int, size: int, designer: int, designs: list[int]) -> list[Vote]:
-    return [
-        Vote(voter, design, designer, 5, T0 + timedelta(minutes=voter - first_id))
-        for voter in range(first_id, first_id + size)
-        for design in designs
-    ]
-
-
-def test_a_ring_sharing_a_network_and_born_together_is_one_cluster_with_reasons() -> None:
-    votes = _ring(100, 6, designer=1, designs=[11, 12, 13])
-    created = {voter: T0 - timedelta(days=30, hours=voter) for voter in range(100, 106)}
-    prints = {voter: {("ring-net", "browser-a")} for voter in range(100, 106)}
-    (cluster,) = find_clusters(votes, created_at=created, fingerprints=prints)
-    assert cluster.voter_ids == list(range(100, 106))
-    assert cluster.target_designer_id == 1 and cluster.direction == 1
-    assert any("same network" in reason for reason in cluster.reasons)
-    assert 0 < cluster.score <= 1
-
-
-def test_honest_varied_voters_and_a_crowded_network_are_not_a_cluster() -> None:
-    # Six fans of one designer, but with varied scores, years apart, on a carrier network shared by many.
-    votes = [
-        Vote(voter, design, 1, (voter + design) % 4 + 2, T0 + timedelta(days=voter))
-        for voter in range(100, 106)
-        for design in (11, 12, 13)
-    ]
-    created = {voter: T0 - timedelta(days=100 * (voter - 99)) for voter in range(100, 106)}
-    crowd = {voter: {("carrier", "browser-a")} for voter in range(1, 200)}
-    assert find_clusters(votes, created_at=created, fingerprints=crowd) == []
 
 
 def test_discounting_recomputes_counters_and_restoring_brings_them_back(session: Session) -> None:
@@ -59,7 +28,6 @@ def test_discounting_recomputes_counters_and_restoring_brings_them_back(session:
     for voter, design, value in rows:
         session.add(Score(design_id=design.id or 0, voter_id=voter.id or 0, value=value))
     session.flush()
-    integrity.challenge_clusters(session, challenge=challenge)  # runs on real rows
     with pytest.raises(Conflict, match="once scoring has closed"):
         integrity.discount_voters(
             session,
@@ -99,3 +67,16 @@ def test_discounting_recomputes_counters_and_restoring_brings_them_back(session:
     assert (place.design.score_count, place.design.score_sum) == (4, 17)
     actions = [e.action for e in session.exec(select(AuditEntry).where(AuditEntry.subject_id == challenge.id))]
     assert actions == ["discount", "restore_discount"]
+
+
+def test_the_integrity_report_finds_a_ring_on_real_rows_and_previews_the_ranking_without_it(session: Session) -> None:
+    place = make_place(session, phase="scoring")
+    ring = score_with_a_ring(session, place, ring_size=12)
+    report = integrity.challenge_integrity(session, challenge=place.challenge)
+    (found,) = report.rings
+    assert set(found.voter_ids) == {voter.id for voter in ring}
+    assert found.target_design_ids == [place.design.id] and found.direction == 1
+    assert len(report.target_votes[place.design.id or 0]) == 30 + 12
+    (move,) = [move for move in report.moves if move.design_id == place.design.id]
+    assert move.rank_without > move.rank_now
+    assert not integrity.can_discount(place.challenge)

@@ -7,13 +7,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.brands.models import Brand
-from app.challenges.models import Score
 from app.communities.models import MemberRole
-from app.moderation import fingerprints
 from app.moderation import service as moderation_service
 from app.moderation.models import SubjectKind
-from tests.factories import add_member, add_staff, csrf_token, log_in, make_design, make_user
-from tests.moderation.factories import make_members, make_place
+from tests.factories import add_member, add_staff, csrf_token, log_in, make_user
+from tests.moderation.factories import make_members, make_place, score_with_a_ring
 
 
 def test_report_form_keeps_the_note_when_no_reason_is_chosen(client: TestClient, session: Session) -> None:
@@ -195,20 +193,14 @@ def test_the_export_link_follows_the_filters_htmx_swaps(client: TestClient, sess
 
 def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, session: Session) -> None:
     place = make_place(session, phase="closed")
-    designs = [place.design, make_design(session, place.challenge, place.author)]
-    ring = make_members(session, place.community, 4)
-    for voter in ring:
-        fingerprints.record_fingerprint(session, user_id=voter.id or 0, ip_address="192.0.2.10", user_agent="Bot/1")
-        for design in designs:
-            session.add(Score(design_id=design.id or 0, voter_id=voter.id or 0, value=5))
-            design.score_count, design.score_sum = design.score_count + 1, design.score_sum + 5
-            session.add(design)
-    session.flush()
+    ring = score_with_a_ring(session, place, ring_size=12)
     log_in(client, session, place.moderator)
     url = f"/c/{place.community.slug}/challenges/{place.challenge.slug}/integrity"
     page = client.get(url)
-    assert page.status_code == 200 and f"4 voters boosting @{place.author.handle}" in page.text
-    assert "same network" in page.text
+    assert page.status_code == 200 and f"12 voters boosting @{place.author.handle}" in page.text
+    assert "accounts that scored little else" in page.text
+    assert 'class="chart ring-picture"' in page.text and "12 from the group (filled)" in page.text
+    assert "Ranking without these groups" in page.text and "(preview)" not in page.text
     ids = ",".join(str(voter.id) for voter in ring)
     failed = client.post(f"{url}/discounts", data={"voter_ids": ids, "reason": "", "csrftoken": csrf_token(client)})
     assert failed.status_code == 422
@@ -219,16 +211,28 @@ def test_the_integrity_page_shows_a_ring_and_discounts_it(client: TestClient, se
     )
     assert done.status_code == 303
     session.refresh(place.design)
-    assert place.design.score_count == 0
+    assert place.design.score_count == 30
     after = client.get(url).text
-    assert "One hand" in after and "No suspicious clusters." in after
+    assert "One hand" in after and "No suspicious groups." in after
     manager = make_user(session)
     brand = session.get(Brand, place.community.brand_id)
     assert brand is not None
     add_staff(session, brand, manager)
     log_in(client, session, manager)
     shortlist = client.get(f"/c/{place.community.slug}/challenges/{place.challenge.slug}/shortlist")
-    assert shortlist.status_code == 200 and "+4 discounted" in shortlist.text
+    assert shortlist.status_code == 200 and "+12 discounted" in shortlist.text
+
+
+def test_while_scoring_is_open_the_integrity_page_previews_the_ranking_without_the_ring(
+    client: TestClient, session: Session
+) -> None:
+    place = make_place(session, phase="scoring")
+    score_with_a_ring(session, place, ring_size=12)
+    log_in(client, session, place.moderator)
+    page = client.get(f"/c/{place.community.slug}/challenges/{place.challenge.slug}/integrity")
+    assert page.status_code == 200 and "12 voters boosting" in page.text
+    assert "Ranking without these groups (preview)" in page.text and "Discount their scores" not in page.text
+    assert re.search(rf"<td>{re.escape(html.escape(place.design.title))}</td><td>\d+</td><td>\d+ \(down", page.text)
 
 
 def test_the_appeals_page_offers_no_decision_to_the_moderator_who_made_it(client: TestClient, session: Session) -> None:
