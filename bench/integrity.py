@@ -2,7 +2,7 @@
 many honest members it flags by mistake.
 
     .venv/bin/python -m bench.integrity                 # 5 communities (seeds 1-5), the pure detector
-    .venv/bin/python -m bench.integrity --database      # also through the database (service.challenge_clusters)
+    .venv/bin/python -m bench.integrity --database      # also through the database (integrity.challenge_integrity)
 
 Each community: 2,000 members and 200 designs by 80 designers, scored in one challenge. Honest members score with
 their own taste around each design's quality: most score a few designs, heavy users score 100-200, and fans give
@@ -183,7 +183,7 @@ def measure(seed: int, *, fingerprints: bool = True) -> Result:
 
 
 def measure_through_database(seed: int) -> Result:
-    """The same community written to a fresh SQLite database, detected by ``integrity.challenge_clusters``."""
+    """The same community written to a fresh SQLite database, detected by ``integrity.challenge_integrity``."""
     import tempfile
     from pathlib import Path
 
@@ -197,7 +197,7 @@ def measure_through_database(seed: int) -> Result:
     from app.communities.models import CommunityKind
     from app.db import build_engine, migrate
     from app.media.models import MediaImage
-    from app.moderation.integrity import challenge_clusters
+    from app.moderation.integrity import challenge_integrity
     from app.moderation.models import MemberFingerprint
 
     community = simulate(seed)
@@ -289,7 +289,7 @@ def measure_through_database(seed: int) -> Result:
             )
             session.commit()
             started = time.perf_counter()
-            clusters = challenge_clusters(session, challenge=challenge)
+            clusters = challenge_integrity(session, challenge=challenge).rings
             elapsed = time.perf_counter() - started
         engine.dispose()
     flagged = {voter for cluster in clusters for voter in cluster.voter_ids}

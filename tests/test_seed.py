@@ -181,14 +181,13 @@ def _assert_the_scoring_challenge_is_live(session: Session, *, mia: User) -> Non
     assert _count(session, Score, Score.voter_id == mia.id, col(Score.design_id).in_([d.id for d in designs])) == 0
 
     ring = set(session.exec(select(User.id).where(col(User.handle).in_(RING_HANDLES))).all())
-    (cluster,) = integrity.challenge_clusters(session, challenge=scoring)
-    assert set(cluster.voter_ids) == ring and cluster.direction == 1
-    assert [d.designer_id for d in designs].count(cluster.target_designer_id) == 2
-    assert {"same network", "same device fingerprint", "accounts created close together"} <= {
-        reason.split(" (")[0] for reason in cluster.reasons
-    }
+    (found,) = integrity.challenge_integrity(session, challenge=scoring).rings
+    assert set(found.voter_ids) == ring and found.direction == 1
+    assert [d.designer_id for d in designs].count(found.target_designer_id) == 2
+    assert any("from accounts that scored little else" in reason for reason in found.reasons)
+    assert any(reason.startswith("sharing a network or device") for reason in found.reasons)
     closed = challenges_service.get_challenge(session, community=community, slug=CLOSED_CHALLENGE)
-    assert integrity.challenge_clusters(session, challenge=closed) == []
+    assert integrity.challenge_integrity(session, challenge=closed).rings == []
 
 
 def _assert_the_published_survey_is_answerable(session: Session, *, mia: User) -> None:
