@@ -295,7 +295,8 @@ def _pick(
     for voter, vote in suspects.items():
         lockstep = sum(1 for other in suspects.values() if abs(other.at - vote.at) <= LOCKSTEP) - 1
         nearby = bisect_right(suspicion.times, vote.at + LOCKSTEP) - bisect_left(suspicion.times, vote.at - LOCKSTEP)
-        usual = others * nearby / max(1, len(suspicion.times))
+        # How many of the others would be this close if they scored like the design's other voters.
+        usual = others * max(0, nearby - lockstep - 1) / max(1, len(suspicion.times) - len(suspects))
         in_lockstep = lockstep >= 3 and lockstep >= 3 * usual + 1
         born = created_at.get(voter)
         close = 0
