@@ -63,9 +63,10 @@
   function applyAllSurveyConditions() {
     document.querySelectorAll("[data-survey-questions]").forEach(applySurveyConditions);
   }
-  // A table wider than its box scrolls sideways inside .table-scroll: while it does, the box takes keyboard focus
-  // (arrow keys scroll it) and is a region named after its table, so a keyboard or screen-reader user can reach
-  // the hidden columns. A box that does not scroll stays out of the tab order. Without JS, browsers that make
+  // A table larger than its box scrolls inside .table-scroll (sideways on a phone; a chart's figures downwards
+  // too): while it does, the box takes keyboard focus (arrow keys scroll it) and is a region named after its
+  // table, so a keyboard or screen-reader user can reach the hidden cells. A box that does not scroll stays out
+  // of the tab order. Without JS, browsers that make
   // scroll containers focusable themselves (Chromium 130+, Firefox) still let the keyboard scroll it.
   function scrollBoxName(box) {
     var caption = box.querySelector("caption");
@@ -77,10 +78,10 @@
   }
   function markScrollBoxes() {
     document.querySelectorAll(".table-scroll").forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth + 1) {
+      if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", scrollBoxName(box) + " (scrolls sideways)");
+        box.setAttribute("aria-label", scrollBoxName(box));
       } else if (box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
