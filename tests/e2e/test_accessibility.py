@@ -208,8 +208,8 @@ EXPECTED: dict[str, set[str]] = {
         "accounts:reset_password",
         "campaigns:answer",
     },
-    "member": MEMBER_PAGES | {"404", "challenges:edit_design", "campaigns:apply"},
-    "connector": MEMBER_PAGES | {"campaigns:mine", "campaigns:answer"},
+    "member": MEMBER_PAGES | {"404", "campaigns:apply"},
+    "connector": MEMBER_PAGES | {"campaigns:mine", "campaigns:answer", "challenges:edit_design"},
     "sanctioned member": {"home", "moderation:decision"},
     "moderator": MEMBER_PAGES
     | {
