@@ -1,17 +1,21 @@
 """The accessibility sweep: axe-core on every page shape each role reaches, at phone and desktop width.
 
 A server of its own, seeded with the full demo (seed/demo.py: two brands, challenges, campaigns, surveys, ideas,
-moderation and rewards data), so every page has data to show. For each role (a visitor, a plain member, a
-connector, the moderator, the analyst, a brand manager, the site admin) and each width, one browser context logs
-in once and walks the app: from the role's start pages it follows every same-site link, visiting at most a few
-URLs of each route (one route is one page shape; routes whose page changes with the thing shown get a few), and
-runs axe-core (bundled by axe-playwright-python, injected with ``page.evaluate``, which the CSP does not apply to)
-on each page. Any violation of any impact fails the test, with the rule, the page, the role, the width and the
-elements.
+moderation and rewards data; the sweep adds a survey published to a community and a webhook endpoint), so every
+page has data to show. For each role (a visitor, a plain member, a connector, a sanctioned member, the moderator,
+the analyst, each brand's manager, the site admin; see ROLES) and each width (390 and 1280 px), one browser
+context logs in once and walks the app: from the role's start pages it follows every same-site link, visiting at
+most a few URLs of each route (one route is one page shape; routes whose page changes with the thing shown get a
+few), and runs axe-core on each page (bundled by axe-playwright-python, injected with ``page.evaluate``, which
+the CSP does not apply to). Any violation of any impact fails the test, with the rule, the page, the role, the
+width and the elements.
 
 Each role's walk must reach the routes listed for it in ``EXPECTED``, and every HTML GET route of the app is either
 expected of some role or named in ``NOT_PAGES`` with the reason (test_every_page_route_is_swept), so a new page
-cannot slip past the sweep.
+cannot slip past the sweep. The API docs page is checked on its own, leaving out Swagger UI's markup.
+
+Seeded once per run (by the first xdist worker; the others copy the SQLite file); roles and widths are separate
+tests, so xdist spreads them.
 """
 
 import fcntl
