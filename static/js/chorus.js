@@ -60,6 +60,39 @@
   function applyAllSurveyConditions() {
     document.querySelectorAll("[data-survey-questions]").forEach(applySurveyConditions);
   }
+  // A table larger than its box scrolls inside .table-scroll (sideways on a phone; a chart's figures downwards
+  // too): while it does, the box takes keyboard focus (arrow keys scroll it) and is a region named after its
+  // table, so a keyboard or screen-reader user can reach the hidden cells. A box that does not scroll stays out
+  // of the tab order. Without JS, browsers that make
+  // scroll containers focusable themselves (Chromium 130+, Firefox) still let the keyboard scroll it.
+  function scrollBoxName(box) {
+    var caption = box.querySelector("caption");
+    var figure = box.closest("figure");
+    var figcaption = figure ? figure.querySelector("figcaption") : null;
+    var source = caption || figcaption;
+    var text = source ? source.textContent.replace(/\s+/g, " ").trim() : "";
+    return text || "Table";
+  }
+  function markScrollBoxes() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", scrollBoxName(box));
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  var resizeTimer = null;
+  document.addEventListener("DOMContentLoaded", markScrollBoxes);
+  document.addEventListener("htmx:afterSettle", markScrollBoxes);
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollBoxes, 150);
+  });
   document.addEventListener("DOMContentLoaded", applyAllSurveyConditions);
   document.addEventListener("htmx:afterSettle", applyAllSurveyConditions);
   ["change", "input"].forEach(function (type) {

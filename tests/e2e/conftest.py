@@ -274,7 +274,7 @@ def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str,
     return env
 
 
-def _start_server(*, url: str, data_dir: Path, seed: Seed) -> LiveServer:
+def _start_server(*, url: str, data_dir: Path, seed: Seed, start_seconds: float = SERVER_START_SECONDS) -> LiveServer:
     """Start uvicorn on a free port and wait for /healthz; try another port if the one picked was taken."""
     problems = []
     for attempt in range(3):
@@ -304,7 +304,7 @@ def _start_server(*, url: str, data_dir: Path, seed: Seed) -> LiveServer:
                 stderr=subprocess.STDOUT,
             )
         server = LiveServer(url=base_url, seed=seed, log_path=log_path, process=process, database_url=url)
-        deadline = time.monotonic() + SERVER_START_SECONDS
+        deadline = time.monotonic() + start_seconds
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
