@@ -75,11 +75,16 @@
   }
   function markScrollBoxes() {
     document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.hasAttribute("tabindex") && !box.hasAttribute("data-scroll-marked")) {
+        return;  // focusable in the markup already (a chart's numbers): leave it so
+      }
       if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", scrollBoxName(box));
-      } else if (box.getAttribute("tabindex") === "0") {
+        box.setAttribute("data-scroll-marked", "");
+      } else if (box.hasAttribute("data-scroll-marked")) {
+        box.removeAttribute("data-scroll-marked");
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
         box.removeAttribute("aria-label");
@@ -88,6 +93,8 @@
   }
   var resizeTimer = null;
   document.addEventListener("DOMContentLoaded", markScrollBoxes);
+  window.addEventListener("load", markScrollBoxes);  // after images and fonts have settled the layout
+  document.addEventListener("toggle", markScrollBoxes, true);  // a details element opened: its tables now have a size
   document.addEventListener("htmx:afterSettle", markScrollBoxes);
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);

@@ -248,7 +248,9 @@ def _seed(url: str, seed: Seed) -> None:
         engine.dispose()
 
 
-def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str, str]:
+def _server_environment(*, url: str, data_dir: Path, base_url: str, media_dir: Path | None = None) -> dict[str, str]:
+    """The server's settings. Its media are ``media_dir``, by default this process's (where _seed stored the seeded
+    designs' images)."""
     # Nothing of the test process's own CHORUS_ settings (tests/conftest.py sets environment=test, a data
     # directory and a base URL) or of a developer's shell (SMTP, Redis) reaches the server.
     env = {key: value for key, value in os.environ.items() if not key.startswith("CHORUS_")}
@@ -256,8 +258,7 @@ def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str,
         {
             "CHORUS_DATABASE_URL": url,
             "CHORUS_DATA_DIR": str(data_dir),
-            # The seeded designs' images were stored by this process (see _seed).
-            "CHORUS_MEDIA_DIR": str(get_settings().resolved_media_dir),
+            "CHORUS_MEDIA_DIR": str(media_dir or get_settings().resolved_media_dir),
             "CHORUS_SECRET_KEY": "e2e-" + secrets.token_urlsafe(32),
             "CHORUS_ENVIRONMENT": "development",
             "CHORUS_BASE_URL": base_url,
@@ -274,7 +275,9 @@ def _server_environment(*, url: str, data_dir: Path, base_url: str) -> dict[str,
     return env
 
 
-def _start_server(*, url: str, data_dir: Path, seed: Seed, start_seconds: float = SERVER_START_SECONDS) -> LiveServer:
+def _start_server(
+    *, url: str, data_dir: Path, seed: Seed, start_seconds: float = SERVER_START_SECONDS, media_dir: Path | None = None
+) -> LiveServer:
     """Start uvicorn on a free port and wait for /healthz; try another port if the one picked was taken."""
     problems = []
     for attempt in range(3):
@@ -299,7 +302,7 @@ def _start_server(*, url: str, data_dir: Path, seed: Seed, start_seconds: float 
                 ],
                 # Run outside the checkout, so a developer's .env file cannot change the server's settings.
                 cwd=data_dir,
-                env=_server_environment(url=url, data_dir=data_dir, base_url=base_url),
+                env=_server_environment(url=url, data_dir=data_dir, base_url=base_url, media_dir=media_dir),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

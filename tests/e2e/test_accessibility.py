@@ -97,6 +97,7 @@ NOT_PAGES = {
     "export": "a JSON download",
     "export_batch": "a CSV download",
     "campaigns:thanks": "reached only by answering a share link (a POST)",
+    "challenges:next_design": "redirects to the member's next unscored design (a design page)",
 }
 
 
@@ -109,7 +110,13 @@ class Role:
 
 
 NOT_FOUND = "/no-such-page"
-BRIGHTLEAF = ("/brands/brightleaf", "/c/brightleaf-testers", "/brands/brightleaf/surveys/{survey_id}/insights")
+BRIGHTLEAF = (
+    "/brands/brightleaf",
+    "/c/brightleaf-testers",
+    "/brands/brightleaf/surveys/{survey_id}/insights",
+    # The running campaign's results (the demo's newer campaigns have no connectors' figures yet).
+    "/c/brightleaf-testers/campaigns/laundry-sheets/insights",
+)
 ROLES = (
     # A forged reset link shows the link-problem page (a valid one needs a token only an e-mail carries).
     Role(
@@ -126,7 +133,11 @@ ROLES = (
     # The demo's two managers: Brightleaf's feedback community (campaigns, surveys, ideas) and Northwind's design
     # lab (challenges, shortlists, products, royalties and payouts).
     Role("manager", "manager@brightleaf.demo", BRIGHTLEAF),
-    Role("design manager", "manager@northwind.demo", ("/brands/northwind", "/c/northwind-design-lab")),
+    Role(
+        "design manager",
+        "manager@northwind.demo",
+        ("/brands/northwind", "/c/northwind-design-lab", "/c/brightleaf-testers"),
+    ),
     Role("site admin", "admin@chorus.demo", ("/admin", "/admin/bans", "/dev/outbox")),
 )
 WIDTHS: dict[str, "ViewportSize"] = {"390px": PHONE, "1280px": DESKTOP}
@@ -303,7 +314,7 @@ with session_scope() as session:
 
 def _seed_demo(url: str, data_dir: Path) -> None:
     """`chorus seed --demo` against the sweep's database, in a subprocess sharing the test run's clock shift."""
-    env = _server_environment(url=url, data_dir=data_dir, base_url="http://127.0.0.1")
+    env = _server_environment(url=url, data_dir=data_dir, base_url="http://127.0.0.1", media_dir=data_dir / "media")
     result = subprocess.run(  # noqa: S603 (a fixed command line)
         [sys.executable, "-c", SEED_SCRIPT],
         cwd=data_dir,
@@ -394,7 +405,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             _seed_demo(url, data_dir)
         facts = _facts(url)
         # The sweep starts while the other browser tests run: give the server longer to answer on a busy machine.
-        server = _start_server(url=url, data_dir=data_dir, seed=Seed(), start_seconds=SERVER_START_SECONDS)
+        server = _start_server(
+            url=url, data_dir=data_dir, seed=Seed(), start_seconds=SERVER_START_SECONDS, media_dir=data_dir / "media"
+        )
         try:
             yield DemoServer(server=server, facts=facts)
         finally:

@@ -131,8 +131,8 @@ def test_a_design_goes_from_upload_to_announced_winner(new_page, live_server: Li
     manager.get_by_role("link", name="Shortlist").click()
     expect(manager.get_by_role("heading", level=1)).to_have_text("Shortlist")
     row = manager.get_by_role("row").filter(has=manager.get_by_role("link", name=title))
-    expect(row.get_by_role("cell").nth(2)).to_have_text("4.00")  # the mean of its one score
-    expect(row.get_by_role("cell").nth(6)).to_have_text("1")  # one "I'd buy it"
+    expect(row.get_by_role("cell").nth(3)).to_have_text("4.00")  # the mean of its one score (after both ranks)
+    expect(row.get_by_role("cell").nth(8)).to_have_text("1")  # one "I'd buy it"
     shoot(manager, "challenge-shortlist", sizes=("desktop",))
     row.get_by_role("button", name="Pick as winner").click()
     expect(manager.get_by_role("status")).to_have_text(f"{title} is a winner; a draft product is made for it.")

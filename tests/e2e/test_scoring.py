@@ -51,7 +51,7 @@ def test_a_new_member_scores_ten_designs_with_the_keyboard_on_a_phone(new_page, 
     page.locator(".email-body").get_by_role("link").click()
     expect(page).to_have_url(re.compile(re.escape(design_path) + "$"))
     expect(page.get_by_role("status")).to_contain_text("Your e-mail address is confirmed.")
-    expect(page.get_by_role("link", name="Profile")).to_be_attached()
+    expect(page.get_by_role("link", name="Profile", include_hidden=True)).to_be_attached()
 
     # Signed in but not a member yet: the design page says how to score.
     page.get_by_role("link", name=f"Join {seed.design_community_name} to score").click()
