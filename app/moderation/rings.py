@@ -420,12 +420,15 @@ def find_rings(
         for voter in suspicion.suspects:
             marked_designers[voter].add(suspicion.designer_id)
     times_picked: Counter[int] = Counter()
+    fresh_picked: set[int] = set()  # picked as accounts that scored little else: that is evidence enough
     for suspicion in suspicions:
         picked, evidence = _pick(
             suspicion, created_at=created_at, print_owners=print_owners, marked_designers=marked_designers
         )
         if len(picked) >= MIN_EXCESS:
             times_picked.update(picked)
+            if suspicion.kind == "fresh accounts":
+                fresh_picked.update(picked)
             _merge(groups, set(picked), suspicion, evidence)
     for members, design_ids, direction in _shared_surprises(kept, model):
         theirs = [vote for vote in kept if vote.voter_id in members and vote.design_id in design_ids]
@@ -443,10 +446,14 @@ def find_rings(
         _merge(
             groups, members, suspicion, Counter({"gave the same designs unlikely scores again and again": len(members)})
         )
-    # A ring acting on many targets (a swap) shows its members on several of them: someone picked on only one of
-    # three or more is more likely an honest member with one unlikely score there.
+    # A ring acting on three or more targets (a swap) shows its members on several of them: someone picked on only
+    # one, for an unlikely score there, is more likely an honest member.
     groups = [
-        ({voter for voter in members if len(found) < 3 or times_picked[voter] >= 2}, found, evidence)
+        (
+            {voter for voter in members if len(found) < 3 or times_picked[voter] >= 2 or voter in fresh_picked},
+            found,
+            evidence,
+        )
         for members, found, evidence in groups
     ]
     return sorted(
