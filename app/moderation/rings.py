@@ -268,7 +268,11 @@ def _suspicion(
     kind: str,
 ) -> _Suspicion:
     designer_id = theirs[0].designer_id
-    design_ids = {vote.design_id for vote in suspects.values()}
+    design_ids = {
+        vote.design_id
+        for vote in theirs
+        if vote.voter_id in suspects and (vote.value >= TOP if direction > 0 else vote.value <= BOTTOM)
+    }
     times = sorted(vote.at for vote in theirs)
     return _Suspicion(designer_id, design_ids, direction, suspects, expected, tail, kind, times)
 
@@ -279,7 +283,7 @@ def _pick(
     created_at: dict[int, datetime],
     print_owners: dict[str, list[set[int]]],
     marked_designers: dict[int, set[int]],
-) -> tuple[list[int], Counter[str]]:
+) -> tuple[list[int], dict[str, set[int]]]:
     """The suspects beyond the honest expectation whose membership something else corroborates, most suspicious
     first, and that evidence.
 
@@ -289,7 +293,7 @@ def _pick(
     when it scored or made within days of most of the others, or a rare network or device shared with them.
     Accounts that scored little but the target need none: that is the evidence."""
     suspects = suspicion.suspects
-    evidence: Counter[str] = Counter()
+    evidence: dict[str, set[int]] = defaultdict(set)
     ranking: list[tuple[float, int]] = []
     others = max(1, len(suspects) - 1)
     for voter, vote in suspects.items():
@@ -321,7 +325,9 @@ def _pick(
         }
         if suspicion.kind != "fresh accounts" and not any(signs.values()):
             continue
-        evidence.update(label for label, shown in signs.items() if shown)
+        for label, shown in signs.items():
+            if shown:
+                evidence[label].add(voter)
         ranking.append((sum(signs.values()) + lockstep / others, voter))
     ranking.sort(key=lambda item: (-item[0], item[1]))
     take = len(suspects) if suspicion.expected < 0.5 else math.ceil(len(suspects) - suspicion.expected)
@@ -413,7 +419,7 @@ def find_rings(
         return []
     model = _fit(kept)
     print_owners = _rare_prints(fingerprints or {})
-    groups: list[tuple[set[int], list[_Suspicion], Counter[str]]] = []
+    groups: list[tuple[set[int], list[_Suspicion], dict[str, set[int]]]] = []
     suspicions = _suspicions(kept, model)
     marked_designers: dict[int, set[int]] = defaultdict(set)
     for suspicion in suspicions:
@@ -443,9 +449,7 @@ def find_rings(
             times=[],
         )
         times_picked.update({voter: 2 for voter in members})
-        _merge(
-            groups, members, suspicion, Counter({"gave the same designs unlikely scores again and again": len(members)})
-        )
+        _merge(groups, members, suspicion, {"gave the same designs unlikely scores again and again": set(members)})
     # A ring acting on three or more targets (a swap) shows its members on several of them: someone picked on only
     # one, for an unlikely score there, is more likely an honest member.
     groups = [
@@ -467,22 +471,23 @@ def find_rings(
 
 
 def _merge(
-    groups: list[tuple[set[int], list[_Suspicion], Counter[str]]],
+    groups: list[tuple[set[int], list[_Suspicion], dict[str, set[int]]]],
     members: set[int],
     suspicion: _Suspicion,
-    evidence: Counter[str],
+    evidence: dict[str, set[int]],
 ) -> None:
     """Add a group of suspects to the ring it overlaps, or as a ring of its own."""
     for group in groups:
         if len(group[0] & members) >= MERGE_OVERLAP * min(len(group[0]), len(members)):
             group[0].update(members)
             group[1].append(suspicion)
-            group[2].update(evidence)
+            for label, voters in evidence.items():
+                group[2].setdefault(label, set()).update(voters)
             return
     groups.append((members, [suspicion], evidence))
 
 
-def _ring(members: set[int], suspicions: list[_Suspicion], evidence: Counter[str]) -> Ring:
+def _ring(members: set[int], suspicions: list[_Suspicion], evidence: dict[str, set[int]]) -> Ring:
     directions = {suspicion.direction for suspicion in suspicions}
     direction = directions.pop() if len(directions) == 1 else 0
     main = min(suspicions, key=lambda suspicion: suspicion.tail)
@@ -499,21 +504,24 @@ def _ring(members: set[int], suspicions: list[_Suspicion], evidence: Counter[str
             "one design" if len(suspicion.design_ids) == 1 else f"{len(suspicion.design_ids)} designs by one designer"
         )
         if suspicion.kind == "shared":
-            reasons.append(
+            reason = (
                 f"{len(suspicion.suspects)} members giving the same {len(suspicion.design_ids)} designs scores that "
                 "their own scoring and the designs' other scores make unlikely, again and again"
             )
         elif suspicion.kind == "fresh accounts":
-            reasons.append(
+            reason = (
                 f"{len(suspicion.suspects)} {what} on {target} from accounts that scored little else, "
                 f"where about {suspicion.expected:.1f} would be usual"
             )
         else:
-            reasons.append(
+            reason = (
                 f"{len(suspicion.suspects)} {what} on {target} that the design's other scores and these members' "
                 f"own scoring make unlikely, where about {suspicion.expected:.1f} would be usual"
             )
-    reasons.extend(f"{label}: {count} of them" for label, count in evidence.most_common())
+        if reason not in reasons:
+            reasons.append(reason)
+    shown = {label: len(voters & members) for label, voters in evidence.items()}
+    reasons.extend(f"{label}: {count} of them" for label, count in sorted(shown.items(), key=lambda i: -i[1]) if count)
     return Ring(
         voter_ids=sorted(members),
         target_designer_id=main.designer_id,
