@@ -86,8 +86,11 @@ def test_a_member_finds_every_link_and_log_out_in_the_menu(client: TestClient, s
     response = client.post("/login", data={"csrftoken": csrf_token(client), "login": "ada", "password": PASSWORD})
     assert response.status_code == 200  # followed the redirect
     frame = _frame(response.text)
-    assert frame.menu_links == ["Communities", "Notifications", "Profile", "Earnings", "Settings"]
+    assert frame.menu_links == ["Communities", "Profile", "Earnings", "Settings"]
     assert frame.menu_buttons == ["Log out"]
+    # The notification bell sits beside the menu, so its unread count shows on a phone without opening it.
+    header = response.text.split('<details class="site-menu">')[0]
+    assert 'id="bell"' in header and "<header" in header
     # The flash message comes after the header, in the page's flow (static/css/chorus.css gives it no position).
     assert frame.events.index("toasts") > frame.events.index("header-end")
     assert [text.strip() for text in frame.toast_texts] == ["Welcome back, Ada Lovelace."]
