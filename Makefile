@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Tests run in parallel, one database per worker.
+# Tests run in parallel, one database per worker; tests marked as one xdist group (the accessibility sweep of one
+# width) run on one worker.
 PYTEST_WORKERS ?= auto
 
 .PHONY: install run serve migrate seed test lint format bench bench-insights clean
@@ -33,7 +34,7 @@ serve: install
 	$(BIN)/chorus serve --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app seed tests bench migrations

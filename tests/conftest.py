@@ -76,12 +76,30 @@ def _fresh_rate_limits() -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def app(session: Session) -> FastAPI:
-    app = create_app(check_migrations=False)
+_APPS: dict[str, FastAPI] = {}
 
+
+def shared_app() -> FastAPI:
+    """The app for the current settings, built once per worker process.
+
+    Building one costs about half a second (FastAPI analyses every route's signature and builds its models), which
+    was most of the suite's time when every test built its own. Nothing of a test stays on the app but its
+    dependency overrides, which the ``app`` fixture clears; an app reads the settings when it is built, so a test
+    that changes them gets an app of its own (cached too, under those settings).
+    """
+    key = get_settings().model_dump_json()
+    if key not in _APPS:
+        _APPS[key] = create_app(check_migrations=False)
+    return _APPS[key]
+
+
+@pytest.fixture
+def app(session: Session) -> Iterator[FastAPI]:
+    app = shared_app()
+    app.dependency_overrides.clear()
     databases.use_test_session(app, session)
-    return app
+    yield app
+    app.dependency_overrides.clear()
 
 
 @pytest.fixture

@@ -15,10 +15,14 @@ expected of some role or named in ``NOT_PAGES`` with the reason (test_every_page
 cannot slip past the sweep. The API docs page is checked on its own, leaving out Swagger UI's markup.
 
 Seeded once per run (by the first xdist worker; the others copy the SQLite file); roles and widths are separate
-tests, so xdist spreads them.
+tests. axe-core takes most of the sweep's time (about four fifths, measured), and most roles see most pages with the
+same markup (the same templates, other names and numbers), so a page made of parts whose shapes were all checked
+at that width in this worker is not checked again (see PAGE_SHAPE); each width is an xdist group (make test runs
+``--dist loadgroup``), so one worker sees every role's pages at its width.
 """
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -141,6 +145,53 @@ ROLES = (
     Role("site admin", "admin@chorus.demo", ("/admin", "/admin/bans", "/dev/outbox")),
 )
 WIDTHS: dict[str, "ViewportSize"] = {"390px": PHONE, "1280px": DESKTOP}
+
+# The shape of a page's markup, for axe-core, in three parts: the site header, the main content and the rest of the
+# page. A part's shape is every element with its attributes, in order, where the values that name this page's
+# things (addresses, texts, numbers in ids, tokens) count only as present or empty and text nodes only as text or
+# none; runs of siblings of one shape count once (a list of 28 designs has the shape of one of 30). What axe-core
+# judges (roles, names present or missing, labels' targets, classes and so colours, structure) is kept. A page
+# whose three parts were each checked before at this width (the member's header over a main content the visitor
+# saw, say) is not checked again.
+PAGE_SHAPE = """() => {
+  const FREE = new Set(["href", "src", "srcset", "action", "value", "content", "datetime", "title", "alt",
+    "aria-label", "placeholder", "nonce"]);
+  const PARTS = ["header.site-header", "main#main"];
+  const shape = (node, skip) => {
+    const parts = [];
+    let previous = null;
+    for (const child of node.childNodes) {
+      let part = null;
+      if (child.nodeType === Node.TEXT_NODE) {
+        part = child.textContent.trim() ? "#text" : null;
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        const attributes = [...child.attributes].map((attribute) => {
+          const name = attribute.name;
+          const free = FREE.has(name) || name.startsWith("hx-") || name.startsWith("data-");
+          return name + "=" + (free ? (attribute.value ? "*" : "") : attribute.value.replace(/[0-9]+/g, "0"));
+        }).sort();
+        const inside = skip && skip.some((selector) => child.matches(selector)) ? "..." : shape(child, skip);
+        part = "<" + child.tagName + " " + attributes.join(" ") + ">" + inside + "</>";
+      }
+      if (part !== null && part !== previous) parts.push(part);
+      if (part !== null) previous = part;
+    }
+    return parts.join("");
+  };
+  const rest = shape(document.documentElement, PARTS);
+  return [rest, ...PARTS.map((selector) => {
+    const element = document.querySelector(selector);
+    return selector + (element ? shape(element, null) : " absent");
+  })];
+}"""
+CHECKED_SHAPES: set[tuple[str, str]] = set()  # (width, digest of a part's shape) checked in this worker
+
+
+def _new_shapes(page: "Page", width: str) -> set[tuple[str, str]]:
+    """The parts of this page whose shape has not been checked at this width in this worker."""
+    parts = page.evaluate(PAGE_SHAPE)
+    return {(width, hashlib.sha256(part.encode()).hexdigest()) for part in parts} - CHECKED_SHAPES
+
 
 # The routes each role's walk must reach (at both widths).
 PUBLIC_PAGES = {
@@ -506,7 +557,10 @@ def sweep(
             queue.appendleft(final_path)
             continue
         visited.setdefault(route, []).append(url)
-        for violation in _axe_violations(page):
+        new_shapes = _new_shapes(page, width)
+        violations = _axe_violations(page) if new_shapes else []
+        CHECKED_SHAPES.update(new_shapes)
+        for violation in violations:
             targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:8])
             more = len(violation["nodes"]) - 8
             problems.append(
@@ -523,7 +577,9 @@ def _report(problems: list[str]) -> str:
     return f"axe-core found {len(problems)} violation(s):\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize(
+    "width", [pytest.param(width, marks=pytest.mark.xdist_group(f"axe-{width}")) for width in WIDTHS]
+)
 @pytest.mark.parametrize("role", ROLES, ids=[role.name.replace(" ", "-") for role in ROLES])
 def test_every_page_a_role_reaches_passes_axe(
     browser: "Browser", demo_server: DemoServer, role: Role, width: str
