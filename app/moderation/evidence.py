@@ -111,6 +111,15 @@ def _render(content: subjects.SubjectContent) -> tuple[str, str]:
     return body_html, summary
 
 
+def as_seen(session: Session, *, kind: str, subject_id: int) -> Evidence | None:
+    """A subject's title and text as members saw it, outside the queue (a decision page about it); None if gone."""
+    content = subjects.contents(session, kind=kind, subject_ids=[subject_id]).get(subject_id)
+    if content is None:
+        return None
+    body_html, summary = _render(content)
+    return Evidence(title=content.title, body_html=body_html, summary=summary)
+
+
 def for_entries(session: Session, *, community: Community, entries: Sequence[QueueEntry]) -> dict[int, Evidence]:
     """The evidence of a page of queue items, by item id: a few queries per kind of subject, none per item."""
     by_kind: dict[str, list[QueueEntry]] = {}

@@ -628,6 +628,9 @@ def _decision_context(session: Session, access: CommunityAccess, entry_id: int, 
         "community": access.community,
         "entry": entry,
         "subject": _decided_subject(session, access, entry),
+        "seen": evidence.as_seen(session, kind=entry.subject_kind, subject_id=entry.subject_id)
+        if entry.subject_kind in LINKED_SUBJECTS and entry.subject_id is not None
+        else None,
         "ends_at": datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else None,
         "appeal": moderation_service.appeal_for(session, entry=entry),
         "appealable": entry.action in moderation_service.APPEALABLE,

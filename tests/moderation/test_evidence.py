@@ -329,3 +329,15 @@ def _brand(session: Session, place: Place) -> Brand:
     brand = session.get(Brand, place.community.brand_id)
     assert brand is not None
     return brand
+
+
+def test_the_authors_decision_page_names_the_subject_as_members_saw_it(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    comment = make_comment(session, place.design, place.author, body="**Cheap** watches at _my_ shop")
+    item_id = _report(session, place, make_members(session, place.community, 1)[0], "comment", comment.id or 0)
+    (entry,) = moderation_service.decide(
+        session, community=place.community, moderator=place.moderator, item_ids=[item_id], decision="hide", reason="Ad"
+    )
+    log_in(client, session, place.author)
+    page = client.get(f"/c/{place.community.slug}/decisions/{entry.id}").text
+    assert f'#comment-{comment.id}">Cheap watches at my shop</a>' in page and "**Cheap**" not in page
