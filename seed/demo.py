@@ -213,7 +213,7 @@ def seed_demo(*, console: Console | None = None, now: datetime | None = None) ->
             seed_surveys(session, progress=progress)
             seed_published_survey(session, member=member, now=now)
             seed_campaigns(session, progress=progress, now=now)
-            seed_moderation(session)
+            seed_moderation(session, now=now)
             seed_rewards(session, community=design_lab, manager=manager, member=member, now=now)
             # Last, so Mia's invitation tops her notifications.
             seed_insiders(session, design_lab=design_lab, manager=manager, member=member, now=now)

@@ -1,10 +1,16 @@
 """Moderation demo data in the Northwind Design Lab, built through the services: a few reports in the queue, a
-hidden comment, a suspension with its appeal, a blocked word, and so the audit entries of all of it.
+hidden comment, a suspension with its appeal, a blocked word, and so the audit entries of all of it; and a design
+submitted yesterday that copies the first design of the open challenge (turned, mirrored and cropped), which the upload
+pipeline flags as a near-duplicate, and which the first design's designer reports as stolen art.
 
 Called once from seed/demo.py when the demo is created; it also checks for its own data, so a second call changes
 nothing.
 """
 
+import io
+from datetime import datetime, timedelta
+
+from PIL import Image, ImageOps
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -12,7 +18,9 @@ from app.challenges import service as challenges_service
 from app.challenges.models import Design
 from app.comments import service as comments_service
 from app.communities import service as communities_service
-from app.communities.models import Membership
+from app.communities.models import Community, Membership
+from app.media import service as media_service
+from app.media.models import MediaImage
 from app.moderation import service as moderation_service
 from app.moderation.models import AuditEntry, SubjectKind
 
@@ -20,9 +28,11 @@ COMMUNITY = "northwind-design-lab"
 CHALLENGE = "rain-ready-tees"
 MODERATOR = "moe_moderator"
 SPAM = "Cheap replica jackets at www.replica-deals.example, use code RAIN50!"
+COPY_TITLE = "Puddle Jumper (my own)"
+COPY_DESCRIPTION = "Drawn **entirely by me** last night, _honest_.\n\n- bold shapes\n- prints well on grey"
 
 
-def seed_moderation(session: Session) -> bool:
+def seed_moderation(session: Session, *, now: datetime) -> bool:
     """Create the moderation demo unless it is there; returns whether anything was created."""
     community = communities_service.get_community_by_slug(session, slug=COMMUNITY)
     if session.exec(select(AuditEntry.id).where(AuditEntry.community_id == community.id)).first() is not None:
@@ -123,4 +133,56 @@ def seed_moderation(session: Session) -> bool:
         kind="warning",
         reason="Critique the design, not the designer",
     )
+    _seed_near_duplicate(
+        session, community=community, original=designs[0], busy={user.id or 0 for user in members}, now=now
+    )
     return True
+
+
+def _seed_near_duplicate(
+    session: Session, *, community: Community, original: Design, busy: set[int], now: datetime
+) -> None:
+    """A member with no design in the open challenge yet submits the first design turned by 2 degrees, mirrored
+    and cropped by 5% a side (flagged by the upload pipeline); the first design's designer reports it as stolen art."""
+    challenge = challenges_service.get_challenge(session, community=community, slug=CHALLENGE)
+    in_challenge = select(Design.designer_id).where(Design.challenge_id == challenge.id)
+    copier = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.community_id == community.id, Membership.role == "member")
+        .where(col(User.id).not_in(in_challenge), col(User.id).not_in(busy))
+        .order_by(col(User.id))
+        .limit(1)
+    ).one()
+    image = session.get(MediaImage, original.image_id)
+    assert image is not None
+    with Image.open(io.BytesIO(media_service.original_bytes(image))) as picture:
+        width, height = picture.size
+        turned = picture.convert("RGB").rotate(2, resample=Image.Resampling.BILINEAR, fillcolor="white")
+        cropped = turned.crop((width // 20, height // 20, width - width // 20, height - height // 20))
+    buffer = io.BytesIO()
+    ImageOps.mirror(cropped).save(buffer, "PNG")
+    copy = challenges_service.submit_design(
+        session,
+        challenge=challenge,
+        designer=copier,
+        upload=io.BytesIO(buffer.getvalue()),
+        title=COPY_TITLE,
+        description=COPY_DESCRIPTION,
+        tags="lettering",
+        filename="puddle-jumper.png",
+        content_type="image/png",
+        now=now - timedelta(days=1),
+    )
+    original_designer = session.get(User, original.designer_id)
+    assert original_designer is not None and copy.flagged_near_duplicate_of_id == original.id
+    moderation_service.report_subject(
+        session,
+        community=community,
+        reporter=original_designer,
+        kind=SubjectKind.design,
+        subject_id=copy.id or 0,
+        reason="stolen_art",
+        note="This is my design, flipped and cropped.",
+        now=now - timedelta(hours=20),
+    )

@@ -148,8 +148,11 @@ def make_image(session: Session, uploaded_by: User | None = None, **overrides: o
         "uploaded_by_id": uploaded_by.id if uploaded_by else None,
     }
     values.update(overrides)
-    # A tiny stored original, so staff downloads work; renditions stay fictitious (the /media route 404s them).
+    # A tiny stored original, so staff downloads work, and tiny renditions for the moderators' image route; their
+    # keys are not content-addressed, so the public /media route still 404s them.
     get_storage().put(str(values["original_key"]), png_bytes(number, size=8), "image/png")
+    for key in (values["display_key"], values["thumbnail_key"]):
+        get_storage().put(str(key), webp_bytes(number), "image/webp")
     image = MediaImage(**values)  # type: ignore[arg-type]
     session.add(image)
     session.flush()
@@ -174,6 +177,13 @@ def make_design(session: Session, challenge: Challenge, designer: User | None = 
     session.add(challenge)
     session.flush()
     return design
+
+
+def webp_bytes(seed: int, *, size: int = 8) -> bytes:
+    """A small WebP of coloured blocks (as renditions are stored), from a seed."""
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(png_bytes(seed, size=size))).save(buffer, "WEBP")
+    return buffer.getvalue()
 
 
 def png_bytes(seed: int, *, size: int = 96, touch: bool = False) -> bytes:

@@ -687,6 +687,8 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /c/{community_slug}/moderation": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/decide": (COMMUNITY, Action.moderate_community),
     "GET /c/{community_slug}/moderation/items/{item_id}": (COMMUNITY, Action.moderate_community),
+    "POST /c/{community_slug}/moderation/items/{item_id}/decide": (COMMUNITY, Action.moderate_community),
+    "GET /c/{community_slug}/moderation/designs/{design_id}/image": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/items/{item_id}/sanction": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/sanctions": (COMMUNITY, Action.moderate_community),
     "POST /c/{community_slug}/moderation/sanctions/{sanction_id}/lift": (COMMUNITY, Action.moderate_community),

@@ -98,11 +98,15 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
         assert closed.status == ChallengeStatus.winners_announced
         assert opened.status == scoring.status == ChallengeStatus.published
         designs = closed.design_count + scoring.design_count + opened.design_count
-        assert designs == first["designs"] == first["images"] == 90
+        assert designs == first["designs"] == first["images"] == 91
 
-        # Every design is its own picture: none is flagged as a near-duplicate of another.
-        assert _count(session, Design, col(Design.flagged_near_duplicate_of_id).is_not(None)) == 0
-        assert len({image.similarity_hashes for image in session.exec(select(MediaImage))}) == 90
+        # Every design is its own picture but one: seed/moderation.py's copy of the open challenge's first design,
+        # flagged as its near-duplicate (still a different file, with different hashes).
+        flagged = session.exec(select(Design).where(col(Design.flagged_near_duplicate_of_id).is_not(None))).all()
+        assert [(d.challenge_id, d.flagged_near_duplicate_of_id) for d in flagged] == [
+            (opened.id, min(d.id or 0 for d in session.exec(select(Design).where(Design.challenge_id == opened.id))))
+        ]
+        assert len({image.similarity_hashes for image in session.exec(select(MediaImage))}) == 91
 
         # Scores in the closed challenge, 30 to 80 per design, with some designs clearly better than others; some
         # in the one being scored; none yet in the open one.
@@ -136,10 +140,11 @@ def test_the_demo_seed_creates_the_demo_once(demo_engine: Engine, tmp_path: Path
         assert all(idea.response for idea in ideas if idea.status != IdeaStatus.open)
 
     # The image files are where the settings say.
-    assert len(list((tmp_path / "media" / "originals").iterdir())) == 90
+    assert len(list((tmp_path / "media" / "originals").iterdir())) == 91
 
-    # Moderation (seed/moderation.py): reports in the queue, a removed comment, a suspension under appeal.
-    assert first["moderation"] == (5, 4, 1)
+    # Moderation (seed/moderation.py): reports in the queue (the near-duplicate reported as stolen art among them),
+    # a removed comment, a suspension under appeal.
+    assert first["moderation"] == (5, 5, 1)
 
     assert seed_demo(console=console) is False
     assert _snapshot(demo_engine) == first

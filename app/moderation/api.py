@@ -14,7 +14,7 @@ from app.columns import id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.insights.deps import SurveyAccess, survey_access
-from app.moderation import integrity, privacy, schemas
+from app.moderation import evidence, integrity, privacy, schemas
 from app.moderation import service as moderation_service
 from app.moderation.models import Appeal, AppealStatus, AuditEntry, Sanction, SubjectKind
 from app.permissions import Action
@@ -23,9 +23,26 @@ router = APIRouter(tags=["moderation"])
 PREFIX = "/communities/{community_slug}"
 
 
-def queue_item_public(entry: moderation_service.QueueEntry) -> schemas.QueueItemPublic:
+def _image_public(image: evidence.DesignImage) -> schemas.DesignImagePublic:
+    return schemas.DesignImagePublic(
+        design_id=image.design_id, thumbnail_url=image.thumbnail_url, full_url=image.full_url
+    )
+
+
+def _side_public(side: evidence.DesignSide) -> schemas.DesignSidePublic:
+    return schemas.DesignSidePublic(
+        design_id=side.design_id,
+        title=side.title,
+        designer_handle=side.designer_handle,
+        posted_at=side.posted_at,
+        image=_image_public(side.image),
+    )
+
+
+def queue_item_public(entry: moderation_service.QueueEntry, found: evidence.Evidence) -> schemas.QueueItemPublic:
     item, history = entry.item, entry.history
     active = history.active_sanction
+    pair = found.near_duplicate
     return schemas.QueueItemPublic(
         id=id_of(item),
         subject_kind=item.subject_kind,
@@ -39,12 +56,27 @@ def queue_item_public(entry: moderation_service.QueueEntry) -> schemas.QueueItem
         author_handle=entry.author.handle if entry.author else None,
         author_history=schemas.AuthorHistoryPublic(
             items=history.items,
+            reports=history.reports,
             hidden_or_removed=history.hidden_or_removed,
             sanctions=history.sanctions,
             active_sanction=str(active.kind) if active else None,
+            posts=history.posts,
+            account_created_at=history.account_created_at,
+            account_age_days=history.account_age_days,
         ),
         created_at=item.created_at,
         decided_at=item.decided_at,
+        title=found.title,
+        body_html=found.body_html,
+        image=_image_public(found.image) if found.image is not None else None,
+        near_duplicate=schemas.NearDuplicatePublic(
+            similarity=pair.similarity,
+            percent_alike=pair.percent_alike,
+            earlier=_side_public(pair.earlier),
+            later=_side_public(pair.later),
+        )
+        if pair is not None
+        else None,
     )
 
 
@@ -264,22 +296,30 @@ def queue(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> list[schemas.QueueItemPublic]:
     filters = moderation_service.QueueFilters(status=status_filter, kind=kind, flag=flag, reason=reason)
-    return [
-        queue_item_public(e)
-        for e in moderation_service.list_queue(session, community=access.community, filters=filters)
-    ]
+    entries = moderation_service.list_queue(session, community=access.community, filters=filters)
+    found = evidence.for_entries(session, community=access.community, entries=entries)
+    return [queue_item_public(e, found[id_of(e.item)]) for e in entries]
 
 
-@router.get(PREFIX + "/moderation/items/{item_id}", summary="One queue item with its reports and history")
+@router.get(
+    PREFIX + "/moderation/items/{item_id}",
+    summary="One queue item: its content as members saw it, a design's images, its reports and history",
+)
 def item(
     item_id: int, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> schemas.QueueItemDetail:
     detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
+    found = evidence.for_item(session, community=access.community, entry=detail.entry)
     people = moderation_service.users_by_id(
-        session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
+        session,
+        {i for e in [*detail.audit, *found.author_decisions] for i in (e.actor_id, e.target_user_id) if i is not None},
     )
     return schemas.QueueItemDetail(
-        **queue_item_public(detail.entry).model_dump(),
+        **queue_item_public(detail.entry, found).model_dump(),
+        author_decisions=[
+            audit_public(e, people.get(e.actor_id or 0), people.get(e.target_user_id or 0))
+            for e in found.author_decisions
+        ],
         reports=[
             schemas.ReportDetail(reporter_handle=reporter.handle, reason=r.reason, note=r.note, created_at=r.created_at)
             for r, reporter in detail.reports

@@ -43,10 +43,41 @@ class ReportPublic(BaseModel):
 
 
 class AuthorHistoryPublic(BaseModel):
-    items: int
-    hidden_or_removed: int
-    sanctions: int
-    active_sanction: str | None
+    """The author in this community (nothing here reaches beyond it)."""
+
+    items: int = Field(description="Their queue items here, this one included")
+    reports: int = Field(description="Reports on those items")
+    hidden_or_removed: int = Field(description="Of their items, how many moderators hid or removed")
+    sanctions: int = Field(description="Warnings, suspensions and bans here, lifted ones included")
+    active_sanction: str | None = Field(description="The suspension or ban in force, if any")
+    posts: int = Field(description="Designs (not withdrawn), ideas and comments (not deleted) they posted here")
+    account_created_at: datetime | None
+    account_age_days: int | None
+
+
+class DesignImagePublic(BaseModel):
+    """A design's renditions for its community's moderators (the original upload is never shown)."""
+
+    design_id: int
+    thumbnail_url: str = Field(description="400 px; answers only this community's moderators")
+    full_url: str = Field(description="1600 px; answers only this community's moderators")
+
+
+class DesignSidePublic(BaseModel):
+    design_id: int
+    title: str
+    designer_handle: str | None
+    posted_at: datetime
+    image: DesignImagePublic
+
+
+class NearDuplicatePublic(BaseModel):
+    """The earlier design a design was flagged against: ``earlier`` was posted first."""
+
+    similarity: float | None = Field(description="0 to 1 (1: the same picture); null when either has no fingerprint")
+    percent_alike: int | None
+    earlier: DesignSidePublic
+    later: DesignSidePublic
 
 
 class QueueItemPublic(BaseModel):
@@ -63,6 +94,14 @@ class QueueItemPublic(BaseModel):
     author_history: AuthorHistoryPublic
     created_at: datetime
     decided_at: datetime | None
+    title: str = Field(description="The subject's title as members see it (plain text; empty for a comment)")
+    body_html: str = Field(
+        description="The subject's text as members saw it: Markdown rendered and sanitised by the members' renderer"
+    )
+    image: DesignImagePublic | None = Field(description="A design's image; null for every other kind")
+    near_duplicate: NearDuplicatePublic | None = Field(
+        description="For a design flagged as a near-duplicate: the earlier design and how alike the two look"
+    )
 
 
 class ReportDetail(BaseModel):
@@ -88,6 +127,10 @@ class AuditEntryPublic(BaseModel):
 class QueueItemDetail(QueueItemPublic):
     reports: list[ReportDetail]
     history: list[AuditEntryPublic]
+    author_decisions: list[AuditEntryPublic] = Field(
+        description="Earlier decisions about the author in this community, newest first (ten at most), "
+        "other than those about this subject (in history)"
+    )
     decisions: list[Decision] = Field(
         description="The decisions this item accepts: a profile cannot be hidden or removed "
         "(sanction its owner instead, with this item's id, which resolves its reports)"

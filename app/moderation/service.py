@@ -634,10 +634,17 @@ def flag_near_duplicate(session: Session, *, community: Community, design_id: in
 
 @dataclass(frozen=True)
 class AuthorHistory:
+    """An author in this community: their queue items (this one included) and the reports on them, how many of
+    those were hidden or removed, their sanctions (and the one in force), their posts, and their account's age."""
+
     items: int = 0
     hidden_or_removed: int = 0
     sanctions: int = 0
     active_sanction: Sanction | None = None
+    reports: int = 0
+    posts: int = 0
+    account_created_at: datetime | None = None
+    account_age_days: int | None = None
 
 
 @dataclass
@@ -657,7 +664,8 @@ class QueueFilters:
     reason: str = ""
 
 
-def _author_histories(session: Session, *, community: Community, author_ids: set[int]) -> dict[int, AuthorHistory]:
+def _author_histories(session: Session, *, community: Community, authors: dict[int, User]) -> dict[int, AuthorHistory]:
+    author_ids = set(authors)
     if not author_ids:
         return {}
     counts: dict[int, Counter[str]] = {author_id: Counter() for author_id in author_ids}
@@ -672,15 +680,29 @@ def _author_histories(session: Session, *, community: Community, author_ids: set
         .where(Sanction.community_id == community.id, col(Sanction.user_id).in_(author_ids))
         .order_by(col(Sanction.id))
     ).all()
+    reports = dict(
+        session.exec(
+            select(ModerationItem.author_id, func.count())
+            .join(Report, col(Report.item_id) == ModerationItem.id)
+            .where(ModerationItem.community_id == community.id, col(ModerationItem.author_id).in_(author_ids))
+            .group_by(col(ModerationItem.author_id))
+        ).all()
+    )
+    posts = subjects.posts_by(session, community_id=id_of(community), author_ids=author_ids)
     now = utcnow()
     histories = {}
     for author_id, counter in counts.items():
         theirs = [sanction for sanction in sanctions if sanction.user_id == author_id]
+        created_at = authors[author_id].created_at
         histories[author_id] = AuthorHistory(
             items=sum(counter.values()),
             hidden_or_removed=counter[ItemStatus.hidden] + counter[ItemStatus.removed],
             sanctions=len(theirs),
             active_sanction=next((s for s in reversed(theirs) if is_blocking(s, now)), None),
+            reports=reports.get(author_id, 0),
+            posts=posts[author_id],
+            account_created_at=created_at,
+            account_age_days=max(0, (now - created_at).days),
         )
     return histories
 
@@ -732,7 +754,7 @@ def _entries(session: Session, *, community: Community, items: Sequence[Moderati
             reasons[item_id][reason] = number
     author_ids = {item.author_id for item in items if item.author_id is not None}
     authors = _users_by_id(session, author_ids)
-    histories = _author_histories(session, community=community, author_ids=author_ids)
+    histories = _author_histories(session, community=community, authors=authors)
     return [
         QueueEntry(
             item=item,
@@ -832,8 +854,9 @@ def decide(
     try:
         decision = Decision(decision)
     except ValueError:
+        # Nothing is chosen in advance on the forms: a moderator who sends none is asked, never defaulted.
         raise Invalid(
-            "Please correct the marked fields.", fields={"decision": "Choose hide, restore or remove."}
+            "Choose a decision first.", fields={"decision": "Choose a decision: hide, dismiss (keep) or remove."}
         ) from None
     reason = _clean_reason(reason, required=decision != Decision.restore)
     unique_ids = list(dict.fromkeys(item_ids))

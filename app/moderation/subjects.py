@@ -6,12 +6,16 @@ not exist), and ``hide``/``restore`` are that domain's own service calls. A kind
 (a profile: its owner is warned, suspended or banned instead). A kind members never see (a survey response: only the
 brand's staff read answers) is not ``members_report``: the members' report form and API answer it as missing.
 ``announce(session, subject_id)`` tells, once a post held for review is approved, whom posting it would have told.
+``content(session, subject_ids)`` loads many subjects at once as members saw them (``SubjectContent``), for the
+queue and its items (app.moderation.evidence renders them).
 """
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -41,6 +45,21 @@ class SubjectInfo:
 
 
 @dataclass(frozen=True)
+class SubjectContent:
+    """A subject as its members saw it: a title (plain text), its text as written (Markdown, which members see
+    rendered, unless ``markdown`` is False) and, for a design, the design whose image it is."""
+
+    title: str
+    text: str
+    posted_at: datetime | None = None
+    markdown: bool = True
+    design_id: int | None = None
+
+
+ContentLoader = Callable[[Session, Collection[int]], dict[int, SubjectContent]]
+
+
+@dataclass(frozen=True)
 class SubjectType:
     kind: SubjectKind
     label: str
@@ -49,6 +68,7 @@ class SubjectType:
     restore: Callable[[Session, int], None] | None = None
     announce: Callable[[Session, int], None] | None = None
     members_report: bool = True
+    content: ContentLoader | None = None
 
 
 REGISTRY: dict[SubjectKind, SubjectType] = {}
@@ -82,6 +102,40 @@ def describe_for_members(
     return describe(session, kind=kind, subject_id=subject_id, community_id=community_id)
 
 
+def contents(session: Session, *, kind: SubjectKind | str, subject_ids: Collection[int]) -> dict[int, SubjectContent]:
+    """Many subjects of one kind as members saw them, by id, in one query (gone ones are left out)."""
+    loader = subject_type(kind).content
+    return loader(session, set(subject_ids)) if loader is not None and subject_ids else {}
+
+
+def posts_by(session: Session, *, community_id: int, author_ids: Collection[int]) -> Counter[int]:
+    """How many designs (not withdrawn), ideas and comments (not deleted) each author has posted in a community."""
+    posts: Counter[int] = Counter()
+    if not author_ids:
+        return posts
+    queries = (
+        select(Design.designer_id, func.count())
+        .join(Challenge, col(Challenge.id) == Design.challenge_id)
+        .where(Challenge.community_id == community_id, Design.status != "withdrawn")
+        .where(col(Design.designer_id).in_(author_ids))
+        .group_by(col(Design.designer_id)),
+        select(Idea.author_id, func.count())
+        .where(Idea.community_id == community_id, col(Idea.author_id).in_(author_ids))
+        .group_by(col(Idea.author_id)),
+        select(Comment.author_id, func.count())
+        .outerjoin(Design, col(Design.id) == Comment.design_id)
+        .outerjoin(Challenge, col(Challenge.id) == Design.challenge_id)
+        .outerjoin(Idea, col(Idea.id) == Comment.idea_id)
+        .where(or_(col(Challenge.community_id) == community_id, col(Idea.community_id) == community_id))
+        .where(col(Comment.deleted_at).is_(None), col(Comment.author_id).in_(author_ids))
+        .group_by(col(Comment.author_id)),
+    )
+    for query in queries:
+        for author_id, number in session.exec(query).all():  # type: ignore[call-overload]
+            posts[author_id] += number
+    return posts
+
+
 def _excerpt(*parts: str) -> str:
     text = " — ".join(part.strip() for part in parts if part and part.strip())
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
@@ -106,6 +160,15 @@ def _describe_design(session: Session, design_id: int, community_id: int) -> Sub
         link=f"/designs/{design.id}",
         hidden=design.status == "hidden",
     )
+
+
+def _design_contents(session: Session, design_ids: Collection[int]) -> dict[int, SubjectContent]:
+    return {
+        design.id or 0: SubjectContent(
+            title=design.title, text=design.description, posted_at=design.created_at, design_id=design.id
+        )
+        for design in session.exec(select(Design).where(col(Design.id).in_(design_ids)))
+    }
 
 
 def _set_design_hidden(hidden: bool) -> Callable[[Session, int], None]:
@@ -140,6 +203,13 @@ def _describe_comment(session: Session, comment_id: int, community_id: int) -> S
     )
 
 
+def _comment_contents(session: Session, comment_ids: Collection[int]) -> dict[int, SubjectContent]:
+    return {
+        comment.id or 0: SubjectContent(title="", text=comment.body, posted_at=comment.created_at)
+        for comment in session.exec(select(Comment).where(col(Comment.id).in_(comment_ids)))
+    }
+
+
 def _set_comment_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, comment_id: int) -> None:
         comment = session.get(Comment, comment_id)
@@ -163,6 +233,13 @@ def _describe_idea(session: Session, idea_id: int, community_id: int) -> Subject
         link=f"/ideas/{found.id}",
         hidden=found.is_hidden,
     )
+
+
+def _idea_contents(session: Session, idea_ids: Collection[int]) -> dict[int, SubjectContent]:
+    return {
+        idea.id or 0: SubjectContent(title=idea.title, text=idea.description, posted_at=idea.created_at)
+        for idea in session.exec(select(Idea).where(col(Idea.id).in_(idea_ids)))
+    }
 
 
 def _set_idea_hidden(hidden: bool) -> Callable[[Session, int], None]:
@@ -192,6 +269,14 @@ def _describe_profile(session: Session, user_id: int, community_id: int) -> Subj
         link=f"/u/{found.handle}",
         hidden=False,
     )
+
+
+def _profile_contents(session: Session, user_ids: Collection[int]) -> dict[int, SubjectContent]:
+    """A profile as members see it: the name and handle, and the bio (Markdown)."""
+    return {
+        user.id or 0: SubjectContent(title=f"{user.display_name} (@{user.handle})", text=user.bio)
+        for user in session.exec(select(User).where(col(User.id).in_(user_ids)))
+    }
 
 
 # --- survey responses ------------------------------------------------------------------------------------------
@@ -229,6 +314,19 @@ def survey_response_excerpt(session: Session, *, response: SurveyResponse) -> st
     return _excerpt(f"Answer to {survey.title}", *texts)
 
 
+def _survey_response_contents(session: Session, response_ids: Collection[int]) -> dict[int, SubjectContent]:
+    """Free-text answers are plain text where the brand's staff read them: never rendered as Markdown."""
+    return {
+        response.id or 0: SubjectContent(
+            title="",
+            text=survey_response_excerpt(session, response=response),
+            posted_at=response.submitted_at,
+            markdown=False,
+        )
+        for response in session.exec(select(SurveyResponse).where(col(SurveyResponse.id).in_(response_ids)))
+    }
+
+
 def _set_survey_response_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, response_id: int) -> None:
         if surveys_service.set_response_hidden(session, response_id=response_id, hidden=hidden):
@@ -244,6 +342,7 @@ register(
         describe=_describe_design,
         hide=_set_design_hidden(True),
         restore=_set_design_hidden(False),
+        content=_design_contents,
     )
 )
 register(
@@ -254,9 +353,10 @@ register(
         hide=_set_comment_hidden(True),
         restore=_set_comment_hidden(False),
         announce=lambda session, comment_id: comments_service.announce_comment(session, comment_id=comment_id),
+        content=_comment_contents,
     )
 )
-register(SubjectType(kind=SubjectKind.profile, label="profile", describe=_describe_profile))
+register(SubjectType(kind=SubjectKind.profile, label="profile", describe=_describe_profile, content=_profile_contents))
 register(
     SubjectType(
         kind=SubjectKind.idea,
@@ -265,6 +365,7 @@ register(
         hide=_set_idea_hidden(True),
         restore=_set_idea_hidden(False),
         announce=lambda session, idea_id: ideas_service.announce_idea(session, idea_id=idea_id),
+        content=_idea_contents,
     )
 )
 register(
@@ -275,5 +376,6 @@ register(
         hide=_set_survey_response_hidden(True),
         restore=_set_survey_response_hidden(False),
         members_report=False,
+        content=_survey_response_contents,
     )
 )

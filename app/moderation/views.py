@@ -16,7 +16,7 @@ from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
 from app.insights.deps import SurveyAccess, survey_access
-from app.moderation import integrity, privacy, subjects
+from app.moderation import evidence, integrity, privacy, subjects
 from app.moderation import service as moderation_service
 from app.moderation.models import (
     AppealStatus,
@@ -42,9 +42,12 @@ BASE = "/c/{community_slug}/moderation"
 
 DECISION_LABELS = {
     Decision.hide: "Hide (the author may appeal)",
-    Decision.restore: "Restore or approve (shown)",
+    Decision.restore: "Keep or approve: dismiss the reports (shown)",
     Decision.remove: "Remove (the author may appeal)",
 }
+# The keys that pick a decision on the queue and item pages (static/js/moderation.js), announced beside each choice
+# and in its aria-keyshortcuts. "d" dismisses the reports: the item stays (or becomes) shown.
+DECISION_KEYS = {Decision.hide: "h", Decision.restore: "d", Decision.remove: "r"}
 # Decisions name and link their subject for the author when it is content members open themselves.
 LINKED_SUBJECTS = frozenset({SubjectKind.design, SubjectKind.comment, SubjectKind.idea})
 PROFILE_RESTORE_LABEL = "Dismiss the reports (the profile stays as it is)"
@@ -188,16 +191,18 @@ def report_response(
 def _queue_context(
     session: Session, access: CommunityAccess, filters: moderation_service.QueueFilters
 ) -> dict[str, Any]:
+    entries = moderation_service.list_queue(session, community=access.community, filters=filters)
     return {
         "community": access.community,
         "access": access,
-        "entries": moderation_service.list_queue(session, community=access.community, filters=filters),
+        "entries": entries,
+        "evidence": evidence.for_entries(session, community=access.community, entries=entries),
         "filters": filters,
         "statuses": [("waiting", "Waiting (open and held)"), ("all", "All"), *((s.value, s.value) for s in ItemStatus)],
         "kinds": [kind.value for kind in SubjectKind],
         "flags": [flag.value for flag in ItemFlag],
         "reasons": list(REASON_LABELS.items()),
-        "decisions": [(decision.value, DECISION_LABELS[decision]) for decision in Decision],
+        "decisions": [(decision.value, DECISION_LABELS[decision], DECISION_KEYS[decision]) for decision in Decision],
         "sanction_kinds": [kind.value for kind in SanctionKind],
         "sanctions": moderation_service.list_sanctions(session, community=access.community, active_only=True),
         "pending_appeals": len(moderation_service.list_appeals(session, community=access.community)),
@@ -252,21 +257,31 @@ async def decide(
     return response
 
 
-def _item_context(session: Session, access: CommunityAccess, item_id: int) -> dict[str, Any]:
+def _item_context(session: Session, access: CommunityAccess, item_id: int, **form: Any) -> dict[str, Any]:
     detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
     people = moderation_service.users_by_id(
         session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
     )
     kind = detail.entry.item.subject_kind
     profile = kind == SubjectKind.profile
+    found = evidence.for_item(session, community=access.community, entry=detail.entry)
+    people.update(
+        moderation_service.users_by_id(session, {e.actor_id for e in found.author_decisions if e.actor_id is not None})
+    )
     return {
         "community": access.community,
         "detail": detail,
+        "evidence": found,
         "people": people,
         "decisions": [
-            (decision.value, PROFILE_RESTORE_LABEL if profile else DECISION_LABELS[decision])
+            (
+                decision.value,
+                PROFILE_RESTORE_LABEL if profile else DECISION_LABELS[decision],
+                DECISION_KEYS[decision],
+            )
             for decision in moderation_service.decisions_for(kind)
         ],
+        "form": form,
         "reason_labels": REASON_LABELS,
         # A profile cannot be hidden: its owner is warned, suspended or banned from here instead.
         "sanction_owner": detail.entry.author if profile else None,
@@ -284,6 +299,46 @@ def item(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
     return render(request, "moderation/item.html", _item_context(session, access, item_id))
+
+
+@router.post(BASE + "/items/{item_id}/decide")
+def decide_item(
+    request: Request,
+    item_id: int,
+    session: SessionDep,
+    decision: FormText = "",
+    reason: FormText = "",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    """The item page's form: one decision on this item; a refusal shows the item again with what was typed."""
+    assert access.user is not None
+    try:
+        moderation_service.decide(
+            session,
+            community=access.community,
+            moderator=access.user,
+            item_ids=[item_id],
+            decision=decision,
+            reason=reason,
+        )
+    except AppError as error:
+        context = _item_context(session, access, item_id, decision=decision, reason=reason)
+        return form_error(request, session, "moderation/item.html", context, error)
+    response = redirect(request, f"/c/{access.community.slug}/moderation")
+    flash.add(response, request, f"Done: {decision} on item {item_id}.")
+    return response
+
+
+@router.get(BASE + "/designs/{design_id}/image", name="moderation:design_image")
+def design_image(
+    design_id: int,
+    session: SessionDep,
+    size: str = "full",
+    access: CommunityAccess = community_access(Action.moderate_community),
+) -> Response:
+    """A design's rendition for this community's moderators, hidden designs included (never the original)."""
+    image = evidence.design_image(session, community=access.community, design_id=design_id, size=size)
+    return Response(image.content, media_type=image.media_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 def _sanction_from_form(
@@ -573,6 +628,9 @@ def _decision_context(session: Session, access: CommunityAccess, entry_id: int, 
         "community": access.community,
         "entry": entry,
         "subject": _decided_subject(session, access, entry),
+        "seen": evidence.as_seen(session, kind=entry.subject_kind, subject_id=entry.subject_id)
+        if entry.subject_kind in LINKED_SUBJECTS and entry.subject_id is not None
+        else None,
         "ends_at": datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else None,
         "appeal": moderation_service.appeal_for(session, entry=entry),
         "appealable": entry.action in moderation_service.APPEALABLE,

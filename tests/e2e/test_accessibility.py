@@ -98,6 +98,7 @@ NOT_PAGES = {
     "insights:campaign_aggregates_csv": "a CSV file",
     "insights:campaign_csv": "a CSV file",
     "moderation:audit_csv": "a CSV file",
+    "moderation:design_image": "an image file (a design's rendition for its moderators)",
     "export": "a JSON download",
     "export_batch": "a CSV download",
     "campaigns:thanks": "reached only by answering a share link (a POST)",

@@ -202,6 +202,6 @@ def test_the_pages_say_a_held_idea_waits_and_offer_to_report_ideas(client: TestC
     log_in(client, session, moderator)
     page = client.get(f"/c/{community.slug}/moderation/items/{item.id}")
     assert "<h1>An idea · held</h1>" in page.text
-    assert "1 item, 0 hidden or removed, 0 sanctions" in page.text
+    assert "<dt>Reports</dt><dd>0 on 1 item</dd>" in page.text and "<dd>0 hidden or removed</dd>" in page.text
     queue = client.get(f"/c/{community.slug}/moderation")
-    assert '<option value="remove">Remove (the author may appeal)</option>' in queue.text
+    assert 'value="remove" id="decision-remove"' in queue.text and "Remove (the author may appeal)" in queue.text
