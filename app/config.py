@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Seconds to wait for Redis (connecting, then answering) before treating it as down: rate limits then fall
     # back to this process's memory and readiness fails, instead of requests hanging on a dead host.
     redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Every key Chorus keeps in Redis (the task queue, rate-limit counts) starts with this, so several sites (or test
+    # runs) can share one Redis server.
+    redis_namespace: str = Field(default="chorus", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     # The secret signs session cookies, CSRF tokens and e-mail links. Set CHORUS_SECRET_KEY in production;
     # otherwise one is generated once and kept in <data_dir>/secret_key (mode 0600).

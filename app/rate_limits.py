@@ -28,10 +28,11 @@ _last_warning = 0.0
 
 @lru_cache
 def _limiter(storage_uri: str) -> tuple[Storage, MovingWindowRateLimiter]:
-    options: dict[str, float] = {}
+    options: dict[str, float | str] = {}
     if storage_uri != MEMORY:
         timeout = get_settings().redis_timeout_seconds
         options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+        options["key_prefix"] = f"{get_settings().redis_namespace}-limits"
     storage = cast(Storage, storage_from_string(storage_uri, **options))
     return storage, MovingWindowRateLimiter(storage)
 

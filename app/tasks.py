@@ -41,7 +41,7 @@ def build_huey(settings: Settings, *, name: str = "chorus") -> Huey:
     return queue
 
 
-huey = build_huey(get_settings())
+huey = build_huey(get_settings(), name=get_settings().redis_namespace)
 
 
 def after_commit(session: Session, task_name: str) -> None:
