@@ -87,3 +87,29 @@ def test_healthcheck_asks_the_web_server_where_no_worker_runs(tmp_path: Path, mo
 
     with served(alive) as base_url:  # type: ignore[arg-type]
         assert runner.invoke(cli, ["healthcheck", "--url", f"{base_url}/healthz"]).exit_code == 0
+
+
+def test_serve_migrates_unless_told_not_to_and_passes_the_trusted_proxies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    import app.db
+    from app.config import get_settings
+
+    calls: list[str] = []
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(app.db, "migrate", lambda **_: calls.append("migrate"))
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **options: served.append(options))
+    monkeypatch.setattr(get_settings(), "forwarded_allow_ips", "10.0.0.2")
+    runner = CliRunner()
+
+    assert runner.invoke(cli, ["serve"]).exit_code == 0
+    assert calls == ["migrate"]
+    assert served[-1]["forwarded_allow_ips"] == "10.0.0.2" and served[-1]["proxy_headers"] is True
+    assert runner.invoke(cli, ["serve", "--no-migrate"]).exit_code == 0
+    monkeypatch.setattr(get_settings(), "migrate_on_start", False)
+    assert runner.invoke(cli, ["serve"]).exit_code == 0
+    assert calls == ["migrate"], "neither --no-migrate nor CHORUS_MIGRATE_ON_START=false migrates"
+    assert runner.invoke(cli, ["serve", "--migrate"]).exit_code == 0
+    assert calls == ["migrate", "migrate"]
