@@ -9,7 +9,7 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 T = TypeVar("T")
 
@@ -63,16 +63,45 @@ def createsuperuser(
     console.print(f"[green]Site admin @{handle} created.[/green]")
 
 
+def _check_start() -> None:
+    """Refuse settings a server or worker must not start with (a clear message, no traceback); print warnings."""
+    from app.config import ConfigurationError, check_start
+
+    try:
+        warnings = check_start(get_settings())
+    except ConfigurationError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    for warning in warnings:
+        console.print(f"[yellow]{warning}[/yellow]")
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = typer.Option(1, help="uvicorn worker processes"),
     reload: bool = False,
+    migrate: bool = typer.Option(
+        None,
+        "--migrate/--no-migrate",
+        help="Migrate first, under the migration lock (default: CHORUS_MIGRATE_ON_START, on unless set to false)",
+        show_default=False,
+    ),
 ) -> None:
-    """Serve Chorus with uvicorn (the database must be migrated)."""
+    """Serve Chorus with uvicorn, migrating first unless told not to.
+
+    Behind a reverse proxy, set CHORUS_FORWARDED_ALLOW_IPS to the proxy's address (or network) so that client
+    addresses, which rate limits count by, come from its X-Forwarded-For.
+    """
     import uvicorn
 
+    from app.db import migrate as run_migrations
+
+    settings = get_settings()
+    _check_start()
+    if settings.migrate_on_start if migrate is None else migrate:
+        run_migrations()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -81,27 +110,76 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
 @cli.command()
-def worker(threads: int = typer.Option(0, help="Worker threads (default: CHORUS_WORKER_THREADS)")) -> None:
+def worker(
+    threads: int = typer.Option(0, help="Worker threads (default: CHORUS_WORKER_THREADS)"),
+    check: bool = typer.Option(
+        False, "--check", help="Do not run: exit 0 if a worker here reported healthy lately, 1 if not"
+    ),
+) -> None:
     """Run the task queue's consumer: e-mail, webhooks, digests and the retry sweeps (stop with Ctrl-C).
 
     `chorus serve` runs one in its own process already; run this instead when CHORUS_WORKER_IN_PROCESS=false
-    (several web processes, or a separate worker container).
+    (several web processes, or a separate worker container). Run one worker per queue: its scheduler starts the
+    periodic sweeps and digests, and a second would start them twice.
     """
-    from app.tasks import huey
+    from app.tasks import HeartbeatConsumer, huey
 
     settings = get_settings()
+    if check:
+        raise typer.Exit(0 if _worker_is_healthy(settings) else 1)
     if huey.immediate:
         console.print("[yellow]Tasks run in the caller (CHORUS_TASKS_IMMEDIATE): no queue to consume.[/yellow]")
         raise typer.Exit(1)
+    _check_start()
     where = settings.redis_url.split("@")[-1] if settings.redis_url else str(settings.data_dir / "tasks.db")
     console.print(f"Task queue worker on {where}.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    huey.create_consumer(workers=threads or settings.worker_threads, worker_type="thread").run()
+    HeartbeatConsumer(
+        huey,
+        heartbeat_file=settings.worker_heartbeat_file,
+        workers=threads or settings.worker_threads,
+        worker_type="thread",
+    ).run()
+
+
+def _worker_is_healthy(settings: Settings) -> bool:
+    from app.tasks import heartbeat_age
+
+    age = heartbeat_age(settings.worker_heartbeat_file)
+    if age is None:
+        console.print(f"No worker heartbeat at {settings.worker_heartbeat_file}.")
+        return False
+    if age > settings.worker_heartbeat_max_age_seconds:
+        console.print(f"The worker's last heartbeat is {age:.0f} s old: its threads or its queue are stuck.")
+        return False
+    console.print(f"Worker healthy (heartbeat {age:.0f} s ago).")
+    return True
+
+
+@cli.command()
+def healthcheck(
+    url: str = typer.Option("http://127.0.0.1:8000/healthz", help="The web server's liveness address"),
+) -> None:
+    """The container's health check, for web and worker containers alike: healthy when a worker in this
+    container reports a fresh heartbeat, or else when the web server answers ``url``."""
+    import urllib.request
+
+    settings = get_settings()
+    if settings.worker_heartbeat_file.exists():
+        raise typer.Exit(0 if _worker_is_healthy(settings) else 1)
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:  # noqa: S310 (a fixed local address)
+            healthy = response.status == 200
+    except OSError as error:
+        console.print(f"{url}: {error}")
+        raise typer.Exit(1) from error
+    raise typer.Exit(0 if healthy else 1)
 
 
 @cli.command("deliver-mail")
@@ -213,5 +291,47 @@ def generate_campaign(
     )
 
 
+media = typer.Typer(help="Media files (images and their renditions).", no_args_is_help=True)
+cli.add_typer(media, name="media")
+
+
+@media.command("copy")
+def media_copy(
+    to: str = typer.Option(..., "--to", help="Where to copy the local media: s3 (the bucket of CHORUS_S3_*)"),
+) -> None:
+    """Copy the media kept on local disk (CHORUS_MEDIA_DIR) into the S3 bucket, skipping what is there already.
+
+    Run it before switching a site to CHORUS_STORAGE_BACKEND=s3, and once more after the switch for uploads that
+    came in meanwhile; running it again copies nothing. The local files are left in place.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.media.storage import LocalStorage, copy_missing, s3_storage
+
+    if to != "s3":
+        console.print(f"[red]Unknown target {to!r}: the only one is s3.[/red]")
+        raise typer.Exit(2)
+    settings = get_settings()
+    if not settings.s3_bucket:
+        console.print("[red]CHORUS_S3_BUCKET is not set: name the bucket to copy into.[/red]")
+        raise typer.Exit(2)
+    source = LocalStorage(settings.resolved_media_dir)
+    keys = sum(1 for _ in source.stored_keys())
+    target = s3_storage(settings)
+    with Progress(
+        TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("copying", total=keys)
+        copied, skipped = copy_missing(source, target, on_key=lambda _key, _copied: progress.advance(task))
+    console.print(
+        f"[green]{copied:,} file(s) copied[/green] to s3://{settings.s3_bucket}, {skipped:,} already there "
+        f"(from {settings.resolved_media_dir})."
+    )
+
+
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     database_slots: int = Field(default=16, ge=1, le=32)
     media_dir: Path | None = None
     redis_url: str | None = None
+    # Seconds to wait for Redis (connecting, then answering) before treating it as down: rate limits then fall
+    # back to this process's memory and readiness fails, instead of requests hanging on a dead host.
+    redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Every key Chorus keeps in Redis (the task queue, rate-limit counts) starts with this, so several sites (or test
+    # runs) can share one Redis server.
+    redis_namespace: str = Field(default="chorus", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     # The secret signs session cookies, CSRF tokens and e-mail links. Set CHORUS_SECRET_KEY in production;
     # otherwise one is generated once and kept in <data_dir>/secret_key (mode 0600).
@@ -101,6 +108,18 @@ class Settings(BaseSettings):
     tasks_immediate: bool | None = None
     worker_in_process: bool = True
     worker_threads: int = 2
+    # `chorus worker` touches this file while its threads run and its queue answers; `chorus worker --check` (and
+    # `chorus healthcheck`, the image's health check) read it. Outside the shared data volume on purpose: each
+    # worker container has its own.
+    worker_heartbeat_file: Path = Path(tempfile.gettempdir()) / "chorus-worker-heartbeat"
+    worker_heartbeat_max_age_seconds: int = Field(default=60, ge=5)
+
+    # Serving: `chorus serve` migrates first (under a lock, so replicas starting together migrate once) unless
+    # this is off or --no-migrate is given; run `chorus migrate` as a job of its own then. Behind a reverse proxy,
+    # forwarded_allow_ips lists the proxies (comma-separated addresses or networks, or *) whose X-Forwarded-For
+    # and X-Forwarded-Proto are believed; unset, uvicorn's FORWARDED_ALLOW_IPS or 127.0.0.1 applies.
+    migrate_on_start: bool = True
+    forwarded_allow_ips: str | None = None
 
     # Webhooks (app/webhooks): attempts per delivery, the first retry's delay (doubled per attempt, with jitter),
     # the request timeout, and whether endpoints may be private, loopback or link-local addresses (refused in
@@ -169,6 +188,32 @@ class Settings(BaseSettings):
     @property
     def resolved_secret_key(self) -> str:
         return self.secret_key or _stored_secret(self.data_dir)
+
+
+class ConfigurationError(RuntimeError):
+    """Settings a process must not start with; the message says which setting to fix."""
+
+
+def check_start(settings: Settings) -> list[str]:
+    """Refuse settings that break a deployment, and return warnings about the risky ones.
+
+    In production a missing CHORUS_SECRET_KEY is refused: each replica would generate its own secret in its own
+    data volume, and a session cookie signed by one would be refused by the next.
+    """
+    if settings.environment == Environment.production and not settings.secret_key:
+        raise ConfigurationError(
+            "CHORUS_SECRET_KEY is not set. In production every web process and worker must share one secret "
+            "(it signs session cookies, CSRF tokens and e-mail links): set it, e.g. to the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    warnings = []
+    if not settings.worker_in_process and not settings.redis_url and not settings.resolved_tasks_immediate:
+        warnings.append(
+            "CHORUS_WORKER_IN_PROCESS=false without CHORUS_REDIS_URL: tasks (e-mail, webhooks, digests) wait in "
+            f"{settings.data_dir / 'tasks.db'} for a `chorus worker` on this machine's data directory; with "
+            "replicas on several machines set CHORUS_REDIS_URL so one worker serves them all."
+        )
+    return warnings
 
 
 def _stored_secret(data_dir: Path) -> str:

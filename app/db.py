@@ -8,7 +8,9 @@ PostgreSQL uses a pooled psycopg 3 engine, and services that read then write tak
 """
 
 import asyncio
+import fcntl
 import threading
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
@@ -21,8 +23,9 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Depends, Request
-from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, MetaData, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.config import get_settings
@@ -230,11 +233,64 @@ def alembic_config(url: str | None = None) -> AlembicConfig:
     return config
 
 
+# pg_advisory_lock's key for migrations: this constant (the bytes of "chorus"), then one number per schema.
+MIGRATION_LOCK_CLASS = int.from_bytes(b"chorus", "big") & 0x7FFFFFFF
+
+
 def migrate(url: str | None = None, revision: str = "head") -> None:
-    """Upgrade the database to the given revision (the newest by default)."""
+    """Upgrade the database to the given revision (the newest by default), holding the migration lock.
+
+    Replicas that start together each run this: the first migrates, the others wait on the lock, then find nothing
+    left to do. Without it two upgrades of a fresh PostgreSQL database both create ``alembic_version`` and one fails
+    with a unique violation.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    resolved = url or get_settings().resolved_database_url
+    with migration_lock(resolved):
+        command.upgrade(alembic_config(resolved), revision)
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Hold the database's migration lock: a PostgreSQL advisory lock (on a connection of its own, released when
+    it closes, even if this process dies), or on SQLite an exclusive ``flock`` on a file beside the database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if not database or database == ":memory:":
+            yield
+            return
+        lock_path = Path(database + ".migrate-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            # Advisory locks are per database; the key also names the schema (search_path in the URL's options),
+            # so databases of one server that live in separate schemas (the tests') do not wait on each other.
+            keys = {"kind": MIGRATION_LOCK_CLASS, "schema": _schema_number(parsed)}
+            connection.execute(text("SELECT pg_advisory_lock(:kind, :schema)"), keys)
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:kind, :schema)"), keys)
+                connection.commit()
+    finally:
+        engine.dispose()
+
+
+def _schema_number(url: URL) -> int:
+    options = url.query.get("options", "")
+    text_options = options if isinstance(options, str) else " ".join(options)
+    return zlib.crc32(text_options.encode()) & 0x7FFFFFFF
 
 
 def pending_migrations(engine: Engine) -> list[str]:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -26,8 +26,9 @@ from app.comments import api as comments_api
 from app.comments import views as comments_views
 from app.communities import api as communities_api
 from app.communities import views as communities_views
-from app.config import get_settings
+from app.config import check_start, get_settings
 from app.db import ROOT_DIR, SessionDep, get_engine, pending_migrations
+from app.health import Readiness, ReadinessCheck, check_readiness
 from app.ideas import api as ideas_api
 from app.ideas import views as ideas_views
 from app.insights import api as insights_api
@@ -81,6 +82,8 @@ def freeze_startup_objects() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    for warning in check_start(get_settings()):
+        logger.warning(warning)
     check_database_is_migrated()
     consumer = start_in_process_worker()
     freeze_startup_objects()
@@ -111,10 +114,28 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers through its usual session")
     def healthz(session: SessionDep, _visitor: Public) -> dict[str, str]:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: the database, Redis (when configured) and media storage answer",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A part failed: send this process no traffic"}},
+    )
+    def readyz(_visitor: Public) -> JSONResponse:
+        """Each part is checked with a bounded wait; 503 names what failed. No database turn is taken (a busy
+        process is still ready), and no session: the database check opens its own connection."""
+        results = check_readiness(get_settings())
+        ready = all(result.ok for result in results)
+        body = Readiness(
+            status="ready" if ready else "unavailable",
+            checks={r.name: ReadinessCheck(ok=r.ok, detail=r.detail, milliseconds=r.milliseconds) for r in results},
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(_visitor: Public) -> HTMLResponse:

@@ -8,8 +8,11 @@ retry sweeps) run in the consumer: ``chorus worker``, or the threads ``chorus se
 """
 
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
+import redis
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from sqlmodel import Session
@@ -24,7 +27,13 @@ def build_huey(settings: Settings, *, name: str = "chorus") -> Huey:
     """The queue the settings ask for."""
     queue: Huey
     if settings.redis_url:
-        queue = RedisHuey(name, url=settings.redis_url, utc=True)
+        # Time-outs, so a dead Redis host fails an enqueue quickly (the sweeps send its rows later) instead of
+        # holding the request; reads wait longer than the consumer's one-second blocking pop.
+        timeout = settings.redis_timeout_seconds
+        pool = redis.ConnectionPool.from_url(
+            settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout + 2
+        )
+        queue = RedisHuey(name, connection_pool=pool, utc=True)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         queue = SqliteHuey(name, filename=str(settings.data_dir / "tasks.db"), utc=True)
@@ -32,7 +41,7 @@ def build_huey(settings: Settings, *, name: str = "chorus") -> Huey:
     return queue
 
 
-huey = build_huey(get_settings())
+huey = build_huey(get_settings(), name=get_settings().redis_namespace)
 
 
 def after_commit(session: Session, task_name: str) -> None:
@@ -41,7 +50,12 @@ def after_commit(session: Session, task_name: str) -> None:
 
 
 def enqueue_after_commit(session: Session) -> None:
-    """Enqueue what the committed transaction asked for; a queue that is down leaves the rows to the retry sweeps."""
+    """Enqueue what the committed transaction asked for; a queue that is down leaves the rows to the retry sweeps.
+
+    This is how a write survives Redis being down: the write is committed and answered as usual, the e-mail or
+    webhook delivery it made waits in its table, and the worker's periodic sweeps (``retry_outbox``,
+    ``retry_webhooks``) send it once the queue answers again.
+    """
     for name in sorted(session.info.pop(AFTER_COMMIT, ())):
         try:
             _AFTER_COMMIT_TASKS[name]()
@@ -105,6 +119,45 @@ class _ThreadConsumer(Consumer):  # type: ignore[misc]
     """A consumer that runs beside the web server in its process: signals belong to uvicorn, not to huey."""
 
     def _set_signal_handlers(self) -> None:
+        return None
+
+
+class HeartbeatConsumer(Consumer):  # type: ignore[misc]
+    """The consumer of `chorus worker`: at each health check (every ``health_check_interval`` seconds), when its
+    threads are alive and its queue answers, it touches the heartbeat file that `chorus worker --check` reads."""
+
+    def __init__(self, queue: Huey, *, heartbeat_file: Path, **options: Any) -> None:
+        super().__init__(queue, health_check_interval=5, **options)
+        self.heartbeat_file = heartbeat_file
+
+    def start(self) -> None:
+        super().start()
+        self.beat()
+
+    def check_worker_health(self) -> bool:
+        healthy = bool(super().check_worker_health())
+        self.beat()
+        return healthy
+
+    def beat(self) -> None:
+        try:
+            self.huey.pending_count()
+        except Exception:
+            logger.warning("The task queue does not answer; no heartbeat until it does", exc_info=True)
+            return
+        self.heartbeat_file.parent.mkdir(parents=True, exist_ok=True)
+        self.heartbeat_file.write_text(f"{time.time():.0f}\n")
+
+    def stop(self, graceful: bool = False) -> None:
+        super().stop(graceful=graceful)
+        self.heartbeat_file.unlink(missing_ok=True)
+
+
+def heartbeat_age(heartbeat_file: Path) -> float | None:
+    """Seconds since a worker last reported healthy through ``heartbeat_file``; None when there is no heartbeat."""
+    try:
+        return max(0.0, time.time() - heartbeat_file.stat().st_mtime)
+    except FileNotFoundError:
         return None
 
 

@@ -8,6 +8,8 @@ import fnmatch
 import json
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -125,13 +127,41 @@ def test_runtime_runs_as_a_non_root_user_with_data_in_a_volume() -> None:
     assert "/data" in volumes
 
 
-def test_command_migrates_then_serves_with_uvicorn() -> None:
-    command = _command(list(_stages().values())[-1])
-    migrate, serve = command.find("chorus migrate"), command.find("uvicorn app.main:create_app")
-    assert migrate != -1, command
-    assert serve != -1, command
-    assert migrate < serve, "the command must migrate before it serves"
-    # `&&`: a failed migration stops the container instead of serving an unmigrated database.
-    assert "&&" in command[migrate:serve], command
-    assert "--factory" in command
-    assert "exec uvicorn" in command, "uvicorn should replace the shell, to receive SIGTERM as PID 1"
+def test_command_serves_with_chorus_serve_which_migrates_first() -> None:
+    # `chorus serve` migrates under the migration lock (CHORUS_MIGRATE_ON_START) and runs uvicorn in its own
+    # process: in exec form it is PID 1 and receives SIGTERM itself.
+    runtime = list(_stages().values())[-1]
+    command = [arguments for keyword, arguments in runtime if keyword == "CMD"][-1]
+    assert command.startswith("["), "exec form, so the server is PID 1"
+    words = json.loads(command)
+    assert words[:2] == ["chorus", "serve"], words
+    assert words[words.index("--host") + 1] == "0.0.0.0"  # noqa: S104 (in its container)
+
+
+def _requirements_the_builder_installs() -> list[str]:
+    """Run the builder's `python -c` that writes /tmp/requirements.txt, on this repository's pyproject.toml."""
+    builder = next(iter(_stages().values()))
+    run = next(arguments for keyword, arguments in builder if keyword == "RUN" and "requirements.txt" in arguments)
+    code = shlex.split(run.split(">", 1)[0])
+    assert code[:2] == ["python", "-c"], run
+    result = subprocess.run(  # noqa: S603 (our own Dockerfile's code)
+        [sys.executable, "-c", code[2]], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+def test_the_image_installs_the_s3_extra() -> None:
+    # Without boto3, CHORUS_STORAGE_BACKEND=s3 fails at start and replicas keep media of their own.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    installed = _requirements_the_builder_installs()
+    assert set(project["dependencies"]) <= set(installed)
+    assert set(project["optional-dependencies"]["s3"]) <= set(installed)
+    assert any(requirement.startswith("boto3") for requirement in installed)
+
+
+def test_the_health_check_suits_web_and_worker_containers() -> None:
+    runtime = list(_stages().values())[-1]
+    checks = [arguments for keyword, arguments in runtime if keyword == "HEALTHCHECK"]
+    assert checks, "no HEALTHCHECK"
+    # `chorus healthcheck` reads a worker's heartbeat, or else the web server's /healthz.
+    assert re.search(r'CMD \["chorus", "healthcheck"\]', checks[-1]), checks[-1]

@@ -352,3 +352,37 @@ def test_media02_fingerprints_existing_images_from_their_thumbnails(
         hashes = connection.execute(text("SELECT perceptual_hash FROM media_images ORDER BY id")).scalars().all()
     assert hashes == [expected[:16], rows[1][1][:16], f"{3:064x}"[:16]]
     command.upgrade(config, "head")
+
+
+def test_two_migrations_at_once_on_a_fresh_database_both_succeed(tmp_path: Path) -> None:
+    """Replicas starting together each migrate: the migration lock (a PostgreSQL advisory lock, or a file lock beside
+    a SQLite database) makes the second wait and find nothing to do, instead of failing on ``alembic_version``."""
+    import subprocess
+    import sys
+
+    from tests import databases
+
+    with databases.temporary_database(label="migrate-twice", sqlite_dir=tmp_path) as url:
+        environment = {
+            **os.environ,
+            "CHORUS_DATABASE_URL": url,
+            "CHORUS_DATA_DIR": str(tmp_path),
+            "PYTHONPATH": str(app.db.ROOT_DIR),
+        }
+        migrations = [
+            subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "migrate"],
+                env=environment,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        outputs = [migration.communicate(timeout=300)[0].decode() for migration in migrations]
+        assert [migration.returncode for migration in migrations] == [0, 0], outputs
+        engine = build_engine(url)
+        try:
+            assert pending_migrations(engine) == []
+        finally:
+            engine.dispose()

@@ -277,6 +277,7 @@ OWN_ACCOUNT = (SITE, Action.manage_own_account)
 ADMIN = (SITE, Action.administer_site)
 ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
     "GET /docs": PUBLIC,
     # accounts pages
     "GET /signup": PUBLIC,
@@ -401,6 +402,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /u/{handle}/designs": PUBLIC,
     # media renditions (app/media)
     "GET /media/{key:path}": PUBLIC,
+    "HEAD /media/{key:path}": PUBLIC,
     # challenges API
     "GET /api/v1/communities/{community_slug}/challenges": (COMMUNITY, Action.view_challenge),
     "POST /api/v1/communities/{community_slug}/challenges": (COMMUNITY, Action.manage_challenge),

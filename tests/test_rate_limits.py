@@ -43,3 +43,20 @@ def test_redis_limiter_is_shared_through_redis(monkeypatch: pytest.MonkeyPatch) 
     assert any(scope in key.decode() for key in client.scan_iter(match=f"*{scope}*"))
     for key in client.scan_iter(match=f"*{scope}*"):
         client.delete(key)
+
+
+DEAD_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: refused at once
+
+
+def test_with_redis_down_limits_fall_back_to_memory_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(get_settings(), "redis_url", DEAD_REDIS_URL)
+    monkeypatch.setattr(rate_limits, "_last_warning", 0.0)
+    scope = "fallback-" + secrets.token_hex(4)
+    with caplog.at_level("WARNING", logger="chorus.rate_limits"):
+        _hit_three_times(scope)  # still limited, by this process's count
+        assert rate_limits.first_within("1/hour", scope + "-visit", "visitor")
+        assert not rate_limits.first_within("1/hour", scope + "-visit", "visitor")
+    warnings = [record for record in caplog.records if "Redis does not answer" in record.getMessage()]
+    assert len(warnings) == 1, "one warning per minute, not one per request"

@@ -8,13 +8,16 @@ front of it) when ``CHORUS_S3_PUBLIC_URL`` is set; without a public URL the rend
 ``/media`` route like local ones.
 """
 
+import mimetypes
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 MEDIA_URL_PREFIX = "/media/"
 PUBLIC_PREFIX = "renditions/"
@@ -41,6 +44,10 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str:
         """Where a browser fetches the object (meaningful for public keys only)."""
+        ...
+
+    def check(self) -> None:
+        """Raise unless the storage can be written to now (readiness)."""
         ...
 
 
@@ -96,6 +103,19 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return self.url_prefix + check_key(key)
+
+    def check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise PermissionError(f"the media directory {self.root} is not writable")
+
+    def stored_keys(self) -> Iterator[str]:
+        """Every stored key, in a stable order (temporary files of writes under way left out)."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                yield path.relative_to(self.root).as_posix()
 
 
 def _is_missing(error: Exception) -> bool:
@@ -153,6 +173,9 @@ class S3Storage:
             raise
         return True
 
+    def check(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
     def url(self, key: str) -> str:
         check_key(key)
         if self.public_url and key.startswith(PUBLIC_PREFIX):
@@ -167,7 +190,11 @@ def _boto3_client(endpoint_url: str | None) -> Any:
         raise RuntimeError(
             "CHORUS_STORAGE_BACKEND=s3 needs boto3: install Chorus with the s3 extra (pip install 'chorus[s3]')"
         ) from error
-    return boto3.client("s3", endpoint_url=endpoint_url or None)
+    from botocore.config import Config  # type: ignore[import-not-found,unused-ignore]
+
+    # Bounded waits and few retries: a store that does not answer fails a request (and readiness) in seconds.
+    config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
+    return boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
 
 
 @lru_cache(maxsize=4)
@@ -176,9 +203,44 @@ def _s3_storage(bucket: str, endpoint_url: str | None, public_url: str | None) -
     return S3Storage(bucket=bucket, endpoint_url=endpoint_url, public_url=public_url)
 
 
+def s3_storage(settings: Settings) -> S3Storage:
+    """The bucket the S3 settings name (whichever backend is in use: `chorus media copy --to s3` needs it)."""
+    return _s3_storage(settings.s3_bucket or "", settings.s3_endpoint_url, settings.s3_public_url)
+
+
+def public_media_origin(settings: Settings) -> str | None:
+    """The scheme and host that serve public renditions when it is not this site (for the CSP's img-src)."""
+    if settings.storage_backend != "s3" or not settings.s3_public_url:
+        return None
+    parts = urlsplit(settings.s3_public_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_type_for(key: str) -> str:
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
+def copy_missing(source: LocalStorage, target: Storage, *, on_key: Callable[[str, bool], None]) -> tuple[int, int]:
+    """Copy every key of ``source`` that ``target`` lacks; return (copied, already there). Keys are
+    content-addressed, so a key present in the target holds the same bytes: running it again copies nothing, and
+    an interrupted run resumes where it stopped. ``on_key(key, copied)`` is told of each key."""
+    copied = skipped = 0
+    for key in source.stored_keys():
+        if target.exists(key):
+            skipped += 1
+            on_key(key, False)
+            continue
+        target.put(key, source.get(key), content_type_for(key))
+        copied += 1
+        on_key(key, True)
+    return copied, skipped
+
+
 def get_storage() -> Storage:
     """The storage the settings choose: ``CHORUS_STORAGE_BACKEND=local`` (default) or ``s3``."""
     settings = get_settings()
     if settings.storage_backend == "s3":
-        return _s3_storage(settings.s3_bucket or "", settings.s3_endpoint_url, settings.s3_public_url)
+        return s3_storage(settings)
     return LocalStorage(settings.resolved_media_dir)

@@ -16,7 +16,8 @@ _RENDITION_KEY = re.compile(r"renditions/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{6
 _CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
 
 
-@router.get("/media/{key:path}", name="media:rendition")
+# HEAD too: proxies, CDNs and link checkers ask for the headers first (the server leaves the body out).
+@router.api_route("/media/{key:path}", methods=["GET", "HEAD"], name="media:rendition")
 def rendition(request: Request, key: str, _visitor: Public) -> Response:
     match = _RENDITION_KEY.fullmatch(key)
     if match is None or (match.group(1), match.group(2)) != (match.group(3)[:2], match.group(3)[2:4]):

@@ -3,9 +3,13 @@ bodies), and the security headers on every answer."""
 
 import json
 import time
+from functools import lru_cache
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import get_settings
+from app.media.storage import public_media_origin
 
 
 class BodySizeLimit:
@@ -89,19 +93,30 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
     "form-action 'self'; base-uri 'none'"
 )
-# Swagger UI starts itself with an inline script; /docs shows no member content, so it may run one.
-DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+@lru_cache(maxsize=8)
+def _policies(media_origin: str | None) -> tuple[str, str]:
+    """The page policy and the /docs one. Images may also come from the public media origin (CHORUS_S3_PUBLIC_URL:
+    a bucket or CDN serving renditions), or every image would be blocked."""
+    policy = CONTENT_SECURITY_POLICY
+    if media_origin:
+        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {media_origin}")
+    # Swagger UI starts itself with an inline script; /docs shows no member content, so it may run one.
+    docs = policy.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    )
+    return policy, docs
 
 
 def security_headers(path: str) -> dict[str, str]:
     """The headers every answer carries; also set by the 500 handler, which runs outside all user middleware."""
+    policy, docs_policy = _policies(public_media_origin(get_settings()))
     return {
         "x-content-type-options": "nosniff",
         "x-frame-options": "DENY",
         "referrer-policy": "same-origin",
-        "content-security-policy": DOCS_CONTENT_SECURITY_POLICY if path == "/docs" else CONTENT_SECURITY_POLICY,
+        "content-security-policy": docs_policy if path == "/docs" else policy,
     }
 
 

@@ -70,3 +70,14 @@ def test_htmx_and_api_style_requests_get_the_same_bytes(client: TestClient, sess
     htmx = client.get(rendition_url(image, "display"), headers={"HX-Request": "true"})
     assert plain.status_code == htmx.status_code == 200
     assert plain.content == htmx.content
+
+
+def test_head_answers_the_headers_without_the_body(client: TestClient, session: Session) -> None:
+    image = ingest_image(session, upload=io.BytesIO(corpus.png()), uploaded_by=None, declared_filename="a.png")
+    response = client.head(rendition_url(image, "thumbnail"))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert int(response.headers["content-length"]) == len(get_storage().get(image.thumbnail_key))
+    assert response.content == b""
+    assert client.head("/media/renditions/00/11/" + "0011" * 16 + ".jpg").status_code == 404
