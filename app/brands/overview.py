@@ -33,6 +33,9 @@ from app.ideas import service as ideas_service
 from app.ideas.models import Idea
 from app.insights import campaign_results as campaign_insights
 from app.insights import service as insights_service
+from app.insights import survey_results
+from app.insights.segments import CampaignSegmentForm
+from app.insights.survey_results import Segment
 from app.moderation.models import Appeal, AppealStatus, ItemStatus, ModerationItem
 from app.permissions import Action, Role, can
 from app.rewards import service as rewards_service
@@ -205,13 +208,18 @@ def _weekly(session: Session, community_ids: list[int], brand: Brand, now: datet
     ]
 
 
-def _campaign_nps(session: Session, campaign: Campaign, community: Community) -> float | None:
-    """The campaign's NPS as its results page shows it (None when there is no survey or too few answers)."""
+def _campaign_nps(session: Session, campaign: Campaign) -> float | None:
+    """The campaign's NPS for everyone, as its results page computes it (None with no survey or too few answers),
+    without the page's reach and connector tables."""
     scope = campaign_insights.campaign_scope(session, campaign=campaign)
     if scope.survey is None:
         return None
-    results = campaign_insights.campaign_results(session, scope=scope, community=community)
-    nps = results.survey.nps if results.survey is not None else None
+    everyone = CampaignSegmentForm(prefix="", tokens=[], since="", until="", pick=None, segment=Segment(), errors=[])
+    chosen = campaign_insights.campaign_filter(session, scope=scope, form=everyone)
+    results = survey_results.survey_results(
+        session, survey=scope.survey, segment=chosen.segment, population=scope.population
+    )
+    nps = results.nps
     if nps is None or nps.suppressed or nps.score is None:
         return None
     return round(nps.score, 1)
@@ -229,7 +237,7 @@ def _nps(session: Session, communities: dict[int, Community], now: datetime) -> 
         .order_by(col(Campaign.ship_closes_at).desc(), col(Campaign.id).desc())
         .limit(2)
     ).all()
-    scores = [_campaign_nps(session, campaign, communities[campaign.community_id]) for campaign in latest]
+    scores = [_campaign_nps(session, campaign) for campaign in latest]
     label = f"NPS of {latest[0].title}" if latest else "NPS of the latest campaign"
     return Figure(
         "nps",
@@ -396,17 +404,17 @@ def brand_overview(
     }
     ids = list(communities) or [0]
     owed = rewards_service.owed_totals(session, brand=brand, now=now)
-    figures = [
-        _members(session, ids, now),
-        _active(session, ids, now),
-        *_weekly(session, ids, brand, now),
-        _nps(session, communities, now),
-    ]
+    timeline = _timeline(session, communities, now)
+    weekly = _weekly(session, ids, brand, now)
+    if not any(entry.kind == "challenge" for entry in timeline):
+        # A brand that runs no design challenges is not shown two figures that are always zero.
+        weekly = [figure for figure in weekly if figure.key not in {"designs", "scores"}]
+    figures = [_members(session, ids, now), _active(session, ids, now), *weekly, _nps(session, communities, now)]
     return BrandOverview(
         brand=brand,
         now=now,
         figures=figures,
         money=Money(currency=owed.currency, owed_minor=owed.owed_minor, held_minor=owed.held_minor),
-        timeline=_timeline(session, communities, now),
+        timeline=timeline,
         attention=_attention(session, brand, communities, roles, now),
     )
