@@ -98,7 +98,12 @@ def _endpoint(session: Session, brand: Brand, *statuses: DeliveryStatus, active:
     for number, status in enumerate(statuses):
         session.add(
             WebhookDelivery(
-                key=f"k{endpoint.id}-{number}", endpoint_id=endpoint.id, event="idea_created", body="{}", status=status, attempts=1  # type: ignore[arg-type]
+                key=f"k{endpoint.id}-{number}",
+                endpoint_id=endpoint.id,
+                event="idea_created",
+                body="{}",
+                status=status,
+                attempts=1,  # type: ignore[arg-type]
             )
         )
     session.flush()
@@ -262,11 +267,10 @@ def test_money_owed_and_held_match_the_liability_report(session: Session) -> Non
 def test_an_empty_brand_has_zeros_and_nothing_waiting(session: Session) -> None:
     brand = make_brand(session)
     result = overview.brand_overview(session, brand=brand, roles=MANAGER)
+    # No challenge: no design or score figures, always zero.
     assert _figures(result) == {
         "members": (0, 0),
         "active_members": (0, 0),
-        "designs": (0, 0),
-        "scores": (0, 0),
         "responses": (0, 0),
         "nps": (None, None),
     }
