@@ -77,16 +77,16 @@ FINISHED = {Phase.winners_announced.value, CampaignPhase.closed.value}
 class Figure:
     key: str
     label: str
-    value: float | None  # None: nothing to show yet (no campaign answered, or too few answers)
-    previous: float | None
+    value: int | float | None  # None: nothing to show yet (no campaign answered, or too few answers)
+    previous: int | float | None
     compared_with: str  # "vs the week before"
     kind: FigureKind = "count"
 
     @property
-    def change(self) -> float | None:
+    def change(self) -> int | float | None:
         if self.value is None or self.previous is None:
             return None
-        return round(self.value - self.previous, 1)
+        return round(self.value - self.previous, 1) if self.kind == "score" else self.value - self.previous
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,9 @@ class FigurePublic(BaseModel):
 
     key: str = Field(description="members, active_members, designs, scores, responses or nps")
     label: str
-    value: float | None = Field(description="None when there is nothing to show yet (e.g. too few answers for NPS)")
-    previous: float | None = Field(description="The same figure for the period before")
-    change: float | None = Field(description="value - previous, when both are known")
+    value: int | float | None = Field(description="None when there is nothing to show yet (too few answers for NPS)")
+    previous: int | float | None = Field(description="The same figure for the period before")
+    change: int | float | None = Field(description="value - previous, when both are known")
     compared_with: str = Field(description='What "previous" is, in words: "vs the week before"')
     kind: str = Field(description="count or score")
 

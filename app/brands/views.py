@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import object_session
+from sqlmodel import Session
 
 from app.accounts.models import User
 from app.brands import overview as brands_overview
@@ -33,7 +34,7 @@ def staff_home(user: User | None) -> str | None:
     lists the others; None for someone on no brand's staff. Read through the session that loaded the user (the
     request's), so it costs one indexed query and no connection of its own."""
     session = object_session(user) if user is not None else None
-    if user is None or session is None:
+    if user is None or not isinstance(session, Session):
         return None
     slug = brands_service.first_staffed_brand_slug(session, user=user)
     return f"/brands/{slug}" if slug else None

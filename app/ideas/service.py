@@ -76,7 +76,10 @@ STATUS_LABELS = {
 # A board filter beside the statuses: shown ideas still open with no official response, the brand's to answer
 # (the brand home counts them with the same conditions, ``unanswered_conditions``).
 UNANSWERED = "unanswered"
-BOARD_FILTER_LABELS = {UNANSWERED: "Waiting for an answer", **STATUS_LABELS}
+BOARD_FILTER_LABELS: dict[str, str] = {
+    **{status.value: text for status, text in STATUS_LABELS.items()},
+    UNANSWERED: "Waiting for an answer",
+}
 TRANSITIONS: dict[IdeaStatus, frozenset[IdeaStatus]] = {
     IdeaStatus.open: frozenset({IdeaStatus.under_review, IdeaStatus.planned, IdeaStatus.declined}),
     IdeaStatus.under_review: frozenset({IdeaStatus.open, IdeaStatus.planned, IdeaStatus.declined}),
