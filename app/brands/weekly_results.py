@@ -10,9 +10,7 @@ longer on the staff when their turn comes, turned this kind off, or may not be e
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -52,15 +50,14 @@ def _record(session: Session, *, brand_id: int, user_id: int, week_of: date, now
     """Claim this week's e-mail for the person: False when it was sent already (by an earlier run or another
     worker)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = cast(
-        CursorResult[Any],
-        session.execute(
-            insert(BrandWeeklyReport)
-            .values(brand_id=brand_id, user_id=user_id, week_of=week_of, sent_at=now)
-            .on_conflict_do_nothing(index_elements=["brand_id", "user_id", "week_of"])
-        ),
-    )
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports a row for an INSERT that ON CONFLICT DO NOTHING skipped.
+    inserted = session.execute(
+        insert(BrandWeeklyReport)
+        .values(brand_id=brand_id, user_id=user_id, week_of=week_of, sent_at=now)
+        .on_conflict_do_nothing(index_elements=["brand_id", "user_id", "week_of"])
+        .returning(col(BrandWeeklyReport.id))
+    ).first()
+    return inserted is not None
 
 
 def _trend(figure: brands_overview.Figure) -> str:
