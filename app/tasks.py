@@ -109,6 +109,15 @@ def send_digests() -> dict[str, int]:
     return {cadence.value: count for cadence, count in sent.items()}
 
 
+@huey.periodic_task(crontab(minute="5"))
+def send_brand_results() -> int:
+    """Every hour: each brand's weekly results to its staff, once the week's moment has come (once per week)."""
+    from app.brands import weekly_results
+    from app.columns import utcnow
+
+    return weekly_results.run_weekly_results(now=utcnow())
+
+
 _AFTER_COMMIT_TASKS: dict[str, Any] = {
     "deliver_outbox": deliver_outbox,
     "deliver_webhooks": deliver_webhooks,

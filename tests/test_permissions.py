@@ -369,6 +369,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     # brands API
     "GET /api/v1/brands": OWN_ACCOUNT,
     "GET /api/v1/brands/{brand_slug}": (BRAND, Action.view_brand),
+    "GET /api/v1/brands/{brand_slug}/overview": (BRAND, Action.view_brand),
     "GET /api/v1/brands/{brand_slug}/communities": (BRAND, Action.view_brand),
     "POST /api/v1/brands/{brand_slug}/communities": (BRAND, Action.create_community),
     "GET /api/v1/brands/{brand_slug}/staff": (BRAND, Action.view_brand),

@@ -3,9 +3,20 @@
 from fastapi import APIRouter, Response, status
 
 from app.accounts.deps import AccountUser
+from app.brands import overview as brands_overview
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
-from app.brands.schemas import BrandPublic, StaffAdd, StaffedBrand, StaffMember
+from app.brands.schemas import (
+    AttentionItemPublic,
+    BrandOverviewPublic,
+    BrandPublic,
+    FigurePublic,
+    MoneyPublic,
+    StaffAdd,
+    StaffedBrand,
+    StaffMember,
+    TimelineEntryPublic,
+)
 from app.communities import service as communities_service
 from app.communities.schemas import CommunityCreate, CommunityPublic
 from app.db import SessionDep
@@ -25,6 +36,27 @@ def my_brands(session: SessionDep, user: AccountUser) -> list[StaffedBrand]:
 @router.get("/brands/{brand_slug}", response_model=BrandPublic, summary="One brand (staff only)")
 def get_brand(access: BrandAccess = brand_access(Action.view_brand)) -> BrandPublic:
     return BrandPublic.model_validate(access.brand)
+
+
+@router.get(
+    "/brands/{brand_slug}/overview",
+    response_model=BrandOverviewPublic,
+    summary="The brand home: figures with trends, the timeline and what needs attention (staff only)",
+)
+def get_overview(session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)) -> BrandOverviewPublic:
+    """Headline figures against the period before, every challenge and campaign with its phase and next date, and
+    the counts waiting for the staff, each with the page that lists them (``url`` is null where the caller's role
+    may not open that page)."""
+    overview = brands_overview.brand_overview(session, brand=access.brand, roles=access.roles)
+    return BrandOverviewPublic(
+        slug=access.brand.slug,
+        name=access.brand.name,
+        now=overview.now,
+        figures=[FigurePublic.model_validate(figure) for figure in overview.figures],
+        money=MoneyPublic.model_validate(overview.money),
+        timeline=[TimelineEntryPublic.model_validate(entry) for entry in overview.timeline],
+        attention=[AttentionItemPublic.model_validate(item) for item in overview.attention],
+    )
 
 
 @router.get(

@@ -1,6 +1,6 @@
 """Brands and their staff."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
@@ -33,3 +33,18 @@ class BrandStaff(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     role: StaffRole = enum_field(StaffRole)
     created_at: datetime = timestamp_field()
+
+
+class BrandWeeklyReport(SQLModel, table=True):
+    """The weekly results e-mail sent to one staff member of one brand: the unique key is what makes a re-run of
+    the weekly task send nobody a second copy (``app.brands.weekly_results``)."""
+
+    __tablename__ = "brand_weekly_reports"
+    __table_args__ = (UniqueConstraint("brand_id", "user_id", "week_of"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brands.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    # The day of the week's scheduled send (UTC): one e-mail per brand, person and week.
+    week_of: date
+    sent_at: datetime = timestamp_field()

@@ -57,6 +57,17 @@ def list_staffed_brands(session: Session, *, user: User) -> Sequence[tuple[Brand
     return [(brand, StaffRole(role)) for brand, role in rows]
 
 
+def first_staffed_brand_slug(session: Session, *, user: User) -> str | None:
+    """The slug of the first brand (by name) the user works for, if any."""
+    return session.exec(
+        select(Brand.slug)
+        .join(BrandStaff, col(BrandStaff.brand_id) == Brand.id)
+        .where(BrandStaff.user_id == user.id)
+        .order_by(Brand.name)
+        .limit(1)
+    ).first()
+
+
 def create_brand(
     session: Session,
     *,

@@ -4,32 +4,64 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import object_session
+from sqlmodel import Session
 
+from app.accounts.models import User
+from app.brands import overview as brands_overview
 from app.brands import service as brands_service
+from app.brands import weekly_results
 from app.brands.deps import BrandAccess, brand_access
 from app.brands.models import StaffRole
 from app.communities import service as communities_service
 from app.communities.models import CommunityKind, Visibility
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.notifications import service as notifications_service
+from app.notifications.models import NotificationKind
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import redirect
-from app.web.templating import render
+from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
+def staff_home(user: User | None) -> str | None:
+    """Where the header's "Staff" link leads: the home of the first brand (by name) the user works for, whose page
+    lists the others; None for someone on no brand's staff. Read through the session that loaded the user (the
+    request's), so it costs one indexed query and no connection of its own."""
+    session = object_session(user) if user is not None else None
+    if user is None or not isinstance(session, Session):
+        return None
+    slug = brands_service.first_staffed_brand_slug(session, user=user)
+    return f"/brands/{slug}" if slug else None
+
+
+templates.env.globals["staff_home"] = staff_home
+notifications_service.register_audience(NotificationKind.brand_results, weekly_results.concerns)
+
+
 @router.get("/brands/{brand_slug}", name="brands:dashboard")
 def dashboard(request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_brand)) -> Response:
+    """The brand home: what needs attention, the figures, the timeline, and the communities."""
     communities = communities_service.list_brand_communities(session, brand=access.brand)
-    return render(
-        request,
-        "brands/dashboard.html",
-        {"brand": access.brand, "communities": communities, "access": access, "Action": Action},
-    )
+    other_brands = [
+        brand
+        for brand, _ in brands_service.list_staffed_brands(session, user=access.user)
+        if brand.id != access.brand.id
+    ]
+    context = {
+        "brand": access.brand,
+        "communities": communities,
+        "overview": brands_overview.brand_overview(session, brand=access.brand, roles=access.roles),
+        "other_brands": other_brands,
+        "access": access,
+        "Action": Action,
+    }
+    return render(request, "brands/dashboard.html", context)
 
 
 def _new_community_context(access: BrandAccess, form: dict[str, str]) -> dict[str, object]:

@@ -656,6 +656,20 @@ APPLICATION_SORTS: dict[str, list[Any]] = {
 }
 
 
+# A review filter beside the statuses: accepted connectors whose kit has not shipped yet (the brand home counts
+# them with the same conditions, ``kit_to_ship_conditions``).
+KIT_TO_SHIP = "kit_to_ship"
+REVIEW_FILTERS = (*(status.value for status in ApplicationStatus), KIT_TO_SHIP)
+
+
+def kit_to_ship_conditions() -> tuple[ColumnElement[bool], ...]:
+    """Applications accepted whose kit is still to be sent (over applications joined to their shipment)."""
+    return (
+        col(CampaignApplication.status) == ApplicationStatus.accepted,
+        col(KitShipment.status) == ShipmentStatus.pending,
+    )
+
+
 def list_applications(
     session: Session,
     *,
@@ -667,7 +681,9 @@ def list_applications(
 ) -> Sequence[tuple[CampaignApplication, User, KitShipment | None]]:
     """The review table: filtered by status, eligibility and a name search, sorted by a known key."""
     conditions: list[ColumnElement[bool]] = [col(CampaignApplication.campaign_id) == campaign.id]
-    if status:
+    if status == KIT_TO_SHIP:
+        conditions.extend(kit_to_ship_conditions())
+    elif status:
         if status not in ApplicationStatus.__members__:
             raise Invalid("Unknown status.", fields={"status": "Choose a status from the list."})
         conditions.append(col(CampaignApplication.status) == ApplicationStatus(status))

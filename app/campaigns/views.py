@@ -14,7 +14,7 @@ from app import rate_limits
 from app.accounts.deps import Public
 from app.campaigns import service as campaigns_service
 from app.campaigns.deps import CampaignAccess, JoiningUser, campaign_access
-from app.campaigns.models import ApplicationStatus, Campaign, CampaignResponse, ShipmentStatus
+from app.campaigns.models import Campaign, CampaignResponse, ShipmentStatus
 from app.columns import utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.config import get_settings
@@ -441,7 +441,7 @@ def _review_context(
         phase=campaigns_service.phase(access.campaign, utcnow()),
         rows=rows,
         filters={"status": status, "eligible": eligible, "sort": sort or "newest", "search": search},
-        statuses=[status.value for status in ApplicationStatus],
+        statuses=list(campaigns_service.REVIEW_FILTERS),
         sorts=list(campaigns_service.APPLICATION_SORTS),
         **extra,
     )
@@ -457,7 +457,7 @@ def applications_page(
     search: str = "",
     access: CampaignAccess = campaign_access(Action.manage_campaign),
 ) -> Response:
-    if status not in ApplicationStatus.__members__:
+    if status not in campaigns_service.REVIEW_FILTERS:
         status = ""
     context = _review_context(session, access, status=status, eligible=eligible, sort=sort, search=search[:80])
     return render(request, "campaigns/applications.html", context, block="table")

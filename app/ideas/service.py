@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Table, case, delete, literal
+from sqlalchemy import ColumnElement, Table, case, delete, literal
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -72,6 +72,13 @@ STATUS_LABELS = {
     IdeaStatus.in_progress: "In progress",
     IdeaStatus.done: "Done",
     IdeaStatus.declined: "Declined",
+}
+# A board filter beside the statuses: shown ideas still open with no official response, the brand's to answer
+# (the brand home counts them with the same conditions, ``unanswered_conditions``).
+UNANSWERED = "unanswered"
+BOARD_FILTER_LABELS: dict[str, str] = {
+    **{status.value: text for status, text in STATUS_LABELS.items()},
+    UNANSWERED: "Waiting for an answer",
 }
 TRANSITIONS: dict[IdeaStatus, frozenset[IdeaStatus]] = {
     IdeaStatus.open: frozenset({IdeaStatus.under_review, IdeaStatus.planned, IdeaStatus.declined}),
@@ -885,6 +892,16 @@ _ORDERS = {
 }
 
 
+def unanswered_conditions() -> tuple[ColumnElement[bool], ...]:
+    """Ideas waiting for the brand: open, shown, not merged, without an official response."""
+    return (
+        col(Idea.status) == IdeaStatus.open,
+        col(Idea.response) == "",
+        col(Idea.hidden_at).is_(None),
+        col(Idea.merged_into_id).is_(None),
+    )
+
+
 def list_board(
     session: Session,
     *,
@@ -901,12 +918,14 @@ def list_board(
 ) -> BoardPage:
     """A page of the board: filtered by status, category and tag; sorted, or ranked by a search when one is typed."""
     sort = sort if sort in BOARD_SORTS else "trending"
-    status = status if status in IdeaStatus.__members__ else ""
+    status = status if status in IdeaStatus.__members__ or status == UNANSWERED else ""
     page = max(page, 1)
     query = _select_rows().where(Idea.community_id == community.id, col(Idea.merged_into_id).is_(None))
     if not include_hidden:
         query = query.where(col(Idea.hidden_at).is_(None))
-    if status:
+    if status == UNANSWERED:
+        query = query.where(*unanswered_conditions())
+    elif status:
         query = query.where(Idea.status == IdeaStatus(status))
     if category:
         query = query.where(IdeaCategory.slug == category)

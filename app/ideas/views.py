@@ -33,6 +33,7 @@ def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
         "access": access,
         "Action": Action,
         "status_labels": ideas_service.STATUS_LABELS,
+        "board_filter_labels": ideas_service.BOARD_FILTER_LABELS,
         "votable_statuses": ideas_service.VOTABLE,
         **extra,
     }

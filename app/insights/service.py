@@ -187,12 +187,17 @@ DESIGN_CSV_HEADER = [
 
 
 def _activity_sources(community: Community) -> list[tuple[str, Any, Any, list[Any]]]:
-    """What counts as a member's activity in the community: (kind, who, when, conditions) for designs submitted,
-    scores, comments, ideas posted, votes on ideas, and survey or campaign responses given logged in (anonymous
-    ones have no member). Moderated-away content does not count."""
-    challenges = select(col(Challenge.id)).where(col(Challenge.community_id) == community.id)
+    return activity_sources([community.id or 0])
+
+
+def activity_sources(community_ids: Sequence[int]) -> list[tuple[str, Any, Any, list[Any]]]:
+    """What counts as a member's activity in these communities: (kind, who, when, conditions) for designs
+    submitted, scores, comments, ideas posted, votes on ideas, and survey or campaign responses given logged in
+    (anonymous ones have no member). Moderated-away content does not count. The brand home counts active members
+    with it too (``app.brands.overview``)."""
+    challenges = select(col(Challenge.id)).where(col(Challenge.community_id).in_(community_ids))
     designs = select(col(Design.id)).where(col(Design.challenge_id).in_(challenges))
-    ideas = select(col(Idea.id)).where(col(Idea.community_id) == community.id, col(Idea.hidden_at).is_(None))
+    ideas = select(col(Idea.id)).where(col(Idea.community_id).in_(community_ids), col(Idea.hidden_at).is_(None))
     return [
         (
             "designs",
@@ -211,7 +216,11 @@ def _activity_sources(community: Community) -> list[tuple[str, Any, Any, list[An
             "ideas",
             col(Idea.author_id),
             col(Idea.created_at),
-            [col(Idea.community_id) == community.id, col(Idea.hidden_at).is_(None), col(Idea.author_id).is_not(None)],
+            [
+                col(Idea.community_id).in_(community_ids),
+                col(Idea.hidden_at).is_(None),
+                col(Idea.author_id).is_not(None),
+            ],
         ),
         ("votes", col(IdeaVote.voter_id), col(IdeaVote.created_at), [col(IdeaVote.idea_id).in_(ideas)]),
         (
@@ -219,7 +228,7 @@ def _activity_sources(community: Community) -> list[tuple[str, Any, Any, list[An
             col(SurveyResponse.user_id),
             col(SurveyResponse.submitted_at),
             [
-                col(SurveyResponse.community_id) == community.id,
+                col(SurveyResponse.community_id).in_(community_ids),
                 col(SurveyResponse.user_id).is_not(None),
                 col(SurveyResponse.hidden_at).is_(None),
             ],

@@ -57,6 +57,9 @@ class NotificationKind(StrEnum):
     payout_paid = "payout_paid"
     payout_failed = "payout_failed"
     redemption_code = "redemption_code"
+    # Not a notification in the bell: the weekly results e-mail to a brand's staff (app.brands.weekly_results),
+    # a kind so that each person turns it off where they choose everything else.
+    brand_results = "brand_results"
 
 
 class Notification(SQLModel, table=True):

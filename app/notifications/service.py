@@ -317,8 +317,13 @@ DEFAULT_DELIVERY: dict[NotificationKind, Delivery] = {
     NotificationKind.report_outcome: Delivery.daily,
     NotificationKind.appeal_filed: Delivery.immediately,
     NotificationKind.appeal_decided: Delivery.immediately,
+    NotificationKind.brand_results: Delivery.weekly,
 }
 DEFAULT_FOR_NEW_KINDS = Delivery.daily
+# Kinds that reach people one way only: the choices offered for them (every Delivery for the others).
+KIND_CHOICES: dict[NotificationKind, tuple[Delivery, ...]] = {
+    NotificationKind.brand_results: (Delivery.weekly, Delivery.never),
+}
 KIND_LABELS: dict[NotificationKind, str] = {
     NotificationKind.comment_reply: "Replies to your comments",
     NotificationKind.design_comment: "Comments on your designs",
@@ -341,7 +346,21 @@ KIND_LABELS: dict[NotificationKind, str] = {
     NotificationKind.report_outcome: "Outcomes of your reports",
     NotificationKind.appeal_filed: "Appeals to decide (moderators)",
     NotificationKind.appeal_decided: "Decisions on your appeals",
+    NotificationKind.brand_results: "Weekly results of the brands you work for",
 }
+# Kinds that concern some people only (the weekly results: brand staff): the domain that sends them says who, and
+# the settings offer them to those people alone. Filled in by that domain (``register_audience``), since this
+# module imports none of the domains that notify.
+_AUDIENCES: dict[NotificationKind, Callable[[Session, User], bool]] = {}
+
+
+def register_audience(kind: NotificationKind, concerns: Callable[[Session, User], bool]) -> None:
+    """Offer ``kind`` in the settings only to people for whom ``concerns(session, user)`` is true."""
+    _AUDIENCES[kind] = concerns
+
+
+def choices_for(kind: NotificationKind) -> tuple[Delivery, ...]:
+    return KIND_CHOICES.get(kind, tuple(Delivery))
 
 
 def kind_label(kind: NotificationKind | str) -> str:
@@ -370,10 +389,11 @@ class KindPreference:
     label: str
     delivery: Delivery
     default: Delivery
+    choices: tuple[Delivery, ...]
 
 
 def list_preferences(session: Session, *, user: User) -> list[KindPreference]:
-    """Every kind with someone's choice (or its default), in the order of NotificationKind."""
+    """Every kind that concerns someone, with their choice (or its default), in the order of NotificationKind."""
     chosen = dict(
         session.exec(
             select(NotificationPreference.kind, NotificationPreference.delivery).where(
@@ -387,8 +407,10 @@ def list_preferences(session: Session, *, user: User) -> list[KindPreference]:
             label=kind_label(kind),
             delivery=Delivery(chosen.get(kind, default_delivery(kind))),
             default=default_delivery(kind),
+            choices=choices_for(kind),
         )
         for kind in NotificationKind
+        if kind not in _AUDIENCES or _AUDIENCES[kind](session, user)
     ]
 
 
@@ -421,6 +443,9 @@ def set_preferences(
             problems[kind_name] = "There is no such kind of notification."
         elif delivery_name not in Delivery.__members__:
             problems[kind_name] = "Choose immediately, daily, weekly or never."
+        elif Delivery(delivery_name) not in choices_for(NotificationKind(kind_name)):
+            allowed = " or ".join(choice.value for choice in choices_for(NotificationKind(kind_name)))
+            problems[kind_name] = f"Choose {allowed}."
         else:
             parsed[NotificationKind(kind_name)] = Delivery(delivery_name)
     if problems:

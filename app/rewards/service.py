@@ -1255,26 +1255,26 @@ def _held_minor(session: Session, *, account: LedgerAccount, cutoff: datetime) -
     A refund nets against the sale it reverses: a sale refunded while held leaves nothing held and takes nothing
     from what is available; once a sale's hold is over, its refund comes off the available balance.
     """
+    return int(session.exec(_held_sum(cutoff).where(LedgerEntry.account_id == account.id)).one())
+
+
+def _held_sum(cutoff: datetime) -> Any:
+    """The sum of held entries (see ``_held_minor``), for the caller to limit to some accounts."""
     reversed_sale = aliased(LedgerTransaction)
-    return int(
-        session.exec(
-            select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
-            .join(LedgerTransaction, col(LedgerTransaction.id) == LedgerEntry.transaction_id)
-            .outerjoin(reversed_sale, col(reversed_sale.id) == LedgerTransaction.reverses_id)
-            .where(
-                LedgerEntry.account_id == account.id,
-                or_(
-                    and_(
-                        col(LedgerTransaction.kind) == TransactionKind.sale, col(LedgerTransaction.posted_at) > cutoff
-                    ),
-                    and_(
-                        col(LedgerTransaction.kind) == TransactionKind.refund,
-                        col(reversed_sale.kind) == TransactionKind.sale,
-                        col(reversed_sale.posted_at) > cutoff,
-                    ),
+    return (
+        select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
+        .join(LedgerTransaction, col(LedgerTransaction.id) == LedgerEntry.transaction_id)
+        .outerjoin(reversed_sale, col(reversed_sale.id) == LedgerTransaction.reverses_id)
+        .where(
+            or_(
+                and_(col(LedgerTransaction.kind) == TransactionKind.sale, col(LedgerTransaction.posted_at) > cutoff),
+                and_(
+                    col(LedgerTransaction.kind) == TransactionKind.refund,
+                    col(reversed_sale.kind) == TransactionKind.sale,
+                    col(reversed_sale.posted_at) > cutoff,
                 ),
-            )
-        ).one()
+            ),
+        )
     )
 
 
@@ -1880,6 +1880,34 @@ def liability_report(session: Session, *, brand: Brand, now: datetime | None = N
         threshold_minor=settings.payout_threshold_minor,
         hold_days=settings.hold_days,
     )
+
+
+@dataclass(frozen=True)
+class OwedTotals:
+    currency: str
+    owed_minor: int  # what the liability report totals in this currency: available, held and in payout
+    held_minor: int  # of which still inside the refund hold
+
+
+def owed_totals(session: Session, *, brand: Brand, now: datetime | None = None) -> OwedTotals:
+    """The liability report's totals in the brand's currency, in two aggregate queries (the brand home)."""
+    now = now or utcnow()
+    settings = get_reward_settings(session, brand=brand)
+    members = (
+        col(LedgerAccount.brand_id) == brand.id,
+        col(LedgerAccount.currency) == settings.currency,
+        col(LedgerAccount.user_id).is_not(None),
+    )
+    owed = session.exec(
+        select(func.coalesce(func.sum(LedgerAccount.balance_minor), 0)).where(
+            *members, col(LedgerAccount.kind).in_(_MONEY_KINDS)
+        )
+    ).one()
+    earnings = select(col(LedgerAccount.id)).where(*members, col(LedgerAccount.kind) == AccountKind.earnings)
+    held = session.exec(
+        _held_sum(now - timedelta(days=settings.hold_days)).where(col(LedgerEntry.account_id).in_(earnings))
+    ).one()
+    return OwedTotals(currency=settings.currency, owed_minor=int(owed), held_minor=int(held))
 
 
 def liability_csv(report: LiabilityReport) -> bytes:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app import rate_limits
 from app.brands.models import Brand
@@ -201,6 +201,29 @@ def list_endpoints(session: Session, *, brand: Brand) -> Sequence[WebhookEndpoin
     return session.exec(
         select(WebhookEndpoint).where(WebhookEndpoint.brand_id == brand.id).order_by(col(WebhookEndpoint.id))
     ).all()
+
+
+def failing_endpoint_ids(session: Session, *, brand_id: int) -> set[int]:
+    """The brand's active endpoints whose latest tried delivery did not get through (failed for good, or waiting
+    for a retry after a failed attempt): shown as failing on the endpoints page and counted on the brand home."""
+    latest = (
+        select(col(WebhookDelivery.endpoint_id), func.max(WebhookDelivery.id).label("delivery_id"))
+        .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
+        .where(
+            col(WebhookEndpoint.brand_id) == brand_id,
+            col(WebhookEndpoint.is_active).is_(True),
+            col(WebhookDelivery.attempts) > 0,
+        )
+        .group_by(col(WebhookDelivery.endpoint_id))
+        .subquery()
+    )
+    return set(
+        session.exec(
+            select(latest.c.endpoint_id)
+            .join(WebhookDelivery, col(WebhookDelivery.id) == latest.c.delivery_id)
+            .where(col(WebhookDelivery.status) != DeliveryStatus.delivered)
+        ).all()
+    )
 
 
 def get_endpoint(session: Session, *, brand: Brand, endpoint_id: int) -> WebhookEndpoint:

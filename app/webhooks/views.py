@@ -34,6 +34,7 @@ def _list_context(session: SessionDep, access: BrandAccess, form: Mapping[str, o
     return {
         "brand": access.brand,
         "endpoints": webhooks_service.list_endpoints(session, brand=access.brand),
+        "failing": webhooks_service.failing_endpoint_ids(session, brand_id=id_of(access.brand)),
         "events": SUBSCRIBABLE_EVENTS,
         "event_labels": EVENT_LABELS,
         "form": form,

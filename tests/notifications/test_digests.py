@@ -34,7 +34,11 @@ def _in(session: Session) -> Callable[[], AbstractContextManager[Session]]:
 def _person(session: Session, cadence: Delivery, **overrides: object) -> User:
     user = make_user(session, **overrides)
     notifications_service.set_preferences(
-        session, user=user, choices={kind.value: cadence.value for kind in NotificationKind}
+        session,
+        user=user,
+        choices={
+            kind.value: cadence.value for kind in NotificationKind if cadence in notifications_service.choices_for(kind)
+        },
     )
     return user
 
