@@ -39,7 +39,7 @@ class Settings(BaseSettings):
 
     # Whether site administrators must sign in with two-factor authentication to use their admin powers (unset:
     # only in production).
-    require_admin_two_factor: bool | None = None
+    require_admin_2fa: bool | None = None
 
     session_cookie_name: str = "chorus_session"
     session_days: int = 14
@@ -172,8 +172,8 @@ class Settings(BaseSettings):
 
     @property
     def resolved_require_admin_two_factor(self) -> bool:
-        if self.require_admin_two_factor is not None:
-            return self.require_admin_two_factor
+        if self.require_admin_2fa is not None:
+            return self.require_admin_2fa
         return self.environment == Environment.production
 
     @property

@@ -105,7 +105,8 @@ def reset_password(body: PasswordReset, session: SessionDep, _visitor: Public) -
     """Every session is logged out and every API token revoked."""
     changed = accounts_service.reset_password(session, token=body.token, new_password=body.password)
     return PasswordChanged(
-        detail=f"The password is changed. {changed.consequences}", revoked_tokens=changed.revoked_tokens
+        detail=f"The password is changed, and every session was logged out{changed.tokens_clause}.",
+        revoked_tokens=changed.revoked_tokens,
     )
 
 
@@ -127,7 +128,8 @@ def change_password(body: PasswordChange, session: SessionDep, user: AccountUser
         session, user=user, current_password=body.current_password, new_password=body.password
     )
     return PasswordChanged(
-        detail=f"The password is changed. {changed.consequences}", revoked_tokens=changed.revoked_tokens
+        detail=f"The password is changed, and every session was logged out{changed.tokens_clause}.",
+        revoked_tokens=changed.revoked_tokens,
     )
 
 

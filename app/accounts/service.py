@@ -407,12 +407,12 @@ class PasswordChanged:
     revoked_tokens: int
 
     @property
-    def consequences(self) -> str:
-        """What the change ended, in a sentence for the page."""
-        tokens = f"your {self.revoked_tokens} API token{'s' if self.revoked_tokens != 1 else ''} revoked"
+    def tokens_clause(self) -> str:
+        """ " and your 2 API tokens revoked (...)", or nothing when there were none, to end a sentence about it."""
         if not self.revoked_tokens:
-            return "Every other sign-in is ended."
-        return f"Every other sign-in is ended and {tokens}: make new ones under Settings, API tokens."
+            return ""
+        plural = "s" if self.revoked_tokens != 1 else ""
+        return f" and your {self.revoked_tokens} API token{plural} revoked (make new ones under Settings, API tokens)"
 
 
 def reset_password(session: Session, *, token: str, new_password: str) -> PasswordChanged:
@@ -547,13 +547,14 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """Create a personal API token; the plain token is returned once and never stored."""
     name = name.strip()
-    errors = {}
     if not name or len(name) > 80:
-        errors["name"] = "Name the token (1 to 80 characters), e.g. the script that will use it."
+        raise Invalid(
+            "Name the token (1 to 80 characters), e.g. the script that will use it.",
+            fields={"name": "Name the token."},
+        )
     if lifetime_days not in TOKEN_LIFETIME_DAYS:
-        errors["lifetime_days"] = f"Choose {', '.join(map(str, TOKEN_LIFETIME_DAYS))} days."
-    if errors:
-        raise Invalid(next(iter(errors.values())), fields=errors)
+        choices = ", ".join(map(str, TOKEN_LIFETIME_DAYS))
+        raise Invalid(f"A token lives {choices} days.", fields={"lifetime_days": f"Choose {choices} days."})
     now = now or utcnow()
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(

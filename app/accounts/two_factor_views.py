@@ -48,9 +48,15 @@ def _pending_user(request: Request, session: Session) -> User | None:
 
 
 def _back_to_login(request: Request, next_path: str) -> Response:
-    response = redirect(request, f"/login?next={safe_next(next_path)}")
+    """No password step waiting for its code: say so (a page, not a redirect, so a visitor who bookmarked the code
+    page learns why it sends them back)."""
+    response = render(
+        request,
+        "accounts/code_step_expired.html",
+        {"next": safe_next(next_path), "minutes": two_factor.PENDING_SIGN_IN_MINUTES},
+        status_code=400,
+    )
     response.delete_cookie(PENDING_COOKIE, path=PENDING_COOKIE_PATH)
-    flash.add(response, request, "Log in with your password first; then enter your code.", "info")
     return response
 
 

@@ -204,7 +204,10 @@ def reset_password(
         return form_error(request, session, "accounts/reset_password.html", {"token": token}, error)
     response = redirect(request, "/login")
     clear_session_cookie(response)
-    flash.add(response, request, f"Your password is changed. {changed.consequences} Log in with the new one.")
+    message = (
+        f"Your password is changed, and every device is logged out{changed.tokens_clause}. Log in with the new one."
+    )
+    flash.add(response, request, message)
     return response
 
 
@@ -248,7 +251,9 @@ def change_password(
     )
     response = redirect(request, "/settings")
     set_session_cookie(response, token)
-    flash.add(response, request, f"Your password is changed. {changed.consequences}")
+    flash.add(
+        response, request, f"Your password is changed, and your other devices are logged out{changed.tokens_clause}."
+    )
     return response
 
 
@@ -276,7 +281,7 @@ def create_token(
     sign_in: CurrentSignIn,
     name: FormText = "",
     scope: FormText = TokenScope.read.value,
-    lifetime_days: FormText = "",
+    lifetime_days: FormText = str(accounts_service.DEFAULT_TOKEN_LIFETIME_DAYS),
     current_password_or_code: FormText = "",
 ) -> Response:
     form = {"name": name, "scope": scope, "lifetime_days": lifetime_days}

@@ -1,10 +1,10 @@
-"""Accounts: two-factor sign-in, recovery codes, re-authentication, scoped and expiring API tokens, and a brand's
-"staff need two-factor" policy
+"""Accounts: two-factor sign-in, recovery codes, re-authentication, scoped and expiring API tokens, staff policy
 
 Revision ID: two_factor01
 Revises: media02
 Created: 2026-12-07 01:00:00+00:00
 
+Brands may require two-factor of their staff (brands.require_staff_two_factor).
 Existing API tokens keep full access (read and write, as before) and expire 90 days after this migration, the
 default for new ones; existing sessions count as signed in when they were started.
 """

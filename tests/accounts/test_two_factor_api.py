@@ -195,9 +195,9 @@ def test_admins_need_two_factor_when_the_site_requires_it(client: TestClient, se
 
     admin = make_user(session, is_site_admin=True)
     _, plain = accounts_service.create_api_token(session, user=admin, name="script")
-    monkeypatch.setattr(get_settings(), "require_admin_two_factor", True)
+    monkeypatch.setattr(get_settings(), "require_admin_2fa", True)
     refused = client.get("/api/v1/admin/brands", headers=_bearer(plain))
     assert refused.status_code == 403
     assert "Site administrators must" in refused.json()["detail"]
-    monkeypatch.setattr(get_settings(), "require_admin_two_factor", False)
+    monkeypatch.setattr(get_settings(), "require_admin_2fa", False)
     assert client.get("/api/v1/admin/brands", headers=_bearer(plain)).status_code == 200
