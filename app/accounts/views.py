@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts import two_factor
@@ -16,7 +17,7 @@ from app.accounts.deps import (
     session_token,
     set_session_cookie,
 )
-from app.accounts.models import TokenScope
+from app.accounts.models import TokenScope, User
 from app.accounts.two_factor_views import start_code_step
 from app.columns import utcnow
 from app.communities import service as communities_service
@@ -257,7 +258,7 @@ def change_password(
     return response
 
 
-def _tokens_context(session: SessionDep, user: AccountUser, sign_in: CurrentSignIn, **extra: object) -> dict:
+def _tokens_context(session: Session, user: User, sign_in: two_factor.SignIn, **extra: object) -> dict[str, object]:
     return {
         "tokens": accounts_service.list_api_tokens(session, user=user),
         "form": {"scope": TokenScope.read.value, "lifetime_days": str(accounts_service.DEFAULT_TOKEN_LIFETIME_DAYS)},
