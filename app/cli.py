@@ -76,6 +76,23 @@ def _check_start() -> None:
         console.print(f"[yellow]{warning}[/yellow]")
 
 
+@cli.command("reset-two-factor")
+def reset_two_factor(email: str = typer.Argument(..., help="The account's e-mail address")) -> None:
+    """Turn two-factor off for someone who lost their device and their recovery codes (check who they are first);
+    every session of the account is logged out."""
+    from app.accounts import service as accounts_service
+    from app.accounts import two_factor
+    from app.db import session_scope
+
+    with session_scope() as session:
+        user = accounts_service.find_user_by_email(session, email=email)
+        if user is None:
+            console.print(f"[red]No account has the address {email}.[/red]")
+            raise typer.Exit(1)
+        two_factor.reset_two_factor(session, user=user)
+    console.print(f"[green]Two-factor is off for {email}; they log in with their password and set it up again.[/green]")
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # otherwise one is generated once and kept in <data_dir>/secret_key (mode 0600).
     secret_key: str | None = Field(default=None, repr=False)
 
+    # Whether site administrators must sign in with two-factor authentication to use their admin powers (unset:
+    # only in production).
+    require_admin_2fa: bool | None = None
+
     session_cookie_name: str = "chorus_session"
     session_days: int = 14
     cookie_secure: bool = False
@@ -184,6 +188,12 @@ class Settings(BaseSettings):
         if self.webhook_allow_private_network is not None:
             return self.webhook_allow_private_network
         return self.environment != Environment.production
+
+    @property
+    def resolved_require_admin_two_factor(self) -> bool:
+        if self.require_admin_2fa is not None:
+            return self.require_admin_2fa
+        return self.environment == Environment.production
 
     @property
     def resolved_secret_key(self) -> str:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app.accounts import api as accounts_api
+from app.accounts import two_factor_views as accounts_two_factor_views
 from app.accounts import views as accounts_views
 from app.accounts.deps import Public
 from app.admin import api as admin_api
@@ -153,6 +154,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
 
     for module in (
         accounts_views,
+        accounts_two_factor_views,
         communities_views,
         challenges_views,
         comments_views,

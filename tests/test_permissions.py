@@ -298,6 +298,14 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /settings/tokens": OWN_ACCOUNT,
     "POST /settings/tokens": OWN_ACCOUNT,
     "POST /settings/tokens/{token_id}/revoke": OWN_ACCOUNT,
+    "GET /login/two-factor": PUBLIC,
+    "POST /login/two-factor": PUBLIC,
+    "GET /login/recovery": PUBLIC,
+    "POST /login/recovery": PUBLIC,
+    "GET /settings/two-factor": OWN_ACCOUNT,
+    "POST /settings/two-factor": OWN_ACCOUNT,
+    "POST /settings/two-factor/recovery-codes": OWN_ACCOUNT,
+    "POST /settings/two-factor/disable": OWN_ACCOUNT,
     "GET /u/{handle}": PUBLIC,
     # community pages
     "GET /": PUBLIC,
@@ -319,6 +327,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /brands/{brand_slug}/staff": (BRAND, Action.view_brand),
     "POST /brands/{brand_slug}/staff": (BRAND, Action.manage_staff),
     "POST /brands/{brand_slug}/staff/{handle}/remove": (BRAND, Action.manage_staff),
+    "POST /brands/{brand_slug}/staff/two-factor": (BRAND, Action.manage_staff),
     # site administration and the development outbox
     "GET /admin": ADMIN,
     "POST /admin/brands": ADMIN,
@@ -352,6 +361,11 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /api/v1/me/tokens": OWN_ACCOUNT,
     "POST /api/v1/me/tokens": OWN_ACCOUNT,
     "DELETE /api/v1/me/tokens/{token_id}": OWN_ACCOUNT,
+    "GET /api/v1/me/two-factor": OWN_ACCOUNT,
+    "POST /api/v1/me/two-factor/setup": OWN_ACCOUNT,
+    "POST /api/v1/me/two-factor": OWN_ACCOUNT,
+    "POST /api/v1/me/two-factor/disable": OWN_ACCOUNT,
+    "POST /api/v1/me/two-factor/recovery-codes": OWN_ACCOUNT,
     "GET /api/v1/users/{handle}": PUBLIC,
     # communities API
     "GET /api/v1/communities": PUBLIC,
@@ -375,6 +389,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /api/v1/brands/{brand_slug}/staff": (BRAND, Action.view_brand),
     "POST /api/v1/brands/{brand_slug}/staff": (BRAND, Action.manage_staff),
     "DELETE /api/v1/brands/{brand_slug}/staff/{handle}": (BRAND, Action.manage_staff),
+    "PUT /api/v1/brands/{brand_slug}/two-factor-policy": (BRAND, Action.manage_staff),
     # admin API
     "GET /api/v1/admin/brands": ADMIN,
     "POST /api/v1/admin/brands": ADMIN,
@@ -1464,6 +1479,10 @@ def body_for(route: RouteInfo, world: World, *, target: str | None) -> dict[str,
         "POST /api/v1/auth/password-reset/confirm": {"json": {"token": "not-a-real-token", "password": "irrelevant"}},
         "PATCH /api/v1/me": {"json": {"display_name": "Renamed"}},
         "POST /api/v1/me/tokens": {"json": {"name": "ci"}},
+        "POST /api/v1/me/two-factor": {"json": {"setup_token": "not-a-real-token", "code": "000000"}},
+        "POST /api/v1/me/two-factor/disable": {"json": {}},
+        "POST /api/v1/me/two-factor/recovery-codes": {"json": {}},
+        "PUT /api/v1/brands/{brand_slug}/two-factor-policy": {"json": {"require_staff_two_factor": False}},
         "PATCH /api/v1/communities/{community_slug}": {
             "json": {"name": "Renamed", "kind": "both", "visibility": visibility}
         },

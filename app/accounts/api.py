@@ -3,7 +3,15 @@
 from fastapi import APIRouter, Request, Response, status
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import AccountUser, Public, clear_session_cookie, session_token, set_session_cookie
+from app.accounts import two_factor
+from app.accounts.deps import (
+    AccountUser,
+    CurrentSignIn,
+    Public,
+    clear_session_cookie,
+    session_token,
+    set_session_cookie,
+)
 from app.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -12,10 +20,16 @@ from app.accounts.schemas import (
     LogIn,
     Message,
     PasswordChange,
+    PasswordChanged,
     PasswordReset,
     ProfileUpdate,
+    Reauthentication,
+    RecoveryCodes,
     SignUp,
     TokenOnly,
+    TwoFactorEnable,
+    TwoFactorSetupPublic,
+    TwoFactorStatus,
     UserPrivate,
     UserPublic,
 )
@@ -54,9 +68,13 @@ def resend_confirmation(body: EmailOnly, request: Request, session: SessionDep, 
 
 @router.post("/auth/session", response_model=UserPrivate, summary="Log in (sets the session cookie)")
 def log_in(body: LogIn, request: Request, response: Response, session: SessionDep, _visitor: Public) -> UserPrivate:
+    """An account with two-factor authentication also needs `two_factor_code`: without it (or with a wrong one) the
+    answer is 401 and no session starts."""
     user = accounts_service.authenticate(
         session, login=body.login, password=body.password, client_ip=client_ip(request)
     )
+    if user.has_two_factor:
+        two_factor.verify_second_factor(session, user=user, code=body.two_factor_code, client_ip=client_ip(request))
     token = accounts_service.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
@@ -80,10 +98,16 @@ def request_password_reset(body: EmailOnly, request: Request, session: SessionDe
     return Message(detail="If an account has this address, a reset link is on its way.")
 
 
-@router.post("/auth/password-reset/confirm", response_model=Message, summary="Set a new password from a reset link")
-def reset_password(body: PasswordReset, session: SessionDep, _visitor: Public) -> Message:
-    accounts_service.reset_password(session, token=body.token, new_password=body.password)
-    return Message(detail="The password is changed; every session was logged out.")
+@router.post(
+    "/auth/password-reset/confirm", response_model=PasswordChanged, summary="Set a new password from a reset link"
+)
+def reset_password(body: PasswordReset, session: SessionDep, _visitor: Public) -> PasswordChanged:
+    """Every session is logged out and every API token revoked."""
+    changed = accounts_service.reset_password(session, token=body.token, new_password=body.password)
+    return PasswordChanged(
+        detail=f"The password is changed, and every session was logged out{changed.tokens_clause}.",
+        revoked_tokens=changed.revoked_tokens,
+    )
 
 
 @router.get("/me", response_model=UserPrivate, summary="The logged-in account")
@@ -97,12 +121,16 @@ def update_me(body: ProfileUpdate, session: SessionDep, user: AccountUser) -> Us
     return UserPrivate.model_validate(user)
 
 
-@router.post("/me/password", response_model=Message, summary="Change one's password")
-def change_password(body: PasswordChange, session: SessionDep, user: AccountUser) -> Message:
-    accounts_service.change_password(
+@router.post("/me/password", response_model=PasswordChanged, summary="Change one's password")
+def change_password(body: PasswordChange, session: SessionDep, user: AccountUser) -> PasswordChanged:
+    """Every session is logged out (this one too) and every API token revoked (the one making this call too)."""
+    changed = accounts_service.change_password(
         session, user=user, current_password=body.current_password, new_password=body.password
     )
-    return Message(detail="The password is changed; every session was logged out.")
+    return PasswordChanged(
+        detail=f"The password is changed, and every session was logged out{changed.tokens_clause}.",
+        revoked_tokens=changed.revoked_tokens,
+    )
 
 
 @router.get("/me/tokens", response_model=list[ApiTokenPublic], summary="One's personal API tokens")
@@ -116,8 +144,21 @@ def list_tokens(session: SessionDep, user: AccountUser) -> list[ApiTokenPublic]:
     response_model=ApiTokenCreated,
     summary="Create a personal API token",
 )
-def create_token(body: ApiTokenCreate, session: SessionDep, user: AccountUser) -> ApiTokenCreated:
-    token, plain = accounts_service.create_api_token(session, user=user, name=body.name)
+def create_token(
+    body: ApiTokenCreate, request: Request, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
+) -> ApiTokenCreated:
+    """Needs a recent sign-in, or `current_password_or_code` (always, when called with an API token): 403
+    otherwise."""
+    two_factor.confirm_identity(
+        session,
+        user=user,
+        sign_in=sign_in,
+        password_or_code=body.current_password_or_code,
+        client_ip=client_ip(request),
+    )
+    token, plain = accounts_service.create_api_token(
+        session, user=user, name=body.name, scope=body.scope, lifetime_days=body.lifetime_days
+    )
     return ApiTokenCreated(**ApiTokenPublic.model_validate(token).model_dump(), token=plain)
 
 
@@ -125,6 +166,80 @@ def create_token(body: ApiTokenCreate, session: SessionDep, user: AccountUser) -
 def revoke_token(token_id: int, session: SessionDep, user: AccountUser) -> Response:
     accounts_service.revoke_api_token(session, user=user, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me/two-factor", response_model=TwoFactorStatus, summary="One's two-factor authentication")
+def two_factor_status(session: SessionDep, user: AccountUser) -> TwoFactorStatus:
+    return TwoFactorStatus(
+        enabled=user.has_two_factor,
+        enabled_at=user.two_factor_enabled_at,
+        recovery_codes_left=two_factor.recovery_codes_left(session, user=user),
+        required_because=two_factor.two_factor_required_reason(session, user=user),
+    )
+
+
+@router.post(
+    "/me/two-factor/setup", response_model=TwoFactorSetupPublic, summary="Start turning on two-factor authentication"
+)
+def start_two_factor_setup(user: AccountUser) -> TwoFactorSetupPublic:
+    """A new secret for an authenticator app. Nothing changes until `POST /me/two-factor` confirms it with a code."""
+    setup = two_factor.start_two_factor_setup(user=user)
+    return TwoFactorSetupPublic(secret=setup.secret, otpauth_uri=setup.otpauth_uri, setup_token=setup.setup_token)
+
+
+@router.post(
+    "/me/two-factor",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RecoveryCodes,
+    summary="Turn on two-factor authentication",
+)
+def enable_two_factor(
+    body: TwoFactorEnable, request: Request, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
+) -> RecoveryCodes:
+    """Needs the code the app shows now (so the app surely has the secret) and a recent sign-in or
+    `current_password_or_code`. Answers the ten recovery codes, this once."""
+    two_factor.confirm_identity(
+        session,
+        user=user,
+        sign_in=sign_in,
+        password_or_code=body.current_password_or_code,
+        client_ip=client_ip(request),
+    )
+    codes = two_factor.enable_two_factor(session, user=user, setup_token=body.setup_token, code=body.code)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.post("/me/two-factor/disable", response_model=Message, summary="Turn off two-factor authentication")
+def disable_two_factor(
+    body: Reauthentication, request: Request, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
+) -> Message:
+    """Needs a recent sign-in or `current_password_or_code`; refused (403) while a brand or the site requires it."""
+    two_factor.confirm_identity(
+        session,
+        user=user,
+        sign_in=sign_in,
+        password_or_code=body.current_password_or_code,
+        client_ip=client_ip(request),
+    )
+    two_factor.disable_two_factor(session, user=user)
+    return Message(detail="Two-factor authentication is off; your recovery codes no longer work.")
+
+
+@router.post(
+    "/me/two-factor/recovery-codes", response_model=RecoveryCodes, summary="Make new recovery codes (the old ones die)"
+)
+def regenerate_recovery_codes(
+    body: Reauthentication, request: Request, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
+) -> RecoveryCodes:
+    """Needs a recent sign-in or `current_password_or_code`."""
+    two_factor.confirm_identity(
+        session,
+        user=user,
+        sign_in=sign_in,
+        password_or_code=body.current_password_or_code,
+        client_ip=client_ip(request),
+    )
+    return RecoveryCodes(recovery_codes=two_factor.regenerate_recovery_codes(session, user=user))
 
 
 @router.get("/users/{handle}", response_model=UserPublic, summary="A member's public profile")

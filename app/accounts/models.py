@@ -1,10 +1,11 @@
-"""People, their login sessions and their personal API tokens."""
+"""People, their login sessions, their second factor and their personal API tokens."""
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.columns import timestamp_field
+from app.columns import enum_field, timestamp_field
 
 
 class User(SQLModel, table=True):
@@ -22,10 +23,32 @@ class User(SQLModel, table=True):
     email_confirmed_at: datetime | None = timestamp_field(nullable=True)
     created_at: datetime = timestamp_field()
     password_changed_at: datetime = timestamp_field()
+    # Two-factor sign-in with an authenticator app (TOTP, RFC 6238): the base32 secret, set only once a correct code
+    # confirmed the enrolment, and the last time step a code was accepted for, so no code is accepted twice.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    two_factor_enabled_at: datetime | None = timestamp_field(nullable=True)
+    totp_last_step: int = Field(default=0)
 
     @property
     def is_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None and self.totp_secret is not None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that signs in instead of the authenticator app; only a keyed hash of it is kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = timestamp_field()
+    used_at: datetime | None = timestamp_field(nullable=True)
 
 
 class UserSession(SQLModel, table=True):
@@ -41,6 +64,14 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = timestamp_field()
     ip_address: str = Field(default="", max_length=45)
     user_agent: str = Field(default="", max_length=255)
+    # When its owner last proved who they are here (the sign-in, or a password or code asked for since): sensitive
+    # changes need this to be recent.
+    authenticated_at: datetime = timestamp_field()
+
+
+class TokenScope(StrEnum):
+    read = "read"
+    read_write = "read_write"
 
 
 class ApiToken(SQLModel, table=True):
@@ -54,6 +85,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     # The first characters of the token, so its owner can tell tokens apart.
     prefix: str = Field(max_length=16)
+    scope: TokenScope = enum_field(TokenScope, default=TokenScope.read_write)
     created_at: datetime = timestamp_field()
+    expires_at: datetime = timestamp_field()
     last_used_at: datetime | None = timestamp_field(nullable=True)
     revoked_at: datetime | None = timestamp_field(nullable=True)

@@ -6,18 +6,18 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pwdlib import PasswordHash
-from sqlalchemy import Update
+from sqlalchemy import CursorResult, Update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, delete, or_, select, update
 from zxcvbn import zxcvbn
 
 from app import rate_limits
-from app.accounts.models import ApiToken, User, UserSession
+from app.accounts.models import ApiToken, TokenScope, User, UserSession
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -266,6 +266,7 @@ def start_session(session: Session, *, user: User, ip_address: str = "", user_ag
             user_id=id_of(user),
             created_at=now,
             last_seen_at=now,
+            authenticated_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
             ip_address=ip_address[:45],
             user_agent=user_agent[:255],
@@ -278,6 +279,13 @@ def start_session(session: Session, *, user: User, ip_address: str = "", user_ag
 
 def user_for_session_token(session: Session, *, token: str) -> User | None:
     """The active user behind a session token, or None when it is unknown, expired or revoked."""
+    found = session_for_token(session, token=token)
+    return found[0] if found is not None else None
+
+
+def session_for_token(session: Session, *, token: str) -> tuple[User, UserSession] | None:
+    """The active user behind a session token and the session itself, or None when it is unknown, expired or
+    revoked."""
     row = session.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
     now = utcnow()
     if row is None or row.expires_at <= now:
@@ -287,7 +295,7 @@ def user_for_session_token(session: Session, *, token: str) -> User | None:
         return None
     if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
         _touch(session, update(UserSession).where(col(UserSession.id) == row.id).values(last_seen_at=now))
-    return user
+    return user, row
 
 
 def _touch(session: Session, statement: Update) -> None:
@@ -339,7 +347,7 @@ def request_password_reset(session: Session, *, email: str, client_ip: str) -> N
 
 
 def _reset_link(user: User) -> str:
-    token = _serializer("reset").dumps({"user_id": user.id, "stamp": _password_stamp(user)})
+    token = _serializer("reset").dumps({"user_id": user.id, "stamp": password_stamp(user)})
     return f"{get_settings().base_url}/reset/{token}"
 
 
@@ -374,7 +382,7 @@ def invite_user(session: Session, *, email: str, display_name: str = "", reason:
     return user
 
 
-def _password_stamp(user: User) -> str:
+def password_stamp(user: User) -> str:
     """Changes whenever the password does, so a reset link works only once."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
@@ -388,37 +396,72 @@ def user_for_reset_token(session: Session, *, token: str) -> User:
     except BadSignature as error:
         raise Invalid("This reset link is not valid. Copy the whole link from the e-mail.") from error
     user = session.get(User, payload.get("user_id"))
-    if user is None or payload.get("stamp") != _password_stamp(user):
+    if user is None or payload.get("stamp") != password_stamp(user):
         raise Invalid("This reset link has been used already. Ask for a new one.")
     return user
 
 
-def reset_password(session: Session, *, token: str, new_password: str) -> User:
-    """Set a new password from a reset link; every existing login is ended."""
+@dataclass(frozen=True)
+class PasswordChanged:
+    user: User
+    revoked_tokens: int
+
+    @property
+    def tokens_clause(self) -> str:
+        """ " and your 2 API tokens revoked (...)", or nothing when there were none, to end a sentence about it."""
+        if not self.revoked_tokens:
+            return ""
+        plural = "s" if self.revoked_tokens != 1 else ""
+        return f" and your {self.revoked_tokens} API token{plural} revoked (make new ones under Settings, API tokens)"
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> PasswordChanged:
+    """Set a new password from a reset link; every existing login is ended and every API token revoked."""
     user = user_for_reset_token(session, token=token)
-    _set_password(session, user=user, new_password=new_password)
+    changed = _set_password(session, user=user, new_password=new_password, how="reset")
     # Following the link proves the address, so an unconfirmed account becomes confirmed.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-    return user
+    return changed
 
 
-def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> None:
-    """Change the password of a logged-in user, who must know the current one."""
+def change_password(session: Session, *, user: User, current_password: str, new_password: str) -> PasswordChanged:
+    """Change the password of a logged-in user, who must know the current one; every login is ended and every API
+    token revoked."""
     if not password_hasher.verify(current_password, user.password_hash):
         raise Invalid("Please correct the marked fields.", fields={"current_password": "This is not your password."})
-    _set_password(session, user=user, new_password=new_password)
+    return _set_password(session, user=user, new_password=new_password, how="changed")
 
 
-def _set_password(session: Session, *, user: User, new_password: str) -> None:
+def _set_password(session: Session, *, user: User, new_password: str, how: str) -> PasswordChanged:
+    """Whoever had the old password (or a session or token from it) is shut out: a stolen API token must not
+    outlive the owner's recovery of the account."""
     weakness = check_password_strength(new_password, user_inputs=[user.email, user.handle, user.display_name])
     if weakness:
         raise Invalid("Please correct the marked fields.", fields={"password": weakness})
+    now = utcnow()
     user.password_hash = password_hasher.hash(new_password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = now
     session.add(user)
     end_all_sessions(session, user=user)
+    revoked = revoke_all_api_tokens(session, user=user, now=now)
+    settings = get_settings()
+    notifications_service.queue_email(
+        session,
+        to_address=user.email,
+        subject=f"Your {settings.site_name} password was {how}",
+        body_text=(
+            f"Hello {user.display_name},\n\n"
+            f"Your password was {how}. Every session was logged out"
+            + (f" and your {revoked} API token{'s were' if revoked != 1 else ' was'} revoked" if revoked else "")
+            + f". Log in again at {settings.base_url}/login"
+            + (f" and make new tokens at {settings.base_url}/settings/tokens" if revoked else "")
+            + ".\n\nIf you did not do this, reset your password at once: "
+            f"{settings.base_url}/reset"
+        ),
+    )
     session.flush()
+    return PasswordChanged(user=user, revoked_tokens=revoked)
 
 
 def update_profile(session: Session, *, user: User, display_name: str, bio: str) -> User:
@@ -486,9 +529,22 @@ def find_user_by_email(session: Session, *, email: str) -> User | None:
 
 
 API_TOKEN_PREFIX = "chorus_"  # noqa: S105 (a public prefix)
+# How long a new token may live, in days: the choices offered, and the default.
+TOKEN_LIFETIME_DAYS = (7, 30, 90, 365)
+DEFAULT_TOKEN_LIFETIME_DAYS = 90
+# "Last used" is written at most this often per token, so a busy script costs no write per request.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
-def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+def create_api_token(
+    session: Session,
+    *,
+    user: User,
+    name: str,
+    scope: TokenScope = TokenScope.read_write,
+    lifetime_days: int = DEFAULT_TOKEN_LIFETIME_DAYS,
+    now: datetime | None = None,
+) -> tuple[ApiToken, str]:
     """Create a personal API token; the plain token is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 80:
@@ -496,14 +552,27 @@ def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiTok
             "Name the token (1 to 80 characters), e.g. the script that will use it.",
             fields={"name": "Name the token."},
         )
+    if lifetime_days not in TOKEN_LIFETIME_DAYS:
+        choices = ", ".join(map(str, TOKEN_LIFETIME_DAYS))
+        raise Invalid(f"A token lives {choices} days.", fields={"lifetime_days": f"Choose {choices} days."})
+    now = now or utcnow()
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=id_of(user), name=name, token_hash=hash_token(plain), prefix=plain[:12])
+    token = ApiToken(
+        user_id=id_of(user),
+        name=name,
+        token_hash=hash_token(plain),
+        prefix=plain[:12],
+        scope=scope,
+        created_at=now,
+        expires_at=now + timedelta(days=lifetime_days),
+    )
     session.add(token)
     session.flush()
     return token, plain
 
 
 def list_api_tokens(session: Session, *, user: User) -> Sequence[ApiToken]:
+    """The user's tokens not revoked, newest first (expired ones too, marked so on the page)."""
     return session.exec(
         select(ApiToken)
         .where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
@@ -521,17 +590,27 @@ def revoke_api_token(session: Session, *, user: User, token_id: int) -> None:
     session.flush()
 
 
-def user_for_api_token(session: Session, *, plain: str) -> User | None:
-    """The active user behind a bearer token, or None."""
+def revoke_all_api_tokens(session: Session, *, user: User, now: datetime | None = None) -> int:
+    """Revoke every token of the user; how many were live."""
+    result = session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+def api_token_for(session: Session, *, plain: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a bearer token, and the token, or None when it is unknown, revoked or expired."""
     token = session.exec(
         select(ApiToken).where(ApiToken.token_hash == hash_token(plain), col(ApiToken.revoked_at).is_(None))
     ).first()
-    if token is None:
+    now = utcnow()
+    if token is None or token.expires_at <= now:
         return None
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > SESSION_TOUCH_INTERVAL:
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         _touch(session, update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now))
-    return user
+    return user, token

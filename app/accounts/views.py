@@ -5,9 +5,21 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import AccountUser, Public, clear_session_cookie, session_token, set_session_cookie
+from app.accounts import two_factor
+from app.accounts.deps import (
+    AccountUser,
+    CurrentSignIn,
+    Public,
+    clear_session_cookie,
+    session_token,
+    set_session_cookie,
+)
+from app.accounts.models import TokenScope, User
+from app.accounts.two_factor_views import start_code_step
+from app.columns import utcnow
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
@@ -125,6 +137,8 @@ def login(
             {"form": {"login": login}, "next": safe_next(next)},
             error,
         )
+    if user.has_two_factor:
+        return start_code_step(request, user, next)
     token = accounts_service.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
@@ -178,7 +192,7 @@ def reset_password(
     request: Request, token: str, session: SessionDep, _visitor: Public, password: FormText = ""
 ) -> Response:
     try:
-        accounts_service.reset_password(session, token=token, new_password=password)
+        changed = accounts_service.reset_password(session, token=token, new_password=password)
     except AppError as error:
         if not error.fields:  # the link itself is bad, not the password
             session.rollback()
@@ -191,7 +205,10 @@ def reset_password(
         return form_error(request, session, "accounts/reset_password.html", {"token": token}, error)
     response = redirect(request, "/login")
     clear_session_cookie(response)
-    flash.add(response, request, "Your password is changed. Log in with the new one.")
+    message = (
+        f"Your password is changed, and every device is logged out{changed.tokens_clause}. Log in with the new one."
+    )
+    flash.add(response, request, message)
     return response
 
 
@@ -223,7 +240,9 @@ def change_password(
     password: FormText = "",
 ) -> Response:
     try:
-        accounts_service.change_password(session, user=user, current_password=current_password, new_password=password)
+        changed = accounts_service.change_password(
+            session, user=user, current_password=current_password, new_password=password
+        )
     except AppError as error:
         context = {"form": {"display_name": user.display_name, "bio": user.bio}, "password_form": True}
         return form_error(request, session, "accounts/settings.html", context, error)
@@ -233,44 +252,68 @@ def change_password(
     )
     response = redirect(request, "/settings")
     set_session_cookie(response, token)
-    flash.add(response, request, "Your password is changed, and your other devices are logged out.")
+    flash.add(
+        response, request, f"Your password is changed, and your other devices are logged out{changed.tokens_clause}."
+    )
     return response
 
 
+def _tokens_context(session: Session, user: User, sign_in: two_factor.SignIn, **extra: object) -> dict[str, object]:
+    return {
+        "tokens": accounts_service.list_api_tokens(session, user=user),
+        "form": {"scope": TokenScope.read.value, "lifetime_days": str(accounts_service.DEFAULT_TOKEN_LIFETIME_DAYS)},
+        "lifetime_options": [(str(days), f"{days} days") for days in accounts_service.TOKEN_LIFETIME_DAYS],
+        "needs_reauth": not sign_in.is_recent(),
+        "now": utcnow(),
+        **extra,
+    }
+
+
 @router.get("/settings/tokens", name="accounts:tokens")
-def tokens_page(request: Request, session: SessionDep, user: AccountUser) -> Response:
-    tokens = accounts_service.list_api_tokens(session, user=user)
-    return render(request, "accounts/tokens.html", {"tokens": tokens, "form": {}}, block="tokens")
+def tokens_page(request: Request, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn) -> Response:
+    return render(request, "accounts/tokens.html", _tokens_context(session, user, sign_in), block="tokens")
 
 
 @router.post("/settings/tokens")
-def create_token(request: Request, session: SessionDep, user: AccountUser, name: FormText = "") -> Response:
+def create_token(
+    request: Request,
+    session: SessionDep,
+    user: AccountUser,
+    sign_in: CurrentSignIn,
+    name: FormText = "",
+    scope: FormText = TokenScope.read.value,
+    lifetime_days: FormText = str(accounts_service.DEFAULT_TOKEN_LIFETIME_DAYS),
+    current_password_or_code: FormText = "",
+) -> Response:
+    form = {"name": name, "scope": scope, "lifetime_days": lifetime_days}
     try:
-        _, plain = accounts_service.create_api_token(session, user=user, name=name)
-    except AppError as error:
-        tokens = accounts_service.list_api_tokens(session, user=user)
-        return form_error(
-            request,
-            session,
-            "accounts/tokens.html",
-            {"tokens": tokens, "form": {"name": name}},
-            error,
-            block="tokens",
+        two_factor.confirm_identity(
+            session, user=user, sign_in=sign_in, password_or_code=current_password_or_code, client_ip=client_ip(request)
         )
-    tokens = accounts_service.list_api_tokens(session, user=user)
-    return render(request, "accounts/tokens.html", {"tokens": tokens, "form": {}, "new_token": plain}, block="tokens")
+        _, plain = accounts_service.create_api_token(
+            session,
+            user=user,
+            name=name,
+            scope=TokenScope.read_write if scope == TokenScope.read_write.value else TokenScope.read,
+            lifetime_days=int(lifetime_days) if lifetime_days.isdigit() else 0,
+        )
+    except AppError as error:
+        session.rollback()
+        context = {**_tokens_context(session, user, sign_in), "form": form}
+        return form_error(request, session, "accounts/tokens.html", context, error, block="tokens")
+    # A password or code just given counts as a fresh sign-in: the next token needs none.
+    context = _tokens_context(session, user, sign_in, new_token=plain)
+    context["needs_reauth"] = context["needs_reauth"] and not current_password_or_code
+    return render(request, "accounts/tokens.html", context, block="tokens")
 
 
 @router.post("/settings/tokens/{token_id}/revoke", name="accounts:revoke_token")
-def revoke_token(request: Request, token_id: int, session: SessionDep, user: AccountUser) -> Response:
+def revoke_token(
+    request: Request, token_id: int, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
+) -> Response:
     accounts_service.revoke_api_token(session, user=user, token_id=token_id)
-    tokens = accounts_service.list_api_tokens(session, user=user)
-    return render(
-        request,
-        "accounts/tokens.html",
-        {"tokens": tokens, "form": {}, "notice": "The token is revoked."},
-        block="tokens",
-    )
+    context = _tokens_context(session, user, sign_in, notice="The token is revoked.")
+    return render(request, "accounts/tokens.html", context, block="tokens")
 
 
 @router.get("/u/{handle}", name="accounts:profile")

@@ -15,6 +15,7 @@ from app.brands.schemas import (
     StaffAdd,
     StaffedBrand,
     StaffMember,
+    StaffTwoFactorPolicy,
     TimelineEntryPublic,
 )
 from app.communities import service as communities_service
@@ -126,3 +127,18 @@ def add_staff(
 def remove_staff(handle: str, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)) -> Response:
     brands_service.remove_staff(session, brand=access.brand, handle=handle)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/brands/{brand_slug}/two-factor-policy",
+    response_model=StaffTwoFactorPolicy,
+    summary="Require (or not) two-factor authentication of the brand's staff",
+)
+def set_two_factor_policy(
+    body: StaffTwoFactorPolicy, session: SessionDep, access: BrandAccess = brand_access(Action.manage_staff)
+) -> StaffTwoFactorPolicy:
+    """Turning it on needs two-factor on the caller's own account (422 otherwise)."""
+    brand = brands_service.set_staff_two_factor_policy(
+        session, brand=access.brand, actor=access.user, required=body.require_staff_two_factor
+    )
+    return StaffTwoFactorPolicy(require_staff_two_factor=brand.require_staff_two_factor)

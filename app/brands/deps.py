@@ -40,7 +40,14 @@ class BrandPermit(PermissionCheck):
             role = brands_service.staff_role(session, brand_id=id_of(brand), user=user)
             if role is not None:
                 roles.add(Role(role))
-        check(self.action, frozenset(roles), user, hidden_message="There is no such brand.")
+        check(
+            self.action,
+            frozenset(roles),
+            user,
+            hidden_message="There is no such brand.",
+            session=session,
+            brand_id=brand.id if brand is not None else None,
+        )
         assert brand is not None and user is not None  # check() refused otherwise: no action here is public
         return BrandAccess(brand=brand, user=user, roles=frozenset(roles))
 

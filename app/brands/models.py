@@ -21,6 +21,8 @@ class Brand(SQLModel, table=True):
     name: str = Field(max_length=80)
     slug: str = Field(max_length=60, unique=True)
     description: str = Field(default="", max_length=2000)
+    # The brand's owners may require two-factor sign-in of all its staff (app.accounts.deps enforces it).
+    require_staff_two_factor: bool = Field(default=False)
     created_at: datetime = timestamp_field()
 
 

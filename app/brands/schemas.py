@@ -13,6 +13,7 @@ class BrandPublic(BaseModel):
     slug: str
     name: str
     description: str
+    require_staff_two_factor: bool
     created_at: datetime
 
 
@@ -95,3 +96,10 @@ class BrandOverviewPublic(BaseModel):
     money: MoneyPublic
     timeline: list[TimelineEntryPublic]
     attention: list[AttentionItemPublic]
+
+
+class StaffTwoFactorPolicy(BaseModel):
+    require_staff_two_factor: bool = Field(
+        description="Whether the brand's staff must sign in with two-factor authentication to reach its staff pages "
+        "and API; those without it are sent to turn it on (the API answers 403)."
+    )

@@ -42,6 +42,31 @@ def staff_role(session: Session, *, brand_id: int, user: User | None) -> StaffRo
     return StaffRole(role) if role is not None else None
 
 
+def brands_requiring_two_factor(session: Session, *, user: User) -> Sequence[str]:
+    """The names of the brands whose staff includes the user and that require two-factor sign-in of their staff."""
+    return session.exec(
+        select(Brand.name)
+        .join(BrandStaff, col(BrandStaff.brand_id) == Brand.id)
+        .where(BrandStaff.user_id == user.id, col(Brand.require_staff_two_factor).is_(True))
+        .order_by(Brand.name)
+    ).all()
+
+
+def brand_requires_staff_two_factor(session: Session, *, brand_id: int) -> bool:
+    return bool(session.exec(select(Brand.require_staff_two_factor).where(Brand.id == brand_id)).first())
+
+
+def set_staff_two_factor_policy(session: Session, *, brand: Brand, actor: User, required: bool) -> Brand:
+    """Require (or stop requiring) two-factor sign-in of the brand's staff. Whoever turns it on must use two-factor
+    already, so they do not lock themselves out of the page they are on."""
+    if required and not actor.has_two_factor:
+        raise Invalid("Turn on two-factor authentication for your own account first (Settings, Two-factor).")
+    brand.require_staff_two_factor = required
+    session.add(brand)
+    session.flush()
+    return brand
+
+
 def list_brands(session: Session) -> Sequence[Brand]:
     return session.exec(select(Brand).order_by(Brand.name)).all()
 

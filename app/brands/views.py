@@ -158,6 +158,25 @@ def add_staff(
     return response
 
 
+@router.post("/brands/{brand_slug}/staff/two-factor", name="brands:two_factor_policy")
+def set_two_factor_policy(
+    request: Request,
+    session: SessionDep,
+    require_staff_two_factor: FormText = "",
+    access: BrandAccess = brand_access(Action.manage_staff),
+) -> Response:
+    required = require_staff_two_factor == "on"
+    try:
+        brands_service.set_staff_two_factor_policy(session, brand=access.brand, actor=access.user, required=required)
+    except AppError as error:
+        context = {**_staff_context(session, access, {"role": StaffRole.analyst}), "policy_error": True}
+        return form_error(request, session, "brands/staff.html", context, error)
+    response = redirect(request, f"/brands/{access.brand.slug}/staff")
+    message = "Staff now need two-factor authentication." if required else "Staff no longer need two-factor."
+    flash.add(response, request, message)
+    return response
+
+
 @router.post("/brands/{brand_slug}/staff/{handle}/remove", name="brands:remove_staff")
 def remove_staff(
     request: Request,

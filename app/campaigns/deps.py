@@ -43,7 +43,7 @@ class CampaignPermit(PermissionCheck):
         frozen = frozenset(roles)
         if community.visibility == Visibility.invite_only:
             check(Action.view_invite_only_community, frozen, user, hidden_message=HIDDEN_COMMUNITY)
-        check(self.action, frozen, user, hidden_message=HIDDEN_COMMUNITY)
+        check(self.action, frozen, user, hidden_message=HIDDEN_COMMUNITY, session=session, brand_id=community.brand_id)
         refuse_if_sanctioned(
             session,
             action=self.action,

@@ -45,7 +45,7 @@ def _community_access(
     frozen = frozenset(roles)
     if community.visibility == Visibility.invite_only:
         check(Action.view_invite_only_community, frozen, user, hidden_message=hidden)
-    check(action, frozen, user, hidden_message=hidden)
+    check(action, frozen, user, hidden_message=hidden, session=session, brand_id=community.brand_id)
     refuse_if_sanctioned(
         session,
         action=action,
@@ -120,7 +120,7 @@ def load_design_access(
     frozen = frozenset(roles)
     if community.visibility == Visibility.invite_only:
         check(Action.view_invite_only_community, frozen, user, hidden_message=hidden)
-    check(action, frozen, user, hidden_message=hidden)
+    check(action, frozen, user, hidden_message=hidden, session=session, brand_id=community.brand_id)
     if _hides_draft(challenge, frozen):
         raise NotFound(hidden)
     refuse_if_sanctioned(

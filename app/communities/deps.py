@@ -57,7 +57,14 @@ class CommunityPermit(PermissionCheck):
         frozen = frozenset(roles)
         if community.visibility == Visibility.invite_only:
             check(Action.view_invite_only_community, frozen, user, hidden_message=hidden)
-        check(self.action, frozen, user, hidden_message=hidden)
+        check(
+            self.action,
+            frozen,
+            user,
+            hidden_message=hidden,
+            session=session,
+            brand_id=community.brand_id,
+        )
         refuse_if_sanctioned(
             session,
             action=self.action,

@@ -25,7 +25,8 @@ from app.moderation.models import AuditAction, MemberFingerprint
 from app.notifications.models import Notification
 from app.rewards.models import Redemption
 
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+# Secrets (and keyed hashes of them) never leave in an export, not even to their owner.
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "totp_secret", "code_hash"})
 DELETED_NAME = "deleted member"
 
 

@@ -34,7 +34,8 @@ def _survey_access(
         role = brands_service.staff_role(session, brand_id=brand.id or 0, user=user)
         if role is not None:
             roles.add(Role(role))
-    check(action, frozenset(roles), user, hidden_message=HIDDEN_SURVEY)
+    brand_id = brand.id if brand is not None else None
+    check(action, frozenset(roles), user, hidden_message=HIDDEN_SURVEY, session=session, brand_id=brand_id)
     if survey is None or brand is None or user is None:
         raise NotFound(HIDDEN_SURVEY)
     return SurveyAccess(brand=brand, user=user, roles=frozenset(roles), survey=survey)

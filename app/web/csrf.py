@@ -12,7 +12,7 @@ from python_multipart import FormParser
 
 from app.config import Settings
 
-ALWAYS_PROTECTED_PATHS = ["/login", "/signup", "/reset", "/confirm/resend"]
+ALWAYS_PROTECTED_PATHS = ["/login", "/login/two-factor", "/login/recovery", "/signup", "/reset", "/confirm/resend"]
 # Unsubscribe links from e-mail: mail clients POST RFC 8058's one-click body with no cookie or token; the signed
 # token in the path is what authorises the change (app.notifications.service.read_unsubscribe_token).
 CSRF_EXEMPT_PREFIXES = ("/unsubscribe/", "/api/v1/unsubscribe/")

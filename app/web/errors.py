@@ -13,9 +13,10 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts import service as accounts_service
-from app.accounts.deps import LoginRequired, session_token
+from app.accounts.deps import LoginRequired, TwoFactorRequired, session_token
 from app.db import get_engine
 from app.errors import AppError, TooManyRequests
+from app.web import flash
 from app.web.middleware import security_headers
 from app.web.templating import is_htmx, render
 
@@ -85,6 +86,13 @@ def install_error_handlers(app: FastAPI) -> None:
             if is_htmx(request):
                 return Response(status_code=401, headers={"HX-Redirect": target})
             return RedirectResponse(target, status_code=303)
+        if isinstance(exc, TwoFactorRequired) and not wants_json(request):
+            target = "/settings/two-factor?next=" + quote(request.url.path)
+            if is_htmx(request):
+                return Response(status_code=403, headers={"HX-Redirect": target})
+            response = RedirectResponse(target, status_code=303)
+            flash.add(response, request, exc.message.split(":")[0] + ": turn it on here first.", "info")
+            return response
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return error_response(request, exc.status_code, exc.message, errors=exc.fields or None, headers=headers)
 

@@ -470,9 +470,9 @@ def test_api_token_is_stored_as_a_hash(session: Session) -> None:
     stored = session.exec(select(ApiToken).where(col(ApiToken.id) == token.id)).one()
     assert stored.token_hash == service.hash_token(plain)
     assert plain not in (stored.token_hash, stored.prefix, stored.name)
-    assert service.user_for_api_token(session, plain=plain).id == user.id  # type: ignore[union-attr]
-    assert service.user_for_api_token(session, plain=plain + "x") is None
-    assert service.user_for_api_token(session, plain=stored.token_hash) is None
+    assert service.api_token_for(session, plain=plain)[0].id == user.id  # type: ignore[index]
+    assert service.api_token_for(session, plain=plain + "x") is None
+    assert service.api_token_for(session, plain=stored.token_hash) is None
 
 
 def test_api_tokens_are_different_each_time(session: Session) -> None:
@@ -499,7 +499,7 @@ def test_api_token_revocation_and_listing(session: Session) -> None:
 
     service.revoke_api_token(session, user=user, token_id=first.id)  # type: ignore[arg-type]
     assert [t.name for t in service.list_api_tokens(session, user=user)] == ["second"]
-    assert service.user_for_api_token(session, plain=first_plain) is None
+    assert service.api_token_for(session, plain=first_plain) is None
     with pytest.raises(NotFound):
         service.revoke_api_token(session, user=user, token_id=first.id)  # type: ignore[arg-type]
     with pytest.raises(NotFound):
@@ -511,10 +511,10 @@ def test_api_token_of_a_closed_account_is_refused_and_use_is_recorded(session: S
     user = make_user(session)
     token, plain = service.create_api_token(session, user=user, name="t")
     assert token.last_used_at is None
-    service.user_for_api_token(session, plain=plain)
+    service.api_token_for(session, plain=plain)
     session.refresh(token)
     assert token.last_used_at is not None
     user.is_active = False
     session.add(user)
     session.flush()
-    assert service.user_for_api_token(session, plain=plain) is None
+    assert service.api_token_for(session, plain=plain) is None

@@ -564,14 +564,14 @@ def test_revoking_a_token_from_the_page(client: TestClient, session: Session) ->
     assert response.status_code == 200
     assert "The token is revoked." in response.text
     assert "Old script" not in response.text
-    assert accounts_service.user_for_api_token(session, plain=plain) is None
+    assert accounts_service.api_token_for(session, plain=plain) is None
 
     # Someone else's token is not found, and stays valid.
     stranger = make_user(session)
     theirs, their_plain = accounts_service.create_api_token(session, user=stranger, name="Theirs")
     refused = _post(client, f"/settings/tokens/{theirs.id}/revoke", {})
     assert refused.status_code == 404
-    assert accounts_service.user_for_api_token(session, plain=their_plain) is not None
+    assert accounts_service.api_token_for(session, plain=their_plain) is not None
 
 
 # --- Profile page -------------------------------------------------------------------------------------------

@@ -103,6 +103,10 @@ NOT_PAGES = {
     "export_batch": "a CSV download",
     "campaigns:thanks": "reached only by answering a share link (a POST)",
     "challenges:next_design": "redirects to the member's next unscored design (a design page)",
+    "accounts:two_factor_login": "reached only half signed in (after the password of an account with two-factor); "
+    "axe-checked in tests/e2e/test_two_factor.py",
+    "accounts:recovery_login": "reached only half signed in, from the code page; axe-checked in "
+    "tests/e2e/test_two_factor.py",
 }
 
 
@@ -213,6 +217,7 @@ PUBLIC_PAGES = {
 }
 ACCOUNT_PAGES = {
     "accounts:settings",
+    "accounts:two_factor",
     "accounts:tokens",
     "notifications:list",
     "notifications:settings",
