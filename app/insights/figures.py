@@ -133,8 +133,11 @@ def survey_figures(results: schemas.SurveyResults, scope: str = "") -> SurveyFig
 
 def funnel_figure(steps: list[schemas.FunnelStep], title: str = "The referral chain") -> Chart:
     """The referral chain (share links per step); an outcome posted before it was counted so holds people."""
-    unit = "Links" if steps and steps[0].key in CHAIN_STEPS else "People"
-    return funnel_chart(title, [(step.label, step.people, step.note) for step in steps], value_label=unit)
+    if steps and steps[0].key in CHAIN_STEPS:
+        # The table's "of the step before" says what the notes would; only a missing count keeps its reason.
+        drawn = [(step.label, step.people, step.note if step.people is None else "") for step in steps]
+        return funnel_chart(title, drawn, value_label="Links")
+    return funnel_chart(title, [(step.label, step.people, step.note) for step in steps])
 
 
 def _acted(label: str, share: Proportion) -> Bar:
