@@ -117,12 +117,12 @@ def _step(key: str, count: int, of: int, sentence: str) -> schemas.FunnelStep:
 
 
 def _question_ids(session: Session, survey: Survey) -> dict[str, int]:
-    rows = session.exec(
+    rows = session.execute(
         select(col(Question.code), col(Question.id)).where(
             col(Question.survey_id) == survey.id, col(Question.code).in_(("recommend_intent", "recommended"))
         )
     ).all()
-    return {code: question_id for code, question_id in rows if code is not None}
+    return {code: question_id for code, question_id in rows if code is not None and question_id is not None}
 
 
 def intent_action(session: Session, *, campaign: Campaign, survey: Survey | None) -> schemas.IntentAction | None:
