@@ -1486,6 +1486,29 @@ def connector_reach(session: Session, *, campaign: Campaign) -> list[ConnectorRe
     ]
 
 
+def kit_counts(session: Session, *, campaign: Campaign) -> dict[str, int]:
+    """The campaign's kits by shipment status (every status present, 0 when none)."""
+    shipments = dict.fromkeys((status.value for status in ShipmentStatus), 0)
+    for status, count in session.exec(
+        select(KitShipment.status, func.count())
+        .where(KitShipment.campaign_id == campaign.id)
+        .group_by(KitShipment.status)
+    ).all():
+        shipments[ShipmentStatus(status).value] = count
+    return shipments
+
+
+def declared_network_size(session: Session, *, campaign: Campaign) -> int:
+    """The network sizes the accepted connectors declared when they applied, added up: whom the campaign may reach."""
+    total = session.exec(
+        select(func.coalesce(func.sum(CampaignApplication.network_size), 0)).where(
+            CampaignApplication.campaign_id == campaign.id,
+            CampaignApplication.status == ApplicationStatus.accepted,
+        )
+    ).one()
+    return int(total)
+
+
 def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgress:
     """Counts for the staff's progress page: applications and kits by status, reach per hop, connectors."""
     applications = dict.fromkeys((status.value for status in ApplicationStatus), 0)
@@ -1495,13 +1518,7 @@ def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgre
         .group_by(CampaignApplication.status)
     ).all():
         applications[ApplicationStatus(status).value] = count
-    shipments = dict.fromkeys((status.value for status in ShipmentStatus), 0)
-    for status, count in session.exec(
-        select(KitShipment.status, func.count())
-        .where(KitShipment.campaign_id == campaign.id)
-        .group_by(KitShipment.status)
-    ).all():
-        shipments[ShipmentStatus(status).value] = count
+    shipments = kit_counts(session, campaign=campaign)
     by_hop = reach_by_hop(session, campaign=campaign)
     samples = session.exec(
         select(func.coalesce(func.sum(CampaignApplication.samples_passed_on), 0)).where(

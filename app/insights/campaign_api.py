@@ -64,8 +64,8 @@ def _sort(sort: str) -> str:
 
 @router.get(
     PREFIX,
-    summary="A campaign's results, for everyone or a segment: the survey's figures, the referral funnel, reach by "
-    "hop and every connector's response rate",
+    summary="A campaign's results: the whole campaign's outcome at a glance (headline), then for everyone or a "
+    "segment the survey's figures, the referral chain, reach by hop and every connector's response rate",
 )
 def campaign_results(
     session: SessionDep,
@@ -103,9 +103,14 @@ def compare_segments(
     scope = campaign_service.campaign_scope(session, campaign=access.campaign)
     first = _filter(session, scope, "a", a, a_since, a_until, a_connector, a_hop)
     second = _filter(session, scope, "b", b, b_since, b_until, b_connector, b_hop)
+    glance = campaign_service.campaign_headline(session, scope=scope)
     return Comparison(
-        a=campaign_service.campaign_results(session, scope=scope, community=access.community, chosen=first),
-        b=campaign_service.campaign_results(session, scope=scope, community=access.community, chosen=second),
+        a=campaign_service.campaign_results(
+            session, scope=scope, community=access.community, chosen=first, glance=glance
+        ),
+        b=campaign_service.campaign_results(
+            session, scope=scope, community=access.community, chosen=second, glance=glance
+        ),
     )
 
 

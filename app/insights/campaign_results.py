@@ -1,6 +1,6 @@
-"""Results of a sampling campaign: its survey's results (``survey_results``, the survey page's own code), the
-referral funnel from intent to action, reach by hop, connectors' response rates, and the chart posted with the
-outcome.
+"""Results of a sampling campaign: the outcome at a glance (``campaign_headline``), its survey's results
+(``survey_results``, the survey page's own code), the referral chain of its links, reach by hop, connectors'
+response rates, and the chart posted with the outcome.
 
 Reach comes from the counters the campaigns service keeps in each event's transaction (``ConnectorReach``,
 samples passed on): a dashboard never scans responses. The survey's figures come from its tallies when the survey is
@@ -12,13 +12,13 @@ fewer than 5 out, are suppressed; when the survey has responses besides the camp
 are a second whole a segment may not leave fewer than 5 out of.
 
 The rule of every count of respondents on these pages, the JSON and the CSV exports: a group of 1-4 is hidden
-(null, "fewer than 5"). So the funnel's answer-based steps (promoters, "did recommend it") are hidden below 5
-answers like any question, and so is "Answered". Responses per hop and per connector are groups of respondents too:
-cells of 1-4 are hidden, and with one hidden cell in a column the smallest other one as well, as their sum is shown
-(the campaign's or the connector's respondents) and would give it away (``survey_results.suppress_small_cells``);
-a connector's response rate goes with their responses. Opens, shares (links passed on) and sign-ups are counts of
-the links' events, not of who answered what: they stay shown. Left to a later pass: a connector's hops beside the
-whole campaign's (a connector-by-hop table whose margins are both shown) are suppressed each on its own.
+(null, "fewer than 5"), through the helpers of ``campaign_headline`` (one place). Responses per hop and per connector
+are groups of respondents too: cells of 1-4 are hidden, and with one hidden cell in a column the smallest other one
+as well, as their sum is shown (the campaign's or the connector's respondents) and would give it away
+(``suppressed_column``); a connector's response rate goes with their responses. Opens, shares (links passed on),
+sign-ups and the referral chain's counts of links are the links' events, not who answered what: they stay shown.
+Left to a later pass: a connector's hops beside the whole campaign's (a connector-by-hop table whose margins are
+both shown) are suppressed each on its own.
 """
 
 from collections.abc import Sequence
@@ -37,11 +37,13 @@ from app.campaigns.models import ApplicationStatus, Campaign, CampaignResponse
 from app.columns import utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
+from app.insights import campaign_headline as headline
 from app.insights import schemas
 from app.insights import survey_results as results_service
+from app.insights.campaign_headline import suppressed_column
 from app.insights.segments import CampaignSegmentForm
-from app.insights.stats import K_ANONYMITY, SUPPRESSED_LABEL, is_suppressed
-from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment, suppress_small_cells
+from app.insights.stats import K_ANONYMITY
+from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
 from app.surveys.models import Question, Survey, SurveyResponse
 
 SORTS = {
@@ -183,66 +185,20 @@ def _told(results: schemas.SurveyResults | None) -> int | None:
     return round(question.mean * question.answered)
 
 
-FEWER = "fewer than 5 answers"
-
-
-def _answer_step(
-    key: str, label: str, results: schemas.SurveyResults | None, code: str, count: Any, note: str = ""
-) -> schemas.FunnelStep:
-    """A step counted from the answers to the question ``code``, hidden with its segment or below 5 answers."""
-    if results is None:
-        return schemas.FunnelStep(key=key, label=label, people=None, note="the campaign has no survey")
-    if results.suppressed:
-        return schemas.FunnelStep(key=key, label=label, people=None, suppressed=True, note=FEWER)
-    question = next((question for question in results.questions if question.code == code), None)
-    if question is None:
-        return schemas.FunnelStep(key=key, label=label, people=None, note="the survey does not ask")
-    people = count(question)
-    if question.suppressed or (people is not None and is_suppressed(people)):
-        return schemas.FunnelStep(key=key, label=label, people=None, suppressed=True, note=FEWER)
-    return schemas.FunnelStep(key=key, label=label, people=people, note=note)
-
-
-def funnel(
-    results: schemas.SurveyResults | None, reach: campaigns_service.ReachTotals | None, respondents: int | None
-) -> list[schemas.FunnelStep]:
-    """Would recommend (promoters) -> did recommend -> reached through links (opens) -> answered -> joined.
-
-    The first two come from answers (hidden with the segment, or below 5 answers or 5 people), as is "Answered"
-    below 5; the others from the counters, which know reach by connector and hop but not by answer or date
-    (``reach`` is None then)."""
-    told = _told(results)
-
-    def promoters(question: schemas.QuestionResult) -> int | None:
-        return question.nps.promoters if question.nps is not None else None
-
-    def said_yes(question: schemas.QuestionResult) -> int | None:
-        return next((option.share.count for option in question.options if option.key == "yes"), None)
-
-    def counted(key: str, label: str, value: int | None) -> schemas.FunnelStep:
-        if value is None:
-            return schemas.FunnelStep(key=key, label=label, people=None, note=NOT_ATTRIBUTABLE)
-        return schemas.FunnelStep(key=key, label=label, people=value)
-
-    answered = (
-        schemas.FunnelStep(key="answered", label="Answered", people=None, suppressed=True, note=SUPPRESSED_LABEL)
-        if respondents is None or is_suppressed(respondents)
-        else schemas.FunnelStep(key="answered", label="Answered", people=respondents)
+def funnel(session: Session, *, scope: CampaignScope, chosen: CampaignFilter) -> list[schemas.FunnelStep]:
+    """The referral chain of the segment's links (its connector's, at its hops); the links' counters know neither
+    answers nor dates, so for a segment picked by those every step says so instead of guessing."""
+    if not chosen.by_reach_alone:
+        return [
+            schemas.FunnelStep(key=key, label=label, people=None, note=NOT_ATTRIBUTABLE)
+            for key, label in headline.CHAIN_STEPS.items()
+        ]
+    return headline.referral_chain(
+        session,
+        campaign=scope.campaign,
+        connector_id=chosen.connector.id if chosen.connector else None,
+        hops=chosen.hops,
     )
-    return [
-        _answer_step("would_recommend", "Would recommend it", results, "recommend_intent", promoters),
-        _answer_step(
-            "did_recommend",
-            "Did recommend it",
-            results,
-            "recommended",
-            said_yes,
-            note=f"told {told:,} people" if told is not None else "",
-        ),
-        counted("reached", "Opened a share link", reach.opens if reach else None),
-        answered,
-        counted("joined", "Joined the community", reach.signups if reach else None),
-    ]
 
 
 def _totals(rows: Sequence[tuple[int, campaigns_service.ReachTotals]]) -> campaigns_service.ReachTotals:
@@ -269,14 +225,6 @@ def _sort_key(sort: str) -> Any:
         "name": lambda row: (row.display_name.casefold(), row.handle),
     }
     return keys.get(sort, keys["responses"])
-
-
-def suppressed_column(counts: Sequence[int]) -> list[int | None]:
-    """Counts of respondents whose sum is shown elsewhere, with those of 1-4 hidden (None), and with one hidden the
-    smallest other as well, so that none can be worked out from the sum (see the module's docstring)."""
-    matrix: list[list[int | None]] = [[count] for count in counts]
-    suppress_small_cells(matrix)
-    return [row[0] for row in matrix]
 
 
 def connector_results(
@@ -327,6 +275,19 @@ def hop_results(
     ]
 
 
+def campaign_headline(
+    session: Session, *, scope: CampaignScope, figures: schemas.SurveyResults | None = None
+) -> schemas.CampaignHeadline:
+    """The whole campaign's outcome at a glance; ``figures``: its survey's results for everyone, when already read."""
+    if figures is None and scope.survey is not None:
+        figures = results_service.survey_results(
+            session, survey=scope.survey, segment=_everyone(scope).segment, population=scope.population
+        )
+    return headline.campaign_headline(
+        session, campaign=scope.campaign, survey=scope.survey, reach=scope.reach, figures=figures
+    )
+
+
 def campaign_results(
     session: Session,
     *,
@@ -335,9 +296,12 @@ def campaign_results(
     chosen: CampaignFilter | None = None,
     sort: str = "responses",
     descending: bool = True,
+    glance: schemas.CampaignHeadline | None = None,
 ) -> schemas.CampaignResults:
-    """A campaign's results for everyone or a segment: the survey's figures, the funnel, reach and connectors."""
+    """A campaign's results for everyone or a segment: the whole campaign's headline (``glance`` when already
+    read), the segment's survey figures, its referral chain, reach and connectors."""
     campaign = scope.campaign
+    everyone = chosen is None
     chosen = chosen or _everyone(scope)
     survey_figures = (
         results_service.survey_results(
@@ -346,13 +310,15 @@ def campaign_results(
         if scope.survey is not None
         else None
     )
+    if glance is None:
+        glance = campaign_headline(session, scope=scope, figures=survey_figures if everyone else None)
     every_hop = _reach_of(session, scope, chosen)
     hops = [(hop, totals) for hop, totals in every_hop if not chosen.hops or hop in chosen.hops]
     reach = _totals(hops) if chosen.by_reach_alone else None
     if survey_figures is not None:
         respondents = survey_figures.respondents
     else:
-        respondents = reach.responses if reach is not None else None
+        respondents = headline.respondents_shown(reach.responses) if reach is not None else None
     return schemas.CampaignResults(
         community_slug=community.slug,
         campaign_slug=campaign.slug,
@@ -360,8 +326,9 @@ def campaign_results(
         product_name=campaign.product_name,
         segment=chosen.describe(),
         respondents=respondents,
+        headline=glance,
         survey=survey_figures,
-        funnel=funnel(survey_figures, reach, respondents),
+        funnel=funnel(session, scope=scope, chosen=chosen),
         recommended_to=_told(survey_figures),
         hops=hop_results(every_hop, chosen.hops),
         connectors=connector_results(session, campaign=campaign, sort=sort, descending=descending),
@@ -418,8 +385,8 @@ TABLES = ("funnel", "hops", "connectors")
 def table_rows(results: schemas.CampaignResults, *, table: str) -> tuple[list[str], list[list[Any]]]:
     """One of the campaign's tables (TABLES) as CSV header and rows; Invalid for another name."""
     if table == "funnel":
-        return ["step", "label", "people", "suppressed", "note"], [
-            [step.key, step.label, step.people, step.suppressed, step.note] for step in results.funnel
+        return ["step", "label", "links", "of", "note"], [
+            [step.key, step.label, step.people, step.of, step.note] for step in results.funnel
         ]
     if table == "hops":
         return ["hop", "opens", "shares", "responses", "signups"], [
@@ -483,7 +450,9 @@ def outcome_chart(
             raise hidden
         return schemas.OutcomeChart(**base, title="Would you recommend it? (Net Promoter Score)", nps=survey.nps)
     if choice == FUNNEL_CHART:
-        return schemas.OutcomeChart(**base, title="From “I'd recommend it” to people reached", funnel=results.funnel)
+        return schemas.OutcomeChart(
+            **base, title="The referral chain: links shared, opened, answered, joined", funnel=results.funnel
+        )
     question = next(q for q in survey.questions if f"q{q.question_id}" == choice)
     if question.suppressed or not question.answered:
         raise hidden

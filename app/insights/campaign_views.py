@@ -1,6 +1,7 @@
-"""HTML results of a sampling campaign for the brand's staff: the survey's figures, the referral funnel, reach by hop
-and connectors, segments (answers, dates, connector, hops) and their comparison, a cross-tab, free text, the
-printable report and the CSV exports."""
+"""HTML results of a sampling campaign for the brand's staff: first the outcome at a glance (respondents, reach,
+kits, the recommended action, NPS, responses over time, intent against action, the referral chain), then every
+question, then "Explore" (segments by answers, dates, connector and hops, their comparison, a cross-tab) folded
+unless the address names one; reach by hop and connectors, free text, the printable report and the CSV exports."""
 
 from dataclasses import replace
 from typing import Any
@@ -71,6 +72,15 @@ def _segment_a(
     return scope, list(questions.values()), form, chosen
 
 
+NOT_EXPLORING = {"sort", "order", "connectors"}
+
+
+def _exploring(params: dict[str, list[str]]) -> bool:
+    """Whether the address names a segment, a comparison or a cross-tab: then Explore opens by itself, so that a
+    shared link shows its exploration."""
+    return any(any(value for value in values) for key, values in params.items() if key not in NOT_EXPLORING)
+
+
 def _page_context(request: Request, session: Session, access: CampaignAccess, *, report: bool) -> dict[str, Any]:
     params = query_params(request)
     scope = campaign_service.campaign_scope(session, campaign=access.campaign)
@@ -80,10 +90,18 @@ def _page_context(request: Request, session: Session, access: CampaignAccess, *,
     compare = bool(params.get("compare")) and not report
     segments = [first] + ([read_campaign_segment(params, "b", questions)] if compare else [])
     used, chosen = zip(*(_filter(session, scope, form) for form in segments), strict=True)
-    results = [
-        campaign_service.campaign_results(session, scope=scope, community=access.community, chosen=each)
-        for each in chosen
-    ]
+    everyone = campaign_service.campaign_results(session, scope=scope, community=access.community)
+    exploring = _exploring(params)
+    results = (
+        [
+            campaign_service.campaign_results(
+                session, scope=scope, community=access.community, chosen=each, glance=everyone.headline
+            )
+            for each in chosen
+        ]
+        if exploring
+        else [everyone]
+    )
     connectors = results[0].connectors
     return {
         "community": access.community,
@@ -98,14 +116,22 @@ def _page_context(request: Request, session: Session, access: CampaignAccess, *,
         ],
         "crosstabbable": [q for q in questions.values() if q.kind in results_service.CROSSTAB_KINDS],
         "hop_choices": sorted({hop for hop, _ in scope.reach} | {hop for form in segments for hop in form.hops} | {1}),
+        "exploring": exploring,
+        "everyone": everyone,
+        "glance": everyone.headline,
+        "glance_figures": figures.headline_figures(everyone.headline),
+        "everyone_figures": figures.survey_figures(everyone.survey) if everyone.survey is not None else None,
         "segments": segments,
         "segment_labels": [form.label(questions) for form in used],
         "token_labels": {form.prefix: form.condition_labels(questions) for form in segments},
         "results": results,
         "survey_figures": [
-            figures.survey_figures(result.survey) if result.survey is not None else None for result in results
+            figures.survey_figures(result.survey, scope=form.prefix) if result.survey is not None else None
+            for result, form in zip(results, segments, strict=False)
         ],
-        "campaign_figures": [figures.campaign_figures(result) for result in results],
+        "campaign_figures": [
+            figures.campaign_figures(result, scope=form.prefix) for result, form in zip(results, segments, strict=False)
+        ],
         **_connectors_context(
             access,
             connectors,

@@ -10,7 +10,7 @@ stylesheet and the site's palette apply. Labels are user text (choices, titles) 
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
@@ -29,10 +29,27 @@ class Chart:
     svg: Markup
     columns: list[str]
     rows: list[list[str]]
+    scope: str = ""
 
     @property
     def svg_id(self) -> str:
-        return "chart-" + hashlib.sha1(self.title.encode(), usedforsecurity=False).hexdigest()[:10]
+        return _ident(self.title) + (f"-{self.scope}" if self.scope else "")
+
+    def scoped(self, scope: str) -> "Chart":
+        """The same chart with ids of its own, for a page that shows a chart of the same title twice (the whole
+        campaign's and a segment's): ids must be unique on a page, or the drawing is named after the wrong one."""
+        if not scope:
+            return self
+        ident = _ident(self.title)
+        drawing = (
+            str(self.svg).replace(f'"{ident}-', f'"{ident}-{scope}-').replace(f" {ident}-d", f" {ident}-{scope}-d")
+        )
+        svg = Markup(drawing)  # noqa: S704 (the drawing was escaped when drawn; only its ids change)
+        return replace(self, svg=svg, scope=scope)
+
+
+def _ident(title: str) -> str:
+    return "chart-" + hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -72,7 +89,7 @@ def number(value: float | None) -> str:
 
 
 def _svg(title: str, description: str, height: int, body: str) -> Markup:
-    ident = "chart-" + hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:10]
+    ident = _ident(title)
     return Markup(  # noqa: S704 (every piece of user text below goes through escape())
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{ident}-t {ident}-d"'
         f' preserveAspectRatio="xMinYMin meet">'
@@ -262,57 +279,77 @@ LABELLED_POINTS = 12  # up to this many points each shows its value; a longer li
 
 
 def line_chart(
-    title: str, points: Sequence[tuple[str, int]], *, category_label: str, value_label: str = "Count"
+    title: str, points: Sequence[tuple[str, int | None]], *, category_label: str, value_label: str = "Count"
 ) -> Chart:
     """A line over time (days or months, oldest first) on a value axis at the left, with its first, middle and last
-    labels and the values of its points (of the peak and the last point when there are many)."""
+    labels and the values of its points (of the peak and the last point when there are many). A suppressed point
+    (None) leaves a gap in the line and says so in the table, never a guess."""
     top, base = 20, 122
     if not points:
         svg = _svg(title, "nothing yet", 30, '<text class="chart-note" x="0" y="18">nothing yet</text>')
         return Chart(title, svg, [category_label, value_label], [])
-    peak = max(value for _, value in points)
+    peak = max((value for _, value in points if value is not None), default=0)
     scale_max = peak or 1  # an all-zero line lies on the axis, and its peak still reads 0
     left = LEFT + 8
     step = (WIDTH - 8 - left) / max(len(points) - 1, 1)
-    coordinates = [
-        (left + index * step, base - (base - top) * value / scale_max) for index, (_, value) in enumerate(points)
-    ]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+    xs = [left + index * step for index in range(len(points))]
+    coordinates = {
+        index: (xs[index], base - (base - top) * value / scale_max)
+        for index, (_, value) in enumerate(points)
+        if value is not None
+    }
+    # One polyline per run of shown points: a hidden point is a gap, not a straight line across it.
+    runs: list[list[tuple[float, float]]] = [[]]
+    for index in range(len(points)):
+        if index in coordinates:
+            runs[-1].append(coordinates[index])
+        elif runs[-1]:
+            runs.append([])
     parts = [
         _vertical_axis(top=top, base=base, scale_max=scale_max, title=value_label),
         f'<path class="chart-axis" d="M{LEFT} {base}H{WIDTH}"/>',
-        f'<polyline class="chart-line" points="{path}"/>',
-        *(f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coordinates),
+        *(
+            '<polyline class="chart-line" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in run) + '"/>'
+            for run in runs
+            if len(run) > 1
+        ),
+        *(f'<circle class="chart-dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coordinates.values()),
     ]
-    peak_index = max(range(len(points)), key=lambda index: points[index][1])
-    if len(points) <= LABELLED_POINTS:
-        labelled = {index: number(value) for index, (_, value) in enumerate(points)}
-    else:
-        labelled = {peak_index: f"peak {number(peak)}", len(points) - 1: number(points[-1][1])}
-    for index, shown in labelled.items():
-        x, y = coordinates[index]
-        anchor = "start" if index == 0 else ("end" if index == len(points) - 1 else "middle")
-        parts.append(f'<text class="chart-value" x="{x:.1f}" y="{y - 6:.1f}" text-anchor="{anchor}">{shown}</text>')
+    shown = [index for index in coordinates]
+    if shown:
+        peak_index = max(shown, key=lambda index: points[index][1] or 0)
+        if len(points) <= LABELLED_POINTS:
+            labelled = {index: number(points[index][1]) for index in shown}
+        else:
+            labelled = {peak_index: f"peak {number(peak)}"}
+            if shown[-1] == len(points) - 1:
+                labelled[len(points) - 1] = number(points[-1][1])
+        for index, text in labelled.items():
+            x, y = coordinates[index]
+            anchor = "start" if index == 0 else ("end" if index == len(points) - 1 else "middle")
+            parts.append(f'<text class="chart-value" x="{x:.1f}" y="{y - 6:.1f}" text-anchor="{anchor}">{text}</text>')
     ticks = {0: "start", len(points) - 1: "end"}
     if len(points) > 2:
         ticks[(len(points) - 1) // 2] = "middle"
     for index, anchor in ticks.items():
-        x = coordinates[index][0]
         parts.append(
-            f'<text class="chart-label" x="{x:.1f}" y="{base + 16}" text-anchor="{anchor}">'
+            f'<text class="chart-label" x="{xs[index]:.1f}" y="{base + 16}" text-anchor="{anchor}">'
             f"{escape(points[index][0])}</text>"
         )
     parts.append(
         f'<text class="chart-axis-title" x="{(left + WIDTH) / 2:.1f}" y="{base + 34}" text-anchor="middle">'
         f"{escape(category_label)}</text>"
     )
-    description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {peak}"
-    rows = [[label, number(value)] for label, value in points]
+    hidden = len(points) - len(shown)
+    description = f"{len(points)} points from {points[0][0]} to {points[-1][0]}, peak {peak}" + (
+        f"; {hidden} hidden ({SUPPRESSED})" if hidden else ""
+    )
+    rows = [[label, SUPPRESSED if value is None else number(value)] for label, value in points]
     svg = _svg(title, description, base + AXIS_HEIGHT, "".join(parts))
     return Chart(title, svg, [category_label, value_label], rows)
 
 
-def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Chart:
+def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]], *, value_label: str = "People") -> Chart:
     """Centred bars, one per step, scaled to the largest, each with its count and its share of the step before
     (above 100 % when a step reaches more people than the one before it); a step without a count (None) shows its
     note instead."""
@@ -352,7 +389,7 @@ def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]]) -> Ch
         before = value
     description = "; ".join(f"{label}: {note if value is None else value}" for label, value, note in steps)
     return Chart(
-        title, _svg(title, description, height, "".join(parts)), ["Step", "People", "Of the step before"], rows
+        title, _svg(title, description, height, "".join(parts)), ["Step", value_label, "Of the step before"], rows
     )
 
 

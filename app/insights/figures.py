@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from app.insights import schemas
+from app.insights.campaign_headline import CHAIN_STEPS, PROMOTERS
 from app.insights.charts import (
     Bar,
     Chart,
@@ -113,43 +114,104 @@ def question_chart(question: schemas.QuestionResult) -> Chart | None:
     return None
 
 
-def survey_figures(results: schemas.SurveyResults) -> SurveyFigures:
+def survey_figures(results: schemas.SurveyResults, scope: str = "") -> SurveyFigures:
+    """``scope``: ids of the segment's own (see ``Chart.scoped``), when another chart of the same title is shown."""
     outcome = results.outcome
+    questions = [(question, question_chart(question)) for question in results.questions]
     return SurveyFigures(
-        nps=nps_chart("Net Promoter Score", results.nps) if results.nps is not None else None,
+        nps=nps_chart("Net Promoter Score", results.nps).scoped(scope) if results.nps is not None else None,
         outcome=bar_chart(
             "What should we do with it?",
             [_bar(option.label, option.share) for option in outcome.options],
             category_label="Answer",
-        )
+        ).scoped(scope)
         if outcome is not None and outcome.options
         else None,
-        questions=[(question, question_chart(question)) for question in results.questions],
+        questions=[(question, chart.scoped(scope) if chart else None) for question, chart in questions],
     )
 
 
-def funnel_figure(steps: list[schemas.FunnelStep], title: str = "From intent to action") -> Chart:
+def funnel_figure(steps: list[schemas.FunnelStep], title: str = "The referral chain") -> Chart:
+    """The referral chain (share links per step); an outcome posted before it was counted so holds people."""
+    if steps and steps[0].key in CHAIN_STEPS:
+        # The table's "of the step before" says what the notes would; only a missing count keeps its reason.
+        drawn = [(step.label, step.people, step.note if step.people is None else "") for step in steps]
+        return funnel_chart(title, drawn, value_label="Links")
     return funnel_chart(title, [(step.label, step.people, step.note) for step in steps])
+
+
+def _acted(label: str, share: Proportion) -> Bar:
+    note = SUPPRESSED_LABEL if share.suppressed else f"{share.count or 0} of {share.total or 0}"
+    return Bar(label=label, value=share.share, low=share.low, high=share.high, note=note)
+
+
+def intent_action_chart(intent: schemas.IntentAction) -> Chart:
+    """Each intent group's share that acted, with its interval and its own denominator: two groups side by side."""
+    bars = []
+    for measure, label in (("said_recommended", "said they have recommended it"), ("link_opened", "own link opened")):
+        for group in intent.groups:
+            who = "Would recommend" if group.key == PROMOTERS else "Would not"
+            bars.append(_acted(f"{who}: {label}", getattr(group, measure)))
+    return bar_chart(
+        "Did they act on it? Would recommend it (9\u201310) against would not (0\u20136)",
+        bars,
+        category_label="Group and action",
+        note_label="Of the group",
+    )
+
+
+@dataclass(frozen=True)
+class HeadlineFigures:
+    """The charts of a campaign's outcome at a glance (None: nothing to draw)."""
+
+    action: Chart | None
+    nps: Chart | None
+    over_time: Chart
+    intent: Chart | None
+    chain: Chart
+
+
+def headline_figures(glance: schemas.CampaignHeadline) -> HeadlineFigures:
+    action = glance.action
+    return HeadlineFigures(
+        action=bar_chart(
+            "What should we do with it? Every respondent",
+            [_bar(option.label, option.share) for option in action.options],
+            category_label="Answer",
+        )
+        if action is not None and action.options and not action.suppressed
+        else None,
+        nps=nps_chart("Would they recommend it? Every respondent", glance.nps) if glance.nps is not None else None,
+        over_time=line_chart(
+            "Responses per day",
+            [(day.day, day.responses) for day in glance.responses_over_time],
+            category_label="Day (UTC)",
+            value_label="Responses",
+        ),
+        intent=intent_action_chart(glance.intent_action) if glance.intent_action is not None else None,
+        chain=funnel_figure(glance.referral_chain, "The referral chain: every link"),
+    )
 
 
 @dataclass(frozen=True)
 class CampaignFigures:
-    """The charts of a campaign segment beyond its survey's: the referral funnel and reach by hop."""
+    """The charts of a campaign segment beyond its survey's: its referral chain and reach by hop."""
 
     funnel: Chart
     hops: Chart
 
 
-def campaign_figures(results: schemas.CampaignResults) -> CampaignFigures:
+def campaign_figures(results: schemas.CampaignResults, scope: str = "") -> CampaignFigures:
+    """``scope``: ids of the segment's own (see ``Chart.scoped``), when another chart of the same title is shown."""
     return CampaignFigures(
-        funnel=funnel_figure(results.funnel),
+        funnel=funnel_figure(results.funnel, "The referral chain of this segment's links").scoped(scope),
         hops=grouped_bar_chart(
             "People who opened a link, answered and passed it on, per hop",
             ["Opened", "Answered", "Passed on"],
             [(f"Hop {row.hop}", [row.opens, row.responses, row.shares]) for row in results.hops],
             category_label="Hop",
             value_label="People",
-        ),
+        ).scoped(scope),
     )
 
 

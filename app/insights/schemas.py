@@ -165,11 +165,66 @@ class TextAnswers(BaseModel):
 
 
 class FunnelStep(BaseModel):
-    key: str = Field(description="would_recommend, did_recommend, reached, answered or joined")
+    """A step of the referral chain: share links that did this and every step before (so never more than the step
+    before). Charts posted with an outcome before the chain was counted so hold the older steps, people per step."""
+
+    key: str = Field(description="shared, opened, answered or joined")
     label: str
-    people: int | None = Field(description="Null when suppressed (fewer than 5) or not known for this segment")
+    people: int | None = Field(
+        description="Share links at this step (a subset of the step before's); null when not known for this segment"
+    )
+    of: int | None = Field(default=None, description="The step before's count: this step's denominator")
     suppressed: bool = False
-    note: str = Field(default="", description="Why a step is missing, or what it adds")
+    note: str = Field(default="", description="The step with its denominator in words, or why it is missing")
+
+
+class IntentGroup(BaseModel):
+    """Respondents of one intent ("would you recommend it?") and how many of them acted on it."""
+
+    key: str = Field(description="promoters (answered 9-10) or detractors (0-6)")
+    label: str
+    respondents: int | None = Field(description="Null when fewer than 5 (suppressed)")
+    said_recommended: Proportion = Field(description="Answered yes to “Have you recommended it?”, with its interval")
+    link_opened: Proportion = Field(
+        description="Passed a link of their own on, and someone opened it (recorded, not said), with its interval"
+    )
+
+
+class IntentAction(BaseModel):
+    """Intent against action: those who said they would recommend it beside those who said they would not, each
+    group with its own denominator (never one chain in which a later step could outnumber an earlier one)."""
+
+    groups: list[IntentGroup]
+    passives: int | None = Field(description="Respondents who answered 7-8: in neither group; null below 5")
+    suppressed: bool = Field(default=False, description="Fewer than 5 answered the intent question")
+
+
+class ResponsesOnDay(BaseModel):
+    day: str = Field(description="UTC day, YYYY-MM-DD")
+    responses: int | None = Field(
+        description="Null when suppressed: fewer than 5, or it would reveal another day's that is"
+    )
+
+
+class CampaignHeadline(BaseModel):
+    """The outcome at a glance, always of the whole campaign whatever segment is asked for."""
+
+    respondents: int | None = Field(description="People who answered through the share links; null below 5")
+    reached: int = Field(description="Opens of the connectors' own links (hop 1): their networks reached")
+    network_size: int = Field(description="The accepted connectors' declared network sizes, added up")
+    reach_share: float | None = Field(description="reached / network_size (0-1); null without a declared network")
+    opens: int = Field(description="Opens of every share link, every hop")
+    kits_accepted: int
+    kits_shipped: int = Field(description="Kits sent, delivered or not")
+    kits_delivered: int = Field(description="Kits whose connector confirmed they arrived (with a problem or not)")
+    kits_with_problem: int = Field(description="Of the delivered: arrived with a problem the connector reported")
+    action: QuestionResult | None = Field(description="“What should we do with it?”: the recommended action split")
+    nps: NetPromoterScore | None = Field(description="Net Promoter Score with its 95% interval")
+    responses_over_time: list[ResponsesOnDay] = Field(description="Responses per UTC day, oldest first")
+    intent_action: IntentAction | None = Field(description="Null when the survey does not ask both questions")
+    referral_chain: list[FunnelStep] = Field(
+        description="Links shared, opened, answered, joined: each a subset of the step before"
+    )
 
 
 class HopReach(BaseModel):
@@ -214,8 +269,12 @@ class CampaignResults(BaseModel):
     product_name: str
     segment: CampaignSegment
     respondents: int | None = Field(description="Null when the segment is suppressed")
+    headline: CampaignHeadline = Field(description="The whole campaign's outcome at a glance")
     survey: SurveyResults | None = Field(description="The campaign survey's results; null when it has no survey")
-    funnel: list[FunnelStep] = Field(description="From intent (would recommend) to action, reach and joining")
+    funnel: list[FunnelStep] = Field(
+        description="The referral chain of the segment's links: shared, opened, answered, joined (each a subset of "
+        "the step before); not known for answer or date filters"
+    )
     recommended_to: int | None = Field(description="How many people those who recommended it say they told")
     hops: list[HopReach] = Field(description="Reach per hop, from the counters (the segment's connector, if any)")
     connectors: list[ConnectorResult] = Field(description="Every accepted connector, in the order asked for")

@@ -1,6 +1,7 @@
 """The demo campaigns (seed/campaigns.py) on a small stand-in of the demo's testers community."""
 
 import io
+from itertools import pairwise
 
 from rich.console import Console
 from rich.progress import Progress
@@ -17,6 +18,7 @@ from app.campaigns.models import (
 )
 from app.columns import utcnow
 from app.communities.models import CommunityKind
+from app.insights import campaign_headline
 from app.insights import campaign_results as campaign_insights
 from app.surveys.models import Answer
 from seed.campaigns import (
@@ -67,6 +69,11 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
     assert finished.outcome_posted_at is not None and finished.roundtable_at is not None
     chart = campaign_insights.posted_chart(finished)
     assert chart is not None and chart.question is not None and chart.question.code == "outcome"
+    # The results' referral chain of the demo's campaigns never grows from one step to the next, and is not empty.
+    for campaign in (running, finished):
+        chain = campaign_headline.referral_chain(session, campaign=campaign)
+        counts = [step.people or 0 for step in chain]
+        assert counts[2] > 0 and all(later <= earlier for earlier, later in pairwise(counts)), counts
     invited = session.exec(
         select(func.count()).select_from(RoundtableInvitation).where(RoundtableInvitation.campaign_id == finished.id)
     ).one()

@@ -1,7 +1,8 @@
-"""A campaign's results in the browser: the brand's analyst opens them from the campaign page, narrows them to a
+"""A campaign's results in the browser: the brand's analyst opens them from the campaign page and meets the answer
+first (headline figures, intent against action, the referral chain), opens Explore and narrows the results to a
 segment with the filter builder (htmx, no reload) and sees the charts change, then downloads the responses' CSV,
-which carries the connector and hop of each response and only the e-mail addresses given with consent; the page
-fits a phone.
+which carries the connector and hop of each response and only the e-mail addresses given with consent; on a phone
+the headline figures are on the first screen and Explore is folded.
 
 The campaign, its two connectors and twelve friends' answers are set up through the services, each step at a
 moment inside its window."""
@@ -161,12 +162,19 @@ def test_an_analyst_narrows_a_campaigns_results_and_downloads_them(
     analyst.goto(base)
     analyst.get_by_role("link", name="Results").click()
     expect(analyst.get_by_role("heading", level=1)).to_have_text("Results of Espresso blend sampling")
-    expect(analyst.get_by_test_id("respondents-a")).to_have_text("12")
-    outcome_chart = analyst.locator("figure").filter(has_text="What should we do with it?")
+    # The answer first: the headline figures, then every question; Explore is folded.
+    expect(analyst.get_by_test_id("headline-respondents")).to_have_text("12")
+    outcome_chart = analyst.locator("figure").filter(has_text="What should we do with it? Every respondent")
     expect(outcome_chart.get_by_role("row", name=re.compile(r"^Keep it as it is 50%"))).to_be_visible()
-    funnel = analyst.locator("figure").filter(has_text="From intent to action")
-    expect(funnel.get_by_role("row", name=re.compile(r"^Would recommend it 6\b"))).to_be_visible()
-    before = outcome_chart.locator("svg").inner_html()
+    chain = analyst.locator("figure").filter(has_text="The referral chain: every link")
+    expect(chain.get_by_role("row", name=re.compile(r"^Answered 2 100%"))).to_be_visible()
+    intent = analyst.get_by_role("region", name=re.compile(r"^Said they would recommend it \(9"))
+    expect(intent).to_contain_text("6 respondents")
+    explore = analyst.locator("details#explore")
+    expect(explore).not_to_have_attribute("open", "")
+    expect(analyst.get_by_label("Add a filter on an answer")).to_be_hidden()
+    analyst.get_by_text("Explore: segments, comparison, cross-tab").click()
+    expect(explore).to_have_attribute("open", "")
 
     # A segment: the friends who said to keep it (two htmx steps: pick the question, tick its answer; no reload).
     analyst.evaluate("window.chorusNotReloaded = true")
@@ -176,20 +184,27 @@ def test_an_analyst_narrows_a_campaigns_results_and_downloads_them(
     ).check()
     analyst.get_by_role("button", name="Apply").click()
     expect(analyst.get_by_test_id("respondents-a")).to_have_text("6")
+    expect(explore).to_have_attribute("open", "")  # the swapped page keeps the exploration open
+    expect(analyst.get_by_test_id("headline-respondents")).to_have_text("12")  # the headline stays everyone's
     expect(
         analyst.get_by_role("heading", name=re.compile("What should we do with this product\\? Keep it"))
     ).to_be_visible()
-    outcome_chart = analyst.locator("figure").filter(has_text="What should we do with it?")
-    expect(outcome_chart.get_by_role("row", name=re.compile(r"^Keep it as it is 100%"))).to_be_visible()
-    assert outcome_chart.locator("svg").inner_html() != before, "the chart was not redrawn for the segment"
-    # Opens and sign-ups are counted per link, not per answer: the funnel says so instead of guessing.
-    funnel = analyst.locator("figure").filter(has_text="From intent to action")
-    expect(funnel.get_by_role("row", name=re.compile(r"^Would recommend it 5\b"))).to_be_visible()
-    expect(funnel.get_by_role("row", name=re.compile(r"^Opened a share link Not known for answer"))).to_be_visible()
+    segment = analyst.locator("section.segment-results")
+    segment_outcome = segment.locator("figure").filter(has_text="What should we do with it?")
+    expect(segment_outcome.get_by_role("row", name=re.compile(r"^Keep it as it is 100%"))).to_be_visible()
+    # Opens and sign-ups are counted per link, not per answer: the chain says so instead of guessing.
+    segment_chain = segment.locator("figure").filter(has_text="The referral chain of this segment's links")
+    expect(segment_chain.get_by_role("row", name=re.compile(r"^Opened Not known for answer"))).to_be_visible()
     assert analyst.evaluate("window.chorusNotReloaded") is True, "the segment was applied by a page load, not htmx"
     assert "a=" in analyst.url, "the segment is not in the address bar"
     # Screenshots only after the htmx swaps (see tests/e2e/test_surveys.py).
     shoot(analyst, "campaign-results-segment")
+    # A shared link opens on its exploration.
+    shared = new_page()
+    log_in(shared, ANALYST)
+    shared.goto(analyst.url)
+    expect(shared.locator("details#explore")).to_have_attribute("open", "")
+    expect(shared.get_by_test_id("respondents-a")).to_have_text("6")
 
     # The responses of the segment as CSV: connector and hop, and an e-mail only where the friend consented.
     with analyst.expect_download() as download:
@@ -206,9 +221,17 @@ def test_an_analyst_narrows_a_campaigns_results_and_downloads_them(
     analyst.get_by_role("link", name="Response rate").click()
     expect(analyst.locator("th[aria-sort]")).to_contain_text("Response rate")
 
-    # The page fits a phone.
+    # The page fits a phone, and leads with the answer: the headline figures are on the first screen.
     phone = new_page(viewport=PHONE)
     log_in(phone, ANALYST)
     phone.goto(f"{base}/insights")
-    expect(phone.get_by_test_id("respondents-a")).to_have_text("12")
+    expect(phone.get_by_test_id("headline-respondents")).to_have_text("12")
+    for figure in ("headline-respondents", "headline-reach", "headline-kits", "headline-nps"):
+        box = phone.get_by_test_id(figure).bounding_box()
+        assert box is not None and box["y"] + box["height"] < PHONE["height"], (figure, box)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    expect(phone.locator("details#explore")).not_to_have_attribute("open", "")
+    phone.locator("details#explore > summary").focus()
+    phone.keyboard.press("Enter")  # opens from the keyboard too
+    expect(phone.get_by_label("Add a filter on an answer")).to_be_visible()
+    shoot(phone, "campaign-results-phone")

@@ -42,13 +42,22 @@ def test_the_page_its_fragment_segments_and_comparison(client: TestClient, sessi
     _analyst(session, world, client)
     page = client.get(_page(world))
     assert page.status_code == 200 and "<html" in page.text and "Results of Fizz summer" in page.text
-    assert 'data-testid="respondents-a">18<' in page.text
-    assert "From intent to action" in page.text and "Reach by hop" in page.text and "Net Promoter Score" in page.text
+    # The answer first: the headline figures, before every question; Explore folded below them.
+    assert page.text.index('data-testid="headline-respondents">18<') < page.text.index(
+        "Every question, every respondent"
+    )
+    assert page.text.index("Every question, every respondent") < page.text.index(
+        '<details class="explore card" id="explore">'
+    )
+    assert 'data-testid="respondents-a"' not in page.text  # no segment asked for: nothing explored
+    assert "The referral chain" in page.text and "Reach by hop" in page.text and "Net Promoter Score" in page.text
     assert world.connectors["a"].handle in page.text and 'role="img"' in page.text
     outcome = world.questions["outcome"].id
     fragment = client.get(_page(world), params={"a": f"{outcome}:keep"}, headers=HTMX)
     assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="campaign-insights"' in fragment.text
     assert 'data-testid="respondents-a">9<' in fragment.text and "Not known for answer or date filters" in fragment.text
+    assert '<details class="explore card" open id="explore">' in fragment.text  # a shared link shows its segment
+    assert 'data-testid="headline-respondents">18<' in fragment.text  # the headline stays the whole campaign's
     assert f"responses.csv?a={outcome}%3Akeep" in fragment.text  # exports follow the segment
     through = client.get(_page(world), params={"a_connector": world.connectors["b"].handle})
     assert (
@@ -120,12 +129,12 @@ def test_csv_exports_respect_consent_and_the_segment(client: TestClient, session
     hop2 = _rows(client.get(_page(world, "/responses.csv"), params={"a_connector": world.connectors["a"].handle}))
     assert len(hop2) == 12 and {row["connector"] for row in hop2} == {world.connectors["a"].handle}
     funnel = _rows(client.get(_page(world, "/export.csv"), params={"table": "funnel"}))
-    assert [(row["step"], row["people"]) for row in funnel] == [
-        ("would_recommend", "7"),
-        ("did_recommend", "6"),
-        ("reached", "30"),
-        ("answered", "18"),
-        ("joined", "3"),
+    # The referral chain of the four links (a, a2, b, c): all opened and answered, two brought a member.
+    assert [(row["step"], row["links"], row["of"]) for row in funnel] == [
+        ("shared", "4", ""),
+        ("opened", "4", "4"),
+        ("answered", "4", "4"),
+        ("joined", "2", "4"),
     ]
     hops = _rows(client.get(_page(world, "/export.csv"), params={"table": "hops"}))
     assert [(row["hop"], row["responses"]) for row in hops] == [("1", ""), ("2", "")]  # 14 and 4: hidden
@@ -142,7 +151,7 @@ def test_json_api(client: TestClient, session: Session) -> None:
     _analyst(session, world, client)
     everyone = client.get(_api(world)).json()
     assert everyone["respondents"] == 18 and everyone["survey"]["nps"]["promoters"] == 7
-    assert [step["people"] for step in everyone["funnel"]] == [7, 6, 30, 18, 3] and everyone["recommended_to"] == 16
+    assert [step["people"] for step in everyone["funnel"]] == [4, 4, 4, 2] and everyone["recommended_to"] == 16
     assert [hop["responses"] for hop in everyone["hops"]] == [None, None] and len(everyone["connectors"]) == 3
     assert [hop["suppressed"] for hop in everyone["hops"]] == [True, True]
     by_rate = client.get(_api(world), params={"sort": "rate", "order": "asc"}).json()
@@ -236,7 +245,7 @@ def test_the_outcome_with_its_chart_reaches_participants(client: TestClient, ses
     headers = {"x-csrftoken": csrf_token(client)}
     put = client.put(api, json={"outcome": "Now with the funnel", "chart": "funnel"}, headers=headers)
     assert put.status_code == 200
-    assert [step["people"] for step in put.json()["outcome_chart"]["funnel"]] == [7, 6, 30, 18, 3]
+    assert [step["people"] for step in put.json()["outcome_chart"]["funnel"]] == [4, 4, 4, 2]
     assert client.put(api, json={"outcome": "x", "chart": "pie"}, headers=headers).status_code == 422
     share = client.get(f"/api/v1/share/{world.links['a'].code}").json()
     assert share["outcome_chart"]["kind"] == "funnel"

@@ -1,6 +1,6 @@
-"""Campaign results: the funnel, reach by hop and connectors against a recount of the raw rows, campaign segments
-(connector, hops, answers) and their suppression, a survey shared with other responses, the responses' export with
-consented e-mails only, and the chart posted with the outcome."""
+"""Campaign results: the referral chain, reach by hop and connectors against a recount of the raw rows, campaign
+segments (connector, hops, answers) and their suppression, a survey shared with other responses, the responses'
+export with consented e-mails only, and the chart posted with the outcome."""
 
 from collections import Counter
 
@@ -69,17 +69,12 @@ def test_funnel_hops_and_connectors_equal_a_recount_of_the_raw_rows(session: Ses
     promoters = sum(1 for _, answer in _answers(session, world, "recommend_intent") if (answer.number_value or 0) >= 9)
     said_yes = sum(1 for _, answer in _answers(session, world, "recommended") if answer.option_key == "yes")
     told = sum(int(answer.number_value or 0) for _, answer in _answers(session, world, "recommended_count"))
-    assert _steps(results) == {
-        "would_recommend": promoters,
-        "did_recommend": said_yes,
-        "reached": sum(OPENS.values()),
-        "answered": len(responses),
-        "joined": sum(SIGNUPS.values()),
-    }
+    # The four links (a, a2, b, c) were all opened and answered; a and a2 brought sign-ups.
+    assert _steps(results) == {"shared": 4, "opened": 4, "answered": 4, "joined": len(SIGNUPS)}
+    assert results.funnel[3].note == "2 of 4 answered links brought a sign-up"
     # The figures of the world, for the reader: 7 promoters, 6 who recommended it to 16 people in all, 18 answers.
     assert (promoters, said_yes, told, len(responses)) == (7, 6, 16, 18)
     assert results.recommended_to == told
-    assert results.funnel[1].note == "told 16 people"
     assert results.respondents == 18 and results.survey is not None and results.survey.respondents == 18
 
     per_hop = Counter(response.hop for response in responses)
@@ -141,13 +136,8 @@ def test_a_connector_segment_counts_their_respondents_and_their_reach(session: S
         if response.connector_id == connector.id
     ]
     assert results.respondents == len(theirs) == 12
-    assert _steps(results) == {
-        "would_recommend": sum(1 for answer in theirs if (answer.number_value or 0) >= 9),
-        "did_recommend": None,  # 4 of them: fewer than 5
-        "reached": OPENS["a"] + OPENS["a2"],
-        "answered": 12,
-        "joined": SIGNUPS["a"] + SIGNUPS["a2"],
-    }
+    # The chain of a's two links (their own and the one a friend passed on).
+    assert _steps(results) == {"shared": 2, "opened": 2, "answered": 2, "joined": 2}
     assert [(row.hop, row.responses) for row in results.hops] == [(1, None), (2, None)]  # 8 and 4 of 12
     # The connectors' table stays the whole campaign's.
     assert len(results.connectors) == 3
@@ -159,13 +149,7 @@ def test_every_count_of_respondents_under_5_is_hidden_on_the_funnel_hops_and_con
     results = _results(session, world, {"a_connector": [world.connectors["a"].handle]})
     assert results.survey is not None
     told = next(question for question in results.survey.questions if question.code == "recommended_count")
-    assert told.suppressed
-    did = next(step for step in results.funnel if step.key == "did_recommend")
-    assert (did.people, did.suppressed, did.note) == (None, True, campaign_service.FEWER)
-    assert all(step.people is None or step.people >= 5 or step.key in {"reached", "joined"} for step in results.funnel)
-    # The CSV of the funnel says the same.
-    _, rows = campaign_service.table_rows(results, table="funnel")
-    assert ["did_recommend", "Did recommend it", None, True, campaign_service.FEWER] in rows
+    assert told.suppressed and results.recommended_to is None
     # Responses per hop and per connector: no shown count of 1-4, and no hidden one alone in its column.
     everyone = _results(session, world)
     for values in ([row.responses for row in everyone.hops], [row.responses for row in everyone.connectors]):
@@ -178,13 +162,12 @@ def test_hop_segments_are_suppressed_when_small_or_leaving_few_out(session: Sess
     world = campaign_world(session)
     second = _results(session, world, {"a_hop": ["2"]})
     assert second.survey is not None and second.survey.suppressed and second.respondents is None
-    assert all(step.people is None for step in second.funnel if step.key in {"would_recommend", "did_recommend"})
-    assert next(step for step in second.funnel if step.key == "did_recommend").suppressed
     # Hop 1 has 14 respondents, but leaves the 4 of hop 2 out: the campaign minus it would show them.
     first = _results(session, world, {"a_hop": ["1"]})
     assert first.survey is not None and first.survey.suppressed
     # The counters' reach is not about anyone's answers: it is shown for both.
-    assert [row.hop for row in second.hops] == [2] and _steps(second)["reached"] == OPENS["a2"]
+    assert [row.hop for row in second.hops] == [2] and second.hops[0].opens == OPENS["a2"]
+    assert _steps(second) == {"shared": 1, "opened": 1, "answered": 1, "joined": 1}  # a2 alone
     both = _results(session, world, {"a_hop": ["1", "2"]})
     assert both.respondents == 18 and both.survey is not None and not both.survey.suppressed
 
@@ -195,11 +178,11 @@ def test_answer_segments_count_answers_and_leave_unattributable_reach_out(sessio
     keep = _results(session, world, {"a": [f"{outcome}:keep"]})
     kept = [response for response, answer in _answers(session, world, "outcome") if answer.option_key == "keep"]
     assert keep.respondents == len(kept) == 9
-    steps = {step.key: step for step in keep.funnel}
-    assert steps["reached"].people is None and steps["reached"].note == campaign_service.NOT_ATTRIBUTABLE
-    assert steps["joined"].people is None and steps["answered"].people == 9
+    # The links' counters know nobody's answers: every step of the chain says so instead of guessing.
+    assert all(step.people is None and step.note == campaign_service.NOT_ATTRIBUTABLE for step in keep.funnel)
+    assert [step.key for step in keep.funnel] == ["shared", "opened", "answered", "joined"]
     promoters = sum(1 for answers in ANSWERS.values() for one in answers if one.outcome == "keep" and one.nps >= 9)
-    assert steps["would_recommend"].people == promoters == 7  # the promoters among them
+    assert keep.survey is not None and keep.survey.nps is not None and keep.survey.nps.promoters == promoters == 7
     # Segment and connector together: the keepers who came through b.
     both = _results(session, world, {"a": [f"{outcome}:keep"], "a_connector": [world.connectors["b"].handle]})
     assert both.survey is not None and both.survey.suppressed  # 2 of them

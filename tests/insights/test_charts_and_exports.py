@@ -178,3 +178,24 @@ def test_csv_chunks_escape_quotes_and_stream_in_chunks() -> None:
     assert parsed[0] == ["n", "text", "formula"]
     assert parsed[1] == ["0", 'say "hi", 0', "'=1+1"]
     assert len(parsed) == len(rows) + 1
+
+
+def test_a_line_leaves_a_gap_for_a_hidden_point_and_says_so() -> None:
+    days = [("2026-11-01", 12), ("2026-11-02", None), ("2026-11-03", 9), ("2026-11-04", 7)]
+    chart = line_chart("Responses per day", days, category_label="Day")
+    svg = str(chart.svg)
+    # Two runs: the first point alone (a dot, no line), then the last two joined; no line across the gap.
+    assert svg.count("<polyline") == 1 and svg.count('class="chart-dot"') == 3
+    assert _texts(svg, "chart-value") == ["12", "9", "7"]
+    assert chart.rows[1] == ["2026-11-02", "fewer than 5"] and "1 hidden (fewer than 5)" in svg
+
+
+def test_a_scoped_chart_has_ids_of_its_own() -> None:
+    chart = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)], category_label="Day")
+    scoped = chart.scoped("b")
+    ids = re.findall(r'id="([^"]+)"', str(scoped.svg))
+    assert ids and all(ident.startswith(f"{chart.svg_id}-b-") for ident in ids)
+    labelled_by = re.search(r'aria-labelledby="([^"]+)"', str(scoped.svg))
+    assert labelled_by is not None and set(labelled_by.group(1).split()) == set(ids)
+    assert scoped.svg_id == f"{chart.svg_id}-b" and not set(ids) & set(re.findall(r'id="([^"]+)"', str(chart.svg)))
+    assert chart.scoped("") is chart
