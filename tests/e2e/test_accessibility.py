@@ -430,7 +430,10 @@ def _facts(url: str) -> dict[str, str]:
 def _seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One demo database (and its media) for the whole run, seeded by whichever xdist worker gets here first; the
     others wait for it and copy it. Seeding takes about 25 s of CPU: once, not once per worker."""
-    shared = tmp_path_factory.getbasetemp().parent
+    # Under xdist each worker's base directory sits in the run's own one; without it, the base directory is the
+    # run's own (its parent holds every earlier run, with databases of older code).
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     template = shared / "axe-demo"
     with (shared / "axe-demo.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
