@@ -15,7 +15,7 @@ The rule of every count of respondents on these pages, the JSON and the CSV expo
 (null, "fewer than 5"). So the funnel's answer-based steps (promoters, "did recommend it") are hidden below 5
 answers like any question, and so is "Answered". Responses per hop and per connector are groups of respondents too:
 cells of 1-4 are hidden, and with one hidden cell in a column the smallest other one as well, as their sum is shown
-(the campaign's or the connector's respondents) and would give it away (``survey_results.suppress_small_cells``);
+(the campaign's or the connector's respondents) and would give it away (``suppression.suppress_partition``);
 a connector's response rate goes with their responses. Opens, shares (links passed on) and sign-ups are counts of
 the links' events, not of who answered what: they stay shown. Left to a later pass: a connector's hops beside the
 whole campaign's (a connector-by-hop table whose margins are both shown) are suppressed each on its own.
@@ -40,8 +40,8 @@ from app.errors import Conflict, Invalid, NotFound
 from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.segments import CampaignSegmentForm
-from app.insights.stats import K_ANONYMITY, SUPPRESSED_LABEL, is_suppressed
-from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment, suppress_small_cells
+from app.insights.suppression import K_ANONYMITY, SUPPRESSED_LABEL, is_suppressed, suppress_partition
+from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
 from app.surveys.models import Question, Survey, SurveyResponse
 
 SORTS = {
@@ -198,7 +198,7 @@ def _answer_step(
     if question is None:
         return schemas.FunnelStep(key=key, label=label, people=None, note="the survey does not ask")
     people = count(question)
-    if question.suppressed or (people is not None and is_suppressed(people)):
+    if question.suppressed or people is None or is_suppressed(people):
         return schemas.FunnelStep(key=key, label=label, people=None, suppressed=True, note=FEWER)
     return schemas.FunnelStep(key=key, label=label, people=people, note=note)
 
@@ -271,14 +271,6 @@ def _sort_key(sort: str) -> Any:
     return keys.get(sort, keys["responses"])
 
 
-def suppressed_column(counts: Sequence[int]) -> list[int | None]:
-    """Counts of respondents whose sum is shown elsewhere, with those of 1-4 hidden (None), and with one hidden the
-    smallest other as well, so that none can be worked out from the sum (see the module's docstring)."""
-    matrix: list[list[int | None]] = [[count] for count in counts]
-    suppress_small_cells(matrix)
-    return [row[0] for row in matrix]
-
-
 def connector_results(
     session: Session, *, campaign: Campaign, sort: str = "responses", descending: bool = True
 ) -> list[schemas.ConnectorResult]:
@@ -286,7 +278,7 @@ def connector_results(
     the progress page), sorted by ``sort`` (a key of SORTS), ties by name. Responses of fewer
     than 5 (and one more to protect them) are hidden with their rate."""
     reach = campaigns_service.connector_reach(session, campaign=campaign)
-    shown = suppressed_column([row.totals.responses for row in reach])
+    shown = suppress_partition([row.totals.responses for row in reach])
     rows = [
         schemas.ConnectorResult(
             handle=row.handle,
@@ -312,7 +304,7 @@ def hop_results(
 ) -> list[schemas.HopReach]:
     """Reach per hop, of ``hops`` only when given; responses hidden as a connector's (suppressed over every hop, so
     that a hop's figure cannot be worked out from another page's)."""
-    shown = suppressed_column([totals.responses for _, totals in rows])
+    shown = suppress_partition([totals.responses for _, totals in rows])
     return [
         schemas.HopReach(
             hop=hop,

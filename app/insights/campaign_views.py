@@ -103,9 +103,12 @@ def _page_context(request: Request, session: Session, access: CampaignAccess, *,
         "token_labels": {form.prefix: form.condition_labels(questions) for form in segments},
         "results": results,
         "survey_figures": [
-            figures.survey_figures(result.survey) if result.survey is not None else None for result in results
+            figures.survey_figures(result.survey, scope=form.prefix) if result.survey is not None else None
+            for result, form in zip(results, used, strict=True)
         ],
-        "campaign_figures": [figures.campaign_figures(result) for result in results],
+        "campaign_figures": [
+            figures.campaign_figures(result, scope=form.prefix) for result, form in zip(results, used, strict=True)
+        ],
         **_connectors_context(
             access,
             connectors,

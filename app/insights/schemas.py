@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.insights.stats import NetPromoterScore, Proportion, Summary
+from app.insights.stats import HistogramBin, NetPromoterScore, Proportion, Summary
 
 
 class DayCount(BaseModel):
@@ -62,6 +62,14 @@ class Contributor(BaseModel):
     count: int
 
 
+class SurveyAnswering(BaseModel):
+    """Surveys and campaigns answered logged in, counted only: a survey promises its respondents that no answer is
+    tied to them, so no member is named for answering (the top lists name public acts and counts of taking part)."""
+
+    members: int | None = Field(description="Members who answered at least once; null when fewer than 5")
+    responses: int | None = Field(description="Their responses; null when fewer than 5")
+
+
 class CommunityResults(BaseModel):
     community_slug: str
     name: str
@@ -78,9 +86,7 @@ class CommunityResults(BaseModel):
     top_commenters: list[Contributor]
     top_idea_authors: list[Contributor] = Field(default=[], description="Ideas posted")
     top_idea_voters: list[Contributor] = Field(default=[], description="Votes on ideas")
-    top_respondents: list[Contributor] = Field(
-        default=[], description="Surveys and campaigns answered logged in (how many only, never which or what)"
-    )
+    survey_answering: SurveyAnswering
 
 
 # --- Surveys ------------------------------------------------------------------------------------------------
@@ -104,6 +110,10 @@ class QuestionResult(BaseModel):
     mean: float | None = None
     nps: NetPromoterScore | None = None
     summary: Summary | None = Field(default=None, description="Number questions: mean and quartiles")
+    histogram: list[HistogramBin] = Field(
+        default=[],
+        description="Number questions: 5-15 bins of a round width, open-ended tails; a null count is hidden",
+    )
 
 
 class SurveyResults(BaseModel):
