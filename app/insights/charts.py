@@ -166,9 +166,7 @@ def bar_chart(
         label_x = span * max(bar.value, bar.high or 0) / scale_max + 4
         parts.append(f'<text class="chart-value" x="{label_x:.1f}" y="{y + 28}">{shown_value(bar.value)}</text>')
     parts.append(_value_axis(x0=0, x1=span, y=bottom, scale_max=scale_max, shown=shown_value, title=value_label))
-    description = "; ".join(
-        f"{bar.label}: {HIDDEN if bar.value is None else shown_value(bar.value)}" for bar in bars
-    )
+    description = "; ".join(f"{bar.label}: {HIDDEN if bar.value is None else shown_value(bar.value)}" for bar in bars)
     columns = [value_label]
     if in_percent and intervals:
         columns += ["95% interval"]
@@ -423,9 +421,7 @@ def grouped_bar_chart(
     parts.append(_value_axis(x0=0, x1=span, y=bottom, scale_max=scale_max, shown=number, title=value_label))
     description = "; ".join(
         f"{label}: "
-        + ", ".join(
-            f"{name} {HIDDEN if value is None else value}" for name, value in zip(series, values, strict=True)
-        )
+        + ", ".join(f"{name} {HIDDEN if value is None else value}" for name, value in zip(series, values, strict=True))
         for label, values in groups
     )
     rows = [[label, *(HIDDEN if value is None else number(value) for value in values)] for label, values in groups]

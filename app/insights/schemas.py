@@ -23,7 +23,9 @@ class DesignResult(BaseModel):
     designer_handle: str
     score_count: int
     mean: float | None = Field(description="Null when fewer than 5 people scored the design")
-    distribution: list[int] | None = Field(description="How many scored 0, 1, ... 5; null when suppressed")
+    distribution: list[int | None] | None = Field(
+        description="How many scored 0, 1, ... 5; null when suppressed; a null count is hidden for privacy"
+    )
     would_buy: Proportion
 
 
@@ -37,8 +39,8 @@ class ChallengeResults(BaseModel):
     score_count: int
     voter_count: int
     mean: float | None = None
-    distribution: list[int] | None = Field(
-        default=None, description="Scores 0-5 over the designs with at least 5 scores"
+    distribution: list[int | None] | None = Field(
+        default=None, description="Scores 0-5 over the designs with at least 5 scores; a null count is hidden"
     )
     would_buy: Proportion | None = None
     designs: list[DesignResult] = []

@@ -28,7 +28,7 @@ from app.errors import Invalid
 from app.ideas.models import Idea, IdeaVote
 from app.insights import schemas
 from app.insights.stats import proportion
-from app.insights.suppression import K_ANONYMITY, is_suppressed, shown
+from app.insights.suppression import K_ANONYMITY, is_suppressed, shown, suppress_partition
 from app.surveys.models import SurveyResponse
 
 Unit = Literal["day", "month"]
@@ -138,14 +138,14 @@ def challenge_results(
                 designer_handle=entry.designer.handle,
                 score_count=count,
                 mean=None if hidden else entry.mean,
-                distribution=None if hidden else list(entry.distribution),
+                distribution=None if hidden else suppress_partition(list(entry.distribution), with_mean=True),
                 would_buy=proportion(entry.design.buy_count, count),
             )
         )
     return base.model_copy(
         update={
             "mean": sum(value * count for value, count in enumerate(overall)) / total if total else None,
-            "distribution": overall,
+            "distribution": suppress_partition(overall, with_mean=True),
             "would_buy": proportion(buys, total),
             "designs": designs,
         }

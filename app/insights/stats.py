@@ -99,7 +99,8 @@ def net_promoter_score(counts: dict[int, int]) -> NetPromoterScore:
         return NetPromoterScore(0, 0, 0, None, None, None)
     shown = suppress_partition([detractors, passives, promoters])
     if None in shown:
-        return NetPromoterScore(*shown, score=None, low=None, high=None, answered=total)
+        hidden_detractors, hidden_passives, hidden_promoters = shown
+        return NetPromoterScore(hidden_detractors, hidden_passives, hidden_promoters, None, None, None, answered=total)
     p, d = promoters / total, detractors / total
     score = p - d
     margin = Z_95 * math.sqrt(max(0.0, p + d - score * score) / total)

@@ -15,9 +15,11 @@ campaign results and the campaign progress page, community results, challenge re
    adding up to 1-4), the smallest shown non-zero cell is hidden as well (``suppress_partition``). A table with
    both margins shown (a cross-tab) hides a second cell in every row and column with exactly one hidden
    (``suppress_table``).
-4. **Figures computed from cells** (an NPS from its three groups, the mean of a 1-5 rating) are shown only when
-   none of their cells is hidden: together with the shown cells and the total they would recover the hidden ones.
-   A number question's median, middle half and mean need at least 5 answers; its histogram is rule 3's.
+4. **Figures computed from cells** add an equation an attacker could solve. The mean of a scale (a 1-5 rating, a
+   design's 0-5 scores) is shown from 5 answers, and its distribution then hides at least three cells when it hides
+   any (two unknowns could be solved from the count and the mean: ``with_mean``). An NPS is hidden when any of its
+   three groups is (with the total and one group shown, the score would give the other two away). A number
+   question's median, middle half and mean need 5 answers; its histogram's bins follow rule 3.
 
 Segments (a date range, a filter on answers) are hidden whole when they hold fewer than 5 people or leave fewer
 than 5 out (``survey_results.segment_hidden``): the same threshold, applied before any of the above.
@@ -48,13 +50,15 @@ def share_hidden(count: int, total: int) -> bool:
     return is_suppressed(total) or is_suppressed(count) or is_suppressed(total - count)
 
 
-def suppress_partition(counts: Sequence[int]) -> list[int | None]:
+def suppress_partition(counts: Sequence[int], *, with_mean: bool = False) -> list[int | None]:
     """Cells that partition a total shown elsewhere, with 1-4 hidden (None) and, while the hidden ones could be
-    worked out from the total (one alone, or adding up to 1-4), the smallest shown non-zero cell hidden too."""
+    worked out from the total (one alone, or adding up to 1-4), the smallest shown non-zero cell hidden too.
+    ``with_mean``: the mean of the cells' values is shown too, a second equation, so at least three are hidden."""
+    fewest = 3 if with_mean else 2
     cells: list[int | None] = [None if is_suppressed(count) else count for count in counts]
     while True:
         hidden = [counts[index] for index, cell in enumerate(cells) if cell is None]
-        if not hidden or (len(hidden) > 1 and not is_suppressed(sum(hidden))):
+        if not hidden or (len(hidden) >= fewest and not is_suppressed(sum(hidden))):
             return cells
         candidates = [(cell, index) for index, cell in enumerate(cells) if cell]
         if not candidates:

@@ -233,13 +233,14 @@ def _option_cells(question: Question, counts: _Counts, keys: Sequence[str]) -> l
     if question.kind == QuestionKind.multiple_choice:
         return [None if share_hidden(count, counts.answered) else count for count in found]
     if question.kind != QuestionKind.nps:
-        return suppress_partition(found)
+        return suppress_partition(found, with_mean=question.kind in SCALE_KINDS)
     groups = [[index for index, key in enumerate(keys) if low <= int(key) <= high] for low, high in NPS_GROUPS]
     shown_groups = suppress_partition([sum(found[index] for index in group) for group in groups])
     cells: list[int | None] = [None] * len(keys)
     for group, total in zip(groups, shown_groups, strict=True):
         if total is not None:
-            for index, cell in zip(group, suppress_partition([found[index] for index in group]), strict=True):
+            within = suppress_partition([found[index] for index in group], with_mean=True)
+            for index, cell in zip(group, within, strict=True):
                 cells[index] = cell
     return cells
 
@@ -268,8 +269,7 @@ def _question_result(question: Question, counts: _Counts) -> schemas.QuestionRes
             )
             for (key, label), cell in zip(values, cells, strict=True)
         ]
-        # A scale's mean with its shown points and the answered would recover hidden points: shown with them all.
-        if question.kind in SCALE_KINDS and answered and None not in cells:
+        if question.kind in SCALE_KINDS and answered:  # its cells hide three at least (``with_mean``)
             update["mean"] = counts.total / answered
     if question.kind == QuestionKind.number and answered:
         update["mean"] = counts.total / answered

@@ -98,6 +98,7 @@ NOT_PAGES = {
     "export_batch": "a CSV download",
     "campaigns:thanks": "reached only by answering a share link (a POST)",
     "challenges:next_design": "redirects to the member's next unscored design (a design page)",
+    "surveys:results": "retired: redirects (308) to the survey's one results page, insights:survey",
 }
 
 
@@ -202,7 +203,6 @@ STAFF_PAGES = (
 )
 BRIGHTLEAF_STAFF_PAGES = STAFF_PAGES | {
     "surveys:builder",
-    "surveys:results",
     "insights:survey",
     "insights:survey_answers",
     "insights:survey_report",
