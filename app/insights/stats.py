@@ -234,9 +234,10 @@ def _label(low: float | None, high: float | None, whole: bool) -> str:
     assert low is not None and high is not None
     if whole and high - low == 1:
         return shown_edge(low)
-    # Whole answers in whole-width bins read as the answers they hold: 10-14, not 10-15.
-    top = high - 1 if whole else high
-    return f"{shown_edge(low)}\u2013{shown_edge(top)}"
+    # Whole answers in whole-width bins read as the answers they hold: 10-14, not 10-15; others say where they end.
+    if whole:
+        return f"{shown_edge(low)}\u2013{shown_edge(high - 1)}"
+    return f"{shown_edge(low)} to under {shown_edge(high)}"
 
 
 def number_histogram(pairs: Iterable[tuple[float, int]]) -> list[HistogramBin]:
