@@ -353,16 +353,19 @@ def progress(
         applications=result.applications,
         shipments=result.shipments,
         samples_passed_on=result.samples_passed_on,
-        hops=_hops(result.by_hop),
+        hops=[
+            hop.model_copy(update={"responses": responses})
+            for hop, responses in zip(_hops(result.by_hop), result.hop_responses, strict=True)
+        ],
         connectors=[
             schemas.ConnectorStanding(
                 handle=standing.user.handle,
                 display_name=standing.user.display_name,
                 shipment_status=standing.shipment.status if standing.shipment else None,
                 samples_passed_on=standing.application.samples_passed_on,
-                responses=standing.totals.responses,
+                responses=standing.shown_responses,
                 signups=standing.totals.signups,
-                response_rate=standing.response_rate,
+                response_rate=standing.shown_rate,
             )
             for standing in result.connectors
         ],

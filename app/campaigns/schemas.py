@@ -149,7 +149,10 @@ class MyApplication(BaseModel):
 class HopCounts(BaseModel):
     hop: int
     opens: int
-    responses: int
+    responses: int | None = Field(
+        description="People who answered; on the staff's progress, null when hidden (fewer than 5, or it would give "
+        "such a count away)"
+    )
     signups: int
     shares: int
 
@@ -224,9 +227,9 @@ class ConnectorStanding(BaseModel):
     display_name: str
     shipment_status: ShipmentStatus | None
     samples_passed_on: int
-    responses: int
+    responses: int | None = Field(description="Null when hidden: fewer than 5, or it would give such a count away")
     signups: int
-    response_rate: float | None
+    response_rate: float | None = Field(description="Responses per sample passed on; null with hidden responses")
 
 
 class CampaignProgress(BaseModel):

@@ -18,7 +18,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, MemberRole, Membership
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.insights import suppression
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards import service as rewards_service
@@ -1364,25 +1365,40 @@ def connector_dashboard(session: Session, *, campaign: Campaign, user: User) -> 
 
 @dataclass(frozen=True)
 class ConnectorStanding:
+    """An accepted connector's reach; ``shown_responses`` is their responses as the progress page may show them
+    (``app.insights.suppression``: hidden below 5, with another to protect it), set by ``campaign_progress``."""
+
     user: User
     application: CampaignApplication
     shipment: KitShipment | None
     totals: ReachTotals
+    shown_responses: int | None = None
 
     @property
     def response_rate(self) -> float | None:
         passed = self.application.samples_passed_on
         return self.totals.responses / passed if passed else None
 
+    @property
+    def shown_rate(self) -> float | None:
+        """The response rate as it may be shown: it goes with the responses."""
+        return self.response_rate if self.shown_responses is not None else None
+
 
 @dataclass(frozen=True)
 class CampaignProgress:
+    """The progress page's counts. Responses are people who answered: ``responses`` (in all), ``hop_responses``
+    (by_hop's, in order) and each connector's ``shown_responses`` follow the one suppression rule, while opens,
+    shares and sign-ups count the links' events and stay shown, as on the campaign's results page."""
+
     applications: dict[str, int]
     shipments: dict[str, int]
     totals: ReachTotals
     by_hop: list[tuple[int, ReachTotals]]
     samples_passed_on: int
     connectors: list[ConnectorStanding]
+    responses: int | None
+    hop_responses: list[int | None]
 
 
 def connector_standings(session: Session, *, campaign: Campaign) -> list[ConnectorStanding]:
@@ -1520,6 +1536,22 @@ def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgre
         applications[ApplicationStatus(status).value] = count
     shipments = kit_counts(session, campaign=campaign)
     by_hop = reach_by_hop(session, campaign=campaign)
+    standings = connector_standings(session, campaign=campaign)
+    shown = suppression.suppress_partition([standing.totals.responses for standing in standings])
+    shown_standings = [
+        replace(standing, shown_responses=responses) for standing, responses in zip(standings, shown, strict=True)
+    ]
+    # Hidden responses sort below every shown one, by name, so that a place tells nothing of a hidden count.
+    shown_standings.sort(
+        key=lambda s: (
+            s.shown_responses is None,
+            -(s.shown_responses or 0),
+            -(s.shown_rate or 0.0),
+            s.user.display_name.casefold() if s.shown_responses is None else "",
+            s.application.id or 0,
+        )
+    )
+    total_responses = sum(t.responses for _, t in by_hop)
     samples = session.exec(
         select(func.coalesce(func.sum(CampaignApplication.samples_passed_on), 0)).where(
             CampaignApplication.campaign_id == campaign.id,
@@ -1531,13 +1563,15 @@ def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgre
         shipments=shipments,
         totals=ReachTotals(
             opens=sum(t.opens for _, t in by_hop),
-            responses=sum(t.responses for _, t in by_hop),
+            responses=total_responses,
             signups=sum(t.signups for _, t in by_hop),
             shares=sum(t.shares for _, t in by_hop),
         ),
         by_hop=by_hop,
         samples_passed_on=int(samples),
-        connectors=connector_standings(session, campaign=campaign),
+        connectors=shown_standings,
+        responses=suppression.shown(total_responses),
+        hop_responses=suppression.suppress_partition([t.responses for _, t in by_hop]),
     )
 
 

@@ -11,7 +11,7 @@ ones, of those the answered ones, of those the ones that brought someone into th
 include the links passed on from it (``campaigns.service._bump``), so a link's own events are its counters less its
 children's; a link answered without a recorded open is not an opened link and so is not counted as answered.
 
-Suppression: every count of respondents shown here goes through ``respondents_shown`` or ``suppressed_column``
+Suppression: every count of respondents shown here goes through ``suppression.shown`` or ``suppress_partition``
 (the one place, so the rule can change in one place): 1-4 is hidden. Counts of links and their opens and sign-ups
 are the links' events, not who answered what, and stay shown, as on the rest of the campaign's results.
 """
@@ -27,8 +27,8 @@ from app.campaigns import service as campaigns_service
 from app.campaigns.models import Campaign, CampaignResponse, ShareLink
 from app.insights import schemas
 from app.insights.service import period_of
-from app.insights.stats import is_suppressed, proportion
-from app.insights.survey_results import suppress_small_cells
+from app.insights.stats import proportion
+from app.insights.suppression import is_suppressed, shown, suppress_partition
 from app.surveys.models import Answer, Question, Survey, SurveyResponse
 
 PROMOTERS = "promoters"
@@ -46,20 +46,6 @@ INTENT_LABELS = {
 }
 
 # --- Suppression: the one place -----------------------------------------------------------------------------
-
-
-def respondents_shown(count: int) -> int | None:
-    """A count of respondents as it may be shown: None (hidden) for 1-4."""
-    return None if is_suppressed(count) else count
-
-
-def suppressed_column(counts: Sequence[int]) -> list[int | None]:
-    """Counts of respondents whose sum is shown elsewhere, with those of 1-4 hidden (None), and with one hidden the
-    smallest other as well, so that none can be worked out from the sum. A share of a group of respondents goes
-    through ``stats.proportion``, which hides it with a group of 1-4."""
-    matrix: list[list[int | None]] = [[count] for count in counts]
-    suppress_small_cells(matrix)
-    return [row[0] for row in matrix]
 
 
 # --- Referral chain -----------------------------------------------------------------------------------------
@@ -168,14 +154,14 @@ def intent_action(session: Session, *, campaign: Campaign, survey: Survey | None
             schemas.IntentGroup(
                 key=key,
                 label=INTENT_LABELS[key],
-                respondents=respondents_shown(total),
+                respondents=shown(total),
                 said_recommended=proportion(yes_count, total),
                 link_opened=proportion(opened_count, total),
             )
         )
     return schemas.IntentAction(
         groups=groups,
-        passives=respondents_shown(counts.get(PASSIVES, (0, 0, 0))[0]),
+        passives=shown(counts.get(PASSIVES, (0, 0, 0))[0]),
         suppressed=is_suppressed(answered),
     )
 
@@ -194,7 +180,7 @@ def responses_over_time(session: Session, *, campaign: Campaign) -> list[schemas
         .group_by(day)
         .order_by(day)
     ).all()
-    shown = suppressed_column([int(count) for _, count in rows])
+    shown = suppress_partition([int(count) for _, count in rows])
     return [
         schemas.ResponsesOnDay(day=str(label), responses=count) for (label, _), count in zip(rows, shown, strict=True)
     ]
@@ -218,7 +204,7 @@ def campaign_headline(
     kits = campaigns_service.kit_counts(session, campaign=campaign)
     answers = figures if figures is not None and not figures.suppressed else None
     return schemas.CampaignHeadline(
-        respondents=respondents_shown(respondents),
+        respondents=shown(respondents),
         reached=reached,
         network_size=network,
         reach_share=reached / network if network else None,

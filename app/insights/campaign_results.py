@@ -12,13 +12,13 @@ fewer than 5 out, are suppressed; when the survey has responses besides the camp
 are a second whole a segment may not leave fewer than 5 out of.
 
 The rule of every count of respondents on these pages, the JSON and the CSV exports: a group of 1-4 is hidden
-(null, "fewer than 5"), through the helpers of ``campaign_headline`` (one place). Responses per hop and per connector
+(null, "fewer than 5"), by the one rule of ``app.insights.suppression``. Responses per hop and per connector
 are groups of respondents too: cells of 1-4 are hidden, and with one hidden cell in a column the smallest other one
 as well, as their sum is shown (the campaign's or the connector's respondents) and would give it away
-(``suppressed_column``); a connector's response rate goes with their responses. Opens, shares (links passed on),
-sign-ups and the referral chain's counts of links are the links' events, not who answered what: they stay shown.
-Left to a later pass: a connector's hops beside the whole campaign's (a connector-by-hop table whose margins are
-both shown) are suppressed each on its own.
+(``suppression.suppress_partition``); a connector's response rate goes with their responses. Opens, shares (links
+passed on), sign-ups and the referral chain's counts of links are the links' events, not who answered what: they
+stay shown. Left to a later pass: a connector's hops beside the whole campaign's (a connector-by-hop table whose
+margins are both shown) are suppressed each on its own.
 """
 
 from collections.abc import Sequence
@@ -38,11 +38,10 @@ from app.columns import utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
 from app.insights import campaign_headline as headline
-from app.insights import schemas
+from app.insights import schemas, suppression
 from app.insights import survey_results as results_service
-from app.insights.campaign_headline import suppressed_column
 from app.insights.segments import CampaignSegmentForm
-from app.insights.stats import K_ANONYMITY
+from app.insights.suppression import K_ANONYMITY, suppress_partition
 from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
 from app.surveys.models import Question, Survey, SurveyResponse
 
@@ -234,7 +233,7 @@ def connector_results(
     the progress page), sorted by ``sort`` (a key of SORTS), ties by name. Responses of fewer
     than 5 (and one more to protect them) are hidden with their rate."""
     reach = campaigns_service.connector_reach(session, campaign=campaign)
-    shown = suppressed_column([row.totals.responses for row in reach])
+    shown = suppress_partition([row.totals.responses for row in reach])
     rows = [
         schemas.ConnectorResult(
             handle=row.handle,
@@ -260,7 +259,7 @@ def hop_results(
 ) -> list[schemas.HopReach]:
     """Reach per hop, of ``hops`` only when given; responses hidden as a connector's (suppressed over every hop, so
     that a hop's figure cannot be worked out from another page's)."""
-    shown = suppressed_column([totals.responses for _, totals in rows])
+    shown = suppress_partition([totals.responses for _, totals in rows])
     return [
         schemas.HopReach(
             hop=hop,
@@ -318,7 +317,7 @@ def campaign_results(
     if survey_figures is not None:
         respondents = survey_figures.respondents
     else:
-        respondents = headline.respondents_shown(reach.responses) if reach is not None else None
+        respondents = suppression.shown(reach.responses) if reach is not None else None
     return schemas.CampaignResults(
         community_slug=community.slug,
         campaign_slug=campaign.slug,

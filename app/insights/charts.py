@@ -10,13 +10,14 @@ stylesheet and the site's palette apply. Labels are user text (choices, titles) 
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from markupsafe import Markup, escape
 
-from app.insights.stats import SUPPRESSED_LABEL as SUPPRESSED
 from app.insights.stats import NetPromoterScore
+from app.insights.suppression import HIDDEN_LABEL as HIDDEN
+from app.insights.suppression import SUPPRESSED_LABEL as SUPPRESSED
 
 WIDTH = 400
 AXIS_HEIGHT = 40  # under a plot: the axis line, its tick values and its title
@@ -25,31 +26,20 @@ LEFT = 48  # left of a plot with a vertical value axis: its title and tick value
 
 @dataclass(frozen=True)
 class Chart:
+    """A drawing and its numbers; ``svg_id`` prefixes the ids inside the drawing and its caption's."""
+
     title: str
     svg: Markup
     columns: list[str]
     rows: list[list[str]]
-    scope: str = ""
-
-    @property
-    def svg_id(self) -> str:
-        return _ident(self.title) + (f"-{self.scope}" if self.scope else "")
-
-    def scoped(self, scope: str) -> "Chart":
-        """The same chart with ids of its own, for a page that shows a chart of the same title twice (the whole
-        campaign's and a segment's): ids must be unique on a page, or the drawing is named after the wrong one."""
-        if not scope:
-            return self
-        ident = _ident(self.title)
-        drawing = (
-            str(self.svg).replace(f'"{ident}-', f'"{ident}-{scope}-').replace(f" {ident}-d", f" {ident}-{scope}-d")
-        )
-        svg = Markup(drawing)  # noqa: S704 (the drawing was escaped when drawn; only its ids change)
-        return replace(self, svg=svg, scope=scope)
+    svg_id: str
 
 
-def _ident(title: str) -> str:
-    return "chart-" + hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:10]
+def chart_id(title: str, ident: str = "") -> str:
+    """The id of a chart: ``ident`` when given (to tell apart charts of one title on a page, such as two segments'
+    compared), else one drawn from the title. Ids must be unique on a page, or captions and titles get mixed up."""
+    key = ident or hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"chart-{key}"
 
 
 @dataclass(frozen=True)
@@ -88,8 +78,7 @@ def number(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _svg(title: str, description: str, height: int, body: str) -> Markup:
-    ident = _ident(title)
+def _svg(ident: str, title: str, description: str, height: int, body: str) -> Markup:
     return Markup(  # noqa: S704 (every piece of user text below goes through escape())
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{ident}-t {ident}-d"'
         f' preserveAspectRatio="xMinYMin meet">'
@@ -148,6 +137,7 @@ def bar_chart(
     value_label: str = "Share",
     intervals: bool = True,
     note_label: str = "Respondents",
+    ident: str = "",
 ) -> Chart:
     """Horizontal bars, the label above each, the value after it; intervals as whiskers; suppressed bars say so
     instead. The categories' name heads the bars, the value axis runs beneath them."""
@@ -163,7 +153,7 @@ def bar_chart(
         y = top + index * row + 4
         parts.append(f'<text class="chart-label" x="4" y="{y + 11}">{escape(bar.label)}</text>')
         if bar.value is None:
-            parts.append(f'<text class="chart-note" x="4" y="{y + 29}">{SUPPRESSED}</text>')
+            parts.append(f'<text class="chart-note" x="4" y="{y + 29}">{HIDDEN}</text>')
             continue
         width = span * bar.value / scale_max
         parts.append(f'<rect class="chart-bar" x="0" y="{y + 16}" width="{width:.1f}" height="14" rx="2"/>')
@@ -176,38 +166,48 @@ def bar_chart(
         label_x = span * max(bar.value, bar.high or 0) / scale_max + 4
         parts.append(f'<text class="chart-value" x="{label_x:.1f}" y="{y + 28}">{shown_value(bar.value)}</text>')
     parts.append(_value_axis(x0=0, x1=span, y=bottom, scale_max=scale_max, shown=shown_value, title=value_label))
-    description = "; ".join(
-        f"{bar.label}: {SUPPRESSED if bar.value is None else shown_value(bar.value)}" for bar in bars
-    )
+    description = "; ".join(f"{bar.label}: {HIDDEN if bar.value is None else shown_value(bar.value)}" for bar in bars)
     columns = [value_label]
     if in_percent and intervals:
         columns += ["95% interval"]
     rows = []
     for bar in bars:
-        cells = [bar.label, SUPPRESSED if bar.value is None else shown_value(bar.value)]
+        cells = [bar.label, HIDDEN if bar.value is None else shown_value(bar.value)]
         if in_percent and intervals:
             cells.append("" if bar.low is None or bar.high is None else f"{percent(bar.low)}\u2013{percent(bar.high)}")
         cells.append(bar.note)
         rows.append(cells)
-    svg = _svg(title, description, bottom + AXIS_HEIGHT, "".join(parts))
-    return Chart(title, svg, [category_label, *columns, note_label], rows)
+    svg = _svg(chart_id(title, ident), title, description, bottom + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, *columns, note_label], rows, chart_id(title, ident))
 
 
-def nps_chart(title: str, nps: NetPromoterScore) -> Chart:
-    """One 100 % bar in three parts: detractors, passives, promoters, on a 0-100 % axis; a legend with each group's
-    share, then the score and its interval."""
-    columns = ["Group", "People", "Share"]
-    if nps.suppressed or nps.total == 0:
-        message = SUPPRESSED + " answers" if nps.suppressed else "no answers yet"
-        svg = _svg(title, message, 30, f'<text class="chart-note" x="0" y="18">{message}</text>')
-        return Chart(title, svg, columns, [["Net Promoter Score", "", message]])
-    parts: list[str] = []
-    x = 0.0
-    groups = [
+def _nps_groups(nps: NetPromoterScore) -> list[tuple[str, int | None, str]]:
+    return [
         ("Detractors (0\u20136)", nps.detractors, "nps-detractors"),
         ("Passives (7\u20138)", nps.passives, "nps-passives"),
         ("Promoters (9\u201310)", nps.promoters, "nps-promoters"),
     ]
+
+
+def nps_chart(title: str, nps: NetPromoterScore, *, ident: str = "") -> Chart:
+    """One 100 % bar in three parts: detractors, passives, promoters, on a 0-100 % axis; a legend with each group's
+    share, then the score and its interval. A hidden group hides the drawing and the score (see ``suppression``)."""
+    columns = ["Group", "People", "Share"]
+    svg_id = chart_id(title, ident)
+    if nps.score is None or nps.low is None or nps.high is None:
+        rows: list[list[str]] = []
+        if nps.suppressed:
+            message = SUPPRESSED + " answers"
+        elif nps.total == 0:
+            message = "no answers yet"
+        else:
+            message = f"hidden: a group has {SUPPRESSED} people, or would give one away"
+            rows = [[label, HIDDEN if count is None else str(count), ""] for label, count, _ in _nps_groups(nps)]
+        svg = _svg(svg_id, title, message, 30, f'<text class="chart-note" x="0" y="18">{message}</text>')
+        return Chart(title, svg, columns, [*rows, ["Net Promoter Score", "", message]], svg_id)
+    parts: list[str] = []
+    x = 0.0
+    groups = [(label, count or 0, css) for label, count, css in _nps_groups(nps)]
     for _, count, css in groups:
         width = WIDTH * count / nps.total
         parts.append(f'<rect class="{css}" x="{x:.1f}" y="0" width="{width:.1f}" height="26"/>')
@@ -233,11 +233,16 @@ def nps_chart(title: str, nps: NetPromoterScore) -> Chart:
     description = "; ".join(f"{label}: {count}" for label, count, _ in groups) + f"; {score}"
     rows = [[label, str(count), percent(count / nps.total)] for label, count, _ in groups]
     rows.append(["Net Promoter Score", str(nps.total), f"{nps.score:+.0f} ({nps.low:+.0f} to {nps.high:+.0f})"])
-    return Chart(title, _svg(title, description, score_y + 8, "".join(parts)), columns, rows)
+    return Chart(title, _svg(svg_id, title, description, score_y + 8, "".join(parts)), columns, rows, svg_id)
 
 
 def histogram(
-    title: str, bins: Sequence[tuple[str, int | None]], *, category_label: str, value_label: str = "Count"
+    title: str,
+    bins: Sequence[tuple[str, int | None]],
+    *,
+    category_label: str,
+    value_label: str = "Count",
+    ident: str = "",
 ) -> Chart:
     """Vertical columns, one per bin (a score 0-5, a rating 1-5), each with its count on top, on a value axis at
     the left; a suppressed bin (None) is drawn empty."""
@@ -269,25 +274,31 @@ def histogram(
         f'<text class="chart-axis-title" x="{LEFT + 8 + plot / 2:.1f}" y="{base + 34}" text-anchor="middle">'
         f"{escape(category_label)}</text>"
     )
-    description = "; ".join(f"{label}: {SUPPRESSED if value is None else value}" for label, value in bins)
-    rows = [[label, SUPPRESSED if value is None else number(value)] for label, value in bins]
-    svg = _svg(title, description, base + AXIS_HEIGHT, "".join(parts))
-    return Chart(title, svg, [category_label, value_label], rows)
+    description = "; ".join(f"{label}: {HIDDEN if value is None else value}" for label, value in bins)
+    rows = [[label, HIDDEN if value is None else number(value)] for label, value in bins]
+    svg = _svg(chart_id(title, ident), title, description, base + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, value_label], rows, chart_id(title, ident))
 
 
 LABELLED_POINTS = 12  # up to this many points each shows its value; a longer line shows its peak and its last
 
 
 def line_chart(
-    title: str, points: Sequence[tuple[str, int | None]], *, category_label: str, value_label: str = "Count"
+    title: str,
+    points: Sequence[tuple[str, int | None]],
+    *,
+    category_label: str,
+    value_label: str = "Count",
+    ident: str = "",
 ) -> Chart:
     """A line over time (days or months, oldest first) on a value axis at the left, with its first, middle and last
     labels and the values of its points (of the peak and the last point when there are many). A suppressed point
     (None) leaves a gap in the line and says so in the table, never a guess."""
     top, base = 20, 122
+    svg_id = chart_id(title, ident)
     if not points:
-        svg = _svg(title, "nothing yet", 30, '<text class="chart-note" x="0" y="18">nothing yet</text>')
-        return Chart(title, svg, [category_label, value_label], [])
+        svg = _svg(svg_id, title, "nothing yet", 30, '<text class="chart-note" x="0" y="18">nothing yet</text>')
+        return Chart(title, svg, [category_label, value_label], [], svg_id)
     peak = max((value for _, value in points if value is not None), default=0)
     scale_max = peak or 1  # an all-zero line lies on the axis, and its peak still reads 0
     left = LEFT + 8
@@ -345,11 +356,13 @@ def line_chart(
         f"; {hidden} hidden ({SUPPRESSED})" if hidden else ""
     )
     rows = [[label, SUPPRESSED if value is None else number(value)] for label, value in points]
-    svg = _svg(title, description, base + AXIS_HEIGHT, "".join(parts))
-    return Chart(title, svg, [category_label, value_label], rows)
+    svg = _svg(svg_id, title, description, base + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, value_label], rows, svg_id)
 
 
-def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]], *, value_label: str = "People") -> Chart:
+def funnel_chart(
+    title: str, steps: Sequence[tuple[str, int | None, str]], *, value_label: str = "People", ident: str = ""
+) -> Chart:
     """Centred bars, one per step, scaled to the largest, each with its count and its share of the step before
     (above 100 % when a step reaches more people than the one before it); a step without a count (None) shows its
     note instead."""
@@ -388,9 +401,9 @@ def funnel_chart(title: str, steps: Sequence[tuple[str, int | None, str]], *, va
         )
         before = value
     description = "; ".join(f"{label}: {note if value is None else value}" for label, value, note in steps)
-    return Chart(
-        title, _svg(title, description, height, "".join(parts)), ["Step", value_label, "Of the step before"], rows
-    )
+    svg_id = chart_id(title, ident)
+    svg = _svg(svg_id, title, description, height, "".join(parts))
+    return Chart(title, svg, ["Step", value_label, "Of the step before"], rows, svg_id)
 
 
 def grouped_bar_chart(
@@ -400,6 +413,7 @@ def grouped_bar_chart(
     *,
     category_label: str,
     value_label: str,
+    ident: str = "",
 ) -> Chart:
     """Groups of horizontal bars (one per series, coloured by CSS class ``chart-series-N``), all on one scale: the
     reach of each hop, for example. The legend comes first, then the categories' name; the group's label sits
@@ -424,7 +438,7 @@ def grouped_bar_chart(
         for index, value in enumerate(values):
             bar_y = y + 16 + index * (bar + gap)
             if value is None:
-                parts.append(f'<text class="chart-note" x="4" y="{bar_y + 10}">{SUPPRESSED}</text>')
+                parts.append(f'<text class="chart-note" x="4" y="{bar_y + 10}">{HIDDEN}</text>')
                 continue
             width = span * value / scale_max
             parts.append(
@@ -434,11 +448,9 @@ def grouped_bar_chart(
     parts.append(_value_axis(x0=0, x1=span, y=bottom, scale_max=scale_max, shown=number, title=value_label))
     description = "; ".join(
         f"{label}: "
-        + ", ".join(
-            f"{name} {SUPPRESSED if value is None else value}" for name, value in zip(series, values, strict=True)
-        )
+        + ", ".join(f"{name} {HIDDEN if value is None else value}" for name, value in zip(series, values, strict=True))
         for label, values in groups
     )
-    rows = [[label, *(SUPPRESSED if value is None else number(value) for value in values)] for label, values in groups]
-    svg = _svg(title, description, bottom + AXIS_HEIGHT, "".join(parts))
-    return Chart(title, svg, [category_label, *series], rows)
+    rows = [[label, *(HIDDEN if value is None else number(value) for value in values)] for label, values in groups]
+    svg = _svg(chart_id(title, ident), title, description, bottom + AXIS_HEIGHT, "".join(parts))
+    return Chart(title, svg, [category_label, *series], rows, chart_id(title, ident))

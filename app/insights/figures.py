@@ -13,8 +13,10 @@ from app.insights.charts import (
     histogram,
     line_chart,
     nps_chart,
+    percent,
 )
-from app.insights.stats import SUPPRESSED_LABEL, Proportion
+from app.insights.stats import Proportion
+from app.insights.suppression import HIDDEN_LABEL, SUPPRESSED_LABEL
 
 
 def _bar(label: str, share: Proportion) -> Bar:
@@ -23,7 +25,7 @@ def _bar(label: str, share: Proportion) -> Bar:
         value=share.share,
         low=share.low,
         high=share.high,
-        note=SUPPRESSED_LABEL if share.suppressed else str(share.total or 0),
+        note=SUPPRESSED_LABEL if share.total is None and share.suppressed else str(share.total or 0),
     )
 
 
@@ -93,51 +95,86 @@ class SurveyFigures:
     questions: list[tuple[schemas.QuestionResult, Chart | None]]
 
 
-def question_chart(question: schemas.QuestionResult) -> Chart | None:
+def question_chart(question: schemas.QuestionResult, *, ident: str = "") -> Chart | None:
     if question.suppressed:
         return bar_chart(
-            question.prompt, [Bar(label="All answers", value=None, note=SUPPRESSED_LABEL)], category_label="Answer"
+            question.prompt,
+            [Bar(label="All answers", value=None, note=SUPPRESSED_LABEL)],
+            category_label="Answer",
+            ident=ident,
         )
     if question.kind == "nps" and question.nps is not None:
-        return nps_chart(question.prompt, question.nps)
+        return nps_chart(question.prompt, question.nps, ident=ident)
     if question.kind in {"rating"}:
         return histogram(
             question.prompt,
             [(option.label, option.share.count) for option in question.options],
             category_label="Rating",
             value_label="Answers",
+            ident=ident,
         )
+    if question.histogram:
+        return number_chart(question, ident=ident)
     if question.options:
         return bar_chart(
-            question.prompt, [_bar(option.label, option.share) for option in question.options], category_label="Answer"
+            question.prompt,
+            [_bar(option.label, option.share) for option in question.options],
+            category_label="Answer",
+            ident=ident,
         )
     return None
 
 
-def survey_figures(results: schemas.SurveyResults, scope: str = "") -> SurveyFigures:
-    """``scope``: ids of the segment's own (see ``Chart.scoped``), when another chart of the same title is shown."""
+def number_chart(question: schemas.QuestionResult, *, ident: str = "") -> Chart:
+    """A number question's histogram as horizontal bars, so that range labels stay legible at phone width."""
+    answered = question.answered or 0
+    return bar_chart(
+        question.prompt,
+        [
+            Bar(
+                label=bin_.label,
+                value=bin_.count,
+                note=HIDDEN_LABEL if bin_.count is None else percent(bin_.count / answered if answered else None),
+            )
+            for bin_ in question.histogram
+        ],
+        category_label="Answer",
+        in_percent=False,
+        value_label="Answers",
+        intervals=False,
+        note_label="Share",
+        ident=ident,
+    )
+
+
+def survey_figures(results: schemas.SurveyResults, *, scope: str = "") -> SurveyFigures:
+    """The figures of one segment; ``scope`` (its letter when segments are compared) keeps their ids apart."""
     outcome = results.outcome
-    questions = [(question, question_chart(question)) for question in results.questions]
+    prefix = f"{scope}-" if scope else ""
     return SurveyFigures(
-        nps=nps_chart("Net Promoter Score", results.nps).scoped(scope) if results.nps is not None else None,
+        nps=nps_chart("Net Promoter Score", results.nps, ident=f"{prefix}nps") if results.nps is not None else None,
         outcome=bar_chart(
             "What should we do with it?",
             [_bar(option.label, option.share) for option in outcome.options],
             category_label="Answer",
-        ).scoped(scope)
+            ident=f"{prefix}outcome",
+        )
         if outcome is not None and outcome.options
         else None,
-        questions=[(question, chart.scoped(scope) if chart else None) for question, chart in questions],
+        questions=[
+            (question, question_chart(question, ident=f"{prefix}q{question.question_id}"))
+            for question in results.questions
+        ],
     )
 
 
-def funnel_figure(steps: list[schemas.FunnelStep], title: str = "The referral chain") -> Chart:
+def funnel_figure(steps: list[schemas.FunnelStep], title: str = "The referral chain", *, ident: str = "") -> Chart:
     """The referral chain (share links per step); an outcome posted before it was counted so holds people."""
     if steps and steps[0].key in CHAIN_STEPS:
         # The table's "of the step before" says what the notes would; only a missing count keeps its reason.
         drawn = [(step.label, step.people, step.note if step.people is None else "") for step in steps]
-        return funnel_chart(title, drawn, value_label="Links")
-    return funnel_chart(title, [(step.label, step.people, step.note) for step in steps])
+        return funnel_chart(title, drawn, value_label="Links", ident=ident)
+    return funnel_chart(title, [(step.label, step.people, step.note) for step in steps], ident=ident)
 
 
 def _acted(label: str, share: Proportion) -> Bar:
@@ -201,17 +238,19 @@ class CampaignFigures:
     hops: Chart
 
 
-def campaign_figures(results: schemas.CampaignResults, scope: str = "") -> CampaignFigures:
-    """``scope``: ids of the segment's own (see ``Chart.scoped``), when another chart of the same title is shown."""
+def campaign_figures(results: schemas.CampaignResults, *, scope: str = "") -> CampaignFigures:
+    """The campaign's own figures of one segment; ``scope`` as ``survey_figures``'s."""
+    prefix = f"{scope}-" if scope else ""
     return CampaignFigures(
-        funnel=funnel_figure(results.funnel, "The referral chain of this segment's links").scoped(scope),
+        funnel=funnel_figure(results.funnel, "The referral chain of this segment's links", ident=f"{prefix}funnel"),
         hops=grouped_bar_chart(
             "People who opened a link, answered and passed it on, per hop",
             ["Opened", "Answered", "Passed on"],
             [(f"Hop {row.hop}", [row.opens, row.responses, row.shares]) for row in results.hops],
             category_label="Hop",
             value_label="People",
-        ).scoped(scope),
+            ident=f"{prefix}hops",
+        ),
     )
 
 

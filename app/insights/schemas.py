@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.insights.stats import NetPromoterScore, Proportion, Summary
+from app.insights.stats import HistogramBin, NetPromoterScore, Proportion, Summary
 
 
 class DayCount(BaseModel):
@@ -23,7 +23,9 @@ class DesignResult(BaseModel):
     designer_handle: str
     score_count: int
     mean: float | None = Field(description="Null when fewer than 5 people scored the design")
-    distribution: list[int] | None = Field(description="How many scored 0, 1, ... 5; null when suppressed")
+    distribution: list[int | None] | None = Field(
+        description="How many scored 0, 1, ... 5; null when suppressed; a null count is hidden for privacy"
+    )
     would_buy: Proportion
 
 
@@ -37,8 +39,8 @@ class ChallengeResults(BaseModel):
     score_count: int
     voter_count: int
     mean: float | None = None
-    distribution: list[int] | None = Field(
-        default=None, description="Scores 0-5 over the designs with at least 5 scores"
+    distribution: list[int | None] | None = Field(
+        default=None, description="Scores 0-5 over the designs with at least 5 scores; a null count is hidden"
     )
     would_buy: Proportion | None = None
     designs: list[DesignResult] = []
@@ -62,6 +64,14 @@ class Contributor(BaseModel):
     count: int
 
 
+class SurveyAnswering(BaseModel):
+    """Surveys and campaigns answered logged in, counted only: a survey promises its respondents that no answer is
+    tied to them, so no member is named for answering (the top lists name public acts and counts of taking part)."""
+
+    members: int | None = Field(description="Members who answered at least once; null when fewer than 5")
+    responses: int | None = Field(description="Their responses; null when fewer than 5")
+
+
 class CommunityResults(BaseModel):
     community_slug: str
     name: str
@@ -78,9 +88,7 @@ class CommunityResults(BaseModel):
     top_commenters: list[Contributor]
     top_idea_authors: list[Contributor] = Field(default=[], description="Ideas posted")
     top_idea_voters: list[Contributor] = Field(default=[], description="Votes on ideas")
-    top_respondents: list[Contributor] = Field(
-        default=[], description="Surveys and campaigns answered logged in (how many only, never which or what)"
-    )
+    survey_answering: SurveyAnswering
 
 
 # --- Surveys ------------------------------------------------------------------------------------------------
@@ -104,6 +112,10 @@ class QuestionResult(BaseModel):
     mean: float | None = None
     nps: NetPromoterScore | None = None
     summary: Summary | None = Field(default=None, description="Number questions: mean and quartiles")
+    histogram: list[HistogramBin] = Field(
+        default=[],
+        description="Number questions: 5-15 bins of a round width, open-ended tails; a null count is hidden",
+    )
 
 
 class SurveyResults(BaseModel):

@@ -27,7 +27,8 @@ from app.communities.models import Community, Membership
 from app.errors import Invalid
 from app.ideas.models import Idea, IdeaVote
 from app.insights import schemas
-from app.insights.stats import K_ANONYMITY, is_suppressed, proportion
+from app.insights.stats import proportion
+from app.insights.suppression import K_ANONYMITY, is_suppressed, shown, suppress_partition
 from app.surveys.models import SurveyResponse
 
 Unit = Literal["day", "month"]
@@ -137,14 +138,14 @@ def challenge_results(
                 designer_handle=entry.designer.handle,
                 score_count=count,
                 mean=None if hidden else entry.mean,
-                distribution=None if hidden else list(entry.distribution),
+                distribution=None if hidden else suppress_partition(list(entry.distribution), with_mean=True),
                 would_buy=proportion(entry.design.buy_count, count),
             )
         )
     return base.model_copy(
         update={
             "mean": sum(value * count for value, count in enumerate(overall)) / total if total else None,
-            "distribution": overall,
+            "distribution": suppress_partition(overall, with_mean=True),
             "would_buy": proportion(buys, total),
             "designs": designs,
         }
@@ -308,7 +309,7 @@ def community_results(
         top_commenters=_top(session, community=community, kind="comments"),
         top_idea_authors=_top(session, community=community, kind="ideas"),
         top_idea_voters=_top(session, community=community, kind="votes"),
-        top_respondents=_top(session, community=community, kind="responses"),
+        survey_answering=_survey_answering(session, community=community),
     )
 
 
@@ -317,14 +318,31 @@ def community_results(
 MEMBERS_ONLY = frozenset({"ideas", "votes", "responses"})
 
 
-def _top(session: Session, *, community: Community, kind: str) -> list[schemas.Contributor]:
-    """The members with the most of one kind of activity (a kind of ``_activity_sources``) in the community.
-
-    Responses count how many surveys a member answered logged in, never which or what: no answer is ever tied to a
-    name here."""
+def _members_only(community: Community, kind: str) -> list[Any]:
+    """The conditions of one kind of activity (a kind of ``_activity_sources``), limited to members if need be."""
     _, who, _, where = next(source for source in _activity_sources(community) if source[0] == kind)
     if kind in MEMBERS_ONLY:
         where = [*where, who.in_(select(col(Membership.user_id)).where(col(Membership.community_id) == community.id))]
+    return where
+
+
+def _survey_answering(session: Session, *, community: Community) -> schemas.SurveyAnswering:
+    """How many members answered surveys or campaigns logged in, and how often: counts only, never names."""
+    members, responses = session.execute(
+        select(func.count(func.distinct(SurveyResponse.user_id)), func.count()).where(
+            *_members_only(community, "responses")
+        )
+    ).one()
+    return schemas.SurveyAnswering(members=shown(members), responses=shown(responses))
+
+
+def _top(session: Session, *, community: Community, kind: str) -> list[schemas.Contributor]:
+    """The members with the most of one kind of activity (a kind of ``_activity_sources``) in the community.
+
+    Named on purpose: designs, comments and ideas are public acts signed by their authors, and scores and votes are
+    counted, never shown which or how. Survey answering is never ranked by name (``_survey_answering``)."""
+    _, who, _, _ = next(source for source in _activity_sources(community) if source[0] == kind)
+    where = _members_only(community, kind)
     counted = func.count().label("n")
     rows = session.execute(
         select(col(User.handle), col(User.display_name), counted)
@@ -365,7 +383,6 @@ def community_rows(results: schemas.CommunityResults, *, table: str) -> tuple[li
                 ("comments", results.top_commenters),
                 ("ideas", results.top_idea_authors),
                 ("votes", results.top_idea_voters),
-                ("responses", results.top_respondents),
             )
             for entry in entries
         ]

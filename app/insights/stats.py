@@ -1,7 +1,8 @@
-"""The statistics behind every figure: proportions with Wilson intervals, NPS with its interval, the k-anonymity
-threshold, and keywords and phrases of free text.
+"""The statistics behind every figure: proportions with Wilson intervals, NPS with its interval, quartiles and
+histograms of numbers, and keywords and phrases of free text.
 
-Pure functions on counts, so the pages, the JSON API and the exports show the same numbers.
+Pure functions on counts, so the pages, the JSON API and the exports show the same numbers; what is hidden follows
+``app.insights.suppression``.
 """
 
 import math
@@ -11,17 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-# A segment (a group of respondents, a cohort, a design's scorers) smaller than this is never shown: its counts
-# could single people out. Figures show "fewer than 5" instead.
-K_ANONYMITY = 5
-SUPPRESSED_LABEL = f"fewer than {K_ANONYMITY}"
+from app.insights.suppression import K_ANONYMITY, is_suppressed, share_hidden, shown, suppress_partition
+
 # 95 % confidence.
 Z_95 = 1.959963984540054
-
-
-def is_suppressed(respondents: int) -> bool:
-    """Whether a segment of this many respondents is too small to show (k-anonymity); an empty one is not secret."""
-    return 0 < respondents < K_ANONYMITY
 
 
 @dataclass(frozen=True)
@@ -52,10 +46,12 @@ def wilson_interval(successes: int, total: int, *, z: float = Z_95) -> tuple[flo
     return low, high
 
 
-def proportion(count: int, total: int) -> Proportion:
-    """A share of ``total`` with its interval; suppressed when ``total`` is a segment below the threshold."""
-    if is_suppressed(total):
-        return Proportion(count=None, total=None, share=None, low=None, high=None, suppressed=True)
+def proportion(count: int, total: int, *, hidden: bool = False) -> Proportion:
+    """A share of ``total`` with its interval; suppressed by the rule (``share_hidden``: a count, total or
+    complement of 1-4), or when ``hidden`` (a cell hidden beside another, see ``suppress_partition``)."""
+    if hidden or share_hidden(count, total):
+        shown_total = None if is_suppressed(total) else total
+        return Proportion(count=None, total=shown_total, share=None, low=None, high=None, suppressed=True)
     if total == 0:
         return Proportion(count=0, total=0, share=None, low=None, high=None)
     low, high = wilson_interval(count, total)
@@ -67,20 +63,28 @@ class NetPromoterScore:
     """NPS from 0-10 answers: promoters (9-10) minus detractors (0-6), in points from -100 to 100.
 
     The interval is the normal approximation for a difference of two shares of one multinomial sample:
-    var = (p + d - (p - d)^2) / n. ``score`` and the interval are None when the segment is suppressed or empty.
+    var = (p + d - (p - d)^2) / n. The three groups partition the answers: a group of 1-4 is hidden with the
+    next smallest (``suppress_partition``), and the score and interval with them, as they would give those groups
+    away; all are None when fewer than 5 answered (``suppressed``) or nobody did.
     """
 
-    detractors: int
-    passives: int
-    promoters: int
+    detractors: int | None
+    passives: int | None
+    promoters: int | None
     score: float | None
     low: float | None
     high: float | None
     suppressed: bool = False
+    answered: int = 0
 
     @property
     def total(self) -> int:
-        return self.detractors + self.passives + self.promoters
+        return self.answered
+
+    @property
+    def groups_hidden(self) -> bool:
+        """Whether a group is hidden (and so the score) although enough answered."""
+        return not self.suppressed and self.answered > 0 and self.score is None
 
 
 def net_promoter_score(counts: dict[int, int]) -> NetPromoterScore:
@@ -90,9 +94,13 @@ def net_promoter_score(counts: dict[int, int]) -> NetPromoterScore:
     promoters = sum(count for value, count in counts.items() if value in (9, 10))
     total = detractors + passives + promoters
     if is_suppressed(total):
-        return NetPromoterScore(0, 0, 0, None, None, None, suppressed=True)
+        return NetPromoterScore(None, None, None, None, None, None, suppressed=True, answered=total)
     if total == 0:
         return NetPromoterScore(0, 0, 0, None, None, None)
+    shown = suppress_partition([detractors, passives, promoters])
+    if None in shown:
+        hidden_detractors, hidden_passives, hidden_promoters = shown
+        return NetPromoterScore(hidden_detractors, hidden_passives, hidden_promoters, None, None, None, answered=total)
     p, d = promoters / total, detractors / total
     score = p - d
     margin = Z_95 * math.sqrt(max(0.0, p + d - score * score) / total)
@@ -103,14 +111,15 @@ def net_promoter_score(counts: dict[int, int]) -> NetPromoterScore:
         score=100 * score,
         low=100 * max(-1.0, score - margin),
         high=100 * min(1.0, score + margin),
+        answered=total,
     )
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Count, mean and quartiles of numbers (what people would pay, how many they told)."""
+    """Count, mean and quartiles of numbers (what people would pay, how many they told); all None below 5."""
 
-    count: int
+    count: int | None
     mean: float | None
     median: float | None
     low_quartile: float | None
@@ -127,7 +136,7 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
 def summarise(values: Iterable[float]) -> Summary:
     ordered = sorted(values)
     if is_suppressed(len(ordered)) or not ordered:
-        return Summary(count=len(ordered), mean=None, median=None, low_quartile=None, high_quartile=None)
+        return Summary(count=shown(len(ordered)), mean=None, median=None, low_quartile=None, high_quartile=None)
     return Summary(
         count=len(ordered),
         mean=sum(ordered) / len(ordered),
@@ -142,7 +151,7 @@ def summarise_counts(pairs: Iterable[tuple[float, int]]) -> Summary:
     ordered = sorted((value, count) for value, count in pairs if count > 0)
     total = sum(count for _, count in ordered)
     if is_suppressed(total) or not total:
-        return Summary(count=total, mean=None, median=None, low_quartile=None, high_quartile=None)
+        return Summary(count=shown(total), mean=None, median=None, low_quartile=None, high_quartile=None)
 
     def nth(position: int) -> float:
         seen = 0
@@ -164,6 +173,116 @@ def summarise_counts(pairs: Iterable[tuple[float, int]]) -> Summary:
         low_quartile=quantile(0.25),
         high_quartile=quantile(0.75),
     )
+
+
+# --- Histograms of numbers ----------------------------------------------------------------------------------
+
+MIN_BINS, MAX_BINS = 5, 15
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """Answers from ``low`` up to (not including) ``high``; an open end (None) gathers the tail beyond the next
+    edge. ``count`` is None when hidden (``suppress_partition``)."""
+
+    label: str
+    low: float | None
+    high: float | None
+    count: int | None
+
+
+def nice_width(span: float, bins: int) -> float:
+    """The smallest round bin width (1, 2, 2.5 or 5 times a power of ten) that covers ``span`` in ``bins`` bins."""
+    raw = span / bins if span > 0 else 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(step * power for step in NICE_STEPS if step * power >= raw * (1 - 1e-9))
+
+
+def _width(ordered: Sequence[tuple[float, int]], total: int) -> float:
+    """Freedman-Diaconis (twice the interquartile range over the cube root of the answers), rounded up to a nice
+    width, and widened when the answers' whole range would need fewer than 5 bins of it."""
+    span = ordered[-1][0] - ordered[0][0]
+    summary = summarise_counts(ordered)
+    iqr = (summary.high_quartile or 0) - (summary.low_quartile or 0)
+    widest = nice_width(span, MIN_BINS)
+    if iqr <= 0:
+        return widest
+    return min(widest, nice_width(2 * iqr / total ** (1 / 3), 1))
+
+
+def _busiest(counts: Sequence[int], size: int) -> int:
+    """Where the ``size`` neighbouring bins holding the most answers start (of equals, the one best centred on the
+    answers' mean bin)."""
+    centre = sum(index * count for index, count in enumerate(counts)) / (sum(counts) or 1)
+    return max(
+        range(len(counts) - size + 1),
+        key=lambda first: (sum(counts[first : first + size]), -abs(first + (size - 1) / 2 - centre)),
+    )
+
+
+def _label(low: float | None, high: float | None, whole: bool) -> str:
+    def shown_edge(value: float) -> str:
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+    if low is None and high is None:
+        return "all answers"
+    if low is None and high is not None:
+        return f"under {shown_edge(high)}"
+    if high is None and low is not None:
+        return f"{shown_edge(low)} or more"
+    assert low is not None and high is not None
+    if whole and high - low == 1:
+        return shown_edge(low)
+    # Whole answers in whole-width bins read as the answers they hold: 10-14, not 10-15; others say where they end.
+    if whole:
+        return f"{shown_edge(low)}\u2013{shown_edge(high - 1)}"
+    return f"{shown_edge(low)} to under {shown_edge(high)}"
+
+
+def number_histogram(pairs: Iterable[tuple[float, int]]) -> list[HistogramBin]:
+    """The bins of a number question's answers ((value, how many) pairs): 5-15 bins of a round width
+    (Freedman-Diaconis, rounded up to a nice width), the tails of fewer than 5 gathered into open-ended bins
+    ("under 10", "40 or more"), and any other bin of 1-4 hidden by the one rule (``suppress_partition``).
+    Empty below 5 answers."""
+    ordered = sorted((value, count) for value, count in pairs if count > 0)
+    total = sum(count for _, count in ordered)
+    if total < K_ANONYMITY:
+        return []
+    low, high = ordered[0][0], ordered[-1][0]
+    width = _width(ordered, total)
+    start = math.floor(low / width) * width
+    size = math.floor((high - start) / width) + 1
+    counts = [0] * size
+    for value, count in ordered:
+        counts[min(int((value - start) // width), size - 1)] += count
+    bins: list[list[float | None]] = [[start + index * width, start + (index + 1) * width] for index in range(size)]
+    if size > MAX_BINS:  # a few far answers: the busiest bins, the rest in open-ended tails
+        first = max(0, min(_busiest(counts, MAX_BINS - 2) - 1, size - MAX_BINS))
+        last = first + MAX_BINS - 1
+        counts = [sum(counts[: first + 1]), *counts[first + 1 : last], sum(counts[last:])]
+        bins = bins[first : last + 1]
+        if first > 0:
+            bins[0][0] = None
+        if last < size - 1:
+            bins[-1][1] = None
+    # Gather small tails into open-ended bins, so an extreme answer is never drawn alone.
+    while len(counts) > 1 and is_suppressed(counts[0]):
+        gathered = counts.pop(0)
+        counts[0] += gathered
+        bins.pop(0)
+        bins[0][0] = None
+    while len(counts) > 1 and is_suppressed(counts[-1]):
+        gathered = counts.pop()
+        counts[-1] += gathered
+        bins.pop()
+        bins[-1][1] = None
+    whole = width.is_integer() and all(float(value).is_integer() for value, _ in ordered)
+    cells = suppress_partition(counts)
+    return [
+        HistogramBin(label=_label(lo, hi, whole), low=lo, high=hi, count=cell)
+        for (lo, hi), cell in zip(bins, cells, strict=True)
+    ]
 
 
 # --- Free text --------------------------------------------------------------------------------------------------

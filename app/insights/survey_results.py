@@ -9,8 +9,7 @@ them (``SurveyResponse.answer_keys``), one short row per response rather than it
 
 k-anonymity: a segment of fewer than 5 respondents is suppressed, and so is a segment whose complement in the
 survey is that small (the whole survey minus the segment would otherwise show the few left out: differencing).
-Cross-tab cells below 5 are suppressed, and a second cell in the same row or column when one alone would be
-recoverable from the totals shown elsewhere on the page.
+Within a segment every count, share, bin and cross-tab cell follows the one rule of ``app.insights.suppression``.
 """
 
 import re
@@ -27,12 +26,13 @@ from sqlmodel import Session, col
 from app.errors import Invalid
 from app.insights import schemas
 from app.insights.stats import (
-    is_suppressed,
     keywords,
     net_promoter_score,
+    number_histogram,
     proportion,
     summarise_counts,
 )
+from app.insights.suppression import is_suppressed, share_hidden, suppress_partition, suppress_table
 from app.surveys import service as surveys_service
 from app.surveys.models import ANSWERED, ANSWERED_KEY_KINDS, Answer, Question, QuestionKind, Survey, SurveyResponse
 
@@ -222,6 +222,29 @@ def _counts_from_keys(
     return respondents, counts
 
 
+NPS_GROUPS = ((0, 6), (7, 8), (9, 10))
+
+
+def _option_cells(question: Question, counts: _Counts, keys: Sequence[str]) -> list[int | None]:
+    """Each option's count as the one rule lets it be shown (``app.insights.suppression``): a multiple choice's
+    options each stand alone (a share and its complement); the others partition the answers, an NPS's values
+    within its three groups (a hidden group hides its values, a shown one is their total)."""
+    found = [counts.per_value.get(key, 0) for key in keys]
+    if question.kind == QuestionKind.multiple_choice:
+        return [None if share_hidden(count, counts.answered) else count for count in found]
+    if question.kind != QuestionKind.nps:
+        return suppress_partition(found, with_mean=question.kind in SCALE_KINDS)
+    groups = [[index for index, key in enumerate(keys) if low <= int(key) <= high] for low, high in NPS_GROUPS]
+    shown_groups = suppress_partition([sum(found[index] for index in group) for group in groups])
+    cells: list[int | None] = [None] * len(keys)
+    for group, total in zip(groups, shown_groups, strict=True):
+        if total is not None:
+            within = suppress_partition([found[index] for index in group], with_mean=True)
+            for index, cell in zip(group, within, strict=True):
+                cells[index] = cell
+    return cells
+
+
 def _question_result(question: Question, counts: _Counts) -> schemas.QuestionResult:
     answered = counts.answered
     base = schemas.QuestionResult(
@@ -236,16 +259,25 @@ def _question_result(question: Question, counts: _Counts) -> schemas.QuestionRes
         return base.model_copy(update={"suppressed": True, "answered": None})
     update: dict[str, Any] = {}
     if question.kind in CHOICE_KINDS or question.kind in SCALE_KINDS:
+        values = surveys_service.condition_values(question)
+        cells = _option_cells(question, counts, [key for key, _ in values])
         update["options"] = [
-            schemas.OptionResult(key=key, label=label, share=proportion(counts.per_value.get(key, 0), answered))
-            for key, label in surveys_service.condition_values(question)
+            schemas.OptionResult(
+                key=key,
+                label=label,
+                share=proportion(counts.per_value.get(key, 0), answered, hidden=cell is None),
+            )
+            for (key, label), cell in zip(values, cells, strict=True)
         ]
-    if question.kind in NUMERIC_KINDS and answered:
+        if question.kind in SCALE_KINDS and answered:  # its cells hide three at least (``with_mean``)
+            update["mean"] = counts.total / answered
+    if question.kind == QuestionKind.number and answered:
         update["mean"] = counts.total / answered
+        pairs = [(float(key), n) for key, n in counts.per_value.items()]
+        update["summary"] = summarise_counts(pairs)
+        update["histogram"] = number_histogram(pairs)
     if question.kind == QuestionKind.nps:
         update["nps"] = net_promoter_score({int(key): n for key, n in counts.per_value.items()})
-    if question.kind == QuestionKind.number:
-        update["summary"] = summarise_counts((float(key), n) for key, n in counts.per_value.items())
     return base.model_copy(update=update)
 
 
@@ -328,7 +360,7 @@ def crosstab(
     row_values = surveys_service.condition_values(rows)
     column_values = surveys_service.condition_values(columns)
     matrix: list[list[int | None]] = [[cells.get((r, c), 0) for c, _ in column_values] for r, _ in row_values]
-    suppress_small_cells(matrix)
+    suppress_table(matrix)
     return schemas.CrossTab(
         row_question=schemas.QuestionRef(question_id=rows.id or 0, prompt=rows.prompt),
         column_question=schemas.QuestionRef(question_id=columns.id or 0, prompt=columns.prompt),
@@ -336,35 +368,6 @@ def crosstab(
         column_labels=[label for _, label in column_values],
         cells=matrix,
     )
-
-
-def suppress_small_cells(matrix: list[list[int | None]]) -> None:
-    """Blank cells of 1-4 (None), then, while a row or column has exactly one blank, blank its smallest other
-    non-zero cell too, so no blank can be worked out from a total shown elsewhere."""
-    for row in matrix:
-        for index, value in enumerate(row):
-            if value is not None and is_suppressed(value):
-                row[index] = None
-    changed = True
-    while changed:
-        changed = False
-        lines = [list(range(len(row))) for row in matrix]
-        for r, indexes in enumerate(lines):
-            changed |= _complement(matrix, [(r, c) for c in indexes])
-        for c in range(len(matrix[0]) if matrix else 0):
-            changed |= _complement(matrix, [(r, c) for r in range(len(matrix))])
-
-
-def _complement(matrix: list[list[int | None]], cells: list[tuple[int, int]]) -> bool:
-    blanks = [(r, c) for r, c in cells if matrix[r][c] is None]
-    if len(blanks) != 1:
-        return False
-    others = [(matrix[r][c] or 0, r, c) for r, c in cells if matrix[r][c]]
-    if not others:
-        return False
-    _, r, c = min(others)
-    matrix[r][c] = None
-    return True
 
 
 # --- Free text ----------------------------------------------------------------------------------------------
@@ -507,7 +510,8 @@ def response_rows(
 
 
 def aggregate_rows(results: schemas.SurveyResults) -> Iterator[list[Any]]:
-    """The figures of a results page as CSV rows: one per question and value (suppressed ones left empty)."""
+    """The figures of a results page as CSV rows: one per question and value or bin (a number question's bins with
+    their edges as low and high), then its quartiles, mean and NPS; whatever is hidden is left empty."""
     for question in results.questions:
         code = question.code or f"q{question.question_id}"
         if question.suppressed:
@@ -525,6 +529,16 @@ def aggregate_rows(results: schemas.SurveyResults) -> Iterator[list[Any]]:
                 None if share.low is None else round(share.low, 4),
                 None if share.high is None else round(share.high, 4),
             ]
+        for bin_ in question.histogram:
+            yield [code, question.prompt, bin_.label, bin_.count, question.answered, None, bin_.low, bin_.high]
+        summary = question.summary
+        if summary is not None and summary.median is not None:
+            for name, value in (
+                ("median", summary.median),
+                ("lower quartile", summary.low_quartile),
+                ("upper quartile", summary.high_quartile),
+            ):
+                yield [code, question.prompt, name, None, question.answered, value, None, None]
         if question.mean is not None:
             yield [code, question.prompt, "mean", None, question.answered, round(question.mean, 4), None, None]
         nps = question.nps

@@ -76,7 +76,9 @@ def _page_context(request: Request, session: SessionDep, access: SurveyAccess, *
         "segment_labels": [form.label(questions) for form in segments],
         "token_labels": {form.prefix: form.condition_labels(questions) for form in segments},
         "results": results,
-        "figures": [figures.survey_figures(result) for result in results],
+        "figures": [
+            figures.survey_figures(result, scope=form.prefix) for result, form in zip(results, segments, strict=True)
+        ],
         "compare": compare,
         **crosstab_context(session, access.survey, questions, params, first.segment),
         "report": report,

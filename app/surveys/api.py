@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.brands.deps import BrandAccess, brand_access
@@ -156,26 +157,15 @@ def move_question(
 
 @router.get(
     "/surveys/{survey_id}/tallies",
-    response_model=list[schemas.QuestionResults],
-    summary="Results per question, from the tallies",
+    status_code=308,
+    response_class=RedirectResponse,
+    deprecated=True,
+    summary="Retired: moved to a survey's insights, where small groups are hidden (308)",
+    description="Redirects to GET /api/v1/brands/{brand_slug}/surveys/{survey_id}/insights, the one JSON of a survey's "
+    "results: the same figures as its page and CSV, with every group of fewer than 5 people hidden.",
 )
-def tallies(
-    session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
-) -> list[schemas.QuestionResults]:
-    return [
-        schemas.QuestionResults(
-            question_id=id_of(result.question),
-            code=result.question.code,
-            kind=result.question.kind,
-            prompt=result.question.prompt,
-            retired=result.question.is_retired,
-            answered=result.answered,
-            total=result.total,
-            mean=result.mean,
-            counts=[schemas.ValueCountPublic(key=v.key, label=v.label, count=v.count) for v in result.counts],
-        )
-        for result in surveys_service.tallies(session, survey=access.survey)
-    ]
+def tallies(access: SurveyAccess = survey_access(Action.view_surveys)) -> RedirectResponse:
+    return RedirectResponse(f"/api/v1/brands/{access.brand.slug}/surveys/{access.survey.id}/insights", status_code=308)
 
 
 def _form(body: schemas.ResponseCreate) -> dict[str, list[str]]:

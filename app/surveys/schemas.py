@@ -107,24 +107,6 @@ class ResponsePublic(BaseModel):
     answers: list[AnswerPublic]
 
 
-class ValueCountPublic(BaseModel):
-    key: str
-    label: str
-    count: int
-
-
-class QuestionResults(BaseModel):
-    question_id: int
-    code: str | None
-    kind: QuestionKind
-    prompt: str
-    retired: bool
-    answered: int = Field(description="Responses that answered it")
-    total: float = Field(description="Sum of the values (rating, NPS and number questions)")
-    mean: float | None
-    counts: list[ValueCountPublic]
-
-
 class SurveyPublication(BaseModel):
     community_slug: str | None = Field(description="One of the brand's communities; null withdraws the survey")
 

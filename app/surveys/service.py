@@ -1036,16 +1036,6 @@ class QuestionTally:
     total: float
     counts: list[ValueCount]
 
-    @property
-    def mean(self) -> float | None:
-        if self.question.kind not in NUMERIC_KINDS or not self.answered:
-            return None
-        return self.total / self.answered
-
-    @property
-    def largest(self) -> int:
-        return max((value.count for value in self.counts), default=0)
-
 
 def tallies(session: Session, *, survey: Survey) -> list[QuestionTally]:
     """Every question's results (retired ones last), read from AnswerTally alone: no answer is scanned."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.brands.deps import BrandAccess, brand_access
@@ -444,18 +444,9 @@ def preview(
 
 
 @router.get("/brands/{brand_slug}/surveys/{survey_id}/results", name="surveys:results")
-def results_page(
-    request: Request, session: SessionDep, access: SurveyAccess = brand_survey_access(Action.view_surveys)
-) -> Response:
-    context = {
-        "brand": access.brand,
-        "survey": access.survey,
-        "access": access,
-        "Action": Action,
-        "results": surveys_service.tallies(session, survey=access.survey),
-        "kinds": KIND_LABELS,
-    }
-    return render(request, "surveys/results.html", context)
+def results_page(access: SurveyAccess = brand_survey_access(Action.view_surveys)) -> Response:
+    """Retired: a survey has one results page, the insights one; old links and bookmarks land there (308)."""
+    return RedirectResponse(f"/brands/{access.brand.slug}/surveys/{access.survey.id}/insights", status_code=308)
 
 
 # --- Publishing to a community, and its members answering ------------------------------------------------------

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from app.config import get_settings
 from app.db import ROOT_DIR
 from app.insights import charts
+from app.insights.suppression import HIDDEN_LABEL
 from app.web import flash
 from app.web.markdown import render_markdown
 
@@ -18,6 +19,7 @@ templates.env.filters["percent"] = charts.percent
 templates.env.filters["figure"] = charts.figure
 templates.env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704 (sanitised)
 templates.env.globals["settings"] = get_settings
+templates.env.globals["hidden_label"] = HIDDEN_LABEL
 
 # How stored values (kinds, visibilities, roles) read in a sentence.
 LABELS = {

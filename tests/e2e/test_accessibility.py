@@ -107,6 +107,7 @@ NOT_PAGES = {
     "axe-checked in tests/e2e/test_two_factor.py",
     "accounts:recovery_login": "reached only half signed in, from the code page; axe-checked in "
     "tests/e2e/test_two_factor.py",
+    "surveys:results": "retired: redirects (308) to the survey's one results page, insights:survey",
 }
 
 
@@ -259,7 +260,6 @@ STAFF_PAGES = (
 )
 BRIGHTLEAF_STAFF_PAGES = STAFF_PAGES | {
     "surveys:builder",
-    "surveys:results",
     "insights:survey",
     "insights:survey_answers",
     "insights:survey_report",

@@ -182,7 +182,9 @@ def test_answer_segments_count_answers_and_leave_unattributable_reach_out(sessio
     assert all(step.people is None and step.note == campaign_service.NOT_ATTRIBUTABLE for step in keep.funnel)
     assert [step.key for step in keep.funnel] == ["shared", "opened", "answered", "joined"]
     promoters = sum(1 for answers in ANSWERS.values() for one in answers if one.outcome == "keep" and one.nps >= 9)
-    assert keep.survey is not None and keep.survey.nps is not None and keep.survey.nps.promoters == promoters == 7
+    assert promoters == 7
+    # 7 promoters of 9 would show the other 2: the NPS is hidden by the one rule (its complement is under 5).
+    assert keep.survey is not None and (keep.survey.nps is None or keep.survey.nps.promoters is None)
     # Segment and connector together: the keepers who came through b.
     both = _results(session, world, {"a": [f"{outcome}:keep"], "a_connector": [world.connectors["b"].handle]})
     assert both.survey is not None and both.survey.suppressed  # 2 of them

@@ -42,16 +42,16 @@ def test_results_count_the_scores_and_suppress_small_designs(session: Session) -
     assert (results.design_count, results.score_count, results.voter_count) == (3, 14, 14)
     assert results.scores_shown
     # Overall figures leave out the suppressed design (Gulls), so they cannot be differenced against the rest.
-    assert results.distribution == [0, 1, 1, 3, 3, 3]
-    assert results.would_buy is not None and (results.would_buy.count, results.would_buy.total) == (4, 11)
+    # Every count of 1-4 is hidden (and zeros shown), as is a share of 4 buyers (app.insights.suppression).
+    assert results.distribution == [0, None, None, None, None, None]
+    assert results.would_buy is not None and (results.would_buy.count, results.would_buy.total) == (None, 11)
     by_id = {design.design_id: design for design in results.designs}
-    assert by_id[waves].distribution == [0, 1, 0, 1, 2, 2] and by_id[waves].mean == 22 / 6
-    assert (by_id[waves].would_buy.count, by_id[waves].would_buy.total) == (4, 6)
-    assert by_id[waves].would_buy.low is not None and by_id[waves].would_buy.low < 4 / 6
+    assert by_id[waves].distribution == [0, None, 0, None, None, None] and by_id[waves].mean == 22 / 6
+    assert (by_id[waves].would_buy.count, by_id[waves].would_buy.total) == (None, 6)
     hidden = by_id[gulls]
     assert hidden.distribution is None and hidden.mean is None and hidden.would_buy.suppressed
     assert hidden.score_count == 3  # the size of a group is not secret, its answers are
-    assert by_id[third].distribution == [0, 0, 1, 2, 1, 1]
+    assert by_id[third].distribution == [0, 0, None, None, None, None]
     assert [design.rank for design in results.designs] == [1, 2, 3]
     # The factory's designs are made now; the scores were cast in the scoring window.
     scored_on = scoring_moment(challenge).date().isoformat()
@@ -106,9 +106,9 @@ def test_json_api(client: TestClient, session: Session) -> None:
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["distribution"] == [0, 1, 1, 3, 3, 3] and len(body["designs"]) == 2
+    assert body["distribution"] == [0, None, None, None, None, None] and len(body["designs"]) == 2
     designs = {design["design_id"]: design for design in body["designs"]}
-    assert designs[waves]["would_buy"]["count"] == 4
+    assert designs[waves]["would_buy"]["count"] is None and designs[waves]["would_buy"]["total"] == 6
     if gulls in designs:
         assert designs[gulls]["would_buy"] == {
             "count": None,
@@ -133,7 +133,7 @@ def test_csv_exports_neutralise_formulas(client: TestClient, session: Session) -
     rows = list(csv.DictReader(io.StringIO(response.text)))
     by_id = {int(row["design_id"]): row for row in rows}
     assert by_id[third]["title"] == "'=cmd|' /C calc'!A0"
-    assert by_id[waves]["would_buy"] == "4" and by_id[waves]["score_5"] == "2"
+    assert by_id[waves]["would_buy"] == "" and by_id[waves]["score_5"] == "" and by_id[waves]["score_0"] == "0"
     assert by_id[gulls]["score_0"] == "" and by_id[gulls]["would_buy"] == "" and by_id[gulls]["scores"] == "3"
     days = client.get(_url(community, challenge) + "/export.csv", params={"table": "participation"})
     assert sum(int(row["scores"]) for row in csv.DictReader(io.StringIO(days.text))) == 14

@@ -30,8 +30,9 @@ def test_bar_chart_is_an_accessible_svg_with_the_same_numbers_as_its_table() -> 
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert f'aria-labelledby="{chart.svg_id}-t {chart.svg_id}-d"' in svg
     assert "<title" in svg and "Keep it?" in svg
-    assert "60%" in svg and "fewer than 5" in svg
-    assert chart.rows == [["Keep", "60%", "45%\u201373%", "40"], ["Scrap", "fewer than 5", "", "fewer than 5"]]
+    # A hidden bar reads the same whether it is small or hides another: "hidden for privacy".
+    assert "60%" in svg and "hidden for privacy" in svg
+    assert chart.rows == [["Keep", "60%", "45%\u201373%", "40"], ["Scrap", "hidden for privacy", "", "fewer than 5"]]
     assert 'class="chart-whisker"' in svg
     assert chart.columns == ["Answer", "Share", "95% interval", "Respondents"]
 
@@ -92,20 +93,28 @@ def test_grouped_bars_and_the_nps_bar_have_axes_and_every_value() -> None:
     assert _texts(hops.svg, "chart-tick") == ["0", "20", "40"]
     assert _texts(hops.svg, "chart-value") == ["40", "20", "10"]
     assert hops.columns == ["Hop", "Opened", "Answered"]
-    nps = nps_chart("NPS", net_promoter_score({10: 5, 8: 3, 2: 2}))
+    nps = nps_chart("NPS", net_promoter_score({10: 10, 8: 6, 2: 5}))
     assert _texts(nps.svg, "chart-axis-title") == ["Share of answers"]
     assert _texts(nps.svg, "chart-tick") == ["0%", "50%", "100%"]
     # The legend gives each group's count and share, also of a part too narrow to hold its own label.
-    assert "Detractors (0\u20136): 2 (20%)" in _texts(nps.svg, "chart-label")
-    assert "Promoters (9\u201310): 5 (50%)" in _texts(nps.svg, "chart-label")
+    assert "Detractors (0\u20136): 5 (24%)" in _texts(nps.svg, "chart-label")
+    assert "Promoters (9\u201310): 10 (48%)" in _texts(nps.svg, "chart-label")
 
 
 def test_nps_chart_and_its_suppression() -> None:
-    chart = nps_chart("NPS", net_promoter_score({10: 5, 8: 3, 2: 2}))
-    assert chart.rows[-1][0] == "Net Promoter Score" and chart.rows[-1][2].startswith("+30")
+    chart = nps_chart("NPS", net_promoter_score({10: 10, 8: 5, 2: 5}))
+    assert chart.rows[-1][0] == "Net Promoter Score" and chart.rows[-1][2].startswith("+25")
     assert 'class="nps-promoters"' in str(chart.svg)
     hidden = nps_chart("NPS", net_promoter_score({10: 2}))
     assert "fewer than 5" in str(hidden.svg) and "nps-promoters" not in str(hidden.svg)
+    # 2 detractors would show through the score: hidden with the passives, and the score with them.
+    group = nps_chart("NPS", net_promoter_score({10: 5, 8: 3, 2: 2}))
+    assert "hidden: a group has fewer than 5" in str(group.svg) and "nps-promoters" not in str(group.svg)
+    assert group.rows[:3] == [
+        ["Detractors (0\u20136)", "hidden for privacy", ""],
+        ["Passives (7\u20138)", "hidden for privacy", ""],
+        ["Promoters (9\u201310)", "5", ""],
+    ]
 
 
 def test_line_and_funnel_charts() -> None:
@@ -190,12 +199,11 @@ def test_a_line_leaves_a_gap_for_a_hidden_point_and_says_so() -> None:
     assert chart.rows[1] == ["2026-11-02", "fewer than 5"] and "1 hidden (fewer than 5)" in svg
 
 
-def test_a_scoped_chart_has_ids_of_its_own() -> None:
+def test_a_chart_given_an_ident_has_ids_of_its_own() -> None:
     chart = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)], category_label="Day")
-    scoped = chart.scoped("b")
-    ids = re.findall(r'id="([^"]+)"', str(scoped.svg))
-    assert ids and all(ident.startswith(f"{chart.svg_id}-b-") for ident in ids)
-    labelled_by = re.search(r'aria-labelledby="([^"]+)"', str(scoped.svg))
+    other = line_chart("Per day", [("2026-11-01", 3), ("2026-11-02", 7)], category_label="Day", ident="b-per-day")
+    ids = re.findall(r'id="([^"]+)"', str(other.svg))
+    assert ids and all(ident.startswith(f"{other.svg_id}-") for ident in ids)
+    labelled_by = re.search(r'aria-labelledby="([^"]+)"', str(other.svg))
     assert labelled_by is not None and set(labelled_by.group(1).split()) == set(ids)
-    assert scoped.svg_id == f"{chart.svg_id}-b" and not set(ids) & set(re.findall(r'id="([^"]+)"', str(chart.svg)))
-    assert chart.scoped("") is chart
+    assert other.svg_id == "chart-b-per-day" and not set(ids) & set(re.findall(r'id="([^"]+)"', str(chart.svg)))

@@ -68,9 +68,9 @@ def test_joins_cohorts_and_suppression(session: Session) -> None:
     assert [(entry.month, entry.count) for entry in results.joins] == [("2026-09", 6), ("2026-10", 2)]
     september, october = results.cohorts
     assert september.members == 6
-    assert [(share.count, share.total) for share in september.retained] == [(6, 6), (3, 6), (1, 6)]
-    low = september.retained[1].low
-    assert low is not None and low < 0.5 < (september.retained[1].high or 0)
+    # 3 of 6 and 1 of 6 are hidden: a count, or the ones left out, of fewer than 5.
+    assert [(share.count, share.total) for share in september.retained] == [(6, 6), (None, 6), (None, 6)]
+    assert september.retained[1].low is None and september.retained[1].suppressed
     assert october.members is None and all(share.suppressed for share in october.retained)
     assert len(october.retained) == 2  # October and November have happened; later months have not
     assert results.member_count == 8
@@ -80,7 +80,7 @@ def test_active_members_and_top_contributors(session: Session) -> None:
     community, _ = _community(session)
     results = insights_service.community_results(session, community=community, now=NOW)
     # Active in the 30 days before NOW: the one who commented in November (a share of all eight members).
-    assert (results.active_members.count, results.active_members.total) == (1, 8)
+    assert (results.active_members.count, results.active_members.total) == (None, 8)  # 1: hidden
     top = results.top_commenters
     assert top[0].count == 2 and len(top) == 2
     assert sorted(entry.count for entry in results.top_scorers) == [1, 1, 1]
@@ -119,18 +119,20 @@ def test_ideas_votes_and_responses_count_as_activity(session: Session) -> None:
     community, people = _feedback_community(session)
     results = insights_service.community_results(session, community=community, now=NOW)
     (september,) = results.cohorts
-    assert [(share.count, share.total) for share in september.retained] == [(6, 6), (3, 6), (1, 6)]
-    assert (results.active_members.count, results.active_members.total) == (1, 6)
+    # 6 of 6 is shown; 3 of 6 and 1 of 6 are hidden (a count, or the ones left out, under 5).
+    assert [(share.count, share.total) for share in september.retained] == [(6, 6), (None, 6), (None, 6)]
+    assert results.active_members.suppressed  # 1 of 6
     assert sorted(entry.handle for entry in results.top_idea_authors) == sorted(person.handle for person in people)
     assert sorted(entry.count for entry in results.top_idea_voters) == [1, 1, 1]
-    assert [(entry.handle, entry.count) for entry in results.top_respondents] == [(people[0].handle, 1)]
+    # One member answered once: counted, hidden as under 5, and never named.
+    assert results.survey_answering.members is None and results.survey_answering.responses is None
     assert results.top_designers == [] and results.top_scorers == [] and results.top_commenters == []
     _, rows = insights_service.community_rows(results, table="contributors")
-    assert {row[0] for row in rows} == {"ideas", "votes", "responses"}
+    assert {row[0] for row in rows} == {"ideas", "votes"}
 
 
 def test_the_page_explains_and_lists_every_kind_of_activity(client: TestClient, session: Session) -> None:
-    community, people = _feedback_community(session)
+    community, _ = _feedback_community(session)
     brand = session.get(Brand, community.brand_id)
     assert brand is not None
     manager = make_user(session)
@@ -138,9 +140,11 @@ def test_the_page_explains_and_lists_every_kind_of_activity(client: TestClient, 
     log_in(client, session, manager)
     page = client.get(f"/c/{community.slug}/insights").text
     assert "posted an idea or voted on one" in page and "answered a survey or campaign" in page
-    for caption in ("Ideas posted", "Votes on ideas", "Surveys answered"):
+    for caption in ("Ideas posted", "Votes on ideas"):
         assert f"<caption>{caption}</caption>" in page
-    assert f"@{people[0].handle}" in page
+    # Answering surveys is counted, never a named list (ideas, public acts, still name their authors).
+    assert "<caption>Surveys answered</caption>" not in page
+    assert "Fewer than 5 members answered surveys or campaigns logged in" in page
 
 
 def test_pages_json_and_csv(client: TestClient, session: Session) -> None:

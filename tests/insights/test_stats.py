@@ -44,7 +44,7 @@ def test_wilson_interval_refuses_nonsense() -> None:
 def test_proportion_suppresses_small_segments_and_keeps_empty_ones() -> None:
     small = proportion(2, K_ANONYMITY - 1)
     assert small.suppressed and small.count is None and small.share is None and small.low is None
-    enough = proportion(2, K_ANONYMITY)
+    enough = proportion(2 * K_ANONYMITY, 5 * K_ANONYMITY)
     assert not enough.suppressed and enough.share == pytest.approx(0.4)
     assert enough.low is not None and enough.high is not None and enough.low < 0.4 < enough.high
     empty = proportion(0, 0)
@@ -52,11 +52,11 @@ def test_proportion_suppresses_small_segments_and_keeps_empty_ones() -> None:
 
 
 def test_nps_counts_groups_and_its_interval() -> None:
-    counts = {10: 3, 9: 2, 8: 2, 7: 1, 6: 1, 0: 1}
+    counts = {10: 15, 9: 10, 8: 10, 7: 5, 6: 5, 0: 5}
     nps = net_promoter_score(counts)
-    assert (nps.detractors, nps.passives, nps.promoters, nps.total) == (2, 3, 5, 10)
+    assert (nps.detractors, nps.passives, nps.promoters, nps.total) == (10, 15, 25, 50)
     assert nps.score == pytest.approx(30.0)
-    margin = 100 * 1.959964 * math.sqrt((0.5 + 0.2 - 0.09) / 10)
+    margin = 100 * 1.959964 * math.sqrt((0.5 + 0.2 - 0.09) / 50)
     assert nps.low == pytest.approx(30 - margin, abs=1e-3)
     assert nps.high == pytest.approx(30 + margin, abs=1e-3)
 

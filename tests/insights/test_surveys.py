@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.brands.models import Brand, StaffRole
 from app.errors import Invalid
 from app.insights import survey_results as results_service
+from app.insights.suppression import suppress_table
 from app.insights.survey_results import Condition, Segment
 from app.surveys import service as surveys_service
 from app.surveys.models import Answer, Question, QuestionKind, Survey, SurveyResponse
@@ -108,8 +109,10 @@ def test_results_from_tallies(session: Session) -> None:
         "scrap": (6, 20),
     }
     assert results.nps is not None
-    assert (results.nps.promoters, results.nps.passives, results.nps.detractors) == (6, 2, 12)
-    assert results.nps.score == pytest.approx(-30.0)
+    # 6 promoters, 2 passives, 12 detractors: the 2 are hidden with the 6, and the score with them (it would
+    # give them back).
+    assert (results.nps.promoters, results.nps.passives, results.nps.detractors) == (None, None, 12)
+    assert results.nps.score is None and results.nps.total == 20
     assert results.pay is not None and results.pay.count == 14 and results.pay.median == pytest.approx(12.5)
     overall = next(q for q in results.questions if q.code == "overall")
     assert overall.mean == pytest.approx((8 * 5 + 6 * 3 + 6 * 1) / 20)
@@ -187,7 +190,8 @@ def test_segments_filter_by_answers_and_dates(session: Session) -> None:
     survey, questions = _filled(session)
     keep = Condition(question_id=questions["outcome"].id or 0, values=("keep",))
     results = results_service.survey_results(session, survey=survey, segment=Segment(conditions=(keep,)))
-    assert results.respondents == 8 and results.nps is not None and results.nps.promoters == 6
+    assert results.respondents == 8 and results.nps is not None
+    assert results.nps.promoters is None and results.nps.passives is None  # 6 and 2 of 8: the 2 would show
     ranged = Condition(question_id=questions["overall"].id or 0, low=3, high=5)
     assert (
         results_service.survey_results(session, survey=survey, segment=Segment(conditions=(ranged,))).respondents == 14
@@ -228,7 +232,7 @@ def test_crosstab_counts_pairs_of_answers(session: Session) -> None:
 
 def test_small_cells_are_suppressed_with_a_complement_in_their_row_and_column() -> None:
     matrix: list[list[int | None]] = [[8, 2, 9], [7, 6, 10], [0, 12, 5]]
-    results_service.suppress_small_cells(matrix)
+    suppress_table(matrix)
     # 2 is blanked; then 8 (the smallest other in its row) so the row total cannot give it back, and 6 in its
     # column; then each of those lines has two blanks.
     assert matrix[0][1] is None
@@ -337,7 +341,11 @@ def test_csv_exports(client: TestClient, session: Session) -> None:
     aggregates = list(csv.DictReader(io.StringIO(client.get(url + "/aggregates.csv").text)))
     keep = next(row for row in aggregates if row["question"] == "outcome" and row["value"] == "Keep it as it is")
     assert (keep["count"], keep["answered"], keep["share_or_value"]) == ("8", "20", "0.4")
-    assert any(row["value"] == "NPS" and row["share_or_value"] == "-30.0" for row in aggregates)
+    # The NPS is hidden with its 2 passives (as on the page and in the JSON): no row gives it.
+    assert not any(row["value"] == "NPS" for row in aggregates)
+    pay = [row for row in aggregates if row["question"] == "pay"]
+    assert [row["value"] for row in pay][-4:] == ["median", "lower quartile", "upper quartile", "mean"]
+    assert all(row["count"] == "" or int(row["count"]) == 0 or int(row["count"]) >= 5 for row in pay)
 
 
 def test_json_api(client: TestClient, session: Session) -> None:
@@ -346,7 +354,8 @@ def test_json_api(client: TestClient, session: Session) -> None:
     _staff(session, brand, client)
     base = f"/api/v1/brands/{brand.slug}/surveys/{survey.id}/insights"
     everyone = client.get(base).json()
-    assert everyone["respondents"] == 20 and everyone["nps"]["promoters"] == 6
+    assert everyone["respondents"] == 20 and everyone["nps"]["promoters"] is None
+    assert everyone["nps"]["detractors"] == 12 and everyone["nps"]["score"] is None
     outcome = questions["outcome"].id
     keep = client.get(base, params={"a": f"{outcome}:keep"}).json()
     assert keep["respondents"] == 8

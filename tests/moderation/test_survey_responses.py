@@ -334,8 +334,8 @@ def test_staff_report_an_answer_from_the_answers_page(client: TestClient, sessio
     assert ABUSE not in client.get(f"{base}/answers?question={place.text.id}").text
     rows = list(csv.reader(io.StringIO(client.get(f"{base}/responses.csv").text)))
     assert len(rows) == 1 + 11 and ABUSE not in str(rows)
-    results_page = client.get(f"/brands/{place.brand.slug}/surveys/{place.survey.id}/results").text
-    assert "11 responses (1 more hidden by the moderators)" in results_page
+    results_page = client.get(f"/brands/{place.brand.slug}/surveys/{place.survey.id}/insights").text
+    assert 'data-testid="respondents-a">11<' in results_page
     builder = client.get(f"/brands/{place.brand.slug}/surveys/{place.survey.id}").text
     assert "12 responses, 1 of them hidden by the moderators" in builder
     again = client.get(report_url)

@@ -234,9 +234,9 @@ def test_record_response_stores_answers_and_tallies(session: Session) -> None:
     stored = session.exec(select(Answer).where(Answer.response_id == response.id)).all()
     assert len(stored) == 7
     results = {tally.question.code: tally for tally in surveys_service.tallies(session, survey=survey)}
-    assert results["pay"].answered == 1 and results["pay"].mean == 12.5
+    assert results["pay"].answered == 1 and results["pay"].total == 12.5
     assert [(value.key, value.count) for value in results["outcome"].counts if value.count] == [("change_price", 1)]
-    assert results["recommend_intent"].mean == 9
+    assert results["recommend_intent"].total == 9
     assert results["recommended_count"].total == 3
     assert results["comments"].answered == 1
     assert found["comments"].id == results["comments"].question.id

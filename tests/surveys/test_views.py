@@ -226,7 +226,8 @@ def test_another_brands_manager_gets_404_and_a_survey_under_the_wrong_brand_is_4
     assert client.get(f"/api/v1/surveys/{theirs.id}").status_code == 404
 
 
-def test_results_show_a_bar_and_a_table_per_question(client: TestClient, session: Session) -> None:
+def test_the_retired_results_page_redirects_to_the_one_results_page(client: TestClient, session: Session) -> None:
+    """It once showed a bar per answer, groups of one person included; now the insights page is the only one."""
     brand = _staff(client, session, StaffRole.analyst)
     survey = make_survey(session, brand, template=True)
     found = by_code(surveys_service.list_questions(session, survey=survey))
@@ -239,16 +240,14 @@ def test_results_show_a_bar_and_a_table_per_question(client: TestClient, session
                 (found["recommended"], "yes"), (found["recommended_count"], "2"),
             ),
         )  # fmt: skip
+    old = client.get(f"/brands/{brand.slug}/surveys/{survey.id}/results", follow_redirects=False)
+    assert old.status_code == 308
+    assert old.headers["location"] == f"/brands/{brand.slug}/surveys/{survey.id}/insights"
     page = client.get(f"/brands/{brand.slug}/surveys/{survey.id}/results")
-    assert page.status_code == 200
-    html = parse(page.text)
-    section = html.find(id=f"result-{found['outcome'].id}").parent
-    assert section is not None
-    rows = [row.text() for row in section.find("tbody").find_all("tr")]
-    assert rows[0] == "Keep it as it is 2 67%" and rows[-1] == "Scrap it 1 33%"
-    bars = section.find("svg").find_all("rect", class_="bar")
-    assert [bar["width"] for bar in bars] == ["150.0", "0.0", "0.0", "0.0", "75.0"]
-    assert "mean 4.0" in html.find(id=f"result-{found['overall'].id}").parent.text()
+    assert page.status_code == 200 and "Results of" in page.text
+    assert "67%" not in page.text and "33%" not in page.text  # 2 and 1 of 3: never shown
+    builder = client.get(f"/brands/{brand.slug}/surveys/{survey.id}").text
+    assert f'href="/brands/{brand.slug}/surveys/{survey.id}/insights">Results</a>' in builder
 
 
 def test_a_survey_without_responses_can_be_deleted_from_its_page(client: TestClient, session: Session) -> None:
