@@ -60,9 +60,10 @@ def test_the_headline_figures_are_the_hand_counted_ones(session: Session) -> Non
     assert glance.action is not None and glance.action.code == "outcome"
     keep = next(option for option in glance.action.options if option.key == "keep")
     assert (keep.share.count, keep.share.total) == (9, 18)
-    # NPS: 7 promoters, 7 detractors of 18, so 0, with its interval around it.
-    assert glance.nps is not None and (glance.nps.promoters, glance.nps.detractors) == (7, 7)
-    assert glance.nps.score == pytest.approx(0) and glance.nps.low < 0 < glance.nps.high
+    # NPS: 7 promoters, 7 detractors and 4 passives of 18: the 4 are hidden, and so (the total being shown) one more
+    # group and the score (the one rule, app.insights.suppression).
+    assert glance.nps is not None and glance.nps.answered == 18 and glance.nps.passives is None
+    assert glance.nps.score is None and None in (glance.nps.promoters, glance.nps.detractors)
     # Everyone answered the same day.
     day = session.exec(select(CampaignResponse.created_at).where(CampaignResponse.campaign_id == world.campaign.id))
     assert glance.responses_over_time == [
@@ -100,9 +101,14 @@ def test_intent_against_action_counts_each_group_over_its_own_respondents(sessio
     # Promoters (9-10): three through a, two through a2, two through b; four of them told someone. The first of
     # a's passed a link on (a2), which was opened: the one recorded action.
     assert (promoters.key, promoters.respondents) == ("promoters", 7)
-    assert (promoters.said_recommended.count, promoters.said_recommended.total) == (4, 7)
-    assert (promoters.said_recommended.low, promoters.said_recommended.high) == pytest.approx(wilson_interval(4, 7))
-    assert (promoters.link_opened.count, promoters.link_opened.total) == (1, 7)
+    # 4 of 7 would give away the 3 who did not, 1 of 7 the one who did: both hidden by the one rule.
+    assert (promoters.said_recommended.count, promoters.said_recommended.total) == (None, 7)
+    assert promoters.said_recommended.suppressed and promoters.said_recommended.low is None
+    assert (promoters.link_opened.count, promoters.link_opened.total, promoters.link_opened.suppressed) == (
+        None,
+        7,
+        True,
+    )
     # Detractors (0-6): seven, none of whom told anyone or passed a link on.
     assert (detractors.key, detractors.respondents) == ("detractors", 7)
     assert (detractors.said_recommended.count, detractors.said_recommended.share) == (0, 0.0)
@@ -187,7 +193,7 @@ def test_the_referral_chain_never_grows_even_on_links_that_skip_a_step(session: 
     _assert_monotone(chain)
     # The recorded action of intent against action is not fooled either: b2 was never opened.
     intent = headline.intent_action(session, campaign=world.campaign, survey=_survey(session, world))
-    assert intent is not None and intent.groups[0].link_opened.count == 1
+    assert intent is not None and intent.groups[0].link_opened.suppressed  # 1 (not 2) of 8: hidden
     # One connector's links and one hop give their own chains, monotone too.
     for connector_id, hops in ((world.connectors["b"].id, ()), (None, (2,)), (world.connectors["a"].id, (1,))):
         _assert_monotone(
@@ -208,10 +214,10 @@ def test_the_json_carries_the_headline_and_another_brands_staff_get_404(client: 
     # The headline is the whole campaign's whatever the segment (b's 5 respondents here).
     assert body["respondents"] == 5 and glance["respondents"] == 18
     assert (glance["reached"], glance["network_size"], glance["kits_accepted"]) == (24, 75, 3)
-    assert glance["nps"]["promoters"] == 7 and glance["action"]["code"] == "outcome"
+    assert glance["nps"]["answered"] == 18 and glance["action"]["code"] == "outcome"
     assert [day["responses"] for day in glance["responses_over_time"]] == [18]
     groups = {group["key"]: group for group in glance["intent_action"]["groups"]}
-    assert groups["promoters"]["said_recommended"]["count"] == 4 and groups["promoters"]["respondents"] == 7
+    assert groups["promoters"]["said_recommended"]["count"] is None and groups["promoters"]["respondents"] == 7
     assert groups["detractors"]["link_opened"]["total"] == 7 and glance["intent_action"]["passives"] is None
     assert [step["people"] for step in glance["referral_chain"]] == [4, 4, 4, 2]
     assert [step["people"] for step in body["funnel"]] == [1, 1, 1, 0]  # b's own link

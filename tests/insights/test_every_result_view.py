@@ -107,7 +107,9 @@ def _campaign_base(world: CampaignWorld) -> str:
     return f"/c/{world.community.slug}/campaigns/{world.campaign.slug}/insights"
 
 
-def _from_page(client: TestClient, world: CampaignWorld, url: str) -> dict[str, str | None]:
+def _from_page(
+    client: TestClient, world: CampaignWorld, url: str, nps_title: str = "Net Promoter Score"
+) -> dict[str, str | None]:
     page = client.get(url)
     assert page.status_code == 200
     labels = _labels(world)
@@ -115,7 +117,7 @@ def _from_page(client: TestClient, world: CampaignWorld, url: str) -> dict[str, 
     found: dict[str, str | None] = {
         key: _row(page.text, title, labels[key])[1] for key in EXPECTED_OUTCOME if key in labels
     }
-    score = _row(page.text, "Net Promoter Score", "Net Promoter Score")[-1]
+    score = _row(page.text, nps_title, "Net Promoter Score")[-1]
     found["nps"] = None if not any(sign in score for sign in "+-") else score
     return found
 
@@ -156,7 +158,8 @@ def survey_csv(client: TestClient, world: CampaignWorld) -> dict[str, str | None
 
 
 def campaign_page(client: TestClient, world: CampaignWorld) -> dict[str, str | None]:
-    return _from_page(client, world, _campaign_base(world))
+    # The campaign's page draws its NPS once, in the outcome at a glance.
+    return _from_page(client, world, _campaign_base(world), nps_title="Would they recommend it? Every respondent")
 
 
 def campaign_json(client: TestClient, world: CampaignWorld) -> dict[str, str | None]:
