@@ -5,9 +5,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, Public, clear_session_cookie, session_token, set_session_cookie
+from app.communities import arrivals
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
@@ -22,11 +24,17 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
+def _arrival(request: Request, session: Session, share: str) -> arrivals.Arrival | None:
+    return arrivals.find_arrival(session, share_code=share[:40], referral_code=referral_code_from_cookie(request))
+
+
 @router.get("/signup", name="accounts:signup")
-def signup_page(request: Request, user: Public, next: str = "/") -> Response:
+def signup_page(request: Request, session: SessionDep, user: Public, next: str = "/", share: str = "") -> Response:
+    """The sign-up form; through a referral or share link (``share``) it names the community it leads to."""
     if user is not None:
         return redirect(request, "/")
-    return render(request, "accounts/signup.html", {"form": {}, "next": safe_next(next)})
+    arrival = _arrival(request, session, share)
+    return render(request, "accounts/signup.html", {"form": {}, "next": safe_next(next), "arrival": arrival})
 
 
 @router.post("/signup")
@@ -39,8 +47,10 @@ def signup(
     display_name: FormText = "",
     password: FormText = "",
     next: FormText = "/",
+    share: FormText = "",
 ) -> Response:
     form = {"email": email, "handle": handle, "display_name": display_name}
+    arrival = _arrival(request, session, share)
     try:
         user = accounts_service.sign_up(
             session,
@@ -51,11 +61,13 @@ def signup(
             client_ip=client_ip(request),
             referral_code=referral_code_from_cookie(request),
             next_path=safe_next(next),
+            community_id=arrival.community.id if arrival else None,
+            share_code=arrival.share_code if arrival else "",
         )
     except AppError as error:
-        context = {"form": form, "next": safe_next(next)}
+        context = {"form": form, "next": safe_next(next), "arrival": arrival}
         return form_error(request, session, "accounts/signup.html", context, error)
-    return render(request, "accounts/signup_done.html", {"email": user.email})
+    return render(request, "accounts/signup_done.html", {"email": user.email, "arrival": arrival})
 
 
 @router.get("/confirm/resend", name="accounts:resend_confirmation")
@@ -87,9 +99,23 @@ def confirm(request: Request, token: str, session: SessionDep, visitor: Public, 
             status_code=400,
         )
     if confirmation.session_token is not None:
-        response = redirect(request, safe_next(next))
+        landing = None
+        if confirmation.community_id is not None:
+            landing = arrivals.land(
+                session,
+                user=confirmation.user,
+                community_id=confirmation.community_id,
+                share_code=confirmation.share_code,
+            )
+        response = redirect(request, f"/c/{landing.community.slug}" if landing else safe_next(next))
         set_session_cookie(response, confirmation.session_token)
-        flash.add(response, request, "Your e-mail address is confirmed.")
+        if landing is None:
+            flash.add(response, request, "Your e-mail address is confirmed.")
+        elif landing.joined:
+            flash.add(response, request, f"Your e-mail address is confirmed. Welcome to {landing.community.name}!")
+        else:
+            message = f"Your e-mail address is confirmed. {landing.community.name} is invite-only: ask its team."
+            flash.add(response, request, message, "info")
         return response
     if visitor is not None and visitor.id == confirmation.user.id:
         return redirect(request, safe_next(next))

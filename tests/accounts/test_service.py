@@ -50,7 +50,7 @@ def test_sign_up_normalises_and_queues_the_confirmation(session: Session) -> Non
     assert service.password_hasher.verify(GOOD_PASSWORD, user.password_hash)
     [email] = _emails_to(session, "ada.lovelace@example.com")
     assert "Confirm your e-mail address" in email.subject
-    assert service.confirm_email(session, token=_link(email, "confirm")).id == user.id
+    assert service.confirm_email(session, token=_link(email, "confirm")).user.id == user.id
 
 
 def test_sign_up_keeps_a_given_display_name_trimmed(session: Session) -> None:
@@ -159,9 +159,9 @@ def test_confirm_email_refuses_forged_expired_and_stale_tokens(
 def test_confirm_email_keeps_the_first_confirmation_time(session: Session) -> None:
     user = _sign_up(session)
     token = _link(_emails_to(session, "ada@example.com")[0], "confirm")
-    first = service.confirm_email(session, token=token).email_confirmed_at
+    first = service.confirm_email(session, token=token).user.email_confirmed_at
     assert first is not None
-    assert service.confirm_email(session, token=token).email_confirmed_at == first
+    assert service.confirm_email(session, token=token).user.email_confirmed_at == first
     assert user.is_confirmed
 
 
