@@ -291,7 +291,8 @@ def start_session(session: Session, *, user: User, ip_address: str = "", user_ag
             created_at=now,
             last_seen_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
-            ip_address=ip_address[:45],
+            network=fingerprints.network_of(ip_address)[:45],
+            address_hash=fingerprints.address_hash(ip_address),
             user_agent=user_agent[:255],
         )
     )
