@@ -649,7 +649,7 @@ def household_mates(session: Session, *, campaign: Campaign) -> dict[int, list[U
     ).all()
     mates: dict[int, list[User]] = defaultdict(list)
     for application_id, user in rows:
-        mates[application_id].append(user)
+        mates[application_id or 0].append(user)  # ids of stored rows are never None
     return dict(mates)
 
 

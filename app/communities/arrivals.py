@@ -48,16 +48,16 @@ def find_arrival(session: Session, *, share_code: str = "", referral_code: str =
     None for an unknown code (the sign-up then goes on as a plain one)."""
     if share_code:
         try:
-            link, _, community = campaigns_service.get_link(session, code=share_code)
+            link, _, linked = campaigns_service.get_link(session, code=share_code)
         except NotFound:
             pass
         else:
-            return Arrival(community=community, share_code=link.code)
+            return Arrival(community=linked, share_code=link.code)
     if referral_code:
         referral = rewards_service.find_referral_code(session, code=referral_code)
-        community = _referrers_community(session, referral) if referral is not None else None
-        if community is not None:
-            return Arrival(community=community)
+        referred = _referrers_community(session, referral) if referral is not None else None
+        if referred is not None:
+            return Arrival(community=referred)
     return None
 
 
