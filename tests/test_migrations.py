@@ -386,3 +386,67 @@ def test_two_migrations_at_once_on_a_fresh_database_both_succeed(tmp_path: Path)
             assert pending_migrations(engine) == []
         finally:
             engine.dispose()
+
+
+def test_leftovers02_keeps_only_the_network_and_a_keyed_hash_of_each_sessions_address(
+    empty_url: str, empty_engine: Engine
+) -> None:
+    from app.moderation import fingerprints
+
+    config = _config(empty_url)
+    command.upgrade(config, "leftovers01")
+    now = utcnow()
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, handle, display_name, bio, password_hash, is_site_admin, is_active,"
+                " created_at, password_changed_at) VALUES (1, 'a@example.com', 'ada', 'Ada', '', 'x', false, true,"
+                " :now, :now)"
+            ),
+            {"now": now},
+        )
+        for session_id, address in ((1, "198.51.100.23"), (2, "2001:db8:85a3::7348"), (3, "")):
+            connection.execute(
+                text(
+                    "INSERT INTO user_sessions (id, token_hash, user_id, created_at, expires_at, last_seen_at,"
+                    " ip_address, user_agent) VALUES (:id, :token, 1, :now, :now, :now, :address, 'UA')"
+                ),
+                {"id": session_id, "token": f"{session_id:064x}", "now": now, "address": address},
+            )
+
+    command.upgrade(config, "leftovers02")
+
+    assert "ip_address" not in {column["name"] for column in inspect(empty_engine).get_columns("user_sessions")}
+    with empty_engine.connect() as connection:
+        rows = connection.execute(text("SELECT network, address_hash FROM user_sessions ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [
+        ("198.51.100.0/24", fingerprints.address_hash("198.51.100.23")),
+        ("2001:db8:85a3::/48", fingerprints.address_hash("2001:db8:85a3::7348")),
+        ("", ""),
+    ]
+    command.downgrade(config, "leftovers01")
+    with empty_engine.connect() as connection:
+        kept = connection.execute(text("SELECT ip_address FROM user_sessions ORDER BY id")).scalars().all()
+    assert kept == ["198.51.100.0/24", "2001:db8:85a3::/48", ""]  # the addresses themselves are gone for good
+    command.upgrade(config, "head")
+
+
+def test_leftovers03_makes_the_audit_logs_foreign_keys_restrict(empty_url: str, empty_engine: Engine) -> None:
+    config = _config(empty_url)
+    command.upgrade(config, "head")
+    inspector = inspect(empty_engine)
+    rules = {
+        (table, key["constrained_columns"][0]): key["options"].get("ondelete")
+        for table in ("audit_entries", "appeals")
+        for key in inspector.get_foreign_keys(table)
+        if table == "audit_entries" or key["referred_table"] == "audit_entries"
+    }
+    assert rules == {
+        ("audit_entries", "community_id"): "RESTRICT",
+        ("audit_entries", "actor_id"): "RESTRICT",
+        ("audit_entries", "target_user_id"): "RESTRICT",
+        ("appeals", "audit_entry_id"): "RESTRICT",
+    }
+    command.downgrade(config, "leftovers02")
+    assert all(not key["options"] for key in inspect(empty_engine).get_foreign_keys("audit_entries"))
+    command.upgrade(config, "head")

@@ -820,6 +820,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[type[PermissionCheck], Action]] = {
     "GET /api/v1/brands/{brand_slug}/redemptions": (BRAND, Action.view_rewards),
     "POST /api/v1/brands/{brand_slug}/redemptions/{redemption_id}/fulfilled": (BRAND, Action.manage_rewards),
     "POST /api/v1/brands/{brand_slug}/catalog": (BRAND, Action.manage_rewards),
+    "GET /api/v1/brands/{brand_slug}/payout-currencies": (BRAND, Action.view_rewards),
     "GET /api/v1/brands/{brand_slug}/payout-batches": (BRAND, Action.view_rewards),
     "POST /api/v1/brands/{brand_slug}/payout-batches": (BRAND, Action.run_payouts),
     "GET /api/v1/brands/{brand_slug}/payout-batches/{batch_id}": (BRAND, Action.view_rewards),

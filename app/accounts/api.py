@@ -33,6 +33,7 @@ from app.accounts.schemas import (
     UserPrivate,
     UserPublic,
 )
+from app.communities import arrivals
 from app.db import SessionDep
 from app.rewards.referral_links import referral_code_from_cookie
 from app.web.requests import client_ip
@@ -42,7 +43,10 @@ router = APIRouter(tags=["accounts"])
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPrivate, summary="Sign up")
 def sign_up(body: SignUp, request: Request, session: SessionDep, _visitor: Public) -> UserPrivate:
-    """Create an account; a confirmation link is e-mailed, and logging in works once it is followed."""
+    """Create an account; a confirmation link is e-mailed, and logging in works once it is followed. Through a
+    referral link (its cookie) or a campaign share link (``share_code``), confirming joins that community."""
+    referral_code = referral_code_from_cookie(request)
+    arrival = arrivals.find_arrival(session, share_code=body.share_code, referral_code=referral_code)
     user = accounts_service.sign_up(
         session,
         email=body.email,
@@ -50,14 +54,25 @@ def sign_up(body: SignUp, request: Request, session: SessionDep, _visitor: Publi
         password=body.password,
         display_name=body.display_name,
         client_ip=client_ip(request),
-        referral_code=referral_code_from_cookie(request),
+        referral_code=referral_code,
+        community_id=arrival.community.id if arrival else None,
+        share_code=arrival.share_code if arrival else "",
     )
     return UserPrivate.model_validate(user)
 
 
 @router.post("/auth/confirm", response_model=UserPrivate, summary="Confirm an e-mail address")
 def confirm(body: TokenOnly, session: SessionDep, _visitor: Public) -> UserPrivate:
-    return UserPrivate.model_validate(accounts_service.confirm_email(session, token=body.token))
+    """Confirm the address; a sign-up that came through a referral or share link joins its community now."""
+    confirmation = accounts_service.confirm_email(session, token=body.token)
+    if confirmation.community_id is not None:
+        arrivals.land(
+            session,
+            user=confirmation.user,
+            community_id=confirmation.community_id,
+            share_code=confirmation.share_code,
+        )
+    return UserPrivate.model_validate(confirmation.user)
 
 
 @router.post("/auth/confirm/resend", response_model=Message, summary="Send the confirmation link again")

@@ -52,7 +52,12 @@ class RecoveryCode(SQLModel, table=True):
 
 
 class UserSession(SQLModel, table=True):
-    """A login: the cookie holds a signed random token whose SHA-256 is stored here, so it can be revoked."""
+    """A login: the cookie holds a signed random token whose SHA-256 is stored here, so it can be revoked.
+
+    Where it came from is kept coarse, never as the raw address: the /24 (IPv4) or /48 (IPv6) network, which is
+    what a list of one's sessions shows, and a keyed hash of the full address (``app.moderation.fingerprints``),
+    which tells whether two logins came from the same address without saying which address that was.
+    """
 
     __tablename__ = "user_sessions"
 
@@ -62,7 +67,8 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = timestamp_field()
     expires_at: datetime = timestamp_field()
     last_seen_at: datetime = timestamp_field()
-    ip_address: str = Field(default="", max_length=45)
+    network: str = Field(default="", max_length=45)
+    address_hash: str = Field(default="", max_length=32)
     user_agent: str = Field(default="", max_length=255)
     # When its owner last proved who they are here (the sign-in, or a password or code asked for since): sensitive
     # changes need this to be recent.

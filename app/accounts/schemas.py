@@ -19,6 +19,11 @@ class SignUp(BaseModel):
     handle: str = Field(max_length=30, examples=["ada"])
     password: str = Field(max_length=256)
     display_name: str = Field(default="", max_length=80)
+    share_code: str = Field(
+        default="",
+        max_length=40,
+        description="The campaign share link signed up through: confirming joins its community",
+    )
 
 
 class LogIn(BaseModel):

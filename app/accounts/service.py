@@ -5,7 +5,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -128,9 +128,15 @@ def sign_up(
     client_ip: str,
     referral_code: str = "",
     next_path: str = "/",
+    community_id: int | None = None,
+    share_code: str = "",
 ) -> User:
     """Create an unconfirmed account and e-mail its confirmation link (which leads on to ``next_path``, a local
-    path, once it has signed the member in); credit the referral link it came through."""
+    path, once it has signed the member in); credit the referral link it came through.
+
+    ``community_id`` (and the campaign ``share_code``) name the community the sign-up came for, through a referral
+    or share link: the link carries them, signed, so confirming lands the member there (``app.communities.arrivals``).
+    """
     settings = get_settings()
     rate_limits.hit(settings.signup_rate_per_ip, "signup-ip", client_ip, message="Too many sign-ups from here.")
     email = normalise_email(email)
@@ -147,16 +153,24 @@ def sign_up(
             session.flush()
     except IntegrityError as error:  # a concurrent sign-up took the e-mail or handle between check and insert
         raise Conflict("That e-mail address or handle was just taken; try another.") from error
-    send_confirmation(session, user=user, next_path=next_path)
+    send_confirmation(session, user=user, next_path=next_path, community_id=community_id, share_code=share_code)
     if referral_code:
         rewards_service.attribute_signup(session, user=user, code=referral_code)
     return user
 
 
-def send_confirmation(session: Session, *, user: User, next_path: str = "/") -> None:
-    """Queue the e-mail with the confirmation link (leading on to ``next_path`` when it is not the home page)."""
+def send_confirmation(
+    session: Session, *, user: User, next_path: str = "/", community_id: int | None = None, share_code: str = ""
+) -> None:
+    """Queue the e-mail with the confirmation link (leading on to ``next_path`` when it is not the home page, and
+    carrying the community the sign-up came for, if any)."""
     settings = get_settings()
-    token = _serializer("confirm").dumps({"user_id": user.id, "email": user.email})
+    payload: dict[str, object] = {"user_id": user.id, "email": user.email}
+    if community_id is not None:
+        payload["community_id"] = community_id
+        if share_code:
+            payload["share_code"] = share_code
+    token = _serializer("confirm").dumps(payload)
     onward = f"?next={quote(next_path)}" if next_path != "/" else ""
     notifications_service.queue_email(
         session,
@@ -181,17 +195,21 @@ def resend_confirmation(session: Session, *, email: str, client_ip: str) -> None
         send_confirmation(session, user=user)
 
 
-def confirm_email(session: Session, *, token: str) -> User:
-    """Mark the address in the signed token as confirmed."""
-    user, _ = _confirm(session, token=token)
-    return user
-
-
 @dataclass(frozen=True)
 class Confirmation:
     user: User
-    # The new session's token when this use of the link confirmed the address; None when it was confirmed already.
-    session_token: str | None
+    # Whether this use of the link confirmed the address (False when it was confirmed already).
+    first_time: bool
+    # The new session's token when this use of the link confirmed the address and signed the member in.
+    session_token: str | None = None
+    # The community the sign-up came for (a referral or share link), and the share link, from the signed token.
+    community_id: int | None = None
+    share_code: str = ""
+
+
+def confirm_email(session: Session, *, token: str) -> Confirmation:
+    """Mark the address in the signed token as confirmed."""
+    return _confirm(session, token=token)
 
 
 def confirm_email_and_sign_in(
@@ -199,16 +217,16 @@ def confirm_email_and_sign_in(
 ) -> Confirmation:
     """Confirm the address in the signed token and sign its member in, as logging in does, the first time only: a
     link used again (or forwarded) confirms nothing new and signs nobody in, so it is no lasting login key."""
-    user, first_time = _confirm(session, token=token)
-    if not first_time or not user.is_active:
-        return Confirmation(user=user, session_token=None)
-    return Confirmation(
-        user=user, session_token=start_session(session, user=user, ip_address=ip_address, user_agent=user_agent)
-    )
+    confirmation = _confirm(session, token=token)
+    user = confirmation.user
+    if not confirmation.first_time or not user.is_active:
+        return confirmation
+    token_for_cookie = start_session(session, user=user, ip_address=ip_address, user_agent=user_agent)
+    return replace(confirmation, session_token=token_for_cookie)
 
 
-def _confirm(session: Session, *, token: str) -> tuple[User, bool]:
-    """The token's user, and whether this call confirmed their address (False when it was confirmed already)."""
+def _confirm(session: Session, *, token: str) -> Confirmation:
+    """The token's user and what the token carries; whether this call confirmed their address."""
     try:
         payload = _serializer("confirm").loads(token, max_age=get_settings().confirm_email_hours * 3600)
     except SignatureExpired as error:
@@ -219,11 +237,17 @@ def _confirm(session: Session, *, token: str) -> tuple[User, bool]:
     if user is None or user.email != payload.get("email"):
         raise Invalid("This confirmation link is not valid any more.")
     if user.email_confirmed_at is not None:
-        return user, False
+        return Confirmation(user=user, first_time=False)
     user.email_confirmed_at = utcnow()
     session.add(user)
     session.flush()
-    return user, True
+    community_id = payload.get("community_id")
+    return Confirmation(
+        user=user,
+        first_time=True,
+        community_id=community_id if isinstance(community_id, int) else None,
+        share_code=str(payload.get("share_code") or ""),
+    )
 
 
 def authenticate(session: Session, *, login: str, password: str, client_ip: str) -> User:
@@ -268,7 +292,8 @@ def start_session(session: Session, *, user: User, ip_address: str = "", user_ag
             last_seen_at=now,
             authenticated_at=now,
             expires_at=now + timedelta(days=get_settings().session_days),
-            ip_address=ip_address[:45],
+            network=fingerprints.network_of(ip_address)[:45],
+            address_hash=fingerprints.address_hash(ip_address),
             user_agent=user_agent[:255],
         )
     )

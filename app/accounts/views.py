@@ -20,6 +20,7 @@ from app.accounts.deps import (
 from app.accounts.models import TokenScope, User
 from app.accounts.two_factor_views import start_code_step
 from app.columns import utcnow
+from app.communities import arrivals
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
@@ -34,11 +35,17 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
+def _arrival(request: Request, session: Session, share: str) -> arrivals.Arrival | None:
+    return arrivals.find_arrival(session, share_code=share[:40], referral_code=referral_code_from_cookie(request))
+
+
 @router.get("/signup", name="accounts:signup")
-def signup_page(request: Request, user: Public, next: str = "/") -> Response:
+def signup_page(request: Request, session: SessionDep, user: Public, next: str = "/", share: str = "") -> Response:
+    """The sign-up form; through a referral or share link (``share``) it names the community it leads to."""
     if user is not None:
         return redirect(request, "/")
-    return render(request, "accounts/signup.html", {"form": {}, "next": safe_next(next)})
+    arrival = _arrival(request, session, share)
+    return render(request, "accounts/signup.html", {"form": {}, "next": safe_next(next), "arrival": arrival})
 
 
 @router.post("/signup")
@@ -51,8 +58,10 @@ def signup(
     display_name: FormText = "",
     password: FormText = "",
     next: FormText = "/",
+    share: FormText = "",
 ) -> Response:
     form = {"email": email, "handle": handle, "display_name": display_name}
+    arrival = _arrival(request, session, share)
     try:
         user = accounts_service.sign_up(
             session,
@@ -63,11 +72,13 @@ def signup(
             client_ip=client_ip(request),
             referral_code=referral_code_from_cookie(request),
             next_path=safe_next(next),
+            community_id=arrival.community.id if arrival else None,
+            share_code=arrival.share_code if arrival else "",
         )
     except AppError as error:
-        context = {"form": form, "next": safe_next(next)}
+        context = {"form": form, "next": safe_next(next), "arrival": arrival}
         return form_error(request, session, "accounts/signup.html", context, error)
-    return render(request, "accounts/signup_done.html", {"email": user.email})
+    return render(request, "accounts/signup_done.html", {"email": user.email, "arrival": arrival})
 
 
 @router.get("/confirm/resend", name="accounts:resend_confirmation")
@@ -99,9 +110,23 @@ def confirm(request: Request, token: str, session: SessionDep, visitor: Public, 
             status_code=400,
         )
     if confirmation.session_token is not None:
-        response = redirect(request, safe_next(next))
+        landing = None
+        if confirmation.community_id is not None:
+            landing = arrivals.land(
+                session,
+                user=confirmation.user,
+                community_id=confirmation.community_id,
+                share_code=confirmation.share_code,
+            )
+        response = redirect(request, f"/c/{landing.community.slug}" if landing else safe_next(next))
         set_session_cookie(response, confirmation.session_token)
-        flash.add(response, request, "Your e-mail address is confirmed.")
+        if landing is None:
+            flash.add(response, request, "Your e-mail address is confirmed.")
+        elif landing.joined:
+            flash.add(response, request, f"Your e-mail address is confirmed. Welcome to {landing.community.name}!")
+        else:
+            message = f"Your e-mail address is confirmed. {landing.community.name} is invite-only: ask its team."
+            flash.add(response, request, message, "info")
         return response
     if visitor is not None and visitor.id == confirmation.user.id:
         return redirect(request, safe_next(next))

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index
 from sqlmodel import CheckConstraint, Column, Field, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
@@ -93,14 +93,14 @@ class Campaign(SQLModel, table=True):
 class CampaignApplication(SQLModel, table=True):
     """A member's application to be a connector; once accepted, it carries their kit and what they passed on.
 
-    ``household_key`` is a hash of the normalised shipping address: one application per household and campaign
-    (it is cleared when the application is withdrawn, so the household may apply again).
+    ``household_key`` is a hash of the normalised shipping address: applications from one household are flagged
+    to the managers, who accept one kit per household (it is cleared when the application is withdrawn).
     """
 
     __tablename__ = "campaign_applications"
     __table_args__ = (
         UniqueConstraint("campaign_id", "user_id"),
-        UniqueConstraint("campaign_id", "household_key"),
+        Index("ix_campaign_applications_campaign_id_household_key", "campaign_id", "household_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,6 +17,7 @@ import itertools
 import re
 import secrets
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -28,6 +29,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select, update
 
 from app import rate_limits
@@ -502,18 +504,6 @@ def get_application(session: Session, *, campaign: Campaign, user: User | None) 
     ).first()
 
 
-def _household_taken(session: Session, *, campaign: Campaign, key: str, other_than: int | None = None) -> bool:
-    query = select(CampaignApplication.id).where(
-        CampaignApplication.campaign_id == campaign.id, CampaignApplication.household_key == key
-    )
-    if other_than is not None:
-        query = query.where(CampaignApplication.id != other_than)
-    return session.exec(query).first() is not None
-
-
-_HOUSEHOLD_TAKEN = "Someone at this address has applied already: one kit per household."
-
-
 def apply_to_campaign(
     session: Session,
     *,
@@ -528,7 +518,12 @@ def apply_to_campaign(
 ) -> CampaignApplication:
     """Apply to be a connector: eligibility answers, declared network size and the shipping address.
 
-    One application per member and per household (the normalised address), enforced by unique constraints.
+    One application per member (a unique constraint). One kit per household is the managers' to keep: a second
+    application from the same address is taken like any other, and the review table flags both as the same
+    household (``household_mates``); accepting the second while the first is accepted is refused. Refusing it
+    here instead would tell the applicant that someone at that address applied, which is another person's
+    business: any address typed in would confirm or deny it. Flatmates, or a member who moved in with another,
+    are also left for a person to judge.
     """
     now = now or utcnow()
     _require_phase(campaign, now, {CampaignPhase.applying}, "apply")
@@ -556,8 +551,6 @@ def apply_to_campaign(
         clean_answers[question["key"]] = answer
         if question.get("required") and answer != question["required"]:
             eligible = False
-    if not errors and _household_taken(session, campaign=campaign, key=household_key(address)):
-        errors["address_line1"] = _HOUSEHOLD_TAKEN
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     application = CampaignApplication(
@@ -573,11 +566,8 @@ def apply_to_campaign(
         with session.begin_nested():
             session.add(application)
             session.flush()
-    except IntegrityError as error:
-        # A race with the same member or someone at the same address: the constraint that failed tells which.
-        if get_application(session, campaign=campaign, user=user) is not None:
-            raise Conflict(f"You have applied to {campaign.title} already.") from error
-        raise Invalid("Please correct the marked fields.", fields={"address_line1": _HOUSEHOLD_TAKEN}) from error
+    except IntegrityError as error:  # the same member applying twice at once
+        raise Conflict(f"You have applied to {campaign.title} already.") from error
     session.execute(
         update(Campaign).where(col(Campaign.id) == campaign.id).values(application_count=Campaign.application_count + 1)
     )
@@ -623,7 +613,8 @@ def withdraw_application(
 def update_address(
     session: Session, *, campaign: Campaign, user: User, address: Address, now: datetime | None = None
 ) -> CampaignApplication:
-    """Correct one's shipping address, until the kit has shipped."""
+    """Correct one's shipping address, until the kit has shipped (a shared household is flagged, not refused:
+    see ``apply_to_campaign``)."""
     now = now or utcnow()
     _require_phase(campaign, now, DECIDING_PHASES, "change your address")
     application = _own_application(session, campaign=campaign, user=user)
@@ -633,20 +624,34 @@ def update_address(
     if shipment is not None and shipment.status != ShipmentStatus.pending:
         raise Conflict("Your kit has shipped: the address can no longer change.")
     errors = _validate_address(address)
-    if not errors and _household_taken(
-        session, campaign=campaign, key=household_key(address), other_than=application.id
-    ):
-        errors["address_line1"] = _HOUSEHOLD_TAKEN
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     _set_address(application, address)
-    try:
-        with session.begin_nested():
-            session.add(application)
-            session.flush()
-    except IntegrityError as error:
-        raise Invalid("Please correct the marked fields.", fields={"address_line1": _HOUSEHOLD_TAKEN}) from error
+    session.add(application)
+    session.flush()
     return application
+
+
+def household_mates(session: Session, *, campaign: Campaign) -> dict[int, list[User]]:
+    """For the review table: each application that shares its household (normalised address) with others in the
+    campaign, mapped to those others' applicants. Withdrawn applications have no household and never count."""
+    mate = aliased(CampaignApplication)
+    rows = session.exec(
+        select(CampaignApplication.id, User)
+        .join(mate, col(mate.household_key) == CampaignApplication.household_key)
+        .join(User, col(User.id) == mate.user_id)
+        .where(
+            CampaignApplication.campaign_id == campaign.id,
+            mate.campaign_id == campaign.id,
+            col(mate.id) != CampaignApplication.id,
+            col(CampaignApplication.household_key).is_not(None),
+        )
+        .order_by(col(CampaignApplication.id), col(mate.id))
+    ).all()
+    mates: dict[int, list[User]] = defaultdict(list)
+    for application_id, user in rows:
+        mates[application_id or 0].append(user)  # ids of stored rows are never None
+    return dict(mates)
 
 
 APPLICATION_SORTS: dict[str, list[Any]] = {
@@ -780,7 +785,29 @@ def _decide(
         _release_kit(session, campaign=campaign, application=application)
     if target == ApplicationStatus.accepted:
         _take_kit(session, campaign=campaign, community=community, application=application)
+        # After the kit's UPDATE, which holds the campaign's row: two household mates accepted at once queue here.
+        _refuse_second_kit_for_household(session, campaign=campaign, application=application)
     session.refresh(application)
+
+
+def _refuse_second_kit_for_household(session: Session, *, campaign: Campaign, application: CampaignApplication) -> None:
+    if application.household_key is None:
+        return
+    accepted = session.exec(
+        select(User)
+        .join(CampaignApplication, col(CampaignApplication.user_id) == User.id)
+        .where(
+            CampaignApplication.campaign_id == campaign.id,
+            CampaignApplication.household_key == application.household_key,
+            CampaignApplication.status == ApplicationStatus.accepted,
+            CampaignApplication.id != application.id,
+        )
+    ).first()
+    if accepted is not None:
+        raise Conflict(
+            f"Same household as {accepted.display_name} (@{accepted.handle}), whose application is accepted: "
+            "one kit per household."
+        )
 
 
 def _take_kit(session: Session, *, campaign: Campaign, community: Community, application: CampaignApplication) -> None:
@@ -865,11 +892,12 @@ def auto_select(
     decided_by: User,
     now: datetime | None = None,
 ) -> DecisionResult:
-    """Accept the best-fitting open applications up to the kits left; waitlist the other fitting ones."""
+    """Accept the best-fitting open applications up to the kits left, one per household; waitlist the other
+    fitting ones."""
     now = now or utcnow()
     _require_phase(campaign, now, DECIDING_PHASES, "select connectors")
     candidates = session.exec(
-        select(CampaignApplication.id)
+        select(CampaignApplication.id, CampaignApplication.household_key)
         .where(
             CampaignApplication.campaign_id == campaign.id,
             col(CampaignApplication.status).in_([ApplicationStatus.applied, ApplicationStatus.waitlisted]),
@@ -878,11 +906,28 @@ def auto_select(
         )
         .order_by(col(CampaignApplication.network_size).desc(), col(CampaignApplication.created_at).asc())
     ).all()
-    ids = [candidate for candidate in candidates if candidate is not None]
     left = _lock_campaign(session, campaign)
     room = left.kit_count - left.kits_accepted
+    households = set(
+        session.exec(
+            select(CampaignApplication.household_key).where(
+                CampaignApplication.campaign_id == campaign.id,
+                CampaignApplication.status == ApplicationStatus.accepted,
+                col(CampaignApplication.household_key).is_not(None),
+            )
+        ).all()
+    )
+    chosen: list[int] = []
+    rest: list[int] = []
+    for application_id, key in candidates:
+        if application_id is None:
+            continue
+        if len(chosen) < room and (key is None or key not in households):
+            chosen.append(application_id)
+            households.add(key)
+        else:
+            rest.append(application_id)
     result = DecisionResult()
-    chosen, rest = ids[:room], ids[room:]
     if chosen:
         accepted = decide_applications(
             session,

@@ -440,6 +440,7 @@ def _review_context(
         campaign=access.campaign,
         phase=campaigns_service.phase(access.campaign, utcnow()),
         rows=rows,
+        household_mates=campaigns_service.household_mates(session, campaign=access.campaign),
         filters={"status": status, "eligible": eligible, "sort": sort or "newest", "search": search},
         statuses=list(campaigns_service.REVIEW_FILTERS),
         sorts=list(campaigns_service.APPLICATION_SORTS),

@@ -1,4 +1,5 @@
-"""Hashed network and device fingerprints, recorded at login and at scoring, read by vote integrity.
+"""Hashed network and device fingerprints, recorded at login and at scoring, read by vote integrity; and the
+keyed hash of a login's address that its session keeps (``UserSession.address_hash``).
 
 Never the raw address or user agent: an HMAC with the site's secret key of the /24 (IPv4) or /48 (IPv6) network
 and of the user agent, truncated. The same network gives the same hash, so shared networks show; the hash cannot
@@ -40,6 +41,11 @@ def network_of(ip_address: str) -> str:
 
 def network_hash(ip_address: str) -> str:
     return _keyed_hash("network", network_of(ip_address))
+
+
+def address_hash(ip_address: str) -> str:
+    """The full address, keyed and hashed: equal for equal addresses, and nothing more."""
+    return _keyed_hash("address", ip_address.strip().lower())
 
 
 def device_hash(user_agent: str) -> str:

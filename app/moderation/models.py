@@ -167,19 +167,30 @@ class Sanction(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """One moderation act: who, what, on what, why, and the state before and after. Never changed or deleted."""
+    """One moderation act: who, what, on what, why, and the state before and after. Never changed or deleted.
+
+    Its foreign keys are ON DELETE RESTRICT, each for a reason:
+    - ``actor_id`` and ``target_user_id``: an account is never deleted as a row. Deleting one's account
+      (``app.moderation.privacy.delete_account``) erases the personal data and keeps the row as "deleted member",
+      so every entry still names an account and reads as before. Removing the row would leave moderation acts with
+      nobody accountable, so the database refuses it. (SET NULL with a copy of the name was the alternative: it
+      would keep a deleted member's handle in the log, which the erasure promises to remove, and it would have to
+      UPDATE rows that the append-only triggers guard.)
+    - ``community_id``: a community with a moderation history is not deleted (there is no such use case; a brand
+      that leaves is archived, not dropped), so the log of what was done in it is kept whole.
+    """
 
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_community_id_created_at", "community_id", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    community_id: int | None = Field(default=None, foreign_key="communities.id")
-    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    community_id: int | None = Field(default=None, foreign_key="communities.id", ondelete="RESTRICT")
+    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="RESTRICT")
     action: AuditAction = enum_field(AuditAction)
     subject_kind: str = Field(default="", max_length=20)
     subject_id: int | None = Field(default=None)
     # Whom the act concerns (the author of hidden content, the sanctioned member): they may appeal it.
-    target_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    target_user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="RESTRICT")
     reason: str = Field(default="", max_length=500)
     before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -192,7 +203,8 @@ class Appeal(SQLModel, table=True):
     __tablename__ = "appeals"
 
     id: int | None = Field(default=None, primary_key=True)
-    audit_entry_id: int = Field(foreign_key="audit_entries.id", unique=True)
+    # An appeal is against an audit entry, which is never deleted: RESTRICT says so to the database too.
+    audit_entry_id: int = Field(foreign_key="audit_entries.id", unique=True, ondelete="RESTRICT")
     community_id: int = Field(foreign_key="communities.id", index=True, ondelete="CASCADE")
     appellant_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     body: str = Field(max_length=2000)

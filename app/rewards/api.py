@@ -257,16 +257,34 @@ def list_batches(
     return [_batch(session, batch) for batch in rewards_service.list_batches(session, brand=access.brand)]
 
 
+@router.get(
+    "/brands/{brand_slug}/payout-currencies",
+    response_model=list[schemas.PayoutCurrencyPublic],
+    summary="Currencies a payout batch may be opened in (the brand's now, then older ones still owed)",
+)
+def list_payout_currencies(
+    session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
+) -> list[schemas.PayoutCurrencyPublic]:
+    return [
+        schemas.PayoutCurrencyPublic(currency=c.currency, current=c.current, balance_minor=c.balance_minor)
+        for c in rewards_service.payout_currencies(session, brand=access.brand)
+    ]
+
+
 @router.post(
     "/brands/{brand_slug}/payout-batches",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.PayoutBatchPublic,
-    summary="Open a payout batch (balances over the threshold, outside the holding period)",
+    summary="Open a payout batch in one currency (balances over the threshold, outside the holding period)",
 )
 def open_batch(
-    session: SessionDep, access: BrandAccess = brand_access(Action.run_payouts)
+    session: SessionDep,
+    body: schemas.OpenBatchBody | None = None,
+    access: BrandAccess = brand_access(Action.run_payouts),
 ) -> schemas.PayoutBatchPublic:
-    return _batch(session, rewards_service.open_batch(session, brand=access.brand, created_by=access.user))
+    currency = body.currency if body is not None else None
+    batch = rewards_service.open_batch(session, brand=access.brand, created_by=access.user, currency=currency)
+    return _batch(session, batch)
 
 
 @router.get(

@@ -162,6 +162,20 @@ class PayoutBatchPublic(BaseModel):
     lines: list[PayoutLinePublic]
 
 
+class OpenBatchBody(BaseModel):
+    currency: str | None = Field(
+        default=None,
+        max_length=3,
+        description="One of the payout currencies (GET .../payout-currencies); empty: the brand's currency now",
+    )
+
+
+class PayoutCurrencyPublic(BaseModel):
+    currency: str
+    current: bool = Field(description="The brand's currency now; the others are ones it used before")
+    balance_minor: int = Field(description="Members' earnings balances in it, some possibly still held")
+
+
 class MarkPaidBody(BaseModel):
     line_id: int | None = Field(default=None, description="Empty: every pending line")
     reference: str = Field(default="", max_length=120, description="The payment's reference at the bank")

@@ -1245,7 +1245,7 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
 
 
-_BATCH_OPEN = "A payout batch is open already: settle it before opening another."
+_BATCH_OPEN = "A payout batch in this currency is open already: settle it before opening another."
 PROVIDERS: dict[str, PayoutProvider] = {ManualCsvProvider.name: ManualCsvProvider()}
 
 
@@ -1296,45 +1296,102 @@ def _member_accounts(session: Session, *, brand_id: int, kind: AccountKind, curr
     ).all()
 
 
+@dataclass(frozen=True)
+class PayoutCurrency:
+    """A currency a payout batch may be opened in, with what members are owed in it outside open batches."""
+
+    currency: str
+    current: bool  # the brand's currency now
+    balance_minor: int  # the members' earnings balances in it (some may still be inside the holding period)
+
+
+def payout_currencies(session: Session, *, brand: Brand) -> list[PayoutCurrency]:
+    """The brand's currency now, then each older one in which members still have earnings, by code.
+
+    Money earned before a change of currency stays owed in the currency it was earned in (the ledger never
+    converts), so each such currency gets batches of its own: one batch, and each of its lines, in one currency.
+    """
+    current = get_reward_settings(session, brand=brand).currency
+    balances = dict(
+        session.exec(
+            select(LedgerAccount.currency, func.sum(LedgerAccount.balance_minor))
+            .where(
+                LedgerAccount.brand_id == brand.id,
+                LedgerAccount.kind == AccountKind.earnings,
+                col(LedgerAccount.user_id).is_not(None),
+                LedgerAccount.balance_minor > 0,
+            )
+            .group_by(col(LedgerAccount.currency))
+        ).all()
+    )
+    codes = [current, *sorted(code for code in balances if code != current)]
+    return [
+        PayoutCurrency(currency=code, current=code == current, balance_minor=int(balances.get(code) or 0))
+        for code in codes
+    ]
+
+
+def _payout_currency(session: Session, *, brand: Brand, currency: str | None) -> PayoutCurrency:
+    choices = payout_currencies(session, brand=brand)
+    if not currency:
+        return choices[0]
+    try:
+        code = money.parse_currency(currency)
+    except money.MoneyError as error:
+        raise Invalid(str(error), fields={"currency": str(error)}) from None
+    for choice in choices:
+        if choice.currency == code:
+            return choice
+    if session.exec(select(PayoutBatch.id).where(PayoutBatch.open_key == f"{brand.id}:{code}")).first() is not None:
+        raise Conflict(_BATCH_OPEN)  # what was owed in it is locked in that batch
+    message = f"No member is owed anything in {code}; choose one of {', '.join(c.currency for c in choices)}."
+    raise Invalid(message, fields={"currency": message})
+
+
 def open_batch(
     session: Session,
     *,
     brand: Brand,
     created_by: User,
+    currency: str | None = None,
     provider: str = ManualCsvProvider.name,
     now: datetime | None = None,
 ) -> PayoutBatch:
-    """Open a payout batch: every member balance at or over the threshold, less what is inside the holding period,
-    is locked into it (moved to their payout_pending account), so no balance is in two batches.
+    """Open a payout batch in one currency (the brand's currency by default): every member balance in it at or over
+    the threshold, less what is inside the holding period, is locked into it (moved to their payout_pending
+    account), so no balance is in two batches.
 
+    The threshold is set in the brand's currency now. A currency the brand used before earns nothing new, so a
+    threshold would keep its small balances waiting forever: a batch in it pays every balance above zero.
     One open batch per brand and currency (a unique key): of two runs at once, the second is refused.
     """
     now = now or utcnow()
     settings = get_reward_settings(session, brand=brand)
     if provider not in PROVIDERS:
         raise Invalid(f"There is no payout provider {provider!r}.")
+    choice = _payout_currency(session, brand=brand, currency=currency)
+    code = choice.currency
+    threshold_minor = settings.payout_threshold_minor if choice.current else 0
     cutoff = now - timedelta(days=settings.hold_days)
     brand_id = id_of(brand)
-    open_key = f"{brand_id}:{settings.currency}"
+    open_key = f"{brand_id}:{code}"
     if session.exec(select(PayoutBatch.id).where(PayoutBatch.open_key == open_key)).first() is not None:
         raise Conflict(_BATCH_OPEN)
     candidates = [
         account
-        for account in _member_accounts(
-            session, brand_id=brand_id, kind=AccountKind.earnings, currency=settings.currency
-        )
-        if payable_minor(session, account=account, cutoff=cutoff) >= max(settings.payout_threshold_minor, 1)
+        for account in _member_accounts(session, brand_id=brand_id, kind=AccountKind.earnings, currency=code)
+        if payable_minor(session, account=account, cutoff=cutoff) >= max(threshold_minor, 1)
     ]
     if not candidates:
         raise Conflict(
-            f"No balance is at or over {money.format_amount(settings.payout_threshold_minor, settings.currency)} "
+            f"No balance in {code} is at or over {money.format_amount(max(threshold_minor, 1), code)} "
             f"outside the {settings.hold_days}-day holding period: there is nothing to pay."
         )
     batch = PayoutBatch(
         brand_id=brand_id,
-        currency=settings.currency,
+        currency=code,
         open_key=open_key,
-        threshold_minor=settings.payout_threshold_minor,
+        threshold_minor=threshold_minor,
         hold_days=settings.hold_days,
         cutoff_at=cutoff,
         provider=provider,
@@ -1350,7 +1407,7 @@ def open_batch(
     for account in candidates:
         ledger_service.lock_account(session, account=account)
         amount = payable_minor(session, account=account, cutoff=cutoff)
-        if amount < max(settings.payout_threshold_minor, 1):
+        if amount < max(threshold_minor, 1):
             continue
         assert account.user_id is not None
         pending = ledger_service.get_account(
@@ -1358,7 +1415,7 @@ def open_batch(
             brand_id=brand_id,
             user_id=account.user_id,
             kind=AccountKind.payout_pending,
-            currency=settings.currency,
+            currency=code,
         )
         posting = ledger_service.post_transaction(
             session,

@@ -349,8 +349,9 @@ def _payouts_context(session: Session, access: BrandAccess, **extra: object) -> 
         access,
         "payouts",
         reward_settings=rewards_service.get_reward_settings(session, brand=access.brand),
+        payout_currencies=rewards_service.payout_currencies(session, brand=access.brand),
         batches=rewards_service.list_batches(session, brand=access.brand),
-        **extra,
+        **{"form": {}, **extra},
     )
 
 
@@ -363,12 +364,16 @@ def payouts_page(
 
 @router.post("/brands/{brand_slug}/rewards/payouts")
 def open_batch(
-    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.run_payouts)
+    request: Request,
+    session: SessionDep,
+    currency: FormText = "",
+    access: BrandAccess = brand_access(Action.run_payouts),
 ) -> Response:
     try:
-        batch = rewards_service.open_batch(session, brand=access.brand, created_by=access.user)
+        batch = rewards_service.open_batch(session, brand=access.brand, created_by=access.user, currency=currency)
     except AppError as error:
-        return form_error(request, session, "rewards/payouts.html", _payouts_context(session, access), error)
+        context = _payouts_context(session, access, form={"currency": currency})
+        return form_error(request, session, "rewards/payouts.html", context, error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/payouts/{batch.id}")
     flash.add(response, request, f"Payout batch {batch.id} is open: review it, export it, then mark it paid.")
     return response

@@ -11,6 +11,8 @@ from app.accounts.models import ApiToken, User, UserSession
 from app.columns import utcnow
 from app.config import get_settings
 from app.errors import AppError, Invalid, NotFound, Unauthorized
+from app.moderation import fingerprints
+from app.moderation.models import MemberFingerprint
 from app.notifications.models import OutboxEmail
 from tests.factories import PASSWORD, make_user
 
@@ -50,7 +52,7 @@ def test_sign_up_normalises_and_queues_the_confirmation(session: Session) -> Non
     assert service.password_hasher.verify(GOOD_PASSWORD, user.password_hash)
     [email] = _emails_to(session, "ada.lovelace@example.com")
     assert "Confirm your e-mail address" in email.subject
-    assert service.confirm_email(session, token=_link(email, "confirm")).id == user.id
+    assert service.confirm_email(session, token=_link(email, "confirm")).user.id == user.id
 
 
 def test_sign_up_keeps_a_given_display_name_trimmed(session: Session) -> None:
@@ -159,9 +161,9 @@ def test_confirm_email_refuses_forged_expired_and_stale_tokens(
 def test_confirm_email_keeps_the_first_confirmation_time(session: Session) -> None:
     user = _sign_up(session)
     token = _link(_emails_to(session, "ada@example.com")[0], "confirm")
-    first = service.confirm_email(session, token=token).email_confirmed_at
+    first = service.confirm_email(session, token=token).user.email_confirmed_at
     assert first is not None
-    assert service.confirm_email(session, token=token).email_confirmed_at == first
+    assert service.confirm_email(session, token=token).user.email_confirmed_at == first
     assert user.is_confirmed
 
 
@@ -226,13 +228,27 @@ def test_authenticate_needs_both_fields(session: Session) -> None:
 # --- sessions -----------------------------------------------------------------------------------------------
 
 
+def test_a_session_keeps_the_network_not_the_address_and_vote_integrity_still_sees_it(session: Session) -> None:
+    user = make_user(session)
+    service.start_session(session, user=user, ip_address="2001:db8:85a3:8d3:1319:8a2e:370:7348", user_agent="UA")
+    row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    assert row.network == "2001:db8:85a3::/48"
+    assert row.address_hash == fingerprints.address_hash("2001:db8:85a3:8d3:1319:8a2e:370:7348")
+    # The ring detector's fingerprint of the login is still recorded, from the real address, keyed by network.
+    (seen,) = session.exec(select(MemberFingerprint).where(MemberFingerprint.user_id == user.id)).all()
+    assert seen.network_hash == fingerprints.network_hash("2001:db8:85a3:ffff::1")
+
+
 def test_start_session_stores_only_the_hash_and_resolves_the_user(session: Session) -> None:
     user = make_user(session)
     token = service.start_session(session, user=user, ip_address="203.0.113.9", user_agent="Firefox " + "x" * 300)
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
     assert row.token_hash == service.hash_token(token)
     assert token not in row.token_hash
-    assert row.ip_address == "203.0.113.9"
+    # The address is kept coarse: its /24 network and a keyed hash, never the address itself.
+    assert (row.network, row.address_hash) == ("203.0.113.0/24", fingerprints.address_hash("203.0.113.9"))
+    assert "203.0.113.9" not in row.address_hash and len(row.address_hash) == 32
+    assert fingerprints.address_hash("203.0.113.10") != row.address_hash
     assert len(row.user_agent) == 255
     assert row.expires_at - row.created_at == timedelta(days=get_settings().session_days)
     assert service.user_for_session_token(session, token=token).id == user.id  # type: ignore[union-attr]

@@ -86,7 +86,13 @@ def make_applicant(session: Session, community: Community) -> User:
 
 
 def apply(
-    session: Session, campaign: Campaign, community: Community, user: User | None = None, *, network_size: int = 25
+    session: Session,
+    campaign: Campaign,
+    community: Community,
+    user: User | None = None,
+    *,
+    network_size: int = 25,
+    shipping_address: campaigns_service.Address | None = None,
 ) -> CampaignApplication:
     """An application through the service (the campaign must be in its applications window)."""
     user = user or make_applicant(session, community)
@@ -97,7 +103,7 @@ def apply(
         user=user,
         network_size=network_size,
         answers={"q1": "yes"},
-        address=address(),
+        address=shipping_address or address(),
     )
 
 

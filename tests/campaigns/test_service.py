@@ -207,28 +207,58 @@ def test_apply_reports_every_bad_field(session: Session, world: tuple) -> None:
         (("1 North Avenue", ""), ("1 N. Ave", "")),
     ],
 )
-def test_one_application_per_household(session: Session, world: tuple, first: tuple, second: tuple) -> None:
-    community, _ = world
+def test_a_second_application_from_one_household_is_taken_and_flagged_to_the_managers(
+    session: Session, world: tuple, first: tuple, second: tuple
+) -> None:
+    community, manager = world
     campaign = make_campaign(session, community)
     one = address(address_line1=first[0], address_line2=first[1], postcode="ls1 4ap", city="Leeds")
     other = address(address_line1=second[0], address_line2=second[1], postcode="LS14AP", city="LEEDS")
     assert campaigns_service.household_key(one) == campaigns_service.household_key(other)
-    for shipping_address, should_fail in ((one, False), (other, True)):
-        call = campaigns_service.apply_to_campaign
-        kwargs = {
-            "campaign": campaign,
-            "community": community,
-            "user": make_applicant(session, community),
-            "network_size": 10,
-            "answers": {"q1": "yes"},
-            "address": shipping_address,
-        }
-        if should_fail:
-            with pytest.raises(Invalid) as raised:
-                call(session, **kwargs)  # type: ignore[arg-type]
-            assert "one kit per household" in raised.value.fields["address_line1"]
-        else:
-            call(session, **kwargs)  # type: ignore[arg-type]
+    earlier = apply(session, campaign, community, shipping_address=one)
+    # The second applicant is told nothing about the first: the application is simply taken.
+    later = apply(session, campaign, community, shipping_address=other)
+    elsewhere = apply(session, campaign, community)
+    earlier_user, later_user = session.get(User, earlier.user_id), session.get(User, later.user_id)
+    assert campaigns_service.household_mates(session, campaign=campaign) == {
+        earlier.id: [later_user],
+        later.id: [earlier_user],
+    }
+    assert elsewhere.id not in campaigns_service.household_mates(session, campaign=campaign)
+    accept(session, campaign, community, later, manager)
+    refused = campaigns_service.decide_applications(
+        session,
+        campaign=campaign,
+        community=community,
+        application_ids=[earlier.id or 0],
+        decision="accept",
+        decided_by=manager,
+    )
+    assert refused.changed == [] and "Same household as" in refused.refused[earlier.id or 0]
+    assert f"@{later_user.handle}" in refused.refused[earlier.id or 0]
+    session.refresh(earlier)
+    session.refresh(campaign)
+    assert earlier.status == ApplicationStatus.applied and campaign.kits_accepted == 1
+
+
+def test_auto_select_accepts_one_application_per_household(session: Session, world: tuple) -> None:
+    community, manager = world
+    campaign = make_campaign(session, community, kit_count=2)
+    home = address(address_line1="3 Quay Lane")
+    biggest = apply(session, campaign, community, network_size=90, shipping_address=home)
+    mate = apply(session, campaign, community, network_size=80, shipping_address=home)
+    neighbour = apply(session, campaign, community, network_size=10)
+    result = campaigns_service.auto_select(
+        session, campaign=campaign, community=community, rules=campaigns_service.SelectionRules(), decided_by=manager
+    )
+    assert sorted(result.changed) == sorted([biggest.id, neighbour.id, mate.id]) and result.refused == {}
+    for application in (biggest, mate, neighbour):
+        session.refresh(application)
+    assert [biggest.status, neighbour.status, mate.status] == [
+        ApplicationStatus.accepted,
+        ApplicationStatus.accepted,
+        ApplicationStatus.waitlisted,
+    ]
 
 
 def test_different_homes_are_different_households() -> None:

@@ -1,17 +1,21 @@
 """Download one's data and delete one's account."""
 
 import pytest
-from sqlmodel import Session, select
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
 
 from app.accounts import service as accounts_service
-from app.accounts.models import ApiToken, UserSession
+from app.accounts.models import ApiToken, User, UserSession
 from app.brands.models import Brand
 from app.comments.models import Comment
+from app.communities.models import MemberRole
 from app.errors import Invalid
 from app.moderation import fingerprints, privacy
-from app.moderation.models import MemberFingerprint
+from app.moderation import service as moderation_service
+from app.moderation.models import AuditEntry, MemberFingerprint
 from tests.campaigns.factories import make_application, make_campaign
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, add_member, log_in, make_user
 from tests.moderation.factories import make_place
 from tests.rewards.factories import make_redemption
 
@@ -63,3 +67,47 @@ def test_deleting_an_account_needs_the_password_and_anonymises(session: Session)
     assert (application.recipient_name, application.address_line1, application.postcode) == ("", "", "")
     assert application.household_key is None
     assert not accounts_service.password_hasher.verify(PASSWORD, author.password_hash)
+
+
+def test_deleting_accounts_leaves_the_audit_log_readable(client: TestClient, session: Session) -> None:
+    place = make_place(session)
+    second_moderator = make_user(session)
+    add_member(session, place.community, second_moderator, MemberRole.moderator)
+    moderation_service.sanction_member(
+        session,
+        community=place.community,
+        moderator=place.moderator,
+        member=place.author,
+        kind="warning",
+        reason="Spam links in comments",
+    )
+    # The member concerned and the moderator who acted both delete their accounts.
+    privacy.delete_account(session, user=place.author, password=PASSWORD)
+    privacy.delete_account(session, user=place.moderator, password=PASSWORD)
+    rows = moderation_service.list_audit(
+        session, community=place.community, filters=moderation_service.AuditFilters(action="warning")
+    )
+    assert [(entry.reason, actor.display_name, target.display_name) for entry, actor, target in rows] == [
+        ("Spam links in comments", "deleted member", "deleted member")
+    ]
+    log_in(client, session, second_moderator)
+    page = client.get(f"/c/{place.community.slug}/moderation/audit")
+    assert page.status_code == 200 and "Spam links in comments" in page.text
+    assert f"@deleted-{place.moderator.id}" in page.text and f"@deleted-{place.author.id}" in page.text
+    csv_text = client.get(f"/c/{place.community.slug}/moderation/audit.csv").text
+    assert "Spam links in comments" in csv_text
+
+
+def test_the_database_refuses_to_remove_an_account_the_audit_log_names(session: Session) -> None:
+    place = make_place(session)
+    bystander, named = make_user(session), make_user(session)
+    moderation_service.record(
+        session, community_id=place.community.id, actor=named, action="warning", target_user_id=bystander.id
+    )
+    unnamed = make_user(session)
+    session.execute(delete(User).where(col(User.id) == unnamed.id))  # nothing refers to it: it may go
+    for person in (named, bystander):
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.execute(delete(User).where(col(User.id) == person.id))
+    (entry,) = session.exec(select(AuditEntry).where(AuditEntry.actor_id == named.id)).all()
+    assert entry.target_user_id == bystander.id

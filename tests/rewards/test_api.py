@@ -185,6 +185,29 @@ def test_referral_codes_through_the_api(client: TestClient, session: Session) ->
     assert refused.status_code == 404
 
 
+def test_a_batch_is_opened_per_currency_through_the_api(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager, StaffRole.manager)
+    old = utcnow() - timedelta(days=45)
+    sell(session, brand, make_live_product(session, brand), order_id="E-1", quantity=4, now=old)  # 10.00 EUR
+    log_in(client, session, manager)
+    base = f"/api/v1/brands/{brand.slug}"
+    to_usd = {"currency": "USD", "commission_percent": "5", "payout_threshold": "20", "hold_days": 30}
+    assert client.put(f"{base}/rewards/settings", json=to_usd, headers=_headers(client)).status_code == 200
+    assert client.get(f"{base}/payout-currencies").json() == [
+        {"currency": "USD", "current": True, "balance_minor": 0},
+        {"currency": "EUR", "current": False, "balance_minor": 1000},
+    ]
+    nothing = client.post(f"{base}/payout-batches", headers=_headers(client))
+    assert nothing.status_code == 409 and "nothing to pay" in nothing.json()["detail"]
+    unknown = client.post(f"{base}/payout-batches", json={"currency": "JPY"}, headers=_headers(client))
+    assert unknown.status_code == 422 and "JPY" in unknown.json()["detail"]
+    euros = client.post(f"{base}/payout-batches", json={"currency": "EUR"}, headers=_headers(client))
+    assert euros.status_code == 201, euros.text
+    assert euros.json()["currency"] == "EUR" and [line["amount_minor"] for line in euros.json()["lines"]] == [1000]
+
+
 def test_a_products_currency_cannot_change_once_sold(client: TestClient, session: Session) -> None:
     brand = make_brand(session)
     manager = make_user(session)

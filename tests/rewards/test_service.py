@@ -384,6 +384,61 @@ def test_nothing_to_pay_opens_no_batch(session: Session) -> None:
         rewards_service.open_batch(session, brand=make_brand(session), created_by=make_user(session))
 
 
+def _owed_in_euros_then_dollars(session: Session) -> tuple[rewards_service.Brand, object, object]:
+    """A brand that paid royalties in EUR (10.00 to one designer, under the 20.00 threshold), then moved to USD
+    (50.00 to another)."""
+    brand = make_brand(session)
+    euro_designer, dollar_designer = make_user(session), make_user(session)
+    sell(
+        session, brand, make_live_product(session, brand, euro_designer), order_id="C-1", quantity=4, now=utcnow() - OLD
+    )
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
+    )
+    dollars = make_live_product(session, brand, dollar_designer, currency="USD")
+    sell(session, brand, dollars, order_id="C-2", quantity=20, currency="USD", now=utcnow() - OLD)
+    return brand, euro_designer, dollar_designer
+
+
+def test_money_owed_in_an_older_currency_is_paid_in_a_batch_of_its_own(session: Session) -> None:
+    brand, euro_designer, dollar_designer = _owed_in_euros_then_dollars(session)
+    manager = make_user(session)
+    choices = rewards_service.payout_currencies(session, brand=brand)
+    assert [(c.currency, c.current, c.balance_minor) for c in choices] == [("USD", True, 5000), ("EUR", False, 1000)]
+
+    dollars = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    assert dollars.currency == "USD"
+    lines = rewards_service.batch_recipients(session, batch=dollars)
+    assert [(r.user.id, r.line.amount_minor) for r in lines] == [(dollar_designer.id, 5000)]
+    # Both batches may be open at once, one per currency; the older currency pays balances under the threshold.
+    euros = rewards_service.open_batch(session, brand=brand, created_by=manager, currency="eur")
+    assert (euros.currency, euros.threshold_minor) == ("EUR", 0)
+    (euro_line,) = rewards_service.batch_recipients(session, batch=euros)
+    assert (euro_line.user.id, euro_line.line.amount_minor) == (euro_designer.id, 1000)
+    assert "10.00,EUR" in rewards_service.export_batch(session, batch=euros).content.decode()
+    with pytest.raises(Conflict, match="open already"):
+        rewards_service.open_batch(session, brand=brand, created_by=manager, currency="EUR")
+
+    rewards_service.mark_paid(session, batch=euros, line_id=euro_line.line.id, reference="SEPA-9")
+    assert rewards_service.liability_report(session, brand=brand).totals == {"USD": 5000}  # EUR settled
+    # Every posting balances within each currency, and every cached balance matches its entries.
+    assert all(total == 0 for _, _, total in ledger_service.transaction_sums(session, brand_id=brand.id))
+    assert ledger_service.accounts_out_of_balance(session, brand_id=brand.id) == []
+    # Once the euros are paid, only the brand's currency is left to choose.
+    assert [c.currency for c in rewards_service.payout_currencies(session, brand=brand)] == ["USD"]
+
+
+@pytest.mark.parametrize(
+    ("currency", "message"), [("GBP", "No member is owed anything in GBP"), ("EU", "three-letter")]
+)
+def test_a_batch_in_a_currency_nobody_is_owed_in_is_refused(session: Session, currency: str, message: str) -> None:
+    brand, _, _ = _owed_in_euros_then_dollars(session)
+    with pytest.raises(Invalid, match=message) as refused:
+        rewards_service.open_batch(session, brand=brand, created_by=make_user(session), currency=currency)
+    assert "currency" in refused.value.fields
+    assert rewards_service.list_batches(session, brand=brand) == []
+
+
 def test_export_neutralises_spreadsheet_formulas(session: Session) -> None:
     brand = make_brand(session)
     sneaky = make_user(session, display_name="=HYPERLINK(1)")

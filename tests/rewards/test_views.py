@@ -196,6 +196,27 @@ def test_the_liability_page_shows_what_is_owed_in_every_currency(client: TestCli
     assert "$0.00 and €10.00" in text and "Owed in EUR: €10.00" in text
 
 
+def test_the_payouts_page_lets_the_manager_pay_an_older_currency(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    sell(
+        session, brand, make_live_product(session, brand), order_id="V-1", quantity=4, now=utcnow() - timedelta(days=45)
+    )
+    rewards_service.update_reward_settings(
+        session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
+    )
+    url = f"/brands/{brand.slug}/rewards/payouts"
+    page = client.get(url).text
+    assert '<label for="currency">Pay balances in</label>' in page
+    assert "USD (the brand&#39;s currency): $0.00 in balances" in page and "EUR (used before): €10.00" in page
+    refused = client.post(url, data={"csrftoken": csrf_token(client), "currency": "GBP"})
+    assert refused.status_code == 422 and "No member is owed anything in GBP" in refused.text
+    assert 'aria-invalid="true"' in refused.text and rewards_service.list_batches(session, brand=brand) == []
+    opened = client.post(url, data={"csrftoken": csrf_token(client), "currency": "EUR"}, follow_redirects=True)
+    assert opened.status_code == 200 and "€10.00" in opened.text
+    (batch,) = rewards_service.list_batches(session, brand=brand)
+    assert batch.currency == "EUR"
+
+
 def test_a_made_up_currency_re_renders_the_settings_form(client: TestClient, session: Session) -> None:
     brand, _ = _manager(session, client)
     response = client.post(
