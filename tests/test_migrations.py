@@ -400,8 +400,8 @@ def test_leftovers02_keeps_only_the_network_and_a_keyed_hash_of_each_sessions_ad
         connection.execute(
             text(
                 "INSERT INTO users (id, email, handle, display_name, bio, password_hash, is_site_admin, is_active,"
-                " created_at, password_changed_at) VALUES (1, 'a@example.com', 'ada', 'Ada', '', 'x', false, true,"
-                " :now, :now)"
+                " created_at, password_changed_at, totp_last_step) VALUES (1, 'a@example.com', 'ada', 'Ada', '', 'x',"
+                " false, true, :now, :now, 0)"
             ),
             {"now": now},
         )
@@ -409,7 +409,8 @@ def test_leftovers02_keeps_only_the_network_and_a_keyed_hash_of_each_sessions_ad
             connection.execute(
                 text(
                     "INSERT INTO user_sessions (id, token_hash, user_id, created_at, expires_at, last_seen_at,"
-                    " ip_address, user_agent) VALUES (:id, :token, 1, :now, :now, :now, :address, 'UA')"
+                    " authenticated_at, ip_address, user_agent) VALUES (:id, :token, 1, :now, :now, :now, :now,"
+                    " :address, 'UA')"
                 ),
                 {"id": session_id, "token": f"{session_id:064x}", "now": now, "address": address},
             )
