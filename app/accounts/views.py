@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, Public, clear_session_cookie, session_token, set_session_cookie
+from app.columns import RowId
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
@@ -262,7 +263,7 @@ def create_token(request: Request, session: SessionDep, user: AccountUser, name:
 
 
 @router.post("/settings/tokens/{token_id}/revoke", name="accounts:revoke_token")
-def revoke_token(request: Request, token_id: int, session: SessionDep, user: AccountUser) -> Response:
+def revoke_token(request: Request, token_id: RowId, session: SessionDep, user: AccountUser) -> Response:
     accounts_service.revoke_api_token(session, user=user, token_id=token_id)
     tokens = accounts_service.list_api_tokens(session, user=user)
     return render(

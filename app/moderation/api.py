@@ -10,7 +10,7 @@ from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
 from app.accounts.models import User
 from app.challenges.deps import ChallengeAccess, challenge_access
-from app.columns import id_of, utcnow
+from app.columns import RowId, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.insights.deps import SurveyAccess, survey_access
@@ -201,7 +201,7 @@ def report_profile(
     summary="Report a survey response to the moderators of the community it was given in (the brand's staff)",
 )
 def report_response(
-    response_id: int,
+    response_id: RowId,
     body: schemas.ReasonCreate,
     session: SessionDep,
     access: SurveyAccess = survey_access(Action.report_response),
@@ -239,7 +239,7 @@ def my_decisions(
     PREFIX + "/decisions/{entry_id}/appeal", status_code=status.HTTP_201_CREATED, summary="Appeal a decision, once"
 )
 def appeal(
-    entry_id: int,
+    entry_id: RowId,
     body: schemas.AppealCreate,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.appeal_decision),
@@ -272,7 +272,7 @@ def queue(
 
 @router.get(PREFIX + "/moderation/items/{item_id}", summary="One queue item with its reports and history")
 def item(
-    item_id: int, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
+    item_id: RowId, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> schemas.QueueItemDetail:
     detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
     people = moderation_service.users_by_id(
@@ -345,7 +345,7 @@ def sanction(
 
 @router.post(PREFIX + "/moderation/sanctions/{sanction_id}/lift", summary="Lift a sanction early")
 def lift(
-    sanction_id: int,
+    sanction_id: RowId,
     body: schemas.SanctionLift,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
@@ -418,7 +418,7 @@ def appeals(
 
 @router.post(PREFIX + "/moderation/appeals/{appeal_id}/decision", summary="Grant or reject an appeal")
 def decide_appeal(
-    appeal_id: int,
+    appeal_id: RowId,
     body: schemas.AppealDecision,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
@@ -465,7 +465,7 @@ def discount(
 
 @router.post(CHALLENGE + "/discounts/{discount_id}/restore", summary="Count discounted scores again")
 def restore_discount(
-    discount_id: int,
+    discount_id: RowId,
     body: schemas.DiscountRestore,
     session: SessionDep,
     access: ChallengeAccess = challenge_access(Action.moderate_community),
