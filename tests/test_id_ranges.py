@@ -18,24 +18,27 @@ from sqlmodel import Session
 
 from app.columns import MAX_ROW_ID
 from app.db import SAFE_METHODS
+from tests import test_permissions
 from tests.factories import csrf_token, log_in
-from tests.test_permissions import (  # noqa: F401 (the fixtures are used by name)
+from tests.test_permissions import (
     ACTORS,
     ALLOWED,
     MATRIX,
     ROUTES,
     RouteInfo,
     World,
-    app,
     body_for,
-    client,
     expected_outcome,
-    session,
     url_for,
     user,
-    world,
-    world_connection,
 )
+
+# The permission matrix's world and the fixtures over it (a savepoint per test).
+world_connection = test_permissions.world_connection
+world = test_permissions.world
+session = test_permissions.session
+app = test_permissions.app
+client = test_permissions.client
 
 TOO_LARGE = MAX_ROW_ID + 1
 
@@ -157,7 +160,10 @@ def test_the_walk_finds_the_ids_of_every_kind() -> None:
 
 @pytest.mark.parametrize("probe", PROBES, ids=str)
 def test_a_too_large_number_is_refused_not_a_server_error(
-    probe: Probe, world: World, client: TestClient, session: Session
+    probe: Probe,
+    world: World,
+    client: TestClient,
+    session: Session,
 ) -> None:
     route = probe.route
     if probe.where == "path":
