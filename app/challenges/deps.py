@@ -71,7 +71,8 @@ class ChallengePermit(PermissionCheck):
     ) -> ChallengeAccess:
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
-            check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
+            if user is None:  # visitors log in first; anyone logged in (the site admin too) gets the 404
+                check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
             raise NotFound(HIDDEN_COMMUNITY)
         access = _community_access(session, community, user, self.action, hidden=HIDDEN_COMMUNITY)
         challenge = session.exec(challenges_service.select_challenge(community, challenge_slug)).first()
