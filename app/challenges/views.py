@@ -554,7 +554,9 @@ def score(
 def edit_design_page(
     request: Request, session: SessionDep, access: DesignAccess = design_access(Action.submit_design)
 ) -> Response:
+    assert access.user is not None  # submit_design is no visitor's action
     design = access.design
+    challenges_service.require_editable_design(session, design=design, editor=access.user)
     form = {"title": design.title, "description": design.description, "tags": design.tags.replace(",", ", ")}
     return render(request, "challenges/design_edit.html", design_context(session, access, form=form))
 
