@@ -39,22 +39,24 @@ def api(worker_engine: Engine) -> Iterator[TestClient]:
         yield client
 
 
-def _all_at_once(send: Callable[[], Response]) -> list[Response]:
+def _all_at_once(send: Callable[[int], Response]) -> list[Response]:
     start = threading.Barrier(REQUESTS)
 
-    def one(_: int) -> Response:
+    def one(number: int) -> Response:
         start.wait()
-        return send()
+        return send(number)
 
     with ThreadPoolExecutor(max_workers=REQUESTS) as pool:
         return list(pool.map(one, range(REQUESTS)))
 
 
-def _token(session: Session, user_id: int | None) -> dict[str, str]:
+def _tokens(session: Session, user_id: int | None) -> list[dict[str, str]]:
+    """One API token per request, as from as many devices: requests on one new token would queue on its
+    last-used update (a row lock held to the end of each request) and never race."""
     user = session.get(User, user_id)
     assert user is not None
-    _, plain = accounts_service.create_api_token(session, user=user, name="race")
-    return {"Authorization": f"Bearer {plain}"}
+    plains = [accounts_service.create_api_token(session, user=user, name=f"race {n}")[1] for n in range(REQUESTS)]
+    return [{"Authorization": f"Bearer {plain}"} for plain in plains]
 
 
 def test_marking_one_payout_line_paid_64_times_at_once_pays_it_once(api: TestClient, worker_engine: Engine) -> None:
@@ -66,11 +68,13 @@ def test_marking_one_payout_line_paid_64_times_at_once_pays_it_once(api: TestCli
         sell(session, brand, product, order_id="race-1", quantity=20, now=utcnow() - timedelta(days=45))
         batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
         line = session.exec(select(PayoutLine).where(PayoutLine.batch_id == batch.id)).one()
-        headers = _token(session, manager.id)
+        headers = _tokens(session, manager.id)
         url = f"/api/v1/brands/{brand.slug}/payout-batches/{batch.id}/paid"
         line_id = line.id
 
-    answers = _all_at_once(lambda: api.post(url, json={"line_id": line_id, "reference": "bank-1"}, headers=headers))
+    answers = _all_at_once(
+        lambda number: api.post(url, json={"line_id": line_id, "reference": "bank-1"}, headers=headers[number])
+    )
 
     statuses = Counter(answer.status_code for answer in answers)
     assert statuses == {200: 1, 409: REQUESTS - 1}, statuses
@@ -97,11 +101,11 @@ def test_one_idempotency_key_sent_64_times_at_once_redeems_once(api: TestClient,
         item = rewards_service.add_reward_item(
             session, brand=brand, name="Tote", description="", kind="merchandise", points_cost="100", stock="10"
         )
-        headers = {**_token(session, member.id), "Idempotency-Key": "one-click"}
+        headers = [{**token, "Idempotency-Key": "one-click"} for token in _tokens(session, member.id)]
         item_id, member_id, brand_id = item.id, member.id, brand.id
 
     body = {"item_id": item_id, "shipping_address": ADDRESS}
-    answers = _all_at_once(lambda: api.post("/api/v1/me/redemptions", json=body, headers=headers))
+    answers = _all_at_once(lambda number: api.post("/api/v1/me/redemptions", json=body, headers=headers[number]))
 
     statuses = Counter(answer.status_code for answer in answers)
     samples = {status: next(a.text for a in answers if a.status_code == status) for status in statuses}
