@@ -26,7 +26,7 @@ def _limiter(storage_uri: str) -> tuple[Storage, MovingWindowRateLimiter]:
         pool = redis.BlockingConnectionPool.from_url(
             storage_uri, max_connections=REDIS_CONNECTIONS, timeout=REDIS_CONNECTION_WAIT_SECONDS
         )
-        storage = cast(Storage, storage_from_string(storage_uri, connection_pool=pool))
+        storage = cast(Storage, storage_from_string(storage_uri, connection_pool=pool))  # type: ignore[arg-type]
     else:
         storage = cast(Storage, storage_from_string(storage_uri))
     return storage, MovingWindowRateLimiter(storage)
