@@ -1,12 +1,23 @@
-"""Column types shared by every domain: aware UTC timestamps and enums stored as short strings."""
+"""Column types shared by every domain: aware UTC timestamps, enums stored as short strings, and the range of an id."""
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
+from annotated_types import Interval
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+# The largest value a BIGINT (and SQLite's INTEGER) holds. A larger number in a request cannot name a row; without
+# this bound SQLite's driver raises OverflowError when binding it, and PostgreSQL refuses to store it.
+MAX_ROW_ID = 2**63 - 1
+
+RowId = Annotated[int, Interval(ge=1, le=MAX_ROW_ID)]
+"""An id as a request may give it (path, query, form or JSON body): out of range is a 422, never a 500."""
+
+PageNumber = Annotated[int, Interval(ge=1, le=100_000)]
+"""A page of a listing: its offset must stay far inside what the database can bind."""
 
 
 class _HasId(Protocol):

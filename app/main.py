@@ -49,7 +49,7 @@ from app.surveys import api as surveys_api
 from app.surveys import views as surveys_views
 from app.tasks import start_in_process_worker
 from app.web.csrf import install_csrf
-from app.web.errors import install_error_handlers
+from app.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from app.web.middleware import BodySizeLimit, SecurityHeaders, ServerTiming
 from app.webhooks import api as webhooks_api
 from app.webhooks import views as webhooks_views
@@ -115,7 +115,12 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=ROOT_DIR / "static"), name="static")
 
-    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers through its usual session")
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        summary="Liveness: the process answers through its usual session",
+        responses=API_ERROR_RESPONSES,
+    )
     def healthz(session: SessionDep, _visitor: Public) -> dict[str, str]:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         return {"status": "ok"}
@@ -191,5 +196,5 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         moderation_api,
         rewards_api,
     ):
-        app.include_router(module.router, prefix="/api/v1")
+        app.include_router(module.router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
     return app

@@ -8,12 +8,14 @@ the load balancer and the operator know.
 
 import logging
 import math
+import threading
 import time
 from functools import lru_cache
 from typing import cast
 
+import redis
 from limits import RateLimitItem, parse
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from app.config import get_settings
@@ -24,16 +26,31 @@ MEMORY = "memory://"
 # At most one warning per this many seconds while Redis is down, not one per request.
 WARNING_INTERVAL_SECONDS = 60.0
 _last_warning = 0.0
+# Requests beyond this many at once wait (up to the timeout) for a Redis connection instead of failing with
+# redis-py's "Too many connections", which would answer 500 under a burst.
+REDIS_CONNECTIONS = 50
+REDIS_CONNECTION_WAIT_SECONDS = 5
 
 
 @lru_cache
 def _limiter(storage_uri: str) -> tuple[Storage, MovingWindowRateLimiter]:
-    options: dict[str, float | str] = {}
-    if storage_uri != MEMORY:
-        timeout = get_settings().redis_timeout_seconds
-        options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
-        options["key_prefix"] = f"{get_settings().redis_namespace}-limits"
-    storage = cast(Storage, storage_from_string(storage_uri, **options))
+    if storage_uri.startswith(("redis://", "rediss://")):
+        settings = get_settings()
+        pool = redis.BlockingConnectionPool.from_url(
+            storage_uri,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=REDIS_CONNECTION_WAIT_SECONDS,
+            socket_connect_timeout=settings.redis_timeout_seconds,
+            socket_timeout=settings.redis_timeout_seconds,
+        )
+        storage = cast(
+            Storage,
+            storage_from_string(  # type: ignore[arg-type]
+                storage_uri, connection_pool=pool, key_prefix=f"{settings.redis_namespace}-limits"
+            ),
+        )
+    else:
+        storage = cast(Storage, storage_from_string(storage_uri))
     return storage, MovingWindowRateLimiter(storage)
 
 
@@ -46,11 +63,11 @@ def _hit(item: RateLimitItem, identifiers: tuple[str, ...]) -> tuple[bool, Movin
     that counted it (to read its window)."""
     storage, limiter = _limiter(_storage_uri())
     try:
-        return limiter.hit(item, *identifiers), limiter
+        return _count(storage, limiter, item, identifiers), limiter
     except storage.base_exceptions:
         _warn_fallback()
-        _, memory = _limiter(MEMORY)
-        return memory.hit(item, *identifiers), memory
+        memory_storage, memory = _limiter(MEMORY)
+        return _count(memory_storage, memory, item, identifiers), memory
 
 
 def _warn_fallback() -> None:
@@ -62,6 +79,21 @@ def _warn_fallback() -> None:
             "Redis does not answer (CHORUS_REDIS_URL): rate limits are counted in this process's memory until it does",
             exc_info=True,
         )
+
+
+# limits' MemoryStorage lets one more through than the rate under concurrency: its expiry timer drops a key's lock
+# while a hit waits on it, so the next hit takes a new lock and two threads count at once (121 of a 120/minute
+# window). One lock around every in-memory count makes it exact; Redis counts in one Lua script, atomic already.
+_memory_count_lock = threading.Lock()
+
+
+def _count(
+    storage: Storage, limiter: MovingWindowRateLimiter, item: RateLimitItem, identifiers: tuple[str, ...]
+) -> bool:
+    if isinstance(storage, MemoryStorage):
+        with _memory_count_lock:
+            return limiter.hit(item, *identifiers)
+    return limiter.hit(item, *identifiers)
 
 
 def hit(rate: str, scope: str, key: str, *, message: str) -> None:

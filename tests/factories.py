@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from PIL import Image
 from sqlmodel import Session
 
@@ -220,3 +221,8 @@ def make_comment(
     session.add(comment)
     session.flush()
     return comment
+
+
+def field_errors(response: Response) -> dict[str, str]:
+    """The JSON API's ``errors`` (a list of ``{field, message}``) as a mapping from field to message."""
+    return {error["field"]: error["message"] for error in response.json().get("errors") or []}

@@ -33,6 +33,7 @@ from app.accounts.schemas import (
     UserPrivate,
     UserPublic,
 )
+from app.columns import RowId
 from app.communities import arrivals
 from app.db import SessionDep
 from app.rewards.referral_links import referral_code_from_cookie
@@ -178,7 +179,7 @@ def create_token(
 
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")
-def revoke_token(token_id: int, session: SessionDep, user: AccountUser) -> Response:
+def revoke_token(token_id: RowId, session: SessionDep, user: AccountUser) -> Response:
     accounts_service.revoke_api_token(session, user=user, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

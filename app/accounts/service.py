@@ -76,7 +76,8 @@ def check_password_strength(password: str, *, user_inputs: Sequence[str] = ()) -
         return f"Use at least {settings.password_min_length} characters."
     if len(password) > 256:
         return "Use at most 256 characters."
-    result = zxcvbn(password[:100], user_inputs=[value for value in user_inputs if value])
+    # zxcvbn refuses (ValueError) more than 72 characters; a password that long is judged on its first 72.
+    result = zxcvbn(password[:72], user_inputs=[value for value in user_inputs if value])
     if result["score"] < settings.password_min_strength:
         warning = result["feedback"].get("warning") or "This password would be easy to guess."
         suggestions = " ".join(result["feedback"].get("suggestions") or [])

@@ -19,7 +19,7 @@ from app.accounts.deps import (
 )
 from app.accounts.models import TokenScope, User
 from app.accounts.two_factor_views import start_code_step
-from app.columns import utcnow
+from app.columns import RowId, utcnow
 from app.communities import arrivals
 from app.communities import service as communities_service
 from app.db import SessionDep
@@ -334,7 +334,7 @@ def create_token(
 
 @router.post("/settings/tokens/{token_id}/revoke", name="accounts:revoke_token")
 def revoke_token(
-    request: Request, token_id: int, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
+    request: Request, token_id: RowId, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
 ) -> Response:
     accounts_service.revoke_api_token(session, user=user, token_id=token_id)
     context = _tokens_context(session, user, sign_in, notice="The token is revoked.")

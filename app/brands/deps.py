@@ -10,6 +10,7 @@ from app.brands import service as brands_service
 from app.brands.models import Brand
 from app.columns import id_of
 from app.db import SessionDep
+from app.errors import NotFound
 from app.permissions import Action, Role, can
 
 
@@ -48,7 +49,9 @@ class BrandPermit(PermissionCheck):
             session=session,
             brand_id=brand.id if brand is not None else None,
         )
-        assert brand is not None and user is not None  # check() refused otherwise: no action here is public
+        assert user is not None  # check() refused otherwise: no action here is public
+        if brand is None:  # only the site admin passes check() without being on a brand's staff
+            raise NotFound("There is no such brand.")
         return BrandAccess(brand=brand, user=user, roles=frozenset(roles))
 
 

@@ -37,7 +37,8 @@ class CampaignPermit(PermissionCheck):
     ) -> CampaignAccess:
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
-            check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
+            if user is None:  # visitors log in first; anyone logged in (the site admin too) gets the 404
+                check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
             raise NotFound(HIDDEN_COMMUNITY)
         roles, membership = community_roles(session, community, user)
         frozen = frozenset(roles)

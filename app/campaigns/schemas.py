@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.campaigns.models import ApplicationStatus, CampaignPhase, CampaignStatus, Rsvp, ShipmentStatus
+from app.columns import RowId
 from app.insights.schemas import OutcomeChart
 
 
@@ -30,7 +31,7 @@ class CampaignWrite(BaseModel):
     eligibility: str = Field(
         default="", max_length=5000, description='One yes/no question a line; end with "| yes" or "| no" to require'
     )
-    survey_id: int | None = Field(default=None, description="One of the brand's surveys; a new one when empty")
+    survey_id: RowId | None = Field(default=None, description="One of the brand's surveys; a new one when empty")
     apply_opens_at: datetime = Field(description="Without a time zone: UTC")
     apply_closes_at: datetime
     ship_closes_at: datetime
@@ -66,7 +67,7 @@ class CampaignPublic(BaseModel):
     share_closes_at: datetime
     feedback_closes_at: datetime
     status: CampaignStatus
-    survey_id: int | None
+    survey_id: RowId | None
     application_count: int
     roundtable_at: datetime | None
     outcome: str
@@ -184,7 +185,7 @@ class ApplicationReview(BaseModel):
 
 
 class Decisions(BaseModel):
-    application_ids: list[int] = Field(max_length=1000)
+    application_ids: list[RowId] = Field(max_length=1000)
     decision: str = Field(description="accept, waitlist or decline")
 
 
@@ -199,7 +200,7 @@ class DecisionOutcome(BaseModel):
 
 
 class TrackingRow(BaseModel):
-    kit_id: int
+    kit_id: RowId
     carrier: str = Field(default="", max_length=500)
     tracking_number: str = Field(max_length=500)
 
@@ -281,7 +282,7 @@ class SurveyQuestion(BaseModel):
     help_text: str
     required: bool
     options: list[dict[str, str]]
-    show_if_question_id: int | None
+    show_if_question_id: RowId | None
     show_if_values: list[str]
 
 

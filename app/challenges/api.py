@@ -13,7 +13,7 @@ from app.challenges import schemas, scoring
 from app.challenges import service as challenges_service
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design
-from app.columns import id_of, utcnow
+from app.columns import PageNumber, RowId, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import Community
 from app.db import SessionDep
@@ -204,7 +204,7 @@ def list_designs(
     session: SessionDep,
     tag: str = Query(default="", max_length=40),
     sort: str = Query(default="", max_length=20),
-    page: int = Query(default=1, ge=1, le=100000),
+    page: PageNumber = 1,
     unscored: bool = Query(default=False, description="Only designs the caller may score and has not scored yet"),
     access: ChallengeAccess = challenge_access(Action.view_challenge),
 ) -> schemas.GalleryPage:
@@ -237,7 +237,7 @@ def list_designs(
 )
 def next_design(
     session: SessionDep,
-    after: int | None = Query(default=None, description="The design the caller is looking at"),
+    after: RowId | None = Query(default=None, description="The design the caller is looking at"),
     access: ChallengeAccess = challenge_access(Action.score_design),
 ) -> schemas.NextDesign:
     assert access.user is not None
@@ -351,7 +351,7 @@ def pick_winner(
     summary="Take back a pick before the winners are announced; its draft product goes",
 )
 def withdraw_win(
-    design_id: int, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
+    design_id: RowId, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
 ) -> None:
     design = session.get(Design, design_id)
     if design is None:

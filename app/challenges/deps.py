@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.brands.models import BrandStaff, StaffRole
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, DesignStatus
-from app.columns import UTCDateTime, utcnow
+from app.columns import RowId, UTCDateTime, utcnow
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_roles
 from app.communities.models import Community, Membership, Visibility
@@ -71,7 +71,8 @@ class ChallengePermit(PermissionCheck):
     ) -> ChallengeAccess:
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
-            check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
+            if user is None:  # visitors log in first; anyone logged in (the site admin too) gets the 404
+                check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
             raise NotFound(HIDDEN_COMMUNITY)
         access = _community_access(session, community, user, self.action, hidden=HIDDEN_COMMUNITY)
         challenge = session.exec(challenges_service.select_challenge(community, challenge_slug)).first()
@@ -91,12 +92,12 @@ class DesignPermit(PermissionCheck):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, design_id: int, user: CurrentUser, session: SessionDep) -> DesignAccess:
+    def __call__(self, design_id: RowId, user: CurrentUser, session: SessionDep) -> DesignAccess:
         return load_design_access(session, design_id, user, self.action, hidden=HIDDEN_DESIGN)
 
 
 def load_design_access(
-    session: SessionDep, design_id: int, user: User | None, action: Action, *, hidden: str
+    session: SessionDep, design_id: RowId, user: User | None, action: Action, *, hidden: str
 ) -> DesignAccess:
     """DesignPermit's check, for other permits that reach a design through something of theirs (a comment).
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.challenges.models import ChallengeStatus, DesignStatus, Phase, ProductStatus
+from app.columns import RowId
 
 
 def _aware(value: datetime) -> datetime:
@@ -74,7 +75,7 @@ class MyScore(BaseModel):
 
 
 class NearDuplicateOf(BaseModel):
-    design_id: int
+    design_id: RowId
     title: str
     similarity: float | None = Field(
         description="How alike the two images look, 0-1 (1: the same picture; flagged from about 0.81); "
@@ -151,7 +152,7 @@ class ShortlistEntryPublic(BaseModel):
 
 
 class WinnerPick(BaseModel):
-    design_id: int
+    design_id: RowId
 
 
 class ProductPublic(BaseModel):
@@ -160,6 +161,6 @@ class ProductPublic(BaseModel):
     id: int
     name: str
     status: ProductStatus
-    design_id: int | None
-    designer_id: int | None
+    design_id: RowId | None
+    designer_id: RowId | None
     created_at: datetime

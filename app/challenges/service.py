@@ -557,6 +557,17 @@ def _require_author(design: Design, user: User) -> None:
         raise Forbidden("Only its designer may change a design.")
 
 
+def require_editable_design(session: Session, *, design: Design, editor: User, now: datetime | None = None) -> None:
+    """Refuse unless the editor may change the design now: its designer, before scoring, not withdrawn. The edit
+    form checks this too, so it is never shown to someone whose save would be refused."""
+    _require_author(design, editor)
+    challenge = session.get(Challenge, design.challenge_id)
+    assert challenge is not None
+    _require_before_scoring(challenge, now or utcnow())
+    if design.status != DesignStatus.submitted:
+        raise Conflict("This design has been withdrawn.")
+
+
 def edit_design(
     session: Session,
     *,
@@ -569,12 +580,7 @@ def edit_design(
 ) -> Design:
     """Change a design's title, description or tags; its designer may until scoring opens."""
     now = now or utcnow()
-    _require_author(design, editor)
-    challenge = session.get(Challenge, design.challenge_id)
-    assert challenge is not None
-    _require_before_scoring(challenge, now)
-    if design.status != DesignStatus.submitted:
-        raise Conflict("This design has been withdrawn.")
+    require_editable_design(session, design=design, editor=editor, now=now)
     errors = _validate_design(title=title, description=description, tags=tags)
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)

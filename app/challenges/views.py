@@ -16,7 +16,7 @@ from app.challenges import scoring
 from app.challenges import service as challenges_service
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design, DesignStatus, Phase
-from app.columns import utcnow
+from app.columns import PageNumber, RowId, utcnow
 from app.comments.deps import thread_context
 from app.communities.deps import CommunityAccess, community_access
 from app.config import get_settings
@@ -205,7 +205,7 @@ def detail(
     session: SessionDep,
     tag: str = "",
     sort: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     more: bool = False,
     unscored: bool = False,
     access: ChallengeAccess = challenge_access(Action.view_challenge),
@@ -254,7 +254,7 @@ def detail(
 def next_design(
     request: Request,
     session: SessionDep,
-    after: int | None = None,
+    after: RowId | None = None,
     access: ChallengeAccess = challenge_access(Action.score_design),
 ) -> Response:
     """Open the next design the member has not scored (after the one they are looking at), or say they are done."""
@@ -554,7 +554,9 @@ def score(
 def edit_design_page(
     request: Request, session: SessionDep, access: DesignAccess = design_access(Action.submit_design)
 ) -> Response:
+    assert access.user is not None  # submit_design is no visitor's action
     design = access.design
+    challenges_service.require_editable_design(session, design=design, editor=access.user)
     form = {"title": design.title, "description": design.description, "tags": design.tags.replace(",", ", ")}
     return render(request, "challenges/design_edit.html", design_context(session, access, form=form))
 

@@ -8,7 +8,7 @@ from fastapi import Depends
 
 from app.accounts.deps import CurrentUser, PermissionCheck, base_roles, check
 from app.challenges.deps import DesignAccess, load_design_access
-from app.columns import utcnow
+from app.columns import RowId, utcnow
 from app.comments import policies
 from app.comments.models import Comment
 from app.communities.deps import CommunityAccess
@@ -34,7 +34,7 @@ class CommentPermit(PermissionCheck):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, comment_id: int, user: CurrentUser, session: SessionDep) -> CommentAccess:
+    def __call__(self, comment_id: RowId, user: CurrentUser, session: SessionDep) -> CommentAccess:
         comment = session.get(Comment, comment_id)
         if comment is None:
             check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMENT)

@@ -4,12 +4,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.columns import RowId
 from app.comments.models import BODY_MAX_LENGTH
 
 
 class CommentCreate(BaseModel):
     body: str = Field(max_length=BODY_MAX_LENGTH * 2, description="Markdown")
-    parent_id: int | None = Field(default=None, description="The comment replied to; replies join its thread")
+    parent_id: RowId | None = Field(default=None, description="The comment replied to; replies join its thread")
 
 
 class CommentUpdate(BaseModel):
@@ -18,9 +19,9 @@ class CommentUpdate(BaseModel):
 
 class CommentPublic(BaseModel):
     id: int
-    design_id: int | None = Field(description="The design commented on (null for a comment on an idea)")
-    idea_id: int | None = Field(default=None, description="The idea commented on (null for a comment on a design)")
-    parent_id: int | None
+    design_id: RowId | None = Field(description="The design commented on (null for a comment on an idea)")
+    idea_id: RowId | None = Field(default=None, description="The idea commented on (null for a comment on a design)")
+    parent_id: RowId | None
     author_handle: str
     author_display_name: str
     body: str | None = Field(description="Markdown; null once the comment is deleted")

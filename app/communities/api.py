@@ -7,6 +7,7 @@ from app.brands import service as brands_service
 from app.campaigns import service as campaigns_service
 from app.campaigns.models import CampaignPhase
 from app.campaigns.schemas import CurrentCampaign
+from app.columns import PageNumber, RowId
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import Community, Membership
@@ -120,7 +121,7 @@ def list_members(
     session: SessionDep,
     q: str = Query(default="", max_length=100),
     role: str = Query(default="", max_length=20),
-    page: int = Query(default=1, ge=1, le=100000),
+    page: PageNumber = 1,
     access: CommunityAccess = community_access(Action.view_members),
 ) -> MembersPage:
     listing = communities_service.list_members(session, community=access.community, search=q, role=role, page=page)
@@ -190,7 +191,7 @@ def create_invite(
     summary="Withdraw an invite link",
 )
 def revoke_invite(
-    invite_id: int, session: SessionDep, access: CommunityAccess = community_access(Action.manage_community)
+    invite_id: RowId, session: SessionDep, access: CommunityAccess = community_access(Action.manage_community)
 ) -> Response:
     communities_service.revoke_invite(session, community=access.community, invite_id=invite_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -50,8 +50,10 @@ class CommunityPermit(PermissionCheck):
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
             # Logged-in outsiders get the same 404 for a hidden community as for a missing one. Visitors are sent
-            # to log in for a hidden one, so they can tell it exists (by its slug only, never its content).
-            check(self.action, frozenset(base_roles(user)), user, hidden_message=hidden)
+            # to log in for a hidden one, so they can tell it exists (by its slug only, never its content). Anyone
+            # logged in (the site admin too, whose roles would pass or be refused as an insider's) gets the 404.
+            if user is None:
+                check(self.action, frozenset(base_roles(user)), user, hidden_message=hidden)
             raise NotFound(hidden)
         roles, membership = community_roles(session, community, user)
         frozen = frozenset(roles)

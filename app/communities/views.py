@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from app.accounts.deps import InvitedUser, Public
 from app.brands import service as brands_service
 from app.campaigns import service as campaigns_service
+from app.columns import PageNumber, RowId
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import CommunityKind, MemberRole, Visibility
@@ -97,7 +98,7 @@ def members(
     session: SessionDep,
     q: str = "",
     role: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     access: CommunityAccess = community_access(Action.view_members),
 ) -> Response:
     listing = communities_service.list_members(session, community=access.community, search=q, role=role, page=page)
@@ -229,7 +230,7 @@ def create_invite(
 @router.post("/c/{community_slug}/invites/{invite_id}/revoke", name="communities:revoke_invite")
 def revoke_invite(
     request: Request,
-    invite_id: int,
+    invite_id: RowId,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.manage_community),
 ) -> Response:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.columns import id_of, utcnow
+from app.columns import PageNumber, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.ideas import schemas
@@ -86,7 +86,7 @@ def list_ideas(
     category: Annotated[str, Query(description="A category slug")] = "",
     tag: str = "",
     q: Annotated[str, Query(max_length=200, description="Full-text search; best matches first")] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> list[schemas.IdeaPublic]:
     board = ideas_service.list_board(

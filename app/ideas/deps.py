@@ -6,6 +6,7 @@ from fastapi import Depends
 
 from app.accounts.deps import CurrentUser, PermissionCheck, base_roles, check
 from app.accounts.models import User
+from app.columns import RowId
 from app.communities.deps import CommunityAccess, community_roles
 from app.communities.models import Community, Visibility
 from app.db import SessionDep
@@ -23,7 +24,7 @@ class IdeaAccess(CommunityAccess):
 
 
 def load_idea_access(
-    session: SessionDep, idea_id: int, user: User | None, action: Action, *, hidden: str
+    session: SessionDep, idea_id: RowId, user: User | None, action: Action, *, hidden: str
 ) -> IdeaAccess:
     """IdeaPermit's check, for other permits that reach an idea through something of theirs (a comment).
 
@@ -58,7 +59,7 @@ class IdeaPermit(PermissionCheck):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, idea_id: int, user: CurrentUser, session: SessionDep) -> IdeaAccess:
+    def __call__(self, idea_id: RowId, user: CurrentUser, session: SessionDep) -> IdeaAccess:
         return load_idea_access(session, idea_id, user, self.action, hidden=HIDDEN_IDEA)
 
 

@@ -4,13 +4,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.columns import RowId
 from app.ideas.models import DESCRIPTION_MAX_LENGTH, RESPONSE_MAX_LENGTH, TITLE_MAX_LENGTH, IdeaStatus
 
 
 class IdeaCreate(BaseModel):
     title: str = Field(max_length=TITLE_MAX_LENGTH * 2)
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH * 2, description="Markdown")
-    category_id: int | None = Field(default=None, description="One of the community's idea categories")
+    category_id: RowId | None = Field(default=None, description="One of the community's idea categories")
 
 
 class CategoryCreate(BaseModel):
@@ -36,7 +37,7 @@ class TagsBody(BaseModel):
 
 
 class MergeBody(BaseModel):
-    into: int = Field(description="The id of the original idea that takes over this one's votes and followers")
+    into: RowId = Field(description="The id of the original idea that takes over this one's votes and followers")
 
 
 class HiddenBody(BaseModel):
@@ -60,7 +61,7 @@ class IdeaPublic(BaseModel):
     thumbnail_url: str | None
     response: str | None = Field(description="The brand's official response (Markdown), if any")
     response_at: datetime | None
-    merged_into_id: int | None
+    merged_into_id: RowId | None
     hidden: bool
     created_at: datetime
     status_changed_at: datetime | None
@@ -68,14 +69,14 @@ class IdeaPublic(BaseModel):
 
 
 class VoteState(BaseModel):
-    idea_id: int
+    idea_id: RowId
     voted: bool
     vote_count: int
     changed: bool = Field(description="False when the call changed nothing (a second vote, or no vote to take back)")
 
 
 class FollowState(BaseModel):
-    idea_id: int
+    idea_id: RowId
     following: bool
     follower_count: int
     changed: bool

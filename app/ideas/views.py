@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.columns import PageNumber
 from app.comments.deps import thread_context
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
@@ -55,7 +56,7 @@ def board(
     category: str = "",
     tag: str = "",
     q: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     more: bool = False,
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> Response:

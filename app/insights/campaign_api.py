@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.campaigns.deps import CampaignAccess, campaign_access
+from app.columns import PageNumber, RowId
 from app.db import SessionDep
 from app.errors import Invalid
 from app.insights import campaign_results as campaign_service
@@ -114,7 +115,7 @@ def compare_segments(
     )
 
 
-def _question(session: Session, scope: campaign_service.CampaignScope, question_id: int) -> Question:
+def _question(session: Session, scope: campaign_service.CampaignScope, question_id: RowId) -> Question:
     questions = results_service.questions_by_id(session, survey=scope.survey) if scope.survey is not None else {}
     if question_id not in questions:
         raise Invalid("Choose questions of this campaign's survey.")
@@ -124,8 +125,8 @@ def _question(session: Session, scope: campaign_service.CampaignScope, question_
 @router.get(PREFIX + "/crosstab", summary="Respondents per pair of answers to two choice or scale questions")
 def crosstab(
     session: SessionDep,
-    rows: int,
-    columns: int,
+    rows: RowId,
+    columns: RowId,
     a: Filters = [],  # noqa: B006
     a_since: str = "",
     a_until: str = "",
@@ -145,9 +146,9 @@ def crosstab(
 @router.get(PREFIX + "/answers", summary="A free-text question's answers (searchable) and its keywords")
 def text_answers(
     session: SessionDep,
-    question: int,
+    question: RowId,
     search: str = Query("", max_length=200),
-    page: int = Query(1, ge=1),
+    page: PageNumber = 1,
     a: Filters = [],  # noqa: B006
     a_since: str = "",
     a_until: str = "",

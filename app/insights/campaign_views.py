@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.campaigns.deps import CampaignAccess, campaign_access
+from app.columns import PageNumber
 from app.db import SessionDep
 from app.errors import Invalid
 from app.insights import campaign_results as campaign_service
@@ -202,7 +203,7 @@ def campaign_answers(
     session: SessionDep,
     question: int = 0,
     search: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     access: CampaignAccess = campaign_access(Action.view_insights),
 ) -> Response:
     scope, questions, form, chosen = _segment_a(request, session, access)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.accounts.deps import CurrentUser, PermissionCheck
 from app.brands.deps import BrandAccess, BrandPermit
+from app.columns import RowId
 from app.db import SessionDep, get_streaming_session
 from app.errors import NotFound
 from app.permissions import Action
@@ -33,7 +34,7 @@ class SurveyResultsPermit(PermissionCheck):
         self.action = action
         self._brand = BrandPermit(action)
 
-    def __call__(self, brand_slug: str, survey_id: int, user: CurrentUser, session: SessionDep) -> SurveyAccess:
+    def __call__(self, brand_slug: str, survey_id: RowId, user: CurrentUser, session: SessionDep) -> SurveyAccess:
         access = self._brand(brand_slug, user, session)
         survey = session.get(Survey, survey_id)
         if survey is None or survey.brand_id != access.brand.id:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.columns import PageNumber, RowId
 from app.insights.stats import HistogramBin, NetPromoterScore, Proportion, Summary
 
 
@@ -18,7 +19,7 @@ class DayCount(BaseModel):
 
 class DesignResult(BaseModel):
     rank: int
-    design_id: int
+    design_id: RowId
     title: str
     designer_handle: str
     score_count: int
@@ -101,7 +102,7 @@ class OptionResult(BaseModel):
 
 
 class QuestionResult(BaseModel):
-    question_id: int
+    question_id: RowId
     code: str | None = Field(description="Stable code of a template question (outcome, pay, recommend_intent, ...)")
     kind: str
     prompt: str
@@ -119,7 +120,7 @@ class QuestionResult(BaseModel):
 
 
 class SurveyResults(BaseModel):
-    survey_id: int
+    survey_id: RowId
     title: str
     respondents: int | None = Field(description="Null when the segment is suppressed")
     suppressed: bool = Field(description="Fewer than 5 respondents in the segment, or fewer than 5 outside it")
@@ -136,7 +137,7 @@ CROSSTAB_SUPPRESSION = (
 
 
 class QuestionRef(BaseModel):
-    question_id: int
+    question_id: RowId
     prompt: str
 
 
@@ -160,13 +161,13 @@ class KeywordResult(BaseModel):
 
 
 class TextAnswers(BaseModel):
-    question_id: int
+    question_id: RowId
     prompt: str
     suppressed: bool = False
     search: str = ""
-    page: int = 1
+    page: PageNumber = 1
     answers: list[str] = []
-    response_ids: list[int] = Field(
+    response_ids: list[RowId] = Field(
         default=[], description="The response of each answer, in the same order (to report one to the moderators)"
     )
     more: bool = False

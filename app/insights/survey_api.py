@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from app.columns import PageNumber, RowId
 from app.db import SessionDep
 from app.errors import Invalid
 from app.insights import schemas
@@ -70,8 +71,8 @@ def compare_segments(
 @router.get(PREFIX + "/crosstab", summary="Respondents per pair of answers to two choice or scale questions")
 def crosstab(
     session: SessionDep,
-    rows: int,
-    columns: int,
+    rows: RowId,
+    columns: RowId,
     a: Filters = [],  # noqa: B006
     a_since: str = "",
     a_until: str = "",
@@ -89,9 +90,9 @@ def crosstab(
 @router.get(PREFIX + "/answers", summary="A free-text question's answers (searchable) and its keywords")
 def text_answers(
     session: SessionDep,
-    question: int,
+    question: RowId,
     search: str = Query("", max_length=200),
-    page: int = Query(1, ge=1),
+    page: PageNumber = 1,
     a: Filters = [],  # noqa: B006
     a_since: str = "",
     a_until: str = "",

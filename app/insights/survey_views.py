@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.columns import PageNumber
 from app.db import SessionDep
 from app.insights import figures
 from app.insights import survey_results as results_service
@@ -108,7 +109,7 @@ def survey_answers(
     session: SessionDep,
     question: int = 0,
     search: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     access: SurveyAccess = survey_access(Action.view_insights),
 ) -> Response:
     questions = results_service.questions_by_id(session, survey=access.survey)

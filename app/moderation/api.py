@@ -10,7 +10,7 @@ from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
 from app.accounts.models import User
 from app.challenges.deps import ChallengeAccess, challenge_access
-from app.columns import id_of, utcnow
+from app.columns import RowId, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.insights.deps import SurveyAccess, survey_access
@@ -233,7 +233,7 @@ def report_profile(
     summary="Report a survey response to the moderators of the community it was given in (the brand's staff)",
 )
 def report_response(
-    response_id: int,
+    response_id: RowId,
     body: schemas.ReasonCreate,
     session: SessionDep,
     access: SurveyAccess = survey_access(Action.report_response),
@@ -271,7 +271,7 @@ def my_decisions(
     PREFIX + "/decisions/{entry_id}/appeal", status_code=status.HTTP_201_CREATED, summary="Appeal a decision, once"
 )
 def appeal(
-    entry_id: int,
+    entry_id: RowId,
     body: schemas.AppealCreate,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.appeal_decision),
@@ -306,7 +306,7 @@ def queue(
     summary="One queue item: its content as members saw it, a design's images, its reports and history",
 )
 def item(
-    item_id: int, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
+    item_id: RowId, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> schemas.QueueItemDetail:
     detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
     found = evidence.for_item(session, community=access.community, entry=detail.entry)
@@ -385,7 +385,7 @@ def sanction(
 
 @router.post(PREFIX + "/moderation/sanctions/{sanction_id}/lift", summary="Lift a sanction early")
 def lift(
-    sanction_id: int,
+    sanction_id: RowId,
     body: schemas.SanctionLift,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
@@ -458,7 +458,7 @@ def appeals(
 
 @router.post(PREFIX + "/moderation/appeals/{appeal_id}/decision", summary="Grant or reject an appeal")
 def decide_appeal(
-    appeal_id: int,
+    appeal_id: RowId,
     body: schemas.AppealDecision,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
@@ -505,7 +505,7 @@ def discount(
 
 @router.post(CHALLENGE + "/discounts/{discount_id}/restore", summary="Count discounted scores again")
 def restore_discount(
-    discount_id: int,
+    discount_id: RowId,
     body: schemas.DiscountRestore,
     session: SessionDep,
     access: ChallengeAccess = challenge_access(Action.moderate_community),

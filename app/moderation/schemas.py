@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.columns import RowId
 from app.moderation.models import (
     REPORT_NOTE_MAX,
     AppealStatus,
@@ -22,7 +23,7 @@ class ReportCreate(BaseModel):
     subject_kind: SubjectKind = Field(
         description="A survey_response is reported by the brand's staff, from the survey's results, not here"
     )
-    subject_id: int
+    subject_id: RowId
     reason: ReportReason
     note: str = Field(default="", max_length=REPORT_NOTE_MAX)
 
@@ -36,7 +37,7 @@ class ReasonCreate(BaseModel):
 
 class ReportPublic(BaseModel):
     id: int
-    item_id: int
+    item_id: RowId
     reason: ReportReason
     created_at: datetime
     auto_hidden: bool = Field(description="Whether this report hid the content until a moderator decides")
@@ -83,7 +84,7 @@ class NearDuplicatePublic(BaseModel):
 class QueueItemPublic(BaseModel):
     id: int
     subject_kind: SubjectKind
-    subject_id: int
+    subject_id: RowId
     link: str
     excerpt: str
     flag: ItemFlag
@@ -117,7 +118,7 @@ class AuditEntryPublic(BaseModel):
     actor_handle: str | None
     action: AuditAction
     subject_kind: str
-    subject_id: int | None
+    subject_id: RowId | None
     member_handle: str | None
     reason: str
     before: dict[str, Any]
@@ -138,7 +139,7 @@ class QueueItemDetail(QueueItemPublic):
 
 
 class DecisionCreate(BaseModel):
-    item_ids: list[int] = Field(min_length=1, max_length=200)
+    item_ids: list[RowId] = Field(min_length=1, max_length=200)
     decision: Decision
     reason: str = Field(default="", max_length=1000)
 
@@ -148,7 +149,7 @@ class SanctionCreate(BaseModel):
     kind: SanctionKind
     reason: str = Field(max_length=1000)
     days: int | None = Field(default=None, description="Required for a suspension: 1 to 365")
-    item_id: int | None = Field(
+    item_id: RowId | None = Field(
         default=None, description="A reported profile's queue item: the sanction resolves it and tells its reporters"
     )
 
@@ -193,7 +194,7 @@ class AppealDecision(BaseModel):
 
 class AppealPublic(BaseModel):
     id: int
-    decision_id: int
+    decision_id: RowId
     appellant_handle: str
     body: str
     status: AppealStatus
@@ -213,8 +214,8 @@ class DecisionPublic(BaseModel):
 
 
 class RingVotePublic(BaseModel):
-    voter_id: int
-    design_id: int
+    voter_id: RowId
+    design_id: RowId
     value: int
     at: datetime
 
@@ -223,9 +224,9 @@ class ClusterPublic(BaseModel):
     """A vote ring: who, whose designs, which way (boosting, sinking, or swapping: both), and the evidence."""
 
     voter_handles: list[str]
-    voter_ids: list[int]
+    voter_ids: list[RowId]
     target_designer_handle: str | None
-    target_design_ids: list[int]
+    target_design_ids: list[RowId]
     direction: str
     score: float
     reasons: list[str]
@@ -233,14 +234,14 @@ class ClusterPublic(BaseModel):
 
 
 class RankMovePublic(BaseModel):
-    design_id: int
+    design_id: RowId
     title: str
     rank_now: int
     rank_without: int
 
 
 class DiscountCreate(BaseModel):
-    voter_ids: list[int] = Field(min_length=1, max_length=500)
+    voter_ids: list[RowId] = Field(min_length=1, max_length=500)
     reason: str = Field(max_length=1000)
 
 
@@ -250,7 +251,7 @@ class DiscountRestore(BaseModel):
 
 class DiscountPublic(BaseModel):
     id: int
-    voter_ids: list[int]
+    voter_ids: list[RowId]
     reason: str
     created_at: datetime
     restored_at: datetime | None

@@ -12,6 +12,7 @@ from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
 from app.accounts.models import User
 from app.challenges.deps import ChallengeAccess, challenge_access
+from app.columns import RowId
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
@@ -71,7 +72,7 @@ def _int(value: str, field_name: str) -> int:
 
 
 def _report_context(
-    session: Session, access: CommunityAccess, kind: str, subject_id: int, **form: Any
+    session: Session, access: CommunityAccess, kind: str, subject_id: RowId, **form: Any
 ) -> dict[str, Any]:
     subject = moderation_service.subjects.describe_for_members(
         session, kind=kind, subject_id=subject_id, community_id=access.community.id or 0
@@ -91,7 +92,7 @@ def report_form(
     request: Request,
     session: SessionDep,
     kind: str,
-    subject_id: int,
+    subject_id: RowId,
     access: CommunityAccess = community_access(Action.report_content),
 ) -> Response:
     context = _report_context(session, access, kind, subject_id)
@@ -103,7 +104,7 @@ def report(
     request: Request,
     session: SessionDep,
     kind: str,
-    subject_id: int,
+    subject_id: RowId,
     reason: FormText = "",
     note: FormText = "",
     access: CommunityAccess = community_access(Action.report_content),
@@ -134,7 +135,7 @@ RESPONSE_REPORT = "/brands/{brand_slug}/surveys/{survey_id}/insights/responses/{
 
 
 def _response_report_context(
-    session: Session, access: SurveyAccess, response_id: int, next_url: str, **form: Any
+    session: Session, access: SurveyAccess, response_id: RowId, next_url: str, **form: Any
 ) -> dict[str, Any]:
     answers_url = f"/brands/{access.brand.slug}/surveys/{access.survey.id}/insights"
     return {
@@ -152,7 +153,7 @@ def _response_report_context(
 def report_response_form(
     request: Request,
     session: SessionDep,
-    response_id: int,
+    response_id: RowId,
     next: str = "",
     access: SurveyAccess = survey_access(Action.report_response),
 ) -> Response:
@@ -164,7 +165,7 @@ def report_response_form(
 def report_response(
     request: Request,
     session: SessionDep,
-    response_id: int,
+    response_id: RowId,
     reason: FormText = "",
     note: FormText = "",
     next: FormText = "",
@@ -257,7 +258,7 @@ async def decide(
     return response
 
 
-def _item_context(session: Session, access: CommunityAccess, item_id: int, **form: Any) -> dict[str, Any]:
+def _item_context(session: Session, access: CommunityAccess, item_id: RowId, **form: Any) -> dict[str, Any]:
     detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
     people = moderation_service.users_by_id(
         session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
@@ -294,7 +295,7 @@ def _item_context(session: Session, access: CommunityAccess, item_id: int, **for
 @router.get(BASE + "/items/{item_id}", name="moderation:item")
 def item(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
@@ -349,7 +350,7 @@ def _sanction_from_form(
     kind: str,
     days: str,
     reason: str,
-    item_id: int | None = None,
+    item_id: RowId | None = None,
 ) -> None:
     """The sanction form (queue or profile item) to the service: the days count only for a suspension."""
     assert access.user is not None
@@ -368,7 +369,7 @@ def _sanction_from_form(
 @router.post(BASE + "/items/{item_id}/sanction")
 def sanction_owner(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     session: SessionDep,
     kind: FormText = "",
     days: FormText = "",
@@ -419,7 +420,7 @@ def sanction(
 @router.post(BASE + "/sanctions/{sanction_id}/lift")
 def lift(
     request: Request,
-    sanction_id: int,
+    sanction_id: RowId,
     session: SessionDep,
     reason: FormText = "",
     access: CommunityAccess = community_access(Action.moderate_community),
@@ -577,7 +578,7 @@ def appeals(
 @router.post(BASE + "/appeals/{appeal_id}")
 def decide_appeal(
     request: Request,
-    appeal_id: int,
+    appeal_id: RowId,
     session: SessionDep,
     outcome: FormText = "",
     reason: FormText = "",
@@ -620,7 +621,7 @@ def _decided_subject(session: Session, access: CommunityAccess, entry: AuditEntr
         return None
 
 
-def _decision_context(session: Session, access: CommunityAccess, entry_id: int, **form: Any) -> dict[str, Any]:
+def _decision_context(session: Session, access: CommunityAccess, entry_id: RowId, **form: Any) -> dict[str, Any]:
     assert access.user is not None
     entry = moderation_service.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
     ends_at = entry.after.get("ends_at") if isinstance(entry.after, dict) else None
@@ -641,7 +642,7 @@ def _decision_context(session: Session, access: CommunityAccess, entry_id: int, 
 @router.get("/c/{community_slug}/decisions/{entry_id}", name="moderation:decision")
 def decision(
     request: Request,
-    entry_id: int,
+    entry_id: RowId,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.appeal_decision),
 ) -> Response:
@@ -651,7 +652,7 @@ def decision(
 @router.post("/c/{community_slug}/decisions/{entry_id}/appeal")
 def appeal(
     request: Request,
-    entry_id: int,
+    entry_id: RowId,
     session: SessionDep,
     body: FormText = "",
     access: CommunityAccess = community_access(Action.appeal_decision),
@@ -744,7 +745,7 @@ async def discount(
 @router.post(INTEGRITY + "/discounts/{discount_id}/restore")
 def restore_discount(
     request: Request,
-    discount_id: int,
+    discount_id: RowId,
     session: SessionDep,
     reason: FormText = "",
     access: ChallengeAccess = challenge_access(Action.moderate_community),

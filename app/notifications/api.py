@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.accounts.deps import AccountUser, Public
+from app.columns import PageNumber
 from app.db import SessionDep
 from app.notifications import rollups, schemas
 from app.notifications import service as notifications_service
@@ -14,7 +15,7 @@ router = APIRouter(tags=["notifications"])
     "/me/notifications",
     summary="My notifications, newest first, with the unread count; and the same rolled up into lines",
 )
-def list_notifications(session: SessionDep, user: AccountUser, page: int = 1) -> schemas.NotificationPage:
+def list_notifications(session: SessionDep, user: AccountUser, page: PageNumber = 1) -> schemas.NotificationPage:
     items = notifications_service.list_notifications(session, user=user, page=page)
     groups = rollups.list_groups(session, user=user, page=page)
     return schemas.NotificationPage(

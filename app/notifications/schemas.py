@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.columns import RowId
 from app.notifications.models import Delivery, NotificationKind
 
 
@@ -14,7 +15,7 @@ class NotificationPublic(BaseModel):
     kind: NotificationKind
     text: str
     link: str
-    actor_id: int | None
+    actor_id: RowId | None
     created_at: datetime
     read_at: datetime | None
     rollup_key: str | None = Field(
@@ -29,7 +30,7 @@ class NotificationGroupPublic(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    newest_id: int = Field(description="The newest notification of the line; mark it read with whole_group")
+    newest_id: RowId = Field(description="The newest notification of the line; mark it read with whole_group")
     kind: NotificationKind
     text: str
     link: str
@@ -48,7 +49,7 @@ class NotificationPage(BaseModel):
 
 
 class MarkRead(BaseModel):
-    notification_id: int | None = Field(default=None, description="One notification; all of them when empty")
+    notification_id: RowId | None = Field(default=None, description="One notification; all of them when empty")
     whole_group: bool = Field(default=False, description="Also every notification rolled up on its line")
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.accounts.deps import AccountUser, Public
+from app.columns import PageNumber, RowId
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, NotFound
@@ -34,7 +35,7 @@ def outbox(request: Request, session: SessionDep, _visitor: Public, to: str = ""
 
 
 @router.get("/dev/outbox/{email_id}", name="notifications:outbox_email")
-def outbox_email(request: Request, email_id: int, session: SessionDep, _visitor: Public) -> Response:
+def outbox_email(request: Request, email_id: RowId, session: SessionDep, _visitor: Public) -> Response:
     _require_dev_outbox()
     email = notifications_service.get_outbox_email(session, email_id=email_id)
     if email is None:
@@ -43,7 +44,7 @@ def outbox_email(request: Request, email_id: int, session: SessionDep, _visitor:
 
 
 @router.get("/notifications", name="notifications:list")
-def notifications_page(request: Request, session: SessionDep, user: AccountUser, page: int = 1) -> Response:
+def notifications_page(request: Request, session: SessionDep, user: AccountUser, page: PageNumber = 1) -> Response:
     page = max(page, 1)
     groups = rollups.list_groups(session, user=user, page=page)
     context = {

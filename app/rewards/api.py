@@ -10,7 +10,7 @@ from app.accounts.deps import AccountUser
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import id_of, utcnow
+from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Invalid
@@ -76,7 +76,7 @@ def list_products(
     summary="Set a product's price, royalty rule, splits and whether it is live",
 )
 def put_terms(
-    product_id: int,
+    product_id: RowId,
     body: schemas.TermsBody,
     session: SessionDep,
     access: BrandAccess = brand_access(Action.manage_rewards),
@@ -291,7 +291,7 @@ def open_batch(
     "/brands/{brand_slug}/payout-batches/{batch_id}", response_model=schemas.PayoutBatchPublic, summary="A batch"
 )
 def get_batch(
-    batch_id: int, session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
+    batch_id: RowId, session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> schemas.PayoutBatchPublic:
     return _batch(session, rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id))
 
@@ -303,7 +303,7 @@ def get_batch(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_batch(
-    batch_id: int, session: SessionDep, access: BrandAccess = brand_access(Action.run_payouts)
+    batch_id: RowId, session: SessionDep, access: BrandAccess = brand_access(Action.run_payouts)
 ) -> Response:
     batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
     payout_file = rewards_service.export_batch(session, batch=batch)
@@ -320,7 +320,7 @@ def export_batch(
     summary="Mark one pending line paid, or all of them",
 )
 def mark_paid(
-    batch_id: int,
+    batch_id: RowId,
     body: schemas.MarkPaidBody,
     session: SessionDep,
     access: BrandAccess = brand_access(Action.run_payouts),
@@ -336,7 +336,7 @@ def mark_paid(
     summary="Mark a line failed: its money returns to the member's balance",
 )
 def mark_failed(
-    batch_id: int,
+    batch_id: RowId,
     body: schemas.MarkFailedBody,
     session: SessionDep,
     access: BrandAccess = brand_access(Action.run_payouts),
@@ -526,7 +526,7 @@ def list_brand_redemptions(
     summary="Mark a redemption fulfilled (once)",
 )
 def fulfil_redemption(
-    redemption_id: int, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
+    redemption_id: RowId, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
 ) -> schemas.BrandRedemptionPublic:
     redemption = rewards_service.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
     rewards_service.fulfil_redemption(session, redemption=redemption, actor=access.user)

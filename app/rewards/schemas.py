@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.challenges.models import ProductStatus
+from app.columns import RowId
 from app.ledger.models import TransactionKind
 from app.rewards.models import (
     SHIPPING_ADDRESS_MAX,
@@ -50,7 +51,7 @@ class ProductPublic(BaseModel):
     id: int
     name: str
     status: ProductStatus
-    design_id: int | None
+    design_id: RowId | None
     designer_handle: str | None
     terms: TermsPublic | None
     splits: list[SplitPublic]
@@ -71,7 +72,7 @@ class TermsBody(BaseModel):
 
 class SaleLine(BaseModel):
     order_id: str = Field(max_length=200)
-    product_id: int
+    product_id: RowId
     quantity: int
     unit_price: str = Field(max_length=30, examples=["25.00"])
     currency: str = Field(max_length=10, examples=["EUR"])
@@ -90,7 +91,7 @@ class SalesBody(BaseModel):
 class SalePublic(BaseModel):
     id: int
     order_id: str
-    product_id: int
+    product_id: RowId
     quantity: int
     unit_price_minor: int
     currency: str
@@ -107,7 +108,7 @@ class SalesResultPublic(BaseModel):
 
 
 class RefundBody(BaseModel):
-    sale_id: int
+    sale_id: RowId
 
 
 class PointsRuleBody(BaseModel):
@@ -177,12 +178,12 @@ class PayoutCurrencyPublic(BaseModel):
 
 
 class MarkPaidBody(BaseModel):
-    line_id: int | None = Field(default=None, description="Empty: every pending line")
+    line_id: RowId | None = Field(default=None, description="Empty: every pending line")
     reference: str = Field(default="", max_length=120, description="The payment's reference at the bank")
 
 
 class MarkFailedBody(BaseModel):
-    line_id: int
+    line_id: RowId
     reason: str = Field(max_length=300)
 
 
@@ -227,7 +228,7 @@ class MonthPublic(BaseModel):
 
 class MyPayoutPublic(BaseModel):
     brand_slug: str
-    batch_id: int
+    batch_id: RowId
     amount_minor: int
     currency: str
     status: LineStatus
@@ -271,14 +272,14 @@ class PointsPublic(BaseModel):
 
 
 class RedeemBody(BaseModel):
-    item_id: int
+    item_id: RowId
     # Required for merchandise: a name and a postal address on separate lines.
     shipping_address: str = Field(default="", max_length=SHIPPING_ADDRESS_MAX)
 
 
 class RedemptionPublic(BaseModel):
     id: int
-    item_id: int
+    item_id: RowId
     points: int
     code: str
     created_at: datetime

@@ -1025,6 +1025,13 @@ def _clean_shipping_address(text: str) -> str:
     return address
 
 
+def _replayed_redemption(session: Session, *, request_key: str, user: User) -> Redemption | None:
+    replay = session.exec(select(Redemption).where(Redemption.request_key == request_key)).first()
+    if replay is not None and replay.user_id != user.id:
+        raise Conflict("This request key was used for another redemption.")
+    return replay
+
+
 def redeem(
     session: Session,
     *,
@@ -1044,25 +1051,28 @@ def redeem(
     request_key = request_key.strip()
     if not request_key or len(request_key) > 100:
         raise Invalid("Send a request key of 1 to 100 characters with each redemption.")
-    replay = session.exec(select(Redemption).where(Redemption.request_key == request_key)).first()
+    replay = _replayed_redemption(session, request_key=request_key, user=user)
     if replay is not None:
-        if replay.user_id != user.id:
-            raise Conflict("This request key was used for another redemption.")
         return replay
     item = session.get(RewardItem, item_id)
     if item is None or not _member_of_brand(session, user=user, brand_id=item.brand_id):
         raise NotFound("There is no such reward.")
     address = _clean_shipping_address(shipping_address) if item.kind == RewardKind.merchandise else ""
+    account = ledger_service.get_account(
+        session, brand_id=item.brand_id, user_id=id_of(user), kind=AccountKind.points, currency=POINTS
+    )
+    ledger_service.lock_account(session, account=account)
+    # The same key sent twice at once: the second waited on the lock above for the first to commit; it now replays
+    # that redemption instead of spending again (or failing on the used key). Replays are not counted by the limit.
+    replay = _replayed_redemption(session, request_key=request_key, user=user)
+    if replay is not None:
+        return replay
     rate_limits.hit(
         get_settings().redeem_rate_per_account,
         "redeem",
         str(user.id),
         message="You are redeeming very fast; wait a minute.",
     )
-    account = ledger_service.get_account(
-        session, brand_id=item.brand_id, user_id=id_of(user), kind=AccountKind.points, currency=POINTS
-    )
-    ledger_service.lock_account(session, account=account)
     if account.balance_minor < item.points_cost:
         raise Conflict(f"{item.name} costs {item.points_cost:,} points; you have {account.balance_minor:,}.")
     taken = _run(
@@ -1537,6 +1547,9 @@ def mark_paid(
             link="/me/earnings",
         )
         done.append(line)
+    if line_id is not None and not done:
+        # Another request settled the line between our read and our claim (it waited for that one's commit).
+        raise Conflict("This payout line is not pending: it was settled already.")
     _close_if_settled(session, batch=batch, now=now)
     return done
 

@@ -12,7 +12,7 @@ from app.accounts.deps import AccountUser, Public
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import utcnow
+from app.columns import RowId, utcnow
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Invalid
@@ -127,7 +127,7 @@ def _terms_form(row: rewards_service.ProductRow) -> dict[str, str]:
     }
 
 
-def _product_row(session: Session, access: BrandAccess, product_id: int) -> rewards_service.ProductRow:
+def _product_row(session: Session, access: BrandAccess, product_id: RowId) -> rewards_service.ProductRow:
     rewards_service.get_product(session, brand=access.brand, product_id=product_id)
     return next(
         row for row in rewards_service.list_products(session, brand=access.brand) if row.product.id == product_id
@@ -136,7 +136,7 @@ def _product_row(session: Session, access: BrandAccess, product_id: int) -> rewa
 
 @router.get("/brands/{brand_slug}/rewards/products/{product_id}", name="rewards:product")
 def product_page(
-    request: Request, session: SessionDep, product_id: int, access: BrandAccess = brand_access(Action.view_rewards)
+    request: Request, session: SessionDep, product_id: RowId, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> Response:
     row = _product_row(session, access, product_id)
     context = _staff(access, "overview", row=row, form=_terms_form(row), kinds=list(RoyaltyKind))
@@ -147,7 +147,7 @@ def product_page(
 def save_product(
     request: Request,
     session: SessionDep,
-    product_id: int,
+    product_id: RowId,
     price: FormText = "",
     currency: FormText = "",
     royalty_kind: FormText = "",
@@ -226,7 +226,7 @@ async def import_sales(
 def refund(
     request: Request,
     session: SessionDep,
-    sale_id: Annotated[int, Form()],
+    sale_id: Annotated[RowId, Form()],
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
     sale = rewards_service.get_sale(session, brand=access.brand, sale_id=sale_id)
@@ -262,7 +262,7 @@ def redemptions_page(
 def fulfil_redemption(
     request: Request,
     session: SessionDep,
-    redemption_id: int,
+    redemption_id: RowId,
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
     redemption = rewards_service.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
@@ -379,7 +379,7 @@ def open_batch(
     return response
 
 
-def _batch_context(session: Session, access: BrandAccess, batch_id: int, **extra: object) -> dict[str, Any]:
+def _batch_context(session: Session, access: BrandAccess, batch_id: RowId, **extra: object) -> dict[str, Any]:
     batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
     recipients = rewards_service.batch_recipients(session, batch=batch)
     return _staff(
@@ -395,14 +395,14 @@ def _batch_context(session: Session, access: BrandAccess, batch_id: int, **extra
 
 @router.get("/brands/{brand_slug}/rewards/payouts/{batch_id}", name="rewards:batch")
 def batch_page(
-    request: Request, session: SessionDep, batch_id: int, access: BrandAccess = brand_access(Action.view_rewards)
+    request: Request, session: SessionDep, batch_id: RowId, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> Response:
     return render(request, "rewards/batch.html", _batch_context(session, access, batch_id), block="lines")
 
 
 @router.get("/brands/{brand_slug}/rewards/payouts/{batch_id}/export")
 def export_batch(
-    session: SessionDep, batch_id: int, access: BrandAccess = brand_access(Action.run_payouts)
+    session: SessionDep, batch_id: RowId, access: BrandAccess = brand_access(Action.run_payouts)
 ) -> Response:
     batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
     payout_file = rewards_service.export_batch(session, batch=batch)
@@ -417,7 +417,7 @@ def export_batch(
 def mark_paid(
     request: Request,
     session: SessionDep,
-    batch_id: int,
+    batch_id: RowId,
     line_id: FormText = "",
     reference: FormText = "",
     access: BrandAccess = brand_access(Action.run_payouts),
@@ -441,8 +441,8 @@ def mark_paid(
 def mark_failed(
     request: Request,
     session: SessionDep,
-    batch_id: int,
-    line_id: Annotated[int, Form()],
+    batch_id: RowId,
+    line_id: Annotated[RowId, Form()],
     reason: FormText = "",
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> Response:
@@ -556,7 +556,7 @@ def redeem(
     request: Request,
     session: SessionDep,
     user: AccountUser,
-    item_id: Annotated[int, Form()],
+    item_id: Annotated[RowId, Form()],
     request_key: FormText = "",
     shipping_address: FormText = "",
 ) -> Response:

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import id_of
+from app.columns import RowId, id_of
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
@@ -116,7 +116,7 @@ def add_question(
     summary="Change a question (after responses: only additive or rewording edits)",
 )
 def update_question(
-    question_id: int,
+    question_id: RowId,
     body: schemas.QuestionWrite,
     session: SessionDep,
     access: SurveyAccess = survey_access(Action.manage_surveys),
@@ -132,7 +132,7 @@ def update_question(
     summary="Remove a question (deleted before responses, retired after)",
 )
 def retire_question(
-    question_id: int, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
+    question_id: RowId, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
 ) -> Response:
     question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
     surveys_service.retire_question(session, survey=access.survey, question=question)
@@ -145,7 +145,7 @@ def retire_question(
     summary="Move a question up or down; answers the new order",
 )
 def move_question(
-    question_id: int,
+    question_id: RowId,
     body: schemas.QuestionMove,
     session: SessionDep,
     access: SurveyAccess = survey_access(Action.manage_surveys),
@@ -225,7 +225,7 @@ def record_response(
     summary="One response, whichever version of the survey it answered",
 )
 def get_response(
-    response_id: int, session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
+    response_id: RowId, session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
 ) -> schemas.ResponsePublic:
     return _response(session, surveys_service.get_response(session, survey=access.survey, response_id=response_id))
 
@@ -281,7 +281,7 @@ def _community_survey(session: Session, survey: Survey, access: CommunityAccess)
     openapi_extra=RESPONSE_BODY,
 )
 def answer_community_survey(
-    survey_id: int,
+    survey_id: RowId,
     submitted: Submitted,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.answer_survey),

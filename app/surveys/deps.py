@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess
 from app.brands.models import Brand
+from app.columns import RowId
 from app.db import SessionDep
 from app.errors import NotFound
 from app.permissions import Action, Role
@@ -47,7 +48,7 @@ class SurveyPermit(PermissionCheck):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, survey_id: int, user: CurrentUser, session: SessionDep) -> SurveyAccess:
+    def __call__(self, survey_id: RowId, user: CurrentUser, session: SessionDep) -> SurveyAccess:
         return _survey_access(session, session.get(Survey, survey_id), user, self.action, brand_slug=None)
 
 
@@ -58,7 +59,7 @@ class BrandSurveyPermit(PermissionCheck):
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, brand_slug: str, survey_id: int, user: CurrentUser, session: SessionDep) -> SurveyAccess:
+    def __call__(self, brand_slug: str, survey_id: RowId, user: CurrentUser, session: SessionDep) -> SurveyAccess:
         return _survey_access(session, session.get(Survey, survey_id), user, self.action, brand_slug=brand_slug)
 
 

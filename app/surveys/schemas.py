@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.columns import RowId
 from app.surveys.models import QuestionKind
 
 
@@ -32,7 +33,7 @@ class QuestionWrite(BaseModel):
     number_min: float | None = Field(default=None, description="Number questions only")
     number_max: float | None = None
     unit: str = Field(default="", max_length=40)
-    show_if_question_id: int | None = Field(default=None, description="Shown only when that earlier question ...")
+    show_if_question_id: RowId | None = Field(default=None, description="Shown only when that earlier question ...")
     show_if_values: list[str] = Field(default_factory=list, description="... was answered with one of these")
     code: str | None = Field(default=None, max_length=40, description="A stable slug other systems find it by")
 
@@ -55,7 +56,7 @@ class QuestionPublic(BaseModel):
     number_min: float | None
     number_max: float | None
     unit: str
-    show_if_question_id: int | None
+    show_if_question_id: RowId | None
     show_if_values: list[str]
     added_in_version: int
     retired_at: datetime | None
@@ -91,16 +92,16 @@ class ResponseCreate(BaseModel):
 class AnswerPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    question_id: int
+    question_id: RowId
     option_key: str | None
     number_value: float | None
     text_value: str | None
-    image_id: int | None
+    image_id: RowId | None
 
 
 class ResponsePublic(BaseModel):
     id: int
-    survey_id: int
+    survey_id: RowId
     survey_version: int
     submitted_at: datetime
     hidden: bool = Field(description="Hidden by moderation: left out of every result")

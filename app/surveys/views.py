@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import id_of
+from app.columns import RowId, id_of
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
@@ -355,7 +355,7 @@ def _editor_context(session: Session, access: SurveyAccess, question: Question, 
 @router.get("/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/edit", name="surveys:edit_question")
 def edit_question_page(
     request: Request,
-    question_id: int,
+    question_id: RowId,
     session: SessionDep,
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
@@ -367,7 +367,7 @@ def edit_question_page(
 @router.post("/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}", name="surveys:update_question")
 def update_question(
     request: Request,
-    question_id: int,
+    question_id: RowId,
     session: SessionDep,
     posted: PostedQuestion,
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
@@ -386,7 +386,7 @@ def update_question(
 @router.post("/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/retire", name="surveys:retire_question")
 def retire_question(
     request: Request,
-    question_id: int,
+    question_id: RowId,
     session: SessionDep,
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
@@ -402,7 +402,7 @@ def retire_question(
 @router.post("/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/move", name="surveys:move_question")
 def move_question(
     request: Request,
-    question_id: int,
+    question_id: RowId,
     session: SessionDep,
     direction: FormText = "",
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
@@ -512,7 +512,7 @@ def _answer_context(session: Session, access: CommunityAccess, survey: Survey, *
 @router.get("/c/{community_slug}/surveys/{survey_id}", name="surveys:answer")
 def answer_page(
     request: Request,
-    survey_id: int,
+    survey_id: RowId,
     session: SessionDep,
     access: CommunityAccess = community_access(Action.read_community_surveys),
 ) -> Response:
@@ -523,7 +523,7 @@ def answer_page(
 @router.post("/c/{community_slug}/surveys/{survey_id}")
 def answer(
     request: Request,
-    survey_id: int,
+    survey_id: RowId,
     session: SessionDep,
     answers: Answers,
     access: CommunityAccess = community_access(Action.answer_survey),

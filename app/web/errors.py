@@ -1,4 +1,6 @@
-"""One way to answer errors: JSON ``{"detail": ...}`` under /api, an HTML page (or an htmx toast) elsewhere."""
+"""One way to answer errors: JSON ``{"detail": ..., "errors": [...]}`` under /api, an HTML page (or an htmx toast)
+elsewhere. ``ErrorResponse`` documents that shape in the OpenAPI of every /api/v1 route, in place of FastAPI's own
+validation error schema, so that a schema-driven client reads the errors the server really sends."""
 
 import json
 import logging
@@ -8,6 +10,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +24,45 @@ from app.web.middleware import security_headers
 from app.web.templating import is_htmx, render
 
 logger = logging.getLogger("chorus")
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="The form field, JSON field (dotted path, e.g. `query.page`, `sales.0.quantity`) or row "
+        "(`row 2` of an import) the message is about"
+    )
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error the JSON API answers, whatever its status."""
+
+    detail: str = Field(description="What went wrong, in a sentence a person can act on")
+    errors: list[FieldError] | None = Field(
+        default=None, description="One message per field at fault; absent when the error is about the whole request"
+    )
+
+
+# Added to the responses of every /api/v1 route (app.main); a route's own 422 replaces FastAPI's HTTPValidationError.
+API_ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        400: "The request cannot be acted on",
+        401: "Log in or send a valid API token",
+        403: "Refused: CSRF check failed, or the caller lacks the role",
+        404: "No such thing, or not one the caller may see",
+        409: "The state of things does not allow it now",
+        413: "The request body is too large",
+        422: "The request is not valid: `errors` names each field",
+        429: "Too many requests: wait for `Retry-After` seconds",
+        503: "Busy: try again shortly",
+    }.items()
+}
+
+
+def field_errors(fields: dict[str, str]) -> list[dict[str, str]]:
+    """A service error's messages per field (``AppError.fields``) in the one ``errors`` shape of the API."""
+    return [{"field": field, "message": message} for field, message in fields.items()]
 
 
 def wants_json(request: Request) -> bool:
@@ -47,7 +89,7 @@ def error_response(
     status_code: int,
     message: str,
     *,
-    errors: object = None,
+    errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     if wants_json(request):
@@ -94,7 +136,7 @@ def install_error_handlers(app: FastAPI) -> None:
             flash.add(response, request, exc.message.split(":")[0] + ": turn it on here first.", "info")
             return response
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-        return error_response(request, exc.status_code, exc.message, errors=exc.fields or None, headers=headers)
+        return error_response(request, exc.status_code, exc.message, errors=field_errors(exc.fields), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import id_of
+from app.columns import RowId, id_of
 from app.db import SessionDep
 from app.permissions import Action
 from app.webhooks import service as webhooks_service
@@ -48,14 +48,14 @@ def create_endpoint(
 
 
 @router.get("/brands/{brand_slug}/webhooks/{endpoint_id}", summary="One endpoint, with its signing secret")
-def get_endpoint(endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> WebhookEndpointWithSecret:
+def get_endpoint(endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager) -> WebhookEndpointWithSecret:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     return WebhookEndpointWithSecret.model_validate(endpoint)
 
 
 @router.patch("/brands/{brand_slug}/webhooks/{endpoint_id}", summary="Pause or resume an endpoint")
 def update_endpoint(
-    endpoint_id: int, body: WebhookEndpointUpdate, session: SessionDep, access: BrandAccess = Manager
+    endpoint_id: RowId, body: WebhookEndpointUpdate, session: SessionDep, access: BrandAccess = Manager
 ) -> WebhookEndpointPublic:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     webhooks_service.set_endpoint_active(session, endpoint=endpoint, is_active=body.is_active)
@@ -67,7 +67,7 @@ def update_endpoint(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an endpoint with its delivery log",
 )
-def delete_endpoint(endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+def delete_endpoint(endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager) -> Response:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     webhooks_service.delete_endpoint(session, endpoint=endpoint)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -84,7 +84,7 @@ def _delivery_public(entry: webhooks_service.DeliveryLogEntry) -> WebhookDeliver
     summary="The delivery log: newest deliveries with status codes, attempts and the next retry",
 )
 def list_deliveries(
-    endpoint_id: int, session: SessionDep, access: BrandAccess = Manager
+    endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager
 ) -> list[WebhookDeliveryPublic]:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     return [_delivery_public(entry) for entry in webhooks_service.list_deliveries(session, endpoint=endpoint)]
@@ -95,7 +95,7 @@ def list_deliveries(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a test event (ping); it is delivered, signed and logged like any other",
 )
-def send_test_event(endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> WebhookDeliveryPublic:
+def send_test_event(endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager) -> WebhookDeliveryPublic:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     delivery = webhooks_service.send_test_event(session, endpoint=endpoint, sender_id=id_of(access.user))
     return WebhookDeliveryPublic.model_validate(delivery)

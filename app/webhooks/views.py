@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import id_of
+from app.columns import RowId, id_of
 from app.db import SessionDep
 from app.errors import AppError
 from app.permissions import Action
@@ -84,7 +84,7 @@ def _detail(request: Request, session: SessionDep, access: BrandAccess, endpoint
 
 
 @router.get("/brands/{brand_slug}/webhooks/{endpoint_id}", name="webhooks:detail")
-def endpoint_page(request: Request, endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+def endpoint_page(request: Request, endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager) -> Response:
     """The endpoint with its secret and delivery log; htmx asks for the log alone to refresh it."""
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     return _detail(request, session, access, endpoint)
@@ -93,7 +93,7 @@ def endpoint_page(request: Request, endpoint_id: int, session: SessionDep, acces
 @router.post("/brands/{brand_slug}/webhooks/{endpoint_id}/active")
 def set_active(
     request: Request,
-    endpoint_id: int,
+    endpoint_id: RowId,
     session: SessionDep,
     is_active: FormText = "",
     access: BrandAccess = Manager,
@@ -106,7 +106,9 @@ def set_active(
 
 
 @router.post("/brands/{brand_slug}/webhooks/{endpoint_id}/delete")
-def delete_endpoint(request: Request, endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+def delete_endpoint(
+    request: Request, endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager
+) -> Response:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     webhooks_service.delete_endpoint(session, endpoint=endpoint)
     response = redirect(request, f"/brands/{access.brand.slug}/webhooks")
@@ -115,7 +117,9 @@ def delete_endpoint(request: Request, endpoint_id: int, session: SessionDep, acc
 
 
 @router.post("/brands/{brand_slug}/webhooks/{endpoint_id}/test")
-def send_test_event(request: Request, endpoint_id: int, session: SessionDep, access: BrandAccess = Manager) -> Response:
+def send_test_event(
+    request: Request, endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager
+) -> Response:
     """Queue a ping; an htmx request gets the refreshed log, a plain form the page again."""
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
     try:

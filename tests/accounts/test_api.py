@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.notifications.models import OutboxEmail
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, field_errors, make_user
 
 
 def _last_link(session: Session, address: str, path: str) -> str:
@@ -52,7 +52,7 @@ def test_sign_up_rejects_duplicates_and_weak_passwords(client: TestClient, sessi
         "/api/v1/users", json={"email": "TAKEN@example.com", "handle": "Taken", "password": "password123"}
     )
     assert response.status_code == 422
-    errors = response.json()["errors"]
+    errors = field_errors(response)
     assert "exists already" in errors["email"]
     assert "taken" in errors["handle"]
     assert errors["password"]

@@ -9,7 +9,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
 from app.notifications.models import OutboxEmail
-from tests.factories import add_staff, make_brand, make_community, make_user
+from tests.factories import add_staff, field_errors, make_brand, make_community, make_user
 
 
 def _bearer(session: Session, user: User) -> dict[str, str]:
@@ -51,7 +51,7 @@ def test_create_brand_validation_and_admin_only(client: TestClient, session: Ses
     admin = _bearer(session, make_user(session, is_site_admin=True))
     bad = client.post("/api/v1/admin/brands", json={"name": "", "first_manager_email": "nope"}, headers=admin)
     assert bad.status_code == 422
-    assert set(bad.json()["errors"]) >= {"name", "first_manager_email"}
+    assert set(field_errors(bad)) >= {"name", "first_manager_email"}
     missing = client.post("/api/v1/admin/brands", json={"name": "No manager"}, headers=admin)
     assert missing.status_code == 422
 
@@ -155,7 +155,7 @@ def test_managers_open_communities(client: TestClient, session: Session) -> None
         "/api/v1/brands/acme/communities", json={"name": "Taken Lab", "kind": "design"}, headers=manager
     )
     assert taken.status_code == 422
-    assert taken.json()["errors"] == {"slug": "Another community uses this address; choose another."}
+    assert field_errors(taken) == {"slug": "Another community uses this address; choose another."}
 
     analyst = _staff(session, brand, StaffRole.analyst)
     assert (

@@ -20,7 +20,16 @@ from app.rewards.models import PointsAward
 from app.surveys import service as surveys_service
 from app.surveys.models import Answer, Question, QuestionKind, SurveyResponse
 from tests.campaigns.factories import accept, apply, make_campaign, move_to
-from tests.factories import add_staff, csrf_token, log_in, make_brand, make_community, make_user, png_bytes
+from tests.factories import (
+    add_staff,
+    csrf_token,
+    field_errors,
+    log_in,
+    make_brand,
+    make_community,
+    make_user,
+    png_bytes,
+)
 from tests.surveys.factories import add_question
 
 
@@ -331,7 +340,7 @@ def test_the_share_api_takes_json_and_a_form_with_a_photo(client: TestClient, se
         files={photo.input_name: ("me.png", b"not an image at all", "image/png")},
         headers=headers,
     )
-    assert bad_file.status_code == 422 and photo.input_name in bad_file.json()["errors"]
+    assert bad_file.status_code == 422 and photo.input_name in field_errors(bad_file)
     assert _photo_answers(session) == (0, 0)
     answered = client.post(
         url,

@@ -312,3 +312,38 @@ def test_the_api_names_the_design_a_near_duplicate_looks_like(client: TestClient
     }
     log_in(client, session, other_member)
     assert client.get(f"/api/v1/designs/{copy.json()['id']}").json()["near_duplicate_of"] is None
+
+
+def test_the_edit_form_answers_as_its_save_does(client: TestClient, session: Session) -> None:
+    """Only the designer sees the edit form, and only while the save would go through: others get the POST's 403
+    (a member) or 404 (an outsider of an invite-only community), never a form they cannot send."""
+    community = make_community(session)
+    challenge = make_challenge(session, community, phase="submissions_open")
+    designer, other_member = make_user(session), make_user(session)
+    add_member(session, community, designer)
+    add_member(session, community, other_member)
+    design = make_design(session, challenge, designer, title="Kelp")
+    edit_url = f"/designs/{design.id}/edit"
+
+    log_in(client, session, other_member)
+    page = client.get(edit_url)
+    save = _post(client, edit_url, {"title": "Mine now"}, follow_redirects=False)
+    assert page.status_code == save.status_code == 403
+    assert "Only its designer may change a design." in page.text
+    assert 'name="title"' not in page.text
+
+    log_in(client, session, designer)
+    page = client.get(edit_url)
+    assert page.status_code == 200 and 'value="Kelp"' in page.text
+
+    scoring = make_challenge(session, community, phase="scoring")
+    late = make_design(session, scoring, designer, title="Late")
+    page = client.get(f"/designs/{late.id}/edit")
+    save = _post(client, f"/designs/{late.id}/edit", {"title": "Later"}, follow_redirects=False)
+    assert page.status_code == save.status_code == 409
+    assert "Designs can no longer be changed" in page.text
+
+    hidden = make_community(session, visibility=Visibility.invite_only)
+    hidden_challenge = make_challenge(session, hidden, phase="submissions_open")
+    hidden_design = make_design(session, hidden_challenge, make_user(session))
+    assert client.get(f"/designs/{hidden_design.id}/edit").status_code == 404

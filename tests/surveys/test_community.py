@@ -14,7 +14,16 @@ from app.moderation import service as moderation_service
 from app.rewards import service as rewards_service
 from app.surveys import service as surveys_service
 from app.surveys.models import Answer, Question, Survey, SurveyResponse
-from tests.factories import add_member, add_staff, csrf_token, log_in, make_community, make_user, png_bytes
+from tests.factories import (
+    add_member,
+    add_staff,
+    csrf_token,
+    field_errors,
+    log_in,
+    make_community,
+    make_user,
+    png_bytes,
+)
 from tests.surveys.factories import add_question, make_survey
 from tests.surveys.html import parse
 
@@ -216,14 +225,14 @@ def test_members_answer_with_a_photo_through_the_api(client: TestClient, session
     auth = {"Authorization": f"Bearer {plain}"}
     url = f"/api/v1/communities/{community.slug}/surveys/{survey.id}/responses"
     as_json = client.post(url, json={"answers": {str(choice.id): "red"}}, headers=auth)
-    assert as_json.status_code == 422 and as_json.json()["errors"] == {photo.input_name: "Add a photo."}
+    assert as_json.status_code == 422 and field_errors(as_json) == {photo.input_name: "Add a photo."}
     not_an_image = client.post(
         url,
         data={choice.input_name: "red"},
         files={photo.input_name: ("x.png", b"GIF89a not really", "image/png")},
         headers=auth,
     )
-    assert not_an_image.status_code == 422 and photo.input_name in not_an_image.json()["errors"]
+    assert not_an_image.status_code == 422 and photo.input_name in field_errors(not_an_image)
     assert _stored(session)[0] == 0
     answered = client.post(
         url,
