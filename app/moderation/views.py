@@ -305,7 +305,7 @@ def item(
 @router.post(BASE + "/items/{item_id}/decide")
 def decide_item(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     session: SessionDep,
     decision: FormText = "",
     reason: FormText = "",
@@ -332,7 +332,7 @@ def decide_item(
 
 @router.get(BASE + "/designs/{design_id}/image", name="moderation:design_image")
 def design_image(
-    design_id: int,
+    design_id: RowId,
     session: SessionDep,
     size: str = "full",
     access: CommunityAccess = community_access(Action.moderate_community),
