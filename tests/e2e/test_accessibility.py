@@ -79,6 +79,7 @@ VARIANTS = {
 # GET routes that are not pages (files, fragments, redirects) or that act when opened: the walk never follows them.
 NOT_PAGES = {
     "healthz": "a health check",
+    "readyz": "a readiness check (JSON)",
     "api_docs": "Swagger UI, checked on its own (test_the_api_docs_page)",
     "accounts:confirm": "confirms an e-mail address when opened",
     "communities:invite": "a one-time invitation link (joins when accepted)",
