@@ -9,9 +9,10 @@ from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
-# The largest value a BIGINT (and SQLite's INTEGER) holds. A larger number in a request cannot name a row; without
-# this bound SQLite's driver raises OverflowError when binding it, and PostgreSQL refuses to store it.
-MAX_ROW_ID = 2**63 - 1
+# The largest id any table can hold: ids are INTEGER columns, 32-bit on PostgreSQL (SQLite's hold 64). A larger
+# number in a request cannot name a row; without this bound PostgreSQL refuses to compare an INTEGER with it
+# ("integer out of range") and SQLite's driver raises OverflowError above 2**63 - 1, both answering 500.
+MAX_ROW_ID = 2**31 - 1
 
 RowId = Annotated[int, Interval(ge=1, le=MAX_ROW_ID)]
 """An id as a request may give it (path, query, form or JSON body): out of range is a 422, never a 500."""

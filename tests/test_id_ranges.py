@@ -1,5 +1,6 @@
 """Every integer a route reads (path, query, form or JSON body) that is too large for the database answers 404 or
-422, never 500: SQLite's driver cannot bind a number above 2**63 - 1 and PostgreSQL cannot store one.
+422, never 500: no id column holds more than 2**31 - 1 on PostgreSQL, and SQLite's driver cannot bind a number
+above 2**63 - 1.
 
 The walk covers every route of the app, as an actor the route allows (from the permission matrix's world), and
 every integer parameter it declares, one at a time.
