@@ -16,7 +16,15 @@ from sqlmodel import Session, col, select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import kits as campaign_kits
+from app.campaigns import lifecycle as campaign_lifecycle
+from app.campaigns import links as share_links
+from app.campaigns import roundtables as campaign_roundtables
 from app.campaigns.models import (
     ApplicationStatus,
     Campaign,
@@ -61,7 +69,7 @@ OUTCOME = """**You told us** the refill pouch was hard to pour without spilling,
 
 
 def _exists(session: Session, community: Community) -> bool:
-    return session.exec(campaigns_service.select_campaign(community, RUNNING_CAMPAIGN)).first() is not None
+    return session.exec(campaign_lifecycle.select_campaign(community, RUNNING_CAMPAIGN)).first() is not None
 
 
 def _testers(session: Session, community: Community) -> list[User]:
@@ -152,9 +160,9 @@ def seed_campaigns(session: Session, *, progress: Progress, now: datetime | None
     return True
 
 
-def _address(rng: random.Random, number: int) -> campaigns_service.Address:
+def _address(rng: random.Random, number: int) -> campaign_households.Address:
     city, prefix = CITIES[number % len(CITIES)]
-    return campaigns_service.Address(
+    return campaign_households.Address(
         recipient_name="",
         address_line1=f"{number + 1} {STREETS[number % len(STREETS)]}",
         address_line2=rng.choice(["", "", f"Flat {rng.randint(1, 12)}"]),
@@ -184,12 +192,12 @@ def _run(
     and (closed) the roundtable and outcome. ``start`` is when applications opened; each window lasts ten days,
     sharing 20. Applications come in over the days before the earlier of the window's close and ``start`` plus
     four days (when the campaign is still taking them); in shipping, two thirds of the kits have been sent."""
-    campaign = campaigns_service.create_campaign(
+    campaign = campaign_lifecycle.create_campaign(
         session,
         community=community,
         created_by=manager,
         slug=slug,
-        fields=campaigns_service.CampaignFields(
+        fields=campaign_lifecycle.CampaignFields(
             title=title,
             product_name=product,
             brief=brief,
@@ -205,11 +213,11 @@ def _run(
             feedback_closes_at=start + timedelta(days=50),
         ),
     )
-    campaigns_service.publish_campaign(session, campaign=campaign)
+    campaign_lifecycle.publish_campaign(session, campaign=campaign)
     task = progress.add_task(f"Campaign {slug[:8]}", total=len(applicants))
     for number, person in enumerate(applicants):
         shipping = _address(rng, rng.randint(0, 10_000) * 7 + number)
-        campaigns_service.apply_to_campaign(
+        campaign_applications.apply_to_campaign(
             session,
             campaign=campaign,
             community=community,
@@ -226,9 +234,9 @@ def _run(
 
     # Selection a day after applications close: the first applicant (Mia, in the running one) by hand, then the rules.
     deciding = start + timedelta(days=11)
-    first = campaigns_service.get_application(session, campaign=campaign, user=applicants[0])
+    first = campaign_applications.get_application(session, campaign=campaign, user=applicants[0])
     assert first is not None
-    campaigns_service.decide_applications(
+    campaign_decisions.decide_applications(
         session,
         campaign=campaign,
         community=community,
@@ -237,17 +245,17 @@ def _run(
         decided_by=manager,
         now=deciding,
     )
-    campaigns_service.auto_select(
+    campaign_decisions.auto_select(
         session,
         campaign=campaign,
         community=community,
-        rules=campaigns_service.SelectionRules(min_network_size=10),
+        rules=campaign_decisions.SelectionRules(min_network_size=10),
         decided_by=manager,
         now=deciding,
     )
 
     # The fulfilment house ships every kit two days later; most connectors confirm within a week.
-    kit_list = campaigns_service.export_kits_csv(session, campaign=campaign)
+    kit_list = campaign_kits.export_kits_csv(session, campaign=campaign)
     tracking = ["kit_id,carrier,tracking_number"]
     kit_lines = kit_list.splitlines()[1:]
     if through == CampaignPhase.shipping:
@@ -255,7 +263,7 @@ def _run(
     for line in kit_lines:
         kit_id = line.split(",", 1)[0]
         tracking.append(f"{kit_id},Royal Mail,RM{rng.randint(10**8, 10**9 - 1)}GB")
-    campaigns_service.import_tracking(
+    campaign_kits.import_tracking(
         session,
         campaign=campaign,
         community=community,
@@ -274,16 +282,16 @@ def _run(
     if through == CampaignPhase.shipping:
         # The first kits arrived yesterday: a few connectors have said so; the rest are on their way or to ship.
         for application, connector in connectors:
-            shipment = campaigns_service.get_shipment(session, application=application)
+            shipment = campaign_kits.get_shipment(session, application=application)
             if shipment is not None and shipment.shipped_at is not None and rng.random() < 0.3:
-                campaigns_service.confirm_receipt(
+                campaign_applications.confirm_receipt(
                     session, campaign=campaign, user=connector, now=start + timedelta(days=14)
                 )
         return campaign
     for _, connector in connectors:
         roll = rng.random()
         if roll < 0.04:
-            campaigns_service.confirm_receipt(
+            campaign_applications.confirm_receipt(
                 session,
                 campaign=campaign,
                 user=connector,
@@ -291,7 +299,7 @@ def _run(
                 now=start + timedelta(days=15),
             )
         elif roll < 0.9:
-            campaigns_service.confirm_receipt(
+            campaign_applications.confirm_receipt(
                 session, campaign=campaign, user=connector, now=start + timedelta(days=14 + rng.randint(0, 5))
             )
 
@@ -300,18 +308,18 @@ def _run(
     # view of the product of its own, so results vary between networks as they would.
     share_start = start + timedelta(days=20)
     answer_task = progress.add_task(f"Responses {slug[:7]}", total=None)
-    questions = {q.code: q for q in campaigns_service.survey_questions(session, campaign=campaign) if q.code}
+    questions = {q.code: q for q in campaign_answering.survey_questions(session, campaign=campaign) if q.code}
     for number, (_, connector) in enumerate(connectors):
         keenness = rng.betavariate(2.2, 1.6)
         passed = max(0, min(20, round(20 * keenness + rng.gauss(0, 2))))
-        campaigns_service.record_samples_passed_on(
+        campaign_connectors.record_samples_passed_on(
             session, campaign=campaign, user=connector, count=passed, now=share_start + timedelta(days=1)
         )
-        link = campaigns_service.connector_link(session, campaign=campaign, user=connector)
+        link = campaign_connectors.connector_link(session, campaign=campaign, user=connector)
         assert link is not None
         liking = rng.gauss(3.7, 0.45)
         for friend in range(round(passed * rng.uniform(0.55, 1.0))):
-            campaigns_service.record_open(session, link=link)
+            share_links.record_open(session, link=link)
             moment = share_start + timedelta(hours=rng.randint(30, 8 * 24))
             token = f"demo-{slug}-{number}-{friend}"
             response = _answer(
@@ -319,9 +327,9 @@ def _run(
             )
             progress.advance(answer_task)
             if rng.random() < 0.5:
-                passed_on = campaigns_service.friend_link(session, campaign=campaign, response=response, now=moment)
+                passed_on = share_links.friend_link(session, campaign=campaign, response=response, now=moment)
                 for second in range(rng.choice([1, 1, 2, 3, 4, 5])):
-                    campaigns_service.record_open(session, link=passed_on)
+                    share_links.record_open(session, link=passed_on)
                     later = moment + timedelta(hours=rng.randint(2, 48))
                     token = f"demo-{slug}-{number}-{friend}-{second}"
                     _answer(
@@ -338,7 +346,7 @@ def _run(
 
     if through == CampaignPhase.closed:
         closed_at = start + timedelta(days=51)
-        campaigns_service.invite_to_roundtable(
+        campaign_roundtables.invite_to_roundtable(
             session,
             campaign=campaign,
             community=community,
@@ -348,9 +356,9 @@ def _run(
             invited_by=manager,
             now=closed_at,
         )
-        for invitation, invited in campaigns_service.list_invitations(session, campaign=campaign):
+        for invitation, invited in campaign_roundtables.list_invitations(session, campaign=campaign):
             if rng.random() < 0.8:
-                campaigns_service.answer_rsvp(
+                campaign_roundtables.answer_rsvp(
                     session,
                     campaign=campaign,
                     user=invited,
@@ -413,7 +421,7 @@ def _answer(
     if rng.random() < 0.25:
         form[questions["comments"].input_name] = [rng.choice(COMMENTS)]
     with_email = rng.random() < 0.15
-    return campaigns_service.answer_campaign(
+    return campaign_answering.answer_campaign(
         session,
         link=link,
         campaign=campaign,

@@ -14,7 +14,8 @@ from sqlmodel import Session, col, func, select
 from app import db
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import applications as campaign_applications
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import Campaign
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, ChallengeStatus, Design, Product, Score
@@ -156,7 +157,7 @@ def _phases(engine: Engine) -> dict[str, object]:
     with session_scope(engine) as session:
         return {
             "challenges": {c.slug: challenges_service.phase(c, now) for c in session.exec(select(Challenge))},
-            "campaigns": {c.slug: campaigns_service.phase(c, now) for c in session.exec(select(Campaign))},
+            "campaigns": {c.slug: campaign_lifecycle.phase(c, now) for c in session.exec(select(Campaign))},
         }
 
 
@@ -260,4 +261,4 @@ def test_the_demo_shows_the_same_phases_whatever_the_day_it_is_seeded(
         _assert_members_joined_over_months(session)
         _assert_the_published_survey_is_answerable(session, mia=mia)
         applying = session.exec(select(Campaign).where(Campaign.slug == APPLYING_CAMPAIGN)).one()
-        assert campaigns_service.get_application(session, campaign=applying, user=mia) is None
+        assert campaign_applications.get_application(session, campaign=applying, user=mia) is None

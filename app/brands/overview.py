@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, and_, case, func, union_all
 from sqlmodel import Session, col, select
 
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import applications as campaign_applications
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import (
     ApplicationStatus,
     Campaign,
@@ -272,7 +273,7 @@ def _timeline(session: Session, communities: dict[int, Community], now: datetime
         )
     for campaign in session.exec(select(Campaign).where(col(Campaign.community_id).in_(list(communities)))).all():
         community = communities[campaign.community_id]
-        campaign_phase = campaigns_service.phase(campaign, now)
+        campaign_phase = campaign_lifecycle.phase(campaign, now)
         next_label, attribute = CAMPAIGN_NEXT.get(campaign_phase, (None, None))
         entries.append(
             TimelineEntry(
@@ -281,7 +282,7 @@ def _timeline(session: Session, communities: dict[int, Community], now: datetime
                 community_name=community.name,
                 url=f"/c/{community.slug}/campaigns/{campaign.slug}",
                 phase=campaign_phase.value,
-                phase_label=campaigns_service.PHASE_LABELS[campaign_phase],
+                phase_label=campaign_lifecycle.PHASE_LABELS[campaign_phase],
                 next_label=next_label,
                 next_at=getattr(campaign, attribute) if attribute else None,
                 finished=campaign_phase.value in FINISHED,
@@ -306,7 +307,7 @@ def _attention(
 
     campaigns = {id_of(c): c for c in session.exec(select(Campaign).where(col(Campaign.community_id).in_(ids))).all()}
     deciding = [
-        cid for cid, c in campaigns.items() if campaigns_service.phase(c, now) in campaigns_service.DECIDING_PHASES
+        cid for cid, c in campaigns.items() if campaign_lifecycle.phase(c, now) in campaign_lifecycle.DECIDING_PHASES
     ]
 
     def campaign_url(campaign: Campaign, status: str) -> str:
@@ -330,12 +331,13 @@ def _attention(
             select(CampaignApplication.campaign_id, func.count())
             .join(KitShipment, col(KitShipment.application_id) == CampaignApplication.id)
             .where(
-                col(CampaignApplication.campaign_id).in_(list(campaigns)), *campaigns_service.kit_to_ship_conditions()
+                col(CampaignApplication.campaign_id).in_(list(campaigns)),
+                *campaign_applications.kit_to_ship_conditions(),
             )
             .group_by(col(CampaignApplication.campaign_id))
         ).all():
             campaign = campaigns[campaign_id]
-            url = campaign_url(campaign, campaigns_service.KIT_TO_SHIP)
+            url = campaign_url(campaign, campaign_applications.KIT_TO_SHIP)
             add("kits", "Kits to ship", campaign.title, count, url, Action.manage_campaign)
     for community_id, count in session.exec(
         select(ModerationItem.community_id, func.count())

@@ -9,8 +9,16 @@ from sqlmodel import Session
 
 from app import rate_limits
 from app.accounts.deps import Public
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import kits as campaign_kits
+from app.campaigns import lifecycle as campaign_lifecycle
+from app.campaigns import links as share_links
+from app.campaigns import roundtables as campaign_roundtables
 from app.campaigns import schemas
-from app.campaigns import service as campaigns_service
 from app.campaigns.deps import CampaignAccess, JoiningUser, campaign_access
 from app.campaigns.models import Campaign, CampaignApplication, KitShipment
 from app.columns import id_of, utcnow
@@ -30,8 +38,8 @@ PREFIX = "/communities/{community_slug}/campaigns"
 ONE = PREFIX + "/{campaign_slug}"
 
 
-def _fields(body: schemas.CampaignWrite) -> campaigns_service.CampaignFields:
-    return campaigns_service.CampaignFields(
+def _fields(body: schemas.CampaignWrite) -> campaign_lifecycle.CampaignFields:
+    return campaign_lifecycle.CampaignFields(
         title=body.title,
         product_name=body.product_name,
         brief=body.brief,
@@ -53,7 +61,7 @@ def _campaign(campaign: Campaign, community: Community) -> schemas.CampaignDetai
     return schemas.CampaignDetail(
         **schemas.CampaignPublic.model_validate(campaign).model_dump(),
         community_slug=community.slug,
-        phase=campaigns_service.phase(campaign, utcnow()),
+        phase=campaign_lifecycle.phase(campaign, utcnow()),
     )
 
 
@@ -65,7 +73,7 @@ def _address(application: CampaignApplication) -> schemas.Address:
     return schemas.Address.model_validate(application)
 
 
-def _hops(rows: list[tuple[int, campaigns_service.ReachTotals]]) -> list[schemas.HopCounts]:
+def _hops(rows: list[tuple[int, campaign_connectors.ReachTotals]]) -> list[schemas.HopCounts]:
     return [
         schemas.HopCounts(hop=hop, opens=t.opens, responses=t.responses, signups=t.signups, shares=t.shares)
         for hop, t in rows
@@ -74,7 +82,7 @@ def _hops(rows: list[tuple[int, campaigns_service.ReachTotals]]) -> list[schemas
 
 def _dashboard(session: Session, access: CampaignAccess) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    board = campaigns_service.connector_dashboard(session, campaign=access.campaign, user=access.user)
+    board = campaign_connectors.connector_dashboard(session, campaign=access.campaign, user=access.user)
     application = board.application
     mine = (
         schemas.MyApplication(
@@ -91,13 +99,16 @@ def _dashboard(session: Session, access: CampaignAccess) -> schemas.ConnectorDas
         else None
     )
     hops = [
-        (row.hop, campaigns_service.ReachTotals(row.open_count, row.response_count, row.signup_count, row.share_count))
+        (
+            row.hop,
+            campaign_connectors.ReachTotals(row.open_count, row.response_count, row.signup_count, row.share_count),
+        )
         for row in board.hops
     ]
     return schemas.ConnectorDashboard(
         application=mine,
         shipment=_shipment(board.shipment),
-        share_url=campaigns_service.share_url(board.link) if board.link else None,
+        share_url=share_links.share_url(board.link) if board.link else None,
         hops=_hops(hops),
         reach=board.reach,
         response_rate=board.response_rate,
@@ -109,7 +120,7 @@ def _dashboard(session: Session, access: CampaignAccess) -> schemas.ConnectorDas
 def list_campaigns(
     session: SessionDep, access: CommunityAccess = community_access(Action.view_campaign)
 ) -> list[schemas.CampaignDetail]:
-    campaigns = campaigns_service.list_campaigns(
+    campaigns = campaign_lifecycle.list_campaigns(
         session, community=access.community, include_drafts=access.can(Action.view_campaign_progress)
     )
     return [_campaign(campaign, access.community) for campaign in campaigns]
@@ -124,7 +135,7 @@ def create_campaign(
     access: CommunityAccess = community_access(Action.manage_campaign),
 ) -> schemas.CampaignDetail:
     assert access.user is not None
-    campaign = campaigns_service.create_campaign(
+    campaign = campaign_lifecycle.create_campaign(
         session, community=access.community, created_by=access.user, fields=_fields(body), slug=body.slug
     )
     return _campaign(campaign, access.community)
@@ -139,7 +150,7 @@ def get_campaign(access: CampaignAccess = campaign_access(Action.view_campaign))
 def update_campaign(
     body: schemas.CampaignWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> schemas.CampaignDetail:
-    campaign = campaigns_service.update_campaign(session, campaign=access.campaign, fields=_fields(body))
+    campaign = campaign_lifecycle.update_campaign(session, campaign=access.campaign, fields=_fields(body))
     return _campaign(campaign, access.community)
 
 
@@ -147,7 +158,7 @@ def update_campaign(
 def publish_campaign(
     session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> schemas.CampaignDetail:
-    return _campaign(campaigns_service.publish_campaign(session, campaign=access.campaign), access.community)
+    return _campaign(campaign_lifecycle.publish_campaign(session, campaign=access.campaign), access.community)
 
 
 # --- One's own application -----------------------------------------------------------------------------------------
@@ -172,14 +183,14 @@ def apply(
     access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
 ) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    campaigns_service.apply_to_campaign(
+    campaign_applications.apply_to_campaign(
         session,
         campaign=access.campaign,
         community=access.community,
         user=access.user,
         network_size=body.network_size,
         answers=body.answers,
-        address=campaigns_service.Address(**body.address.model_dump()),
+        address=campaign_households.Address(**body.address.model_dump()),
         motivation=body.motivation,
     )
     return _dashboard(session, access)
@@ -190,7 +201,7 @@ def withdraw(
     session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
 ) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    campaigns_service.withdraw_application(session, campaign=access.campaign, user=access.user)
+    campaign_applications.withdraw_application(session, campaign=access.campaign, user=access.user)
     return _dashboard(session, access)
 
 
@@ -201,8 +212,8 @@ def change_address(
     access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
 ) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    campaigns_service.update_address(
-        session, campaign=access.campaign, user=access.user, address=campaigns_service.Address(**body.model_dump())
+    campaign_applications.update_address(
+        session, campaign=access.campaign, user=access.user, address=campaign_households.Address(**body.model_dump())
     )
     return _dashboard(session, access)
 
@@ -212,7 +223,7 @@ def receipt(
     body: schemas.Receipt, session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
 ) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    campaigns_service.confirm_receipt(session, campaign=access.campaign, user=access.user, problem=body.problem)
+    campaign_applications.confirm_receipt(session, campaign=access.campaign, user=access.user, problem=body.problem)
     return _dashboard(session, access)
 
 
@@ -223,7 +234,7 @@ def samples(
     access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
 ) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    campaigns_service.record_samples_passed_on(
+    campaign_connectors.record_samples_passed_on(
         session, campaign=access.campaign, user=access.user, count=body.samples_passed_on
     )
     return _dashboard(session, access)
@@ -234,7 +245,7 @@ def rsvp(
     body: schemas.RsvpWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
 ) -> schemas.ConnectorDashboard:
     assert access.user is not None
-    campaigns_service.answer_rsvp(session, campaign=access.campaign, user=access.user, attending=body.attending)
+    campaign_roundtables.answer_rsvp(session, campaign=access.campaign, user=access.user, attending=body.attending)
     return _dashboard(session, access)
 
 
@@ -255,7 +266,7 @@ def list_applications(
     search: str = "",
     access: CampaignAccess = campaign_access(Action.manage_campaign),
 ) -> list[schemas.ApplicationReview]:
-    rows = campaigns_service.list_applications(
+    rows = campaign_applications.list_applications(
         session, campaign=access.campaign, status=status, eligible=eligible, sort=sort, search=search[:80]
     )
     return [
@@ -281,7 +292,7 @@ def decide(
     body: schemas.Decisions, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> schemas.DecisionOutcome:
     assert access.user is not None
-    result = campaigns_service.decide_applications(
+    result = campaign_decisions.decide_applications(
         session,
         campaign=access.campaign,
         community=access.community,
@@ -297,11 +308,11 @@ def auto_select(
     body: schemas.AutoSelect, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> schemas.DecisionOutcome:
     assert access.user is not None
-    result = campaigns_service.auto_select(
+    result = campaign_decisions.auto_select(
         session,
         campaign=access.campaign,
         community=access.community,
-        rules=campaigns_service.SelectionRules(
+        rules=campaign_decisions.SelectionRules(
             min_network_size=body.min_network_size, waitlist_the_rest=body.waitlist_the_rest
         ),
         decided_by=access.user,
@@ -316,7 +327,7 @@ def auto_select(
     responses={200: {"content": {"text/csv": {}}, "description": "One row per accepted kit, with its address"}},
 )
 def kits_csv(session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)) -> Response:
-    content = campaigns_service.export_kits_csv(session, campaign=access.campaign)
+    content = campaign_kits.export_kits_csv(session, campaign=access.campaign)
     return Response(
         content,
         media_type="text/csv; charset=utf-8",
@@ -335,7 +346,7 @@ def import_tracking(
     file: Annotated[UploadFile, File(description="CSV, UTF-8")],
     access: CampaignAccess = campaign_access(Action.manage_campaign),
 ) -> schemas.TrackingImportResult:
-    result = campaigns_service.import_tracking(
+    result = campaign_kits.import_tracking(
         session, campaign=access.campaign, community=access.community, content=file.file.read()
     )
     return schemas.TrackingImportResult(shipped=result.shipped, corrected=result.corrected, unchanged=result.unchanged)
@@ -348,7 +359,7 @@ def import_tracking(
 def progress(
     session: SessionDep, access: CampaignAccess = campaign_access(Action.view_campaign_progress)
 ) -> schemas.CampaignProgress:
-    result = campaigns_service.campaign_progress(session, campaign=access.campaign)
+    result = campaign_connectors.campaign_progress(session, campaign=access.campaign)
     return schemas.CampaignProgress(
         applications=result.applications,
         shipments=result.shipments,
@@ -377,7 +388,7 @@ def _invitations(session: Session, campaign: Campaign) -> list[schemas.Invitatio
         schemas.Invitation(
             handle=user.handle, display_name=user.display_name, rsvp=invitation.rsvp, invited_at=invitation.invited_at
         )
-        for invitation, user in campaigns_service.list_invitations(session, campaign=campaign)
+        for invitation, user in campaign_roundtables.list_invitations(session, campaign=campaign)
     ]
 
 
@@ -395,7 +406,7 @@ def invite(
     body: schemas.RoundtableWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> list[schemas.Invitation]:
     assert access.user is not None
-    campaigns_service.invite_to_roundtable(
+    campaign_roundtables.invite_to_roundtable(
         session,
         campaign=access.campaign,
         community=access.community,
@@ -428,9 +439,9 @@ def post_outcome(
 
 @router.get("/share/{share_code}", response_model=schemas.SharedCampaign, summary="What a share link leads to")
 def shared_campaign(share_code: str, session: SessionDep, _visitor: Public) -> schemas.SharedCampaign:
-    link, campaign, community = campaigns_service.get_link(session, code=share_code)
-    open_now = campaigns_service.phase(campaign, utcnow()) in campaigns_service.ANSWERING_PHASES
-    questions = campaigns_service.survey_questions(session, campaign=campaign) if open_now else []
+    link, campaign, community = share_links.get_link(session, code=share_code)
+    open_now = campaign_lifecycle.phase(campaign, utcnow()) in campaign_lifecycle.ANSWERING_PHASES
+    questions = campaign_answering.survey_questions(session, campaign=campaign) if open_now else []
     return schemas.SharedCampaign(
         campaign_title=campaign.title,
         product_name=campaign.product_name,
@@ -488,7 +499,7 @@ def answer(
     session: SessionDep,
     visitor: Public,
 ) -> schemas.ResponseCreated:
-    link, campaign, _ = campaigns_service.get_link(session, code=share_code)
+    link, campaign, _ = share_links.get_link(session, code=share_code)
     rate_limits.hit(
         get_settings().campaign_response_rate_per_ip,
         "campaign-answer",
@@ -496,7 +507,7 @@ def answer(
         message="Many answers came from your network just now; please try again later.",
     )
     body = sent.body
-    response = campaigns_service.answer_campaign(
+    response = campaign_answering.answer_campaign(
         session,
         link=link,
         campaign=campaign,
@@ -512,12 +523,12 @@ def answer(
 
 @router.post("/share/{share_code}/links", response_model=schemas.OwnLink, summary="Get one's own link to pass on")
 def pass_on(share_code: str, body: schemas.PassOn, session: SessionDep, _visitor: Public) -> schemas.OwnLink:
-    _, campaign, _ = campaigns_service.get_link(session, code=share_code)
-    mine = campaigns_service.find_response(session, campaign=campaign, device_token=body.device_token)
+    _, campaign, _ = share_links.get_link(session, code=share_code)
+    mine = campaign_answering.find_response(session, campaign=campaign, device_token=body.device_token)
     if mine is None:
         raise Conflict("Answer the survey first (with this device token); then you can pass the link on.")
-    own = campaigns_service.friend_link(session, campaign=campaign, response=mine)
-    return schemas.OwnLink(code=own.code, url=campaigns_service.share_url(own), hop=own.hop)
+    own = share_links.friend_link(session, campaign=campaign, response=mine)
+    return schemas.OwnLink(code=own.code, url=share_links.share_url(own), hop=own.hop)
 
 
 @router.post(
@@ -527,6 +538,6 @@ def pass_on(share_code: str, body: schemas.PassOn, session: SessionDep, _visitor
     summary="Join the campaign's community from a share link",
 )
 def join(share_code: str, session: SessionDep, user: JoiningUser) -> schemas.CampaignDetail:
-    link, campaign, community = campaigns_service.get_link(session, code=share_code)
-    campaigns_service.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
+    link, campaign, community = share_links.get_link(session, code=share_code)
+    share_links.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
     return _campaign(campaign, community)

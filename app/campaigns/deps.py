@@ -7,7 +7,7 @@ from fastapi import Depends
 
 from app.accounts.deps import CurrentUser, PermissionCheck, Permit, base_roles, check
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import Campaign, CampaignStatus
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_roles
@@ -52,7 +52,7 @@ class CampaignPermit(PermissionCheck):
             community_name=community.name,
             user_id=user.id if user is not None else None,
         )
-        campaign = session.exec(campaigns_service.select_campaign(community, campaign_slug)).first()
+        campaign = session.exec(campaign_lifecycle.select_campaign(community, campaign_slug)).first()
         if campaign is None or (
             campaign.status == CampaignStatus.draft and not can(frozen, Action.view_campaign_progress)
         ):

@@ -12,7 +12,15 @@ from sqlmodel import Session
 
 from app import rate_limits
 from app.accounts.deps import Public
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import kits as campaign_kits
+from app.campaigns import lifecycle as campaign_lifecycle
+from app.campaigns import links as share_links
+from app.campaigns import roundtables as campaign_roundtables
 from app.campaigns.deps import CampaignAccess, JoiningUser, campaign_access
 from app.campaigns.models import Campaign, CampaignResponse, ShipmentStatus
 from app.columns import utcnow
@@ -36,7 +44,7 @@ NUMBER_FIELDS = ("kit_count", "samples_per_kit", "target_network_size")
 
 
 def _form_context(session: Session, access: CommunityAccess, **extra: object) -> dict[str, Any]:
-    surveys = campaigns_service.brand_surveys(session, community=access.community)
+    surveys = campaign_lifecycle.brand_surveys(session, community=access.community)
     return _base(access, surveys=surveys, **extra)
 
 
@@ -45,24 +53,24 @@ def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
         "community": access.community,
         "access": access,
         "Action": Action,
-        "phase_labels": campaigns_service.PHASE_LABELS,
+        "phase_labels": campaign_lifecycle.PHASE_LABELS,
         **extra,
     }
 
 
 def _url(access: CampaignAccess, tail: str = "") -> str:
-    return campaigns_service.campaign_url(access.campaign, access.community) + tail
+    return campaign_lifecycle.campaign_url(access.campaign, access.community) + tail
 
 
 @router.get("/c/{community_slug}/campaigns", name="campaigns:list")
 def list_page(
     request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.view_campaign)
 ) -> Response:
-    campaigns = campaigns_service.list_campaigns(
+    campaigns = campaign_lifecycle.list_campaigns(
         session, community=access.community, include_drafts=access.can(Action.view_campaign_progress)
     )
     now = utcnow()
-    rows = [(campaign, campaigns_service.phase(campaign, now)) for campaign in campaigns]
+    rows = [(campaign, campaign_lifecycle.phase(campaign, now)) for campaign in campaigns]
     return render(request, "campaigns/list.html", _base(access, rows=rows))
 
 
@@ -75,18 +83,18 @@ def _time_value(moment: datetime) -> str:
 
 def _form_of(campaign: Campaign) -> dict[str, str]:
     form = {name: str(getattr(campaign, name)) for name in TEXT_FIELDS if name != "eligibility"}
-    form["eligibility"] = campaigns_service.eligibility_text(campaign.eligibility_questions)
+    form["eligibility"] = campaign_lifecycle.eligibility_text(campaign.eligibility_questions)
     form.update({name: str(getattr(campaign, name)) for name in NUMBER_FIELDS})
-    form.update({name: _time_value(getattr(campaign, name)) for name in campaigns_service.WINDOW_FIELDS})
+    form.update({name: _time_value(getattr(campaign, name)) for name in campaign_lifecycle.WINDOW_FIELDS})
     form["survey_id"] = str(campaign.survey_id or "")
     return form
 
 
-def _parse_fields(form: dict[str, str]) -> campaigns_service.CampaignFields:
+def _parse_fields(form: dict[str, str]) -> campaign_lifecycle.CampaignFields:
     """The typed form as service fields; unreadable times and numbers become field errors for the service."""
     errors: dict[str, str] = {}
     moments: dict[str, datetime] = {}
-    for name in campaigns_service.WINDOW_FIELDS:
+    for name in campaign_lifecycle.WINDOW_FIELDS:
         try:
             moment = datetime.fromisoformat(form[name].strip())
             moments[name] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -99,7 +107,7 @@ def _parse_fields(form: dict[str, str]) -> campaigns_service.CampaignFields:
         if not value.isdigit():
             errors[name] = "Use a whole number."
         numbers[name] = int(value) if value.isdigit() else 0
-    return campaigns_service.CampaignFields(
+    return campaign_lifecycle.CampaignFields(
         title=form["title"],
         product_name=form["product_name"],
         brief=form["brief"],
@@ -158,13 +166,13 @@ def create(
 ) -> Response:
     assert access.user is not None
     try:
-        campaign = campaigns_service.create_campaign(
+        campaign = campaign_lifecycle.create_campaign(
             session, community=access.community, created_by=access.user, fields=_parse_fields(form), slug=form["slug"]
         )
     except AppError as error:
         context = _form_context(session, access, form=form, campaign=None)
         return form_error(request, session, "campaigns/form.html", context, error)
-    response = redirect(request, campaigns_service.campaign_url(campaign, access.community))
+    response = redirect(request, campaign_lifecycle.campaign_url(campaign, access.community))
     flash.add(response, request, "The campaign is saved as a draft. Publish it when it is ready.")
     return response
 
@@ -186,7 +194,7 @@ def update(
 ) -> Response:
     form["slug"] = access.campaign.slug
     try:
-        campaigns_service.update_campaign(session, campaign=access.campaign, fields=_parse_fields(form))
+        campaign_lifecycle.update_campaign(session, campaign=access.campaign, fields=_parse_fields(form))
     except AppError as error:
         context = _form_context(session, access, form=form, campaign=access.campaign)
         return form_error(request, session, "campaigns/form.html", context, error)
@@ -199,7 +207,7 @@ def update(
 def publish(
     request: Request, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> Response:
-    campaigns_service.publish_campaign(session, campaign=access.campaign)
+    campaign_lifecycle.publish_campaign(session, campaign=access.campaign)
     response = redirect(request, _url(access))
     flash.add(response, request, f"{access.campaign.title} is published.")
     return response
@@ -218,11 +226,11 @@ def _outcome(campaign: Campaign) -> dict[str, Any]:
 def detail(
     request: Request, session: SessionDep, access: CampaignAccess = campaign_access(Action.view_campaign)
 ) -> Response:
-    application = campaigns_service.get_application(session, campaign=access.campaign, user=access.user)
+    application = campaign_applications.get_application(session, campaign=access.campaign, user=access.user)
     context = _base(
         access,
         campaign=access.campaign,
-        phase=campaigns_service.phase(access.campaign, utcnow()),
+        phase=campaign_lifecycle.phase(access.campaign, utcnow()),
         application=application,
         **_outcome(access.campaign),
     )
@@ -247,7 +255,7 @@ AddressForm = Annotated[dict[str, str], Depends(_address_form)]
 
 
 def _apply_context(access: CampaignAccess, **extra: object) -> dict[str, Any]:
-    return _base(access, campaign=access.campaign, phase=campaigns_service.phase(access.campaign, utcnow()), **extra)
+    return _base(access, campaign=access.campaign, phase=campaign_lifecycle.phase(access.campaign, utcnow()), **extra)
 
 
 @router.get("/c/{community_slug}/campaigns/{campaign_slug}/apply", name="campaigns:apply")
@@ -274,14 +282,14 @@ async def apply(
     form.update({f"answer_{key}": value for key, value in answers.items()})
     try:
         size = int(network_size) if network_size.strip().isdigit() else None
-        campaigns_service.apply_to_campaign(
+        campaign_applications.apply_to_campaign(
             session,
             campaign=access.campaign,
             community=access.community,
             user=access.user,
             network_size=size,
             answers=answers,
-            address=campaigns_service.Address(**address),
+            address=campaign_households.Address(**address),
             motivation=motivation,
         )
     except AppError as error:
@@ -296,19 +304,19 @@ async def apply(
 
 def _mine_context(session: Session, access: CampaignAccess, **extra: object) -> dict[str, Any]:
     assert access.user is not None
-    dashboard = campaigns_service.connector_dashboard(session, campaign=access.campaign, user=access.user)
-    link_url = campaigns_service.share_url(dashboard.link) if dashboard.link else ""
+    dashboard = campaign_connectors.connector_dashboard(session, campaign=access.campaign, user=access.user)
+    link_url = share_links.share_url(dashboard.link) if dashboard.link else ""
     application = dashboard.application
     address_form = (
-        {name: getattr(application, name) for name in campaigns_service.ADDRESS_FIELDS} if application else {}
+        {name: getattr(application, name) for name in campaign_households.ADDRESS_FIELDS} if application else {}
     )
     return _base(
         access,
         campaign=access.campaign,
-        phase=campaigns_service.phase(access.campaign, utcnow()),
+        phase=campaign_lifecycle.phase(access.campaign, utcnow()),
         dashboard=dashboard,
         link_url=link_url,
-        qr=campaigns_service.qr_svg(link_url) if link_url else "",
+        qr=share_links.qr_svg(link_url) if link_url else "",
         form=extra.pop("form", address_form),
         **extra,
     )
@@ -330,8 +338,8 @@ def change_address(
 ) -> Response:
     assert access.user is not None
     try:
-        campaigns_service.update_address(
-            session, campaign=access.campaign, user=access.user, address=campaigns_service.Address(**address)
+        campaign_applications.update_address(
+            session, campaign=access.campaign, user=access.user, address=campaign_households.Address(**address)
         )
     except AppError as error:
         context = _mine_context(session, access, form=address)
@@ -346,7 +354,7 @@ def withdraw(
     request: Request, session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)
 ) -> Response:
     assert access.user is not None
-    campaigns_service.withdraw_application(session, campaign=access.campaign, user=access.user)
+    campaign_applications.withdraw_application(session, campaign=access.campaign, user=access.user)
     response = redirect(request, _url(access))
     flash.add(response, request, "Your application is withdrawn.", "info")
     return response
@@ -361,7 +369,7 @@ def receipt(
 ) -> Response:
     assert access.user is not None
     try:
-        shipment = campaigns_service.confirm_receipt(
+        shipment = campaign_applications.confirm_receipt(
             session, campaign=access.campaign, user=access.user, problem=problem
         )
     except AppError as error:
@@ -388,7 +396,9 @@ def samples(
         if not text.removeprefix("-").isdigit():
             raise Invalid("Please correct the marked fields.", fields={"samples_passed_on": "Enter a whole number."})
         # A negative count goes on to the service, whose message gives the range.
-        campaigns_service.record_samples_passed_on(session, campaign=access.campaign, user=access.user, count=int(text))
+        campaign_connectors.record_samples_passed_on(
+            session, campaign=access.campaign, user=access.user, count=int(text)
+        )
     except AppError as error:
         context = _mine_context(session, access, samples_value=samples_passed_on)
         return form_error(request, session, "campaigns/mine.html", context, error, block="network")
@@ -405,7 +415,7 @@ def rsvp(
     access: CampaignAccess = campaign_access(Action.take_part_in_campaign),
 ) -> Response:
     assert access.user is not None
-    campaigns_service.answer_rsvp(session, campaign=access.campaign, user=access.user, attending=attending == "yes")
+    campaign_roundtables.answer_rsvp(session, campaign=access.campaign, user=access.user, attending=attending == "yes")
     response = redirect(request, _url(access, "/mine"))
     flash.add(response, request, "Thanks for letting us know." if attending == "yes" else "Sorry you cannot come.")
     return response
@@ -415,10 +425,10 @@ def rsvp(
 def qr_code(session: SessionDep, access: CampaignAccess = campaign_access(Action.take_part_in_campaign)) -> Response:
     """The connector's share link as an SVG QR code, to print or save."""
     assert access.user is not None
-    link = campaigns_service.connector_link(session, campaign=access.campaign, user=access.user)
+    link = campaign_connectors.connector_link(session, campaign=access.campaign, user=access.user)
     if link is None:
         raise Invalid("You get a share link once your application is accepted.", status_code=409)
-    svg = campaigns_service.qr_svg(campaigns_service.share_url(link))
+    svg = share_links.qr_svg(share_links.share_url(link))
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -432,18 +442,18 @@ def qr_code(session: SessionDep, access: CampaignAccess = campaign_access(Action
 def _review_context(
     session: Session, access: CampaignAccess, *, status: str, eligible: str, sort: str, search: str, **extra: object
 ) -> dict[str, Any]:
-    rows = campaigns_service.list_applications(
+    rows = campaign_applications.list_applications(
         session, campaign=access.campaign, status=status, eligible=eligible, sort=sort, search=search
     )
     return _base(
         access,
         campaign=access.campaign,
-        phase=campaigns_service.phase(access.campaign, utcnow()),
+        phase=campaign_lifecycle.phase(access.campaign, utcnow()),
         rows=rows,
-        household_mates=campaigns_service.household_mates(session, campaign=access.campaign),
+        household_mates=campaign_households.household_mates(session, campaign=access.campaign),
         filters={"status": status, "eligible": eligible, "sort": sort or "newest", "search": search},
-        statuses=list(campaigns_service.REVIEW_FILTERS),
-        sorts=list(campaigns_service.APPLICATION_SORTS),
+        statuses=list(campaign_applications.REVIEW_FILTERS),
+        sorts=list(campaign_applications.APPLICATION_SORTS),
         **extra,
     )
 
@@ -458,7 +468,7 @@ def applications_page(
     search: str = "",
     access: CampaignAccess = campaign_access(Action.manage_campaign),
 ) -> Response:
-    if status not in campaigns_service.REVIEW_FILTERS:
+    if status not in campaign_applications.REVIEW_FILTERS:
         status = ""
     context = _review_context(session, access, status=status, eligible=eligible, sort=sort, search=search[:80])
     return render(request, "campaigns/applications.html", context, block="table")
@@ -475,7 +485,7 @@ async def decide(
     submitted = await request.form()
     ids = [int(str(value)) for value in submitted.getlist("application_ids") if str(value).isdigit()]
     try:
-        result = campaigns_service.decide_applications(
+        result = campaign_decisions.decide_applications(
             session,
             campaign=access.campaign,
             community=access.community,
@@ -491,7 +501,7 @@ async def decide(
     return response
 
 
-def _flash_decisions(response: Response, request: Request, result: campaigns_service.DecisionResult) -> None:
+def _flash_decisions(response: Response, request: Request, result: campaign_decisions.DecisionResult) -> None:
     changed = len(result.changed)
     flash.add(response, request, f"{changed} application{'' if changed == 1 else 's'} updated.")
     if result.refused:
@@ -511,11 +521,11 @@ def auto_select(
     try:
         if not min_network_size.strip().isdigit():
             raise Invalid("Please correct the marked fields.", fields={"min_network_size": "Enter a whole number."})
-        result = campaigns_service.auto_select(
+        result = campaign_decisions.auto_select(
             session,
             campaign=access.campaign,
             community=access.community,
-            rules=campaigns_service.SelectionRules(
+            rules=campaign_decisions.SelectionRules(
                 min_network_size=int(min_network_size), waitlist_the_rest=bool(waitlist_the_rest)
             ),
             decided_by=access.user,
@@ -532,7 +542,7 @@ def auto_select(
 @router.get("/c/{community_slug}/campaigns/{campaign_slug}/kits.csv", name="campaigns:kits_csv")
 def kits_csv(session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)) -> Response:
     """The kit list with shipping addresses, for the fulfilment house."""
-    content = campaigns_service.export_kits_csv(session, campaign=access.campaign)
+    content = campaign_kits.export_kits_csv(session, campaign=access.campaign)
     return Response(
         content,
         media_type="text/csv; charset=utf-8",
@@ -550,7 +560,7 @@ def import_tracking(
     try:
         if file is None or not file.filename:
             raise Invalid("Choose the CSV file to import.", fields={"file": "Choose a CSV file."})
-        result = campaigns_service.import_tracking(
+        result = campaign_kits.import_tracking(
             session, campaign=access.campaign, community=access.community, content=file.file.read()
         )
     except AppError as error:
@@ -571,14 +581,14 @@ def import_tracking(
 
 
 def _progress_context(session: Session, access: CampaignAccess, **extra: object) -> dict[str, Any]:
-    progress = campaigns_service.campaign_progress(session, campaign=access.campaign)
+    progress = campaign_connectors.campaign_progress(session, campaign=access.campaign)
     scope = campaign_insights.campaign_scope(session, campaign=access.campaign)
     return _base(
         access,
         campaign=access.campaign,
-        phase=campaigns_service.phase(access.campaign, utcnow()),
+        phase=campaign_lifecycle.phase(access.campaign, utcnow()),
         progress=progress,
-        invitations=campaigns_service.list_invitations(session, campaign=access.campaign),
+        invitations=campaign_roundtables.list_invitations(session, campaign=access.campaign),
         chart_choices=campaign_insights.outcome_chart_choices(session, scope=scope),
         **extra,
     )
@@ -619,7 +629,7 @@ def roundtable(
             errors["count"] = "Enter a whole number."
         if errors:
             raise Invalid("Please correct the marked fields.", fields=errors)
-        invited = campaigns_service.invite_to_roundtable(
+        invited = campaign_roundtables.invite_to_roundtable(
             session,
             campaign=access.campaign,
             community=access.community,
@@ -698,17 +708,17 @@ def _keep_device(response: Response, token: str) -> None:
 
 
 def _answer_context(session: Session, share_code: str, **extra: object) -> dict[str, Any]:
-    link, campaign, community = campaigns_service.get_link(session, code=share_code)
-    current = campaigns_service.phase(campaign, utcnow())
-    open_now = current in campaigns_service.ANSWERING_PHASES and campaign.survey_id is not None
+    link, campaign, community = share_links.get_link(session, code=share_code)
+    current = campaign_lifecycle.phase(campaign, utcnow())
+    open_now = current in campaign_lifecycle.ANSWERING_PHASES and campaign.survey_id is not None
     return {
         "link": link,
         "campaign": campaign,
         "community": community,
         "phase": current,
-        "phase_labels": campaigns_service.PHASE_LABELS,
+        "phase_labels": campaign_lifecycle.PHASE_LABELS,
         "open_now": open_now,
-        "questions": campaigns_service.survey_questions(session, campaign=campaign) if open_now else [],
+        "questions": campaign_answering.survey_questions(session, campaign=campaign) if open_now else [],
         "values": {},
         "form": {},
         "honeypot": HONEYPOT,
@@ -723,12 +733,12 @@ def answer_page(request: Request, share_code: str, session: SessionDep, _visitor
     context = _answer_context(session, share_code)
     token = _device_token(request)
     campaign = context["campaign"]
-    if token and campaigns_service.find_response(session, campaign=campaign, device_token=token) is not None:
+    if token and campaign_answering.find_response(session, campaign=campaign, device_token=token) is not None:
         return RedirectResponse(f"/s/{share_code}/thanks", status_code=303)
     response = render(request, "campaigns/answer.html", context)
     if token is None:
         if context["open_now"]:
-            campaigns_service.record_open(session, link=context["link"])
+            share_links.record_open(session, link=context["link"])
         _keep_device(response, secrets.token_urlsafe(24))
     return response
 
@@ -737,7 +747,7 @@ def answer_page(request: Request, share_code: str, session: SessionDep, _visitor
 def answer(request: Request, share_code: str, session: SessionDep, submitted: Answers, visitor: Public) -> Response:
     values = {name: sent for name, sent in submitted.values.items() if name.startswith("q")}
     form = {"email": submitted.single("email"), "consent": submitted.single("consent")}
-    link, campaign, _ = campaigns_service.get_link(session, code=share_code)
+    link, campaign, _ = share_links.get_link(session, code=share_code)
     token = _device_token(request) or secrets.token_urlsafe(24)
     thanks = RedirectResponse(f"/s/{share_code}/thanks", status_code=303)
     if submitted.single(HONEYPOT).strip():
@@ -750,7 +760,7 @@ def answer(request: Request, share_code: str, session: SessionDep, submitted: An
             client_ip(request),
             message="Many answers came from your network just now; please try again later.",
         )
-        campaigns_service.answer_campaign(
+        campaign_answering.answer_campaign(
             session,
             link=link,
             campaign=campaign,
@@ -772,26 +782,26 @@ def answer(request: Request, share_code: str, session: SessionDep, submitted: An
 
 def _my_response(request: Request, session: Session, campaign: Campaign) -> CampaignResponse | None:
     token = _device_token(request)
-    return campaigns_service.find_response(session, campaign=campaign, device_token=token) if token else None
+    return campaign_answering.find_response(session, campaign=campaign, device_token=token) if token else None
 
 
 def _thanks_context(request: Request, session: Session, share_code: str) -> dict[str, Any]:
-    link, campaign, community = campaigns_service.get_link(session, code=share_code)
+    link, campaign, community = share_links.get_link(session, code=share_code)
     mine = _my_response(request, session, campaign)
-    own = campaigns_service.own_link(session, response=mine) if mine else None
-    own_url = campaigns_service.share_url(own) if own else ""
+    own = share_links.own_link(session, response=mine) if mine else None
+    own_url = share_links.share_url(own) if own else ""
     return {
         "link": link,
         "campaign": campaign,
         "community": community,
-        "phase": campaigns_service.phase(campaign, utcnow()),
-        "phase_labels": campaigns_service.PHASE_LABELS,
+        "phase": campaign_lifecycle.phase(campaign, utcnow()),
+        "phase_labels": campaign_lifecycle.PHASE_LABELS,
         "answered": mine is not None,
         "may_pass_on": mine is not None
         and own is None
-        and campaigns_service.phase(campaign, utcnow()) in campaigns_service.PASSING_ON_PHASES,
+        and campaign_lifecycle.phase(campaign, utcnow()) in campaign_lifecycle.PASSING_ON_PHASES,
         "own_url": own_url,
-        "qr": campaigns_service.qr_svg(own_url) if own_url else "",
+        "qr": share_links.qr_svg(own_url) if own_url else "",
         **_outcome(campaign),
     }
 
@@ -804,11 +814,11 @@ def thanks_page(request: Request, share_code: str, session: SessionDep, _visitor
 @router.post("/s/{share_code}/pass-on", name="campaigns:pass_on")
 def pass_on(request: Request, share_code: str, session: SessionDep, _visitor: Public) -> Response:
     """A link of one's own, for someone who answered from this browser: the next hop, still the connector's."""
-    _, campaign, _ = campaigns_service.get_link(session, code=share_code)
+    _, campaign, _ = share_links.get_link(session, code=share_code)
     mine = _my_response(request, session, campaign)
     if mine is None:
         raise Conflict("Answer the survey first; then you can pass the link on.")
-    campaigns_service.friend_link(session, campaign=campaign, response=mine)
+    share_links.friend_link(session, campaign=campaign, response=mine)
     response = redirect(request, f"/s/{share_code}/thanks")
     flash.add(response, request, "Here is your own link: pass it on.")
     return response
@@ -817,8 +827,8 @@ def pass_on(request: Request, share_code: str, session: SessionDep, _visitor: Pu
 @router.post("/s/{share_code}/join", name="campaigns:join")
 def join(request: Request, share_code: str, session: SessionDep, user: JoiningUser) -> Response:
     """Join the campaign's community from a share link (the sign-up counts for whoever passed the link on)."""
-    link, campaign, community = campaigns_service.get_link(session, code=share_code)
-    campaigns_service.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
+    link, campaign, community = share_links.get_link(session, code=share_code)
+    share_links.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
     response = redirect(request, f"/c/{community.slug}")
     flash.add(response, request, f"Welcome to {community.name}!")
     return response

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.accounts.deps import AccountUser, InvitedUser, Public
 from app.brands import service as brands_service
-from app.campaigns import service as campaigns_service
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import CampaignPhase
 from app.campaigns.schemas import CurrentCampaign
 from app.columns import PageNumber, RowId
@@ -54,12 +54,12 @@ def get_community(
         my_role=access.membership.role if access.membership else None,
         current_campaigns=[
             _current_campaign(row, access.community.slug)
-            for row in campaigns_service.current_campaigns(session, community=access.community, user=access.user)
+            for row in campaign_lifecycle.current_campaigns(session, community=access.community, user=access.user)
         ],
     )
 
 
-def _current_campaign(row: campaigns_service.CurrentCampaign, community_slug: str) -> CurrentCampaign:
+def _current_campaign(row: campaign_lifecycle.CurrentCampaign, community_slug: str) -> CurrentCampaign:
     campaign = row.campaign
     taking = row.phase == CampaignPhase.applying and row.application is None
     return CurrentCampaign(

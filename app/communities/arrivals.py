@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import links as share_links
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership, Visibility
 from app.errors import Conflict, NotFound
@@ -48,7 +48,7 @@ def find_arrival(session: Session, *, share_code: str = "", referral_code: str =
     None for an unknown code (the sign-up then goes on as a plain one)."""
     if share_code:
         try:
-            link, _, linked = campaigns_service.get_link(session, code=share_code)
+            link, _, linked = share_links.get_link(session, code=share_code)
         except NotFound:
             pass
         else:
@@ -90,10 +90,10 @@ def _join_through_link(session: Session, *, user: User, community: Community, sh
     if not share_code:
         return False
     try:
-        link, campaign, link_community = campaigns_service.get_link(session, code=share_code)
+        link, campaign, link_community = share_links.get_link(session, code=share_code)
     except NotFound:
         return False
     if link_community.id != community.id:
         return False
-    campaigns_service.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
+    share_links.join_through_link(session, link=link, campaign=campaign, community=community, user=user)
     return True

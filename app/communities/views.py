@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.accounts.deps import InvitedUser, Public
 from app.brands import service as brands_service
-from app.campaigns import service as campaigns_service
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.columns import PageNumber, RowId
 from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
@@ -46,8 +46,8 @@ def _community_page(
         "brand": brand,
         "access": access,
         "Action": Action,
-        "campaigns": campaigns_service.current_campaigns(session, community=access.community, user=access.user),
-        "phase_labels": campaigns_service.PHASE_LABELS,
+        "campaigns": campaign_lifecycle.current_campaigns(session, community=access.community, user=access.user),
+        "phase_labels": campaign_lifecycle.PHASE_LABELS,
         **extra,
     }
     return render(

@@ -8,8 +8,8 @@ It is never drawn as one chain, where "did" could outnumber "would" and read as 
 
 The referral chain counts share links, each step a subset of the one before: links shared, of those the opened
 ones, of those the answered ones, of those the ones that brought someone into the community. A link's counters
-include the links passed on from it (``campaigns.service._bump``), so a link's own events are its counters less its
-children's; a link answered without a recorded open is not an opened link and so is not counted as answered.
+include the links passed on from it (``campaigns.links.bump_link_counter``), so a link's own events are its counters
+less its children's; a link answered without a recorded open is not an opened link and so is not counted as answered.
 
 Suppression: every count of respondents shown here goes through ``suppression.shown`` or ``suppress_partition``
 (the one place, so the rule can change in one place): 1-4 is hidden. Counts of links and their opens and sign-ups
@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from app.campaigns import service as campaigns_service
+from app.campaigns import connectors as campaign_connectors
 from app.campaigns.models import Campaign, CampaignResponse, ShareLink
 from app.insights import schemas
 from app.insights.service import period_of
@@ -191,7 +191,7 @@ def campaign_headline(
     *,
     campaign: Campaign,
     survey: Survey | None,
-    reach: Sequence[tuple[int, campaigns_service.ReachTotals]],
+    reach: Sequence[tuple[int, campaign_connectors.ReachTotals]],
     figures: schemas.SurveyResults | None,
 ) -> schemas.CampaignHeadline:
     """The whole campaign's outcome: respondents, reach against the declared networks, kits, the recommended
@@ -200,8 +200,8 @@ def campaign_headline(
     ``reach`` is the whole campaign's per hop (from the counters), ``figures`` its survey's results for everyone."""
     respondents = sum(totals.responses for _, totals in reach)
     reached = sum(totals.opens for hop, totals in reach if hop == 1)
-    network = campaigns_service.declared_network_size(session, campaign=campaign)
-    kits = campaigns_service.kit_counts(session, campaign=campaign)
+    network = campaign_connectors.declared_network_size(session, campaign=campaign)
+    kits = campaign_connectors.kit_counts(session, campaign=campaign)
     answers = figures if figures is not None and not figures.suppressed else None
     return schemas.CampaignHeadline(
         respondents=shown(respondents),

@@ -32,7 +32,10 @@ from sqlmodel import Session, col
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import roundtables as campaign_roundtables
 from app.campaigns.models import ApplicationStatus, Campaign, CampaignResponse
 from app.columns import utcnow
 from app.communities.models import Community
@@ -67,7 +70,7 @@ class CampaignScope:
     campaign: Campaign
     survey: Survey | None
     respondents: int
-    reach: list[tuple[int, campaigns_service.ReachTotals]]
+    reach: list[tuple[int, campaign_connectors.ReachTotals]]
 
     @property
     def shared(self) -> bool:
@@ -86,10 +89,10 @@ class CampaignScope:
 
 def campaign_scope(session: Session, *, campaign: Campaign) -> CampaignScope:
     try:
-        survey: Survey | None = campaigns_service.campaign_survey(session, campaign=campaign)
+        survey: Survey | None = campaign_answering.campaign_survey(session, campaign=campaign)
     except Conflict:
         survey = None
-    reach = campaigns_service.reach_by_hop(session, campaign=campaign)
+    reach = campaign_connectors.reach_by_hop(session, campaign=campaign)
     return CampaignScope(
         campaign=campaign, survey=survey, respondents=sum(totals.responses for _, totals in reach), reach=reach
     )
@@ -132,7 +135,9 @@ def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSeg
         except NotFound:
             connector = None
         application = (
-            campaigns_service.get_application(session, campaign=scope.campaign, user=connector) if connector else None
+            campaign_applications.get_application(session, campaign=scope.campaign, user=connector)
+            if connector
+            else None
         )
         if application is None or application.status != ApplicationStatus.accepted:
             message = f"@{form.connector} is not a connector of this campaign."
@@ -167,7 +172,7 @@ def _reach_of(session: Session, scope: CampaignScope, chosen: CampaignFilter) ->
     """Reach per hop of the segment's connector (or everyone's), every hop: the segment's hops are picked later."""
     if chosen.connector is None:
         return scope.reach
-    return campaigns_service.reach_by_hop(session, campaign=scope.campaign, connector_id=chosen.connector.id)
+    return campaign_connectors.reach_by_hop(session, campaign=scope.campaign, connector_id=chosen.connector.id)
 
 
 def _question(results: schemas.SurveyResults | None, code: str) -> schemas.QuestionResult | None:
@@ -200,8 +205,8 @@ def funnel(session: Session, *, scope: CampaignScope, chosen: CampaignFilter) ->
     )
 
 
-def _totals(rows: Sequence[tuple[int, campaigns_service.ReachTotals]]) -> campaigns_service.ReachTotals:
-    return campaigns_service.ReachTotals(
+def _totals(rows: Sequence[tuple[int, campaign_connectors.ReachTotals]]) -> campaign_connectors.ReachTotals:
+    return campaign_connectors.ReachTotals(
         opens=sum(totals.opens for _, totals in rows),
         responses=sum(totals.responses for _, totals in rows),
         signups=sum(totals.signups for _, totals in rows),
@@ -232,7 +237,7 @@ def connector_results(
     """Every accepted connector with their samples, reach and response rate (responses per sample passed on, as on
     the progress page), sorted by ``sort`` (a key of SORTS), ties by name. Responses of fewer
     than 5 (and one more to protect them) are hidden with their rate."""
-    reach = campaigns_service.connector_reach(session, campaign=campaign)
+    reach = campaign_connectors.connector_reach(session, campaign=campaign)
     shown = suppress_partition([row.totals.responses for row in reach])
     rows = [
         schemas.ConnectorResult(
@@ -255,7 +260,7 @@ def connector_results(
 
 
 def hop_results(
-    rows: Sequence[tuple[int, campaigns_service.ReachTotals]], hops: Sequence[int] = ()
+    rows: Sequence[tuple[int, campaign_connectors.ReachTotals]], hops: Sequence[int] = ()
 ) -> list[schemas.HopReach]:
     """Reach per hop, of ``hops`` only when given; responses hidden as a connector's (suppressed over every hop, so
     that a hop's figure cannot be worked out from another page's)."""
@@ -470,7 +475,7 @@ def post_outcome(
 ) -> Campaign:
     """Post (or update) the campaign's outcome with the chosen chart of its results, as they stand now."""
     snapshot = outcome_chart(session, scope=scope, community=community, choice=chart, now=now)
-    return campaigns_service.post_outcome(
+    return campaign_roundtables.post_outcome(
         session,
         campaign=scope.campaign,
         community=community,

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import links as share_links
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design
 from app.comments import service as comments_service
@@ -330,7 +330,7 @@ def _survey_response_contents(session: Session, response_ids: Collection[int]) -
 def _set_survey_response_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, response_id: int) -> None:
         if surveys_service.set_response_hidden(session, response_id=response_id, hidden=hidden):
-            campaigns_service.count_response_shown(session, survey_response_id=response_id, shown=not hidden)
+            share_links.count_response_shown(session, survey_response_id=response_id, shown=not hidden)
 
     return apply
 

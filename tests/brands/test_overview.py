@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.brands import overview
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import applications as campaign_applications
 from app.campaigns.models import ApplicationStatus, Campaign, KitShipment, ShipmentStatus
 from app.challenges.models import DesignStatus, Score
 from app.columns import utcnow
@@ -220,8 +220,8 @@ def test_needs_attention_counts_what_the_linked_pages_list(session: Session, wor
     assert found["ideas"].url == "/c/alpha-testers/ideas?status=unanswered&sort=newest"
 
     # The pages behind the links list exactly as many.
-    to_review = campaigns_service.list_applications(session, campaign=world.applying, status="applied")
-    to_ship = campaigns_service.list_applications(session, campaign=world.applying, status="kit_to_ship")
+    to_review = campaign_applications.list_applications(session, campaign=world.applying, status="applied")
+    to_ship = campaign_applications.list_applications(session, campaign=world.applying, status="kit_to_ship")
     waiting = moderation_service.list_queue(
         session, community=world.design_lab, filters=moderation_service.QueueFilters()
     )

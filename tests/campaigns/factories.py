@@ -7,7 +7,10 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import applications as campaign_applications
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignStatus
 from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, MemberRole
@@ -31,7 +34,7 @@ def windows(phase: str) -> dict[str, object]:
     now = utcnow()
     return {
         name: now + timedelta(days=days)
-        for name, days in zip(campaigns_service.WINDOW_FIELDS, PHASE_WINDOWS[phase], strict=True)
+        for name, days in zip(campaign_lifecycle.WINDOW_FIELDS, PHASE_WINDOWS[phase], strict=True)
     }
 
 
@@ -65,7 +68,7 @@ def make_campaign(
     return campaign
 
 
-def address(number: int | None = None, **overrides: str) -> campaigns_service.Address:
+def address(number: int | None = None, **overrides: str) -> campaign_households.Address:
     number = number if number is not None else next(_sequence)
     values = {
         "recipient_name": f"Person {number}",
@@ -76,7 +79,7 @@ def address(number: int | None = None, **overrides: str) -> campaigns_service.Ad
         "country": "GB",
     }
     values.update(overrides)
-    return campaigns_service.Address(**values)
+    return campaign_households.Address(**values)
 
 
 def make_applicant(session: Session, community: Community) -> User:
@@ -92,11 +95,11 @@ def apply(
     user: User | None = None,
     *,
     network_size: int = 25,
-    shipping_address: campaigns_service.Address | None = None,
+    shipping_address: campaign_households.Address | None = None,
 ) -> CampaignApplication:
     """An application through the service (the campaign must be in its applications window)."""
     user = user or make_applicant(session, community)
-    return campaigns_service.apply_to_campaign(
+    return campaign_applications.apply_to_campaign(
         session,
         campaign=campaign,
         community=community,
@@ -118,8 +121,8 @@ def make_application(
         status=status,
         network_size=20,
         eligibility_answers={"q1": "yes"},
-        household_key=campaigns_service.household_key(shipping_address),
-        **{name: getattr(shipping_address, name) for name in campaigns_service.ADDRESS_FIELDS},
+        household_key=campaign_households.household_key(shipping_address),
+        **{name: getattr(shipping_address, name) for name in campaign_households.ADDRESS_FIELDS},
     )
     session.add(application)
     campaign.application_count += 1
@@ -132,7 +135,7 @@ def accept(
     session: Session, campaign: Campaign, community: Community, application: CampaignApplication, manager: User
 ) -> None:
     """Accept through the service (the campaign must be in a deciding phase)."""
-    result = campaigns_service.decide_applications(
+    result = campaign_decisions.decide_applications(
         session,
         campaign=campaign,
         community=community,

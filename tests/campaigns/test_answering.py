@@ -7,7 +7,10 @@ from sqlmodel import Session, col, func, select
 from app import rate_limits
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import links as share_links
+from app.campaigns import roundtables as campaign_roundtables
 from app.campaigns.models import Campaign, CampaignResponse, ConnectorReach, ShareLink
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind
@@ -48,14 +51,14 @@ def _sharing(session: Session, connectors: int = 1) -> tuple[Campaign, Community
     for application in applications:
         connector = session.get(User, application.user_id)
         assert connector is not None
-        link = campaigns_service.connector_link(session, campaign=campaign, user=connector)
+        link = campaign_connectors.connector_link(session, campaign=campaign, user=connector)
         assert link is not None
         links.append(link)
     return campaign, community, links
 
 
 def _questions(session: Session, campaign: Campaign) -> dict[str, Question]:
-    return {q.code: q for q in campaigns_service.survey_questions(session, campaign=campaign) if q.code}
+    return {q.code: q for q in campaign_answering.survey_questions(session, campaign=campaign) if q.code}
 
 
 def _answers(session: Session, campaign: Campaign, *, recommended: str = "no", count: str = "") -> dict[str, list[str]]:
@@ -72,7 +75,7 @@ def _answers(session: Session, campaign: Campaign, *, recommended: str = "no", c
 
 
 def _answer(session: Session, campaign: Campaign, link: ShareLink, token: str, **kwargs: object) -> CampaignResponse:
-    return campaigns_service.answer_campaign(
+    return campaign_answering.answer_campaign(
         session,
         link=link,
         campaign=campaign,
@@ -92,8 +95,8 @@ def test_attribution_through_two_hops(session: Session) -> None:
     campaign, _, (root,) = _sharing(session)
     first = _answer(session, campaign, root, "friend-1")
     assert (first.share_link_id, first.connector_id, first.hop) == (root.id, root.connector_id, 1)
-    second_link = campaigns_service.friend_link(session, campaign=campaign, response=first)
-    assert campaigns_service.friend_link(session, campaign=campaign, response=first).id == second_link.id
+    second_link = share_links.friend_link(session, campaign=campaign, response=first)
+    assert share_links.friend_link(session, campaign=campaign, response=first).id == second_link.id
     assert (second_link.hop, second_link.parent_id, second_link.connector_id) == (2, root.id, root.connector_id)
     second = _answer(session, campaign, second_link, "friend-2")
     assert (second.hop, second.connector_id, second.share_link_id) == (2, root.connector_id, second_link.id)
@@ -107,7 +110,7 @@ def test_attribution_through_two_hops(session: Session) -> None:
     assert [(row.hop, row.response_count, row.share_count) for row in reach] == [(1, 1, 1), (2, 1, 0)]
     connector = session.get(User, root.connector_id)
     assert connector is not None
-    board = campaigns_service.connector_dashboard(session, campaign=campaign, user=connector)
+    board = campaign_connectors.connector_dashboard(session, campaign=campaign, user=connector)
     assert board.reach == 2
     note = session.exec(select(Notification).where(Notification.user_id == connector.id)).all()
     assert any(n.kind == NotificationKind.network_response and "1 person" in n.text for n in note)
@@ -151,7 +154,7 @@ def test_invalid_answers_store_nothing(session: Session) -> None:
     questions = _questions(session, campaign)
     form = _answers(session, campaign, recommended="yes")  # "to how many people?" is then required
     try:
-        campaigns_service.answer_campaign(
+        campaign_answering.answer_campaign(
             session, link=link, campaign=campaign, form=form, device_token="d", email="not-an-email"
         )
     except Invalid as error:
@@ -162,7 +165,7 @@ def test_invalid_answers_store_nothing(session: Session) -> None:
     session.expire_all()
     assert session.get(ShareLink, link.id).response_count == 0  # type: ignore[union-attr]
     # The conditional question is skipped when its condition is not met; with it met, its answer is kept.
-    campaigns_service.answer_campaign(
+    campaign_answering.answer_campaign(
         session,
         link=link,
         campaign=campaign,
@@ -174,7 +177,7 @@ def test_invalid_answers_store_nothing(session: Session) -> None:
 def test_responses_record_the_survey_version(session: Session) -> None:
     campaign, _, (link,) = _sharing(session)
     first = _answer(session, campaign, link, "v1")
-    survey = campaigns_service.campaign_survey(session, campaign=campaign)
+    survey = campaign_answering.campaign_survey(session, campaign=campaign)
     surveys_service.add_question(
         session, survey=survey, fields=surveys_service.QuestionFields(kind=QuestionKind.text, prompt="Where?")
     )
@@ -202,7 +205,7 @@ def test_counters_equal_a_recount(session: Session) -> None:
             number += 1
             response = _answer(session, campaign, link, f"device-{number}")
             if number % 2:
-                second = campaigns_service.friend_link(session, campaign=campaign, response=response)
+                second = share_links.friend_link(session, campaign=campaign, response=response)
                 number += 1
                 _answer(session, campaign, second, f"device-{number}")
     assert_counters_match_a_recount(session, campaign)
@@ -290,7 +293,7 @@ def test_public_page_answers_without_an_account(client: TestClient, session: Ses
 
 
 def _with_photo_question(session: Session, campaign: Campaign) -> Question:
-    survey = campaigns_service.campaign_survey(session, campaign=campaign)
+    survey = campaign_answering.campaign_survey(session, campaign=campaign)
     return add_question(session, survey, "photo", required=True, prompt="Where did you try it?")
 
 
@@ -394,7 +397,7 @@ def test_joining_the_community_from_a_link_counts_a_sign_up(client: TestClient, 
     assert communities_service.get_membership(session, community=community, user=friend) is not None
     session.expire_all()
     assert session.get(ShareLink, link.id).signup_count == 1  # type: ignore[union-attr]
-    board = campaigns_service.connector_dashboard(
+    board = campaign_connectors.connector_dashboard(
         session,
         campaign=campaign,
         user=session.get(User, link.connector_id),  # type: ignore[arg-type]
@@ -417,7 +420,7 @@ def test_the_outcome_reaches_friends_who_agreed_to_be_contacted(session: Session
     _answer(session, campaign, link, "no-thanks", email="quiet@example.com", consent=False)
     move_to(session, campaign, "closed")
     manager = make_user(session)
-    campaigns_service.post_outcome(
+    campaign_roundtables.post_outcome(
         session, campaign=campaign, community=community, text="We are making it fizzier.", posted_by=manager
     )
     told = session.exec(

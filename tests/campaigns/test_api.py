@@ -4,7 +4,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import kits as campaign_kits
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import Campaign
 from app.communities.models import Community, CommunityKind
 from tests.campaigns.factories import accept, apply, make_applicant, make_campaign, move_to, windows
@@ -77,7 +78,7 @@ def test_create_apply_decide_through_the_api(client: TestClient, session: Sessio
 
 
 def community_campaign(session: Session, community: Community, slug: str) -> Campaign:
-    campaign = session.exec(campaigns_service.select_campaign(community, slug)).one()
+    campaign = session.exec(campaign_lifecycle.select_campaign(community, slug)).one()
     return campaign
 
 
@@ -87,7 +88,7 @@ def test_tracking_import_and_progress_through_the_api(client: TestClient, sessio
     application = apply(session, campaign, community)
     accept(session, campaign, community, application, manager)
     move_to(session, campaign, "shipping")
-    shipment = campaigns_service.get_shipment(session, application=application)
+    shipment = campaign_kits.get_shipment(session, application=application)
     assert shipment is not None
     headers = {"x-csrftoken": csrf_token(client)}
     log_in(client, session, manager)

@@ -11,7 +11,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from app.accounts.models import User
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import links as share_links
 from app.campaigns.models import (
     ApplicationStatus,
     Campaign,
@@ -42,11 +45,11 @@ def real_engine(tmp_path: Path) -> Iterator[Engine]:
             engine.dispose()
 
 
-def _race(engine: Engine, work: list[tuple[int, int, list[int]]]) -> list[campaigns_service.DecisionResult]:
+def _race(engine: Engine, work: list[tuple[int, int, list[int]]]) -> list[campaign_decisions.DecisionResult]:
     """Each worker (campaign id, manager id, application ids) accepts in its own session, all released at once."""
     barrier = threading.Barrier(len(work))
     errors: list[BaseException] = []
-    results: list[campaigns_service.DecisionResult] = []
+    results: list[campaign_decisions.DecisionResult] = []
 
     def accept(campaign_id: int, manager_id: int, application_ids: list[int]) -> None:
         try:
@@ -58,7 +61,7 @@ def _race(engine: Engine, work: list[tuple[int, int, list[int]]]) -> list[campai
                 community = session.get(Community, campaign.community_id)
                 assert community is not None
                 results.append(
-                    campaigns_service.decide_applications(
+                    campaign_decisions.decide_applications(
                         session,
                         campaign=campaign,
                         community=community,
@@ -134,7 +137,7 @@ def test_concurrent_answers_keep_the_counters_exact(real_engine: Engine) -> None
         add_staff(session, brand, manager)
         campaign = make_campaign(session, community)
         applications = [make_application(session, campaign, make_applicant(session, community)) for _ in range(2)]
-        campaigns_service.decide_applications(
+        campaign_decisions.decide_applications(
             session,
             campaign=campaign,
             community=community,
@@ -144,14 +147,14 @@ def test_concurrent_answers_keep_the_counters_exact(real_engine: Engine) -> None
         )
         move_to(session, campaign, "sharing")
         roots = [
-            campaigns_service.connector_link(session, campaign=campaign, user=session.get(User, a.user_id))  # type: ignore[arg-type]
+            campaign_connectors.connector_link(session, campaign=campaign, user=session.get(User, a.user_id))  # type: ignore[arg-type]
             for a in applications
         ]
         assert roots[0] is not None and roots[1] is not None
-        hop2 = campaigns_service.pass_link_on(session, parent=roots[0], campaign=campaign, response_id=None)
+        hop2 = share_links.pass_link_on(session, parent=roots[0], campaign=campaign, response_id=None)
         link_ids = [roots[0].id, roots[1].id, hop2.id]
         campaign_id = campaign.id
-        questions = {q.code: q.input_name for q in campaigns_service.survey_questions(session, campaign=campaign)}
+        questions = {q.code: q.input_name for q in campaign_answering.survey_questions(session, campaign=campaign)}
     form = {
         questions["overall"]: ["4"],
         questions["outcome"]: ["keep"],
@@ -168,7 +171,7 @@ def test_concurrent_answers_keep_the_counters_exact(real_engine: Engine) -> None
                 link = session.get(ShareLink, link_ids[number % 3])
                 campaign = session.get(Campaign, campaign_id)
                 assert link is not None and campaign is not None
-                campaigns_service.answer_campaign(
+                campaign_answering.answer_campaign(
                     session, link=link, campaign=campaign, form=form, device_token=f"device-{number}"
                 )
                 session.commit()

@@ -7,7 +7,10 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlmodel import Session, func, select
 
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import (
     ApplicationStatus,
     CampaignApplication,
@@ -46,13 +49,13 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
     progress = Progress(console=Console(file=io.StringIO()))
 
     assert seed_campaigns(session, progress=progress) is True
-    running = session.exec(campaigns_service.select_campaign(community, RUNNING_CAMPAIGN)).one()
-    finished = session.exec(campaigns_service.select_campaign(community, FINISHED_CAMPAIGN)).one()
+    running = session.exec(campaign_lifecycle.select_campaign(community, RUNNING_CAMPAIGN)).one()
+    finished = session.exec(campaign_lifecycle.select_campaign(community, FINISHED_CAMPAIGN)).one()
     now = utcnow()
-    assert campaigns_service.phase(running, now) == CampaignPhase.sharing
-    assert campaigns_service.phase(finished, now) == CampaignPhase.closed
+    assert campaign_lifecycle.phase(running, now) == CampaignPhase.sharing
+    assert campaign_lifecycle.phase(finished, now) == CampaignPhase.closed
     assert (running.kits_accepted, finished.kits_accepted) == (RUNNING_KITS, FINISHED_KITS)
-    progress_now = campaigns_service.campaign_progress(session, campaign=running)
+    progress_now = campaign_connectors.campaign_progress(session, campaign=running)
     assert progress_now.applications["waitlisted"] > 0
     assert progress_now.shipments["delivered"] > 30 and progress_now.shipments["pending"] == 0
     assert progress_now.totals.opens > 0 and progress_now.samples_passed_on > 0
@@ -63,7 +66,7 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
     assert [hop for hop, _ in progress_now.by_hop] == [1, 2]
     reach = [standing.totals.responses for standing in progress_now.connectors]
     assert max(reach) > 3 * max(1, min(reach))
-    overall = {q.code: q for q in campaigns_service.survey_questions(session, campaign=running)}["overall"]
+    overall = {q.code: q for q in campaign_answering.survey_questions(session, campaign=running)}["overall"]
     ratings = session.exec(select(Answer.number_value).where(Answer.question_id == overall.id)).all()
     assert len(set(ratings)) >= 4 and 3.0 < sum(r or 0 for r in ratings) / len(ratings) < 4.5
     assert finished.outcome_posted_at is not None and finished.roundtable_at is not None
@@ -78,19 +81,19 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
         select(func.count()).select_from(RoundtableInvitation).where(RoundtableInvitation.campaign_id == finished.id)
     ).one()
     assert invited == 6
-    mine = campaigns_service.get_application(session, campaign=running, user=mia)
+    mine = campaign_applications.get_application(session, campaign=running, user=mia)
     assert mine is not None and mine.status == ApplicationStatus.accepted  # the demo login is a connector
 
     # Taking applications now: some have come in, none decided; Mia has not applied, so she can.
-    applying = session.exec(campaigns_service.select_campaign(community, APPLYING_CAMPAIGN)).one()
-    assert campaigns_service.phase(applying, now) == CampaignPhase.applying
-    applied = campaigns_service.campaign_progress(session, campaign=applying).applications
+    applying = session.exec(campaign_lifecycle.select_campaign(community, APPLYING_CAMPAIGN)).one()
+    assert campaign_lifecycle.phase(applying, now) == CampaignPhase.applying
+    applied = campaign_connectors.campaign_progress(session, campaign=applying).applications
     assert applied["applied"] > 20 and applied["accepted"] == 0 and applying.kits_accepted == 0
-    assert campaigns_service.get_application(session, campaign=applying, user=mia) is None
+    assert campaign_applications.get_application(session, campaign=applying, user=mia) is None
 
     # Shipping now: every kit given out, two thirds of them sent (a few already confirmed), the rest still to send.
-    shipping = session.exec(campaigns_service.select_campaign(community, SHIPPING_CAMPAIGN)).one()
-    assert campaigns_service.phase(shipping, now) == CampaignPhase.shipping
+    shipping = session.exec(campaign_lifecycle.select_campaign(community, SHIPPING_CAMPAIGN)).one()
+    assert campaign_lifecycle.phase(shipping, now) == CampaignPhase.shipping
     assert shipping.kits_accepted == SHIPPING_KITS
     statuses = session.exec(select(KitShipment.status).where(KitShipment.campaign_id == shipping.id)).all()
     assert len(statuses) == SHIPPING_KITS

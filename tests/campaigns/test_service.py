@@ -10,7 +10,14 @@ from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import kits as campaign_kits
+from app.campaigns import lifecycle as campaign_lifecycle
+from app.campaigns import links as share_links
+from app.campaigns import roundtables as campaign_roundtables
 from app.campaigns.models import (
     ApplicationStatus,
     Campaign,
@@ -49,7 +56,7 @@ def world(session: Session) -> tuple:
     return community, manager
 
 
-def _fields(**overrides: object) -> campaigns_service.CampaignFields:
+def _fields(**overrides: object) -> campaign_lifecycle.CampaignFields:
     values: dict[str, object] = {
         "title": "Fizz summer",
         "product_name": "Fizz Lemonade",
@@ -58,7 +65,7 @@ def _fields(**overrides: object) -> campaigns_service.CampaignFields:
         **windows("upcoming"),
     }
     values.update(overrides)
-    return campaigns_service.CampaignFields(**values)  # type: ignore[arg-type]
+    return campaign_lifecycle.CampaignFields(**values)  # type: ignore[arg-type]
 
 
 # --- Lifecycle and windows --------------------------------------------------------------------------------------
@@ -66,7 +73,7 @@ def _fields(**overrides: object) -> campaigns_service.CampaignFields:
 
 def test_create_publish_and_phases(session: Session, world: tuple) -> None:
     community, manager = world
-    campaign = campaigns_service.create_campaign(session, community=community, created_by=manager, fields=_fields())
+    campaign = campaign_lifecycle.create_campaign(session, community=community, created_by=manager, fields=_fields())
     assert campaign.slug == "fizz-summer"
     assert campaign.target_network_size == 25
     assert campaign.eligibility_questions == [
@@ -74,9 +81,9 @@ def test_create_publish_and_phases(session: Session, world: tuple) -> None:
         {"key": "q2", "text": "Do you have kids?", "required": ""},
     ]
     now = utcnow()
-    assert campaigns_service.phase(campaign, now) == CampaignPhase.draft
-    campaigns_service.publish_campaign(session, campaign=campaign)
-    assert campaigns_service.phase(campaign, now) == CampaignPhase.upcoming
+    assert campaign_lifecycle.phase(campaign, now) == CampaignPhase.draft
+    campaign_lifecycle.publish_campaign(session, campaign=campaign)
+    assert campaign_lifecycle.phase(campaign, now) == CampaignPhase.upcoming
     expected = [
         (campaign.apply_opens_at, CampaignPhase.applying),
         (campaign.apply_closes_at, CampaignPhase.shipping),
@@ -85,10 +92,10 @@ def test_create_publish_and_phases(session: Session, world: tuple) -> None:
         (campaign.feedback_closes_at, CampaignPhase.closed),
     ]
     for moment, expected_phase in expected:
-        assert campaigns_service.phase(campaign, moment) == expected_phase
-        assert campaigns_service.phase(campaign, moment - timedelta(seconds=1)) != expected_phase
+        assert campaign_lifecycle.phase(campaign, moment) == expected_phase
+        assert campaign_lifecycle.phase(campaign, moment - timedelta(seconds=1)) != expected_phase
     with pytest.raises(Conflict):
-        campaigns_service.publish_campaign(session, campaign=campaign)
+        campaign_lifecycle.publish_campaign(session, campaign=campaign)
 
 
 def test_invalid_fields_are_reported_together(session: Session, world: tuple) -> None:
@@ -96,7 +103,7 @@ def test_invalid_fields_are_reported_together(session: Session, world: tuple) ->
     moments = windows("upcoming")
     moments["share_closes_at"] = moments["ship_closes_at"]
     with pytest.raises(Invalid) as raised:
-        campaigns_service.create_campaign(
+        campaign_lifecycle.create_campaign(
             session,
             community=community,
             created_by=manager,
@@ -109,7 +116,9 @@ def test_invalid_fields_are_reported_together(session: Session, world: tuple) ->
 def test_design_communities_run_no_campaigns(session: Session) -> None:
     community = make_community(session, kind=CommunityKind.design)
     with pytest.raises(Conflict):
-        campaigns_service.create_campaign(session, community=community, created_by=make_user(session), fields=_fields())
+        campaign_lifecycle.create_campaign(
+            session, community=community, created_by=make_user(session), fields=_fields()
+        )
 
 
 def test_kit_count_cannot_drop_below_accepted(session: Session, world: tuple) -> None:
@@ -121,14 +130,14 @@ def test_kit_count_cannot_drop_below_accepted(session: Session, world: tuple) ->
     same_questions = "Do you drink soda? | yes"
     fields = _fields(kit_count=1, eligibility=same_questions, **windows("applying"))
     with pytest.raises(Invalid) as raised:
-        campaigns_service.update_campaign(session, campaign=campaign, fields=fields)
+        campaign_lifecycle.update_campaign(session, campaign=campaign, fields=fields)
     assert set(raised.value.fields) == {"kit_count"}
     changed_questions = _fields(kit_count=2, eligibility="Do you like tea?", **windows("applying"))
     with pytest.raises(Invalid) as raised:
-        campaigns_service.update_campaign(session, campaign=campaign, fields=changed_questions)
+        campaign_lifecycle.update_campaign(session, campaign=campaign, fields=changed_questions)
     assert set(raised.value.fields) == {"eligibility"}
     fine = _fields(kit_count=2, eligibility=same_questions, **windows("applying"))
-    assert campaigns_service.update_campaign(session, campaign=campaign, fields=fine).kit_count == 2
+    assert campaign_lifecycle.update_campaign(session, campaign=campaign, fields=fine).kit_count == 2
 
 
 @pytest.mark.parametrize("phase", ["upcoming", "shipping", "closed"])
@@ -157,7 +166,7 @@ def test_apply_records_answers_eligibility_and_counts(session: Session, world: t
     community, _ = world
     campaign = make_campaign(session, community)
     user = make_applicant(session, community)
-    application = campaigns_service.apply_to_campaign(
+    application = campaign_applications.apply_to_campaign(
         session,
         campaign=campaign,
         community=community,
@@ -171,7 +180,7 @@ def test_apply_records_answers_eligibility_and_counts(session: Session, world: t
     assert application.eligible is False
     assert campaign.application_count == 1
     with pytest.raises(Conflict):
-        campaigns_service.apply_to_campaign(
+        campaign_applications.apply_to_campaign(
             session,
             campaign=campaign,
             community=community,
@@ -186,7 +195,7 @@ def test_apply_reports_every_bad_field(session: Session, world: tuple) -> None:
     community, _ = world
     campaign = make_campaign(session, community)
     with pytest.raises(Invalid) as raised:
-        campaigns_service.apply_to_campaign(
+        campaign_applications.apply_to_campaign(
             session,
             campaign=campaign,
             community=community,
@@ -214,19 +223,19 @@ def test_a_second_application_from_one_household_is_taken_and_flagged_to_the_man
     campaign = make_campaign(session, community)
     one = address(address_line1=first[0], address_line2=first[1], postcode="ls1 4ap", city="Leeds")
     other = address(address_line1=second[0], address_line2=second[1], postcode="LS14AP", city="LEEDS")
-    assert campaigns_service.household_key(one) == campaigns_service.household_key(other)
+    assert campaign_households.household_key(one) == campaign_households.household_key(other)
     earlier = apply(session, campaign, community, shipping_address=one)
     # The second applicant is told nothing about the first: the application is simply taken.
     later = apply(session, campaign, community, shipping_address=other)
     elsewhere = apply(session, campaign, community)
     earlier_user, later_user = session.get(User, earlier.user_id), session.get(User, later.user_id)
-    assert campaigns_service.household_mates(session, campaign=campaign) == {
+    assert campaign_households.household_mates(session, campaign=campaign) == {
         earlier.id: [later_user],
         later.id: [earlier_user],
     }
-    assert elsewhere.id not in campaigns_service.household_mates(session, campaign=campaign)
+    assert elsewhere.id not in campaign_households.household_mates(session, campaign=campaign)
     accept(session, campaign, community, later, manager)
-    refused = campaigns_service.decide_applications(
+    refused = campaign_decisions.decide_applications(
         session,
         campaign=campaign,
         community=community,
@@ -248,8 +257,8 @@ def test_auto_select_accepts_one_application_per_household(session: Session, wor
     biggest = apply(session, campaign, community, network_size=90, shipping_address=home)
     mate = apply(session, campaign, community, network_size=80, shipping_address=home)
     neighbour = apply(session, campaign, community, network_size=10)
-    result = campaigns_service.auto_select(
-        session, campaign=campaign, community=community, rules=campaigns_service.SelectionRules(), decided_by=manager
+    result = campaign_decisions.auto_select(
+        session, campaign=campaign, community=community, rules=campaign_decisions.SelectionRules(), decided_by=manager
     )
     assert sorted(result.changed) == sorted([biggest.id, neighbour.id, mate.id]) and result.refused == {}
     for application in (biggest, mate, neighbour):
@@ -263,7 +272,7 @@ def test_auto_select_accepts_one_application_per_household(session: Session, wor
 
 def test_different_homes_are_different_households() -> None:
     keys = {
-        campaigns_service.household_key(address(address_line1=line, address_line2=flat))
+        campaign_households.household_key(address(address_line1=line, address_line2=flat))
         for line, flat in (
             ("12 Main St", "Apt 3"),
             ("12 Main St", "Apt 4"),
@@ -281,7 +290,7 @@ def test_withdrawing_frees_the_household_and_the_kit(session: Session, world: tu
     accept(session, campaign, community, first, manager)
     assert campaign.kits_accepted == 1
     applicant = session.get(User, first.user_id)
-    campaigns_service.withdraw_application(session, campaign=campaign, user=applicant)
+    campaign_applications.withdraw_application(session, campaign=campaign, user=applicant)
     session.refresh(campaign)
     assert campaign.kits_accepted == 0
     assert first.household_key is None
@@ -293,17 +302,17 @@ def test_address_changes_until_the_kit_ships(session: Session, world: tuple) -> 
     campaign = make_campaign(session, community)
     applicant = make_applicant(session, community)
     application = apply(session, campaign, community, applicant)
-    campaigns_service.update_address(
+    campaign_applications.update_address(
         session, campaign=campaign, user=applicant, address=address(address_line1="3 New Lane")
     )
     assert application.address_line1 == "3 New Lane"
     accept(session, campaign, community, application, manager)
-    shipment = campaigns_service.get_shipment(session, application=application)
+    shipment = campaign_kits.get_shipment(session, application=application)
     assert shipment is not None
     shipment.status = ShipmentStatus.shipped
     session.add(shipment)
     with pytest.raises(Conflict):
-        campaigns_service.update_address(session, campaign=campaign, user=applicant, address=address())
+        campaign_applications.update_address(session, campaign=campaign, user=applicant, address=address())
 
 
 # --- Review, kit inventory and selection ------------------------------------------------------------------------
@@ -319,9 +328,9 @@ def test_accepting_takes_a_kit_makes_a_connector_and_tells_them(session: Session
     assert campaign.kits_accepted == 1
     membership = communities_service.get_membership(session, community=community, user=applicant)
     assert membership is not None and membership.role == MemberRole.connector
-    link = campaigns_service.connector_link(session, campaign=campaign, user=applicant)
+    link = campaign_connectors.connector_link(session, campaign=campaign, user=applicant)
     assert link is not None and link.hop == 1 and link.parent_id is None
-    shipment = campaigns_service.get_shipment(session, application=application)
+    shipment = campaign_kits.get_shipment(session, application=application)
     assert shipment is not None and shipment.status == ShipmentStatus.pending
     note = session.exec(select(Notification).where(Notification.user_id == applicant.id)).one()
     assert note.kind == NotificationKind.campaign_decision
@@ -332,7 +341,7 @@ def test_no_more_kits_accepted_than_exist(session: Session, world: tuple) -> Non
     community, manager = world
     campaign = make_campaign(session, community, kit_count=2)
     applications = [apply(session, campaign, community) for _ in range(3)]
-    result = campaigns_service.decide_applications(
+    result = campaign_decisions.decide_applications(
         session,
         campaign=campaign,
         community=community,
@@ -352,7 +361,7 @@ def test_declining_an_accepted_application_returns_its_kit(session: Session, wor
     campaign = make_campaign(session, community, kit_count=1)
     application = apply(session, campaign, community)
     accept(session, campaign, community, application, manager)
-    result = campaigns_service.decide_applications(
+    result = campaign_decisions.decide_applications(
         session,
         campaign=campaign,
         community=community,
@@ -380,7 +389,7 @@ def test_auto_select_by_rules(session: Session, world: tuple) -> None:
     small = apply(session, campaign, community, network_size=5)
     middle = apply(session, campaign, community, network_size=30)
     other = apply(session, campaign, community, network_size=20)
-    ineligible = campaigns_service.apply_to_campaign(
+    ineligible = campaign_applications.apply_to_campaign(
         session,
         campaign=campaign,
         community=community,
@@ -389,11 +398,11 @@ def test_auto_select_by_rules(session: Session, world: tuple) -> None:
         answers={"q1": "no"},
         address=address(),
     )
-    result = campaigns_service.auto_select(
+    result = campaign_decisions.auto_select(
         session,
         campaign=campaign,
         community=community,
-        rules=campaigns_service.SelectionRules(min_network_size=10),
+        rules=campaign_decisions.SelectionRules(min_network_size=10),
         decided_by=manager,
     )
     assert sorted(result.changed) == sorted([big.id, middle.id, other.id])
@@ -412,13 +421,13 @@ def test_review_table_filters_and_sorts(session: Session, world: tuple) -> None:
     small = apply(session, campaign, community, network_size=5)
     big = apply(session, campaign, community, network_size=50)
     accept(session, campaign, community, small, manager)
-    rows = campaigns_service.list_applications(session, campaign=campaign, sort="network")
+    rows = campaign_applications.list_applications(session, campaign=campaign, sort="network")
     assert [row[0].id for row in rows] == [big.id, small.id]
-    accepted = campaigns_service.list_applications(session, campaign=campaign, status="accepted")
+    accepted = campaign_applications.list_applications(session, campaign=campaign, status="accepted")
     assert [row[0].id for row in accepted] == [small.id]
     assert accepted[0][2] is not None  # its kit
     with pytest.raises(Invalid):
-        campaigns_service.list_applications(session, campaign=campaign, status="nonsense")
+        campaign_applications.list_applications(session, campaign=campaign, status="nonsense")
 
 
 # --- Fulfilment ---------------------------------------------------------------------------------------------
@@ -432,7 +441,7 @@ def _accepted_kits(session: Session, world: tuple, count: int = 2, phase: str = 
     for application in applications:
         accept(session, campaign, community, application, manager)
     move_to(session, campaign, phase)
-    shipments = [campaigns_service.get_shipment(session, application=application) for application in applications]
+    shipments = [campaign_kits.get_shipment(session, application=application) for application in applications]
     return campaign, community, applications, shipments
 
 
@@ -442,7 +451,7 @@ def _rows(content: str) -> list[dict[str, str]]:
 
 def test_kit_export_lists_accepted_kits_with_addresses(session: Session, world: tuple) -> None:
     campaign, _, applications, shipments = _accepted_kits(session, world)
-    rows = _rows(campaigns_service.export_kits_csv(session, campaign=campaign))
+    rows = _rows(campaign_kits.export_kits_csv(session, campaign=campaign))
     assert [row["kit_id"] for row in rows] == [str(shipment.id) for shipment in shipments]
     assert rows[0]["address_line1"] == applications[0].address_line1
     assert rows[0]["postcode"] == "LS1 4AP"
@@ -454,7 +463,7 @@ def test_kit_export_neutralises_formulas(session: Session, world: tuple) -> None
     community, manager = world
     campaign = make_campaign(session, community, kit_contents='=HYPERLINK("http://evil")')
     applicant = make_applicant(session, community)
-    campaigns_service.apply_to_campaign(
+    campaign_applications.apply_to_campaign(
         session,
         campaign=campaign,
         community=community,
@@ -463,19 +472,19 @@ def test_kit_export_neutralises_formulas(session: Session, world: tuple) -> None
         answers={"q1": "yes"},
         address=address(recipient_name="@SUM(A1)", address_line1="+44 Road", address_line2="-1", city="\tTab"),
     )
-    application = campaigns_service.get_application(session, campaign=campaign, user=applicant)
+    application = campaign_applications.get_application(session, campaign=campaign, user=applicant)
     assert application is not None
     accept(session, campaign, community, application, manager)
-    (row,) = _rows(campaigns_service.export_kits_csv(session, campaign=campaign))
+    (row,) = _rows(campaign_kits.export_kits_csv(session, campaign=campaign))
     assert row["kit_contents"] == '\'=HYPERLINK("http://evil")'
     assert row["recipient_name"] == "'@SUM(A1)"
     assert row["address_line1"] == "'+44 Road"
     assert row["address_line2"] == "'-1"
-    assert [campaigns_service.csv_cell(value) for value in ("plain", "", 7)] == ["plain", "", "7"]
+    assert [campaign_kits.csv_cell(value) for value in ("plain", "", 7)] == ["plain", "", "7"]
 
 
-def _import(session: Session, campaign: Campaign, community: object, text: str) -> campaigns_service.TrackingImport:
-    return campaigns_service.import_tracking(
+def _import(session: Session, campaign: Campaign, community: object, text: str) -> campaign_kits.TrackingImport:
+    return campaign_kits.import_tracking(
         session,
         campaign=campaign,
         community=community,  # type: ignore[arg-type]
@@ -532,21 +541,21 @@ def test_tracking_import_needs_the_columns(session: Session, world: tuple) -> No
         _import(session, campaign, community, "kit,number\n1,2\n")
     assert "kit_id" in raised.value.message
     with pytest.raises(Invalid):
-        campaigns_service.import_tracking(session, campaign=campaign, community=community, content=b"\xff\xfe\x00")
+        campaign_kits.import_tracking(session, campaign=campaign, community=community, content=b"\xff\xfe\x00")
 
 
 def test_receipt_and_problems(session: Session, world: tuple) -> None:
     campaign, community, (application,), (shipment,) = _accepted_kits(session, world, count=1, phase="shipping")
     connector = session.get(User, application.user_id)
     with pytest.raises(Conflict):
-        campaigns_service.confirm_receipt(session, campaign=campaign, user=connector)
+        campaign_applications.confirm_receipt(session, campaign=campaign, user=connector)
     _import(session, campaign, community, f"kit_id,carrier,tracking_number\n{shipment.id},DHL,JD0001\n")
-    campaigns_service.confirm_receipt(session, campaign=campaign, user=connector, problem="The box was crushed")
+    campaign_applications.confirm_receipt(session, campaign=campaign, user=connector, problem="The box was crushed")
     assert (shipment.status, shipment.problem) == (ShipmentStatus.problem, "The box was crushed")
-    campaigns_service.confirm_receipt(session, campaign=campaign, user=connector)
+    campaign_applications.confirm_receipt(session, campaign=campaign, user=connector)
     assert shipment.status == ShipmentStatus.delivered and shipment.delivered_at is not None
     with pytest.raises(Conflict):
-        campaigns_service.confirm_receipt(session, campaign=campaign, user=connector)
+        campaign_applications.confirm_receipt(session, campaign=campaign, user=connector)
 
 
 # --- Sharing and counters -----------------------------------------------------------------------------------
@@ -555,13 +564,13 @@ def test_receipt_and_problems(session: Session, world: tuple) -> None:
 def test_share_links_count_through_two_hops(session: Session, world: tuple) -> None:
     campaign, _, (application,), _ = _accepted_kits(session, world, count=1, phase="sharing")
     connector = session.get(User, application.user_id)
-    root = campaigns_service.connector_link(session, campaign=campaign, user=connector)
+    root = campaign_connectors.connector_link(session, campaign=campaign, user=connector)
     assert root is not None
-    campaigns_service.record_open(session, link=root)
-    second = campaigns_service.pass_link_on(session, parent=root, campaign=campaign, response_id=None)
+    share_links.record_open(session, link=root)
+    second = share_links.pass_link_on(session, parent=root, campaign=campaign, response_id=None)
     assert (second.hop, second.parent_id, second.connector_id) == (2, root.id, connector.id)
-    campaigns_service.record_open(session, link=second)
-    third = campaigns_service.pass_link_on(session, parent=second, campaign=campaign, response_id=None)
+    share_links.record_open(session, link=second)
+    third = share_links.pass_link_on(session, parent=second, campaign=campaign, response_id=None)
     assert third.hop == 3
     session.expire_all()
     root = session.get(ShareLink, root.id)
@@ -571,12 +580,12 @@ def test_share_links_count_through_two_hops(session: Session, world: tuple) -> N
     assert (session.get(ShareLink, second.id).open_count, session.get(ShareLink, second.id).share_count) == (1, 1)
     rows = session.exec(select(ConnectorReach).order_by(col(ConnectorReach.hop))).all()
     assert [(row.hop, row.open_count, row.share_count) for row in rows] == [(1, 1, 1), (2, 1, 1)]
-    board = campaigns_service.connector_dashboard(session, campaign=campaign, user=connector)
+    board = campaign_connectors.connector_dashboard(session, campaign=campaign, user=connector)
     assert (board.totals.opens, board.totals.shares) == (2, 2)
 
 
 def test_qr_code_is_svg(session: Session) -> None:
-    svg = campaigns_service.qr_svg("http://testserver/s/abc")
+    svg = share_links.qr_svg("http://testserver/s/abc")
     assert svg.startswith("<svg") and "</svg>" in svg
     assert "http://testserver/s/abc" in svg  # its title
 
@@ -584,13 +593,13 @@ def test_qr_code_is_svg(session: Session) -> None:
 def test_samples_passed_on(session: Session, world: tuple) -> None:
     campaign, _, (application,), _ = _accepted_kits(session, world, count=1, phase="sharing")
     connector = session.get(User, application.user_id)
-    campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=8)
+    campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=8)
     assert application.samples_passed_on == 8
     with pytest.raises(Invalid):
-        campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=100000)
+        campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=100000)
     outsider = make_applicant(session, session.get(Community, campaign.community_id))
     with pytest.raises(Conflict):
-        campaigns_service.record_samples_passed_on(session, campaign=campaign, user=outsider, count=1)
+        campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=outsider, count=1)
 
 
 def test_passing_samples_on_earns_the_brands_points_once_per_campaign(session: Session, world: tuple) -> None:
@@ -598,10 +607,10 @@ def test_passing_samples_on_earns_the_brands_points_once_per_campaign(session: S
     brand = session.get(Brand, community.brand_id)
     rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points="30", daily_cap="5")
     connector = session.get(User, application.user_id)
-    campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=0)
+    campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=0)
     assert rewards_service.points_balance(session, user=connector, brand_id=brand.id) == 0  # nothing passed on yet
-    campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=4)
-    campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=6)  # a correction
+    campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=4)
+    campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=6)  # a correction
     assert rewards_service.points_balance(session, user=connector, brand_id=brand.id) == 30
 
 
@@ -614,16 +623,16 @@ def test_roundtable_invites_the_best_and_outcome_tells_everyone(session: Session
     users = [session.get(User, application.user_id) for application in applications]
     # The third connector reached the most people, the first some, the second none.
     for user, responses in zip(users, (2, 0, 5), strict=True):
-        link = campaigns_service.connector_link(session, campaign=campaign, user=user)
+        link = campaign_connectors.connector_link(session, campaign=campaign, user=user)
         for _ in range(responses):
-            campaigns_service._bump(session, link=link, counter="response_count")
+            share_links.bump_link_counter(session, link=link, counter="response_count")
     for application in applications:
         application.samples_passed_on = 10
     move_to(session, campaign, "closed")
-    standings = campaigns_service.connector_standings(session, campaign=campaign)
+    standings = campaign_connectors.connector_standings(session, campaign=campaign)
     assert [s.user.id for s in standings] == [users[2].id, users[0].id, users[1].id]
     assert standings[0].response_rate == 0.5
-    invited = campaigns_service.invite_to_roundtable(
+    invited = campaign_roundtables.invite_to_roundtable(
         session,
         campaign=campaign,
         community=community,
@@ -633,12 +642,12 @@ def test_roundtable_invites_the_best_and_outcome_tells_everyone(session: Session
         invited_by=manager,
     )
     assert [invitation.user_id for invitation in invited] == [users[2].id, users[0].id]
-    answer = campaigns_service.answer_rsvp(session, campaign=campaign, user=users[2], attending=True)
+    answer = campaign_roundtables.answer_rsvp(session, campaign=campaign, user=users[2], attending=True)
     assert answer.rsvp == Rsvp.attending
     with pytest.raises(Conflict):
-        campaigns_service.answer_rsvp(session, campaign=campaign, user=users[1], attending=True)
+        campaign_roundtables.answer_rsvp(session, campaign=campaign, user=users[1], attending=True)
     # Inviting again invites only those not invited yet.
-    again = campaigns_service.invite_to_roundtable(
+    again = campaign_roundtables.invite_to_roundtable(
         session,
         campaign=campaign,
         community=community,
@@ -648,7 +657,7 @@ def test_roundtable_invites_the_best_and_outcome_tells_everyone(session: Session
         invited_by=manager,
     )
     assert [invitation.user_id for invitation in again] == [users[1].id]
-    campaigns_service.post_outcome(
+    campaign_roundtables.post_outcome(
         session, campaign=campaign, community=community, text="You said *fizzier*; we are.", posted_by=manager
     )
     assert campaign.outcome_posted_at is not None
@@ -660,4 +669,4 @@ def test_outcome_waits_for_the_feedback_phase(session: Session, world: tuple) ->
     community, manager = world
     campaign = make_campaign(session, community, phase="sharing")
     with pytest.raises(Conflict):
-        campaigns_service.post_outcome(session, campaign=campaign, community=community, text="x", posted_by=manager)
+        campaign_roundtables.post_outcome(session, campaign=campaign, community=community, text="x", posted_by=manager)

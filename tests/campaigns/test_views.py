@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.brands.models import StaffRole
-from app.campaigns import service as campaigns_service
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import kits as campaign_kits
+from app.campaigns import links as share_links
 from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignStatus, ShipmentStatus
 from app.communities.models import Community, CommunityKind
 from tests.campaigns.factories import accept, apply, make_applicant, make_campaign, move_to, windows
@@ -146,7 +148,7 @@ def test_kit_csv_and_tracking_import_pages(client: TestClient, session: Session)
     application = apply(session, campaign, community)
     accept(session, campaign, community, application, manager)
     move_to(session, campaign, "shipping")
-    shipment = campaigns_service.get_shipment(session, application=application)
+    shipment = campaign_kits.get_shipment(session, application=application)
     assert shipment is not None
     log_in(client, session, manager)
     exported = client.get(_url(community, campaign, "/kits.csv"))
@@ -179,11 +181,11 @@ def test_connector_page_shows_link_qr_and_only_their_own_network(client: TestCli
     me = session.get(User, mine.user_id)
     other = session.get(User, theirs.user_id)
     assert me is not None and other is not None
-    their_link = campaigns_service.connector_link(session, campaign=campaign, user=other)
-    my_link = campaigns_service.connector_link(session, campaign=campaign, user=me)
+    their_link = campaign_connectors.connector_link(session, campaign=campaign, user=other)
+    my_link = campaign_connectors.connector_link(session, campaign=campaign, user=me)
     assert their_link is not None and my_link is not None
     for _ in range(3):
-        campaigns_service.record_open(session, link=their_link)
+        share_links.record_open(session, link=their_link)
     log_in(client, session, me)
     page = client.get(_url(community, campaign, "/mine"))
     assert my_link.code in page.text and their_link.code not in page.text

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
-from app.campaigns import service as campaigns_service
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import Campaign, CampaignStatus
 from app.columns import utcnow
 from app.communities.models import Community, CommunityKind
@@ -35,7 +35,7 @@ def test_current_campaigns_are_those_applying_soonest_first_then_running(session
     member = make_user(session)
     add_member(session, community, member)
     make_application(session, made["sharing"], member)
-    rows = campaigns_service.current_campaigns(session, community=community, user=member)
+    rows = campaign_lifecycle.current_campaigns(session, community=community, user=member)
     assert [(row.campaign.title, row.phase) for row in rows] == [
         ("Closing soon", "applying"),
         ("Applying campaign", "applying"),
@@ -44,7 +44,7 @@ def test_current_campaigns_are_those_applying_soonest_first_then_running(session
     assert [row.application is not None for row in rows] == [False, False, True]
     assert rows[0].phase_ends_at == made["closing soon"].apply_closes_at
     assert rows[2].phase_ends_at == made["sharing"].share_closes_at
-    a_week_on = campaigns_service.current_campaigns(
+    a_week_on = campaign_lifecycle.current_campaigns(
         session, community=community, user=None, now=utcnow() + timedelta(days=7)
     )
     # The upcoming one has opened and closed by then; nobody is taking applications.

@@ -123,7 +123,7 @@ def _seed(url: str, seed: Seed) -> None:
 
     from app.accounts import service as accounts_service
     from app.brands import service as brands_service
-    from app.campaigns import service as campaigns_service
+    from app.campaigns import lifecycle as campaign_lifecycle
     from app.challenges import service as challenges_service
     from app.columns import utcnow
     from app.communities import service as communities_service
@@ -165,12 +165,12 @@ def _seed(url: str, seed: Seed) -> None:
             for person in seed.members:
                 communities_service.join_community(session, community=community, user=users[person.handle])
             now = utcnow()
-            campaign = campaigns_service.create_campaign(
+            campaign = campaign_lifecycle.create_campaign(
                 session,
                 community=community,
                 created_by=users[seed.manager.handle],
                 slug=seed.applying_campaign_slug,
-                fields=campaigns_service.CampaignFields(
+                fields=campaign_lifecycle.CampaignFields(
                     title=seed.applying_campaign_title,
                     product_name="Harbour Winter Blend",
                     kit_count=20,
@@ -182,7 +182,7 @@ def _seed(url: str, seed: Seed) -> None:
                     feedback_closes_at=now + timedelta(days=40),
                 ),
             )
-            campaigns_service.publish_campaign(session, campaign=campaign)
+            campaign_lifecycle.publish_campaign(session, campaign=campaign)
             design_lab = communities_service.create_community(
                 session,
                 brand=brand,

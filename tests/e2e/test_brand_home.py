@@ -10,7 +10,9 @@ import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from app.accounts import service as accounts_service
-from app.campaigns import service as campaigns_service
+from app.campaigns import applications as campaign_applications
+from app.campaigns import households as campaign_households
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.db import build_engine, session_scope
@@ -29,12 +31,12 @@ def _campaign_with_applicants(server: LiveServer, *, slug: str, title: str) -> N
             community = communities_service.get_community_by_slug(session, slug=seed.community_slug)
             manager = accounts_service.find_user_by_email(session, email=seed.manager.email)
             assert manager is not None
-            campaign = campaigns_service.create_campaign(
+            campaign = campaign_lifecycle.create_campaign(
                 session,
                 community=community,
                 created_by=manager,
                 slug=slug,
-                fields=campaigns_service.CampaignFields(
+                fields=campaign_lifecycle.CampaignFields(
                     title=title,
                     product_name="Harbour Decaf",
                     kit_count=10,
@@ -46,7 +48,7 @@ def _campaign_with_applicants(server: LiveServer, *, slug: str, title: str) -> N
                     feedback_closes_at=now + timedelta(days=40),
                 ),
             )
-            campaigns_service.publish_campaign(session, campaign=campaign)
+            campaign_lifecycle.publish_campaign(session, campaign=campaign)
             for number in range(3):
                 person = accounts_service.create_user(
                     session,
@@ -56,14 +58,14 @@ def _campaign_with_applicants(server: LiveServer, *, slug: str, title: str) -> N
                     display_name=f"Applicant {number} of {title}",
                 )
                 communities_service.join_community(session, community=community, user=person)
-                campaigns_service.apply_to_campaign(
+                campaign_applications.apply_to_campaign(
                     session,
                     campaign=campaign,
                     community=community,
                     user=person,
                     network_size=20 + number,
                     answers={},
-                    address=campaigns_service.Address(
+                    address=campaign_households.Address(
                         recipient_name=person.display_name,
                         address_line1=f"{number} Quay Street",
                         city="Bristol",

@@ -11,7 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.accounts import service as accounts_service
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import lifecycle as campaign_lifecycle
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.db import build_engine, session_scope
@@ -46,12 +50,12 @@ def _set_up_campaign(server: LiveServer) -> dict[str, str]:
                 display_name=connector.display_name,
             )
             communities_service.join_community(session, community=community, user=person)
-            campaign = campaigns_service.create_campaign(
+            campaign = campaign_lifecycle.create_campaign(
                 session,
                 community=community,
                 created_by=manager,
                 slug=SLUG,
-                fields=campaigns_service.CampaignFields(
+                fields=campaign_lifecycle.CampaignFields(
                     title="Cold brew sampling",
                     product_name="Harbour Cold Brew",
                     kit_count=10,
@@ -63,20 +67,20 @@ def _set_up_campaign(server: LiveServer) -> dict[str, str]:
                     feedback_closes_at=now + timedelta(days=20),
                 ),
             )
-            campaigns_service.publish_campaign(session, campaign=campaign)
-            application = campaigns_service.apply_to_campaign(
+            campaign_lifecycle.publish_campaign(session, campaign=campaign)
+            application = campaign_applications.apply_to_campaign(
                 session,
                 campaign=campaign,
                 community=community,
                 user=person,
                 network_size=25,
                 answers={},
-                address=campaigns_service.Address(
+                address=campaign_households.Address(
                     recipient_name=connector.display_name, address_line1="4 Quay Street", city="Bristol", country="GB"
                 ),
                 now=start + timedelta(days=1),
             )
-            campaigns_service.decide_applications(
+            campaign_decisions.decide_applications(
                 session,
                 campaign=campaign,
                 community=community,
@@ -86,7 +90,7 @@ def _set_up_campaign(server: LiveServer) -> dict[str, str]:
                 now=start + timedelta(days=11),
             )
             return {
-                q.code: q.input_name for q in campaigns_service.survey_questions(session, campaign=campaign) if q.code
+                q.code: q.input_name for q in campaign_answering.survey_questions(session, campaign=campaign) if q.code
             }
     finally:
         engine.dispose()

@@ -19,7 +19,13 @@ from playwright.sync_api import Page, expect
 from app.accounts import service as accounts_service
 from app.brands import service as brands_service
 from app.brands.models import BrandStaff, StaffRole
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import decisions as campaign_decisions
+from app.campaigns import households as campaign_households
+from app.campaigns import lifecycle as campaign_lifecycle
+from app.campaigns import links as share_links
 from app.columns import id_of, utcnow
 from app.communities import service as communities_service
 from app.db import build_engine, session_scope
@@ -75,12 +81,12 @@ def _set_up(server: LiveServer) -> None:
                 display_name=ANALYST.display_name,
             )
             session.add(BrandStaff(brand_id=id_of(brand), user_id=id_of(analyst), role=StaffRole.analyst))
-            campaign = campaigns_service.create_campaign(
+            campaign = campaign_lifecycle.create_campaign(
                 session,
                 community=community,
                 created_by=manager,
                 slug=SLUG,
-                fields=campaigns_service.CampaignFields(
+                fields=campaign_lifecycle.CampaignFields(
                     title="Espresso blend sampling",
                     product_name="Harbour Espresso Blend",
                     kit_count=10,
@@ -91,8 +97,8 @@ def _set_up(server: LiveServer) -> None:
                     feedback_closes_at=now + timedelta(days=20),
                 ),
             )
-            campaigns_service.publish_campaign(session, campaign=campaign)
-            questions = {q.code: q for q in campaigns_service.survey_questions(session, campaign=campaign) if q.code}
+            campaign_lifecycle.publish_campaign(session, campaign=campaign)
+            questions = {q.code: q for q in campaign_answering.survey_questions(session, campaign=campaign) if q.code}
             for number, (person, friends) in enumerate(zip(CONNECTORS, FRIENDS, strict=True)):
                 connector = accounts_service.create_user(
                     session,
@@ -102,14 +108,14 @@ def _set_up(server: LiveServer) -> None:
                     display_name=person.display_name,
                 )
                 communities_service.join_community(session, community=community, user=connector)
-                application = campaigns_service.apply_to_campaign(
+                application = campaign_applications.apply_to_campaign(
                     session,
                     campaign=campaign,
                     community=community,
                     user=connector,
                     network_size=25,
                     answers={},
-                    address=campaigns_service.Address(
+                    address=campaign_households.Address(
                         recipient_name=person.display_name,
                         address_line1=f"{number + 1} Dock Road",
                         city="Bristol",
@@ -117,7 +123,7 @@ def _set_up(server: LiveServer) -> None:
                     ),
                     now=start + timedelta(days=1),
                 )
-                campaigns_service.decide_applications(
+                campaign_decisions.decide_applications(
                     session,
                     campaign=campaign,
                     community=community,
@@ -126,18 +132,18 @@ def _set_up(server: LiveServer) -> None:
                     decided_by=manager,
                     now=start + timedelta(days=11),
                 )
-                link = campaigns_service.connector_link(session, campaign=campaign, user=connector)
+                link = campaign_connectors.connector_link(session, campaign=campaign, user=connector)
                 assert link is not None
-                campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=8)
+                campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=8)
                 for friend, (outcome, nps, email, consent) in enumerate(friends):
-                    campaigns_service.record_open(session, link=link)
+                    share_links.record_open(session, link=link)
                     values = {
                         questions["overall"].input_name: ["4" if outcome == "keep" else "2"],
                         questions["outcome"].input_name: [outcome],
                         questions["recommend_intent"].input_name: [str(nps)],
                         questions["recommended"].input_name: ["no"],
                     }
-                    campaigns_service.answer_campaign(
+                    campaign_answering.answer_campaign(
                         session,
                         link=link,
                         campaign=campaign,

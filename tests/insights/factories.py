@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import connectors as campaign_connectors
+from app.campaigns import links as share_links
 from app.campaigns.models import Campaign, ShareLink
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, Score
@@ -144,15 +146,15 @@ def campaign_world(session: Session) -> CampaignWorld:
     move_to(session, campaign, "sharing")
     links: dict[str, ShareLink] = {}
     for key, connector in connectors.items():
-        link = campaigns_service.connector_link(session, campaign=campaign, user=connector)
+        link = campaign_connectors.connector_link(session, campaign=campaign, user=connector)
         assert link is not None
         links[key] = link
-        campaigns_service.record_samples_passed_on(session, campaign=campaign, user=connector, count=SAMPLES[key])
-    questions = {q.code: q for q in campaigns_service.survey_questions(session, campaign=campaign) if q.code}
+        campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=SAMPLES[key])
+    questions = {q.code: q for q in campaign_answering.survey_questions(session, campaign=campaign) if q.code}
     device = itertools.count()
     for key in ("a", "a2", "b", "c"):
         for number, answered in enumerate(ANSWERS[key]):
-            response = campaigns_service.answer_campaign(
+            response = campaign_answering.answer_campaign(
                 session,
                 link=links[key],
                 campaign=campaign,
@@ -162,13 +164,13 @@ def campaign_world(session: Session) -> CampaignWorld:
                 consent=answered.consent,
             )
             if key == "a" and number == 0:
-                links["a2"] = campaigns_service.friend_link(session, campaign=campaign, response=response)
+                links["a2"] = share_links.friend_link(session, campaign=campaign, response=response)
     for key, count in OPENS.items():
         for _ in range(count):
-            campaigns_service.record_open(session, link=links[key])
+            share_links.record_open(session, link=links[key])
     for key, count in SIGNUPS.items():
         for _ in range(count):
-            campaigns_service.join_through_link(
+            share_links.join_through_link(
                 session, link=links[key], campaign=campaign, community=community, user=make_user(session)
             )
     session.refresh(campaign)

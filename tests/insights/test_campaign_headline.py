@@ -11,7 +11,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.brands.models import StaffRole
-from app.campaigns import service as campaigns_service
+from app.campaigns import answering as campaign_answering
+from app.campaigns import applications as campaign_applications
+from app.campaigns import kits as campaign_kits
+from app.campaigns import links as share_links
 from app.campaigns.models import CampaignResponse, KitShipment
 from app.columns import utcnow
 from app.insights import campaign_headline as headline
@@ -36,14 +39,18 @@ def _ship(session: Session, world: CampaignWorld) -> None:
     }
     rows = ["kit_id,carrier,tracking_number"]
     for key in ("a", "b"):
-        application = campaigns_service.get_application(session, campaign=world.campaign, user=world.connectors[key])
+        application = campaign_applications.get_application(
+            session, campaign=world.campaign, user=world.connectors[key]
+        )
         assert application is not None
         rows.append(f"{shipments[application.id].id},DHL,TRACK{key}")
-    campaigns_service.import_tracking(
+    campaign_kits.import_tracking(
         session, campaign=world.campaign, community=world.community, content="\n".join(rows).encode()
     )
-    campaigns_service.confirm_receipt(session, campaign=world.campaign, user=world.connectors["a"])
-    campaigns_service.confirm_receipt(session, campaign=world.campaign, user=world.connectors["b"], problem="Leaked")
+    campaign_applications.confirm_receipt(session, campaign=world.campaign, user=world.connectors["a"])
+    campaign_applications.confirm_receipt(
+        session, campaign=world.campaign, user=world.connectors["b"], problem="Leaked"
+    )
 
 
 def test_the_headline_figures_are_the_hand_counted_ones(session: Session) -> None:
@@ -153,19 +160,19 @@ def _adversarial(session: Session, world: CampaignWorld) -> None:
             .where(CampaignResponse.share_link_id == world.links[key].id)
             .order_by(col(CampaignResponse.id))
         ).first()
-    b2 = campaigns_service.friend_link(session, campaign=world.campaign, response=first_of["b"])
-    campaigns_service.answer_campaign(
+    b2 = share_links.friend_link(session, campaign=world.campaign, response=first_of["b"])
+    campaign_answering.answer_campaign(
         session,
         link=b2,
         campaign=world.campaign,
         form=campaign_form(world.questions, Answered("keep", 5, 10)),
         device_token="device-unopened",
     )
-    campaigns_service.join_through_link(
+    share_links.join_through_link(
         session, link=b2, campaign=world.campaign, community=world.community, user=make_user(session)
     )
-    c2 = campaigns_service.friend_link(session, campaign=world.campaign, response=first_of["c"])
-    campaigns_service.record_open(session, link=c2)
+    c2 = share_links.friend_link(session, campaign=world.campaign, response=first_of["c"])
+    share_links.record_open(session, link=c2)
 
 
 def _assert_monotone(steps: list[schemas.FunnelStep]) -> None:

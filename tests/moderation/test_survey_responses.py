@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
-from app.campaigns import service as campaigns_service
+from app.campaigns import links as share_links
 from app.campaigns.models import ConnectorReach, ShareLink
 from app.communities.models import Community, MemberRole
 from app.errors import Conflict, NotFound
@@ -218,7 +218,7 @@ def test_a_campaign_answer_goes_to_the_campaigns_community_not_the_surveys(sessi
 def test_a_hidden_campaign_answer_leaves_the_reach_counters_and_rejoins_them_once_restored(session: Session) -> None:
     campaign, community, (root,) = _sharing(session)
     first = _answer(session, campaign, root, "device-1")
-    second_link = campaigns_service.pass_link_on(
+    second_link = share_links.pass_link_on(
         session, parent=root, campaign=campaign, response_id=first.survey_response_id
     )
     second = _answer(session, campaign, second_link, "device-2")

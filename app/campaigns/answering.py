@@ -1,0 +1,186 @@
+"""Friends answering a campaign's survey through a share link, one answer per e-mail and device."""
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from app.accounts.models import User
+from app.campaigns.lifecycle import ANSWERING_PHASES, brand_id_of, campaign_url, require_phase
+from app.campaigns.links import bump_link_counter
+from app.campaigns.models import (
+    Campaign,
+    CampaignResponse,
+    ConnectorReach,
+    ShareLink,
+)
+from app.columns import id_of, utcnow
+from app.communities.models import Community
+from app.errors import Conflict, Invalid
+from app.notifications import service as notifications_service
+from app.notifications.models import NotificationKind
+from app.rewards import service as rewards_service
+from app.rewards.models import PointsAction
+from app.surveys import service as surveys_service
+from app.surveys.models import Question, Survey
+
+# A connector hears about responses through their links at these counts, not at every one.
+RESPONSE_MILESTONES = frozenset({1, 5, 10, 25, 50, 100, 250, 500, 1000})
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Answering through a share link (friends, no account needed)
+# ------------------------------------------------------------------------------------------------------------
+
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ALREADY_ANSWERED = "You have answered this survey already. Thank you!"
+
+
+def device_hash(token: str) -> str:
+    """What is stored of a device token: its SHA-256, so the database never holds the cookie's secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def campaign_survey(session: Session, *, campaign: Campaign) -> Survey:
+    survey = session.get(Survey, campaign.survey_id) if campaign.survey_id is not None else None
+    if survey is None:
+        raise Conflict(f"{campaign.title} has no feedback survey yet.")
+    return survey
+
+
+def survey_questions(session: Session, *, campaign: Campaign) -> list[Question]:
+    """The campaign survey's current questions, in order (what the answering page shows)."""
+    return surveys_service.list_questions(session, survey=campaign_survey(session, campaign=campaign))
+
+
+def find_response(
+    session: Session, *, campaign: Campaign, device_token: str | None = None, email: str = ""
+) -> CampaignResponse | None:
+    """This device's (or this e-mail address's) response to the campaign, if any."""
+    conditions = []
+    if device_token:
+        conditions.append(col(CampaignResponse.device_hash) == device_hash(device_token))
+    if email.strip():
+        conditions.append(col(CampaignResponse.email) == email.strip().lower())
+    if not conditions:
+        return None
+    return session.exec(
+        select(CampaignResponse).where(CampaignResponse.campaign_id == campaign.id, or_(*conditions))
+    ).first()
+
+
+def answer_campaign(
+    session: Session,
+    *,
+    link: ShareLink,
+    campaign: Campaign,
+    form: Mapping[str, Sequence[str]],
+    device_token: str | None,
+    email: str = "",
+    consent: bool = False,
+    photos: Mapping[str, surveys_service.PhotoUpload] | None = None,
+    user: User | None = None,
+    now: datetime | None = None,
+) -> CampaignResponse:
+    """Someone's answers through a share link: stored by the survey service, attributed to the link (and every link
+    it came through) and to its connector's hop, with the counters moved in this same transaction.
+
+    One response per person and campaign (per device token and per e-mail address). Invalid names every wrong
+    input (answers as q<id>, and "email"); nothing is stored then.
+    """
+    now = now or utcnow()
+    require_phase(campaign, now, ANSWERING_PHASES, "answer")
+    survey = campaign_survey(session, campaign=campaign)
+    email = email.strip().lower()
+    errors: dict[str, str] = {}
+    if email and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
+        errors["email"] = "Enter an e-mail address like name@example.com, or leave it empty."
+    elif consent and not email:
+        errors["email"] = "Give your e-mail address if we may contact you."
+    if not device_token and not email:
+        raise Invalid("A device token or an e-mail address is needed to answer.", fields={"email": "Enter one."})
+    if find_response(session, campaign=campaign, device_token=device_token, email=email) is not None:
+        raise Conflict(ALREADY_ANSWERED)
+    try:
+        with session.begin_nested():
+            try:
+                # Given in the campaign's community, whatever community the survey may also be published to.
+                response = surveys_service.record_response(
+                    session,
+                    survey=survey,
+                    form=form,
+                    photos=photos,
+                    user=user,
+                    community_id=campaign.community_id,
+                    now=now,
+                )
+            except Invalid as error:
+                raise Invalid(error.message, fields={**error.fields, **errors}) from error
+            if errors:
+                raise Invalid("Please correct the marked fields.", fields=errors)
+            answer = CampaignResponse(
+                campaign_id=id_of(campaign),
+                survey_response_id=id_of(response),
+                share_link_id=id_of(link),
+                connector_id=link.connector_id,
+                hop=link.hop,
+                email=email or None,
+                consent=consent and bool(email),
+                device_hash=device_hash(device_token) if device_token else None,
+                user_id=user.id if user is not None else None,
+                created_at=now,
+            )
+            session.add(answer)
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(ALREADY_ANSWERED) from error
+    bump_link_counter(session, link=link, counter="response_count")
+    _tell_connector_at_milestones(session, campaign=campaign, link=link)
+    if user is not None:
+        rewards_service.award_points(
+            session,
+            user_id=id_of(user),
+            brand_id=brand_id_of(session, campaign),
+            action=PointsAction.survey_answered,
+            source_key=f"survey:{id_of(survey)}",
+            now=now,
+        )
+    if answer.consent and answer.email:
+        notifications_service.queue_email(
+            session,
+            to_address=answer.email,
+            subject=f"Thanks for your feedback on {campaign.product_name}",
+            body_text=f"Thank you for answering about {campaign.product_name}. You said we may contact you: "
+            "we will write when the brand tells everyone what it is doing with the feedback.\n",
+        )
+    return answer
+
+
+def _tell_connector_at_milestones(session: Session, *, campaign: Campaign, link: ShareLink) -> None:
+    total = session.exec(
+        select(func.coalesce(func.sum(ConnectorReach.response_count), 0)).where(
+            ConnectorReach.campaign_id == campaign.id, ConnectorReach.connector_id == link.connector_id
+        )
+    ).one()
+    if int(total) not in RESPONSE_MILESTONES:
+        return
+    connector = session.get(User, link.connector_id)
+    community = session.get(Community, campaign.community_id)
+    if connector is None or community is None:
+        return
+    people = "person has" if total == 1 else "people have"
+    text = f"{total} {people} answered about {campaign.product_name} through your links."
+    notifications_service.notify(
+        session,
+        user=connector,
+        kind=NotificationKind.network_response,
+        text=text,
+        link=f"{campaign_url(campaign, community)}/mine",
+        community=community,
+        # Milestones passed on one day: the line gives the latest total.
+        rollup=notifications_service.Rollup(subject=f"campaign:{campaign.id}", text=text),
+    )
