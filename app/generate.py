@@ -396,7 +396,8 @@ def _bench_survey(session: Any, *, title: str, tag: str, brand_slug: str) -> tup
     """A brand with an analyst, and its survey from the template with three more questions (about ten answers a
     response): (brand, analyst, survey), flushed."""
     from app.brands.models import BrandStaff, StaffRole
-    from app.surveys import service as surveys_service
+    from app.surveys import building as surveys_building
+    from app.surveys import questions as surveys_questions
     from app.surveys.models import QuestionKind
 
     now = utcnow()
@@ -412,9 +413,9 @@ def _bench_survey(session: Any, *, title: str, tag: str, brand_slug: str) -> tup
     session.add(analyst)
     session.flush()  # ids for the staff row
     session.add(BrandStaff(brand_id=brand.id or 0, user_id=analyst.id or 0, role=StaffRole.analyst))
-    survey = surveys_service.create_survey(session, brand=brand, title=title, author=analyst, template=True)
+    survey = surveys_building.create_survey(session, brand=brand, title=title, author=analyst, template=True)
     extra = [
-        surveys_service.QuestionFields(
+        surveys_questions.QuestionFields(
             kind=QuestionKind.single_choice,
             prompt="How old are you?",
             code="age",
@@ -423,8 +424,8 @@ def _bench_survey(session: Any, *, title: str, tag: str, brand_slug: str) -> tup
                 for key, label in zip(AGES, ("18-24", "25-34", "35-44", "45-54", "55+"), strict=True)
             ],
         ),
-        surveys_service.QuestionFields(kind=QuestionKind.rating, prompt="How do you like the scent?", code="scent"),
-        surveys_service.QuestionFields(
+        surveys_questions.QuestionFields(kind=QuestionKind.rating, prompt="How do you like the scent?", code="scent"),
+        surveys_questions.QuestionFields(
             kind=QuestionKind.multiple_choice,
             prompt="Where would you use it?",
             code="uses",
@@ -432,7 +433,7 @@ def _bench_survey(session: Any, *, title: str, tag: str, brand_slug: str) -> tup
         ),
     ]
     for fields in extra:
-        surveys_service.add_question(session, survey=survey, fields=fields)
+        surveys_questions.add_question(session, survey=survey, fields=fields)
     session.flush()
     return brand, analyst, survey
 
@@ -468,7 +469,8 @@ def _answers_of(rng: random.Random) -> list[tuple[str, str | None, float | None,
 
 def _answer_keys(values: list[tuple[str, str | None, float | None, str | None]], questions: dict[str, Any]) -> str:
     """The response's answer keys (``SurveyResponse.answer_keys``), as ``record_response`` writes them."""
-    from app.surveys.service import answer_keys, format_number
+    from app.surveys.answers import format_number
+    from app.surveys.responses import answer_keys
 
     pairs = {
         (code, option if option is not None else format_number(number))
@@ -582,7 +584,7 @@ def generate_survey(
     from sqlmodel import Session
 
     from app.db import writer_engine
-    from app.surveys import service as surveys_service
+    from app.surveys import questions as surveys_questions
     from app.surveys.models import Answer, AnswerTally, Survey, SurveyResponse
 
     report = progress or (lambda _stage, _count: None)
@@ -592,7 +594,7 @@ def generate_survey(
         brand, analyst, survey = _bench_survey(
             session, title="Bench Survey Brand: lavender soap sampling", tag=tag, brand_slug=SURVEY_BRAND_SLUG
         )
-        questions = {q.code: q for q in surveys_service.list_questions(session, survey=survey) if q.code}
+        questions = {q.code: q for q in surveys_questions.list_questions(session, survey=survey) if q.code}
         qid = {code: question.id or 0 for code, question in questions.items()}
         session.commit()
         survey_id, brand_slug, analyst_id = survey.id or 0, brand.slug, analyst.id or 0
@@ -742,7 +744,7 @@ def generate_campaign(
         ShareLink,
     )
     from app.db import writer_engine
-    from app.surveys import service as surveys_service
+    from app.surveys import questions as surveys_questions
     from app.surveys.models import Answer, AnswerTally, Survey, SurveyResponse
 
     if connectors < 1 or responses < 0:
@@ -788,7 +790,7 @@ def generate_campaign(
             feedback_closes_at=now + timedelta(days=30),
         )
         session.add(campaign)
-        questions = {q.code: q for q in surveys_service.list_questions(session, survey=survey) if q.code}
+        questions = {q.code: q for q in surveys_questions.list_questions(session, survey=survey) if q.code}
         qid = {code: question.id or 0 for code, question in questions.items()}
         session.commit()
         ids = {"community": community.id or 0, "campaign": campaign.id or 0, "survey": survey.id or 0}

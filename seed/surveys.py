@@ -17,7 +17,9 @@ from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
 from app.communities import service as communities_service
 from app.communities.models import MemberRole, Membership
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import QuestionKind, Survey
 
 SPRAY_SURVEY = "Lavender all-purpose spray: first impressions"
@@ -38,7 +40,7 @@ def seed_surveys(session: Session, *, progress: Progress | None = None) -> bool:
     rng = random.Random(44)
     task = progress.add_task("Surveys", total=SPRAY_RESPONSES + REFILL_RESPONSES) if progress else None
 
-    spray = surveys_service.create_survey(
+    spray = surveys_building.create_survey(
         session,
         brand=brand,
         title=SPRAY_SURVEY,
@@ -46,7 +48,7 @@ def seed_surveys(session: Session, *, progress: Progress | None = None) -> bool:
         description="You tried our new lavender spray. Two minutes of your time help us decide what to do next.",
         template=True,
     )
-    found = {q.code: q for q in surveys_service.list_questions(session, survey=spray)}
+    found = {q.code: q for q in surveys_questions.list_questions(session, survey=spray)}
     outcomes = ["keep", "change_colour", "change_price", "change_scent", "scrap"]
     for _ in range(SPRAY_RESPONSES):
         liking = rng.choices([1, 2, 3, 4, 5], weights=[3, 7, 20, 40, 30])[0]
@@ -62,16 +64,16 @@ def seed_surveys(session: Session, *, progress: Progress | None = None) -> bool:
             found["recommended_count"].input_name: [str(rng.randint(1, 6))],
             found["comments"].input_name: [rng.choice(["", "", "", "Lovely smell.", "Too pricey for a spray."])],
         }
-        surveys_service.record_response(session, survey=spray, form=values)
+        surveys_responses.record_response(session, survey=spray, form=values)
         if progress is not None and task is not None:
             progress.advance(task)
 
-    refill = surveys_service.create_survey(session, brand=brand, title=REFILL_SURVEY, author=author)
-    fields = surveys_service.QuestionFields
-    uses = surveys_service.add_question(
+    refill = surveys_building.create_survey(session, brand=brand, title=REFILL_SURVEY, author=author)
+    fields = surveys_questions.QuestionFields
+    uses = surveys_questions.add_question(
         session, survey=refill, fields=fields(kind=QuestionKind.yes_no, prompt="Do you refill your bottles?")
     )
-    why_not = surveys_service.add_question(
+    why_not = surveys_questions.add_question(
         session,
         survey=refill,
         fields=fields(
@@ -82,7 +84,7 @@ def seed_surveys(session: Session, *, progress: Progress | None = None) -> bool:
             show_if_values=["no"],
         ),
     )
-    size = surveys_service.add_question(
+    size = surveys_questions.add_question(
         session,
         survey=refill,
         fields=fields(
@@ -98,7 +100,7 @@ def seed_surveys(session: Session, *, progress: Progress | None = None) -> bool:
         values = {uses.input_name: ["yes" if refills else "no"], size.input_name: [rng.choice(["500", "1000", "2000"])]}
         if not refills:
             values[why_not.input_name] = rng.sample([option["key"] for option in why_not.options], rng.randint(1, 2))
-        surveys_service.record_response(session, survey=refill, form=values)
+        surveys_responses.record_response(session, survey=refill, form=values)
         if progress is not None and task is not None:
             progress.advance(task)
     return True
@@ -120,15 +122,15 @@ def seed_published_survey(session: Session, *, member: User, now: datetime) -> b
         return False
     brand = session.get(Brand, community.brand_id)
     assert brand is not None
-    survey = surveys_service.create_survey(
+    survey = surveys_building.create_survey(
         session,
         brand=brand,
         title=PUBLISHED_SURVEY,
         author=_manager(session, brand),
         description="Three quick questions about the cleaners you use now, to plan what we test next.",
     )
-    fields = surveys_service.QuestionFields
-    kinds = surveys_service.add_question(
+    fields = surveys_questions.QuestionFields
+    kinds = surveys_questions.add_question(
         session,
         survey=survey,
         fields=fields(
@@ -144,18 +146,18 @@ def seed_published_survey(session: Session, *, member: User, now: datetime) -> b
             ],
         ),
     )
-    plastic = surveys_service.add_question(
+    plastic = surveys_questions.add_question(
         session,
         survey=survey,
         fields=fields(kind=QuestionKind.rating, prompt="How much does the plastic packaging bother you?"),
     )
-    wish = surveys_service.add_question(
+    wish = surveys_questions.add_question(
         session,
         survey=survey,
         fields=fields(kind=QuestionKind.text, prompt="Which product would you like us to make plant-based next?"),
     )
     published_at = now - timedelta(days=5)
-    surveys_service.publish_survey(session, survey=survey, community=community, now=published_at)
+    surveys_building.publish_survey(session, survey=survey, community=community, now=published_at)
     testers = session.exec(
         select(User)
         .join(Membership, col(Membership.user_id) == User.id)
@@ -171,7 +173,7 @@ def seed_published_survey(session: Session, *, member: User, now: datetime) -> b
             plastic.input_name: [str(rng.choices([1, 2, 3, 4, 5], weights=[2, 3, 6, 8, 6])[0])],
             wish.input_name: [rng.choice(["", "", "Dishwasher tablets", "Oven cleaner", "Toilet cleaner"])],
         }
-        surveys_service.answer_community_survey(
+        surveys_responses.answer_community_survey(
             session,
             survey=survey,
             community=community,

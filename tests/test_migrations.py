@@ -31,7 +31,9 @@ from app.ideas.search import is_search_object, is_search_table
 from app.main import UnmigratedDatabase, create_app
 from app.media.service import image_fingerprint
 from app.media.storage import get_storage
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey
 from tests import databases
 from tests.campaigns.factories import make_campaign
@@ -221,13 +223,13 @@ def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comm
         campaign = make_campaign(session, campaigns_community)
         survey = session.get(Survey, campaign.survey_id)
         assert survey is not None
-        surveys_service.publish_survey(session, survey=survey, community=published_to)
-        answers = _answer_template(survey, surveys_service.list_questions(session, survey=survey))
+        surveys_building.publish_survey(session, survey=survey, community=published_to)
+        answers = _answer_template(survey, surveys_questions.list_questions(session, survey=survey))
         member = make_user(session)
         add_member(session, published_to, member)
-        by_member = surveys_service.record_response(session, survey=survey, form=answers, user=member)
+        by_member = surveys_responses.record_response(session, survey=survey, form=answers, user=member)
         by_friend, by_systems, hidden = (
-            surveys_service.record_response(session, survey=survey, form=answers) for _ in range(3)
+            surveys_responses.record_response(session, survey=survey, form=answers) for _ in range(3)
         )
         link = ShareLink(code="migration-link", campaign_id=campaign.id or 0, connector_id=member.id or 0)
         session.add(link)
@@ -242,7 +244,7 @@ def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comm
                 device_hash="a-device",
             )
         )
-        surveys_service.set_response_hidden(session, response_id=hidden.id or 0, hidden=True)
+        surveys_responses.set_response_hidden(session, response_id=hidden.id or 0, hidden=True)
         idea = make_idea(session, campaigns_community, member, comment_count=7)
         for hidden_at, deleted_at in ((None, None), (utcnow(), None), (None, utcnow())):
             session.add(
@@ -257,7 +259,7 @@ def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comm
     with pytest.raises(RuntimeError, match="restore them before downgrading"):
         command.downgrade(config, "outbox02")
     with session_scope(empty_engine) as session:
-        surveys_service.set_response_hidden(session, response_id=hidden_id, hidden=False)
+        surveys_responses.set_response_hidden(session, response_id=hidden_id, hidden=False)
     command.downgrade(config, "outbox02")
     command.upgrade(config, "head")
 
@@ -274,7 +276,6 @@ def test_insights02_gives_existing_responses_the_answer_keys_record_response_wri
     """Responses made before the keys existed get them from their answers: the same as a new response's."""
     from sqlmodel import Session, select
 
-    from app.surveys import service as surveys_service
     from app.surveys.models import QuestionKind, SurveyResponse
     from tests.factories import make_brand
     from tests.surveys.factories import add_question, by_code, form
@@ -282,11 +283,11 @@ def test_insights02_gives_existing_responses_the_answer_keys_record_response_wri
     config = _config(empty_url)
     command.upgrade(config, "head")
     with Session(empty_engine) as session:
-        survey = surveys_service.create_survey(
+        survey = surveys_building.create_survey(
             session, brand=make_brand(session), title="Soap", author=None, template=True
         )
         uses = add_question(session, survey, QuestionKind.multiple_choice, prompt="Where?")
-        questions = by_code(surveys_service.list_questions(session, survey=survey))
+        questions = by_code(surveys_questions.list_questions(session, survey=survey))
         for overall, outcome, pay, chosen, comment in (
             ("4", "keep", "7.5", ["red", "green"], "Lovely"),
             ("2", "scrap", "", ["green"], ""),
@@ -300,7 +301,7 @@ def test_insights02_gives_existing_responses_the_answer_keys_record_response_wri
             ]
             pairs += [(questions["pay"], pay)] if pay else []
             pairs += [(questions["comments"], comment)] if comment else []
-            surveys_service.record_response(session, survey=survey, form=form(*pairs))
+            surveys_responses.record_response(session, survey=survey, form=form(*pairs))
         several = f"{uses.id}:*"
         session.commit()
         written = sorted(session.exec(select(SurveyResponse.answer_keys)).all())

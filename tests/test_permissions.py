@@ -55,7 +55,9 @@ from app.moderation import service as moderation_service
 from app.moderation.models import AuditAction, AuditEntry, ModerationItem, ScoreDiscount
 from app.notifications import service as notifications_service
 from app.permissions import COMMUNITY_WRITE_ACTIONS, INSIDER_ROLES, PERMISSIONS, Action, Role, can
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.deps import BrandSurveyPermit, SurveyPermit
 from tests.campaigns.factories import make_campaign
 from tests.databases import use_test_session
@@ -1062,23 +1064,23 @@ def build_world(session: Session) -> World:
                 own_ideas[(name, key)] = make_idea(session, community_row, users[name]).id or 0
     surveys: dict[str, tuple[int, int, int]] = {}
     for key, brand in brands.items():
-        survey = surveys_service.create_survey(session, brand=brand, title=f"Survey {key}", author=None)
-        question = surveys_service.add_question(
-            session, survey=survey, fields=surveys_service.QuestionFields(kind="text", prompt="Anything else?")
+        survey = surveys_building.create_survey(session, brand=brand, title=f"Survey {key}", author=None)
+        question = surveys_questions.add_question(
+            session, survey=survey, fields=surveys_questions.QuestionFields(kind="text", prompt="Anything else?")
         )
         # Given in the brand's public community, so that it can be reported to its moderators.
-        response = surveys_service.record_response(
+        response = surveys_responses.record_response(
             session, survey=survey, form={question.input_name: ["Fine"]}, community_id=communities[f"{key}1"].id
         )
         surveys[key] = (survey.id or 0, question.id or 0, response.id or 0)
     community_surveys: dict[str, int] = {}
     for key, community_row in communities.items():
         brand_row = brands[COMMUNITIES[key][0]]
-        published = surveys_service.create_survey(session, brand=brand_row, title=f"Members {key}", author=None)
-        surveys_service.add_question(
-            session, survey=published, fields=surveys_service.QuestionFields(kind="text", prompt="Your thoughts?")
+        published = surveys_building.create_survey(session, brand=brand_row, title=f"Members {key}", author=None)
+        surveys_questions.add_question(
+            session, survey=published, fields=surveys_questions.QuestionFields(kind="text", prompt="Your thoughts?")
         )
-        surveys_service.publish_survey(session, survey=published, community=community_row)
+        surveys_building.publish_survey(session, survey=published, community=community_row)
         community_surveys[key] = published.id or 0
     for key, community_row in communities.items():
         campaign = make_campaign(session, community_row, phase="applying", slug=campaign_slug(key))

@@ -30,7 +30,9 @@ from app.media.models import MediaImage
 from app.moderation import integrity
 from app.moderation.models import Appeal, AuditEntry, Report
 from app.notifications.models import Notification, NotificationKind
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from seed.campaigns import APPLYING_CAMPAIGN, FINISHED_CAMPAIGN, RUNNING_CAMPAIGN, SHIPPING_CAMPAIGN, TESTERS
 from seed.challenges import CLOSED_CHALLENGE, OPEN_CHALLENGE, SCORING_CHALLENGE, SCORING_DESIGNS, WINNERS
 from seed.demo import MEMBER_COUNT, seed_demo
@@ -199,20 +201,20 @@ def _assert_the_scoring_challenge_is_live(session: Session, *, mia: User) -> Non
 def _assert_the_published_survey_is_answerable(session: Session, *, mia: User) -> None:
     """Published to the testers before now, answered by some of them; Mia has not, and can now."""
     testers = communities_service.get_community_by_slug(session, slug=TESTERS)
-    (survey,) = surveys_service.list_community_surveys(session, community=testers)
+    (survey,) = surveys_building.list_community_surveys(session, community=testers)
     assert survey.title == PUBLISHED_SURVEY
     assert survey.published_at is not None and survey.published_at < utcnow()
     assert survey.response_count == PUBLISHED_RESPONSES
-    assert not surveys_service.has_answered(session, survey=survey, user=mia)
-    first = surveys_service.list_questions(session, survey=survey)[0]
-    surveys_service.answer_community_survey(
+    assert not surveys_responses.has_answered(session, survey=survey, user=mia)
+    first = surveys_questions.list_questions(session, survey=survey)[0]
+    surveys_responses.answer_community_survey(
         session,
         survey=survey,
         community=testers,
         member=mia,
         form={first.input_name: [first.options[0]["key"]]},
     )
-    assert surveys_service.has_answered(session, survey=survey, user=mia)
+    assert surveys_responses.has_answered(session, survey=survey, user=mia)
 
 
 def _assert_mia_has_a_pending_invitation(session: Session, *, mia: User) -> None:

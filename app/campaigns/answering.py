@@ -25,7 +25,9 @@ from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction
-from app.surveys import service as surveys_service
+from app.surveys import answers as surveys_answers
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Question, Survey
 
 # A connector hears about responses through their links at these counts, not at every one.
@@ -54,7 +56,7 @@ def campaign_survey(session: Session, *, campaign: Campaign) -> Survey:
 
 def survey_questions(session: Session, *, campaign: Campaign) -> list[Question]:
     """The campaign survey's current questions, in order (what the answering page shows)."""
-    return surveys_service.list_questions(session, survey=campaign_survey(session, campaign=campaign))
+    return surveys_questions.list_questions(session, survey=campaign_survey(session, campaign=campaign))
 
 
 def find_response(
@@ -82,7 +84,7 @@ def answer_campaign(
     device_token: str | None,
     email: str = "",
     consent: bool = False,
-    photos: Mapping[str, surveys_service.PhotoUpload] | None = None,
+    photos: Mapping[str, surveys_answers.PhotoUpload] | None = None,
     user: User | None = None,
     now: datetime | None = None,
 ) -> CampaignResponse:
@@ -109,7 +111,7 @@ def answer_campaign(
         with session.begin_nested():
             try:
                 # Given in the campaign's community, whatever community the survey may also be published to.
-                response = surveys_service.record_response(
+                response = surveys_responses.record_response(
                     session,
                     survey=survey,
                     form=form,

@@ -29,7 +29,7 @@ from app.db import SessionDep
 from app.errors import Conflict
 from app.insights import campaign_results as campaign_insights
 from app.permissions import Action
-from app.surveys import service as surveys_service
+from app.surveys import answers as surveys_answers
 from app.surveys.submissions import answer_request_body, posts_form, read_answers
 from app.web.requests import client_ip, read_json, validated
 
@@ -459,7 +459,7 @@ class ShareAnswer:
     """A response sent through a share link: the JSON fields, and the photo files when it came as a form."""
 
     body: schemas.ResponseCreate
-    photos: Mapping[str, surveys_service.PhotoUpload]
+    photos: Mapping[str, surveys_answers.PhotoUpload]
 
 
 async def _share_answer(request: Request) -> ShareAnswer:

@@ -27,7 +27,7 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community, CommunityKind
 from app.errors import Conflict, Invalid, NotFound
 from app.slugs import is_valid_slug, slugify
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
 from app.surveys.models import Survey
 
 MAX_KITS = 10000
@@ -260,7 +260,7 @@ def create_campaign(
     if errors:
         raise Invalid("Please correct the marked fields.", fields=errors)
     if survey is None:
-        survey = surveys_service.create_survey(
+        survey = surveys_building.create_survey(
             session, brand=brand, title=f"{fields.title.strip()[:180]}: feedback", author=created_by, template=True
         )
     campaign = Campaign(
@@ -296,7 +296,7 @@ def brand_surveys(session: Session, *, community: Community) -> Sequence[Survey]
     """The surveys a campaign in this community may use: its brand's."""
     brand = session.get(Brand, community.brand_id)
     assert brand is not None
-    return surveys_service.list_surveys(session, brand=brand)
+    return surveys_building.list_surveys(session, brand=brand)
 
 
 def update_campaign(session: Session, *, campaign: Campaign, fields: CampaignFields) -> Campaign:

@@ -2,7 +2,7 @@
 and the export of responses.
 
 The whole survey is read from the tallies ``record_response`` keeps in each response's transaction
-(``surveys_service.tallies``): a dashboard never scans answers, whatever the number of responses. A segment (a
+(``surveys_responses.tallies``): a dashboard never scans answers, whatever the number of responses. A segment (a
 date range and conditions on any answers) cannot use the tallies: it is summed from its responses' own shares of
 them (``SurveyResponse.answer_keys``), one short row per response rather than its ten answers, read in one query
 (the conditions through the answers' (question, option, number) index) and counted as they stream in.
@@ -33,7 +33,8 @@ from app.insights.stats import (
     summarise_counts,
 )
 from app.insights.suppression import is_suppressed, share_hidden, suppress_partition, suppress_table
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import ANSWERED, ANSWERED_KEY_KINDS, Answer, Question, QuestionKind, Survey, SurveyResponse
 
 CHOICE_KINDS = frozenset({QuestionKind.single_choice, QuestionKind.multiple_choice, QuestionKind.yes_no})
@@ -91,7 +92,7 @@ def parse_condition(token: str, questions: Mapping[int, Question]) -> Condition:
     if question.kind not in FILTERABLE_KINDS:
         raise Invalid(f"Answers to “{question.prompt}” cannot be filtered on.")
     if question.kind in CHOICE_KINDS:
-        allowed = {key for key, _ in surveys_service.condition_values(question)}
+        allowed = {key for key, _ in surveys_questions.condition_values(question)}
         values = tuple(value for value in rest.split(",") if value)
         if not values or not set(values) <= allowed:
             raise Invalid(f"Choose answers of “{question.prompt}” to filter on.")
@@ -169,7 +170,7 @@ def _value_key(option_key: str | None, number: float | None) -> str | None:
 
 def _counts_from_tallies(session: Session, survey: Survey) -> dict[int, _Counts]:
     counts: dict[int, _Counts] = {}
-    for tally in surveys_service.tallies(session, survey=survey):
+    for tally in surveys_responses.tallies(session, survey=survey):
         per_value = {value.key: value.count for value in tally.counts}
         counts[tally.question.id or 0] = _Counts(answered=tally.answered, total=tally.total, per_value=per_value)
     return counts
@@ -259,7 +260,7 @@ def _question_result(question: Question, counts: _Counts) -> schemas.QuestionRes
         return base.model_copy(update={"suppressed": True, "answered": None})
     update: dict[str, Any] = {}
     if question.kind in CHOICE_KINDS or question.kind in SCALE_KINDS:
-        values = surveys_service.condition_values(question)
+        values = surveys_questions.condition_values(question)
         cells = _option_cells(question, counts, [key for key, _ in values])
         update["options"] = [
             schemas.OptionResult(
@@ -282,7 +283,7 @@ def _question_result(question: Question, counts: _Counts) -> schemas.QuestionRes
 
 
 def _questions(session: Session, survey: Survey) -> list[Question]:
-    questions = surveys_service.list_questions(session, survey=survey, include_retired=True)
+    questions = surveys_questions.list_questions(session, survey=survey, include_retired=True)
     return sorted(questions, key=lambda question: (question.is_retired, question.position, question.id or 0))
 
 
@@ -357,8 +358,8 @@ def crosstab(
     for row_key, row_number, column_key, column_number, count in grouped:
         key = (_value_key(row_key, row_number) or "", _value_key(column_key, column_number) or "")
         cells[key] += count
-    row_values = surveys_service.condition_values(rows)
-    column_values = surveys_service.condition_values(columns)
+    row_values = surveys_questions.condition_values(rows)
+    column_values = surveys_questions.condition_values(columns)
     matrix: list[list[int | None]] = [[cells.get((r, c), 0) for c, _ in column_values] for r, _ in row_values]
     suppress_table(matrix)
     return schemas.CrossTab(

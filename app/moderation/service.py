@@ -46,7 +46,7 @@ from app.moderation.models import (
 )
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
-from app.surveys import service as surveys_service
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey, SurveyResponse
 
 REASON_MAX = 500
@@ -398,7 +398,7 @@ class ResponseForReport:
 
 def response_for_report(session: Session, *, survey: Survey, response_id: int) -> ResponseForReport:
     """One of the survey's responses, with the community a report about it goes to (None: no community's)."""
-    response = surveys_service.get_response(session, survey=survey, response_id=response_id)
+    response = surveys_responses.get_response(session, survey=survey, response_id=response_id)
     community = session.get(Community, response.community_id) if response.community_id is not None else None
     excerpt = subjects.survey_response_excerpt(session, response=response)
     return ResponseForReport(response=response, community=community, excerpt=excerpt)

@@ -29,7 +29,7 @@ from app.errors import NotFound
 from app.ideas import service as ideas_service
 from app.ideas.models import Idea
 from app.moderation.models import SubjectKind
-from app.surveys import service as surveys_service
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey, SurveyResponse
 
 EXCERPT_LENGTH = 300
@@ -307,7 +307,7 @@ def survey_response_excerpt(session: Session, *, response: SurveyResponse) -> st
     assert survey is not None  # a survey's responses go with it
     texts = [
         f"{question.prompt} “{answer.text_value}”"
-        for question, answers in surveys_service.get_response_answers(session, response=response)
+        for question, answers in surveys_responses.get_response_answers(session, response=response)
         for answer in answers
         if answer.text_value
     ]
@@ -329,7 +329,7 @@ def _survey_response_contents(session: Session, response_ids: Collection[int]) -
 
 def _set_survey_response_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, response_id: int) -> None:
-        if surveys_service.set_response_hidden(session, response_id=response_id, hidden=hidden):
+        if surveys_responses.set_response_hidden(session, response_id=response_id, hidden=hidden):
             share_links.count_response_shown(session, survey_response_id=response_id, shown=not hidden)
 
     return apply

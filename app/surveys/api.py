@@ -12,8 +12,10 @@ from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.permissions import Action
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys import schemas
-from app.surveys import service as surveys_service
 from app.surveys.deps import SurveyAccess, survey_access
 from app.surveys.models import Survey, SurveyResponse
 from app.surveys.submissions import SubmittedAnswers, answer_request_body, posts_form, read_answers
@@ -28,13 +30,13 @@ def _detail(session: Session, survey: Survey, brand_slug: str) -> schemas.Survey
         brand_slug=brand_slug,
         questions=[
             schemas.QuestionPublic.model_validate(question)
-            for question in surveys_service.list_questions(session, survey=survey)
+            for question in surveys_questions.list_questions(session, survey=survey)
         ],
     )
 
 
-def _fields(body: schemas.QuestionWrite) -> surveys_service.QuestionFields:
-    return surveys_service.QuestionFields(
+def _fields(body: schemas.QuestionWrite) -> surveys_questions.QuestionFields:
+    return surveys_questions.QuestionFields(
         kind=body.kind,
         prompt=body.prompt,
         help_text=body.help_text,
@@ -53,7 +55,7 @@ def _fields(body: schemas.QuestionWrite) -> surveys_service.QuestionFields:
 def list_surveys(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_surveys)
 ) -> list[schemas.SurveyPublic]:
-    return [schemas.SurveyPublic.model_validate(s) for s in surveys_service.list_surveys(session, brand=access.brand)]
+    return [schemas.SurveyPublic.model_validate(s) for s in surveys_building.list_surveys(session, brand=access.brand)]
 
 
 @router.post(
@@ -65,7 +67,7 @@ def list_surveys(
 def create_survey(
     body: schemas.SurveyCreate, session: SessionDep, access: BrandAccess = brand_access(Action.manage_surveys)
 ) -> schemas.SurveyDetail:
-    survey = surveys_service.create_survey(
+    survey = surveys_building.create_survey(
         session,
         brand=access.brand,
         title=body.title,
@@ -85,7 +87,7 @@ def get_survey(session: SessionDep, access: SurveyAccess = survey_access(Action.
 def update_survey(
     body: schemas.SurveyUpdate, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
 ) -> schemas.SurveyDetail:
-    surveys_service.update_survey(session, survey=access.survey, title=body.title, description=body.description)
+    surveys_building.update_survey(session, survey=access.survey, title=body.title, description=body.description)
     return _detail(session, access.survey, access.brand.slug)
 
 
@@ -93,7 +95,7 @@ def update_survey(
     "/surveys/{survey_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a survey nobody has answered"
 )
 def delete_survey(session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)) -> Response:
-    surveys_service.delete_survey(session, survey=access.survey)
+    surveys_building.delete_survey(session, survey=access.survey)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,7 +108,7 @@ def delete_survey(session: SessionDep, access: SurveyAccess = survey_access(Acti
 def add_question(
     body: schemas.QuestionWrite, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
 ) -> schemas.QuestionPublic:
-    question = surveys_service.add_question(session, survey=access.survey, fields=_fields(body))
+    question = surveys_questions.add_question(session, survey=access.survey, fields=_fields(body))
     return schemas.QuestionPublic.model_validate(question)
 
 
@@ -121,8 +123,8 @@ def update_question(
     session: SessionDep,
     access: SurveyAccess = survey_access(Action.manage_surveys),
 ) -> schemas.QuestionPublic:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
-    surveys_service.update_question(session, survey=access.survey, question=question, fields=_fields(body))
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    surveys_questions.update_question(session, survey=access.survey, question=question, fields=_fields(body))
     return schemas.QuestionPublic.model_validate(question)
 
 
@@ -134,8 +136,8 @@ def update_question(
 def retire_question(
     question_id: RowId, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
 ) -> Response:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
-    surveys_service.retire_question(session, survey=access.survey, question=question)
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    surveys_questions.retire_question(session, survey=access.survey, question=question)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -150,8 +152,8 @@ def move_question(
     session: SessionDep,
     access: SurveyAccess = survey_access(Action.manage_surveys),
 ) -> list[schemas.QuestionPublic]:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
-    questions = surveys_service.move_question(session, survey=access.survey, question=question, offset=body.offset)
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    questions = surveys_questions.move_question(session, survey=access.survey, question=question, offset=body.offset)
     return [schemas.QuestionPublic.model_validate(item) for item in questions]
 
 
@@ -191,7 +193,7 @@ TAKES_PHOTOS = (
 
 
 def _response(session: Session, response: SurveyResponse) -> schemas.ResponsePublic:
-    answers = surveys_service.get_response_answers(session, response=response)
+    answers = surveys_responses.get_response_answers(session, response=response)
     return schemas.ResponsePublic(
         id=id_of(response),
         survey_id=response.survey_id,
@@ -213,7 +215,7 @@ def _response(session: Session, response: SurveyResponse) -> schemas.ResponsePub
 def record_response(
     submitted: Submitted, session: SessionDep, access: SurveyAccess = survey_access(Action.manage_surveys)
 ) -> schemas.ResponsePublic:
-    response = surveys_service.record_response(
+    response = surveys_responses.record_response(
         session, survey=access.survey, form=submitted.values, photos=submitted.photos
     )
     return _response(session, response)
@@ -227,7 +229,7 @@ def record_response(
 def get_response(
     response_id: RowId, session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
 ) -> schemas.ResponsePublic:
-    return _response(session, surveys_service.get_response(session, survey=access.survey, response_id=response_id))
+    return _response(session, surveys_responses.get_response(session, survey=access.survey, response_id=response_id))
 
 
 @router.put(
@@ -241,7 +243,7 @@ def publish_survey(
     community = None
     if body.community_slug is not None:
         community = communities_service.get_community_by_slug(session, slug=body.community_slug)
-    surveys_service.publish_survey(session, survey=access.survey, community=community)
+    surveys_building.publish_survey(session, survey=access.survey, community=community)
     return _detail(session, access.survey, access.brand.slug)
 
 
@@ -255,7 +257,7 @@ def list_community_surveys(
 ) -> list[schemas.CommunitySurvey]:
     return [
         _community_survey(session, survey, access)
-        for survey in surveys_service.list_community_surveys(session, community=access.community)
+        for survey in surveys_building.list_community_surveys(session, community=access.community)
     ]
 
 
@@ -264,10 +266,10 @@ def _community_survey(session: Session, survey: Survey, access: CommunityAccess)
         id=id_of(survey),
         title=survey.title,
         description=survey.description,
-        answered=surveys_service.has_answered(session, survey=survey, user=access.user),
+        answered=surveys_responses.has_answered(session, survey=survey, user=access.user),
         questions=[
             schemas.QuestionPublic.model_validate(question)
-            for question in surveys_service.list_questions(session, survey=survey)
+            for question in surveys_questions.list_questions(session, survey=survey)
         ],
     )
 
@@ -287,8 +289,8 @@ def answer_community_survey(
     access: CommunityAccess = community_access(Action.answer_survey),
 ) -> schemas.ResponsePublic:
     assert access.user is not None  # answer_survey is for members, who are logged in
-    survey = surveys_service.get_community_survey(session, community=access.community, survey_id=survey_id)
-    response = surveys_service.answer_community_survey(
+    survey = surveys_building.get_community_survey(session, community=access.community, survey_id=survey_id)
+    response = surveys_responses.answer_community_survey(
         session,
         survey=survey,
         community=access.community,

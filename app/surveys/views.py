@@ -18,7 +18,10 @@ from app.db import SessionDep
 from app.errors import AppError, Invalid
 from app.moderation import enforcement
 from app.permissions import Action
-from app.surveys import service as surveys_service
+from app.surveys import answers as surveys_answers
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.deps import SurveyAccess, brand_survey_access
 from app.surveys.models import Question, QuestionKind, Survey
 from app.surveys.submissions import Answers
@@ -59,7 +62,7 @@ def _list_context(session: Session, access: BrandAccess, form: dict[str, str]) -
         "brand": access.brand,
         "access": access,
         "Action": Action,
-        "surveys": surveys_service.list_surveys(session, brand=access.brand),
+        "surveys": surveys_building.list_surveys(session, brand=access.brand),
         "form": form,
     }
 
@@ -82,7 +85,7 @@ def create(
 ) -> Response:
     form = {"title": title, "description": description, "start": start}
     try:
-        survey = surveys_service.create_survey(
+        survey = surveys_building.create_survey(
             session,
             brand=access.brand,
             title=title,
@@ -106,9 +109,9 @@ def _controllers(
     """Questions another may depend on, with their answers: current, earlier than ``before`` (all, for a new one),
     and of a kind with answers to choose from."""
     return [
-        (question, surveys_service.condition_values(question))
+        (question, surveys_questions.condition_values(question))
         for question in questions
-        if surveys_service.condition_values(question)
+        if surveys_questions.condition_values(question)
         and (before is None or (question.position, question.id or 0) < (before.position, before.id or 0))
     ]
 
@@ -120,8 +123,8 @@ def _form_of(question: Question) -> dict[str, Any]:
         "help_text": question.help_text,
         "required": question.required,
         "code": question.code or "",
-        "number_min": surveys_service.format_number(question.number_min),
-        "number_max": surveys_service.format_number(question.number_max),
+        "number_min": surveys_answers.format_number(question.number_min),
+        "number_max": surveys_answers.format_number(question.number_max),
         "unit": question.unit,
         "options": [dict(option) for option in question.options],
         "show_if": [f"{question.show_if_question_id}:{value}" for value in question.show_if_values],
@@ -142,7 +145,7 @@ def _builder_context(
     survey_form: dict[str, str] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    questions = surveys_service.list_questions(session, survey=access.survey)
+    questions = surveys_questions.list_questions(session, survey=access.survey)
     return {
         "brand": access.brand,
         "survey": access.survey,
@@ -179,7 +182,7 @@ def update_survey(
 ) -> Response:
     survey_form = {"title": title, "description": description}
     try:
-        surveys_service.update_survey(session, survey=access.survey, title=title, description=description)
+        surveys_building.update_survey(session, survey=access.survey, title=title, description=description)
     except AppError as error:
         context = _builder_context(session, access, survey_form=survey_form)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
@@ -192,7 +195,7 @@ def delete_survey(
 ) -> Response:
     title = access.survey.title
     try:
-        surveys_service.delete_survey(session, survey=access.survey)
+        surveys_building.delete_survey(session, survey=access.survey)
     except AppError as error:
         return form_error(request, session, "surveys/builder.html", _builder_context(session, access), error)
     response = redirect(request, _surveys_url(access.brand.slug))
@@ -255,7 +258,7 @@ class QuestionForm:
             "show_if": self.show_if,
         }
 
-    def fields(self) -> surveys_service.QuestionFields:
+    def fields(self) -> surveys_questions.QuestionFields:
         """The service's fields; unreadable numbers and mixed conditions become field errors for it to report."""
         errors: dict[str, str] = {}
         numbers: dict[str, float | None] = {}
@@ -274,7 +277,7 @@ class QuestionForm:
         if len(controllers) > 1:
             errors["show_if_values"] = "Choose answers of one question only."
         controller, values = next(iter(controllers.items())) if len(controllers) == 1 else (None, [])
-        return surveys_service.QuestionFields(
+        return surveys_questions.QuestionFields(
             kind=self.kind,
             prompt=self.prompt,
             help_text=self.help_text,
@@ -331,7 +334,7 @@ def add_question(
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
     try:
-        surveys_service.add_question(session, survey=access.survey, fields=posted.fields())
+        surveys_questions.add_question(session, survey=access.survey, fields=posted.fields())
     except AppError as error:
         context = _builder_context(session, access, form=posted.as_context())
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
@@ -339,7 +342,7 @@ def add_question(
 
 
 def _editor_context(session: Session, access: SurveyAccess, question: Question, form: dict[str, Any]) -> dict[str, Any]:
-    questions = surveys_service.list_questions(session, survey=access.survey)
+    questions = surveys_questions.list_questions(session, survey=access.survey)
     return {
         "brand": access.brand,
         "survey": access.survey,
@@ -359,7 +362,7 @@ def edit_question_page(
     session: SessionDep,
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
     context = _editor_context(session, access, question, _form_of(question))
     return render(request, "surveys/question_edit.html", context, block="editor")
 
@@ -372,12 +375,12 @@ def update_question(
     posted: PostedQuestion,
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
     try:
-        surveys_service.update_question(session, survey=access.survey, question=question, fields=posted.fields())
+        surveys_questions.update_question(session, survey=access.survey, question=question, fields=posted.fields())
     except AppError as error:
         session.rollback()
-        question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+        question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
         context = _editor_context(session, access, question, posted.as_context())
         return form_error(request, session, "surveys/question_edit.html", context, error, block="editor")
     return _builder_saved(request, session, access, "The question is saved.")
@@ -390,9 +393,9 @@ def retire_question(
     session: SessionDep,
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
     try:
-        surveys_service.retire_question(session, survey=access.survey, question=question)
+        surveys_questions.retire_question(session, survey=access.survey, question=question)
     except AppError as error:
         context = _builder_context(session, access)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
@@ -407,12 +410,12 @@ def move_question(
     direction: FormText = "",
     access: SurveyAccess = brand_survey_access(Action.manage_surveys),
 ) -> Response:
-    question = surveys_service.get_question(session, survey=access.survey, question_id=question_id)
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
     try:
         if direction not in ("up", "down"):
             raise Invalid("Move a question up or down.")
         offset = -1 if direction == "up" else 1
-        surveys_service.move_question(session, survey=access.survey, question=question, offset=offset)
+        surveys_questions.move_question(session, survey=access.survey, question=question, offset=offset)
     except AppError as error:
         context = _builder_context(session, access)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
@@ -430,9 +433,9 @@ def preview(
     access: SurveyAccess = brand_survey_access(Action.view_surveys),
 ) -> Response:
     survey: Survey = access.survey
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     try:
-        surveys_service.parse_answers(survey, questions, answers.values, photo_names=answers.photos.keys())
+        surveys_answers.parse_answers(survey, questions, answers.values, photo_names=answers.photos.keys())
     except Invalid as error:
         context = _builder_context(session, access, preview_values=answers.values, preview_checked=True)
         return form_error(request, session, "surveys/builder.html", context, error, block="preview")
@@ -465,7 +468,7 @@ def publish(
             target = session.exec(communities_service.select_community_by_slug(community)).first()
             if target is None:
                 raise Invalid("Choose one of the brand's communities.", fields={"community": "Choose a community."})
-        surveys_service.publish_survey(session, survey=access.survey, community=target)
+        surveys_building.publish_survey(session, survey=access.survey, community=target)
     except AppError as error:
         context = _builder_context(session, access)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
@@ -477,9 +480,9 @@ def publish(
 def community_surveys(
     request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.read_community_surveys)
 ) -> Response:
-    surveys = surveys_service.list_community_surveys(session, community=access.community)
+    surveys = surveys_building.list_community_surveys(session, community=access.community)
     answered = {
-        survey.id for survey in surveys if surveys_service.has_answered(session, survey=survey, user=access.user)
+        survey.id for survey in surveys if surveys_responses.has_answered(session, survey=survey, user=access.user)
     }
     context = {"community": access.community, "surveys": surveys, "answered": answered}
     return render(request, "surveys/community_list.html", context)
@@ -495,13 +498,13 @@ def _answer_refusal(session: Session, access: CommunityAccess) -> str:
 
 
 def _answer_context(session: Session, access: CommunityAccess, survey: Survey, **extra: Any) -> dict[str, Any]:
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     return {
         "community": access.community,
         "survey": survey,
         "questions": questions,
         "has_photo": any(question.kind == QuestionKind.photo for question in questions),
-        "answered": surveys_service.has_answered(session, survey=survey, user=access.user),
+        "answered": surveys_responses.has_answered(session, survey=survey, user=access.user),
         # A suspended or banned member reads the survey but may not answer it: say why instead of a form that fails.
         "refusal": _answer_refusal(session, access),
         "values": {},
@@ -516,7 +519,7 @@ def answer_page(
     session: SessionDep,
     access: CommunityAccess = community_access(Action.read_community_surveys),
 ) -> Response:
-    survey = surveys_service.get_community_survey(session, community=access.community, survey_id=survey_id)
+    survey = surveys_building.get_community_survey(session, community=access.community, survey_id=survey_id)
     return render(request, "surveys/answer.html", _answer_context(session, access, survey))
 
 
@@ -529,9 +532,9 @@ def answer(
     access: CommunityAccess = community_access(Action.answer_survey),
 ) -> Response:
     assert access.user is not None  # answer_survey is for members, who are logged in
-    survey = surveys_service.get_community_survey(session, community=access.community, survey_id=survey_id)
+    survey = surveys_building.get_community_survey(session, community=access.community, survey_id=survey_id)
     try:
-        surveys_service.answer_community_survey(
+        surveys_responses.answer_community_survey(
             session,
             survey=survey,
             community=access.community,

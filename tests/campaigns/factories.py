@@ -14,7 +14,7 @@ from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignStatus
 from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, MemberRole
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
 from tests.factories import add_member, make_community, make_user
 
 _sequence = itertools.count(1)
@@ -60,7 +60,7 @@ def make_campaign(
     }
     values.update(overrides)
     if "survey_id" not in values:
-        survey = surveys_service.create_survey(session, brand=brand, title="Feedback", author=None, template=True)
+        survey = surveys_building.create_survey(session, brand=brand, title="Feedback", author=None, template=True)
         values["survey_id"] = survey.id
     campaign = Campaign(**values)  # type: ignore[arg-type]
     session.add(campaign)

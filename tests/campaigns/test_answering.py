@@ -20,7 +20,7 @@ from app.media.models import MediaImage
 from app.notifications.models import Notification, NotificationKind, OutboxEmail
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAward
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
 from app.surveys.models import Answer, Question, QuestionKind, SurveyResponse
 from tests.campaigns.factories import accept, apply, make_campaign, move_to
 from tests.factories import (
@@ -178,8 +178,8 @@ def test_responses_record_the_survey_version(session: Session) -> None:
     campaign, _, (link,) = _sharing(session)
     first = _answer(session, campaign, link, "v1")
     survey = campaign_answering.campaign_survey(session, campaign=campaign)
-    surveys_service.add_question(
-        session, survey=survey, fields=surveys_service.QuestionFields(kind=QuestionKind.text, prompt="Where?")
+    surveys_questions.add_question(
+        session, survey=survey, fields=surveys_questions.QuestionFields(kind=QuestionKind.text, prompt="Where?")
     )
     second = _answer(session, campaign, link, "v2")
     versions = [session.get(SurveyResponse, r.survey_response_id).survey_version for r in (first, second)]  # type: ignore[union-attr]

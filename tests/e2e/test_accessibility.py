@@ -347,7 +347,7 @@ from rich.console import Console
 from sqlmodel import select
 from app.communities.models import Community
 from app.db import session_scope
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
 from app.surveys.models import Survey
 from app.webhooks import service as webhooks_service
 from app.brands.models import Brand
@@ -358,7 +358,7 @@ with session_scope() as session:
     survey = session.exec(
         select(Survey).where(Survey.brand_id == community.brand_id, Survey.title.startswith("Lavender"))
     ).one()
-    surveys_service.publish_survey(session, survey=survey, community=community)
+    surveys_building.publish_survey(session, survey=survey, community=community)
     webhooks_service.create_endpoint(
         session,
         brand=session.get(Brand, community.brand_id),

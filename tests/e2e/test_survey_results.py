@@ -15,7 +15,9 @@ from app.accounts import service as accounts_service
 from app.brands import service as brands_service
 from app.columns import id_of
 from app.db import build_engine, session_scope
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from tests.e2e.conftest import DESKTOP, PHONE, LiveServer
 from tests.e2e.test_challenges import log_in
 
@@ -32,8 +34,8 @@ def _set_up(server: LiveServer) -> int:
         with session_scope(engine) as session:
             brand = brands_service.get_brand_by_slug(session, slug=server.seed.brand_slug)
             manager = accounts_service.find_user_by_email(session, email=server.seed.manager.email)
-            survey = surveys_service.create_survey(session, brand=brand, title=TITLE, author=manager, template=True)
-            questions = {q.code: q for q in surveys_service.list_questions(session, survey=survey) if q.code}
+            survey = surveys_building.create_survey(session, brand=brand, title=TITLE, author=manager, template=True)
+            questions = {q.code: q for q in surveys_questions.list_questions(session, survey=survey) if q.code}
             for number, outcome in enumerate(OUTCOMES):
                 values = {
                     questions["overall"].input_name: [str(1 + number % 5)],
@@ -42,7 +44,7 @@ def _set_up(server: LiveServer) -> int:
                     questions["pay"].input_name: [str(4 + (number * 7) % 23)],
                     questions["recommended"].input_name: ["no"],
                 }
-                surveys_service.record_response(session, survey=survey, form=values)
+                surveys_responses.record_response(session, survey=survey, form=values)
             return id_of(survey)
     finally:
         engine.dispose()

@@ -15,7 +15,9 @@ from app.brands import service as brands_service
 from app.communities import service as communities_service
 from app.db import build_engine, session_scope
 from app.media.models import MediaImage
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Answer, Survey, SurveyResponse
 from tests.e2e.conftest import PHONE, LiveServer
 from tests.e2e.test_challenges import artwork, log_in
@@ -84,7 +86,7 @@ def test_a_manager_builds_tries_and_reads_a_survey(new_page, live_server: LiveSe
             survey_id = int(survey_path.rsplit("/", 1)[1])
             survey = session.get(Survey, survey_id)
             assert survey is not None
-            found = {question.code: question for question in surveys_service.list_questions(session, survey=survey)}
+            found = {question.code: question for question in surveys_questions.list_questions(session, survey=survey)}
             for outcome in ("keep", "keep", "change_price"):
                 values = {
                     found["overall"].input_name: ["4"],
@@ -92,7 +94,7 @@ def test_a_manager_builds_tries_and_reads_a_survey(new_page, live_server: LiveSe
                     found["recommend_intent"].input_name: ["9"],
                     found["recommended"].input_name: ["no"],
                 }
-                surveys_service.record_response(session, survey=survey, form=values)
+                surveys_responses.record_response(session, survey=survey, form=values)
     finally:
         engine.dispose()
     manager.goto(f"{survey_path}/results")
@@ -121,9 +123,9 @@ def _publish_photo_survey(server: LiveServer, title: str) -> int:
             brand = brands_service.get_brand_by_slug(session, slug=seed.brand_slug)
             manager = accounts_service.find_user_by_email(session, email=seed.manager.email)
             assert manager is not None
-            survey = surveys_service.create_survey(session, brand=brand, title=title, description="", author=manager)
-            fields = surveys_service.QuestionFields
-            surveys_service.add_question(
+            survey = surveys_building.create_survey(session, brand=brand, title=title, description="", author=manager)
+            fields = surveys_questions.QuestionFields
+            surveys_questions.add_question(
                 session,
                 survey=survey,
                 fields=fields(
@@ -133,11 +135,11 @@ def _publish_photo_survey(server: LiveServer, title: str) -> int:
                     options=[{"key": "shelf", "label": "On a shelf"}, {"key": "tin", "label": "In a tin"}],
                 ),
             )
-            surveys_service.add_question(
+            surveys_questions.add_question(
                 session, survey=survey, fields=fields(kind="photo", prompt="Show us where they live", required=True)
             )
             community = communities_service.get_community_by_slug(session, slug=seed.community_slug)
-            surveys_service.publish_survey(session, survey=survey, community=community)
+            surveys_building.publish_survey(session, survey=survey, community=community)
             return survey.id or 0
     finally:
         engine.dispose()

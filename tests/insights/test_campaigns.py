@@ -13,7 +13,8 @@ from app.insights import campaign_results as campaign_service
 from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.segments import read_campaign_segment
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Answer, Question
 from tests.campaigns.factories import make_campaign, move_to
 from tests.insights.factories import (
@@ -209,7 +210,7 @@ def test_a_survey_shared_with_other_responses_counts_only_the_campaigns(session:
     # The brand records three responses of its own on the same survey (say, from a shop's tablet).
     for outcome in ("scrap", "scrap", "scrap"):
         answered = Answered(outcome, 1, 0)
-        surveys_service.record_response(session, survey=scope.survey, form=campaign_form(world.questions, answered))
+        surveys_responses.record_response(session, survey=scope.survey, form=campaign_form(world.questions, answered))
     scope = campaign_service.campaign_scope(session, campaign=world.campaign)
     assert scope.shared and scope.survey is not None and scope.survey.response_count == 21
     # The campaign's figures are its 18 responses' (not the survey's tallies, which count 21) ... but the survey
@@ -218,7 +219,7 @@ def test_a_survey_shared_with_other_responses_counts_only_the_campaigns(session:
     assert results.survey is not None and results.survey.suppressed
     for outcome in ("scrap", "keep"):
         answered = Answered(outcome, 1, 0)
-        surveys_service.record_response(session, survey=scope.survey, form=campaign_form(world.questions, answered))
+        surveys_responses.record_response(session, survey=scope.survey, form=campaign_form(world.questions, answered))
     scope = campaign_service.campaign_scope(session, campaign=world.campaign)
     results = campaign_service.campaign_results(session, scope=scope, community=world.community)
     assert results.survey is not None and results.survey.respondents == 18
@@ -309,7 +310,7 @@ def test_an_outcome_chart_of_fewer_than_5_answers_is_refused(session: Session) -
     few = make_campaign(session, world.community, phase="feedback")
     scope = campaign_service.campaign_scope(session, campaign=few)
     assert scope.survey is not None
-    outcome = next(q for q in surveys_service.list_questions(session, survey=scope.survey) if q.code == "outcome")
+    outcome = next(q for q in surveys_questions.list_questions(session, survey=scope.survey) if q.code == "outcome")
     for chart in ("nps", "funnel", f"q{outcome.id}"):
         with pytest.raises(Invalid) as refused:
             campaign_service.post_outcome(

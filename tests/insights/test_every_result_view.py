@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.brands.models import StaffRole
 from app.insights.charts import percent
 from app.insights.suppression import HIDDEN_LABEL
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
 from tests.factories import add_staff, log_in, make_user
 from tests.insights.factories import CampaignWorld, campaign_world
 
@@ -93,7 +93,7 @@ def _staff(session: Session, world: CampaignWorld, client: TestClient) -> None:
 
 
 def _labels(world: CampaignWorld) -> dict[str, str]:
-    return dict(surveys_service.condition_values(world.questions["outcome"]))
+    return dict(surveys_questions.condition_values(world.questions["outcome"]))
 
 
 # --- The survey's figures, in six views -------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from app.errors import Invalid
 from app.insights import survey_results as results_service
 from app.insights.suppression import suppress_table
 from app.insights.survey_results import Condition, Segment
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Answer, Question, QuestionKind, Survey, SurveyResponse
 from tests.factories import add_staff, log_in, make_brand, make_user
 from tests.surveys.factories import add_question, by_code, form, make_survey
@@ -51,14 +52,14 @@ def _answer(
         pairs.append((questions["pay"], f"{pay:g}"))
     if comment:
         pairs.append((questions["comments"], comment))
-    surveys_service.record_response(
+    surveys_responses.record_response(
         session, survey=survey, form=form(*pairs), user=make_user(session), now=START + timedelta(days=day)
     )
 
 
 def _survey(session: Session, brand: Brand | None = None) -> tuple[Survey, dict[str, Question]]:
     survey = make_survey(session, brand, template=True, title="Lavender soap")
-    questions = by_code(surveys_service.list_questions(session, survey=survey))
+    questions = by_code(surveys_questions.list_questions(session, survey=survey))
     return survey, questions
 
 
@@ -165,12 +166,12 @@ def test_each_responses_answer_keys_equal_a_recount_of_its_answers(session: Sess
     """Segments are summed from the answer keys; these must say what the answers rows say."""
     survey, questions = _filled(session)
     uses = add_question(session, survey, QuestionKind.multiple_choice, prompt="Where would you use it?")
-    surveys_service.record_response(
+    surveys_responses.record_response(
         session, survey=survey, form=form((questions["overall"], "3"), (questions["outcome"], "keep"),
                                           (questions["recommend_intent"], "8"), (questions["recommended"], "no"),
                                           (questions["pay"], "7.5"), (uses, ["red", "green"])),
     )  # fmt: skip
-    kinds = {question.id: question.kind for question in surveys_service.list_questions(session, survey=survey)}
+    kinds = {question.id: question.kind for question in surveys_questions.list_questions(session, survey=survey)}
     for response in session.exec(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)).all():
         recount: set[str] = set()
         for answer in session.exec(select(Answer).where(Answer.response_id == response.id)).all():

@@ -21,7 +21,8 @@ from app.insights import survey_results as results_service
 from app.insights.survey_results import Condition, Segment
 from app.moderation import service as moderation_service
 from app.moderation.models import ItemStatus, ModerationItem, SubjectKind
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Question, Survey, SurveyResponse
 from tests.campaigns.test_answering import _answer, _answers, _sharing
 from tests.factories import add_member, add_staff, csrf_token, log_in, make_brand, make_community, make_user
@@ -56,14 +57,14 @@ def make_survey_place(session: Session, *, answers: int = 12) -> SurveyPlace:
     survey = make_survey(session, brand, title="Lavender soap")
     rating = add_question(session, survey, "rating")
     text = add_question(session, survey, "text")
-    surveys_service.publish_survey(session, survey=survey, community=community)
+    surveys_building.publish_survey(session, survey=survey, community=community)
     responses = []
     for number in range(answers):
         member = make_user(session)
         add_member(session, community, member)
         said = ABUSE if number == 0 else f"Opinion number {number}"
         responses.append(
-            surveys_service.answer_community_survey(
+            surveys_responses.answer_community_survey(
                 session,
                 survey=survey,
                 community=community,
@@ -157,7 +158,7 @@ def test_hiding_a_response_drops_it_out_of_every_result_and_restoring_brings_it_
 
 def test_a_withdrawn_surveys_answers_still_go_to_the_community_they_were_given_in(session: Session) -> None:
     place = make_survey_place(session, answers=1)
-    surveys_service.publish_survey(session, survey=place.survey, community=None)
+    surveys_building.publish_survey(session, survey=place.survey, community=None)
     item = moderation_service.report_response(
         session, survey=place.survey, response_id=place.abusive.id or 0, reporter=place.analyst, reason="spam"
     ).item
@@ -196,13 +197,13 @@ def test_a_campaign_answer_goes_to_the_campaigns_community_not_the_surveys(sessi
     elsewhere = make_community(session, brand)
     survey = session.get(Survey, campaign.survey_id)
     assert survey is not None
-    surveys_service.publish_survey(session, survey=survey, community=elsewhere)
+    surveys_building.publish_survey(session, survey=survey, community=elsewhere)
     answer = _answer(session, campaign, link, "device-1")
     response = session.get(SurveyResponse, answer.survey_response_id)
     assert response is not None and response.community_id == community.id
     member = make_user(session)
     add_member(session, elsewhere, member)
-    on_page = surveys_service.answer_community_survey(
+    on_page = surveys_responses.answer_community_survey(
         session, survey=survey, community=elsewhere, member=member, form=_answers(session, campaign)
     )
     assert on_page.community_id == elsewhere.id
@@ -260,7 +261,7 @@ def test_a_hidden_campaign_answer_leaves_the_reach_counters_and_rejoins_them_onc
 
 def test_a_response_from_the_brands_own_systems_has_no_moderators(session: Session) -> None:
     place = make_survey_place(session, answers=1)
-    recorded = surveys_service.record_response(session, survey=place.survey, form=form((place.rating, "3")))
+    recorded = surveys_responses.record_response(session, survey=place.survey, form=form((place.rating, "3")))
     with pytest.raises(Conflict, match="no moderators"):
         moderation_service.report_response(
             session, survey=place.survey, response_id=recorded.id or 0, reporter=place.analyst, reason="spam"
@@ -346,7 +347,7 @@ def test_the_report_page_of_a_response_from_the_brands_systems_says_why_it_canno
     client: TestClient, session: Session
 ) -> None:
     place = make_survey_place(session, answers=1)
-    recorded = surveys_service.record_response(session, survey=place.survey, form=form((place.text, "From the shop")))
+    recorded = surveys_responses.record_response(session, survey=place.survey, form=form((place.text, "From the shop")))
     url = f"/brands/{place.brand.slug}/surveys/{place.survey.id}/insights/responses/{recorded.id}/report"
     log_in(client, session, place.analyst)
     page = client.get(url, params={"next": "https://elsewhere.example.com/"})

@@ -6,7 +6,8 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.brands.models import Brand
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
 from app.surveys.models import Question, QuestionKind, Survey
 from tests.factories import make_brand
 
@@ -14,7 +15,7 @@ from tests.factories import make_brand
 def make_survey(
     session: Session, brand: Brand | None = None, *, template: bool = False, author: User | None = None, **fields: str
 ) -> Survey:
-    return surveys_service.create_survey(
+    return surveys_building.create_survey(
         session,
         brand=brand or make_brand(session),
         title=fields.get("title", "Tell us about it"),
@@ -30,10 +31,10 @@ def add_question(session: Session, survey: Survey, kind: QuestionKind | str, **o
     if kind in ("single_choice", "multiple_choice"):
         values["options"] = [{"key": "red", "label": "Red"}, {"key": "green", "label": "Green"}]
     values.update(overrides)
-    return surveys_service.add_question(
+    return surveys_questions.add_question(
         session,
         survey=survey,
-        fields=surveys_service.QuestionFields(**values),  # type: ignore[arg-type]
+        fields=surveys_questions.QuestionFields(**values),  # type: ignore[arg-type]
     )
 
 

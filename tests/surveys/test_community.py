@@ -12,7 +12,8 @@ from app.errors import Conflict, NotFound, TooManyRequests
 from app.media.models import MediaImage
 from app.moderation import service as moderation_service
 from app.rewards import service as rewards_service
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Answer, Question, Survey, SurveyResponse
 from tests.factories import (
     add_member,
@@ -32,16 +33,16 @@ def test_publishing_needs_a_community_of_the_brand_and_questions(session: Sessio
     community = make_community(session)
     blank = make_survey(session)
     with pytest.raises(NotFound):
-        surveys_service.publish_survey(session, survey=blank, community=community)  # another brand's community
+        surveys_building.publish_survey(session, survey=blank, community=community)  # another brand's community
     own = make_survey(session, _brand_of(session, community))
     with pytest.raises(Conflict):
-        surveys_service.publish_survey(session, survey=own, community=community)
+        surveys_building.publish_survey(session, survey=own, community=community)
     add_question(session, own, "rating")
-    surveys_service.publish_survey(session, survey=own, community=community)
-    assert surveys_service.list_community_surveys(session, community=community) == [own]
+    surveys_building.publish_survey(session, survey=own, community=community)
+    assert surveys_building.list_community_surveys(session, community=community) == [own]
     assert own.version == 1
-    surveys_service.publish_survey(session, survey=own, community=None)
-    assert surveys_service.list_community_surveys(session, community=community) == []
+    surveys_building.publish_survey(session, survey=own, community=None)
+    assert surveys_building.list_community_surveys(session, community=community) == []
 
 
 def _brand_of(session: Session, community: Community) -> Brand:
@@ -54,7 +55,7 @@ def _published(session: Session) -> tuple[Community, Survey, Question]:
     community = make_community(session)
     survey = make_survey(session, _brand_of(session, community), title="Which refill?")
     question = add_question(session, survey, "single_choice", required=True, prompt="Which colour?")
-    surveys_service.publish_survey(session, survey=survey, community=community)
+    surveys_building.publish_survey(session, survey=survey, community=community)
     return community, survey, question
 
 
@@ -117,9 +118,9 @@ def test_answering_earns_the_brands_points_once_per_survey(session: Session) -> 
     member = make_user(session)
     add_member(session, community, member)
     form = {question.input_name: ["red"]}
-    surveys_service.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
+    surveys_responses.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
     with pytest.raises(Conflict):
-        surveys_service.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
+        surveys_responses.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
     assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 15
 
 
@@ -153,10 +154,10 @@ def test_members_answer_through_the_api_and_the_rate_limit_holds(
     monkeypatch.setattr(get_settings(), "survey_rate_per_account", "1/hour")
     other = make_survey(session, _brand_of(session, community))
     add_question(session, other, "text")
-    surveys_service.publish_survey(session, survey=other, community=community)
-    surveys_service.answer_community_survey(session, survey=other, community=community, member=member, form={})
+    surveys_building.publish_survey(session, survey=other, community=community)
+    surveys_responses.answer_community_survey(session, survey=other, community=community, member=member, form={})
     with pytest.raises(TooManyRequests):
-        surveys_service.answer_community_survey(session, survey=other, community=community, member=member, form={})
+        surveys_responses.answer_community_survey(session, survey=other, community=community, member=member, form={})
 
 
 def _photo_survey(session: Session) -> tuple[Community, Survey, Question, Question]:

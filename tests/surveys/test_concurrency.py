@@ -14,7 +14,8 @@ from sqlmodel import Session, col, func, select
 from app.accounts.models import User
 from app.db import build_engine, migrate, session_scope, writer_engine
 from app.errors import Conflict
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey, SurveyResponse
 from tests import databases
 from tests.factories import make_user
@@ -58,7 +59,7 @@ def test_racing_responses_keep_the_count_and_tallies_exact(real_engine: Engine) 
                 with Session(writer_engine(real_engine), expire_on_commit=False) as session:
                     target = session.get(Survey, survey_id)
                     assert target is not None
-                    found = by_code(surveys_service.list_questions(session, survey=target))
+                    found = by_code(surveys_questions.list_questions(session, survey=target))
                     values = form(
                         (found["overall"], str(1 + (number + round_) % 5)),
                         (found["outcome"], "keep" if number % 2 else "scrap"),
@@ -67,7 +68,7 @@ def test_racing_responses_keep_the_count_and_tallies_exact(real_engine: Engine) 
                         (found["recommended"], "yes"),
                         (found["recommended_count"], str(number + 1)),
                     )
-                    surveys_service.record_response(session, survey=target, form=values)
+                    surveys_responses.record_response(session, survey=target, form=values)
                     session.commit()
         except BaseException as error:  # reported below, with the thread's failure
             errors.append(error)
@@ -103,7 +104,7 @@ def test_one_person_racing_themselves_leaves_one_response(real_engine: Engine) -
                 barrier.wait()
                 target, user = session.get(Survey, survey_id), session.get(User, person_id)
                 assert target is not None and user is not None
-                found = by_code(surveys_service.list_questions(session, survey=target))
+                found = by_code(surveys_questions.list_questions(session, survey=target))
                 values = form(
                     (found["overall"], "3"),
                     (found["outcome"], "keep"),
@@ -111,7 +112,7 @@ def test_one_person_racing_themselves_leaves_one_response(real_engine: Engine) -
                     (found["recommended"], "no"),
                 )
                 try:
-                    surveys_service.record_response(session, survey=target, form=values, user=user)
+                    surveys_responses.record_response(session, survey=target, form=values, user=user)
                 except Conflict as conflict:
                     refused.append(conflict)
                     session.rollback()
@@ -131,7 +132,7 @@ def test_one_person_racing_themselves_leaves_one_response(real_engine: Engine) -
 
 
 def _template_answers(session: Session, survey: Survey, number: int) -> dict[str, list[str]]:
-    found = by_code(surveys_service.list_questions(session, survey=survey))
+    found = by_code(surveys_questions.list_questions(session, survey=survey))
     return form(
         (found["overall"], str(1 + number % 5)),
         (found["outcome"], "keep" if number % 2 else "scrap"),
@@ -167,7 +168,8 @@ def test_racing_hides_restores_and_new_responses_keep_the_tallies_exact(real_eng
         survey = make_survey(session, template=True)
         survey_id = survey.id or 0
         response_ids = [
-            surveys_service.record_response(session, survey=survey, form=_template_answers(session, survey, n)).id or 0
+            surveys_responses.record_response(session, survey=survey, form=_template_answers(session, survey, n)).id
+            or 0
             for n in range(4)
         ]
 
@@ -185,10 +187,10 @@ def test_racing_hides_restores_and_new_responses_keep_the_tallies_exact(real_eng
                         target = session.get(Survey, survey_id)
                         assert target is not None
                         values = _template_answers(session, target, number * EACH + round_)
-                        surveys_service.record_response(session, survey=target, form=values)
+                        surveys_responses.record_response(session, survey=target, form=values)
                     else:
                         response_id, hide = generator.choice(response_ids), generator.random() < 0.6
-                        if surveys_service.set_response_hidden(session, response_id=response_id, hidden=hide):
+                        if surveys_responses.set_response_hidden(session, response_id=response_id, hidden=hide):
                             flips.append((response_id, hide))
                     session.commit()
         except BaseException as error:  # reported below, with the thread's failure
@@ -212,9 +214,10 @@ def test_moderators_hiding_one_response_at_once_hide_it_once(real_engine: Engine
         survey = make_survey(session, template=True)
         survey_id = survey.id or 0
         response_id = (
-            surveys_service.record_response(session, survey=survey, form=_template_answers(session, survey, 3)).id or 0
+            surveys_responses.record_response(session, survey=survey, form=_template_answers(session, survey, 3)).id
+            or 0
         )
-        surveys_service.record_response(session, survey=survey, form=_template_answers(session, survey, 4))
+        surveys_responses.record_response(session, survey=survey, form=_template_answers(session, survey, 4))
 
     barrier = threading.Barrier(THREADS)
     errors: list[BaseException] = []
@@ -224,7 +227,7 @@ def test_moderators_hiding_one_response_at_once_hide_it_once(real_engine: Engine
         try:
             with Session(writer_engine(real_engine), expire_on_commit=False) as session:
                 barrier.wait()
-                changed.append(surveys_service.set_response_hidden(session, response_id=response_id, hidden=True))
+                changed.append(surveys_responses.set_response_hidden(session, response_id=response_id, hidden=True))
                 session.commit()
         except BaseException as error:
             errors.append(error)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, col, func, select
 
 from app.errors import NotFound
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey, SurveyResponse
 from tests.factories import png_bytes
 from tests.surveys.factories import add_question, make_survey
@@ -42,7 +43,7 @@ def _assert_tallies_match_the_shown_responses(session: Session, survey: Survey) 
 
 def test_hiding_takes_the_answers_off_and_showing_puts_them_back_once(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     photo = add_question(session, survey, "photo")
     colours = add_question(session, survey, "multiple_choice")
     responses = []
@@ -51,15 +52,15 @@ def test_hiding_takes_the_answers_off_and_showing_puts_them_back_once(session: S
         values[colours.input_name] = ["red", "green"]
         upload = Upload(png_bytes(number), "shelf.png", "image/png")
         responses.append(
-            surveys_service.record_response(session, survey=survey, form=values, photos={photo.input_name: upload})
+            surveys_responses.record_response(session, survey=survey, form=values, photos={photo.input_name: upload})
         )
     before = _stored_tallies(session, survey.id or 0)
 
-    assert surveys_service.set_response_hidden(session, response_id=responses[1].id or 0, hidden=True)
-    assert not surveys_service.set_response_hidden(session, response_id=responses[1].id or 0, hidden=True)
+    assert surveys_responses.set_response_hidden(session, response_id=responses[1].id or 0, hidden=True)
+    assert not surveys_responses.set_response_hidden(session, response_id=responses[1].id or 0, hidden=True)
     _assert_tallies_match_the_shown_responses(session, survey)
     results = {
-        tally.question.code or tally.question.kind: tally for tally in surveys_service.tallies(session, survey=survey)
+        tally.question.code or tally.question.kind: tally for tally in surveys_responses.tallies(session, survey=survey)
     }
     assert results["pay"].answered == 2 and results["pay"].total == 25
     assert [(value.key, value.count) for value in results["outcome"].counts if value.count] == [("keep", 2)]
@@ -69,8 +70,8 @@ def test_hiding_takes_the_answers_off_and_showing_puts_them_back_once(session: S
     session.refresh(responses[1])
     assert responses[1].is_hidden
 
-    assert surveys_service.set_response_hidden(session, response_id=responses[1].id or 0, hidden=False)
-    assert not surveys_service.set_response_hidden(session, response_id=responses[1].id or 0, hidden=False)
+    assert surveys_responses.set_response_hidden(session, response_id=responses[1].id or 0, hidden=False)
+    assert not surveys_responses.set_response_hidden(session, response_id=responses[1].id or 0, hidden=False)
     after = _stored_tallies(session, survey.id or 0)
     assert after.keys() == before.keys()
     for key, (count, total) in before.items():
@@ -81,11 +82,11 @@ def test_hiding_takes_the_answers_off_and_showing_puts_them_back_once(session: S
 
 def test_a_response_of_another_survey_is_not_found(session: Session) -> None:
     survey, other = make_survey(session, template=True), make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=other)
-    response = surveys_service.record_response(session, survey=other, form=_answer_template(other, questions))
-    assert surveys_service.get_response(session, survey=other, response_id=response.id or 0) == response
+    questions = surveys_questions.list_questions(session, survey=other)
+    response = surveys_responses.record_response(session, survey=other, form=_answer_template(other, questions))
+    assert surveys_responses.get_response(session, survey=other, response_id=response.id or 0) == response
     with pytest.raises(NotFound):
-        surveys_service.get_response(session, survey=survey, response_id=response.id or 0)
+        surveys_responses.get_response(session, survey=survey, response_id=response.id or 0)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -100,7 +101,7 @@ def test_tallies_equal_a_recount_of_the_shown_responses_after_random_hides_and_r
     """Responses of every kind of answer; then hides and restores at random, repeats (no-ops) included."""
     generator = random.Random(seed)
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     colours = add_question(session, survey, "multiple_choice")
     recorded = []
     for _ in range(responses):
@@ -116,11 +117,11 @@ def test_tallies_equal_a_recount_of_the_shown_responses_after_random_hides_and_r
             comments=generator.choice(["", "nice"]),
         )
         values[colours.input_name] = generator.sample(["red", "green"], generator.randint(0, 2))
-        recorded.append(surveys_service.record_response(session, survey=survey, form=values).id or 0)
+        recorded.append(surveys_responses.record_response(session, survey=survey, form=values).id or 0)
     hidden: set[int] = set()
     for _ in range(moves):
         response_id, hide = generator.choice(recorded), generator.random() < 0.6
-        changed = surveys_service.set_response_hidden(session, response_id=response_id, hidden=hide)
+        changed = surveys_responses.set_response_hidden(session, response_id=response_id, hidden=hide)
         assert changed == ((response_id in hidden) != hide)
         (hidden.add if hide else hidden.discard)(response_id)
         _assert_tallies_match_the_shown_responses(session, survey)

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session
 
-from app.surveys import service as surveys_service
+from app.surveys import questions as surveys_questions
 from app.web.templating import templates
 from tests.surveys.factories import add_question, by_code, make_survey
 from tests.surveys.html import Node, parse
@@ -16,7 +16,7 @@ def test_every_kind_renders_as_labelled_inputs_named_by_question(session: Sessio
     survey = make_survey(session, template=True)
     add_question(session, survey, "multiple_choice", prompt="Which colours?")
     add_question(session, survey, "photo", prompt="Show us where it lives")
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     found = by_code(questions)
     page = _render(questions=questions, values={}, errors={})
 
@@ -45,7 +45,7 @@ def test_every_kind_renders_as_labelled_inputs_named_by_question(session: Sessio
 
 def test_a_conditional_question_says_when_it_applies(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     found = by_code(questions)
     page = _render(questions=questions)
     box = page.find(id=f"{found['recommended_count'].input_name}-question")
@@ -58,7 +58,7 @@ def test_a_conditional_question_says_when_it_applies(session: Session) -> None:
 
 def test_typed_values_and_errors_come_back(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     found = by_code(questions)
     values = {
         found["overall"].input_name: ["4"],

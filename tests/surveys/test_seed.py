@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, func, select
 
-from app.surveys import service as surveys_service
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey, SurveyResponse
 from seed.surveys import REFILL_RESPONSES, SPRAY_RESPONSES, seed_surveys
 from tests.factories import make_brand
@@ -21,7 +21,7 @@ def test_demo_surveys_are_seeded_once_with_consistent_tallies(session: Session) 
         stored, recount = _stored_tallies(session, survey.id or 0), _recount(session, survey.id or 0)
         assert stored.keys() == recount.keys()
     spray = next(survey for survey in surveys.values() if survey.response_count == SPRAY_RESPONSES)
-    results = {result.question.code: result for result in surveys_service.tallies(session, survey=spray)}
+    results = {result.question.code: result for result in surveys_responses.tallies(session, survey=spray)}
     overall = results["overall"]
     assert 3.3 < overall.total / max(overall.answered, 1) < 4.5  # most like it
     assert 0 < results["recommended_count"].answered < results["recommended"].answered

@@ -11,12 +11,15 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, Invalid
 from app.media.models import MediaImage
-from app.surveys import service as surveys_service
+from app.surveys import answers as surveys_answers
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import ANSWERED, Answer, AnswerTally, Question, QuestionKind, SurveyResponse
 from tests.factories import make_user, png_bytes
 from tests.surveys.factories import add_question, by_code, form, make_survey
 
-Q = surveys_service.QuestionFields
+Q = surveys_questions.QuestionFields
 OTHER_OUTCOMES = ("change_colour", "change_price", "change_scent", "scrap")
 
 
@@ -25,7 +28,7 @@ OTHER_OUTCOMES = ("change_colour", "change_price", "change_scent", "scrap")
 
 def test_template_has_the_standard_questions_with_their_codes(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     codes = [question.code for question in questions]
     assert codes == ["overall", "outcome", "pay", "recommend_intent", "recommended", "recommended_count", "comments"]
     found = by_code(questions)
@@ -46,7 +49,7 @@ def test_template_has_the_standard_questions_with_their_codes(session: Session) 
 
 def test_a_blank_survey_has_no_questions_and_needs_a_title(session: Session) -> None:
     survey = make_survey(session)
-    assert surveys_service.list_questions(session, survey=survey) == []
+    assert surveys_questions.list_questions(session, survey=survey) == []
     with pytest.raises(Invalid) as refused:
         make_survey(session, title="  ")
     assert "title" in refused.value.fields
@@ -79,11 +82,11 @@ def test_each_kind_accepts_its_values_and_refuses_others(
     question = add_question(session, survey, kind, **extra)
     questions = [question]
     for value in good:
-        parsed = surveys_service.parse_answers(survey, questions, form((question, value)))
+        parsed = surveys_answers.parse_answers(survey, questions, form((question, value)))
         assert len(parsed.answers) == 1
     for value in bad:
         with pytest.raises(Invalid) as refused:
-            surveys_service.parse_answers(survey, questions, form((question, value)))
+            surveys_answers.parse_answers(survey, questions, form((question, value)))
         assert set(refused.value.fields) == {question.input_name}
         if message:
             assert refused.value.fields[question.input_name] == message
@@ -93,22 +96,22 @@ def test_number_bounds_are_named_in_the_message_and_values_are_rounded(session: 
     survey = make_survey(session)
     question = add_question(session, survey, "number", number_min=1, number_max=1000)
     with pytest.raises(Invalid) as refused:
-        surveys_service.parse_answers(survey, [question], form((question, "0")))
+        surveys_answers.parse_answers(survey, [question], form((question, "0")))
     assert refused.value.fields[question.input_name] == "Enter a number from 1 to 1000."
-    parsed = surveys_service.parse_answers(survey, [question], form((question, "4,499")))
+    parsed = surveys_answers.parse_answers(survey, [question], form((question, "4,499")))
     assert parsed.answers[0].number_value == 4.5
 
 
 def test_multiple_choice_takes_each_option_once_and_refuses_unknown_keys(session: Session) -> None:
     survey = make_survey(session)
     question = add_question(session, survey, "multiple_choice", required=True)
-    parsed = surveys_service.parse_answers(survey, [question], form((question, ["red", "green", "red"])))
+    parsed = surveys_answers.parse_answers(survey, [question], form((question, ["red", "green", "red"])))
     assert [answer.option_key for answer in parsed.answers] == ["red", "green"]
     with pytest.raises(Invalid) as refused:
-        surveys_service.parse_answers(survey, [question], form((question, ["red", "purple"])))
+        surveys_answers.parse_answers(survey, [question], form((question, ["red", "purple"])))
     assert refused.value.fields == {question.input_name: "Choose from the options given."}
     with pytest.raises(Invalid) as missing:
-        surveys_service.parse_answers(survey, [question], {})
+        surveys_answers.parse_answers(survey, [question], {})
     assert missing.value.fields == {question.input_name: "Please answer this question."}
 
 
@@ -118,9 +121,9 @@ def test_required_questions_need_an_answer_and_optional_ones_may_be_blank(sessio
     optional = add_question(session, survey, "rating")
     questions = [required, optional]
     with pytest.raises(Invalid) as refused:
-        surveys_service.parse_answers(survey, questions, form((required, "   "), (optional, "")))
+        surveys_answers.parse_answers(survey, questions, form((required, "   "), (optional, "")))
     assert refused.value.fields == {required.input_name: "Please answer this question."}
-    parsed = surveys_service.parse_answers(survey, questions, form((required, " fine ")))
+    parsed = surveys_answers.parse_answers(survey, questions, form((required, " fine ")))
     assert [(answer.question.id, answer.text_value) for answer in parsed.answers] == [(required.id, "fine")]
 
 
@@ -128,7 +131,7 @@ def test_two_different_values_for_a_single_answer_are_refused(session: Session) 
     survey = make_survey(session)
     question = add_question(session, survey, "single_choice")
     with pytest.raises(Invalid) as refused:
-        surveys_service.parse_answers(survey, [question], form((question, ["red", "green"])))
+        surveys_answers.parse_answers(survey, [question], form((question, ["red", "green"])))
     assert refused.value.fields[question.input_name] == "Give one answer."
 
 
@@ -137,7 +140,7 @@ def test_every_wrong_answer_is_reported_at_once(session: Session) -> None:
     rating = add_question(session, survey, "rating", required=True)
     nps = add_question(session, survey, "nps")
     with pytest.raises(Invalid) as refused:
-        surveys_service.parse_answers(survey, [rating, nps], form((nps, "12")))
+        surveys_answers.parse_answers(survey, [rating, nps], form((nps, "12")))
     assert set(refused.value.fields) == {rating.input_name, nps.input_name}
 
 
@@ -156,26 +159,26 @@ def _chain(session: Session) -> tuple[object, Question, Question, Question]:
 def test_a_conditional_question_shows_only_when_its_condition_holds(session: Session) -> None:
     _survey, a, b, c = _chain(session)
     questions = [a, b, c]
-    assert [q.id for q in surveys_service.visible_questions(questions, {})] == [a.id]
-    assert [q.id for q in surveys_service.visible_questions(questions, form((a, "no")))] == [a.id]
-    assert [q.id for q in surveys_service.visible_questions(questions, form((a, "yes")))] == [a.id, b.id]
-    shown = surveys_service.visible_questions(questions, form((a, "yes"), (b, "green")))
+    assert [q.id for q in surveys_answers.visible_questions(questions, {})] == [a.id]
+    assert [q.id for q in surveys_answers.visible_questions(questions, form((a, "no")))] == [a.id]
+    assert [q.id for q in surveys_answers.visible_questions(questions, form((a, "yes")))] == [a.id, b.id]
+    shown = surveys_answers.visible_questions(questions, form((a, "yes"), (b, "green")))
     assert [q.id for q in shown] == [a.id, b.id, c.id]
 
 
 def test_chains_hide_a_question_whose_controller_is_hidden(session: Session) -> None:
     _survey, a, b, c = _chain(session)
     # B says "green", but B itself is hidden (A is "no"), so C is hidden too.
-    shown = surveys_service.visible_questions([a, b, c], form((a, "no"), (b, "green")))
+    shown = surveys_answers.visible_questions([a, b, c], form((a, "no"), (b, "green")))
     assert [q.id for q in shown] == [a.id]
 
 
 def test_answers_to_hidden_questions_are_dropped_and_required_applies_only_when_shown(session: Session) -> None:
     survey, a, b, c = _chain(session)
-    parsed = surveys_service.parse_answers(survey, [a, b, c], form((a, "no"), (b, "not-an-option"), (c, "ignored")))
+    parsed = surveys_answers.parse_answers(survey, [a, b, c], form((a, "no"), (b, "not-an-option"), (c, "ignored")))
     assert [(answer.question.id, answer.option_key) for answer in parsed.answers] == [(a.id, "no")]
     with pytest.raises(Invalid) as refused:
-        surveys_service.parse_answers(survey, [a, b, c], form((a, "yes"), (b, "green")))
+        surveys_answers.parse_answers(survey, [a, b, c], form((a, "yes"), (b, "green")))
     assert refused.value.fields == {c.input_name: "Please answer this question."}
 
 
@@ -191,17 +194,17 @@ def test_a_condition_must_name_an_earlier_question_and_its_answers(session: Sess
     assert "show_if_values" in unknown.value.fields
     dependent = add_question(session, survey, "text", show_if_question_id=choice.id, show_if_values=["red"])
     with pytest.raises(Conflict):
-        surveys_service.move_question(session, survey=survey, question=dependent, offset=-2)
+        surveys_questions.move_question(session, survey=survey, question=dependent, offset=-2)
     with pytest.raises(Conflict):
-        surveys_service.retire_question(session, survey=survey, question=choice)
+        surveys_questions.retire_question(session, survey=survey, question=choice)
 
 
 def test_a_rating_can_control_a_follow_up(session: Session) -> None:
     survey = make_survey(session)
     rating = add_question(session, survey, "rating")
     why = add_question(session, survey, "text", show_if_question_id=rating.id, show_if_values=["1", "2"])
-    assert [q.id for q in surveys_service.visible_questions([rating, why], form((rating, "2")))] == [rating.id, why.id]
-    assert [q.id for q in surveys_service.visible_questions([rating, why], form((rating, "4")))] == [rating.id]
+    assert [q.id for q in surveys_answers.visible_questions([rating, why], form((rating, "2")))] == [rating.id, why.id]
+    assert [q.id for q in surveys_answers.visible_questions([rating, why], form((rating, "4")))] == [rating.id]
 
 
 # --- Recording responses and tallies ------------------------------------------------------------------------
@@ -224,16 +227,16 @@ def _answer_template(survey: object, questions: list[Question], **overrides: str
 
 def test_record_response_stores_answers_and_tallies(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     found = by_code(questions)
     person = make_user(session)
-    response = surveys_service.record_response(
+    response = surveys_responses.record_response(
         session, survey=survey, form=_answer_template(survey, questions), user=person
     )
     assert (response.survey_version, response.user_id, survey.response_count) == (1, person.id, 1)
     stored = session.exec(select(Answer).where(Answer.response_id == response.id)).all()
     assert len(stored) == 7
-    results = {tally.question.code: tally for tally in surveys_service.tallies(session, survey=survey)}
+    results = {tally.question.code: tally for tally in surveys_responses.tallies(session, survey=survey)}
     assert results["pay"].answered == 1 and results["pay"].total == 12.5
     assert [(value.key, value.count) for value in results["outcome"].counts if value.count] == [("change_price", 1)]
     assert results["recommend_intent"].total == 9
@@ -244,22 +247,22 @@ def test_record_response_stores_answers_and_tallies(session: Session) -> None:
 
 def test_a_logged_in_person_answers_once(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     person = make_user(session)
-    surveys_service.record_response(session, survey=survey, form=_answer_template(survey, questions), user=person)
+    surveys_responses.record_response(session, survey=survey, form=_answer_template(survey, questions), user=person)
     with pytest.raises(Conflict):
-        surveys_service.record_response(session, survey=survey, form=_answer_template(survey, questions), user=person)
+        surveys_responses.record_response(session, survey=survey, form=_answer_template(survey, questions), user=person)
     # Anonymous people (a campaign's friends) are not limited here.
     for _ in range(2):
-        surveys_service.record_response(session, survey=survey, form=_answer_template(survey, questions))
+        surveys_responses.record_response(session, survey=survey, form=_answer_template(survey, questions))
     assert survey.response_count == 3
 
 
 def test_an_invalid_response_stores_nothing(session: Session) -> None:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     with pytest.raises(Invalid) as refused:
-        surveys_service.record_response(
+        surveys_responses.record_response(
             session, survey=survey, form=_answer_template(survey, questions, overall="9", pay="-3")
         )
     found = by_code(questions)
@@ -290,7 +293,7 @@ def _recount(session: Session, survey_id: int) -> dict[tuple[int, str], tuple[in
         if answer.option_key is not None:
             counts[(answer.question_id, answer.option_key)] += 1
         elif answer.number_value is not None:
-            key = surveys_service.format_number(answer.number_value)
+            key = surveys_answers.format_number(answer.number_value)
             counts[(answer.question_id, key)] += 1
             sums[(answer.question_id, key)] += answer.number_value
     return {key: (count, sums[key]) for key, count in counts.items()}
@@ -307,7 +310,7 @@ def _stored_tallies(session: Session, survey_id: int) -> dict[tuple[int, str], t
 def test_tallies_equal_a_recount_after_random_responses(session: Session, seed: int, responses: int) -> None:
     generator = random.Random(seed)
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     colours = add_question(session, survey, "multiple_choice")
     for _ in range(responses):
         recommended = generator.choice(["yes", "no"])
@@ -323,7 +326,7 @@ def test_tallies_equal_a_recount_after_random_responses(session: Session, seed: 
             comments=generator.choice(["", "nice"]),
         )
         values[colours.input_name] = generator.sample(["red", "green"], generator.randint(0, 2))
-        surveys_service.record_response(session, survey=survey, form=values)
+        surveys_responses.record_response(session, survey=survey, form=values)
     session.flush()
     stored = _stored_tallies(session, survey.id)  # type: ignore[arg-type]
     recount = _recount(session, survey.id)  # type: ignore[arg-type]
@@ -351,10 +354,10 @@ def test_photo_answers_go_through_the_media_pipeline(session: Session) -> None:
             self.content_type = content_type
 
     with pytest.raises(Invalid) as missing:
-        surveys_service.record_response(session, survey=survey, form={}, photos={})
+        surveys_responses.record_response(session, survey=survey, form={}, photos={})
     assert missing.value.fields == {photo.input_name: "Add a photo."}
     with pytest.raises(Invalid) as bad:
-        surveys_service.record_response(
+        surveys_responses.record_response(
             session,
             survey=survey,
             form={},
@@ -365,13 +368,13 @@ def test_photo_answers_go_through_the_media_pipeline(session: Session) -> None:
     assert photo.input_name in bad.value.fields and "SVG" in bad.value.fields[photo.input_name]
     assert session.exec(select(func.count()).select_from(MediaImage)).one() == 0
 
-    response = surveys_service.record_response(
+    response = surveys_responses.record_response(
         session, survey=survey, form={}, photos={photo.input_name: Upload(png_bytes(7), "shelf.png", "image/png")}
     )
     (answer,) = session.exec(select(Answer).where(Answer.response_id == response.id)).all()
     image = session.get(MediaImage, answer.image_id)
     assert image is not None and image.format == "PNG"
-    (result,) = surveys_service.tallies(session, survey=survey)
+    (result,) = surveys_responses.tallies(session, survey=survey)
     assert result.answered == 1
 
 
@@ -380,12 +383,12 @@ def test_photo_answers_go_through_the_media_pipeline(session: Session) -> None:
 
 def _answered_survey(session: Session) -> tuple[object, dict[str, Question], SurveyResponse]:
     survey = make_survey(session, template=True)
-    questions = surveys_service.list_questions(session, survey=survey)
-    response = surveys_service.record_response(session, survey=survey, form=_answer_template(survey, questions))
+    questions = surveys_questions.list_questions(session, survey=survey)
+    response = surveys_responses.record_response(session, survey=survey, form=_answer_template(survey, questions))
     return survey, by_code(questions), response
 
 
-def _fields_of(question: Question, **changes: object) -> surveys_service.QuestionFields:
+def _fields_of(question: Question, **changes: object) -> surveys_questions.QuestionFields:
     values: dict[str, object] = {
         "kind": question.kind,
         "prompt": question.prompt,
@@ -405,8 +408,8 @@ def _fields_of(question: Question, **changes: object) -> surveys_service.Questio
 
 def test_before_responses_anything_goes_without_new_versions(session: Session) -> None:
     survey = make_survey(session, template=True)
-    outcome = by_code(surveys_service.list_questions(session, survey=survey))["outcome"]
-    surveys_service.update_question(
+    outcome = by_code(surveys_questions.list_questions(session, survey=survey))["outcome"]
+    surveys_questions.update_question(
         session,
         survey=survey,
         question=outcome,
@@ -415,7 +418,7 @@ def test_before_responses_anything_goes_without_new_versions(session: Session) -
         ),
     )
     assert [option["key"] for option in outcome.options] == ["keep", "bin"]
-    surveys_service.retire_question(session, survey=survey, question=outcome)
+    surveys_questions.retire_question(session, survey=survey, question=outcome)
     assert session.get(Question, outcome.id) is None  # nobody answered it: deleted outright
     assert survey.version == 1
 
@@ -452,7 +455,7 @@ def test_breaking_edits_are_refused_after_responses(
     survey, found, _ = _answered_survey(session)
     question = found[code]
     with pytest.raises(Invalid) as refused:
-        surveys_service.update_question(
+        surveys_questions.update_question(
             session, survey=survey, question=question, fields=_fields_of(question, **changes)
         )
     assert field in refused.value.fields
@@ -465,37 +468,37 @@ def test_additive_edits_are_allowed_after_responses_and_each_makes_a_version(ses
     outcome = found["outcome"]
     options = [*outcome.options, {"label": "Change the size"}]
     options[0] = {"key": "keep", "label": "Keep it exactly as it is"}
-    surveys_service.update_question(
+    surveys_questions.update_question(
         session, survey=survey, question=outcome, fields=_fields_of(outcome, options=options, prompt="What now?")
     )
     assert survey.version == 2
     assert [option["key"] for option in outcome.options][-1] == "change_the_size"
-    surveys_service.update_question(
+    surveys_questions.update_question(
         session, survey=survey, question=found["overall"], fields=_fields_of(found["overall"], required=False)
     )
     assert survey.version == 3
     pay = found["pay"]
-    surveys_service.update_question(session, survey=survey, question=pay, fields=_fields_of(pay, number_max=20000))
+    surveys_questions.update_question(session, survey=survey, question=pay, fields=_fields_of(pay, number_max=20000))
     assert survey.version == 4
     added = add_question(session, survey, "text", prompt="Where did you buy it?")
     assert (survey.version, added.added_in_version) == (5, 5)
-    surveys_service.retire_question(session, survey=survey, question=found["comments"])
+    surveys_questions.retire_question(session, survey=survey, question=found["comments"])
     assert survey.version == 6
     retired = session.get(Question, found["comments"].id)
     assert retired is not None and retired.is_retired and retired.retired_in_version == 6
-    surveys_service.move_question(session, survey=survey, question=added, offset=-10)
+    surveys_questions.move_question(session, survey=survey, question=added, offset=-10)
     assert survey.version == 7
-    surveys_service.update_survey(session, survey=survey, title="A new title")
+    surveys_building.update_survey(session, survey=survey, title="A new title")
     assert survey.version == 8
 
     # The old response still reads in full, the retired question with it.
-    read = surveys_service.get_response_answers(session, response=old_response)
+    read = surveys_responses.get_response_answers(session, response=old_response)
     assert found["comments"].id in [question.id for question, _ in read]
     assert len(read) == 7
     # A new response records the new version; the retired question is no longer asked.
-    questions = surveys_service.list_questions(session, survey=survey)
+    questions = surveys_questions.list_questions(session, survey=survey)
     assert found["comments"].id not in [question.id for question in questions]
-    new = surveys_service.record_response(
+    new = surveys_responses.record_response(
         session,
         survey=survey,
         form=form(
@@ -503,9 +506,9 @@ def test_additive_edits_are_allowed_after_responses_and_each_makes_a_version(ses
         ),
     )
     assert new.survey_version == 8
-    every = surveys_service.list_questions(session, survey=survey, include_retired=True)
-    asked_then = {question.id for question in surveys_service.questions_at_version(every, 1)}
-    asked_now = {question.id for question in surveys_service.questions_at_version(every, 8)}
+    every = surveys_questions.list_questions(session, survey=survey, include_retired=True)
+    asked_then = {question.id for question in surveys_questions.questions_at_version(every, 1)}
+    asked_now = {question.id for question in surveys_questions.questions_at_version(every, 8)}
     assert found["comments"].id in asked_then - asked_now
     assert added.id in asked_now - asked_then
 
@@ -513,7 +516,7 @@ def test_additive_edits_are_allowed_after_responses_and_each_makes_a_version(ses
 def test_a_survey_with_responses_cannot_be_deleted(session: Session) -> None:
     survey, _, _ = _answered_survey(session)
     with pytest.raises(Conflict):
-        surveys_service.delete_survey(session, survey=survey)
+        surveys_building.delete_survey(session, survey=survey)
     blank = make_survey(session, template=True)
-    surveys_service.delete_survey(session, survey=blank)
+    surveys_building.delete_survey(session, survey=blank)
     assert session.exec(select(func.count()).select_from(Question).where(Question.survey_id == blank.id)).one() == 0

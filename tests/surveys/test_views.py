@@ -8,7 +8,9 @@ from httpx import Response
 from sqlmodel import Session
 
 from app.brands.models import Brand, StaffRole
-from app.surveys import service as surveys_service
+from app.surveys import building as surveys_building
+from app.surveys import questions as surveys_questions
+from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
 from tests.surveys.factories import add_question, by_code, form, make_survey
@@ -51,9 +53,9 @@ def test_managers_list_and_create_surveys_from_the_template(client: TestClient, 
     assert page.status_code == 200 and "has no survey yet" in page.text
     created = _post(client, f"/brands/{brand.slug}/surveys", {"title": "Soap", "start": "template"})
     assert created.status_code == 303
-    (survey,) = surveys_service.list_surveys(session, brand=brand)
+    (survey,) = surveys_building.list_surveys(session, brand=brand)
     assert created.headers["location"] == f"/brands/{brand.slug}/surveys/{survey.id}"
-    assert len(surveys_service.list_questions(session, survey=survey)) == 7
+    assert len(surveys_questions.list_questions(session, survey=survey)) == 7
     builder = client.get(created.headers["location"])
     assert builder.status_code == 200 and "What would you pay for it?" in builder.text
     assert "<html" in builder.text
@@ -88,7 +90,7 @@ def test_adding_a_question_with_htmx_answers_the_builder(client: TestClient, ses
     added = _post(client, url, _question_form(), headers=HTMX)
     assert added.status_code == 200
     assert "<html" not in added.text and "Which scent?" in added.text
-    (question,) = surveys_service.list_questions(session, survey=survey)
+    (question,) = surveys_questions.list_questions(session, survey=survey)
     assert question.options == [{"key": "lavender", "label": "Lavender"}, {"key": "cedar", "label": "Cedar"}]
     # Without JavaScript: a redirect back to the builder.
     again = _post(client, url, _question_form(prompt="Which colour?"))
@@ -108,7 +110,7 @@ def test_a_refused_question_comes_back_with_messages_and_what_was_typed(client: 
     assert "Ask the question (up to 500 characters)." in errors
     assert "Give at least two options." in errors
     assert page.find("input", name="option_label", value="Only one") is not None
-    assert surveys_service.list_questions(session, survey=survey) == []
+    assert surveys_questions.list_questions(session, survey=survey) == []
 
 
 def test_the_condition_editor_sets_a_condition(client: TestClient, session: Session) -> None:
@@ -117,7 +119,7 @@ def test_the_condition_editor_sets_a_condition(client: TestClient, session: Sess
     owns = add_question(session, survey, "yes_no", prompt="Do you own a cat?")
     url = f"/brands/{brand.slug}/surveys/{survey.id}/questions"
     _post(client, url, _question_form(kind="text", prompt="Its name?", show_if=[f"{owns.id}:yes"]))
-    question = surveys_service.list_questions(session, survey=survey)[-1]
+    question = surveys_questions.list_questions(session, survey=survey)[-1]
     assert (question.show_if_question_id, question.show_if_values) == (owns.id, ["yes"])
     mixed = _post(client, url, _question_form(kind="text", prompt="Mixed", show_if=[f"{owns.id}:yes", "999:no"]))
     assert mixed.status_code == 422
@@ -127,9 +129,9 @@ def test_the_condition_editor_sets_a_condition(client: TestClient, session: Sess
 def test_editing_a_question_after_responses_refuses_breaking_changes(client: TestClient, session: Session) -> None:
     brand = _staff(client, session)
     survey = make_survey(session, brand, template=True)
-    found = by_code(surveys_service.list_questions(session, survey=survey))
+    found = by_code(surveys_questions.list_questions(session, survey=survey))
     outcome = found["outcome"]
-    surveys_service.record_response(
+    surveys_responses.record_response(
         session,
         survey=survey,
         form=form(
@@ -178,15 +180,15 @@ def test_move_and_retire_from_the_builder(client: TestClient, session: Session) 
     base = f"/brands/{brand.slug}/surveys/{survey.id}/questions"
     moved = _post(client, f"{base}/{second.id}/move", {"direction": "up"}, headers=HTMX)
     assert moved.status_code == 200
-    assert [q.id for q in surveys_service.list_questions(session, survey=survey)] == [second.id, first.id]
+    assert [q.id for q in surveys_questions.list_questions(session, survey=survey)] == [second.id, first.id]
     _post(client, f"{base}/{first.id}/retire")
-    assert [q.id for q in surveys_service.list_questions(session, survey=survey)] == [second.id]
+    assert [q.id for q in surveys_questions.list_questions(session, survey=survey)] == [second.id]
 
 
 def test_the_preview_checks_answers_without_storing_them(client: TestClient, session: Session) -> None:
     brand = _staff(client, session, StaffRole.analyst)
     survey = make_survey(session, brand, template=True)
-    found = by_code(surveys_service.list_questions(session, survey=survey))
+    found = by_code(surveys_questions.list_questions(session, survey=survey))
     url = f"/brands/{brand.slug}/surveys/{survey.id}/preview"
     refused = _post(client, url, {found["overall"].input_name: "9", found["comments"].input_name: "Kept"}, headers=HTMX)
     assert refused.status_code == 422
@@ -230,9 +232,9 @@ def test_the_retired_results_page_redirects_to_the_one_results_page(client: Test
     """It once showed a bar per answer, groups of one person included; now the insights page is the only one."""
     brand = _staff(client, session, StaffRole.analyst)
     survey = make_survey(session, brand, template=True)
-    found = by_code(surveys_service.list_questions(session, survey=survey))
+    found = by_code(surveys_questions.list_questions(session, survey=survey))
     for outcome in ("keep", "keep", "scrap"):
-        surveys_service.record_response(
+        surveys_responses.record_response(
             session,
             survey=survey,
             form=form(
