@@ -14,7 +14,9 @@ from app.accounts.models import User
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
-from app.ideas import service as ideas_service
+from app.ideas import managing as ideas_managing
+from app.ideas import posting as ideas_posting
+from app.ideas import votes as ideas_votes
 from app.ideas.models import Idea, IdeaCategory, IdeaStatus
 
 COMMUNITY = "brightleaf-testers"
@@ -94,7 +96,7 @@ def seed_ideas(session: Session, *, progress: Progress, now: datetime | None = N
     categories: dict[str, IdeaCategory] = {}
     for _, name, _ in REQUESTS:
         if name not in categories:
-            categories[name] = ideas_service.create_category(session, community=community, name=name)
+            categories[name] = ideas_posting.create_category(session, community=community, name=name)
 
     pairs = [
         (pattern, category, description, product) for pattern, category, description in REQUESTS for product in PRODUCTS
@@ -106,7 +108,7 @@ def seed_ideas(session: Session, *, progress: Progress, now: datetime | None = N
     for number, (pattern, category, description, product) in enumerate(pairs):
         author = mia if number == 0 else authors[(number * 7) % len(authors)]
         posted = today - timedelta(days=rng.uniform(3, 150))
-        idea = ideas_service.post_idea(
+        idea = ideas_posting.post_idea(
             session,
             community=community,
             author=author,
@@ -132,7 +134,7 @@ def _votes(
     count = min(len(voters) - 1, int(rng.paretovariate(1.6) * 3))
     for voter in rng.sample([person for person in voters if person.id != idea.author_id], count):
         moment = posted + (today - posted) * rng.random() ** 0.7
-        ideas_service.vote(session, idea=idea, voter=voter, now=moment)
+        ideas_votes.vote(session, idea=idea, voter=voter, now=moment)
 
 
 def _statuses(session: Session, rng: random.Random, ideas: list[Idea], *, manager: User, today: datetime) -> None:
@@ -145,8 +147,8 @@ def _statuses(session: Session, rng: random.Random, ideas: list[Idea], *, manage
             moment = idea.created_at + timedelta(days=1)
             for step in PATHS[status]:
                 moment = min(moment + timedelta(days=rng.uniform(1, 6)), today)
-                ideas_service.change_status(session, idea=idea, actor=manager, status=step, now=moment)
-            ideas_service.respond(session, idea=idea, actor=manager, body=RESPONSES[status], now=moment)
+                ideas_managing.change_status(session, idea=idea, actor=manager, status=step, now=moment)
+            ideas_managing.respond(session, idea=idea, actor=manager, body=RESPONSES[status], now=moment)
         chosen = chosen[count:]
 
 
@@ -157,7 +159,7 @@ def _merged_duplicate(
     original = next(idea for idea in ideas if idea.title == DUPLICATE_OF)
     author = next(person for person in reversed(people) if person.id not in {original.author_id, manager.id})
     posted = today - timedelta(days=2)
-    duplicate = ideas_service.post_idea(
+    duplicate = ideas_posting.post_idea(
         session,
         community=community,
         author=author,
@@ -167,5 +169,5 @@ def _merged_duplicate(
     )
     for voter in people[:12]:
         if voter.id != author.id and voter.id != manager.id:
-            ideas_service.vote(session, idea=duplicate, voter=voter, now=posted + timedelta(hours=6))
-    ideas_service.merge(session, duplicate=duplicate, original=original, actor=manager, now=today - timedelta(days=1))
+            ideas_votes.vote(session, idea=duplicate, voter=voter, now=posted + timedelta(hours=6))
+    ideas_managing.merge(session, duplicate=duplicate, original=original, actor=manager, now=today - timedelta(days=1))

@@ -30,7 +30,7 @@ from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, DesignStatus, Phase, Score
 from app.columns import id_of, utcnow
 from app.communities.models import Community, Membership
-from app.ideas import service as ideas_service
+from app.ideas import reading as ideas_reading
 from app.ideas.models import Idea
 from app.insights import campaign_results as campaign_insights
 from app.insights import service as insights_service
@@ -378,11 +378,11 @@ def _attention(
         add("payouts", "Payouts to mark paid", f"Batch {batch_id}", count, url, Action.view_rewards)
     for community_id, count in session.exec(
         select(Idea.community_id, func.count())
-        .where(col(Idea.community_id).in_(ids), *ideas_service.unanswered_conditions())
+        .where(col(Idea.community_id).in_(ids), *ideas_reading.unanswered_conditions())
         .group_by(col(Idea.community_id))
     ).all():
         community = communities[community_id]
-        url = f"/c/{community.slug}/ideas?status={ideas_service.UNANSWERED}&sort=newest"
+        url = f"/c/{community.slug}/ideas?status={ideas_reading.UNANSWERED}&sort=newest"
         add("ideas", "Ideas waiting for an answer", community.name, count, url, Action.view_ideas)
     failing = len(webhooks_service.failing_endpoint_ids(session, brand_id=id_of(brand)))
     add(

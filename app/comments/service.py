@@ -1,7 +1,7 @@
 """Comments on designs and ideas: post, reply, edit within a window, soft-delete, and read a thread in one query.
 
 Each use case takes the thread's subject as ``design=`` or ``idea=`` (exactly one); comments on ideas also tell the
-idea's followers and @mentioned members, and keep its comment counter (``app.ideas.service``).
+idea's followers and @mentioned members, and keep its comment counter (``app.ideas.posting``).
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,8 @@ from app.communities import service as communities_service
 from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.ideas import service as ideas_service
+from app.ideas import posting as ideas_posting
+from app.ideas import rules as ideas_rules
 from app.ideas.models import Idea
 from app.moderation import service as moderation_service
 from app.moderation.models import SubjectKind
@@ -77,8 +78,8 @@ def check_may_comment(
     if idea is not None:
         community = session.get(Community, idea.community_id)
         assert community is not None
-        ideas_service.require_member(session, community=community, user=author, doing="comment")
-        ideas_service.require_open_for_comments(idea)
+        ideas_rules.require_member(session, community=community, user=author, doing="comment")
+        ideas_posting.require_open_for_comments(idea)
         return
     design = cast(Design, _one_subject(design, idea))
     challenge = session.get(Challenge, design.challenge_id)
@@ -212,7 +213,7 @@ def _announce(
             ),
         )
     if isinstance(subject, Idea):
-        ideas_service.comment_added(
+        ideas_posting.comment_added(
             session,
             idea=subject,
             author=author,
@@ -330,9 +331,9 @@ def _count_on_idea(session: Session, comment: Comment, *, shown: bool) -> None:
     idea = session.get(Idea, comment.idea_id)
     assert idea is not None
     if shown:
-        ideas_service.comment_shown(session, idea=idea)
+        ideas_posting.comment_shown(session, idea=idea)
     else:
-        ideas_service.comment_removed(session, idea=idea)
+        ideas_posting.comment_removed(session, idea=idea)
 
 
 def list_thread(

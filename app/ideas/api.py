@@ -9,8 +9,12 @@ from app.accounts.models import User
 from app.columns import PageNumber, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
+from app.ideas import managing as ideas_managing
+from app.ideas import posting as ideas_posting
+from app.ideas import reading as ideas_reading
+from app.ideas import rules as ideas_rules
 from app.ideas import schemas
-from app.ideas import service as ideas_service
+from app.ideas import votes as ideas_votes
 from app.ideas.deps import IdeaAccess, idea_access
 from app.ideas.models import IdeaCategory
 from app.media import service as media_service
@@ -28,7 +32,7 @@ def _category(category: IdeaCategory | None) -> schemas.CategoryPublic | None:
 
 def _public(
     session: Session,
-    row: ideas_service.IdeaRow,
+    row: ideas_reading.IdeaRow,
     *,
     community_slug: str,
     voted: set[int],
@@ -50,7 +54,7 @@ def _public(
         vote_count=idea.vote_count,
         follower_count=idea.follower_count,
         comment_count=idea.comment_count,
-        trending=round(ideas_service.trending_now(idea, utcnow()), 4),
+        trending=round(ideas_rules.trending_now(idea, utcnow()), 4),
         photo_url=media_service.rendition_url(image, "display") if image is not None else None,
         thumbnail_url=media_service.rendition_url(image, "thumbnail") if image is not None else None,
         response=idea.response or None,
@@ -64,17 +68,17 @@ def _public(
 
 
 def _many(
-    session: Session, rows: list[ideas_service.IdeaRow], community_slug: str, user: User | None
+    session: Session, rows: list[ideas_reading.IdeaRow], community_slug: str, user: User | None
 ) -> list[schemas.IdeaPublic]:
     ideas = [row.idea for row in rows]
-    voted = ideas_service.voted_ideas(session, user=user, idea_ids=[id_of(idea) for idea in ideas])
-    images = ideas_service.images_of(session, ideas=ideas)
+    voted = ideas_votes.voted_ideas(session, user=user, idea_ids=[id_of(idea) for idea in ideas])
+    images = ideas_reading.images_of(session, ideas=ideas)
     return [_public(session, row, community_slug=community_slug, voted=voted, images=images) for row in rows]
 
 
 def _one(session: Session, access: IdeaAccess) -> schemas.IdeaPublic:
-    row = ideas_service.idea_row(session, idea=access.idea)
-    voted = {id_of(access.idea)} if ideas_service.has_voted(session, idea=access.idea, user=access.user) else set()
+    row = ideas_reading.idea_row(session, idea=access.idea)
+    voted = {id_of(access.idea)} if ideas_votes.has_voted(session, idea=access.idea, user=access.user) else set()
     return _public(session, row, community_slug=access.community.slug, voted=voted)
 
 
@@ -89,7 +93,7 @@ def list_ideas(
     page: PageNumber = 1,
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> list[schemas.IdeaPublic]:
-    board = ideas_service.list_board(
+    board = ideas_reading.list_board(
         session,
         community=access.community,
         viewer=access.user,
@@ -111,7 +115,7 @@ def create_idea(
     body: schemas.IdeaCreate, session: SessionDep, access: CommunityAccess = community_access(Action.post_idea)
 ) -> schemas.IdeaPublic:
     assert access.user is not None
-    idea = ideas_service.post_idea(
+    idea = ideas_posting.post_idea(
         session,
         community=access.community,
         author=access.user,
@@ -119,7 +123,7 @@ def create_idea(
         description=body.description,
         category_id=body.category_id,
     )
-    row = ideas_service.idea_row(session, idea=idea)
+    row = ideas_reading.idea_row(session, idea=idea)
     return _public(session, row, community_slug=access.community.slug, voted=set())
 
 
@@ -129,7 +133,7 @@ def similar_ideas(
     title: Annotated[str, Query(max_length=200)] = "",
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> list[schemas.IdeaPublic]:
-    rows = ideas_service.similar_ideas(session, community=access.community, typed=title)
+    rows = ideas_reading.similar_ideas(session, community=access.community, typed=title)
     return _many(session, rows, access.community.slug, access.user)
 
 
@@ -139,7 +143,7 @@ def roadmap(
     sort: Annotated[str, Query(description="top or trending")] = "top",
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> schemas.Roadmap:
-    plan = ideas_service.roadmap(session, community=access.community, sort=sort)
+    plan = ideas_reading.roadmap(session, community=access.community, sort=sort)
     return schemas.Roadmap(
         sort=plan.sort,
         columns=[
@@ -158,7 +162,7 @@ def changelog(
     session: SessionDep, access: CommunityAccess = community_access(Action.view_ideas)
 ) -> list[schemas.IdeaPublic]:
     return _many(
-        session, ideas_service.changelog(session, community=access.community), access.community.slug, access.user
+        session, ideas_reading.changelog(session, community=access.community), access.community.slug, access.user
     )
 
 
@@ -168,7 +172,7 @@ def list_categories(
 ) -> list[schemas.CategoryPublic]:
     return [
         schemas.CategoryPublic(id=id_of(category), name=category.name, slug=category.slug)
-        for category in ideas_service.list_categories(session, community=access.community)
+        for category in ideas_posting.list_categories(session, community=access.community)
     ]
 
 
@@ -178,7 +182,7 @@ def list_categories(
 def create_category(
     body: schemas.CategoryCreate, session: SessionDep, access: CommunityAccess = community_access(Action.manage_ideas)
 ) -> schemas.CategoryPublic:
-    category = ideas_service.create_category(session, community=access.community, name=body.name)
+    category = ideas_posting.create_category(session, community=access.community, name=body.name)
     return schemas.CategoryPublic(id=id_of(category), name=category.name, slug=category.slug)
 
 
@@ -192,11 +196,11 @@ def set_photo(
     session: SessionDep, photo: Annotated[UploadFile, File()], access: IdeaAccess = idea_access(Action.post_idea)
 ) -> schemas.IdeaPublic:
     assert access.user is not None
-    ideas_service.set_photo(
+    ideas_posting.set_photo(
         session,
         idea=access.idea,
         author=access.user,
-        photo=ideas_service.Photo(photo.file, photo.filename or "", photo.content_type or ""),
+        photo=ideas_posting.Photo(photo.file, photo.filename or "", photo.content_type or ""),
     )
     return _one(session, access)
 
@@ -204,14 +208,14 @@ def set_photo(
 @router.put("/ideas/{idea_id}/vote", summary="Vote for an idea (and follow it); voting twice counts once")
 def vote(session: SessionDep, access: IdeaAccess = idea_access(Action.vote_idea)) -> schemas.VoteState:
     assert access.user is not None
-    changed = ideas_service.vote(session, idea=access.idea, voter=access.user)
+    changed = ideas_votes.vote(session, idea=access.idea, voter=access.user)
     return schemas.VoteState(idea_id=id_of(access.idea), voted=True, vote_count=access.idea.vote_count, changed=changed)
 
 
 @router.delete("/ideas/{idea_id}/vote", summary="Take one's vote back")
 def unvote(session: SessionDep, access: IdeaAccess = idea_access(Action.vote_idea)) -> schemas.VoteState:
     assert access.user is not None
-    changed = ideas_service.unvote(session, idea=access.idea, voter=access.user)
+    changed = ideas_votes.unvote(session, idea=access.idea, voter=access.user)
     return schemas.VoteState(
         idea_id=id_of(access.idea), voted=False, vote_count=access.idea.vote_count, changed=changed
     )
@@ -220,7 +224,7 @@ def unvote(session: SessionDep, access: IdeaAccess = idea_access(Action.vote_ide
 @router.put("/ideas/{idea_id}/follow", summary="Follow an idea")
 def follow(session: SessionDep, access: IdeaAccess = idea_access(Action.follow_idea)) -> schemas.FollowState:
     assert access.user is not None
-    changed = ideas_service.follow(session, idea=access.idea, user=access.user)
+    changed = ideas_votes.follow(session, idea=access.idea, user=access.user)
     return schemas.FollowState(
         idea_id=id_of(access.idea), following=True, follower_count=access.idea.follower_count, changed=changed
     )
@@ -229,7 +233,7 @@ def follow(session: SessionDep, access: IdeaAccess = idea_access(Action.follow_i
 @router.delete("/ideas/{idea_id}/follow", summary="Stop following an idea")
 def unfollow(session: SessionDep, access: IdeaAccess = idea_access(Action.follow_idea)) -> schemas.FollowState:
     assert access.user is not None
-    changed = ideas_service.unfollow(session, idea=access.idea, user=access.user)
+    changed = ideas_votes.unfollow(session, idea=access.idea, user=access.user)
     return schemas.FollowState(
         idea_id=id_of(access.idea), following=False, follower_count=access.idea.follower_count, changed=changed
     )
@@ -240,7 +244,7 @@ def change_status(
     body: schemas.StatusChange, session: SessionDep, access: IdeaAccess = idea_access(Action.manage_ideas)
 ) -> schemas.IdeaPublic:
     assert access.user is not None
-    ideas_service.change_status(session, idea=access.idea, actor=access.user, status=body.status)
+    ideas_managing.change_status(session, idea=access.idea, actor=access.user, status=body.status)
     return _one(session, access)
 
 
@@ -249,7 +253,7 @@ def respond(
     body: schemas.ResponseBody, session: SessionDep, access: IdeaAccess = idea_access(Action.manage_ideas)
 ) -> schemas.IdeaPublic:
     assert access.user is not None
-    ideas_service.respond(session, idea=access.idea, actor=access.user, body=body.response)
+    ideas_managing.respond(session, idea=access.idea, actor=access.user, body=body.response)
     return _one(session, access)
 
 
@@ -257,7 +261,7 @@ def respond(
 def set_tags(
     body: schemas.TagsBody, session: SessionDep, access: IdeaAccess = idea_access(Action.manage_ideas)
 ) -> schemas.IdeaPublic:
-    ideas_service.set_tags(session, idea=access.idea, tags=",".join(body.tags))
+    ideas_managing.set_tags(session, idea=access.idea, tags=",".join(body.tags))
     return _one(session, access)
 
 
@@ -266,10 +270,10 @@ def merge(
     body: schemas.MergeBody, session: SessionDep, access: IdeaAccess = idea_access(Action.manage_ideas)
 ) -> schemas.IdeaPublic:
     assert access.user is not None
-    original = ideas_service.get_idea(session, idea_id=body.into)
-    ideas_service.merge(session, duplicate=access.idea, original=original, actor=access.user)
-    row = ideas_service.idea_row(session, idea=original)
-    voted = ideas_service.voted_ideas(session, user=access.user, idea_ids=[id_of(original)])
+    original = ideas_posting.get_idea(session, idea_id=body.into)
+    ideas_managing.merge(session, duplicate=access.idea, original=original, actor=access.user)
+    row = ideas_reading.idea_row(session, idea=original)
+    voted = ideas_votes.voted_ideas(session, user=access.user, idea_ids=[id_of(original)])
     return _public(session, row, community_slug=access.community.slug, voted=voted)
 
 
@@ -277,5 +281,5 @@ def merge(
 def set_hidden(
     body: schemas.HiddenBody, session: SessionDep, access: IdeaAccess = idea_access(Action.hide_idea)
 ) -> schemas.IdeaPublic:
-    ideas_service.set_hidden(session, idea=access.idea, hidden=body.hidden)
+    ideas_managing.set_hidden(session, idea=access.idea, hidden=body.hidden)
     return _one(session, access)

@@ -14,7 +14,11 @@ from app.comments.deps import thread_context
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
-from app.ideas import service as ideas_service
+from app.ideas import managing as ideas_managing
+from app.ideas import posting as ideas_posting
+from app.ideas import reading as ideas_reading
+from app.ideas import rules as ideas_rules
+from app.ideas import votes as ideas_votes
 from app.ideas.deps import IdeaAccess, idea_access
 from app.ideas.models import Idea, IdeaCategory
 from app.permissions import Action
@@ -33,9 +37,9 @@ def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
         "community": access.community,
         "access": access,
         "Action": Action,
-        "status_labels": ideas_service.STATUS_LABELS,
-        "board_filter_labels": ideas_service.BOARD_FILTER_LABELS,
-        "votable_statuses": ideas_service.VOTABLE,
+        "status_labels": ideas_rules.STATUS_LABELS,
+        "board_filter_labels": ideas_reading.BOARD_FILTER_LABELS,
+        "votable_statuses": ideas_rules.VOTABLE,
         **extra,
     }
 
@@ -60,7 +64,7 @@ def board(
     more: bool = False,
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> Response:
-    board_page = ideas_service.list_board(
+    board_page = ideas_reading.list_board(
         session,
         community=access.community,
         viewer=access.user,
@@ -75,9 +79,9 @@ def board(
     context = _base(
         access,
         board=board_page,
-        categories=ideas_service.list_categories(session, community=access.community),
+        categories=ideas_posting.list_categories(session, community=access.community),
         sort_labels=SORT_LABELS,
-        thumbnails=ideas_service.thumbnails(session, ideas=[row.idea for row in board_page.rows]),
+        thumbnails=ideas_reading.thumbnails(session, ideas=[row.idea for row in board_page.rows]),
         category_form={},
     )
     return render(request, "ideas/board.html", context, block="board_more" if more else "board")
@@ -91,15 +95,15 @@ def add_category(
     access: CommunityAccess = community_access(Action.manage_ideas),
 ) -> Response:
     try:
-        category = ideas_service.create_category(session, community=access.community, name=name)
+        category = ideas_posting.create_category(session, community=access.community, name=name)
     except AppError as error:
-        board_page = ideas_service.list_board(session, community=access.community, viewer=access.user)
+        board_page = ideas_reading.list_board(session, community=access.community, viewer=access.user)
         context = _base(
             access,
             board=board_page,
-            categories=ideas_service.list_categories(session, community=access.community),
+            categories=ideas_posting.list_categories(session, community=access.community),
             sort_labels=SORT_LABELS,
-            thumbnails=ideas_service.thumbnails(session, ideas=[row.idea for row in board_page.rows]),
+            thumbnails=ideas_reading.thumbnails(session, ideas=[row.idea for row in board_page.rows]),
             category_form={"name": name},
         )
         return form_error(request, session, "ideas/board.html", context, error)
@@ -115,8 +119,8 @@ def _form_context(session: Session, access: CommunityAccess, form: dict[str, str
     return _base(
         access,
         form=form,
-        categories=ideas_service.list_categories(session, community=access.community),
-        similar=ideas_service.similar_ideas(session, community=access.community, typed=form.get("title", ""))
+        categories=ideas_posting.list_categories(session, community=access.community),
+        similar=ideas_reading.similar_ideas(session, community=access.community, typed=form.get("title", ""))
         if form.get("title")
         else [],
         **extra,
@@ -138,13 +142,13 @@ def similar(
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> Response:
     """Ideas like the title being typed: the new-idea form swaps this in as one types (a page of its own without JS)."""
-    rows = ideas_service.similar_ideas(session, community=access.community, typed=title[:200])
+    rows = ideas_reading.similar_ideas(session, community=access.community, typed=title[:200])
     context = _base(access, similar=rows, title=title[:200], voted=_voted(session, access.user, rows))
     return render(request, "ideas/similar.html", context, block="similar")
 
 
-def _voted(session: Session, user: User | None, rows: list[ideas_service.IdeaRow]) -> set[int]:
-    return ideas_service.voted_ideas(session, user=user, idea_ids=[row.idea.id for row in rows if row.idea.id])
+def _voted(session: Session, user: User | None, rows: list[ideas_reading.IdeaRow]) -> set[int]:
+    return ideas_votes.voted_ideas(session, user=user, idea_ids=[row.idea.id for row in rows if row.idea.id])
 
 
 @router.post("/c/{community_slug}/ideas/new")
@@ -164,20 +168,20 @@ def create(
     if check:
         return render(request, "ideas/new.html", _form_context(session, access, form, checked=True))
     try:
-        idea = ideas_service.post_idea(
+        idea = ideas_posting.post_idea(
             session,
             community=access.community,
             author=access.user,
             title=title,
             description=description,
             category_id=int(category_id) if category_id.isdigit() else None,
-            photo=ideas_service.Photo(photo.file, photo.filename or "", photo.content_type or "")
+            photo=ideas_posting.Photo(photo.file, photo.filename or "", photo.content_type or "")
             if photo is not None and photo.filename
             else None,
         )
     except AppError as error:
         return form_error(request, session, "ideas/new.html", _form_context(session, access, form), error)
-    response = redirect(request, ideas_service.idea_link(idea))
+    response = redirect(request, ideas_rules.idea_link(idea))
     if idea.is_hidden:
         flash.add(response, request, "Your idea waits for a moderator's approval; you will hear when it is shown.")
     else:
@@ -195,7 +199,7 @@ def roadmap_page(
     sort: str = "top",
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> Response:
-    plan = ideas_service.roadmap(session, community=access.community, sort=sort)
+    plan = ideas_reading.roadmap(session, community=access.community, sort=sort)
     return render(request, "ideas/roadmap.html", _base(access, roadmap=plan))
 
 
@@ -203,7 +207,7 @@ def roadmap_page(
 def changelog_page(
     request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.view_ideas)
 ) -> Response:
-    rows = ideas_service.changelog(session, community=access.community)
+    rows = ideas_reading.changelog(session, community=access.community)
     context = _base(access, rows=rows, voted=_voted(session, access.user, rows))
     return render(request, "ideas/changelog.html", context)
 
@@ -225,13 +229,13 @@ def idea_context(session: Session, access: IdeaAccess, **extra: object) -> dict[
         responder=responder,
         category=category,
         merged_into=merged_into,
-        photo_url=ideas_service.photo_url(session, idea=idea),
-        voted=ideas_service.has_voted(session, idea=idea, user=access.user),
-        following=ideas_service.is_following(session, idea=idea, user=access.user),
-        allowed_statuses=ideas_service.allowed_statuses(idea) if may_manage else [],
+        photo_url=ideas_reading.photo_url(session, idea=idea),
+        voted=ideas_votes.has_voted(session, idea=idea, user=access.user),
+        following=ideas_votes.is_following(session, idea=idea, user=access.user),
+        allowed_statuses=ideas_managing.allowed_statuses(idea) if may_manage else [],
         merge_candidates=[
             row
-            for row in ideas_service.similar_ideas(session, community=access.community, typed=idea.title, limit=6)
+            for row in ideas_reading.similar_ideas(session, community=access.community, typed=idea.title, limit=6)
             if row.idea.id != idea.id
         ]
         if may_manage and not idea.is_merged
@@ -253,14 +257,14 @@ def _widget_context(session: Session, access: IdeaAccess, **extra: object) -> di
     return _base(
         access,
         idea=access.idea,
-        voted=ideas_service.has_voted(session, idea=access.idea, user=access.user),
-        following=ideas_service.is_following(session, idea=access.idea, user=access.user),
+        voted=ideas_votes.has_voted(session, idea=access.idea, user=access.user),
+        following=ideas_votes.is_following(session, idea=access.idea, user=access.user),
         **extra,
     )
 
 
 def _back(request: Request, access: IdeaAccess, next_url: str) -> str:
-    return safe_next(next_url, ideas_service.idea_link(access.idea))
+    return safe_next(next_url, ideas_rules.idea_link(access.idea))
 
 
 def _widget(
@@ -292,7 +296,7 @@ def vote(
 ) -> Response:
     assert access.user is not None
     try:
-        ideas_service.vote(session, idea=access.idea, voter=access.user)
+        ideas_votes.vote(session, idea=access.idea, voter=access.user)
     except AppError as error:
         return _widget_failed(request, session, access, "ideas/_vote.html", error, next)
     return _widget(request, session, access, "ideas/_vote.html", next, "Your vote is counted. You follow the idea.")
@@ -304,7 +308,7 @@ def unvote(
 ) -> Response:
     assert access.user is not None
     try:
-        ideas_service.unvote(session, idea=access.idea, voter=access.user)
+        ideas_votes.unvote(session, idea=access.idea, voter=access.user)
     except AppError as error:
         return _widget_failed(request, session, access, "ideas/_vote.html", error, next)
     return _widget(request, session, access, "ideas/_vote.html", next, "Your vote is taken back.")
@@ -315,7 +319,7 @@ def follow(
     request: Request, session: SessionDep, next: FormText = "", access: IdeaAccess = idea_access(Action.follow_idea)
 ) -> Response:
     assert access.user is not None
-    ideas_service.follow(session, idea=access.idea, user=access.user)
+    ideas_votes.follow(session, idea=access.idea, user=access.user)
     return _widget(request, session, access, "ideas/_follow.html", next, "You follow this idea.")
 
 
@@ -324,7 +328,7 @@ def unfollow(
     request: Request, session: SessionDep, next: FormText = "", access: IdeaAccess = idea_access(Action.follow_idea)
 ) -> Response:
     assert access.user is not None
-    ideas_service.unfollow(session, idea=access.idea, user=access.user)
+    ideas_votes.unfollow(session, idea=access.idea, user=access.user)
     return _widget(request, session, access, "ideas/_follow.html", next, "You no longer follow this idea.")
 
 
@@ -332,7 +336,7 @@ def unfollow(
 
 
 def _managed(request: Request, access: IdeaAccess, message: str) -> Response:
-    response = redirect(request, ideas_service.idea_link(access.idea))
+    response = redirect(request, ideas_rules.idea_link(access.idea))
     flash.add(response, request, message)
     return response
 
@@ -350,10 +354,10 @@ def change_status(
 ) -> Response:
     assert access.user is not None
     try:
-        ideas_service.change_status(session, idea=access.idea, actor=access.user, status=status)
+        ideas_managing.change_status(session, idea=access.idea, actor=access.user, status=status)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"status": status})
-    return _managed(request, access, f"The idea is now {ideas_service.status_label(access.idea.status).lower()}.")
+    return _managed(request, access, f"The idea is now {ideas_reading.status_label(access.idea.status).lower()}.")
 
 
 @router.post("/ideas/{idea_id}/response", name="ideas:respond")
@@ -365,7 +369,7 @@ def respond(
 ) -> Response:
     assert access.user is not None
     try:
-        ideas_service.respond(session, idea=access.idea, actor=access.user, body=response)
+        ideas_managing.respond(session, idea=access.idea, actor=access.user, body=response)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"response": response})
     return _managed(request, access, "The official response is published; followers are told.")
@@ -376,7 +380,7 @@ def set_tags(
     request: Request, session: SessionDep, tags: FormText = "", access: IdeaAccess = idea_access(Action.manage_ideas)
 ) -> Response:
     try:
-        ideas_service.set_tags(session, idea=access.idea, tags=tags)
+        ideas_managing.set_tags(session, idea=access.idea, tags=tags)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"tags": tags})
     return _managed(request, access, "The tags are saved.")
@@ -389,13 +393,13 @@ def merge(
     assert access.user is not None
     try:
         target = into.strip().lstrip("#")
-        original = ideas_service.get_idea(session, idea_id=int(target)) if target.isdigit() else None
+        original = ideas_posting.get_idea(session, idea_id=int(target)) if target.isdigit() else None
         if original is None:
             raise Invalid("Please correct the marked fields.", fields={"into": "Give the number of the original idea."})
-        ideas_service.merge(session, duplicate=access.idea, original=original, actor=access.user)
+        ideas_managing.merge(session, duplicate=access.idea, original=original, actor=access.user)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"into": into})
-    response = redirect(request, ideas_service.idea_link(original))
+    response = redirect(request, ideas_rules.idea_link(original))
     flash.add(
         response, request, f"Merged: “{access.idea.title}” and its votes and followers are now part of this idea."
     )
@@ -406,5 +410,5 @@ def merge(
 def hide(
     request: Request, session: SessionDep, hidden: FormText = "", access: IdeaAccess = idea_access(Action.hide_idea)
 ) -> Response:
-    ideas_service.set_hidden(session, idea=access.idea, hidden=bool(hidden))
+    ideas_managing.set_hidden(session, idea=access.idea, hidden=bool(hidden))
     return _managed(request, access, "The idea is hidden from the board." if hidden else "The idea is shown again.")

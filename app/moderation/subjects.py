@@ -26,7 +26,8 @@ from app.comments import service as comments_service
 from app.comments.models import Comment
 from app.communities.models import Membership
 from app.errors import NotFound
-from app.ideas import service as ideas_service
+from app.ideas import managing as ideas_managing
+from app.ideas import posting as ideas_posting
 from app.ideas.models import Idea
 from app.moderation.models import SubjectKind
 from app.surveys import responses as surveys_responses
@@ -246,7 +247,7 @@ def _set_idea_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, idea_id: int) -> None:
         idea = session.get(Idea, idea_id)
         if idea is not None:
-            ideas_service.set_hidden(session, idea=idea, hidden=hidden)
+            ideas_managing.set_hidden(session, idea=idea, hidden=hidden)
 
     return apply
 
@@ -364,7 +365,7 @@ register(
         describe=_describe_idea,
         hide=_set_idea_hidden(True),
         restore=_set_idea_hidden(False),
-        announce=lambda session, idea_id: ideas_service.announce_idea(session, idea_id=idea_id),
+        announce=lambda session, idea_id: ideas_posting.announce_idea(session, idea_id=idea_id),
         content=_idea_contents,
     )
 )

@@ -15,7 +15,7 @@ from app.campaigns.models import ApplicationStatus, Campaign, KitShipment, Shipm
 from app.challenges.models import DesignStatus, Score
 from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, Membership
-from app.ideas import service as ideas_service
+from app.ideas import reading as ideas_reading
 from app.ideas.models import IdeaStatus
 from app.moderation import service as moderation_service
 from app.moderation.models import (
@@ -226,7 +226,7 @@ def test_needs_attention_counts_what_the_linked_pages_list(session: Session, wor
         session, community=world.design_lab, filters=moderation_service.QueueFilters()
     )
     appeals = moderation_service.list_appeals(session, community=world.design_lab)
-    board = ideas_service.list_board(session, community=world.testers, status="unanswered", include_hidden=True)
+    board = ideas_reading.list_board(session, community=world.testers, status="unanswered", include_hidden=True)
     assert (len(to_review), len(to_ship), len(waiting), len(appeals), len(board.rows)) == (3, 1, 2, 1, 2)
 
 

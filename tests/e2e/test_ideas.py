@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from app.accounts import service as accounts_service
 from app.communities import service as communities_service
 from app.db import build_engine, session_scope
-from app.ideas import service as ideas_service
+from app.ideas import posting as ideas_posting
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_challenges import log_in
 
@@ -27,7 +27,7 @@ def post_existing_idea(server: LiveServer, title: str) -> None:
             community = communities_service.get_community_by_slug(session, slug=seed.community_slug)
             author = accounts_service.find_user_by_email(session, email=seed.members[1].email)
             assert author is not None
-            ideas_service.post_idea(session, community=community, author=author, title=title)
+            ideas_posting.post_idea(session, community=community, author=author, title=title)
     finally:
         engine.dispose()
 

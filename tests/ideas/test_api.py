@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.brands.models import StaffRole
-from app.ideas import service as ideas_service
+from app.ideas import posting as ideas_posting
 from tests.factories import add_staff, csrf_token, log_in, make_brand, make_community, make_user, png_bytes
 from tests.ideas.factories import make_idea, make_member
 
@@ -78,7 +78,7 @@ def test_managers_run_the_board_through_the_api(client: TestClient, session: Ses
     manager = make_user(session)
     add_staff(session, brand, manager, StaffRole.manager)
     author = make_member(session, community)
-    idea = ideas_service.post_idea(session, community=community, author=author, title="Refill stations in shops")
+    idea = ideas_posting.post_idea(session, community=community, author=author, title="Refill stations in shops")
     duplicate = make_idea(session, community, title="Refill stations please")
     log_in(client, session, manager)
     headers = {"x-csrftoken": csrf_token(client)}

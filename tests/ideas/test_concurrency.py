@@ -12,7 +12,8 @@ from sqlmodel import Session, func, select
 
 from app.accounts.models import User
 from app.db import build_engine, migrate, session_scope, writer_engine
-from app.ideas import service as ideas_service
+from app.ideas import managing as ideas_managing
+from app.ideas import votes as ideas_votes
 from app.ideas.models import Idea, IdeaFollow, IdeaVote
 from tests import databases
 from tests.factories import make_community, make_user
@@ -70,9 +71,9 @@ def _vote(idea_id: int, voter_id: int, *, back: bool = False) -> Callable[[Sessi
         idea, voter = session.get(Idea, idea_id), session.get(User, voter_id)
         assert idea is not None and voter is not None
         if back:
-            ideas_service.unvote(session, idea=idea, voter=voter)
+            ideas_votes.unvote(session, idea=idea, voter=voter)
         else:
-            ideas_service.vote(session, idea=idea, voter=voter)
+            ideas_votes.vote(session, idea=idea, voter=voter)
 
     return piece
 
@@ -103,7 +104,7 @@ def test_votes_taken_back_while_others_vote_leave_matching_counters(real_engine:
         for voter_id in voter_ids[: THREADS // 2]:
             voter = session.get(User, voter_id)
             assert voter is not None
-            ideas_service.vote(session, idea=idea, voter=voter)
+            ideas_votes.vote(session, idea=idea, voter=voter)
         idea_id = idea.id or 0
     # The first half take their votes back (twice each), the second half vote.
     work = [_vote(idea_id, voter_id, back=True) for voter_id in voter_ids[: THREADS // 2] for _ in range(2)]
@@ -124,14 +125,14 @@ def test_a_merge_racing_votes_counts_everyone_once(real_engine: Engine) -> None:
         duplicate, original = session.get(Idea, duplicate_id), session.get(Idea, original_id)
         manager = session.get(User, manager_id)
         assert duplicate is not None and original is not None and manager is not None
-        ideas_service.merge(session, duplicate=duplicate, original=original, actor=manager)
+        ideas_managing.merge(session, duplicate=duplicate, original=original, actor=manager)
 
     # Everyone voted for the duplicate; now they vote for the original while it is being merged into it.
     with session_scope(real_engine) as session:
         for voter_id in voter_ids:
             voter, duplicate = session.get(User, voter_id), session.get(Idea, duplicate_id)
             assert voter is not None and duplicate is not None
-            ideas_service.vote(session, idea=duplicate, voter=voter)
+            ideas_votes.vote(session, idea=duplicate, voter=voter)
     _race(real_engine, [merge, *[_vote(original_id, voter_id) for voter_id in voter_ids]])
     assert _counted(real_engine, original_id)[:2] == (THREADS, THREADS)
     assert _counted(real_engine, duplicate_id)[:2] == (0, 0)

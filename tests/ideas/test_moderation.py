@@ -12,8 +12,10 @@ from app.columns import utcnow
 from app.comments import service as comments_service
 from app.comments.models import Comment
 from app.communities.models import Community, MemberRole
+from app.ideas import posting as ideas_posting
+from app.ideas import reading as ideas_reading
 from app.ideas import search
-from app.ideas import service as ideas_service
+from app.ideas import votes as ideas_votes
 from app.ideas.models import Idea, IdeaStatus
 from app.moderation import service as moderation_service
 from app.moderation.models import ItemFlag, ItemStatus, ModerationItem, SubjectKind
@@ -59,10 +61,10 @@ def _approve(session: Session, community: Community, moderator: User, item: Mode
 
 def _shown_anywhere(session: Session, community: Community, idea: Idea) -> dict[str, bool]:
     """Where members would find the idea: each list, search, suggestions, the roadmap and the changelog."""
-    board = ideas_service.list_board(session, community=community, sort="newest")
-    found = ideas_service.list_board(session, community=community, typed="refill casino")
-    similar = ideas_service.similar_ideas(session, community=community, typed="refill casino")
-    plan = ideas_service.roadmap(session, community=community)
+    board = ideas_reading.list_board(session, community=community, sort="newest")
+    found = ideas_reading.list_board(session, community=community, typed="refill casino")
+    similar = ideas_reading.similar_ideas(session, community=community, typed="refill casino")
+    plan = ideas_reading.roadmap(session, community=community)
     return {
         "board": idea.id in [row.idea.id for row in board.rows],
         "search": idea.id in search.search_ideas(session, community_id=community.id or 0, typed="refill"),
@@ -70,14 +72,14 @@ def _shown_anywhere(session: Session, community: Community, idea: Idea) -> dict[
         "similar": idea.id in [row.idea.id for row in similar],
         "roadmap": idea.id in [row.idea.id for rows in plan.columns.values() for row in rows],
         "roadmap count": plan.counts[IdeaStatus(idea.status)] == 1,
-        "changelog": idea.id in [row.idea.id for row in ideas_service.changelog(session, community=community)],
+        "changelog": idea.id in [row.idea.id for row in ideas_reading.changelog(session, community=community)],
     }
 
 
 def test_an_idea_with_a_blocked_word_is_held_off_every_list_until_approved(session: Session) -> None:
     community, moderator = _moderated(session)
     author, friend = make_member(session, community), make_member(session, community, handle="friend_of_casino")
-    idea = ideas_service.post_idea(
+    idea = ideas_posting.post_idea(
         session,
         community=community,
         author=author,
@@ -110,7 +112,7 @@ def test_an_idea_with_a_blocked_word_is_held_off_every_list_until_approved(sessi
 def test_restoring_an_auto_hidden_idea_does_not_announce_it_again(session: Session) -> None:
     community, moderator = _moderated(session)
     author = make_member(session, community)
-    idea = ideas_service.post_idea(session, community=community, author=author, title="Refill pouches please")
+    idea = ideas_posting.post_idea(session, community=community, author=author, title="Refill pouches please")
     assert [delivery.event for delivery in session.exec(select(WebhookDelivery)).all()] == ["idea_created"]
     for reporter in (make_member(session, community) for _ in range(3)):
         moderation_service.report_subject(
@@ -127,18 +129,18 @@ def test_restoring_an_auto_hidden_idea_does_not_announce_it_again(session: Sessi
 def test_a_new_members_first_idea_waits_for_approval_under_premoderation(session: Session) -> None:
     community, moderator = _moderated(session, blocked_words="", premoderation=True)
     newcomer = make_member(session, community)
-    first = ideas_service.post_idea(session, community=community, author=newcomer, title="Refill pouches please")
+    first = ideas_posting.post_idea(session, community=community, author=newcomer, title="Refill pouches please")
     assert first.is_hidden and _item(session, SubjectKind.idea, first.id).flag == ItemFlag.premoderation
     _approve(session, community, moderator, _item(session, SubjectKind.idea, first.id))
-    second = ideas_service.post_idea(session, community=community, author=newcomer, title="Glass bottles for refills")
+    second = ideas_posting.post_idea(session, community=community, author=newcomer, title="Glass bottles for refills")
     assert not second.is_hidden
-    assert ideas_service.vote(session, idea=first, voter=make_member(session, community))
+    assert ideas_votes.vote(session, idea=first, voter=make_member(session, community))
 
 
 def test_an_ideas_comment_count_counts_only_the_comments_members_see(session: Session) -> None:
     community, moderator = _moderated(session)
     author = make_member(session, community)
-    idea = ideas_service.post_idea(session, community=community, author=author, title="Refill pouches please")
+    idea = ideas_posting.post_idea(session, community=community, author=author, title="Refill pouches please")
     commenter = make_member(session, community)
     shown = comments_service.add_comment(session, idea=idea, author=commenter, body="Yes please")
     held = comments_service.add_comment(session, idea=idea, author=commenter, body="Win at the casino")
@@ -193,7 +195,7 @@ def test_the_pages_say_a_held_idea_waits_and_offer_to_report_ideas(client: TestC
     listed = client.get(f"/api/v1/communities/{community.slug}/ideas").json()
     assert "Refill casino chips" not in str(listed)
 
-    shown = ideas_service.post_idea(session, community=community, author=author, title="Refill pouches please")
+    shown = ideas_posting.post_idea(session, community=community, author=author, title="Refill pouches please")
     page = client.get(f"/ideas/{shown.id}")
     assert f'href="/c/{community.slug}/report/idea/{shown.id}"' in page.text
     assert "<h1>Report an idea</h1>" in client.get(f"/c/{community.slug}/report/idea/{shown.id}").text

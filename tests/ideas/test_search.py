@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import Session
 
 from app.columns import utcnow
+from app.ideas import managing as ideas_managing
+from app.ideas import reading as ideas_reading
 from app.ideas import search
-from app.ideas import service as ideas_service
 from tests.factories import make_community, make_user
 from tests.ideas.factories import make_idea
 
@@ -85,7 +86,7 @@ def test_the_index_follows_edits_hiding_and_merges(session: Session) -> None:
     assert search.search_ideas(session, community_id=community.id or 0, typed="bamboo") == []
     idea.hidden_at = None
     session.flush()
-    ideas_service.merge(session, duplicate=idea, original=original, actor=make_user(session))
+    ideas_managing.merge(session, duplicate=idea, original=original, actor=make_user(session))
     assert search.search_ideas(session, community_id=community.id or 0, typed="bamboo") == []
     session.delete(original)
     session.flush()
@@ -97,7 +98,7 @@ def test_similar_ideas_and_the_board_search(session: Session) -> None:
     soap = make_idea(session, community, title="Refillable dish soap bottles")
     pouch = make_idea(session, community, title="Soap refill pouches")
     make_idea(session, community, title="A lavender floor cleaner")
-    similar = ideas_service.similar_ideas(session, community=community, typed="Refill for the soap")
+    similar = ideas_reading.similar_ideas(session, community=community, typed="Refill for the soap")
     assert {row.idea.id for row in similar} == {soap.id, pouch.id}
-    board = ideas_service.list_board(session, community=community, typed="soap refil")
+    board = ideas_reading.list_board(session, community=community, typed="soap refil")
     assert {row.idea.id for row in board.rows} == {soap.id, pouch.id}

@@ -7,7 +7,9 @@ from sqlmodel import Session, func, select
 
 from app.brands.models import StaffRole
 from app.communities.models import Community, MemberRole, Visibility
-from app.ideas import service as ideas_service
+from app.ideas import managing as ideas_managing
+from app.ideas import posting as ideas_posting
+from app.ideas import votes as ideas_votes
 from app.ideas.models import Idea, IdeaStatus, IdeaVote
 from app.notifications.models import Notification
 from tests.factories import add_member, add_staff, csrf_token, log_in, make_brand, make_community, make_user, png_bytes
@@ -149,7 +151,7 @@ def _managed_world(session: Session) -> tuple[Community, Idea, object, object]:
     add_staff(session, brand, manager, StaffRole.manager)
     add_member(session, community, moderator, MemberRole.moderator)
     author = make_member(session, community)
-    idea = ideas_service.post_idea(session, community=community, author=author, title="Unscented hand soap")
+    idea = ideas_posting.post_idea(session, community=community, author=author, title="Unscented hand soap")
     return community, idea, manager, moderator
 
 
@@ -219,10 +221,10 @@ def test_the_changelog_shows_voters_what_they_voted_for(client: TestClient, sess
     community = make_community(session)
     idea = make_idea(session, community, title="Compostable sponges")
     voter = make_member(session, community)
-    ideas_service.vote(session, idea=idea, voter=voter)
+    ideas_votes.vote(session, idea=idea, voter=voter)
     manager = make_user(session)
     for status in ("planned", "in_progress", "done"):
-        ideas_service.change_status(session, idea=idea, actor=manager, status=status)
+        ideas_managing.change_status(session, idea=idea, actor=manager, status=status)
     log_in(client, session, voter)
     page = client.get(f"/c/{community.slug}/changelog")
     assert "Compostable sponges" in page.text and "You voted for this" in page.text

@@ -6,7 +6,8 @@ import json
 from sqlmodel import Session, col, select
 
 from app.comments import service as comments_service
-from app.ideas import service as ideas_service
+from app.ideas import managing as ideas_managing
+from app.ideas import posting as ideas_posting
 from app.webhooks.models import WebhookDelivery
 from tests.factories import make_brand, make_community, make_user
 from tests.ideas.factories import make_member
@@ -29,8 +30,8 @@ def test_idea_events_reach_the_brands_subscribed_endpoints(session: Session) -> 
     elsewhere = make_endpoint(session, make_brand(session), events=["idea_created"])
     author = make_member(session, community)
 
-    idea = ideas_service.post_idea(session, community=community, author=author, title="Refill stations in shops")
-    ideas_service.change_status(session, idea=idea, actor=make_user(session), status="planned")
+    idea = ideas_posting.post_idea(session, community=community, author=author, title="Refill stations in shops")
+    ideas_managing.change_status(session, idea=idea, actor=make_user(session), status="planned")
     comment = comments_service.add_comment(session, idea=idea, author=author, body="Thanks!")
 
     events = [delivery.event for delivery in _deliveries(session, everything.id)]
