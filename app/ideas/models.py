@@ -1,6 +1,6 @@
 """The ideas board: members' ideas and product feedback, their categories, votes and followers.
 
-An idea moves through statuses set by the brand's managers (see ``service.TRANSITIONS``); a duplicate is merged into
+An idea moves through statuses set by the brand's managers (see ``rules.TRANSITIONS``); a duplicate is merged into
 its original (``merged_into_id``), which takes over its votes and followers. Counters (votes, followers, comments)
 and the trending score are kept by the services in the transaction of each change.
 """
@@ -72,7 +72,7 @@ class Idea(SQLModel, table=True):
     vote_count: int = Field(default=0)
     follower_count: int = Field(default=0)
     comment_count: int = Field(default=0)
-    # Sum over votes of 2 ** ((voted_at - TRENDING_EPOCH) / half-life): see service.trending_weight.
+    # Sum over votes of 2 ** ((voted_at - TRENDING_EPOCH) / half-life): see rules.trending_weight.
     trending_score: float = Field(default=0.0)
 
     @property

@@ -14,10 +14,7 @@ change; when an idea is done its voters hear of it too (and it joins the changel
 """
 
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from app.accounts.models import User
@@ -102,10 +99,6 @@ def community_of(session: Session, idea: Idea) -> Community:
 # ------------------------------------------------------------------------------------------------------------
 # Votes and follows
 # ------------------------------------------------------------------------------------------------------------
-
-
-def dialect_insert(session: Session) -> Any:
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def lock_idea(session: Session, idea: Idea) -> Idea:

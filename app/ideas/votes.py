@@ -3,35 +3,90 @@
 **Votes** are one per member and idea (a unique pair claimed with INSERT ... ON CONFLICT DO NOTHING); the idea's
 counters move in the same transaction, after its row is locked (FOR UPDATE on PostgreSQL; SQLite writers hold the
 database's write lock), so votes, merges and counters never race.
+
+Voting is a hot path: its statements are built once, here, with bind parameters (per dialect for the UPSERTs), and
+run on the session's connection; the loaded idea gets the columns they read back (no refresh, no ORM flush).
 """
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, case, delete
+from sqlalchemy import Connection, Float, Integer, Table, bindparam, case, delete
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from app import rate_limits
 from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict
-from app.ideas.models import (
-    Idea,
-    IdeaFollow,
-    IdeaVote,
+from app.ideas.models import Idea, IdeaFollow, IdeaVote
+from app.ideas.rules import STATUS_LABELS, VOTABLE, community_of, require_member, trending_weight
+
+_IDEAS = cast(Table, Idea.__table__)  # type: ignore[attr-defined]
+_VOTES = cast(Table, IdeaVote.__table__)  # type: ignore[attr-defined]
+_FOLLOWS = cast(Table, IdeaFollow.__table__)  # type: ignore[attr-defined]
+
+# What a vote needs of the idea, read under its row lock; the loaded idea takes these values.
+_VOTE_STATE = ("status", "hidden_at", "merged_into_id", "vote_count", "follower_count", "trending_score")
+_LOCK_FOR_VOTE = (
+    sa_select(*(_IDEAS.c[name] for name in _VOTE_STATE)).where(_IDEAS.c.id == bindparam("idea_id")).with_for_update()
 )
-from app.ideas.rules import (
-    STATUS_LABELS,
-    VOTABLE,
-    community_of,
-    dialect_insert,
-    lock_idea,
-    require_member,
-    trending_weight,
+
+
+def _claim(table: Table, pair: list[str]) -> dict[str, Any]:
+    """INSERT ... ON CONFLICT (pair) DO NOTHING RETURNING id, per dialect; the values come as parameters."""
+    return {
+        name: insert(table).on_conflict_do_nothing(index_elements=pair).returning(table.c.id)
+        for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    }
+
+
+_CLAIM_VOTE = _claim(_VOTES, ["idea_id", "voter_id"])
+_CLAIM_FOLLOW = _claim(_FOLLOWS, ["idea_id", "user_id"])
+_TAKE_BACK_VOTE = (
+    delete(_VOTES)
+    .where(_VOTES.c.idea_id == bindparam("idea_id"), _VOTES.c.voter_id == bindparam("voter_id"))
+    .returning(_VOTES.c.created_at)
 )
+_TAKE_BACK_FOLLOW = (
+    delete(_FOLLOWS)
+    .where(_FOLLOWS.c.idea_id == bindparam("idea_id"), _FOLLOWS.c.user_id == bindparam("user_id"))
+    .returning(_FOLLOWS.c.id)
+)
+# The last vote gone leaves a trending score of exactly 0 (no float residue).
+_MOVE_COUNTERS = (
+    sa_update(_IDEAS)
+    .where(_IDEAS.c.id == bindparam("idea_id"))
+    .values(
+        vote_count=_IDEAS.c.vote_count + bindparam("votes", type_=Integer),
+        follower_count=_IDEAS.c.follower_count + bindparam("followers", type_=Integer),
+        trending_score=case(
+            (_IDEAS.c.vote_count + bindparam("votes", type_=Integer) == 0, 0.0),
+            else_=_IDEAS.c.trending_score + bindparam("weight", type_=Float),
+        ),
+    )
+    .returning(_IDEAS.c.vote_count, _IDEAS.c.follower_count, _IDEAS.c.trending_score)
+)
+_MOVE_FOLLOWERS = (
+    sa_update(_IDEAS)
+    .where(_IDEAS.c.id == bindparam("idea_id"))
+    .values(follower_count=_IDEAS.c.follower_count + bindparam("followers", type_=Integer))
+    .returning(_IDEAS.c.follower_count)
+)
+_VOTING_FAST = "You are voting very fast; take a moment before the next vote."
+
+
+def _lock_for_vote(connection: Connection, idea: Idea) -> None:
+    """Lock the idea's row and read what voting needs of its current state into the loaded idea."""
+    row = connection.execute(_LOCK_FOR_VOTE, {"idea_id": id_of(idea)}).one()
+    for name, value in zip(_VOTE_STATE, row, strict=True):
+        set_committed_value(idea, name, value)
 
 
 def _require_votable(session: Session, idea: Idea) -> None:
@@ -50,60 +105,38 @@ def vote(session: Session, *, idea: Idea, voter: User, now: datetime | None = No
     now = now or utcnow()
     community = community_of(session, idea)
     require_member(session, community=community, user=voter, doing="vote")
-    rate_limits.hit(
-        get_settings().vote_rate_per_account,
-        "vote",
-        str(voter.id),
-        message="You are voting very fast; take a moment before the next vote.",
-    )
-    lock_idea(session, idea)
+    rate_limits.hit(get_settings().vote_rate_per_account, "vote", str(voter.id), message=_VOTING_FAST)
+    connection = session.connection()
+    _lock_for_vote(connection, idea)
     _require_votable(session, idea)
-    votes = cast(Table, IdeaVote.__table__)  # type: ignore[attr-defined]
-    claimed = session.execute(
-        dialect_insert(session)(votes)
-        .values(idea_id=id_of(idea), voter_id=id_of(voter), created_at=now)
-        .on_conflict_do_nothing(index_elements=["idea_id", "voter_id"])
-        .returning(votes.c.id)
-    ).first()
-    if claimed is None:
+    pair = {"idea_id": id_of(idea), "voter_id": id_of(voter), "created_at": now}
+    if connection.execute(_CLAIM_VOTE[connection.dialect.name], pair).first() is None:
         return False
-    _move_votes(session, idea, count=1, weight=trending_weight(now))
-    follow(session, idea=idea, user=voter, now=now)
+    follow_pair = {"idea_id": id_of(idea), "user_id": id_of(voter), "created_at": now}
+    followed = connection.execute(_CLAIM_FOLLOW[connection.dialect.name], follow_pair).first() is not None
+    _move_counters(connection, idea, votes=1, followers=int(followed), weight=trending_weight(now))
     return True
 
 
 def unvote(session: Session, *, idea: Idea, voter: User) -> bool:
     """Take one's vote back; returns whether there was one."""
-    rate_limits.hit(
-        get_settings().vote_rate_per_account,
-        "vote",
-        str(voter.id),
-        message="You are voting very fast; take a moment before the next vote.",
-    )
-    lock_idea(session, idea)
-    votes = cast(Table, IdeaVote.__table__)  # type: ignore[attr-defined]
-    removed = session.execute(
-        delete(votes).where(votes.c.idea_id == idea.id, votes.c.voter_id == voter.id).returning(votes.c.created_at)
-    ).first()
+    rate_limits.hit(get_settings().vote_rate_per_account, "vote", str(voter.id), message=_VOTING_FAST)
+    connection = session.connection()
+    _lock_for_vote(connection, idea)
+    removed = connection.execute(_TAKE_BACK_VOTE, {"idea_id": id_of(idea), "voter_id": id_of(voter)}).first()
     if removed is None:
         return False
-    _move_votes(session, idea, count=-1, weight=-trending_weight(removed.created_at))
+    _move_counters(connection, idea, votes=-1, followers=0, weight=-trending_weight(removed.created_at))
     return True
 
 
-def _move_votes(session: Session, idea: Idea, *, count: int, weight: float) -> None:
-    """Add to the idea's vote counter and trending score in one UPDATE; the last vote gone leaves exactly 0."""
-    row = session.execute(
-        update(Idea)
-        .where(col(Idea.id) == idea.id)
-        .values(
-            vote_count=Idea.vote_count + count,
-            trending_score=case((col(Idea.vote_count) + count == 0, 0.0), else_=col(Idea.trending_score) + weight),
-        )
-        .returning(col(Idea.vote_count), col(Idea.trending_score))
-    ).one()
-    set_committed_value(idea, "vote_count", row[0])
-    set_committed_value(idea, "trending_score", row[1])
+def _move_counters(connection: Connection, idea: Idea, *, votes: int, followers: int, weight: float) -> None:
+    """Add to the idea's vote and follower counters and its trending score in one UPDATE."""
+    params = {"idea_id": id_of(idea), "votes": votes, "followers": followers, "weight": weight}
+    vote_count, follower_count, trending_score = connection.execute(_MOVE_COUNTERS, params).one()
+    set_committed_value(idea, "vote_count", vote_count)
+    set_committed_value(idea, "follower_count", follower_count)
+    set_committed_value(idea, "trending_score", trending_score)
 
 
 def has_voted(session: Session, *, idea: Idea, user: User | None) -> bool:
@@ -130,38 +163,25 @@ def follow(session: Session, *, idea: Idea, user: User, now: datetime | None = N
     """Follow an idea (be told of its comments, status and official response); returns whether newly followed."""
     if idea.merged_into_id is not None:
         raise Conflict("This idea was merged into another: follow that one.")
-    follows = cast(Table, IdeaFollow.__table__)  # type: ignore[attr-defined]
-    claimed = session.execute(
-        dialect_insert(session)(follows)
-        .values(idea_id=id_of(idea), user_id=id_of(user), created_at=now or utcnow())
-        .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
-        .returning(follows.c.id)
-    ).first()
-    if claimed is None:
+    connection = session.connection()
+    pair = {"idea_id": id_of(idea), "user_id": id_of(user), "created_at": now or utcnow()}
+    if connection.execute(_CLAIM_FOLLOW[connection.dialect.name], pair).first() is None:
         return False
-    _move_followers(session, idea, 1)
+    _move_followers(connection, idea, 1)
     return True
 
 
 def unfollow(session: Session, *, idea: Idea, user: User) -> bool:
     """Stop following an idea; returns whether one was following it."""
-    follows = cast(Table, IdeaFollow.__table__)  # type: ignore[attr-defined]
-    removed = session.execute(
-        delete(follows).where(follows.c.idea_id == idea.id, follows.c.user_id == user.id).returning(follows.c.id)
-    ).first()
-    if removed is None:
+    connection = session.connection()
+    if connection.execute(_TAKE_BACK_FOLLOW, {"idea_id": id_of(idea), "user_id": id_of(user)}).first() is None:
         return False
-    _move_followers(session, idea, -1)
+    _move_followers(connection, idea, -1)
     return True
 
 
-def _move_followers(session: Session, idea: Idea, count: int) -> None:
-    value = session.execute(
-        update(Idea)
-        .where(col(Idea.id) == idea.id)
-        .values(follower_count=Idea.follower_count + count)
-        .returning(col(Idea.follower_count))
-    ).scalar_one()
+def _move_followers(connection: Connection, idea: Idea, count: int) -> None:
+    value = connection.execute(_MOVE_FOLLOWERS, {"idea_id": id_of(idea), "followers": count}).scalar_one()
     set_committed_value(idea, "follower_count", value)
 
 
