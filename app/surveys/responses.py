@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Integer, Table, bindparam
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,6 +97,10 @@ def _tally_upsert(dialect: str) -> Any:
     )
 
 
+# The answers of a response, one executemany: no ORM objects (nothing reads them back in the request).
+_INSERT_ANSWERS = sa_insert(cast(Table, Answer.__table__))  # type: ignore[attr-defined]
+
+
 @lru_cache
 def _count_response() -> Any:
     surveys = cast(Table, Survey.__table__)  # type: ignore[attr-defined]
@@ -155,21 +160,29 @@ def record_response(
             raise Conflict("You have answered this survey already.") from error
         response_id = id_of(response)
         rows = [
-            Answer(
-                response_id=response_id,
-                question_id=id_of(answer.question),
-                option_key=answer.option_key,
-                number_value=answer.number_value,
-                text_value=answer.text_value,
-            )
+            {
+                "response_id": response_id,
+                "question_id": id_of(answer.question),
+                "option_key": answer.option_key,
+                "number_value": answer.number_value,
+                "text_value": answer.text_value,
+                "image_id": None,
+            }
             for answer in parsed.answers
         ]
         rows += [
-            Answer(response_id=response_id, question_id=question_id, image_id=image_id)
+            {
+                "response_id": response_id,
+                "question_id": question_id,
+                "option_key": None,
+                "number_value": None,
+                "text_value": None,
+                "image_id": image_id,
+            }
             for question_id, image_id in images.items()
         ]
-        session.add_all(rows)
-        session.flush()
+        if rows:
+            session.connection().execute(_INSERT_ANSWERS, rows)
         if deltas:
             session.execute(
                 _tally_upsert(session.get_bind().dialect.name),
