@@ -120,6 +120,7 @@ def _require_member(session: Session, *, community: Community, user: User, doing
 
 
 def own_application(session: Session, *, campaign: Campaign, user: User) -> CampaignApplication:
+    """The member's application to the campaign; Conflict when there is none."""
     application = get_application(session, campaign=campaign, user=user)
     if application is None:
         raise Conflict(f"You have not applied to {campaign.title}.")

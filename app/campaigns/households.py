@@ -85,6 +85,7 @@ def household_key(address: Address) -> str:
 
 
 def validate_address(address: Address) -> dict[str, str]:
+    """The address's errors per field (empty when it will do)."""
     errors = {}
     for name, limit in _ADDRESS_LIMITS.items():
         if len(getattr(address, name).strip()) > limit:
@@ -102,6 +103,7 @@ def validate_address(address: Address) -> dict[str, str]:
 
 
 def set_address(application: CampaignApplication, address: Address) -> None:
+    """Store the address on the application, tidied, with its household key."""
     application.recipient_name = address.recipient_name.strip()
     application.address_line1 = address.address_line1.strip()
     application.address_line2 = address.address_line2.strip()

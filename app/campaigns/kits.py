@@ -33,6 +33,7 @@ from app.notifications.models import NotificationKind
 
 
 def refuse_second_kit_for_household(session: Session, *, campaign: Campaign, application: CampaignApplication) -> None:
+    """Conflict when another application of the same household is accepted already."""
     if application.household_key is None:
         return
     accepted = session.exec(
@@ -53,6 +54,7 @@ def refuse_second_kit_for_household(session: Session, *, campaign: Campaign, app
 
 
 def take_kit(session: Session, *, campaign: Campaign, community: Community, application: CampaignApplication) -> None:
+    """Take one kit for an accepted application (Conflict when none is left), with its shipment and root share link."""
     taken = session.exec(
         update(Campaign)
         .where(col(Campaign.id) == campaign.id, col(Campaign.kits_accepted) < col(Campaign.kit_count))

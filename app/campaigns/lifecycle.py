@@ -71,6 +71,7 @@ def phase(campaign: Campaign, now: datetime) -> CampaignPhase:
 
 
 def require_phase(campaign: Campaign, now: datetime, allowed: Iterable[CampaignPhase], doing: str) -> None:
+    """Conflict, naming the current phase, unless the campaign is in one of the allowed phases."""
     current = phase(campaign, now)
     if current not in allowed:
         raise Conflict(f"You cannot {doing} now: {campaign.title} is at “{PHASE_LABELS[current].lower()}”.")
@@ -350,6 +351,7 @@ def campaign_url(campaign: Campaign, community: Community) -> str:
 
 
 def brand_id_of(session: Session, campaign: Campaign) -> int:
+    """The id of the brand whose community runs the campaign."""
     community = session.get(Community, campaign.community_id)
     if community is None:
         raise NotFound("There is no such campaign.")

@@ -35,10 +35,12 @@ from app.errors import NotFound
 
 
 def new_link_code() -> str:
+    """A fresh random share-link code."""
     return secrets.token_urlsafe(9)
 
 
 def root_link(session: Session, *, campaign_id: int, connector_id: int) -> ShareLink | None:
+    """The connector's own (first-hop) share link of the campaign, if there is one."""
     return session.exec(
         select(ShareLink).where(
             ShareLink.campaign_id == campaign_id,

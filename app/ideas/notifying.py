@@ -62,6 +62,7 @@ def emit_webhook_event(
 
 
 def followers_of(session: Session, idea: Idea) -> Sequence[User]:
+    """The idea's active followers, by id."""
     return session.exec(
         select(User)
         .join(IdeaFollow, col(IdeaFollow.user_id) == User.id)
@@ -71,6 +72,7 @@ def followers_of(session: Session, idea: Idea) -> Sequence[User]:
 
 
 def voters_of(session: Session, idea: Idea) -> Sequence[User]:
+    """The idea's active voters, by id."""
     return session.exec(
         select(User)
         .join(IdeaVote, col(IdeaVote.voter_id) == User.id)

@@ -91,6 +91,7 @@ def idea_link(idea: Idea) -> str:
 
 
 def community_of(session: Session, idea: Idea) -> Community:
+    """The idea's community."""
     community = session.get(Community, idea.community_id)
     assert community is not None
     return community

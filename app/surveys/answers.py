@@ -219,6 +219,7 @@ def store_photos(
 
 
 def has_file(upload: PhotoUpload | None) -> bool:
+    """Whether a file was chosen and has content (an empty file input sends an empty part)."""
     if upload is None or not upload.filename:
         return False
     stream = upload.file
