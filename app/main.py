@@ -53,6 +53,7 @@ from app.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from app.web.middleware import BodySizeLimit, SecurityHeaders, ServerTiming
 from app.webhooks import api as webhooks_api
 from app.webhooks import views as webhooks_views
+from app.wiring import connect_domains
 
 logger = logging.getLogger("chorus")
 
@@ -94,6 +95,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(*, check_migrations: bool = True) -> FastAPI:
+    connect_domains()
     settings = get_settings()
     app = FastAPI(
         title="Chorus",

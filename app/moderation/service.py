@@ -400,7 +400,7 @@ def response_for_report(session: Session, *, survey: Survey, response_id: int) -
     """One of the survey's responses, with the community a report about it goes to (None: no community's)."""
     response = surveys_service.get_response(session, survey=survey, response_id=response_id)
     community = session.get(Community, response.community_id) if response.community_id is not None else None
-    excerpt = subjects.survey_response_excerpt(session, response=response)
+    excerpt = subjects.contents(session, kind=SubjectKind.survey_response, subject_ids=[response_id])[response_id].text
     return ResponseForReport(response=response, community=community, excerpt=excerpt)
 
 
