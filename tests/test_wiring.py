@@ -7,17 +7,20 @@ import sys
 
 import pytest
 
+from app import after_commit, tasks
 from app.moderation import subjects
 from app.moderation.models import SubjectKind
 
 EVERY_KIND = ",".join(sorted(SubjectKind))
+EVERY_REGISTRY_FILLED = f"{EVERY_KIND} {','.join(sorted(tasks.AFTER_COMMIT_TASKS))}"
 
 _CHECK = """
 import sys
+from app import after_commit
 from app.moderation import subjects
-assert not subjects.REGISTRY, "registered before any entry point ran"
+assert not subjects.REGISTRY and not after_commit._WORK, "registered before any entry point ran"
 {entry}
-print(",".join(sorted(subjects.REGISTRY)))
+print(",".join(sorted(subjects.REGISTRY)), ",".join(sorted(after_commit._WORK)))
 """
 _CLI = """
 from typer.testing import CliRunner
@@ -42,17 +45,18 @@ def _registered_after(entry: str, *arguments: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_the_tests_see_every_kind_registered() -> None:
+def test_the_tests_see_every_registry_filled() -> None:
     assert set(subjects.REGISTRY) == set(SubjectKind)
+    assert after_commit._WORK == tasks.AFTER_COMMIT_TASKS
 
 
-def test_the_app_factory_registers_every_kind() -> None:
-    assert _registered_after(_APP) == EVERY_KIND
+def test_the_app_factory_fills_every_registry() -> None:
+    assert _registered_after(_APP) == EVERY_REGISTRY_FILLED
 
 
 @pytest.mark.parametrize("command", [["worker", "--check"], ["seed"]])
-def test_the_cli_registers_every_kind_before_its_commands(command: list[str]) -> None:
-    assert _registered_after(_CLI, *command) == EVERY_KIND
+def test_the_cli_fills_every_registry_before_its_commands(command: list[str]) -> None:
+    assert _registered_after(_CLI, *command) == EVERY_REGISTRY_FILLED
 
 
 def test_an_unregistered_kind_fails_loudly_rather_than_as_missing_content(monkeypatch: pytest.MonkeyPatch) -> None:
