@@ -40,7 +40,7 @@ def _count_ideas(session: Session, community_id: int, author_ids: Collection[int
         .where(Idea.community_id == community_id, col(Idea.author_id).in_(author_ids))
         .group_by(col(Idea.author_id))
     )
-    return Counter(dict(session.exec(query).all()))
+    return Counter({author_id: number for author_id, number in session.exec(query).all() if author_id is not None})
 
 
 def _set_idea_hidden(hidden: bool) -> Callable[[Session, int], None]:

@@ -50,7 +50,7 @@ from app.ideas.models import (
 )
 from app.media import service as media_service
 from app.media.models import MediaImage
-from app.moderation import service as moderation_service
+from app.moderation import screening as moderation_screening
 from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
@@ -257,7 +257,7 @@ def post_idea(
     session.add(idea)
     session.flush()
     follow(session, idea=idea, user=author, now=now)
-    if moderation_service.screen_post(
+    if moderation_screening.screen_post(
         session,
         community=community,
         author=author,

@@ -17,8 +17,14 @@ from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
 from app.insights.deps import SurveyAccess, survey_access
+from app.moderation import appeals as moderation_appeals
+from app.moderation import audit as moderation_audit
+from app.moderation import decisions as moderation_decisions
 from app.moderation import evidence, integrity, privacy, subjects
-from app.moderation import service as moderation_service
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
 from app.moderation.models import (
     AppealStatus,
     AuditAction,
@@ -26,6 +32,7 @@ from app.moderation.models import (
     Decision,
     ItemFlag,
     ItemStatus,
+    ModerationSettings,
     ReportReason,
     SanctionKind,
     SubjectKind,
@@ -74,7 +81,7 @@ def _int(value: str, field_name: str) -> int:
 def _report_context(
     session: Session, access: CommunityAccess, kind: str, subject_id: RowId, **form: Any
 ) -> dict[str, Any]:
-    subject = moderation_service.subjects.describe_for_members(
+    subject = subjects.describe_for_members(
         session, kind=kind, subject_id=subject_id, community_id=access.community.id or 0
     )
     return {
@@ -113,7 +120,7 @@ def report(
     number = subject_id
     context = _report_context(session, access, kind, number, reason=reason, note=note)
     try:
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=access.community,
             reporter=access.user,
@@ -141,7 +148,7 @@ def _response_report_context(
     return {
         "brand": access.brand,
         "survey": access.survey,
-        "target": moderation_service.response_for_report(session, survey=access.survey, response_id=response_id),
+        "target": moderation_reports.response_for_report(session, survey=access.survey, response_id=response_id),
         "next_url": safe_next(next_url, answers_url),
         "results_url": answers_url,
         "reasons": list(REASON_LABELS.items()),
@@ -174,7 +181,7 @@ def report_response(
     assert access.user is not None
     context = _response_report_context(session, access, response_id, next, reason=reason, note=note)
     try:
-        outcome = moderation_service.report_response(
+        outcome = moderation_reports.report_response(
             session, survey=access.survey, response_id=response_id, reporter=access.user, reason=reason, note=note
         )
     except AppError as error:
@@ -189,10 +196,8 @@ def report_response(
 # --- the queue -------------------------------------------------------------------------------------------------
 
 
-def _queue_context(
-    session: Session, access: CommunityAccess, filters: moderation_service.QueueFilters
-) -> dict[str, Any]:
-    entries = moderation_service.list_queue(session, community=access.community, filters=filters)
+def _queue_context(session: Session, access: CommunityAccess, filters: moderation_queue.QueueFilters) -> dict[str, Any]:
+    entries = moderation_queue.list_queue(session, community=access.community, filters=filters)
     return {
         "community": access.community,
         "access": access,
@@ -205,8 +210,8 @@ def _queue_context(
         "reasons": list(REASON_LABELS.items()),
         "decisions": [(decision.value, DECISION_LABELS[decision], DECISION_KEYS[decision]) for decision in Decision],
         "sanction_kinds": [kind.value for kind in SanctionKind],
-        "sanctions": moderation_service.list_sanctions(session, community=access.community, active_only=True),
-        "pending_appeals": len(moderation_service.list_appeals(session, community=access.community)),
+        "sanctions": moderation_sanctions.list_sanctions(session, community=access.community, active_only=True),
+        "pending_appeals": len(moderation_appeals.list_appeals(session, community=access.community)),
         "form": {},
         "sanction_action": f"/c/{access.community.slug}/moderation/sanctions",
         "sanction_owner": None,
@@ -225,11 +230,11 @@ def queue(
     reason: str = "",
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
-    filters = moderation_service.QueueFilters(status=status, kind=kind, flag=flag, reason=reason)
+    filters = moderation_queue.QueueFilters(status=status, kind=kind, flag=flag, reason=reason)
     try:
         context = _queue_context(session, access, filters)
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         return render(request, "moderation/queue.html", {**context, "error": error.message}, status_code=422)
     return render(request, "moderation/queue.html", context, block="queue")
 
@@ -246,11 +251,11 @@ async def decide(
     ids = [int(str(value)) for value in posted.getlist("item_ids") if str(value).isdigit()]
     decision, reason = str(posted.get("decision", "")), str(posted.get("reason", ""))
     try:
-        entries = moderation_service.decide(
+        entries = moderation_decisions.decide(
             session, community=access.community, moderator=access.user, item_ids=ids, decision=decision, reason=reason
         )
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         context["form"] = {"decision": decision, "reason": reason, "item_ids": ids}
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
@@ -259,15 +264,15 @@ async def decide(
 
 
 def _item_context(session: Session, access: CommunityAccess, item_id: RowId, **form: Any) -> dict[str, Any]:
-    detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
-    people = moderation_service.users_by_id(
+    detail = moderation_queue.item_detail(session, community=access.community, item_id=item_id)
+    people = moderation_audit.users_by_id(
         session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
     )
     kind = detail.entry.item.subject_kind
     profile = kind == SubjectKind.profile
     found = evidence.for_item(session, community=access.community, entry=detail.entry)
     people.update(
-        moderation_service.users_by_id(session, {e.actor_id for e in found.author_decisions if e.actor_id is not None})
+        moderation_audit.users_by_id(session, {e.actor_id for e in found.author_decisions if e.actor_id is not None})
     )
     return {
         "community": access.community,
@@ -280,7 +285,7 @@ def _item_context(session: Session, access: CommunityAccess, item_id: RowId, **f
                 PROFILE_RESTORE_LABEL if profile else DECISION_LABELS[decision],
                 DECISION_KEYS[decision],
             )
-            for decision in moderation_service.decisions_for(kind)
+            for decision in moderation_decisions.decisions_for(kind)
         ],
         "form": form,
         "reason_labels": REASON_LABELS,
@@ -314,7 +319,7 @@ def decide_item(
     """The item page's form: one decision on this item; a refusal shows the item again with what was typed."""
     assert access.user is not None
     try:
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=access.community,
             moderator=access.user,
@@ -354,7 +359,7 @@ def _sanction_from_form(
 ) -> None:
     """The sanction form (queue or profile item) to the service: the days count only for a suspension."""
     assert access.user is not None
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=access.community,
         moderator=access.user,
@@ -408,7 +413,7 @@ def sanction(
         member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
         _sanction_from_form(session, access, member, kind=kind, days=days, reason=reason)
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         context["sanction_form"] = {"handle": handle, "kind": kind, "days": days, "sanction_reason": reason}
         context["sanction_errors"] = error.fields
         return form_error(request, session, "moderation/queue.html", context, error)
@@ -426,12 +431,12 @@ def lift(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
     try:
-        found = moderation_service.get_sanction(session, community=access.community, sanction_id=sanction_id)
-        moderation_service.lift_sanction(
+        found = moderation_sanctions.get_sanction(session, community=access.community, sanction_id=sanction_id)
+        moderation_sanctions.lift_sanction(
             session, community=access.community, moderator=access.user, sanction=found, reason=reason
         )
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
     flash.add(response, request, "The sanction is lifted.")
@@ -441,7 +446,7 @@ def lift(
 # --- settings --------------------------------------------------------------------------------------------------
 
 
-def _settings_form(settings: moderation_service.ModerationSettings) -> dict[str, Any]:
+def _settings_form(settings: ModerationSettings) -> dict[str, Any]:
     return {
         "auto_hide_threshold": str(settings.auto_hide_threshold),
         "premoderation": settings.premoderation,
@@ -454,7 +459,7 @@ def _settings_form(settings: moderation_service.ModerationSettings) -> dict[str,
 def settings_page(
     request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> Response:
-    current = moderation_service.settings_for(session, community=access.community)
+    current = moderation_screening.settings_for(session, community=access.community)
     return render(request, "moderation/settings.html", {"community": access.community, "form": _settings_form(current)})
 
 
@@ -476,7 +481,7 @@ def save_settings(
         "blocked_words": blocked_words,
     }
     try:
-        moderation_service.update_settings(
+        moderation_screening.update_settings(
             session,
             community=access.community,
             moderator=access.user,
@@ -506,8 +511,8 @@ def _day(value: str, field_name: str) -> datetime | None:
         raise Invalid("Use dates like 2026-11-23.", fields={field_name: "Use a date like 2026-11-23."}) from None
 
 
-def _audit_filters(action: str, actor: str, member: str, since: str, until: str) -> moderation_service.AuditFilters:
-    return moderation_service.AuditFilters(
+def _audit_filters(action: str, actor: str, member: str, since: str, until: str) -> moderation_audit.AuditFilters:
+    return moderation_audit.AuditFilters(
         action=action, actor=actor, target=member, since=_day(since, "since"), until=_day(until, "until")
     )
 
@@ -527,7 +532,7 @@ def audit(
     context: dict[str, Any] = {"community": access.community, "form": form, "actions": [a.value for a in AuditAction]}
     try:
         filters = _audit_filters(action, actor, member, since, until)
-        rows = moderation_service.list_audit(session, community=access.community, filters=filters)
+        rows = moderation_audit.list_audit(session, community=access.community, filters=filters)
     except AppError as error:
         return render(
             request,
@@ -549,9 +554,9 @@ def audit_csv(
     access: CommunityAccess = community_access(Action.view_audit_log),
 ) -> Response:
     filters = _audit_filters(action, actor, member, since, until)
-    rows = moderation_service.list_audit(session, community=access.community, filters=filters, limit=None)
+    rows = moderation_audit.list_audit(session, community=access.community, filters=filters, limit=None)
     return Response(
-        moderation_service.audit_csv(rows),
+        moderation_audit.audit_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="audit-{access.community.slug}.csv"'},
     )
@@ -561,7 +566,7 @@ def audit_csv(
 
 
 def _appeals_context(session: Session, access: CommunityAccess) -> dict[str, Any]:
-    rows = moderation_service.list_appeals(session, community=access.community, status=None)
+    rows = moderation_appeals.list_appeals(session, community=access.community, status=None)
     # The moderator who made a decision may not decide its appeal: they see who may, not the buttons.
     viewer_id = access.user.id if access.user is not None else None
     own = {appeal.id for appeal, entry, _ in rows if entry.actor_id is not None and entry.actor_id == viewer_id}
@@ -586,10 +591,10 @@ def decide_appeal(
 ) -> Response:
     assert access.user is not None
     try:
-        found = moderation_service.get_appeal(session, community=access.community, appeal_id=appeal_id)
+        found = moderation_appeals.get_appeal(session, community=access.community, appeal_id=appeal_id)
         if outcome not in ("grant", "reject"):
             raise Invalid("Grant or reject the appeal.", fields={"outcome": "Grant or reject the appeal."})
-        moderation_service.decide_appeal(
+        moderation_appeals.decide_appeal(
             session,
             community=access.community,
             decider=access.user,
@@ -623,7 +628,7 @@ def _decided_subject(session: Session, access: CommunityAccess, entry: AuditEntr
 
 def _decision_context(session: Session, access: CommunityAccess, entry_id: RowId, **form: Any) -> dict[str, Any]:
     assert access.user is not None
-    entry = moderation_service.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
+    entry = moderation_appeals.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
     ends_at = entry.after.get("ends_at") if isinstance(entry.after, dict) else None
     return {
         "community": access.community,
@@ -633,8 +638,8 @@ def _decision_context(session: Session, access: CommunityAccess, entry_id: RowId
         if entry.subject_kind in LINKED_SUBJECTS and entry.subject_id is not None
         else None,
         "ends_at": datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else None,
-        "appeal": moderation_service.appeal_for(session, entry=entry),
-        "appealable": entry.action in moderation_service.APPEALABLE,
+        "appeal": moderation_appeals.appeal_for(session, entry=entry),
+        "appealable": entry.action in moderation_appeals.APPEALABLE,
         "form": form,
     }
 
@@ -660,7 +665,7 @@ def appeal(
     assert access.user is not None
     context = _decision_context(session, access, entry_id, body=body)
     try:
-        moderation_service.file_appeal(
+        moderation_appeals.file_appeal(
             session, community=access.community, appellant=access.user, entry_id=entry_id, body=body
         )
     except AppError as error:
@@ -679,7 +684,7 @@ def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -
     report = integrity.challenge_integrity(session, challenge=access.challenge)
     clusters = report.rings
     discounts = integrity.list_discounts(session, challenge=access.challenge)
-    people = moderation_service.users_by_id(
+    people = moderation_audit.users_by_id(
         session,
         {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)} | {i for _, v in discounts for i in v},
     )
@@ -771,7 +776,7 @@ def restore_discount(
 
 
 def _bans_context(session: Session, **form: Any) -> dict[str, Any]:
-    return {"bans": moderation_service.list_site_bans(session), "form": form}
+    return {"bans": moderation_sanctions.list_site_bans(session), "form": form}
 
 
 @router.get("/admin/bans", name="moderation:site_bans")
@@ -786,7 +791,7 @@ def ban_site_wide(
     assert admin is not None
     try:
         member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
-        moderation_service.ban_site_wide(session, admin=admin, user=member, reason=reason)
+        moderation_sanctions.ban_site_wide(session, admin=admin, user=member, reason=reason)
     except AppError as error:
         return form_error(
             request, session, "moderation/site_bans.html", _bans_context(session, handle=handle, reason=reason), error
