@@ -40,6 +40,8 @@ from app.insights import survey_views as insights_survey_views
 from app.insights import views as insights_views
 from app.media import views as media_views
 from app.moderation import api as moderation_api
+from app.moderation import appeal_views as moderation_appeal_views
+from app.moderation import integrity_views as moderation_integrity_views
 from app.moderation import views as moderation_views
 from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
@@ -177,6 +179,8 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         surveys_views,
         campaigns_views,
         moderation_views,
+        moderation_appeal_views,
+        moderation_integrity_views,
         rewards_views,
     ):
         app.include_router(module.router)

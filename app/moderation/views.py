@@ -1,5 +1,6 @@
-"""Moderation pages: report, the queue and its decisions, sanctions, settings, the audit log, appeals, vote integrity,
-and one's own data. Forms work without JavaScript; htmx swaps the queue's list."""
+"""Moderation pages: report, the queue and its decisions, sanctions, settings, the audit log, site-wide bans and
+one's own data (appeals: app.moderation.appeal_views; vote integrity: app.moderation.integrity_views). Forms work
+without JavaScript; htmx swaps the queue's list."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -11,7 +12,6 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
 from app.accounts.models import User
-from app.challenges.deps import ChallengeAccess, challenge_access
 from app.columns import RowId
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
@@ -20,15 +20,13 @@ from app.insights.deps import SurveyAccess, survey_access
 from app.moderation import appeals as moderation_appeals
 from app.moderation import audit as moderation_audit
 from app.moderation import decisions as moderation_decisions
-from app.moderation import evidence, integrity, privacy, subjects
+from app.moderation import evidence, privacy, subjects
 from app.moderation import queue as moderation_queue
 from app.moderation import reports as moderation_reports
 from app.moderation import sanctions as moderation_sanctions
 from app.moderation import screening as moderation_screening
 from app.moderation.models import (
-    AppealStatus,
     AuditAction,
-    AuditEntry,
     Decision,
     ItemFlag,
     ItemStatus,
@@ -37,7 +35,6 @@ from app.moderation.models import (
     SanctionKind,
     SubjectKind,
 )
-from app.moderation.ring_pictures import ring_picture
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
@@ -56,8 +53,6 @@ DECISION_LABELS = {
 # The keys that pick a decision on the queue and item pages (static/js/moderation.js), announced beside each choice
 # and in its aria-keyshortcuts. "d" dismisses the reports: the item stays (or becomes) shown.
 DECISION_KEYS = {Decision.hide: "h", Decision.restore: "d", Decision.remove: "r"}
-# Decisions name and link their subject for the author when it is content members open themselves.
-LINKED_SUBJECTS = frozenset({SubjectKind.design, SubjectKind.comment, SubjectKind.idea})
 PROFILE_RESTORE_LABEL = "Dismiss the reports (the profile stays as it is)"
 
 REASON_LABELS = {
@@ -560,216 +555,6 @@ def audit_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="audit-{access.community.slug}.csv"'},
     )
-
-
-# --- appeals ---------------------------------------------------------------------------------------------------
-
-
-def _appeals_context(session: Session, access: CommunityAccess) -> dict[str, Any]:
-    rows = moderation_appeals.list_appeals(session, community=access.community, status=None)
-    # The moderator who made a decision may not decide its appeal: they see who may, not the buttons.
-    viewer_id = access.user.id if access.user is not None else None
-    own = {appeal.id for appeal, entry, _ in rows if entry.actor_id is not None and entry.actor_id == viewer_id}
-    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}, "own": own}
-
-
-@router.get(BASE + "/appeals", name="moderation:appeals")
-def appeals(
-    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
-) -> Response:
-    return render(request, "moderation/appeals.html", _appeals_context(session, access))
-
-
-@router.post(BASE + "/appeals/{appeal_id}")
-def decide_appeal(
-    request: Request,
-    appeal_id: RowId,
-    session: SessionDep,
-    outcome: FormText = "",
-    reason: FormText = "",
-    access: CommunityAccess = community_access(Action.moderate_community),
-) -> Response:
-    assert access.user is not None
-    try:
-        found = moderation_appeals.get_appeal(session, community=access.community, appeal_id=appeal_id)
-        if outcome not in ("grant", "reject"):
-            raise Invalid("Grant or reject the appeal.", fields={"outcome": "Grant or reject the appeal."})
-        moderation_appeals.decide_appeal(
-            session,
-            community=access.community,
-            decider=access.user,
-            appeal=found,
-            grant=outcome == "grant",
-            reason=reason,
-        )
-    except AppError as error:
-        context = _appeals_context(session, access)
-        context["form"] = {"appeal_id": appeal_id, "reason": reason}
-        return form_error(request, session, "moderation/appeals.html", context, error)
-    response = redirect(request, f"/c/{access.community.slug}/moderation/appeals")
-    flash.add(response, request, f"Appeal {'granted' if outcome == 'grant' else 'rejected'}; the member is told.")
-    return response
-
-
-# --- a member's decisions --------------------------------------------------------------------------------------
-
-
-def _decided_subject(session: Session, access: CommunityAccess, entry: AuditEntry) -> subjects.SubjectInfo | None:
-    """What a decision was about, named and linked for its author (gone, or a kind members don't open: none)."""
-    if entry.subject_kind not in LINKED_SUBJECTS or entry.subject_id is None:
-        return None
-    try:
-        return subjects.describe(
-            session, kind=entry.subject_kind, subject_id=entry.subject_id, community_id=access.community.id or 0
-        )
-    except AppError:
-        return None
-
-
-def _decision_context(session: Session, access: CommunityAccess, entry_id: RowId, **form: Any) -> dict[str, Any]:
-    assert access.user is not None
-    entry = moderation_appeals.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
-    ends_at = entry.after.get("ends_at") if isinstance(entry.after, dict) else None
-    return {
-        "community": access.community,
-        "entry": entry,
-        "subject": _decided_subject(session, access, entry),
-        "seen": evidence.as_seen(session, kind=entry.subject_kind, subject_id=entry.subject_id)
-        if entry.subject_kind in LINKED_SUBJECTS and entry.subject_id is not None
-        else None,
-        "ends_at": datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else None,
-        "appeal": moderation_appeals.appeal_for(session, entry=entry),
-        "appealable": entry.action in moderation_appeals.APPEALABLE,
-        "form": form,
-    }
-
-
-@router.get("/c/{community_slug}/decisions/{entry_id}", name="moderation:decision")
-def decision(
-    request: Request,
-    entry_id: RowId,
-    session: SessionDep,
-    access: CommunityAccess = community_access(Action.appeal_decision),
-) -> Response:
-    return render(request, "moderation/decision.html", _decision_context(session, access, entry_id))
-
-
-@router.post("/c/{community_slug}/decisions/{entry_id}/appeal")
-def appeal(
-    request: Request,
-    entry_id: RowId,
-    session: SessionDep,
-    body: FormText = "",
-    access: CommunityAccess = community_access(Action.appeal_decision),
-) -> Response:
-    assert access.user is not None
-    context = _decision_context(session, access, entry_id, body=body)
-    try:
-        moderation_appeals.file_appeal(
-            session, community=access.community, appellant=access.user, entry_id=entry_id, body=body
-        )
-    except AppError as error:
-        return form_error(request, session, "moderation/decision.html", context, error)
-    response = redirect(request, f"/c/{access.community.slug}/decisions/{entry_id}")
-    flash.add(response, request, "Your appeal is filed; another moderator will decide it.")
-    return response
-
-
-# --- vote integrity --------------------------------------------------------------------------------------------
-
-INTEGRITY = "/c/{community_slug}/challenges/{challenge_slug}/integrity"
-
-
-def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -> dict[str, Any]:
-    report = integrity.challenge_integrity(session, challenge=access.challenge)
-    clusters = report.rings
-    discounts = integrity.list_discounts(session, challenge=access.challenge)
-    people = moderation_audit.users_by_id(
-        session,
-        {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)} | {i for _, v in discounts for i in v},
-    )
-    titles = integrity.design_titles(session, challenge=access.challenge)
-    pictures = {
-        index: ring_picture(
-            title=titles.get(cluster.target_design_ids[0], "the design"),
-            votes=report.target_votes.get(cluster.target_design_ids[0], []),
-            ring=set(cluster.voter_ids),
-            window=report.window,
-        )
-        for index, cluster in enumerate(clusters)
-        if cluster.target_design_ids
-    }
-    return {
-        "community": access.community,
-        "challenge": access.challenge,
-        "clusters": clusters,
-        "directions": integrity.DIRECTIONS,
-        "pictures": pictures,
-        "titles": titles,
-        "moves": report.moves,
-        "can_discount": integrity.can_discount(access.challenge),
-        "discounts": discounts,
-        "people": people,
-        "form": form,
-    }
-
-
-@router.get(INTEGRITY, name="moderation:integrity")
-def integrity_page(
-    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.moderate_community)
-) -> Response:
-    return render(request, "moderation/integrity.html", _integrity_context(session, access))
-
-
-@router.post(INTEGRITY + "/discounts")
-async def discount(
-    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.moderate_community)
-) -> Response:
-    assert access.user is not None
-    posted = await request.form()
-    voter_ids = [int(value) for value in str(posted.get("voter_ids", "")).split(",") if value.strip().isdigit()]
-    reason = str(posted.get("reason", ""))
-    try:
-        integrity.discount_voters(
-            session,
-            community=access.community,
-            challenge=access.challenge,
-            moderator=access.user,
-            voter_ids=voter_ids,
-            reason=reason,
-        )
-    except AppError as error:
-        return form_error(
-            request, session, "moderation/integrity.html", _integrity_context(session, access, reason=reason), error
-        )
-    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
-    flash.add(response, request, "Those scores are discounted; the ranking is recomputed.")
-    return response
-
-
-@router.post(INTEGRITY + "/discounts/{discount_id}/restore")
-def restore_discount(
-    request: Request,
-    discount_id: RowId,
-    session: SessionDep,
-    reason: FormText = "",
-    access: ChallengeAccess = challenge_access(Action.moderate_community),
-) -> Response:
-    assert access.user is not None
-    try:
-        integrity.restore_discount(
-            session,
-            community=access.community,
-            challenge=access.challenge,
-            moderator=access.user,
-            discount_id=discount_id,
-            reason=reason,
-        )
-    except AppError as error:
-        return form_error(request, session, "moderation/integrity.html", _integrity_context(session, access), error)
-    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
-    flash.add(response, request, "Those scores count again; the ranking is recomputed.")
-    return response
 
 
 # --- site-wide bans (site admins) ------------------------------------------------------------------------------
