@@ -16,6 +16,18 @@ T = TypeVar("T")
 cli = typer.Typer(help="Chorus: community co-creation for brands.", no_args_is_help=True)
 console = Console()
 
+# Commands that run no use case, so skip loading every domain: the container's frequent health check stays quick.
+_UNWIRED_COMMANDS = frozenset({"healthcheck", "migrate"})
+
+
+@cli.callback()
+def _connect_domains(ctx: typer.Context) -> None:
+    """Before any command: the domains fill the shared registries (app.wiring), as the app factory does."""
+    if ctx.invoked_subcommand not in _UNWIRED_COMMANDS:
+        from app.wiring import connect_domains
+
+        connect_domains()
+
 
 @cli.command()
 def migrate(revision: str = typer.Argument("head", help="Target revision")) -> None:

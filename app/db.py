@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
+from app import after_commit
 from app.config import get_settings
 from app.errors import ServiceUnavailable
 
@@ -168,7 +169,7 @@ def get_session(
 ) -> Iterator[Session]:
     """One session per request: commit when the route returns, roll back on any exception.
 
-    Tasks the request asked for (e-mail, webhooks: ``app.tasks.after_commit``) are enqueued once the commit has made
+    Tasks the request asked for (e-mail, webhooks: ``app.after_commit.mark``) are enqueued once the commit has made
     their rows visible to the worker.
     """
     yield from _request_transaction(request)
@@ -184,8 +185,6 @@ def get_streaming_session(request: Request) -> Iterator[Session]:
 
 
 def _request_transaction(request: Request) -> Iterator[Session]:
-    from app.tasks import discard_after_commit, enqueue_after_commit
-
     engine = get_engine()
     if request.method not in SAFE_METHODS:
         engine = writer_engine(engine)
@@ -200,9 +199,9 @@ def _request_transaction(request: Request) -> Iterator[Session]:
             # into a 500.
             session.expunge_all()
             session.rollback()
-            discard_after_commit(session)
+            after_commit.discard(session)
             raise
-        enqueue_after_commit(session)
+        after_commit.run(session)
 
 
 # scope="function": the commit happens when the route returns, before the response is sent.
@@ -213,17 +212,15 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A transaction for seed, CLI and task code: commit at the end (then enqueue the tasks it asked for), roll back
     on error."""
-    from app.tasks import discard_after_commit, enqueue_after_commit
-
     with Session(writer_engine(engine or get_engine()), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
-            discard_after_commit(session)
+            after_commit.discard(session)
             raise
-        enqueue_after_commit(session)
+        after_commit.run(session)
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:

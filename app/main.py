@@ -40,6 +40,8 @@ from app.insights import survey_views as insights_survey_views
 from app.insights import views as insights_views
 from app.media import views as media_views
 from app.moderation import api as moderation_api
+from app.moderation import appeal_views as moderation_appeal_views
+from app.moderation import integrity_views as moderation_integrity_views
 from app.moderation import views as moderation_views
 from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
@@ -53,6 +55,7 @@ from app.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from app.web.middleware import BodySizeLimit, SecurityHeaders, ServerTiming
 from app.webhooks import api as webhooks_api
 from app.webhooks import views as webhooks_views
+from app.wiring import connect_domains
 
 logger = logging.getLogger("chorus")
 
@@ -94,6 +97,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(*, check_migrations: bool = True) -> FastAPI:
+    connect_domains()
     settings = get_settings()
     app = FastAPI(
         title="Chorus",
@@ -175,6 +179,8 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         surveys_views,
         campaigns_views,
         moderation_views,
+        moderation_appeal_views,
+        moderation_integrity_views,
         rewards_views,
     ):
         app.include_router(module.router)

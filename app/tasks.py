@@ -1,10 +1,11 @@
 """The task queue (huey): work that must not hold up a request, with retries.
 
 A SQLite file in the data folder by default, Redis when ``CHORUS_REDIS_URL`` is set; in tests tasks run at once in
-the caller (``Settings.resolved_tasks_immediate``). Services do not enqueue directly: they mark their session with
-:func:`after_commit`, and whoever commits the transaction (``app.db.get_session``, ``session_scope``) enqueues the
-marked tasks once the commit has made the rows visible to the worker. Periodic tasks (digests, the webhook and outbox
-retry sweeps) run in the consumer: ``chorus worker``, or the threads ``chorus serve`` starts next to the web server.
+the caller (``Settings.resolved_tasks_immediate``). Services do not enqueue directly: they mark their session
+(``app.after_commit.mark``), and whoever commits the transaction (``app.db.get_session``, ``session_scope``) enqueues
+the marked tasks (``AFTER_COMMIT_TASKS``) once the commit has made the rows visible to the worker. Periodic tasks
+(digests, the webhook and outbox retry sweeps) run in the consumer: ``chorus worker``, or the threads ``chorus
+serve`` starts next to the web server.
 """
 
 import logging
@@ -15,12 +16,10 @@ from typing import Any
 import redis
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
-from sqlmodel import Session
 
 from app.config import Settings, get_settings
 
 logger = logging.getLogger("chorus.tasks")
-AFTER_COMMIT = "chorus.after_commit"
 
 
 def build_huey(settings: Settings, *, name: str = "chorus") -> Huey:
@@ -42,30 +41,6 @@ def build_huey(settings: Settings, *, name: str = "chorus") -> Huey:
 
 
 huey = build_huey(get_settings(), name=get_settings().redis_namespace)
-
-
-def after_commit(session: Session, task_name: str) -> None:
-    """Ask for a task (by name, see ``_AFTER_COMMIT_TASKS``) to be enqueued once this session's transaction commits."""
-    session.info.setdefault(AFTER_COMMIT, set()).add(task_name)
-
-
-def enqueue_after_commit(session: Session) -> None:
-    """Enqueue what the committed transaction asked for; a queue that is down leaves the rows to the retry sweeps.
-
-    This is how a write survives Redis being down: the write is committed and answered as usual, the e-mail or
-    webhook delivery it made waits in its table, and the worker's periodic sweeps (``retry_outbox``,
-    ``retry_webhooks``) send it once the queue answers again.
-    """
-    for name in sorted(session.info.pop(AFTER_COMMIT, ())):
-        try:
-            _AFTER_COMMIT_TASKS[name]()
-        except Exception:
-            logger.exception("Could not enqueue %s; the periodic sweep will pick its rows up", name)
-
-
-def discard_after_commit(session: Session) -> None:
-    """Forget the marks of a transaction that rolled back."""
-    session.info.pop(AFTER_COMMIT, None)
 
 
 @huey.task(retries=3, retry_delay=30)
@@ -118,7 +93,8 @@ def send_brand_results() -> int:
     return weekly_results.run_weekly_results(now=utcnow())
 
 
-_AFTER_COMMIT_TASKS: dict[str, Any] = {
+# What a transaction may ask for once it has committed (app.after_commit); app.wiring registers them.
+AFTER_COMMIT_TASKS: dict[str, Any] = {
     "deliver_outbox": deliver_outbox,
     "deliver_webhooks": deliver_webhooks,
 }

@@ -26,6 +26,7 @@ from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, MemberRole, Membership
 from app.db import session_scope
+from app.wiring import connect_domains
 from seed.campaigns import seed_campaigns
 from seed.challenges import CLOSED_CHALLENGE, seed_challenges
 from seed.ideas import seed_ideas
@@ -199,6 +200,7 @@ def seed_demo(*, console: Console | None = None, now: datetime | None = None) ->
     Every window and moment is computed from ``now`` (the moment of seeding), so a demo seeded on any day shows the
     same phases. A demo seeded before the challenges existed gets them added (in one transaction too).
     """
+    connect_domains()  # an entry point of its own too: the browser tests' sweep runs it in a script
     console = console or Console()
     now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     rng = random.Random(2026)

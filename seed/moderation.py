@@ -21,7 +21,11 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.media import service as media_service
 from app.media.models import MediaImage
-from app.moderation import service as moderation_service
+from app.moderation import appeals as moderation_appeals
+from app.moderation import decisions as moderation_decisions
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
 from app.moderation.models import AuditEntry, SubjectKind
 
 COMMUNITY = "northwind-design-lab"
@@ -52,7 +56,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
     ).all()
     spammer, reporters = members[0], members[1:]
 
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=community,
         moderator=moderator,
@@ -63,7 +67,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
     )
     # Held for its blocked word, then hidden by the moderator; the spammer is suspended and appeals.
     held = comments_service.add_comment(session, design=designs[0], author=spammer, body=SPAM)
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=community,
         reporter=reporters[0],
@@ -71,7 +75,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
         subject_id=held.id or 0,
         reason="spam",
     ).item
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=community,
         moderator=moderator,
@@ -79,7 +83,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
         decision="remove",
         reason="Advertising replicas",
     )
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=community,
         moderator=moderator,
@@ -91,7 +95,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
     suspension = session.exec(
         select(AuditEntry).where(AuditEntry.community_id == community.id, AuditEntry.action == "suspension")
     ).one()
-    moderation_service.file_appeal(
+    moderation_appeals.file_appeal(
         session,
         community=community,
         appellant=spammer,
@@ -107,7 +111,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
         body="Honestly this is the worst tee in the challenge, what were you thinking",
     )
     for reporter in reporters[1:3]:
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=community,
             reporter=reporter,
@@ -116,7 +120,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
             reason="offensive",
             note="Not kind",
         )
-    moderation_service.report_subject(
+    moderation_reports.report_subject(
         session,
         community=community,
         reporter=reporters[3],
@@ -125,7 +129,7 @@ def seed_moderation(session: Session, *, now: datetime) -> bool:
         reason="stolen_art",
         note="I have seen this print on a poster shop",
     )
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=community,
         moderator=moderator,
@@ -176,7 +180,7 @@ def _seed_near_duplicate(
     )
     original_designer = session.get(User, original.designer_id)
     assert original_designer is not None and copy.flagged_near_duplicate_of_id == original.id
-    moderation_service.report_subject(
+    moderation_reports.report_subject(
         session,
         community=community,
         reporter=original_designer,

@@ -35,7 +35,11 @@ from app import rate_limits  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import build_engine, migrate  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.wiring import connect_domains  # noqa: E402
 from tests import databases  # noqa: E402
+
+# The domains fill the shared registries, as every entry point does: many tests call services without an app.
+connect_domains()
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,10 @@ from app.ideas.deps import IdeaPermit
 from app.insights.deps import SurveyResultsPermit
 from app.main import create_app
 from app.media.storage import get_storage
-from app.moderation import service as moderation_service
+from app.moderation import appeals as moderation_appeals
+from app.moderation import audit as moderation_audit
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
 from app.moderation.models import AuditAction, AuditEntry, ModerationItem, ScoreDiscount
 from app.notifications import service as notifications_service
 from app.permissions import COMMUNITY_WRITE_ACTIONS, INSIDER_ROLES, PERMISSIONS, Action, Role, can
@@ -1128,13 +1131,13 @@ def build_moderation_world(
     moderation: dict[str, dict[str, int]] = {}
     decisions: dict[tuple[str, str], int] = {}
     for key, community_row in communities.items():
-        moderation_service.flag_near_duplicate(session, community=community_row, design_id=designs[key])
+        moderation_screening.flag_near_duplicate(session, community=community_row, design_id=designs[key])
         item = session.exec(select(ModerationItem).where(ModerationItem.community_id == community_row.id)).one()
-        sanction = moderation_service.sanction_member(
+        sanction = moderation_sanctions.sanction_member(
             session, community=community_row, moderator=moderator, member=designer, kind="warning", reason="Spam"
         )
         entry = session.exec(select(AuditEntry).where(AuditEntry.subject_id == sanction.id)).one()
-        appeal = moderation_service.file_appeal(
+        appeal = moderation_appeals.file_appeal(
             session, community=community_row, appellant=designer, entry_id=entry.id or 0, body="It was not spam"
         )
         challenge_row = session.exec(select(Challenge).where(Challenge.slug == challenges[key])).one()
@@ -1148,7 +1151,7 @@ def build_moderation_world(
             "discount_id": discount.id or 0,
         }
         for name, person in users.items():
-            about = moderation_service.record(
+            about = moderation_audit.record(
                 session,
                 community_id=community_row.id,
                 actor=moderator,
@@ -1922,7 +1925,7 @@ def test_a_sanctioned_member_is_refused_every_write_route(
 ) -> None:
     """The member (of A1) can do this route's action, as the matrix shows; sanctioned in A1, they get 403 with why."""
     member = user(session, world, "member")
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=community(session, world, "A1"),
         moderator=user(session, world, "moderator"),
@@ -1945,14 +1948,14 @@ def test_a_sanction_elsewhere_or_lifted_or_over_does_not_refuse(
     """Positive controls: a ban in A2, a lifted suspension and an expired one in A1 leave A1's routes open."""
     member, moderator = user(session, world, "member"), user(session, world, "moderator")
     a1, a2 = community(session, world, "A1"), community(session, world, "A2")
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session, community=a2, moderator=moderator, member=member, kind="ban", reason="Elsewhere"
     )
-    lifted = moderation_service.sanction_member(
+    lifted = moderation_sanctions.sanction_member(
         session, community=a1, moderator=moderator, member=member, kind="suspension", reason="Lifted", days=2
     )
-    moderation_service.lift_sanction(session, community=a1, moderator=moderator, sanction=lifted, reason="Sorry")
-    moderation_service.sanction_member(
+    moderation_sanctions.lift_sanction(session, community=a1, moderator=moderator, sanction=lifted, reason="Sorry")
+    moderation_sanctions.sanction_member(
         session,
         community=a1,
         moderator=moderator,

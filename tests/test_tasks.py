@@ -11,7 +11,7 @@ from huey import RedisHuey, SqliteHuey
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app import tasks
+from app import after_commit, tasks
 from app.config import get_settings
 from app.db import session_scope
 from app.notifications import service as notifications_service
@@ -43,21 +43,21 @@ def test_after_commit_enqueues_once_per_task_and_a_failing_queue_loses_nothing(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    monkeypatch.setitem(tasks._AFTER_COMMIT_TASKS, "deliver_outbox", lambda: calls.append("outbox"))
+    monkeypatch.setitem(after_commit._WORK, "deliver_outbox", lambda: calls.append("outbox"))
 
     def broken() -> None:
         raise ConnectionError("queue is down")
 
-    monkeypatch.setitem(tasks._AFTER_COMMIT_TASKS, "deliver_webhooks", broken)
-    tasks.after_commit(session, "deliver_outbox")
-    tasks.after_commit(session, "deliver_outbox")
-    tasks.after_commit(session, "deliver_webhooks")
-    tasks.enqueue_after_commit(session)  # the broken one is logged; the periodic sweeps pick its rows up
+    monkeypatch.setitem(after_commit._WORK, "deliver_webhooks", broken)
+    after_commit.mark(session, "deliver_outbox")
+    after_commit.mark(session, "deliver_outbox")
+    after_commit.mark(session, "deliver_webhooks")
+    after_commit.run(session)  # the broken one is logged; the periodic sweeps pick its rows up
     assert calls == ["outbox"]
-    assert tasks.AFTER_COMMIT not in session.info
-    tasks.after_commit(session, "deliver_outbox")
-    tasks.discard_after_commit(session)
-    tasks.enqueue_after_commit(session)
+    assert after_commit.MARKS not in session.info
+    after_commit.mark(session, "deliver_outbox")
+    after_commit.discard(session)
+    after_commit.run(session)
     assert calls == ["outbox"]
 
 

@@ -24,7 +24,7 @@ from app.communities import arrivals
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
-from app.moderation import service as moderation_service
+from app.moderation import reports as moderation_reports
 from app.rewards.referral_links import referral_code_from_cookie
 from app.web import flash
 from app.web.forms import form_error
@@ -345,7 +345,7 @@ def revoke_token(
 def profile(request: Request, handle: str, session: SessionDep, viewer: Public) -> Response:
     member = accounts_service.get_user_by_handle(session, handle=handle)
     communities = communities_service.list_shared_memberships(session, user=member, viewer=viewer)
-    report_in = moderation_service.profile_report_communities(session, reporter=viewer, member=member)
+    report_in = moderation_reports.profile_report_communities(session, reporter=viewer, member=member)
     return render(
         request, "accounts/profile.html", {"member": member, "communities": communities, "report_in": report_in}
     )

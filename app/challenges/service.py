@@ -52,7 +52,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.media import service as media_service
 from app.media.models import MediaImage
 from app.media.storage import NotStored
-from app.moderation import service as moderation_service
+from app.moderation import screening as moderation_screening
 from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
@@ -454,7 +454,7 @@ def submit_design(
     session.flush()
     if design.flagged_near_duplicate_of_id is not None:
         _tell_moderators_of_near_duplicate(session, community=community, design=design, designer=designer)
-        moderation_service.flag_near_duplicate(session, community=community, design_id=id_of(design), now=now)
+        moderation_screening.flag_near_duplicate(session, community=community, design_id=id_of(design), now=now)
     rewards_service.award_points(
         session,
         user_id=id_of(designer),
@@ -470,7 +470,7 @@ def submit_design(
         .execution_options(synchronize_session=False)
     )
     # Held for review (pre-moderation, a blocked word): hidden, so the count above is taken back by the hiding.
-    moderation_service.screen_post(
+    moderation_screening.screen_post(
         session,
         community=community,
         author=designer,

@@ -23,7 +23,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Invalid, NotFound
 from app.moderation import fingerprints, integrity
-from app.moderation import service as moderation_service
+from app.moderation import queue as moderation_queue
 from app.moderation.models import SubjectKind
 from app.permissions import Action
 from app.web import flash
@@ -452,7 +452,7 @@ def winners_page(
 
 
 def _moderation_status(session: Session, access: DesignAccess) -> str | None:
-    statuses = moderation_service.item_statuses(
+    statuses = moderation_queue.item_statuses(
         session, community_id=access.community.id or 0, kind=SubjectKind.design, subject_ids=[access.design.id or 0]
     )
     status = statuses.get(access.design.id or 0)

@@ -61,7 +61,7 @@ def comment_access(action: Action) -> CommentAccess:
 
 
 def _own_hidden_statuses(session: SessionDep, access: SubjectAccess, thread: Sequence[Any]) -> dict[int, str]:
-    from app.moderation import service as moderation_service
+    from app.moderation import queue as moderation_queue
     from app.moderation.models import SubjectKind
 
     if access.user is None:
@@ -74,7 +74,7 @@ def _own_hidden_statuses(session: SessionDep, access: SubjectAccess, thread: Seq
         comment = entry.comment
         if comment.is_hidden and comment.author_id == access.user.id:
             own.append(comment.id)
-    statuses = moderation_service.item_statuses(
+    statuses = moderation_queue.item_statuses(
         session, community_id=access.community.id or 0, kind=SubjectKind.comment, subject_ids=own
     )
     return {comment_id: str(status) for comment_id, status in statuses.items()}

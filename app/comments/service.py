@@ -24,7 +24,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.ideas import posting as ideas_posting
 from app.ideas import rules as ideas_rules
 from app.ideas.models import Idea
-from app.moderation import service as moderation_service
+from app.moderation import screening as moderation_screening
 from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
@@ -155,7 +155,7 @@ def add_comment(
     session.flush()
     _count_on_idea(session, comment, shown=True)  # a hold below takes it back by hiding it
     community = _community_of(session, subject)
-    if moderation_service.screen_post(
+    if moderation_screening.screen_post(
         session,
         community=community,
         author=author,

@@ -24,7 +24,7 @@ from app.ideas.notifying import emit_webhook_event, followers_of, notify_mention
 from app.ideas.rules import FIX_MARKED_FIELDS, community_of, idea_link, require_member
 from app.ideas.votes import follow
 from app.media import service as media_service
-from app.moderation import service as moderation_service
+from app.moderation import screening as moderation_screening
 from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
@@ -148,7 +148,7 @@ def post_idea(
     session.add(idea)
     session.flush()
     follow(session, idea=idea, user=author, now=now)
-    if moderation_service.screen_post(
+    if moderation_screening.screen_post(
         session,
         community=community,
         author=author,

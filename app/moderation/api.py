@@ -14,9 +14,16 @@ from app.columns import RowId, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.insights.deps import SurveyAccess, survey_access
+from app.moderation import appeals as moderation_appeals
+from app.moderation import audit as moderation_audit
+from app.moderation import decisions as moderation_decisions
+from app.moderation import enforcement as moderation_enforcement
 from app.moderation import evidence, integrity, privacy, schemas
-from app.moderation import service as moderation_service
-from app.moderation.models import Appeal, AppealStatus, AuditEntry, Sanction, SubjectKind
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
+from app.moderation.models import Appeal, AppealStatus, AuditEntry, ModerationSettings, Sanction, SubjectKind
 from app.permissions import Action
 
 router = APIRouter(tags=["moderation"])
@@ -39,7 +46,7 @@ def _side_public(side: evidence.DesignSide) -> schemas.DesignSidePublic:
     )
 
 
-def queue_item_public(entry: moderation_service.QueueEntry, found: evidence.Evidence) -> schemas.QueueItemPublic:
+def queue_item_public(entry: moderation_queue.QueueEntry, found: evidence.Evidence) -> schemas.QueueItemPublic:
     item, history = entry.item, entry.history
     active = history.active_sanction
     pair = found.near_duplicate
@@ -80,7 +87,7 @@ def queue_item_public(entry: moderation_service.QueueEntry, found: evidence.Evid
     )
 
 
-def report_public(outcome: moderation_service.ReportOutcome) -> schemas.ReportPublic:
+def report_public(outcome: moderation_reports.ReportOutcome) -> schemas.ReportPublic:
     return schemas.ReportPublic(
         id=id_of(outcome.report),
         item_id=id_of(outcome.item),
@@ -114,7 +121,7 @@ def sanction_public(sanction: Sanction, member: User) -> schemas.SanctionPublic:
         created_at=sanction.created_at,
         ends_at=sanction.ends_at,
         lifted_at=sanction.lifted_at,
-        active=moderation_service.is_blocking(sanction, utcnow()),
+        active=moderation_enforcement.is_blocking(sanction, utcnow()),
     )
 
 
@@ -131,21 +138,19 @@ def appeal_public(appeal: Appeal, appellant: User) -> schemas.AppealPublic:
     )
 
 
-def settings_public(settings: moderation_service.ModerationSettings) -> schemas.SettingsPublic:
+def settings_public(settings: ModerationSettings) -> schemas.SettingsPublic:
     return schemas.SettingsPublic(
         auto_hide_threshold=settings.auto_hide_threshold,
         premoderation=settings.premoderation,
         premoderation_posts=settings.premoderation_posts,
-        blocked_words=moderation_service.blocked_word_list(settings),
+        blocked_words=moderation_screening.blocked_word_list(settings),
     )
 
 
 def integrity_public(session: Session, access: ChallengeAccess) -> schemas.IntegrityPublic:
     report = integrity.challenge_integrity(session, challenge=access.challenge)
     clusters = report.rings
-    people = moderation_service.users_by_id(
-        session, {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)}
-    )
+    people = moderation_audit.users_by_id(session, {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)})
     challenge = access.challenge
     return schemas.IntegrityPublic(
         clusters=[
@@ -190,7 +195,7 @@ def report(
     body: schemas.ReportCreate, session: SessionDep, access: CommunityAccess = community_access(Action.report_content)
 ) -> schemas.ReportPublic:
     assert access.user is not None
-    outcome = moderation_service.report_subject(
+    outcome = moderation_reports.report_subject(
         session,
         community=access.community,
         reporter=access.user,
@@ -215,7 +220,7 @@ def report_profile(
 ) -> schemas.ReportPublic:
     assert access.user is not None
     member = accounts_service.get_user_by_handle(session, handle=handle)
-    outcome = moderation_service.report_subject(
+    outcome = moderation_reports.report_subject(
         session,
         community=access.community,
         reporter=access.user,
@@ -239,7 +244,7 @@ def report_response(
     access: SurveyAccess = survey_access(Action.report_response),
 ) -> schemas.ReportPublic:
     assert access.user is not None
-    outcome = moderation_service.report_response(
+    outcome = moderation_reports.report_response(
         session,
         survey=access.survey,
         response_id=response_id,
@@ -263,7 +268,7 @@ def my_decisions(
             created_at=entry.created_at,
             appeal=appeal_public(appeal, access.user) if appeal else None,
         )
-        for entry, appeal in moderation_service.my_decisions(session, community=access.community, member=access.user)
+        for entry, appeal in moderation_appeals.my_decisions(session, community=access.community, member=access.user)
     ]
 
 
@@ -277,7 +282,7 @@ def appeal(
     access: CommunityAccess = community_access(Action.appeal_decision),
 ) -> schemas.AppealPublic:
     assert access.user is not None
-    filed = moderation_service.file_appeal(
+    filed = moderation_appeals.file_appeal(
         session, community=access.community, appellant=access.user, entry_id=entry_id, body=body.body
     )
     return appeal_public(filed, access.user)
@@ -295,8 +300,8 @@ def queue(
     reason: str = "",
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> list[schemas.QueueItemPublic]:
-    filters = moderation_service.QueueFilters(status=status_filter, kind=kind, flag=flag, reason=reason)
-    entries = moderation_service.list_queue(session, community=access.community, filters=filters)
+    filters = moderation_queue.QueueFilters(status=status_filter, kind=kind, flag=flag, reason=reason)
+    entries = moderation_queue.list_queue(session, community=access.community, filters=filters)
     found = evidence.for_entries(session, community=access.community, entries=entries)
     return [queue_item_public(e, found[id_of(e.item)]) for e in entries]
 
@@ -308,9 +313,9 @@ def queue(
 def item(
     item_id: RowId, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> schemas.QueueItemDetail:
-    detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
+    detail = moderation_queue.item_detail(session, community=access.community, item_id=item_id)
     found = evidence.for_item(session, community=access.community, entry=detail.entry)
-    people = moderation_service.users_by_id(
+    people = moderation_audit.users_by_id(
         session,
         {i for e in [*detail.audit, *found.author_decisions] for i in (e.actor_id, e.target_user_id) if i is not None},
     )
@@ -325,7 +330,7 @@ def item(
             for r, reporter in detail.reports
         ],
         history=[audit_public(e, people.get(e.actor_id or 0), people.get(e.target_user_id or 0)) for e in detail.audit],
-        decisions=moderation_service.decisions_for(detail.entry.item.subject_kind),
+        decisions=moderation_decisions.decisions_for(detail.entry.item.subject_kind),
     )
 
 
@@ -336,7 +341,7 @@ def decide(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> list[schemas.AuditEntryPublic]:
     assert access.user is not None
-    entries = moderation_service.decide(
+    entries = moderation_decisions.decide(
         session,
         community=access.community,
         moderator=access.user,
@@ -344,7 +349,7 @@ def decide(
         decision=body.decision,
         reason=body.reason,
     )
-    people = moderation_service.users_by_id(session, {e.target_user_id for e in entries if e.target_user_id})
+    people = moderation_audit.users_by_id(session, {e.target_user_id for e in entries if e.target_user_id})
     return [audit_public(e, access.user, people.get(e.target_user_id or 0)) for e in entries]
 
 
@@ -354,7 +359,7 @@ def sanctions(
 ) -> list[schemas.SanctionPublic]:
     return [
         sanction_public(sanction, member)
-        for sanction, member in moderation_service.list_sanctions(
+        for sanction, member in moderation_sanctions.list_sanctions(
             session, community=access.community, active_only=active
         )
     ]
@@ -370,7 +375,7 @@ def sanction(
 ) -> schemas.SanctionPublic:
     assert access.user is not None
     member = accounts_service.get_user_by_handle(session, handle=body.handle)
-    created = moderation_service.sanction_member(
+    created = moderation_sanctions.sanction_member(
         session,
         community=access.community,
         moderator=access.user,
@@ -390,8 +395,8 @@ def lift(
     session: SessionDep,
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> schemas.SanctionPublic:
-    found = moderation_service.get_sanction(session, community=access.community, sanction_id=sanction_id)
-    lifted = moderation_service.lift_sanction(
+    found = moderation_sanctions.get_sanction(session, community=access.community, sanction_id=sanction_id)
+    lifted = moderation_sanctions.lift_sanction(
         session, community=access.community, moderator=access.user, sanction=found, reason=body.reason
     )
     member = session.get(User, lifted.user_id)
@@ -403,7 +408,7 @@ def lift(
 def get_settings(
     session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> schemas.SettingsPublic:
-    return settings_public(moderation_service.settings_for(session, community=access.community))
+    return settings_public(moderation_screening.settings_for(session, community=access.community))
 
 
 @router.put(PREFIX + "/moderation/settings", summary="Change the moderation settings")
@@ -413,7 +418,7 @@ def put_settings(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> schemas.SettingsPublic:
     assert access.user is not None
-    saved = moderation_service.update_settings(
+    saved = moderation_screening.update_settings(
         session,
         community=access.community,
         moderator=access.user,
@@ -435,10 +440,9 @@ def audit(
     until: datetime | None = None,
     access: CommunityAccess = community_access(Action.view_audit_log),
 ) -> list[schemas.AuditEntryPublic]:
-    filters = moderation_service.AuditFilters(action=action, actor=actor, target=member, since=since, until=until)
+    filters = moderation_audit.AuditFilters(action=action, actor=actor, target=member, since=since, until=until)
     return [
-        audit_public(*row)
-        for row in moderation_service.list_audit(session, community=access.community, filters=filters)
+        audit_public(*row) for row in moderation_audit.list_audit(session, community=access.community, filters=filters)
     ]
 
 
@@ -450,7 +454,7 @@ def appeals(
 ) -> list[schemas.AppealPublic]:
     return [
         appeal_public(found, appellant)
-        for found, _entry, appellant in moderation_service.list_appeals(
+        for found, _entry, appellant in moderation_appeals.list_appeals(
             session, community=access.community, status=status_filter
         )
     ]
@@ -464,8 +468,8 @@ def decide_appeal(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> schemas.AppealPublic:
     assert access.user is not None
-    found = moderation_service.get_appeal(session, community=access.community, appeal_id=appeal_id)
-    decided = moderation_service.decide_appeal(
+    found = moderation_appeals.get_appeal(session, community=access.community, appeal_id=appeal_id)
+    decided = moderation_appeals.decide_appeal(
         session, community=access.community, decider=access.user, appeal=found, grant=body.grant, reason=body.reason
     )
     appellant = session.get(User, decided.appellant_id)
@@ -529,8 +533,8 @@ def restore_discount(
 def ban_site_wide(body: schemas.SiteBanCreate, session: SessionDep, admin: SiteAdmin) -> schemas.AuditEntryPublic:
     assert admin is not None
     member = accounts_service.get_user_by_handle(session, handle=body.handle)
-    moderation_service.ban_site_wide(session, admin=admin, user=member, reason=body.reason)
-    (entry, actor, target), *_ = moderation_service.list_site_bans(session)
+    moderation_sanctions.ban_site_wide(session, admin=admin, user=member, reason=body.reason)
+    (entry, actor, target), *_ = moderation_sanctions.list_site_bans(session)
     return audit_public(entry, actor, target)
 
 

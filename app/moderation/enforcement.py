@@ -75,3 +75,11 @@ def refuse_if_sanctioned(
         sanction = find_active_sanction(session, community_id=community_id, user_id=user_id)
     if sanction is not None:
         raise Forbidden(sanction_message(sanction, community_name))
+
+
+def is_blocking(sanction: Sanction, now: datetime) -> bool:
+    return (
+        sanction.kind != SanctionKind.warning
+        and sanction.lifted_at is None
+        and (sanction.ends_at is None or sanction.ends_at > now)
+    )

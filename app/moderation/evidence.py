@@ -26,8 +26,9 @@ from app.media import service as media_service
 from app.media.models import MediaImage
 from app.media.storage import NotStored, get_storage
 from app.moderation import subjects
+from app.moderation.appeals import APPEALABLE
 from app.moderation.models import AuditAction, AuditEntry
-from app.moderation.service import APPEALABLE, QueueEntry
+from app.moderation.queue import QueueEntry
 from app.web.markdown import render_markdown
 
 SUMMARY_LENGTH = 240

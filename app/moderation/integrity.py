@@ -18,7 +18,7 @@ from app.challenges.models import Challenge, Design, Phase, Score
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
-from app.moderation import service as moderation_service
+from app.moderation import audit as moderation_audit
 from app.moderation.models import AuditAction, DiscountedVoter, MemberFingerprint, ScoreDiscount
 from app.moderation.rings import Ring, Vote, find_rings
 
@@ -208,7 +208,7 @@ def discount_voters(
     session.flush()
     before = _totals(challenge)
     challenges_service.recount_scores(session, challenge=challenge, excluded_voter_ids=already | set(wanted))
-    moderation_service.record(
+    moderation_audit.record(
         session,
         community_id=id_of(community),
         actor=moderator,
@@ -251,7 +251,7 @@ def restore_discount(
     challenges_service.recount_scores(
         session, challenge=challenge, excluded_voter_ids=_discounted_voter_ids(session, challenge=challenge)
     )
-    moderation_service.record(
+    moderation_audit.record(
         session,
         community_id=id_of(community),
         actor=moderator,

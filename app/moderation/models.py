@@ -18,7 +18,7 @@ REPORT_NOTE_MAX = 500  # a reporter's optional note (the API documents it; the s
 
 
 class SubjectKind(StrEnum):
-    """What a report is about; each kind is wired in ``app.moderation.subjects``."""
+    """What a report is about; each domain's ``moderation`` module describes its kinds (app.moderation.subjects)."""
 
     design = "design"
     comment = "comment"

@@ -20,7 +20,7 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.db import metadata
 from app.errors import Invalid
-from app.moderation import service as moderation_service
+from app.moderation import audit as moderation_audit
 from app.moderation.models import AuditAction, MemberFingerprint
 from app.notifications.models import Notification
 from app.rewards.models import Redemption
@@ -104,7 +104,7 @@ def delete_account(session: Session, *, user: User, password: str) -> User:
     user.email_confirmed_at = None
     session.add(user)
     session.flush()
-    moderation_service.record(
+    moderation_audit.record(
         session,
         community_id=None,
         actor=user,

@@ -1,5 +1,6 @@
-"""Moderation pages: report, the queue and its decisions, sanctions, settings, the audit log, appeals, vote integrity,
-and one's own data. Forms work without JavaScript; htmx swaps the queue's list."""
+"""Moderation pages: report, the queue and its decisions, sanctions, settings, the audit log, site-wide bans and
+one's own data (appeals: app.moderation.appeal_views; vote integrity: app.moderation.integrity_views). Forms work
+without JavaScript; htmx swaps the queue's list."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -11,26 +12,29 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.deps import AccountUser, SiteAdmin, clear_session_cookie
 from app.accounts.models import User
-from app.challenges.deps import ChallengeAccess, challenge_access
 from app.columns import RowId
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
 from app.insights.deps import SurveyAccess, survey_access
-from app.moderation import evidence, integrity, privacy, subjects
-from app.moderation import service as moderation_service
+from app.moderation import appeals as moderation_appeals
+from app.moderation import audit as moderation_audit
+from app.moderation import decisions as moderation_decisions
+from app.moderation import evidence, privacy, subjects
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
 from app.moderation.models import (
-    AppealStatus,
     AuditAction,
-    AuditEntry,
     Decision,
     ItemFlag,
     ItemStatus,
+    ModerationSettings,
     ReportReason,
     SanctionKind,
     SubjectKind,
 )
-from app.moderation.ring_pictures import ring_picture
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
@@ -49,8 +53,6 @@ DECISION_LABELS = {
 # The keys that pick a decision on the queue and item pages (static/js/moderation.js), announced beside each choice
 # and in its aria-keyshortcuts. "d" dismisses the reports: the item stays (or becomes) shown.
 DECISION_KEYS = {Decision.hide: "h", Decision.restore: "d", Decision.remove: "r"}
-# Decisions name and link their subject for the author when it is content members open themselves.
-LINKED_SUBJECTS = frozenset({SubjectKind.design, SubjectKind.comment, SubjectKind.idea})
 PROFILE_RESTORE_LABEL = "Dismiss the reports (the profile stays as it is)"
 
 REASON_LABELS = {
@@ -74,7 +76,7 @@ def _int(value: str, field_name: str) -> int:
 def _report_context(
     session: Session, access: CommunityAccess, kind: str, subject_id: RowId, **form: Any
 ) -> dict[str, Any]:
-    subject = moderation_service.subjects.describe_for_members(
+    subject = subjects.describe_for_members(
         session, kind=kind, subject_id=subject_id, community_id=access.community.id or 0
     )
     return {
@@ -113,7 +115,7 @@ def report(
     number = subject_id
     context = _report_context(session, access, kind, number, reason=reason, note=note)
     try:
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=access.community,
             reporter=access.user,
@@ -141,7 +143,7 @@ def _response_report_context(
     return {
         "brand": access.brand,
         "survey": access.survey,
-        "target": moderation_service.response_for_report(session, survey=access.survey, response_id=response_id),
+        "target": moderation_reports.response_for_report(session, survey=access.survey, response_id=response_id),
         "next_url": safe_next(next_url, answers_url),
         "results_url": answers_url,
         "reasons": list(REASON_LABELS.items()),
@@ -174,7 +176,7 @@ def report_response(
     assert access.user is not None
     context = _response_report_context(session, access, response_id, next, reason=reason, note=note)
     try:
-        outcome = moderation_service.report_response(
+        outcome = moderation_reports.report_response(
             session, survey=access.survey, response_id=response_id, reporter=access.user, reason=reason, note=note
         )
     except AppError as error:
@@ -189,10 +191,8 @@ def report_response(
 # --- the queue -------------------------------------------------------------------------------------------------
 
 
-def _queue_context(
-    session: Session, access: CommunityAccess, filters: moderation_service.QueueFilters
-) -> dict[str, Any]:
-    entries = moderation_service.list_queue(session, community=access.community, filters=filters)
+def _queue_context(session: Session, access: CommunityAccess, filters: moderation_queue.QueueFilters) -> dict[str, Any]:
+    entries = moderation_queue.list_queue(session, community=access.community, filters=filters)
     return {
         "community": access.community,
         "access": access,
@@ -205,8 +205,8 @@ def _queue_context(
         "reasons": list(REASON_LABELS.items()),
         "decisions": [(decision.value, DECISION_LABELS[decision], DECISION_KEYS[decision]) for decision in Decision],
         "sanction_kinds": [kind.value for kind in SanctionKind],
-        "sanctions": moderation_service.list_sanctions(session, community=access.community, active_only=True),
-        "pending_appeals": len(moderation_service.list_appeals(session, community=access.community)),
+        "sanctions": moderation_sanctions.list_sanctions(session, community=access.community, active_only=True),
+        "pending_appeals": len(moderation_appeals.list_appeals(session, community=access.community)),
         "form": {},
         "sanction_action": f"/c/{access.community.slug}/moderation/sanctions",
         "sanction_owner": None,
@@ -225,11 +225,11 @@ def queue(
     reason: str = "",
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
-    filters = moderation_service.QueueFilters(status=status, kind=kind, flag=flag, reason=reason)
+    filters = moderation_queue.QueueFilters(status=status, kind=kind, flag=flag, reason=reason)
     try:
         context = _queue_context(session, access, filters)
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         return render(request, "moderation/queue.html", {**context, "error": error.message}, status_code=422)
     return render(request, "moderation/queue.html", context, block="queue")
 
@@ -246,11 +246,11 @@ async def decide(
     ids = [int(str(value)) for value in posted.getlist("item_ids") if str(value).isdigit()]
     decision, reason = str(posted.get("decision", "")), str(posted.get("reason", ""))
     try:
-        entries = moderation_service.decide(
+        entries = moderation_decisions.decide(
             session, community=access.community, moderator=access.user, item_ids=ids, decision=decision, reason=reason
         )
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         context["form"] = {"decision": decision, "reason": reason, "item_ids": ids}
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
@@ -259,15 +259,15 @@ async def decide(
 
 
 def _item_context(session: Session, access: CommunityAccess, item_id: RowId, **form: Any) -> dict[str, Any]:
-    detail = moderation_service.item_detail(session, community=access.community, item_id=item_id)
-    people = moderation_service.users_by_id(
+    detail = moderation_queue.item_detail(session, community=access.community, item_id=item_id)
+    people = moderation_audit.users_by_id(
         session, {i for e in detail.audit for i in (e.actor_id, e.target_user_id) if i is not None}
     )
     kind = detail.entry.item.subject_kind
     profile = kind == SubjectKind.profile
     found = evidence.for_item(session, community=access.community, entry=detail.entry)
     people.update(
-        moderation_service.users_by_id(session, {e.actor_id for e in found.author_decisions if e.actor_id is not None})
+        moderation_audit.users_by_id(session, {e.actor_id for e in found.author_decisions if e.actor_id is not None})
     )
     return {
         "community": access.community,
@@ -280,7 +280,7 @@ def _item_context(session: Session, access: CommunityAccess, item_id: RowId, **f
                 PROFILE_RESTORE_LABEL if profile else DECISION_LABELS[decision],
                 DECISION_KEYS[decision],
             )
-            for decision in moderation_service.decisions_for(kind)
+            for decision in moderation_decisions.decisions_for(kind)
         ],
         "form": form,
         "reason_labels": REASON_LABELS,
@@ -314,7 +314,7 @@ def decide_item(
     """The item page's form: one decision on this item; a refusal shows the item again with what was typed."""
     assert access.user is not None
     try:
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=access.community,
             moderator=access.user,
@@ -354,7 +354,7 @@ def _sanction_from_form(
 ) -> None:
     """The sanction form (queue or profile item) to the service: the days count only for a suspension."""
     assert access.user is not None
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=access.community,
         moderator=access.user,
@@ -408,7 +408,7 @@ def sanction(
         member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
         _sanction_from_form(session, access, member, kind=kind, days=days, reason=reason)
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         context["sanction_form"] = {"handle": handle, "kind": kind, "days": days, "sanction_reason": reason}
         context["sanction_errors"] = error.fields
         return form_error(request, session, "moderation/queue.html", context, error)
@@ -426,12 +426,12 @@ def lift(
     access: CommunityAccess = community_access(Action.moderate_community),
 ) -> Response:
     try:
-        found = moderation_service.get_sanction(session, community=access.community, sanction_id=sanction_id)
-        moderation_service.lift_sanction(
+        found = moderation_sanctions.get_sanction(session, community=access.community, sanction_id=sanction_id)
+        moderation_sanctions.lift_sanction(
             session, community=access.community, moderator=access.user, sanction=found, reason=reason
         )
     except AppError as error:
-        context = _queue_context(session, access, moderation_service.QueueFilters())
+        context = _queue_context(session, access, moderation_queue.QueueFilters())
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
     flash.add(response, request, "The sanction is lifted.")
@@ -441,7 +441,7 @@ def lift(
 # --- settings --------------------------------------------------------------------------------------------------
 
 
-def _settings_form(settings: moderation_service.ModerationSettings) -> dict[str, Any]:
+def _settings_form(settings: ModerationSettings) -> dict[str, Any]:
     return {
         "auto_hide_threshold": str(settings.auto_hide_threshold),
         "premoderation": settings.premoderation,
@@ -454,7 +454,7 @@ def _settings_form(settings: moderation_service.ModerationSettings) -> dict[str,
 def settings_page(
     request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
 ) -> Response:
-    current = moderation_service.settings_for(session, community=access.community)
+    current = moderation_screening.settings_for(session, community=access.community)
     return render(request, "moderation/settings.html", {"community": access.community, "form": _settings_form(current)})
 
 
@@ -476,7 +476,7 @@ def save_settings(
         "blocked_words": blocked_words,
     }
     try:
-        moderation_service.update_settings(
+        moderation_screening.update_settings(
             session,
             community=access.community,
             moderator=access.user,
@@ -506,8 +506,8 @@ def _day(value: str, field_name: str) -> datetime | None:
         raise Invalid("Use dates like 2026-11-23.", fields={field_name: "Use a date like 2026-11-23."}) from None
 
 
-def _audit_filters(action: str, actor: str, member: str, since: str, until: str) -> moderation_service.AuditFilters:
-    return moderation_service.AuditFilters(
+def _audit_filters(action: str, actor: str, member: str, since: str, until: str) -> moderation_audit.AuditFilters:
+    return moderation_audit.AuditFilters(
         action=action, actor=actor, target=member, since=_day(since, "since"), until=_day(until, "until")
     )
 
@@ -527,7 +527,7 @@ def audit(
     context: dict[str, Any] = {"community": access.community, "form": form, "actions": [a.value for a in AuditAction]}
     try:
         filters = _audit_filters(action, actor, member, since, until)
-        rows = moderation_service.list_audit(session, community=access.community, filters=filters)
+        rows = moderation_audit.list_audit(session, community=access.community, filters=filters)
     except AppError as error:
         return render(
             request,
@@ -549,229 +549,19 @@ def audit_csv(
     access: CommunityAccess = community_access(Action.view_audit_log),
 ) -> Response:
     filters = _audit_filters(action, actor, member, since, until)
-    rows = moderation_service.list_audit(session, community=access.community, filters=filters, limit=None)
+    rows = moderation_audit.list_audit(session, community=access.community, filters=filters, limit=None)
     return Response(
-        moderation_service.audit_csv(rows),
+        moderation_audit.audit_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="audit-{access.community.slug}.csv"'},
     )
-
-
-# --- appeals ---------------------------------------------------------------------------------------------------
-
-
-def _appeals_context(session: Session, access: CommunityAccess) -> dict[str, Any]:
-    rows = moderation_service.list_appeals(session, community=access.community, status=None)
-    # The moderator who made a decision may not decide its appeal: they see who may, not the buttons.
-    viewer_id = access.user.id if access.user is not None else None
-    own = {appeal.id for appeal, entry, _ in rows if entry.actor_id is not None and entry.actor_id == viewer_id}
-    return {"community": access.community, "rows": rows, "pending": AppealStatus.pending, "form": {}, "own": own}
-
-
-@router.get(BASE + "/appeals", name="moderation:appeals")
-def appeals(
-    request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.moderate_community)
-) -> Response:
-    return render(request, "moderation/appeals.html", _appeals_context(session, access))
-
-
-@router.post(BASE + "/appeals/{appeal_id}")
-def decide_appeal(
-    request: Request,
-    appeal_id: RowId,
-    session: SessionDep,
-    outcome: FormText = "",
-    reason: FormText = "",
-    access: CommunityAccess = community_access(Action.moderate_community),
-) -> Response:
-    assert access.user is not None
-    try:
-        found = moderation_service.get_appeal(session, community=access.community, appeal_id=appeal_id)
-        if outcome not in ("grant", "reject"):
-            raise Invalid("Grant or reject the appeal.", fields={"outcome": "Grant or reject the appeal."})
-        moderation_service.decide_appeal(
-            session,
-            community=access.community,
-            decider=access.user,
-            appeal=found,
-            grant=outcome == "grant",
-            reason=reason,
-        )
-    except AppError as error:
-        context = _appeals_context(session, access)
-        context["form"] = {"appeal_id": appeal_id, "reason": reason}
-        return form_error(request, session, "moderation/appeals.html", context, error)
-    response = redirect(request, f"/c/{access.community.slug}/moderation/appeals")
-    flash.add(response, request, f"Appeal {'granted' if outcome == 'grant' else 'rejected'}; the member is told.")
-    return response
-
-
-# --- a member's decisions --------------------------------------------------------------------------------------
-
-
-def _decided_subject(session: Session, access: CommunityAccess, entry: AuditEntry) -> subjects.SubjectInfo | None:
-    """What a decision was about, named and linked for its author (gone, or a kind members don't open: none)."""
-    if entry.subject_kind not in LINKED_SUBJECTS or entry.subject_id is None:
-        return None
-    try:
-        return subjects.describe(
-            session, kind=entry.subject_kind, subject_id=entry.subject_id, community_id=access.community.id or 0
-        )
-    except AppError:
-        return None
-
-
-def _decision_context(session: Session, access: CommunityAccess, entry_id: RowId, **form: Any) -> dict[str, Any]:
-    assert access.user is not None
-    entry = moderation_service.get_decision(session, community=access.community, entry_id=entry_id, viewer=access.user)
-    ends_at = entry.after.get("ends_at") if isinstance(entry.after, dict) else None
-    return {
-        "community": access.community,
-        "entry": entry,
-        "subject": _decided_subject(session, access, entry),
-        "seen": evidence.as_seen(session, kind=entry.subject_kind, subject_id=entry.subject_id)
-        if entry.subject_kind in LINKED_SUBJECTS and entry.subject_id is not None
-        else None,
-        "ends_at": datetime.fromisoformat(ends_at) if isinstance(ends_at, str) else None,
-        "appeal": moderation_service.appeal_for(session, entry=entry),
-        "appealable": entry.action in moderation_service.APPEALABLE,
-        "form": form,
-    }
-
-
-@router.get("/c/{community_slug}/decisions/{entry_id}", name="moderation:decision")
-def decision(
-    request: Request,
-    entry_id: RowId,
-    session: SessionDep,
-    access: CommunityAccess = community_access(Action.appeal_decision),
-) -> Response:
-    return render(request, "moderation/decision.html", _decision_context(session, access, entry_id))
-
-
-@router.post("/c/{community_slug}/decisions/{entry_id}/appeal")
-def appeal(
-    request: Request,
-    entry_id: RowId,
-    session: SessionDep,
-    body: FormText = "",
-    access: CommunityAccess = community_access(Action.appeal_decision),
-) -> Response:
-    assert access.user is not None
-    context = _decision_context(session, access, entry_id, body=body)
-    try:
-        moderation_service.file_appeal(
-            session, community=access.community, appellant=access.user, entry_id=entry_id, body=body
-        )
-    except AppError as error:
-        return form_error(request, session, "moderation/decision.html", context, error)
-    response = redirect(request, f"/c/{access.community.slug}/decisions/{entry_id}")
-    flash.add(response, request, "Your appeal is filed; another moderator will decide it.")
-    return response
-
-
-# --- vote integrity --------------------------------------------------------------------------------------------
-
-INTEGRITY = "/c/{community_slug}/challenges/{challenge_slug}/integrity"
-
-
-def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -> dict[str, Any]:
-    report = integrity.challenge_integrity(session, challenge=access.challenge)
-    clusters = report.rings
-    discounts = integrity.list_discounts(session, challenge=access.challenge)
-    people = moderation_service.users_by_id(
-        session,
-        {i for c in clusters for i in (*c.voter_ids, c.target_designer_id)} | {i for _, v in discounts for i in v},
-    )
-    titles = integrity.design_titles(session, challenge=access.challenge)
-    pictures = {
-        index: ring_picture(
-            title=titles.get(cluster.target_design_ids[0], "the design"),
-            votes=report.target_votes.get(cluster.target_design_ids[0], []),
-            ring=set(cluster.voter_ids),
-            window=report.window,
-        )
-        for index, cluster in enumerate(clusters)
-        if cluster.target_design_ids
-    }
-    return {
-        "community": access.community,
-        "challenge": access.challenge,
-        "clusters": clusters,
-        "directions": integrity.DIRECTIONS,
-        "pictures": pictures,
-        "titles": titles,
-        "moves": report.moves,
-        "can_discount": integrity.can_discount(access.challenge),
-        "discounts": discounts,
-        "people": people,
-        "form": form,
-    }
-
-
-@router.get(INTEGRITY, name="moderation:integrity")
-def integrity_page(
-    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.moderate_community)
-) -> Response:
-    return render(request, "moderation/integrity.html", _integrity_context(session, access))
-
-
-@router.post(INTEGRITY + "/discounts")
-async def discount(
-    request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.moderate_community)
-) -> Response:
-    assert access.user is not None
-    posted = await request.form()
-    voter_ids = [int(value) for value in str(posted.get("voter_ids", "")).split(",") if value.strip().isdigit()]
-    reason = str(posted.get("reason", ""))
-    try:
-        integrity.discount_voters(
-            session,
-            community=access.community,
-            challenge=access.challenge,
-            moderator=access.user,
-            voter_ids=voter_ids,
-            reason=reason,
-        )
-    except AppError as error:
-        return form_error(
-            request, session, "moderation/integrity.html", _integrity_context(session, access, reason=reason), error
-        )
-    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
-    flash.add(response, request, "Those scores are discounted; the ranking is recomputed.")
-    return response
-
-
-@router.post(INTEGRITY + "/discounts/{discount_id}/restore")
-def restore_discount(
-    request: Request,
-    discount_id: RowId,
-    session: SessionDep,
-    reason: FormText = "",
-    access: ChallengeAccess = challenge_access(Action.moderate_community),
-) -> Response:
-    assert access.user is not None
-    try:
-        integrity.restore_discount(
-            session,
-            community=access.community,
-            challenge=access.challenge,
-            moderator=access.user,
-            discount_id=discount_id,
-            reason=reason,
-        )
-    except AppError as error:
-        return form_error(request, session, "moderation/integrity.html", _integrity_context(session, access), error)
-    response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
-    flash.add(response, request, "Those scores count again; the ranking is recomputed.")
-    return response
 
 
 # --- site-wide bans (site admins) ------------------------------------------------------------------------------
 
 
 def _bans_context(session: Session, **form: Any) -> dict[str, Any]:
-    return {"bans": moderation_service.list_site_bans(session), "form": form}
+    return {"bans": moderation_sanctions.list_site_bans(session), "form": form}
 
 
 @router.get("/admin/bans", name="moderation:site_bans")
@@ -786,7 +576,7 @@ def ban_site_wide(
     assert admin is not None
     try:
         member = accounts_service.get_user_by_handle(session, handle=handle.strip().lstrip("@"))
-        moderation_service.ban_site_wide(session, admin=admin, user=member, reason=reason)
+        moderation_sanctions.ban_site_wide(session, admin=admin, user=member, reason=reason)
     except AppError as error:
         return form_error(
             request, session, "moderation/site_bans.html", _bans_context(session, handle=handle, reason=reason), error

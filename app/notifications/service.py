@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, func, select, update
 
-from app import tasks
+from app import after_commit
 from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.communities.models import Community
@@ -53,7 +53,7 @@ def queue_email(
     )
     session.add(email)
     session.flush()
-    tasks.after_commit(session, "deliver_outbox")
+    after_commit.mark(session, "deliver_outbox")
     return email
 
 

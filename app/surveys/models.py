@@ -117,7 +117,7 @@ class SurveyResponse(SQLModel, table=True):
     submitted_at: datetime = timestamp_field(index=True)
     # Where it was given: the community the survey was published to when a member answered it there, or the
     # campaign's community for an answer through a share link; none for one the brand's own systems recorded.
-    # A report about the response goes to that community's moderators (app/moderation/subjects.py).
+    # A report about the response goes to that community's moderators (app/surveys/moderation.py).
     community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
     # Set while moderation hides it: left out of every result, its answers taken off the tallies.
     hidden_at: datetime | None = timestamp_field(nullable=True)

@@ -29,12 +29,11 @@ import httpcore
 import httpx
 from sqlmodel import Session, col, func, select
 
-from app import rate_limits
+from app import after_commit, rate_limits
 from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.config import Settings, get_settings
 from app.errors import Invalid, NotFound
-from app.tasks import after_commit
 from app.webhooks.models import (
     SUBSCRIBABLE_EVENTS,
     DeliveryStatus,
@@ -272,7 +271,7 @@ def _queue_delivery(
     )
     session.add(delivery)
     session.flush()
-    after_commit(session, "deliver_webhooks")
+    after_commit.mark(session, "deliver_webhooks")
     return delivery
 
 

@@ -17,7 +17,8 @@ from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, Membership
 from app.ideas import reading as ideas_reading
 from app.ideas.models import IdeaStatus
-from app.moderation import service as moderation_service
+from app.moderation import appeals as moderation_appeals
+from app.moderation import queue as moderation_queue
 from app.moderation.models import (
     Appeal,
     AuditAction,
@@ -222,10 +223,8 @@ def test_needs_attention_counts_what_the_linked_pages_list(session: Session, wor
     # The pages behind the links list exactly as many.
     to_review = campaign_applications.list_applications(session, campaign=world.applying, status="applied")
     to_ship = campaign_applications.list_applications(session, campaign=world.applying, status="kit_to_ship")
-    waiting = moderation_service.list_queue(
-        session, community=world.design_lab, filters=moderation_service.QueueFilters()
-    )
-    appeals = moderation_service.list_appeals(session, community=world.design_lab)
+    waiting = moderation_queue.list_queue(session, community=world.design_lab, filters=moderation_queue.QueueFilters())
+    appeals = moderation_appeals.list_appeals(session, community=world.design_lab)
     board = ideas_reading.list_board(session, community=world.testers, status="unanswered", include_hidden=True)
     assert (len(to_review), len(to_ship), len(waiting), len(appeals), len(board.rows)) == (3, 1, 2, 1, 2)
 

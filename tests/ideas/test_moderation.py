@@ -17,7 +17,9 @@ from app.ideas import reading as ideas_reading
 from app.ideas import search
 from app.ideas import votes as ideas_votes
 from app.ideas.models import Idea, IdeaStatus
-from app.moderation import service as moderation_service
+from app.moderation import decisions as moderation_decisions
+from app.moderation import reports as moderation_reports
+from app.moderation import screening as moderation_screening
 from app.moderation.models import ItemFlag, ItemStatus, ModerationItem, SubjectKind
 from app.notifications.models import Notification, NotificationKind
 from app.webhooks.models import WebhookDelivery
@@ -34,7 +36,7 @@ def _moderated(
     moderator = make_user(session)
     add_member(session, community, moderator, MemberRole.moderator)
     make_endpoint(session, brand, events=["idea_created"])
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=community,
         moderator=moderator,
@@ -54,7 +56,7 @@ def _item(session: Session, kind: SubjectKind, subject_id: int | None) -> Modera
 
 
 def _approve(session: Session, community: Community, moderator: User, item: ModerationItem) -> None:
-    moderation_service.decide(
+    moderation_decisions.decide(
         session, community=community, moderator=moderator, item_ids=[item.id or 0], decision="restore", reason=""
     )
 
@@ -115,7 +117,7 @@ def test_restoring_an_auto_hidden_idea_does_not_announce_it_again(session: Sessi
     idea = ideas_posting.post_idea(session, community=community, author=author, title="Refill pouches please")
     assert [delivery.event for delivery in session.exec(select(WebhookDelivery)).all()] == ["idea_created"]
     for reporter in (make_member(session, community) for _ in range(3)):
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session, community=community, reporter=reporter, kind="idea", subject_id=idea.id or 0, reason="spam"
         )
     item = _item(session, SubjectKind.idea, idea.id)
@@ -149,10 +151,10 @@ def test_an_ideas_comment_count_counts_only_the_comments_members_see(session: Se
     _approve(session, community, moderator, _item(session, SubjectKind.comment, held.id))
     assert idea.comment_count == 2
     reporter = make_member(session, community)
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session, community=community, reporter=reporter, kind="comment", subject_id=shown.id or 0, reason="spam"
     ).item
-    moderation_service.decide(
+    moderation_decisions.decide(
         session, community=community, moderator=moderator, item_ids=[item.id or 0], decision="hide", reason="Off"
     )
     assert idea.comment_count == 1
@@ -161,7 +163,7 @@ def test_an_ideas_comment_count_counts_only_the_comments_members_see(session: Se
     comments_service.set_comment_hidden(session, comment=shown, hidden=True)
     assert idea.comment_count == 1
     # Restoring a deleted comment shows nothing, so counts nothing.
-    moderation_service.decide(
+    moderation_decisions.decide(
         session, community=community, moderator=moderator, item_ids=[item.id or 0], decision="restore", reason=""
     )
     assert idea.comment_count == 1

@@ -14,7 +14,7 @@ from app.accounts.models import User
 from app.communities.models import Community
 from app.db import build_engine, migrate, session_scope, writer_engine
 from app.errors import Conflict
-from app.moderation import service as moderation_service
+from app.moderation import reports as moderation_reports
 from app.moderation.models import AuditEntry, ModerationItem, Report
 from tests import databases
 from tests.moderation.factories import make_members, make_place
@@ -43,7 +43,7 @@ def _race(engine: Engine, community_id: int, comment_id: int, reporter_ids: list
                 barrier.wait()
                 community, reporter = session.get(Community, community_id), session.get(User, reporter_id)
                 assert community is not None and reporter is not None
-                moderation_service.report_subject(
+                moderation_reports.report_subject(
                     session,
                     community=community,
                     reporter=reporter,

@@ -17,8 +17,11 @@ from app.media import service as media_service
 from app.media import similarity
 from app.media.models import MediaImage
 from app.media.storage import get_storage
+from app.moderation import decisions as moderation_decisions
 from app.moderation import evidence
-from app.moderation import service as moderation_service
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
 from app.moderation.models import ItemStatus, ModerationItem, SubjectKind
 from tests.factories import add_member, add_staff, csrf_token, log_in, make_comment, make_design, make_user, png_bytes
 from tests.ideas.factories import make_idea
@@ -29,7 +32,7 @@ HOSTILE = "**red** and <script>alert(1)</script> [a link](javascript:alert(2)) <
 
 def _report(session: Session, place: Place, reporter: object, kind: str, subject_id: int, reason: str = "spam") -> int:
     return (
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=place.community,
             reporter=reporter,  # type: ignore[arg-type]
@@ -41,8 +44,8 @@ def _report(session: Session, place: Place, reporter: object, kind: str, subject
     )
 
 
-def _entry(session: Session, place: Place, item_id: int) -> moderation_service.QueueEntry:
-    return moderation_service.item_detail(session, community=place.community, item_id=item_id).entry
+def _entry(session: Session, place: Place, item_id: int) -> moderation_queue.QueueEntry:
+    return moderation_queue.item_detail(session, community=place.community, item_id=item_id).entry
 
 
 def _submit(session: Session, place: Place, designer: object, seed: int, *, touch: bool = False) -> Design:
@@ -62,7 +65,7 @@ def test_a_design_item_has_its_image_urls_and_other_kinds_none(client: TestClien
     reporter = make_members(session, place.community, 1)[0]
     design_item = _report(session, place, reporter, "design", place.design.id or 0, "stolen_art")
     comment_item = _report(session, place, reporter, "comment", place.comment.id or 0)
-    queue = moderation_service.list_queue(session, community=place.community, filters=moderation_service.QueueFilters())
+    queue = moderation_queue.list_queue(session, community=place.community, filters=moderation_queue.QueueFilters())
     found = evidence.for_entries(session, community=place.community, entries=queue)
     image = found[design_item].image
     assert image is not None and image.design_id == place.design.id
@@ -151,7 +154,7 @@ def test_text_is_rendered_as_members_saw_it_and_sanitised(client: TestClient, se
         kind: _report(session, place, reporter, kind, subject_id)
         for kind, subject_id in (("comment", comment.id or 0), ("design", design.id or 0), ("idea", idea.id or 0))
     }
-    queue = moderation_service.list_queue(session, community=place.community, filters=moderation_service.QueueFilters())
+    queue = moderation_queue.list_queue(session, community=place.community, filters=moderation_queue.QueueFilters())
     found = evidence.for_entries(session, community=place.community, entries=queue)
     for item_id in items.values():
         html = found[item_id].body_html
@@ -191,7 +194,7 @@ def test_the_authors_history_is_counted_here_only(client: TestClient, session: S
     comment_item = _report(session, place, reporters[0], "comment", place.comment.id or 0)
     _report(session, place, reporters[1], "comment", place.comment.id or 0)
     design_item = _report(session, place, reporters[0], "design", place.design.id or 0)
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=moderator,
@@ -199,10 +202,10 @@ def test_the_authors_history_is_counted_here_only(client: TestClient, session: S
         decision="hide",
         reason="Copied",
     )
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session, community=place.community, moderator=moderator, member=author, kind="warning", reason="Be kind"
     )
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=place.community,
         moderator=moderator,
@@ -212,7 +215,7 @@ def test_the_authors_history_is_counted_here_only(client: TestClient, session: S
         days=3,
     )
     # Elsewhere counts nothing here.
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session, community=elsewhere.community, moderator=elsewhere.moderator, member=author, kind="ban", reason="No"
     )
 
@@ -294,7 +297,7 @@ def test_another_brands_moderators_see_neither_the_item_nor_its_images(client: T
     other = make_place(session)  # another brand's community, with its own moderator
     reporter = make_members(session, place.community, 1)[0]
     item_id = _report(session, place, reporter, "design", place.design.id or 0, "stolen_art")
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -335,7 +338,7 @@ def test_the_authors_decision_page_names_the_subject_as_members_saw_it(client: T
     place = make_place(session)
     comment = make_comment(session, place.design, place.author, body="**Cheap** watches at _my_ shop")
     item_id = _report(session, place, make_members(session, place.community, 1)[0], "comment", comment.id or 0)
-    (entry,) = moderation_service.decide(
+    (entry,) = moderation_decisions.decide(
         session, community=place.community, moderator=place.moderator, item_ids=[item_id], decision="hide", reason="Ad"
     )
     log_in(client, session, place.author)

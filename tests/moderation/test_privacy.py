@@ -11,8 +11,9 @@ from app.brands.models import Brand
 from app.comments.models import Comment
 from app.communities.models import MemberRole
 from app.errors import Invalid
+from app.moderation import audit as moderation_audit
 from app.moderation import fingerprints, privacy
-from app.moderation import service as moderation_service
+from app.moderation import sanctions as moderation_sanctions
 from app.moderation.models import AuditEntry, MemberFingerprint
 from tests.campaigns.factories import make_application, make_campaign
 from tests.factories import PASSWORD, add_member, log_in, make_user
@@ -73,7 +74,7 @@ def test_deleting_accounts_leaves_the_audit_log_readable(client: TestClient, ses
     place = make_place(session)
     second_moderator = make_user(session)
     add_member(session, place.community, second_moderator, MemberRole.moderator)
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -84,8 +85,8 @@ def test_deleting_accounts_leaves_the_audit_log_readable(client: TestClient, ses
     # The member concerned and the moderator who acted both delete their accounts.
     privacy.delete_account(session, user=place.author, password=PASSWORD)
     privacy.delete_account(session, user=place.moderator, password=PASSWORD)
-    rows = moderation_service.list_audit(
-        session, community=place.community, filters=moderation_service.AuditFilters(action="warning")
+    rows = moderation_audit.list_audit(
+        session, community=place.community, filters=moderation_audit.AuditFilters(action="warning")
     )
     assert [(entry.reason, actor.display_name, target.display_name) for entry, actor, target in rows] == [
         ("Spam links in comments", "deleted member", "deleted member")
@@ -101,7 +102,7 @@ def test_deleting_accounts_leaves_the_audit_log_readable(client: TestClient, ses
 def test_the_database_refuses_to_remove_an_account_the_audit_log_names(session: Session) -> None:
     place = make_place(session)
     bystander, named = make_user(session), make_user(session)
-    moderation_service.record(
+    moderation_audit.record(
         session, community_id=place.community.id, actor=named, action="warning", target_user_id=bystander.id
     )
     unnamed = make_user(session)

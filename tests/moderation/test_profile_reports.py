@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.models import User
-from app.moderation import service as moderation_service
+from app.moderation import reports as moderation_reports
 from app.moderation.models import ItemStatus, ModerationItem, Report, Sanction, SubjectKind
 from app.notifications.models import Notification
 from tests.factories import add_member, csrf_token, log_in, make_community, make_user
@@ -19,12 +19,12 @@ def test_a_profile_is_reported_in_the_communities_both_people_are_in(session: Se
     for community in (shared_too, only_theirs):
         add_member(session, community, place.author)
     add_member(session, shared_too, reporter)
-    found = moderation_service.profile_report_communities(session, reporter=reporter, member=place.author)
+    found = moderation_reports.profile_report_communities(session, reporter=reporter, member=place.author)
     assert found == sorted([place.community, shared_too], key=lambda community: community.name)
-    assert moderation_service.profile_report_communities(session, reporter=place.author, member=place.author) == []
-    assert moderation_service.profile_report_communities(session, reporter=None, member=place.author) == []
+    assert moderation_reports.profile_report_communities(session, reporter=place.author, member=place.author) == []
+    assert moderation_reports.profile_report_communities(session, reporter=None, member=place.author) == []
     assert (
-        moderation_service.profile_report_communities(session, reporter=make_user(session), member=place.author) == []
+        moderation_reports.profile_report_communities(session, reporter=make_user(session), member=place.author) == []
     )
 
 
@@ -95,7 +95,7 @@ def test_the_api_reports_a_profile_by_handle(client: TestClient, session: Sessio
 def _reported_profile(session: Session) -> tuple[Place, User, ModerationItem]:
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -139,7 +139,7 @@ def test_a_profile_item_offers_no_hiding_but_sanctions_its_owner(client: TestCli
 
 def test_the_api_lists_a_profile_items_decisions_and_sanctions_from_it(client: TestClient, session: Session) -> None:
     place, _reporter, item = _reported_profile(session)
-    other = moderation_service.report_subject(
+    other = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=place.moderator,

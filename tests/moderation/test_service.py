@@ -12,7 +12,13 @@ from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, DesignStatus
 from app.comments import service as comments_service
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.moderation import service as moderation_service
+from app.moderation import appeals as moderation_appeals
+from app.moderation import audit as moderation_audit
+from app.moderation import decisions as moderation_decisions
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
 from app.moderation.models import AuditEntry, ItemFlag, ItemStatus, ModerationItem
 from app.notifications.models import Notification, NotificationKind
 from tests.factories import add_member, make_community, make_user, png_bytes
@@ -27,7 +33,7 @@ def _notifications(session: Session, user_id: int | None, kind: NotificationKind
 def test_one_report_per_member_and_auto_hide_at_the_threshold_of_distinct_members(session: Session) -> None:
     place = make_place(session)
     reporters = make_members(session, place.community, 3)
-    first = moderation_service.report_subject(
+    first = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporters[0],
@@ -36,7 +42,7 @@ def test_one_report_per_member_and_auto_hide_at_the_threshold_of_distinct_member
         reason="spam",
     )
     with pytest.raises(Conflict, match="reported this already"):
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=place.community,
             reporter=reporters[0],
@@ -45,7 +51,7 @@ def test_one_report_per_member_and_auto_hide_at_the_threshold_of_distinct_member
             reason="offensive",
         )
     assert first.item.report_count == 1 and not first.auto_hidden
-    second = moderation_service.report_subject(
+    second = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporters[1],
@@ -54,7 +60,7 @@ def test_one_report_per_member_and_auto_hide_at_the_threshold_of_distinct_member
         reason="spam",
     )
     assert not second.auto_hidden and place.comment.hidden_at is None
-    third = moderation_service.report_subject(
+    third = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporters[2],
@@ -76,7 +82,7 @@ def test_one_report_per_member_and_auto_hide_at_the_threshold_of_distinct_member
 def test_one_cannot_report_ones_own_content_or_content_of_another_community(session: Session) -> None:
     place = make_place(session)
     with pytest.raises(Conflict):
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=place.community,
             reporter=place.author,
@@ -88,7 +94,7 @@ def test_one_cannot_report_ones_own_content_or_content_of_another_community(sess
     member = make_user(session)
     add_member(session, elsewhere, member)
     with pytest.raises(NotFound):
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=elsewhere,
             reporter=member,
@@ -101,7 +107,7 @@ def test_one_cannot_report_ones_own_content_or_content_of_another_community(sess
 def test_bulk_decisions_hide_restore_with_audit_and_notices(session: Session) -> None:
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
-    design_item = moderation_service.report_subject(
+    design_item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -109,7 +115,7 @@ def test_bulk_decisions_hide_restore_with_audit_and_notices(session: Session) ->
         subject_id=place.design.id or 0,
         reason="stolen_art",
     ).item
-    comment_item = moderation_service.report_subject(
+    comment_item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -118,7 +124,7 @@ def test_bulk_decisions_hide_restore_with_audit_and_notices(session: Session) ->
         reason="spam",
     ).item
     with pytest.raises(Invalid):
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=place.community,
             moderator=place.moderator,
@@ -126,7 +132,7 @@ def test_bulk_decisions_hide_restore_with_audit_and_notices(session: Session) ->
             decision="hide",
             reason="  ",
         )
-    entries = moderation_service.decide(
+    entries = moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -141,7 +147,7 @@ def test_bulk_decisions_hide_restore_with_audit_and_notices(session: Session) ->
     assert entries[0].before == {"status": "open"} and entries[0].after == {"status": "hidden"}
     assert len(_notifications(session, place.author.id, NotificationKind.moderation_decision)) == 2
     assert len(_notifications(session, reporter.id, NotificationKind.report_outcome)) == 2
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -156,7 +162,7 @@ def test_bulk_decisions_hide_restore_with_audit_and_notices(session: Session) ->
 def test_a_moderator_of_one_community_cannot_decide_anothers_items(session: Session) -> None:
     place, other = make_place(session), make_place(session)
     reporter = make_members(session, other.community, 1)[0]
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=other.community,
         reporter=reporter,
@@ -165,7 +171,7 @@ def test_a_moderator_of_one_community_cannot_decide_anothers_items(session: Sess
         reason="spam",
     ).item
     with pytest.raises(NotFound):
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=place.community,
             moderator=place.moderator,
@@ -179,7 +185,7 @@ def test_a_moderator_of_one_community_cannot_decide_anothers_items(session: Sess
 def test_a_profile_cannot_be_hidden_but_its_owner_sanctioned(session: Session) -> None:
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -188,7 +194,7 @@ def test_a_profile_cannot_be_hidden_but_its_owner_sanctioned(session: Session) -
         reason="spam",
     ).item
     with pytest.raises(Invalid, match="cannot be hidden"):
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=place.community,
             moderator=place.moderator,
@@ -196,7 +202,7 @@ def test_a_profile_cannot_be_hidden_but_its_owner_sanctioned(session: Session) -
             decision="hide",
             reason="Spam profile",
         )
-    sanction = moderation_service.sanction_member(
+    sanction = moderation_sanctions.sanction_member(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -207,7 +213,7 @@ def test_a_profile_cannot_be_hidden_but_its_owner_sanctioned(session: Session) -
     )
     assert sanction.ends_at is not None
     with pytest.raises(Invalid):
-        moderation_service.sanction_member(
+        moderation_sanctions.sanction_member(
             session,
             community=place.community,
             moderator=place.moderator,
@@ -221,7 +227,7 @@ def test_a_profile_cannot_be_hidden_but_its_owner_sanctioned(session: Session) -
 def test_appeals_once_by_another_moderator_and_granting_reverses(session: Session) -> None:
     place = make_place(session)
     other_moderator = make_members(session, place.community, 1)[0]
-    sanction = moderation_service.sanction_member(
+    sanction = moderation_sanctions.sanction_member(
         session, community=place.community, moderator=place.moderator, member=place.author, kind="ban", reason="Spam"
     )
     entry = session.exec(
@@ -229,29 +235,29 @@ def test_appeals_once_by_another_moderator_and_granting_reverses(session: Sessio
     ).one()
     stranger = make_members(session, place.community, 1)[0]
     with pytest.raises(NotFound):
-        moderation_service.file_appeal(
+        moderation_appeals.file_appeal(
             session, community=place.community, appellant=stranger, entry_id=entry.id or 0, body="Not me"
         )
-    appeal = moderation_service.file_appeal(
+    appeal = moderation_appeals.file_appeal(
         session, community=place.community, appellant=place.author, entry_id=entry.id or 0, body="I am no spammer"
     )
     assert len(_notifications(session, other_moderator.id, NotificationKind.appeal_filed)) == 0  # a plain member
     assert len(_notifications(session, place.moderator.id, NotificationKind.appeal_filed)) == 0  # decided it
     with pytest.raises(Conflict, match="once"):
-        moderation_service.file_appeal(
+        moderation_appeals.file_appeal(
             session, community=place.community, appellant=place.author, entry_id=entry.id or 0, body="Again"
         )
     with pytest.raises(Forbidden, match="different moderator"):
-        moderation_service.decide_appeal(
+        moderation_appeals.decide_appeal(
             session, community=place.community, decider=place.moderator, appeal=appeal, grant=True, reason="Mine"
         )
-    moderation_service.decide_appeal(
+    moderation_appeals.decide_appeal(
         session, community=place.community, decider=other_moderator, appeal=appeal, grant=True, reason="Honest member"
     )
     session.refresh(sanction)
     assert appeal.status == "granted" and sanction.lifted_at is not None
     with pytest.raises(Conflict, match="decided already"):
-        moderation_service.decide_appeal(
+        moderation_appeals.decide_appeal(
             session,
             community=place.community,
             decider=other_moderator,
@@ -264,7 +270,7 @@ def test_appeals_once_by_another_moderator_and_granting_reverses(session: Sessio
 
 def test_blocked_words_and_premoderation_hold_posts(session: Session) -> None:
     place = make_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -280,7 +286,7 @@ def test_blocked_words_and_premoderation_hold_posts(session: Session) -> None:
     fine = comments_service.add_comment(session, design=place.design, author=place.author, body="Casinos are old")
     assert not fine.is_hidden  # whole words only
 
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -294,7 +300,7 @@ def test_blocked_words_and_premoderation_hold_posts(session: Session) -> None:
     assert first.is_hidden
     assert not comments_service.add_comment(session, design=place.design, author=place.author, body="Hi").is_hidden
     first_item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == first.id)).one()
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -312,7 +318,7 @@ def test_premoderation_holds_a_new_members_first_posts_as_made_not_as_approved(
     session: Session, first_posts: int
 ) -> None:
     place = make_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -331,7 +337,7 @@ def test_premoderation_holds_a_new_members_first_posts_as_made_not_as_approved(
 
 def test_a_blocked_word_hold_is_worded_like_premoderation_and_does_not_reveal_the_word(session: Session) -> None:
     place = make_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -342,7 +348,7 @@ def test_a_blocked_word_hold_is_worded_like_premoderation_and_does_not_reveal_th
     )
     member, newcomer = place.author, make_members(session, place.community, 1)[0]
     comments_service.add_comment(session, design=place.design, author=newcomer, body="Hello all")
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -367,7 +373,7 @@ def test_a_blocked_word_hold_is_worded_like_premoderation_and_does_not_reveal_th
 
 def test_the_audit_log_refuses_updates_and_deletes_in_the_database(session: Session) -> None:
     place = make_place(session)
-    entry = moderation_service.record(
+    entry = moderation_audit.record(
         session, community_id=place.community.id, actor=place.moderator, action="warning", reason="Be kind"
     )
     for statement in (
@@ -382,25 +388,25 @@ def test_the_audit_log_refuses_updates_and_deletes_in_the_database(session: Sess
 
 def test_audit_csv_neutralises_formulas(session: Session) -> None:
     place = make_place(session)
-    moderation_service.record(
+    moderation_audit.record(
         session,
         community_id=place.community.id,
         actor=place.moderator,
         action="warning",
         reason='=HYPERLINK("http://evil")',
     )
-    rows = moderation_service.list_audit(
-        session, community=place.community, filters=moderation_service.AuditFilters(action="warning")
+    rows = moderation_audit.list_audit(
+        session, community=place.community, filters=moderation_audit.AuditFilters(action="warning")
     )
-    csv_text = moderation_service.audit_csv(rows)
+    csv_text = moderation_audit.audit_csv(rows)
     assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
 
 
 def test_the_design_queue_shows_near_duplicate_flags(session: Session) -> None:
     place = make_place(session)
-    moderation_service.flag_near_duplicate(session, community=place.community, design_id=place.design.id or 0)
-    queue = moderation_service.list_queue(
-        session, community=place.community, filters=moderation_service.QueueFilters(flag="near_duplicate")
+    moderation_screening.flag_near_duplicate(session, community=place.community, design_id=place.design.id or 0)
+    queue = moderation_queue.list_queue(
+        session, community=place.community, filters=moderation_queue.QueueFilters(flag="near_duplicate")
     )
     assert [entry.item.subject_id for entry in queue] == [place.design.id]
     assert session.get(Design, place.design.id).status == DesignStatus.submitted  # type: ignore[union-attr]
@@ -422,7 +428,7 @@ def test_a_held_comment_is_announced_once_when_approved(session: Session) -> Non
     """Nobody hears of a held comment; approving it tells whom posting it would have told (the designer), and a
     later hide and restore does not tell them again."""
     place = make_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -446,7 +452,7 @@ def test_a_held_comment_is_announced_once_when_approved(session: Session) -> Non
     before = len(designer_told())
     item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == held.id)).one()
     for decision, reason in (("restore", ""), ("hide", "Off topic"), ("restore", "")):
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=place.community,
             moderator=place.moderator,
@@ -460,7 +466,7 @@ def test_a_held_comment_is_announced_once_when_approved(session: Session) -> Non
 
 def _report_until_hidden(session: Session, place: Place, kind: str, subject_id: int, reporters: int = 3) -> None:
     for reporter in make_members(session, place.community, reporters):
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session, community=place.community, reporter=reporter, kind=kind, subject_id=subject_id, reason="spam"
         )
 
@@ -483,7 +489,7 @@ def test_restoring_an_auto_hidden_comment_does_not_announce_it_again(session: Se
     _report_until_hidden(session, place, "comment", comment.id or 0)
     item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == comment.id)).one()
     assert item.status == ItemStatus.held
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -499,7 +505,7 @@ def test_restoring_an_auto_hidden_comment_does_not_announce_it_again(session: Se
 def test_a_held_comment_hidden_then_restored_is_announced_once(session: Session) -> None:
     """Never shown until the restore, it is announced then (once), whatever the moderators did with it meanwhile."""
     place = make_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -512,7 +518,7 @@ def test_a_held_comment_hidden_then_restored_is_announced_once(session: Session)
     held = comments_service.add_comment(session, design=place.design, author=commenter, body="Casino night!")
     item = session.exec(select(ModerationItem).where(ModerationItem.subject_id == held.id)).one()
     for decision, reason in (("hide", "Gambling"), ("restore", ""), ("hide", "Again"), ("restore", "")):
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=place.community,
             moderator=place.moderator,
@@ -532,13 +538,13 @@ def test_submitting_a_near_duplicate_puts_it_in_the_queue_and_premoderation_hold
     first, second = make_members(session, place.community, 2)
     original = _submit(session, place.challenge, first, 41)
     copy = _submit(session, place.challenge, second, 41, touch=True)
-    queue = moderation_service.list_queue(
-        session, community=place.community, filters=moderation_service.QueueFilters(flag="near_duplicate")
+    queue = moderation_queue.list_queue(
+        session, community=place.community, filters=moderation_queue.QueueFilters(flag="near_duplicate")
     )
     assert [entry.item.subject_id for entry in queue] == [copy.id] and copy.status == DesignStatus.submitted
     assert original.id != copy.id
 
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -560,12 +566,12 @@ def test_ideas_and_their_comments_plug_into_the_queue(session: Session) -> None:
     idea = make_idea(session, place.community, place.author, title="Sell replica jackets")
     comment = comments_service.add_comment(session, idea=idea, author=place.author, body="Cheap replicas here")
     items = [
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session, community=place.community, reporter=reporter, kind=kind, subject_id=subject_id, reason="spam"
         ).item
         for kind, subject_id in (("idea", idea.id or 0), ("comment", comment.id or 0))
     ]
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -582,7 +588,7 @@ def test_ideas_and_their_comments_plug_into_the_queue(session: Session) -> None:
 def test_the_reporter_is_told_the_moderators_hid_it(session: Session) -> None:
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -590,7 +596,7 @@ def test_the_reporter_is_told_the_moderators_hid_it(session: Session) -> None:
         subject_id=place.comment.id or 0,
         reason="spam",
     ).item
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,

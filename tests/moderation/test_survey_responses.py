@@ -19,7 +19,10 @@ from app.communities.models import Community, MemberRole
 from app.errors import Conflict, NotFound
 from app.insights import survey_results as results_service
 from app.insights.survey_results import Condition, Segment
-from app.moderation import service as moderation_service
+from app.moderation import decisions as moderation_decisions
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import screening as moderation_screening
 from app.moderation.models import ItemStatus, ModerationItem, SubjectKind
 from app.surveys import building as surveys_building
 from app.surveys import responses as surveys_responses
@@ -76,7 +79,7 @@ def make_survey_place(session: Session, *, answers: int = 12) -> SurveyPlace:
 
 
 def _hide(session: Session, place: SurveyPlace, item: ModerationItem) -> None:
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -95,7 +98,7 @@ def _rating_result(results: results_service.schemas.SurveyResults) -> results_se
 
 def test_a_reported_response_goes_to_its_communitys_queue_anonymous(session: Session) -> None:
     place = make_survey_place(session)
-    outcome = moderation_service.report_response(
+    outcome = moderation_reports.report_response(
         session,
         survey=place.survey,
         response_id=place.abusive.id or 0,
@@ -112,8 +115,8 @@ def test_a_reported_response_goes_to_its_communitys_queue_anonymous(session: Ses
     assert item.author_id is None and item.link == ""  # the respondent stays anonymous, as on the results pages
     assert item.excerpt == f"Answer to Lavender soap — {place.text.prompt} “{ABUSE}”"
     assert not outcome.auto_hidden and item.status == ItemStatus.open
-    (entry,) = moderation_service.list_queue(
-        session, community=place.community, filters=moderation_service.QueueFilters(kind="survey_response")
+    (entry,) = moderation_queue.list_queue(
+        session, community=place.community, filters=moderation_queue.QueueFilters(kind="survey_response")
     )
     assert entry.author is None and entry.reasons == {"offensive": 1}
 
@@ -123,7 +126,7 @@ def test_hiding_a_response_drops_it_out_of_every_result_and_restoring_brings_it_
     survey, rating_low = place.survey, Segment(conditions=(Condition(question_id=place.rating.id or 0, low=1, high=2),))
     questions = list(results_service.questions_by_id(session, survey=survey).values())
     before = results_service.survey_results(session, survey=survey)
-    item = moderation_service.report_response(
+    item = moderation_reports.report_response(
         session, survey=survey, response_id=place.abusive.id or 0, reporter=place.analyst, reason="offensive"
     ).item
     _hide(session, place, item)
@@ -143,7 +146,7 @@ def test_hiding_a_response_drops_it_out_of_every_result_and_restoring_brings_it_
     assert [row[0] for row in exported] == [response.id for response in place.responses[1:]]
     assert ABUSE not in str(exported)
 
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -159,7 +162,7 @@ def test_hiding_a_response_drops_it_out_of_every_result_and_restoring_brings_it_
 def test_a_withdrawn_surveys_answers_still_go_to_the_community_they_were_given_in(session: Session) -> None:
     place = make_survey_place(session, answers=1)
     surveys_building.publish_survey(session, survey=place.survey, community=None)
-    item = moderation_service.report_response(
+    item = moderation_reports.report_response(
         session, survey=place.survey, response_id=place.abusive.id or 0, reporter=place.analyst, reason="spam"
     ).item
     assert item.community_id == place.community.id
@@ -167,7 +170,7 @@ def test_a_withdrawn_surveys_answers_still_go_to_the_community_they_were_given_i
 
 def test_enough_staff_reports_hide_a_response_until_a_moderator_decides(session: Session) -> None:
     place = make_survey_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -179,7 +182,7 @@ def test_enough_staff_reports_hide_a_response_until_a_moderator_decides(session:
     manager = make_user(session)
     add_staff(session, place.brand, manager)
     outcomes = [
-        moderation_service.report_response(
+        moderation_reports.report_response(
             session, survey=place.survey, response_id=place.abusive.id or 0, reporter=reporter, reason="offensive"
         )
         for reporter in (place.analyst, manager)
@@ -210,7 +213,7 @@ def test_a_campaign_answer_goes_to_the_campaigns_community_not_the_surveys(sessi
 
     analyst = make_user(session)
     add_staff(session, brand, analyst, StaffRole.analyst)
-    reported = moderation_service.report_response(
+    reported = moderation_reports.report_response(
         session, survey=survey, response_id=response.id or 0, reporter=analyst, reason="spam"
     )
     assert reported.item.community_id == community.id
@@ -229,7 +232,7 @@ def test_a_hidden_campaign_answer_leaves_the_reach_counters_and_rejoins_them_onc
     add_member(session, community, moderator, MemberRole.moderator)
     analyst = make_user(session)
     add_staff(session, brand, analyst, StaffRole.analyst)
-    item = moderation_service.report_response(
+    item = moderation_reports.report_response(
         session, survey=survey, response_id=second.survey_response_id, reporter=analyst, reason="spam"
     ).item
 
@@ -248,7 +251,7 @@ def test_a_hidden_campaign_answer_leaves_the_reach_counters_and_rejoins_them_onc
         ("hide", (1, 0, [(1, 1), (2, 0)])),  # deciding the same again moves nothing
         ("restore", (2, 1, [(1, 1), (2, 1)])),
     ):
-        moderation_service.decide(
+        moderation_decisions.decide(
             session,
             community=community,
             moderator=moderator,
@@ -263,7 +266,7 @@ def test_a_response_from_the_brands_own_systems_has_no_moderators(session: Sessi
     place = make_survey_place(session, answers=1)
     recorded = surveys_responses.record_response(session, survey=place.survey, form=form((place.rating, "3")))
     with pytest.raises(Conflict, match="no moderators"):
-        moderation_service.report_response(
+        moderation_reports.report_response(
             session, survey=place.survey, response_id=recorded.id or 0, reporter=place.analyst, reason="spam"
         )
     assert session.exec(select(ModerationItem)).all() == []
@@ -274,7 +277,7 @@ def test_members_cannot_report_a_survey_response(session: Session) -> None:
     member = make_user(session)
     add_member(session, place.community, member)
     with pytest.raises(NotFound):
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session,
             community=place.community,
             reporter=member,
@@ -287,7 +290,7 @@ def test_members_cannot_report_a_survey_response(session: Session) -> None:
 def test_another_surveys_response_is_not_found(session: Session) -> None:
     place, other = make_survey_place(session, answers=1), make_survey_place(session, answers=1)
     with pytest.raises(NotFound):
-        moderation_service.report_response(
+        moderation_reports.report_response(
             session, survey=place.survey, response_id=other.abusive.id or 0, reporter=place.analyst, reason="spam"
         )
 

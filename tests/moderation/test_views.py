@@ -8,7 +8,13 @@ from sqlmodel import Session
 
 from app.brands.models import Brand
 from app.communities.models import MemberRole
-from app.moderation import service as moderation_service
+from app.moderation import appeals as moderation_appeals
+from app.moderation import audit as moderation_audit
+from app.moderation import decisions as moderation_decisions
+from app.moderation import queue as moderation_queue
+from app.moderation import reports as moderation_reports
+from app.moderation import sanctions as moderation_sanctions
+from app.moderation import screening as moderation_screening
 from app.moderation.models import SubjectKind
 from tests.factories import add_member, add_staff, csrf_token, log_in, make_user
 from tests.moderation.factories import make_members, make_place, score_with_a_ring
@@ -31,7 +37,7 @@ def test_the_queue_is_a_page_or_an_htmx_fragment_and_decides_in_bulk(client: Tes
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
     items = [
-        moderation_service.report_subject(
+        moderation_reports.report_subject(
             session, community=place.community, reporter=reporter, kind=kind, subject_id=subject_id, reason="spam"
         ).item
         for kind, subject_id in (("comment", place.comment.id or 0), ("design", place.design.id or 0))
@@ -74,7 +80,7 @@ def test_the_author_sees_the_notice_and_others_do_not_see_the_hidden_comment(
 ) -> None:
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -82,7 +88,7 @@ def test_the_author_sees_the_notice_and_others_do_not_see_the_hidden_comment(
         subject_id=place.comment.id or 0,
         reason="spam",
     ).item
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -103,7 +109,7 @@ def test_the_author_is_told_whether_a_post_waits_for_review_was_hidden_or_was_re
     from app.comments import service as comments_service
 
     place = make_place(session)
-    moderation_service.update_settings(
+    moderation_screening.update_settings(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -117,7 +123,7 @@ def test_the_author_is_told_whether_a_post_waits_for_review_was_hidden_or_was_re
     page = client.get(f"/designs/{place.design.id}").text
     assert "This comment of yours is waiting for review" in page
     assert page.count("hidden by the moderators") == 0  # neither the held comment nor anything else
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=make_members(session, place.community, 1)[0],
@@ -125,10 +131,10 @@ def test_the_author_is_told_whether_a_post_waits_for_review_was_hidden_or_was_re
         subject_id=place.design.id or 0,
         reason="spam",
     ).item
-    queue = moderation_service.item_statuses(
+    queue = moderation_queue.item_statuses(
         session, community_id=place.community.id or 0, kind=SubjectKind.comment, subject_ids=[held.id or 0]
     )
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -143,10 +149,10 @@ def test_the_author_is_told_whether_a_post_waits_for_review_was_hidden_or_was_re
 
 def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: Session) -> None:
     place = make_place(session)
-    moderation_service.record(
+    moderation_audit.record(
         session, community_id=place.community.id, actor=place.moderator, action="warning", reason="=cmd|' /C calc'!A0"
     )
-    moderation_service.record(
+    moderation_audit.record(
         session, community_id=place.community.id, actor=place.moderator, action="ban", reason="other"
     )
     log_in(client, session, place.moderator)
@@ -159,7 +165,7 @@ def test_the_audit_csv_is_filtered_and_neutralised(client: TestClient, session: 
 def test_the_queue_page_has_unique_ids_and_each_label_has_its_control(client: TestClient, session: Session) -> None:
     place = make_place(session)
     reporter = make_members(session, place.community, 1)[0]
-    moderation_service.report_subject(
+    moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=reporter,
@@ -178,7 +184,7 @@ def test_the_queue_page_has_unique_ids_and_each_label_has_its_control(client: Te
 def test_the_export_link_follows_the_filters_htmx_swaps(client: TestClient, session: Session) -> None:
     place = make_place(session)
     for action, reason in (("warning", "first"), ("ban", "second")):
-        moderation_service.record(
+        moderation_audit.record(
             session, community_id=place.community.id, actor=place.moderator, action=action, reason=reason
         )
     log_in(client, session, place.moderator)
@@ -239,7 +245,7 @@ def test_the_appeals_page_offers_no_decision_to_the_moderator_who_made_it(client
     place = make_place(session)
     other = make_user(session)
     add_member(session, place.community, other, MemberRole.moderator)
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -247,8 +253,8 @@ def test_the_appeals_page_offers_no_decision_to_the_moderator_who_made_it(client
         kind="warning",
         reason="Rude",
     )
-    entry = moderation_service.my_decisions(session, community=place.community, member=place.author)[0][0]
-    moderation_service.file_appeal(
+    entry = moderation_appeals.my_decisions(session, community=place.community, member=place.author)[0][0]
+    moderation_appeals.file_appeal(
         session, community=place.community, appellant=place.author, entry_id=entry.id or 0, body="I was not"
     )
     url = f"/c/{place.community.slug}/moderation/appeals"
@@ -266,7 +272,7 @@ def test_a_decision_page_names_its_subject_and_a_suspensions_end(client: TestCli
     from app.moderation.models import AuditEntry
 
     place = make_place(session)
-    item = moderation_service.report_subject(
+    item = moderation_reports.report_subject(
         session,
         community=place.community,
         reporter=make_members(session, place.community, 1)[0],
@@ -274,7 +280,7 @@ def test_a_decision_page_names_its_subject_and_a_suspensions_end(client: TestCli
         subject_id=place.comment.id or 0,
         reason="spam",
     ).item
-    moderation_service.decide(
+    moderation_decisions.decide(
         session,
         community=place.community,
         moderator=place.moderator,
@@ -282,7 +288,7 @@ def test_a_decision_page_names_its_subject_and_a_suspensions_end(client: TestCli
         decision="hide",
         reason="Advertising",
     )
-    sanction = moderation_service.sanction_member(
+    sanction = moderation_sanctions.sanction_member(
         session,
         community=place.community,
         moderator=place.moderator,

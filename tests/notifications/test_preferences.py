@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app import tasks
+from app import after_commit
 from app.db import session_scope
 from app.errors import Invalid
 from app.notifications import service
@@ -46,7 +46,7 @@ def test_every_notification_email_carries_the_unsubscribe_headers(session: Sessi
 
 def test_immediately_queues_an_email_now_with_unsubscribe_headers(session: Session) -> None:
     user = make_user(session)
-    session.info.pop(tasks.AFTER_COMMIT, None)
+    session.info.pop(after_commit.MARKS, None)
     notification = _notify(session, user)
     assert notification is not None
     (email,) = outbox_for(session, user)
@@ -57,7 +57,7 @@ def test_immediately_queues_an_email_now_with_unsubscribe_headers(session: Sessi
     assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe[1:-1] in email.body_text
     assert digest_items_for(session, user) == []
-    assert "deliver_outbox" in session.info[tasks.AFTER_COMMIT]
+    assert "deliver_outbox" in session.info[after_commit.MARKS]
 
 
 def test_an_email_subject_can_be_given(session: Session) -> None:

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app import tasks
+from app import after_commit, tasks
 from app.config import Settings, get_settings
 from app.notifications import service
 from app.notifications.models import OutboxEmail
@@ -86,7 +86,7 @@ def test_queue_email_writes_an_unsent_row(session: Session) -> None:
         "Body for ada@example.com",
     )
     assert stored.sent_at is None and stored.attempts == 0 and stored.last_error == ""
-    assert "deliver_outbox" in session.info[tasks.AFTER_COMMIT]
+    assert "deliver_outbox" in session.info[after_commit.MARKS]
 
 
 def test_queued_email_goes_with_a_rolled_back_transaction(session: Session) -> None:

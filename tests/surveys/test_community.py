@@ -10,7 +10,7 @@ from app.communities.models import Community, MemberRole
 from app.config import get_settings
 from app.errors import Conflict, NotFound, TooManyRequests
 from app.media.models import MediaImage
-from app.moderation import service as moderation_service
+from app.moderation import sanctions as moderation_sanctions
 from app.rewards import service as rewards_service
 from app.surveys import building as surveys_building
 from app.surveys import responses as surveys_responses
@@ -89,7 +89,7 @@ def test_a_suspended_member_reads_the_surveys_but_cannot_answer(client: TestClie
     member, moderator = make_user(session), make_user(session)
     add_member(session, community, member)
     add_member(session, community, moderator, MemberRole.moderator)
-    moderation_service.sanction_member(
+    moderation_sanctions.sanction_member(
         session, community=community, moderator=moderator, member=member, kind="suspension", reason="Spam", days=3
     )
     log_in(client, session, member)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
-from app import tasks
+from app import after_commit
 from app.brands.models import Brand
 from app.comments import service as comments_service
 from app.config import Settings, get_settings
@@ -194,7 +194,7 @@ def test_emit_event_records_one_delivery_per_active_subscribed_endpoint_of_the_b
     not_subscribed = make_endpoint(session, brand, events=["idea_status_changed"])
     paused = service.set_endpoint_active(session, endpoint=make_endpoint(session, brand), is_active=False)
     elsewhere = make_endpoint(session, other)
-    session.info.pop(tasks.AFTER_COMMIT, None)
+    session.info.pop(after_commit.MARKS, None)
 
     service.emit_event(session, brand_id=brand.id or 0, event="comment_created", payload={"comment": {"id": 7}})
 
@@ -204,7 +204,7 @@ def test_emit_event_records_one_delivery_per_active_subscribed_endpoint_of_the_b
     assert body["event"] == "comment_created" and body["data"] == {"comment": {"id": 7}}
     assert body["id"] == delivery.key and body["brand_id"] == brand.id
     assert delivery.status == DeliveryStatus.pending and delivery.attempts == 0
-    assert "deliver_webhooks" in session.info[tasks.AFTER_COMMIT]
+    assert "deliver_webhooks" in session.info[after_commit.MARKS]
 
 
 def test_emit_event_goes_with_a_rolled_back_transaction(session: Session) -> None:
