@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-
 from sqlalchemy import event
 
 from bench.challenges import generate, member_tokens

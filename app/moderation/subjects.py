@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.campaigns import service as campaigns_service
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
 from app.challenges.models import Challenge, Design
 from app.comments import service as comments_service
 from app.comments.models import Comment
@@ -173,8 +173,8 @@ def _design_contents(session: Session, design_ids: Collection[int]) -> dict[int,
 
 def _set_design_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, design_id: int) -> None:
-        design = challenges_service.get_design(session, design_id=design_id)
-        challenges_service.set_design_hidden(session, design=design, hidden=hidden)
+        design = challenge_designs.get_design(session, design_id=design_id)
+        challenge_designs.set_design_hidden(session, design=design, hidden=hidden)
 
     return apply
 

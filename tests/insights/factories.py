@@ -11,7 +11,7 @@ from app.accounts.models import User
 from app.brands.models import Brand
 from app.campaigns import service as campaigns_service
 from app.campaigns.models import Campaign, ShareLink
-from app.challenges import service as challenges_service
+from app.challenges import scores as challenge_scores
 from app.challenges.models import Challenge, Design, Score
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, Membership
@@ -40,7 +40,7 @@ def score(
     challenge = session.get(Challenge, design.challenge_id)
     assert challenge is not None
     voter = voter or make_user(session)
-    return challenges_service.cast_score(
+    return challenge_scores.cast_score(
         session,
         voter=voter,
         design=design,
