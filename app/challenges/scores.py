@@ -23,7 +23,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func, select, update
@@ -161,6 +160,19 @@ def _score_statements(dialect: str) -> _ScoreStatements:
     )
 
 
+@dataclass(frozen=True)
+class CastScore:
+    """A score as ``cast_score`` left it: the row's columns, from RETURNING (no ORM object is built for it)."""
+
+    id: int
+    design_id: int
+    voter_id: int
+    value: int
+    would_buy: bool
+    created_at: datetime
+    updated_at: datetime
+
+
 def cast_score(
     session: Session,
     *,
@@ -172,7 +184,7 @@ def cast_score(
     challenge: Challenge | None = None,
     community: Community | None = None,
     membership: Membership | None = None,
-) -> Score:
+) -> CastScore:
     """Score a design 0-5 (and say whether one would buy it) during scoring; a second call changes the score.
 
     One score per member and design, and the rollups move by the difference, in this transaction: an INSERT ...
@@ -250,20 +262,17 @@ def cast_score(
         set_committed_value(challenge, "score_count", challenge_count)
         for name, counter in zip(("score_sum", "score_count", "buy_count", "bayesian_score"), counters, strict=True):
             set_committed_value(design, name, counter)
-    return _score_from_row(session, row._mapping)
+    return _cast_score_from_row(session, row._asdict())
 
 
-def _score_from_row(session: Session, values: Mapping[Any, Any]) -> Score:
-    """The Score of a row that RETURNING gave, in the session as if loaded (no SELECT); a loaded one is updated."""
-    columns = {column.name: values[column] for column in cast(Table, Score.__table__).c}  # type: ignore[attr-defined]
-    score = session.identity_map.get(identity_key(Score, columns["id"]))
-    if isinstance(score, Score):
-        for name, column_value in columns.items():
-            set_committed_value(score, name, column_value)
-        return score
-    score = Score(**columns)
-    make_transient_to_detached(score)
-    session.add(score)
+def _cast_score_from_row(session: Session, values: Mapping[str, Any]) -> CastScore:
+    """The score of a row that RETURNING gave; a Score this session has loaded already takes the new values (the
+    session would otherwise keep showing the old ones)."""
+    score = CastScore(**values)
+    loaded = session.identity_map.get(identity_key(Score, score.id))
+    if isinstance(loaded, Score):
+        for name, column_value in values.items():
+            set_committed_value(loaded, name, column_value)
     return score
 
 

@@ -12,7 +12,7 @@ from app.brands.models import Brand
 from app.campaigns import service as campaigns_service
 from app.campaigns.models import Campaign, ShareLink
 from app.challenges import scores as challenge_scores
-from app.challenges.models import Challenge, Design, Score
+from app.challenges.models import Challenge, Design
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, Membership
 from app.surveys.models import Question
@@ -35,7 +35,7 @@ def score(
     would_buy: bool = False,
     voter: User | None = None,
     now: datetime | None = None,
-) -> Score:
+) -> challenge_scores.CastScore:
     """A new member scores the design through the service (its counters move as in production)."""
     challenge = session.get(Challenge, design.challenge_id)
     assert challenge is not None
