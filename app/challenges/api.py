@@ -67,6 +67,7 @@ def _designs(
     )
     public = challenges_service.scores_are_public(challenge, utcnow())
     mean = challenge_scores.challenge_mean(challenge)
+    my_scores = scoring.my_scores(session, member=viewer, designs=[design for design, _ in rows]) if viewer else {}
     result = []
     for design, designer in rows:
         urls = challenge_designs.rendition_urls(images[design.image_id])
@@ -82,7 +83,7 @@ def _designs(
             if public
             else None
         )
-        mine = challenge_scores.get_my_score(session, design=design, voter=viewer) if viewer else None
+        mine = my_scores.get(id_of(design))
         match = matches.get(id_of(design))
         result.append(
             schemas.DesignPublic(
