@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.challenges.ranking import calibrate
-from app.challenges.service import bayesian_average
+from app.challenges.scores import bayesian_average
 
 DESIGNS = 300
 RATERS = 2000
@@ -132,7 +132,8 @@ def through_the_database(console: Console) -> None:
     scores, 2,000 members) in a temporary SQLite database."""
     from sqlmodel import Session, select
 
-    from app.challenges import service as challenges_service
+    from app.challenges import scores as challenge_scores
+    from app.challenges import winners as challenge_winners
     from app.challenges.models import Challenge
     from app.db import build_engine
     from bench.run import ROOT, server_environment
@@ -154,8 +155,8 @@ def through_the_database(console: Console) -> None:
         with Session(engine) as session:
             challenge = session.exec(select(Challenge)).one()
             for name, work in (
-                ("shortlist()", lambda: challenges_service.shortlist(session, challenge=challenge)),
-                ("refresh at a pick", lambda: challenges_service.refresh_bayesian_scores(session, challenge=challenge)),
+                ("shortlist()", lambda: challenge_winners.shortlist(session, challenge=challenge)),
+                ("refresh at a pick", lambda: challenge_scores.refresh_bayesian_scores(session, challenge=challenge)),
             ):
                 timings = []
                 for _ in range(3):

@@ -15,7 +15,10 @@ from rich.progress import Progress, TaskID
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.challenges import designs as challenge_designs
+from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
+from app.challenges import winners as challenge_winners
 from app.challenges.models import Challenge, Design
 from app.communities.models import Community, MemberRole, Membership
 from seed.designs import Artwork, artworks
@@ -129,7 +132,7 @@ def _submit(
     tags = [artwork.motif, PATTERN_TAGS[artwork.pattern]]
     if artwork.word:
         tags.append("lettering")
-    return challenges_service.submit_design(
+    return challenge_designs.submit_design(
         session,
         challenge=challenge,
         designer=designer,
@@ -205,7 +208,7 @@ def seed_challenges(
     for design, quality, voters in plan:
         for voter in voters:
             value = min(5, max(0, round(rng.gauss(quality, 0.9))))
-            challenges_service.cast_score(
+            challenge_scores.cast_score(
                 session,
                 voter=voter,
                 design=design,
@@ -218,9 +221,9 @@ def seed_challenges(
     # The manager picks the top of the shortlist (the calibrated ranking) two days after scoring closed, and announces
     # them the next day.
     picked_at = today - timedelta(days=18)
-    for entry in challenges_service.shortlist(session, challenge=closed, now=picked_at)[:WINNERS]:
-        challenges_service.pick_winner(session, challenge=closed, design=entry.design, now=picked_at)
-    challenges_service.announce_winners(session, challenge=closed, now=picked_at + timedelta(days=1))
+    for entry in challenge_winners.shortlist(session, challenge=closed, now=picked_at)[:WINNERS]:
+        challenge_winners.pick_winner(session, challenge=closed, design=entry.design, now=picked_at)
+    challenge_winners.announce_winners(session, challenge=closed, now=picked_at + timedelta(days=1))
 
     # The open challenge: submissions opened 6 days ago and close in 12; scoring runs for two weeks after that.
     opened = challenges_service.create_challenge(
@@ -318,7 +321,7 @@ def _seed_scoring(
     for voter in rng.sample(pool, 60):
         for design in rng.sample([d for d in designs if d.designer_id != voter.id], rng.randint(8, 16)):
             value = min(5, max(0, round(rng.gauss(quality[id(design)], 0.9))))
-            challenges_service.cast_score(
+            challenge_scores.cast_score(
                 session,
                 voter=voter,
                 design=design,

@@ -14,6 +14,7 @@ from PIL import Image, ImageOps
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.challenges import designs as challenge_designs
 from app.challenges import service as challenges_service
 from app.challenges.models import Design
 from app.comments import service as comments_service
@@ -166,7 +167,7 @@ def _seed_near_duplicate(
         cropped = turned.crop((width // 20, height // 20, width - width // 20, height - height // 20))
     buffer = io.BytesIO()
     ImageOps.mirror(cropped).save(buffer, "PNG")
-    copy = challenges_service.submit_design(
+    copy = challenge_designs.submit_design(
         session,
         challenge=challenge,
         designer=copier,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
-from app.challenges import service as challenges_service
+from app.challenges import scores as challenge_scores
 from app.challenges.models import Design
 from app.columns import id_of
 from app.communities import service as communities_service
@@ -70,7 +70,7 @@ def seed_vote_ring(session: Session, *, community: Community, designs: list[Desi
             now=user.created_at,
         )
         for offset, design in enumerate(designs):
-            challenges_service.cast_score(
+            challenge_scores.cast_score(
                 session,
                 voter=user,
                 design=design,

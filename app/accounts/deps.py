@@ -79,8 +79,8 @@ def get_current_user(request: Request, session: SessionDep) -> User | None:
         found = accounts_service.api_token_for(session, plain=credentials.strip())
         if found is None:
             raise Unauthorized("This API token is not valid: it has expired or been revoked.")
-        user, api_token = found
-        if api_token.scope == TokenScope.read and request.method not in SAFE_METHODS:
+        user = found.user
+        if found.scope == TokenScope.read and request.method not in SAFE_METHODS:
             raise Forbidden(
                 f"This API token is read-only: it cannot {request.method}. Make a read-write token at /settings/tokens."
             )

@@ -7,18 +7,21 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple, cast
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pwdlib import PasswordHash
-from sqlalchemy import CursorResult, Update
+from sqlalchemy import CursorResult, Table, Update, bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, delete, or_, select, update
 from zxcvbn import zxcvbn
 
 from app import rate_limits
 from app.accounts.models import ApiToken, TokenScope, User, UserSession
-from app.columns import id_of, utcnow
+from app.columns import UTCDateTime, id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.moderation import fingerprints
@@ -311,27 +314,62 @@ def user_for_session_token(session: Session, *, token: str) -> User | None:
 
 def session_for_token(session: Session, *, token: str) -> tuple[User, UserSession] | None:
     """The active user behind a session token and the session itself, or None when it is unknown, expired or
-    revoked."""
-    row = session.exec(select(UserSession).where(UserSession.token_hash == hash_token(token))).first()
+    revoked: one query for both."""
     now = utcnow()
-    if row is None or row.expires_at <= now:
+    found = session.execute(_SESSION_HOLDER, {"token_hash": hash_token(token), "now": now}).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
+    user, row = found
     if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
-        _touch(session, update(UserSession).where(col(UserSession.id) == row.id).values(last_seen_at=now))
+        _touch(session, _TOUCH_SESSION, {"row_id": row.id, "now": now, "stale_before": now - SESSION_TOUCH_INTERVAL})
     return user, row
 
 
-def _touch(session: Session, statement: Update) -> None:
+def _touch(session: Session, statement: Update, parameters: dict[str, object]) -> None:
     """Record "last seen" on a best-effort basis: on a read-only request SQLite may refuse the write lock at once
     (another writer holds it), and a stale timestamp is better than a failed page."""
     try:
         with session.begin_nested():
-            session.execute(statement)
+            session.execute(statement, parameters)
     except OperationalError:
         pass
+
+
+def _touch_statement(table: Table, column: str) -> Update:
+    """``UPDATE table SET column = :now`` for row ``:row_id`` only while its ``column`` is before ``:stale_before``.
+
+    The row is picked by a subquery that skips it when locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has
+    no row locks and serialises writers): of the requests arriving together on one token, the first writes and the
+    others neither write nor queue behind its row lock until its request commits; the condition makes the write
+    happen at most once per interval even across processes.
+    """
+    latest = table.alias("latest")
+    stale = (
+        sa_select(latest.c.id)
+        .where(
+            latest.c.id == bindparam("row_id"),
+            (latest.c[column].is_(None)) | (latest.c[column] < bindparam("stale_before", type_=UTCDateTime)),
+        )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return sa_update(table).where(table.c.id == stale).values({column: bindparam("now", type_=UTCDateTime)})
+
+
+_USER_SESSIONS = cast(Table, UserSession.__table__)  # type: ignore[attr-defined]
+_API_TOKENS = cast(Table, ApiToken.__table__)  # type: ignore[attr-defined]
+# The request path's lookups, built once with bound parameters (``token_hash``, ``now``): the token and its active
+# user in one query, and the conditional "last seen" writes.
+_SESSION_HOLDER = (
+    select(User, UserSession)
+    .join(UserSession, col(UserSession.user_id) == User.id)
+    .where(
+        col(UserSession.token_hash) == bindparam("token_hash"),
+        col(UserSession.expires_at) > bindparam("now", type_=UTCDateTime),
+        col(User.is_active),
+    )
+)
+_TOUCH_SESSION = _touch_statement(_USER_SESSIONS, "last_seen_at")
 
 
 def end_session(session: Session, *, token: str) -> None:
@@ -626,17 +664,35 @@ def revoke_all_api_tokens(session: Session, *, user: User, now: datetime | None 
     return result.rowcount if isinstance(result, CursorResult) else 0
 
 
-def api_token_for(session: Session, *, plain: str) -> tuple[User, ApiToken] | None:
-    """The active user behind a bearer token, and the token, or None when it is unknown, revoked or expired."""
-    token = session.exec(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(plain), col(ApiToken.revoked_at).is_(None))
-    ).first()
+class TokenHolder(NamedTuple):
+    """Who a bearer token speaks for, and what it may do."""
+
+    user: User
+    scope: TokenScope
+
+
+_TOKEN_HOLDER = (
+    select(User, col(ApiToken.id), col(ApiToken.scope), col(ApiToken.last_used_at))
+    .join(ApiToken, col(ApiToken.user_id) == User.id)
+    .where(
+        col(ApiToken.token_hash) == bindparam("token_hash"),
+        col(ApiToken.revoked_at).is_(None),
+        col(ApiToken.expires_at) > bindparam("now", type_=UTCDateTime),
+        col(User.is_active),
+    )
+)
+_TOUCH_API_TOKEN = _touch_statement(_API_TOKENS, "last_used_at")
+
+
+def api_token_for(session: Session, *, plain: str) -> TokenHolder | None:
+    """The active user behind a bearer token, and the token's scope, or None when it is unknown, revoked or expired:
+    one query; "last used" is written at most once a minute (TOKEN_TOUCH_INTERVAL), not on every request."""
     now = utcnow()
-    if token is None or token.expires_at <= now:
+    found = session.execute(_TOKEN_HOLDER, {"token_hash": hash_token(plain), "now": now}).first()
+    if found is None:
         return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
-        _touch(session, update(ApiToken).where(col(ApiToken.id) == token.id).values(last_used_at=now))
-    return user, token
+    user, token_id, scope, last_used_at = found
+    if last_used_at is None or now - last_used_at >= TOKEN_TOUCH_INTERVAL:
+        stale_before = now - TOKEN_TOUCH_INTERVAL + timedelta(microseconds=1)
+        _touch(session, _TOUCH_API_TOKEN, {"row_id": token_id, "now": now, "stale_before": stale_before})
+    return TokenHolder(user=user, scope=TokenScope(scope))

@@ -9,8 +9,12 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.deps import Public
 from app.accounts.models import User
+from app.challenges import designs as challenge_designs
+from app.challenges import gallery as challenge_gallery
 from app.challenges import schemas, scoring
+from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
+from app.challenges import winners as challenge_winners
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design
 from app.columns import PageNumber, RowId, id_of, utcnow
@@ -57,20 +61,21 @@ def _designs(
     viewer: User | None = None,
     sees_flags: bool = False,
 ) -> list[schemas.DesignPublic]:
-    images = challenges_service.images_by_id(session, designs=[design for design, _ in rows])
+    images = challenge_designs.images_by_id(session, designs=[design for design, _ in rows])
     matches = (
-        challenges_service.near_duplicate_matches(session, designs=[design for design, _ in rows]) if sees_flags else {}
+        challenge_designs.near_duplicate_matches(session, designs=[design for design, _ in rows]) if sees_flags else {}
     )
     public = challenges_service.scores_are_public(challenge, utcnow())
-    mean = challenges_service.challenge_mean(challenge)
+    mean = challenge_scores.challenge_mean(challenge)
+    my_scores = scoring.my_scores(session, member=viewer, designs=[design for design, _ in rows]) if viewer else {}
     result = []
     for design, designer in rows:
-        urls = challenges_service.rendition_urls(images[design.image_id])
+        urls = challenge_designs.rendition_urls(images[design.image_id])
         scores = (
             schemas.DesignScores(
                 score_count=design.score_count,
                 mean=design.mean_score,
-                bayesian_score=challenges_service.bayesian_average(
+                bayesian_score=challenge_scores.bayesian_average(
                     score_sum=design.score_sum, score_count=design.score_count, mean=mean
                 ),
                 buy_count=design.buy_count,
@@ -78,7 +83,7 @@ def _designs(
             if public
             else None
         )
-        mine = challenges_service.get_my_score(session, design=design, voter=viewer) if viewer else None
+        mine = my_scores.get(id_of(design))
         match = matches.get(id_of(design))
         result.append(
             schemas.DesignPublic(
@@ -208,7 +213,7 @@ def list_designs(
     unscored: bool = Query(default=False, description="Only designs the caller may score and has not scored yet"),
     access: ChallengeAccess = challenge_access(Action.view_challenge),
 ) -> schemas.GalleryPage:
-    gallery = challenges_service.list_gallery(
+    gallery = challenge_gallery.list_gallery(
         session, challenge=access.challenge, viewer=access.user, tag=tag, sort=sort, page=page, unscored=unscored
     )
     return schemas.GalleryPage(
@@ -273,7 +278,7 @@ def submit_design(
     access: ChallengeAccess = challenge_access(Action.submit_design),
 ) -> schemas.DesignPublic:
     assert access.user is not None
-    design = challenges_service.submit_design(
+    design = challenge_designs.submit_design(
         session,
         challenge=access.challenge,
         designer=access.user,
@@ -303,7 +308,7 @@ def submit_design(
 def shortlist(
     session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_shortlist)
 ) -> list[schemas.ShortlistEntryPublic]:
-    entries = challenges_service.shortlist(session, challenge=access.challenge)
+    entries = challenge_winners.shortlist(session, challenge=access.challenge)
     designs = _designs(
         session,
         [(entry.design, entry.designer) for entry in entries],
@@ -341,7 +346,7 @@ def pick_winner(
     design = session.get(Design, body.design_id)
     if design is None:
         raise NotFound("There is no such design in this challenge.")
-    product = challenges_service.pick_winner(session, challenge=access.challenge, design=design)
+    product = challenge_winners.pick_winner(session, challenge=access.challenge, design=design)
     return schemas.ProductPublic.model_validate(product)
 
 
@@ -356,7 +361,7 @@ def withdraw_win(
     design = session.get(Design, design_id)
     if design is None:
         raise NotFound("There is no such design in this challenge.")
-    challenges_service.withdraw_win(session, challenge=access.challenge, design=design)
+    challenge_winners.withdraw_win(session, challenge=access.challenge, design=design)
 
 
 @router.post(
@@ -367,7 +372,7 @@ def withdraw_win(
 def announce_winners(
     session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
 ) -> schemas.ChallengeDetail:
-    challenge = challenges_service.announce_winners(session, challenge=access.challenge)
+    challenge = challenge_winners.announce_winners(session, challenge=access.challenge)
     return _challenge(challenge, access.community)
 
 
@@ -379,7 +384,7 @@ def announce_winners(
 def list_winners(
     session: SessionDep, access: ChallengeAccess = challenge_access(Action.view_challenge)
 ) -> list[schemas.DesignPublic]:
-    winners = challenges_service.visible_winners(
+    winners = challenge_winners.visible_winners(
         session, challenge=access.challenge, may_manage=access.can(Action.manage_challenge)
     )
     return _designs(
@@ -399,7 +404,7 @@ def edit_design(
     body: schemas.DesignUpdate, session: SessionDep, access: DesignAccess = design_access(Action.submit_design)
 ) -> schemas.DesignPublic:
     assert access.user is not None
-    challenges_service.edit_design(
+    challenge_designs.edit_design(
         session,
         design=access.design,
         editor=access.user,
@@ -413,7 +418,7 @@ def edit_design(
 @router.delete("/designs/{design_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw one's design")
 def withdraw_design(session: SessionDep, access: DesignAccess = design_access(Action.submit_design)) -> Response:
     assert access.user is not None
-    challenges_service.withdraw_design(session, design=access.design, designer=access.user)
+    challenge_designs.withdraw_design(session, design=access.design, designer=access.user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -431,7 +436,7 @@ def cast_score(
         ip_address=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
     )
-    score = challenges_service.cast_score(
+    score = challenge_scores.cast_score(
         session,
         voter=access.user,
         design=access.design,
@@ -448,7 +453,7 @@ def cast_score(
 def portfolio(handle: str, session: SessionDep, viewer: Public) -> list[schemas.DesignPublic]:
     designer = accounts_service.get_user_by_handle(session, handle=handle)
     result = []
-    for entry in challenges_service.list_portfolio(session, designer=designer, viewer=viewer):
+    for entry in challenge_gallery.list_portfolio(session, designer=designer, viewer=viewer):
         result += _designs(session, [(entry.design, designer)], challenge=entry.challenge, community=entry.community)
     return result
 
@@ -456,7 +461,7 @@ def portfolio(handle: str, session: SessionDep, viewer: Public) -> list[schemas.
 @router.get("/designs/{design_id}/original", summary="Download a design's original (staff)", response_class=Response)
 def download_original(session: SessionDep, access: DesignAccess = design_access(Action.view_shortlist)) -> Response:
     """Download the uploaded original (staff only)."""
-    original = challenges_service.design_original(session, design=access.design)
+    original = challenge_designs.design_original(session, design=access.design)
     return Response(
         original.content,
         media_type=original.media_type,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
 from app.challenges.models import Challenge, Design
 from app.moderation.models import SubjectKind
 from app.moderation.subjects import SubjectContent, SubjectInfo, SubjectType, excerpt
@@ -53,8 +53,8 @@ def _count_designs(session: Session, community_id: int, author_ids: Collection[i
 
 def _set_design_hidden(hidden: bool) -> Callable[[Session, int], None]:
     def apply(session: Session, design_id: int) -> None:
-        design = challenges_service.get_design(session, design_id=design_id)
-        challenges_service.set_design_hidden(session, design=design, hidden=hidden)
+        design = challenge_designs.get_design(session, design_id=design_id)
+        challenge_designs.set_design_hidden(session, design=design, hidden=hidden)
 
     return apply
 

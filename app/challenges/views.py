@@ -12,8 +12,12 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.deps import Public
 from app.accounts.models import User
+from app.challenges import designs as challenge_designs
+from app.challenges import gallery as challenge_gallery
+from app.challenges import scores as challenge_scores
 from app.challenges import scoring
 from app.challenges import service as challenges_service
+from app.challenges import winners as challenge_winners
 from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
 from app.challenges.models import Challenge, Design, DesignStatus, Phase
 from app.columns import PageNumber, RowId, utcnow
@@ -214,7 +218,7 @@ def detail(
     challenge = access.challenge
     current_phase = challenges_service.phase(challenge, now)
     progress = _scoring_progress(session, access, current_phase)
-    gallery = challenges_service.list_gallery(
+    gallery = challenge_gallery.list_gallery(
         session,
         challenge=challenge,
         viewer=access.user,
@@ -225,9 +229,9 @@ def detail(
         now=now,
     )
     designs = [design for design, _ in gallery.designs]
-    images = challenges_service.images_by_id(session, designs=designs)
+    images = challenge_designs.images_by_id(session, designs=designs)
     my_count = (
-        challenges_service.count_member_designs(session, challenge=challenge, designer=access.user)
+        challenge_designs.count_member_designs(session, challenge=challenge, designer=access.user)
         if access.user and access.membership
         else 0
     )
@@ -240,10 +244,10 @@ def detail(
         my_scores=scoring.my_scores(session, member=access.user, designs=designs) if access.user else {},
         gallery=gallery,
         thumbnails={
-            image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
+            image_id: challenge_designs.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
         },
-        sorts=challenges_service.gallery_sorts(challenge, now),
-        tags=challenges_service.list_challenge_tags(session, challenge=challenge),
+        sorts=challenge_gallery.gallery_sorts(challenge, now),
+        tags=challenge_gallery.list_challenge_tags(session, challenge=challenge),
         scores_public=challenges_service.scores_are_public(challenge, now),
         my_count=my_count,
     )
@@ -276,7 +280,7 @@ def next_design(
 def _submit_context(session: Session, access: ChallengeAccess, **extra: object) -> dict[str, Any]:
     now = utcnow()
     my_count = (
-        challenges_service.count_member_designs(session, challenge=access.challenge, designer=access.user)
+        challenge_designs.count_member_designs(session, challenge=access.challenge, designer=access.user)
         if access.user
         else 0
     )
@@ -311,7 +315,7 @@ def submit(
     try:
         if image is None or not image.filename:
             raise Invalid("Please correct the marked fields.", fields={"image": "Choose an image file to upload."})
-        design = challenges_service.submit_design(
+        design = challenge_designs.submit_design(
             session,
             challenge=access.challenge,
             designer=access.user,
@@ -353,8 +357,8 @@ def _shortlist_error(request: Request, session: Session, access: ChallengeAccess
 def _shortlist_context(session: Session, access: ChallengeAccess) -> dict[str, Any]:
     now = utcnow()
     ready = challenges_service.scores_are_public(access.challenge, now)
-    entries = challenges_service.shortlist(session, challenge=access.challenge, now=now) if ready else []
-    images = challenges_service.images_by_id(session, designs=[entry.design for entry in entries])
+    entries = challenge_winners.shortlist(session, challenge=access.challenge, now=now) if ready else []
+    images = challenge_designs.images_by_id(session, designs=[entry.design for entry in entries])
     context = _base(
         access,
         challenge=access.challenge,
@@ -362,9 +366,9 @@ def _shortlist_context(session: Session, access: ChallengeAccess) -> dict[str, A
         ready=ready,
         entries=entries,
         thumbnails={
-            image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
+            image_id: challenge_designs.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
         },
-        mean=challenges_service.challenge_mean(access.challenge),
+        mean=challenge_scores.challenge_mean(access.challenge),
         # Scores a moderator discounted (app.moderation.integrity): kept, but out of the counts and the rank.
         discounted=integrity.discounted_counts(session, challenge=access.challenge) if ready else {},
     )
@@ -388,7 +392,7 @@ def pick_winner(
 ) -> Response:
     design = _posted_design(session, design_id)
     try:
-        challenges_service.pick_winner(session, challenge=access.challenge, design=design)
+        challenge_winners.pick_winner(session, challenge=access.challenge, design=design)
     except AppError as error:
         return _shortlist_error(request, session, access, error)
     response = redirect(request, f"{_challenge_url(access)}/shortlist")
@@ -405,7 +409,7 @@ def withdraw_win(
 ) -> Response:
     design = _posted_design(session, design_id)
     try:
-        challenges_service.withdraw_win(session, challenge=access.challenge, design=design)
+        challenge_winners.withdraw_win(session, challenge=access.challenge, design=design)
     except AppError as error:
         return _shortlist_error(request, session, access, error)
     response = redirect(request, f"{_challenge_url(access)}/shortlist")
@@ -418,7 +422,7 @@ def announce(
     request: Request, session: SessionDep, access: ChallengeAccess = challenge_access(Action.manage_challenge)
 ) -> Response:
     try:
-        challenges_service.announce_winners(session, challenge=access.challenge)
+        challenge_winners.announce_winners(session, challenge=access.challenge)
     except AppError as error:
         return _shortlist_error(request, session, access, error)
     response = redirect(request, f"{_challenge_url(access)}/winners")
@@ -432,17 +436,17 @@ def winners_page(
 ) -> Response:
     now = utcnow()
     current = challenges_service.phase(access.challenge, now)
-    winners = challenges_service.visible_winners(
+    winners = challenge_winners.visible_winners(
         session, challenge=access.challenge, may_manage=access.can(Action.manage_challenge), now=now
     )
-    images = challenges_service.images_by_id(session, designs=[design for design, _ in winners])
+    images = challenge_designs.images_by_id(session, designs=[design for design, _ in winners])
     context = _base(
         access,
         challenge=access.challenge,
         phase=current,
         winners=winners,
         thumbnails={
-            image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
+            image_id: challenge_designs.rendition_urls(image)["thumbnail"] for image_id, image in images.items()
         },
     )
     return render(request, "challenges/winners.html", context)
@@ -463,8 +467,8 @@ def design_context(session: Session, access: DesignAccess, **extra: object) -> d
     now = utcnow()
     design = access.design
     designer = session.get(User, design.designer_id)
-    images = challenges_service.images_by_id(session, designs=[design])
-    mean = challenges_service.challenge_mean(access.challenge)
+    images = challenge_designs.images_by_id(session, designs=[design])
+    mean = challenge_scores.challenge_mean(access.challenge)
     current_phase = challenges_service.phase(access.challenge, now)
     context = _base(
         access,
@@ -473,16 +477,16 @@ def design_context(session: Session, access: DesignAccess, **extra: object) -> d
         designer=designer,
         phase=current_phase,
         progress=_scoring_progress(session, access, current_phase),
-        display_url=challenges_service.rendition_urls(images[design.image_id])["display"],
+        display_url=challenge_designs.rendition_urls(images[design.image_id])["display"],
         scores_public=challenges_service.scores_are_public(access.challenge, now),
-        bayesian=challenges_service.bayesian_average(
+        bayesian=challenge_scores.bayesian_average(
             score_sum=design.score_sum, score_count=design.score_count, mean=mean
         ),
-        my_score=challenges_service.get_my_score(session, design=design, voter=access.user),
+        my_score=challenge_scores.get_my_score(session, design=design, voter=access.user),
         is_designer=access.user is not None and design.designer_id == access.user.id,
         # Where a hidden design stands in the queue (held for review, hidden, removed), to tell its designer.
         moderation_status=_moderation_status(session, access) if design.status == DesignStatus.hidden else None,
-        score_values=list(challenges_service.SCORE_VALUES),
+        score_values=list(challenge_scores.SCORE_VALUES),
         **thread_context(session, access),
     )
     context.update(extra)
@@ -516,7 +520,7 @@ def score(
             ip_address=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
-        challenges_service.cast_score(
+        challenge_scores.cast_score(
             session,
             voter=access.user,
             design=access.design,
@@ -556,7 +560,7 @@ def edit_design_page(
 ) -> Response:
     assert access.user is not None  # submit_design is no visitor's action
     design = access.design
-    challenges_service.require_editable_design(session, design=design, editor=access.user)
+    challenge_designs.require_editable_design(session, design=design, editor=access.user)
     form = {"title": design.title, "description": design.description, "tags": design.tags.replace(",", ", ")}
     return render(request, "challenges/design_edit.html", design_context(session, access, form=form))
 
@@ -573,7 +577,7 @@ def edit_design(
     assert access.user is not None
     form = {"title": title, "description": description, "tags": tags}
     try:
-        challenges_service.edit_design(
+        challenge_designs.edit_design(
             session, design=access.design, editor=access.user, title=title, description=description, tags=tags
         )
     except AppError as error:
@@ -589,7 +593,7 @@ def withdraw_design(
     request: Request, session: SessionDep, access: DesignAccess = design_access(Action.submit_design)
 ) -> Response:
     assert access.user is not None
-    challenges_service.withdraw_design(session, design=access.design, designer=access.user)
+    challenge_designs.withdraw_design(session, design=access.design, designer=access.user)
     response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}")
     flash.add(response, request, f"{access.design.title} is withdrawn.", "info")
     return response
@@ -598,9 +602,9 @@ def withdraw_design(
 @router.get("/u/{handle}/designs", name="challenges:portfolio")
 def portfolio(request: Request, handle: str, session: SessionDep, viewer: Public) -> Response:
     designer = accounts_service.get_user_by_handle(session, handle=handle)
-    entries = challenges_service.list_portfolio(session, designer=designer, viewer=viewer)
-    images = challenges_service.images_by_id(session, designs=[entry.design for entry in entries])
-    thumbnails = {image_id: challenges_service.rendition_urls(image)["thumbnail"] for image_id, image in images.items()}
+    entries = challenge_gallery.list_portfolio(session, designer=designer, viewer=viewer)
+    images = challenge_designs.images_by_id(session, designs=[entry.design for entry in entries])
+    thumbnails = {image_id: challenge_designs.rendition_urls(image)["thumbnail"] for image_id, image in images.items()}
     return render(
         request,
         "challenges/portfolio.html",
@@ -616,7 +620,7 @@ def portfolio(request: Request, handle: str, session: SessionDep, viewer: Public
 @router.get("/designs/{design_id}/original", name="challenges:original")
 def design_original(session: SessionDep, access: DesignAccess = design_access(Action.view_shortlist)) -> Response:
     """Download the uploaded original (staff only)."""
-    original = challenges_service.design_original(session, design=access.design)
+    original = challenge_designs.design_original(session, design=access.design)
     return Response(
         original.content,
         media_type=original.media_type,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from app.accounts.models import User
 from app.challenges import service as challenges_service
+from app.challenges import winners as challenge_winners
 from app.challenges.models import Challenge, Design, DesignStatus, Score
 from app.columns import utcnow
 from app.comments.models import Comment
@@ -125,7 +126,7 @@ def challenge_results(
         overall[value] = count
         buys += would_buy or 0
     total = sum(overall)
-    entries = challenges_service.shortlist(session, challenge=challenge, now=now)[:limit]
+    entries = challenge_winners.shortlist(session, challenge=challenge, now=now)[:limit]
     designs = []
     for entry in entries:
         count = entry.design.score_count
@@ -157,7 +158,7 @@ def challenge_design_rows(
 ) -> Iterator[list[Any]]:
     """Every ranked design as a CSV row (a suppressed design's figures left empty), for the aggregates export."""
     results = challenge_results(
-        session, community=community, challenge=challenge, limit=challenges_service.SHORTLIST_SIZE, now=now
+        session, community=community, challenge=challenge, limit=challenge_winners.SHORTLIST_SIZE, now=now
     )
     for design in results.designs:
         distribution: list[int | None] = [*design.distribution] if design.distribution else [None] * 6

@@ -17,7 +17,7 @@ import nh3
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
 from app.challenges.models import Challenge, Design
 from app.columns import id_of
 from app.communities.models import Community
@@ -155,7 +155,7 @@ def _add_near_duplicates(session: Session, *, community: Community, evidence: di
         return
     earlier_ids = {d.flagged_near_duplicate_of_id for d in flagged}
     earlier = {id_of(d): d for d in session.exec(select(Design).where(col(Design.id).in_(earlier_ids))).all()}
-    images = challenges_service.images_by_id(session, designs=[*flagged, *earlier.values()])
+    images = challenge_designs.images_by_id(session, designs=[*flagged, *earlier.values()])
     people = {
         id_of(u): u
         for u in session.exec(

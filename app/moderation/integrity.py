@@ -13,6 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, Phase, Score
 from app.columns import id_of, utcnow
@@ -123,7 +124,7 @@ def _ranks(votes: Sequence[Vote], design_ids: Sequence[int]) -> dict[int, int]:
     order = sorted(
         design_ids,
         key=lambda design: (
-            -challenges_service.bayesian_average(score_sum=sums[design], score_count=counts[design], mean=mean),
+            -challenge_scores.bayesian_average(score_sum=sums[design], score_count=counts[design], mean=mean),
             design,
         ),
     )
@@ -207,7 +208,7 @@ def discount_voters(
         session.add(DiscountedVoter(discount_id=id_of(discount), voter_id=voter_id))
     session.flush()
     before = _totals(challenge)
-    challenges_service.recount_scores(session, challenge=challenge, excluded_voter_ids=already | set(wanted))
+    challenge_scores.recount_scores(session, challenge=challenge, excluded_voter_ids=already | set(wanted))
     moderation_audit.record(
         session,
         community_id=id_of(community),
@@ -248,7 +249,7 @@ def restore_discount(
     session.add(discount)
     session.flush()
     before = _totals(challenge)
-    challenges_service.recount_scores(
+    challenge_scores.recount_scores(
         session, challenge=challenge, excluded_voter_ids=_discounted_voter_ids(session, challenge=challenge)
     )
     moderation_audit.record(

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from app.accounts.models import User
-from app.challenges import service as challenges_service
+from app.challenges import scores as challenge_scores
 from app.challenges.models import Challenge, Design, Score
 from app.db import build_engine, migrate, session_scope, writer_engine
 from tests import databases
@@ -51,7 +51,7 @@ def test_racing_scores_by_one_member_leave_one_score_and_right_counters(real_eng
                 target = session.get(Design, ids[1])
                 person = session.get(User, ids[2])
                 assert target is not None and person is not None
-                challenges_service.cast_score(
+                challenge_scores.cast_score(
                     session, voter=person, design=target, value=number % 6, would_buy=number % 2 == 0
                 )
                 session.commit()
@@ -100,7 +100,7 @@ def test_racing_scores_by_many_members_add_up(real_engine: Engine) -> None:
                 barrier.wait()
                 target, person = session.get(Design, design_id), session.get(User, voter_id)
                 assert target is not None and person is not None
-                challenges_service.cast_score(session, voter=person, design=target, value=3, would_buy=True)
+                challenge_scores.cast_score(session, voter=person, design=target, value=3, would_buy=True)
                 session.commit()
         except BaseException as error:
             errors.append(error)

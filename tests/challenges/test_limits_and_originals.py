@@ -8,7 +8,8 @@ from PIL import ExifTags, Image, ImageCms
 from sqlmodel import Session
 
 from app.brands.models import StaffRole
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
+from app.challenges import scores as challenge_scores
 from app.comments import service as comments_service
 from app.config import get_settings
 from app.errors import TooManyRequests
@@ -35,9 +36,9 @@ def test_scoring_is_rate_limited_per_member(session: Session, monkeypatch: pytes
     voter = make_user(session)
     add_member(session, community, voter)
     for design in designs[:2]:
-        challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=False)
+        challenge_scores.cast_score(session, voter=voter, design=design, value=4, would_buy=False)
     with pytest.raises(TooManyRequests, match="scoring very fast"):
-        challenges_service.cast_score(session, voter=voter, design=designs[2], value=4, would_buy=False)
+        challenge_scores.cast_score(session, voter=voter, design=designs[2], value=4, would_buy=False)
 
 
 def test_uploads_are_rate_limited_per_member(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,11 +47,11 @@ def test_uploads_are_rate_limited_per_member(session: Session, monkeypatch: pyte
     challenge = make_challenge(session, community, max_designs_per_member=5)
     designer = make_user(session)
     add_member(session, community, designer)
-    challenges_service.submit_design(
+    challenge_designs.submit_design(
         session, challenge=challenge, designer=designer, upload=io.BytesIO(png_bytes(901)), title="First"
     )
     with pytest.raises(TooManyRequests, match="uploaded a lot"):
-        challenges_service.submit_design(
+        challenge_designs.submit_design(
             session, challenge=challenge, designer=designer, upload=io.BytesIO(png_bytes(902)), title="Second"
         )
 
@@ -100,7 +101,7 @@ def test_the_original_staff_download_carries_no_location_and_keeps_its_colour_pr
     add_member(session, community, designer)
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     photo = corpus.encode(corpus.scene(), "JPEG", quality=90, exif=corpus.exif_with_gps(), icc_profile=srgb)
-    design = challenges_service.submit_design(
+    design = challenge_designs.submit_design(
         session, challenge=challenge, designer=designer, upload=io.BytesIO(photo), title="Field notes"
     )
     analyst = make_user(session)

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from app.brands.models import Brand
 from app.challenges import ranking
-from app.challenges import service as challenges_service
+from app.challenges import scores as challenge_scores
+from app.challenges import winners as challenge_winners
 from app.challenges.models import Challenge, Design, Score
 from app.communities.models import Community
 from app.moderation import integrity
@@ -49,7 +50,7 @@ def _raw_order(scores: list[Triple]) -> list[int]:
         sums.setdefault(design, []).append(value)
     mean = sum(value for _, _, value in scores) / len(scores)
     average = {
-        design: challenges_service.bayesian_average(score_sum=sum(values), score_count=len(values), mean=mean, weight=5)
+        design: challenge_scores.bayesian_average(score_sum=sum(values), score_count=len(values), mean=mean, weight=5)
         for design, values in sums.items()
     }
     return sorted(average, key=lambda design: -average[design])
@@ -146,7 +147,7 @@ def test_no_rater_effects_is_the_raw_bayesian_average() -> None:
     adjusted = ranking.calibrate(scores, prior_weight=5).adjusted
     mean = sum(value for *_, value in scores) / len(scores)
     for design in range(6):
-        raw = challenges_service.bayesian_average(score_sum=4 * (design % 6), score_count=4, mean=mean, weight=5)
+        raw = challenge_scores.bayesian_average(score_sum=4 * (design % 6), score_count=4, mean=mean, weight=5)
         assert adjusted[design] == pytest.approx(raw, abs=0.02)
     empty = ranking.calibrate([], prior_weight=5)
     assert empty.adjusted == {} and empty.mean == 2.5
@@ -167,13 +168,13 @@ def _closed_harsh_and_soft(session: Session) -> tuple[Community, Challenge, dict
     for design, voter, value in triples:
         session.add(Score(design_id=designs[design].id or 0, voter_id=voters[voter], value=value))
     session.flush()
-    challenges_service.recount_scores(session, challenge=challenge, excluded_voter_ids=set())
+    challenge_scores.recount_scores(session, challenge=challenge, excluded_voter_ids=set())
     return community, challenge, designs, voters
 
 
 def test_shortlist_orders_by_adjusted_rank_and_shows_the_raw_one(session: Session) -> None:
     _, challenge, designs, _ = _closed_harsh_and_soft(session)
-    entries = challenges_service.shortlist(session, challenge=challenge)
+    entries = challenge_winners.shortlist(session, challenge=challenge)
     by_design = {entry.design.id: entry for entry in entries}
     better, flattered = by_design[designs[10].id], by_design[designs[11].id]
     assert better.rank < flattered.rank and better.raw_rank > flattered.raw_rank
@@ -189,8 +190,8 @@ def test_shortlist_orders_by_adjusted_rank_and_shows_the_raw_one(session: Sessio
 def test_winners_are_listed_by_the_adjusted_ranking(session: Session) -> None:
     _, challenge, designs, _ = _closed_harsh_and_soft(session)
     for number in (11, 10):
-        challenges_service.pick_winner(session, challenge=challenge, design=designs[number])
-    winners = challenges_service.list_winners(session, challenge=challenge)
+        challenge_winners.pick_winner(session, challenge=challenge, design=designs[number])
+    winners = challenge_winners.list_winners(session, challenge=challenge)
     assert [design.id for design, _ in winners] == [designs[10].id, designs[11].id]
     assert designs[10].bayesian_score < designs[11].bayesian_score  # the raw ranking would put 11 first
 
@@ -205,7 +206,7 @@ def test_discounted_voters_are_left_out_of_the_calibration(session: Session) -> 
         (designs[design].id or 0, voters[voter], value) for design, voter, value in _harsh_and_soft() if voter < 200
     ]
     expected = ranking.calibrate(kept, prior_weight=5)
-    entries = {entry.design.id: entry for entry in challenges_service.shortlist(session, challenge=challenge)}
+    entries = {entry.design.id: entry for entry in challenge_winners.shortlist(session, challenge=challenge)}
     for design in designs.values():
         want = expected.adjusted.get(design.id or 0, expected.mean)
         assert entries[design.id].adjusted == pytest.approx(want)

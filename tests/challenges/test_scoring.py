@@ -4,8 +4,9 @@ import pytest
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.challenges import gallery as challenge_gallery
+from app.challenges import scores as challenge_scores
 from app.challenges import scoring
-from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, DesignStatus
 from app.communities.models import Community
 from app.errors import Conflict
@@ -23,7 +24,7 @@ def _stack(session: Session, challenge: Challenge, member: User) -> list[int]:
     order = []
     while (design := scoring.next_unscored_design(session, challenge=challenge, member=member)) is not None:
         order.append(design.id or 0)
-        challenges_service.cast_score(session, voter=member, design=design, value=3, would_buy=False)
+        challenge_scores.cast_score(session, voter=member, design=design, value=3, would_buy=False)
     return order
 
 
@@ -43,7 +44,7 @@ def test_the_stack_is_a_stable_shuffle_of_its_own_for_each_member(session: Sessi
     assert ada_order != bo_order  # each member has an order of their own
     assert ada_order != sorted(ada_order)  # shuffled, not in submission order
     # The stack follows the gallery's "Shuffled for you" order for that member.
-    gallery = challenges_service.list_gallery(session, challenge=challenge, viewer=ada, sort="shuffled")
+    gallery = challenge_gallery.list_gallery(session, challenge=challenge, viewer=ada, sort="shuffled")
     assert [design.id for design, _ in gallery.designs] == ada_order
 
 
@@ -55,7 +56,7 @@ def test_the_stack_skips_own_hidden_withdrawn_and_scored_designs(session: Sessio
     make_design(session, challenge, status=DesignStatus.hidden)
     make_design(session, challenge, status=DesignStatus.withdrawn)
     scored = make_design(session, challenge)
-    challenges_service.cast_score(session, voter=member, design=scored, value=4, would_buy=True)
+    challenge_scores.cast_score(session, voter=member, design=scored, value=4, would_buy=True)
     other_challenge = make_challenge(session, community, phase="scoring")
     make_design(session, other_challenge)
     left = make_design(session, challenge)
@@ -71,7 +72,7 @@ def test_next_after_a_design_moves_on_and_wraps_round_to_skipped_ones(session: S
         make_design(session, challenge)
     member = _member(session, community)
     order = [
-        design.id for design, _ in challenges_service.list_gallery(session, challenge=challenge, viewer=member).designs
+        design.id for design, _ in challenge_gallery.list_gallery(session, challenge=challenge, viewer=member).designs
     ]
 
     def after(design_id: int | None) -> int | None:
@@ -85,7 +86,7 @@ def test_next_after_a_design_moves_on_and_wraps_round_to_skipped_ones(session: S
     for design_id in order[1:]:
         design = session.get(Design, design_id)
         assert design is not None
-        challenges_service.cast_score(session, voter=member, design=design, value=1, would_buy=False)
+        challenge_scores.cast_score(session, voter=member, design=design, value=1, would_buy=False)
     assert after(order[0]) == order[0]
     assert after(order[2]) == order[0]
 
@@ -100,9 +101,9 @@ def test_progress_counts_and_says_when_every_design_is_scored(session: Session) 
     designs = [make_design(session, challenge) for _ in range(3)]
     make_design(session, challenge, member)  # their own does not count
     for done, design in enumerate(designs, start=1):
-        challenges_service.cast_score(session, voter=member, design=design, value=5, would_buy=False)
+        challenge_scores.cast_score(session, voter=member, design=design, value=5, would_buy=False)
         # Changing a score does not count it twice.
-        challenges_service.cast_score(session, voter=member, design=design, value=2, would_buy=True)
+        challenge_scores.cast_score(session, voter=member, design=design, value=2, would_buy=True)
         progress = scoring.scoring_progress(session, challenge=challenge, member=member)
         assert (progress.scored, progress.total) == (done, 3)
     assert progress.all_scored
@@ -118,18 +119,18 @@ def test_my_scores_and_the_not_scored_yet_filter_of_the_gallery(session: Session
     member = _member(session, community)
     own = make_design(session, challenge, member)
     scored, unscored = make_design(session, challenge), make_design(session, challenge)
-    challenges_service.cast_score(session, voter=member, design=scored, value=4, would_buy=True)
+    challenge_scores.cast_score(session, voter=member, design=scored, value=4, would_buy=True)
 
     marks = scoring.my_scores(session, member=member, designs=[own, scored, unscored])
     assert list(marks) == [scored.id] and (marks[scored.id or 0].value, marks[scored.id or 0].would_buy) == (4, True)
     assert scoring.my_scores(session, member=member, designs=[]) == {}
 
-    page = challenges_service.list_gallery(session, challenge=challenge, viewer=member, unscored=True)
+    page = challenge_gallery.list_gallery(session, challenge=challenge, viewer=member, unscored=True)
     assert page.unscored and [design for design, _ in page.designs] == [unscored]
-    everything = challenges_service.list_gallery(session, challenge=challenge, viewer=member)
+    everything = challenge_gallery.list_gallery(session, challenge=challenge, viewer=member)
     assert not everything.unscored and len(everything.designs) == 3
     # A visitor has nothing to filter by.
-    visitor_page = challenges_service.list_gallery(session, challenge=challenge, viewer=None, unscored=True)
+    visitor_page = challenge_gallery.list_gallery(session, challenge=challenge, viewer=None, unscored=True)
     assert not visitor_page.unscored and len(visitor_page.designs) == 3
 
 

@@ -8,7 +8,7 @@ from httpx import Response
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.challenges import service as challenges_service
+from app.challenges import gallery as challenge_gallery
 from app.challenges.models import Challenge, Design
 from app.communities.models import Community
 from tests.factories import add_member, csrf_token, log_in, make_challenge, make_community, make_design, make_user
@@ -31,7 +31,7 @@ def _url(community: Community, challenge: Challenge) -> str:
 
 def _stack(session: Session, challenge: Challenge, member: User) -> list[int]:
     """The member's designs in their shuffle, as the gallery's "Shuffled for you" lists them."""
-    page = challenges_service.list_gallery(session, challenge=challenge, viewer=member, sort="shuffled")
+    page = challenge_gallery.list_gallery(session, challenge=challenge, viewer=member, sort="shuffled")
     return [design.id or 0 for design, _ in page.designs]
 
 

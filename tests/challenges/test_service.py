@@ -11,7 +11,11 @@ from sqlalchemy import Integer
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col, func, select
 
+from app.challenges import designs as challenge_designs
+from app.challenges import gallery as challenge_gallery
+from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
+from app.challenges import winners as challenge_winners
 from app.challenges.models import (
     Challenge,
     ChallengeStatus,
@@ -119,22 +123,22 @@ def test_submit_design_within_the_window_and_the_limit(session: Session) -> None
     community = make_community(session)
     challenge = make_challenge(session, community, max_designs_per_member=2)
     designer = _member(session, community)
-    first = challenges_service.submit_design(
+    first = challenge_designs.submit_design(
         session, challenge=challenge, designer=designer, upload=_upload(), title="One",
         tags="Floral, retro ,  big sky, RETRO",
     )  # fmt: skip
     assert first.tags == "big-sky,floral,retro"
     assert first.flagged_near_duplicate_of_id is None
-    challenges_service.submit_design(session, challenge=challenge, designer=designer, upload=_upload(), title="Two")
+    challenge_designs.submit_design(session, challenge=challenge, designer=designer, upload=_upload(), title="Two")
     assert challenge.design_count == 2
     with pytest.raises(Conflict, match="the most allowed"):
-        challenges_service.submit_design(
+        challenge_designs.submit_design(
             session, challenge=challenge, designer=designer, upload=_upload(), title="Three"
         )
     # Withdrawing one frees a place.
-    challenges_service.withdraw_design(session, design=first, designer=designer)
+    challenge_designs.withdraw_design(session, design=first, designer=designer)
     assert challenge.design_count == 1
-    challenges_service.submit_design(session, challenge=challenge, designer=designer, upload=_upload(), title="Three")
+    challenge_designs.submit_design(session, challenge=challenge, designer=designer, upload=_upload(), title="Three")
 
 
 @pytest.mark.parametrize(("phase", "message"), [("upcoming", "open on"), ("scoring", "closed on")])
@@ -142,13 +146,13 @@ def test_submitting_outside_the_window_is_refused(session: Session, phase: str, 
     community = make_community(session)
     challenge = make_challenge(session, community, phase=phase)
     with pytest.raises(Conflict, match=message):
-        challenges_service.submit_design(
+        challenge_designs.submit_design(
             session, challenge=challenge, designer=_member(session, community), upload=_upload(), title="Late"
         )
     # An explicit `now` inside the window is accepted.
     designer = _member(session, community)
     inside = challenge.submissions_open_at + timedelta(hours=1)
-    design = challenges_service.submit_design(
+    design = challenge_designs.submit_design(
         session, challenge=challenge, designer=designer, upload=_upload(), title="On time", now=inside
     )
     assert design.status == DesignStatus.submitted
@@ -158,15 +162,13 @@ def test_non_members_and_unconfirmed_people_cannot_submit(session: Session) -> N
     community = make_community(session)
     challenge = make_challenge(session, community)
     with pytest.raises(Forbidden, match="Join"):
-        challenges_service.submit_design(
+        challenge_designs.submit_design(
             session, challenge=challenge, designer=make_user(session), upload=_upload(), title="Outsider"
         )
     unconfirmed = make_user(session, email_confirmed_at=None)
     add_member(session, community, unconfirmed)
     with pytest.raises(Forbidden, match="Confirm"):
-        challenges_service.submit_design(
-            session, challenge=challenge, designer=unconfirmed, upload=_upload(), title="X"
-        )
+        challenge_designs.submit_design(session, challenge=challenge, designer=unconfirmed, upload=_upload(), title="X")
 
 
 def test_a_near_duplicate_is_accepted_but_flagged(session: Session) -> None:
@@ -174,12 +176,12 @@ def test_a_near_duplicate_is_accepted_but_flagged(session: Session) -> None:
     challenge = make_challenge(session, community)
     moderator = make_user(session)
     add_member(session, community, moderator, MemberRole.moderator)
-    original = challenges_service.submit_design(
+    original = challenge_designs.submit_design(
         session, challenge=challenge, designer=_member(session, community), upload=_upload(png_bytes(7)),
         title="Original",
     )  # fmt: skip
     assert notifications_service.unread_count(session, user=moderator) == 0
-    copy = challenges_service.submit_design(
+    copy = challenge_designs.submit_design(
         session, challenge=challenge, designer=_member(session, community), upload=_upload(png_bytes(7, touch=True)),
         title="Copy",
     )  # fmt: skip
@@ -188,7 +190,7 @@ def test_a_near_duplicate_is_accepted_but_flagged(session: Session) -> None:
     # Accepted, but not silently: the community's moderators are told.
     told = notifications_service.list_notifications(session, user=moderator)
     assert [(n.kind, n.link) for n in told] == [(NotificationKind.design_flagged, f"/designs/{copy.id}")]
-    match = challenges_service.near_duplicate_matches(session, designs=[original, copy])
+    match = challenge_designs.near_duplicate_matches(session, designs=[original, copy])
     assert list(match) == [copy.id]
     assert (match[copy.id].design_id, match[copy.id].title) == (original.id, "Original")
     assert (match[copy.id].similarity or 0) > 0.8
@@ -206,15 +208,15 @@ def test_near_duplicates_are_looked_for_across_the_community_and_not_beyond(sess
     elsewhere = make_community(session)
     other_challenge = make_challenge(session, elsewhere)
     picture = png_bytes(21, size=400)
-    original = challenges_service.submit_design(
+    original = challenge_designs.submit_design(
         session, challenge=first_challenge, designer=_member(session, community), upload=_upload(picture), title="A"
     )
-    mirrored = challenges_service.submit_design(
+    mirrored = challenge_designs.submit_design(
         session, challenge=second_challenge, designer=_member(session, community), upload=_upload(_mirrored(picture)),
         title="A, mirrored",
     )  # fmt: skip
     assert mirrored.flagged_near_duplicate_of_id == original.id
-    other_community = challenges_service.submit_design(
+    other_community = challenge_designs.submit_design(
         session, challenge=other_challenge, designer=_member(session, elsewhere), upload=_upload(picture), title="B"
     )
     assert other_community.flagged_near_duplicate_of_id is None
@@ -225,11 +227,11 @@ def test_a_withdrawn_design_may_be_submitted_again_unflagged(session: Session) -
     challenge = make_challenge(session, community)
     designer = _member(session, community)
     picture = png_bytes(22)
-    first = challenges_service.submit_design(
+    first = challenge_designs.submit_design(
         session, challenge=challenge, designer=designer, upload=_upload(picture), title="First try"
     )
-    challenges_service.withdraw_design(session, design=first, designer=designer)
-    again = challenges_service.submit_design(
+    challenge_designs.withdraw_design(session, design=first, designer=designer)
+    again = challenge_designs.submit_design(
         session, challenge=challenge, designer=designer, upload=_upload(picture), title="Again"
     )
     assert again.flagged_near_duplicate_of_id is None
@@ -243,7 +245,7 @@ def test_blank_designs_are_not_flagged_as_near_duplicates_of_each_other(session:
     for size in ((640, 480), (1000, 1000), (300, 200)):
         buffer = io.BytesIO()
         Image.new("RGB", size, (255, 255, 255)).save(buffer, "PNG")
-        design = challenges_service.submit_design(
+        design = challenge_designs.submit_design(
             session, challenge=challenge, designer=designer, upload=_upload(buffer.getvalue()), title=f"Blank {size}"
         )
         flags.append(design.flagged_near_duplicate_of_id)
@@ -255,19 +257,19 @@ def test_designers_edit_and_withdraw_until_scoring_opens(session: Session) -> No
     challenge = make_challenge(session, community)
     designer = _member(session, community)
     design = make_design(session, challenge, designer)
-    challenges_service.edit_design(session, design=design, editor=designer, title="New", description="d", tags="A")
+    challenge_designs.edit_design(session, design=design, editor=designer, title="New", description="d", tags="A")
     assert (design.title, design.tags) == ("New", "a")
     with pytest.raises(Forbidden):
-        challenges_service.edit_design(
+        challenge_designs.edit_design(
             session, design=design, editor=_member(session, community), title="Mine", description="", tags=""
         )
     later = challenge.submissions_close_at + timedelta(minutes=1)
     with pytest.raises(Conflict, match="scoring began"):
-        challenges_service.edit_design(
+        challenge_designs.edit_design(
             session, design=design, editor=designer, title="Late", description="", tags="", now=later
         )
     with pytest.raises(Conflict, match="scoring began"):
-        challenges_service.withdraw_design(session, design=design, designer=designer, now=later)
+        challenge_designs.withdraw_design(session, design=design, designer=designer, now=later)
 
 
 # --- Scoring --------------------------------------------------------------------------------------------------
@@ -290,11 +292,11 @@ def _recount(session: Session, design: Design) -> tuple[int, int, int]:
 
 def test_scoring_and_changing_a_score_moves_the_counters_by_the_difference(session: Session) -> None:
     challenge, design, voter = _scoring_world(session)
-    score = challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
+    score = challenge_scores.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
     assert (score.value, score.would_buy) == (4, True)
     assert (design.score_count, design.score_sum, design.buy_count) == (1, 4, 1)
     assert (challenge.score_count, challenge.score_sum) == (1, 4)
-    changed = challenges_service.cast_score(session, voter=voter, design=design, value=1, would_buy=False)
+    changed = challenge_scores.cast_score(session, voter=voter, design=design, value=1, would_buy=False)
     assert changed.id == score.id
     assert (design.score_count, design.score_sum, design.buy_count) == (1, 1, 0)
     assert (challenge.score_count, challenge.score_sum) == (1, 1)
@@ -308,9 +310,9 @@ def test_scoring_outside_the_window_is_refused(session: Session) -> None:
     before = challenge.submissions_close_at - timedelta(seconds=1)
     after = challenge.scoring_close_at
     with pytest.raises(Conflict, match="Scoring opens on"):
-        challenges_service.cast_score(session, voter=voter, design=design, value=3, would_buy=False, now=before)
+        challenge_scores.cast_score(session, voter=voter, design=design, value=3, would_buy=False, now=before)
     with pytest.raises(Conflict, match="Scoring closed on"):
-        challenges_service.cast_score(session, voter=voter, design=design, value=3, would_buy=False, now=after)
+        challenge_scores.cast_score(session, voter=voter, design=design, value=3, would_buy=False, now=after)
     assert _recount(session, design) == (0, 0, 0)
 
 
@@ -318,11 +320,11 @@ def test_self_scoring_non_members_and_bad_values_are_refused(session: Session) -
     challenge, design, _voter = _scoring_world(session)
     designer = session.get(type(_voter), design.designer_id)  # type: ignore[arg-type]
     with pytest.raises(Forbidden, match="your own design"):
-        challenges_service.cast_score(session, voter=designer, design=design, value=5, would_buy=True)
+        challenge_scores.cast_score(session, voter=designer, design=design, value=5, would_buy=True)
     with pytest.raises(Forbidden, match="Join"):
-        challenges_service.cast_score(session, voter=make_user(session), design=design, value=5, would_buy=True)
+        challenge_scores.cast_score(session, voter=make_user(session), design=design, value=5, would_buy=True)
     with pytest.raises(Invalid):
-        challenges_service.cast_score(session, voter=_voter, design=design, value=6, would_buy=False)
+        challenge_scores.cast_score(session, voter=_voter, design=design, value=6, would_buy=False)
     assert (design.score_count, challenge.score_count) == (0, 0)
 
 
@@ -336,7 +338,7 @@ def test_counters_equal_a_recount_after_random_scores(
     designs = [make_design(session, challenge, _member(session, community)) for _ in range(3)]
     voters = [_member(session, community) for _ in range(4)]
     for voter_index, design_index, value, would_buy in casts:
-        challenges_service.cast_score(
+        challenge_scores.cast_score(
             session, voter=voters[voter_index], design=designs[design_index], value=value, would_buy=would_buy
         )
     for design in designs:
@@ -350,15 +352,15 @@ def test_counters_equal_a_recount_after_random_scores(
 
 def test_my_score_and_hidden_scores(session: Session) -> None:
     challenge, design, voter = _scoring_world(session)
-    assert challenges_service.get_my_score(session, design=design, voter=voter) is None
-    challenges_service.cast_score(session, voter=voter, design=design, value=2, would_buy=False)
-    mine = challenges_service.get_my_score(session, design=design, voter=voter)
+    assert challenge_scores.get_my_score(session, design=design, voter=voter) is None
+    challenge_scores.cast_score(session, voter=voter, design=design, value=2, would_buy=False)
+    mine = challenge_scores.get_my_score(session, design=design, voter=voter)
     assert mine is not None and mine.value == 2
     assert not challenges_service.scores_are_public(challenge, utcnow())
-    assert "rank" not in challenges_service.gallery_sorts(challenge, utcnow())
+    assert "rank" not in challenge_gallery.gallery_sorts(challenge, utcnow())
     assert challenges_service.scores_are_public(challenge, challenge.scoring_close_at)
     with pytest.raises(Conflict, match="once scoring closes"):
-        challenges_service.shortlist(session, challenge=challenge)
+        challenge_winners.shortlist(session, challenge=challenge)
 
 
 # --- Ranking, shortlist and winners -------------------------------------------------------------------------
@@ -366,12 +368,12 @@ def test_my_score_and_hidden_scores(session: Session) -> None:
 
 def test_bayesian_average_maths() -> None:
     # One 5 against fifty 4.8s (sum 240), in a challenge whose mean is 3: the many 4.8s win.
-    lonely = challenges_service.bayesian_average(score_sum=5, score_count=1, mean=3.0, weight=5)
-    steady = challenges_service.bayesian_average(score_sum=240, score_count=50, mean=3.0, weight=5)
+    lonely = challenge_scores.bayesian_average(score_sum=5, score_count=1, mean=3.0, weight=5)
+    steady = challenge_scores.bayesian_average(score_sum=240, score_count=50, mean=3.0, weight=5)
     assert lonely == pytest.approx((5 * 3 + 5) / 6)
     assert steady == pytest.approx((5 * 3 + 240) / 55)
     assert steady > lonely
-    assert challenges_service.bayesian_average(score_sum=0, score_count=0, mean=2.5, weight=5) == 2.5
+    assert challenge_scores.bayesian_average(score_sum=0, score_count=0, mean=2.5, weight=5) == 2.5
 
 
 def test_shortlist_raw_rank_is_the_bayesian_average_then_buy_rate(session: Session) -> None:
@@ -384,7 +386,7 @@ def test_shortlist_raw_rank_is_the_bayesian_average_then_buy_rate(session: Sessi
     challenge.score_count, challenge.score_sum = 71, 305
     session.add(challenge)
     session.flush()
-    entries = challenges_service.shortlist(session, challenge=challenge)
+    entries = challenge_winners.shortlist(session, challenge=challenge)
     by_raw = sorted(entries, key=lambda entry: entry.raw_rank)
     assert [entry.design.id for entry in by_raw] == [steady.id, lonely.id, tie_high.id, tie_low.id]
     assert [entry.raw_rank for entry in by_raw] == [1, 2, 3, 4]
@@ -392,7 +394,7 @@ def test_shortlist_raw_rank_is_the_bayesian_average_then_buy_rate(session: Sessi
     # order (the adjusted rank) falls to the tie-breaks, the "I'd buy it" rate first.
     assert [entry.design.id for entry in entries] == [lonely.id, tie_high.id, steady.id, tie_low.id]
     assert [entry.rank for entry in entries] == [1, 2, 3, 4]
-    gallery = challenges_service.list_gallery(session, challenge=challenge, viewer=None, sort="rank")
+    gallery = challenge_gallery.list_gallery(session, challenge=challenge, viewer=None, sort="rank")
     assert [design.id for design, _ in gallery.designs] == [steady.id, lonely.id, tie_high.id, tie_low.id]
 
 
@@ -401,25 +403,25 @@ def test_shortlist_distribution_and_winners_become_draft_products(session: Sessi
     community_id = challenge.community_id
     other = _member(session, make_community(session))
     del other
-    challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
+    challenge_scores.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
     closed = challenge.scoring_close_at + timedelta(seconds=1)
-    (entry,) = challenges_service.shortlist(session, challenge=challenge, now=closed)
+    (entry,) = challenge_winners.shortlist(session, challenge=challenge, now=closed)
     assert entry.distribution == (0, 0, 0, 0, 1, 0)
     with pytest.raises(Conflict, match="Winners can be picked"):
-        challenges_service.pick_winner(session, challenge=challenge, design=design)
-    product = challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
+        challenge_winners.pick_winner(session, challenge=challenge, design=design)
+    product = challenge_winners.pick_winner(session, challenge=challenge, design=design, now=closed)
     assert (product.status, product.design_id, product.designer_id) == ("draft", design.id, design.designer_id)
     assert session.exec(select(Product).where(Product.design_id == design.id)).one().brand_id is not None
     with pytest.raises(Conflict, match="a winner already"):
-        challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
+        challenge_winners.pick_winner(session, challenge=challenge, design=design, now=closed)
 
     def visible(may_manage: bool) -> list[int | None]:
-        winners = challenges_service.visible_winners(session, challenge=challenge, may_manage=may_manage, now=closed)
+        winners = challenge_winners.visible_winners(session, challenge=challenge, may_manage=may_manage, now=closed)
         return [winner.id for winner, _ in winners]
 
     assert visible(may_manage=False) == []  # picked, not announced: only managers see it
     assert visible(may_manage=True) == [design.id]
-    challenges_service.announce_winners(session, challenge=challenge, now=closed)
+    challenge_winners.announce_winners(session, challenge=challenge, now=closed)
     assert challenge.status == ChallengeStatus.winners_announced
     assert visible(may_manage=False) == [design.id]
     assert community_id == challenge.community_id
@@ -427,26 +429,26 @@ def test_shortlist_distribution_and_winners_become_draft_products(session: Sessi
 
 def test_a_win_can_be_taken_back_until_the_winners_are_announced(session: Session) -> None:
     challenge, design, voter = _scoring_world(session)
-    challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
+    challenge_scores.cast_score(session, voter=voter, design=design, value=4, would_buy=True)
     closed = challenge.scoring_close_at + timedelta(seconds=1)
     with pytest.raises(Conflict, match="is not a winner"):
-        challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
-    product = challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
+        challenge_winners.withdraw_win(session, challenge=challenge, design=design, now=closed)
+    product = challenge_winners.pick_winner(session, challenge=challenge, design=design, now=closed)
     product.status = ProductStatus.live
     session.add(product)
     with pytest.raises(Conflict, match="product is live"):
-        challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+        challenge_winners.withdraw_win(session, challenge=challenge, design=design, now=closed)
     product.status = ProductStatus.draft
     session.add(product)
-    challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+    challenge_winners.withdraw_win(session, challenge=challenge, design=design, now=closed)
     assert design.won_at is None
     assert session.exec(select(Product).where(Product.design_id == design.id)).first() is None
     with pytest.raises(Conflict, match="Pick at least one winner"):
-        challenges_service.announce_winners(session, challenge=challenge, now=closed)
-    challenges_service.pick_winner(session, challenge=challenge, design=design, now=closed)
-    challenges_service.announce_winners(session, challenge=challenge, now=closed)
+        challenge_winners.announce_winners(session, challenge=challenge, now=closed)
+    challenge_winners.pick_winner(session, challenge=challenge, design=design, now=closed)
+    challenge_winners.announce_winners(session, challenge=challenge, now=closed)
     with pytest.raises(Conflict, match="announced"):
-        challenges_service.withdraw_win(session, challenge=challenge, design=design, now=closed)
+        challenge_winners.withdraw_win(session, challenge=challenge, design=design, now=closed)
     assert design.won_at is not None
 
 
@@ -457,13 +459,13 @@ def test_gallery_shuffle_is_stable_per_member_and_filters_by_tag(session: Sessio
     alice, bob = make_user(session), make_user(session)
 
     def order(viewer: object) -> list[int | None]:
-        page = challenges_service.list_gallery(session, challenge=challenge, viewer=viewer)  # type: ignore[arg-type]
+        page = challenge_gallery.list_gallery(session, challenge=challenge, viewer=viewer)  # type: ignore[arg-type]
         assert page.sort == "shuffled"
         return [design.id for design, _ in page.designs]
 
     assert order(alice) == order(alice)
     assert sorted(order(alice)) == sorted(design.id for design in designs)
     assert order(alice) != order(bob)
-    floral = challenges_service.list_gallery(session, challenge=challenge, viewer=alice, tag="Floral")
+    floral = challenge_gallery.list_gallery(session, challenge=challenge, viewer=alice, tag="Floral")
     assert {design.tags for design, _ in floral.designs} == {"floral"}
     assert len(floral.designs) == 6

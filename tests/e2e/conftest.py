@@ -124,6 +124,7 @@ def _seed(url: str, seed: Seed) -> None:
     from app.accounts import service as accounts_service
     from app.brands import service as brands_service
     from app.campaigns import lifecycle as campaign_lifecycle
+    from app.challenges import designs as challenge_designs
     from app.challenges import service as challenges_service
     from app.columns import utcnow
     from app.communities import service as communities_service
@@ -233,7 +234,7 @@ def _seed(url: str, seed: Seed) -> None:
             pictures = artworks(random.Random(2026), seed.scoring_designs)
             for number, picture in enumerate(pictures):
                 designer = seed.designers[number % len(seed.designers)]
-                challenges_service.submit_design(
+                challenge_designs.submit_design(
                     session,
                     challenge=scoring,
                     designer=users[designer.handle],

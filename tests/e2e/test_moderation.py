@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from app.accounts import service as accounts_service
+from app.challenges import designs as challenge_designs
 from app.challenges import service as challenges_service
 from app.columns import utcnow
 from app.communities import service as communities_service
@@ -147,7 +148,7 @@ def _submit_near_duplicate(server: LiveServer, challenge_slug: str) -> tuple[str
             for number, (person, title) in enumerate(zip(seed.designers[:2], titles, strict=True)):
                 designer = accounts_service.find_user_by_email(session, email=person.email)
                 assert designer is not None
-                design = challenges_service.submit_design(
+                design = challenge_designs.submit_design(
                     session,
                     challenge=challenge,
                     designer=designer,

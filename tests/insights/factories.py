@@ -13,8 +13,8 @@ from app.campaigns import answering as campaign_answering
 from app.campaigns import connectors as campaign_connectors
 from app.campaigns import links as share_links
 from app.campaigns.models import Campaign, ShareLink
-from app.challenges import service as challenges_service
-from app.challenges.models import Challenge, Design, Score
+from app.challenges import scores as challenge_scores
+from app.challenges.models import Challenge, Design
 from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, Membership
 from app.surveys.models import Question
@@ -37,12 +37,12 @@ def score(
     would_buy: bool = False,
     voter: User | None = None,
     now: datetime | None = None,
-) -> Score:
+) -> challenge_scores.CastScore:
     """A new member scores the design through the service (its counters move as in production)."""
     challenge = session.get(Challenge, design.challenge_id)
     assert challenge is not None
     voter = voter or make_user(session)
-    return challenges_service.cast_score(
+    return challenge_scores.cast_score(
         session,
         voter=voter,
         design=design,

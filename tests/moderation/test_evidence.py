@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.brands.models import Brand
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
 from app.challenges.models import Design
 from app.columns import utcnow
 from app.comments.models import Comment
@@ -49,7 +49,7 @@ def _entry(session: Session, place: Place, item_id: int) -> moderation_queue.Que
 
 
 def _submit(session: Session, place: Place, designer: object, seed: int, *, touch: bool = False) -> Design:
-    return challenges_service.submit_design(
+    return challenge_designs.submit_design(
         session,
         challenge=place.challenge,
         designer=designer,  # type: ignore[arg-type]

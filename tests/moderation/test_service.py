@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
 from app.challenges.models import Challenge, Design, DesignStatus
 from app.comments import service as comments_service
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -413,7 +413,7 @@ def test_the_design_queue_shows_near_duplicate_flags(session: Session) -> None:
 
 
 def _submit(session: Session, challenge: Challenge, designer: User, seed: int, touch: bool = False) -> Design:
-    return challenges_service.submit_design(
+    return challenge_designs.submit_design(
         session,
         challenge=challenge,
         designer=designer,

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.challenges import service as challenges_service
+from app.challenges import winners as challenge_winners
 from app.columns import utcnow
 from app.errors import NotFound
 from app.notifications import service as notifications_service
@@ -56,10 +56,10 @@ def test_announcing_winners_tells_the_designers(session: Session) -> None:
     winner, loser = make_user(session), make_user(session)
     design = make_design(session, challenge, winner, title="Waves")
     make_design(session, challenge, loser)
-    challenges_service.pick_winner(session, challenge=challenge, design=design)
+    challenge_winners.pick_winner(session, challenge=challenge, design=design)
     # Picking stays among the staff until the winners are announced.
     assert notifications_service.unread_count(session, user=winner) == 0
-    challenges_service.announce_winners(session, challenge=challenge)
+    challenge_winners.announce_winners(session, challenge=challenge)
     (told,) = session.exec(select(Notification).where(Notification.user_id == winner.id)).all()
     assert told.kind == NotificationKind.design_won
     assert told.text == "Your design Waves won Sea Shirts"

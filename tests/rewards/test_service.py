@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts_service
-from app.challenges import service as challenges_service
+from app.challenges import designs as challenge_designs
+from app.challenges import scores as challenge_scores
 from app.columns import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.ledger import service as ledger_service
@@ -260,14 +261,14 @@ def test_submitting_and_first_scores_earn_points_where_the_brand_has_rules(sessi
     rewards_service.set_points_rule(session, brand=brand, action="design_submitted", points="50", daily_cap="3")
     rewards_service.set_points_rule(session, brand=brand, action="first_score", points="2", daily_cap="100")
     open_challenge = make_challenge(session, community, phase="submissions_open")
-    challenges_service.submit_design(
+    challenge_designs.submit_design(
         session, challenge=open_challenge, designer=designer, upload=io.BytesIO(png_bytes(401)), title="Waves"
     )
     assert rewards_service.points_balance(session, user=designer, brand_id=brand.id or 0) == 50
     scoring = make_challenge(session, community, phase="scoring")
     design = make_design(session, scoring, designer)
-    challenges_service.cast_score(session, voter=voter, design=design, value=4, would_buy=False)
-    challenges_service.cast_score(session, voter=voter, design=design, value=5, would_buy=True)  # a change
+    challenge_scores.cast_score(session, voter=voter, design=design, value=4, would_buy=False)
+    challenge_scores.cast_score(session, voter=voter, design=design, value=5, would_buy=True)  # a change
     assert rewards_service.points_balance(session, user=voter, brand_id=brand.id or 0) == 2
     awards = session.exec(select(PointsAward).where(PointsAward.user_id == voter.id)).all()
     assert [award.source_key for award in awards] == [f"score:{design.id}"]
