@@ -12,10 +12,10 @@ from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
 from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import OwnTransactionsDep, SessionDep, writes_in_own_transactions
 from app.errors import Invalid
 from app.permissions import Action
-from app.rewards import schemas
+from app.rewards import sales_import, schemas
 from app.rewards import service as rewards_service
 from app.rewards.models import PayoutBatch, RewardItem, Sale, SaleSource
 
@@ -145,17 +145,24 @@ def post_sales(
 
 @router.post(
     "/brands/{brand_slug}/sales/imports",
-    response_model=schemas.SalesResultPublic,
-    summary="Record the sales of a CSV file (all rows or none)",
+    response_model=schemas.SalesImportPublic,
+    summary="Record the sales of a CSV file (checked whole, then written in batches; lines sent before are skipped)",
+    responses={503: {"description": "A batch failed: the batches before it are recorded; send the file again"}},
 )
+@writes_in_own_transactions
 async def import_sales(
     session: SessionDep,
+    transactions: OwnTransactionsDep,
     file: Annotated[UploadFile, File()],
     access: BrandAccess = brand_access(Action.manage_rewards),
-) -> schemas.SalesResultPublic:
+) -> schemas.SalesImportPublic:
     content = await file.read()
-    result = rewards_service.import_sales_csv(session, brand=access.brand, content=content, actor=access.user)
-    return _sales_result(result)
+    result = await sales_import.import_in_thread(
+        session, transactions, brand_id=id_of(access.brand), actor_id=id_of(access.user), content=content
+    )
+    return schemas.SalesImportPublic(
+        rows=result.rows, recorded=result.recorded, recorded_before=result.recorded_before, batches=result.batches
+    )
 
 
 @router.post("/brands/{brand_slug}/refunds", response_model=schemas.SalePublic, summary="Refund a sale line")

@@ -107,6 +107,13 @@ class SalesResultPublic(BaseModel):
     replayed: list[SalePublic] = Field(description="Sent before: recorded once, nothing posted again")
 
 
+class SalesImportPublic(BaseModel):
+    rows: int = Field(description="Sale lines in the file")
+    recorded: int = Field(description="Lines recorded now, their royalties and commissions posted")
+    recorded_before: int = Field(description="Lines recorded by an earlier upload: skipped, nothing posted again")
+    batches: int = Field(description="Transactions the new lines were written in")
+
+
 class RefundBody(BaseModel):
     sale_id: RowId
 

@@ -56,8 +56,6 @@ from app.rewards.models import (
 )
 
 MAX_IMPORT_ROWS = 5000
-CSV_COLUMNS = ("order_id", "product_id", "quantity", "unit_price", "currency", "referral_code", "sold_at")
-_OPTIONAL_COLUMNS = ("referral_code", "sold_at")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
 
 
@@ -91,6 +89,11 @@ def get_reward_settings(session: Session, *, brand: Brand) -> RewardSettings:
     """The brand's rules for money (the defaults until a manager changes them; nothing is stored for reading)."""
     found = session.exec(select(RewardSettings).where(RewardSettings.brand_id == brand.id)).first()
     return found or RewardSettings(brand_id=id_of(brand))
+
+
+def _commission_bp(session: Session, *, brand_id: int) -> int:
+    found = session.exec(select(RewardSettings).where(RewardSettings.brand_id == brand_id)).first()
+    return (found or RewardSettings(brand_id=brand_id)).commission_bp
 
 
 def update_reward_settings(
@@ -325,7 +328,7 @@ class SalesRejected(Invalid):
 
 
 @dataclass(frozen=True)
-class _CheckedSale:
+class CheckedSale:
     order_id: str
     product: Product
     terms: ProductTerms
@@ -343,7 +346,7 @@ def _check_sale(
     row: SaleInput,
     products: Mapping[int, tuple[Product, ProductTerms | None]],
     now: datetime,
-) -> _CheckedSale | str:
+) -> CheckedSale | str:
     order_id = row.order_id.strip()
     if not order_id or len(order_id) > 80:
         return "order_id: give the order's id (up to 80 characters)."
@@ -391,7 +394,7 @@ def _check_sale(
             f"sold_at: {sold_at.date().isoformat()} is more than {settings.sale_max_age_days} days ago; "
             "sales that old are not accepted."
         )
-    return _CheckedSale(
+    return CheckedSale(
         order_id=order_id,
         product=product,
         terms=terms,
@@ -403,16 +406,20 @@ def _check_sale(
     )
 
 
-def record_sales(
-    session: Session, *, brand: Brand, rows: Sequence[SaleInput], source: SaleSource, now: datetime | None = None
-) -> SalesResult:
-    """Record sale lines and post what each earned (royalties to the designers, commission to the referrer).
+@dataclass
+class CheckedSales:
+    """Sale lines that passed every check, with those of them recorded before (same order and product)."""
 
-    All or nothing: every row is checked first, and one bad row refuses the lot with each row's problem. A line
-    recorded before (same order and product) is a replay: it is returned, and nothing is posted again; the same
-    order and product with another quantity or price is an error of that row.
+    lines: list[CheckedSale]
+    recorded_before: dict[tuple[str, int], Sale]
+
+
+def check_sales(session: Session, *, brand: Brand, rows: Sequence[SaleInput], now: datetime) -> CheckedSales:
+    """Check every sale line, reading only: one bad row refuses the lot, naming each bad row and what is wrong.
+
+    A line recorded before with the same quantity and price is a replay; with other figures it is an error of its
+    row.
     """
-    now = now or utcnow()
     if not rows:
         raise Invalid("There are no sales to record.")
     if len(rows) > MAX_IMPORT_ROWS:
@@ -426,7 +433,7 @@ def record_sales(
         ).all()
     }
     errors: dict[str, str] = {}
-    checked: list[_CheckedSale] = []
+    checked: list[CheckedSale] = []
     seen: set[tuple[str, int]] = set()
     labels: dict[tuple[str, int], str] = {}
     for number, row in enumerate(rows, start=1):
@@ -442,7 +449,7 @@ def record_sales(
         seen.add(pair)
         labels[pair] = label
         checked.append(outcome)
-    existing = _existing_sales(session, brand=brand, pairs=seen)
+    existing = existing_sales(session, brand_id=id_of(brand), pairs=seen)
     for line in checked:
         pair = (line.order_id, id_of(line.product))
         before = existing.get(pair)
@@ -455,15 +462,28 @@ def record_sales(
         raise SalesRejected(
             f"{count} row{'s' if count != 1 else ''} could not be read; nothing was recorded.", fields=errors
         )
+    return CheckedSales(lines=checked, recorded_before=existing)
+
+
+def record_sales(
+    session: Session, *, brand: Brand, rows: Sequence[SaleInput], source: SaleSource, now: datetime | None = None
+) -> SalesResult:
+    """Record sale lines and post what each earned (royalties to the designers, commission to the referrer).
+
+    All or nothing: every row is checked first (``check_sales``), and one bad row refuses the lot. A line recorded
+    before (same order and product) is a replay: it is returned, and nothing is posted again.
+    """
+    now = now or utcnow()
+    checked = check_sales(session, brand=brand, rows=rows, now=now)
     result = SalesResult()
-    for line in checked:
-        before = existing.get((line.order_id, id_of(line.product)))
+    for line in checked.lines:
+        before = checked.recorded_before.get((line.order_id, id_of(line.product)))
         if before is not None:
             result.replayed.append(before)
             continue
-        sale = _record_sale(session, brand=brand, line=line, source=source, now=now)
+        sale = record_checked_sale(session, brand_id=id_of(brand), line=line, source=source, now=now)
         if sale is None:  # a concurrent request recorded it between the check and the insert
-            sale = _existing_sales(session, brand=brand, pairs={(line.order_id, id_of(line.product))})[
+            sale = existing_sales(session, brand_id=id_of(brand), pairs={(line.order_id, id_of(line.product))})[
                 (line.order_id, id_of(line.product))
             ]
             result.replayed.append(sale)
@@ -472,11 +492,12 @@ def record_sales(
     return result
 
 
-def _existing_sales(session: Session, *, brand: Brand, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Sale]:
+def existing_sales(session: Session, *, brand_id: int, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Sale]:
+    """The brand's sales already recorded among these (order id, product id) pairs: a sale's natural key."""
     if not pairs:
         return {}
     order_ids = {order_id for order_id, _ in pairs}
-    rows = session.exec(select(Sale).where(Sale.brand_id == brand.id, col(Sale.order_id).in_(order_ids))).all()
+    rows = session.exec(select(Sale).where(Sale.brand_id == brand_id, col(Sale.order_id).in_(order_ids))).all()
     return {(sale.order_id, sale.product_id): sale for sale in rows if (sale.order_id, sale.product_id) in pairs}
 
 
@@ -490,10 +511,11 @@ def _splits_of(session: Session, product: Product) -> list[tuple[int, int]]:
     return shares
 
 
-def _record_sale(
-    session: Session, *, brand: Brand, line: _CheckedSale, source: SaleSource, now: datetime
+def record_checked_sale(
+    session: Session, *, brand_id: int, line: CheckedSale, source: SaleSource, now: datetime
 ) -> Sale | None:
-    brand_id = id_of(brand)
+    """Record one checked sale line and post what it earned; none when the line was recorded already (its
+    natural key, order and product, is unique per brand)."""
     sale = Sale(
         brand_id=brand_id,
         product_id=id_of(line.product),
@@ -517,7 +539,7 @@ def _record_sale(
     parts = money.split(royalty, shares) if royalty and shares else {}
     commission = 0
     if line.referral is not None:
-        commission = money.percent_of(net, get_reward_settings(session, brand=brand).commission_bp)
+        commission = money.percent_of(net, _commission_bp(session, brand_id=brand_id))
     credits: dict[int, int] = defaultdict(int)
     for user_id, part in parts.items():
         credits[user_id] += part
@@ -607,51 +629,6 @@ def _notify_user_id(
     user = session.get(User, user_id)
     if user is not None:
         notifications_service.notify(session, user=user, kind=kind, text=text, link=link, rollup=rollup)
-
-
-def parse_sales_csv(content: bytes) -> list[SaleInput]:
-    """The rows of an uploaded sales file (UTF-8, a header row naming the columns in CSV_COLUMNS)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise Invalid("The file is not UTF-8 text; export it from your shop as CSV (UTF-8).") from error
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in CSV_COLUMNS if name not in _OPTIONAL_COLUMNS and name not in header]
-    if missing:
-        raise Invalid(f"The file's first row must name the columns; missing: {', '.join(missing)}.")
-    reader.fieldnames = header
-    rows = []
-    try:
-        for number, record in enumerate(reader, start=2):
-            rows.append(
-                SaleInput(
-                    row=number,
-                    order_id=(record.get("order_id") or ""),
-                    product_id=(record.get("product_id") or ""),
-                    quantity=(record.get("quantity") or ""),
-                    unit_price=(record.get("unit_price") or ""),
-                    currency=(record.get("currency") or ""),
-                    referral_code=(record.get("referral_code") or ""),
-                    sold_at=(record.get("sold_at") or "").strip() or None,
-                )
-            )
-    except csv.Error as error:
-        raise Invalid(f"The file is not valid CSV: {error}.") from error
-    return rows
-
-
-def import_sales_csv(
-    session: Session, *, brand: Brand, content: bytes, actor: User, now: datetime | None = None
-) -> SalesResult:
-    """Record the sales of an uploaded CSV file, all rows or none (a file uploaded again records nothing new)."""
-    rate_limits.hit(
-        get_settings().sales_import_rate_per_account,
-        "sales-import",
-        str(actor.id),
-        message="You are sending sales very fast; wait a minute.",
-    )
-    return record_sales(session, brand=brand, rows=parse_sales_csv(content), source=SaleSource.csv, now=now)
 
 
 def list_sales(session: Session, *, brand: Brand, limit: int = 200) -> Sequence[tuple[Sale, Product]]:

@@ -12,12 +12,12 @@ from app.accounts.deps import AccountUser, Public
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import RowId, utcnow
+from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import OwnTransactionsDep, SessionDep, writes_in_own_transactions
 from app.errors import AppError, Invalid
 from app.permissions import Action
-from app.rewards import charts, money
+from app.rewards import charts, money, sales_import
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction, RewardKind, RoyaltyKind
 from app.rewards.referral_links import remember_referral
@@ -189,7 +189,7 @@ def _sales_context(session: Session, access: BrandAccess, **extra: object) -> di
         access,
         "sales",
         sales=rewards_service.list_sales(session, brand=access.brand),
-        columns=rewards_service.CSV_COLUMNS,
+        columns=sales_import.CSV_COLUMNS,
         **extra,
     )
 
@@ -202,9 +202,11 @@ def sales_page(
 
 
 @router.post("/brands/{brand_slug}/rewards/sales/import")
+@writes_in_own_transactions
 async def import_sales(
     request: Request,
     session: SessionDep,
+    transactions: OwnTransactionsDep,
     file: Annotated[UploadFile | None, File()] = None,
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
@@ -212,13 +214,16 @@ async def import_sales(
     try:
         if not content:
             raise rewards_service.SalesRejected("Choose a CSV file of sales to upload.")
-        result = rewards_service.import_sales_csv(session, brand=access.brand, content=content, actor=access.user)
+        result = await sales_import.import_in_thread(
+            session, transactions, brand_id=id_of(access.brand), actor_id=id_of(access.user), content=content
+        )
     except AppError as error:
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
-    count, again = len(result.recorded), len(result.replayed)
-    replayed = f"; {again} {'was' if again == 1 else 'were'} recorded before" if again else ""
-    flash.add(response, request, f"{count} sale line{'' if count == 1 else 's'} recorded{replayed}.")
+    count, again = result.recorded, result.recorded_before
+    replayed = f"; {again:,} {'was' if again == 1 else 'were'} recorded before" if again else ""
+    batches = f" in {result.batches} batch{'' if result.batches == 1 else 'es'}" if result.batches > 1 else ""
+    flash.add(response, request, f"{count:,} sale line{'' if count == 1 else 's'} recorded{batches}{replayed}.")
     return response
 
 

@@ -8,13 +8,16 @@ import pytest
 from sqlmodel import Session, select
 
 from app.accounts import service as accounts_service
+from app.brands.models import Brand
 from app.challenges import service as challenges_service
-from app.columns import utcnow
+from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.ledger import service as ledger_service
 from app.notifications.models import Notification, NotificationKind
+from app.rewards import sales_import
 from app.rewards import service as rewards_service
 from app.rewards.models import LineStatus, PointsAction, PointsAward, Sale, SaleSource
+from tests.databases import TestTransactions
 from tests.factories import add_member, make_brand, make_challenge, make_community, make_design, make_user, png_bytes
 from tests.rewards.factories import ADDRESS, make_live_product, make_member_of, make_product, make_redemption, sell
 
@@ -23,6 +26,12 @@ OLD = timedelta(days=45)
 
 def _csv(*rows: str) -> bytes:
     return ("order_id,product_id,quantity,unit_price,currency,referral_code\n" + "\n".join(rows) + "\n").encode()
+
+
+def _import(session: Session, brand: Brand, content: bytes) -> sales_import.SalesImport:
+    return sales_import.import_sales_csv(
+        TestTransactions(session), brand_id=id_of(brand), actor_id=id_of(make_user(session)), content=content
+    )
 
 
 def _kinds(session: Session, user_id: int | None) -> list[NotificationKind]:
@@ -117,7 +126,7 @@ def test_a_csv_with_bad_rows_records_nothing_and_names_each_row(session: Session
         f"A-1,{product.id},3,25.00,EUR,",
     )
     with pytest.raises(rewards_service.SalesRejected) as refused:
-        rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
+        _import(session, brand, content)
     # Rows as the spreadsheet numbers them: the header is row 1, A-1 row 2.
     assert set(refused.value.fields) == {f"row {n}" for n in range(3, 11)}
     assert "quantity" in refused.value.fields["row 3"]
@@ -133,11 +142,10 @@ def test_a_csv_with_bad_rows_records_nothing_and_names_each_row(session: Session
 def test_a_line_recorded_before_with_other_figures_is_named_by_its_row(session: Session) -> None:
     brand = make_brand(session)
     product = make_live_product(session, brand)
-    actor = make_user(session)
-    rewards_service.import_sales_csv(session, brand=brand, content=_csv(f"B-1,{product.id},2,25.00,EUR,"), actor=actor)
+    _import(session, brand, _csv(f"B-1,{product.id},2,25.00,EUR,"))
     changed = _csv(f"B-2,{product.id},1,25.00,EUR,", f"B-1,{product.id},3,25.00,EUR,")
     with pytest.raises(rewards_service.SalesRejected) as refused:
-        rewards_service.import_sales_csv(session, brand=brand, content=changed, actor=actor)
+        _import(session, brand, changed)
     assert list(refused.value.fields) == ["row 3"]
     assert "recorded before with another quantity or price" in refused.value.fields["row 3"]
 
@@ -152,7 +160,7 @@ def test_a_line_recorded_before_with_other_figures_is_named_by_its_row(session: 
 )
 def test_unreadable_files_are_refused_clearly(session: Session, content: bytes, message: str) -> None:
     with pytest.raises(Invalid, match=message):
-        rewards_service.import_sales_csv(session, brand=make_brand(session), content=content, actor=make_user(session))
+        _import(session, make_brand(session), content)
 
 
 def test_a_file_sent_twice_records_its_sales_once(session: Session) -> None:
@@ -160,9 +168,9 @@ def test_a_file_sent_twice_records_its_sales_once(session: Session) -> None:
     designer = make_user(session)
     product = make_live_product(session, brand, designer)
     content = _csv(f"B-1,{product.id},2,25.00,EUR,", f"B-2,{product.id},1,25.00,EUR,")
-    first = rewards_service.import_sales_csv(session, brand=brand, content=content, actor=designer)
-    again = rewards_service.import_sales_csv(session, brand=brand, content=content, actor=designer)
-    assert (len(first.recorded), len(again.recorded), len(again.replayed)) == (2, 0, 2)
+    first = _import(session, brand, content)
+    again = _import(session, brand, content)
+    assert (first.recorded, again.recorded, again.recorded_before, again.batches) == (2, 0, 2, 0)
     earnings = rewards_service.member_earnings(session, user=designer)
     assert earnings.balances[0].held_minor == 750  # 10 % of 75.00, all inside the holding period
 
@@ -633,11 +641,10 @@ def test_a_csv_may_say_when_each_sale_was_made(session: Session) -> None:
         f"K-3,{product.id},1,25.00,EUR,yesterday\n"
     ).encode()
     with pytest.raises(rewards_service.SalesRejected) as refused:
-        rewards_service.import_sales_csv(session, brand=brand, content=content, actor=make_user(session))
+        _import(session, brand, content)
     assert "400 days" in refused.value.fields["row 3"] and "not a date" in refused.value.fields["row 4"]
-    (sale,) = rewards_service.import_sales_csv(
-        session, brand=brand, content=content.rsplit(b"\n", 3)[0] + b"\n", actor=make_user(session)
-    ).recorded
+    assert _import(session, brand, content.rsplit(b"\n", 3)[0] + b"\n").recorded == 1
+    (sale,) = session.exec(select(Sale).where(Sale.brand_id == brand.id)).all()
     assert sale.sold_at == when
 
 
