@@ -302,16 +302,19 @@ class ShortTransactions(Protocol):
         ...
 
 
+@dataclass(frozen=True)
 class OwnTransactions:
-    """Short transactions on the application's database."""
+    """Short transactions on the application's database (or the given engine's)."""
+
+    engine: Engine | None = None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with Session(get_engine(), expire_on_commit=False) as session:
+        with Session(self.engine or get_engine(), expire_on_commit=False) as session:
             yield session
 
     def writing(self) -> AbstractContextManager[Session]:
-        return session_scope()
+        return session_scope(self.engine)
 
 
 def get_own_transactions() -> ShortTransactions:
