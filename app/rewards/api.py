@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Response, UploadFile, status
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile, status
 from sqlmodel import Session
 
 from app import rate_limits
-from app.accounts.deps import AccountUser
+from app.accounts import two_factor
+from app.accounts.deps import AccountUser, CurrentSignIn
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
@@ -18,6 +19,7 @@ from app.permissions import Action
 from app.rewards import sales_import, schemas
 from app.rewards import service as rewards_service
 from app.rewards.models import PayoutBatch, RewardItem, Sale, SaleSource
+from app.web.requests import client_ip
 
 router = APIRouter(tags=["rewards"])
 
@@ -38,8 +40,20 @@ def get_settings_(
     "/brands/{brand_slug}/rewards/settings", response_model=schemas.RewardSettingsPublic, summary="Change money rules"
 )
 def put_settings(
-    body: schemas.RewardSettingsBody, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
+    body: schemas.RewardSettingsBody,
+    request: Request,
+    session: SessionDep,
+    sign_in: CurrentSignIn,
+    access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> schemas.RewardSettingsPublic:
+    """Needs a recent sign-in or `current_password_or_code` (always the latter with an API token): 403 otherwise."""
+    two_factor.confirm_identity(
+        session,
+        user=access.user,
+        sign_in=sign_in,
+        password_or_code=body.current_password_or_code,
+        client_ip=client_ip(request),
+    )
     rewards_service.update_reward_settings(
         session,
         brand=access.brand,

@@ -8,7 +8,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts.deps import AccountUser, Public
+from app.accounts import two_factor
+from app.accounts.deps import AccountUser, CurrentSignIn, Public
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
@@ -51,7 +52,9 @@ def _base_url(brand_slug: str) -> str:
 # --- Staff: overview, settings and products ---------------------------------------------------------------------
 
 
-def _overview_context(session: Session, access: BrandAccess, **extra: object) -> dict[str, Any]:
+def _overview_context(
+    session: Session, access: BrandAccess, sign_in: two_factor.SignIn, **extra: object
+) -> dict[str, Any]:
     settings = rewards_service.get_reward_settings(session, brand=access.brand)
     form = extra.pop("form", None) or {
         "currency": settings.currency,
@@ -68,25 +71,32 @@ def _overview_context(session: Session, access: BrandAccess, **extra: object) ->
         products=rewards_service.list_products(session, brand=access.brand),
         chart=charts.month_bars(months, currency=settings.currency, label="Royalties and commissions owed per month"),
         months=months,
+        # Payout rules decide who is paid what, when: changing them asks who it is, like a password change.
+        needs_reauth=not sign_in.is_recent(),
         **extra,
     )
 
 
 @router.get("/brands/{brand_slug}/rewards", name="rewards:brand")
 def brand_page(
-    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
+    request: Request,
+    session: SessionDep,
+    sign_in: CurrentSignIn,
+    access: BrandAccess = brand_access(Action.view_rewards),
 ) -> Response:
-    return render(request, "rewards/brand.html", _overview_context(session, access))
+    return render(request, "rewards/brand.html", _overview_context(session, access, sign_in))
 
 
 @router.post("/brands/{brand_slug}/rewards/settings")
 def save_settings(
     request: Request,
     session: SessionDep,
+    sign_in: CurrentSignIn,
     currency: FormText = "",
     commission_percent: FormText = "",
     payout_threshold: FormText = "",
     hold_days: FormText = "",
+    current_password_or_code: FormText = "",
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
     form = {
@@ -96,13 +106,20 @@ def save_settings(
         "hold_days": hold_days,
     }
     try:
+        two_factor.confirm_identity(
+            session,
+            user=access.user,
+            sign_in=sign_in,
+            password_or_code=current_password_or_code,
+            client_ip=client_ip(request),
+        )
         rewards_service.update_reward_settings(session, brand=access.brand, **form)
     except AppError as error:
         return form_error(
             request,
             session,
             "rewards/brand.html",
-            _overview_context(session, access, form=form),
+            _overview_context(session, access, sign_in, form=form),
             error,
             block="settings_form",
         )

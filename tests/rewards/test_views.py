@@ -5,12 +5,13 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.accounts.models import UserSession
 from app.columns import utcnow
 from app.rewards import service as rewards_service
 from app.rewards.models import PointsAction, ReferralCode
-from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
+from tests.factories import PASSWORD, add_staff, csrf_token, log_in, make_brand, make_user
 from tests.rewards.factories import build_rewards_world, make_live_product, make_member_of, make_redemption, sell
 
 
@@ -331,3 +332,54 @@ def test_every_money_table_labels_its_cells_for_the_phone_cards(client: TestClie
         page = client.get(path)
         assert page.status_code == 200, path
         assert _assert_cards_with_labels(page.text), path
+
+
+def _stale_sign_in(session: Session, user: rewards_service.User) -> None:
+    row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    row.authenticated_at = utcnow() - timedelta(minutes=30)
+    session.add(row)
+    session.flush()
+
+
+def test_changing_the_money_rules_after_a_stale_sign_in_asks_for_the_password(
+    client: TestClient, session: Session
+) -> None:
+    brand, manager = _manager(session, client)
+    assert 'name="current_password_or_code"' not in client.get(f"/brands/{brand.slug}/rewards").text
+    _stale_sign_in(session, manager)
+    assert 'name="current_password_or_code"' in client.get(f"/brands/{brand.slug}/rewards").text
+    rules = {"currency": "USD", "commission_percent": "7", "payout_threshold": "50", "hold_days": "10"}
+    for password, message in (("", "Confirm it is you"), ("not-my-password", "not your password")):
+        refused = client.post(
+            f"/brands/{brand.slug}/rewards/settings",
+            data={"csrftoken": csrf_token(client), **rules, "current_password_or_code": password},
+            headers={"HX-Request": "true"},
+        )
+        assert refused.status_code == 403 and message in refused.text
+        assert "<html" not in refused.text and 'value="USD"' in refused.text  # the form again, as typed
+        assert rewards_service.get_reward_settings(session, brand=brand).currency == "EUR"
+
+    saved = client.post(
+        f"/brands/{brand.slug}/rewards/settings",
+        data={"csrftoken": csrf_token(client), **rules, "current_password_or_code": PASSWORD},
+    )
+    assert saved.status_code == 200 and "The reward settings are saved." in saved.text
+    settings = rewards_service.get_reward_settings(session, brand=brand)
+    assert (settings.currency, settings.commission_bp, settings.hold_days) == ("USD", 700, 10)
+    # The password counts as a fresh sign-in: the next change needs none.
+    assert 'name="current_password_or_code"' not in client.get(f"/brands/{brand.slug}/rewards").text
+
+
+def test_uploading_a_file_again_skips_what_was_recorded(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    product = make_live_product(session, brand)
+    content = f"order_id,product_id,quantity,unit_price,currency\nV-1,{product.id},2,25.00,EUR\n".encode()
+    for expected in ("1 sale line recorded.", "0 sale lines recorded; 1 was recorded before."):
+        response = client.post(
+            f"/brands/{brand.slug}/rewards/sales/import",
+            files={"file": ("sales.csv", content, "text/csv")},
+            data={"csrftoken": csrf_token(client)},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200 and expected in response.text
+    assert len(rewards_service.list_sales(session, brand=brand)) == 1
