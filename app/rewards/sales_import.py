@@ -31,9 +31,11 @@ logger = logging.getLogger("chorus.rewards.sales_import")
 
 CSV_COLUMNS = ("order_id", "product_id", "quantity", "unit_price", "currency", "referral_code", "sold_at")
 _OPTIONAL_COLUMNS = ("referral_code", "sold_at")
-# Measured on the 2-core machine (bench/README.md, "Sales import"): 50 lines commit in about 0.1 s, well under the
-# one second another writer may wait.
-IMPORT_BATCH_ROWS = 50
+# A line costs 5 to 6 ms of CPU (bench/README.md, "Sales import"), and on the shared 2-core machine (load 15) a
+# batch's wall time was 7 to 9 times its CPU time: batches of 10 lines kept another writer's longest wait at
+# 0.86 s there (20 lines: 1.43 s, 50: 3.6 s). Smaller batches cost nothing measurable: 5,000 lines took 25 to 31 s
+# of CPU in batches of 10, 20, 25 or 50.
+IMPORT_BATCH_ROWS = 10
 
 
 @dataclass

@@ -286,7 +286,7 @@ def test_a_sales_file_is_imported_in_batches_and_counted(client: TestClient, ses
 
     first = client.post(url, files={"file": ("sales.csv", content, "text/csv")}, headers=_headers(client))
     assert first.status_code == 200, first.text
-    assert first.json() == {"rows": 120, "recorded": 120, "recorded_before": 0, "batches": 3}
+    assert first.json() == {"rows": 120, "recorded": 120, "recorded_before": 0, "batches": 12}  # 10 lines each
     again = client.post(url, files={"file": ("sales.csv", content, "text/csv")}, headers=_headers(client))
     assert again.json() == {"rows": 120, "recorded": 0, "recorded_before": 120, "batches": 0}
 

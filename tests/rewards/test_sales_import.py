@@ -127,9 +127,9 @@ def test_lines_are_committed_batch_by_batch_and_a_file_sent_again_records_nothin
     assert transactions.committed_sales == [50, 100, 120]
     # Each batch's e-mails are enqueued once that batch has committed them.
     assert len(enqueued_after) == 3 and enqueued_after == sorted(enqueued_after) and enqueued_after[0] > 0
-    # Well under the second another writer may wait: a batch of 50 took about 0.1 s on this 2-core machine
-    # under load (bench/README.md); the margin is for a busy test machine.
-    assert first.longest_batch_seconds < 1.0
+    # How long one batch holds the writer is measured by bench/sales_import.py, not here: on this shared machine a
+    # batch's wall time is mostly waiting for a core (a 50-line batch took 0.1 s to 10 s depending on the load).
+    # The test asserts the structure instead: lines per transaction above, the hand-off to a waiting writer below.
     assert _earned(real_engine, brand_id=brand_id, designer_id=designer_id) == 120 * ROYALTY_MINOR
 
     again = sales_import.import_sales_csv(
@@ -198,11 +198,11 @@ def test_a_writer_that_arrives_during_a_batch_goes_before_the_next_batch(
 
     def noting(session: Session, **values: Any) -> Sale | None:
         order_id = values["line"].order_id
+        sale = record(session, **values)
+        order.append(order_id)  # after its posting: the batch holds the brand's expense account now
         if order_id == "S-00011":
             in_second_batch.set()
             assert writer_waits.wait(30)
-        sale = record(session, **values)
-        order.append(order_id)  # after its posting: the line holds the brand's expense account now
         return sale
 
     monkeypatch.setattr(rewards_service, "record_checked_sale", noting)
