@@ -57,7 +57,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.insights import suppression
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 from app.slugs import is_valid_slug, slugify
 from app.surveys import service as surveys_service
@@ -1331,7 +1331,7 @@ def record_samples_passed_on(
     session.flush()
     if count > 0:
         # Once per campaign: correcting the running total must not earn again.
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=id_of(user),
             brand_id=_brand_id_of(session, campaign),
@@ -1879,7 +1879,7 @@ def answer_campaign(
     _bump(session, link=link, counter="response_count")
     _tell_connector_at_milestones(session, campaign=campaign, link=link)
     if user is not None:
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=id_of(user),
             brand_id=_brand_id_of(session, campaign),

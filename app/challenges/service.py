@@ -56,7 +56,7 @@ from app.moderation import service as moderation_service
 from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction, Sale
 from app.slugs import is_valid_slug, slugify
 
@@ -455,7 +455,7 @@ def submit_design(
     if design.flagged_near_duplicate_of_id is not None:
         _tell_moderators_of_near_duplicate(session, community=community, design=design, designer=designer)
         moderation_service.flag_near_duplicate(session, community=community, design_id=id_of(design), now=now)
-    rewards_service.award_points(
+    rewards_points.award_points(
         session,
         user_id=id_of(designer),
         brand_id=community.brand_id,
@@ -841,7 +841,7 @@ def cast_score(
     if row is not None:
         delta_sum, delta_count, delta_buy = value, 1, int(would_buy)
         # A member's first score of this design may earn points: one SELECT when the brand has no rule for it.
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=pair["voter_id"],
             brand_id=community.brand_id,

@@ -24,7 +24,7 @@ from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.db import ShortTransactions
 from app.errors import Invalid, NotFound, ServiceUnavailable
-from app.rewards import service as rewards_service
+from app.rewards import sales as rewards_sales
 from app.rewards.models import SaleSource
 
 logger = logging.getLogger("chorus.rewards.sales_import")
@@ -58,7 +58,7 @@ class ImportInterrupted(ServiceUnavailable):
         self.progress = progress
 
 
-def parse_sales_csv(content: bytes) -> list[rewards_service.SaleInput]:
+def parse_sales_csv(content: bytes) -> list[rewards_sales.SaleInput]:
     """The rows of an uploaded sales file (UTF-8, a header row naming the columns in CSV_COLUMNS)."""
     try:
         text = content.decode("utf-8-sig")
@@ -74,7 +74,7 @@ def parse_sales_csv(content: bytes) -> list[rewards_service.SaleInput]:
     try:
         for number, record in enumerate(reader, start=2):
             rows.append(
-                rewards_service.SaleInput(
+                rewards_sales.SaleInput(
                     row=number,
                     order_id=(record.get("order_id") or ""),
                     product_id=(record.get("product_id") or ""),
@@ -113,7 +113,7 @@ def import_sales_csv(
         brand = session.get(Brand, brand_id)
         if brand is None:
             raise NotFound("There is no such brand.")
-        checked = rewards_service.check_sales(session, brand=brand, rows=rows, now=now)
+        checked = rewards_sales.check_sales(session, brand=brand, rows=rows, now=now)
     lines = [line for line in checked.lines if (line.order_id, id_of(line.product)) not in checked.recorded_before]
     progress = SalesImport(rows=len(rows), recorded_before=len(checked.lines) - len(lines))
     for start in range(0, len(lines), batch_rows):
@@ -152,7 +152,7 @@ def _write_batch(
     transactions: ShortTransactions,
     *,
     brand_id: int,
-    lines: list[rewards_service.CheckedSale],
+    lines: list[rewards_sales.CheckedSale],
     now: datetime,
     progress: SalesImport,
 ) -> None:
@@ -162,14 +162,14 @@ def _write_batch(
         started = time.monotonic()
         # Looked up again inside the batch: a line recorded since the check (the same file sent twice at once)
         # is skipped, not posted twice.
-        existing = rewards_service.existing_sales(
+        existing = rewards_sales.existing_sales(
             session, brand_id=brand_id, pairs={(line.order_id, id_of(line.product)) for line in lines}
         )
         for line in lines:
             if (line.order_id, id_of(line.product)) in existing:
                 recorded_before += 1
                 continue
-            sale = rewards_service.record_checked_sale(
+            sale = rewards_sales.record_checked_sale(
                 session, brand_id=brand_id, line=line, source=SaleSource.csv, now=now
             )
             if sale is None:

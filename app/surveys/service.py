@@ -46,7 +46,7 @@ from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound
 from app.media import service as media_service
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 from app.slugs import slugify
 from app.surveys.models import (
@@ -1156,7 +1156,7 @@ def answer_community_survey(
     response = record_response(
         session, survey=survey, form=form, photos=photos, user=member, community_id=id_of(community), now=now
     )
-    rewards_service.award_points(
+    rewards_points.award_points(
         session,
         user_id=id_of(member),
         brand_id=community.brand_id,

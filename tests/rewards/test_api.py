@@ -140,16 +140,16 @@ def test_members_see_only_their_own_money_and_other_staff_get_404(client: TestCl
 def test_a_redemption_needs_an_idempotency_key_and_a_retry_returns_the_same_code(
     client: TestClient, session: Session
 ) -> None:
-    from app.rewards import service as rewards_service
+    from app.rewards import points as rewards_points
     from app.rewards.models import PointsAction
 
     brand = make_brand(session)
     member = make_member_of(session, brand)
-    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="80", daily_cap="1")
-    rewards_service.award_points(
+    rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="80", daily_cap="1")
+    rewards_points.award_points(
         session, user_id=member.id or 0, brand_id=brand.id or 0, action=PointsAction.survey_answered, source_key="s"
     )
-    item = rewards_service.add_reward_item(
+    item = rewards_points.add_reward_item(
         session, brand=brand, name="Cap", description="", kind="merchandise", points_cost="50", stock="5"
     )
     log_in(client, session, member)

@@ -19,8 +19,8 @@ from app.ledger import service as ledger_service
 from app.ledger.models import AccountKind, LedgerTransaction, TransactionKind
 from app.notifications import service as notifications_service
 from app.notifications.models import Delivery, NotificationKind, OutboxEmail
+from app.rewards import sales as rewards_sales
 from app.rewards import sales_import
-from app.rewards import service as rewards_service
 from app.rewards.models import Sale
 from tests import databases
 from tests.factories import make_brand, make_user
@@ -97,7 +97,7 @@ def _earned(engine: Engine, *, brand_id: int, designer_id: int) -> int:
 def test_a_bad_row_at_line_4000_refuses_the_file_and_writes_nothing(real_engine: Engine) -> None:
     brand_id, product_id, _, actor_id = _seller(real_engine)
     transactions = CountingTransactions(real_engine, brand_id)
-    with pytest.raises(rewards_service.SalesRejected) as refused:
+    with pytest.raises(rewards_sales.SalesRejected) as refused:
         sales_import.import_sales_csv(
             transactions, brand_id=brand_id, actor_id=actor_id, content=_file(product_id, 4500, bad_line=3999)
         )
@@ -153,15 +153,15 @@ def test_a_failing_middle_batch_keeps_the_whole_batches_before_it_and_sending_th
     monkeypatch.setitem(
         tasks._AFTER_COMMIT_TASKS, "deliver_outbox", lambda: enqueued_after.append(_outbox_count(real_engine))
     )
-    record = rewards_service.record_checked_sale
+    record = rewards_sales.record_checked_sale
 
     def failing_once(session: Session, **values: Any) -> Sale | None:
         if values["line"].order_id == "S-00075":
-            monkeypatch.setattr(rewards_service, "record_checked_sale", record)
+            monkeypatch.setattr(rewards_sales, "record_checked_sale", record)
             raise RuntimeError("the disk is full")
         return record(session, **values)
 
-    monkeypatch.setattr(rewards_service, "record_checked_sale", failing_once)
+    monkeypatch.setattr(rewards_sales, "record_checked_sale", failing_once)
     transactions = CountingTransactions(real_engine, brand_id)
     content = _file(product_id, 120)
     with pytest.raises(sales_import.ImportInterrupted) as interrupted:
@@ -194,7 +194,7 @@ def test_a_writer_that_arrives_during_a_batch_goes_before_the_next_batch(
     brand_id, product_id, designer_id, actor_id = _seller(real_engine)
     order: list[str] = []
     in_second_batch, writer_waits = threading.Event(), threading.Event()
-    record = rewards_service.record_checked_sale
+    record = rewards_sales.record_checked_sale
 
     def noting(session: Session, **values: Any) -> Sale | None:
         order_id = values["line"].order_id
@@ -205,7 +205,7 @@ def test_a_writer_that_arrives_during_a_batch_goes_before_the_next_batch(
             assert writer_waits.wait(30)
         return sale
 
-    monkeypatch.setattr(rewards_service, "record_checked_sale", noting)
+    monkeypatch.setattr(rewards_sales, "record_checked_sale", noting)
     results: list[sales_import.SalesImport] = []
     importer = threading.Thread(
         target=lambda: results.append(
