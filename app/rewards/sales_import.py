@@ -134,9 +134,11 @@ def import_sales_csv(
 async def import_in_thread(
     request_session: Session, transactions: ShortTransactions, *, brand_id: int, actor_id: int, content: bytes
 ) -> SalesImport:
-    """``import_sales_csv`` for a request, in a worker thread so the event loop serves other requests meanwhile
-    (the answer comes when the last batch is written: at most MAX_IMPORT_ROWS lines, seconds rather than minutes,
-    so a task with a progress page was not worth its machinery).
+    """``import_sales_csv`` for a request, in a worker thread so the event loop serves other requests meanwhile.
+
+    The answer comes when the last batch is written: at most MAX_IMPORT_ROWS lines, about 30 s of CPU for 5,000
+    (bench/README.md), more on a busy machine. A task with a progress page would free the request sooner, at the
+    cost of a table, a worker and a page to poll; files larger than MAX_IMPORT_ROWS would need it.
 
     The request's own transaction ends first: its route takes no writer's turn (``writes_in_own_transactions``)
     and only read, but signing in may have written "last seen", and on SQLite that would hold the write lock
