@@ -11,12 +11,13 @@ import asyncio
 import fcntl
 import threading
 import zlib
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 from alembic.config import Config as AlembicConfig
@@ -47,6 +48,52 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SQLITE_BUSY_SECONDS = 30
 TURN_WAIT_SECONDS = 30  # a request waiting longer for its database turn gets a 503
 _HOLDS_WRITE_LOCK = "chorus_holds_write_lock"
+_OWN_TRANSACTIONS = "chorus_writes_in_own_transactions"
+
+
+class FairLock:
+    """A lock handed to its waiters in the order they asked for it.
+
+    ``threading.Lock`` is not: a thread that releases it and asks again at once (a batched import between two
+    batches) usually gets it back before a thread that was already waiting wakes up, so that waiter could wait for
+    the whole import instead of one batch.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._queue: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        ticket = object()
+        with self._changed:
+            self._queue.append(ticket)
+            if not self._changed.wait_for(lambda: not self._held and self._queue[0] is ticket, timeout):
+                self._queue.remove(ticket)
+                self._changed.notify_all()  # the next in line may be free to go now
+                return False
+            self._queue.popleft()
+            self._held = True
+            return True
+
+    def release(self) -> None:
+        with self._changed:
+            self._held = False
+            self._changed.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        """How many threads are queued for the lock (tests check that a writer is in line)."""
+        with self._changed:
+            return len(self._queue)
+
+
+_writer_locks: "WeakKeyDictionary[Engine, FairLock]" = WeakKeyDictionary()
+
+
+def sqlite_writer_lock(engine: Engine) -> FairLock:
+    """The process's queue of writers to a SQLite engine built by ``build_engine`` (see ``_configure_sqlite``)."""
+    return _writer_locks[engine]
 
 
 def build_engine(url: str, **kwargs: Any) -> Engine:
@@ -79,8 +126,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     # Writers queue on this lock in the process before BEGIN IMMEDIATE, instead of in SQLite's busy handler, which
     # polls with sleeps of up to 100 ms: with dozens of concurrent writers, some waited seconds while the lock
-    # was free most of the time (bench/README.md, "Scoring"). Other processes still meet the busy timeout.
-    writers = threading.Lock()
+    # was free most of the time (bench/README.md, "Scoring"). Other processes still meet the busy timeout. In
+    # arrival order, so a write waiting behind one batch of a long import goes before the next batch.
+    writers = _writer_locks[engine] = FairLock()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
@@ -135,6 +183,21 @@ class _Turns:
 _turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
 
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes_in_own_transactions(endpoint: Endpoint) -> Endpoint:
+    """Mark a route that writes only in short transactions of its own (``OwnTransactionsDep``, e.g. a sales import
+    committed in batches): its request session only reads, so on SQLite it takes no writer's turn, which it
+    would otherwise hold, stalling every other write, for as long as the route runs."""
+    setattr(endpoint, _OWN_TRANSACTIONS, True)
+    return endpoint
+
+
+def _request_writes(request: Request) -> bool:
+    return request.method not in SAFE_METHODS and not getattr(request.scope.get("endpoint"), _OWN_TRANSACTIONS, False)
+
+
 async def database_turn(request: Request) -> AsyncIterator[None]:
     """Wait, in the event loop and first come first served, for one of the ``database_slots`` turns at the
     database, and on SQLite, for a request that may write, for the single writer's turn; keep them until the
@@ -154,7 +217,7 @@ async def database_turn(request: Request) -> AsyncIterator[None]:
     async with AsyncExitStack() as held:
         try:
             async with asyncio.timeout(TURN_WAIT_SECONDS):
-                if request.method not in SAFE_METHODS and is_sqlite(get_engine()):
+                if _request_writes(request) and is_sqlite(get_engine()):
                     await held.enter_async_context(turns.writer)
                 await held.enter_async_context(turns.slots)
         except TimeoutError:
@@ -186,7 +249,7 @@ def get_streaming_session(request: Request) -> Iterator[Session]:
 
 def _request_transaction(request: Request) -> Iterator[Session]:
     engine = get_engine()
-    if request.method not in SAFE_METHODS:
+    if _request_writes(request):
         engine = writer_engine(engine)
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -221,6 +284,42 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             after_commit.discard(session)
             raise
         after_commit.run(session)
+
+
+class ShortTransactions(Protocol):
+    """Transactions a use case opens one after the other, each short, instead of the request's one (a long import
+    writes in batches, so other writers get their turn in between)."""
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A transaction that only reads: it takes no writer's turn."""
+        ...
+
+    def writing(self) -> AbstractContextManager[Session]:
+        """A transaction that writes, committed at its end, its tasks enqueued after the commit (``session_scope``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class OwnTransactions:
+    """Short transactions on the application's database (or the given engine's)."""
+
+    engine: Engine | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine or get_engine(), expire_on_commit=False) as session:
+            yield session
+
+    def writing(self) -> AbstractContextManager[Session]:
+        return session_scope(self.engine)
+
+
+def get_own_transactions() -> ShortTransactions:
+    return OwnTransactions()
+
+
+# For the routes marked with ``writes_in_own_transactions``; tests serve them from their own session.
+OwnTransactionsDep = Annotated[ShortTransactions, Depends(get_own_transactions)]
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:

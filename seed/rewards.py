@@ -15,7 +15,11 @@ from app.brands.models import Brand
 from app.challenges.models import Product
 from app.columns import id_of, utcnow
 from app.communities.models import Community, Membership
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import referrals as rewards_referrals
+from app.rewards import sales as rewards_sales
+from app.rewards import terms as rewards_terms
 from app.rewards.models import PointsAction, SaleSource
 
 POINTS_RULES = {
@@ -41,13 +45,13 @@ def seed_rewards(
     assert brand is not None
     rng = random.Random(606)
     now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
-    rewards_service.update_reward_settings(
+    rewards_terms.update_reward_settings(
         session, brand=brand, currency="EUR", commission_percent="8", payout_threshold="20.00", hold_days="30"
     )
     for action, (points, cap) in POINTS_RULES.items():
-        rewards_service.set_points_rule(session, brand=brand, action=action.value, points=points, daily_cap=cap)
+        rewards_points.set_points_rule(session, brand=brand, action=action.value, points=points, daily_cap=cap)
     for name, description, kind, cost, stock in CATALOG:
-        rewards_service.add_reward_item(
+        rewards_points.add_reward_item(
             session, brand=brand, name=name, description=description, kind=kind, points_cost=cost, stock=stock
         )
 
@@ -56,10 +60,10 @@ def seed_rewards(
         designer = session.get(User, product.designer_id)
         assert designer is not None
         splits = f"{designer.handle} 70\n{member.handle} 30" if index == 0 and designer.id != member.id else ""
-        rewards_service.set_product_terms(
+        rewards_terms.set_product_terms(
             session,
             product=product,
-            fields=rewards_service.TermsFields(
+            fields=rewards_terms.TermsFields(
                 price=PRICES[index % len(PRICES)],
                 currency="EUR",
                 royalty_kind="percent" if index != 2 else "fixed",
@@ -71,18 +75,18 @@ def seed_rewards(
             ),
         )
 
-    code = rewards_service.referral_code_for(session, user=member, brand=brand)
+    code = rewards_referrals.referral_code_for(session, user=member, brand=brand)
     for visitor in range(46):
-        rewards_service.record_click(session, code=code.code, visitor=f"192.0.2.{visitor}")
+        rewards_referrals.record_click(session, code=code.code, visitor=f"192.0.2.{visitor}")
     for friend in _lab_members(session, brand, exclude=member)[:5]:
-        rewards_service.attribute_signup(session, user=friend, code=code.code)
+        rewards_referrals.attribute_signup(session, user=friend, code=code.code)
 
     # About three months of orders, oldest first; every fifth came through Mia's link.
-    rows: list[tuple[datetime, rewards_service.SaleInput]] = []
+    rows: list[tuple[datetime, rewards_sales.SaleInput]] = []
     for number in range(60):
         product = products[number % len(products)]
         sold_at = now - timedelta(days=95 - number * 1.5, hours=rng.randint(0, 20))
-        row = rewards_service.SaleInput(
+        row = rewards_sales.SaleInput(
             order_id=f"NW-{10400 + number}",
             product_id=str(product.id),
             quantity=str(rng.choice([1, 1, 1, 2, 2, 3, 5])),
@@ -99,22 +103,22 @@ def seed_rewards(
         sale
         for sold_at, row in rows
         if sold_at < paid_at
-        for sale in rewards_service.record_sales(
+        for sale in rewards_sales.record_sales(
             session, brand=brand, rows=[row], source=SaleSource.csv, now=sold_at
         ).recorded
     ]
-    rewards_service.refund_sale(session, sale=old[3], now=paid_at - timedelta(days=40))
-    batch = rewards_service.open_batch(session, brand=brand, created_by=manager, now=paid_at)
-    rewards_service.export_batch(session, batch=batch, now=paid_at)
-    rewards_service.mark_paid(session, batch=batch, reference="SEPA-2026-Q3", now=paid_at + timedelta(hours=2))
+    rewards_sales.refund_sale(session, sale=old[3], now=paid_at - timedelta(days=40))
+    batch = rewards_payouts.open_batch(session, brand=brand, created_by=manager, now=paid_at)
+    rewards_payouts.export_batch(session, batch=batch, now=paid_at)
+    rewards_payouts.mark_paid(session, batch=batch, reference="SEPA-2026-Q3", now=paid_at + timedelta(hours=2))
     for sold_at, row in rows:
         if sold_at >= paid_at:
-            rewards_service.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=sold_at)
-    rewards_service.open_batch(session, brand=brand, created_by=manager, now=now)
+            rewards_sales.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=sold_at)
+    rewards_payouts.open_batch(session, brand=brand, created_by=manager, now=now)
 
     for number in range(4):  # Mia's survey answers and samples passed on, a day apart
         moment = now - timedelta(days=10 - number)
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=id_of(member),
             brand_id=id_of(brand),

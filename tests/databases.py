@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.db import get_session, get_streaming_session
+from app.db import get_own_transactions, get_session, get_streaming_session
 
 
 @contextmanager
@@ -57,3 +57,26 @@ def use_test_session(app: FastAPI, session: Session) -> None:
     """Serve every request of ``app`` from the test's session: the usual one and the streamed exports' one."""
     app.dependency_overrides[get_session] = request_session(session)
     app.dependency_overrides[get_streaming_session] = request_session(session)
+    app.dependency_overrides[get_own_transactions] = lambda: TestTransactions(session)
+
+
+class TestTransactions:
+    """A stand-in for app.db.OwnTransactions: each transaction is a savepoint of the test's session."""
+
+    __test__ = False  # not a test class for pytest
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        yield self.session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        try:
+            yield self.session
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise

@@ -20,13 +20,15 @@ from sqlmodel import Session, col, func, select
 from app import db
 from app.accounts.models import User
 from app.accounts.service import create_api_token
+from app.brands.models import StaffRole
 from app.config import get_settings
 from app.db import build_engine, migrate, session_scope, writer_engine
 from app.main import create_app
 from app.notifications.models import OutboxEmail
 from bench.load import LoopbackClient
 from tests import databases
-from tests.factories import csrf_token, log_in, make_brand, make_user
+from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
+from tests.rewards.factories import make_live_product
 from tests.servers import run_in_new_loop, served
 
 
@@ -246,3 +248,53 @@ def test_writers_waiting_for_the_database_take_no_thread(real_app: RealApp) -> N
     with Session(real_app.engine) as session:
         names = session.exec(select(User.display_name).where(col(User.handle).startswith("waiting"))).all()
     assert sorted(names) == sorted(f"Waited {number}" for number in range(12))
+
+
+def test_sqlite_writers_get_the_lock_in_the_order_they_asked_for_it() -> None:
+    """A holder that releases the writers' lock and asks again at once (a batched import between two batches) goes
+    behind those already waiting: threading.Lock would usually hand it straight back."""
+    lock = db.FairLock()
+    order: list[str] = []
+    assert lock.acquire(timeout=1)
+
+    def writer(name: str) -> None:
+        assert lock.acquire(timeout=10)
+        order.append(name)
+        lock.release()
+
+    threads = []
+    for number, name in enumerate(("first", "second")):
+        thread = threading.Thread(target=writer, args=(name,))
+        thread.start()
+        threads.append(thread)
+        while lock.waiting < number + 1:
+            threading.Event().wait(0.001)
+    lock.release()
+    assert lock.acquire(timeout=10)  # the importer's next batch
+    order.append("holder again")
+    lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["first", "second", "holder again"]
+    assert lock.waiting == 0
+
+
+def test_a_sales_import_writes_in_transactions_of_its_own_through_the_real_session(real_app: RealApp) -> None:
+    """The import route takes no writer's turn and ends its own transaction before the batches (each one of
+    app.db.OwnTransactions); through the real sessions, not the tests' shared one."""
+    with session_scope(real_app.engine) as session:
+        brand, manager = make_brand(session), make_user(session)
+        add_staff(session, brand, manager, StaffRole.manager)
+        product = make_live_product(session, brand)
+        log_in(real_app.client, session, manager)
+        slug, product_id = brand.slug, product.id
+    rows = "".join(f"R-{number},{product_id},1,25.00,EUR\n" for number in range(25))
+    content = ("order_id,product_id,quantity,unit_price,currency\n" + rows).encode()
+    response = real_app.client.post(
+        f"/api/v1/brands/{slug}/sales/imports",
+        files={"file": ("sales.csv", content, "text/csv")},
+        headers={"x-csrftoken": csrf_token(real_app.client)},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"rows": 25, "recorded": 25, "recorded_before": 0, "batches": 3}
+    assert real_app.client.get(f"/api/v1/brands/{slug}/sales").status_code == 200

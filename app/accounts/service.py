@@ -26,7 +26,7 @@ from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.moderation import fingerprints
 from app.notifications import service as notifications_service
-from app.rewards import service as rewards_service
+from app.rewards import referrals as rewards_referrals
 
 password_hasher = PasswordHash.recommended()
 # Verified against when the login names no account, so both answers take the same time.
@@ -159,7 +159,7 @@ def sign_up(
         raise Conflict("That e-mail address or handle was just taken; try another.") from error
     send_confirmation(session, user=user, next_path=next_path, community_id=community_id, share_code=share_code)
     if referral_code:
-        rewards_service.attribute_signup(session, user=user, code=referral_code)
+        rewards_referrals.attribute_signup(session, user=user, code=referral_code)
     return user
 
 

@@ -39,7 +39,7 @@ from app.insights.segments import CampaignSegmentForm
 from app.insights.survey_results import Segment
 from app.moderation.models import Appeal, AppealStatus, ItemStatus, ModerationItem
 from app.permissions import Action, Role, can
-from app.rewards import service as rewards_service
+from app.rewards import statements as rewards_statements
 from app.rewards.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from app.surveys.models import Survey, SurveyResponse
 from app.webhooks import service as webhooks_service
@@ -405,7 +405,7 @@ def brand_overview(
         id_of(c): c for c in session.exec(select(Community).where(col(Community.brand_id) == brand.id)).all()
     }
     ids = list(communities) or [0]
-    owed = rewards_service.owed_totals(session, brand=brand, now=now)
+    owed = rewards_statements.owed_totals(session, brand=brand, now=now)
     timeline = _timeline(session, communities, now)
     weekly = _weekly(session, ids, brand, now)
     if not any(entry.kind == "challenge" for entry in timeline):

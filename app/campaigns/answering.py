@@ -23,7 +23,7 @@ from app.communities.models import Community
 from app.errors import Conflict, Invalid
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 from app.surveys import answers as surveys_answers
 from app.surveys import questions as surveys_questions
@@ -143,7 +143,7 @@ def answer_campaign(
     bump_link_counter(session, link=link, counter="response_count")
     _tell_connector_at_milestones(session, campaign=campaign, link=link)
     if user is not None:
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=id_of(user),
             brand_id=brand_id_of(session, campaign),

@@ -25,7 +25,7 @@ from app.campaigns.models import (
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid
 from app.insights import suppression
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 
 MAX_SAMPLES = 1000
@@ -59,7 +59,7 @@ def record_samples_passed_on(
     session.flush()
     if count > 0:
         # Once per campaign: correcting the running total must not earn again.
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=id_of(user),
             brand_id=brand_id_of(session, campaign),

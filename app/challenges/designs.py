@@ -33,7 +33,7 @@ from app.moderation import screening as moderation_screening
 from app.moderation.models import SubjectKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 from app.slugs import slugify
 
@@ -125,7 +125,7 @@ def submit_design(
     if design.flagged_near_duplicate_of_id is not None:
         _tell_moderators_of_near_duplicate(session, community=community, design=design, designer=designer)
         moderation_screening.flag_near_duplicate(session, community=community, design_id=id_of(design), now=now)
-    rewards_service.award_points(
+    rewards_points.award_points(
         session,
         user_id=id_of(designer),
         brand_id=community.brand_id,

@@ -41,7 +41,7 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 
 DEFAULT_MEAN = 2.5
@@ -231,7 +231,7 @@ def cast_score(
     if row is not None:
         delta_sum, delta_count, delta_buy = value, 1, int(would_buy)
         # A member's first score of this design may earn points: one SELECT when the brand has no rule for it.
-        rewards_service.award_points(
+        rewards_points.award_points(
             session,
             user_id=pair["voter_id"],
             brand_id=community.brand_id,

@@ -15,7 +15,7 @@ from app.campaigns import links as share_links
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership, Visibility
 from app.errors import Conflict, NotFound
-from app.rewards import service as rewards_service
+from app.rewards import referrals as rewards_referrals
 from app.rewards.models import ReferralCode
 
 
@@ -54,7 +54,7 @@ def find_arrival(session: Session, *, share_code: str = "", referral_code: str =
         else:
             return Arrival(community=linked, share_code=link.code)
     if referral_code:
-        referral = rewards_service.find_referral_code(session, code=referral_code)
+        referral = rewards_referrals.find_referral_code(session, code=referral_code)
         referred = _referrers_community(session, referral) if referral is not None else None
         if referred is not None:
             return Arrival(community=referred)

@@ -2,28 +2,35 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Response, UploadFile, status
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile, status
 from sqlmodel import Session
 
 from app import rate_limits
-from app.accounts.deps import AccountUser
+from app.accounts import two_factor
+from app.accounts.deps import AccountUser, CurrentSignIn
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
 from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import OwnTransactionsDep, SessionDep, writes_in_own_transactions
 from app.errors import Invalid
 from app.permissions import Action
-from app.rewards import schemas
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import referrals as rewards_referrals
+from app.rewards import sales as rewards_sales
+from app.rewards import sales_import, schemas
+from app.rewards import statements as rewards_statements
+from app.rewards import terms as rewards_terms
 from app.rewards.models import PayoutBatch, RewardItem, Sale, SaleSource
+from app.web.requests import client_ip
 
 router = APIRouter(tags=["rewards"])
 
 
 def _settings(session: Session, access: BrandAccess) -> schemas.RewardSettingsPublic:
-    settings = rewards_service.get_reward_settings(session, brand=access.brand)
+    settings = rewards_terms.get_reward_settings(session, brand=access.brand)
     return schemas.RewardSettingsPublic.model_validate(settings, from_attributes=True)
 
 
@@ -38,9 +45,21 @@ def get_settings_(
     "/brands/{brand_slug}/rewards/settings", response_model=schemas.RewardSettingsPublic, summary="Change money rules"
 )
 def put_settings(
-    body: schemas.RewardSettingsBody, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
+    body: schemas.RewardSettingsBody,
+    request: Request,
+    session: SessionDep,
+    sign_in: CurrentSignIn,
+    access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> schemas.RewardSettingsPublic:
-    rewards_service.update_reward_settings(
+    """Needs a recent sign-in or `current_password_or_code` (always the latter with an API token): 403 otherwise."""
+    two_factor.confirm_identity(
+        session,
+        user=access.user,
+        sign_in=sign_in,
+        password_or_code=body.current_password_or_code,
+        client_ip=client_ip(request),
+    )
+    rewards_terms.update_reward_settings(
         session,
         brand=access.brand,
         currency=body.currency,
@@ -51,7 +70,7 @@ def put_settings(
     return _settings(session, access)
 
 
-def _product(row: rewards_service.ProductRow) -> schemas.ProductPublic:
+def _product(row: rewards_terms.ProductRow) -> schemas.ProductPublic:
     return schemas.ProductPublic(
         id=id_of(row.product),
         name=row.product.name,
@@ -67,7 +86,7 @@ def _product(row: rewards_service.ProductRow) -> schemas.ProductPublic:
 def list_products(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> list[schemas.ProductPublic]:
-    return [_product(row) for row in rewards_service.list_products(session, brand=access.brand)]
+    return [_product(row) for row in rewards_terms.list_products(session, brand=access.brand)]
 
 
 @router.put(
@@ -81,8 +100,8 @@ def put_terms(
     session: SessionDep,
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> schemas.ProductPublic:
-    product = rewards_service.get_product(session, brand=access.brand, product_id=product_id)
-    fields = rewards_service.TermsFields(
+    product = rewards_terms.get_product(session, brand=access.brand, product_id=product_id)
+    fields = rewards_terms.TermsFields(
         price=body.price,
         currency=body.currency,
         royalty_kind=body.royalty_kind.value,
@@ -92,8 +111,8 @@ def put_terms(
         splits="\n".join(f"{handle} {share}" for handle, share in body.splits.items()),
         live=body.live,
     )
-    rewards_service.set_product_terms(session, product=product, fields=fields)
-    rows = rewards_service.list_products(session, brand=access.brand)
+    rewards_terms.set_product_terms(session, product=product, fields=fields)
+    rows = rewards_terms.list_products(session, brand=access.brand)
     return _product(next(row for row in rows if row.product.id == product_id))
 
 
@@ -101,7 +120,7 @@ def _sale(sale: Sale) -> schemas.SalePublic:
     return schemas.SalePublic.model_validate(sale, from_attributes=True)
 
 
-def _sales_result(result: rewards_service.SalesResult) -> schemas.SalesResultPublic:
+def _sales_result(result: rewards_sales.SalesResult) -> schemas.SalesResultPublic:
     return schemas.SalesResultPublic(
         recorded=[_sale(sale) for sale in result.recorded], replayed=[_sale(sale) for sale in result.replayed]
     )
@@ -111,7 +130,7 @@ def _sales_result(result: rewards_service.SalesResult) -> schemas.SalesResultPub
 def list_sales(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> list[schemas.SalePublic]:
-    return [_sale(sale) for sale, _ in rewards_service.list_sales(session, brand=access.brand)]
+    return [_sale(sale) for sale, _ in rewards_sales.list_sales(session, brand=access.brand)]
 
 
 @router.post(
@@ -129,7 +148,7 @@ def post_sales(
         message="You are sending sales very fast; wait a minute.",
     )
     rows = [
-        rewards_service.SaleInput(
+        rewards_sales.SaleInput(
             order_id=line.order_id,
             product_id=str(line.product_id),
             quantity=str(line.quantity),
@@ -140,30 +159,37 @@ def post_sales(
         )
         for line in body.sales
     ]
-    return _sales_result(rewards_service.record_sales(session, brand=access.brand, rows=rows, source=SaleSource.api))
+    return _sales_result(rewards_sales.record_sales(session, brand=access.brand, rows=rows, source=SaleSource.api))
 
 
 @router.post(
     "/brands/{brand_slug}/sales/imports",
-    response_model=schemas.SalesResultPublic,
-    summary="Record the sales of a CSV file (all rows or none)",
+    response_model=schemas.SalesImportPublic,
+    summary="Record the sales of a CSV file (checked whole, then written in batches; lines sent before are skipped)",
+    responses={503: {"description": "A batch failed: the batches before it are recorded; send the file again"}},
 )
+@writes_in_own_transactions
 async def import_sales(
     session: SessionDep,
+    transactions: OwnTransactionsDep,
     file: Annotated[UploadFile, File()],
     access: BrandAccess = brand_access(Action.manage_rewards),
-) -> schemas.SalesResultPublic:
+) -> schemas.SalesImportPublic:
     content = await file.read()
-    result = rewards_service.import_sales_csv(session, brand=access.brand, content=content, actor=access.user)
-    return _sales_result(result)
+    result = await sales_import.import_in_thread(
+        session, transactions, brand_id=id_of(access.brand), actor_id=id_of(access.user), content=content
+    )
+    return schemas.SalesImportPublic(
+        rows=result.rows, recorded=result.recorded, recorded_before=result.recorded_before, batches=result.batches
+    )
 
 
 @router.post("/brands/{brand_slug}/refunds", response_model=schemas.SalePublic, summary="Refund a sale line")
 def refund(
     body: schemas.RefundBody, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
 ) -> schemas.SalePublic:
-    sale = rewards_service.get_sale(session, brand=access.brand, sale_id=body.sale_id)
-    return _sale(rewards_service.refund_sale(session, sale=sale))
+    sale = rewards_sales.get_sale(session, brand=access.brand, sale_id=body.sale_id)
+    return _sale(rewards_sales.refund_sale(session, sale=sale))
 
 
 @router.get("/brands/{brand_slug}/points-rules", response_model=list[schemas.PointsRulePublic], summary="Points rules")
@@ -172,7 +198,7 @@ def list_rules(
 ) -> list[schemas.PointsRulePublic]:
     return [
         schemas.PointsRulePublic(action=rule.action, points=rule.points, daily_cap=rule.daily_cap)
-        for rule in rewards_service.list_points_rules(session, brand=access.brand)
+        for rule in rewards_points.list_points_rules(session, brand=access.brand)
     ]
 
 
@@ -184,7 +210,7 @@ def list_rules(
 def put_rule(
     body: schemas.PointsRuleBody, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
 ) -> list[schemas.PointsRulePublic]:
-    rewards_service.set_points_rule(
+    rewards_points.set_points_rule(
         session, brand=access.brand, action=body.action.value, points=str(body.points), daily_cap=str(body.daily_cap)
     )
     return list_rules(session, access)
@@ -198,7 +224,7 @@ def _item(item: RewardItem) -> schemas.RewardItemPublic:
 def list_catalog(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> list[schemas.RewardItemPublic]:
-    return [_item(item) for item in rewards_service.list_catalog(session, brand_id=id_of(access.brand))]
+    return [_item(item) for item in rewards_points.list_catalog(session, brand_id=id_of(access.brand))]
 
 
 @router.post(
@@ -210,7 +236,7 @@ def list_catalog(
 def add_item(
     body: schemas.RewardItemBody, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
 ) -> schemas.RewardItemPublic:
-    item = rewards_service.add_reward_item(
+    item = rewards_points.add_reward_item(
         session,
         brand=access.brand,
         name=body.name,
@@ -243,7 +269,7 @@ def _batch(session: Session, batch: PayoutBatch) -> schemas.PayoutBatchPublic:
                 failure_reason=recipient.line.failure_reason,
                 settled_at=recipient.line.settled_at,
             )
-            for recipient in rewards_service.batch_recipients(session, batch=batch)
+            for recipient in rewards_payouts.batch_recipients(session, batch=batch)
         ],
     )
 
@@ -254,7 +280,7 @@ def _batch(session: Session, batch: PayoutBatch) -> schemas.PayoutBatchPublic:
 def list_batches(
     session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> list[schemas.PayoutBatchPublic]:
-    return [_batch(session, batch) for batch in rewards_service.list_batches(session, brand=access.brand)]
+    return [_batch(session, batch) for batch in rewards_payouts.list_batches(session, brand=access.brand)]
 
 
 @router.get(
@@ -267,7 +293,7 @@ def list_payout_currencies(
 ) -> list[schemas.PayoutCurrencyPublic]:
     return [
         schemas.PayoutCurrencyPublic(currency=c.currency, current=c.current, balance_minor=c.balance_minor)
-        for c in rewards_service.payout_currencies(session, brand=access.brand)
+        for c in rewards_payouts.payout_currencies(session, brand=access.brand)
     ]
 
 
@@ -283,7 +309,7 @@ def open_batch(
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> schemas.PayoutBatchPublic:
     currency = body.currency if body is not None else None
-    batch = rewards_service.open_batch(session, brand=access.brand, created_by=access.user, currency=currency)
+    batch = rewards_payouts.open_batch(session, brand=access.brand, created_by=access.user, currency=currency)
     return _batch(session, batch)
 
 
@@ -293,7 +319,7 @@ def open_batch(
 def get_batch(
     batch_id: RowId, session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
 ) -> schemas.PayoutBatchPublic:
-    return _batch(session, rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id))
+    return _batch(session, rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id))
 
 
 @router.get(
@@ -305,8 +331,8 @@ def get_batch(
 def export_batch(
     batch_id: RowId, session: SessionDep, access: BrandAccess = brand_access(Action.run_payouts)
 ) -> Response:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
-    payout_file = rewards_service.export_batch(session, batch=batch)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
+    payout_file = rewards_payouts.export_batch(session, batch=batch)
     return Response(
         payout_file.content,
         media_type=payout_file.media_type,
@@ -325,8 +351,8 @@ def mark_paid(
     session: SessionDep,
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> schemas.PayoutBatchPublic:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
-    rewards_service.mark_paid(session, batch=batch, line_id=body.line_id, reference=body.reference)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
+    rewards_payouts.mark_paid(session, batch=batch, line_id=body.line_id, reference=body.reference)
     return _batch(session, batch)
 
 
@@ -341,14 +367,14 @@ def mark_failed(
     session: SessionDep,
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> schemas.PayoutBatchPublic:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
-    rewards_service.mark_failed(session, batch=batch, line_id=body.line_id, reason=body.reason)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
+    rewards_payouts.mark_failed(session, batch=batch, line_id=body.line_id, reason=body.reason)
     return _batch(session, batch)
 
 
 @router.get("/brands/{brand_slug}/liability", response_model=schemas.LiabilityPublic, summary="What is owed to whom")
 def liability(session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)) -> schemas.LiabilityPublic:
-    report = rewards_service.liability_report(session, brand=access.brand)
+    report = rewards_statements.liability_report(session, brand=access.brand)
     return schemas.LiabilityPublic(
         currency=report.currency,
         total_minor=report.total_minor,
@@ -370,13 +396,13 @@ def liability(session: SessionDep, access: BrandAccess = brand_access(Action.vie
 # --- One's own money ---------------------------------------------------------------------------------------------
 
 
-def _line(line: rewards_service.EarningsLine) -> schemas.EarningsLinePublic:
+def _line(line: rewards_statements.EarningsLine) -> schemas.EarningsLinePublic:
     return schemas.EarningsLinePublic.model_validate(line, from_attributes=True)
 
 
 @router.get("/me/earnings", response_model=schemas.EarningsPublic, summary="Your balances, earnings and payouts")
 def my_earnings(session: SessionDep, user: AccountUser) -> schemas.EarningsPublic:
-    earnings = rewards_service.member_earnings(session, user=user)
+    earnings = rewards_statements.member_earnings(session, user=user)
     return schemas.EarningsPublic(
         balances=[
             schemas.BalancePublic(
@@ -408,8 +434,8 @@ def my_earnings(session: SessionDep, user: AccountUser) -> schemas.EarningsPubli
 @router.get("/me/statement", response_model=schemas.StatementPublic, summary="Your statement for a brand and month")
 def my_statement(session: SessionDep, user: AccountUser, brand: str, month: str = "") -> schemas.StatementPublic:
     found = brands_service.get_brand_by_slug(session, slug=brand)
-    statement = rewards_service.member_statement(
-        session, user=user, brand=found, month=rewards_service.parse_month(month, utcnow())
+    statement = rewards_statements.member_statement(
+        session, user=user, brand=found, month=rewards_statements.parse_month(month, utcnow())
     )
     return schemas.StatementPublic(
         brand_slug=found.slug,
@@ -433,7 +459,7 @@ def _referrals(session: Session, user: User) -> list[schemas.ReferralPublic]:
             purchases=funnel.purchases,
             earnings_minor=funnel.earnings,
         )
-        for funnel in rewards_service.referral_funnels(session, user=user)
+        for funnel in rewards_referrals.referral_funnels(session, user=user)
     ]
 
 
@@ -450,7 +476,7 @@ def my_referrals(session: SessionDep, user: AccountUser) -> list[schemas.Referra
 )
 def make_referral(body: schemas.ReferralBody, session: SessionDep, user: AccountUser) -> list[schemas.ReferralPublic]:
     brand = brands_service.get_brand_by_slug(session, slug=body.brand_slug)
-    rewards_service.referral_code_for(session, user=user, brand=brand)
+    rewards_referrals.referral_code_for(session, user=user, brand=brand)
     return _referrals(session, user)
 
 
@@ -462,7 +488,7 @@ def my_points(session: SessionDep, user: AccountUser) -> list[schemas.PointsPubl
             balance=overview.balance,
             catalog=[_item(item) for item in overview.catalog],
         )
-        for overview in rewards_service.points_overview(session, user=user)
+        for overview in rewards_points.points_overview(session, user=user)
     ]
 
 
@@ -480,7 +506,7 @@ def redeem(
 ) -> schemas.RedemptionPublic:
     if not idempotency_key:
         raise Invalid("Send an Idempotency-Key header (any unique string, reused only when retrying).")
-    redemption = rewards_service.redeem(
+    redemption = rewards_points.redeem(
         session,
         user=user,
         item_id=body.item_id,
@@ -490,7 +516,7 @@ def redeem(
     return schemas.RedemptionPublic.model_validate(redemption, from_attributes=True)
 
 
-def _brand_redemption(row: rewards_service.BrandRedemption, *, may_see_address: bool) -> schemas.BrandRedemptionPublic:
+def _brand_redemption(row: rewards_points.BrandRedemption, *, may_see_address: bool) -> schemas.BrandRedemptionPublic:
     return schemas.BrandRedemptionPublic(
         id=id_of(row.redemption),
         handle=row.member.handle,
@@ -516,7 +542,7 @@ def list_brand_redemptions(
     may_see_address = access.can(Action.manage_rewards)
     return [
         _brand_redemption(row, may_see_address=may_see_address)
-        for row in rewards_service.list_brand_redemptions(session, brand=access.brand)
+        for row in rewards_points.list_brand_redemptions(session, brand=access.brand)
     ]
 
 
@@ -528,11 +554,11 @@ def list_brand_redemptions(
 def fulfil_redemption(
     redemption_id: RowId, session: SessionDep, access: BrandAccess = brand_access(Action.manage_rewards)
 ) -> schemas.BrandRedemptionPublic:
-    redemption = rewards_service.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
-    rewards_service.fulfil_redemption(session, redemption=redemption, actor=access.user)
+    redemption = rewards_points.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
+    rewards_points.fulfil_redemption(session, redemption=redemption, actor=access.user)
     (row,) = [
         row
-        for row in rewards_service.list_brand_redemptions(session, brand=access.brand)
+        for row in rewards_points.list_brand_redemptions(session, brand=access.brand)
         if row.redemption.id == redemption_id
     ]
     return _brand_redemption(row, may_see_address=True)

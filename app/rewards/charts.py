@@ -12,7 +12,7 @@ from html import escape
 from markupsafe import Markup
 
 from app.rewards import money
-from app.rewards.service import MonthTotal
+from app.rewards.statements import MonthTotal
 
 _WIDTH, _ROW, _TOP, _LABEL, _VALUE, _AXIS = 400, 24, 18, 72, 76, 40
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

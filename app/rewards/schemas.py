@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.accounts.schemas import REAUTHENTICATION_FIELD
 from app.challenges.models import ProductStatus
 from app.columns import RowId
 from app.ledger.models import TransactionKind
@@ -24,6 +25,8 @@ class RewardSettingsBody(BaseModel):
     commission_percent: str = Field(max_length=10, examples=["5"], description="Of a referred sale's net amount")
     payout_threshold: str = Field(max_length=20, examples=["20.00"])
     hold_days: int = Field(ge=0, le=365, examples=[30])
+    # Payout rules decide who is paid what, when: changing them needs a recent sign-in, like a password change.
+    current_password_or_code: str = REAUTHENTICATION_FIELD
 
 
 class RewardSettingsPublic(BaseModel):
@@ -105,6 +108,13 @@ class SalePublic(BaseModel):
 class SalesResultPublic(BaseModel):
     recorded: list[SalePublic]
     replayed: list[SalePublic] = Field(description="Sent before: recorded once, nothing posted again")
+
+
+class SalesImportPublic(BaseModel):
+    rows: int = Field(description="Sale lines in the file")
+    recorded: int = Field(description="Lines recorded now, their royalties and commissions posted")
+    recorded_before: int = Field(description="Lines recorded by an earlier upload: skipped, nothing posted again")
+    batches: int = Field(description="Transactions the new lines were written in")
 
 
 class RefundBody(BaseModel):

@@ -8,17 +8,23 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts.deps import AccountUser, Public
+from app.accounts import two_factor
+from app.accounts.deps import AccountUser, CurrentSignIn, Public
 from app.accounts.models import User
 from app.brands import service as brands_service
 from app.brands.deps import BrandAccess, brand_access
-from app.columns import RowId, utcnow
+from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import OwnTransactionsDep, SessionDep, writes_in_own_transactions
 from app.errors import AppError, Invalid
 from app.permissions import Action
-from app.rewards import charts, money
-from app.rewards import service as rewards_service
+from app.rewards import charts, money, sales_import
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import referrals as rewards_referrals
+from app.rewards import sales as rewards_sales
+from app.rewards import statements as rewards_statements
+from app.rewards import terms as rewards_terms
 from app.rewards.models import PointsAction, RewardKind, RoyaltyKind
 from app.rewards.referral_links import remember_referral
 from app.web import flash
@@ -51,42 +57,51 @@ def _base_url(brand_slug: str) -> str:
 # --- Staff: overview, settings and products ---------------------------------------------------------------------
 
 
-def _overview_context(session: Session, access: BrandAccess, **extra: object) -> dict[str, Any]:
-    settings = rewards_service.get_reward_settings(session, brand=access.brand)
+def _overview_context(
+    session: Session, access: BrandAccess, sign_in: two_factor.SignIn, **extra: object
+) -> dict[str, Any]:
+    settings = rewards_terms.get_reward_settings(session, brand=access.brand)
     form = extra.pop("form", None) or {
         "currency": settings.currency,
         "commission_percent": money.plain_amount(settings.commission_bp, "EUR"),
         "payout_threshold": money.plain_amount(settings.payout_threshold_minor, settings.currency),
         "hold_days": str(settings.hold_days),
     }
-    months = rewards_service.brand_month_totals(session, brand=access.brand)
+    months = rewards_statements.brand_month_totals(session, brand=access.brand)
     return _staff(
         access,
         "overview",
         reward_settings=settings,
         form=form,
-        products=rewards_service.list_products(session, brand=access.brand),
+        products=rewards_terms.list_products(session, brand=access.brand),
         chart=charts.month_bars(months, currency=settings.currency, label="Royalties and commissions owed per month"),
         months=months,
+        # Payout rules decide who is paid what, when: changing them asks who it is, like a password change.
+        needs_reauth=not sign_in.is_recent(),
         **extra,
     )
 
 
 @router.get("/brands/{brand_slug}/rewards", name="rewards:brand")
 def brand_page(
-    request: Request, session: SessionDep, access: BrandAccess = brand_access(Action.view_rewards)
+    request: Request,
+    session: SessionDep,
+    sign_in: CurrentSignIn,
+    access: BrandAccess = brand_access(Action.view_rewards),
 ) -> Response:
-    return render(request, "rewards/brand.html", _overview_context(session, access))
+    return render(request, "rewards/brand.html", _overview_context(session, access, sign_in))
 
 
 @router.post("/brands/{brand_slug}/rewards/settings")
 def save_settings(
     request: Request,
     session: SessionDep,
+    sign_in: CurrentSignIn,
     currency: FormText = "",
     commission_percent: FormText = "",
     payout_threshold: FormText = "",
     hold_days: FormText = "",
+    current_password_or_code: FormText = "",
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
     form = {
@@ -96,13 +111,20 @@ def save_settings(
         "hold_days": hold_days,
     }
     try:
-        rewards_service.update_reward_settings(session, brand=access.brand, **form)
+        two_factor.confirm_identity(
+            session,
+            user=access.user,
+            sign_in=sign_in,
+            password_or_code=current_password_or_code,
+            client_ip=client_ip(request),
+        )
+        rewards_terms.update_reward_settings(session, brand=access.brand, **form)
     except AppError as error:
         return form_error(
             request,
             session,
             "rewards/brand.html",
-            _overview_context(session, access, form=form),
+            _overview_context(session, access, sign_in, form=form),
             error,
             block="settings_form",
         )
@@ -111,7 +133,7 @@ def save_settings(
     return response
 
 
-def _terms_form(row: rewards_service.ProductRow) -> dict[str, str]:
+def _terms_form(row: rewards_terms.ProductRow) -> dict[str, str]:
     terms = row.terms
     if terms is None:
         return {"currency": "EUR", "royalty_kind": RoyaltyKind.percent.value, "royalty_percent": "10", "price": ""}
@@ -127,11 +149,9 @@ def _terms_form(row: rewards_service.ProductRow) -> dict[str, str]:
     }
 
 
-def _product_row(session: Session, access: BrandAccess, product_id: RowId) -> rewards_service.ProductRow:
-    rewards_service.get_product(session, brand=access.brand, product_id=product_id)
-    return next(
-        row for row in rewards_service.list_products(session, brand=access.brand) if row.product.id == product_id
-    )
+def _product_row(session: Session, access: BrandAccess, product_id: RowId) -> rewards_terms.ProductRow:
+    rewards_terms.get_product(session, brand=access.brand, product_id=product_id)
+    return next(row for row in rewards_terms.list_products(session, brand=access.brand) if row.product.id == product_id)
 
 
 @router.get("/brands/{brand_slug}/rewards/products/{product_id}", name="rewards:product")
@@ -169,9 +189,9 @@ def save_product(
         "splits": splits,
         "live": live,
     }
-    fields = rewards_service.TermsFields(**{**form, "live": bool(live)})  # type: ignore[arg-type]
+    fields = rewards_terms.TermsFields(**{**form, "live": bool(live)})  # type: ignore[arg-type]
     try:
-        rewards_service.set_product_terms(session, product=row.product, fields=fields)
+        rewards_terms.set_product_terms(session, product=row.product, fields=fields)
     except AppError as error:
         context = _staff(access, "overview", row=row, form=form, kinds=list(RoyaltyKind))
         return form_error(request, session, "rewards/product.html", context, error)
@@ -188,8 +208,8 @@ def _sales_context(session: Session, access: BrandAccess, **extra: object) -> di
     return _staff(
         access,
         "sales",
-        sales=rewards_service.list_sales(session, brand=access.brand),
-        columns=rewards_service.CSV_COLUMNS,
+        sales=rewards_sales.list_sales(session, brand=access.brand),
+        columns=sales_import.CSV_COLUMNS,
         **extra,
     )
 
@@ -202,23 +222,28 @@ def sales_page(
 
 
 @router.post("/brands/{brand_slug}/rewards/sales/import")
+@writes_in_own_transactions
 async def import_sales(
     request: Request,
     session: SessionDep,
+    transactions: OwnTransactionsDep,
     file: Annotated[UploadFile | None, File()] = None,
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
     content = await file.read() if file is not None else b""
     try:
         if not content:
-            raise rewards_service.SalesRejected("Choose a CSV file of sales to upload.")
-        result = rewards_service.import_sales_csv(session, brand=access.brand, content=content, actor=access.user)
+            raise rewards_sales.SalesRejected("Choose a CSV file of sales to upload.")
+        result = await sales_import.import_in_thread(
+            session, transactions, brand_id=id_of(access.brand), actor_id=id_of(access.user), content=content
+        )
     except AppError as error:
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
-    count, again = len(result.recorded), len(result.replayed)
-    replayed = f"; {again} {'was' if again == 1 else 'were'} recorded before" if again else ""
-    flash.add(response, request, f"{count} sale line{'' if count == 1 else 's'} recorded{replayed}.")
+    count, again = result.recorded, result.recorded_before
+    replayed = f"; {again:,} {'was' if again == 1 else 'were'} recorded before" if again else ""
+    batches = f" in {result.batches} batch{'' if result.batches == 1 else 'es'}" if result.batches > 1 else ""
+    flash.add(response, request, f"{count:,} sale line{'' if count == 1 else 's'} recorded{batches}{replayed}.")
     return response
 
 
@@ -229,9 +254,9 @@ def refund(
     sale_id: Annotated[RowId, Form()],
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
-    sale = rewards_service.get_sale(session, brand=access.brand, sale_id=sale_id)
+    sale = rewards_sales.get_sale(session, brand=access.brand, sale_id=sale_id)
     try:
-        rewards_service.refund_sale(session, sale=sale)
+        rewards_sales.refund_sale(session, sale=sale)
     except AppError as error:
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
@@ -246,7 +271,7 @@ def _redemptions_context(session: Session, access: BrandAccess, **extra: object)
     return _staff(
         access,
         "redemptions",
-        redemptions=rewards_service.list_brand_redemptions(session, brand=access.brand),
+        redemptions=rewards_points.list_brand_redemptions(session, brand=access.brand),
         **extra,
     )
 
@@ -265,9 +290,9 @@ def fulfil_redemption(
     redemption_id: RowId,
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
-    redemption = rewards_service.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
+    redemption = rewards_points.get_brand_redemption(session, brand=access.brand, redemption_id=redemption_id)
     try:
-        rewards_service.fulfil_redemption(session, redemption=redemption, actor=access.user)
+        rewards_points.fulfil_redemption(session, redemption=redemption, actor=access.user)
     except AppError as error:
         return form_error(request, session, "rewards/redemptions.html", _redemptions_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/redemptions")
@@ -282,8 +307,8 @@ def _points_context(session: Session, access: BrandAccess, **extra: object) -> d
     return _staff(
         access,
         "points",
-        rules=rewards_service.list_points_rules(session, brand=access.brand),
-        catalog=rewards_service.list_catalog(session, brand_id=access.brand.id or 0),
+        rules=rewards_points.list_points_rules(session, brand=access.brand),
+        catalog=rewards_points.list_catalog(session, brand_id=access.brand.id or 0),
         action_labels=POINTS_ACTION_LABELS,
         reward_kinds=list(RewardKind),
         rule_form=extra.pop("rule_form", {"daily_cap": "5"}),
@@ -310,7 +335,7 @@ def save_rule(
 ) -> Response:
     rule_form = {"action": action, "points": points, "daily_cap": daily_cap}
     try:
-        rewards_service.set_points_rule(session, brand=access.brand, **rule_form)
+        rewards_points.set_points_rule(session, brand=access.brand, **rule_form)
     except AppError as error:
         context = _points_context(session, access, rule_form=rule_form)
         return form_error(request, session, "rewards/points_admin.html", context, error)
@@ -332,7 +357,7 @@ def add_item(
 ) -> Response:
     item_form = {"name": name, "description": description, "kind": kind, "points_cost": points_cost, "stock": stock}
     try:
-        rewards_service.add_reward_item(session, brand=access.brand, **item_form)
+        rewards_points.add_reward_item(session, brand=access.brand, **item_form)
     except AppError as error:
         context = _points_context(session, access, item_form=item_form)
         return form_error(request, session, "rewards/points_admin.html", context, error)
@@ -348,9 +373,9 @@ def _payouts_context(session: Session, access: BrandAccess, **extra: object) -> 
     return _staff(
         access,
         "payouts",
-        reward_settings=rewards_service.get_reward_settings(session, brand=access.brand),
-        payout_currencies=rewards_service.payout_currencies(session, brand=access.brand),
-        batches=rewards_service.list_batches(session, brand=access.brand),
+        reward_settings=rewards_terms.get_reward_settings(session, brand=access.brand),
+        payout_currencies=rewards_payouts.payout_currencies(session, brand=access.brand),
+        batches=rewards_payouts.list_batches(session, brand=access.brand),
         **{"form": {}, **extra},
     )
 
@@ -370,7 +395,7 @@ def open_batch(
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> Response:
     try:
-        batch = rewards_service.open_batch(session, brand=access.brand, created_by=access.user, currency=currency)
+        batch = rewards_payouts.open_batch(session, brand=access.brand, created_by=access.user, currency=currency)
     except AppError as error:
         context = _payouts_context(session, access, form={"currency": currency})
         return form_error(request, session, "rewards/payouts.html", context, error)
@@ -380,8 +405,8 @@ def open_batch(
 
 
 def _batch_context(session: Session, access: BrandAccess, batch_id: RowId, **extra: object) -> dict[str, Any]:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
-    recipients = rewards_service.batch_recipients(session, batch=batch)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
+    recipients = rewards_payouts.batch_recipients(session, batch=batch)
     return _staff(
         access,
         "payouts",
@@ -404,8 +429,8 @@ def batch_page(
 def export_batch(
     session: SessionDep, batch_id: RowId, access: BrandAccess = brand_access(Action.run_payouts)
 ) -> Response:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
-    payout_file = rewards_service.export_batch(session, batch=batch)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
+    payout_file = rewards_payouts.export_batch(session, batch=batch)
     return Response(
         payout_file.content,
         media_type=payout_file.media_type,
@@ -422,9 +447,9 @@ def mark_paid(
     reference: FormText = "",
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> Response:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
     try:
-        lines = rewards_service.mark_paid(
+        lines = rewards_payouts.mark_paid(
             session, batch=batch, line_id=int(line_id) if line_id.isdigit() else None, reference=reference
         )
     except AppError as error:
@@ -446,9 +471,9 @@ def mark_failed(
     reason: FormText = "",
     access: BrandAccess = brand_access(Action.run_payouts),
 ) -> Response:
-    batch = rewards_service.get_batch(session, brand=access.brand, batch_id=batch_id)
+    batch = rewards_payouts.get_batch(session, brand=access.brand, batch_id=batch_id)
     try:
-        rewards_service.mark_failed(session, batch=batch, line_id=line_id, reason=reason)
+        rewards_payouts.mark_failed(session, batch=batch, line_id=line_id, reason=reason)
     except AppError as error:
         context = _batch_context(session, access, batch_id)
         return form_error(request, session, "rewards/batch.html", context, error, block="lines")
@@ -463,10 +488,10 @@ def mark_failed(
 def liability_page(
     request: Request, session: SessionDep, format: str = "", access: BrandAccess = brand_access(Action.view_rewards)
 ) -> Response:
-    report = rewards_service.liability_report(session, brand=access.brand)
+    report = rewards_statements.liability_report(session, brand=access.brand)
     if format == "csv":
         return Response(
-            rewards_service.liability_csv(report),
+            rewards_statements.liability_csv(report),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="liability-{access.brand.slug}.csv"'},
         )
@@ -478,7 +503,7 @@ def liability_page(
 
 @router.get("/me/earnings", name="rewards:earnings")
 def earnings_page(request: Request, session: SessionDep, user: AccountUser) -> Response:
-    earnings = rewards_service.member_earnings(session, user=user)
+    earnings = rewards_statements.member_earnings(session, user=user)
     chart = charts.month_bars(earnings.months, currency=earnings.currency, label="Your earnings per month")
     now = utcnow()
     return render(
@@ -492,16 +517,16 @@ def earnings_page(request: Request, session: SessionDep, user: AccountUser) -> R
 def statement_page(
     request: Request, session: SessionDep, user: AccountUser, brand: str = "", month: str = "", format: str = ""
 ) -> Response:
-    brands = rewards_service.brands_to_refer(session, user=user)
-    chosen_month = rewards_service.parse_month(month, utcnow())
+    brands = rewards_referrals.brands_to_refer(session, user=user)
+    chosen_month = rewards_statements.parse_month(month, utcnow())
     if not brand:
         form = {"brand": brands[0].slug if brands else "", "month": chosen_month}
         return render(request, "rewards/statement.html", {"statement": None, "brands": brands, "form": form})
     found = brands_service.get_brand_by_slug(session, slug=brand)
-    statement = rewards_service.member_statement(session, user=user, brand=found, month=chosen_month)
+    statement = rewards_statements.member_statement(session, user=user, brand=found, month=chosen_month)
     if format == "csv":
         return Response(
-            rewards_service.statement_csv(statement),
+            rewards_statements.statement_csv(statement),
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="statement-{found.slug}-{statement.month}.csv"'},
         )
@@ -511,8 +536,8 @@ def statement_page(
 
 def _referrals_context(session: Session, user: User, **extra: object) -> dict[str, Any]:
     return {
-        "funnels": rewards_service.referral_funnels(session, user=user),
-        "brands": rewards_service.brands_to_refer(session, user=user),
+        "funnels": rewards_referrals.referral_funnels(session, user=user),
+        "brands": rewards_referrals.brands_to_refer(session, user=user),
         "base_url": get_settings().base_url,
         **extra,
     }
@@ -529,7 +554,7 @@ def make_referral_code(request: Request, session: SessionDep, user: AccountUser,
     try:
         if found is None:
             raise Invalid("Choose one of the brands listed.")
-        code = rewards_service.referral_code_for(session, user=user, brand=found)
+        code = rewards_referrals.referral_code_for(session, user=user, brand=found)
     except AppError as error:
         return form_error(request, session, "rewards/referrals.html", _referrals_context(session, user), error)
     response = redirect(request, "/me/referrals")
@@ -539,8 +564,8 @@ def make_referral_code(request: Request, session: SessionDep, user: AccountUser,
 
 def _points_page_context(session: Session, user: User, **extra: object) -> dict[str, Any]:
     return {
-        "overviews": rewards_service.points_overview(session, user=user),
-        "redemptions": rewards_service.list_redemptions(session, user=user),
+        "overviews": rewards_points.points_overview(session, user=user),
+        "redemptions": rewards_points.list_redemptions(session, user=user),
         "request_key": secrets.token_urlsafe(16),
         **extra,
     }
@@ -561,7 +586,7 @@ def redeem(
     shipping_address: FormText = "",
 ) -> Response:
     try:
-        redemption = rewards_service.redeem(
+        redemption = rewards_points.redeem(
             session, user=user, item_id=item_id, request_key=request_key, shipping_address=shipping_address
         )
     except AppError as error:
@@ -580,7 +605,7 @@ def redeem(
 @router.get("/r/{code}", name="rewards:referral_link")
 def follow_referral(request: Request, session: SessionDep, code: str, _visitor: Public) -> Response:
     """Count the click, remember the code in a signed cookie for a later sign-up, and go to the sign-up page."""
-    referral = rewards_service.record_click(session, code=code, visitor=client_ip(request))
+    referral = rewards_referrals.record_click(session, code=code, visitor=client_ip(request))
     response = RedirectResponse("/signup", status_code=303)
     if referral is not None:
         remember_referral(response, referral.code)

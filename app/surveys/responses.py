@@ -29,7 +29,7 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, NotFound
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 from app.surveys.answers import ParsedAnswer, PhotoUpload, format_number, has_file, parse_answers, store_photos
 from app.surveys.models import (
@@ -374,7 +374,7 @@ def answer_community_survey(
     response = record_response(
         session, survey=survey, form=form, photos=photos, user=member, community_id=id_of(community), now=now
     )
-    rewards_service.award_points(
+    rewards_points.award_points(
         session,
         user_id=id_of(member),
         brand_id=community.brand_id,

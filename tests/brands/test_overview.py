@@ -29,7 +29,8 @@ from app.moderation.models import (
     SubjectKind,
 )
 from app.permissions import Role
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import statements as rewards_statements
 from app.surveys.models import SurveyResponse
 from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.campaigns.factories import make_application, make_campaign
@@ -253,10 +254,10 @@ def test_money_owed_and_held_match_the_liability_report(session: Session) -> Non
     _join(session, make_community(session, brand), 90, designer)
     product = make_live_product(session, brand, designer)
     sell(session, brand, product, order_id="old", quantity=40, now=utcnow() - timedelta(days=60))
-    rewards_service.open_batch(session, brand=brand, created_by=make_user(session))
+    rewards_payouts.open_batch(session, brand=brand, created_by=make_user(session))
     sell(session, brand, product, order_id="new", quantity=4, now=utcnow() - timedelta(days=5))
     result = overview.brand_overview(session, brand=brand, roles=MANAGER)
-    report = rewards_service.liability_report(session, brand=brand)
+    report = rewards_statements.liability_report(session, brand=brand)
     assert result.money.owed_minor == report.total_minor == 11000
     assert result.money.held_minor == sum(row.held_minor for row in report.rows) == 1000
     payouts = [item for item in result.attention if item.key == "payouts"]

@@ -18,7 +18,7 @@ from app.config import get_settings
 from app.errors import Conflict, Invalid
 from app.media.models import MediaImage
 from app.notifications.models import Notification, NotificationKind, OutboxEmail
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.rewards.models import PointsAward
 from app.surveys import questions as surveys_questions
 from app.surveys.models import Answer, Question, QuestionKind, SurveyResponse
@@ -120,11 +120,11 @@ def test_members_answering_earn_the_brands_points_and_anonymous_friends_do_not(s
     campaign, community, (link,) = _sharing(session)
     brand = session.get(Brand, community.brand_id)
     assert brand is not None
-    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="10", daily_cap="5")
+    rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="10", daily_cap="5")
     member = make_user(session)
     _answer(session, campaign, link, "device-member", user=member)
     _answer(session, campaign, link, "device-anonymous")
-    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 10
+    assert rewards_points.points_balance(session, user=member, brand_id=brand.id or 0) == 10
     assert session.exec(select(func.count()).select_from(PointsAward)).one() == 1
 
 

@@ -33,7 +33,7 @@ from app.communities import service as communities_service
 from app.communities.models import Community, CommunityKind, MemberRole
 from app.errors import Conflict, Forbidden, Invalid
 from app.notifications.models import Notification, NotificationKind, OutboxEmail
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from tests.campaigns.factories import (
     accept,
     address,
@@ -605,13 +605,13 @@ def test_samples_passed_on(session: Session, world: tuple) -> None:
 def test_passing_samples_on_earns_the_brands_points_once_per_campaign(session: Session, world: tuple) -> None:
     campaign, community, (application,), _ = _accepted_kits(session, world, count=1, phase="sharing")
     brand = session.get(Brand, community.brand_id)
-    rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points="30", daily_cap="5")
+    rewards_points.set_points_rule(session, brand=brand, action="samples_passed", points="30", daily_cap="5")
     connector = session.get(User, application.user_id)
     campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=0)
-    assert rewards_service.points_balance(session, user=connector, brand_id=brand.id) == 0  # nothing passed on yet
+    assert rewards_points.points_balance(session, user=connector, brand_id=brand.id) == 0  # nothing passed on yet
     campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=4)
     campaign_connectors.record_samples_passed_on(session, campaign=campaign, user=connector, count=6)  # a correction
-    assert rewards_service.points_balance(session, user=connector, brand_id=brand.id) == 30
+    assert rewards_points.points_balance(session, user=connector, brand_id=brand.id) == 30
 
 
 # --- Roundtable and outcome ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from app.communities import arrivals
 from app.communities import service as communities_service
 from app.communities.models import Visibility
 from app.notifications.models import OutboxEmail
-from app.rewards import service as rewards_service
+from app.rewards import referrals as rewards_referrals
 from app.rewards.models import ReferralCode, ReferralSignup
 from tests.campaigns.test_answering import _sharing
 from tests.factories import add_member, csrf_token, make_brand, make_community, make_user
@@ -53,7 +53,7 @@ def test_a_referral_leads_to_the_referrers_public_community(session: Session) ->
     referrer = make_user(session)
     add_member(session, insiders, referrer)
     add_member(session, testers, referrer)
-    code = rewards_service.referral_code_for(session, user=referrer, brand=brand)
+    code = rewards_referrals.referral_code_for(session, user=referrer, brand=brand)
     arrival = arrivals.find_arrival(session, referral_code=code.code.lower())
     assert arrival is not None and (arrival.community.id, arrival.share_code) == (testers.id, "")
     assert arrivals.find_arrival(session, referral_code="NOSUCHCODE") is None
@@ -89,7 +89,7 @@ def test_a_referral_sign_up_names_the_community_and_confirming_joins_it(client: 
     testers = make_community(session, brand, name="Brightleaf Home Testers")
     referrer = make_user(session)
     add_member(session, testers, referrer)
-    code = rewards_service.referral_code_for(session, user=referrer, brand=brand)
+    code = rewards_referrals.referral_code_for(session, user=referrer, brand=brand)
     page = client.get(f"/r/{code.code}")
     assert "<h1>Join Brightleaf Home Testers on Chorus</h1>" in page.text
     done = _sign_up(client, "referred_friend")
@@ -134,7 +134,7 @@ def test_an_invite_only_community_is_named_and_the_member_lands_on_its_page(
     insiders = make_community(session, brand, name="Insiders Club", visibility=Visibility.invite_only)
     referrer = make_user(session)
     add_member(session, insiders, referrer)
-    code = rewards_service.referral_code_for(session, user=referrer, brand=brand)
+    code = rewards_referrals.referral_code_for(session, user=referrer, brand=brand)
     page = client.get(f"/r/{code.code}")
     assert "Join Insiders Club on Chorus" in page.text and "invite-only" in page.text
     _sign_up(client, "insider_hopeful")

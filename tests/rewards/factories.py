@@ -9,7 +9,10 @@ from app.accounts.models import User
 from app.brands.models import Brand
 from app.challenges.models import Product, ProductStatus
 from app.columns import utcnow
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import sales as rewards_sales
+from app.rewards import terms as rewards_terms
 from app.rewards.models import PointsAction, Redemption, SaleSource
 from tests.factories import add_member, make_brand, make_community, make_user
 
@@ -40,10 +43,10 @@ def make_live_product(
 ) -> Product:
     """A live product with terms set through the service (10 % of the net sale by default)."""
     product = make_product(session, brand, designer)
-    rewards_service.set_product_terms(
+    rewards_terms.set_product_terms(
         session,
         product=product,
-        fields=rewards_service.TermsFields(
+        fields=rewards_terms.TermsFields(
             price=price,
             currency=currency,
             royalty_kind=royalty_kind,
@@ -75,8 +78,8 @@ def sell(
     currency: str = "EUR",
     referral_code: str = "",
     now: datetime | None = None,
-) -> rewards_service.SalesResult:
-    row = rewards_service.SaleInput(
+) -> rewards_sales.SalesResult:
+    row = rewards_sales.SaleInput(
         order_id=order_id,
         product_id=str(product.id),
         quantity=str(quantity),
@@ -84,7 +87,7 @@ def sell(
         currency=currency,
         referral_code=referral_code,
     )
-    return rewards_service.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=now)
+    return rewards_sales.record_sales(session, brand=brand, rows=[row], source=SaleSource.api, now=now)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def build_rewards_world(session: Session, *, brand: Brand, member: User, staff: 
     holding period, an open payout batch paying the member, and a reward the member redeemed (to fulfil)."""
     product = make_live_product(session, brand, member)
     sell(session, brand, product, order_id="perm-1", quantity=40, now=utcnow() - timedelta(days=60))
-    batch = rewards_service.open_batch(session, brand=brand, created_by=staff)
+    batch = rewards_payouts.open_batch(session, brand=brand, created_by=staff)
     return RewardsWorld(
         product_id=product.id or 0,
         batch_id=batch.id or 0,
@@ -112,18 +115,18 @@ ADDRESS = "Mia Example\n12 Harbour Road\nLeith EH6 6QT"  # where merchandise goe
 
 def make_redemption(session: Session, brand: Brand, member: User) -> Redemption:
     """A reward of the brand's catalog that ``member`` (in one of its communities) redeemed with points."""
-    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
-    rewards_service.award_points(
+    rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
+    rewards_points.award_points(
         session,
         user_id=member.id or 0,
         brand_id=brand.id or 0,
         action=PointsAction.survey_answered,
         source_key=f"factory:{member.id}",
     )
-    item = rewards_service.add_reward_item(
+    item = rewards_points.add_reward_item(
         session, brand=brand, name="Tote bag", description="", kind="merchandise", points_cost="50", stock="5"
     )
-    return rewards_service.redeem(
+    return rewards_points.redeem(
         session, user=member, item_id=item.id or 0, request_key=f"factory-{member.id}", shipping_address=ADDRESS
     )
 

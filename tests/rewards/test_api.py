@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.accounts.models import UserSession
 from app.brands.models import StaffRole
 from app.columns import utcnow
 from app.config import get_settings
-from tests.factories import add_staff, csrf_token, field_errors, log_in, make_brand, make_user
+from tests.factories import PASSWORD, add_staff, csrf_token, field_errors, log_in, make_brand, make_user
 from tests.rewards.factories import ADDRESS, make_live_product, make_member_of, make_product, make_redemption, sell
 
 
@@ -139,16 +140,16 @@ def test_members_see_only_their_own_money_and_other_staff_get_404(client: TestCl
 def test_a_redemption_needs_an_idempotency_key_and_a_retry_returns_the_same_code(
     client: TestClient, session: Session
 ) -> None:
-    from app.rewards import service as rewards_service
+    from app.rewards import points as rewards_points
     from app.rewards.models import PointsAction
 
     brand = make_brand(session)
     member = make_member_of(session, brand)
-    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="80", daily_cap="1")
-    rewards_service.award_points(
+    rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="80", daily_cap="1")
+    rewards_points.award_points(
         session, user_id=member.id or 0, brand_id=brand.id or 0, action=PointsAction.survey_answered, source_key="s"
     )
-    item = rewards_service.add_reward_item(
+    item = rewards_points.add_reward_item(
         session, brand=brand, name="Cap", description="", kind="merchandise", points_cost="50", stock="5"
     )
     log_in(client, session, member)
@@ -248,3 +249,47 @@ def test_staff_see_redemptions_and_managers_mark_them_fulfilled(client: TestClie
     assert done.status_code == 200 and done.json()["status"] == "fulfilled"
     again = client.post(f"{base}/{redemption.id}/fulfilled", headers=_headers(client))
     assert again.status_code == 409 and "fulfilled already" in again.json()["detail"]
+
+
+def test_changing_the_money_rules_needs_a_recent_sign_in_or_the_password(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager, StaffRole.manager)
+    log_in(client, session, manager)
+    row = session.exec(select(UserSession).where(UserSession.user_id == manager.id)).one()
+    row.authenticated_at = utcnow() - timedelta(minutes=11)
+    session.add(row)
+    session.flush()
+    url = f"/api/v1/brands/{brand.slug}/rewards/settings"
+    rules = {"currency": "USD", "commission_percent": "7", "payout_threshold": "50", "hold_days": 10}
+
+    missing = client.put(url, json=rules, headers=_headers(client))
+    assert missing.status_code == 403 and "current_password_or_code" in field_errors(missing)
+    wrong = client.put(url, json={**rules, "current_password_or_code": "nope"}, headers=_headers(client))
+    assert wrong.status_code == 403 and "not your password" in field_errors(wrong)["current_password_or_code"]
+    assert client.get(url).json()["currency"] == "EUR"
+
+    saved = client.put(url, json={**rules, "current_password_or_code": PASSWORD}, headers=_headers(client))
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["currency"], saved.json()["commission_bp"]) == ("USD", 700)
+
+
+def test_a_sales_file_is_imported_in_batches_and_counted(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    manager = make_user(session)
+    add_staff(session, brand, manager, StaffRole.manager)
+    product = make_live_product(session, brand)
+    log_in(client, session, manager)
+    url = f"/api/v1/brands/{brand.slug}/sales/imports"
+    rows = "".join(f"F-{number},{product.id},1,25.00,EUR\n" for number in range(120))
+    content = ("order_id,product_id,quantity,unit_price,currency\n" + rows).encode()
+
+    first = client.post(url, files={"file": ("sales.csv", content, "text/csv")}, headers=_headers(client))
+    assert first.status_code == 200, first.text
+    assert first.json() == {"rows": 120, "recorded": 120, "recorded_before": 0, "batches": 12}  # 10 lines each
+    again = client.post(url, files={"file": ("sales.csv", content, "text/csv")}, headers=_headers(client))
+    assert again.json() == {"rows": 120, "recorded": 0, "recorded_before": 120, "batches": 0}
+
+    bad = content + f"F-bad,{product.id},0,25.00,EUR\n".encode()
+    refused = client.post(url, files={"file": ("sales.csv", bad, "text/csv")}, headers=_headers(client))
+    assert refused.status_code == 422 and "quantity" in field_errors(refused)["row 122"]

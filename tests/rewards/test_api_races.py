@@ -22,7 +22,8 @@ from app.columns import utcnow
 from app.db import session_scope
 from app.ledger import service as ledger_service
 from app.main import create_app
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
 from app.rewards.models import LineStatus, PayoutLine, PointsAction, Redemption, RewardItem
 from tests.committed_database import committed_engine, worker_engine
 from tests.factories import add_staff, make_brand, make_user
@@ -66,7 +67,7 @@ def test_marking_one_payout_line_paid_64_times_at_once_pays_it_once(api: TestCli
         add_staff(session, brand, manager, "manager")
         product = make_live_product(session, brand, make_user(session))
         sell(session, brand, product, order_id="race-1", quantity=20, now=utcnow() - timedelta(days=45))
-        batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+        batch = rewards_payouts.open_batch(session, brand=brand, created_by=manager)
         line = session.exec(select(PayoutLine).where(PayoutLine.batch_id == batch.id)).one()
         headers = _tokens(session, manager.id)
         url = f"/api/v1/brands/{brand.slug}/payout-batches/{batch.id}/paid"
@@ -90,15 +91,15 @@ def test_one_idempotency_key_sent_64_times_at_once_redeems_once(api: TestClient,
     with session_scope(worker_engine) as session:
         brand = make_brand(session)
         member = make_member_of(session, brand)
-        rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
-        rewards_service.award_points(
+        rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
+        rewards_points.award_points(
             session,
             user_id=member.id or 0,
             brand_id=brand.id or 0,
             action=PointsAction.survey_answered,
             source_key="race:1",
         )
-        item = rewards_service.add_reward_item(
+        item = rewards_points.add_reward_item(
             session, brand=brand, name="Tote", description="", kind="merchandise", points_cost="100", stock="10"
         )
         headers = [{**token, "Idempotency-Key": "one-click"} for token in _tokens(session, member.id)]
@@ -117,5 +118,5 @@ def test_one_idempotency_key_sent_64_times_at_once_redeems_once(api: TestClient,
         assert stock is not None and stock.stock == 9
         person = session.get(User, member_id)
         assert person is not None
-        assert rewards_service.points_balance(session, user=person, brand_id=brand_id or 0) == 0
+        assert rewards_points.points_balance(session, user=person, brand_id=brand_id or 0) == 0
         assert ledger_service.accounts_out_of_balance(session) == []

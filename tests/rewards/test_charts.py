@@ -4,7 +4,7 @@ name and description."""
 import re
 
 from app.rewards.charts import month_bars
-from app.rewards.service import MonthTotal
+from app.rewards.statements import MonthTotal
 
 
 def _texts(svg: str, css: str | None = None) -> list[str]:

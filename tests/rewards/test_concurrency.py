@@ -16,7 +16,8 @@ from app.columns import utcnow
 from app.db import build_engine, migrate, session_scope, writer_engine
 from app.errors import Conflict
 from app.ledger import service as ledger_service
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
 from app.rewards.models import PayoutBatch, PayoutLine, PointsAction, Redemption, RewardItem
 from tests import databases
 from tests.factories import make_brand, make_user
@@ -77,7 +78,7 @@ def test_two_payout_runs_at_once_open_one_batch_and_lock_each_balance_once(real_
     def run(session: Session, _number: int) -> None:
         found_brand, found_manager = session.get(Brand, brand_id), session.get(User, manager_id)
         assert found_brand is not None and found_manager is not None
-        rewards_service.open_batch(session, brand=found_brand, created_by=found_manager)
+        rewards_payouts.open_batch(session, brand=found_brand, created_by=found_manager)
 
     committed, errors = _race(real_engine, run)
     assert errors == []
@@ -93,16 +94,16 @@ def test_racing_redemptions_never_spend_the_same_points_twice(real_engine: Engin
     with session_scope(real_engine) as session:
         brand = make_brand(session)
         member = make_member_of(session, brand)
-        rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
+        rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="100", daily_cap="5")
         for number in range(2):  # 200 points: enough for two redemptions of 100, not for four
-            rewards_service.award_points(
+            rewards_points.award_points(
                 session,
                 user_id=member.id or 0,
                 brand_id=brand.id or 0,
                 action=PointsAction.survey_answered,
                 source_key=f"survey:{number}",
             )
-        item = rewards_service.add_reward_item(
+        item = rewards_points.add_reward_item(
             session, brand=brand, name="Tote", description="", kind="merchandise", points_cost="100", stock="10"
         )
         member_id, item_id, brand_id = member.id, item.id, brand.id
@@ -110,7 +111,7 @@ def test_racing_redemptions_never_spend_the_same_points_twice(real_engine: Engin
     def run(session: Session, number: int) -> None:
         person = session.get(User, member_id)
         assert person is not None
-        rewards_service.redeem(
+        rewards_points.redeem(
             session, user=person, item_id=item_id or 0, request_key=f"race-{number}", shipping_address=ADDRESS
         )
 
@@ -120,7 +121,7 @@ def test_racing_redemptions_never_spend_the_same_points_twice(real_engine: Engin
     with Session(real_engine) as session:
         person = session.get(User, member_id)
         assert person is not None
-        assert rewards_service.points_balance(session, user=person, brand_id=brand_id or 0) == 0
+        assert rewards_points.points_balance(session, user=person, brand_id=brand_id or 0) == 0
         assert len(session.exec(select(Redemption)).all()) == 2
         stock = session.get(RewardItem, item_id)
         assert stock is not None and stock.stock == 8

@@ -22,7 +22,12 @@ from app.columns import utcnow
 from app.errors import Conflict
 from app.ledger import service as ledger_service
 from app.ledger.models import LedgerTransaction, TransactionKind
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import referrals as rewards_referrals
+from app.rewards import sales as rewards_sales
+from app.rewards import statements as rewards_statements
+from app.rewards import terms as rewards_terms
 from app.rewards.models import LineStatus, PayoutBatch, PayoutLine, PointsAction, Sale, SaleSource
 from tests.factories import make_brand, make_user
 from tests.rewards.factories import make_live_product, make_member_of
@@ -75,7 +80,7 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
     designer, co_designer = make_user(session), make_user(session)
     referrer = make_member_of(session, brand)
     spender = make_member_of(session, brand)
-    rewards_service.update_reward_settings(
+    rewards_terms.update_reward_settings(
         session,
         brand=brand,
         currency="EUR",
@@ -95,16 +100,16 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
             splits=f"{designer.handle} 66.67\n{co_designer.handle} 33.33",
         ),
     ]
-    code = rewards_service.referral_code_for(session, user=referrer, brand=brand).code
-    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="40", daily_cap="3")
+    code = rewards_referrals.referral_code_for(session, user=referrer, brand=brand).code
+    rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="40", daily_cap="3")
     items = [
-        rewards_service.add_reward_item(
+        rewards_points.add_reward_item(
             session, brand=brand, name=f"Reward {n}", description="", kind="discount_code", points_cost=cost, stock="2"
         )
         for n, cost in enumerate(("30", "70"))
     ]
 
-    sent: list[rewards_service.SaleInput] = []
+    sent: list[rewards_sales.SaleInput] = []
     recorded: list[Sale] = []
     # The model: per member, (posted at, amount, sale id) of each credit, and the ids of the refunded sales.
     earned: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
@@ -116,7 +121,7 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
         if kind == "sale":
             _, product_index, order_number, age, referred = op
             product = products[product_index]
-            row = rewards_service.SaleInput(
+            row = rewards_sales.SaleInput(
                 order_id=f"o{order_number}",
                 product_id=str(product.id),
                 quantity=str(order_number % 4 + 1),
@@ -127,7 +132,7 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
             )
             sent.append(row)
             recorded_at = now - timedelta(days=age, minutes=step)
-            result = rewards_service.record_sales(
+            result = rewards_sales.record_sales(
                 session, brand=brand, rows=[row], source=SaleSource.api, now=recorded_at
             )
             for sale in result.recorded:
@@ -140,18 +145,18 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
             sale = recorded[op[1] % len(recorded)]
             if sale.refunded_at is not None:
                 try:
-                    rewards_service.refund_sale(session, sale=sale, now=now)
+                    rewards_sales.refund_sale(session, sale=sale, now=now)
                 except Conflict:
                     continue
                 raise AssertionError("a sale was refunded twice")
-            rewards_service.refund_sale(session, sale=sale, now=now)
+            rewards_sales.refund_sale(session, sale=sale, now=now)
             refunded_sales.add(sale.id or 0)
         elif kind == "batch":
             try:
-                batch = rewards_service.open_batch(session, brand=brand, created_by=manager, now=now)
+                batch = rewards_payouts.open_batch(session, brand=brand, created_by=manager, now=now)
             except Conflict:
                 continue
-            recipients = rewards_service.batch_recipients(session, batch=batch)
+            recipients = rewards_payouts.batch_recipients(session, batch=batch)
             # Nothing paid inside the holding period: for each member in this batch, all they were ever paid or are
             # being paid is at most what they earned before its cutoff from sales not refunded so far. (Someone
             # refunded after being paid owes the difference, and is in no batch until they earn it back.)
@@ -165,14 +170,14 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 )
                 assert 0 < locked[user_id] <= payable
             if op[1] and recipients:
-                rewards_service.mark_failed(session, batch=batch, line_id=recipients[0].line.id or 0, reason="bounced")
-            rewards_service.mark_paid(session, batch=batch, now=now)
-            assert rewards_service.mark_paid(session, batch=batch, now=now) == []  # settling again pays nothing
+                rewards_payouts.mark_failed(session, batch=batch, line_id=recipients[0].line.id or 0, reason="bounced")
+            rewards_payouts.mark_paid(session, batch=batch, now=now)
+            assert rewards_payouts.mark_paid(session, batch=batch, now=now) == []  # settling again pays nothing
             session.refresh(batch)
             assert batch.status == "closed" and batch.open_key is None
         elif kind == "award":
-            before = rewards_service.points_balance(session, user=spender, brand_id=brand.id or 0)
-            rewards_service.award_points(
+            before = rewards_points.points_balance(session, user=spender, brand_id=brand.id or 0)
+            rewards_points.award_points(
                 session,
                 user_id=spender.id or 0,
                 brand_id=brand.id or 0,
@@ -180,20 +185,20 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 source_key=f"survey:{op[1]}",
                 now=now,
             )
-            after = rewards_service.points_balance(session, user=spender, brand_id=brand.id or 0)
+            after = rewards_points.points_balance(session, user=spender, brand_id=brand.id or 0)
             assert after - before in (0, 40)
             points_model = after
             assert points_model <= 3 * 40  # the daily cap: at most three awards today
         elif kind == "redeem":
             item = items[op[1]]
-            before = rewards_service.points_balance(session, user=spender, brand_id=brand.id or 0)
+            before = rewards_points.points_balance(session, user=spender, brand_id=brand.id or 0)
             try:
-                rewards_service.redeem(session, user=spender, item_id=item.id or 0, request_key=f"r{step}-{brand.id}")
+                rewards_points.redeem(session, user=spender, item_id=item.id or 0, request_key=f"r{step}-{brand.id}")
             except Conflict:
                 assert before < item.points_cost or item.stock == 0
                 continue
             assert (
-                rewards_service.points_balance(session, user=spender, brand_id=brand.id or 0)
+                rewards_points.points_balance(session, user=spender, brand_id=brand.id or 0)
                 == before - item.points_cost
             )
             points_model = before - item.points_cost
@@ -202,7 +207,7 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
         assert all(total == 0 for _, _, total in ledger_service.transaction_sums(session, brand_id=brand.id))
         assert ledger_service.accounts_out_of_balance(session, brand_id=brand.id) == []
         # Held is the unrefunded credits inside the holding period, in the report and on each member's page alike.
-        report = rewards_service.liability_report(session, brand=brand, now=now)
+        report = rewards_statements.liability_report(session, brand=brand, now=now)
         for row in report.rows:
             user_id = row.user.id or 0
             expected_held = sum(
@@ -211,7 +216,7 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
                 if moment > cutoff and sale_id not in refunded_sales
             )
             assert row.held_minor == expected_held
-            (own,) = rewards_service.member_earnings(session, user=row.user, now=now).balances
+            (own,) = rewards_statements.member_earnings(session, user=row.user, now=now).balances
             assert (own.available_minor, own.held_minor, own.in_payout_minor) == (
                 row.available_minor,
                 row.held_minor,
@@ -227,7 +232,7 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
         .select_from(LedgerTransaction)
         .where(LedgerTransaction.brand_id == brand.id, LedgerTransaction.kind == TransactionKind.payout_paid)
     ).one()
-    batch_ids = [batch.id for batch in rewards_service.list_batches(session, brand=brand)]
+    batch_ids = [batch.id for batch in rewards_payouts.list_batches(session, brand=brand)]
     brand_paid_lines = session.exec(
         select(func.count())
         .select_from(PayoutLine)
@@ -237,17 +242,17 @@ def test_random_money_histories_keep_the_ledger_sound(session: Session, ops: lis
 
     # Replays change nothing.
     balances = {
-        (row.user.id, "owed"): row.owed_minor for row in rewards_service.liability_report(session, brand=brand).rows
+        (row.user.id, "owed"): row.owed_minor for row in rewards_statements.liability_report(session, brand=brand).rows
     }
     transactions = session.exec(select(func.count()).select_from(LedgerTransaction)).one()
     if sent:
-        again = rewards_service.record_sales(session, brand=brand, rows=_unique(sent), source=SaleSource.csv, now=now)
+        again = rewards_sales.record_sales(session, brand=brand, rows=_unique(sent), source=SaleSource.csv, now=now)
         assert again.recorded == []
     assert session.exec(select(func.count()).select_from(LedgerTransaction)).one() == transactions
     assert {
-        (row.user.id, "owed"): row.owed_minor for row in rewards_service.liability_report(session, brand=brand).rows
+        (row.user.id, "owed"): row.owed_minor for row in rewards_statements.liability_report(session, brand=brand).rows
     } == balances
-    assert rewards_service.points_balance(session, user=spender, brand_id=brand.id or 0) == points_model >= 0
+    assert rewards_points.points_balance(session, user=spender, brand_id=brand.id or 0) == points_model >= 0
 
 
 def _locked_per_member(session: Session, *, brand_id: int) -> dict[int, int]:
@@ -262,9 +267,9 @@ def _locked_per_member(session: Session, *, brand_id: int) -> dict[int, int]:
     return totals
 
 
-def _unique(rows: list[rewards_service.SaleInput]) -> list[rewards_service.SaleInput]:
+def _unique(rows: list[rewards_sales.SaleInput]) -> list[rewards_sales.SaleInput]:
     """The first of each (order, product), as a re-sent file would have it (one line per order and product)."""
-    seen: dict[tuple[str, str], rewards_service.SaleInput] = {}
+    seen: dict[tuple[str, str], rewards_sales.SaleInput] = {}
     for row in rows:
         seen.setdefault((row.order_id, row.product_id), row)
     return list(seen.values())

@@ -3,7 +3,11 @@
 from sqlmodel import Session, select
 
 from app.ledger import service as ledger_service
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import referrals as rewards_referrals
+from app.rewards import statements as rewards_statements
+from app.rewards import terms as rewards_terms
 from app.rewards.models import BatchStatus, LineStatus, PayoutBatch, Sale
 from seed.rewards import seed_rewards
 from tests.factories import add_member, make_brand, make_community, make_user
@@ -22,17 +26,17 @@ def test_the_demo_rewards_have_products_sales_referrals_a_paid_batch_and_an_open
 
     seed_rewards(session, community=community, manager=manager, member=mia)
 
-    assert {row.product.status for row in rewards_service.list_products(session, brand=brand)} == {"live"}
+    assert {row.product.status for row in rewards_terms.list_products(session, brand=brand)} == {"live"}
     assert len(session.exec(select(Sale).where(Sale.brand_id == brand.id)).all()) == 60
     batches = session.exec(select(PayoutBatch).where(PayoutBatch.brand_id == brand.id).order_by(PayoutBatch.id)).all()
     assert [batch.status for batch in batches] == [BatchStatus.closed, BatchStatus.open]
-    paid = rewards_service.batch_recipients(session, batch=batches[0])
+    paid = rewards_payouts.batch_recipients(session, batch=batches[0])
     assert paid and {recipient.line.status for recipient in paid} == {LineStatus.paid}
-    assert rewards_service.batch_recipients(session, batch=batches[1])
-    (funnel,) = rewards_service.referral_funnels(session, user=mia)
+    assert rewards_payouts.batch_recipients(session, batch=batches[1])
+    (funnel,) = rewards_referrals.referral_funnels(session, user=mia)
     assert funnel.clicks == 46 and funnel.signups == 3 and funnel.purchases > 0
-    earnings = rewards_service.member_earnings(session, user=mia)
+    earnings = rewards_statements.member_earnings(session, user=mia)
     assert earnings.balances and earnings.payouts
-    assert rewards_service.points_balance(session, user=mia, brand_id=brand.id or 0) > 0
+    assert rewards_points.points_balance(session, user=mia, brand_id=brand.id or 0) > 0
     assert ledger_service.accounts_out_of_balance(session) == []
     assert all(total == 0 for _, _, total in ledger_service.transaction_sums(session, brand_id=brand.id))

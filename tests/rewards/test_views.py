@@ -5,16 +5,22 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.accounts.models import User, UserSession
+from app.brands.models import Brand
 from app.columns import utcnow
-from app.rewards import service as rewards_service
+from app.rewards import payouts as rewards_payouts
+from app.rewards import points as rewards_points
+from app.rewards import referrals as rewards_referrals
+from app.rewards import sales as rewards_sales
+from app.rewards import terms as rewards_terms
 from app.rewards.models import PointsAction, ReferralCode
-from tests.factories import add_staff, csrf_token, log_in, make_brand, make_user
+from tests.factories import PASSWORD, add_staff, csrf_token, log_in, make_brand, make_user
 from tests.rewards.factories import build_rewards_world, make_live_product, make_member_of, make_redemption, sell
 
 
-def _manager(session: Session, client: TestClient) -> tuple[rewards_service.Brand, rewards_service.User]:
+def _manager(session: Session, client: TestClient) -> tuple[Brand, User]:
     brand = make_brand(session)
     manager = make_user(session)
     add_staff(session, brand, manager)
@@ -63,7 +69,7 @@ def test_the_batch_page_answers_htmx_with_its_lines_only(client: TestClient, ses
         quantity=20,
         now=utcnow() - timedelta(days=45),
     )
-    batch = rewards_service.open_batch(session, brand=brand, created_by=manager)
+    batch = rewards_payouts.open_batch(session, brand=brand, created_by=manager)
     url = f"/brands/{brand.slug}/rewards/payouts/{batch.id}"
     page = client.get(url)
     assert page.status_code == 200 and "<html" in page.text and f"@{designer.handle}" in page.text
@@ -120,7 +126,7 @@ def test_a_designer_sees_royalties_a_chart_and_a_printable_statement(client: Tes
 def test_a_referral_link_counts_the_click_and_credits_the_sign_up(client: TestClient, session: Session) -> None:
     brand = make_brand(session)
     member = make_member_of(session, brand)
-    code = rewards_service.referral_code_for(session, user=member, brand=brand)
+    code = rewards_referrals.referral_code_for(session, user=member, brand=brand)
     response = client.get(f"/r/{code.code}", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/signup"
     assert client.get(f"/r/{code.code}", follow_redirects=False).status_code == 303  # a reload: not a second click
@@ -145,7 +151,7 @@ def test_a_referral_link_counts_the_click_and_credits_the_sign_up(client: TestCl
 
 def test_a_forged_referral_cookie_credits_nobody(client: TestClient, session: Session) -> None:
     brand = make_brand(session)
-    code = rewards_service.referral_code_for(session, user=make_member_of(session, brand), brand=brand)
+    code = rewards_referrals.referral_code_for(session, user=make_member_of(session, brand), brand=brand)
     client.cookies.set("chorus_referral", code.code)  # unsigned
     client.post(
         "/signup",
@@ -165,11 +171,11 @@ def test_a_forged_referral_cookie_credits_nobody(client: TestClient, session: Se
 def test_redeeming_on_the_points_page(client: TestClient, session: Session) -> None:
     brand = make_brand(session)
     member = make_member_of(session, brand)
-    rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points="60", daily_cap="1")
-    rewards_service.award_points(
+    rewards_points.set_points_rule(session, brand=brand, action="samples_passed", points="60", daily_cap="1")
+    rewards_points.award_points(
         session, user_id=member.id or 0, brand_id=brand.id or 0, action=PointsAction.samples_passed, source_key="s"
     )
-    item = rewards_service.add_reward_item(
+    item = rewards_points.add_reward_item(
         session, brand=brand, name="Mug", description="", kind="merchandise", points_cost="50", stock="1"
     )
     log_in(client, session, member)
@@ -189,7 +195,7 @@ def test_redeeming_on_the_points_page(client: TestClient, session: Session) -> N
 def test_the_liability_page_shows_what_is_owed_in_every_currency(client: TestClient, session: Session) -> None:
     brand, _ = _manager(session, client)
     sell(session, brand, make_live_product(session, brand, make_user(session)), order_id="V-1", quantity=4)
-    rewards_service.update_reward_settings(
+    rewards_terms.update_reward_settings(
         session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
     )
     text = client.get(f"/brands/{brand.slug}/rewards/liability").text
@@ -201,7 +207,7 @@ def test_the_payouts_page_lets_the_manager_pay_an_older_currency(client: TestCli
     sell(
         session, brand, make_live_product(session, brand), order_id="V-1", quantity=4, now=utcnow() - timedelta(days=45)
     )
-    rewards_service.update_reward_settings(
+    rewards_terms.update_reward_settings(
         session, brand=brand, currency="USD", commission_percent="5", payout_threshold="20", hold_days="30"
     )
     url = f"/brands/{brand.slug}/rewards/payouts"
@@ -210,10 +216,10 @@ def test_the_payouts_page_lets_the_manager_pay_an_older_currency(client: TestCli
     assert "USD (the brand&#39;s currency): $0.00 in balances" in page and "EUR (used before): €10.00" in page
     refused = client.post(url, data={"csrftoken": csrf_token(client), "currency": "GBP"})
     assert refused.status_code == 422 and "No member is owed anything in GBP" in refused.text
-    assert 'aria-invalid="true"' in refused.text and rewards_service.list_batches(session, brand=brand) == []
+    assert 'aria-invalid="true"' in refused.text and rewards_payouts.list_batches(session, brand=brand) == []
     opened = client.post(url, data={"csrftoken": csrf_token(client), "currency": "EUR"}, follow_redirects=True)
     assert opened.status_code == 200 and "€10.00" in opened.text
-    (batch,) = rewards_service.list_batches(session, brand=brand)
+    (batch,) = rewards_payouts.list_batches(session, brand=brand)
     assert batch.currency == "EUR"
 
 
@@ -314,7 +320,7 @@ def test_every_money_table_labels_its_cells_for_the_phone_cards(client: TestClie
     member, staff = make_member_of(session, brand), make_user(session)
     add_staff(session, brand, staff)
     world = build_rewards_world(session, brand=brand, member=member, staff=staff)
-    rewards_service.set_points_rule(session, brand=brand, action="samples_passed", points="5", daily_cap="1")
+    rewards_points.set_points_rule(session, brand=brand, action="samples_passed", points="5", daily_cap="1")
 
     log_in(client, session, staff)
     staff_pages = ["", "/sales", "/points", "/redemptions", "/payouts", f"/payouts/{world.batch_id}", "/liability"]
@@ -331,3 +337,54 @@ def test_every_money_table_labels_its_cells_for_the_phone_cards(client: TestClie
         page = client.get(path)
         assert page.status_code == 200, path
         assert _assert_cards_with_labels(page.text), path
+
+
+def _stale_sign_in(session: Session, user: User) -> None:
+    row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    row.authenticated_at = utcnow() - timedelta(minutes=30)
+    session.add(row)
+    session.flush()
+
+
+def test_changing_the_money_rules_after_a_stale_sign_in_asks_for_the_password(
+    client: TestClient, session: Session
+) -> None:
+    brand, manager = _manager(session, client)
+    assert 'name="current_password_or_code"' not in client.get(f"/brands/{brand.slug}/rewards").text
+    _stale_sign_in(session, manager)
+    assert 'name="current_password_or_code"' in client.get(f"/brands/{brand.slug}/rewards").text
+    rules = {"currency": "USD", "commission_percent": "7", "payout_threshold": "50", "hold_days": "10"}
+    for password, message in (("", "Confirm it is you"), ("not-my-password", "not your password")):
+        refused = client.post(
+            f"/brands/{brand.slug}/rewards/settings",
+            data={"csrftoken": csrf_token(client), **rules, "current_password_or_code": password},
+            headers={"HX-Request": "true"},
+        )
+        assert refused.status_code == 403 and message in refused.text
+        assert "<html" not in refused.text and 'value="USD"' in refused.text  # the form again, as typed
+        assert rewards_terms.get_reward_settings(session, brand=brand).currency == "EUR"
+
+    saved = client.post(
+        f"/brands/{brand.slug}/rewards/settings",
+        data={"csrftoken": csrf_token(client), **rules, "current_password_or_code": PASSWORD},
+    )
+    assert saved.status_code == 200 and "The reward settings are saved." in saved.text
+    settings = rewards_terms.get_reward_settings(session, brand=brand)
+    assert (settings.currency, settings.commission_bp, settings.hold_days) == ("USD", 700, 10)
+    # The password counts as a fresh sign-in: the next change needs none.
+    assert 'name="current_password_or_code"' not in client.get(f"/brands/{brand.slug}/rewards").text
+
+
+def test_uploading_a_file_again_skips_what_was_recorded(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    product = make_live_product(session, brand)
+    content = f"order_id,product_id,quantity,unit_price,currency\nV-1,{product.id},2,25.00,EUR\n".encode()
+    for expected in ("1 sale line recorded.", "0 sale lines recorded; 1 was recorded before."):
+        response = client.post(
+            f"/brands/{brand.slug}/rewards/sales/import",
+            files={"file": ("sales.csv", content, "text/csv")},
+            data={"csrftoken": csrf_token(client)},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200 and expected in response.text
+    assert len(rewards_sales.list_sales(session, brand=brand)) == 1

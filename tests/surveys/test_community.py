@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.errors import Conflict, NotFound, TooManyRequests
 from app.media.models import MediaImage
 from app.moderation import sanctions as moderation_sanctions
-from app.rewards import service as rewards_service
+from app.rewards import points as rewards_points
 from app.surveys import building as surveys_building
 from app.surveys import responses as surveys_responses
 from app.surveys.models import Answer, Question, Survey, SurveyResponse
@@ -114,14 +114,14 @@ def test_a_suspended_member_reads_the_surveys_but_cannot_answer(client: TestClie
 def test_answering_earns_the_brands_points_once_per_survey(session: Session) -> None:
     community, survey, question = _published(session)
     brand = _brand_of(session, community)
-    rewards_service.set_points_rule(session, brand=brand, action="survey_answered", points="15", daily_cap="5")
+    rewards_points.set_points_rule(session, brand=brand, action="survey_answered", points="15", daily_cap="5")
     member = make_user(session)
     add_member(session, community, member)
     form = {question.input_name: ["red"]}
     surveys_responses.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
     with pytest.raises(Conflict):
         surveys_responses.answer_community_survey(session, survey=survey, community=community, member=member, form=form)
-    assert rewards_service.points_balance(session, user=member, brand_id=brand.id or 0) == 15
+    assert rewards_points.points_balance(session, user=member, brand_id=brand.id or 0) == 15
 
 
 def test_non_members_and_unpublished_surveys_get_404(client: TestClient, session: Session) -> None:
