@@ -360,6 +360,8 @@ def issue_tokens(engine: Engine, user_ids: Sequence[int]) -> list[str]:
                     "prefix": plain[:12],
                     "created_at": now,
                     "last_used_at": now,
+                    # Core inserts get the column's default, now: the tokens would have expired on arrival.
+                    "expires_at": now + timedelta(days=30),
                 }
                 for user_id, plain in zip(user_ids, plains, strict=True)
             ],
