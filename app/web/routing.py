@@ -28,11 +28,12 @@ which are looked up per request), once per process.
 import asyncio
 import inspect
 import threading
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import anyio
 import fastapi.concurrency
 import fastapi.dependencies.utils
 import fastapi.routing
@@ -56,10 +57,44 @@ async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any)
     return await _hand_off(func, *args, **kwargs)
 
 
-# FastAPI looks the function up by these names when it runs a plain def dependency, a yield dependency's enter and
-# exit, an endpoint or a response validation.
+_fastapi_contextmanager_in_threadpool = fastapi.concurrency.contextmanager_in_threadpool
+
+
+def contextmanager_in_threadpool(cm: AbstractContextManager[Any]) -> AbstractAsyncContextManager[Any]:
+    """FastAPI's way of running a ``def`` dependency with ``yield``: its enter and its exit each in a worker thread
+    (the exit straight through anyio, not ``run_in_threadpool``). Entered within a step, it runs in place, and so
+    does its exit when that comes within the step too (``scope="function"``: the session's commit); an exit that
+    comes later, in the event loop (``scope="request"``), still goes to a worker thread."""
+    if _in_step.get():
+        return _entered_in_step(cm)
+    return _fastapi_contextmanager_in_threadpool(cm)
+
+
+@asynccontextmanager
+async def _entered_in_step(cm: AbstractContextManager[Any]) -> AsyncIterator[Any]:
+    value = cm.__enter__()
+    try:
+        yield value
+    except BaseException as error:
+        if not await _exit(cm, type(error), error, error.__traceback__):
+            raise
+    else:
+        await _exit(cm, None, None, None)
+
+
+async def _exit(cm: AbstractContextManager[Any], *exc_info: Any) -> bool:
+    if _in_step.get():
+        return bool(cm.__exit__(*exc_info))
+    with anyio.CancelScope(shield=True):
+        # As FastAPI does: a limiter of its own, so an exit never waits for a free thread.
+        return bool(await anyio.to_thread.run_sync(cm.__exit__, *exc_info, limiter=anyio.CapacityLimiter(1)))
+
+
+# FastAPI looks these functions up by name when it runs a plain def dependency, a yield dependency, an endpoint or
+# a response validation.
 for _module in (fastapi.routing, fastapi.dependencies.utils, fastapi.concurrency):
     _module.run_in_threadpool = run_in_threadpool  # type: ignore[attr-defined]
+fastapi.dependencies.utils.contextmanager_in_threadpool = contextmanager_in_threadpool  # type: ignore[attr-defined]
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:
