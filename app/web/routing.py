@@ -15,9 +15,8 @@ each on the 2-core machines, more than the rest of ``/healthz``; bench/README.md
 
 So a request still holds its turn from before its session opens until after it commits, one transaction per
 request, and every dependency (permission checks included) runs exactly as FastAPI declares it. Routes whose
-endpoint is ``async def`` are left to FastAPI as they are (they await real I/O: uploads, imports), and so are
-``scope="request"`` dependencies' exits (the streamed exports' session), which run after the response in the event
-loop.
+endpoint is ``async def`` are left to FastAPI as they are (they await real I/O: uploads, imports), and so are routes
+with a ``scope="request"`` dependency (the streamed exports' session), which closes after the response.
 
 **One flat table.** FastAPI 0.137 made ``include_router`` lazy: an included router stays a branch that each request
 walks through several layers, about 1 ms more CPU per API request with our 34 routers. ``include_routes`` copies
@@ -33,7 +32,6 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager, Asyn
 from contextvars import ContextVar
 from typing import Any
 
-import anyio
 import fastapi.concurrency
 import fastapi.dependencies.utils
 import fastapi.routing
@@ -62,32 +60,17 @@ _fastapi_contextmanager_in_threadpool = fastapi.concurrency.contextmanager_in_th
 
 def contextmanager_in_threadpool(cm: AbstractContextManager[Any]) -> AbstractAsyncContextManager[Any]:
     """FastAPI's way of running a ``def`` dependency with ``yield``: its enter and its exit each in a worker thread
-    (the exit straight through anyio, not ``run_in_threadpool``). Entered within a step, it runs in place, and so
-    does its exit when that comes within the step too (``scope="function"``: the session's commit); an exit that
-    comes later, in the event loop (``scope="request"``), still goes to a worker thread."""
+    (the exit straight through anyio, not ``run_in_threadpool``). Within a step both run in place: only routes whose
+    yield dependencies close within the step (``scope="function"``: the session's commit) run in one."""
     if _in_step.get():
-        return _entered_in_step(cm)
+        return _in_place(cm)
     return _fastapi_contextmanager_in_threadpool(cm)
 
 
 @asynccontextmanager
-async def _entered_in_step(cm: AbstractContextManager[Any]) -> AsyncIterator[Any]:
-    value = cm.__enter__()
-    try:
+async def _in_place(cm: AbstractContextManager[Any]) -> AsyncIterator[Any]:
+    with cm as value:
         yield value
-    except BaseException as error:
-        if not await _exit(cm, type(error), error, error.__traceback__):
-            raise
-    else:
-        await _exit(cm, None, None, None)
-
-
-async def _exit(cm: AbstractContextManager[Any], *exc_info: Any) -> bool:
-    if _in_step.get():
-        return bool(cm.__exit__(*exc_info))
-    with anyio.CancelScope(shield=True):
-        # As FastAPI does: a limiter of its own, so an exit never waits for a free thread.
-        return bool(await anyio.to_thread.run_sync(cm.__exit__, *exc_info, limiter=anyio.CapacityLimiter(1)))
 
 
 # FastAPI looks these functions up by name when it runs a plain def dependency, a yield dependency, an endpoint or
@@ -108,11 +91,18 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
 
 def _run_step(handler: Callable[[Request], Coroutine[Any, Any, Response]], request: Request) -> Response:
     async def step() -> Response:
-        # FastAPI opens the stack of scope="function" dependencies around the handler, in the event loop; this one
-        # closes them (the session's commit) here, in the same step.
-        async with AsyncExitStack() as function_stack:
-            request.scope["fastapi_function_astack"] = function_stack
-            return await handler(request)
+        # FastAPI opens the stacks that close the dependencies around the handler, in the event loop; these close
+        # them (the session's commit) here, in the same step and the same task that entered them (FastAPI 0.137+
+        # enters a cancel scope on the outer one). Only routes whose yield dependencies all have scope="function"
+        # run in one step, so nothing on them has to outlive the handler.
+        scope = request.scope
+        outer = scope.get("fastapi_inner_astack"), scope.get("fastapi_function_astack")
+        try:
+            async with AsyncExitStack() as request_stack, AsyncExitStack() as function_stack:
+                scope["fastapi_inner_astack"], scope["fastapi_function_astack"] = request_stack, function_stack
+                return await handler(request)
+        finally:
+            scope["fastapi_inner_astack"], scope["fastapi_function_astack"] = outer
 
     token = _in_step.set(True)
     try:
@@ -121,10 +111,18 @@ def _run_step(handler: Callable[[Request], Coroutine[Any, Any, Response]], reque
         _in_step.reset(token)
 
 
-def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
-    yield dependant.call
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
     for dependency in dependant.dependencies:
-        yield from _calls(dependency)
+        yield from _dependants(dependency)
+
+
+def _closes_after_the_response(dependant: Dependant) -> bool:
+    """Whether a dependency with ``yield`` has ``scope="request"`` (the default): it closes after the response."""
+    call = dependant.call
+    if call is None or not (inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)):
+        return False
+    return dependant.scope != "function"
 
 
 class OneStepRoute(APIRoute):
@@ -132,9 +130,11 @@ class OneStepRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if inspect.iscoroutinefunction(inspect.unwrap(self.endpoint)):
+        dependants = list(_dependants(self.dependant))
+        awaits_io = inspect.iscoroutinefunction(inspect.unwrap(self.endpoint))
+        if awaits_io or any(map(_closes_after_the_response, dependants)):
             return handler
-        takes_turn = any(call is database_turn for call in _calls(self.dependant))
+        takes_turn = any(dependant.call is database_turn for dependant in dependants)
 
         async def one_step(request: Request) -> Response:
             await request.body()  # the body arrives through the event loop; FastAPI reads it from the cache
