@@ -13,7 +13,7 @@ import threading
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, AsyncExitStack, contextmanager
+from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +48,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SQLITE_BUSY_SECONDS = 30
 TURN_WAIT_SECONDS = 30  # a request waiting longer for its database turn gets a 503
 _HOLDS_WRITE_LOCK = "chorus_holds_write_lock"
+_TURN_HELD = "chorus.database_turn_held"  # in the ASGI scope
 _OWN_TRANSACTIONS = "chorus_writes_in_own_transactions"
 
 
@@ -198,17 +199,18 @@ def _request_writes(request: Request) -> bool:
     return request.method not in SAFE_METHODS and not getattr(request.scope.get("endpoint"), _OWN_TRANSACTIONS, False)
 
 
-async def database_turn(request: Request) -> AsyncIterator[None]:
+@asynccontextmanager
+async def held_database_turn(request: Request) -> AsyncIterator[None]:
     """Wait, in the event loop and first come first served, for one of the ``database_slots`` turns at the
-    database, and on SQLite, for a request that may write, for the single writer's turn; keep them until the
-    request's session has committed or rolled back.
+    database, and on SQLite, for a request that may write, for the single writer's turn; hold them until the block
+    ends (after the request's session has committed or rolled back).
 
-    Why in the event loop: a request's blocking code runs in worker threads, one step at a time, and it holds its
-    connection (and on SQLite the write lock, on PostgreSQL its row locks) between steps. When requests waited for a
-    connection or for the write lock inside a thread, enough of them (48 scorers on the benchmark server) took
-    every thread while the holders needed one more thread to finish, and nothing moved until a 30 s timeout: 500s
-    for everyone. Waiting here takes no thread, and with fewer turns than threads a holder always finds one. The
-    process lock in ``_configure_sqlite`` still guards writers outside requests (tasks, the CLI).
+    Why in the event loop: a request's blocking code runs in worker threads, and it holds its connection (and on
+    SQLite the write lock, on PostgreSQL its row locks) until it commits. When requests waited for a connection or
+    for the write lock inside a thread, enough of them (48 scorers on the benchmark server) took every thread while
+    the holders needed one more thread to finish, and nothing moved until a 30 s timeout: 500s for everyone.
+    Waiting here takes no thread, and with fewer turns than threads a holder always finds one. The process lock in
+    ``_configure_sqlite`` still guards writers outside requests (tasks, the CLI).
     """
     loop = asyncio.get_running_loop()
     turns = _turns.get(loop)
@@ -224,6 +226,20 @@ async def database_turn(request: Request) -> AsyncIterator[None]:
             raise ServiceUnavailable(
                 "The site is too busy to answer right now. Please try again in a moment."
             ) from None
+        request.scope[_TURN_HELD] = True
+        try:
+            yield
+        finally:
+            request.scope[_TURN_HELD] = False
+
+
+async def database_turn(request: Request) -> AsyncIterator[None]:
+    """The request's database turn (``held_database_turn``), as the dependency of ``get_session``; a request run in
+    one step (``app.web.routing.OneStepRoute``) took it in the event loop before its step began."""
+    if request.scope.get(_TURN_HELD):
+        yield
+        return
+    async with held_database_turn(request):
         yield
 
 

@@ -53,6 +53,7 @@ from app.tasks import start_in_process_worker
 from app.web.csrf import install_csrf
 from app.web.errors import API_ERROR_RESPONSES, install_error_handlers
 from app.web.middleware import BodySizeLimit, SecurityHeaders, ServerTiming
+from app.web.routing import OneStepRoute, include_routes
 from app.webhooks import api as webhooks_api
 from app.webhooks import views as webhooks_views
 from app.wiring import connect_domains
@@ -109,6 +110,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    app.router.route_class = OneStepRoute
     install_error_handlers(app)
     install_csrf(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
@@ -183,7 +185,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         moderation_integrity_views,
         rewards_views,
     ):
-        app.include_router(module.router)
+        include_routes(app, module.router)
     for module in (
         accounts_api,
         communities_api,
@@ -202,5 +204,5 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         moderation_api,
         rewards_api,
     ):
-        app.include_router(module.router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
+        include_routes(app, module.router, prefix="/api/v1", responses=API_ERROR_RESPONSES)
     return app

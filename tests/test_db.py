@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, func, select
 
 from app import db
@@ -298,3 +300,49 @@ def test_a_sales_import_writes_in_transactions_of_its_own_through_the_real_sessi
     assert response.status_code == 200, response.text
     assert response.json() == {"rows": 25, "recorded": 25, "recorded_before": 0, "batches": 3}
     assert real_app.client.get(f"/api/v1/brands/{slug}/sales").status_code == 200
+
+
+def test_a_request_hands_its_blocking_work_to_a_worker_thread_once(
+    real_app: RealApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session, actor, permission check, route and commit run in one worker-thread step (app.web.routing): every
+    hand-off to a thread goes through anyio.to_thread.run_sync, so count those; and the commit happens in that
+    step while the request still holds its database turn (here the only one)."""
+    monkeypatch.setenv("CHORUS_DATABASE_SLOTS", "1")
+    get_settings.cache_clear()
+    db._turns.clear()
+    with session_scope(real_app.engine) as session:
+        member = make_user(session, handle="one_step")
+        token = create_api_token(session, user=member, name="steps")[1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    hand_offs = 0
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal hand_offs
+        hand_offs += 1
+        return await real_run_sync(*args, **kwargs)  # type: ignore[arg-type]
+
+    turn_held_at_commit: list[bool] = []
+
+    def on_commit(_connection: object) -> None:
+        turn_held_at_commit.append(all(turns.slots.locked() for turns in db._turns.values()))
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    event.listen(db.get_engine(), "commit", on_commit)
+    try:
+        requests = [
+            ("GET", "/healthz", {}, None),
+            ("GET", "/api/v1/me", bearer, None),
+            ("PATCH", "/api/v1/me", bearer, {"display_name": "One Step"}),
+        ]
+        for method, path, headers, body in requests:
+            hand_offs = 0
+            response = real_app.client.request(method, path, headers=headers, json=body)
+            assert response.status_code == 200, response.text
+            assert hand_offs == 1, (method, path, hand_offs)
+    finally:
+        event.remove(db.get_engine(), "commit", on_commit)
+    assert turn_held_at_commit and all(turn_held_at_commit)
+    with Session(real_app.engine) as session:
+        assert session.exec(select(User.display_name).where(User.handle == "one_step")).one() == "One Step"
