@@ -2,16 +2,18 @@
 (15 million reach) and 1,000,000 responses over two hops.
 
     python -m bench.vocalpoint [--connectors 600000] [--responses 1000000] [--hops 2] [--network-size 25]
-                               [--requests 20] [--postgres-url URL] [--schema NAME] [--keep] [--json FILE]
+                               [--requests 20] [--no-http] [--postgres-url URL] [--schema NAME] [--keep]
+                               [--json FILE]
 
 1. A PostgreSQL schema of its own (dropped afterwards unless ``--keep``; ``--schema`` reuses one kept before and
    skips generating), ``chorus migrate``, then ``chorus generate campaign`` with its progress bar shown as it goes:
    the generation time. Then the checks of ``bench.insights`` (counters against a recount). PASS/FAIL.
-2. The dashboard's service calls in this process, as the page makes them (``campaign_scope`` then
+2. In this process: the segments of ``bench.insights``, each one's survey figures (``survey_results`` for the
+   segment: what grows with its respondents), median of 3, and the plan with timings (``EXPLAIN ANALYZE``) of the
+   largest segment's query; then the dashboard's service calls as the page makes them (``campaign_scope`` then
    ``campaign_results`` for everyone): median of ``--requests`` after a warm-up.
-3. The real server (uvicorn, one worker, ``CHORUS_SERVER_TIMING=1``), one client, the brand's analyst: the results
-   page and its JSON, median server time of ``--requests``; the segments of ``bench.insights`` (median of 3), and
-   the plan with timings (``EXPLAIN ANALYZE``) of the largest segment's query.
+3. Unless ``--no-http``: the real server (uvicorn, one worker, ``CHORUS_SERVER_TIMING=1``), one client, the brand's
+   analyst: the results page and its JSON, median server time of ``--requests`` after a warm-up.
 
 Target (from the production topology issue): the dashboard's median at most 100 ms.
 """
@@ -30,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench.insights import SEGMENT_REQUESTS, Bench, _respondents, chorus, running, segments, timed, verify
+from bench.insights import SEGMENT_REQUESTS, Bench, chorus, running, segments, timed, verify
 from bench.run import ROOT, server_environment
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -80,7 +82,7 @@ def service_times(url: str, requests: int) -> dict[str, float]:
 
     engine = create_engine(url)
     times = []
-    for number in range(requests + 3):
+    for number in range(requests + 1):
         with Session(engine) as session:
             started = time.perf_counter()
             campaign = session.get(Campaign, session.execute(text("SELECT max(id) FROM campaigns")).scalar_one())
@@ -90,17 +92,15 @@ def service_times(url: str, requests: int) -> dict[str, float]:
             scope = campaign_service.campaign_scope(session, campaign=campaign)
             results = campaign_service.campaign_results(session, scope=scope, community=community)
             elapsed = (time.perf_counter() - started) * 1000
-        if number >= 3:  # the first three warm the caches up
+        if number:  # the first warms the caches up
             times.append(elapsed)
     engine.dispose()
     print(f"  service calls: {len(results.connectors):,} connectors in the results")
     return {"median_ms": statistics.median(times), "max_ms": max(times), "requests": requests}
 
 
-def explain_analyze(bench: Bench, query: str) -> list[str]:
-    """The largest segment's answer-keys query, run with EXPLAIN (ANALYZE, BUFFERS)."""
-    from sqlmodel import Session
-
+def _segment_filter(session: Any, query: str) -> tuple[Any, Any]:
+    """The campaign's scope and the resolved segment a query string names (as the results page reads it)."""
     from app.campaigns.models import Campaign
     from app.insights import campaign_results
     from app.insights import survey_results as results_service
@@ -110,16 +110,50 @@ def explain_analyze(bench: Bench, query: str) -> list[str]:
     for pair in query.split("&"):
         name, _, value = pair.partition("=")
         params[name].append(value)
-    engine = create_engine(bench.url)
+    campaign = session.get(Campaign, session.execute(text("SELECT max(id) FROM campaigns")).scalar_one())
+    assert campaign is not None
+    scope = campaign_results.campaign_scope(session, campaign=campaign)
+    assert scope.survey is not None
+    questions = results_service.questions_by_id(session, survey=scope.survey)
+    form = read_campaign_segment(params, "a", questions)
+    return scope, campaign_results.campaign_filter(session, scope=scope, form=form)
+
+
+def segment_times(url: str, queries: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each segment's survey figures (``survey_results`` for the segment: the part of a segment's page that reads its
+    respondents' answers), median of 3 after a warm-up, in this process."""
+    from sqlmodel import Session
+
+    from app.insights import survey_results as results_service
+
+    engine = create_engine(url)
+    measured = {}
+    for name, query in queries.items():
+        times = []
+        for number in range(SEGMENT_REQUESTS + 1):
+            with Session(engine) as session:
+                started = time.perf_counter()
+                scope, chosen = _segment_filter(session, query)
+                figures = results_service.survey_results(
+                    session, survey=scope.survey, segment=chosen.segment, population=scope.population
+                )
+                if number:
+                    times.append((time.perf_counter() - started) * 1000)
+        measured[name] = {"query": query, "respondents": figures.respondents, "median_ms": statistics.median(times)}
+        print(f"  segment {name} ({query}): {figures.respondents} respondents, {measured[name]['median_ms']:.0f} ms")
+    engine.dispose()
+    return measured
+
+
+def explain_analyze(url: str, query: str) -> list[str]:
+    """The segment's answer-keys query (``segment_keys``), run with EXPLAIN (ANALYZE, BUFFERS)."""
+    from sqlmodel import Session
+
+    from app.insights import survey_results as results_service
+
+    engine = create_engine(url)
     with Session(engine) as session:
-        campaign = session.get(Campaign, session.execute(text("SELECT max(id) FROM campaigns")).scalar_one())
-        assert campaign is not None
-        scope = campaign_results.campaign_scope(session, campaign=campaign)
-        assert scope.survey is not None
-        questions = results_service.questions_by_id(session, survey=scope.survey)
-        chosen = campaign_results.campaign_filter(
-            session, scope=scope, form=read_campaign_segment(params, "a", questions)
-        )
+        scope, chosen = _segment_filter(session, query)
         keys = results_service.segment_keys(scope.survey, chosen.segment)
         compiled = keys.compile(engine, compile_kwargs={"literal_binds": True})
         rows = session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).all()
@@ -127,25 +161,22 @@ def explain_analyze(bench: Bench, query: str) -> list[str]:
     return [str(compiled), *(row[0] for row in rows)]
 
 
-def measure(bench: Bench, data_dir: Path, requests: int) -> dict[str, Any]:
-    figures: dict[str, Any] = {"service": service_times(bench.url, requests)}
-    print(f"  service calls, median of {requests}: {figures['service']['median_ms']:.1f} ms")
-    with running(bench, data_dir) as (client, _):
-        figures["page"] = timed(client, bench.page, requests=requests, warm_up=3)
-        print(f"  results page (HTML), median server time: {figures['page']['median_ms']:.1f} ms")
-        figures["json"] = timed(client, bench.api, requests=requests, warm_up=3)
-        print(f"  the same as JSON, median server time: {figures['json']['median_ms']:.1f} ms")
-        figures["segments"] = {}
-        for name, query in segments(bench).items():
-            measured = timed(client, f"{bench.page}?{query}", requests=SEGMENT_REQUESTS, warm_up=1)
-            respondents = _respondents(client, f"{bench.api}?{query}")
-            figures["segments"][name] = {**measured, "query": query, "respondents": respondents}
-            print(f"  segment {name} ({query}): {respondents} respondents, {measured['median_ms']:.0f} ms")
+def measure(bench: Bench, data_dir: Path, requests: int, *, http: bool) -> dict[str, Any]:
+    figures: dict[str, Any] = {"segments": segment_times(bench.url, segments(bench))}
     largest = max(figures["segments"].values(), key=lambda each: each["respondents"] or 0)
-    figures["largest_segment_plan"] = explain_analyze(bench, largest["query"])
+    figures["largest_segment_plan"] = explain_analyze(bench.url, largest["query"])
     print(f"  the largest segment's query ({largest['query']}):")
     for line in figures["largest_segment_plan"]:
         print(f"    {line}")
+    figures["service"] = service_times(bench.url, requests)
+    print(f"  service calls, median of {requests}: {figures['service']['median_ms']:.1f} ms")
+    if not http:
+        return figures
+    with running(bench, data_dir) as (client, _):
+        figures["page"] = timed(client, bench.page, requests=requests, warm_up=1)
+        print(f"  results page (HTML), median server time: {figures['page']['median_ms']:.1f} ms")
+        figures["json"] = timed(client, bench.api, requests=requests, warm_up=1)
+        print(f"  the same as JSON, median server time: {figures['json']['median_ms']:.1f} ms")
     return figures
 
 
@@ -156,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hops", type=int, choices=(2, 3), default=2)
     parser.add_argument("--network-size", type=int, default=25)
     parser.add_argument("--requests", type=int, default=20, help="dashboard requests measured (20)")
+    parser.add_argument("--no-http", action="store_true", help="only the service calls, not the server's pages")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--schema", help="reuse this schema, generated and kept by an earlier run (--keep)")
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards (its name is printed)")
@@ -183,15 +215,16 @@ def main(argv: list[str] | None = None) -> None:
                 figures["generation_s"] = generate(environment, arguments)
                 print(f"  generated in {figures['generation_s']:.0f} s")
             bench = bench_of(environment, arguments.responses)
-            checks = verify(bench.url)
-            figures["checks"] = checks
-            bad = {key: value for key, value in checks.items() if key != "responses" and value}
-            print(f"  checks (counters against a recount): {'FAIL ' + str(bad) if bad else 'PASS'}")
-            if bad:
-                failures.append(f"counters differ from a recount: {bad}")
-            figures.update(measure(bench, data_dir, arguments.requests))
+            if arguments.schema is None:  # a kept schema was checked when it was generated
+                checks = verify(bench.url)
+                figures["checks"] = checks
+                bad = {key: value for key, value in checks.items() if key != "responses" and value}
+                print(f"  checks (counters against a recount): {'FAIL ' + str(bad) if bad else 'PASS'}")
+                if bad:
+                    failures.append(f"counters differ from a recount: {bad}")
+            figures.update(measure(bench, data_dir, arguments.requests, http=not arguments.no_http))
             for what in ("service", "page", "json"):
-                if figures[what]["median_ms"] > DASHBOARD_TARGET_MS:
+                if what in figures and figures[what]["median_ms"] > DASHBOARD_TARGET_MS:
                     failures.append(f"{what}: median {figures[what]['median_ms']:.0f} ms > {DASHBOARD_TARGET_MS} ms")
     finally:
         if arguments.keep:
