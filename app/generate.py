@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import JSON, Connection, Engine, Table, bindparam, insert, select, text
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from app.accounts.models import ApiToken, User
 from app.accounts.service import API_TOKEN_PREFIX, DEFAULT_TOKEN_LIFETIME_DAYS, hash_token, password_hasher
@@ -558,7 +559,7 @@ def _bulk(
     constants = {
         column.name: column.default.arg
         for column in table(model).columns
-        if column.name not in first[0] and column.default is not None and column.default.is_scalar
+        if column.name not in first[0] and isinstance(column.default, ScalarElementColumnDefault)
     }
     raw = connection.connection.driver_connection
     assert raw is not None
