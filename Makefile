@@ -9,7 +9,7 @@ PORT ?= 8000
 # width) run on one worker.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run serve migrate seed test lint format bench bench-insights clean
+.PHONY: install run serve migrate seed test lint format bench bench-insights bench-topology clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -55,6 +55,13 @@ bench: install
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench-insights: install
 	$(BIN)/python -m bench.insights --database both --postgres-url '$(POSTGRES_URL)'
+
+# The production topology's measurements on PostgreSQL (bench/README.md): scoring with one and two web processes,
+# then the campaign dashboard at Vocalpoint scale (600,000 connectors, 1,000,000 responses: generating takes
+# about 20 minutes on a busy machine).
+bench-topology: install
+	$(BIN)/python -m bench.challenges --database postgresql --postgres-url '$(POSTGRES_URL)' --only scoring --workers 1,2
+	$(BIN)/python -m bench.vocalpoint --postgres-url '$(POSTGRES_URL)' --requests 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

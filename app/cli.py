@@ -297,12 +297,14 @@ def generate_survey(
 @generate.command("campaign")
 def generate_campaign(
     responses: int = typer.Option(1_000_000, min=0, max=10_000_000),
-    connectors: int = typer.Option(1000, min=1, max=100_000),
+    connectors: int = typer.Option(1000, min=1, max=1_000_000),
     days: int = typer.Option(30, min=1, max=3650, help="Spread the responses over this many days up to now"),
+    hops: int = typer.Option(3, min=2, max=3, help="Share links pass on over this many hops"),
+    network_size: int = typer.Option(25, min=1, max=1000, help="The network each connector declares"),
     seed: int = typer.Option(1, help="Random seed"),
 ) -> None:
-    """A sampling campaign with connectors, share links over three hops and many responses of about ten answers,
-    bulk-inserted (COPY on PostgreSQL), with consistent counters."""
+    """A sampling campaign with connectors, share links over two or three hops and many responses of about ten
+    answers, bulk-inserted (COPY on PostgreSQL), with consistent counters."""
     from app.db import get_engine
     from app.generate import generate_campaign as run
 
@@ -310,7 +312,14 @@ def generate_campaign(
     generated = _with_progress(
         connectors * 5 + responses * 12,
         lambda progress: run(
-            get_engine(), responses=responses, connectors=connectors, days=days, seed=seed, progress=progress
+            get_engine(),
+            responses=responses,
+            connectors=connectors,
+            days=days,
+            hops=hops,
+            network_size=network_size,
+            seed=seed,
+            progress=progress,
         ),
     )
     console.print(

@@ -2,7 +2,8 @@
 
     chorus generate challenge --designs 10000 --scores 1000000 --members 20000 [--phase scoring|closed]
 
-Everything goes in with SQLAlchemy Core ``executemany`` in batches (no ORM object per row), in one transaction:
+Everything goes in with SQLAlchemy Core ``executemany`` in batches (no ORM object per row; COPY on PostgreSQL for the
+members, memberships and scores), in one transaction:
 a brand, a public community, ``members`` confirmed users and their memberships, a published challenge, one
 ``media_images`` row per design and the designs and scores. Every image row points at the same real renditions
 (one small JPEG put through the upload pipeline once): enough for the pages, which only link to them.
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text
+from sqlalchemy import JSON, Connection, Engine, Table, bindparam, insert, select, text
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from app.accounts.models import ApiToken, User
-from app.accounts.service import API_TOKEN_PREFIX, hash_token, password_hasher
+from app.accounts.service import API_TOKEN_PREFIX, DEFAULT_TOKEN_LIFETIME_DAYS, hash_token, password_hasher
 from app.brands.models import Brand
 from app.challenges.models import Challenge, ChallengeStatus, Design, Score
 from app.columns import utcnow
@@ -176,12 +178,12 @@ def generate_challenge(
             }
             for number, user_id in enumerate(member_ids, start=1)
         )
-        _insert(connection, User, users, report, "members")
+        _bulk(connection, User, users, report, "members")
         memberships = (
             {"community_id": community_id, "user_id": user_id, "role": "member", "joined_at": now}
             for user_id in member_ids
         )
-        _insert(connection, Membership, memberships, report, "memberships")
+        _bulk(connection, Membership, memberships, report, "memberships")
 
         # Designers: the first members, up to three designs each.
         designers = [member_ids[index // 3] for index in range(designs)]
@@ -269,7 +271,7 @@ def generate_challenge(
             for index in range(designs)
         )
         _insert(connection, Design, design_rows, report, "designs")
-        _insert(connection, Score, score_rows(), report, "scores")
+        _bulk(connection, Score, score_rows(), report, "scores")
 
         total_count, total_sum = sum(design_count), sum(design_sum)
         weight = float(get_settings().ranking_prior_weight)
@@ -302,9 +304,9 @@ def generate_challenge(
             .values(score_count=total_count, score_sum=total_sum)
         )
         report("counters", designs)
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
+        _move_sequences(connection, "users", "media_images", "designs")
+    with engine.begin() as connection:  # committed: on PostgreSQL, new statistics are part of the transaction
+        connection.exec_driver_sql("ANALYZE")
     return Generated(
         community_slug=community_slug,
         challenge_slug=CHALLENGE_SLUG,
@@ -359,6 +361,7 @@ def issue_tokens(engine: Engine, user_ids: Sequence[int]) -> list[str]:
                     "token_hash": hash_token(plain),
                     "prefix": plain[:12],
                     "created_at": now,
+                    "expires_at": now + timedelta(days=DEFAULT_TOKEN_LIFETIME_DAYS),
                     "last_used_at": now,
                     # Core inserts get the column's default, now: the tokens would have expired on arrival.
                     "expires_at": now + timedelta(days=30),
@@ -554,15 +557,44 @@ def _bulk(
     first = next(chunks, None)
     if first is None:
         return
-    # The rows' own columns: those left out (an id) take their defaults, as with INSERT.
+    # The rows' own columns: those left out take their defaults, as with INSERT: the database's (an id), and the
+    # model's constant ones, which COPY does not know (SQLAlchemy adds them to an INSERT in Python).
     columns = list(first[0])
+    constants = {
+        column.name: column.default.arg
+        for column in table(model).columns
+        if column.name not in first[0] and isinstance(column.default, ScalarElementColumnDefault)
+    }
     raw = connection.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table(model).name} ({', '.join(columns)}) FROM STDIN") as copy:
+    names = [*columns, *constants]
+    json_columns = [index for index, name in enumerate(columns) if isinstance(table(model).c[name].type, JSON)]
+    if json_columns:
+        from psycopg.types.json import Jsonb
+
+        rows_of = _json_rows(json_columns, Jsonb)
+    else:
+        rows_of = None
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table(model).name} ({', '.join(names)}) FROM STDIN") as copy:
+        defaults = tuple(constants.values())
         for batch in itertools.chain([first], chunks):
             for row in batch:
-                copy.write_row(tuple(row[column] for column in columns))
+                values = [row[column] for column in columns]
+                if rows_of is not None:
+                    values = rows_of(values)
+                copy.write_row((*values, *defaults))
             report(stage, len(batch))
+
+
+def _json_rows(positions: list[int], wrap: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """COPY sends JSON values wrapped for the driver (INSERT lets SQLAlchemy's JSON type do it)."""
+
+    def wrapped(values: list[Any]) -> list[Any]:
+        for position in positions:
+            values[position] = wrap(values[position])
+        return values
+
+    return wrapped
 
 
 def _move_sequences(connection: Connection, *names: str) -> None:
@@ -668,15 +700,18 @@ class _Link:
     shares: int = 0
 
 
-HOP_SHARES = (0.65, 0.93)  # a response comes through hop 1 below the first, hop 2 below the second, else hop 3
+# A response comes through hop 1 below the first share, hop 2 below the second, else hop 3 (three hops); with two
+# hops, through hop 1 below the first, else hop 2.
+HOP_SHARES = {3: (0.65, 0.93), 2: (0.65, 1.0)}
 NEW_LINK = 0.35  # a response at hop 2 or 3 through a newly passed-on link (else one passed on before)
 
 
 def _attribute(
-    rng: random.Random, *, responses: int, connectors: int, first_link: int, first_response: int
+    rng: random.Random, *, responses: int, connectors: int, first_link: int, first_response: int, hops: int = 3
 ) -> tuple[list[_Link], list[_Link]]:
     """Which share link each response came through (in order), and every link: each connector's own (hop 1), and the
     links people who answered passed on (hop 2 and 3, one per response at most, as ``friend_link`` makes them)."""
+    first_share, second_share = HOP_SHARES[hops]
     weights = [rng.paretovariate(1.5) for _ in range(connectors)]  # a few connectors reach far more people
     roots = [_Link(id=first_link + index, connector=index, hop=1, parent=None, created_by_response_id=None)
              for index in range(connectors)]  # fmt: skip
@@ -686,7 +721,7 @@ def _attribute(
     through: list[_Link] = []
     for index, connector in enumerate(rng.choices(range(connectors), weights, k=responses)):
         draw = rng.random()
-        hop = 1 if draw < HOP_SHARES[0] else 2 if draw < HOP_SHARES[1] else 3
+        hop = 1 if draw < first_share else 2 if draw < second_share else 3
         link = roots[connector]
         while hop > 1:
             pool = passed.get((connector, hop), [])
@@ -706,7 +741,7 @@ def _attribute(
             hop -= 1
         link.responses += 1
         through.append(link)
-        if link.hop < 3:
+        if link.hop < hops:
             waiting.setdefault((connector, link.hop), []).append((first_response + index, link))
     for link in links:
         link.opens = link.responses + round(link.responses * rng.uniform(0.1, 0.6)) + rng.randint(0, 2)
@@ -721,10 +756,13 @@ def generate_campaign(
     connectors: int = 1000,
     seed: int = 1,
     days: int = 30,
+    hops: int = 3,
+    network_size: int = 25,
     progress: ProgressCallback | None = None,
 ) -> GeneratedCampaign:
-    """A sampling campaign in its feedback window: ``connectors`` accepted connectors with samples passed on, share
-    links through three hops, and ``responses`` friends' answers of about ten each, with the counters.
+    """A sampling campaign in its feedback window: ``connectors`` accepted connectors (each declaring a network of
+    ``network_size``) with samples passed on, share links through ``hops`` hops (2 or 3), and ``responses`` friends'
+    answers of about ten each, with the counters.
 
     The brand, its analyst, the community, the campaign and its survey go through the services or the ORM; the rest
     is bulk-inserted (COPY on PostgreSQL). Every counter is computed from the generated rows in the same pass: the
@@ -751,6 +789,8 @@ def generate_campaign(
 
     if connectors < 1 or responses < 0:
         raise ValueError("at least one connector")
+    if hops not in HOP_SHARES:
+        raise ValueError(f"hops: one of {', '.join(map(str, sorted(HOP_SHARES)))}")
     report = progress or (lambda _stage, _count: None)
     rng = random.Random(seed)  # noqa: S311  (benchmark data, not secrets)
     now = utcnow()
@@ -781,7 +821,7 @@ def generate_campaign(
             kit_count=connectors,
             kits_accepted=connectors,
             application_count=connectors,
-            samples_per_kit=25,
+            samples_per_kit=network_size,
             status=CampaignStatus.published,
             survey_id=survey.id,
             created_by_id=analyst.id,
@@ -802,7 +842,7 @@ def generate_campaign(
     with engine.begin() as connection:
         first_user = _next_id(connection, "users")
         user_ids = list(range(first_user, first_user + connectors))
-        _insert(
+        _bulk(
             connection,
             User,
             (
@@ -824,7 +864,7 @@ def generate_campaign(
             report,
             "connectors",
         )
-        _insert(
+        _bulk(
             connection,
             Membership,
             ({"community_id": ids["community"], "user_id": user_id, "role": "connector", "joined_at": start}
@@ -832,7 +872,7 @@ def generate_campaign(
             report,
             "memberships",
         )  # fmt: skip
-        _insert(
+        _bulk(
             connection,
             CampaignApplication,
             (
@@ -840,7 +880,7 @@ def generate_campaign(
                     "campaign_id": ids["campaign"],
                     "user_id": user_id,
                     "status": ApplicationStatus.accepted,
-                    "network_size": 25,
+                    "network_size": network_size,
                     "eligibility_answers": {},
                     "eligible": True,
                     "motivation": "",
@@ -851,7 +891,7 @@ def generate_campaign(
                     "postcode": "LS1 4AP",
                     "country": "GB",
                     "household_key": hashlib.sha256(f"{tag}-{number}".encode()).hexdigest(),
-                    "samples_passed_on": rng.randint(5, 25),
+                    "samples_passed_on": rng.randint(min(5, network_size), network_size),
                     "created_at": start - timedelta(days=25),
                     "decided_at": start - timedelta(days=18),
                 }
@@ -869,6 +909,7 @@ def generate_campaign(
             connectors=connectors,
             first_link=_next_id(connection, "share_links"),
             first_response=first_campaign_response,
+            hops=hops,
         )
         # What each link shows counts everything that came through the links passed on from it, too.
         totals = {link.id: [link.opens, link.responses, link.signups, link.shares] for link in links}
@@ -878,7 +919,7 @@ def generate_campaign(
                 for position, value in enumerate(totals[link.id]):
                     parent[position] += value
         # Parents first: a passed-on link refers to the link it came from.
-        _insert(
+        _bulk(
             connection,
             ShareLink,
             (
@@ -906,7 +947,7 @@ def generate_campaign(
             row = reach.setdefault((link.connector, link.hop), [0, 0, 0, 0])
             for position, value in enumerate((link.opens, link.responses, link.signups, link.shares)):
                 row[position] += value
-        _insert(
+        _bulk(
             connection,
             ConnectorReach,
             (

@@ -2,6 +2,11 @@
 
     python -m bench.challenges [--designs 10000] [--scores 1000000] [--small-scores 10000] [--members 20000]
                                [--concurrency 32] [--duration 10] [--rounds 5] [--gallery-requests 200]
+                               [--database sqlite|postgresql] [--postgres-url URL] [--workers 1,2]
+
+The databases are SQLite files in a temporary directory, or (``--database postgresql``) PostgreSQL schemas of their
+own at ``--postgres-url``, dropped afterwards. ``--workers 1,2`` runs the scoring benchmark once per number of web
+processes (uvicorn ``--workers N``), one after another in the same run, on the same database and load driver.
 
 1. Two generated databases (`chorus generate challenge`, in subprocesses): the same challenge with
    ``--small-scores`` and with ``--scores`` scores.
@@ -21,21 +26,35 @@ import asyncio
 import dataclasses
 import json
 import random
+import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bench.load import Client, LoadResult, Response, combine, make_client, percentile, run_load
-from bench.run import ROOT, cpu_seconds, free_port, serve, server_environment, wait_until_ready
+from bench.run import (
+    ROOT,
+    cpu_seconds,
+    free_port,
+    serve,
+    server_environment,
+    tree_cpu_seconds,
+    wait_until_ready,
+    worker_pids,
+)
 
 HOST = "127.0.0.1"
-GENERATE_TIMEOUT = 300.0
+GENERATE_TIMEOUT = 600.0
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MAX_WORKERS = 4
 PAGE = "/c/bench-lab/challenges/bench-challenge"
 THROUGHPUT_TARGET = 0.5  # scoring / baseline
 P99_TARGET_MS = 50.0
@@ -45,9 +64,28 @@ ME = "/api/v1/me"  # GET: the trivial authenticated endpoint
 SCORE = "/api/v1/designs/{id}/score"  # PUT
 
 
-def generate(data_dir: Path, name: str, *, designs: int, scores: int, members: int) -> dict[str, str]:
+@contextmanager
+def empty_database(kind: str, data_dir: Path, name: str, postgres_url: str) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, or a PostgreSQL schema of its own, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{(data_dir / f'{name}.db').as_posix()}"
+        return
+    schema = f"bench_challenges_{name}_{secrets.token_hex(4)}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def generate(data_dir: Path, url: str, name: str, *, designs: int, scores: int, members: int) -> dict[str, str]:
     environment = server_environment(data_dir)
-    environment["CHORUS_DATABASE_URL"] = f"sqlite:///{(data_dir / name).as_posix()}"
+    environment["CHORUS_DATABASE_URL"] = url
     for arguments in (
         ["migrate"],
         ["generate", "challenge", "--designs", str(designs), "--scores", str(scores), "--members", str(members)],
@@ -187,9 +225,9 @@ async def measure_scoring(
         measuring = True
         for _ in range(rounds):
             for label, sender in senders.items():
-                before = cpu_seconds(server_pid)
+                before = tree_cpu_seconds(server_pid)
                 result = await run_load(client, label, concurrency=concurrency, duration=duration / rounds, send=sender)
-                after = cpu_seconds(server_pid)
+                after = tree_cpu_seconds(server_pid)
                 if before is not None and after is not None:
                     result = dataclasses.replace(result, server_cpu=after - before)
                 runs[label].append(result)
@@ -206,12 +244,15 @@ def verify(environment: dict[str, str]) -> dict[str, int]:
     engine = database(environment)
     with engine.connect() as connection:
         duplicates = connection.execute(
-            text("SELECT count(*) FROM (SELECT 1 FROM scores GROUP BY design_id, voter_id HAVING count(*) > 1)")
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM scores GROUP BY design_id, voter_id HAVING count(*) > 1) AS pairs"
+            )
         ).scalar_one()
         designs = connection.execute(
             text(
                 "SELECT count(*) FROM designs AS d LEFT JOIN (SELECT design_id, count(*) AS n, sum(value) AS s, "
-                "sum(would_buy) AS b FROM scores GROUP BY design_id) AS r ON r.design_id = d.id "
+                "sum(CASE WHEN would_buy THEN 1 ELSE 0 END) AS b FROM scores GROUP BY design_id) AS r "
+                "ON r.design_id = d.id "
                 "WHERE d.score_count != coalesce(r.n, 0) OR d.score_sum != coalesce(r.s, 0) "
                 "OR d.buy_count != coalesce(r.b, 0)"
             )
@@ -259,15 +300,31 @@ def run_gallery(
 
 
 def run_scoring(
-    large: dict[str, str], data_dir: Path, arguments: argparse.Namespace, figures: dict[str, Any], failures: list[str]
+    large: dict[str, str],
+    data_dir: Path,
+    arguments: argparse.Namespace,
+    figures: dict[str, Any],
+    failures: list[str],
+    *,
+    workers: int = 1,
 ) -> None:
-    print(f"Scoring on the large database: {arguments.concurrency} clients, each its own member and token")
+    print(
+        f"Scoring on the large database, {workers} web process(es): {arguments.concurrency} clients, "
+        "each its own member and token"
+    )
     tokens, design_ids = member_tokens(large, arguments.concurrency)
     port = free_port()
     base_url = f"http://{HOST}:{port}"
-    log_path = data_dir / "scoring-server.log"
-    with serve(large, port, log_path) as process:
+    log_path = data_dir / f"scoring-server-{workers}.log"
+    with serve(large, port, log_path, workers=workers) as process:
+        started = time.monotonic()
         wait_until_ready(process, base_url, log_path)
+        if workers > 1:
+            # The first worker to answer says nothing of the others, started at the same moment: give them as long
+            # again, so the load driver's keep-alive connections are spread over every worker, not the first one.
+            time.sleep(time.monotonic() - started)
+        pids = worker_pids(process.pid) if workers > 1 else [process.pid]
+        worker_before = [cpu_seconds(pid) or 0.0 for pid in pids]
         scoring = asyncio.run(
             measure_scoring(
                 base_url,
@@ -278,6 +335,10 @@ def run_scoring(
                 rounds=arguments.rounds,
             )
         )
+        worker_cpu = [(cpu_seconds(pid) or 0.0) - before for pid, before in zip(pids, worker_before, strict=True)]
+    if workers > 1:
+        total = sum(worker_cpu) or 1.0
+        print("  CPU share of each web process: " + ", ".join(f"{seconds / total:.0%}" for seconds in worker_cpu))
     results: dict[str, LoadResult] = scoring["results"]
     baseline = results[ME]
     print(
@@ -292,20 +353,22 @@ def run_scoring(
         )
     score_result = results[SCORE]
     ratio = score_result.throughput / baseline.throughput
-    figures["scoring"] = {
+    figures.setdefault("scoring", {})[workers] = {
         **{label: result.as_dict() for label, result in results.items()},
         "ratio": ratio,
         "server_p50_ms": scoring["server_p50_ms"],
         "server_p99_ms": scoring["server_p99_ms"],
+        "worker_cpu_seconds": worker_cpu,
     }
+    processes = f"{workers} web process(es)"
     if ratio < THROUGHPUT_TARGET:
-        failures.append(f"scoring throughput {ratio:.2f} x the baseline < {THROUGHPUT_TARGET}")
+        failures.append(f"{processes}: scoring throughput {ratio:.2f} x the baseline < {THROUGHPUT_TARGET}")
     if score_result.p99 * 1000 > P99_TARGET_MS:
-        failures.append(f"scoring p99 {score_result.p99 * 1000:.1f} ms > {P99_TARGET_MS} ms")
+        failures.append(f"{processes}: scoring p99 {score_result.p99 * 1000:.1f} ms > {P99_TARGET_MS} ms")
     if score_result.errors or baseline.errors:
-        failures.append(f"errors: {score_result.statuses} {baseline.statuses}")
+        failures.append(f"{processes}: errors: {score_result.statuses} {baseline.statuses}")
     checks = verify(large)
-    figures["checks"] = checks
+    figures.setdefault("checks", {})[workers] = checks
     consistent = not (checks["duplicate_pairs"] or checks["designs_off"] or checks["challenges_off"])
     print(
         f"  checks: {checks['scores']:,} scores, {checks['duplicate_pairs']} duplicate (member, design) pairs, "
@@ -313,7 +376,19 @@ def run_scoring(
         + ("PASS" if consistent else "FAIL")
     )
     if not consistent:
-        failures.append("consistency checks failed")
+        failures.append(f"{processes}: consistency checks failed")
+
+
+def print_scaling(scoring: dict[int, dict[str, Any]]) -> None:
+    """One line per number of web processes: throughput of both endpoints and its growth over the first line's."""
+    first = scoring[min(scoring)]
+    print(f"Scaling: {'processes':>9} {'me req/s':>9} {'score req/s':>11} {'score x':>8} {'score / 1st':>11}")
+    for workers, measured in sorted(scoring.items()):
+        me, score = measured[ME]["requests_per_s"], measured[SCORE]["requests_per_s"]
+        print(
+            f"         {workers:>9} {me:>9.0f} {score:>11.0f} {score / me:>8.2f} "
+            f"{score / first[SCORE]['requests_per_s']:>11.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -328,29 +403,45 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gallery-requests", type=int, default=200)
     parser.add_argument("--only", choices=("gallery", "scoring"), help="run one of the two benchmarks")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL, help="a schema of its own is made there and dropped")
+    parser.add_argument("--workers", default="1", help="web processes for the scoring benchmark, e.g. 1,2 (1)")
     arguments = parser.parse_args(argv)
     if not 1 <= arguments.concurrency <= 64 or not 0 < arguments.duration <= 30 or arguments.gallery_requests > 2000:
         parser.error("at most 64 clients, 30 s per scoring endpoint and 2,000 gallery requests")
+    try:
+        worker_counts = [int(count) for count in arguments.workers.split(",")]
+    except ValueError:
+        parser.error("--workers: numbers separated by commas, e.g. 1,2")
+    if not all(1 <= count <= MAX_WORKERS for count in worker_counts):
+        parser.error(f"--workers: each from 1 to {MAX_WORKERS}")
 
     figures: dict[str, Any] = {}
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="chorus-bench-challenges-") as directory:
+    with (
+        tempfile.TemporaryDirectory(prefix="chorus-bench-challenges-") as directory,
+        empty_database(arguments.database, Path(directory), "large", arguments.postgres_url) as large_url,
+        empty_database(arguments.database, Path(directory), "small", arguments.postgres_url) as small_url,
+    ):
         data_dir = Path(directory)
-        print("Generating the databases:")
+        print(f"Generating the databases ({arguments.database}):")
         large = generate(
-            data_dir, "large.db", designs=arguments.designs, scores=arguments.scores, members=arguments.members
+            data_dir, large_url, "large", designs=arguments.designs, scores=arguments.scores, members=arguments.members
         )
         if arguments.only != "scoring":
             small = generate(
                 data_dir,
-                "small.db",
+                small_url,
+                "small",
                 designs=arguments.designs,
                 scores=arguments.small_scores,
                 members=arguments.members,
             )
             run_gallery(small, large, data_dir, arguments.gallery_requests, figures, failures)
         if arguments.only != "gallery":
-            run_scoring(large, data_dir, arguments, figures, failures)
+            for workers in worker_counts:
+                run_scoring(large, data_dir, arguments, figures, failures, workers=workers)
+            print_scaling(figures["scoring"])
 
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)

@@ -332,7 +332,11 @@ def campaign_results(
         respondents=respondents,
         headline=glance,
         survey=survey_figures,
-        funnel=funnel(session, scope=scope, chosen=chosen),
+        funnel=(
+            glance.referral_chain  # the whole campaign's chain, read once for the headline
+            if chosen.by_reach_alone and chosen.connector is None and not chosen.hops
+            else funnel(session, scope=scope, chosen=chosen)
+        ),
         recommended_to=_told(survey_figures),
         hops=hop_results(every_hop, chosen.hops),
         connectors=connector_results(session, campaign=campaign, sort=sort, descending=descending),

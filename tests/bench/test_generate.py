@@ -92,3 +92,54 @@ def test_a_generated_campaign_has_counters_equal_to_a_recount(tmp_path: Path) ->
         )
         assert everyone.respondents == 600 and everyone.model_dump() == recounted.model_dump()
     engine.dispose()
+
+
+def test_generated_data_in_the_configured_database_over_two_hops(tmp_path: Path) -> None:
+    """The PostgreSQL pass runs this through COPY (which knows neither the models' constant defaults nor JSON): the
+    generated members can use their tokens, the sequences are past the generated ids, and a campaign over two hops
+    has only hops 1 and 2, with counters equal to a recount."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from app.accounts import service as accounts_service
+    from tests import databases
+
+    with databases.temporary_database(label="generate", sqlite_dir=tmp_path) as url:
+        migrate(url)
+        engine = build_engine(url)
+        generated = generate_challenge(engine, designs=20, scores=100, members=30)
+        (token,) = issue_tokens(engine, generated.member_ids[-1:])
+        with Session(engine) as session:
+            found = accounts_service.api_token_for(session, plain=token)
+            assert found is not None and found[0].id == generated.member_ids[-1]
+            assert found[0].totp_last_step == 0 and found[1].expires_at > datetime.now(UTC)
+        campaign = generate_campaign(engine, responses=300, connectors=40, hops=2, network_size=10)
+        assert verify_campaign(url) == {
+            "responses": 300,
+            "links_off": 0,
+            "shares_off": 0,
+            "reach_off": 0,
+            "tallies_off": 0,
+            "survey_count_off": 0,
+        }
+        with engine.begin() as connection:
+            hops = dict(connection.execute(text("SELECT hop, count(*) FROM campaign_responses GROUP BY hop")).all())
+            assert set(hops) == {1, 2}
+            networks = connection.execute(
+                text("SELECT min(network_size), max(network_size), max(samples_passed_on) FROM campaign_applications")
+            ).one()
+            assert tuple(networks) == (10, 10, 10)
+            answers = connection.execute(text("SELECT eligibility_answers FROM campaign_applications")).scalars()
+            assert all(value in ({}, "{}") for value in answers)
+            # Rows added after the generated ones take fresh ids.
+            next_user = connection.execute(
+                text(
+                    "INSERT INTO users (email, handle, display_name, bio, password_hash, is_site_admin, is_active, "
+                    "created_at, password_changed_at, totp_last_step) VALUES ('after@example.test', 'after_gen', "
+                    "'After', '', 'x', false, true, :now, :now, 0) RETURNING id"
+                ),
+                {"now": datetime.now(UTC)},
+            ).scalar_one()
+            assert next_user > max(generated.member_ids) and campaign.connectors == 40
+        engine.dispose()
