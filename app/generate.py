@@ -363,8 +363,6 @@ def issue_tokens(engine: Engine, user_ids: Sequence[int]) -> list[str]:
                     "created_at": now,
                     "expires_at": now + timedelta(days=DEFAULT_TOKEN_LIFETIME_DAYS),
                     "last_used_at": now,
-                    # Core inserts get the column's default, now: the tokens would have expired on arrival.
-                    "expires_at": now + timedelta(days=30),
                 }
                 for user_id, plain in zip(user_ids, plains, strict=True)
             ],

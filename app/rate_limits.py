@@ -45,8 +45,10 @@ def _limiter(storage_uri: str) -> tuple[Storage, MovingWindowRateLimiter]:
         )
         storage = cast(
             Storage,
-            storage_from_string(  # type: ignore[arg-type]
-                storage_uri, connection_pool=pool, key_prefix=f"{settings.redis_namespace}-limits"
+            storage_from_string(
+                storage_uri,
+                connection_pool=pool,  # type: ignore[arg-type]
+                key_prefix=f"{settings.redis_namespace}-limits",
             ),
         )
     else:

@@ -114,9 +114,7 @@ def test_lines_are_committed_batch_by_batch_and_a_file_sent_again_records_nothin
 ) -> None:
     brand_id, product_id, designer_id, actor_id = _seller(real_engine)
     enqueued_after: list[int] = []
-    monkeypatch.setitem(
-        after_commit._WORK, "deliver_outbox", lambda: enqueued_after.append(_outbox_count(real_engine))
-    )
+    monkeypatch.setitem(after_commit._WORK, "deliver_outbox", lambda: enqueued_after.append(_outbox_count(real_engine)))
     transactions = CountingTransactions(real_engine, brand_id)
     content = _file(product_id, 120)
 
@@ -150,9 +148,7 @@ def test_a_failing_middle_batch_keeps_the_whole_batches_before_it_and_sending_th
 ) -> None:
     brand_id, product_id, designer_id, actor_id = _seller(real_engine)
     enqueued_after: list[int] = []
-    monkeypatch.setitem(
-        after_commit._WORK, "deliver_outbox", lambda: enqueued_after.append(_outbox_count(real_engine))
-    )
+    monkeypatch.setitem(after_commit._WORK, "deliver_outbox", lambda: enqueued_after.append(_outbox_count(real_engine)))
     record = rewards_sales.record_checked_sale
 
     def failing_once(session: Session, **values: Any) -> Sale | None:
