@@ -77,7 +77,7 @@ async def _in_place(cm: AbstractContextManager[Any]) -> AsyncIterator[Any]:
 # a response validation.
 for _module in (fastapi.routing, fastapi.dependencies.utils, fastapi.concurrency):
     _module.run_in_threadpool = run_in_threadpool  # type: ignore[attr-defined]
-fastapi.dependencies.utils.contextmanager_in_threadpool = contextmanager_in_threadpool  # type: ignore[attr-defined,assignment]
+fastapi.dependencies.utils.contextmanager_in_threadpool = contextmanager_in_threadpool  # type: ignore[assignment]
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:

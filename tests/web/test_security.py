@@ -103,6 +103,25 @@ def test_bearer_token_api_requests_need_no_csrf_token(app: FastAPI, session: Ses
         assert "csrftoken" not in bearer.cookies
 
 
+def test_the_csrf_token_is_made_only_for_pages_that_ask_for_it(client: TestClient) -> None:
+    """app.web.csrf.CsrfGate: an answer that renders no form sets no cookie; a page with a form gets one (with
+    Vary: Cookie), and the next page reuses it instead of making another."""
+    plain = client.get("/healthz")
+    assert plain.status_code == 200
+    assert "set-cookie" not in plain.headers
+    assert "csrftoken" not in client.cookies
+
+    page = client.get("/login")
+    assert "csrftoken=" in page.headers["set-cookie"]
+    assert "Cookie" in page.headers["vary"]
+    token = client.cookies["csrftoken"]
+    assert f'value="{token}"' in page.text
+
+    again = client.get("/login")
+    assert "set-cookie" not in again.headers
+    assert f'value="{token}"' in again.text
+
+
 @pytest.mark.parametrize(
     ("path", "data"),
     [
