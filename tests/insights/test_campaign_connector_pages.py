@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
@@ -62,12 +62,18 @@ def _everyone_in_python(session: Session, campaign: Campaign, sort: str, descend
     """The whole table by the rules themselves: ``suppress_partition`` over every connector in the order they
     applied, hidden counts below every shown one, ties by name then handle."""
     connectors = []
-    for application in sorted(
-        session.query(CampaignApplication).filter_by(campaign_id=campaign.id), key=lambda each: each.id or 0
+    for application in session.exec(
+        select(CampaignApplication)
+        .where(CampaignApplication.campaign_id == campaign.id)
+        .order_by(col(CampaignApplication.id))
     ):
         user = session.get(User, application.user_id)
         assert user is not None
-        reach = session.query(ConnectorReach).filter_by(campaign_id=campaign.id, connector_id=user.id).all()
+        reach = session.exec(
+            select(ConnectorReach).where(
+                ConnectorReach.campaign_id == campaign.id, ConnectorReach.connector_id == user.id
+            )
+        ).all()
         connectors.append((user, application.samples_passed_on, reach))
     shown = suppress_partition([sum(row.response_count for row in reach) for _, _, reach in connectors])
     rows = []
