@@ -266,24 +266,31 @@ def _connector_columns(campaign: Campaign) -> tuple[Any, dict[str, Any]]:
     return connectors, dict(connectors.c)
 
 
-def _protecting_connector(session: Session, connectors: Any) -> int | None:
-    """The application of the connector whose responses are hidden only to protect the 1-4 ones (the smallest
-    shown count, the first applied on a tie, as ``suppress_partition`` picks it), None when none is needed.
+def _connector_counts(session: Session, connectors: Any) -> tuple[int, int | None]:
+    """How many connectors there are, and the application of the one whose responses are hidden only to protect
+    the 1-4 ones (the smallest shown count, the first applied on a tie, as ``suppress_partition`` picks it), None
+    when none is needed.
 
     With the counts of 1-4 hidden, at most one more is ever needed: any shown count is 5 or more, so the hidden ones
-    then number two and add up to more than 4. So two aggregates decide it, without reading every connector."""
+    then number two and add up to more than 4. So one aggregate (read with the total) decides it, and the one to
+    hide is looked for only then, without reading every connector into Python."""
     small = connectors.c.responses.between(1, K_ANONYMITY - 1)
-    hidden, hidden_sum = session.execute(
-        select(func.count(), func.coalesce(func.sum(connectors.c.responses), 0)).where(small)
+    total, hidden, hidden_sum = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((small, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((small, connectors.c.responses), else_=0)), 0),
+        ).select_from(connectors)
     ).one()
     if not suppression.partition_gives_away(int(hidden), int(hidden_sum)):
-        return None
-    return session.execute(
+        return int(total), None
+    protecting = session.execute(
         select(connectors.c.application_id)
         .where(connectors.c.responses >= K_ANONYMITY)
         .order_by(connectors.c.responses, connectors.c.application_id)
         .limit(1)
     ).scalar_one_or_none()
+    return int(total), protecting
 
 
 def connector_results(
@@ -299,12 +306,11 @@ def connector_results(
     on, as on the progress page), sorted by ``sort`` (a key of SORTS), ties by name then handle, and their total;
     ``per_page`` None: every one (the CSV export). Sorted and paged in SQL: a campaign may have 600,000 connectors.
 
-    Responses of fewer than 5 (and one more to protect them, ``_protecting_connector``) are hidden with their rate;
+    Responses of fewer than 5 (and one more to protect them, ``_connector_counts``) are hidden with their rate;
     a hidden count sorts below every shown one (below 0 too), so its place tells nothing of its size. Names compare
     lower-cased by the database (``lower``), which folds ASCII letters at least."""
     connectors, c = _connector_columns(campaign)
-    total = session.execute(select(func.count()).select_from(connectors)).scalar_one()
-    protecting = _protecting_connector(session, connectors) if total else None
+    total, protecting = _connector_counts(session, connectors)
     hidden = c["responses"].between(1, K_ANONYMITY - 1)
     if protecting is not None:
         hidden = or_(hidden, c["application_id"] == protecting)
@@ -339,7 +345,7 @@ def connector_results(
         )
         for handle, display_name, samples, opens, responses, signups, shares, response_rate in session.execute(query)
     ]
-    return ConnectorPage(rows=rows, total=int(total), page=page, per_page=per_page)
+    return ConnectorPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def hop_results(
