@@ -95,7 +95,7 @@ def service_times(url: str, requests: int) -> dict[str, float]:
         if number:  # the first warms the caches up
             times.append(elapsed)
     engine.dispose()
-    print(f"  service calls: {len(results.connectors):,} connectors in the results")
+    print(f"  service calls: a page of {len(results.connectors):,} of {results.connector_total:,} connectors")
     return {"median_ms": statistics.median(times), "max_ms": max(times), "requests": requests}
 
 

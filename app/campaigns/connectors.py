@@ -217,64 +217,6 @@ def reach_by_hop(
     ]
 
 
-@dataclass(frozen=True)
-class ConnectorReachRow:
-    """One accepted connector's samples passed on and reach over every hop, without their application's details."""
-
-    handle: str
-    display_name: str
-    samples_passed_on: int
-    totals: ReachTotals
-
-    @property
-    def response_rate(self) -> float | None:
-        return self.totals.responses / self.samples_passed_on if self.samples_passed_on else None
-
-
-def connector_reach(session: Session, *, campaign: Campaign) -> list[ConnectorReachRow]:
-    """Every accepted connector's reach, in one query that sums the counters per connector: a results page lists
-    thousands of connectors, which ``connector_standings`` (whole applications and users) would load slowly."""
-    reach = (
-        sa_select(
-            col(ConnectorReach.connector_id).label("connector_id"),
-            func.sum(ConnectorReach.open_count).label("opens"),
-            func.sum(ConnectorReach.response_count).label("responses"),
-            func.sum(ConnectorReach.signup_count).label("signups"),
-            func.sum(ConnectorReach.share_count).label("shares"),
-        )
-        .where(col(ConnectorReach.campaign_id) == campaign.id)
-        .group_by(col(ConnectorReach.connector_id))
-        .subquery()
-    )
-    rows = session.execute(
-        sa_select(
-            col(User.handle),
-            col(User.display_name),
-            col(CampaignApplication.samples_passed_on),
-            reach.c.opens,
-            reach.c.responses,
-            reach.c.signups,
-            reach.c.shares,
-        )
-        .join(User, col(User.id) == CampaignApplication.user_id)
-        .outerjoin(reach, reach.c.connector_id == CampaignApplication.user_id)
-        .where(
-            col(CampaignApplication.campaign_id) == campaign.id,
-            col(CampaignApplication.status) == ApplicationStatus.accepted,
-        )
-        .order_by(col(CampaignApplication.id))
-    ).all()
-    return [
-        ConnectorReachRow(
-            handle=handle,
-            display_name=display_name,
-            samples_passed_on=samples,
-            totals=ReachTotals(int(opens or 0), int(responses or 0), int(signups or 0), int(shares or 0)),
-        )
-        for handle, display_name, samples, opens, responses, signups, shares in rows
-    ]
-
-
 def kit_counts(session: Session, *, campaign: Campaign) -> dict[str, int]:
     """The campaign's kits by shipment status (every status present, 0 when none)."""
     shipments = dict.fromkeys((status.value for status in ShipmentStatus), 0)

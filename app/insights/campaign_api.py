@@ -77,12 +77,26 @@ def campaign_results(
     a_hop: Hops = [],  # noqa: B006
     sort: str = Query("responses", description="Connectors by responses, rate, opens, samples, signups or name"),
     order: str = Query("desc", pattern="^(asc|desc)$"),
+    page: PageNumber = Query(1, description="The page of connectors, from 1"),
+    per_page: int = Query(
+        campaign_service.CONNECTORS_PER_PAGE,
+        ge=1,
+        le=campaign_service.MAX_CONNECTORS_PER_PAGE,
+        description="Connectors per page (the total is connector_total; the CSV export has every one)",
+    ),
     access: CampaignAccess = campaign_access(Action.view_insights),
 ) -> schemas.CampaignResults:
     scope = campaign_service.campaign_scope(session, campaign=access.campaign)
     chosen = _filter(session, scope, "a", a, a_since, a_until, a_connector, a_hop)
     return campaign_service.campaign_results(
-        session, scope=scope, community=access.community, chosen=chosen, sort=_sort(sort), descending=order == "desc"
+        session,
+        scope=scope,
+        community=access.community,
+        chosen=chosen,
+        sort=_sort(sort),
+        descending=order == "desc",
+        page=page,
+        per_page=per_page,
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Float, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -36,7 +36,7 @@ from app.campaigns import answering as campaign_answering
 from app.campaigns import applications as campaign_applications
 from app.campaigns import connectors as campaign_connectors
 from app.campaigns import roundtables as campaign_roundtables
-from app.campaigns.models import ApplicationStatus, Campaign, CampaignResponse
+from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignResponse, ConnectorReach
 from app.columns import utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
@@ -214,49 +214,138 @@ def _totals(rows: Sequence[tuple[int, campaign_connectors.ReachTotals]]) -> camp
     )
 
 
-def _hidden_last(value: int | None) -> int:
-    """A hidden count sorts below every shown one (below 0 too), so its place tells nothing of its size."""
-    return -1 if value is None else value
+CONNECTORS_PER_PAGE = 20
+MAX_CONNECTORS_PER_PAGE = 1000
 
 
-def _sort_key(sort: str) -> Any:
-    keys = {
-        "responses": lambda row: (_hidden_last(row.responses), row.response_rate or 0.0),
-        "rate": lambda row: (row.response_rate is not None, row.response_rate or 0.0, _hidden_last(row.responses)),
-        "opens": lambda row: (row.opens, _hidden_last(row.responses)),
-        "samples": lambda row: (row.samples_passed_on, _hidden_last(row.responses)),
-        "signups": lambda row: (row.signups, _hidden_last(row.responses)),
-        "name": lambda row: (row.display_name.casefold(), row.handle),
-    }
-    return keys.get(sort, keys["responses"])
+@dataclass(frozen=True)
+class ConnectorPage:
+    """One page of the accepted connectors in the order asked for, and how many there are in all."""
+
+    rows: list[schemas.ConnectorResult]
+    total: int
+    page: int
+    per_page: int | None
+
+
+def _connector_columns(campaign: Campaign) -> tuple[Any, dict[str, Any]]:
+    """The accepted connectors with their counters summed over every hop (one row each), as a subquery, and its
+    columns by name."""
+    reach = (
+        select(
+            col(ConnectorReach.connector_id).label("connector_id"),
+            func.sum(ConnectorReach.open_count).label("opens"),
+            func.sum(ConnectorReach.response_count).label("responses"),
+            func.sum(ConnectorReach.signup_count).label("signups"),
+            func.sum(ConnectorReach.share_count).label("shares"),
+        )
+        .where(col(ConnectorReach.campaign_id) == campaign.id)
+        .group_by(col(ConnectorReach.connector_id))
+        .subquery()
+    )
+    connectors = (
+        select(
+            col(CampaignApplication.id).label("application_id"),
+            col(User.handle).label("handle"),
+            col(User.display_name).label("display_name"),
+            col(CampaignApplication.samples_passed_on).label("samples"),
+            func.coalesce(reach.c.opens, 0).label("opens"),
+            func.coalesce(reach.c.responses, 0).label("responses"),
+            func.coalesce(reach.c.signups, 0).label("signups"),
+            func.coalesce(reach.c.shares, 0).label("shares"),
+        )
+        .select_from(CampaignApplication)
+        .join(User, col(User.id) == CampaignApplication.user_id)
+        .outerjoin(reach, reach.c.connector_id == CampaignApplication.user_id)
+        .where(
+            col(CampaignApplication.campaign_id) == campaign.id,
+            col(CampaignApplication.status) == ApplicationStatus.accepted,
+        )
+        .subquery()
+    )
+    return connectors, dict(connectors.c)
+
+
+def _connector_counts(session: Session, connectors: Any) -> tuple[int, int | None]:
+    """How many connectors there are, and the application of the one whose responses are hidden only to protect
+    the 1-4 ones (the smallest shown count, the first applied on a tie, as ``suppress_partition`` picks it), None
+    when none is needed.
+
+    With the counts of 1-4 hidden, at most one more is ever needed: any shown count is 5 or more, so the hidden ones
+    then number two and add up to more than 4. So one aggregate (read with the total) decides it, and the one to
+    hide is looked for only then, without reading every connector into Python."""
+    small = connectors.c.responses.between(1, K_ANONYMITY - 1)
+    total, hidden, hidden_sum = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((small, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((small, connectors.c.responses), else_=0)), 0),
+        ).select_from(connectors)
+    ).one()
+    if not suppression.partition_gives_away(int(hidden), int(hidden_sum)):
+        return int(total), None
+    protecting = session.execute(
+        select(connectors.c.application_id)
+        .where(connectors.c.responses >= K_ANONYMITY)
+        .order_by(connectors.c.responses, connectors.c.application_id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return int(total), protecting
 
 
 def connector_results(
-    session: Session, *, campaign: Campaign, sort: str = "responses", descending: bool = True
-) -> list[schemas.ConnectorResult]:
-    """Every accepted connector with their samples, reach and response rate (responses per sample passed on, as on
-    the progress page), sorted by ``sort`` (a key of SORTS), ties by name. Responses of fewer
-    than 5 (and one more to protect them) are hidden with their rate."""
-    reach = campaign_connectors.connector_reach(session, campaign=campaign)
-    shown = suppress_partition([row.totals.responses for row in reach])
+    session: Session,
+    *,
+    campaign: Campaign,
+    sort: str = "responses",
+    descending: bool = True,
+    page: int = 1,
+    per_page: int | None = CONNECTORS_PER_PAGE,
+) -> ConnectorPage:
+    """A page of the accepted connectors with their samples, reach and response rate (responses per sample passed
+    on, as on the progress page), sorted by ``sort`` (a key of SORTS), ties by name then handle, and their total;
+    ``per_page`` None: every one (the CSV export). Sorted and paged in SQL: a campaign may have 600,000 connectors.
+
+    Responses of fewer than 5 (and one more to protect them, ``_connector_counts``) are hidden with their rate;
+    a hidden count sorts below every shown one (below 0 too), so its place tells nothing of its size. Names compare
+    lower-cased by the database (``lower``), which folds ASCII letters at least."""
+    connectors, c = _connector_columns(campaign)
+    total, protecting = _connector_counts(session, connectors)
+    hidden = c["responses"].between(1, K_ANONYMITY - 1)
+    if protecting is not None:
+        hidden = or_(hidden, c["application_id"] == protecting)
+    shown_responses = case((hidden, None), else_=c["responses"])
+    rate = case((hidden, None), (c["samples"] > 0, cast(c["responses"], Float) / c["samples"]), else_=None)
+    hidden_last = case((hidden, -1), else_=c["responses"])
+    name = func.lower(c["display_name"])
+    keys = {
+        "responses": (hidden_last, func.coalesce(rate, 0.0)),
+        "rate": (case((rate.is_(None), 0), else_=1), func.coalesce(rate, 0.0), hidden_last),
+        "opens": (c["opens"], hidden_last),
+        "samples": (c["samples"], hidden_last),
+        "signups": (c["signups"], hidden_last),
+        "name": (name, c["handle"]),
+    }.get(sort) or (hidden_last, func.coalesce(rate, 0.0))
+    query = select(
+        c["handle"], c["display_name"], c["samples"], c["opens"], shown_responses, c["signups"], c["shares"], rate
+    ).order_by(*(key.desc() if descending else key.asc() for key in keys), name, c["handle"])
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
     rows = [
         schemas.ConnectorResult(
-            handle=row.handle,
-            display_name=row.display_name,
-            samples_passed_on=row.samples_passed_on,
-            opens=row.totals.opens,
-            responses=responses,
-            signups=row.totals.signups,
-            shares=row.totals.shares,
-            response_rate=row.response_rate if responses is not None else None,
+            handle=handle,
+            display_name=display_name,
+            samples_passed_on=samples,
+            opens=int(opens),
+            responses=None if responses is None else int(responses),
+            signups=int(signups),
+            shares=int(shares),
+            response_rate=None if response_rate is None else float(response_rate),
             suppressed=responses is None,
         )
-        for row, responses in zip(reach, shown, strict=True)
+        for handle, display_name, samples, opens, responses, signups, shares, response_rate in session.execute(query)
     ]
-    # Ties by name, not by the counters' order (the best-reaching first), which would rank hidden responses.
-    rows.sort(key=lambda row: (row.display_name.casefold(), row.handle))
-    rows.sort(key=_sort_key(sort), reverse=descending)
-    return rows
+    return ConnectorPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def hop_results(
@@ -300,10 +389,13 @@ def campaign_results(
     chosen: CampaignFilter | None = None,
     sort: str = "responses",
     descending: bool = True,
+    page: int = 1,
+    per_page: int | None = CONNECTORS_PER_PAGE,
     glance: schemas.CampaignHeadline | None = None,
 ) -> schemas.CampaignResults:
     """A campaign's results for everyone or a segment: the whole campaign's headline (``glance`` when already
-    read), the segment's survey figures, its referral chain, reach and connectors."""
+    read), the segment's survey figures, its referral chain, reach, and a page of the connectors (``page`` of
+    ``per_page``, every one when None) with their total."""
     campaign = scope.campaign
     everyone = chosen is None
     chosen = chosen or _everyone(scope)
@@ -323,6 +415,9 @@ def campaign_results(
         respondents = survey_figures.respondents
     else:
         respondents = suppression.shown(reach.responses) if reach is not None else None
+    connectors = connector_results(
+        session, campaign=campaign, sort=sort, descending=descending, page=page, per_page=per_page
+    )
     return schemas.CampaignResults(
         community_slug=community.slug,
         campaign_slug=campaign.slug,
@@ -339,7 +434,10 @@ def campaign_results(
         ),
         recommended_to=_told(survey_figures),
         hops=hop_results(every_hop, chosen.hops),
-        connectors=connector_results(session, campaign=campaign, sort=sort, descending=descending),
+        connectors=connectors.rows,
+        connector_total=connectors.total,
+        connector_page=connectors.page,
+        connectors_per_page=connectors.per_page,
     )
 
 

@@ -16,7 +16,7 @@ from app.columns import PageNumber
 from app.db import SessionDep
 from app.errors import Invalid
 from app.insights import campaign_results as campaign_service
-from app.insights import figures, schemas
+from app.insights import figures
 from app.insights import survey_results as results_service
 from app.insights.deps import StreamingSessionDep
 from app.insights.segments import CampaignSegmentForm, read_campaign_segment
@@ -29,6 +29,7 @@ from app.web.templating import render
 router = APIRouter(include_in_schema=False)
 PATH = "/c/{community_slug}/campaigns/{campaign_slug}/insights"
 CONNECTOR_LIMITS = (20, 100, 1000)
+MAX_PAGE = 100_000
 CHART_CONNECTORS = 20
 
 
@@ -53,13 +54,17 @@ def _filter(
                 used = replace(used, connector="")
 
 
-def _sorting(params: dict[str, list[str]]) -> tuple[str, bool, int]:
+def _sorting(params: dict[str, list[str]]) -> tuple[str, bool, int, int]:
+    """Sort, order, connectors per page and page from the query string; anything unknown falls back to the first
+    page of the default order."""
     sort = (params.get("sort") or ["responses"])[-1]
     sort = sort if sort in campaign_service.SORTS else "responses"
     descending = (params.get("order") or ["desc"])[-1] != "asc"
     raw = (params.get("connectors") or [""])[-1]
     limit = int(raw) if raw.isdigit() and int(raw) in CONNECTOR_LIMITS else CONNECTOR_LIMITS[0]
-    return sort, descending, limit
+    raw_page = (params.get("page") or [""])[-1]
+    page = int(raw_page) if raw_page.isdigit() and 1 <= int(raw_page) <= MAX_PAGE else 1
+    return sort, descending, limit, page
 
 
 def _segment_a(
@@ -91,19 +96,27 @@ def _page_context(request: Request, session: Session, access: CampaignAccess, *,
     compare = bool(params.get("compare")) and not report
     segments = [first] + ([read_campaign_segment(params, "b", questions)] if compare else [])
     used, chosen = zip(*(_filter(session, scope, form) for form in segments), strict=True)
-    everyone = campaign_service.campaign_results(session, scope=scope, community=access.community)
+    limit = CONNECTOR_LIMITS[-1] if report else CONNECTOR_LIMITS[0]
+    everyone = campaign_service.campaign_results(session, scope=scope, community=access.community, per_page=limit)
     exploring = _exploring(params)
     results = (
         [
             campaign_service.campaign_results(
-                session, scope=scope, community=access.community, chosen=each, glance=everyone.headline
+                session,
+                scope=scope,
+                community=access.community,
+                chosen=each,
+                glance=everyone.headline,
+                per_page=limit,
             )
             for each in chosen
         ]
         if exploring
         else [everyone]
     )
-    connectors = results[0].connectors
+    connectors = campaign_service.ConnectorPage(
+        rows=results[0].connectors, total=results[0].connector_total, page=1, per_page=limit
+    )
     return {
         "community": access.community,
         "campaign": access.campaign,
@@ -133,13 +146,7 @@ def _page_context(request: Request, session: Session, access: CampaignAccess, *,
         "campaign_figures": [
             figures.campaign_figures(result, scope=form.prefix) for result, form in zip(results, segments, strict=False)
         ],
-        **_connectors_context(
-            access,
-            connectors,
-            sort="responses",
-            descending=True,
-            limit=CONNECTOR_LIMITS[-1] if report else CONNECTOR_LIMITS[0],
-        ),
+        **_connectors_context(access, connectors, sort="responses", descending=True),
         "compare": compare,
         **(crosstab_context(session, survey, questions, params, chosen[0].segment) if survey is not None else {}),
         "report": report,
@@ -149,16 +156,23 @@ def _page_context(request: Request, session: Session, access: CampaignAccess, *,
 
 
 def _connectors_context(
-    access: CampaignAccess, connectors: list[schemas.ConnectorResult], *, sort: str, descending: bool, limit: int
+    access: CampaignAccess, connectors: campaign_service.ConnectorPage, *, sort: str, descending: bool
 ) -> dict[str, Any]:
-    shown = connectors[:limit]
+    per_page = connectors.per_page or max(connectors.total, 1)
     return {
-        "connectors": shown,
-        "connector_count": len(connectors),
-        "rates": figures.rates_chart(shown[:CHART_CONNECTORS]),
+        "connectors": connectors.rows,
+        "connector_count": connectors.total,
+        "connector_first": (connectors.page - 1) * per_page + 1,
+        "connector_pages": max(1, -(-connectors.total // per_page)),
+        "rates": figures.rates_chart(connectors.rows[:CHART_CONNECTORS]),
         "connector_limits": CONNECTOR_LIMITS,
         "sorts": campaign_service.SORTS,
-        "sorting": {"sort": sort, "order": "desc" if descending else "asc", "connectors": limit},
+        "sorting": {
+            "sort": sort,
+            "order": "desc" if descending else "asc",
+            "connectors": per_page,
+            "page": connectors.page,
+        },
         "connectors_url": _base_url(access) + "/connectors",
     }
 
@@ -184,15 +198,18 @@ def connectors_page(
     session: SessionDep,
     access: CampaignAccess = campaign_access(Action.view_insights),
 ) -> Response:
-    """Every connector's reach and response rate, sorted as asked; htmx swaps just the table and its chart."""
-    sort, descending, limit = _sorting(query_params(request))
-    connectors = campaign_service.connector_results(session, campaign=access.campaign, sort=sort, descending=descending)
+    """A page of the connectors' reach and response rates, sorted as asked; htmx swaps just the table and its
+    chart."""
+    sort, descending, limit, page = _sorting(query_params(request))
+    connectors = campaign_service.connector_results(
+        session, campaign=access.campaign, sort=sort, descending=descending, page=page, per_page=limit
+    )
     context = {
         "community": access.community,
         "campaign": access.campaign,
         "base_url": _base_url(access),
         "report": False,
-        **_connectors_context(access, connectors, sort=sort, descending=descending, limit=limit),
+        **_connectors_context(access, connectors, sort=sort, descending=descending),
     }
     return render(request, "insights/campaign_connectors.html", context, block="connectors")
 
@@ -263,9 +280,15 @@ def campaign_csv(
     access: CampaignAccess = campaign_access(Action.view_insights),
 ) -> Response:
     scope, _, _, chosen = _segment_a(request, session, access)
-    sort, descending, _ = _sorting(query_params(request))
+    sort, descending, _, _ = _sorting(query_params(request))
     results = campaign_service.campaign_results(
-        session, scope=scope, community=access.community, chosen=chosen, sort=sort, descending=descending
+        session,
+        scope=scope,
+        community=access.community,
+        chosen=chosen,
+        sort=sort,
+        descending=descending,
+        per_page=None if table == "connectors" else campaign_service.CONNECTORS_PER_PAGE,  # the CSV has every one
     )
     header, rows = campaign_service.table_rows(results, table=table)
     return csv_download(f"{access.campaign.slug}-{table}.csv", header, rows)

@@ -290,7 +290,13 @@ class CampaignResults(BaseModel):
     )
     recommended_to: int | None = Field(description="How many people those who recommended it say they told")
     hops: list[HopReach] = Field(description="Reach per hop, from the counters (the segment's connector, if any)")
-    connectors: list[ConnectorResult] = Field(description="Every accepted connector, in the order asked for")
+    connectors: list[ConnectorResult] = Field(
+        description="A page of the accepted connectors, in the order asked for (``connector_page`` of "
+        "``connectors_per_page``); the whole campaign's, whatever the segment"
+    )
+    connector_total: int = Field(description="How many connectors are accepted: every page's rows together")
+    connector_page: int = Field(default=1, description="The page of connectors shown, from 1")
+    connectors_per_page: int | None = Field(default=None, description="Connectors per page; null: every one")
 
 
 class OutcomeChart(BaseModel):

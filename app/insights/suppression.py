@@ -50,15 +50,22 @@ def share_hidden(count: int, total: int) -> bool:
     return is_suppressed(total) or is_suppressed(count) or is_suppressed(total - count)
 
 
+def partition_gives_away(hidden: int, hidden_sum: int, *, with_mean: bool = False) -> bool:
+    """Whether ``hidden`` hidden cells adding up to ``hidden_sum`` could be worked out from the partition's shown
+    total (one alone, or adding up to 1-4; three needed with a mean): then another cell must be hidden. The rule of
+    ``suppress_partition``, alone, for a partition counted in SQL (a campaign's connectors, paged)."""
+    fewest = 3 if with_mean else 2
+    return hidden > 0 and (hidden < fewest or is_suppressed(hidden_sum))
+
+
 def suppress_partition(counts: Sequence[int], *, with_mean: bool = False) -> list[int | None]:
     """Cells that partition a total shown elsewhere, with 1-4 hidden (None) and, while the hidden ones could be
     worked out from the total (one alone, or adding up to 1-4), the smallest shown non-zero cell hidden too.
     ``with_mean``: the mean of the cells' values is shown too, a second equation, so at least three are hidden."""
-    fewest = 3 if with_mean else 2
     cells: list[int | None] = [None if is_suppressed(count) else count for count in counts]
     while True:
         hidden = [counts[index] for index, cell in enumerate(cells) if cell is None]
-        if not hidden or (len(hidden) >= fewest and not is_suppressed(sum(hidden))):
+        if not partition_gives_away(len(hidden), sum(hidden), with_mean=with_mean):
             return cells
         candidates = [(cell, index) for index, cell in enumerate(cells) if cell]
         if not candidates:

@@ -121,8 +121,8 @@ def test_connectors_sort_by_any_column_either_way(session: Session) -> None:
     }
     for (sort, descending), expected in order.items():
         rows = campaign_service.connector_results(session, campaign=world.campaign, sort=sort, descending=descending)
-        assert [row.handle for row in rows] == expected, (sort, descending)
-    names = campaign_service.connector_results(session, campaign=world.campaign, sort="name", descending=False)
+        assert [row.handle for row in rows.rows] == expected, (sort, descending)
+    names = campaign_service.connector_results(session, campaign=world.campaign, sort="name", descending=False).rows
     assert [row.display_name.casefold() for row in names] == sorted(row.display_name.casefold() for row in names)
 
 
