@@ -383,9 +383,7 @@ def test_shortlist_raw_rank_is_the_bayesian_average_then_buy_rate(session: Sessi
     steady = make_design(session, challenge, score_count=50, score_sum=240, buy_count=10)
     tie_low = make_design(session, challenge, score_count=10, score_sum=30, buy_count=1)
     tie_high = make_design(session, challenge, score_count=10, score_sum=30, buy_count=9)
-    challenge.score_count, challenge.score_sum = 71, 305
-    session.add(challenge)
-    session.flush()
+    challenge_scores.set_challenge_totals(session, challenge=challenge, score_count=71, score_sum=305)
     entries = challenge_winners.shortlist(session, challenge=challenge)
     by_raw = sorted(entries, key=lambda entry: entry.raw_rank)
     assert [entry.design.id for entry in by_raw] == [steady.id, lonely.id, tie_high.id, tie_low.id]
