@@ -63,7 +63,7 @@ class Challenge(SQLModel, table=True):
     # Rollups kept by the services in the same transaction as each change; never recounted on page views.
     design_count: int = Field(default=0)
     # The challenge's score totals, read-only: the sums of its ChallengeScoreShard rows (column properties set
-    # below the classes), loaded with the challenge in the same SELECT.
+    # below the classes), both loaded by one SELECT when first read (most loads of a challenge need neither).
     score_count: ClassVar[int]
     score_sum: ClassVar[int]
 
@@ -170,7 +170,9 @@ def _shard_total(column: str) -> object:
         select(func.coalesce(func.sum(shards[column]), 0))
         .where(shards.challenge_id == challenges.id)
         .correlate_except(ChallengeScoreShard.__table__)  # type: ignore[attr-defined]
-        .scalar_subquery()
+        .scalar_subquery(),
+        deferred=True,
+        group="score_totals",
     )
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Float, Integer, Table, bindparam, literal
+from sqlalchemy import ColumnElement, Float, Integer, Table, bindparam, case, literal
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -145,6 +145,7 @@ def _score_statements(dialect: str) -> _ScoreStatements:
     names = ("design_id", "voter_id", "value", "would_buy", "created_at", "updated_at")
     pair = (scores.c.design_id == bindparam("design_id"), scores.c.voter_id == bindparam("voter_id"))
     delta_sum, delta_count = bindparam("delta_sum", type_=Integer), bindparam("delta_count", type_=Integer)
+    weight = bindparam("weight", type_=Float)
     return _ScoreStatements(
         claim=insert(scores)
         .values({name: bindparam(name, type_=scores.c[name].type) for name in names})
@@ -166,17 +167,27 @@ def _score_statements(dialect: str) -> _ScoreStatements:
             score_sum=designs.c.score_sum + delta_sum,
             score_count=designs.c.score_count + delta_count,
             buy_count=designs.c.buy_count + bindparam("delta_buy", type_=Integer),
-            bayesian_score=(bindparam("prior", type_=Float) + designs.c.score_sum + delta_sum)
-            / (bindparam("weight", type_=Float) + designs.c.score_count + delta_count),
+            bayesian_score=(weight * _shard_mean(shards) + designs.c.score_sum + delta_sum)
+            / (weight + designs.c.score_count + delta_count),
         )
         .returning(designs.c.score_sum, designs.c.score_count, designs.c.buy_count, designs.c.bayesian_score),
+    )
+
+
+def _shard_mean(shards: Table) -> Any:
+    """The challenge's mean score from its shards (this transaction's score included), DEFAULT_MEAN before any."""
+    count, total = func.sum(shards.c.score_count), func.sum(shards.c.score_sum)
+    return (
+        sa_select(case((count > 0, sql_cast(total, Float) / count), else_=literal(DEFAULT_MEAN, Float)))
+        .where(shards.c.challenge_id == bindparam("scored_challenge_id"))
+        .scalar_subquery()
     )
 
 
 def _add_to_shard(insert: Any, *, delta_sum: Any, delta_count: Any) -> Any:
     """INSERT the shard, or add the deltas to it when it exists (one statement either way)."""
     statement = insert.values(
-        challenge_id=bindparam("challenge_id"), shard=bindparam("shard"), score_sum=delta_sum, score_count=delta_count
+        challenge_id=bindparam("scored_challenge_id"), shard=bindparam("voter_shard"), score_sum=delta_sum, score_count=delta_count
     )
     return statement.on_conflict_do_update(
         index_elements=["challenge_id", "shard"],
@@ -274,25 +285,23 @@ def cast_score(
         delta_sum, delta_count, delta_buy = value - previous.value, 0, int(would_buy) - int(previous.would_buy)
 
     if delta_sum or delta_count or delta_buy:
-        deltas = {"delta_sum": delta_sum, "delta_count": delta_count}
-        # The challenge's totals as loaded with it, plus this score: other scores committed meanwhile are not in
-        # the mean, which only sets this design's prior until the next refresh_bayesian_scores.
-        score_sum, score_count = challenge.score_sum + delta_sum, challenge.score_count + delta_count
-        session.execute(
-            statements.challenge_shard,
-            {"challenge_id": challenge.id, "shard": pair["voter_id"] % SCORE_SHARDS, **deltas},
-        )
-        weight = float(get_settings().ranking_prior_weight)
-        mean = score_sum / score_count if score_count else DEFAULT_MEAN
+        deltas = {"delta_sum": delta_sum, "delta_count": delta_count, "scored_challenge_id": challenge.id}
+        session.execute(statements.challenge_shard, {"voter_shard": pair["voter_id"] % SCORE_SHARDS, **deltas})
+        # The design's Bayesian score takes the challenge mean from the shards, in the same statement.
         counters = session.execute(
             statements.design_counters,
-            {"design_id": design.id, "delta_buy": delta_buy, "prior": weight * mean, "weight": weight, **deltas},
+            {
+                "design_id": design.id,
+                "delta_buy": delta_buy,
+                "weight": float(get_settings().ranking_prior_weight),
+                **deltas,
+            },
         ).one()
-        # The loaded objects take the new counters: no SELECT to refresh them.
-        set_committed_value(challenge, "score_sum", score_sum)
-        set_committed_value(challenge, "score_count", score_count)
+        # The loaded design takes its new counters from RETURNING: no SELECT to refresh it. The challenge's
+        # totals are read again when next needed.
         for name, counter in zip(("score_sum", "score_count", "buy_count", "bayesian_score"), counters, strict=True):
             set_committed_value(design, name, counter)
+        session.expire(challenge, ["score_count", "score_sum"])
     return _cast_score_from_row(session, row._asdict())
 
 

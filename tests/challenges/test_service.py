@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
-from sqlalchemy import Integer
+from sqlalchemy import Integer, event
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col, func, select
 
@@ -17,7 +17,9 @@ from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
 from app.challenges import winners as challenge_winners
 from app.challenges.models import (
+    SCORE_SHARDS,
     Challenge,
+    ChallengeScoreShard,
     ChallengeStatus,
     Design,
     DesignStatus,
@@ -303,6 +305,27 @@ def test_scoring_and_changing_a_score_moves_the_counters_by_the_difference(sessi
     assert _recount(session, design) == (1, 1, 0)
     # The stored Bayesian score: (C * m + sum) / (C + n) with m = 1 (the only score) and C = 5.
     assert design.bayesian_score == pytest.approx((5 * 1 + 1) / (5 + 1))
+
+
+def test_a_score_writes_its_voters_shard_of_the_challenge_totals_not_the_challenge_row(session: Session) -> None:
+    challenge, design, voter = _scoring_world(session)
+    statements: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        challenge_scores.cast_score(session, voter=voter, design=design, value=3, would_buy=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # Concurrent scorers of one challenge then lock different rows (on PostgreSQL they queued on the challenge's).
+    assert not [statement for statement in statements if statement.startswith("UPDATE challenges ")]
+    assert len([statement for statement in statements if "INTO challenge_score_shards" in statement]) == 1
+    shards = session.exec(select(ChallengeScoreShard).where(ChallengeScoreShard.challenge_id == challenge.id)).all()
+    assert [(shard.shard, shard.score_count, shard.score_sum) for shard in shards] == [(voter.id % SCORE_SHARDS, 1, 3)]
+    assert (challenge.score_count, challenge.score_sum) == (1, 3)
 
 
 def test_scoring_outside_the_window_is_refused(session: Session) -> None:
