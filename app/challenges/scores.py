@@ -187,7 +187,10 @@ def _shard_mean(shards: Table) -> Any:
 def _add_to_shard(insert: Any, *, delta_sum: Any, delta_count: Any) -> Any:
     """INSERT the shard, or add the deltas to it when it exists (one statement either way)."""
     statement = insert.values(
-        challenge_id=bindparam("scored_challenge_id"), shard=bindparam("voter_shard"), score_sum=delta_sum, score_count=delta_count
+        challenge_id=bindparam("scored_challenge_id"),
+        shard=bindparam("voter_shard"),
+        score_sum=delta_sum,
+        score_count=delta_count,
     )
     return statement.on_conflict_do_update(
         index_elements=["challenge_id", "shard"],
@@ -286,7 +289,8 @@ def cast_score(
 
     if delta_sum or delta_count or delta_buy:
         deltas = {"delta_sum": delta_sum, "delta_count": delta_count, "scored_challenge_id": challenge.id}
-        session.execute(statements.challenge_shard, {"voter_shard": pair["voter_id"] % SCORE_SHARDS, **deltas})
+        if delta_sum or delta_count:  # a changed "I'd buy it" alone moves only the design's counters
+            session.execute(statements.challenge_shard, {"voter_shard": pair["voter_id"] % SCORE_SHARDS, **deltas})
         # The design's Bayesian score takes the challenge mean from the shards, in the same statement.
         counters = session.execute(
             statements.design_counters,
