@@ -28,7 +28,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from app.accounts.models import ApiToken, User
 from app.accounts.service import API_TOKEN_PREFIX, DEFAULT_TOKEN_LIFETIME_DAYS, hash_token, password_hasher
 from app.brands.models import Brand
-from app.challenges.models import Challenge, ChallengeStatus, Design, Score
+from app.challenges.models import Challenge, ChallengeScoreShard, ChallengeStatus, Design, Score
 from app.columns import utcnow
 from app.communities.models import Community, CommunityKind, Membership, Visibility
 from app.config import get_settings
@@ -298,10 +298,9 @@ def generate_challenge(
             ],
         )
         connection.execute(
-            table(Challenge)
-            .update()
-            .where(table(Challenge).c.id == challenge_id)
-            .values(score_count=total_count, score_sum=total_sum)
+            insert(table(ChallengeScoreShard)).values(
+                challenge_id=challenge_id, shard=0, score_count=total_count, score_sum=total_sum
+            )
         )
         report("counters", designs)
         _move_sequences(connection, "users", "media_images", "designs")

@@ -259,10 +259,12 @@ def verify(environment: dict[str, str]) -> dict[str, int]:
         ).scalar_one()
         challenges = connection.execute(
             text(
-                "SELECT count(*) FROM challenges AS c LEFT JOIN (SELECT d.challenge_id, count(*) AS n, "
+                "SELECT count(*) FROM challenges AS c LEFT JOIN (SELECT challenge_id, sum(score_count) AS n, "
+                "sum(score_sum) AS s FROM challenge_score_shards GROUP BY challenge_id) AS t ON t.challenge_id = c.id "
+                "LEFT JOIN (SELECT d.challenge_id, count(*) AS n, "
                 "sum(s.value) AS s FROM scores AS s JOIN designs AS d ON d.id = s.design_id GROUP BY d.challenge_id) "
                 "AS r ON r.challenge_id = c.id "
-                "WHERE c.score_count != coalesce(r.n, 0) OR c.score_sum != coalesce(r.s, 0) "
+                "WHERE coalesce(t.n, 0) != coalesce(r.n, 0) OR coalesce(t.s, 0) != coalesce(r.s, 0) "
                 "OR c.design_count != (SELECT count(*) FROM designs AS d WHERE d.challenge_id = c.id "
                 "AND d.status = 'submitted')"
             )

@@ -1,6 +1,6 @@
 """Where a score's time goes: cProfile over scoring requests served in this process.
 
-    python -m bench.profile_scoring [--requests 2000] [--top 40] [--designs 500] [--scores 20000]
+    python -m bench.profile_scoring [--requests 2000] [--top 40] [--designs 500] [--scores 20000] [--endpoint me]
 
 A generated challenge in its scoring phase (``chorus generate challenge`` in a temporary SQLite database), the app
 built in this process and driven through httpx's ASGI transport (no sockets, no uvicorn), one member's bearer token
@@ -20,6 +20,7 @@ import pstats
 import random
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,10 @@ from sqlalchemy import event
 from bench.challenges import generate, member_tokens
 
 
-async def drive(app: object, tokens: list[str], design_ids: list[int], requests: int) -> int:
+async def drive(
+    app: object, tokens: list[str], design_ids: list[int], requests: int, *, endpoint: str = "score"
+) -> int:
+    """Send the requests one after another; how many did not answer 200. ``endpoint`` "me" reads ``/api/v1/me``."""
     import httpx
 
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
@@ -39,6 +43,10 @@ async def drive(app: object, tokens: list[str], design_ids: list[int], requests:
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         for number in range(requests):
             member = number % len(tokens)
+            if endpoint == "me":
+                response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[member]}"})
+                failures += response.status_code != 200
+                continue
             if scored[member] and rng.random() < 0.5:
                 design_id = rng.choice(scored[member])
             else:
@@ -53,9 +61,22 @@ async def drive(app: object, tokens: list[str], design_ids: list[int], requests:
     return failures
 
 
-async def _inline(func: Any, *args: Any, **_options: Any) -> Any:
-    """anyio.to_thread.run_sync run in the event loop's thread, so cProfile sees the work."""
-    return func(*args)
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="profiled-step")
+_worker_profile = cProfile.Profile()
+
+
+async def _profiled_hand_off(func: Any, *args: Any, **_options: Any) -> Any:
+    """anyio.to_thread.run_sync on one worker thread with its own profile (cProfile sees one thread each; a
+    request's one step, app.web.routing, runs its own event loop there, so it cannot run in the server's)."""
+
+    def profiled() -> Any:
+        _worker_profile.enable()
+        try:
+            return func(*args)
+        finally:
+            _worker_profile.disable()
+
+    return await asyncio.get_running_loop().run_in_executor(_worker, profiled)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,11 +91,17 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="no profile: CPU time per request",
     )
+    parser.add_argument("--endpoint", choices=("score", "me"), default="score", help="what to request")
     parser.add_argument("--save", type=Path, help="also write the raw profile here (for pstats or snakeviz)")
     arguments = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="chorus-profile-scoring-") as directory:
         environment = generate(
-            Path(directory), "profile.db", designs=arguments.designs, scores=arguments.scores, members=arguments.members
+            Path(directory),
+            f"sqlite:///{Path(directory) / 'profile.db'}",
+            "profile.db",
+            designs=arguments.designs,
+            scores=arguments.scores,
+            members=arguments.members,
         )
         tokens, design_ids = member_tokens(environment, 16)
         os.environ.update({key: value for key, value in environment.items() if key.startswith("CHORUS_")})
@@ -84,31 +111,36 @@ def main(argv: list[str] | None = None) -> None:
 
         get_settings.cache_clear()
         app = create_app()
-        asyncio.run(drive(app, tokens, design_ids, 50))  # warm-up: caches, compiled statements, pools
+        asyncio.run(
+            drive(app, tokens, design_ids, 50, endpoint=arguments.endpoint)
+        )  # warm-up: caches, compiled statements, pools
         statements: list[str] = []
         event.listen(get_engine(), "before_cursor_execute", lambda *args: statements.append(args[2]))
-        asyncio.run(drive(app, tokens, design_ids, 20))
-        print(f"Statements per score (mean of 20 requests): {len(statements) / 20:.1f}")
+        asyncio.run(drive(app, tokens, design_ids, 20, endpoint=arguments.endpoint))
+        print(f"Statements per request (mean of 20 requests): {len(statements) / 20:.1f}")
         for statement in dict.fromkeys(statements):
             print("  ", " ".join(statement.split())[:160])
         if arguments.cpu_only:
             for attempt in range(3):
                 started = time.process_time()
-                failures = asyncio.run(drive(app, tokens, design_ids, arguments.requests))
+                failures = asyncio.run(drive(app, tokens, design_ids, arguments.requests, endpoint=arguments.endpoint))
                 spent = time.process_time() - started
                 print(f"run {attempt + 1}: {spent / arguments.requests * 1000:.3f} ms CPU/request, {failures} not 200")
             return
-        anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
+        anyio.to_thread.run_sync = _profiled_hand_off  # type: ignore[assignment]
         profiler = cProfile.Profile()
         profiler.enable()
-        failures = asyncio.run(drive(app, tokens, design_ids, arguments.requests))
+        failures = asyncio.run(drive(app, tokens, design_ids, arguments.requests, endpoint=arguments.endpoint))
         profiler.disable()
-        print(f"{arguments.requests} scoring requests, {failures} not 200")
+        print(f"{arguments.requests} {arguments.endpoint} requests, {failures} not 200")
         if arguments.save:
-            profiler.dump_stats(arguments.save)
+            saved = pstats.Stats(profiler)
+            saved.add(_worker_profile)
+            saved.dump_stats(arguments.save)
         for order in ("tottime", "cumulative"):
             text = io.StringIO()
             stats = pstats.Stats(profiler, stream=text)
+            stats.add(_worker_profile)
             stats.sort_stats(order).print_stats(arguments.top)
             print(text.getvalue())
 

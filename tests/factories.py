@@ -14,7 +14,7 @@ from app.accounts import service as accounts_service
 from app.accounts.deps import signed_session_token
 from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
-from app.challenges.models import Challenge, ChallengeStatus, Design
+from app.challenges.models import Challenge, ChallengeScoreShard, ChallengeStatus, Design
 from app.columns import utcnow
 from app.comments.models import Comment
 from app.communities.models import Community, CommunityKind, MemberRole, Membership, Visibility
@@ -128,10 +128,17 @@ def make_challenge(
         "scoring_close_at": now + timedelta(days=scoring_closes),
         "status": ChallengeStatus.published,
     }
+    score_count, score_sum = overrides.pop("score_count", 0), overrides.pop("score_sum", 0)
     values.update(overrides)
     challenge = Challenge(**values)  # type: ignore[arg-type]
     session.add(challenge)
     session.flush()
+    if score_count or score_sum:
+        session.add(
+            ChallengeScoreShard(challenge_id=challenge.id, shard=0, score_count=score_count, score_sum=score_sum)
+        )
+        session.flush()
+        session.expire(challenge, ["score_count", "score_sum"])
     return challenge
 
 

@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import DateTime, Engine, Integer, MetaData, String, Table, inspect, text
 
 import app.db
 import app.models  # registers every table in the metadata
@@ -451,4 +451,35 @@ def test_leftovers03_makes_the_audit_logs_foreign_keys_restrict(empty_url: str, 
     }
     command.downgrade(config, "leftovers02")
     assert all(not key["options"] for key in inspect(empty_engine).get_foreign_keys("audit_entries"))
+    command.upgrade(config, "head")
+
+
+def test_scorepg01_carries_each_challenges_score_totals_over_to_a_shard(empty_url: str, empty_engine: Engine) -> None:
+    config = _config(empty_url)
+    command.upgrade(config, "leftovers03")
+    with session_scope(empty_engine) as session:
+        community_id = make_community(session).id
+    challenges = Table("challenges", MetaData(), autoload_with=empty_engine)
+    filler = {Integer: 0, String: "x", DateTime: utcnow()}
+    with empty_engine.begin() as connection:
+        for number, (count, total) in enumerate(((3, 11), (0, 0)), start=1):
+            row: dict[str, object] = {
+                column.name: next(value for kind, value in filler.items() if isinstance(column.type, kind))
+                for column in challenges.columns
+                if not column.nullable and not column.primary_key
+            }
+            row |= {"community_id": community_id, "slug": f"c{number}", "score_count": count, "score_sum": total}
+            connection.execute(challenges.insert().values(row))
+
+    command.upgrade(config, "head")
+
+    with empty_engine.connect() as connection:
+        shards = connection.execute(
+            text("SELECT challenge_id, shard, score_count, score_sum FROM challenge_score_shards")
+        )
+        assert [tuple(shard) for shard in shards] == [(1, 0, 3, 11)]
+    command.downgrade(config, "leftovers03")
+    with empty_engine.connect() as connection:
+        totals = connection.execute(text("SELECT id, score_count, score_sum FROM challenges ORDER BY id")).all()
+    assert [tuple(total) for total in totals] == [(1, 3, 11), (2, 0, 0)]
     command.upgrade(config, "head")

@@ -2,7 +2,10 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import column_property
 from sqlmodel import CheckConstraint, Field, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
@@ -59,8 +62,31 @@ class Challenge(SQLModel, table=True):
     winners_announced_at: datetime | None = timestamp_field(nullable=True)
     # Rollups kept by the services in the same transaction as each change; never recounted on page views.
     design_count: int = Field(default=0)
+    # The challenge's score totals, read-only: the sums of its ChallengeScoreShard rows (column properties set
+    # below the classes), both loaded by one SELECT when first read (most loads of a challenge need neither).
+    score_count: ClassVar[int]
+    score_sum: ClassVar[int]
+
+
+class ChallengeScoreShard(SQLModel, table=True):
+    """A part of a challenge's score totals; the totals are the sum of its shards.
+
+    Every score used to add to one counter on the challenge's row, whose row lock each scoring transaction held
+    until its commit: on PostgreSQL concurrent scorers queued on that row (19 to 25 of 26 sessions waited on it),
+    so a second web process scored no faster. Each score now adds to the shard of its voter
+    (``voter_id % SCORE_SHARDS``), so scorers of one challenge rarely wait on each other; reading sums at most
+    ``SCORE_SHARDS`` rows.
+    """
+
+    __tablename__ = "challenge_score_shards"
+
+    challenge_id: int = Field(foreign_key="challenges.id", primary_key=True, ondelete="CASCADE")
+    shard: int = Field(primary_key=True)
     score_count: int = Field(default=0)
     score_sum: int = Field(default=0)
+
+
+SCORE_SHARDS = 64
 
 
 class Design(SQLModel, table=True):
@@ -135,3 +161,20 @@ class Product(SQLModel, table=True):
     design_id: int | None = Field(default=None, foreign_key="designs.id", unique=True, ondelete="SET NULL")
     designer_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     created_at: datetime = timestamp_field()
+
+
+def _shard_total(column: str) -> object:
+    shards = ChallengeScoreShard.__table__.c  # type: ignore[attr-defined]
+    challenges = Challenge.__table__.c  # type: ignore[attr-defined]
+    return column_property(
+        select(func.coalesce(func.sum(shards[column]), 0))
+        .where(shards.challenge_id == challenges.id)
+        .correlate_except(ChallengeScoreShard.__table__)  # type: ignore[attr-defined]
+        .scalar_subquery(),
+        deferred=True,
+        group="score_totals",
+    )
+
+
+Challenge.score_count = _shard_total("score_count")  # type: ignore[misc,assignment]
+Challenge.score_sum = _shard_total("score_sum")  # type: ignore[misc,assignment]

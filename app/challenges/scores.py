@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Float, Integer, Table, bindparam, literal
+from sqlalchemy import ColumnElement, Float, Integer, Table, bindparam, case, literal
 from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -25,13 +25,15 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, col, func, select, update
+from sqlmodel import Session, col, delete, func, select, update
 
 from app import rate_limits
 from app.accounts.models import User
 from app.challenges import ranking
 from app.challenges.models import (
+    SCORE_SHARDS,
     Challenge,
+    ChallengeScoreShard,
     Design,
     DesignStatus,
     Score,
@@ -98,11 +100,25 @@ def recount_scores(session: Session, *, challenge: Challenge, excluded_voter_ids
     for design in designs:
         design.score_count, design.score_sum, design.buy_count = counted.get(id_of(design), (0, 0, 0))
         session.add(design)
-    challenge.score_count = sum(count for count, _, _ in counted.values())
-    challenge.score_sum = sum(total for _, total, _ in counted.values())
-    session.add(challenge)
     session.flush()
+    set_challenge_totals(
+        session,
+        challenge=challenge,
+        score_count=sum(count for count, _, _ in counted.values()),
+        score_sum=sum(total for _, total, _ in counted.values()),
+    )
     refresh_bayesian_scores(session, challenge=challenge, excluded_voter_ids=excluded_voter_ids)
+
+
+def set_challenge_totals(session: Session, *, challenge: Challenge, score_count: int, score_sum: int) -> None:
+    """Replace the challenge's score shards by one holding these totals (a recount's result)."""
+    session.execute(delete(ChallengeScoreShard).where(col(ChallengeScoreShard.challenge_id) == challenge.id))
+    session.add(
+        ChallengeScoreShard(challenge_id=id_of(challenge), shard=0, score_count=score_count, score_sum=score_sum)
+    )
+    session.flush()
+    set_committed_value(challenge, "score_count", score_count)
+    set_committed_value(challenge, "score_sum", score_sum)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -115,7 +131,7 @@ class _ScoreStatements:
     claim: Any
     previous: Any
     change: Any
-    challenge_counters: Any
+    challenge_shard: Any
     design_counters: Any
 
 
@@ -123,12 +139,13 @@ class _ScoreStatements:
 def _score_statements(dialect: str) -> _ScoreStatements:
     """cast_score's statements, built once per dialect with bound parameters (building them was most of its CPU)."""
     scores = cast(Table, Score.__table__)  # type: ignore[attr-defined]
-    challenges = cast(Table, Challenge.__table__)  # type: ignore[attr-defined]
+    shards = cast(Table, ChallengeScoreShard.__table__)  # type: ignore[attr-defined]
     designs = cast(Table, Design.__table__)  # type: ignore[attr-defined]
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     names = ("design_id", "voter_id", "value", "would_buy", "created_at", "updated_at")
     pair = (scores.c.design_id == bindparam("design_id"), scores.c.voter_id == bindparam("voter_id"))
     delta_sum, delta_count = bindparam("delta_sum", type_=Integer), bindparam("delta_count", type_=Integer)
+    weight = bindparam("weight", type_=Float)
     return _ScoreStatements(
         claim=insert(scores)
         .values({name: bindparam(name, type_=scores.c[name].type) for name in names})
@@ -143,20 +160,44 @@ def _score_statements(dialect: str) -> _ScoreStatements:
             updated_at=bindparam("updated_at", type_=scores.c.updated_at.type),
         )
         .returning(*scores.c),
-        challenge_counters=sa_update(challenges)
-        .where(challenges.c.id == bindparam("challenge_id"))
-        .values(score_sum=challenges.c.score_sum + delta_sum, score_count=challenges.c.score_count + delta_count)
-        .returning(challenges.c.score_sum, challenges.c.score_count),
+        challenge_shard=_add_to_shard(insert(shards), delta_sum=delta_sum, delta_count=delta_count),
         design_counters=sa_update(designs)
         .where(designs.c.id == bindparam("design_id"))
         .values(
             score_sum=designs.c.score_sum + delta_sum,
             score_count=designs.c.score_count + delta_count,
             buy_count=designs.c.buy_count + bindparam("delta_buy", type_=Integer),
-            bayesian_score=(bindparam("prior", type_=Float) + designs.c.score_sum + delta_sum)
-            / (bindparam("weight", type_=Float) + designs.c.score_count + delta_count),
+            bayesian_score=(weight * _shard_mean(shards) + designs.c.score_sum + delta_sum)
+            / (weight + designs.c.score_count + delta_count),
         )
         .returning(designs.c.score_sum, designs.c.score_count, designs.c.buy_count, designs.c.bayesian_score),
+    )
+
+
+def _shard_mean(shards: Table) -> Any:
+    """The challenge's mean score from its shards (this transaction's score included), DEFAULT_MEAN before any."""
+    count, total = func.sum(shards.c.score_count), func.sum(shards.c.score_sum)
+    return (
+        sa_select(case((count > 0, sql_cast(total, Float) / count), else_=literal(DEFAULT_MEAN, Float)))
+        .where(shards.c.challenge_id == bindparam("scored_challenge_id"))
+        .scalar_subquery()
+    )
+
+
+def _add_to_shard(insert: Any, *, delta_sum: Any, delta_count: Any) -> Any:
+    """INSERT the shard, or add the deltas to it when it exists (one statement either way)."""
+    statement = insert.values(
+        challenge_id=bindparam("scored_challenge_id"),
+        shard=bindparam("voter_shard"),
+        score_sum=delta_sum,
+        score_count=delta_count,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["challenge_id", "shard"],
+        set_={
+            "score_sum": statement.table.c.score_sum + statement.excluded.score_sum,
+            "score_count": statement.table.c.score_count + statement.excluded.score_count,
+        },
     )
 
 
@@ -247,21 +288,24 @@ def cast_score(
         delta_sum, delta_count, delta_buy = value - previous.value, 0, int(would_buy) - int(previous.would_buy)
 
     if delta_sum or delta_count or delta_buy:
-        deltas = {"delta_sum": delta_sum, "delta_count": delta_count}
-        challenge_sum, challenge_count = session.execute(
-            statements.challenge_counters, {"challenge_id": challenge.id, **deltas}
-        ).one()
-        weight = float(get_settings().ranking_prior_weight)
-        mean = challenge_sum / challenge_count if challenge_count else DEFAULT_MEAN
+        deltas = {"delta_sum": delta_sum, "delta_count": delta_count, "scored_challenge_id": challenge.id}
+        if delta_sum or delta_count:  # a changed "I'd buy it" alone moves only the design's counters
+            session.execute(statements.challenge_shard, {"voter_shard": pair["voter_id"] % SCORE_SHARDS, **deltas})
+        # The design's Bayesian score takes the challenge mean from the shards, in the same statement.
         counters = session.execute(
             statements.design_counters,
-            {"design_id": design.id, "delta_buy": delta_buy, "prior": weight * mean, "weight": weight, **deltas},
+            {
+                "design_id": design.id,
+                "delta_buy": delta_buy,
+                "weight": float(get_settings().ranking_prior_weight),
+                **deltas,
+            },
         ).one()
-        # The loaded objects take the new counters from RETURNING: no SELECT to refresh them.
-        set_committed_value(challenge, "score_sum", challenge_sum)
-        set_committed_value(challenge, "score_count", challenge_count)
+        # The loaded design takes its new counters from RETURNING: no SELECT to refresh it. The challenge's
+        # totals are read again when next needed.
         for name, counter in zip(("score_sum", "score_count", "buy_count", "bayesian_score"), counters, strict=True):
             set_committed_value(design, name, counter)
+        session.expire(challenge, ["score_count", "score_sum"])
     return _cast_score_from_row(session, row._asdict())
 
 

@@ -81,7 +81,12 @@ def test_racing_scores_by_one_member_leave_one_score_and_right_counters(real_eng
         assert session.exec(select(func.count()).select_from(Score)).one() == 1
 
 
-def test_racing_scores_by_many_members_add_up(real_engine: Engine) -> None:
+@pytest.mark.parametrize("shards", [challenge_scores.SCORE_SHARDS, 1], ids=["own shards", "one shard"])
+def test_racing_scores_by_many_members_add_up(
+    real_engine: Engine, shards: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With one shard, every voter's first score races to create, then to add to, the same shard row.
+    monkeypatch.setattr(challenge_scores, "SCORE_SHARDS", shards)
     with session_scope(real_engine) as session:
         community = make_community(session)
         challenge = make_challenge(session, community, phase="scoring")

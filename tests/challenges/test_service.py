@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageOps
-from sqlalchemy import Integer
+from sqlalchemy import Integer, event
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col, func, select
 
@@ -17,7 +17,9 @@ from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
 from app.challenges import winners as challenge_winners
 from app.challenges.models import (
+    SCORE_SHARDS,
     Challenge,
+    ChallengeScoreShard,
     ChallengeStatus,
     Design,
     DesignStatus,
@@ -305,6 +307,27 @@ def test_scoring_and_changing_a_score_moves_the_counters_by_the_difference(sessi
     assert design.bayesian_score == pytest.approx((5 * 1 + 1) / (5 + 1))
 
 
+def test_a_score_writes_its_voters_shard_of_the_challenge_totals_not_the_challenge_row(session: Session) -> None:
+    challenge, design, voter = _scoring_world(session)
+    statements: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        challenge_scores.cast_score(session, voter=voter, design=design, value=3, would_buy=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # Concurrent scorers of one challenge then lock different rows (on PostgreSQL they queued on the challenge's).
+    assert not [statement for statement in statements if statement.startswith("UPDATE challenges ")]
+    assert len([statement for statement in statements if "INTO challenge_score_shards" in statement]) == 1
+    shards = session.exec(select(ChallengeScoreShard).where(ChallengeScoreShard.challenge_id == challenge.id)).all()
+    assert [(shard.shard, shard.score_count, shard.score_sum) for shard in shards] == [(voter.id % SCORE_SHARDS, 1, 3)]
+    assert (challenge.score_count, challenge.score_sum) == (1, 3)
+
+
 def test_scoring_outside_the_window_is_refused(session: Session) -> None:
     challenge, design, voter = _scoring_world(session)
     before = challenge.submissions_close_at - timedelta(seconds=1)
@@ -383,9 +406,7 @@ def test_shortlist_raw_rank_is_the_bayesian_average_then_buy_rate(session: Sessi
     steady = make_design(session, challenge, score_count=50, score_sum=240, buy_count=10)
     tie_low = make_design(session, challenge, score_count=10, score_sum=30, buy_count=1)
     tie_high = make_design(session, challenge, score_count=10, score_sum=30, buy_count=9)
-    challenge.score_count, challenge.score_sum = 71, 305
-    session.add(challenge)
-    session.flush()
+    challenge_scores.set_challenge_totals(session, challenge=challenge, score_count=71, score_sum=305)
     entries = challenge_winners.shortlist(session, challenge=challenge)
     by_raw = sorted(entries, key=lambda entry: entry.raw_rank)
     assert [entry.design.id for entry in by_raw] == [steady.id, lonely.id, tie_high.id, tie_low.id]
