@@ -77,7 +77,7 @@ def campaign_results(
     a_hop: Hops = [],  # noqa: B006
     sort: str = Query("responses", description="Connectors by responses, rate, opens, samples, signups or name"),
     order: str = Query("desc", pattern="^(asc|desc)$"),
-    page: PageNumber = Query(1, description="The page of connectors, from 1"),
+    page: Annotated[PageNumber, Query(description="The page of connectors, from 1")] = 1,
     per_page: int = Query(
         campaign_service.CONNECTORS_PER_PAGE,
         ge=1,
