@@ -489,6 +489,18 @@ def databases(kind: str, data_dir: Path, postgres_url: str) -> Iterator[tuple[di
         admin.dispose()
 
 
+def finish(json_path: Path | None, figures: dict[str, Any], failures: list[str]) -> None:
+    """Write the figures (with ``--json``), name each missed target, and exit 1 if any was missed."""
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({"figures": figures, "failures": failures}, indent=2, default=str))
+    for failure in failures:
+        print(f"MISSED: {failure}")
+    print("All targets met: PASS" if not failures else f"{len(failures)} target(s) missed: FAIL")
+    if failures:
+        raise SystemExit(1)
+
+
 def run(kind: str, arguments: argparse.Namespace, figures: dict[str, Any], failures: list[str]) -> None:
     database = "SQLite" if kind == "sqlite" else "PostgreSQL"
     with tempfile.TemporaryDirectory(prefix="chorus-bench-insights-") as directory:
@@ -527,14 +539,7 @@ def main(argv: list[str] | None = None) -> None:
     failures: list[str] = []
     for kind in ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,):
         run(kind, arguments, figures, failures)
-    if arguments.json:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps({"figures": figures, "failures": failures}, indent=2, default=str))
-    for failure in failures:
-        print(f"MISSED: {failure}")
-    print("All targets met: PASS" if not failures else f"{len(failures)} target(s) missed: FAIL")
-    if failures:
-        raise SystemExit(1)
+    finish(arguments.json, figures, failures)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from bench.challenges import member_tokens
 from bench.driver import Run, closed_loop, new_event_loop, open_loop, request_bytes
 from bench.run import ROOT, cpu_seconds, free_port, server_environment
 
@@ -164,29 +165,12 @@ def chorus_database(kind: str, data_dir: Path, postgres_url: str) -> Iterator[st
 
 def prepare_chorus(environment: dict[str, str], connections: int) -> tuple[list[str], list[int]]:
     """Migrate, generate a challenge in its scoring phase, and give ``connections`` members a token each."""
-    from app.generate import issue_tokens
-
     chorus_command("migrate", environment=environment)
     chorus_command(
         "generate", "challenge", "--designs", str(DESIGNS), "--scores", str(SCORES), "--members", str(MEMBERS),
         environment=environment,
     )  # fmt: skip
-    engine = create_engine(environment["CHORUS_DATABASE_URL"])
-    with engine.connect() as connection:
-        user_ids = [
-            row[0]
-            for row in connection.execute(
-                text(
-                    "SELECT user_id FROM memberships WHERE user_id NOT IN (SELECT designer_id FROM designs) "
-                    "ORDER BY user_id DESC LIMIT :count"
-                ),
-                {"count": connections},
-            )
-        ]
-        design_ids = [row[0] for row in connection.execute(text("SELECT id FROM designs ORDER BY id"))]
-    tokens = issue_tokens(engine, user_ids)
-    engine.dispose()
-    return tokens, design_ids
+    return member_tokens(environment, connections)
 
 
 def recount(database_url: str) -> dict[str, int]:

@@ -19,7 +19,6 @@ Target (from the production topology issue): the dashboard's median at most 100 
 """
 
 import argparse
-import json
 import secrets
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench.insights import SEGMENT_REQUESTS, Bench, chorus, running, segments, timed, verify
+from bench.insights import SEGMENT_REQUESTS, Bench, chorus, finish, running, segments, timed, verify
 from bench.run import ROOT, server_environment
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -233,14 +232,7 @@ def main(argv: list[str] | None = None) -> None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
-    if arguments.json:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(json.dumps({"figures": figures, "failures": failures}, indent=2, default=str))
-    for failure in failures:
-        print(f"MISSED: {failure}")
-    print("All targets met: PASS" if not failures else f"{len(failures)} target(s) missed: FAIL")
-    if failures:
-        raise SystemExit(1)
+    finish(arguments.json, figures, failures)
 
 
 if __name__ == "__main__":
