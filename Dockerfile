@@ -52,6 +52,7 @@ COPY migrations/ migrations/
 COPY templates/ templates/
 COPY static/ static/
 RUN pip install --no-deps -e . \
+    && pybabel compile --domain messages --directory app/locales --use-fuzzy --statistics \
     && python -m compileall -q app seed migrations
 
 # ---- runtime: the virtualenv and the source tree, a non-root user, nothing else ----

@@ -9,7 +9,7 @@ PORT ?= 8000
 # width) run on one worker.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run serve migrate seed test lint format bench bench-insights bench-topology clean
+.PHONY: install i18n run serve migrate seed test lint format bench bench-insights bench-topology clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -18,7 +18,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# The compiled catalogues, from the .po files in the repository (make i18n updates those).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard app/locales/*/LC_MESSAGES/messages.po))
+
+app/locales/%/LC_MESSAGES/messages.mo: app/locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --domain messages --locale $* --input-file $< --output-file $@
+
+install: $(STAMP) $(MO_FILES)
+
+# Extract every translatable string of the code and templates, merge the catalogues (English, Spanish, German),
+# fill English with the source texts, compile. New entries are empty: translate them (the suite fails on any empty
+# or fuzzy Spanish or German entry).
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --keywords pgettext:1c,2 --keywords npgettext:1c,2,3 \
+		--add-location file --sort-by-file --width 120 --project Chorus --copyright-holder "Chorus contributors" \
+		--output-file app/locales/messages.pot .
+	$(BIN)/pybabel update --domain messages --input-file app/locales/messages.pot --output-dir app/locales \
+		--no-fuzzy-matching --ignore-obsolete --width 120
+	$(BIN)/python -m app.i18n.catalogues english
+	$(BIN)/pybabel compile --domain messages --directory app/locales --statistics
 
 migrate: install
 	$(BIN)/chorus migrate

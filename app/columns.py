@@ -62,12 +62,14 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
 
 
-def enum_field(enum_class: type[StrEnum], *, default: StrEnum | None = None, index: bool = False) -> Any:
+def enum_field(
+    enum_class: type[StrEnum], *, default: StrEnum | None = None, index: bool = False, length: int = 20
+) -> Any:
     """A StrEnum column stored as VARCHAR (not a PostgreSQL enum type), so adding a value needs no type migration."""
     column_type = Enum(
         enum_class,
         native_enum=False,
-        length=20,
+        length=length,
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )

@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, repr=False)
     smtp_starttls: bool = True
-    mail_from: str = "Chorus <no-reply@chorus.local>"
+    mail_from: str = "Chorus <no-reply@chorus.local>"  # i18n: ignore
     dev_outbox: bool | None = None
     # Members answering surveys published to their community (app/surveys): one response per survey, so this only
     # slows down a script walking every survey.
@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     webhook_test_rate_per_account: str = "10/minute"
     # The ideas board: how fast one account may post ideas, and vote or take votes back.
     idea_rate_per_account: str = "10/hour"
+    question_rate_per_account: str = "10/hour"
+    visitor_question_rate_per_ip: str = "5/hour"
+    answer_rate_per_account: str = "30/hour"
     vote_rate_per_account: str = "120/minute"
 
     # Notification digests (UTC): the daily one at this hour, the weekly one on this weekday (0 = Monday) at the
@@ -145,6 +148,8 @@ class Settings(BaseSettings):
 
     # Sampling campaigns: applications per member, public survey answers per IP address.
     campaign_apply_rate_per_account: str = "10/hour"
+    # Pledging to, changing or withdrawing from pre-orders (app.preorders), per account.
+    pledge_rate_per_account: str = "30/hour"
     campaign_response_rate_per_ip: str = "30/hour"
     # Moderation: reports from this many distinct members hide content until a moderator decides (a community may
     # set its own); how fast one account may report.

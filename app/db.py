@@ -32,6 +32,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from app import after_commit
 from app.config import get_settings
 from app.errors import ServiceUnavailable
+from app.i18n import _
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,7 +90,7 @@ class FairLock:
             return len(self._queue)
 
 
-_writer_locks: "WeakKeyDictionary[Engine, FairLock]" = WeakKeyDictionary()
+_writer_locks: "WeakKeyDictionary[Engine, FairLock]" = WeakKeyDictionary()  # i18n: ignore
 
 
 def sqlite_writer_lock(engine: Engine) -> FairLock:
@@ -119,10 +120,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself, so it can choose IMMEDIATE for writers.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA journal_mode=WAL")  # i18n: ignore
+        cursor.execute("PRAGMA foreign_keys=ON")  # i18n: ignore
+        cursor.execute("PRAGMA busy_timeout=30000")  # i18n: ignore
+        cursor.execute("PRAGMA synchronous=NORMAL")  # i18n: ignore
         cursor.close()
 
     # Writers queue on this lock in the process before BEGIN IMMEDIATE, instead of in SQLite's busy handler, which
@@ -136,7 +137,7 @@ def _configure_sqlite(engine: Engine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         if mode == "IMMEDIATE":
             if not writers.acquire(timeout=SQLITE_BUSY_SECONDS):
-                raise TimeoutError(f"no write lock on the database within {SQLITE_BUSY_SECONDS} s")
+                raise TimeoutError(f"no write lock on the database within {SQLITE_BUSY_SECONDS} s")  # i18n: ignore
             connection.info[_HOLDS_WRITE_LOCK] = True
         try:
             connection.exec_driver_sql(f"BEGIN {mode}")
@@ -212,6 +213,17 @@ async def held_database_turn(request: Request) -> AsyncIterator[None]:
     Waiting here takes no thread, and with fewer turns than threads a holder always finds one. The process lock in
     ``_configure_sqlite`` still guards writers outside requests (tasks, the CLI).
     """
+    async with held_turn(writes=_request_writes(request)):
+        request.scope[_TURN_HELD] = True
+        try:
+            yield
+        finally:
+            request.scope[_TURN_HELD] = False
+
+
+@asynccontextmanager
+async def held_turn(*, writes: bool) -> AsyncIterator[None]:
+    """``held_database_turn`` for work that is not the request's own transaction (a write after the response)."""
     loop = asyncio.get_running_loop()
     turns = _turns.get(loop)
     if turns is None:
@@ -219,18 +231,13 @@ async def held_database_turn(request: Request) -> AsyncIterator[None]:
     async with AsyncExitStack() as held:
         try:
             async with asyncio.timeout(TURN_WAIT_SECONDS):
-                if _request_writes(request) and is_sqlite(get_engine()):
+                if writes and is_sqlite(get_engine()):
                     await held.enter_async_context(turns.writer)
                 await held.enter_async_context(turns.slots)
         except TimeoutError:
-            raise ServiceUnavailable(
-                "The site is too busy to answer right now. Please try again in a moment."
-            ) from None
-        request.scope[_TURN_HELD] = True
-        try:
-            yield
-        finally:
-            request.scope[_TURN_HELD] = False
+            busy = _("The site is too busy to answer right now. Please try again in a moment.")
+            raise ServiceUnavailable(busy) from None
+        yield
 
 
 async def database_turn(request: Request) -> AsyncIterator[None]:

@@ -48,7 +48,7 @@ def _check_database(_settings: Settings) -> str:
 
 def _check_redis(settings: Settings) -> str:
     if not settings.redis_url:
-        return "not configured (rate limits in memory, tasks in a local file)"
+        return "not configured (rate limits in memory, tasks in a local file)"  # i18n: ignore (for operators)
     timeout = settings.redis_timeout_seconds
     client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
@@ -80,6 +80,6 @@ def check_readiness(settings: Settings) -> list[CheckResult]:
             detail, ok = check(settings), True
         except Exception as error:
             logger.warning("Readiness check %s failed", name, exc_info=True)
-            detail, ok = f"failed: {type(error).__name__} (details in the log)", False
+            detail, ok = f"failed: {type(error).__name__} (details in the log)", False  # i18n: ignore (for operators)
         results.append(CheckResult(name, ok, detail, round((time.perf_counter() - started) * 1000, 1)))
     return results

@@ -14,6 +14,7 @@ from app.campaigns.models import (
 from app.challenges.models import Challenge, Design, Product, Score
 from app.comments.models import Comment
 from app.communities.models import Community, Invite, Membership
+from app.follows.models import DesignerFollow
 from app.ideas.models import Idea, IdeaCategory, IdeaFollow, IdeaVote
 from app.insights.models import INDEXES as INSIGHTS_INDEXES
 from app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -30,6 +31,9 @@ from app.moderation.models import (
     ScoreDiscount,
 )
 from app.notifications.models import DigestItem, EmailUnsubscribe, Notification, NotificationPreference, OutboxEmail
+from app.preorders.models import Pledge, Preorder
+from app.questions.models import AnswerVote, CommunityAnswer, CommunityQuestion, QuestionFollow, QuestionSettings
+from app.reviews.models import Review
 from app.rewards.models import (
     PayoutBatch,
     PayoutLine,
@@ -51,6 +55,7 @@ __all__ = [
     "INSIGHTS_INDEXES",
     "Answer",
     "AnswerTally",
+    "AnswerVote",
     "ApiToken",
     "Appeal",
     "AuditEntry",
@@ -62,8 +67,11 @@ __all__ = [
     "Challenge",
     "Comment",
     "Community",
+    "CommunityAnswer",
+    "CommunityQuestion",
     "ConnectorReach",
     "Design",
+    "DesignerFollow",
     "DigestItem",
     "DiscountedVoter",
     "EmailUnsubscribe",
@@ -86,15 +94,20 @@ __all__ = [
     "OutboxEmail",
     "PayoutBatch",
     "PayoutLine",
+    "Pledge",
     "PointsAward",
     "PointsRule",
+    "Preorder",
     "Product",
     "ProductTerms",
     "Question",
+    "QuestionFollow",
+    "QuestionSettings",
     "Redemption",
     "ReferralCode",
     "ReferralSignup",
     "Report",
+    "Review",
     "RewardItem",
     "RewardSettings",
     "RoundtableInvitation",

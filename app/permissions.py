@@ -52,6 +52,12 @@ table to hold us to it). Things an actor may not even see answer 404, not 403.
 | view_rewards                 |         |      |        |           |           |    x    |    x    |   x   |     x      |
 | manage_rewards               |         |      |        |           |           |         |    x    |   x   |     x      |
 | run_payouts                  |         |      |        |           |           |         |    x    |   x   |     x      |
+| pledge_preorder              |         |      |   x    |     x     |     x     |         |         |       |            |
+| ask_question                 |    x    |  x   |   x    |     x     |     x     |         |         |       |            |
+| answer_question              |         |      |   x    |     x     |     x     |    x    |    x    |   x   |            |
+| vote_answer                  |         |      |   x    |     x     |     x     |         |         |       |            |
+| follow_question              |         |      |   x    |     x     |     x     |    x    |    x    |   x   |     x      |
+| accept_answer                |         |      |   x    |     x     |     x     |    x    |    x    |   x   |            |
 
 "user" is anyone logged in; member, connector and moderator are roles in the community in question; analyst, manager
 and owner are staff roles in the brand in question (a brand's staff reach all of its communities).
@@ -82,6 +88,10 @@ take_part_in_campaign covers applying and everything a connector does with their
 link and roundtable invitation (the service checks it is theirs); view_campaign_progress shows counts and
 connectors' standings without addresses; shipping addresses and the kit export need manage_campaign. Friends
 answer through a share link without an account (view_public): the link is the key.
+Reviews of a campaign's product (``app.reviews``) take the campaign's permit: view_campaign reads them,
+take_part_in_campaign covers publishing, editing and withdrawing one's own (the service checks that the kit was
+delivered or the product tried), view_campaign_progress the staff's CSV export; reports and hiding are moderation's.
+The disclosure rules (``app.disclosure``) are view_public.
 Moderation (``app.moderation``) works in a community: report_content is any member's flag on content there;
 moderate_community covers the queue, decisions, sanctions, the community's moderation settings and discounting
 suspicious scores; view_audit_log lets staff read (and export) the audit log as well; appeal_decision is a member's
@@ -97,6 +107,21 @@ Rewards (``app.rewards``): a brand's staff see its sales, payouts and liability 
 product terms, record sales and refunds, points rules and the catalog (manage_rewards) and run payout batches
 (run_payouts). A member's own money, points, referrals and statements are manage_own_account: the services only
 ever read the logged-in person's own accounts.
+Pre-orders (``app.preorders``): a product on pre-order is shown on its design's community's product page
+(view_challenge, with the invite-only rule); members of that community pledge, change and withdraw their own pledge
+(pledge_preorder; suspended members may not). The brand's managers open pre-orders and download the fulfilment CSV
+with the pledgers' addresses (manage_rewards: products are managed on the rewards pages); its staff see the figures
+(view_rewards).
+Community Q&A (``app.questions``) takes the community's roles; reading is view_community (and the invite-only
+rule). ask_question is open to anyone on the route, and the service decides: members and the brand's staff ask at
+once; anyone else (a visitor, or someone logged in who has not joined) only where the community takes visitors'
+questions, held for a moderator and rate-limited by IP address. Members and the brand's staff answer (staff answers
+carry the "Brand" badge); members vote answers up; accept_answer reaches the route for members and staff, and the
+service lets only the asker or the brand's staff accept. Hiding questions and answers is moderate_community, their
+setting manage_community.
+Designers' followers (``app.follows``): following and unfollowing a designer are manage_own_account (one's own
+follows); follower counts, portfolios with their shops, and searching designs across communities are view_public
+(the search keeps invite-only communities to those who may see them), a community's design search view_challenge.
 """
 
 from enum import StrEnum
@@ -160,12 +185,19 @@ class Action(StrEnum):
     view_rewards = "view_rewards"
     manage_rewards = "manage_rewards"
     run_payouts = "run_payouts"
+    pledge_preorder = "pledge_preorder"
+    ask_question = "ask_question"
+    answer_question = "answer_question"
+    vote_answer = "vote_answer"
+    follow_question = "follow_question"
+    accept_answer = "accept_answer"
 
 
 _EVERYONE = frozenset(Role)
 _COMMUNITY_ROLES = frozenset({Role.member, Role.connector, Role.moderator})
 _STAFF = frozenset({Role.analyst, Role.manager, Role.owner, Role.site_admin})
 _MANAGERS = frozenset({Role.manager, Role.owner, Role.site_admin})
+_BRAND_STAFF = frozenset({Role.analyst, Role.manager, Role.owner})
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.view_public: _EVERYONE,
@@ -214,6 +246,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.view_rewards: _STAFF,
     Action.manage_rewards: _MANAGERS,
     Action.run_payouts: _MANAGERS,
+    Action.pledge_preorder: _COMMUNITY_ROLES,
+    Action.ask_question: frozenset({Role.visitor, Role.user}) | _COMMUNITY_ROLES,
+    # The brand's own staff speak for it (the "Brand" badge); the site admin is not the brand.
+    Action.answer_question: _COMMUNITY_ROLES | _BRAND_STAFF,
+    Action.vote_answer: _COMMUNITY_ROLES,
+    Action.follow_question: _COMMUNITY_ROLES | _STAFF,
+    Action.accept_answer: _COMMUNITY_ROLES | _BRAND_STAFF,
 }
 
 # What a member suspended or banned in a community may no longer do there: posting, scoring, voting, answering,
@@ -228,6 +267,11 @@ COMMUNITY_WRITE_ACTIONS: frozenset[Action] = frozenset(
         Action.vote_idea,
         Action.answer_survey,
         Action.take_part_in_campaign,
+        Action.pledge_preorder,
+        Action.ask_question,
+        Action.answer_question,
+        Action.vote_answer,
+        Action.accept_answer,
     }
 )
 

@@ -74,6 +74,18 @@ def retry_webhooks() -> int:
     return int(deliver_webhooks.call_local())
 
 
+@huey.periodic_task(crontab(minute="*"))
+def tell_challenge_phases() -> int:
+    """Every minute: tell the brands' webhooks of the challenge phases the clock has changed (submissions open,
+    scoring opens, scoring closes); the deliveries it writes are sent after its commit."""
+    from app.challenges import events as challenge_events
+    from app.columns import utcnow
+    from app.db import session_scope
+
+    with session_scope() as session:
+        return challenge_events.emit_phase_changes(session, now=utcnow())
+
+
 @huey.periodic_task(crontab(minute="0"))
 def send_digests() -> dict[str, int]:
     """Every hour on the hour: the daily and weekly digests, when this is their hour (``digest_hour``, UTC)."""
@@ -91,6 +103,15 @@ def send_brand_results() -> int:
     from app.columns import utcnow
 
     return weekly_results.run_weekly_results(now=utcnow())
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def close_preorders() -> dict[str, int]:
+    """Every five minutes: pre-orders past their deadline are closed (funded) or not funded (everyone told,
+    addresses erased); a pre-order handled once is never handled again."""
+    from app.preorders import outcomes
+
+    return outcomes.close_due_preorders()
 
 
 # What a transaction may ask for once it has committed (app.after_commit); app.wiring registers them.

@@ -45,7 +45,9 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
+from app.campaigns import totals as campaign_totals
 from app.surveys.models import ANSWERED
 from bench.run import ROOT, free_port, serve, server_environment, wait_until_ready
 
@@ -207,12 +209,17 @@ def verify(url: str) -> dict[str, int]:
             ),
             {"survey": survey_id},
         ).scalar_one()
+    with Session(engine) as session:  # the campaign's kept totals (what its results read) against a recount
+        kept = campaign_totals.kept_totals(session, campaign_id=campaign_id)
+        recounted = campaign_totals.recounted_totals(session, campaign_id=campaign_id)
+        totals_off = sum(1 for key in set(kept) | set(recounted) if kept.get(key, 0) != recounted.get(key, 0))
     engine.dispose()
     return {
         "responses": sum(responses.values()),
         "links_off": links_off,
         "shares_off": shares_off,
         "reach_off": reach_off,
+        "totals_off": totals_off,
         "tallies_off": tallies_off,
         "survey_count_off": int(count_off),
     }

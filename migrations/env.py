@@ -5,9 +5,11 @@ from logging.config import fileConfig
 from alembic import context
 
 import app.models  # noqa: F401  (registers every table)
+from app.challenges import search as design_search
 from app.config import get_settings
 from app.db import build_engine, metadata
-from app.ideas.search import is_search_object
+from app.ideas import search as ideas_search
+from app.questions import search as questions_search
 
 config = context.config
 # `chorus migrate` (app.db.alembic_config) sets the URL; for plain `alembic` commands it comes from settings.
@@ -68,8 +70,8 @@ def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 def _include_name(name, type_, _parent_names) -> bool:  # type: ignore[no-untyped-def]
-    """Leave out the ideas' full-text search objects, made by hand in the ideas migration."""
-    return not is_search_object(name, type_)
+    """Leave out the full-text search objects of ideas, questions and designs, made by hand in their migrations."""
+    return not any(search.is_search_object(name, type_) for search in (ideas_search, questions_search, design_search))
 
 
 if context.is_offline_mode():

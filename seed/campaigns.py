@@ -36,6 +36,7 @@ from app.campaigns.models import (
 from app.columns import utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
+from app.insights import campaign_outcome
 from app.insights import campaign_results as campaign_insights
 from app.surveys.models import Question
 
@@ -366,7 +367,7 @@ def _run(
                     now=invitation.invited_at + timedelta(hours=rng.randint(2, 60)),
                 )
         # With the chart of what people said should happen to the product, as participants will see it.
-        campaign_insights.post_outcome(
+        campaign_outcome.post_outcome(
             session,
             scope=campaign_insights.campaign_scope(session, campaign=campaign),
             community=community,

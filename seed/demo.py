@@ -3,8 +3,10 @@
 The members arrived over the last nine months (their accounts and joins are dated back, so the insights cohorts
 have rows). The Northwind Design Lab gets three design challenges (seed/challenges.py): one open for submissions,
 one being scored, one with its winners announced; Northwind has an invite-only Insiders community with an
-invitation waiting for Mia (seed/insiders.py); Brightleaf Home has its ideas board, surveys (one published to its
-testers) and campaigns in every phase. Every step goes through the services, at a moment inside its window.
+invitation waiting for Mia (seed/insiders.py); Brightleaf Home has its ideas board, Q&A (seed/questions.py),
+surveys (one published to its testers), campaigns in every phase and reviews of the sampled products
+(seed/reviews.py). Every step goes through the services, at a
+moment inside its window.
 
 Everything is created in one transaction, so a demo is either all there or not at all; running the seed again
 when it is there changes nothing. The demo logins (listed in README.md) exist only here.
@@ -29,9 +31,13 @@ from app.db import session_scope
 from app.wiring import connect_domains
 from seed.campaigns import seed_campaigns
 from seed.challenges import CLOSED_CHALLENGE, seed_challenges
+from seed.follows import seed_follows
 from seed.ideas import seed_ideas
 from seed.insiders import seed_insiders
 from seed.moderation import seed_moderation
+from seed.preorders import seed_preorders
+from seed.questions import seed_questions
+from seed.reviews import seed_reviews
 from seed.rewards import seed_rewards
 from seed.surveys import seed_published_survey, seed_surveys
 
@@ -212,11 +218,15 @@ def seed_demo(*, console: Console | None = None, now: datetime | None = None) ->
             design_lab, manager, member = found or _seed_people(session, rng, progress, now=now)
             seed_challenges(session, design_lab=design_lab, manager=manager, member=member, progress=progress, now=now)
             seed_ideas(session, progress=progress, now=now)
+            seed_questions(session, now=now)
             seed_surveys(session, progress=progress)
             seed_published_survey(session, member=member, now=now)
             seed_campaigns(session, progress=progress, now=now)
+            seed_reviews(session, now=now)
             seed_moderation(session, now=now)
             seed_rewards(session, community=design_lab, manager=manager, member=member, now=now)
+            seed_preorders(session, community=design_lab, manager=manager, now=now)
+            seed_follows(session, community=design_lab, member=member)
             # Last, so Mia's invitation tops her notifications.
             seed_insiders(session, design_lab=design_lab, manager=manager, member=member, now=now)
     return True

@@ -1,6 +1,6 @@
-"""Rewards in the demo, built through the services: the Northwind winners on sale with royalty terms (Mia shares one
-as a co-designer), three months of sales (some through Mia's referral code, one refunded), points rules and a
-rewards catalog, a payout batch paid three weeks ago and one open now.
+"""Rewards in the demo, built through the services: the Northwind winners on sale with royalty terms and a link to
+the brand's store (Mia shares one as a co-designer), three months of sales (some through Mia's referral code, one
+refunded), points rules and a rewards catalog, a payout batch paid three weeks ago and one open now.
 
 Deterministic (a fixed random seed, moments relative to now) and run once, inside the demo's one transaction.
 """
@@ -21,6 +21,7 @@ from app.rewards import referrals as rewards_referrals
 from app.rewards import sales as rewards_sales
 from app.rewards import terms as rewards_terms
 from app.rewards.models import PointsAction, SaleSource
+from app.slugs import slugify
 
 POINTS_RULES = {
     PointsAction.design_submitted: ("50", "3"),
@@ -72,6 +73,7 @@ def seed_rewards(
                 royalty_min="2.00",
                 splits=splits,
                 live=True,
+                store_url=f"https://shop.northwind.example/products/{slugify(product.name)}",
             ),
         )
 

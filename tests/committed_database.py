@@ -8,15 +8,16 @@ import pytest
 from sqlalchemy import Engine
 
 import app.db
-from app.db import build_engine, migrate
+from app.db import build_engine
 from tests import databases
 
 
 @pytest.fixture(scope="module")
 def committed_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with databases.temporary_database(label=f"{worker}_committed", sqlite_dir=tmp_path_factory.mktemp("db")) as url:
-        migrate(url)
+    with databases.migrated_database(
+        tmp_path_factory, label=f"{worker}_committed", sqlite_dir=tmp_path_factory.mktemp("db")
+    ) as url:
         engine = build_engine(url)
         try:
             yield engine

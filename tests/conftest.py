@@ -33,23 +33,24 @@ from sqlmodel import Session  # noqa: E402
 
 from app import rate_limits  # noqa: E402
 from app.config import get_settings  # noqa: E402
-from app.db import build_engine, migrate  # noqa: E402
+from app.db import build_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.wiring import connect_domains  # noqa: E402
-from tests import databases  # noqa: E402
+from tests import databases, passwords  # noqa: E402
 
 # The domains fill the shared registries, as every entry point does: many tests call services without an app.
 connect_domains()
+# Before the factories hash their password (tests/passwords.py says why).
+passwords.use_cheap_hashing()
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh, migrated database for this run (or this xdist worker)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with databases.temporary_database(label=worker, sqlite_dir=_DATA_DIR) as url:
+    with databases.migrated_database(tmp_path_factory, label=worker, sqlite_dir=_DATA_DIR) as url:
         os.environ["CHORUS_DATABASE_URL"] = url
         get_settings.cache_clear()
-        migrate(url)
         yield url
 
 
@@ -89,9 +90,11 @@ def shared_app() -> FastAPI:
     Building one costs about half a second (FastAPI analyses every route's signature and builds its models), which
     was most of the suite's time when every test built its own. Nothing of a test stays on the app but its
     dependency overrides, which the ``app`` fixture clears; an app reads the settings when it is built, so a test
-    that changes them gets an app of its own (cached too, under those settings).
+    that changes them gets an app of its own (cached too, under those settings). The media directory is left out
+    of the key: it is read per call (``app.media.storage.get_storage``), never when the app is built, and the media
+    tests set a directory of their own for every test (which built an app per test).
     """
-    key = get_settings().model_dump_json()
+    key = get_settings().model_dump_json(exclude={"media_dir"})
     if key not in _APPS:
         _APPS[key] = create_app(check_migrations=False)
     return _APPS[key]

@@ -11,6 +11,7 @@ from PIL import Image
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
 from app.accounts.deps import signed_session_token
 from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
@@ -88,7 +89,7 @@ def add_member(session: Session, community: Community, user: User, role: MemberR
 
 def log_in(client: TestClient, session: Session, user: User) -> None:
     """Give the client a session cookie for the user, as logging in would."""
-    token = accounts_service.start_session(session, user=user)
+    token = accounts_sessions.start_session(session, user=user)
     client.cookies.set(get_settings().session_cookie_name, signed_session_token(token))
 
 

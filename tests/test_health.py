@@ -1,11 +1,15 @@
-"""/readyz: the database, Redis (when configured) and media storage, each checked; 503 names what failed."""
+"""/healthz asks nothing of the database; /readyz checks the database, Redis (when configured) and media storage,
+and 503 names what failed."""
 
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import get_settings
+from app.db import get_session
+from app.reads import get_reads
 from tests.test_rate_limits import DEAD_REDIS_URL, REDIS_URL
 
 
@@ -63,3 +67,16 @@ def test_storage_that_cannot_be_written_is_a_503(
 def test_readiness_is_in_the_api_description(client: TestClient) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "503" in paths["/readyz"]["get"]["responses"]
+
+
+def test_liveness_opens_no_session_and_reads_nothing(app: FastAPI, client: TestClient) -> None:
+    """/healthz says the event loop answers; the database is /readyz's to check (and a database outage must not
+    get every replica restarted)."""
+
+    def no_database() -> None:
+        raise AssertionError("the liveness probe asked for the database")
+
+    app.dependency_overrides[get_session] = no_database
+    app.dependency_overrides[get_reads] = no_database
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})

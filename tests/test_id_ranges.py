@@ -39,6 +39,7 @@ world_connection = test_permissions.world_connection
 world = test_permissions.world
 session = test_permissions.session
 app = test_permissions.app
+module_client = test_permissions.module_client
 client = test_permissions.client
 
 TOO_LARGE = MAX_ROW_ID + 1

@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,26 +20,32 @@ from alembic.script import Script, ScriptDirectory
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import DateTime, Engine, Integer, MetaData, String, Table, inspect, text
+from sqlmodel import Session
 
 import app.db
 import app.models  # registers every table in the metadata
+from app.campaigns import totals as campaign_totals
 from app.campaigns.models import CampaignResponse, ShareLink
+from app.challenges import search as design_search
 from app.columns import utcnow
 from app.comments.models import Comment
 from app.config import get_settings
 from app.db import alembic_config, build_engine, metadata, pending_migrations, session_scope
-from app.ideas.search import is_search_object, is_search_table
+from app.ideas import search as ideas_search
 from app.main import UnmigratedDatabase, create_app
 from app.media.service import image_fingerprint
 from app.media.storage import get_storage
+from app.questions import search as questions_search
 from app.surveys import building as surveys_building
 from app.surveys import questions as surveys_questions
 from app.surveys import responses as surveys_responses
 from app.surveys.models import Survey
 from tests import databases
 from tests.campaigns.factories import make_campaign
+from tests.campaigns.test_totals import connector_columns
 from tests.factories import add_member, make_brand, make_community, make_user
 from tests.ideas.factories import make_idea
+from tests.insights.factories import campaign_world
 from tests.surveys.test_service import _answer_template
 
 
@@ -65,8 +72,13 @@ def _config(url: str) -> Config:
 
 
 def _tables(engine: Engine) -> set[str]:
-    """The tables, without the ideas' full-text search tables (made by hand in the ideas migration, on SQLite)."""
-    return {name for name in inspect(engine).get_table_names() if not is_search_table(name)}
+    """The tables, without the full-text search tables of ideas, questions and designs (made by hand in their
+    migrations, on SQLite)."""
+    return {
+        name
+        for name in inspect(engine).get_table_names()
+        if not any(search.is_search_table(name) for search in (ideas_search, questions_search, design_search))
+    }
 
 
 def test_upgrade_downgrade_upgrade(empty_url: str, empty_engine: Engine) -> None:
@@ -97,7 +109,12 @@ def test_models_and_migrations_agree(empty_url: str, empty_engine: Engine) -> No
             opts={
                 "compare_type": True,
                 "compare_server_default": True,
-                "include_name": lambda name, type_, _parents: not is_search_object(name, type_),
+                "include_name": lambda name, type_, _parents: (
+                    not any(
+                        search.is_search_object(name, type_)
+                        for search in (ideas_search, questions_search, design_search)
+                    )
+                ),
             },
         )
         differences = compare_metadata(context, metadata)
@@ -111,10 +128,22 @@ _SQLITE_TRIGGERS = {
     "ideas_fts_after_insert",  # the ideas' full-text index kept in step (app/ideas/search.py)
     "ideas_fts_after_delete",
     "ideas_fts_after_update",
+    "questions_fts_after_insert",  # the questions' full-text index (app/questions/search.py)
+    "questions_fts_after_delete",
+    "questions_fts_after_update",
+    "designs_fts_after_insert",  # the designs' full-text index kept in step (app/challenges/search.py)
+    "designs_fts_after_delete",
+    "designs_fts_after_update",
+    "designs_fts_designer_renamed",
     "audit_entries_no_update",  # the audit log is append-only (app/moderation)
     "audit_entries_no_delete",
 }
-_POSTGRESQL_TRIGGERS = {"audit_entries_no_change", "audit_entries_no_truncate"}
+_POSTGRESQL_TRIGGERS = {
+    "audit_entries_no_change",
+    "audit_entries_no_truncate",
+    "designs_search_vector",  # the designs' full-text vector kept in step (app/challenges/search.py)
+    "designs_designer_renamed",
+}
 
 
 def test_the_hand_written_triggers_survive_every_migration(empty_url: str, empty_engine: Engine) -> None:
@@ -258,6 +287,8 @@ def test_moderation02_fills_in_where_responses_were_given_and_recounts_idea_comm
 
     with pytest.raises(RuntimeError, match="restore them before downgrading"):
         command.downgrade(config, "outbox02")
+    # The refused downgrade has taken the later revisions down already: back to the head the services expect.
+    command.upgrade(config, "head")
     with session_scope(empty_engine) as session:
         surveys_responses.set_response_hidden(session, response_id=hidden_id, hidden=False)
     command.downgrade(config, "outbox02")
@@ -454,11 +485,30 @@ def test_leftovers03_makes_the_audit_logs_foreign_keys_restrict(empty_url: str, 
     command.upgrade(config, "head")
 
 
+def _old_community(engine: Engine) -> int:
+    """A brand and a community inserted through the tables as they are at an older revision (today's models may
+    have columns those tables lack)."""
+    filler: dict[type, object] = {bool: False, int: 0, float: 0.0, str: "x", datetime: utcnow()}
+
+    def insert(name: str, **values: object) -> int:
+        table = Table(name, MetaData(), autoload_with=engine)
+        row: dict[str, object] = {
+            column.name: filler[column.type.python_type]
+            for column in table.columns
+            if not column.nullable and not column.primary_key and column.server_default is None
+        }
+        with engine.begin() as connection:
+            result = connection.execute(table.insert().values({**row, **values}))
+            return int(result.inserted_primary_key[0])
+
+    brand_id = insert("brands", slug="old-brand")
+    return insert("communities", brand_id=brand_id, slug="old-community", kind="both", visibility="public")
+
+
 def test_scorepg01_carries_each_challenges_score_totals_over_to_a_shard(empty_url: str, empty_engine: Engine) -> None:
     config = _config(empty_url)
     command.upgrade(config, "leftovers03")
-    with session_scope(empty_engine) as session:
-        community_id = make_community(session).id
+    community_id = _old_community(empty_engine)
     challenges = Table("challenges", MetaData(), autoload_with=empty_engine)
     filler = {Integer: 0, String: "x", DateTime: utcnow()}
     with empty_engine.begin() as connection:
@@ -483,3 +533,64 @@ def test_scorepg01_carries_each_challenges_score_totals_over_to_a_shard(empty_ur
         totals = connection.execute(text("SELECT id, score_count, score_sum FROM challenges ORDER BY id")).all()
     assert [tuple(total) for total in totals] == [(1, 3, 11), (2, 0, 0)]
     command.upgrade(config, "head")
+
+
+def test_hooks01_starts_each_challenge_at_the_phase_it_is_in(empty_url: str, empty_engine: Engine) -> None:
+    """So the first sweep after the upgrade tells no phase change that happened before it."""
+    config = _config(empty_url)
+    command.upgrade(config, "scorepg01")
+    community_id = _old_community(empty_engine)
+    challenges = Table("challenges", MetaData(), autoload_with=empty_engine)
+    now, day = utcnow(), timedelta(days=1)
+    # (status, opens, closes, scoring closes) relative to now, and the phase each is in.
+    cases = [
+        ("draft", -day, day, 2 * day, "draft"),
+        ("published", day, 2 * day, 3 * day, "upcoming"),
+        ("published", -day, day, 2 * day, "submissions_open"),
+        ("published", -2 * day, -day, day, "scoring"),
+        ("published", -3 * day, -2 * day, -day, "closed"),
+        ("winners_announced", -3 * day, -2 * day, -day, "winners_announced"),
+    ]
+    filler = {Integer: 0, String: "x", DateTime: now}
+    with empty_engine.begin() as connection:
+        for number, (status, opens, closes, scoring_closes, _) in enumerate(cases, start=1):
+            row: dict[str, object] = {
+                column.name: next(value for kind, value in filler.items() if isinstance(column.type, kind))
+                for column in challenges.columns
+                if not column.nullable and not column.primary_key
+            }
+            row |= {
+                "community_id": community_id,
+                "slug": f"c{number}",
+                "status": status,
+                "submissions_open_at": now + opens,
+                "submissions_close_at": now + closes,
+                "scoring_close_at": now + scoring_closes,
+            }
+            connection.execute(challenges.insert().values(row))
+
+    command.upgrade(config, "hooks01")
+
+    with empty_engine.connect() as connection:
+        phases = connection.execute(text("SELECT emitted_phase FROM challenges ORDER BY id")).scalars().all()
+    assert phases == [case[-1] for case in cases]
+    command.downgrade(config, "scorepg01")
+    command.upgrade(config, "head")
+
+
+def test_cmptot01_backfills_the_campaign_totals_the_events_kept(empty_url: str, empty_engine: Engine) -> None:
+    """A campaign's totals kept by its events (answers, a friend's link, opens, sign-ups, samples), dropped with a
+    downgrade, come back the same from the migration's backfill (the recount)."""
+    config = _config(empty_url)
+    command.upgrade(config, "head")
+    with session_scope(empty_engine) as session:
+        campaign_id = campaign_world(session).campaign.id or 0
+    with Session(empty_engine) as session:
+        kept = campaign_totals.kept_totals(session, campaign_id=campaign_id)
+        columns = connector_columns(session, campaign_id)
+    assert kept[("chain", "shared")] == 4 and kept[("connectors", "accepted")] == 3
+    command.downgrade(config, "preord01")
+    command.upgrade(config, "head")
+    with Session(empty_engine) as session:
+        assert campaign_totals.kept_totals(session, campaign_id=campaign_id) == kept
+        assert connector_columns(session, campaign_id) == columns

@@ -17,6 +17,7 @@ world_connection = test_permissions.world_connection
 world = test_permissions.world
 session = test_permissions.session
 app = test_permissions.app
+module_client = test_permissions.module_client
 client = test_permissions.client
 
 NAMES = ("brand_slug", "community_slug", "challenge_slug", "campaign_slug")

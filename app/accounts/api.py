@@ -2,7 +2,11 @@
 
 from fastapi import APIRouter, Request, Response, status
 
+from app.accounts import passwords as accounts_passwords
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
+from app.accounts import signup as accounts_signup
+from app.accounts import tokens as accounts_tokens
 from app.accounts import two_factor
 from app.accounts.deps import (
     AccountUser,
@@ -12,6 +16,7 @@ from app.accounts.deps import (
     session_token,
     set_session_cookie,
 )
+from app.accounts.reads import OwnAccount
 from app.accounts.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -36,6 +41,7 @@ from app.accounts.schemas import (
 from app.columns import RowId
 from app.communities import arrivals
 from app.db import SessionDep
+from app.i18n import _, ngettext
 from app.rewards.referral_links import referral_code_from_cookie
 from app.web.requests import client_ip
 
@@ -48,7 +54,7 @@ def sign_up(body: SignUp, request: Request, session: SessionDep, _visitor: Publi
     referral link (its cookie) or a campaign share link (``share_code``), confirming joins that community."""
     referral_code = referral_code_from_cookie(request)
     arrival = arrivals.find_arrival(session, share_code=body.share_code, referral_code=referral_code)
-    user = accounts_service.sign_up(
+    user = accounts_signup.sign_up(
         session,
         email=body.email,
         handle=body.handle,
@@ -65,7 +71,7 @@ def sign_up(body: SignUp, request: Request, session: SessionDep, _visitor: Publi
 @router.post("/auth/confirm", response_model=UserPrivate, summary="Confirm an e-mail address")
 def confirm(body: TokenOnly, session: SessionDep, _visitor: Public) -> UserPrivate:
     """Confirm the address; a sign-up that came through a referral or share link joins its community now."""
-    confirmation = accounts_service.confirm_email(session, token=body.token)
+    confirmation = accounts_signup.confirm_email(session, token=body.token)
     if confirmation.community_id is not None:
         arrivals.land(
             session,
@@ -78,20 +84,20 @@ def confirm(body: TokenOnly, session: SessionDep, _visitor: Public) -> UserPriva
 
 @router.post("/auth/confirm/resend", response_model=Message, summary="Send the confirmation link again")
 def resend_confirmation(body: EmailOnly, request: Request, session: SessionDep, _visitor: Public) -> Message:
-    accounts_service.resend_confirmation(session, email=body.email, client_ip=client_ip(request))
-    return Message(detail="If an unconfirmed account has this address, a new link is on its way.")
+    accounts_signup.resend_confirmation(session, email=body.email, client_ip=client_ip(request))
+    return Message(detail=_("If an unconfirmed account has this address, a new link is on its way."))
 
 
 @router.post("/auth/session", response_model=UserPrivate, summary="Log in (sets the session cookie)")
 def log_in(body: LogIn, request: Request, response: Response, session: SessionDep, _visitor: Public) -> UserPrivate:
     """An account with two-factor authentication also needs `two_factor_code`: without it (or with a wrong one) the
     answer is 401 and no session starts."""
-    user = accounts_service.authenticate(
+    user = accounts_sessions.authenticate(
         session, login=body.login, password=body.password, client_ip=client_ip(request)
     )
     if user.has_two_factor:
         two_factor.verify_second_factor(session, user=user, code=body.two_factor_code, client_ip=client_ip(request))
-    token = accounts_service.start_session(
+    token = accounts_sessions.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
     set_session_cookie(response, token)
@@ -102,7 +108,7 @@ def log_in(body: LogIn, request: Request, response: Response, session: SessionDe
 def log_out(request: Request, session: SessionDep, _user: AccountUser) -> Response:
     token = session_token(request)
     if token:
-        accounts_service.end_session(session, token=token)
+        accounts_sessions.end_session(session, token=token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     clear_session_cookie(response)
     return response
@@ -110,8 +116,20 @@ def log_out(request: Request, session: SessionDep, _user: AccountUser) -> Respon
 
 @router.post("/auth/password-reset", response_model=Message, summary="E-mail a password reset link")
 def request_password_reset(body: EmailOnly, request: Request, session: SessionDep, _visitor: Public) -> Message:
-    accounts_service.request_password_reset(session, email=body.email, client_ip=client_ip(request))
-    return Message(detail="If an account has this address, a reset link is on its way.")
+    accounts_passwords.request_password_reset(session, email=body.email, client_ip=client_ip(request))
+    return Message(detail=_("If an account has this address, a reset link is on its way."))
+
+
+def _changed_detail(revoked_tokens: int) -> str:
+    if not revoked_tokens:
+        return _("The password is changed, and every session was logged out.")
+    return ngettext(
+        "The password is changed, every session was logged out and your %(num)s API token revoked (make new ones "
+        "under Settings, API tokens).",
+        "The password is changed, every session was logged out and your %(num)s API tokens revoked (make new ones "
+        "under Settings, API tokens).",
+        revoked_tokens,
+    )
 
 
 @router.post(
@@ -119,16 +137,17 @@ def request_password_reset(body: EmailOnly, request: Request, session: SessionDe
 )
 def reset_password(body: PasswordReset, session: SessionDep, _visitor: Public) -> PasswordChanged:
     """Every session is logged out and every API token revoked."""
-    changed = accounts_service.reset_password(session, token=body.token, new_password=body.password)
+    changed = accounts_passwords.reset_password(session, token=body.token, new_password=body.password)
     return PasswordChanged(
-        detail=f"The password is changed, and every session was logged out{changed.tokens_clause}.",
+        detail=_changed_detail(changed.revoked_tokens),
         revoked_tokens=changed.revoked_tokens,
     )
 
 
 @router.get("/me", response_model=UserPrivate, summary="The logged-in account")
-def me(user: AccountUser) -> UserPrivate:
-    return UserPrivate.model_validate(user)
+async def me(account: OwnAccount) -> UserPrivate:
+    """Read in the event loop (app.accounts.reads): no worker thread, no ORM session."""
+    return UserPrivate.model_validate(account)
 
 
 @router.patch("/me", response_model=UserPrivate, summary="Edit one's profile")
@@ -140,18 +159,18 @@ def update_me(body: ProfileUpdate, session: SessionDep, user: AccountUser) -> Us
 @router.post("/me/password", response_model=PasswordChanged, summary="Change one's password")
 def change_password(body: PasswordChange, session: SessionDep, user: AccountUser) -> PasswordChanged:
     """Every session is logged out (this one too) and every API token revoked (the one making this call too)."""
-    changed = accounts_service.change_password(
+    changed = accounts_passwords.change_password(
         session, user=user, current_password=body.current_password, new_password=body.password
     )
     return PasswordChanged(
-        detail=f"The password is changed, and every session was logged out{changed.tokens_clause}.",
+        detail=_changed_detail(changed.revoked_tokens),
         revoked_tokens=changed.revoked_tokens,
     )
 
 
 @router.get("/me/tokens", response_model=list[ApiTokenPublic], summary="One's personal API tokens")
 def list_tokens(session: SessionDep, user: AccountUser) -> list[ApiTokenPublic]:
-    return [ApiTokenPublic.model_validate(token) for token in accounts_service.list_api_tokens(session, user=user)]
+    return [ApiTokenPublic.model_validate(token) for token in accounts_tokens.list_api_tokens(session, user=user)]
 
 
 @router.post(
@@ -172,7 +191,7 @@ def create_token(
         password_or_code=body.current_password_or_code,
         client_ip=client_ip(request),
     )
-    token, plain = accounts_service.create_api_token(
+    token, plain = accounts_tokens.create_api_token(
         session, user=user, name=body.name, scope=body.scope, lifetime_days=body.lifetime_days
     )
     return ApiTokenCreated(**ApiTokenPublic.model_validate(token).model_dump(), token=plain)
@@ -180,7 +199,7 @@ def create_token(
 
 @router.delete("/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token")
 def revoke_token(token_id: RowId, session: SessionDep, user: AccountUser) -> Response:
-    accounts_service.revoke_api_token(session, user=user, token_id=token_id)
+    accounts_tokens.revoke_api_token(session, user=user, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -238,7 +257,7 @@ def disable_two_factor(
         client_ip=client_ip(request),
     )
     two_factor.disable_two_factor(session, user=user)
-    return Message(detail="Two-factor authentication is off; your recovery codes no longer work.")
+    return Message(detail=_("Two-factor authentication is off; your recovery codes no longer work."))
 
 
 @router.post(

@@ -1,19 +1,21 @@
 """Who is asking: the session cookie or a bearer token, and the permission check every route declares."""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, Signer
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import lookups as accounts_lookups
 from app.accounts.models import TokenScope, User
 from app.accounts.two_factor import SignIn
 from app.brands import service as brands_service
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound, Unauthorized
+from app.i18n import N_, _, gettext
+from app.i18n.context import note_person
 from app.permissions import INSIDER_ROLES, Action, Role, can
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,29 +75,59 @@ def get_current_user(request: Request, session: SessionDep) -> User | None:
     sign_in = SignIn()
     authorization = request.headers.get("Authorization", "")
     if authorization:
-        scheme, _, credentials = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not credentials:
-            raise Unauthorized("Use 'Authorization: Bearer <token>' with a personal API token.")
-        found = accounts_service.api_token_for(session, plain=credentials.strip())
+        found = accounts_lookups.api_token_for(session, plain=bearer_credentials(authorization))
         if found is None:
-            raise Unauthorized("This API token is not valid: it has expired or been revoked.")
+            raise invalid_token()
         user = found.user
-        if found.scope == TokenScope.read and request.method not in SAFE_METHODS:
-            raise Forbidden(
-                f"This API token is read-only: it cannot {request.method}. Make a read-write token at /settings/tokens."
-            )
+        check_token_scope(found.scope, request.method)
     else:
         token = session_token(request)
-        found_session = accounts_service.session_for_token(session, token=token) if token else None
+        found_session = accounts_lookups.session_for_token(session, token=token) if token else None
         if found_session is not None:
             user, user_session = found_session
             sign_in = SignIn(user_session_id=user_session.id, authenticated_at=user_session.authenticated_at)
+    if user is not None:
+        note_person(user.locale, user.time_zone)
     request.state.user = user
     request.state.sign_in = sign_in
     return user
 
 
+def bearer_credentials(authorization: str) -> str:
+    """The token of an ``Authorization`` header; any scheme but ``Bearer`` is refused."""
+    scheme, _separator, credentials = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not credentials:
+        raise Unauthorized(gettext("Use 'Authorization: Bearer <token>' with a personal API token."))
+    return credentials.strip()
+
+
+def invalid_token() -> Unauthorized:
+    return Unauthorized(gettext("This API token is not valid: it has expired or been revoked."))
+
+
+def check_token_scope(scope: TokenScope, method: str) -> None:
+    """A read-only token may only read."""
+    if scope == TokenScope.read and method not in SAFE_METHODS:
+        raise Forbidden(
+            gettext(
+                "This API token is read-only: it cannot %(method)s. Make a read-write token at /settings/tokens.",
+                method=method,
+            )
+        )
+
+
 CurrentUser = Annotated[User | None, Depends(get_current_user)]
+
+
+class Actor(Protocol):
+    """What the permission checks read of the person asking: a ``User``, or an account read without the ORM
+    (``app.accounts.reads.Account``)."""
+
+    @property
+    def is_site_admin(self) -> bool: ...
+
+    @property
+    def has_two_factor(self) -> bool: ...
 
 
 def current_sign_in(request: Request, _user: CurrentUser) -> SignIn:
@@ -106,7 +138,7 @@ def current_sign_in(request: Request, _user: CurrentUser) -> SignIn:
 CurrentSignIn = Annotated[SignIn, Depends(current_sign_in)]
 
 
-def base_roles(user: User | None) -> set[Role]:
+def base_roles(user: Actor | None) -> set[Role]:
     """The roles anyone has regardless of brand or community."""
     roles = {Role.visitor}
     if user is not None:
@@ -119,7 +151,7 @@ def base_roles(user: User | None) -> set[Role]:
 def check(
     action: Action,
     roles: frozenset[Role],
-    user: User | None,
+    user: Actor | None,
     *,
     hidden_message: str,
     session: Session | None = None,
@@ -131,14 +163,14 @@ def check(
         _require_two_factor(action, roles, user, session=session, brand_id=brand_id)
         return
     if user is None:
-        raise LoginRequired("Log in to continue.")
+        raise LoginRequired(_("Log in to continue."))
     if roles & INSIDER_ROLES:
-        raise Forbidden("Your role does not allow this.")
-    raise NotFound(hidden_message)
+        raise Forbidden(_("Your role does not allow this."))
+    raise NotFound(_(hidden_message))
 
 
 def _require_two_factor(
-    action: Action, roles: frozenset[Role], user: User | None, *, session: Session | None, brand_id: int | None
+    action: Action, roles: frozenset[Role], user: Actor | None, *, session: Session | None, brand_id: int | None
 ) -> None:
     """Admins (by the site's setting) and a brand's staff (by the brand's) must use two-factor for what only that
     role allows them; what they may do as anyone else (their own account, public pages) stays open, so they can
@@ -151,7 +183,7 @@ def _require_two_factor(
         and not can(roles - {Role.site_admin}, action)
     ):
         raise TwoFactorRequired(
-            "Site administrators must sign in with two-factor authentication: turn it on at /settings/two-factor."
+            _("Site administrators must sign in with two-factor authentication: turn it on at /settings/two-factor.")
         )
     if (
         roles & _STAFF_ROLES
@@ -161,7 +193,7 @@ def _require_two_factor(
         and brands_service.brand_requires_staff_two_factor(session, brand_id=brand_id)
     ):
         raise TwoFactorRequired(
-            "This brand requires two-factor authentication of its staff: turn it on at /settings/two-factor."
+            _("This brand requires two-factor authentication of its staff: turn it on at /settings/two-factor.")
         )
 
 
@@ -178,7 +210,7 @@ class Permit(PermissionCheck):
         self.action = action
 
     def __call__(self, user: CurrentUser) -> User | None:
-        check(self.action, frozenset(base_roles(user)), user, hidden_message="Page not found.")
+        check(self.action, frozenset(base_roles(user)), user, hidden_message=N_("Page not found."))
         return user
 
 
@@ -200,3 +232,20 @@ InvitedUser = Annotated[User, Depends(_logged_in(Action.join_by_invite))]
 SiteAdmin = Annotated[User, Depends(Permit(Action.administer_site))]
 # A public route, marked so the route table shows it was meant to be public.
 Public = Annotated[User | None, Depends(Permit(Action.view_public))]
+
+
+class Unidentified(PermissionCheck):
+    """A public action checked without asking who is asking: for a route that shows nothing of anyone (the
+    liveness probe), so it reads no cookie or token, opens no session and takes no worker thread."""
+
+    def __init__(self, action: Action) -> None:
+        if not can(frozenset({Role.visitor}), action):
+            raise ValueError(f"{action} is not open to visitors: the caller must be identified")
+        self.action = action
+
+    async def __call__(self) -> None:
+        return None
+
+
+# A route open to anyone whose answer is the same for everyone (``/healthz``).
+Anyone = Annotated[None, Depends(Unidentified(Action.view_public))]

@@ -28,6 +28,10 @@ class User(SQLModel, table=True):
     totp_secret: str | None = Field(default=None, max_length=64)
     two_factor_enabled_at: datetime | None = timestamp_field(nullable=True)
     totp_last_step: int = Field(default=0)
+    # The language pages, e-mails and messages speak to this person ("de"), and the time zone their times are shown
+    # in ("Europe/Berlin"); empty: the browser's language (then the community's), and UTC.
+    locale: str | None = Field(default=None, max_length=8)
+    time_zone: str | None = Field(default=None, max_length=64)
 
     @property
     def is_confirmed(self) -> bool:

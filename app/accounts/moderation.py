@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.communities.models import Membership
+from app.i18n import N_
 from app.moderation.models import SubjectKind
 from app.moderation.subjects import SubjectContent, SubjectInfo, SubjectType, excerpt
 
@@ -37,5 +38,5 @@ def _profile_contents(session: Session, user_ids: Collection[int]) -> dict[int, 
 
 
 SUBJECT_TYPES = (
-    SubjectType(kind=SubjectKind.profile, label="profile", describe=_describe_profile, content=_profile_contents),
+    SubjectType(kind=SubjectKind.profile, label=N_("profile"), describe=_describe_profile, content=_profile_contents),
 )

@@ -20,12 +20,15 @@ from sqlalchemy import CursorResult
 from sqlmodel import Session, col, delete, func, select, update
 
 from app import rate_limits
+from app.accounts import passwords as accounts_passwords
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
 from app.accounts.models import RecoveryCode, User, UserSession
 from app.brands import service as brands_service
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, Unauthorized
+from app.i18n import N_, _
 
 ISSUER = "Chorus"
 # A code is accepted for its own 30-second step and one step either side (clocks drift), never twice.
@@ -70,7 +73,7 @@ class TwoFactorSetup:
 def start_two_factor_setup(*, user: User) -> TwoFactorSetup:
     """A new secret for the user to add to their authenticator app; nothing changes until it is confirmed."""
     if user.has_two_factor:
-        raise Conflict("Two-factor authentication is on already.")
+        raise Conflict(_("Two-factor authentication is on already."))
     secret = pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=get_settings().site_name or ISSUER)
     token = _serializer("two-factor-setup").dumps({"user_id": user.id, "secret": secret})
@@ -88,11 +91,11 @@ def _setup_secret(*, user: User, setup_token: str) -> str:
     try:
         payload = _serializer("two-factor-setup").loads(setup_token, max_age=SETUP_MINUTES * 60)
     except SignatureExpired as error:
-        raise Invalid("This set-up has expired: start again with a new QR code.") from error
+        raise Invalid(_("This set-up has expired: start again with a new QR code.")) from error
     except BadSignature as error:
-        raise Invalid("This set-up is not valid: start again with a new QR code.") from error
+        raise Invalid(_("This set-up is not valid: start again with a new QR code.")) from error
     if payload.get("user_id") != user.id:
-        raise Invalid("This set-up is not valid: start again with a new QR code.")
+        raise Invalid(_("This set-up is not valid: start again with a new QR code."))
     return str(payload["secret"])
 
 
@@ -103,13 +106,13 @@ def enable_two_factor(
     this once."""
     now = now or utcnow()
     if user.has_two_factor:
-        raise Conflict("Two-factor authentication is on already.")
+        raise Conflict(_("Two-factor authentication is on already."))
     secret = _setup_secret(user=user, setup_token=setup_token)
     step = _matching_step(secret, code, now)
     if step is None:
         raise Invalid(
-            "Please correct the marked fields.",
-            fields={"code": "That code does not match. Enter the 6 digits the app shows now."},
+            _("Please correct the marked fields."),
+            fields={"code": _("That code does not match. Enter the 6 digits the app shows now.")},
         )
     user.totp_secret = secret
     user.two_factor_enabled_at = now
@@ -122,10 +125,10 @@ def enable_two_factor(
 def disable_two_factor(session: Session, *, user: User) -> None:
     """Switch two-factor off (the caller has re-authenticated); refused while a policy requires it."""
     if not user.has_two_factor:
-        raise Conflict("Two-factor authentication is off already.")
+        raise Conflict(_("Two-factor authentication is off already."))
     reason = two_factor_required_reason(session, user=user)
     if reason:
-        raise Forbidden(f"You cannot turn two-factor authentication off: {reason}")
+        raise Forbidden(_("You cannot turn two-factor authentication off: %(reason)s", reason=reason))
     user.totp_secret = None
     user.two_factor_enabled_at = None
     user.totp_last_step = 0
@@ -142,7 +145,7 @@ def reset_two_factor(session: Session, *, user: User) -> None:
     user.totp_last_step = 0
     session.add(user)
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
-    accounts_service.end_all_sessions(session, user=user)
+    accounts_sessions.end_all_sessions(session, user=user)
     session.flush()
 
 
@@ -190,12 +193,12 @@ def _recovery_hash(code: str) -> str:
 def regenerate_recovery_codes(session: Session, *, user: User, now: datetime | None = None) -> list[str]:
     """Ten new single-use recovery codes; the old ones stop working."""
     if not user.has_two_factor:
-        raise Conflict("Turn two-factor authentication on first.")
+        raise Conflict(_("Turn two-factor authentication on first."))
     now = now or utcnow()
     session.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.id))
     codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+    for _code in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _character in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
         session.add(RecoveryCode(user_id=id_of(user), code_hash=_recovery_hash(raw), created_at=now))
     session.flush()
@@ -234,15 +237,17 @@ def verify_second_factor(
     settings = get_settings()
     if not code.strip():
         raise Unauthorized(
-            "This account signs in with two-factor authentication: enter the 6-digit code from your authenticator "
-            "app, or one of your recovery codes."
+            _(
+                "This account signs in with two-factor authentication: enter the 6-digit code from your authenticator "
+                "app, or one of your recovery codes."
+            )
         )
-    rate_limits.hit(settings.login_rate_per_ip, "two-factor-ip", client_ip, message="Too many attempts from here.")
+    rate_limits.hit(settings.login_rate_per_ip, "two-factor-ip", client_ip, message=_("Too many attempts from here."))
     rate_limits.hit(
         settings.login_rate_per_account,
         "two-factor-account",
         str(user.id),
-        message="Too many attempts for this account. Wait a minute and try again.",
+        message=_("Too many attempts for this account. Wait a minute and try again."),
     )
     if TOTP_CODE_PATTERN.match(code.strip().replace(" ", "")):
         accepted = _accept_totp(session, user=user, code=code, now=now)
@@ -250,7 +255,10 @@ def verify_second_factor(
         accepted = _use_recovery_code(session, user=user, code=code, now=now)
     if not accepted:
         raise Unauthorized(
-            "That code is not right, or was used already. Wait for the app to show a new code, or use a recovery code."
+            _(
+                "That code is not right, or was used already. Wait for the app to show a new code, or use a "
+                "recovery code."
+            )
         )
 
 
@@ -260,7 +268,9 @@ def verify_second_factor(
 def pending_sign_in_token(*, user: User) -> str:
     """A signed note that the password was right, for the code step; it is no session and grants nothing else. It
     names the password's stamp, so a password reset meanwhile voids it."""
-    return _serializer("two-factor-pending").dumps({"user_id": user.id, "stamp": accounts_service.password_stamp(user)})
+    return _serializer("two-factor-pending").dumps(
+        {"user_id": user.id, "stamp": accounts_passwords.password_stamp(user)}
+    )
 
 
 def user_for_pending_sign_in(session: Session, *, token: str) -> User | None:
@@ -274,7 +284,7 @@ def user_for_pending_sign_in(session: Session, *, token: str) -> User | None:
     user = session.get(User, payload.get("user_id"))
     if user is None or not user.is_active or not user.has_two_factor:
         return None
-    if payload.get("stamp") != accounts_service.password_stamp(user):
+    if payload.get("stamp") != accounts_passwords.password_stamp(user):
         return None
     return user
 
@@ -296,8 +306,8 @@ class SignIn:
         return (now or utcnow()) - self.authenticated_at <= timedelta(minutes=REAUTHENTICATION_MINUTES)
 
 
-REAUTHENTICATE_MESSAGE = (
-    f"Confirm it is you: this needs a sign-in within the last {REAUTHENTICATION_MINUTES} minutes, or your current "
+REAUTHENTICATE_MESSAGE = N_(
+    "Confirm it is you: this needs a sign-in within the last %(minutes)s minutes, or your current "
     "password or a code from your authenticator app (current_password_or_code)."
 )
 
@@ -317,13 +327,16 @@ def confirm_identity(
     if not password_or_code:
         if sign_in.is_recent(now):
             return
-        raise Forbidden(REAUTHENTICATE_MESSAGE, fields={"current_password_or_code": "Enter your password or a code."})
+        raise Forbidden(
+            _(REAUTHENTICATE_MESSAGE, minutes=REAUTHENTICATION_MINUTES),
+            fields={"current_password_or_code": _("Enter your password or a code.")},
+        )
     settings = get_settings()
     rate_limits.hit(
         settings.login_rate_per_account,
         "reauthenticate-account",
         str(user.id),
-        message="Too many attempts for this account. Wait a minute and try again.",
+        message=_("Too many attempts for this account. Wait a minute and try again."),
     )
     value = password_or_code.strip()
     if user.has_two_factor and TOTP_CODE_PATTERN.match(value.replace(" ", "")):
@@ -332,8 +345,8 @@ def confirm_identity(
         confirmed = accounts_service.password_hasher.verify(password_or_code, user.password_hash)
     if not confirmed:
         raise Forbidden(
-            "That password or code is not right.",
-            fields={"current_password_or_code": "This is not your password or a current code."},
+            _("That password or code is not right."),
+            fields={"current_password_or_code": _("This is not your password or a current code.")},
         )
     if sign_in.user_session_id is not None:
         session.execute(
@@ -348,8 +361,8 @@ def confirm_identity(
 def two_factor_required_reason(session: Session, *, user: User) -> str | None:
     """Why this person must sign in with two-factor (the site's rule for admins, or a brand's for its staff)."""
     if user.is_site_admin and get_settings().resolved_require_admin_two_factor:
-        return "site administrators must use it."
+        return _("site administrators must use it.")
     brands: Sequence[str] = brands_service.brands_requiring_two_factor(session, user=user)
     if brands:
-        return f"{', '.join(brands)} requires it of its staff."
+        return _("%(brands)s requires it of its staff.", brands=", ".join(brands))
     return None

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
 from app.accounts import two_factor
 from app.accounts.deps import AccountUser, CurrentSignIn, Public, set_session_cookie
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError
+from app.i18n import _, ngettext
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import client_ip, redirect, safe_next
@@ -69,7 +70,7 @@ def _code_step(request: Request, session: Session, *, code: str, next_path: str,
         two_factor.verify_second_factor(session, user=user, code=code, client_ip=client_ip(request))
     except AppError as error:
         return form_error(request, session, template, {"next": safe_next(next_path)}, error)
-    token = accounts_service.start_session(
+    token = accounts_sessions.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
     response = redirect(request, safe_next(next_path))
@@ -80,12 +81,18 @@ def _code_step(request: Request, session: Session, *, code: str, next_path: str,
         flash.add(
             response,
             request,
-            f"Welcome back, {user.display_name}. That recovery code is used up; {left} left. "
-            "Set up your authenticator app again under Settings, Two-factor.",
+            ngettext(
+                "Welcome back, %(name)s. That recovery code is used up; %(num)s left. "
+                "Set up your authenticator app again under Settings, Two-factor.",
+                "Welcome back, %(name)s. That recovery code is used up; %(num)s left. "
+                "Set up your authenticator app again under Settings, Two-factor.",
+                left,
+                name=user.display_name,
+            ),
             "info",
         )
     else:
-        flash.add(response, request, f"Welcome back, {user.display_name}.")
+        flash.add(response, request, _("Welcome back, %(name)s.", name=user.display_name))
     return response
 
 
@@ -212,5 +219,5 @@ def disable(
         context = {**_settings_context(session, user, sign_in, ""), "form_name": "disable"}
         return form_error(request, session, "accounts/two_factor.html", context, error)
     response = redirect(request, "/settings/two-factor")
-    flash.add(response, request, "Two-factor authentication is off; your recovery codes no longer work.", "info")
+    flash.add(response, request, _("Two-factor authentication is off; your recovery codes no longer work."), "info")
     return response

@@ -7,7 +7,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.accounts import passwords as accounts_passwords
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
+from app.accounts import signup as accounts_signup
+from app.accounts import tokens as accounts_tokens
 from app.accounts import two_factor
 from app.accounts.deps import (
     AccountUser,
@@ -24,7 +28,9 @@ from app.communities import arrivals
 from app.communities import service as communities_service
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.i18n import _, ngettext
 from app.moderation import reports as moderation_reports
+from app.questions import reading as questions_reading
 from app.rewards.referral_links import referral_code_from_cookie
 from app.web import flash
 from app.web.forms import form_error
@@ -63,7 +69,7 @@ def signup(
     form = {"email": email, "handle": handle, "display_name": display_name}
     arrival = _arrival(request, session, share)
     try:
-        user = accounts_service.sign_up(
+        user = accounts_signup.sign_up(
             session,
             email=email,
             handle=handle,
@@ -89,7 +95,7 @@ def resend_confirmation_page(request: Request, _visitor: Public) -> Response:
 @router.post("/confirm/resend")
 def resend_confirmation(request: Request, session: SessionDep, _visitor: Public, email: FormText = "") -> Response:
     try:
-        accounts_service.resend_confirmation(session, email=email, client_ip=client_ip(request))
+        accounts_signup.resend_confirmation(session, email=email, client_ip=client_ip(request))
     except AppError as error:
         return form_error(request, session, "accounts/resend_confirmation.html", {"form": {"email": email}}, error)
     return render(request, "accounts/signup_done.html", {"email": email.strip().lower(), "resent": True})
@@ -98,7 +104,7 @@ def resend_confirmation(request: Request, session: SessionDep, _visitor: Public,
 @router.get("/confirm/{token}", name="accounts:confirm")
 def confirm(request: Request, token: str, session: SessionDep, visitor: Public, next: str = "/") -> Response:
     try:
-        confirmation = accounts_service.confirm_email_and_sign_in(
+        confirmation = accounts_signup.confirm_email_and_sign_in(
             session, token=token, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
         )
     except Invalid as error:
@@ -121,18 +127,25 @@ def confirm(request: Request, token: str, session: SessionDep, visitor: Public, 
         response = redirect(request, f"/c/{landing.community.slug}" if landing else safe_next(next))
         set_session_cookie(response, confirmation.session_token)
         if landing is None:
-            flash.add(response, request, "Your e-mail address is confirmed.")
+            flash.add(response, request, _("Your e-mail address is confirmed."))
         elif landing.joined:
-            flash.add(response, request, f"Your e-mail address is confirmed. Welcome to {landing.community.name}!")
+            flash.add(
+                response,
+                request,
+                _("Your e-mail address is confirmed. Welcome to %(community)s!", community=landing.community.name),
+            )
         else:
-            message = f"Your e-mail address is confirmed. {landing.community.name} is invite-only: ask its team."
+            message = _(
+                "Your e-mail address is confirmed. %(community)s is invite-only: ask its team.",
+                community=landing.community.name,
+            )
             flash.add(response, request, message, "info")
         return response
     if visitor is not None and visitor.id == confirmation.user.id:
         return redirect(request, safe_next(next))
     # Confirmed before: the link signs nobody in a second time.
     response = redirect(request, "/login?next=" + quote(safe_next(next)))
-    flash.add(response, request, "Your e-mail address is confirmed already. Log in to continue.", "info")
+    flash.add(response, request, _("Your e-mail address is confirmed already. Log in to continue."), "info")
     return response
 
 
@@ -153,7 +166,7 @@ def login(
     next: FormText = "/",
 ) -> Response:
     try:
-        user = accounts_service.authenticate(session, login=login, password=password, client_ip=client_ip(request))
+        user = accounts_sessions.authenticate(session, login=login, password=password, client_ip=client_ip(request))
     except AppError as error:
         return form_error(
             request,
@@ -164,12 +177,12 @@ def login(
         )
     if user.has_two_factor:
         return start_code_step(request, user, next)
-    token = accounts_service.start_session(
+    token = accounts_sessions.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
     response = redirect(request, safe_next(next))
     set_session_cookie(response, token)
-    flash.add(response, request, f"Welcome back, {user.display_name}.")
+    flash.add(response, request, _("Welcome back, %(name)s.", name=user.display_name))
     return response
 
 
@@ -177,10 +190,10 @@ def login(
 def logout(request: Request, session: SessionDep, _user: AccountUser) -> Response:
     token = session_token(request)
     if token:
-        accounts_service.end_session(session, token=token)
+        accounts_sessions.end_session(session, token=token)
     response = redirect(request, "/")
     clear_session_cookie(response)
-    flash.add(response, request, "You are logged out.", "info")
+    flash.add(response, request, _("You are logged out."), "info")
     return response
 
 
@@ -192,7 +205,7 @@ def reset_request_page(request: Request, _visitor: Public) -> Response:
 @router.post("/reset")
 def reset_request(request: Request, session: SessionDep, _visitor: Public, email: FormText = "") -> Response:
     try:
-        accounts_service.request_password_reset(session, email=email, client_ip=client_ip(request))
+        accounts_passwords.request_password_reset(session, email=email, client_ip=client_ip(request))
     except AppError as error:
         return form_error(request, session, "accounts/reset_request.html", {"form": {"email": email}}, error)
     return render(request, "accounts/reset_sent.html", {"email": email.strip().lower()})
@@ -201,7 +214,7 @@ def reset_request(request: Request, session: SessionDep, _visitor: Public, email
 @router.get("/reset/{token}", name="accounts:reset_password")
 def reset_password_page(request: Request, token: str, session: SessionDep, _visitor: Public) -> Response:
     try:
-        user = accounts_service.user_for_reset_token(session, token=token)
+        user = accounts_passwords.user_for_reset_token(session, token=token)
     except Invalid as error:
         return render(
             request,
@@ -217,7 +230,7 @@ def reset_password(
     request: Request, token: str, session: SessionDep, _visitor: Public, password: FormText = ""
 ) -> Response:
     try:
-        changed = accounts_service.reset_password(session, token=token, new_password=password)
+        changed = accounts_passwords.reset_password(session, token=token, new_password=password)
     except AppError as error:
         if not error.fields:  # the link itself is bad, not the password
             session.rollback()
@@ -230,9 +243,16 @@ def reset_password(
         return form_error(request, session, "accounts/reset_password.html", {"token": token}, error)
     response = redirect(request, "/login")
     clear_session_cookie(response)
-    message = (
-        f"Your password is changed, and every device is logged out{changed.tokens_clause}. Log in with the new one."
-    )
+    if changed.revoked_tokens:
+        message = ngettext(
+            "Your password is changed, every device is logged out and your %(num)s API token revoked (make new ones "
+            "under Settings, API tokens). Log in with the new one.",
+            "Your password is changed, every device is logged out and your %(num)s API tokens revoked (make new ones "
+            "under Settings, API tokens). Log in with the new one.",
+            changed.revoked_tokens,
+        )
+    else:
+        message = _("Your password is changed, and every device is logged out. Log in with the new one.")
     flash.add(response, request, message)
     return response
 
@@ -252,7 +272,7 @@ def update_settings(
     except AppError as error:
         return form_error(request, session, "accounts/settings.html", {"form": form}, error)
     response = redirect(request, f"/u/{user.handle}")
-    flash.add(response, request, "Your profile is saved.")
+    flash.add(response, request, _("Your profile is saved."))
     return response
 
 
@@ -265,29 +285,39 @@ def change_password(
     password: FormText = "",
 ) -> Response:
     try:
-        changed = accounts_service.change_password(
+        changed = accounts_passwords.change_password(
             session, user=user, current_password=current_password, new_password=password
         )
     except AppError as error:
         context = {"form": {"display_name": user.display_name, "bio": user.bio}, "password_form": True}
         return form_error(request, session, "accounts/settings.html", context, error)
     # Every session ended with the change, this one too; start a fresh one so the user stays logged in here.
-    token = accounts_service.start_session(
+    token = accounts_sessions.start_session(
         session, user=user, ip_address=client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
     response = redirect(request, "/settings")
     set_session_cookie(response, token)
-    flash.add(
-        response, request, f"Your password is changed, and your other devices are logged out{changed.tokens_clause}."
-    )
+    if changed.revoked_tokens:
+        message = ngettext(
+            "Your password is changed, your other devices are logged out and your %(num)s API token revoked (make "
+            "new ones under Settings, API tokens).",
+            "Your password is changed, your other devices are logged out and your %(num)s API tokens revoked (make "
+            "new ones under Settings, API tokens).",
+            changed.revoked_tokens,
+        )
+    else:
+        message = _("Your password is changed, and your other devices are logged out.")
+    flash.add(response, request, message)
     return response
 
 
 def _tokens_context(session: Session, user: User, sign_in: two_factor.SignIn, **extra: object) -> dict[str, object]:
     return {
-        "tokens": accounts_service.list_api_tokens(session, user=user),
+        "tokens": accounts_tokens.list_api_tokens(session, user=user),
         "form": {"scope": TokenScope.read.value, "lifetime_days": str(accounts_service.DEFAULT_TOKEN_LIFETIME_DAYS)},
-        "lifetime_options": [(str(days), f"{days} days") for days in accounts_service.TOKEN_LIFETIME_DAYS],
+        "lifetime_options": [
+            (str(days), ngettext("%(num)s day", "%(num)s days", days)) for days in accounts_service.TOKEN_LIFETIME_DAYS
+        ],
         "needs_reauth": not sign_in.is_recent(),
         "now": utcnow(),
         **extra,
@@ -315,7 +345,7 @@ def create_token(
         two_factor.confirm_identity(
             session, user=user, sign_in=sign_in, password_or_code=current_password_or_code, client_ip=client_ip(request)
         )
-        _, plain = accounts_service.create_api_token(
+        _token, plain = accounts_tokens.create_api_token(
             session,
             user=user,
             name=name,
@@ -336,8 +366,8 @@ def create_token(
 def revoke_token(
     request: Request, token_id: RowId, session: SessionDep, user: AccountUser, sign_in: CurrentSignIn
 ) -> Response:
-    accounts_service.revoke_api_token(session, user=user, token_id=token_id)
-    context = _tokens_context(session, user, sign_in, notice="The token is revoked.")
+    accounts_tokens.revoke_api_token(session, user=user, token_id=token_id)
+    context = _tokens_context(session, user, sign_in, notice=_("The token is revoked."))
     return render(request, "accounts/tokens.html", context, block="tokens")
 
 
@@ -346,6 +376,10 @@ def profile(request: Request, handle: str, session: SessionDep, viewer: Public) 
     member = accounts_service.get_user_by_handle(session, handle=handle)
     communities = communities_service.list_shared_memberships(session, user=member, viewer=viewer)
     report_in = moderation_reports.profile_report_communities(session, reporter=viewer, member=member)
-    return render(
-        request, "accounts/profile.html", {"member": member, "communities": communities, "report_in": report_in}
-    )
+    context = {
+        "member": member,
+        "communities": communities,
+        "report_in": report_in,
+        "helpful_answer_count": questions_reading.helpful_answer_count(session, user=member),
+    }
+    return render(request, "accounts/profile.html", context)

@@ -9,6 +9,7 @@ from app.accounts.deps import SiteAdmin
 from app.brands import service as brands_service
 from app.db import SessionDep
 from app.errors import AppError
+from app.i18n import _
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import redirect
@@ -54,5 +55,14 @@ def create_brand(
         context = {"brands": brands_service.list_brands(session), "form": form}
         return form_error(request, session, "admin/home.html", context, error)
     response = redirect(request, f"/brands/{brand.slug}")
-    flash.add(response, request, f"{brand.name} is created; {manager.display_name} ({manager.email}) is its owner.")
+    flash.add(
+        response,
+        request,
+        _(
+            "%(brand)s is created; %(name)s (%(email)s) is its owner.",
+            brand=brand.name,
+            name=manager.display_name,
+            email=manager.email,
+        ),
+    )
     return response

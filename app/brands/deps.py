@@ -11,6 +11,7 @@ from app.brands.models import Brand
 from app.columns import id_of
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import _
 from app.permissions import Action, Role, can
 
 
@@ -25,7 +26,9 @@ class BrandAccess:
 
     @property
     def role_names(self) -> str:
-        return ", ".join(sorted(role.replace("_", " ") for role in self.roles if role not in {Role.visitor, Role.user}))
+        return ", ".join(
+            sorted(brands_service.role_label(role) for role in self.roles if role not in {Role.visitor, Role.user})
+        )
 
 
 class BrandPermit(PermissionCheck):
@@ -45,13 +48,13 @@ class BrandPermit(PermissionCheck):
             self.action,
             frozenset(roles),
             user,
-            hidden_message="There is no such brand.",
+            hidden_message=_("There is no such brand."),
             session=session,
             brand_id=brand.id if brand is not None else None,
         )
         assert user is not None  # check() refused otherwise: no action here is public
         if brand is None:  # only the site admin passes check() without being on a brand's staff
-            raise NotFound("There is no such brand.")
+            raise NotFound(_("There is no such brand."))
         return BrandAccess(brand=brand, user=user, roles=frozenset(roles))
 
 

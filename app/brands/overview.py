@@ -26,10 +26,11 @@ from app.campaigns.models import (
     CampaignStatus,
     KitShipment,
 )
-from app.challenges import service as challenges_service
+from app.challenges import phases as challenge_phases
 from app.challenges.models import Challenge, Design, DesignStatus, Phase, Score
 from app.columns import id_of, utcnow
 from app.communities.models import Community, Membership
+from app.i18n import N_, _
 from app.ideas import reading as ideas_reading
 from app.ideas.models import Idea
 from app.insights import campaign_results as campaign_insights
@@ -49,27 +50,27 @@ MONTH = timedelta(days=30)
 FigureKind = Literal["count", "score"]
 
 CHALLENGE_PHASE_LABELS = {
-    Phase.draft: "Draft",
-    Phase.upcoming: "Opens soon",
-    Phase.submissions_open: "Submissions open",
-    Phase.scoring: "Scoring",
-    Phase.closed: "Closed: pick the winners",
-    Phase.winners_announced: "Winners announced",
+    Phase.draft: N_("Draft"),
+    Phase.upcoming: N_("Opens soon"),
+    Phase.submissions_open: N_("Submissions open"),
+    Phase.scoring: N_("Scoring"),
+    Phase.closed: N_("Closed: pick the winners"),
+    Phase.winners_announced: N_("Winners announced"),
 }
-# What comes next in each phase, and the moment it comes.
+# What comes next in each phase (marked for translation), and the moment it comes.
 CHALLENGE_NEXT = {
-    Phase.draft: ("Submissions would open", "submissions_open_at"),
-    Phase.upcoming: ("Submissions open", "submissions_open_at"),
-    Phase.submissions_open: ("Submissions close", "submissions_close_at"),
-    Phase.scoring: ("Scoring closes", "scoring_close_at"),
+    Phase.draft: (N_("Submissions would open"), "submissions_open_at"),
+    Phase.upcoming: (N_("Submissions open"), "submissions_open_at"),
+    Phase.submissions_open: (N_("Submissions close"), "submissions_close_at"),
+    Phase.scoring: (N_("Scoring closes"), "scoring_close_at"),
 }
 CAMPAIGN_NEXT = {
-    CampaignPhase.draft: ("Applications would open", "apply_opens_at"),
-    CampaignPhase.upcoming: ("Applications open", "apply_opens_at"),
-    CampaignPhase.applying: ("Applications close", "apply_closes_at"),
-    CampaignPhase.shipping: ("Shipping closes", "ship_closes_at"),
-    CampaignPhase.sharing: ("Sharing closes", "share_closes_at"),
-    CampaignPhase.feedback: ("Feedback closes", "feedback_closes_at"),
+    CampaignPhase.draft: (N_("Applications would open"), "apply_opens_at"),
+    CampaignPhase.upcoming: (N_("Applications open"), "apply_opens_at"),
+    CampaignPhase.applying: (N_("Applications close"), "apply_closes_at"),
+    CampaignPhase.shipping: (N_("Shipping closes"), "ship_closes_at"),
+    CampaignPhase.sharing: (N_("Sharing closes"), "share_closes_at"),
+    CampaignPhase.feedback: (N_("Feedback closes"), "feedback_closes_at"),
 }
 FINISHED = {Phase.winners_announced.value, CampaignPhase.closed.value}
 
@@ -77,7 +78,7 @@ FINISHED = {Phase.winners_announced.value, CampaignPhase.closed.value}
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: str
+    label: str  # in the language of the request (or e-mail) that built the overview
     value: int | float | None  # None: nothing to show yet (no campaign answered, or too few answers)
     previous: int | float | None
     compared_with: str  # "vs the week before"
@@ -146,7 +147,7 @@ def _members(session: Session, community_ids: list[int], now: datetime) -> Figur
             func.count(func.distinct(case((col(Membership.joined_at) < now - MONTH, Membership.user_id)))),
         ).where(col(Membership.community_id).in_(community_ids))
     ).one()
-    return Figure("members", "Members", total, before, "vs 30 days ago")
+    return Figure("members", _("Members"), total, before, _("vs 30 days ago"))
 
 
 def _active(session: Session, community_ids: list[int], now: datetime) -> Figure:
@@ -154,7 +155,7 @@ def _active(session: Session, community_ids: list[int], now: datetime) -> Figure
     and in the 30 before."""
     parts = [
         select(who.label("user_id"), when.label("at")).where(*where, when >= now - 2 * MONTH, when < now)
-        for _, who, when, where in insights_service.activity_sources(community_ids)
+        for _source, who, when, where in insights_service.activity_sources(community_ids)
     ]
     activity = union_all(*parts).subquery()
     members = select(col(Membership.user_id)).where(col(Membership.community_id).in_(community_ids))
@@ -164,7 +165,7 @@ def _active(session: Session, community_ids: list[int], now: datetime) -> Figure
             func.count(func.distinct(case((activity.c.at < now - MONTH, activity.c.user_id)))),
         ).where(activity.c.user_id.in_(members))
     ).one()
-    return Figure("active_members", "Active in the last 30 days", recent, earlier, "vs the 30 days before")
+    return Figure("active_members", _("Active in the last 30 days"), recent, earlier, _("vs the 30 days before"))
 
 
 def _weekly(session: Session, community_ids: list[int], brand: Brand, now: datetime) -> list[Figure]:
@@ -201,11 +202,11 @@ def _weekly(session: Session, community_ids: list[int], brand: Brand, now: datet
             col(SurveyResponse.submitted_at) >= fortnight_ago,
         )
     ).one()
-    compared = "vs the week before"
+    compared = _("vs the week before")
     return [
-        Figure("designs", "Designs in the last 7 days", designs[0], designs[1], compared),
-        Figure("scores", "Scores in the last 7 days", scores[0], scores[1], compared),
-        Figure("responses", "Survey responses in the last 7 days", responses[0], responses[1], compared),
+        Figure("designs", _("Designs in the last 7 days"), designs[0], designs[1], compared),
+        Figure("scores", _("Scores in the last 7 days"), scores[0], scores[1], compared),
+        Figure("responses", _("Survey responses in the last 7 days"), responses[0], responses[1], compared),
     ]
 
 
@@ -239,13 +240,13 @@ def _nps(session: Session, communities: dict[int, Community], now: datetime) -> 
         .limit(2)
     ).all()
     scores = [_campaign_nps(session, campaign) for campaign in latest]
-    label = f"NPS of {latest[0].title}" if latest else "NPS of the latest campaign"
+    label = _("NPS of %(campaign)s", campaign=latest[0].title) if latest else _("NPS of the latest campaign")
     return Figure(
         "nps",
         label,
         scores[0] if scores else None,
         scores[1] if len(scores) > 1 else None,
-        "vs the campaign before",
+        _("vs the campaign before"),
         kind="score",
     )
 
@@ -256,7 +257,7 @@ def _timeline(session: Session, communities: dict[int, Community], now: datetime
     entries: list[TimelineEntry] = []
     for challenge in session.exec(select(Challenge).where(col(Challenge.community_id).in_(list(communities)))).all():
         community = communities[challenge.community_id]
-        phase = challenges_service.phase(challenge, now)
+        phase = challenge_phases.phase(challenge, now)
         next_label, attribute = CHALLENGE_NEXT.get(phase, (None, None))
         entries.append(
             TimelineEntry(
@@ -265,8 +266,8 @@ def _timeline(session: Session, communities: dict[int, Community], now: datetime
                 community_name=community.name,
                 url=f"/c/{community.slug}/challenges/{challenge.slug}",
                 phase=phase.value,
-                phase_label=CHALLENGE_PHASE_LABELS[phase],
-                next_label=next_label,
+                phase_label=_(CHALLENGE_PHASE_LABELS[phase]),
+                next_label=_(next_label) if next_label else None,
                 next_at=getattr(challenge, attribute) if attribute else None,
                 finished=phase.value in FINISHED,
             )
@@ -282,8 +283,8 @@ def _timeline(session: Session, communities: dict[int, Community], now: datetime
                 community_name=community.name,
                 url=f"/c/{community.slug}/campaigns/{campaign.slug}",
                 phase=campaign_phase.value,
-                phase_label=campaign_lifecycle.PHASE_LABELS[campaign_phase],
-                next_label=next_label,
+                phase_label=_(campaign_lifecycle.PHASE_LABELS[campaign_phase]),
+                next_label=_(next_label) if next_label else None,
                 next_at=getattr(campaign, attribute) if attribute else None,
                 finished=campaign_phase.value in FINISHED,
             )
@@ -325,7 +326,7 @@ def _attention(
         ).all():
             campaign = campaigns[campaign_id]
             url = campaign_url(campaign, ApplicationStatus.applied.value)
-            add("applications", "Applications to review", campaign.title, count, url, Action.manage_campaign)
+            add("applications", _("Applications to review"), campaign.title, count, url, Action.manage_campaign)
     if campaigns:
         for campaign_id, count in session.exec(
             select(CampaignApplication.campaign_id, func.count())
@@ -338,7 +339,7 @@ def _attention(
         ).all():
             campaign = campaigns[campaign_id]
             url = campaign_url(campaign, campaign_applications.KIT_TO_SHIP)
-            add("kits", "Kits to ship", campaign.title, count, url, Action.manage_campaign)
+            add("kits", _("Kits to ship"), campaign.title, count, url, Action.manage_campaign)
     for community_id, count in session.exec(
         select(ModerationItem.community_id, func.count())
         .where(
@@ -350,7 +351,7 @@ def _attention(
         community = communities[community_id]
         add(
             "reports",
-            "Reports waiting",
+            _("Reports waiting"),
             community.name,
             count,
             f"/c/{community.slug}/moderation",
@@ -363,7 +364,7 @@ def _attention(
     ).all():
         community = communities[community_id]
         url = f"/c/{community.slug}/moderation/appeals"
-        add("appeals", "Appeals to decide", community.name, count, url, Action.moderate_community)
+        add("appeals", _("Appeals to decide"), community.name, count, url, Action.moderate_community)
     for batch_id, count in session.exec(
         select(PayoutBatch.id, func.count())
         .join(PayoutLine, col(PayoutLine.batch_id) == PayoutBatch.id)
@@ -375,7 +376,7 @@ def _attention(
         .group_by(col(PayoutBatch.id))
     ).all():
         url = f"/brands/{brand.slug}/rewards/payouts/{batch_id}"
-        add("payouts", "Payouts to mark paid", f"Batch {batch_id}", count, url, Action.view_rewards)
+        add("payouts", _("Payouts to mark paid"), _("Batch %(id)s", id=batch_id), count, url, Action.view_rewards)
     for community_id, count in session.exec(
         select(Idea.community_id, func.count())
         .where(col(Idea.community_id).in_(ids), *ideas_reading.unanswered_conditions())
@@ -383,11 +384,11 @@ def _attention(
     ).all():
         community = communities[community_id]
         url = f"/c/{community.slug}/ideas?status={ideas_reading.UNANSWERED}&sort=newest"
-        add("ideas", "Ideas waiting for an answer", community.name, count, url, Action.view_ideas)
+        add("ideas", _("Ideas waiting for an answer"), community.name, count, url, Action.view_ideas)
     failing = len(webhooks_service.failing_endpoint_ids(session, brand_id=id_of(brand)))
     add(
         "webhooks",
-        "Webhook endpoints failing",
+        _("Webhook endpoints failing"),
         brand.name,
         failing,
         f"/brands/{brand.slug}/webhooks",

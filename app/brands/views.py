@@ -17,6 +17,7 @@ from app.communities import service as communities_service
 from app.communities.models import CommunityKind, Visibility
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.i18n import _
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.permissions import Action
@@ -50,7 +51,7 @@ def dashboard(request: Request, session: SessionDep, access: BrandAccess = brand
     communities = communities_service.list_brand_communities(session, brand=access.brand)
     other_brands = [
         brand
-        for brand, _ in brands_service.list_staffed_brands(session, user=access.user)
+        for brand, _role in brands_service.list_staffed_brands(session, user=access.user)
         if brand.id != access.brand.id
     ]
     context = {
@@ -113,7 +114,7 @@ def create_community(
     except AppError as error:
         return form_error(request, session, "brands/new_community.html", _new_community_context(access, form), error)
     response = redirect(request, f"/c/{community.slug}")
-    flash.add(response, request, f"{community.name} is open.")
+    flash.add(response, request, _("%(community)s is open.", community=community.name))
     return response
 
 
@@ -123,6 +124,7 @@ def _staff_context(session: SessionDep, access: BrandAccess, form: dict[str, str
         "staff": brands_service.list_staff(session, brand=access.brand),
         "form": form,
         "roles": list(StaffRole),
+        "role_label": brands_service.role_label,
         "access": access,
         "Action": Action,
     }
@@ -147,14 +149,25 @@ def add_staff(
     form = {"email": email, "role": role, "display_name": display_name}
     try:
         if role not in StaffRole.__members__:
-            raise Invalid("Please correct the marked fields.", fields={"role": "Choose owner, manager or analyst."})
+            raise Invalid(
+                _("Please correct the marked fields."), fields={"role": _("Choose owner, manager or analyst.")}
+            )
         user = brands_service.add_staff(
             session, brand=access.brand, email=email, role=StaffRole(role), display_name=display_name
         )
     except AppError as error:
         return form_error(request, session, "brands/staff.html", _staff_context(session, access, form), error)
     response = redirect(request, f"/brands/{access.brand.slug}/staff")
-    flash.add(response, request, f"{user.display_name} is now {role} of {access.brand.name}.")
+    flash.add(
+        response,
+        request,
+        _(
+            "%(name)s is now %(role)s of %(brand)s.",
+            name=user.display_name,
+            role=brands_service.role_label(role),
+            brand=access.brand.name,
+        ),
+    )
     return response
 
 
@@ -172,7 +185,7 @@ def set_two_factor_policy(
         context = {**_staff_context(session, access, {"role": StaffRole.analyst}), "policy_error": True}
         return form_error(request, session, "brands/staff.html", context, error)
     response = redirect(request, f"/brands/{access.brand.slug}/staff")
-    message = "Staff now need two-factor authentication." if required else "Staff no longer need two-factor."
+    message = _("Staff now need two-factor authentication.") if required else _("Staff no longer need two-factor.")
     flash.add(response, request, message)
     return response
 
@@ -189,5 +202,5 @@ def remove_staff(
     except AppError as error:
         return form_error(request, session, "brands/staff.html", _staff_context(session, access, {}), error)
     response = redirect(request, f"/brands/{access.brand.slug}/staff")
-    flash.add(response, request, f"@{handle} is no longer on the staff.", "info")
+    flash.add(response, request, _("@%(handle)s is no longer on the staff.", handle=handle), "info")
     return response

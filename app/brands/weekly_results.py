@@ -21,11 +21,12 @@ from app.brands import service as brands_service
 from app.brands.models import Brand, BrandStaff, BrandWeeklyReport
 from app.columns import id_of
 from app.config import Settings, get_settings
+from app.i18n import _, ngettext, use_locale
+from app.i18n.formatting import format_date, format_minor_units, format_number
 from app.notifications import emails
 from app.notifications import service as notifications_service
 from app.notifications.models import Delivery, NotificationKind, OutboxEmail
 from app.permissions import Role
-from app.rewards import money
 
 KIND = NotificationKind.brand_results
 CATCH_UP = timedelta(days=1)
@@ -62,62 +63,111 @@ def _record(session: Session, *, brand_id: int, user_id: int, week_of: date, now
 
 def _trend(figure: brands_overview.Figure) -> str:
     if figure.value is None:
-        return "not enough answers yet" if figure.kind == "score" else "no figure yet"
+        return _("not enough answers yet") if figure.kind == "score" else _("no figure yet")
     if figure.change is None:
-        return "nothing to compare with"
+        return _("nothing to compare with")
     if figure.change == 0:
-        return f"no change {figure.compared_with}"
-    return f"{'+' if figure.change > 0 else '-'}{abs(figure.change):,.0f} {figure.compared_with}"
+        return _("no change %(compared)s", compared=figure.compared_with)
+    change = format_number(abs(figure.change), digits=0)
+    if figure.change > 0:
+        return _("+%(change)s %(compared)s", change=change, compared=figure.compared_with)
+    return _("-%(change)s %(compared)s", change=change, compared=figure.compared_with)
 
 
 def _value(figure: brands_overview.Figure) -> str:
     if figure.value is None:
         return "-"
-    return f"{figure.value:+.0f}" if figure.kind == "score" and figure.value else f"{figure.value:,.0f}"
+    if figure.kind == "score" and figure.value:
+        return ("+" if figure.value > 0 else "-") + format_number(abs(figure.value), digits=0)
+    return format_number(figure.value, digits=0)
+
+
+# Each needs-attention item as a counted phrase, by its key (the overview's label is a heading, not a phrase).
+COUNTED: dict[str, Callable[[int], str]] = {
+    "applications": lambda n: ngettext("%(num)s application to review", "%(num)s applications to review", n),
+    "kits": lambda n: ngettext("%(num)s kit to ship", "%(num)s kits to ship", n),
+    "reports": lambda n: ngettext("%(num)s report waiting", "%(num)s reports waiting", n),
+    "appeals": lambda n: ngettext("%(num)s appeal to decide", "%(num)s appeals to decide", n),
+    "payouts": lambda n: ngettext("%(num)s payout to mark paid", "%(num)s payouts to mark paid", n),
+    "ideas": lambda n: ngettext("%(num)s idea waiting for an answer", "%(num)s ideas waiting for an answer", n),
+    "webhooks": lambda n: ngettext("%(num)s webhook endpoint failing", "%(num)s webhook endpoints failing", n),
+}
+
+
+def _attention_line(item: brands_overview.AttentionItem) -> str:
+    counted = COUNTED.get(item.key)
+    what = counted(item.count) if counted else f"{item.label}: {format_number(item.count)}"
+    return f"- {what}: {item.where}"
+
+
+def _coming_line(entry: brands_overview.TimelineEntry) -> str:
+    assert entry.next_at is not None
+    words = {
+        "title": entry.title,
+        "phase": entry.phase_label,
+        "next": entry.next_label,
+        "day": format_date(entry.next_at),
+    }
+    if entry.kind == "challenge":
+        return _("- %(title)s (challenge, %(phase)s): %(next)s on %(day)s", **words)
+    return _("- %(title)s (campaign, %(phase)s): %(next)s on %(day)s", **words)
 
 
 def results_email(*, user: User, overview: brands_overview.BrandOverview) -> emails.RenderedEmail:
-    """The e-mail's words: what needs attention (with links), the figures, and the timeline's coming dates."""
+    """The e-mail's words: what needs attention (with links), the figures, and the timeline's coming dates, in the
+    language of the block around it (``send_brand_results`` speaks the recipient's)."""
     brand = overview.brand
     site = get_settings().site_name
     waiting = overview.attention_total
-    subject = f"{brand.name} this week: {waiting:,} thing{'s' if waiting != 1 else ''} waiting for the staff"
-    lines = [f"Hello {user.display_name},", "", f"Here is {brand.name}'s week on {site}.", ""]
-    lines += ["Needs attention", "---------------"]
+    subject = ngettext(
+        "%(brand)s this week: %(num)s thing waiting for the staff",
+        "%(brand)s this week: %(num)s things waiting for the staff",
+        waiting,
+        brand=brand.name,
+    )
+    lines = [
+        _("Hello %(name)s,", name=user.display_name),
+        "",
+        _("Here is %(brand)s's week on %(site)s.", brand=brand.name, site=site),
+        "",
+    ]
+    heading = _("Needs attention")
+    lines += [heading, "-" * len(heading)]
     for item in overview.attention:
-        lines.append(f"- {item.count:,} {item.label.lower()}: {item.where}")
+        lines.append(_attention_line(item))
         if item.url:
             lines.append(f"  {emails.absolute(item.url)}")
     if not overview.attention:
-        lines.append("Nothing is waiting.")
-    lines += ["", "Figures", "-------"]
+        lines.append(_("Nothing is waiting."))
+    heading = _("Figures")
+    lines += ["", heading, "-" * len(heading)]
     lines += [f"- {figure.label}: {_value(figure)} ({_trend(figure)})" for figure in overview.figures]
     owed = overview.money
     lines.append(
-        f"- Owed to members: {money.format_amount(owed.owed_minor, owed.currency)}, of which "
-        f"{money.format_amount(owed.held_minor, owed.currency)} still held"
+        _(
+            "- Owed to members: %(owed)s, of which %(held)s still held",
+            owed=format_minor_units(owed.owed_minor, owed.currency),
+            held=format_minor_units(owed.held_minor, owed.currency),
+        )
     )
     coming = [entry for entry in overview.timeline if entry.next_at is not None and not entry.finished]
     if coming:
-        lines += ["", "Coming up", "---------"]
+        heading = _("Coming up")
+        lines += ["", heading, "-" * len(heading)]
         for entry in coming:
-            assert entry.next_at is not None
-            lines.append(
-                f"- {entry.title} ({entry.kind}, {entry.phase_label.lower()}): {entry.next_label} on "
-                f"{entry.next_at:%d %b %Y}"
-            )
+            lines.append(_coming_line(entry))
             lines.append(f"  {emails.absolute(entry.url)}")
     home = emails.absolute(f"/brands/{brand.slug}")
     settings_url = emails.absolute("/settings/notifications")
     unsubscribe = notifications_service.unsubscribe_url(user, KIND)
     lines += [
         "",
-        f"The brand home: {home}",
+        _("The brand home: %(url)s", url=home),
         "",
         "--",
-        f"You get this each week as a member of {brand.name}'s staff.",
-        f"Choose what reaches you and how often: {settings_url}",
-        f"Stop these weekly results: {unsubscribe}",
+        _("You get this each week as a member of %(brand)s's staff.", brand=brand.name),
+        _("Choose what reaches you and how often: %(url)s", url=settings_url),
+        _("Stop these weekly results: %(url)s", url=unsubscribe),
     ]
     return emails.RenderedEmail(subject=subject[:200], body_text="\n".join(lines) + "\n")
 
@@ -137,8 +187,11 @@ def send_brand_results(
         return None
     if not _record(session, brand_id=id_of(brand), user_id=user_id, week_of=week_of, now=now):
         return None
-    overview = brands_overview.brand_overview(session, brand=brand, roles=frozenset({Role.user, Role(role)}), now=now)
-    rendered = results_email(user=user, overview=overview)
+    with use_locale(user.locale, user.time_zone):  # the overview's labels and the e-mail in the recipient's words
+        overview = brands_overview.brand_overview(
+            session, brand=brand, roles=frozenset({Role.user, Role(role)}), now=now
+        )
+        rendered = results_email(user=user, overview=overview)
     return notifications_service.queue_email(
         session,
         to_address=user.email,

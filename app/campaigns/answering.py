@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
+from app.campaigns import events as campaign_events
+from app.campaigns import totals as campaign_totals
 from app.campaigns.lifecycle import ANSWERING_PHASES, brand_id_of, campaign_url, require_phase
 from app.campaigns.links import bump_link_counter
 from app.campaigns.models import (
@@ -21,6 +23,7 @@ from app.campaigns.models import (
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid
+from app.i18n import N_, _, ngettext, use_locale
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards import points as rewards_points
@@ -39,7 +42,7 @@ RESPONSE_MILESTONES = frozenset({1, 5, 10, 25, 50, 100, 250, 500, 1000})
 # ------------------------------------------------------------------------------------------------------------
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-ALREADY_ANSWERED = "You have answered this survey already. Thank you!"
+ALREADY_ANSWERED = N_("You have answered this survey already. Thank you!")
 
 
 def device_hash(token: str) -> str:
@@ -50,7 +53,7 @@ def device_hash(token: str) -> str:
 def campaign_survey(session: Session, *, campaign: Campaign) -> Survey:
     survey = session.get(Survey, campaign.survey_id) if campaign.survey_id is not None else None
     if survey is None:
-        raise Conflict(f"{campaign.title} has no feedback survey yet.")
+        raise Conflict(_("%(campaign)s has no feedback survey yet.", campaign=campaign.title))
     return survey
 
 
@@ -95,18 +98,18 @@ def answer_campaign(
     input (answers as q<id>, and "email"); nothing is stored then.
     """
     now = now or utcnow()
-    require_phase(campaign, now, ANSWERING_PHASES, "answer")
+    require_phase(campaign, now, ANSWERING_PHASES, N_("You cannot answer now: %(campaign)s is at “%(phase)s”."))
     survey = campaign_survey(session, campaign=campaign)
     email = email.strip().lower()
     errors: dict[str, str] = {}
     if email and (len(email) > 254 or not EMAIL_PATTERN.fullmatch(email)):
-        errors["email"] = "Enter an e-mail address like name@example.com, or leave it empty."
+        errors["email"] = _("Enter an e-mail address like name@example.com, or leave it empty.")
     elif consent and not email:
-        errors["email"] = "Give your e-mail address if we may contact you."
+        errors["email"] = _("Give your e-mail address if we may contact you.")
     if not device_token and not email:
-        raise Invalid("A device token or an e-mail address is needed to answer.", fields={"email": "Enter one."})
+        raise Invalid(_("A device token or an e-mail address is needed to answer."), fields={"email": _("Enter one.")})
     if find_response(session, campaign=campaign, device_token=device_token, email=email) is not None:
-        raise Conflict(ALREADY_ANSWERED)
+        raise Conflict(_(ALREADY_ANSWERED))
     try:
         with session.begin_nested():
             try:
@@ -123,7 +126,7 @@ def answer_campaign(
             except Invalid as error:
                 raise Invalid(error.message, fields={**error.fields, **errors}) from error
             if errors:
-                raise Invalid("Please correct the marked fields.", fields=errors)
+                raise Invalid(_("Please correct the marked fields."), fields=errors)
             answer = CampaignResponse(
                 campaign_id=id_of(campaign),
                 survey_response_id=id_of(response),
@@ -139,8 +142,10 @@ def answer_campaign(
             session.add(answer)
             session.flush()
     except IntegrityError as error:
-        raise Conflict(ALREADY_ANSWERED) from error
+        raise Conflict(_(ALREADY_ANSWERED)) from error
     bump_link_counter(session, link=link, counter="response_count")
+    campaign_events.emit_response_recorded(session, campaign=campaign, answer=answer)
+    campaign_totals.count_response(session, answer=answer, sign=1)
     _tell_connector_at_milestones(session, campaign=campaign, link=link)
     if user is not None:
         rewards_points.award_points(
@@ -155,9 +160,13 @@ def answer_campaign(
         notifications_service.queue_email(
             session,
             to_address=answer.email,
-            subject=f"Thanks for your feedback on {campaign.product_name}",
-            body_text=f"Thank you for answering about {campaign.product_name}. You said we may contact you: "
-            "we will write when the brand tells everyone what it is doing with the feedback.\n",
+            subject=_("Thanks for your feedback on %(product)s", product=campaign.product_name),
+            body_text=_(
+                "Thank you for answering about %(product)s. You said we may contact you: we will write when the "
+                "brand tells everyone what it is doing with the feedback.",
+                product=campaign.product_name,
+            )
+            + "\n",
         )
     return answer
 
@@ -174,8 +183,13 @@ def _tell_connector_at_milestones(session: Session, *, campaign: Campaign, link:
     community = session.get(Community, campaign.community_id)
     if connector is None or community is None:
         return
-    people = "person has" if total == 1 else "people have"
-    text = f"{total} {people} answered about {campaign.product_name} through your links."
+    with use_locale(connector.locale, connector.time_zone):
+        text = ngettext(
+            "%(num)s person has answered about %(product)s through your links.",
+            "%(num)s people have answered about %(product)s through your links.",
+            int(total),
+            product=campaign.product_name,
+        )
     notifications_service.notify(
         session,
         user=connector,

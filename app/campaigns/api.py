@@ -27,6 +27,8 @@ from app.communities.models import Community
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import Conflict
+from app.i18n import _
+from app.insights import campaign_outcome
 from app.insights import campaign_results as campaign_insights
 from app.permissions import Action
 from app.surveys import answers as surveys_answers
@@ -324,14 +326,16 @@ def auto_select(
     ONE + "/kits.csv",
     summary="The kit list as CSV (managers)",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "One row per accepted kit, with its address"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "One row per accepted kit, with its address"}  # i18n: ignore
+    },
 )
 def kits_csv(session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)) -> Response:
     content = campaign_kits.export_kits_csv(session, campaign=access.campaign)
     return Response(
         content,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{access.campaign.slug}-kits.csv"'},
+        media_type="text/csv; charset=utf-8",  # i18n: ignore
+        headers={"Content-Disposition": f'attachment; filename="{access.campaign.slug}-kits.csv"'},  # i18n: ignore
     )
 
 
@@ -423,7 +427,7 @@ def post_outcome(
     body: schemas.OutcomeWrite, session: SessionDep, access: CampaignAccess = campaign_access(Action.manage_campaign)
 ) -> schemas.CampaignDetail:
     assert access.user is not None
-    campaign = campaign_insights.post_outcome(
+    campaign = campaign_outcome.post_outcome(
         session,
         scope=campaign_insights.campaign_scope(session, campaign=access.campaign),
         community=access.community,
@@ -450,7 +454,7 @@ def shared_campaign(share_code: str, session: SessionDep, _visitor: Public) -> s
         open=open_now,
         questions=[schemas.SurveyQuestion.model_validate(question) for question in questions],
         outcome=campaign.outcome if campaign.outcome_posted_at else None,
-        outcome_chart=campaign_insights.posted_chart(campaign),
+        outcome_chart=campaign_outcome.posted_chart(campaign),
     )
 
 
@@ -499,12 +503,12 @@ def answer(
     session: SessionDep,
     visitor: Public,
 ) -> schemas.ResponseCreated:
-    link, campaign, _ = share_links.get_link(session, code=share_code)
+    link, campaign, _community = share_links.get_link(session, code=share_code)
     rate_limits.hit(
         get_settings().campaign_response_rate_per_ip,
         "campaign-answer",
         client_ip(request),
-        message="Many answers came from your network just now; please try again later.",
+        message=_("Many answers came from your network just now; please try again later."),
     )
     body = sent.body
     response = campaign_answering.answer_campaign(
@@ -523,10 +527,10 @@ def answer(
 
 @router.post("/share/{share_code}/links", response_model=schemas.OwnLink, summary="Get one's own link to pass on")
 def pass_on(share_code: str, body: schemas.PassOn, session: SessionDep, _visitor: Public) -> schemas.OwnLink:
-    _, campaign, _ = share_links.get_link(session, code=share_code)
+    _link, campaign, _community = share_links.get_link(session, code=share_code)
     mine = campaign_answering.find_response(session, campaign=campaign, device_token=body.device_token)
     if mine is None:
-        raise Conflict("Answer the survey first (with this device token); then you can pass the link on.")
+        raise Conflict(_("Answer the survey first (with this device token); then you can pass the link on."))
     own = share_links.friend_link(session, campaign=campaign, response=mine)
     return schemas.OwnLink(code=own.code, url=share_links.share_url(own), hop=own.hop)
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select, update
 
 from app import rate_limits
 from app.accounts.models import User
+from app.campaigns import events as campaign_events
 from app.campaigns.households import Address, set_address, validate_address
 from app.campaigns.kits import get_shipment, release_kit
 from app.campaigns.lifecycle import DECIDING_PHASES, MAX_NETWORK_SIZE, phase, require_phase
@@ -26,6 +27,8 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid
+from app.i18n import N_, _
+from app.i18n.formatting import format_number
 
 
 def get_application(session: Session, *, campaign: Campaign, user: User | None) -> CampaignApplication | None:
@@ -60,33 +63,35 @@ def apply_to_campaign(
     are also left for a person to judge.
     """
     now = now or utcnow()
-    require_phase(campaign, now, {CampaignPhase.applying}, "apply")
-    _require_member(session, community=community, user=user, doing="apply")
+    require_phase(campaign, now, {CampaignPhase.applying}, N_("You cannot apply now: %(campaign)s is at “%(phase)s”."))
+    _require_member(session, community=community, user=user)
     rate_limits.hit(
         get_settings().campaign_apply_rate_per_account,
         "campaign-apply",
         str(id_of(user)),
-        message="You have sent many applications just now; try again later.",
+        message=_("You have sent many applications just now; try again later."),
     )
     if get_application(session, campaign=campaign, user=user) is not None:
-        raise Conflict(f"You have applied to {campaign.title} already.")
+        raise Conflict(_("You have applied to %(campaign)s already.", campaign=campaign.title))
     errors = validate_address(address)
     if network_size is None or not 1 <= network_size <= MAX_NETWORK_SIZE:
-        errors["network_size"] = f"Say how many people you could pass samples on to (1 to {MAX_NETWORK_SIZE:,})."
+        errors["network_size"] = _(
+            "Say how many people you could pass samples on to (1 to %(limit)s).", limit=format_number(MAX_NETWORK_SIZE)
+        )
     if len(motivation) > 1000:
-        errors["motivation"] = "Use at most 1,000 characters."
+        errors["motivation"] = _("Use at most %(limit)s characters.", limit=format_number(1000))
     clean_answers: dict[str, str] = {}
     eligible = True
     for question in campaign.eligibility_questions:
         answer = answers.get(question["key"], "").strip().lower()
         if answer not in {"yes", "no"}:
-            errors[f"answer_{question['key']}"] = "Answer yes or no."
+            errors[f"answer_{question['key']}"] = _("Answer yes or no.")
             continue
         clean_answers[question["key"]] = answer
         if question.get("required") and answer != question["required"]:
             eligible = False
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     application = CampaignApplication(
         campaign_id=id_of(campaign),
         user_id=id_of(user),
@@ -101,21 +106,22 @@ def apply_to_campaign(
             session.add(application)
             session.flush()
     except IntegrityError as error:  # the same member applying twice at once
-        raise Conflict(f"You have applied to {campaign.title} already.") from error
+        raise Conflict(_("You have applied to %(campaign)s already.", campaign=campaign.title)) from error
     session.execute(
         update(Campaign).where(col(Campaign.id) == campaign.id).values(application_count=Campaign.application_count + 1)
     )
     session.refresh(campaign)
+    campaign_events.emit_application_received(session, campaign=campaign, application=application)
     return application
 
 
-def _require_member(session: Session, *, community: Community, user: User, doing: str) -> Membership:
-    """The one place that decides whether someone may take part in a community's campaigns."""
+def _require_member(session: Session, *, community: Community, user: User) -> Membership:
+    """The one place that decides whether someone may apply to a community's campaigns."""
     if not user.is_confirmed:
-        raise Forbidden(f"Confirm your e-mail address before you {doing}.")
+        raise Forbidden(_("Confirm your e-mail address before you apply."))
     membership = communities_service.get_membership(session, community=community, user=user)
     if membership is None:
-        raise Forbidden(f"Join {community.name} to {doing}.")
+        raise Forbidden(_("Join %(community)s to apply.", community=community.name))
     return membership
 
 
@@ -123,7 +129,7 @@ def own_application(session: Session, *, campaign: Campaign, user: User) -> Camp
     """The member's application to the campaign; Conflict when there is none."""
     application = get_application(session, campaign=campaign, user=user)
     if application is None:
-        raise Conflict(f"You have not applied to {campaign.title}.")
+        raise Conflict(_("You have not applied to %(campaign)s.", campaign=campaign.title))
     return application
 
 
@@ -134,7 +140,7 @@ def withdraw_application(
     now = now or utcnow()
     application = own_application(session, campaign=campaign, user=user)
     if application.status == ApplicationStatus.withdrawn:
-        raise Conflict("Your application is withdrawn already.")
+        raise Conflict(_("Your application is withdrawn already."))
     if application.status == ApplicationStatus.accepted:
         release_kit(session, campaign=campaign, application=application)
     application.status = ApplicationStatus.withdrawn
@@ -151,16 +157,18 @@ def update_address(
     """Correct one's shipping address, until the kit has shipped (a shared household is flagged, not refused:
     see ``apply_to_campaign``)."""
     now = now or utcnow()
-    require_phase(campaign, now, DECIDING_PHASES, "change your address")
+    require_phase(
+        campaign, now, DECIDING_PHASES, N_("You cannot change your address now: %(campaign)s is at “%(phase)s”.")
+    )
     application = own_application(session, campaign=campaign, user=user)
     if application.status == ApplicationStatus.withdrawn:
-        raise Conflict("Your application is withdrawn.")
+        raise Conflict(_("Your application is withdrawn."))
     shipment = get_shipment(session, application=application)
     if shipment is not None and shipment.status != ShipmentStatus.pending:
-        raise Conflict("Your kit has shipped: the address can no longer change.")
+        raise Conflict(_("Your kit has shipped: the address can no longer change."))
     errors = validate_address(address)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     set_address(application, address)
     session.add(application)
     session.flush()
@@ -204,7 +212,7 @@ def list_applications(
         conditions.extend(kit_to_ship_conditions())
     elif status:
         if status not in ApplicationStatus.__members__:
-            raise Invalid("Unknown status.", fields={"status": "Choose a status from the list."})
+            raise Invalid(_("Unknown status."), fields={"status": _("Choose a status from the list.")})
         conditions.append(col(CampaignApplication.status) == ApplicationStatus(status))
     if eligible in {"yes", "no"}:
         conditions.append(col(CampaignApplication.eligible).is_(eligible == "yes"))
@@ -228,22 +236,32 @@ def confirm_receipt(
     """The connector says their kit arrived, or reports a problem with it."""
     now = now or utcnow()
     if phase(campaign, now) == CampaignPhase.closed:
-        raise Conflict(f"{campaign.title} is closed.")
+        raise Conflict(_("%(campaign)s is closed.", campaign=campaign.title))
     application = own_application(session, campaign=campaign, user=user)
     shipment = get_shipment(session, application=application)
     if application.status != ApplicationStatus.accepted or shipment is None:
-        raise Conflict("You have no kit in this campaign.")
+        raise Conflict(_("You have no kit in this campaign."))
     if shipment.status == ShipmentStatus.pending:
-        raise Conflict("Your kit has not shipped yet.")
+        raise Conflict(_("Your kit has not shipped yet."))
     problem = problem.strip()
     if len(problem) > 500:
-        raise Invalid("Please correct the marked fields.", fields={"problem": "Use at most 500 characters."})
+        raise Invalid(
+            _("Please correct the marked fields."),
+            fields={"problem": _("Use at most %(limit)s characters.", limit=format_number(500))},
+        )
     if problem:
         shipment.status, shipment.problem = ShipmentStatus.problem, problem
-    else:
-        if shipment.status == ShipmentStatus.delivered:
-            raise Conflict("You confirmed your kit's arrival already.")
-        shipment.status, shipment.delivered_at = ShipmentStatus.delivered, now
-    session.add(shipment)
-    session.flush()
+        session.add(shipment)
+        session.flush()
+        return shipment
+    # Claimed by a conditional UPDATE, so two confirmations at once deliver (and tell the webhooks) once.
+    claimed = session.exec(
+        update(KitShipment)
+        .where(col(KitShipment.id) == shipment.id, col(KitShipment.status) != ShipmentStatus.delivered)
+        .values(status=ShipmentStatus.delivered, delivered_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("You confirmed your kit's arrival already."))
+    session.refresh(shipment)
+    campaign_events.emit_kit_delivered(session, campaign=campaign, application=application, shipment=shipment)
     return shipment

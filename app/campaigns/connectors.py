@@ -8,6 +8,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
+from app.campaigns import totals as campaign_totals
 from app.campaigns.applications import get_application, own_application
 from app.campaigns.kits import get_shipment
 from app.campaigns.lifecycle import ANSWERING_PHASES, brand_id_of, require_phase
@@ -24,6 +25,7 @@ from app.campaigns.models import (
 )
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid
+from app.i18n import N_, _
 from app.insights import suppression
 from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
@@ -44,19 +46,22 @@ def record_samples_passed_on(
 ) -> CampaignApplication:
     """The connector says how many samples they have passed on so far (a running total they may correct)."""
     now = now or utcnow()
-    require_phase(campaign, now, ANSWERING_PHASES, "record samples passed on")
+    require_phase(
+        campaign, now, ANSWERING_PHASES, N_("You cannot record samples passed on now: %(campaign)s is at “%(phase)s”.")
+    )
     application = own_application(session, campaign=campaign, user=user)
     if application.status != ApplicationStatus.accepted:
-        raise Conflict("Only connectors with a kit pass samples on.")
+        raise Conflict(_("Only connectors with a kit pass samples on."))
     limit = max(campaign.samples_per_kit, 1) * 10
     if not 0 <= count <= min(limit, MAX_SAMPLES):
         raise Invalid(
-            "Please correct the marked fields.",
-            fields={"samples_passed_on": f"Enter a number from 0 to {min(limit, MAX_SAMPLES)}."},
+            _("Please correct the marked fields."),
+            fields={"samples_passed_on": _("Enter a number from 0 to %(limit)s.", limit=min(limit, MAX_SAMPLES))},
         )
     application.samples_passed_on = count
     session.add(application)
     session.flush()
+    campaign_totals.set_samples_rank(session, application=application)
     if count > 0:
         # Once per campaign: correcting the running total must not earn again.
         rewards_points.award_points(
@@ -227,17 +232,6 @@ def kit_counts(session: Session, *, campaign: Campaign) -> dict[str, int]:
     ).all():
         shipments[ShipmentStatus(status).value] = count
     return shipments
-
-
-def declared_network_size(session: Session, *, campaign: Campaign) -> int:
-    """The network sizes the accepted connectors declared when they applied, added up: whom the campaign may reach."""
-    total = session.exec(
-        select(func.coalesce(func.sum(CampaignApplication.network_size), 0)).where(
-            CampaignApplication.campaign_id == campaign.id,
-            CampaignApplication.status == ApplicationStatus.accepted,
-        )
-    ).one()
-    return int(total)
 
 
 def campaign_progress(session: Session, *, campaign: Campaign) -> CampaignProgress:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select, update
 
 from app.accounts.models import User
+from app.campaigns import events as campaign_events
 from app.campaigns.kits import refuse_second_kit_for_household, release_kit, take_kit
 from app.campaigns.lifecycle import DECIDING_PHASES, campaign_url, lock_campaign, require_phase
 from app.campaigns.models import (
@@ -17,6 +18,7 @@ from app.campaigns.models import (
 from app.columns import utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid
+from app.i18n import N_, _, use_locale
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 
@@ -51,17 +53,22 @@ def decide_applications(
     """
     now = now or utcnow()
     if decision not in DECISIONS:
-        raise Invalid("Choose accept, waitlist or decline.", fields={"decision": "Choose accept, waitlist or decline."})
+        message = _("Choose accept, waitlist or decline.")
+        raise Invalid(message, fields={"decision": message})
     if not application_ids:
-        raise Invalid("Tick at least one application.", fields={"application_ids": "Tick at least one application."})
-    require_phase(campaign, now, DECIDING_PHASES, "decide on applications")
+        message = _("Tick at least one application.")
+        raise Invalid(message, fields={"application_ids": message})
+    require_phase(
+        campaign, now, DECIDING_PHASES, N_("You cannot decide on applications now: %(campaign)s is at “%(phase)s”.")
+    )
     target = DECISIONS[decision]
     result = DecisionResult()
     for application_id in dict.fromkeys(application_ids):
         application = session.get(CampaignApplication, application_id)
         if application is None or application.campaign_id != campaign.id:
-            result.refused[application_id] = "There is no such application in this campaign."
+            result.refused[application_id] = _("There is no such application in this campaign.")
             continue
+        previous = application.status
         try:
             with session.begin_nested():
                 _decide(
@@ -73,8 +80,16 @@ def decide_applications(
             continue
         result.changed.append(application_id)
         _tell_decision(session, campaign=campaign, community=community, application=application, actor=decided_by)
+        campaign_events.emit_application_decided(session, campaign=campaign, application=application, previous=previous)
     session.refresh(campaign)
     return result
+
+
+ALREADY_DECIDED = {
+    ApplicationStatus.accepted: N_("This application is accepted already."),
+    ApplicationStatus.waitlisted: N_("This application is waitlisted already."),
+    ApplicationStatus.declined: N_("This application is declined already."),
+}
 
 
 def _decide(
@@ -88,9 +103,9 @@ def _decide(
 ) -> None:
     previous = application.status
     if previous == target:
-        raise Conflict(f"This application is {target.value} already.")
+        raise Conflict(_(ALREADY_DECIDED[target]))
     if previous == ApplicationStatus.withdrawn:
-        raise Conflict("This application was withdrawn.")
+        raise Conflict(_("This application was withdrawn."))
     # Claim the application in its current state, so two managers deciding at once cannot both act on it.
     claimed = session.exec(
         update(CampaignApplication)
@@ -98,7 +113,7 @@ def _decide(
         .values(status=target, decided_at=now)
     )
     if claimed.rowcount != 1:
-        raise Conflict("Someone else decided on this application just now.")
+        raise Conflict(_("Someone else decided on this application just now."))
     if previous == ApplicationStatus.accepted:
         release_kit(session, campaign=campaign, application=application)
     if target == ApplicationStatus.accepted:
@@ -115,11 +130,13 @@ def _tell_decision(
     assert user is not None
     link = f"{campaign_url(campaign, community)}/mine"
     texts = {
-        ApplicationStatus.accepted: f"You are a connector for {campaign.title}! Check your shipping address.",
-        ApplicationStatus.waitlisted: f"You are on the waiting list for {campaign.title}.",
-        ApplicationStatus.declined: f"Your application to {campaign.title} was not selected this time.",
+        ApplicationStatus.accepted: N_("You are a connector for %(campaign)s! Check your shipping address."),
+        ApplicationStatus.waitlisted: N_("You are on the waiting list for %(campaign)s."),
+        ApplicationStatus.declined: N_("Your application to %(campaign)s was not selected this time."),
     }
-    text = texts[application.status]
+    with use_locale(user.locale, user.time_zone):  # in the applicant's language
+        text = _(texts[application.status], campaign=campaign.title)
+        subject = _("%(campaign)s: your application", campaign=campaign.title)
     # notify() also e-mails them, now or in a digest, as they chose for the kind.
     notifications_service.notify(
         session,
@@ -129,7 +146,7 @@ def _tell_decision(
         link=link,
         actor=actor,
         community=community,
-        email_subject=f"{campaign.title}: your application",
+        email_subject=subject,
     )
 
 
@@ -153,7 +170,9 @@ def auto_select(
     """Accept the best-fitting open applications up to the kits left, one per household; waitlist the other
     fitting ones."""
     now = now or utcnow()
-    require_phase(campaign, now, DECIDING_PHASES, "select connectors")
+    require_phase(
+        campaign, now, DECIDING_PHASES, N_("You cannot select connectors now: %(campaign)s is at “%(phase)s”.")
+    )
     candidates = session.exec(
         select(CampaignApplication.id, CampaignApplication.household_key)
         .where(

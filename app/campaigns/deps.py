@@ -14,11 +14,12 @@ from app.communities.deps import CommunityAccess, community_roles
 from app.communities.models import Visibility
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import N_, _
 from app.moderation.enforcement import refuse_if_sanctioned
 from app.permissions import Action, can
 
-HIDDEN_COMMUNITY = "There is no such community."
-HIDDEN_CAMPAIGN = "There is no such campaign."
+HIDDEN_COMMUNITY = N_("There is no such community.")
+HIDDEN_CAMPAIGN = N_("There is no such campaign.")
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ class CampaignPermit(PermissionCheck):
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
             if user is None:  # visitors log in first; anyone logged in (the site admin too) gets the 404
-                check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMUNITY)
-            raise NotFound(HIDDEN_COMMUNITY)
+                check(self.action, frozenset(base_roles(user)), user, hidden_message=_(HIDDEN_COMMUNITY))
+            raise NotFound(_(HIDDEN_COMMUNITY))
         roles, membership = community_roles(session, community, user)
         frozen = frozenset(roles)
         if community.visibility == Visibility.invite_only:
-            check(Action.view_invite_only_community, frozen, user, hidden_message=HIDDEN_COMMUNITY)
-        check(self.action, frozen, user, hidden_message=HIDDEN_COMMUNITY, session=session, brand_id=community.brand_id)
+            check(Action.view_invite_only_community, frozen, user, hidden_message=_(HIDDEN_COMMUNITY))
+        check(
+            self.action, frozen, user, hidden_message=_(HIDDEN_COMMUNITY), session=session, brand_id=community.brand_id
+        )
         refuse_if_sanctioned(
             session,
             action=self.action,
@@ -56,7 +59,7 @@ class CampaignPermit(PermissionCheck):
         if campaign is None or (
             campaign.status == CampaignStatus.draft and not can(frozen, Action.view_campaign_progress)
         ):
-            raise NotFound(HIDDEN_CAMPAIGN)
+            raise NotFound(_(HIDDEN_CAMPAIGN))
         return CampaignAccess(community=community, user=user, membership=membership, roles=frozen, campaign=campaign)
 
 

@@ -14,6 +14,8 @@ from app.campaigns.models import (
     Campaign,
     CampaignApplication,
 )
+from app.i18n import _
+from app.i18n.formatting import format_number
 
 # ------------------------------------------------------------------------------------------------------------
 # Applications and households
@@ -89,16 +91,16 @@ def validate_address(address: Address) -> dict[str, str]:
     errors = {}
     for name, limit in _ADDRESS_LIMITS.items():
         if len(getattr(address, name).strip()) > limit:
-            errors[name] = f"Use at most {limit} characters."
+            errors[name] = _("Use at most %(limit)s characters.", limit=format_number(limit))
     for name, message in (
-        ("recipient_name", "Enter the name to ship to."),
-        ("address_line1", "Enter the street address."),
-        ("city", "Enter the town or city."),
+        ("recipient_name", _("Enter the name to ship to.")),
+        ("address_line1", _("Enter the street address.")),
+        ("city", _("Enter the town or city.")),
     ):
         if not getattr(address, name).strip():
             errors[name] = message
     if not re.fullmatch(r"[A-Za-z]{2}", address.country.strip()):
-        errors["country"] = "Use the two-letter country code, e.g. GB or US."
+        errors["country"] = _("Use the two-letter country code, e.g. GB or US.")
     return errors
 
 

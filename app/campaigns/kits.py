@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select, update
 
 from app.accounts.models import User
+from app.campaigns import events as campaign_events
+from app.campaigns import totals as campaign_totals
 from app.campaigns.lifecycle import campaign_url, phase
 from app.campaigns.links import new_link_code, root_link
 from app.campaigns.models import (
@@ -28,6 +30,7 @@ from app.campaigns.models import (
 from app.columns import id_of, utcnow
 from app.communities.models import Community, MemberRole, Membership
 from app.errors import Conflict, Invalid
+from app.i18n import _, ngettext, use_locale
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 
@@ -48,8 +51,11 @@ def refuse_second_kit_for_household(session: Session, *, campaign: Campaign, app
     ).first()
     if accepted is not None:
         raise Conflict(
-            f"Same household as {accepted.display_name} (@{accepted.handle}), whose application is accepted: "
-            "one kit per household."
+            _(
+                "Same household as %(name)s (@%(handle)s), whose application is accepted: one kit per household.",
+                name=accepted.display_name,
+                handle=accepted.handle,
+            )
         )
 
 
@@ -61,13 +67,20 @@ def take_kit(session: Session, *, campaign: Campaign, community: Community, appl
         .values(kits_accepted=Campaign.kits_accepted + 1)
     )
     if taken.rowcount != 1:
-        raise Conflict(f"All {campaign.kit_count} kits are taken: waitlist this application or add kits.")
+        raise Conflict(
+            ngettext(
+                "The %(num)s kit is taken: waitlist this application or add kits.",
+                "All %(num)s kits are taken: waitlist this application or add kits.",
+                campaign.kit_count,
+            )
+        )
     if get_shipment(session, application=application) is None:
         session.add(KitShipment(campaign_id=id_of(campaign), application_id=id_of(application)))
     if root_link(session, campaign_id=id_of(campaign), connector_id=application.user_id) is None:
         session.add(
             ShareLink(code=new_link_code(), campaign_id=id_of(campaign), connector_id=application.user_id, hop=1)
         )
+        campaign_totals.count_new_link(session, campaign_id=id_of(campaign))
     # Accepting makes a plain member a connector of the community (moderators keep their role).
     session.execute(
         update(Membership)
@@ -79,13 +92,14 @@ def take_kit(session: Session, *, campaign: Campaign, community: Community, appl
         .values(role=MemberRole.connector)
     )
     session.flush()
+    campaign_totals.count_connector(session, application=application, sign=1)
 
 
 def release_kit(session: Session, *, campaign: Campaign, application: CampaignApplication) -> None:
     """Give an accepted application's kit back, unless it has left the warehouse."""
     shipment = get_shipment(session, application=application)
     if shipment is not None and shipment.status != ShipmentStatus.pending:
-        raise Conflict("This kit has shipped already: the connector keeps it.")
+        raise Conflict(_("This kit has shipped already: the connector keeps it."))
     if shipment is not None:
         session.delete(shipment)
     session.execute(
@@ -94,6 +108,7 @@ def release_kit(session: Session, *, campaign: Campaign, application: CampaignAp
         .values(kits_accepted=Campaign.kits_accepted - 1)
     )
     session.flush()
+    campaign_totals.count_connector(session, application=application, sign=-1)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -133,7 +148,7 @@ def csv_cell(value: object) -> str:
 def export_kits_csv(session: Session, *, campaign: Campaign) -> str:
     """The accepted kits with their shipping addresses, for the fulfilment house (managers only)."""
     if campaign.status == CampaignStatus.draft:
-        raise Conflict("Publish the campaign and accept connectors before exporting kits.")
+        raise Conflict(_("Publish the campaign and accept connectors before exporting kits."))
     rows = session.exec(
         select(KitShipment, CampaignApplication, User)
         .join(CampaignApplication, col(CampaignApplication.id) == KitShipment.application_id)
@@ -186,20 +201,20 @@ def import_tracking(
     """
     now = now or utcnow()
     if phase(campaign, now) in {CampaignPhase.draft, CampaignPhase.upcoming, CampaignPhase.closed}:
-        raise Conflict("Tracking numbers can be imported while the campaign runs, not now.")
+        raise Conflict(_("Tracking numbers can be imported while the campaign runs, not now."))
     if len(content) > MAX_IMPORT_BYTES:
-        raise Invalid("The file is too large (2 MB at most).", fields={"file": "The file is too large."})
+        raise Invalid(_("The file is too large (2 MB at most)."), fields={"file": _("The file is too large.")})
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Invalid("The file is not UTF-8 text.", fields={"file": "Save the CSV as UTF-8."}) from error
+        raise Invalid(_("The file is not UTF-8 text."), fields={"file": _("Save the CSV as UTF-8.")}) from error
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in ("kit_id", "tracking_number") if name not in header]
     if missing:
         raise Invalid(
-            f"The file has no {' or '.join(missing)} column.",
-            fields={"file": "The first row must name the columns: kit_id, carrier, tracking_number."},
+            _("The file has no %(columns)s column.", columns=" / ".join(missing)),
+            fields={"file": _("The first row must name the columns: kit_id, carrier, tracking_number.")},
         )
     reader.fieldnames = header
     shipments = {
@@ -218,26 +233,33 @@ def import_tracking(
             continue
         label = f"row {number}"
         if not kit_text.isdigit() or int(kit_text) not in shipments:
-            errors[label] = f"kit_id “{kit_text[:20]}” is not a kit of this campaign."
+            errors[label] = _("kit_id “%(kit)s” is not a kit of this campaign.", kit=kit_text[:20])
             continue
         kit_id = int(kit_text)
         if not TRACKING_PATTERN.fullmatch(tracking):
-            errors[label] = "tracking_number must be 3 to 80 letters, digits, spaces or hyphens."
+            errors[label] = _("tracking_number must be 3 to 80 letters, digits, spaces or hyphens.")
             continue
         if len(carrier) > 60:
-            errors[label] = "carrier is longer than 60 characters."
+            errors[label] = _("carrier is longer than 60 characters.")
             continue
         if kit_id in planned and planned[kit_id] != (carrier, tracking):
-            errors[label] = f"kit {kit_id} appears twice with different tracking."
+            errors[label] = _("kit %(kit)s appears twice with different tracking.", kit=kit_id)
             continue
         shipment = shipments[kit_id]
         if shipment.status == ShipmentStatus.delivered and shipment.tracking_number != tracking:
-            errors[label] = f"kit {kit_id} is delivered already; its tracking can no longer change."
+            errors[label] = _("kit %(kit)s is delivered already; its tracking can no longer change.", kit=kit_id)
             continue
         planned[kit_id] = (carrier, tracking)
     if errors:
         count = len(errors)
-        raise Invalid(f"{count} row{'s' if count != 1 else ''} could not be read; nothing was imported.", fields=errors)
+        raise Invalid(
+            ngettext(
+                "%(num)s row could not be read; nothing was imported.",
+                "%(num)s rows could not be read; nothing was imported.",
+                count,
+            ),
+            fields=errors,
+        )
     result = TrackingImport()
     for kit_id, (carrier, tracking) in planned.items():
         shipment = shipments[kit_id]
@@ -254,17 +276,33 @@ def import_tracking(
         session.add(shipment)
         if newly_shipped:
             _tell_shipped(session, campaign=campaign, community=community, shipment=shipment)
+
     session.flush()
     return result
 
 
 def _tell_shipped(session: Session, *, campaign: Campaign, community: Community, shipment: KitShipment) -> None:
+    """Tell the connector and the brand's webhooks (the shipments are locked by the import: shipped once)."""
     application = session.get(CampaignApplication, shipment.application_id)
     assert application is not None
     user = session.get(User, application.user_id)
     assert user is not None
     link = f"{campaign_url(campaign, community)}/mine"
-    text = f"Your {campaign.title} kit is on its way ({shipment.carrier or 'tracking'} {shipment.tracking_number})."
+    with use_locale(user.locale, user.time_zone):  # in the connector's language
+        if shipment.carrier:
+            text = _(
+                "Your %(campaign)s kit is on its way (%(carrier)s %(tracking)s).",
+                campaign=campaign.title,
+                carrier=shipment.carrier,
+                tracking=shipment.tracking_number,
+            )
+        else:
+            text = _(
+                "Your %(campaign)s kit is on its way (tracking %(tracking)s).",
+                campaign=campaign.title,
+                tracking=shipment.tracking_number,
+            )
+        subject = _("%(campaign)s: your kit has shipped", campaign=campaign.title)
     notifications_service.notify(
         session,
         user=user,
@@ -272,5 +310,6 @@ def _tell_shipped(session: Session, *, campaign: Campaign, community: Community,
         text=text,
         link=link,
         community=community,
-        email_subject=f"{campaign.title}: your kit has shipped",
+        email_subject=subject,
     )
+    campaign_events.emit_kit_shipped(session, campaign=campaign, application=application, shipment=shipment)

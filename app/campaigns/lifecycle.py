@@ -26,6 +26,8 @@ from app.campaigns.models import (
 from app.columns import id_of, utcnow
 from app.communities.models import Community, CommunityKind
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, _, ngettext
+from app.i18n.formatting import format_number
 from app.slugs import is_valid_slug, slugify
 from app.surveys import building as surveys_building
 from app.surveys.models import Survey
@@ -37,14 +39,25 @@ DECIDING_PHASES = frozenset({CampaignPhase.applying, CampaignPhase.shipping})
 ANSWERING_PHASES = frozenset({CampaignPhase.shipping, CampaignPhase.sharing, CampaignPhase.feedback})
 PASSING_ON_PHASES = frozenset({CampaignPhase.shipping, CampaignPhase.sharing})
 WINDOW_FIELDS = ("apply_opens_at", "apply_closes_at", "ship_closes_at", "share_closes_at", "feedback_closes_at")
+# Marked here, translated where shown (``_(phase_labels[phase])`` in templates).
 PHASE_LABELS = {
-    CampaignPhase.draft: "Draft",
-    CampaignPhase.upcoming: "Applications open soon",
-    CampaignPhase.applying: "Applications open",
-    CampaignPhase.shipping: "Kits shipping",
-    CampaignPhase.sharing: "Sharing",
-    CampaignPhase.feedback: "Feedback",
-    CampaignPhase.closed: "Closed",
+    CampaignPhase.draft: N_("Draft"),
+    CampaignPhase.upcoming: N_("Applications open soon"),
+    CampaignPhase.applying: N_("Applications open"),
+    CampaignPhase.shipping: N_("Kits shipping"),
+    CampaignPhase.sharing: N_("Sharing"),
+    CampaignPhase.feedback: N_("Feedback"),
+    CampaignPhase.closed: N_("Closed"),
+}
+# The same inside a sentence ("... is at “kits shipping”").
+PHASE_NAMES = {
+    CampaignPhase.draft: N_("draft"),
+    CampaignPhase.upcoming: N_("applications open soon"),
+    CampaignPhase.applying: N_("applications open"),
+    CampaignPhase.shipping: N_("kits shipping"),
+    CampaignPhase.sharing: N_("sharing"),
+    CampaignPhase.feedback: N_("feedback"),
+    CampaignPhase.closed: N_("closed"),
 }
 
 
@@ -70,11 +83,12 @@ def phase(campaign: Campaign, now: datetime) -> CampaignPhase:
     return CampaignPhase.closed
 
 
-def require_phase(campaign: Campaign, now: datetime, allowed: Iterable[CampaignPhase], doing: str) -> None:
-    """Conflict, naming the current phase, unless the campaign is in one of the allowed phases."""
+def require_phase(campaign: Campaign, now: datetime, allowed: Iterable[CampaignPhase], refusal: str) -> None:
+    """Conflict, naming the current phase, unless the campaign is in one of the allowed phases. ``refusal`` is the
+    whole sentence, marked with ``N_`` by the caller ("You cannot answer now: %(campaign)s is at “%(phase)s”.")."""
     current = phase(campaign, now)
     if current not in allowed:
-        raise Conflict(f"You cannot {doing} now: {campaign.title} is at “{PHASE_LABELS[current].lower()}”.")
+        raise Conflict(_(refusal, campaign=campaign.title, phase=_(PHASE_NAMES[current])))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -175,14 +189,14 @@ def parse_eligibility(text: str) -> list[dict[str, str]]:
     """
     questions: list[dict[str, str]] = []
     for line in text.splitlines():
-        question, _, required = line.partition("|")
+        question, _bar, required = line.partition("|")
         question, required = question.strip(), required.strip().lower()
         if not question:
             continue
         if required not in {"", "yes", "no"}:
             raise Invalid(
-                "Please correct the marked fields.",
-                fields={"eligibility": f"After “|” write yes or no (in “{line.strip()[:60]}”)."},
+                _("Please correct the marked fields."),
+                fields={"eligibility": _("After “|” write yes or no (in “%(line)s”).", line=line.strip()[:60])},
             )
         questions.append({"key": f"q{len(questions) + 1}", "text": question[:200], "required": required})
     return questions
@@ -199,33 +213,37 @@ _TEXT_LIMITS = {"brief": 20000, "kit_contents": 2000}
 def _validate_campaign(fields: CampaignFields) -> tuple[dict[str, str], list[dict[str, str]]]:
     errors = dict(fields.errors)
     if not fields.title.strip() or len(fields.title.strip()) > 120:
-        errors["title"] = "Enter a title (up to 120 characters)."
+        errors["title"] = _("Enter a title (up to 120 characters).")
     if not fields.product_name.strip() or len(fields.product_name.strip()) > 120:
-        errors["product_name"] = "Name the product being sampled (up to 120 characters)."
+        errors["product_name"] = _("Name the product being sampled (up to 120 characters).")
     for name, limit in _TEXT_LIMITS.items():
         if len(getattr(fields, name)) > limit:
-            errors[name] = f"Use at most {limit:,} characters."
+            errors[name] = _("Use at most %(limit)s characters.", limit=format_number(limit))
     if "kit_count" not in errors and not 1 <= fields.kit_count <= MAX_KITS:
-        errors["kit_count"] = f"Offer between 1 and {MAX_KITS:,} kits."
+        errors["kit_count"] = _("Offer between 1 and %(limit)s kits.", limit=format_number(MAX_KITS))
     if "samples_per_kit" not in errors and not 0 <= fields.samples_per_kit <= 100:
-        errors["samples_per_kit"] = "Put between 0 and 100 samples in a kit."
+        errors["samples_per_kit"] = _("Put between 0 and 100 samples in a kit.")
     if "target_network_size" not in errors and not 1 <= fields.target_network_size <= MAX_NETWORK_SIZE:
-        errors["target_network_size"] = f"Aim for a network of 1 to {MAX_NETWORK_SIZE:,} people."
+        errors["target_network_size"] = _(
+            "Aim for a network of 1 to %(limit)s people.", limit=format_number(MAX_NETWORK_SIZE)
+        )
     questions: list[dict[str, str]] = []
     try:
         questions = parse_eligibility(fields.eligibility)
     except Invalid as error:
         errors.update(error.fields)
     if len(questions) > MAX_ELIGIBILITY_QUESTIONS:
-        errors["eligibility"] = f"Ask at most {MAX_ELIGIBILITY_QUESTIONS} eligibility questions."
+        errors["eligibility"] = _(
+            "Ask at most %(limit)s eligibility questions.", limit=format_number(MAX_ELIGIBILITY_QUESTIONS)
+        )
     if not any(name in errors for name in WINDOW_FIELDS):
         moments = [getattr(fields, name) for name in WINDOW_FIELDS]
         if any(moment.tzinfo is None for moment in moments):
-            errors["apply_opens_at"] = "Give times with their time zone."
+            errors["apply_opens_at"] = _("Give times with their time zone.")
         else:
             for earlier, later in itertools.pairwise(WINDOW_FIELDS):
                 if not getattr(fields, earlier) < getattr(fields, later):
-                    errors[later] = "Each window must end after the one before it."
+                    errors[later] = _("Each window must end after the one before it.")
                     break
     return errors, questions
 
@@ -248,21 +266,30 @@ def create_campaign(
 ) -> Campaign:
     """Draft a sampling campaign in a feedback community; members see it once it is published."""
     if community.kind == CommunityKind.design:
-        raise Conflict(f"{community.name} is a design community: sampling campaigns run in feedback communities.")
+        raise Conflict(
+            _(
+                "%(community)s is a design community: sampling campaigns run in feedback communities.",
+                community=community.name,
+            )
+        )
     slug = slug.strip().lower() or slugify(fields.title)
     errors, questions = _validate_campaign(fields)
     if not is_valid_slug(slug):
-        errors["slug"] = "Use 2 to 60 lower-case letters, digits and single hyphens."
+        errors["slug"] = _("Use 2 to 60 lower-case letters, digits and single hyphens.")
     elif session.exec(select_campaign(community, slug)).first() is not None:
-        errors["slug"] = "Another campaign in this community uses this address; choose another."
+        errors["slug"] = _("Another campaign in this community uses this address; choose another.")
     brand = session.get(Brand, community.brand_id)
     assert brand is not None
     survey = _chosen_survey(session, brand=brand, survey_id=fields.survey_id, errors=errors)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     if survey is None:
         survey = surveys_building.create_survey(
-            session, brand=brand, title=f"{fields.title.strip()[:180]}: feedback", author=created_by, template=True
+            session,
+            brand=brand,
+            title=_("%(title)s: feedback", title=fields.title.strip()[:180]),
+            author=created_by,
+            template=True,
         )
     campaign = Campaign(
         community_id=id_of(community),
@@ -278,7 +305,7 @@ def create_campaign(
             session.add(campaign)
             session.flush()
     except IntegrityError as error:
-        raise Conflict("Another campaign just took this address; choose another.") from error
+        raise Conflict(_("Another campaign just took this address; choose another.")) from error
     return campaign
 
 
@@ -288,7 +315,7 @@ def _chosen_survey(session: Session, *, brand: Brand, survey_id: int | None, err
         return None
     survey = session.get(Survey, survey_id)
     if survey is None or survey.brand_id != brand.id:
-        errors["survey_id"] = "Choose one of your brand's surveys."
+        errors["survey_id"] = _("Choose one of your brand's surveys.")
         return None
     return survey
 
@@ -313,13 +340,17 @@ def update_campaign(session: Session, *, campaign: Campaign, fields: CampaignFie
         _chosen_survey(session, brand=brand, survey_id=fields.survey_id, errors=errors)
         answered = session.exec(select(CampaignResponse.id).where(CampaignResponse.campaign_id == campaign.id)).first()
         if answered is not None:
-            errors["survey_id"] = "Friends have answered already: the survey can no longer change."
+            errors["survey_id"] = _("Friends have answered already: the survey can no longer change.")
     if "kit_count" not in errors and fields.kit_count < locked.kits_accepted:
-        errors["kit_count"] = f"{locked.kits_accepted} kits are accepted already: offer at least that many."
+        errors["kit_count"] = ngettext(
+            "%(num)s kit is accepted already: offer at least that many.",
+            "%(num)s kits are accepted already: offer at least that many.",
+            locked.kits_accepted,
+        )
     if campaign.application_count and questions != campaign.eligibility_questions:
-        errors["eligibility"] = "Members have applied already: the eligibility questions can no longer change."
+        errors["eligibility"] = _("Members have applied already: the eligibility questions can no longer change.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     _apply_fields(campaign, fields, questions)
     if fields.survey_id is not None:
         campaign.survey_id = fields.survey_id
@@ -339,7 +370,7 @@ def lock_campaign(session: Session, campaign: Campaign) -> Campaign:
 def publish_campaign(session: Session, *, campaign: Campaign) -> Campaign:
     """Make a draft campaign visible to the community; its windows then apply."""
     if campaign.status != CampaignStatus.draft:
-        raise Conflict("This campaign is published already.")
+        raise Conflict(_("This campaign is published already."))
     campaign.status = CampaignStatus.published
     session.add(campaign)
     session.flush()
@@ -354,5 +385,5 @@ def brand_id_of(session: Session, campaign: Campaign) -> int:
     """The id of the brand whose community runs the campaign."""
     community = session.get(Community, campaign.community_id)
     if community is None:
-        raise NotFound("There is no such campaign.")
+        raise NotFound(_("There is no such campaign."))
     return community.brand_id

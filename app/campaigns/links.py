@@ -7,14 +7,19 @@ concurrent requests.
 import io
 import secrets
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
 import segno
+from sqlalchemy import BindParameter, Integer, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select, update
 
 from app.accounts.models import User
+from app.campaigns import totals as campaign_totals
 from app.campaigns.lifecycle import PASSING_ON_PHASES, require_phase
 from app.campaigns.models import (
     Campaign,
@@ -28,6 +33,7 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import NotFound
+from app.i18n import N_, _
 
 # ------------------------------------------------------------------------------------------------------------
 # Sharing: links, QR codes, counters
@@ -59,7 +65,7 @@ def get_link(session: Session, *, code: str) -> tuple[ShareLink, Campaign, Commu
         .where(ShareLink.code == code)
     ).first()
     if found is None or found[1].status == CampaignStatus.draft:
-        raise NotFound("This share link does not exist.")
+        raise NotFound(_("This share link does not exist."))
     return found
 
 
@@ -71,11 +77,11 @@ def qr_svg(url: str) -> str:
     """The link as a QR code in SVG (black on white, a quiet zone of four modules)."""
     qr = segno.make(url, error="m")
     buffer = io.BytesIO()
-    qr.save(buffer, kind="svg", scale=6, border=4, light="#fff", xmldecl=False, title="QR code of " + url)
+    qr.save(buffer, kind="svg", scale=6, border=4, light="#fff", xmldecl=False, title=_("QR code of %(url)s", url=url))
     svg = buffer.getvalue().decode()
     # A viewBox, so the code scales with its box (CSS shrinks it on a phone) instead of being cropped.
     width, height = qr.symbol_size(scale=6, border=4)
-    return svg.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" role="img" ', 1)
+    return svg.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" role="img" ', 1)  # i18n: ignore
 
 
 def bump_link_counter(session: Session, *, link: ShareLink, counter: str, by: int = 1) -> None:
@@ -90,23 +96,68 @@ def bump_link_counter(session: Session, *, link: ShareLink, counter: str, by: in
         chain.append(parent_id)
         parent = session.get(ShareLink, parent_id)
         parent_id = parent.parent_id if parent is not None else None
-    column = getattr(ShareLink, counter)
-    session.execute(update(ShareLink).where(col(ShareLink.id).in_(chain)).values({counter: column + by}))
-    _bump_reach(
-        session, campaign_id=link.campaign_id, connector_id=link.connector_id, hop=link.hop, counter=counter, by=by
+    # Lock the chain oldest first, as every link event does (a response then locks the newer link it created):
+    # one order of locks, so two events on overlapping chains wait for each other instead of deadlocking. NO KEY
+    # UPDATE (what the counters' UPDATE takes anyway) does not wait for the key-share lock a new child link's
+    # foreign key holds on its parent.
+    session.execute(_LOCK_CHAIN, {"chain": chain})
+    bumped = session.execute(_bump_chain_statement(counter), {"chain": chain, "by": by}).all()
+    for link_id in chain:  # a link this session holds reads its new count when next asked
+        loaded = session.identity_map.get(identity_key(ShareLink, link_id))
+        if loaded is not None:
+            session.expire(loaded, [counter])
+    session.execute(
+        _bump_reach_statement(session.get_bind().dialect.name, counter),
+        {
+            "reach_campaign_id": link.campaign_id,
+            "reach_connector_id": link.connector_id,
+            "reach_hop": link.hop,
+            "by": by,
+        },
+    )
+    campaign_totals.count_link_event(
+        session, link=link, counter=counter, by=by, bumped=[(row[0], row[1], row[2]) for row in bumped]
     )
 
 
-def _bump_reach(session: Session, *, campaign_id: int, connector_id: int, hop: int, counter: str, by: int) -> None:
+# The statements of a link event, built once (every open, answer and sign-up through a share link runs them).
+_CHAIN: BindParameter[int] = bindparam("chain", expanding=True)
+_LOCK_CHAIN = (
+    select(col(ShareLink.id))
+    .where(col(ShareLink.id).in_(_CHAIN))
+    .order_by(col(ShareLink.id))
+    .with_for_update(key_share=True)
+)
+
+
+@cache
+def _bump_chain_statement(counter: str) -> Any:
+    """On the table, not the class: the ORM cannot bring the session's objects up to date from bound parameters
+    (``bump_link_counter`` expires their counter instead)."""
+    links = cast(Table, ShareLink.__table__)  # type: ignore[attr-defined]
+    return (
+        update(links)
+        .where(links.c.id.in_(_CHAIN))
+        .values({counter: links.c[counter] + bindparam("by", type_=Integer)})
+        .returning(links.c.id, links.c.open_count, links.c.created_by_response_id)
+    )
+
+
+@cache
+def _bump_reach_statement(dialect: str, counter: str) -> Any:
+    """The connector's reach row for the hop: made with the count, or the count added to it."""
     table = ConnectorReach.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(campaign_id=campaign_id, connector_id=connector_id, hop=hop, **{counter: by})
-    statement = statement.on_conflict_do_update(
-        index_elements=["campaign_id", "connector_id", "hop"],
-        set_={counter: table.c[counter] + by},
+    by = bindparam("by", type_=Integer)
+    statement = insert(table).values(
+        campaign_id=bindparam("reach_campaign_id", type_=Integer),
+        connector_id=bindparam("reach_connector_id", type_=Integer),
+        hop=bindparam("reach_hop", type_=Integer),
+        **{counter: by},
     )
-    session.execute(statement)
+    return statement.on_conflict_do_update(
+        index_elements=["campaign_id", "connector_id", "hop"], set_={counter: table.c[counter] + by}
+    )
 
 
 def count_response_shown(session: Session, *, survey_response_id: int, shown: bool) -> None:
@@ -117,8 +168,9 @@ def count_response_shown(session: Session, *, survey_response_id: int, shown: bo
         select(CampaignResponse).where(CampaignResponse.survey_response_id == survey_response_id)
     ).first()
     link = session.get(ShareLink, answer.share_link_id) if answer is not None else None
-    if link is not None:
+    if link is not None and answer is not None:
         bump_link_counter(session, link=link, counter="response_count", by=1 if shown else -1)
+        campaign_totals.count_response(session, answer=answer, sign=1 if shown else -1)
 
 
 def record_open(session: Session, *, link: ShareLink) -> None:
@@ -139,7 +191,9 @@ def pass_link_on(
 ) -> ShareLink:
     """A link of one's own for someone who answered through ``parent``: one hop further, the same connector."""
     now = now or utcnow()
-    require_phase(campaign, now, PASSING_ON_PHASES, "pass the link on")
+    require_phase(
+        campaign, now, PASSING_ON_PHASES, N_("You cannot pass the link on now: %(campaign)s is at “%(phase)s”.")
+    )
     if response_id is not None:
         existing = session.exec(select(ShareLink).where(ShareLink.created_by_response_id == response_id)).first()
         if existing is not None:
@@ -154,6 +208,7 @@ def pass_link_on(
     )
     session.add(link)
     session.flush()
+    campaign_totals.count_new_link(session, campaign_id=link.campaign_id)
     bump_link_counter(session, link=parent, counter="share_count")
     return link
 

@@ -53,7 +53,7 @@ class Campaign(SQLModel, table=True):
     __tablename__ = "campaigns"
     __table_args__ = (
         UniqueConstraint("community_id", "slug"),
-        CheckConstraint("kits_accepted >= 0 AND kits_accepted <= kit_count", name="kit_inventory"),
+        CheckConstraint("kits_accepted >= 0 AND kits_accepted <= kit_count", name="kit_inventory"),  # i18n: ignore
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,8 +75,13 @@ class Campaign(SQLModel, table=True):
     feedback_closes_at: datetime = timestamp_field()
     status: CampaignStatus = enum_field(CampaignStatus, default=CampaignStatus.draft)
     # The feedback survey friends answer through share links (app/surveys); a new one from the template by default.
-    survey_id: int | None = Field(default=None, foreign_key="surveys.id", index=True, ondelete="SET NULL")
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    survey_id: int | None = Field(
+        default=None,
+        foreign_key="surveys.id",
+        index=True,
+        ondelete="SET NULL",  # i18n: ignore
+    )
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     roundtable_at: datetime | None = timestamp_field(nullable=True)
     roundtable_details: str = Field(default="", max_length=2000)
@@ -101,6 +106,13 @@ class CampaignApplication(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "user_id"),
         Index("ix_campaign_applications_campaign_id_household_key", "campaign_id", "household_key"),
+        # One per sort of the results' connector table (app.insights.campaign_results.connector_results), so that
+        # a page of a campaign's accepted connectors is read along an index, not sorted from every connector.
+        Index("ix_campaign_applications_by_responses", "campaign_id", "status", "response_rank", "response_rate"),
+        Index("ix_campaign_applications_by_rate", "campaign_id", "status", "rate_rank", "response_rank"),
+        Index("ix_campaign_applications_by_opens", "campaign_id", "status", "reach_opens", "response_rank"),
+        Index("ix_campaign_applications_by_samples", "campaign_id", "status", "samples_passed_on", "response_rank"),
+        Index("ix_campaign_applications_by_signups", "campaign_id", "status", "reach_signups", "response_rank"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -121,6 +133,18 @@ class CampaignApplication(SQLModel, table=True):
     samples_passed_on: int = Field(default=0)
     created_at: datetime = timestamp_field()
     decided_at: datetime | None = timestamp_field(nullable=True)
+    # The connector's reach over every hop (the sums of their ConnectorReach rows), moved by the same events in the
+    # same transaction (``app.campaigns.totals``), with the sort keys they give: ``response_rank`` is the responses,
+    # or -1 when 1-4 (hidden by k-anonymity, so sorted below every shown count); ``response_rate`` responses per
+    # sample passed on, 0 when hidden or nothing was passed on (how the table sorts those, and then shows no rate);
+    # ``rate_rank`` the rate, or -1 when there is none to show (sorting those below every rate).
+    reach_opens: int = Field(default=0)
+    reach_responses: int = Field(default=0)
+    reach_signups: int = Field(default=0)
+    reach_shares: int = Field(default=0)
+    response_rank: int = Field(default=0)
+    response_rate: float = Field(default=0.0)
+    rate_rank: float = Field(default=-1.0)
 
 
 class KitShipment(SQLModel, table=True):
@@ -182,6 +206,22 @@ class ConnectorReach(SQLModel, table=True):
     share_count: int = Field(default=0)
 
 
+class CampaignTotal(SQLModel, table=True):
+    """One of a campaign's running totals (``figure`` and ``key``, for example responses on one day), as a part:
+    the total is the sum of its shards. Kept by ``app.campaigns.totals`` in the transaction of each event, so the
+    results for everyone read a few rows whatever the campaign's size; each transaction adds to one random shard,
+    so that concurrent events of one campaign (opens, which lock nothing else campaign-wide) rarely wait on a row.
+    """
+
+    __tablename__ = "campaign_totals"
+
+    campaign_id: int = Field(foreign_key="campaigns.id", primary_key=True, ondelete="CASCADE")
+    figure: str = Field(primary_key=True, max_length=20)
+    key: str = Field(primary_key=True, max_length=20)
+    shard: int = Field(primary_key=True)
+    count: int = Field(default=0)
+
+
 class RoundtableInvitation(SQLModel, table=True):
     __tablename__ = "roundtable_invitations"
     __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
@@ -215,5 +255,5 @@ class CampaignResponse(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     consent: bool = Field(default=False)
     device_hash: str | None = Field(default=None, max_length=64)
-    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()

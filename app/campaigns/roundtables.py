@@ -22,13 +22,10 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, Invalid
+from app.i18n import N_, _, use_locale
+from app.i18n.formatting import format_datetime, format_number
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y, %H:%M UTC")
-
 
 # ------------------------------------------------------------------------------------------------------------
 # Roundtable and outcome
@@ -48,16 +45,21 @@ def invite_to_roundtable(
 ) -> list[RoundtableInvitation]:
     """Set the results roundtable and invite the ``count`` best connectors (those not invited yet)."""
     now = now or utcnow()
-    require_phase(campaign, now, {CampaignPhase.feedback, CampaignPhase.closed}, "invite to the roundtable")
+    require_phase(
+        campaign,
+        now,
+        {CampaignPhase.feedback, CampaignPhase.closed},
+        N_("You cannot invite to the roundtable now: %(campaign)s is at “%(phase)s”."),
+    )
     errors = {}
     if when.tzinfo is None or when <= now:
-        errors["roundtable_at"] = "Choose a date and time in the future."
+        errors["roundtable_at"] = _("Choose a date and time in the future.")
     if len(details) > 2000:
-        errors["roundtable_details"] = "Use at most 2,000 characters."
+        errors["roundtable_details"] = _("Use at most %(limit)s characters.", limit=format_number(2000))
     if not 1 <= count <= 100:
-        errors["count"] = "Invite between 1 and 100 connectors."
+        errors["count"] = _("Invite between 1 and 100 connectors.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     campaign.roundtable_at, campaign.roundtable_details = when, details.strip()
     session.add(campaign)
     invited = {
@@ -73,7 +75,13 @@ def invite_to_roundtable(
         invitation = RoundtableInvitation(campaign_id=id_of(campaign), user_id=id_of(standing.user), invited_at=now)
         session.add(invitation)
         invitations.append(invitation)
-        text = f"You are invited to the {campaign.title} results roundtable on {_when(when)}. Will you come?"
+        with use_locale(standing.user.locale, standing.user.time_zone):  # in the connector's language and time
+            text = _(
+                "You are invited to the %(campaign)s results roundtable on %(when)s. Will you come?",
+                campaign=campaign.title,
+                when=format_datetime(when, style="long"),
+            )
+            subject = _("%(campaign)s: results roundtable", campaign=campaign.title)
         notifications_service.notify(
             session,
             user=standing.user,
@@ -82,7 +90,7 @@ def invite_to_roundtable(
             link=link,
             actor=invited_by,
             community=community,
-            email_subject=f"{campaign.title}: results roundtable",
+            email_subject=subject,
         )
     session.flush()
     return invitations
@@ -99,9 +107,9 @@ def answer_rsvp(
         )
     ).first()
     if invitation is None:
-        raise Conflict("You are not invited to this campaign's roundtable.")
+        raise Conflict(_("You are not invited to this campaign's roundtable."))
     if campaign.roundtable_at is not None and campaign.roundtable_at <= now:
-        raise Conflict("The roundtable has taken place.")
+        raise Conflict(_("The roundtable has taken place."))
     invitation.rsvp = Rsvp.attending if attending else Rsvp.declined
     invitation.answered_at = now
     session.add(invitation)
@@ -132,10 +140,15 @@ def post_outcome(
 
     ``chart`` is a snapshot of results shown with it (``app.insights`` makes it and applies k-anonymity)."""
     now = now or utcnow()
-    require_phase(campaign, now, {CampaignPhase.feedback, CampaignPhase.closed}, "post the outcome")
+    require_phase(
+        campaign,
+        now,
+        {CampaignPhase.feedback, CampaignPhase.closed},
+        N_("You cannot post the outcome now: %(campaign)s is at “%(phase)s”."),
+    )
     text = text.strip()
     if not text or len(text) > 20000:
-        raise Invalid("Please correct the marked fields.", fields={"outcome": "Write the outcome (Markdown)."})
+        raise Invalid(_("Please correct the marked fields."), fields={"outcome": _("Write the outcome (Markdown).")})
     first_time = campaign.outcome_posted_at is None
     campaign.outcome, campaign.outcome_posted_at = text, campaign.outcome_posted_at or now
     campaign.outcome_chart = chart
@@ -152,11 +165,15 @@ def post_outcome(
             )
         ).all()
         for user in participants:
+            with use_locale(user.locale, user.time_zone):
+                told = _(
+                    "%(campaign)s: the brand tells you what it is doing with your feedback.", campaign=campaign.title
+                )
             notifications_service.notify(
                 session,
                 user=user,
                 kind=NotificationKind.campaign_outcome,
-                text=f"{campaign.title}: the brand tells you what it is doing with your feedback.",
+                text=told,
                 link=link,
                 actor=posted_by,
                 community=community,
@@ -173,8 +190,9 @@ def post_outcome(
             notifications_service.queue_email(
                 session,
                 to_address=address or "",
-                subject=f"{campaign.product_name}: what we are doing with your feedback",
-                body_text=f"Thank you again for answering about {campaign.product_name}.\n\n{text}\n\n"
-                f"{get_settings().base_url}{link}\n",
+                # Friends have no account: in the language of the manager's request (the community's, usually).
+                subject=_("%(product)s: what we are doing with your feedback", product=campaign.product_name),
+                body_text=_("Thank you again for answering about %(product)s.", product=campaign.product_name)
+                + f"\n\n{text}\n\n{get_settings().base_url}{link}\n",
             )
     return campaign

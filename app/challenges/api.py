@@ -11,17 +11,26 @@ from app.accounts.deps import Public
 from app.accounts.models import User
 from app.challenges import designs as challenge_designs
 from app.challenges import gallery as challenge_gallery
+from app.challenges import phases as challenge_phases
 from app.challenges import schemas, scoring
 from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
 from app.challenges import winners as challenge_winners
-from app.challenges.deps import ChallengeAccess, DesignAccess, challenge_access, design_access
+from app.challenges.deps import (
+    ChallengeAccess,
+    DesignAccess,
+    ScoringAccess,
+    challenge_access,
+    design_access,
+    scoring_access,
+)
 from app.challenges.models import Challenge, Design
 from app.columns import PageNumber, RowId, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import Community
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import _
 from app.moderation import fingerprints
 from app.permissions import Action
 from app.web.requests import client_ip
@@ -48,7 +57,7 @@ def _challenge(challenge: Challenge, community: Community) -> schemas.ChallengeD
     return schemas.ChallengeDetail(
         **schemas.ChallengePublic.model_validate(challenge).model_dump(),
         community_slug=community.slug,
-        phase=challenges_service.phase(challenge, utcnow()),
+        phase=challenge_phases.phase(challenge, utcnow()),
     )
 
 
@@ -65,7 +74,7 @@ def _designs(
     matches = (
         challenge_designs.near_duplicate_matches(session, designs=[design for design, _ in rows]) if sees_flags else {}
     )
-    public = challenges_service.scores_are_public(challenge, utcnow())
+    public = challenge_phases.scores_are_public(challenge, utcnow())
     mean = challenge_scores.challenge_mean(challenge)
     my_scores = scoring.my_scores(session, member=viewer, designs=[design for design, _ in rows]) if viewer else {}
     result = []
@@ -345,7 +354,7 @@ def pick_winner(
 ) -> schemas.ProductPublic:
     design = session.get(Design, body.design_id)
     if design is None:
-        raise NotFound("There is no such design in this challenge.")
+        raise NotFound(_("There is no such design in this challenge."))
     product = challenge_winners.pick_winner(session, challenge=access.challenge, design=design)
     return schemas.ProductPublic.model_validate(product)
 
@@ -360,7 +369,7 @@ def withdraw_win(
 ) -> None:
     design = session.get(Design, design_id)
     if design is None:
-        raise NotFound("There is no such design in this challenge.")
+        raise NotFound(_("There is no such design in this challenge."))
     challenge_winners.withdraw_win(session, challenge=access.challenge, design=design)
 
 
@@ -427,24 +436,24 @@ def cast_score(
     body: schemas.ScoreCast,
     request: Request,
     session: SessionDep,
-    access: DesignAccess = design_access(Action.score_design),
+    access: ScoringAccess = scoring_access(Action.score_design),
 ) -> schemas.MyScore:
-    assert access.user is not None
     fingerprints.record_fingerprint(
         session,
-        user_id=id_of(access.user),
+        user_id=access.voter.id,
         ip_address=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
     )
-    score = challenge_scores.cast_score(
+    score = challenge_scores.score_design(
         session,
-        voter=access.user,
+        voter=access.voter,
         design=access.design,
-        value=body.value,
-        would_buy=body.would_buy,
         challenge=access.challenge,
         community=access.community,
-        membership=access.membership,
+        is_member=access.is_member,
+        value=body.value,
+        would_buy=body.would_buy,
+        now=utcnow(),
     )
     return schemas.MyScore(value=score.value, would_buy=score.would_buy, updated_at=score.updated_at)
 
@@ -465,5 +474,5 @@ def download_original(session: SessionDep, access: DesignAccess = design_access(
     return Response(
         original.content,
         media_type=original.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{original.filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{original.filename}"'},  # i18n: ignore
     )

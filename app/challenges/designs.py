@@ -10,22 +10,21 @@ from sqlmodel import Session, col, func, select, update
 
 from app import rate_limits
 from app.accounts.models import User
+from app.challenges import events as challenge_events
 from app.challenges.models import (
     Challenge,
     Design,
     DesignStatus,
 )
-from app.challenges.service import (
-    MAX_TAGS,
-    normalise_tags,
-    require_before_scoring,
-    require_participant,
-    require_submission_window,
-)
+from app.challenges.phases import require_before_scoring, require_submission_window
+from app.challenges.service import MAX_TAGS, normalise_tags, require_participant
 from app.columns import id_of, utcnow
 from app.communities.models import Community, MemberRole, Membership
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.follows import service as follows_service
+from app.i18n import _, ngettext
+from app.i18n.formatting import format_number
 from app.media import service as media_service
 from app.media.models import MediaImage
 from app.media.storage import NotStored
@@ -41,11 +40,11 @@ from app.slugs import slugify
 def _validate_design(*, title: str, description: str, tags: str) -> dict[str, str]:
     errors = {}
     if not title.strip() or len(title.strip()) > 120:
-        errors["title"] = "Give the design a title (up to 120 characters)."
+        errors["title"] = _("Give the design a title (up to %(max)s characters).", max=120)
     if len(description) > 5000:
-        errors["description"] = "Use at most 5,000 characters."
+        errors["description"] = _("Use at most %(max)s characters.", max=format_number(5000))
     if len(normalise_tags(tags).split(",")) > MAX_TAGS:
-        errors["tags"] = f"Use at most {MAX_TAGS} tags."
+        errors["tags"] = _("Use at most %(max)s tags.", max=MAX_TAGS)
     return errors
 
 
@@ -83,24 +82,29 @@ def submit_design(
     community = session.get(Community, challenge.community_id)
     assert community is not None
     require_submission_window(challenge, now)
-    membership = require_participant(session, community=community, user=designer, doing="submit designs")
+    doing = "submit designs"  # i18n: ignore (the use case require_participant words its refusal for)
+    membership = require_participant(session, community=community, user=designer, doing=doing)
     rate_limits.hit(
         get_settings().upload_rate_per_account,
         "upload",
         str(designer.id),
-        message="You have uploaded a lot in a short time; wait a while before the next design.",
+        message=_("You have uploaded a lot in a short time; wait a while before the next design."),
     )
     errors = _validate_design(title=title, description=description, tags=tags)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     # Serialise one member's submissions (PostgreSQL; SQLite writers hold the write lock already), so two
     # uploads at once cannot both pass the limit.
     session.exec(select(Membership.id).where(Membership.id == membership.id).with_for_update()).one()
     if count_member_designs(session, challenge=challenge, designer=designer) >= challenge.max_designs_per_member:
         limit = challenge.max_designs_per_member
         raise Conflict(
-            f"You have submitted {limit} design{'s' if limit != 1 else ''} to this challenge, the most allowed. "
-            "Withdraw one to submit another."
+            ngettext(
+                "You have submitted %(num)s design to this challenge, the most allowed. Withdraw it to submit another.",
+                "You have submitted %(num)s designs to this challenge, the most allowed. "
+                "Withdraw one to submit another.",
+                limit,
+            )
         )
     image = media_service.ingest_image(
         session,
@@ -150,6 +154,9 @@ def submit_design(
         now=now,
     )
     session.refresh(challenge)
+    challenge_events.emit_design_submitted(session, challenge=challenge, design=design, designer=designer)
+    # Followers hear of it unless it was held for review (a design shown later by a moderator is not announced).
+    follows_service.announce_design(session, design=design, challenge=challenge, news="new")
     return design
 
 
@@ -163,15 +170,20 @@ def _tell_moderators_of_near_duplicate(
         .where(Membership.community_id == community.id, Membership.role == MemberRole.moderator)
     ).all()
     for moderator in moderators:
-        notifications_service.notify(
-            session,
-            user=moderator,
-            kind=NotificationKind.design_flagged,
-            text=f"“{design.title}” by @{designer.handle} looks very like an earlier design: please check it.",
-            link=f"/designs/{design.id}",
-            actor=designer,
-            community=community,
-        )
+        with notifications_service.in_language_of(moderator, community):
+            notifications_service.notify(
+                session,
+                user=moderator,
+                kind=NotificationKind.design_flagged,
+                text=_(
+                    "“%(title)s” by @%(handle)s looks very like an earlier design: please check it.",
+                    title=design.title,
+                    handle=designer.handle,
+                ),
+                link=f"/designs/{design.id}",
+                actor=designer,
+                community=community,
+            )
 
 
 def _earlier_near_duplicate(session: Session, *, image: MediaImage, community: Community) -> int | None:
@@ -224,7 +236,7 @@ def near_duplicate_matches(session: Session, *, designs: Sequence[Design]) -> di
 
 def _require_author(design: Design, user: User) -> None:
     if design.designer_id != user.id:
-        raise Forbidden("Only its designer may change a design.")
+        raise Forbidden(_("Only its designer may change a design."))
 
 
 def require_editable_design(session: Session, *, design: Design, editor: User, now: datetime | None = None) -> None:
@@ -235,7 +247,7 @@ def require_editable_design(session: Session, *, design: Design, editor: User, n
     assert challenge is not None
     require_before_scoring(challenge, now or utcnow())
     if design.status != DesignStatus.submitted:
-        raise Conflict("This design has been withdrawn.")
+        raise Conflict(_("This design has been withdrawn."))
 
 
 def edit_design(
@@ -253,7 +265,7 @@ def edit_design(
     require_editable_design(session, design=design, editor=editor, now=now)
     errors = _validate_design(title=title, description=description, tags=tags)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     design.title = title.strip()
     design.description = description.strip()
     design.tags = normalise_tags(tags)
@@ -271,7 +283,7 @@ def withdraw_design(session: Session, *, design: Design, designer: User, now: da
     assert challenge is not None
     require_before_scoring(challenge, now)
     if design.status != DesignStatus.submitted:
-        raise Conflict("This design is withdrawn already.")
+        raise Conflict(_("This design is withdrawn already."))
     design.status = DesignStatus.withdrawn
     design.updated_at = now
     session.add(design)
@@ -312,7 +324,7 @@ def set_design_hidden(session: Session, *, design: Design, hidden: bool, now: da
 def get_design(session: Session, *, design_id: int) -> Design:
     design = session.get(Design, design_id)
     if design is None:
-        raise NotFound("There is no such design.")
+        raise NotFound(_("There is no such design."))
     return design
 
 
@@ -335,13 +347,13 @@ def design_original(session: Session, *, design: Design) -> OriginalFile:
     """The file the designer uploaded, for staff (production needs it; members only ever see renditions)."""
     image = session.get(MediaImage, design.image_id)
     if image is None:
-        raise NotFound("This design has no stored original.")
+        raise NotFound(_("This design has no stored original."))
     extension = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}.get(image.format, "bin")
     slug = slugify(design.title) or "design"
     try:
         content = media_service.original_bytes(image)
     except NotStored as error:
-        raise NotFound("The original file of this design is missing from storage.") from error
+        raise NotFound(_("The original file of this design is missing from storage.")) from error
     return OriginalFile(
         content=content,
         media_type=f"image/{'jpeg' if extension == 'jpg' else extension}",

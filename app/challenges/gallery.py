@@ -20,8 +20,9 @@ from app.challenges.models import (
     Phase,
     Score,
 )
+from app.challenges.phases import phase, scores_are_public
 from app.challenges.scores import bayesian_average, bayesian_expression, challenge_mean
-from app.challenges.service import normalise_tags, phase, scores_are_public
+from app.challenges.service import normalise_tags
 from app.columns import id_of, utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Visibility
@@ -151,7 +152,7 @@ class PortfolioEntry:
     bayesian: float | None
 
 
-def _visible_community_ids(session: Session, *, viewer: User | None) -> set[int] | None:
+def visible_community_ids(session: Session, *, viewer: User | None) -> set[int] | None:
     """The invite-only communities a viewer may see (None: every one, for site admins)."""
     if viewer is None:
         return set()
@@ -168,7 +169,7 @@ def list_portfolio(
 ) -> list[PortfolioEntry]:
     """A designer's designs in published challenges the viewer may see, with final scores once public."""
     now = now or utcnow()
-    visible = _visible_community_ids(session, viewer=viewer)
+    visible = visible_community_ids(session, viewer=viewer)
     rows = session.exec(
         select(Design, Challenge, Community)
         .join(Challenge, col(Challenge.id) == Design.challenge_id)

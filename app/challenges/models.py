@@ -57,9 +57,12 @@ class Challenge(SQLModel, table=True):
     scoring_close_at: datetime = timestamp_field()
     max_designs_per_member: int = Field(default=3)
     status: ChallengeStatus = enum_field(ChallengeStatus, default=ChallengeStatus.draft)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     winners_announced_at: datetime | None = timestamp_field(nullable=True)
+    # The phase last told to the brand's webhooks (challenge_phase_changed): the windows move a challenge on by the
+    # clock alone, so a periodic sweep compares this with ``service.phase`` and tells each change once.
+    emitted_phase: Phase = enum_field(Phase, default=Phase.draft)
     # Rollups kept by the services in the same transaction as each change; never recounted on page views.
     design_count: int = Field(default=0)
     # The challenge's score totals, read-only: the sums of its ChallengeScoreShard rows (column properties set
@@ -113,7 +116,11 @@ class Design(SQLModel, table=True):
     adjusted_score: float = Field(default=0.0)
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
-    flagged_near_duplicate_of_id: int | None = Field(default=None, foreign_key="designs.id", ondelete="SET NULL")
+    flagged_near_duplicate_of_id: int | None = Field(
+        default=None,
+        foreign_key="designs.id",
+        ondelete="SET NULL",  # i18n: ignore
+    )
     won_at: datetime | None = timestamp_field(nullable=True)
 
     @property
@@ -137,7 +144,7 @@ class Score(SQLModel, table=True):
     __tablename__ = "scores"
     __table_args__ = (
         UniqueConstraint("design_id", "voter_id"),
-        CheckConstraint("value >= 0 AND value <= 5", name="value_range"),
+        CheckConstraint("value >= 0 AND value <= 5", name="value_range"),  # i18n: ignore
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -158,8 +165,16 @@ class Product(SQLModel, table=True):
     brand_id: int = Field(foreign_key="brands.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=120)
     status: ProductStatus = enum_field(ProductStatus, default=ProductStatus.draft)
-    design_id: int | None = Field(default=None, foreign_key="designs.id", unique=True, ondelete="SET NULL")
-    designer_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    design_id: int | None = Field(
+        default=None,
+        foreign_key="designs.id",
+        unique=True,
+        ondelete="SET NULL",  # i18n: ignore
+    )
+    designer_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
+    # Where to buy it in the brand's own store (http or https; empty: not sold online). The price is its terms'
+    # (app.rewards.models.ProductTerms), the one price sales and royalties are checked against.
+    store_url: str = Field(default="", max_length=500)
     created_at: datetime = timestamp_field()
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.challenges import designs as challenge_designs
 from app.challenges.models import Challenge, Design
+from app.i18n import N_
 from app.moderation.models import SubjectKind
 from app.moderation.subjects import SubjectContent, SubjectInfo, SubjectType, excerpt
 
@@ -62,7 +63,7 @@ def _set_design_hidden(hidden: bool) -> Callable[[Session, int], None]:
 SUBJECT_TYPES = (
     SubjectType(
         kind=SubjectKind.design,
-        label="design",
+        label=N_("design"),
         describe=_describe_design,
         hide=_set_design_hidden(True),
         restore=_set_design_hidden(False),

@@ -164,3 +164,27 @@ class ProductPublic(BaseModel):
     design_id: RowId | None
     designer_id: RowId | None
     created_at: datetime
+
+
+class DesignHit(BaseModel):
+    """A design found by a search: what a result list shows (scores stay with the design itself)."""
+
+    id: int
+    title: str
+    tags: list[str]
+    designer_handle: str
+    designer_name: str
+    challenge_slug: str
+    challenge_title: str
+    community_slug: str
+    phase: Phase
+    is_winner: bool = Field(description="Only once the challenge's winners are announced")
+    thumbnail_url: str
+    created_at: datetime
+
+
+class DesignSearchPage(BaseModel):
+    designs: list[DesignHit]
+    page: int
+    has_more: bool
+    sort: str = Field(description="The order used: relevance needs words to match, so without any it is newest")

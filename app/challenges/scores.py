@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Float, Integer, Table, bindparam, case, literal
 from sqlalchemy import cast as sql_cast
@@ -38,11 +38,14 @@ from app.challenges.models import (
     DesignStatus,
     Score,
 )
-from app.challenges.service import require_participant, require_scoring_window
+from app.challenges.phases import Windows, require_scoring_window
+from app.challenges.service import refuse_participation
 from app.columns import id_of, utcnow
+from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid
+from app.i18n import _
 from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 
@@ -214,6 +217,43 @@ class CastScore:
     updated_at: datetime
 
 
+class Voter(Protocol):
+    """Who scores: a ``User``, or an account read without the ORM (``app.accounts.reads.Account``)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def is_confirmed(self) -> bool: ...
+
+
+class ScoredDesign(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def challenge_id(self) -> int: ...
+
+    @property
+    def designer_id(self) -> int: ...
+
+    @property
+    def status(self) -> DesignStatus: ...
+
+
+class ScoredChallenge(Windows, Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+class ScoredCommunity(Protocol):
+    @property
+    def brand_id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
 def cast_score(
     session: Session,
     *,
@@ -226,47 +266,81 @@ def cast_score(
     community: Community | None = None,
     membership: Membership | None = None,
 ) -> CastScore:
-    """Score a design 0-5 (and say whether one would buy it) during scoring; a second call changes the score.
-
-    One score per member and design, and the rollups move by the difference, in this transaction: an INSERT ...
-    ON CONFLICT DO NOTHING claims the (design, voter) pair; when it exists already, its row is locked (FOR UPDATE
-    on PostgreSQL; SQLite writers hold the database's write lock) and its old value gives the deltas.
+    """Score a design 0-5 (and say whether one would buy it) during scoring; a second call changes the score
+    (``score_design``, for the loaded objects of a page or a test).
 
     A caller that has loaded the design's challenge and community, and the voter's membership there (a permit
     has), may pass them to save their queries; the checks are the same. A membership passed is trusted only if it
     is the voter's in that community; without one, it is looked up.
     """
-    now = now or utcnow()
-    if value not in SCORE_VALUES:
-        raise Invalid("Choose a score from 0 to 5.", fields={"value": "Choose a score from 0 to 5."})
     if challenge is None or challenge.id != design.challenge_id:
         challenge = session.get(Challenge, design.challenge_id)
         assert challenge is not None
     if community is None or community.id != challenge.community_id:
         community = session.get(Community, challenge.community_id)
         assert community is not None
+    trusted = membership is not None and membership.community_id == community.id and membership.user_id == voter.id
+    is_member = trusted or (
+        voter.is_confirmed and communities_service.get_membership(session, community=community, user=voter) is not None
+    )
+    return score_design(
+        session,
+        voter=voter,
+        design=design,
+        challenge=challenge,
+        community=community,
+        is_member=is_member,
+        value=value,
+        would_buy=would_buy,
+        now=now or utcnow(),
+    )
+
+
+def score_design(
+    session: Session,
+    *,
+    voter: Voter,
+    design: ScoredDesign,
+    challenge: ScoredChallenge,
+    community: ScoredCommunity,
+    is_member: bool,
+    value: int,
+    would_buy: bool,
+    now: datetime,
+) -> CastScore:
+    """Score a design 0-5 (and say whether one would buy it) during scoring; a second call changes the score.
+    Works on plain values (``is_member``: whether the voter belongs to the community), so the scoring API runs it on
+    columns read without the ORM; a design, challenge or score this session has loaded takes the new values.
+
+    One score per member and design, and the rollups move by the difference, in this transaction: an INSERT ...
+    ON CONFLICT DO NOTHING claims the (design, voter) pair; when it exists already, its row is locked (FOR UPDATE
+    on PostgreSQL; SQLite writers hold the database's write lock) and its old value gives the deltas.
+    """
+    if value not in SCORE_VALUES:
+        raise Invalid(_("Choose a score from 0 to 5."), fields={"value": _("Choose a score from 0 to 5.")})
     require_scoring_window(challenge, now)
     if design.status != DesignStatus.submitted:
-        raise Conflict("This design is no longer in the challenge.")
+        raise Conflict(_("This design is no longer in the challenge."))
     if design.designer_id == voter.id:
-        raise Forbidden("You cannot score your own design.")
-    if (
-        membership is None
-        or not voter.is_confirmed
-        or membership.community_id != community.id
-        or membership.user_id != voter.id
-    ):
-        require_participant(session, community=community, user=voter, doing="score designs")
+        raise Forbidden(_("You cannot score your own design."))
+    doing = "score designs"  # i18n: ignore (the use case refuse_participation words its refusal for)
+    refuse_participation(
+        doing=doing, is_confirmed=voter.is_confirmed, is_member=is_member, community_name=community.name
+    )
     rate_limits.hit(
         get_settings().score_rate_per_account,
         "score",
         str(voter.id),
-        message="You are scoring very fast; take a moment before the next score.",
+        message=_("You are scoring very fast; take a moment before the next score."),
     )
 
-    statements = _score_statements(session.get_bind().dialect.name)
-    pair = {"design_id": id_of(design), "voter_id": id_of(voter)}
-    row = session.execute(
+    # Core statements on the transaction's connection: none of them loads or changes an ORM object.
+    voter_id = voter.id
+    assert voter_id is not None
+    connection = session.connection()
+    statements = _score_statements(connection.dialect.name)
+    pair = {"design_id": design.id, "voter_id": voter_id}
+    row = connection.execute(
         statements.claim, {**pair, "value": value, "would_buy": would_buy, "created_at": now, "updated_at": now}
     ).one_or_none()
     if row is not None:
@@ -274,15 +348,15 @@ def cast_score(
         # A member's first score of this design may earn points: one SELECT when the brand has no rule for it.
         rewards_points.award_points(
             session,
-            user_id=pair["voter_id"],
+            user_id=voter_id,
             brand_id=community.brand_id,
             action=PointsAction.first_score,
-            source_key=f"score:{pair['design_id']}",
+            source_key=f"score:{design.id}",
             now=now,
         )
     else:
-        previous = session.execute(statements.previous, pair).one()
-        row = session.execute(
+        previous = connection.execute(statements.previous, pair).one()
+        row = connection.execute(
             statements.change, {"score_id": previous.id, "value": value, "would_buy": would_buy, "updated_at": now}
         ).one()
         delta_sum, delta_count, delta_buy = value - previous.value, 0, int(would_buy) - int(previous.would_buy)
@@ -290,9 +364,9 @@ def cast_score(
     if delta_sum or delta_count or delta_buy:
         deltas = {"delta_sum": delta_sum, "delta_count": delta_count, "scored_challenge_id": challenge.id}
         if delta_sum or delta_count:  # a changed "I'd buy it" alone moves only the design's counters
-            session.execute(statements.challenge_shard, {"voter_shard": pair["voter_id"] % SCORE_SHARDS, **deltas})
+            connection.execute(statements.challenge_shard, {"voter_shard": voter_id % SCORE_SHARDS, **deltas})
         # The design's Bayesian score takes the challenge mean from the shards, in the same statement.
-        counters = session.execute(
+        counters = connection.execute(
             statements.design_counters,
             {
                 "design_id": design.id,
@@ -301,23 +375,22 @@ def cast_score(
                 **deltas,
             },
         ).one()
-        # The loaded design takes its new counters from RETURNING: no SELECT to refresh it. The challenge's
-        # totals are read again when next needed.
-        for name, counter in zip(("score_sum", "score_count", "buy_count", "bayesian_score"), counters, strict=True):
-            set_committed_value(design, name, counter)
-        session.expire(challenge, ["score_count", "score_sum"])
-    return _cast_score_from_row(session, row._asdict())
+        _update_loaded(session, Design, design.id, counters._asdict())
+        loaded_challenge = session.identity_map.get(identity_key(Challenge, challenge.id))
+        if loaded_challenge is not None:  # its totals are read again when next needed
+            session.expire(loaded_challenge, ["score_count", "score_sum"])
+    values = row._asdict()
+    _update_loaded(session, Score, values["id"], values)
+    return CastScore(**values)
 
 
-def _cast_score_from_row(session: Session, values: Mapping[str, Any]) -> CastScore:
-    """The score of a row that RETURNING gave; a Score this session has loaded already takes the new values (the
-    session would otherwise keep showing the old ones)."""
-    score = CastScore(**values)
-    loaded = session.identity_map.get(identity_key(Score, score.id))
-    if isinstance(loaded, Score):
-        for name, column_value in values.items():
-            set_committed_value(loaded, name, column_value)
-    return score
+def _update_loaded(session: Session, model: type[Any], row_id: int | None, values: Mapping[str, Any]) -> None:
+    """Give an object this session has loaded already the values a Core statement wrote (RETURNING): no SELECT to
+    refresh it, and it does not keep showing the old ones."""
+    loaded = session.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
 
 
 def get_my_score(session: Session, *, design: Design, voter: User | None) -> Score | None:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from app.accounts.models import User
 from app.challenges.gallery import shuffle_order, unscored_condition
 from app.challenges.models import Challenge, Design, DesignStatus, Score
-from app.challenges.service import require_scoring_window
+from app.challenges.phases import require_scoring_window
 from app.columns import id_of, utcnow
 
 

@@ -1,8 +1,9 @@
-"""Design challenges: the lifecycle of a challenge (phases and windows, drafting, publishing) and who may take part.
+"""Design challenges: drafting and publishing a challenge, and who may take part.
 
-The rest of a challenge's use cases live beside this module, by use case: ``designs`` (submitting, editing,
-withdrawing, hiding designs), ``gallery`` (listing designs and portfolios), ``scores`` (casting scores, the
-counters and the Bayesian average) and ``winners`` (the shortlist, picking and announcing winners).
+The rest of a challenge's use cases live beside this module, by use case: ``phases`` (phases and windows),
+``designs`` (submitting, editing, withdrawing, hiding designs), ``gallery`` (listing designs and portfolios),
+``scores`` (casting scores, the counters and the Bayesian average) and ``winners`` (the shortlist, picking and
+announcing winners).
 """
 
 import re
@@ -12,77 +13,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from app.accounts.models import User
+from app.challenges import events as challenge_events
 from app.challenges.models import (
     Challenge,
     ChallengeStatus,
-    Phase,
 )
-from app.columns import id_of
+from app.columns import id_of, utcnow
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import N_, _
+from app.i18n.formatting import format_number
 from app.slugs import is_valid_slug, slugify
 
 MAX_TAGS = 10
-
-# ------------------------------------------------------------------------------------------------------------
-# Phases and windows
-# ------------------------------------------------------------------------------------------------------------
-
-
-def phase(challenge: Challenge, now: datetime) -> Phase:
-    """Where the challenge stands at ``now``: from its status first, then its windows."""
-    if challenge.status == ChallengeStatus.draft:
-        return Phase.draft
-    if challenge.status == ChallengeStatus.winners_announced:
-        return Phase.winners_announced
-    if now < challenge.submissions_open_at:
-        return Phase.upcoming
-    if now < challenge.submissions_close_at:
-        return Phase.submissions_open
-    if now < challenge.scoring_close_at:
-        return Phase.scoring
-    return Phase.closed
-
-
-def scores_are_public(challenge: Challenge, now: datetime) -> bool:
-    """Scores stay hidden (pages and API) until the scoring window has closed."""
-    return phase(challenge, now) in {Phase.closed, Phase.winners_announced}
-
-
-def format_moment(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y, %H:%M UTC")
-
-
-def require_submission_window(challenge: Challenge, now: datetime) -> None:
-    current = phase(challenge, now)
-    if current == Phase.submissions_open:
-        return
-    if current in {Phase.draft, Phase.upcoming}:
-        raise Conflict(f"Submissions to {challenge.title} open on {format_moment(challenge.submissions_open_at)}.")
-    raise Conflict(f"Submissions to {challenge.title} closed on {format_moment(challenge.submissions_close_at)}.")
-
-
-def require_before_scoring(challenge: Challenge, now: datetime) -> None:
-    if phase(challenge, now) in {Phase.draft, Phase.upcoming, Phase.submissions_open}:
-        return
-    raise Conflict(
-        f"Designs can no longer be changed: scoring began on {format_moment(challenge.submissions_close_at)}."
-    )
-
-
-def require_scoring_window(challenge: Challenge, now: datetime) -> None:
-    """Refuse, saying when, unless the challenge is in its scoring window."""
-    current = phase(challenge, now)
-    if current == Phase.scoring:
-        return
-    if current in {Phase.draft, Phase.upcoming, Phase.submissions_open}:
-        raise Conflict(f"Scoring opens on {format_moment(challenge.submissions_close_at)}, when submissions close.")
-    raise Conflict(f"Scoring closed on {format_moment(challenge.scoring_close_at)}.")
 
 
 def require_participant(session: Session, *, community: Community, user: User, doing: str) -> Membership:
@@ -90,12 +38,39 @@ def require_participant(session: Session, *, community: Community, user: User, d
 
     Suspensions and bans (app/moderation, not built yet) belong here, so every use case honours them.
     """
-    if not user.is_confirmed:
-        raise Forbidden(f"Confirm your e-mail address before you {doing}.")
     membership = communities_service.get_membership(session, community=community, user=user)
-    if membership is None:
-        raise Forbidden(f"Join {community.name} to {doing}.")
+    refuse_participation(
+        doing=doing, is_confirmed=user.is_confirmed, is_member=membership is not None, community_name=community.name
+    )
+    assert membership is not None
     return membership
+
+
+def refuse_participation(*, doing: str, is_confirmed: bool, is_member: bool, community_name: str) -> None:
+    """``require_participant``'s refusals, for a caller that knows already whether the person is a member."""
+    fallback = _PARTICIPATION_MESSAGES["take part"]  # i18n: ignore
+    unconfirmed, outsider = _PARTICIPATION_MESSAGES.get(doing, fallback)
+    if not is_confirmed:
+        raise Forbidden(_(unconfirmed))
+    if not is_member:
+        raise Forbidden(_(outsider, community=community_name))
+
+
+# What ``require_participant`` says to someone who may not yet do what they tried, per use case.
+_PARTICIPATION_MESSAGES = {
+    "submit designs": (  # i18n: ignore (the use case's name)
+        N_("Confirm your e-mail address before you submit designs."),
+        N_("Join %(community)s to submit designs."),
+    ),
+    "score designs": (  # i18n: ignore
+        N_("Confirm your e-mail address before you score designs."),
+        N_("Join %(community)s to score designs."),
+    ),
+    "take part": (  # i18n: ignore
+        N_("Confirm your e-mail address before you take part."),
+        N_("Join %(community)s to take part."),
+    ),
+}
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -110,7 +85,7 @@ def select_challenge(community: Community, slug: str) -> Any:
 def get_challenge(session: Session, *, community: Community, slug: str) -> Challenge:
     challenge = session.exec(select_challenge(community, slug)).first()
     if challenge is None:
-        raise NotFound("There is no such challenge.")
+        raise NotFound(_("There is no such challenge."))
     return challenge
 
 
@@ -145,21 +120,21 @@ _TEXT_LIMITS = {"brief": 20000, "rules": 20000, "product_type": 80, "prize": 200
 def _validate_challenge(fields: ChallengeFields) -> dict[str, str]:
     errors = dict(fields.errors)
     if not fields.title.strip() or len(fields.title.strip()) > 120:
-        errors["title"] = "Enter a title (up to 120 characters)."
+        errors["title"] = _("Enter a title (up to 120 characters).")
     for name, limit in _TEXT_LIMITS.items():
         if len(getattr(fields, name)) > limit:
-            errors[name] = f"Use at most {limit:,} characters."
+            errors[name] = _("Use at most %(count)s characters.", count=format_number(limit))
     per_member = fields.max_designs_per_member
     if per_member is not None and not 1 <= per_member <= 50:
-        errors["max_designs_per_member"] = "Allow between 1 and 50 designs per member."
+        errors["max_designs_per_member"] = _("Allow between 1 and 50 designs per member.")
     moments = (fields.submissions_open_at, fields.submissions_close_at, fields.scoring_close_at)
     if not any(name in errors for name in ("submissions_open_at", "submissions_close_at", "scoring_close_at")):
         if any(moment.tzinfo is None for moment in moments):
-            errors["submissions_open_at"] = "Give times with their time zone."
+            errors["submissions_open_at"] = _("Give times with their time zone.")
         elif not fields.submissions_open_at < fields.submissions_close_at:
-            errors["submissions_close_at"] = "Submissions must close after they open."
+            errors["submissions_close_at"] = _("Submissions must close after they open.")
         elif not fields.submissions_close_at < fields.scoring_close_at:
-            errors["scoring_close_at"] = "Scoring must close after submissions close (scoring runs in between)."
+            errors["scoring_close_at"] = _("Scoring must close after submissions close (scoring runs in between).")
     return errors
 
 
@@ -170,11 +145,11 @@ def create_challenge(
     slug = slug.strip().lower() or slugify(fields.title)
     errors = _validate_challenge(fields)
     if not is_valid_slug(slug):
-        errors["slug"] = "Use 2 to 60 lower-case letters, digits and single hyphens."
+        errors["slug"] = _("Use 2 to 60 lower-case letters, digits and single hyphens.")
     elif session.exec(select_challenge(community, slug)).first() is not None:
-        errors["slug"] = "Another challenge in this community uses this address; choose another."
+        errors["slug"] = _("Another challenge in this community uses this address; choose another.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     challenge = Challenge(
         community_id=id_of(community),
         slug=slug,
@@ -188,7 +163,7 @@ def create_challenge(
             session.add(challenge)
             session.flush()
     except IntegrityError as error:
-        raise Conflict("Another challenge just took this address; choose another.") from error
+        raise Conflict(_("Another challenge just took this address; choose another.")) from error
     return challenge
 
 
@@ -209,23 +184,31 @@ def _apply_fields(challenge: Challenge, fields: ChallengeFields) -> None:
 def update_challenge(session: Session, *, challenge: Challenge, fields: ChallengeFields) -> Challenge:
     """Change a challenge's texts, windows or limit (its address stays); not once winners are announced."""
     if challenge.status == ChallengeStatus.winners_announced:
-        raise Conflict("The winners of this challenge are announced: it can no longer be changed.")
+        raise Conflict(_("The winners of this challenge are announced: it can no longer be changed."))
     errors = _validate_challenge(fields)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     _apply_fields(challenge, fields)
     session.add(challenge)
     session.flush()
     return challenge
 
 
-def publish_challenge(session: Session, *, challenge: Challenge) -> Challenge:
-    """Make a draft challenge visible to the community; its windows then apply."""
+def publish_challenge(session: Session, *, challenge: Challenge, now: datetime | None = None) -> Challenge:
+    """Make a draft challenge visible to the community; its windows then apply (and the webhooks hear of its
+    phase)."""
     if challenge.status != ChallengeStatus.draft:
-        raise Conflict("This challenge is published already.")
-    challenge.status = ChallengeStatus.published
-    session.add(challenge)
-    session.flush()
+        raise Conflict(_("This challenge is published already."))
+    # Claimed by a conditional UPDATE, so publishing twice at once publishes (and tells the webhooks) once.
+    claimed = session.exec(
+        update(Challenge)
+        .where(col(Challenge.id) == challenge.id, col(Challenge.status) == ChallengeStatus.draft)
+        .values(status=ChallengeStatus.published)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("This challenge is published already."))
+    session.refresh(challenge)
+    challenge_events.emit_phase_changed(session, challenge=challenge, now=now or utcnow())
     return challenge
 
 

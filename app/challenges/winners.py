@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, select, update
 
 from app.accounts.models import User
+from app.challenges import events as challenge_events
 from app.challenges import ranking
 from app.challenges.models import (
     Challenge,
@@ -20,11 +21,14 @@ from app.challenges.models import (
     ProductStatus,
     Score,
 )
+from app.challenges.phases import phase, scores_are_public
 from app.challenges.scores import bayesian_average, challenge_mean, refresh_bayesian_scores
-from app.challenges.service import format_moment, phase, scores_are_public
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Conflict, NotFound
+from app.follows import service as follows_service
+from app.i18n import N_, _
+from app.i18n.formatting import format_datetime
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards.models import Sale
@@ -52,9 +56,10 @@ class ShortlistEntry:
         return max(self.distribution) or 1
 
 
-def _require_closed(challenge: Challenge, now: datetime, doing: str) -> None:
+def _require_closed(challenge: Challenge, now: datetime, message: str) -> None:
+    """``message``: a sentence marked with ``N_`` whose ``%(moment)s`` is when scoring closes."""
     if not scores_are_public(challenge, now):
-        raise Conflict(f"{doing} once scoring closes on {format_moment(challenge.scoring_close_at)}.")
+        raise Conflict(_(message, moment=format_datetime(challenge.scoring_close_at, style="short")))
 
 
 def shortlist(session: Session, *, challenge: Challenge, now: datetime | None = None) -> list[ShortlistEntry]:
@@ -66,7 +71,7 @@ def shortlist(session: Session, *, challenge: Challenge, now: datetime | None = 
     scores, then the earlier design.
     """
     now = now or utcnow()
-    _require_closed(challenge, now, "The shortlist is ready")
+    _require_closed(challenge, now, N_("The shortlist is ready once scoring closes on %(moment)s."))
     calibration = ranking.calibrate_challenge(session, challenge=challenge)
     counters = session.exec(
         select(Design.id, Design.score_sum, Design.score_count, Design.buy_count).where(
@@ -119,11 +124,11 @@ def pick_winner(session: Session, *, challenge: Challenge, design: Design, now: 
     """Pick a design as a winner (staff choose freely; the shortlist suggests by the calibrated rank); it becomes a
     draft product of the brand."""
     now = now or utcnow()
-    _require_closed(challenge, now, "Winners can be picked")
+    _require_closed(challenge, now, N_("Winners can be picked once scoring closes on %(moment)s."))
     if design.challenge_id != challenge.id or design.status != DesignStatus.submitted:
-        raise NotFound("There is no such design in this challenge.")
+        raise NotFound(_("There is no such design in this challenge."))
     if design.won_at is not None:
-        raise Conflict(f"{design.title} is a winner already.")
+        raise Conflict(_("%(design)s is a winner already.", design=design.title))
     community = session.get(Community, challenge.community_id)
     assert community is not None
     design.won_at = now
@@ -141,7 +146,7 @@ def pick_winner(session: Session, *, challenge: Challenge, design: Design, now: 
             session.add(product)
             session.flush()
     except IntegrityError as error:
-        raise Conflict(f"{design.title} is a winner already.") from error
+        raise Conflict(_("%(design)s is a winner already.", design=design.title)) from error
     refresh_bayesian_scores(session, challenge=challenge)
     return product
 
@@ -149,19 +154,26 @@ def pick_winner(session: Session, *, challenge: Challenge, design: Design, now: 
 def withdraw_win(session: Session, *, challenge: Challenge, design: Design, now: datetime | None = None) -> None:
     """Take back a pick made by mistake, while the winners are not announced: the design is no longer a winner and
     its draft product goes. Refused once the product is live or has sales (money may hang on it)."""
-    _require_closed(challenge, now or utcnow(), "Winners can be changed")
+    _require_closed(challenge, now or utcnow(), N_("Winners can be changed once scoring closes on %(moment)s."))
     if challenge.status == ChallengeStatus.winners_announced:
-        raise Conflict("The winners are announced: a win can no longer be taken back.")
+        raise Conflict(_("The winners are announced: a win can no longer be taken back."))
     if design.challenge_id != challenge.id:
-        raise NotFound("There is no such design in this challenge.")
+        raise NotFound(_("There is no such design in this challenge."))
     if design.won_at is None:
-        raise Conflict(f"{design.title} is not a winner.")
+        raise Conflict(_("%(design)s is not a winner.", design=design.title))
     product = session.exec(select(Product).where(Product.design_id == design.id).with_for_update()).first()
     if product is not None:
         if product.status != ProductStatus.draft:
-            raise Conflict(f"{design.title}'s product is live: set it back to draft before taking the win back.")
+            raise Conflict(
+                _(
+                    "The %(design)s product is live: set it back to draft before taking the win back.",
+                    design=design.title,
+                )
+            )
         if session.exec(select(Sale.id).where(Sale.product_id == product.id).limit(1)).first() is not None:
-            raise Conflict(f"{design.title}'s product has sales: the win can no longer be taken back.")
+            raise Conflict(
+                _("The %(design)s product has sales: the win can no longer be taken back.", design=design.title)
+            )
         session.delete(product)
     design.won_at = None
     session.add(design)
@@ -173,26 +185,34 @@ def announce_winners(session: Session, *, challenge: Challenge, now: datetime | 
     """Announce the picked winners to the community; the challenge is then final."""
     now = now or utcnow()
     if challenge.status == ChallengeStatus.winners_announced:
-        raise Conflict("The winners are announced already.")
-    _require_closed(challenge, now, "Winners can be announced")
+        raise Conflict(_("The winners are announced already."))
+    _require_closed(challenge, now, N_("Winners can be announced once scoring closes on %(moment)s."))
     winners = list_winners(session, challenge=challenge)
     if not winners:
-        raise Conflict("Pick at least one winner before announcing.")
-    challenge.status = ChallengeStatus.winners_announced
-    challenge.winners_announced_at = now
-    session.add(challenge)
-    session.flush()
+        raise Conflict(_("Pick at least one winner before announcing."))
+    # Claimed by a conditional UPDATE, so two announcements at once announce (and tell the webhooks) once.
+    claimed = session.exec(
+        update(Challenge)
+        .where(col(Challenge.id) == challenge.id, col(Challenge.status) != ChallengeStatus.winners_announced)
+        .values(status=ChallengeStatus.winners_announced, winners_announced_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("The winners are announced already."))
+    session.refresh(challenge)
+    challenge_events.emit_winners_announced(session, challenge=challenge, winners=winners, now=now)
     # Designers hear of their win when the community does: picking is the staff's private shortlist work.
     community = session.get(Community, challenge.community_id)
     for design, designer in winners:
-        notifications_service.notify(
-            session,
-            user=designer,
-            kind=NotificationKind.design_won,
-            text=f"Your design {design.title} won {challenge.title}",
-            link=f"/designs/{design.id}",
-            community=community,
-        )
+        with notifications_service.in_language_of(designer, community):
+            notifications_service.notify(
+                session,
+                user=designer,
+                kind=NotificationKind.design_won,
+                text=_("Your design %(design)s won %(challenge)s", design=design.title, challenge=challenge.title),
+                link=f"/designs/{design.id}",
+                community=community,
+            )
+        follows_service.announce_design(session, design=design, challenge=challenge, news="won")
     return challenge
 
 

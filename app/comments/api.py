@@ -11,6 +11,9 @@ from app.comments import service as comments_service
 from app.comments.deps import CommentAccess, SubjectAccess, comment_access
 from app.comments.models import Comment
 from app.db import SessionDep
+from app.disclosure import service as disclosure_service
+from app.disclosure.schemas import disclosures_public
+from app.disclosure.service import Disclosure
 from app.ideas.deps import IdeaAccess, idea_access
 from app.permissions import Action
 
@@ -18,7 +21,10 @@ router = APIRouter(tags=["comments"])
 
 
 def _public(
-    comment: Comment, author: User, replies: list[schemas.CommentPublic] | None = None
+    comment: Comment,
+    author: User,
+    disclosures: dict[int, list[Disclosure]],
+    replies: list[schemas.CommentPublic] | None = None,
 ) -> schemas.CommentPublic:
     return schemas.CommentPublic(
         id=id_of(comment),
@@ -27,6 +33,7 @@ def _public(
         parent_id=comment.parent_id,
         author_handle=author.handle,
         author_display_name=author.display_name,
+        disclosures=disclosures_public(disclosures.get(id_of(author), [])),
         body=None if comment.is_deleted else comment.body,
         created_at=comment.created_at,
         edited_at=comment.edited_at,
@@ -39,12 +46,26 @@ def _public(
 def _thread(session: Session, access: SubjectAccess) -> list[schemas.CommentPublic]:
     idea = access.idea if isinstance(access, IdeaAccess) else None
     design = access.design if isinstance(access, DesignAccess) else None
+    thread = comments_service.list_thread(
+        session, design=design, idea=idea, viewer=access.user, may_moderate=access.can(Action.moderate_comments)
+    )
+    disclosures = comments_service.thread_disclosures(session, community=access.community, thread=thread)
     return [
-        _public(entry.comment, entry.author, [_public(reply.comment, reply.author) for reply in entry.replies])
-        for entry in comments_service.list_thread(
-            session, design=design, idea=idea, viewer=access.user, may_moderate=access.can(Action.moderate_comments)
+        _public(
+            entry.comment,
+            entry.author,
+            disclosures,
+            [_public(reply.comment, reply.author, disclosures) for reply in entry.replies],
         )
+        for entry in thread
     ]
+
+
+def _own(session: Session, access: SubjectAccess, comment: Comment, author: User) -> schemas.CommentPublic:
+    disclosures = disclosure_service.disclosures_for(
+        session, brand_id=access.community.brand_id, user_ids=[id_of(author)]
+    )
+    return _public(comment, author, disclosures)
 
 
 def _add(session: Session, access: SubjectAccess, body: schemas.CommentCreate) -> schemas.CommentPublic:
@@ -59,7 +80,7 @@ def _add(session: Session, access: SubjectAccess, body: schemas.CommentCreate) -
     comment = comments_service.add_comment(
         session, author=access.user, body=body.body, design=design, idea=idea, parent=parent
     )
-    return _public(comment, access.user)
+    return _own(session, access, comment, access.user)
 
 
 @router.get("/designs/{design_id}/comments", summary="A design's comments, as threads oldest first")
@@ -96,7 +117,7 @@ def edit_comment(
 ) -> schemas.CommentPublic:
     assert access.user is not None
     comment = comments_service.edit_comment(session, comment=access.comment, editor=access.user, body=body.body)
-    return _public(comment, access.user)
+    return _own(session, access.subject, comment, access.user)
 
 
 @router.delete(

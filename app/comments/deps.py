@@ -14,10 +14,11 @@ from app.comments.models import Comment
 from app.communities.deps import CommunityAccess
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import N_, _
 from app.ideas.deps import IdeaAccess, load_idea_access
 from app.permissions import Action
 
-HIDDEN_COMMENT = "There is no such comment."
+HIDDEN_COMMENT = N_("There is no such comment.")
 # What a thread is on: a design (with its challenge) or an idea, as its permit loaded it.
 SubjectAccess = DesignAccess | IdeaAccess
 
@@ -37,14 +38,14 @@ class CommentPermit(PermissionCheck):
     def __call__(self, comment_id: RowId, user: CurrentUser, session: SessionDep) -> CommentAccess:
         comment = session.get(Comment, comment_id)
         if comment is None:
-            check(self.action, frozenset(base_roles(user)), user, hidden_message=HIDDEN_COMMENT)
-            raise NotFound(HIDDEN_COMMENT)
+            check(self.action, frozenset(base_roles(user)), user, hidden_message=_(HIDDEN_COMMENT))
+            raise NotFound(_(HIDDEN_COMMENT))
         subject: SubjectAccess
         if comment.idea_id is not None:
-            subject = load_idea_access(session, comment.idea_id, user, self.action, hidden=HIDDEN_COMMENT)
+            subject = load_idea_access(session, comment.idea_id, user, self.action, hidden=_(HIDDEN_COMMENT))
         else:
             assert comment.design_id is not None  # the one_subject check
-            subject = load_design_access(session, comment.design_id, user, self.action, hidden=HIDDEN_COMMENT)
+            subject = load_design_access(session, comment.design_id, user, self.action, hidden=_(HIDDEN_COMMENT))
         return CommentAccess(
             community=subject.community,
             user=user,
@@ -98,6 +99,8 @@ def thread_context(session: SessionDep, access: SubjectAccess, **form: object) -
         is_open = access.design.status == "submitted"
     return {
         "thread": thread,
+        # Every author's disclosure badges, shown beside their name on the page and in each htmx swap.
+        "disclosures": comments_service.thread_disclosures(session, community=access.community, thread=thread),
         # How the viewer's own hidden comments stand (held for review, hidden, removed), to tell them which.
         "own_hidden_statuses": _own_hidden_statuses(session, access, thread),
         "page_url": page_url,

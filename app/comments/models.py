@@ -16,7 +16,7 @@ BODY_MAX_LENGTH = 5000
 
 class Comment(SQLModel, table=True):
     __tablename__ = "comments"
-    __table_args__ = (CheckConstraint("(design_id IS NULL) <> (idea_id IS NULL)", name="one_subject"),)
+    __table_args__ = (CheckConstraint("(design_id IS NULL) <> (idea_id IS NULL)", name="one_subject"),)  # i18n: ignore
 
     id: int | None = Field(default=None, primary_key=True)
     design_id: int | None = Field(default=None, foreign_key="designs.id", index=True, ondelete="CASCADE")

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.challenges.models import Challenge, Design
 from app.comments import service as comments_service
 from app.comments.models import Comment
+from app.i18n import N_
 from app.ideas.models import Idea
 from app.moderation.models import SubjectKind
 from app.moderation.subjects import SubjectContent, SubjectInfo, SubjectType, excerpt
@@ -69,7 +70,7 @@ def _set_comment_hidden(hidden: bool) -> Callable[[Session, int], None]:
 SUBJECT_TYPES = (
     SubjectType(
         kind=SubjectKind.comment,
-        label="comment",
+        label=N_("comment"),
         describe=_describe_comment,
         hide=_set_comment_hidden(True),
         restore=_set_comment_hidden(False),

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from app.columns import RowId
 from app.comments.models import BODY_MAX_LENGTH
+from app.disclosure.schemas import DisclosurePublic
 
 
 class CommentCreate(BaseModel):
@@ -24,6 +25,9 @@ class CommentPublic(BaseModel):
     parent_id: RowId | None
     author_handle: str
     author_display_name: str
+    disclosures: list[DisclosurePublic] = Field(
+        description="The author's material connections to the brand (free sample, rewards, staff), always shown"
+    )
     body: str | None = Field(description="Markdown; null once the comment is deleted")
     created_at: datetime
     edited_at: datetime | None

@@ -20,7 +20,10 @@ from app.comments.models import BODY_MAX_LENGTH, Comment
 from app.communities import service as communities_service
 from app.communities.models import Community
 from app.config import get_settings
+from app.disclosure import service as disclosure_service
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import _, ngettext, use_locale
+from app.i18n.formatting import format_number
 from app.ideas import posting as ideas_posting
 from app.ideas import rules as ideas_rules
 from app.ideas.models import Idea
@@ -44,11 +47,17 @@ class ThreadComment:
 def _clean_body(body: str) -> str:
     body = body.strip()
     if not body:
-        raise Invalid("Please correct the marked fields.", fields={"body": "Write something first."})
+        raise Invalid(_("Please correct the marked fields."), fields={"body": _("Write something first.")})
     if len(body) > BODY_MAX_LENGTH:
         raise Invalid(
-            "Please correct the marked fields.",
-            fields={"body": f"Keep it under {BODY_MAX_LENGTH} characters (this is {len(body)})."},
+            _("Please correct the marked fields."),
+            fields={
+                "body": _(
+                    "Keep it under %(limit)s characters (this is %(length)s).",
+                    limit=format_number(BODY_MAX_LENGTH),
+                    length=format_number(len(body)),
+                )
+            },
         )
     return body
 
@@ -85,9 +94,9 @@ def check_may_comment(
     challenge = session.get(Challenge, design.challenge_id)
     community = session.get(Community, challenge.community_id) if challenge is not None else None
     if community is None or communities_service.get_membership(session, community=community, user=author) is None:
-        raise Forbidden("Join the community to comment.")
+        raise Forbidden(_("Join the community to comment."))
     if design.status != DesignStatus.submitted:
-        raise Conflict("This design is not open for comments.")
+        raise Conflict(_("This design is not open for comments."))
 
 
 def _community_of(session: Session, subject: Design | Idea) -> Community:
@@ -107,7 +116,9 @@ def get_comment(
     subject = _one_subject(design, idea)
     comment = session.get(Comment, comment_id)
     if comment is None or not _belongs(comment, subject):
-        raise NotFound(f"There is no such comment on this {'design' if design is not None else 'idea'}.")
+        if design is not None:
+            raise NotFound(_("There is no such comment on this design."))
+        raise NotFound(_("There is no such comment on this idea."))
     return comment
 
 
@@ -135,12 +146,12 @@ def add_comment(
         get_settings().comment_rate_per_account,
         "comment",
         str(author.id),
-        message="You are commenting very fast; wait a moment before the next comment.",
+        message=_("You are commenting very fast; wait a moment before the next comment."),
     )
     root: Comment | None = None
     if parent is not None:
         if not _belongs(parent, subject):
-            raise NotFound("There is no such comment here.")
+            raise NotFound(_("There is no such comment here."))
         root = parent if parent.parent_id is None else session.get(Comment, parent.parent_id)
         assert root is not None
     comment = Comment(
@@ -199,18 +210,18 @@ def _announce(
     _emit_comment_created(session, comment=comment, subject=subject, author=author, community=community)
     replied_to = session.get(User, parent.author_id) if parent is not None and not parent.is_deleted else None
     if replied_to is not None:
+        with use_locale(replied_to.locale, replied_to.time_zone):  # stored in the words of the one told
+            text = _("%(name)s replied to your comment on %(title)s", name=author.display_name, title=subject.title)
+            rollup_text = _("{count} replies to your comment on %(title)s", title=subject.title)
         notifications_service.notify(
             session,
             user=replied_to,
             kind=NotificationKind.comment_reply,
-            text=f"{author.display_name} replied to your comment on {subject.title}",
+            text=text,
             link=comment_link(comment),
             actor=author,
             community=community,
-            rollup=notifications_service.Rollup(
-                subject=f"comment:{comment.parent_id}",
-                text=f"{{count}} replies to your comment on {subject.title}",
-            ),
+            rollup=notifications_service.Rollup(subject=f"comment:{comment.parent_id}", text=rollup_text),
         )
     if isinstance(subject, Idea):
         ideas_posting.comment_added(
@@ -224,17 +235,18 @@ def _announce(
     elif parent is None:
         designer = session.get(User, subject.designer_id)
         if designer is not None:
+            with use_locale(designer.locale, designer.time_zone):
+                text = _("%(name)s commented on your design %(title)s", name=author.display_name, title=subject.title)
+                rollup_text = _("{count} new comments on your design %(title)s", title=subject.title)
             notifications_service.notify(
                 session,
                 user=designer,
                 kind=NotificationKind.design_comment,
-                text=f"{author.display_name} commented on your design {subject.title}",
+                text=text,
                 link=comment_link(comment),
                 actor=author,
                 community=community,
-                rollup=notifications_service.Rollup(
-                    subject=f"design:{subject.id}", text=f"{{count}} new comments on your design {subject.title}"
-                ),
+                rollup=notifications_service.Rollup(subject=f"design:{subject.id}", text=rollup_text),
             )
 
 
@@ -276,12 +288,18 @@ def edit_comment(
     """Change one's own comment, within ``settings.comment_edit_minutes`` of posting it."""
     now = now or utcnow()
     if not policies.is_author(comment, editor):
-        raise Forbidden("Only its author may edit a comment.")
+        raise Forbidden(_("Only its author may edit a comment."))
     if comment.is_deleted:
-        raise Conflict("This comment is deleted.")
+        raise Conflict(_("This comment is deleted."))
     if not policies.can_edit(comment, editor, now):
         minutes = get_settings().comment_edit_minutes
-        raise Conflict(f"Comments can be edited for {minutes} minutes after posting.")
+        raise Conflict(
+            ngettext(
+                "Comments can be edited for %(num)s minute after posting.",
+                "Comments can be edited for %(num)s minutes after posting.",
+                minutes,
+            )
+        )
     comment.body = _clean_body(body)
     comment.edited_at = now
     session.add(comment)
@@ -296,7 +314,7 @@ def delete_comment(
     if comment.is_deleted:
         return comment
     if not policies.can_delete(comment, actor, roles):
-        raise Forbidden("Only its author or a moderator may delete a comment.")
+        raise Forbidden(_("Only its author or a moderator may delete a comment."))
     # Conditional, so a delete and a moderator's hiding at once take it off the idea's count once between them.
     deleted = session.execute(
         update(Comment)
@@ -334,6 +352,16 @@ def _count_on_idea(session: Session, comment: Comment, *, shown: bool) -> None:
         ideas_posting.comment_shown(session, idea=idea)
     else:
         ideas_posting.comment_removed(session, idea=idea)
+
+
+def thread_disclosures(
+    session: Session, *, community: Community, thread: Sequence[ThreadComment]
+) -> dict[int, list[disclosure_service.Disclosure]]:
+    """The disclosure badges of every author in a thread (replies included), for the community's brand."""
+    authors = {id_of(entry.author) for entry in thread} | {
+        id_of(reply.author) for entry in thread for reply in entry.replies
+    }
+    return disclosure_service.disclosures_for(session, brand_id=community.brand_id, user_ids=authors)
 
 
 def list_thread(

@@ -8,12 +8,13 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.challenges.deps import DesignAccess, design_access
-from app.challenges.views import design_context
+from app.challenges.design_views import design_context
 from app.comments import service as comments_service
 from app.comments.deps import CommentAccess, SubjectAccess, comment_access, thread_context
 from app.comments.models import Comment
 from app.db import SessionDep
 from app.errors import AppError
+from app.i18n import _
 from app.ideas.deps import IdeaAccess, idea_access
 from app.ideas.views import idea_context
 from app.permissions import Action
@@ -66,7 +67,7 @@ def _add(request: Request, session: Session, access: SubjectAccess, body: str, p
         )
     except AppError as error:
         return _failed(request, session, access, error, body=body, parent_id=parent_id)
-    return _done(request, session, access, comment, "Your comment is posted.")
+    return _done(request, session, access, comment, _("Your comment is posted."))
 
 
 @router.post("/designs/{design_id}/comments", name="comments:add")
@@ -100,7 +101,7 @@ def edit(
         comments_service.edit_comment(session, comment=access.comment, editor=access.user, body=body)
     except AppError as error:
         return _failed(request, session, access.subject, error, body=body, edit_id=access.comment.id)
-    return _done(request, session, access.subject, access.comment, "Your comment is saved.")
+    return _done(request, session, access.subject, access.comment, _("Your comment is saved."))
 
 
 @router.post("/comments/{comment_id}/delete", name="comments:delete")
@@ -112,4 +113,4 @@ def delete(
         comments_service.delete_comment(session, comment=access.comment, actor=access.user, roles=access.roles)
     except AppError as error:
         return _failed(request, session, access.subject, error)
-    return _done(request, session, access.subject, access.comment, "The comment is deleted.")
+    return _done(request, session, access.subject, access.comment, _("The comment is deleted."))

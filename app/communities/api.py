@@ -89,6 +89,7 @@ def update_community(
         description=body.description,
         kind=body.kind,
         visibility=body.visibility,
+        default_locale=body.default_locale,
     )
     return CommunityPublic.model_validate(community)
 

@@ -11,6 +11,8 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership, Visibility
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import _
+from app.i18n.context import note_community
 from app.moderation.enforcement import refuse_if_sanctioned
 from app.permissions import Action, Role, can
 
@@ -46,7 +48,7 @@ class CommunityPermit(PermissionCheck):
         self.action = action
 
     def __call__(self, community_slug: str, user: CurrentUser, session: SessionDep) -> CommunityAccess:
-        hidden = "There is no such community."
+        hidden = _("There is no such community.")
         community = session.exec(communities_service.select_community_by_slug(community_slug)).first()
         if community is None:
             # Logged-in outsiders get the same 404 for a hidden community as for a missing one. Visitors are sent
@@ -74,6 +76,7 @@ class CommunityPermit(PermissionCheck):
             community_name=community.name,
             user_id=user.id if user is not None else None,
         )
+        note_community(community.default_locale)  # only once it may be seen: a hidden one's language says nothing
         return CommunityAccess(community=community, user=user, membership=membership, roles=frozen)
 
 

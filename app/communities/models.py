@@ -38,6 +38,8 @@ class Community(SQLModel, table=True):
     visibility: Visibility = enum_field(Visibility, default=Visibility.public)
     member_count: int = Field(default=0)
     created_at: datetime = timestamp_field()
+    # The language for visitors whose browser names none of Chorus's (a person's own setting comes first).
+    default_locale: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
 
 
 class Membership(SQLModel, table=True):
@@ -59,7 +61,7 @@ class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=64, unique=True)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore (SQL)
     note: str = Field(default="", max_length=120)
     max_uses: int | None = Field(default=None)
     use_count: int = Field(default=0)

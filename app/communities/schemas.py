@@ -19,6 +19,7 @@ class CommunityPublic(BaseModel):
     visibility: Visibility
     member_count: int
     created_at: datetime
+    default_locale: str = Field(description="The language for visitors whose browser names none of Chorus's.")
 
 
 class CommunityDetail(CommunityPublic):
@@ -45,6 +46,9 @@ class CommunityUpdate(BaseModel):
     description: str = Field(default="", max_length=10000)
     kind: CommunityKind
     visibility: Visibility
+    default_locale: str | None = Field(
+        default=None, description="`en`, `es` or `de`: for visitors whose browser names none of these; null keeps it."
+    )
 
 
 class MemberPublic(BaseModel):

@@ -17,6 +17,8 @@ from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.communities.models import Community, CommunityKind, Invite, MemberRole, Membership, Visibility
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import _
+from app.i18n.locales import SUPPORTED
 from app.slugs import is_valid_slug, slugify
 
 MEMBERS_PAGE_SIZE = 50
@@ -29,7 +31,7 @@ def select_community_by_slug(slug: str) -> SelectOfScalar[Community]:
 def get_community_by_slug(session: Session, *, slug: str) -> Community:
     community = session.exec(select_community_by_slug(slug)).first()
     if community is None:
-        raise NotFound("There is no such community.")
+        raise NotFound(_("There is no such community."))
     return community
 
 
@@ -81,17 +83,17 @@ def list_shared_memberships(session: Session, *, user: User, viewer: User | None
 def _validate(*, name: str, slug: str, tagline: str, description: str, kind: str, visibility: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not name or len(name) > 80:
-        errors["name"] = "Enter the community's name (up to 80 characters)."
+        errors["name"] = _("Enter the community's name (up to 80 characters).")
     if not is_valid_slug(slug):
-        errors["slug"] = "Use 2 to 60 lower-case letters, digits and single hyphens."
+        errors["slug"] = _("Use 2 to 60 lower-case letters, digits and single hyphens.")
     if len(tagline) > 160:
-        errors["tagline"] = "Use at most 160 characters."
+        errors["tagline"] = _("Use at most 160 characters.")
     if len(description) > 5000:
-        errors["description"] = "Use at most 5,000 characters."
+        errors["description"] = _("Use at most 5,000 characters.")
     if kind not in CommunityKind.__members__:
-        errors["kind"] = "Choose design, feedback or both."
+        errors["kind"] = _("Choose design, feedback or both.")
     if visibility not in Visibility.__members__:
-        errors["visibility"] = "Choose public or invite-only."
+        errors["visibility"] = _("Choose public or invite-only.")
     return errors
 
 
@@ -111,9 +113,9 @@ def create_community(
     slug = slug.strip().lower() or slugify(name)
     errors = _validate(name=name, slug=slug, tagline=tagline, description=description, kind=kind, visibility=visibility)
     if "slug" not in errors and session.exec(select(Community).where(Community.slug == slug)).first():
-        errors["slug"] = "Another community uses this address; choose another."
+        errors["slug"] = _("Another community uses this address; choose another.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     community = Community(
         brand_id=id_of(brand),
         name=name,
@@ -128,7 +130,7 @@ def create_community(
             session.add(community)
             session.flush()
     except IntegrityError as error:
-        raise Conflict("Another community just took this address; choose another.") from error
+        raise Conflict(_("Another community just took this address; choose another.")) from error
     return community
 
 
@@ -141,8 +143,10 @@ def update_community(
     description: str,
     kind: str,
     visibility: str,
+    default_locale: str | None = None,
 ) -> Community:
-    """Change a community's name, texts, kind or visibility (its address stays)."""
+    """Change a community's name, texts, kind, visibility or default language (its address stays); a language of
+    None keeps the one it has."""
     name = name.strip()
     errors = _validate(
         name=name,
@@ -152,8 +156,12 @@ def update_community(
         kind=kind,
         visibility=visibility,
     )
+    if default_locale is not None and default_locale not in SUPPORTED:
+        errors["default_locale"] = _("Choose a language from the list.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
+    if default_locale is not None:
+        community.default_locale = default_locale
     community.name = name
     community.tagline = tagline.strip()
     community.description = description.strip()
@@ -167,16 +175,16 @@ def update_community(
 def _add_member(session: Session, *, community: Community, user: User) -> Membership:
     """Insert the membership and bump the counter in one statement each; a concurrent double join is a Conflict."""
     if not user.is_confirmed:
-        raise Forbidden("Confirm your e-mail address before joining a community.")
+        raise Forbidden(_("Confirm your e-mail address before joining a community."))
     if get_membership(session, community=community, user=user) is not None:
-        raise Conflict(f"You are a member of {community.name} already.")
+        raise Conflict(_("You are a member of %(community)s already.", community=community.name))
     membership = Membership(community_id=id_of(community), user_id=id_of(user))
     try:
         with session.begin_nested():
             session.add(membership)
             session.flush()
     except IntegrityError as error:
-        raise Conflict(f"You are a member of {community.name} already.") from error
+        raise Conflict(_("You are a member of %(community)s already.", community=community.name)) from error
     session.execute(
         update(Community).where(col(Community.id) == community.id).values(member_count=Community.member_count + 1)
     )
@@ -187,7 +195,9 @@ def _add_member(session: Session, *, community: Community, user: User) -> Member
 def join_community(session: Session, *, community: Community, user: User) -> Membership:
     """Join a public community."""
     if community.visibility != Visibility.public:
-        raise Forbidden(f"{community.name} is invite-only: you need an invite link from its team.")
+        raise Forbidden(
+            _("%(community)s is invite-only: you need an invite link from its team.", community=community.name)
+        )
     return _add_member(session, community=community, user=user)
 
 
@@ -195,7 +205,7 @@ def leave_community(session: Session, *, community: Community, user: User) -> No
     """Leave a community; one's scores and posts stay."""
     membership = get_membership(session, community=community, user=user)
     if membership is None:
-        raise NotFound(f"You are not a member of {community.name}.")
+        raise NotFound(_("You are not a member of %(community)s.", community=community.name))
     session.delete(membership)
     session.flush()
     session.execute(
@@ -229,7 +239,7 @@ def list_members(
         )
     if role:
         if role not in MemberRole.__members__:
-            raise Invalid("Choose member, connector or moderator.", fields={"role": "Unknown role."})
+            raise Invalid(_("Choose member, connector or moderator."), fields={"role": _("Unknown role.")})
         conditions.append(col(Membership.role) == MemberRole(role))
     total = session.exec(
         select(func.count()).select_from(Membership).join(User, col(User.id) == Membership.user_id).where(*conditions)
@@ -250,11 +260,13 @@ def list_members(
 def change_member_role(session: Session, *, community: Community, handle: str, role: str) -> Membership:
     """Make a member a connector or moderator, or a plain member again."""
     if role not in MemberRole.__members__:
-        raise Invalid("Choose member, connector or moderator.", fields={"role": "Unknown role."})
+        raise Invalid(_("Choose member, connector or moderator."), fields={"role": _("Unknown role.")})
     user = accounts_service.get_user_by_handle(session, handle=handle)
     membership = get_membership(session, community=community, user=user)
     if membership is None:
-        raise NotFound(f"{user.display_name} is not a member of {community.name}.")
+        raise NotFound(
+            _("%(name)s is not a member of %(community)s.", name=user.display_name, community=community.name)
+        )
     membership.role = MemberRole(role)
     session.add(membership)
     session.flush()
@@ -275,13 +287,13 @@ def create_invite(
     now = now or utcnow()
     errors = {}
     if len(note) > 120:
-        errors["note"] = "Use at most 120 characters."
+        errors["note"] = _("Use at most 120 characters.")
     if max_uses is not None and not 1 <= max_uses <= 10000:
-        errors["max_uses"] = "Choose between 1 and 10,000 uses, or leave it empty for no limit."
+        errors["max_uses"] = _("Choose between 1 and 10,000 uses, or leave it empty for no limit.")
     if expires_in_days is not None and not 1 <= expires_in_days <= 365:
-        errors["expires_in_days"] = "Choose between 1 and 365 days, or leave it empty for no expiry."
+        errors["expires_in_days"] = _("Choose between 1 and 365 days, or leave it empty for no expiry.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     invite = Invite(
         community_id=id_of(community),
         code=secrets.token_urlsafe(18),
@@ -307,7 +319,7 @@ def list_invites(session: Session, *, community: Community) -> Sequence[Invite]:
 def revoke_invite(session: Session, *, community: Community, invite_id: int) -> None:
     invite = session.get(Invite, invite_id)
     if invite is None or invite.community_id != community.id or invite.revoked_at is not None:
-        raise NotFound("There is no such invite.")
+        raise NotFound(_("There is no such invite."))
     invite.revoked_at = utcnow()
     session.add(invite)
     session.flush()
@@ -316,11 +328,11 @@ def revoke_invite(session: Session, *, community: Community, invite_id: int) -> 
 def invite_problem(invite: Invite) -> str | None:
     """Why an invite can no longer be used, or None."""
     if invite.revoked_at is not None:
-        return "This invite link has been withdrawn. Ask the community's team for a new one."
+        return _("This invite link has been withdrawn. Ask the community's team for a new one.")
     if invite.expires_at is not None and invite.expires_at <= utcnow():
-        return "This invite link has expired. Ask the community's team for a new one."
+        return _("This invite link has expired. Ask the community's team for a new one.")
     if invite.max_uses is not None and invite.use_count >= invite.max_uses:
-        return "This invite link has been used as often as it may be. Ask the community's team for a new one."
+        return _("This invite link has been used as often as it may be. Ask the community's team for a new one.")
     return None
 
 
@@ -330,7 +342,7 @@ def get_invite(session: Session, *, code: str) -> tuple[Invite, Community]:
         select(Invite, Community).join(Community, col(Community.id) == Invite.community_id).where(Invite.code == code)
     ).first()
     if row is None:
-        raise NotFound("This invite link is not valid. Check that you copied all of it.")
+        raise NotFound(_("This invite link is not valid. Check that you copied all of it."))
     return row
 
 
@@ -341,7 +353,7 @@ def join_by_invite(session: Session, *, code: str, user: User) -> Community:
     if problem:
         raise Invalid(problem)
     if get_membership(session, community=community, user=user) is not None:
-        raise Conflict(f"You are a member of {community.name} already.")
+        raise Conflict(_("You are a member of %(community)s already.", community=community.name))
     claim = (
         update(Invite)
         .where(col(Invite.id) == invite.id, col(Invite.revoked_at).is_(None))
@@ -350,6 +362,6 @@ def join_by_invite(session: Session, *, code: str, user: User) -> Community:
     if invite.max_uses is not None:
         claim = claim.where(col(Invite.use_count) < invite.max_uses)
     if cast(CursorResult[Any], session.execute(claim)).rowcount != 1:
-        raise Invalid("This invite link has just been used up. Ask the community's team for a new one.")
+        raise Invalid(_("This invite link has just been used up. Ask the community's team for a new one."))
     _add_member(session, community=community, user=user)
     return community

@@ -14,6 +14,8 @@ from app.communities.deps import CommunityAccess, community_access
 from app.communities.models import CommunityKind, MemberRole, Visibility
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.i18n import N_, _
+from app.i18n.locales import LANGUAGES
 from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
@@ -22,6 +24,12 @@ from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
+# What the team sees after changing a role: one whole sentence per role (a role is a noun in German).
+ROLE_CHANGED = {
+    MemberRole.member: N_("@%(handle)s is now a member."),
+    MemberRole.connector: N_("@%(handle)s is now a connector."),
+    MemberRole.moderator: N_("@%(handle)s is now a moderator."),
+}
 CHOICES = {"kinds": list(CommunityKind), "visibilities": list(Visibility), "roles": list(MemberRole)}
 
 
@@ -77,7 +85,7 @@ def join(
         session.rollback()
         return _community_page(request, session, access, error=error.message, status_code=error.status_code)
     response = redirect(request, f"/c/{access.community.slug}")
-    flash.add(response, request, f"Welcome to {access.community.name}!")
+    flash.add(response, request, _("Welcome to %(community)s!", community=access.community.name))
     return response
 
 
@@ -88,7 +96,7 @@ def leave(
     assert access.user is not None
     communities_service.leave_community(session, community=access.community, user=access.user)
     response = redirect(request, f"/c/{access.community.slug}")
-    flash.add(response, request, f"You have left {access.community.name}.", "info")
+    flash.add(response, request, _("You have left %(community)s.", community=access.community.name), "info")
     return response
 
 
@@ -128,7 +136,7 @@ def change_role(
 ) -> Response:
     communities_service.change_member_role(session, community=access.community, handle=handle, role=role)
     response = redirect(request, f"/c/{access.community.slug}/members")
-    flash.add(response, request, f"@{handle} is now a {role}.")
+    flash.add(response, request, _(ROLE_CHANGED[MemberRole(role)], handle=handle))
     return response
 
 
@@ -140,9 +148,12 @@ def _settings_context(session: SessionDep, access: CommunityAccess, **extra: obj
         "description": community.description,
         "kind": community.kind,
         "visibility": community.visibility,
+        "default_locale": community.default_locale,
     }
     invites = communities_service.list_invites(session, community=community)
-    return {"community": community, "form": form, "invites": invites, "invite_form": {}, **CHOICES, **extra}
+    languages = list(LANGUAGES.items())
+    context = {"community": community, "form": form, "invites": invites, "invite_form": {}, "languages": languages}
+    return {**context, **CHOICES, **extra}
 
 
 @router.get("/c/{community_slug}/settings", name="communities:settings")
@@ -161,6 +172,7 @@ def update_settings(
     description: FormText = "",
     kind: FormText = "",
     visibility: FormText = "",
+    default_locale: FormText = "",
     access: CommunityAccess = community_access(Action.manage_community),
 ) -> Response:
     form = {
@@ -169,6 +181,7 @@ def update_settings(
         "description": description,
         "kind": kind,
         "visibility": visibility,
+        "default_locale": default_locale,
     }
     try:
         communities_service.update_community(
@@ -179,12 +192,13 @@ def update_settings(
             description=description,
             kind=kind,
             visibility=visibility,
+            default_locale=default_locale or None,
         )
     except AppError as error:
         context = {**_settings_context(session, access), "form": form}
         return form_error(request, session, "communities/settings.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/settings")
-    flash.add(response, request, "The community is saved.")
+    flash.add(response, request, _("The community is saved."))
     return response
 
 
@@ -194,7 +208,9 @@ def _whole_number(value: str, field: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise Invalid("Please correct the marked fields.", fields={field: "Use a whole number, or leave it empty."})
+        raise Invalid(
+            _("Please correct the marked fields."), fields={field: _("Use a whole number, or leave it empty.")}
+        )
     return int(value)
 
 
@@ -238,7 +254,7 @@ def revoke_invite(
     if request.headers.get("HX-Request"):
         return render(request, "communities/settings.html", _settings_context(session, access), block="invites")
     response = redirect(request, f"/c/{access.community.slug}/settings")
-    flash.add(response, request, "The invite link is withdrawn.", "info")
+    flash.add(response, request, _("The invite link is withdrawn."), "info")
     return response
 
 
@@ -270,5 +286,5 @@ def accept_invite(request: Request, code: str, session: SessionDep, user: Invite
             status_code=error.status_code,
         )
     response = redirect(request, f"/c/{community.slug}")
-    flash.add(response, request, f"Welcome to {community.name}!")
+    flash.add(response, request, _("Welcome to %(community)s!", community=community.name))
     return response

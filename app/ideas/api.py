@@ -8,7 +8,11 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.columns import PageNumber, id_of, utcnow
 from app.communities.deps import CommunityAccess, community_access
+from app.communities.models import Community
 from app.db import SessionDep
+from app.disclosure import service as disclosure_service
+from app.disclosure.schemas import disclosures_public
+from app.disclosure.service import Disclosure
 from app.ideas import managing as ideas_managing
 from app.ideas import posting as ideas_posting
 from app.ideas import reading as ideas_reading
@@ -34,23 +38,31 @@ def _public(
     session: Session,
     row: ideas_reading.IdeaRow,
     *,
-    community_slug: str,
+    community: Community,
     voted: set[int],
     images: dict[int, MediaImage] | None = None,
+    disclosures: dict[int, list[Disclosure]] | None = None,
 ) -> schemas.IdeaPublic:
+    """An idea as the API shows it; ``disclosures`` are its author's badges when a list loaded them for many."""
     idea = row.idea
+    author_id = row.author.id if row.author is not None else None
+    if disclosures is None:
+        disclosures = disclosure_service.disclosures_for(
+            session, brand_id=community.brand_id, user_ids=[author_id] if author_id is not None else []
+        )
     image = None
     if idea.image_id is not None:
         image = (images or {}).get(idea.image_id) or session.get(MediaImage, idea.image_id)
     return schemas.IdeaPublic(
         id=id_of(idea),
-        community_slug=community_slug,
+        community_slug=community.slug,
         title=idea.title,
         description=idea.description,
         status=idea.status,
         category=_category(row.category),
         tags=idea.tag_list,
         author_handle=row.author.handle if row.author is not None else None,
+        disclosures=disclosures_public(disclosures.get(author_id, []) if author_id is not None else []),
         vote_count=idea.vote_count,
         follower_count=idea.follower_count,
         comment_count=idea.comment_count,
@@ -68,18 +80,23 @@ def _public(
 
 
 def _many(
-    session: Session, rows: list[ideas_reading.IdeaRow], community_slug: str, user: User | None
+    session: Session, rows: list[ideas_reading.IdeaRow], community: Community, user: User | None
 ) -> list[schemas.IdeaPublic]:
     ideas = [row.idea for row in rows]
     voted = ideas_votes.voted_ideas(session, user=user, idea_ids=[id_of(idea) for idea in ideas])
     images = ideas_reading.images_of(session, ideas=ideas)
-    return [_public(session, row, community_slug=community_slug, voted=voted, images=images) for row in rows]
+    disclosures = disclosure_service.disclosures_for(
+        session, brand_id=community.brand_id, user_ids=[id_of(row.author) for row in rows if row.author is not None]
+    )
+    return [
+        _public(session, row, community=community, voted=voted, images=images, disclosures=disclosures) for row in rows
+    ]
 
 
 def _one(session: Session, access: IdeaAccess) -> schemas.IdeaPublic:
     row = ideas_reading.idea_row(session, idea=access.idea)
     voted = {id_of(access.idea)} if ideas_votes.has_voted(session, idea=access.idea, user=access.user) else set()
-    return _public(session, row, community_slug=access.community.slug, voted=voted)
+    return _public(session, row, community=access.community, voted=voted)
 
 
 @router.get("/communities/{community_slug}/ideas", summary="A community's ideas: filtered, sorted or searched")
@@ -105,7 +122,7 @@ def list_ideas(
         page=page,
         include_hidden=access.can(Action.hide_idea),
     )
-    return _many(session, board.rows, access.community.slug, access.user)
+    return _many(session, board.rows, access.community, access.user)
 
 
 @router.post(
@@ -124,7 +141,7 @@ def create_idea(
         category_id=body.category_id,
     )
     row = ideas_reading.idea_row(session, idea=idea)
-    return _public(session, row, community_slug=access.community.slug, voted=set())
+    return _public(session, row, community=access.community, voted=set())
 
 
 @router.get("/communities/{community_slug}/ideas/similar", summary="Ideas like a title being typed, best first")
@@ -134,7 +151,7 @@ def similar_ideas(
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> list[schemas.IdeaPublic]:
     rows = ideas_reading.similar_ideas(session, community=access.community, typed=title)
-    return _many(session, rows, access.community.slug, access.user)
+    return _many(session, rows, access.community, access.user)
 
 
 @router.get("/communities/{community_slug}/roadmap", summary="Ideas grouped by status, by votes or trending")
@@ -150,7 +167,7 @@ def roadmap(
             schemas.RoadmapColumn(
                 status=column_status,
                 count=plan.counts[column_status],
-                ideas=_many(session, rows, access.community.slug, access.user),
+                ideas=_many(session, rows, access.community, access.user),
             )
             for column_status, rows in plan.columns.items()
         ],
@@ -161,9 +178,7 @@ def roadmap(
 def changelog(
     session: SessionDep, access: CommunityAccess = community_access(Action.view_ideas)
 ) -> list[schemas.IdeaPublic]:
-    return _many(
-        session, ideas_reading.changelog(session, community=access.community), access.community.slug, access.user
-    )
+    return _many(session, ideas_reading.changelog(session, community=access.community), access.community, access.user)
 
 
 @router.get("/communities/{community_slug}/idea-categories", summary="A community's idea categories")
@@ -274,7 +289,7 @@ def merge(
     ideas_managing.merge(session, duplicate=access.idea, original=original, actor=access.user)
     row = ideas_reading.idea_row(session, idea=original)
     voted = ideas_votes.voted_ideas(session, user=access.user, idea_ids=[id_of(original)])
-    return _public(session, row, community_slug=access.community.slug, voted=voted)
+    return _public(session, row, community=access.community, voted=voted)
 
 
 @router.put("/ideas/{idea_id}/hidden", summary="Hide an idea from the board, or show it again (moderators, managers)")

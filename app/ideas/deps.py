@@ -11,11 +11,12 @@ from app.communities.deps import CommunityAccess, community_roles
 from app.communities.models import Community, Visibility
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import N_, _
 from app.ideas.models import Idea
 from app.moderation.enforcement import refuse_if_sanctioned
 from app.permissions import Action, can
 
-HIDDEN_IDEA = "There is no such idea."
+HIDDEN_IDEA = N_("There is no such idea.")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class IdeaPermit(PermissionCheck):
         self.action = action
 
     def __call__(self, idea_id: RowId, user: CurrentUser, session: SessionDep) -> IdeaAccess:
-        return load_idea_access(session, idea_id, user, self.action, hidden=HIDDEN_IDEA)
+        return load_idea_access(session, idea_id, user, self.action, hidden=_(HIDDEN_IDEA))
 
 
 def idea_access(action: Action) -> IdeaAccess:

@@ -8,6 +8,8 @@ from app.accounts.models import User
 from app.challenges import service as challenges_service
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _
+from app.i18n.formatting import format_number
 from app.ideas.models import (
     RESPONSE_MAX_LENGTH,
     Idea,
@@ -19,11 +21,11 @@ from app.ideas.models import (
 from app.ideas.notifying import emit_webhook_event, followers_of, tell_people, voters_of
 from app.ideas.rules import (
     FIX_MARKED_FIELDS,
-    STATUS_LABELS,
     TRANSITIONS,
     community_of,
     idea_link,
     lock_idea,
+    status_phrase,
     trending_weight,
 )
 from app.notifications import service as notifications_service
@@ -47,15 +49,16 @@ def change_status(
     try:
         target = IdeaStatus(status)
     except ValueError:
-        raise Invalid(FIX_MARKED_FIELDS, fields={"status": "Choose one of the statuses."}) from None
+        raise Invalid(_(FIX_MARKED_FIELDS), fields={"status": _("Choose one of the statuses.")}) from None
     lock_idea(session, idea)
     if idea.merged_into_id is not None:
-        raise Conflict("This idea was merged into another; change the status of that one.")
+        raise Conflict(_("This idea was merged into another; change the status of that one."))
     if target not in TRANSITIONS[idea.status]:
-        choices = ", ".join(STATUS_LABELS[choice].lower() for choice in allowed_statuses(idea))
+        choices = ", ".join(status_phrase(choice) for choice in allowed_statuses(idea))
+        current = status_phrase(idea.status)
         raise Conflict(
-            f"An idea that is {STATUS_LABELS[idea.status].lower()} can move to: {choices}.",
-            fields={"status": f"From {STATUS_LABELS[idea.status].lower()}: {choices}."},
+            _("An idea that is %(status)s can move to: %(choices)s.", status=current, choices=choices),
+            fields={"status": _("From %(status)s: %(choices)s.", status=current, choices=choices)},
         )
     previous = idea.status
     idea.status = target
@@ -71,7 +74,10 @@ def change_status(
         category=session.get(IdeaCategory, idea.category_id) if idea.category_id is not None else None,
         extra={"previous_status": previous.value, "changed_by": {"handle": actor.handle}},
     )
-    label = STATUS_LABELS[target].lower()
+
+    def status_line() -> str:
+        return _("%(idea)s is now %(status)s", idea=idea.title, status=status_phrase(target))
+
     if target == IdeaStatus.done:
         people = [*followers_of(session, idea), *voters_of(session, idea)]
         tell_people(
@@ -79,7 +85,7 @@ def change_status(
             people,
             community=community_of(session, idea),
             kind=NotificationKind.idea_done,
-            text=f"Done: {idea.title}. Thank you for your vote and ideas!",
+            text=lambda: _("Done: %(idea)s. Thank you for your vote and ideas!", idea=idea.title),
             link=idea_link(idea),
             actor=actor,
         )
@@ -89,11 +95,11 @@ def change_status(
             followers_of(session, idea),
             community=community_of(session, idea),
             kind=NotificationKind.idea_status,
-            text=f"{idea.title} is now {label}",
+            text=status_line,
             link=idea_link(idea),
             actor=actor,
             # Moved on twice in a day: the line says where it stands now.
-            rollup=notifications_service.Rollup(subject=f"idea:{idea.id}", text=f"{idea.title} is now {label}"),
+            rollup=lambda: notifications_service.Rollup(subject=f"idea:{idea.id}", text=status_line()),
         )
     return idea
 
@@ -102,9 +108,12 @@ def respond(session: Session, *, idea: Idea, actor: User, body: str, now: dateti
     """Give (or change) the brand's official response to an idea; its followers are told."""
     body = body.strip()
     if not body:
-        raise Invalid(FIX_MARKED_FIELDS, fields={"response": "Write the response first."})
+        raise Invalid(_(FIX_MARKED_FIELDS), fields={"response": _("Write the response first.")})
     if len(body) > RESPONSE_MAX_LENGTH:
-        raise Invalid(FIX_MARKED_FIELDS, fields={"response": f"Keep it under {RESPONSE_MAX_LENGTH} characters."})
+        raise Invalid(
+            _(FIX_MARKED_FIELDS),
+            fields={"response": _("Keep it under %(limit)s characters.", limit=format_number(RESPONSE_MAX_LENGTH))},
+        )
     idea.response = body
     idea.response_by_id = id_of(actor)
     idea.response_at = now or utcnow()
@@ -115,7 +124,7 @@ def respond(session: Session, *, idea: Idea, actor: User, body: str, now: dateti
         followers_of(session, idea),
         community=community_of(session, idea),
         kind=NotificationKind.idea_response,
-        text=f"The brand responded to {idea.title}",
+        text=lambda: _("The brand responded to %(idea)s", idea=idea.title),
         link=idea_link(idea) + "#response",
         actor=actor,
     )
@@ -126,7 +135,9 @@ def set_tags(session: Session, *, idea: Idea, tags: str) -> Idea:
     """Replace the idea's tags (comma-separated; normalised like design tags)."""
     normalised = challenges_service.normalise_tags(tags)
     if len(normalised.split(",")) > challenges_service.MAX_TAGS or len(normalised) > 500:
-        raise Invalid(FIX_MARKED_FIELDS, fields={"tags": f"Use at most {challenges_service.MAX_TAGS} tags."})
+        raise Invalid(
+            _(FIX_MARKED_FIELDS), fields={"tags": _("Use at most %(limit)s tags.", limit=challenges_service.MAX_TAGS)}
+        )
     idea.tags = normalised
     session.add(idea)
     session.flush()
@@ -149,16 +160,16 @@ def merge(session: Session, *, duplicate: Idea, original: Idea, actor: User, now
     """
     now = now or utcnow()
     if duplicate.id == original.id:
-        raise Invalid(FIX_MARKED_FIELDS, fields={"into": "An idea cannot be merged into itself."})
+        raise Invalid(_(FIX_MARKED_FIELDS), fields={"into": _("An idea cannot be merged into itself.")})
     if duplicate.community_id != original.community_id:
-        raise NotFound("There is no such idea in this community.")
+        raise NotFound(_("There is no such idea in this community."))
     # Both rows locked, lower id first, so two merges (or a merge and votes) cannot deadlock.
     for idea in sorted((duplicate, original), key=lambda idea: id_of(idea)):
         lock_idea(session, idea)
     if duplicate.merged_into_id is not None:
-        raise Conflict("This idea is merged already.")
+        raise Conflict(_("This idea is merged already."))
     if original.merged_into_id is not None:
-        raise Conflict("That idea was itself merged into another; merge into that one.")
+        raise Conflict(_("That idea was itself merged into another; merge into that one."))
 
     followers_before = list(followers_of(session, duplicate))
     original_voters = set(session.exec(select(IdeaVote.voter_id).where(IdeaVote.idea_id == original.id)).all())
@@ -192,7 +203,11 @@ def merge(session: Session, *, duplicate: Idea, original: Idea, actor: User, now
         followers_before,
         community=community_of(session, original),
         kind=NotificationKind.idea_merged,
-        text=f"{duplicate.title} was merged into {original.title}; your vote and follow moved with it",
+        text=lambda: _(
+            "%(duplicate)s was merged into %(original)s; your vote and follow moved with it",
+            duplicate=duplicate.title,
+            original=original.title,
+        ),
         link=idea_link(original),
         actor=actor,
     )

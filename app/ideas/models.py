@@ -7,10 +7,13 @@ and the trending score are kept by the services in the transaction of each chang
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
+
+SET_NULL: Final = "SET NULL"  # i18n: ignore (SQL)
 
 TITLE_MAX_LENGTH = 120
 DESCRIPTION_MAX_LENGTH = 5000
@@ -50,9 +53,9 @@ class Idea(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id", ondelete="CASCADE")
-    author_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
-    category_id: int | None = Field(default=None, foreign_key="idea_categories.id", index=True, ondelete="SET NULL")
-    image_id: int | None = Field(default=None, foreign_key="media_images.id", index=True, ondelete="SET NULL")
+    author_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete=SET_NULL)
+    category_id: int | None = Field(default=None, foreign_key="idea_categories.id", index=True, ondelete=SET_NULL)
+    image_id: int | None = Field(default=None, foreign_key="media_images.id", index=True, ondelete=SET_NULL)
     title: str = Field(max_length=TITLE_MAX_LENGTH)
     # Markdown, rendered through the sanitising ``markdown`` filter.
     description: str = Field(default="", max_length=DESCRIPTION_MAX_LENGTH)
@@ -62,9 +65,9 @@ class Idea(SQLModel, table=True):
     status_changed_at: datetime | None = timestamp_field(nullable=True)
     # The brand's official response (Markdown), shown above the comments.
     response: str = Field(default="", max_length=RESPONSE_MAX_LENGTH)
-    response_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    response_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete=SET_NULL)
     response_at: datetime | None = timestamp_field(nullable=True)
-    merged_into_id: int | None = Field(default=None, foreign_key="ideas.id", index=True, ondelete="SET NULL")
+    merged_into_id: int | None = Field(default=None, foreign_key="ideas.id", index=True, ondelete=SET_NULL)
     merged_at: datetime | None = timestamp_field(nullable=True)
     # Hidden by a moderator or manager: seen only by them (and its author).
     hidden_at: datetime | None = timestamp_field(nullable=True)

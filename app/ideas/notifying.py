@@ -1,7 +1,7 @@
 """Telling people about ideas: followers, voters and @mentioned members, and the brand's webhooks."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.columns import id_of
 from app.communities.models import Community, Membership
 from app.config import get_settings
+from app.i18n import use_locale
 from app.ideas.models import (
     Idea,
     IdeaCategory,
@@ -86,16 +87,17 @@ def tell_people(
     people: Sequence[User],
     *,
     kind: NotificationKind,
-    text: str,
+    text: Callable[[], str],
     link: str,
     actor: User | None,
     community: Community | None,
     skip: frozenset[int] = frozenset(),
-    rollup: notifications_service.Rollup | None = None,
+    rollup: Callable[[], notifications_service.Rollup] | None = None,
 ) -> int:
     """Notify each person once (never the actor, nor those in ``skip``); returns how many.
 
-    notify() also e-mails them now, in a digest or not at all, as each person chose for the kind.
+    ``text`` (and ``rollup``) are called for each person in their own language, so each reads the line (and any
+    e-mail notify() sends now) in theirs. notify() e-mails them now, in a digest or not at all, as each chose.
     """
     told = 0
     seen = set(skip)
@@ -103,9 +105,18 @@ def tell_people(
         if person.id in seen:
             continue
         seen.add(id_of(person))
-        if notifications_service.notify(
-            session, user=person, kind=kind, text=text, link=link, actor=actor, community=community, rollup=rollup
-        ):
+        with use_locale(person.locale, person.time_zone):
+            told_now = notifications_service.notify(
+                session,
+                user=person,
+                kind=kind,
+                text=text(),
+                link=link,
+                actor=actor,
+                community=community,
+                rollup=rollup() if rollup is not None else None,
+            )
+        if told_now:
             told += 1
     return told
 
@@ -130,17 +141,18 @@ def notify_mentions(
     text: str,
     actor: User,
     link: str,
-    where: str,
+    line: Callable[[], str],
     skip: frozenset[int] = frozenset(),
 ) -> frozenset[int]:
-    """Tell the members @mentioned in a text; returns their ids (so they are not told twice about one comment)."""
+    """Tell the members @mentioned in a text (``line``: what they read, in their language); returns their ids (so
+    they are not told twice about one comment)."""
     people = mentioned_members(session, community=community, text=text)
     tell_people(
         session,
         people,
         community=community,
         kind=NotificationKind.mention,
-        text=f"{actor.display_name} mentioned you in {where}",
+        text=line,
         link=link,
         actor=actor,
         skip=skip,

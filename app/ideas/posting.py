@@ -14,6 +14,8 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import _
+from app.i18n.formatting import format_number
 from app.ideas.models import (
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -47,13 +49,16 @@ def create_category(session: Session, *, community: Community, name: str) -> Ide
     slug = slugify(name)
     if not name or len(name) > 60 or not slug:
         raise Invalid(
-            FIX_MARKED_FIELDS, fields={"name": "Name the category in up to 60 characters, with letters or digits."}
+            _(FIX_MARKED_FIELDS),
+            fields={"name": _("Name the category in up to 60 characters, with letters or digits.")},
         )
     taken = session.exec(
         select(IdeaCategory.id).where(IdeaCategory.community_id == community.id, IdeaCategory.slug == slug)
     ).first()
     if taken is not None:
-        raise Conflict(f"There is a category called {name} already.", fields={"name": "This category exists."})
+        raise Conflict(
+            _("There is a category called %(name)s already.", name=name), fields={"name": _("This category exists.")}
+        )
     category = IdeaCategory(community_id=id_of(community), name=name, slug=slug)
     session.add(category)
     session.flush()
@@ -65,7 +70,7 @@ def _category_in(session: Session, community: Community, category_id: int | None
         return None
     category = session.get(IdeaCategory, category_id)
     if category is None or category.community_id != community.id:
-        raise Invalid(FIX_MARKED_FIELDS, fields={"category_id": "Choose one of this community's categories."})
+        raise Invalid(_(FIX_MARKED_FIELDS), fields={"category_id": _("Choose one of this community's categories.")})
     return category
 
 
@@ -77,11 +82,13 @@ def _category_in(session: Session, community: Community, category_id: int | None
 def _validate(*, title: str, description: str) -> dict[str, str]:
     errors = {}
     if len(title) < 5:
-        errors["title"] = "Give your idea a title of at least 5 characters."
+        errors["title"] = _("Give your idea a title of at least 5 characters.")
     elif len(title) > TITLE_MAX_LENGTH:
-        errors["title"] = f"Keep the title under {TITLE_MAX_LENGTH} characters."
+        errors["title"] = _("Keep the title under %(limit)s characters.", limit=format_number(TITLE_MAX_LENGTH))
     if len(description) > DESCRIPTION_MAX_LENGTH:
-        errors["description"] = f"Keep the description under {DESCRIPTION_MAX_LENGTH} characters."
+        errors["description"] = _(
+            "Keep the description under %(limit)s characters.", limit=format_number(DESCRIPTION_MAX_LENGTH)
+        )
     return errors
 
 
@@ -112,7 +119,7 @@ def post_idea(
     """
     now = now or utcnow()
     title, description = " ".join(title.split()), description.strip()
-    require_member(session, community=community, user=author, doing="post ideas")
+    require_member(session, community=community, user=author, doing="post ideas")  # i18n: ignore (a key)
     errors = _validate(title=title, description=description)
     try:
         category = _category_in(session, community, category_id)
@@ -120,12 +127,12 @@ def post_idea(
         errors.update(error.fields)
         category = None
     if errors:
-        raise Invalid(FIX_MARKED_FIELDS, fields=errors)
+        raise Invalid(_(FIX_MARKED_FIELDS), fields=errors)
     rate_limits.hit(
         get_settings().idea_rate_per_account,
         "idea",
         str(author.id),
-        message="You have posted many ideas in a short time; wait a while before the next one.",
+        message=_("You have posted many ideas in a short time; wait a while before the next one."),
     )
     image = None
     if photo is not None:
@@ -178,14 +185,21 @@ def _announce(
 ) -> None:
     """Those mentioned in a new idea, and the webhook (``idea_created``)."""
     link = idea_link(idea)
-    notify_mentions(session, community=community, text=idea.description, actor=author, link=link, where=idea.title)
+    notify_mentions(
+        session,
+        community=community,
+        text=idea.description,
+        actor=author,
+        link=link,
+        line=lambda: _("%(name)s mentioned you in %(idea)s", name=author.display_name, idea=idea.title),
+    )
     emit_webhook_event(session, community=community, idea=idea, event="idea_created", author=author, category=category)
 
 
 def set_photo(session: Session, *, idea: Idea, author: User, photo: Photo) -> Idea:
     """Give one's own idea a photo (or replace it), through the image pipeline."""
     if idea.author_id != author.id:
-        raise Forbidden("Only its author may change an idea's photo.")
+        raise Forbidden(_("Only its author may change an idea's photo."))
     image = media_service.ingest_image(
         session,
         upload=photo.upload,
@@ -202,7 +216,7 @@ def set_photo(session: Session, *, idea: Idea, author: User, photo: Photo) -> Id
 def get_idea(session: Session, *, idea_id: int) -> Idea:
     idea = session.get(Idea, idea_id)
     if idea is None:
-        raise NotFound("There is no such idea.")
+        raise NotFound(_("There is no such idea."))
     return idea
 
 
@@ -213,9 +227,9 @@ def get_idea(session: Session, *, idea_id: int) -> Idea:
 
 def require_open_for_comments(idea: Idea) -> None:
     if idea.merged_into_id is not None:
-        raise Conflict("This idea was merged into another: comment there.")
+        raise Conflict(_("This idea was merged into another: comment there."))
     if idea.is_hidden:
-        raise Conflict("This idea is hidden.")
+        raise Conflict(_("This idea is hidden."))
 
 
 def comment_added(
@@ -235,7 +249,7 @@ def comment_added(
         text=body,
         actor=author,
         link=link,
-        where=f"a comment on {idea.title}",
+        line=lambda: _("%(name)s mentioned you in a comment on %(idea)s", name=author.display_name, idea=idea.title),
         skip=frozenset(told),
     )
     tell_people(
@@ -243,11 +257,13 @@ def comment_added(
         followers_of(session, idea),
         community=community,
         kind=NotificationKind.idea_comment,
-        text=f"{author.display_name} commented on {idea.title}",
+        text=lambda: _("%(name)s commented on %(idea)s", name=author.display_name, idea=idea.title),
         link=link,
         actor=author,
         skip=frozenset(told) | mentioned,
-        rollup=notifications_service.Rollup(subject=f"idea:{idea.id}", text=f"{{count}} new comments on {idea.title}"),
+        rollup=lambda: notifications_service.Rollup(
+            subject=f"idea:{idea.id}", text=_("{count} new comments on %(idea)s", idea=idea.title)
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from app.accounts.models import User
 from app.columns import id_of
 from app.communities.models import Community
+from app.i18n import N_
 from app.ideas import search
 from app.ideas.models import (
     Idea,
@@ -32,7 +33,7 @@ BOARD_SORTS = ("top", "trending", "newest")
 UNANSWERED = "unanswered"
 BOARD_FILTER_LABELS: dict[str, str] = {
     **{status.value: text for status, text in STATUS_LABELS.items()},
-    UNANSWERED: "Waiting for an answer",
+    UNANSWERED: N_("Waiting for an answer"),
 }
 
 
@@ -231,7 +232,3 @@ def photo_url(session: Session, *, idea: Idea) -> str | None:
         return None
     image = session.get(MediaImage, idea.image_id)
     return media_service.rendition_url(image, "display") if image is not None else None
-
-
-def status_label(status: IdeaStatus | str) -> str:
-    return STATUS_LABELS[IdeaStatus(status)]

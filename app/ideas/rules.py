@@ -21,6 +21,7 @@ from app.accounts.models import User
 from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.errors import Forbidden
+from app.i18n import N_, _, pgettext
 from app.ideas.models import (
     Idea,
     IdeaStatus,
@@ -28,13 +29,14 @@ from app.ideas.models import (
 
 TRENDING_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 TRENDING_HALF_LIFE_DAYS = 7.0
+# A status on its own (a badge, a column, a choice); status_labels() gives them in the current language.
 STATUS_LABELS = {
-    IdeaStatus.open: "Open",
-    IdeaStatus.under_review: "Under review",
-    IdeaStatus.planned: "Planned",
-    IdeaStatus.in_progress: "In progress",
-    IdeaStatus.done: "Done",
-    IdeaStatus.declined: "Declined",
+    IdeaStatus.open: N_("Open"),
+    IdeaStatus.under_review: N_("Under review"),
+    IdeaStatus.planned: N_("Planned"),
+    IdeaStatus.in_progress: N_("In progress"),
+    IdeaStatus.done: N_("Done"),
+    IdeaStatus.declined: N_("Declined"),
 }
 TRANSITIONS: dict[IdeaStatus, frozenset[IdeaStatus]] = {
     IdeaStatus.open: frozenset({IdeaStatus.under_review, IdeaStatus.planned, IdeaStatus.declined}),
@@ -46,7 +48,25 @@ TRANSITIONS: dict[IdeaStatus, frozenset[IdeaStatus]] = {
 }
 # Ideas members may still vote for: a done or declined idea is settled.
 VOTABLE = frozenset({IdeaStatus.open, IdeaStatus.under_review, IdeaStatus.planned, IdeaStatus.in_progress})
-FIX_MARKED_FIELDS = "Please correct the marked fields."
+FIX_MARKED_FIELDS = N_("Please correct the marked fields.")
+
+
+def status_labels() -> dict[IdeaStatus, str]:
+    """Each status as a label, in the current language."""
+    return {status: _(label) for status, label in STATUS_LABELS.items()}
+
+
+def status_phrase(status: IdeaStatus | str) -> str:
+    """A status inside a sentence ("… is now planned"), in the current language."""
+    phrases = {
+        IdeaStatus.open: pgettext("idea status in a sentence", "open"),
+        IdeaStatus.under_review: pgettext("idea status in a sentence", "under review"),
+        IdeaStatus.planned: pgettext("idea status in a sentence", "planned"),
+        IdeaStatus.in_progress: pgettext("idea status in a sentence", "in progress"),
+        IdeaStatus.done: pgettext("idea status in a sentence", "done"),
+        IdeaStatus.declined: pgettext("idea status in a sentence", "declined"),
+    }
+    return phrases[IdeaStatus(status)]
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -78,12 +98,25 @@ def require_member(session: Session, *, community: Community, user: User, doing:
 
     A confirmed member of the community; sanctions (app/moderation) belong here too when they arrive.
     """
+    unconfirmed, outsider = _REFUSALS.get(doing, _REFUSALS[""])
     if not user.is_confirmed:
-        raise Forbidden(f"Confirm your e-mail address before you {doing}.")
+        raise Forbidden(_(unconfirmed))
     membership = communities_service.get_membership(session, community=community, user=user)
     if membership is None:
-        raise Forbidden(f"Join {community.name} to {doing}.")
+        raise Forbidden(_(outsider, community=community.name))
     return membership
+
+
+# Why someone may not take part, a whole sentence per thing they tried (``doing``: "post ideas", "vote", "comment").
+_REFUSALS = {
+    "post ideas": (  # i18n: ignore (a key)
+        N_("Confirm your e-mail address before you post ideas."),
+        N_("Join %(community)s to post ideas."),
+    ),
+    "vote": (N_("Confirm your e-mail address before you vote."), N_("Join %(community)s to vote.")),
+    "comment": (N_("Confirm your e-mail address before you comment."), N_("Join %(community)s to comment.")),
+    "": (N_("Confirm your e-mail address first."), N_("Join %(community)s to take part.")),
+}
 
 
 def idea_link(idea: Idea) -> str:

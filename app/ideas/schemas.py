@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.columns import RowId
+from app.disclosure.schemas import DisclosurePublic
 from app.ideas.models import DESCRIPTION_MAX_LENGTH, RESPONSE_MAX_LENGTH, TITLE_MAX_LENGTH, IdeaStatus
 
 
@@ -53,6 +54,9 @@ class IdeaPublic(BaseModel):
     category: CategoryPublic | None
     tags: list[str]
     author_handle: str | None
+    disclosures: list[DisclosurePublic] = Field(
+        description="The author's material connections to the brand (free sample, rewards, staff), always shown"
+    )
     vote_count: int
     follower_count: int
     comment_count: int

@@ -9,11 +9,13 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts.models import User
-from app.columns import PageNumber
+from app.columns import PageNumber, id_of
 from app.comments.deps import thread_context
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
+from app.disclosure import service as disclosure_service
 from app.errors import AppError, Invalid
+from app.i18n import N_, _
 from app.ideas import managing as ideas_managing
 from app.ideas import posting as ideas_posting
 from app.ideas import reading as ideas_reading
@@ -29,7 +31,7 @@ from app.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
-SORT_LABELS = {"trending": "Trending", "top": "Most votes", "newest": "Newest"}
+SORT_LABELS = {"trending": N_("Trending"), "top": N_("Most votes"), "newest": N_("Newest")}
 
 
 def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
@@ -37,11 +39,19 @@ def _base(access: CommunityAccess, **extra: object) -> dict[str, Any]:
         "community": access.community,
         "access": access,
         "Action": Action,
-        "status_labels": ideas_rules.STATUS_LABELS,
-        "board_filter_labels": ideas_reading.BOARD_FILTER_LABELS,
+        "status_labels": ideas_rules.status_labels(),
+        "board_filter_labels": {value: _(text) for value, text in ideas_reading.BOARD_FILTER_LABELS.items()},
         "votable_statuses": ideas_rules.VOTABLE,
         **extra,
     }
+
+
+def _disclosures(
+    session: Session, access: CommunityAccess, rows: list[ideas_reading.IdeaRow]
+) -> dict[int, list[disclosure_service.Disclosure]]:
+    """The disclosure badges of the listed ideas' authors, in one go."""
+    authors = [id_of(row.author) for row in rows if row.author is not None]
+    return disclosure_service.disclosures_for(session, brand_id=access.community.brand_id, user_ids=authors)
 
 
 def _board_url(access: CommunityAccess) -> str:
@@ -80,8 +90,9 @@ def board(
         access,
         board=board_page,
         categories=ideas_posting.list_categories(session, community=access.community),
-        sort_labels=SORT_LABELS,
+        sort_labels={value: _(text) for value, text in SORT_LABELS.items()},
         thumbnails=ideas_reading.thumbnails(session, ideas=[row.idea for row in board_page.rows]),
+        disclosures=_disclosures(session, access, board_page.rows),
         category_form={},
     )
     return render(request, "ideas/board.html", context, block="board_more" if more else "board")
@@ -102,13 +113,14 @@ def add_category(
             access,
             board=board_page,
             categories=ideas_posting.list_categories(session, community=access.community),
-            sort_labels=SORT_LABELS,
+            sort_labels={value: _(text) for value, text in SORT_LABELS.items()},
             thumbnails=ideas_reading.thumbnails(session, ideas=[row.idea for row in board_page.rows]),
+            disclosures=_disclosures(session, access, board_page.rows),
             category_form={"name": name},
         )
         return form_error(request, session, "ideas/board.html", context, error)
     response = redirect(request, _board_url(access))
-    flash.add(response, request, f"The category {category.name} is added.")
+    flash.add(response, request, _("The category %(name)s is added.", name=category.name))
     return response
 
 
@@ -116,13 +128,17 @@ def add_category(
 
 
 def _form_context(session: Session, access: CommunityAccess, form: dict[str, str], **extra: object) -> dict[str, Any]:
+    similar = (
+        ideas_reading.similar_ideas(session, community=access.community, typed=form.get("title", ""))
+        if form.get("title")
+        else []
+    )
     return _base(
         access,
         form=form,
         categories=ideas_posting.list_categories(session, community=access.community),
-        similar=ideas_reading.similar_ideas(session, community=access.community, typed=form.get("title", ""))
-        if form.get("title")
-        else [],
+        similar=similar,
+        disclosures=_disclosures(session, access, similar),
         **extra,
     )
 
@@ -143,7 +159,13 @@ def similar(
 ) -> Response:
     """Ideas like the title being typed: the new-idea form swaps this in as one types (a page of its own without JS)."""
     rows = ideas_reading.similar_ideas(session, community=access.community, typed=title[:200])
-    context = _base(access, similar=rows, title=title[:200], voted=_voted(session, access.user, rows))
+    context = _base(
+        access,
+        similar=rows,
+        title=title[:200],
+        voted=_voted(session, access.user, rows),
+        disclosures=_disclosures(session, access, rows),
+    )
     return render(request, "ideas/similar.html", context, block="similar")
 
 
@@ -183,9 +205,9 @@ def create(
         return form_error(request, session, "ideas/new.html", _form_context(session, access, form), error)
     response = redirect(request, ideas_rules.idea_link(idea))
     if idea.is_hidden:
-        flash.add(response, request, "Your idea waits for a moderator's approval; you will hear when it is shown.")
+        flash.add(response, request, _("Your idea waits for a moderator's approval; you will hear when it is shown."))
     else:
-        flash.add(response, request, "Your idea is posted. You follow it, so you will hear what happens to it.")
+        flash.add(response, request, _("Your idea is posted. You follow it, so you will hear what happens to it."))
     return response
 
 
@@ -200,7 +222,10 @@ def roadmap_page(
     access: CommunityAccess = community_access(Action.view_ideas),
 ) -> Response:
     plan = ideas_reading.roadmap(session, community=access.community, sort=sort)
-    return render(request, "ideas/roadmap.html", _base(access, roadmap=plan))
+    listed = [row for rows in plan.columns.values() for row in rows]
+    return render(
+        request, "ideas/roadmap.html", _base(access, roadmap=plan, disclosures=_disclosures(session, access, listed))
+    )
 
 
 @router.get("/c/{community_slug}/changelog", name="ideas:changelog")
@@ -208,7 +233,9 @@ def changelog_page(
     request: Request, session: SessionDep, access: CommunityAccess = community_access(Action.view_ideas)
 ) -> Response:
     rows = ideas_reading.changelog(session, community=access.community)
-    context = _base(access, rows=rows, voted=_voted(session, access.user, rows))
+    context = _base(
+        access, rows=rows, voted=_voted(session, access.user, rows), disclosures=_disclosures(session, access, rows)
+    )
     return render(request, "ideas/changelog.html", context)
 
 
@@ -233,6 +260,7 @@ def idea_context(session: Session, access: IdeaAccess, **extra: object) -> dict[
         voted=ideas_votes.has_voted(session, idea=idea, user=access.user),
         following=ideas_votes.is_following(session, idea=idea, user=access.user),
         allowed_statuses=ideas_managing.allowed_statuses(idea) if may_manage else [],
+        status_phrase=ideas_rules.status_phrase(idea.status),
         merge_candidates=[
             row
             for row in ideas_reading.similar_ideas(session, community=access.community, typed=idea.title, limit=6)
@@ -244,6 +272,12 @@ def idea_context(session: Session, access: IdeaAccess, **extra: object) -> dict[
         **thread_context(session, access),
     )
     context.update(extra)
+    if author is not None:
+        # The thread's badges by author, with the idea's author among them.
+        context["disclosures"] = {
+            **context["disclosures"],
+            **disclosure_service.disclosures_for(session, brand_id=access.community.brand_id, user_ids=[id_of(author)]),
+        }
     return context
 
 
@@ -299,7 +333,7 @@ def vote(
         ideas_votes.vote(session, idea=access.idea, voter=access.user)
     except AppError as error:
         return _widget_failed(request, session, access, "ideas/_vote.html", error, next)
-    return _widget(request, session, access, "ideas/_vote.html", next, "Your vote is counted. You follow the idea.")
+    return _widget(request, session, access, "ideas/_vote.html", next, _("Your vote is counted. You follow the idea."))
 
 
 @router.post("/ideas/{idea_id}/unvote", name="ideas:unvote")
@@ -311,7 +345,7 @@ def unvote(
         ideas_votes.unvote(session, idea=access.idea, voter=access.user)
     except AppError as error:
         return _widget_failed(request, session, access, "ideas/_vote.html", error, next)
-    return _widget(request, session, access, "ideas/_vote.html", next, "Your vote is taken back.")
+    return _widget(request, session, access, "ideas/_vote.html", next, _("Your vote is taken back."))
 
 
 @router.post("/ideas/{idea_id}/follow", name="ideas:follow")
@@ -320,7 +354,7 @@ def follow(
 ) -> Response:
     assert access.user is not None
     ideas_votes.follow(session, idea=access.idea, user=access.user)
-    return _widget(request, session, access, "ideas/_follow.html", next, "You follow this idea.")
+    return _widget(request, session, access, "ideas/_follow.html", next, _("You follow this idea."))
 
 
 @router.post("/ideas/{idea_id}/unfollow", name="ideas:unfollow")
@@ -329,7 +363,7 @@ def unfollow(
 ) -> Response:
     assert access.user is not None
     ideas_votes.unfollow(session, idea=access.idea, user=access.user)
-    return _widget(request, session, access, "ideas/_follow.html", next, "You no longer follow this idea.")
+    return _widget(request, session, access, "ideas/_follow.html", next, _("You no longer follow this idea."))
 
 
 # --- The brand's tools --------------------------------------------------------------------------------------
@@ -357,7 +391,9 @@ def change_status(
         ideas_managing.change_status(session, idea=access.idea, actor=access.user, status=status)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"status": status})
-    return _managed(request, access, f"The idea is now {ideas_reading.status_label(access.idea.status).lower()}.")
+    return _managed(
+        request, access, _("The idea is now %(status)s.", status=ideas_rules.status_phrase(access.idea.status))
+    )
 
 
 @router.post("/ideas/{idea_id}/response", name="ideas:respond")
@@ -372,7 +408,7 @@ def respond(
         ideas_managing.respond(session, idea=access.idea, actor=access.user, body=response)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"response": response})
-    return _managed(request, access, "The official response is published; followers are told.")
+    return _managed(request, access, _("The official response is published; followers are told."))
 
 
 @router.post("/ideas/{idea_id}/tags", name="ideas:tags")
@@ -383,7 +419,7 @@ def set_tags(
         ideas_managing.set_tags(session, idea=access.idea, tags=tags)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"tags": tags})
-    return _managed(request, access, "The tags are saved.")
+    return _managed(request, access, _("The tags are saved."))
 
 
 @router.post("/ideas/{idea_id}/merge", name="ideas:merge")
@@ -395,13 +431,17 @@ def merge(
         target = into.strip().lstrip("#")
         original = ideas_posting.get_idea(session, idea_id=int(target)) if target.isdigit() else None
         if original is None:
-            raise Invalid("Please correct the marked fields.", fields={"into": "Give the number of the original idea."})
+            raise Invalid(
+                _("Please correct the marked fields."), fields={"into": _("Give the number of the original idea.")}
+            )
         ideas_managing.merge(session, duplicate=access.idea, original=original, actor=access.user)
     except AppError as error:
         return _manage_failed(request, session, access, error, {"into": into})
     response = redirect(request, ideas_rules.idea_link(original))
     flash.add(
-        response, request, f"Merged: “{access.idea.title}” and its votes and followers are now part of this idea."
+        response,
+        request,
+        _("Merged: “%(idea)s” and its votes and followers are now part of this idea.", idea=access.idea.title),
     )
     return response
 
@@ -411,4 +451,6 @@ def hide(
     request: Request, session: SessionDep, hidden: FormText = "", access: IdeaAccess = idea_access(Action.hide_idea)
 ) -> Response:
     ideas_managing.set_hidden(session, idea=access.idea, hidden=bool(hidden))
-    return _managed(request, access, "The idea is hidden from the board." if hidden else "The idea is shown again.")
+    return _managed(
+        request, access, _("The idea is hidden from the board.") if hidden else _("The idea is shown again.")
+    )

@@ -25,8 +25,9 @@ from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict
+from app.i18n import N_, _
 from app.ideas.models import Idea, IdeaFollow, IdeaVote
-from app.ideas.rules import STATUS_LABELS, VOTABLE, community_of, require_member, trending_weight
+from app.ideas.rules import VOTABLE, community_of, require_member, status_phrase, trending_weight
 
 _IDEAS = cast(Table, Idea.__table__)  # type: ignore[attr-defined]
 _VOTES = cast(Table, IdeaVote.__table__)  # type: ignore[attr-defined]
@@ -79,7 +80,7 @@ _MOVE_FOLLOWERS = (
     .values(follower_count=_IDEAS.c.follower_count + bindparam("followers", type_=Integer))
     .returning(_IDEAS.c.follower_count)
 )
-_VOTING_FAST = "You are voting very fast; take a moment before the next vote."
+_VOTING_FAST = N_("You are voting very fast; take a moment before the next vote.")
 
 
 def _lock_for_vote(connection: Connection, idea: Idea) -> None:
@@ -92,12 +93,13 @@ def _lock_for_vote(connection: Connection, idea: Idea) -> None:
 def _require_votable(session: Session, idea: Idea) -> None:
     if idea.merged_into_id is not None:
         original = session.get(Idea, idea.merged_into_id)
-        title = original.title if original is not None else "another idea"
-        raise Conflict(f"This idea was merged into “{title}”: vote for that one.")
+        if original is None:
+            raise Conflict(_("This idea was merged into another: vote for that one."))
+        raise Conflict(_("This idea was merged into “%(idea)s”: vote for that one.", idea=original.title))
     if idea.is_hidden:
-        raise Conflict("This idea is hidden.")
+        raise Conflict(_("This idea is hidden."))
     if idea.status not in VOTABLE:
-        raise Conflict(f"This idea is {STATUS_LABELS[idea.status].lower()}: votes are closed.")
+        raise Conflict(_("This idea is %(status)s: votes are closed.", status=status_phrase(idea.status)))
 
 
 def vote(session: Session, *, idea: Idea, voter: User, now: datetime | None = None) -> bool:
@@ -105,7 +107,7 @@ def vote(session: Session, *, idea: Idea, voter: User, now: datetime | None = No
     now = now or utcnow()
     community = community_of(session, idea)
     require_member(session, community=community, user=voter, doing="vote")
-    rate_limits.hit(get_settings().vote_rate_per_account, "vote", str(voter.id), message=_VOTING_FAST)
+    rate_limits.hit(get_settings().vote_rate_per_account, "vote", str(voter.id), message=_(_VOTING_FAST))
     connection = session.connection()
     _lock_for_vote(connection, idea)
     _require_votable(session, idea)
@@ -120,7 +122,7 @@ def vote(session: Session, *, idea: Idea, voter: User, now: datetime | None = No
 
 def unvote(session: Session, *, idea: Idea, voter: User) -> bool:
     """Take one's vote back; returns whether there was one."""
-    rate_limits.hit(get_settings().vote_rate_per_account, "vote", str(voter.id), message=_VOTING_FAST)
+    rate_limits.hit(get_settings().vote_rate_per_account, "vote", str(voter.id), message=_(_VOTING_FAST))
     connection = session.connection()
     _lock_for_vote(connection, idea)
     removed = connection.execute(_TAKE_BACK_VOTE, {"idea_id": id_of(idea), "voter_id": id_of(voter)}).first()
@@ -162,7 +164,7 @@ def voted_ideas(session: Session, *, user: User | None, idea_ids: Sequence[int])
 def follow(session: Session, *, idea: Idea, user: User, now: datetime | None = None) -> bool:
     """Follow an idea (be told of its comments, status and official response); returns whether newly followed."""
     if idea.merged_into_id is not None:
-        raise Conflict("This idea was merged into another: follow that one.")
+        raise Conflict(_("This idea was merged into another: follow that one."))
     connection = session.connection()
     pair = {"idea_id": id_of(idea), "user_id": id_of(user), "created_at": now or utcnow()}
     if connection.execute(_CLAIM_FOLLOW[connection.dialect.name], pair).first() is None:

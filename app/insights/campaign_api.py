@@ -11,6 +11,7 @@ from app.campaigns.deps import CampaignAccess, campaign_access
 from app.columns import PageNumber, RowId
 from app.db import SessionDep
 from app.errors import Invalid
+from app.i18n import _
 from app.insights import campaign_results as campaign_service
 from app.insights import schemas
 from app.insights import survey_results as results_service
@@ -25,7 +26,7 @@ Filters = Annotated[
     Query(description="Conditions, one each: question_id:option[,option] or question_id:low..high (either end open)"),
 ]
 Hops = Annotated[list[int], Query(description="Only responses at these hops (1: through a connector's own link)")]
-CONNECTOR_HELP = "Only responses through this connector's links (a handle)"
+CONNECTOR_HELP = "Only responses through this connector's links (a handle)"  # i18n: ignore
 
 
 class Comparison(BaseModel):
@@ -59,7 +60,7 @@ def _filter(
 
 def _sort(sort: str) -> str:
     if sort not in campaign_service.SORTS:
-        raise Invalid(f"Sort the connectors by one of: {', '.join(campaign_service.SORTS)}.")
+        raise Invalid(_("Sort the connectors by one of: %(sorts)s.", sorts=", ".join(campaign_service.SORTS)))
     return sort
 
 
@@ -132,7 +133,7 @@ def compare_segments(
 def _question(session: Session, scope: campaign_service.CampaignScope, question_id: RowId) -> Question:
     questions = results_service.questions_by_id(session, survey=scope.survey) if scope.survey is not None else {}
     if question_id not in questions:
-        raise Invalid("Choose questions of this campaign's survey.")
+        raise Invalid(_("Choose questions of this campaign's survey."))
     return questions[question_id]
 
 

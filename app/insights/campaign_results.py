@@ -1,6 +1,7 @@
 """Results of a sampling campaign: the outcome at a glance (``campaign_headline``), its survey's results
-(``survey_results``, the survey page's own code), the referral chain of its links, reach by hop, connectors'
-response rates, and the chart posted with the outcome.
+(``survey_results``, the survey page's own code), the referral chain of its links, reach by hop and connectors'
+response rates. Beside it: ``campaign_exports`` (the CSV files' rows) and ``campaign_outcome`` (the chart posted with
+the outcome).
 
 Reach comes from the counters the campaigns service keeps in each event's transaction (``ConnectorReach``,
 samples passed on): a dashboard never scans responses. The survey's figures come from its tallies when the survey is
@@ -21,13 +22,11 @@ stay shown. Left to a later pass: a connector's hops beside the whole campaign's
 margins are both shown) are suppressed each on its own.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, or_, select
 from sqlmodel import Session, col
 
 from app.accounts import service as accounts_service
@@ -35,31 +34,32 @@ from app.accounts.models import User
 from app.campaigns import answering as campaign_answering
 from app.campaigns import applications as campaign_applications
 from app.campaigns import connectors as campaign_connectors
-from app.campaigns import roundtables as campaign_roundtables
-from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignResponse, ConnectorReach
-from app.columns import utcnow
+from app.campaigns import totals as campaign_totals
+from app.campaigns.models import ApplicationStatus, Campaign, CampaignApplication, CampaignResponse
+from app.campaigns.totals import REACH_FIGURES
+from app.columns import id_of
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, Labels, _
 from app.insights import campaign_headline as headline
 from app.insights import schemas, suppression
 from app.insights import survey_results as results_service
 from app.insights.segments import CampaignSegmentForm
 from app.insights.suppression import K_ANONYMITY, suppress_partition
-from app.insights.survey_results import CROSSTAB_KINDS, JoinedColumns, Segment
-from app.surveys.models import Question, Survey, SurveyResponse
+from app.insights.survey_results import Segment
+from app.surveys.models import Survey, SurveyResponse
 
-SORTS = {
-    "responses": "Responses",
-    "rate": "Response rate",
-    "opens": "Opened",
-    "samples": "Samples passed on",
-    "signups": "Joined",
-    "name": "Name",
-}
-NOT_ATTRIBUTABLE = "Not known for answer or date filters: links count opens and sign-ups, not who answered what."
-NO_CHART = ""
-NPS_CHART = "nps"
-FUNNEL_CHART = "funnel"
+SORTS = Labels(
+    {
+        "responses": N_("Responses"),
+        "rate": N_("Response rate"),
+        "opens": N_("Opened"),
+        "samples": N_("Samples passed on"),
+        "signups": N_("Joined"),
+        "name": N_("Name"),
+    }
+)
+NOT_ATTRIBUTABLE = N_("Not known for answer or date filters: links count opens and sign-ups, not who answered what.")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class CampaignScope:
     survey: Survey | None
     respondents: int
     reach: list[tuple[int, campaign_connectors.ReachTotals]]
+    kept: dict[str, dict[str, int]]
 
     @property
     def shared(self) -> bool:
@@ -92,10 +93,33 @@ def campaign_scope(session: Session, *, campaign: Campaign) -> CampaignScope:
         survey: Survey | None = campaign_answering.campaign_survey(session, campaign=campaign)
     except Conflict:
         survey = None
-    reach = campaign_connectors.reach_by_hop(session, campaign=campaign)
+    kept = campaign_totals.read_totals(session, campaign_id=id_of(campaign))
+    reach = _reach_by_hop(kept)
     return CampaignScope(
-        campaign=campaign, survey=survey, respondents=sum(totals.responses for _, totals in reach), reach=reach
+        campaign=campaign,
+        survey=survey,
+        respondents=sum(totals.responses for _, totals in reach),
+        reach=reach,
+        kept=kept,
     )
+
+
+def _reach_by_hop(kept: Mapping[str, Mapping[str, int]]) -> list[tuple[int, campaign_connectors.ReachTotals]]:
+    """The whole campaign's opens, responses, sign-ups and shares per hop, from its kept totals."""
+    opens, responses, signups, shares = (kept.get(figure, {}) for figure in REACH_FIGURES.values())
+    hops = sorted({int(hop) for hop in (*opens, *responses, *signups, *shares)})
+    return [
+        (
+            hop,
+            campaign_connectors.ReachTotals(
+                opens=opens.get(str(hop), 0),
+                responses=responses.get(str(hop), 0),
+                signups=signups.get(str(hop), 0),
+                shares=shares.get(str(hop), 0),
+            ),
+        )
+        for hop in hops
+    ]
 
 
 @dataclass(frozen=True)
@@ -123,9 +147,10 @@ def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSeg
     (``fields["connector"]``) or a hop is beyond the campaign's furthest (``fields["hops"]``)."""
     outside = [hop for hop in form.hops if hop > scope.highest_hop]
     if outside:
-        message = (
-            f"This campaign has reached hop {scope.highest_hop} at most: choose hops from 1 to {scope.highest_hop}"
-            f" (not {', '.join(str(hop) for hop in outside)})."
+        message = _(
+            "This campaign has reached hop %(highest)s at most: choose hops from 1 to %(highest)s (not %(outside)s).",
+            highest=scope.highest_hop,
+            outside=", ".join(str(hop) for hop in outside),
         )
         raise Invalid(message, fields={"hops": message})
     connector: User | None = None
@@ -140,7 +165,7 @@ def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSeg
             else None
         )
         if application is None or application.status != ApplicationStatus.accepted:
-            message = f"@{form.connector} is not a connector of this campaign."
+            message = _("@%(handle)s is not a connector of this campaign.", handle=form.connector)
             raise Invalid(message, fields={"connector": message})
     segment = form.segment
     if connector is not None or form.hops or scope.shared:
@@ -155,7 +180,7 @@ def campaign_filter(session: Session, *, scope: CampaignScope, form: CampaignSeg
     return CampaignFilter(segment=segment, connector=connector, hops=form.hops)
 
 
-def _everyone(scope: CampaignScope) -> CampaignFilter:
+def everyone_filter(scope: CampaignScope) -> CampaignFilter:
     segment = Segment()
     if scope.shared:
         attributed = select(col(CampaignResponse.survey_response_id)).where(
@@ -194,7 +219,7 @@ def funnel(session: Session, *, scope: CampaignScope, chosen: CampaignFilter) ->
     answers nor dates, so for a segment picked by those every step says so instead of guessing."""
     if not chosen.by_reach_alone:
         return [
-            schemas.FunnelStep(key=key, label=label, people=None, note=NOT_ATTRIBUTABLE)
+            schemas.FunnelStep(key=key, label=label, people=None, note=_(NOT_ATTRIBUTABLE))
             for key, label in headline.CHAIN_STEPS.items()
         ]
     return headline.referral_chain(
@@ -228,69 +253,41 @@ class ConnectorPage:
     per_page: int | None
 
 
-def _connector_columns(campaign: Campaign) -> tuple[Any, dict[str, Any]]:
-    """The accepted connectors with their counters summed over every hop (one row each), as a subquery, and its
-    columns by name."""
-    reach = (
-        select(
-            col(ConnectorReach.connector_id).label("connector_id"),
-            func.sum(ConnectorReach.open_count).label("opens"),
-            func.sum(ConnectorReach.response_count).label("responses"),
-            func.sum(ConnectorReach.signup_count).label("signups"),
-            func.sum(ConnectorReach.share_count).label("shares"),
-        )
-        .where(col(ConnectorReach.campaign_id) == campaign.id)
-        .group_by(col(ConnectorReach.connector_id))
-        .subquery()
-    )
-    connectors = (
-        select(
-            col(CampaignApplication.id).label("application_id"),
-            col(User.handle).label("handle"),
-            col(User.display_name).label("display_name"),
-            col(CampaignApplication.samples_passed_on).label("samples"),
-            func.coalesce(reach.c.opens, 0).label("opens"),
-            func.coalesce(reach.c.responses, 0).label("responses"),
-            func.coalesce(reach.c.signups, 0).label("signups"),
-            func.coalesce(reach.c.shares, 0).label("shares"),
-        )
-        .select_from(CampaignApplication)
-        .join(User, col(User.id) == CampaignApplication.user_id)
-        .outerjoin(reach, reach.c.connector_id == CampaignApplication.user_id)
+def _protecting(session: Session, *, campaign: Campaign, kept: Mapping[str, Mapping[str, int]]) -> int | None:
+    """The application of the connector whose responses are hidden only to protect the 1-4 ones (the smallest
+    shown count, the first applied on a tie, as ``suppress_partition`` picks it), None when none is needed.
+
+    With the counts of 1-4 hidden, at most one more is ever needed: any shown count is 5 or more, so the hidden ones
+    then number two and add up to more than 4. The kept count and sum of the 1-4 ones decide it, and the one to
+    hide is looked for (along an index) only then."""
+    connectors = kept.get("connectors", {})
+    if not suppression.partition_gives_away(
+        connectors.get(campaign_totals.HIDDEN, 0), connectors.get(campaign_totals.HIDDEN_RESPONSES, 0)
+    ):
+        return None
+    return session.execute(
+        select(col(CampaignApplication.id))
         .where(
             col(CampaignApplication.campaign_id) == campaign.id,
             col(CampaignApplication.status) == ApplicationStatus.accepted,
+            col(CampaignApplication.response_rank) >= K_ANONYMITY,
         )
-        .subquery()
-    )
-    return connectors, dict(connectors.c)
-
-
-def _connector_counts(session: Session, connectors: Any) -> tuple[int, int | None]:
-    """How many connectors there are, and the application of the one whose responses are hidden only to protect
-    the 1-4 ones (the smallest shown count, the first applied on a tie, as ``suppress_partition`` picks it), None
-    when none is needed.
-
-    With the counts of 1-4 hidden, at most one more is ever needed: any shown count is 5 or more, so the hidden ones
-    then number two and add up to more than 4. So one aggregate (read with the total) decides it, and the one to
-    hide is looked for only then, without reading every connector into Python."""
-    small = connectors.c.responses.between(1, K_ANONYMITY - 1)
-    total, hidden, hidden_sum = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((small, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((small, connectors.c.responses), else_=0)), 0),
-        ).select_from(connectors)
-    ).one()
-    if not suppression.partition_gives_away(int(hidden), int(hidden_sum)):
-        return int(total), None
-    protecting = session.execute(
-        select(connectors.c.application_id)
-        .where(connectors.c.responses >= K_ANONYMITY)
-        .order_by(connectors.c.responses, connectors.c.application_id)
+        .order_by(col(CampaignApplication.response_rank), col(CampaignApplication.id))
         .limit(1)
     ).scalar_one_or_none()
-    return int(total), protecting
+
+
+def _sort_keys(sort: str, *, hidden_last: Any, rate_key: Any, rate_rank: Any) -> tuple[Any, ...]:
+    """The order of a sort (a key of SORTS): ``hidden_last`` is the responses or -1 when hidden, ``rate_key`` the
+    shown rate or 0 when none, ``rate_rank`` the rate or -1 when none (which orders as "has a rate" then the rate)."""
+    return {
+        "responses": (hidden_last, rate_key),
+        "rate": (rate_rank, hidden_last),
+        "opens": (col(CampaignApplication.reach_opens), hidden_last),
+        "samples": (col(CampaignApplication.samples_passed_on), hidden_last),
+        "signups": (col(CampaignApplication.reach_signups), hidden_last),
+        "name": (func.lower(col(User.display_name)), col(User.handle)),
+    }.get(sort) or (hidden_last, rate_key)
 
 
 def connector_results(
@@ -301,37 +298,89 @@ def connector_results(
     descending: bool = True,
     page: int = 1,
     per_page: int | None = CONNECTORS_PER_PAGE,
+    kept: Mapping[str, Mapping[str, int]] | None = None,
 ) -> ConnectorPage:
     """A page of the accepted connectors with their samples, reach and response rate (responses per sample passed
     on, as on the progress page), sorted by ``sort`` (a key of SORTS), ties by name then handle, and their total;
-    ``per_page`` None: every one (the CSV export). Sorted and paged in SQL: a campaign may have 600,000 connectors.
+    ``per_page`` None: every one (the CSV export). ``kept``: the campaign's kept totals, when already read.
 
-    Responses of fewer than 5 (and one more to protect them, ``_connector_counts``) are hidden with their rate;
-    a hidden count sorts below every shown one (below 0 too), so its place tells nothing of its size. Names compare
-    lower-cased by the database (``lower``), which folds ASCII letters at least."""
-    connectors, c = _connector_columns(campaign)
-    total, protecting = _connector_counts(session, connectors)
-    hidden = c["responses"].between(1, K_ANONYMITY - 1)
-    if protecting is not None:
-        hidden = or_(hidden, c["application_id"] == protecting)
-    shown_responses = case((hidden, None), else_=c["responses"])
-    rate = case((hidden, None), (c["samples"] > 0, cast(c["responses"], Float) / c["samples"]), else_=None)
-    hidden_last = case((hidden, -1), else_=c["responses"])
-    name = func.lower(c["display_name"])
-    keys = {
-        "responses": (hidden_last, func.coalesce(rate, 0.0)),
-        "rate": (case((rate.is_(None), 0), else_=1), func.coalesce(rate, 0.0), hidden_last),
-        "opens": (c["opens"], hidden_last),
-        "samples": (c["samples"], hidden_last),
-        "signups": (c["signups"], hidden_last),
-        "name": (name, c["handle"]),
-    }.get(sort) or (hidden_last, func.coalesce(rate, 0.0))
-    query = select(
-        c["handle"], c["display_name"], c["samples"], c["opens"], shown_responses, c["signups"], c["shares"], rate
-    ).order_by(*(key.desc() if descending else key.asc() for key in keys), name, c["handle"])
-    if per_page is not None:
-        query = query.limit(per_page).offset((page - 1) * per_page)
-    rows = [
+    Read from each connector's kept reach and sort keys (``CampaignApplication``), along an index per sort: a
+    campaign may have 600,000 connectors. Responses of fewer than 5 (and one more to protect them, ``_protecting``)
+    are hidden with their rate; a hidden count sorts below every shown one (below 0 too), so its place tells nothing
+    of its size. Names compare lower-cased by the database (``lower``), which folds ASCII letters at least.
+
+    The protected connector sorts as hidden, which no stored key says: the page is read without them along the
+    index (one row more before it), then that window and them are put in order together, a sort of a page."""
+    kept = kept if kept is not None else campaign_totals.read_totals(session, campaign_id=id_of(campaign))
+    total = kept.get("connectors", {}).get(campaign_totals.ACCEPTED, 0)
+    protecting = _protecting(session, campaign=campaign, kept=kept)
+    application = col(CampaignApplication.id)
+    is_protecting = application == protecting
+    hidden = or_(col(CampaignApplication.response_rank) == -1, is_protecting)
+    rate = case(
+        (hidden, None), (col(CampaignApplication.samples_passed_on) > 0, col(CampaignApplication.response_rate))
+    )
+    keys = _sort_keys(
+        sort,
+        hidden_last=case((is_protecting, -1), else_=col(CampaignApplication.response_rank)),
+        rate_key=case((is_protecting, 0.0), else_=col(CampaignApplication.response_rate)),
+        rate_rank=case((is_protecting, -1.0), else_=col(CampaignApplication.rate_rank)),
+    )
+    name, handle = func.lower(col(User.display_name)), col(User.handle)
+
+    def ordered(query: Any, order: Sequence[Any]) -> Any:
+        return query.order_by(*(key.desc() if descending else key.asc() for key in order), name, handle)
+
+    connectors = _accepted(
+        campaign,
+        col(User.handle),
+        col(User.display_name),
+        col(CampaignApplication.samples_passed_on),
+        col(CampaignApplication.reach_opens),
+        case((hidden, None), else_=col(CampaignApplication.reach_responses)),
+        col(CampaignApplication.reach_signups),
+        col(CampaignApplication.reach_shares),
+        rate,
+    )
+    if per_page is None:
+        found = session.execute(ordered(connectors, keys)).all()
+        return ConnectorPage(rows=_connector_rows(found), total=total, page=page, per_page=per_page)
+    # For everyone but the protected connector the stored keys are the true ones: the order an index gives.
+    stored = _sort_keys(
+        sort,
+        hidden_last=col(CampaignApplication.response_rank),
+        rate_key=col(CampaignApplication.response_rate),
+        rate_rank=col(CampaignApplication.rate_rank),
+    )
+    start = (page - 1) * per_page
+    if protecting is None:
+        found = session.execute(ordered(connectors, stored).limit(per_page).offset(start)).all()
+    else:
+        # The others from one row before the page to its end, then those and the protected one sorted together:
+        # the protected one falls before that first row (so off the page), among the page, or after it.
+        first = max(start - 1, 0)
+        others = ordered(_accepted(campaign, application).where(application != protecting), stored)
+        window = session.execute(others.limit(start + per_page - first).offset(first)).scalars().all()
+        together = session.execute(ordered(connectors.where(application.in_([*window, protecting])), keys)).all()
+        found = together[1 : 1 + per_page] if start > 0 else together[:per_page]
+    return ConnectorPage(rows=_connector_rows(found), total=total, page=page, per_page=per_page)
+
+
+def _accepted(campaign: Campaign, *columns: Any) -> Any:
+    """A query of the campaign's accepted connectors (their applications with their users)."""
+    return (
+        select(*columns)
+        .select_from(CampaignApplication)
+        .join(User, col(User.id) == CampaignApplication.user_id)
+        .where(
+            col(CampaignApplication.campaign_id) == campaign.id,
+            col(CampaignApplication.status) == ApplicationStatus.accepted,
+        )
+    )
+
+
+def _connector_rows(found: Sequence[Any]) -> list[schemas.ConnectorResult]:
+    return [
         schemas.ConnectorResult(
             handle=handle,
             display_name=display_name,
@@ -343,9 +392,8 @@ def connector_results(
             response_rate=None if response_rate is None else float(response_rate),
             suppressed=responses is None,
         )
-        for handle, display_name, samples, opens, responses, signups, shares, response_rate in session.execute(query)
+        for handle, display_name, samples, opens, responses, signups, shares, response_rate in found
     ]
-    return ConnectorPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def hop_results(
@@ -374,10 +422,10 @@ def campaign_headline(
     """The whole campaign's outcome at a glance; ``figures``: its survey's results for everyone, when already read."""
     if figures is None and scope.survey is not None:
         figures = results_service.survey_results(
-            session, survey=scope.survey, segment=_everyone(scope).segment, population=scope.population
+            session, survey=scope.survey, segment=everyone_filter(scope).segment, population=scope.population
         )
     return headline.campaign_headline(
-        session, campaign=scope.campaign, survey=scope.survey, reach=scope.reach, figures=figures
+        session, campaign=scope.campaign, survey=scope.survey, reach=scope.reach, figures=figures, kept=scope.kept
     )
 
 
@@ -398,7 +446,7 @@ def campaign_results(
     ``per_page``, every one when None) with their total."""
     campaign = scope.campaign
     everyone = chosen is None
-    chosen = chosen or _everyone(scope)
+    chosen = chosen or everyone_filter(scope)
     survey_figures = (
         results_service.survey_results(
             session, survey=scope.survey, segment=chosen.segment, population=scope.population
@@ -416,7 +464,7 @@ def campaign_results(
     else:
         respondents = suppression.shown(reach.responses) if reach is not None else None
     connectors = connector_results(
-        session, campaign=campaign, sort=sort, descending=descending, page=page, per_page=per_page
+        session, campaign=campaign, sort=sort, descending=descending, page=page, per_page=per_page, kept=scope.kept
     )
     return schemas.CampaignResults(
         community_slug=community.slug,
@@ -439,167 +487,3 @@ def campaign_results(
         connector_page=connectors.page,
         connectors_per_page=connectors.per_page,
     )
-
-
-# --- Exports ------------------------------------------------------------------------------------------------
-
-
-def _attribution(campaign: Campaign) -> JoinedColumns:
-    """Each response's connector and hop, and its e-mail address only where the respondent agreed to be contacted."""
-    connector = aliased(User)
-    return JoinedColumns(
-        names=("connector", "hop", "email"),
-        columns=(
-            col(connector.handle),
-            col(CampaignResponse.hop),
-            case((col(CampaignResponse.consent).is_(True), col(CampaignResponse.email)), else_=None),
-        ),
-        joins=(
-            (
-                CampaignResponse,
-                (col(CampaignResponse.survey_response_id) == SurveyResponse.id)
-                & (col(CampaignResponse.campaign_id) == campaign.id),
-            ),
-            (connector, col(connector.id) == CampaignResponse.connector_id),
-        ),
-    )
-
-
-def response_header(scope: CampaignScope, questions: Sequence[Question]) -> list[str]:
-    return results_service.response_header(questions, _attribution(scope.campaign))
-
-
-def response_rows(
-    session: Session, *, scope: CampaignScope, questions: Sequence[Question], chosen: CampaignFilter | None = None
-) -> Any:
-    """The segment's responses, one row each, with connector, hop and (where consented) e-mail; streamed."""
-    if scope.survey is None:
-        return iter(())
-    return results_service.response_rows(
-        session,
-        survey=scope.survey,
-        questions=questions,
-        segment=(chosen or _everyone(scope)).segment,
-        population=scope.population,
-        joined=_attribution(scope.campaign),
-    )
-
-
-TABLES = ("funnel", "hops", "connectors")
-
-
-def table_rows(results: schemas.CampaignResults, *, table: str) -> tuple[list[str], list[list[Any]]]:
-    """One of the campaign's tables (TABLES) as CSV header and rows; Invalid for another name."""
-    if table == "funnel":
-        return ["step", "label", "links", "of", "note"], [
-            [step.key, step.label, step.people, step.of, step.note] for step in results.funnel
-        ]
-    if table == "hops":
-        return ["hop", "opens", "shares", "responses", "signups"], [
-            [row.hop, row.opens, row.shares, row.responses, row.signups] for row in results.hops
-        ]
-    if table == "connectors":
-        header = ["handle", "display_name", "samples_passed_on", "opens", "responses", "signups", "shares", "rate"]
-        return header, [
-            [
-                row.handle,
-                row.display_name,
-                row.samples_passed_on,
-                row.opens,
-                row.responses,
-                row.signups,
-                row.shares,
-                None if row.response_rate is None else round(row.response_rate, 4),
-            ]
-            for row in results.connectors
-        ]
-    raise Invalid(f"Choose one of the tables: {', '.join(TABLES)}.")
-
-
-# --- The chart posted with the outcome -----------------------------------------------------------------------
-
-
-def outcome_chart_choices(session: Session, *, scope: CampaignScope) -> list[tuple[str, str]]:
-    """What a manager may show with the outcome: nothing, the NPS, the funnel, or a choice or scale question."""
-    choices = [(NO_CHART, "No chart"), (NPS_CHART, "Net Promoter Score"), (FUNNEL_CHART, "Referral funnel")]
-    if scope.survey is not None:
-        questions = results_service.questions_by_id(session, survey=scope.survey)
-        choices += [
-            (f"q{question.id}", f"Answers to “{question.prompt}”")
-            for question in questions.values()
-            if question.kind in CROSSTAB_KINDS and not question.is_retired
-        ]
-    return choices
-
-
-def outcome_chart(
-    session: Session, *, scope: CampaignScope, community: Community, choice: str, now: datetime | None = None
-) -> schemas.OutcomeChart | None:
-    """The chosen chart of the whole campaign's results as they stand, for participants to see with the outcome.
-
-    Invalid (on the field ``outcome_chart``) for an unknown choice, and when k-anonymity hides what it would show."""
-    if choice == NO_CHART:
-        return None
-    if choice not in {value for value, _ in outcome_chart_choices(session, scope=scope)}:
-        raise Invalid("Please correct the marked fields.", fields={"outcome_chart": "Choose one of the charts."})
-    results = campaign_results(session, scope=scope, community=community)
-    survey = results.survey
-    hidden = Invalid(
-        "Please correct the marked fields.",
-        fields={"outcome_chart": "Fewer than 5 people answered this: the chart cannot be shown to participants."},
-    )
-    if survey is None or survey.suppressed or survey.respondents is None or survey.respondents < K_ANONYMITY:
-        raise hidden
-    base: dict[str, Any] = {"kind": choice, "respondents": survey.respondents, "taken_at": now or utcnow()}
-    if choice == NPS_CHART:
-        if survey.nps is None or survey.nps.suppressed or not survey.nps.total:
-            raise hidden
-        return schemas.OutcomeChart(**base, title="Would you recommend it? (Net Promoter Score)", nps=survey.nps)
-    if choice == FUNNEL_CHART:
-        return schemas.OutcomeChart(
-            **base, title="The referral chain: links shared, opened, answered, joined", funnel=results.funnel
-        )
-    question = next(q for q in survey.questions if f"q{q.question_id}" == choice)
-    if question.suppressed or not question.answered:
-        raise hidden
-    return schemas.OutcomeChart(**{**base, "kind": "question"}, title=question.prompt, question=question)
-
-
-def post_outcome(
-    session: Session,
-    *,
-    scope: CampaignScope,
-    community: Community,
-    text: str,
-    chart: str,
-    posted_by: User,
-    now: datetime | None = None,
-) -> Campaign:
-    """Post (or update) the campaign's outcome with the chosen chart of its results, as they stand now."""
-    snapshot = outcome_chart(session, scope=scope, community=community, choice=chart, now=now)
-    return campaign_roundtables.post_outcome(
-        session,
-        campaign=scope.campaign,
-        community=community,
-        text=text,
-        posted_by=posted_by,
-        chart=snapshot.model_dump(mode="json") if snapshot is not None else None,
-        now=now,
-    )
-
-
-def chosen_chart(campaign: Campaign) -> str:
-    """The choice that made the chart posted with the outcome (for the form), "" for none."""
-    snapshot = posted_chart(campaign)
-    if snapshot is None:
-        return NO_CHART
-    if snapshot.kind == "question" and snapshot.question is not None:
-        return f"q{snapshot.question.question_id}"
-    return snapshot.kind
-
-
-def posted_chart(campaign: Campaign) -> schemas.OutcomeChart | None:
-    """The chart posted with the campaign's outcome, if the outcome is posted and has one."""
-    if campaign.outcome_posted_at is None or campaign.outcome_chart is None:
-        return None
-    return schemas.OutcomeChart.model_validate(campaign.outcome_chart)

@@ -15,8 +15,9 @@ from app.campaigns.deps import CampaignAccess, campaign_access
 from app.columns import PageNumber
 from app.db import SessionDep
 from app.errors import Invalid
+from app.i18n import _
+from app.insights import campaign_exports, figures
 from app.insights import campaign_results as campaign_service
-from app.insights import figures
 from app.insights import survey_results as results_service
 from app.insights.deps import StreamingSessionDep
 from app.insights.segments import CampaignSegmentForm, read_campaign_segment
@@ -74,7 +75,7 @@ def _segment_a(
     scope = campaign_service.campaign_scope(session, campaign=access.campaign)
     questions = results_service.questions_by_id(session, survey=scope.survey) if scope.survey is not None else {}
     form = read_campaign_segment(query_params(request), "a", questions)
-    _, chosen = _filter(session, scope, form)
+    _form, chosen = _filter(session, scope, form)
     return scope, list(questions.values()), form, chosen
 
 
@@ -226,7 +227,7 @@ def campaign_answers(
     scope, questions, form, chosen = _segment_a(request, session, access)
     found = next((each for each in questions if each.id == question), None)
     if scope.survey is None or found is None:
-        raise Invalid("Choose a free-text question.")
+        raise Invalid(_("Choose a free-text question."))
     answers = results_service.text_answers(
         session, survey=scope.survey, question=found, search=search[:200], segment=chosen.segment, page=page
     )
@@ -250,9 +251,9 @@ def responses_csv(
     access: CampaignAccess = campaign_access(Action.view_insights),
 ) -> Response:
     """Streams from a session that stays open until the last row is sent (the request's own closes earlier)."""
-    scope, questions, _, chosen = _segment_a(request, session, access)
-    rows = campaign_service.response_rows(session, scope=scope, questions=questions, chosen=chosen)
-    header = campaign_service.response_header(scope, questions)
+    scope, questions, _form, chosen = _segment_a(request, session, access)
+    rows = campaign_exports.response_rows(session, scope=scope, questions=questions, chosen=chosen)
+    header = campaign_exports.response_header(scope, questions)
     return csv_download(f"{access.campaign.slug}-responses.csv", header, rows)
 
 
@@ -260,7 +261,7 @@ def responses_csv(
 def aggregates_csv(
     request: Request, session: SessionDep, access: CampaignAccess = campaign_access(Action.view_insights)
 ) -> Response:
-    scope, _, _, chosen = _segment_a(request, session, access)
+    scope, _questions, _form, chosen = _segment_a(request, session, access)
     survey = (
         results_service.survey_results(
             session, survey=scope.survey, segment=chosen.segment, population=scope.population
@@ -269,7 +270,7 @@ def aggregates_csv(
         else None
     )
     rows = list(results_service.aggregate_rows(survey)) if survey is not None else []
-    return csv_download(f"{access.campaign.slug}-aggregates.csv", results_service.AGGREGATE_HEADER, rows)
+    return csv_download(f"{access.campaign.slug}-aggregates.csv", results_service.aggregate_header(), rows)
 
 
 @router.get(PATH + "/export.csv", name="insights:campaign_csv")
@@ -279,8 +280,8 @@ def campaign_csv(
     table: str = Query("funnel"),
     access: CampaignAccess = campaign_access(Action.view_insights),
 ) -> Response:
-    scope, _, _, chosen = _segment_a(request, session, access)
-    sort, descending, _, _ = _sorting(query_params(request))
+    scope, _questions, _form, chosen = _segment_a(request, session, access)
+    sort, descending, _limit, _page = _sorting(query_params(request))
     results = campaign_service.campaign_results(
         session,
         scope=scope,
@@ -290,5 +291,5 @@ def campaign_csv(
         descending=descending,
         per_page=None if table == "connectors" else campaign_service.CONNECTORS_PER_PAGE,  # the CSV has every one
     )
-    header, rows = campaign_service.table_rows(results, table=table)
+    header, rows = campaign_exports.table_rows(results, table=table)
     return csv_download(f"{access.campaign.slug}-{table}.csv", header, rows)

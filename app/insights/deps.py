@@ -11,10 +11,11 @@ from app.brands.deps import BrandAccess, BrandPermit
 from app.columns import RowId
 from app.db import SessionDep, get_streaming_session
 from app.errors import NotFound
+from app.i18n import N_, _
 from app.permissions import Action
 from app.surveys.models import Survey
 
-HIDDEN_SURVEY = "There is no such survey."
+HIDDEN_SURVEY = N_("There is no such survey.")
 
 # The request's usual session commits and closes when the route returns; a streamed export reads after that, so it
 # gets its own (read-only) session, closed once the last chunk is sent.
@@ -38,7 +39,7 @@ class SurveyResultsPermit(PermissionCheck):
         access = self._brand(brand_slug, user, session)
         survey = session.get(Survey, survey_id)
         if survey is None or survey.brand_id != access.brand.id:
-            raise NotFound(HIDDEN_SURVEY)
+            raise NotFound(_(HIDDEN_SURVEY))
         return SurveyAccess(brand=access.brand, user=access.user, roles=access.roles, survey=survey)
 
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from app.i18n import _, ngettext
+from app.i18n.formatting import format_number
 from app.insights import schemas
 from app.insights.campaign_headline import CHAIN_STEPS, PROMOTERS
 from app.insights.charts import (
@@ -16,7 +18,7 @@ from app.insights.charts import (
     percent,
 )
 from app.insights.stats import Proportion
-from app.insights.suppression import HIDDEN_LABEL, SUPPRESSED_LABEL
+from app.insights.suppression import hidden_label, suppressed_label
 
 
 def _bar(label: str, share: Proportion) -> Bar:
@@ -25,37 +27,40 @@ def _bar(label: str, share: Proportion) -> Bar:
         value=share.share,
         low=share.low,
         high=share.high,
-        note=SUPPRESSED_LABEL if share.total is None and share.suppressed else str(share.total or 0),
+        note=suppressed_label() if share.total is None and share.suppressed else format_number(share.total or 0),
     )
 
 
 def challenge_charts(results: schemas.ChallengeResults) -> dict[str, Chart]:
     charts = {
         "participation": line_chart(
-            "Scores cast per day",
+            _("Scores cast per day"),
             [(day.day, day.scores) for day in results.participation],
-            category_label="Day",
-            value_label="Scores",
+            category_label=_("Day"),
+            value_label=_("Scores"),
         ),
         "submissions": line_chart(
-            "Designs submitted per day",
+            _("Designs submitted per day"),
             [(day.day, day.designs) for day in results.participation],
-            category_label="Day",
-            value_label="Designs",
+            category_label=_("Day"),
+            value_label=_("Designs"),
         ),
     }
     if results.distribution is not None and results.would_buy is not None:
         charts["distribution"] = histogram(
-            "All scores, 0 to 5",
+            _("All scores, 0 to 5"),
             [(str(value), count) for value, count in enumerate(results.distribution)],
-            category_label="Score",
-            value_label="Scores cast",
+            category_label=_("Score"),
+            value_label=_("Scores cast"),
         )
         charts["would_buy"] = bar_chart(
-            "“I'd buy it” by design",
-            [_bar("All designs", results.would_buy)]
-            + [_bar(f"{design.rank}. {design.title}", design.would_buy) for design in results.designs],
-            category_label="Design",
+            _("“I'd buy it” by design"),
+            [_bar(_("All designs"), results.would_buy)]
+            + [
+                _bar(_("%(rank)s. %(title)s", rank=design.rank, title=design.title), design.would_buy)
+                for design in results.designs
+            ],
+            category_label=_("Design"),
         )
     return charts
 
@@ -63,25 +68,27 @@ def challenge_charts(results: schemas.ChallengeResults) -> dict[str, Chart]:
 def design_chart(design: schemas.DesignResult) -> Chart:
     distribution: list[int | None] = [*design.distribution] if design.distribution else [None] * 6
     return histogram(
-        f"Scores of {design.rank}. {design.title}",
+        _("Scores of %(rank)s. %(title)s", rank=design.rank, title=design.title),
         [(str(value), count) for value, count in enumerate(distribution)],
-        category_label="Score",
-        value_label="Scores cast",
+        category_label=_("Score"),
+        value_label=_("Scores cast"),
     )
 
 
 def community_charts(results: schemas.CommunityResults) -> dict[str, Chart]:
     return {
         "joins": line_chart(
-            "Members joining per month",
+            _("Members joining per month"),
             [(entry.month, entry.count) for entry in results.joins],
-            category_label="Month",
-            value_label="Joins",
+            category_label=_("Month"),
+            value_label=_("Joins"),
         ),
         "active": bar_chart(
-            f"Members active in the last {results.active_days} days",
-            [_bar("Active", results.active_members)],
-            category_label="Members",
+            ngettext(
+                "Members active in the last %(num)s day", "Members active in the last %(num)s days", results.active_days
+            ),
+            [_bar(_("Active"), results.active_members)],
+            category_label=_("Members"),
         ),
     }
 
@@ -99,8 +106,8 @@ def question_chart(question: schemas.QuestionResult, *, ident: str = "") -> Char
     if question.suppressed:
         return bar_chart(
             question.prompt,
-            [Bar(label="All answers", value=None, note=SUPPRESSED_LABEL)],
-            category_label="Answer",
+            [Bar(label=_("All answers"), value=None, note=suppressed_label())],
+            category_label=_("Answer"),
             ident=ident,
         )
     if question.kind == "nps" and question.nps is not None:
@@ -109,8 +116,8 @@ def question_chart(question: schemas.QuestionResult, *, ident: str = "") -> Char
         return histogram(
             question.prompt,
             [(option.label, option.share.count) for option in question.options],
-            category_label="Rating",
-            value_label="Answers",
+            category_label=_("Rating"),
+            value_label=_("Answers"),
             ident=ident,
         )
     if question.histogram:
@@ -119,7 +126,7 @@ def question_chart(question: schemas.QuestionResult, *, ident: str = "") -> Char
         return bar_chart(
             question.prompt,
             [_bar(option.label, option.share) for option in question.options],
-            category_label="Answer",
+            category_label=_("Answer"),
             ident=ident,
         )
     return None
@@ -134,15 +141,15 @@ def number_chart(question: schemas.QuestionResult, *, ident: str = "") -> Chart:
             Bar(
                 label=bin_.label,
                 value=bin_.count,
-                note=HIDDEN_LABEL if bin_.count is None else percent(bin_.count / answered if answered else None),
+                note=hidden_label() if bin_.count is None else percent(bin_.count / answered if answered else None),
             )
             for bin_ in question.histogram
         ],
-        category_label="Answer",
+        category_label=_("Answer"),
         in_percent=False,
-        value_label="Answers",
+        value_label=_("Answers"),
         intervals=False,
-        note_label="Share",
+        note_label=_("Share"),
         ident=ident,
     )
 
@@ -152,11 +159,11 @@ def survey_figures(results: schemas.SurveyResults, *, scope: str = "") -> Survey
     outcome = results.outcome
     prefix = f"{scope}-" if scope else ""
     return SurveyFigures(
-        nps=nps_chart("Net Promoter Score", results.nps, ident=f"{prefix}nps") if results.nps is not None else None,
+        nps=nps_chart(_("Net Promoter Score"), results.nps, ident=f"{prefix}nps") if results.nps is not None else None,
         outcome=bar_chart(
-            "What should we do with it?",
+            _("What should we do with it?"),
             [_bar(option.label, option.share) for option in outcome.options],
-            category_label="Answer",
+            category_label=_("Answer"),
             ident=f"{prefix}outcome",
         )
         if outcome is not None and outcome.options
@@ -168,32 +175,42 @@ def survey_figures(results: schemas.SurveyResults, *, scope: str = "") -> Survey
     )
 
 
-def funnel_figure(steps: list[schemas.FunnelStep], title: str = "The referral chain", *, ident: str = "") -> Chart:
+def funnel_figure(steps: list[schemas.FunnelStep], title: str = "", *, ident: str = "") -> Chart:
     """The referral chain (share links per step); an outcome posted before it was counted so holds people."""
+    title = title or _("The referral chain")
     if steps and steps[0].key in CHAIN_STEPS:
         # The table's "of the step before" says what the notes would; only a missing count keeps its reason.
         drawn = [(step.label, step.people, step.note if step.people is None else "") for step in steps]
-        return funnel_chart(title, drawn, value_label="Links", ident=ident)
+        return funnel_chart(title, drawn, value_label=_("Links"), ident=ident)
     return funnel_chart(title, [(step.label, step.people, step.note) for step in steps], ident=ident)
 
 
 def _acted(label: str, share: Proportion) -> Bar:
-    note = SUPPRESSED_LABEL if share.suppressed else f"{share.count or 0} of {share.total or 0}"
+    note = (
+        suppressed_label()
+        if share.suppressed
+        else _("%(count)s of %(total)s", count=format_number(share.count or 0), total=format_number(share.total or 0))
+    )
     return Bar(label=label, value=share.share, low=share.low, high=share.high, note=note)
 
 
 def intent_action_chart(intent: schemas.IntentAction) -> Chart:
     """Each intent group's share that acted, with its interval and its own denominator: two groups side by side."""
     bars = []
-    for measure, label in (("said_recommended", "said they have recommended it"), ("link_opened", "own link opened")):
+    labels = {
+        ("said_recommended", True): _("Would recommend: said they have recommended it"),
+        ("said_recommended", False): _("Would not: said they have recommended it"),
+        ("link_opened", True): _("Would recommend: own link opened"),
+        ("link_opened", False): _("Would not: own link opened"),
+    }
+    for measure in ("said_recommended", "link_opened"):
         for group in intent.groups:
-            who = "Would recommend" if group.key == PROMOTERS else "Would not"
-            bars.append(_acted(f"{who}: {label}", getattr(group, measure)))
+            bars.append(_acted(labels[measure, group.key == PROMOTERS], getattr(group, measure)))
     return bar_chart(
-        "Did they act on it? Would recommend it (9\u201310) against would not (0\u20136)",
+        _("Did they act on it? Would recommend it (9\u201310) against would not (0\u20136)"),
         bars,
-        category_label="Group and action",
-        note_label="Of the group",
+        category_label=_("Group and action"),
+        note_label=_("Of the group"),
     )
 
 
@@ -212,21 +229,21 @@ def headline_figures(glance: schemas.CampaignHeadline) -> HeadlineFigures:
     action = glance.action
     return HeadlineFigures(
         action=bar_chart(
-            "What should we do with it? Every respondent",
+            _("What should we do with it? Every respondent"),
             [_bar(option.label, option.share) for option in action.options],
-            category_label="Answer",
+            category_label=_("Answer"),
         )
         if action is not None and action.options and not action.suppressed
         else None,
-        nps=nps_chart("Would they recommend it? Every respondent", glance.nps) if glance.nps is not None else None,
+        nps=nps_chart(_("Would they recommend it? Every respondent"), glance.nps) if glance.nps is not None else None,
         over_time=line_chart(
-            "Responses per day",
+            _("Responses per day"),
             [(day.day, day.responses) for day in glance.responses_over_time],
-            category_label="Day (UTC)",
-            value_label="Responses",
+            category_label=_("Day (UTC)"),
+            value_label=_("Responses"),
         ),
         intent=intent_action_chart(glance.intent_action) if glance.intent_action is not None else None,
-        chain=funnel_figure(glance.referral_chain, "The referral chain: every link"),
+        chain=funnel_figure(glance.referral_chain, _("The referral chain: every link")),
     )
 
 
@@ -242,13 +259,13 @@ def campaign_figures(results: schemas.CampaignResults, *, scope: str = "") -> Ca
     """The campaign's own figures of one segment; ``scope`` as ``survey_figures``'s."""
     prefix = f"{scope}-" if scope else ""
     return CampaignFigures(
-        funnel=funnel_figure(results.funnel, "The referral chain of this segment's links", ident=f"{prefix}funnel"),
+        funnel=funnel_figure(results.funnel, _("The referral chain of this segment's links"), ident=f"{prefix}funnel"),
         hops=grouped_bar_chart(
-            "People who opened a link, answered and passed it on, per hop",
-            ["Opened", "Answered", "Passed on"],
-            [(f"Hop {row.hop}", [row.opens, row.responses, row.shares]) for row in results.hops],
-            category_label="Hop",
-            value_label="People",
+            _("People who opened a link, answered and passed it on, per hop"),
+            [_("Opened"), _("Answered"), _("Passed on")],
+            [(_("Hop %(hop)s", hop=row.hop), [row.opens, row.responses, row.shares]) for row in results.hops],
+            category_label=_("Hop"),
+            value_label=_("People"),
             ident=f"{prefix}hops",
         ),
     )
@@ -257,20 +274,24 @@ def campaign_figures(results: schemas.CampaignResults, *, scope: str = "") -> Ca
 def rates_chart(connectors: list[schemas.ConnectorResult]) -> Chart:
     """Responses per sample passed on, for the connectors given who have recorded samples."""
     return bar_chart(
-        "Responses per sample passed on",
+        _("Responses per sample passed on"),
         [
             Bar(
                 label=f"{row.display_name} @{row.handle}",
                 value=row.response_rate,
-                note=f"{row.responses} of {row.samples_passed_on}",
+                note=_(
+                    "%(count)s of %(total)s",
+                    count=format_number(row.responses),
+                    total=format_number(row.samples_passed_on),
+                ),
             )
             for row in connectors
             if row.response_rate is not None and row.responses is not None
         ],
-        category_label="Connector",
-        value_label="Rate",
+        category_label=_("Connector"),
+        value_label=_("Rate"),
         intervals=False,
-        note_label="Responses of samples",
+        note_label=_("Responses of samples"),
     )
 
 

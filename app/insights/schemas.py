@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.columns import PageNumber, RowId
+from app.i18n import N_
 from app.insights.stats import HistogramBin, NetPromoterScore, Proportion, Summary
 
 
@@ -130,7 +131,7 @@ class SurveyResults(BaseModel):
     nps: NetPromoterScore | None = None
 
 
-CROSSTAB_SUPPRESSION = (
+CROSSTAB_SUPPRESSION = N_(
     "A null cell has fewer than 5 respondents, or would let such a cell be worked out from the totals shown "
     "elsewhere (it may then hold many)."
 )

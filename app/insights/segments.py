@@ -11,11 +11,18 @@ A campaign's segment may also name a connector (``a_connector=handle``) and hops
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 from urllib.parse import quote
 
+from babel.lists import format_list
+
 from app.errors import Invalid
+from app.i18n import _, current_locale, ngettext
+from app.i18n.formatting import format_date, format_number
+from app.i18n.locales import babel_locale
 from app.insights.survey_results import FILTERABLE_KINDS, Condition, Segment, parse_condition
 from app.surveys.models import Question
+from app.surveys.questions import condition_values
 
 
 @dataclass(frozen=True)
@@ -51,14 +58,19 @@ class SegmentForm:
         return "".join(f"&{name}={quote(value)}" for name, value in self.params())
 
 
-def _date(raw: str, name: str, errors: list[str]) -> date | None:
+def _date(raw: str, message: str, errors: list[str]) -> date | None:
     if not raw.strip():
         return None
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        errors.append(f"{name} is not a date (YYYY-MM-DD).")
+        errors.append(message)
         return None
+
+
+def joined(parts: Sequence[str], style: Literal["standard", "or"] = "standard") -> str:
+    """Words joined the language's way: "A, B and C" ("standard") or "A, B or C" ("or")."""
+    return format_list(list(parts), style=style, locale=babel_locale(current_locale()))
 
 
 def read_segment(params: Mapping[str, Sequence[str]], prefix: str, questions: Mapping[int, Question]) -> SegmentForm:
@@ -88,10 +100,10 @@ def read_segment(params: Mapping[str, Sequence[str]], prefix: str, questions: Ma
             conditions.append(condition)
             kept.append(condition.token)
     since, until = one("since"), one("until")
-    since_date = _date(since, "The start", errors)
-    until_date = _date(until, "The end", errors)
+    since_date = _date(since, _("The start is not a date (YYYY-MM-DD)."), errors)
+    until_date = _date(until, _("The end is not a date (YYYY-MM-DD)."), errors)
     if since_date and until_date and since_date > until_date:
-        errors.append("The date range ends before it starts.")
+        errors.append(_("The date range ends before it starts."))
         since_date = until_date = None
     pick_raw = one("pick")
     pick = questions.get(int(pick_raw)) if pick_raw.isdigit() else None
@@ -111,23 +123,26 @@ def read_segment(params: Mapping[str, Sequence[str]], prefix: str, questions: Ma
 def describe_condition(condition: Condition, questions: Mapping[int, Question]) -> str:
     """A condition in words: "What should we do? Keep it or Scrap it", "Overall 4 to 5"."""
     question = questions[condition.question_id]
+    prompt = question.prompt
     if condition.values:
-        return f"{question.prompt} {' or '.join(question.option_label(value) for value in condition.values)}"
+        labels = [label for value, label in condition_values(question) if value in condition.values]
+        return _("%(prompt)s %(answers)s", prompt=prompt, answers=joined(labels, "or"))
     if condition.low is not None and condition.high is not None:
-        return f"{question.prompt} {condition.low:g} to {condition.high:g}"
+        low, high = format_number(condition.low), format_number(condition.high)
+        return _("%(prompt)s %(low)s to %(high)s", prompt=prompt, low=low, high=high)
     if condition.low is not None:
-        return f"{question.prompt} at least {condition.low:g}"
-    return f"{question.prompt} at most {condition.high:g}"
+        return _("%(prompt)s at least %(low)s", prompt=prompt, low=format_number(condition.low))
+    return _("%(prompt)s at most %(high)s", prompt=prompt, high=format_number(condition.high))
 
 
 def describe(segment: Segment, questions: Mapping[int, Question]) -> str:
     """The segment in words: "Everyone", or its conditions and dates joined by "and"."""
     parts = [describe_condition(condition, questions) for condition in segment.conditions]
     if segment.since:
-        parts.append(f"from {segment.since.isoformat()}")
+        parts.append(_("from %(date)s", date=format_date(segment.since)))
     if segment.until:
-        parts.append(f"until {segment.until.isoformat()}")
-    return " and ".join(parts) if parts else "Everyone"
+        parts.append(_("until %(date)s", date=format_date(segment.until)))
+    return joined(parts) if parts else _("Everyone")
 
 
 @dataclass(frozen=True)
@@ -142,10 +157,17 @@ class CampaignSegmentForm(SegmentForm):
     def label(self, questions: Mapping[int, Question]) -> str:
         parts = [] if self.segment.is_everyone else [describe(self.segment, questions)]
         if self.connector:
-            parts.append(f"through @{self.connector}'s links")
+            parts.append(_("through @%(handle)s's links", handle=self.connector))
         if self.hops:
-            parts.append("at hop " + " or ".join(str(hop) for hop in self.hops))
-        return " and ".join(parts) if parts else "Everyone"
+            parts.append(
+                ngettext(
+                    "at hop %(hops)s",
+                    "at hops %(hops)s",
+                    len(self.hops),
+                    hops=joined([str(h) for h in self.hops], "or"),
+                )
+            )
+        return joined(parts) if parts else _("Everyone")
 
     def params(self) -> list[tuple[str, str]]:
         pairs = super().params()
@@ -169,7 +191,7 @@ def read_campaign_segment(
         if not raw.strip():
             continue
         if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_HOP:
-            form.errors.append(f"The hop {raw!r} is not a whole number from 1 to {MAX_HOP}.")
+            form.errors.append(_("The hop “%(hop)s” is not a whole number from 1 to %(max)s.", hop=raw, max=MAX_HOP))
         elif int(raw) not in hops:
             hops.append(int(raw))
     return CampaignSegmentForm(

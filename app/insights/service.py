@@ -19,13 +19,14 @@ from sqlalchemy import ColumnElement, case, func, select, union
 from sqlmodel import Session, col
 
 from app.accounts.models import User
-from app.challenges import service as challenges_service
+from app.challenges import phases as challenge_phases
 from app.challenges import winners as challenge_winners
 from app.challenges.models import Challenge, Design, DesignStatus, Score
 from app.columns import utcnow
 from app.comments.models import Comment
 from app.communities.models import Community, Membership
 from app.errors import Invalid
+from app.i18n import N_, _
 from app.ideas.models import Idea, IdeaVote
 from app.insights import schemas
 from app.insights.stats import proportion
@@ -91,7 +92,7 @@ def challenge_results(
     """
     now = now or utcnow()
     participation = challenge_participation(session, challenge=challenge)
-    shown = challenges_service.scores_are_public(challenge, now)
+    shown = challenge_phases.scores_are_public(challenge, now)
     voters = session.execute(
         select(func.count(func.distinct(Score.voter_id))).where(col(Score.design_id).in_(_challenge_designs(challenge)))
     ).scalar_one()
@@ -179,9 +180,9 @@ def challenge_design_rows(
 
 
 DESIGN_CSV_HEADER = [
-    "rank", "design_id", "title", "designer", "scores", "mean",
-    "score_0", "score_1", "score_2", "score_3", "score_4", "score_5",
-    "would_buy", "would_buy_share", "would_buy_low", "would_buy_high",
+    N_("rank"), N_("design_id"), N_("title"), N_("designer"), N_("scores"), N_("mean"),
+    N_("score_0"), N_("score_1"), N_("score_2"), N_("score_3"), N_("score_4"), N_("score_5"),
+    N_("would_buy"), N_("would_buy_share"), N_("would_buy_low"), N_("would_buy_high"),
 ]  # fmt: skip
 
 
@@ -241,7 +242,7 @@ def activity_sources(community_ids: Sequence[int]) -> list[tuple[str, Any, Any, 
 def _activity(community: Community, *, dialect: str, since: datetime | None = None) -> Any:
     """(user_id, month) for every kind of activity in the community (``_activity_sources``), optionally since then."""
     parts = []
-    for _, user_column, time_column, where in _activity_sources(community):
+    for _kind, user_column, time_column, where in _activity_sources(community):
         query: Any = select(
             user_column.label("user_id"), period_of(time_column, dialect=dialect, unit="month").label("month")
         ).where(*where)
@@ -321,7 +322,7 @@ MEMBERS_ONLY = frozenset({"ideas", "votes", "responses"})
 
 def _members_only(community: Community, kind: str) -> list[Any]:
     """The conditions of one kind of activity (a kind of ``_activity_sources``), limited to members if need be."""
-    _, who, _, where = next(source for source in _activity_sources(community) if source[0] == kind)
+    _kind, who, _when, where = next(source for source in _activity_sources(community) if source[0] == kind)
     if kind in MEMBERS_ONLY:
         where = [*where, who.in_(select(col(Membership.user_id)).where(col(Membership.community_id) == community.id))]
     return where
@@ -342,7 +343,7 @@ def _top(session: Session, *, community: Community, kind: str) -> list[schemas.C
 
     Named on purpose: designs, comments and ideas are public acts signed by their authors, and scores and votes are
     counted, never shown which or how. Survey answering is never ranked by name (``_survey_answering``)."""
-    _, who, _, _ = next(source for source in _activity_sources(community) if source[0] == kind)
+    _kind, who, _when, _where = next(source for source in _activity_sources(community) if source[0] == kind)
     where = _members_only(community, kind)
     counted = func.count().label("n")
     rows = session.execute(
@@ -363,9 +364,13 @@ COMMUNITY_TABLES = ("joins", "retention", "contributors")
 def community_rows(results: schemas.CommunityResults, *, table: str) -> tuple[list[str], list[list[Any]]]:
     """One of the community's figures as a CSV header and rows."""
     if table == "joins":
-        return ["month", "joins"], [[entry.month, entry.count] for entry in results.joins]
+        return [_("month"), _("joins")], [[entry.month, entry.count] for entry in results.joins]
     if table == "retention":
-        header = ["cohort", "members", *(f"month_{offset}" for offset in range(RETENTION_MONTHS))]
+        header = [
+            _("cohort"),
+            _("members"),
+            *(_("month_%(offset)s", offset=offset) for offset in range(RETENTION_MONTHS)),
+        ]
         rows = [
             [
                 cohort.month,
@@ -387,8 +392,10 @@ def community_rows(results: schemas.CommunityResults, *, table: str) -> tuple[li
             )
             for entry in entries
         ]
-        return ["kind", "handle", "display_name", "count"], rows
-    raise Invalid(f"There is no table {table!r}: choose one of {', '.join(COMMUNITY_TABLES)}.")
+        return [_("kind"), _("handle"), _("display_name"), _("count")], rows
+    raise Invalid(
+        _("There is no table “%(table)s”: choose one of %(tables)s.", table=table, tables=", ".join(COMMUNITY_TABLES))
+    )
 
 
 CHALLENGE_TABLES = ("designs", "participation")
@@ -399,8 +406,12 @@ def challenge_rows(
 ) -> tuple[list[str], Iterator[list[Any]] | Sequence[list[Any]]]:
     """One of the challenge's figures as a CSV header and rows."""
     if table == "designs":
-        return DESIGN_CSV_HEADER, challenge_design_rows(session, community=community, challenge=challenge, now=now)
+        return [_(name) for name in DESIGN_CSV_HEADER], challenge_design_rows(
+            session, community=community, challenge=challenge, now=now
+        )
     if table == "participation":
         days = challenge_participation(session, challenge=challenge)
-        return ["day", "scores", "designs"], [[day.day, day.scores, day.designs] for day in days]
-    raise Invalid(f"There is no table {table!r}: choose one of {', '.join(CHALLENGE_TABLES)}.")
+        return [_("day"), _("scores"), _("designs")], [[day.day, day.scores, day.designs] for day in days]
+    raise Invalid(
+        _("There is no table “%(table)s”: choose one of %(tables)s.", table=table, tables=", ".join(CHALLENGE_TABLES))
+    )

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from app.i18n import _
+from app.i18n.formatting import format_number
 from app.insights.suppression import K_ANONYMITY, is_suppressed, share_hidden, shown, suppress_partition
 
 # 95 % confidence.
@@ -223,21 +225,21 @@ def _busiest(counts: Sequence[int], size: int) -> int:
 
 def _label(low: float | None, high: float | None, whole: bool) -> str:
     def shown_edge(value: float) -> str:
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+        return format_number(value)
 
     if low is None and high is None:
-        return "all answers"
+        return _("all answers")
     if low is None and high is not None:
-        return f"under {shown_edge(high)}"
+        return _("under %(high)s", high=shown_edge(high))
     if high is None and low is not None:
-        return f"{shown_edge(low)} or more"
+        return _("%(low)s or more", low=shown_edge(low))
     assert low is not None and high is not None
     if whole and high - low == 1:
         return shown_edge(low)
     # Whole answers in whole-width bins read as the answers they hold: 10-14, not 10-15; others say where they end.
     if whole:
         return f"{shown_edge(low)}\u2013{shown_edge(high - 1)}"
-    return f"{shown_edge(low)} to under {shown_edge(high)}"
+    return _("%(low)s to under %(high)s", low=shown_edge(low), high=shown_edge(high))
 
 
 def number_histogram(pairs: Iterable[tuple[float, int]]) -> list[HistogramBin]:

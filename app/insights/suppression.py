@@ -27,12 +27,23 @@ than 5 out (``survey_results.segment_hidden``): the same threshold, applied befo
 
 from collections.abc import Sequence
 
+from app.i18n import N_, _
+
 # A group smaller than this is never shown: its counts could single people out.
 K_ANONYMITY = 5
-SUPPRESSED_LABEL = f"fewer than {K_ANONYMITY}"
 # What a hidden cell reads, whether it is small itself or hidden to protect one: the same words for both, or the
-# label would tell which cells are the small ones.
-HIDDEN_LABEL = "hidden for privacy"
+# label would tell which cells are the small ones. Marked here, translated where shown (``hidden_label``).
+HIDDEN_LABEL = N_("hidden for privacy")
+
+
+def suppressed_label() -> str:
+    """What a group too small to show reads, in the reader's language ("fewer than 5")."""
+    return _("fewer than %(count)s", count=K_ANONYMITY)
+
+
+def hidden_label() -> str:
+    """HIDDEN_LABEL in the reader's language."""
+    return _(HIDDEN_LABEL)
 
 
 def is_suppressed(count: int) -> bool:
@@ -70,7 +81,7 @@ def suppress_partition(counts: Sequence[int], *, with_mean: bool = False) -> lis
         candidates = [(cell, index) for index, cell in enumerate(cells) if cell]
         if not candidates:
             return cells
-        _, index = min(candidates)
+        _size, index = min(candidates)
         cells[index] = None
 
 
@@ -98,6 +109,6 @@ def _hide_complement(matrix: list[list[int | None]], cells: list[tuple[int, int]
     others = [(matrix[r][c] or 0, r, c) for r, c in cells if matrix[r][c]]
     if not others:
         return False
-    _, r, c = min(others)
+    _size, r, c = min(others)
     matrix[r][c] = None
     return True

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from app.columns import PageNumber, RowId
 from app.db import SessionDep
 from app.errors import Invalid
+from app.i18n import _
 from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.deps import SurveyAccess, survey_access
@@ -80,7 +81,7 @@ def crosstab(
 ) -> schemas.CrossTab:
     questions = results_service.questions_by_id(session, survey=access.survey)
     if rows not in questions or columns not in questions:
-        raise Invalid("Choose two questions of this survey.")
+        raise Invalid(_("Choose two questions of this survey."))
     segment = _segment(session, access, "a", a, a_since, a_until)
     return results_service.crosstab(
         session, survey=access.survey, rows=questions[rows], columns=questions[columns], segment=segment
@@ -100,7 +101,7 @@ def text_answers(
 ) -> schemas.TextAnswers:
     questions = results_service.questions_by_id(session, survey=access.survey)
     if question not in questions:
-        raise Invalid("Choose a free-text question of this survey.")
+        raise Invalid(_("Choose a free-text question of this survey."))
     segment = _segment(session, access, "a", a, a_since, a_until)
     return results_service.text_answers(
         session, survey=access.survey, question=questions[question], search=search, segment=segment, page=page

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.errors import Invalid
+from app.i18n import N_, _
 from app.insights import schemas
 from app.insights.stats import (
     keywords,
@@ -85,25 +86,25 @@ class Segment:
 
 def parse_condition(token: str, questions: Mapping[int, Question]) -> Condition:
     """A condition from its URL form, checked against the survey's questions (Invalid names what is wrong)."""
-    head, _, rest = token.partition(":")
+    head, _sep, rest = token.partition(":")
     if not head.isdigit() or int(head) not in questions:
-        raise Invalid(f"The filter {token!r} names no question of this survey.")
+        raise Invalid(_("The filter “%(filter)s” names no question of this survey.", filter=token))
     question = questions[int(head)]
     if question.kind not in FILTERABLE_KINDS:
-        raise Invalid(f"Answers to “{question.prompt}” cannot be filtered on.")
+        raise Invalid(_("Answers to “%(prompt)s” cannot be filtered on.", prompt=question.prompt))
     if question.kind in CHOICE_KINDS:
         allowed = {key for key, _ in surveys_questions.condition_values(question)}
         values = tuple(value for value in rest.split(",") if value)
         if not values or not set(values) <= allowed:
-            raise Invalid(f"Choose answers of “{question.prompt}” to filter on.")
+            raise Invalid(_("Choose answers of “%(prompt)s” to filter on.", prompt=question.prompt))
         return Condition(question_id=int(head), values=values)
     match = _RANGE.match(rest)
     if match is None or (match.group(1) is None and match.group(2) is None):
-        raise Invalid(f"Give a range like 3..5 for “{question.prompt}”.")
+        raise Invalid(_("Give a range like 3..5 for “%(prompt)s”.", prompt=question.prompt))
     low = float(match.group(1)) if match.group(1) is not None else None
     high = float(match.group(2)) if match.group(2) is not None else None
     if low is not None and high is not None and low > high:
-        raise Invalid(f"The range for “{question.prompt}” ends before it starts.")
+        raise Invalid(_("The range for “%(prompt)s” ends before it starts.", prompt=question.prompt))
     return Condition(question_id=int(head), low=low, high=high)
 
 
@@ -206,7 +207,7 @@ def _counts_from_keys(
     kinds = {question.id or 0: question.kind for question in questions}
     counts: dict[int, _Counts] = defaultdict(_Counts)
     for token, count in keys.items():
-        head, _, key = token.partition(":")
+        head, _sep, key = token.partition(":")
         question_id = int(head)
         kind = kinds.get(question_id)
         if kind is None:
@@ -342,9 +343,14 @@ def crosstab(
     """How many respondents gave each pair of answers to two choice (or scale) questions."""
     for question in (rows, columns):
         if question.kind not in CROSSTAB_KINDS or question.survey_id != survey.id:
-            raise Invalid(f"“{question.prompt}” cannot be cross-tabulated: choose choice, yes/no or scale questions.")
+            raise Invalid(
+                _(
+                    "“%(prompt)s” cannot be cross-tabulated: choose choice, yes/no or scale questions.",
+                    prompt=question.prompt,
+                )
+            )
     if rows.id == columns.id:
-        raise Invalid("Choose two different questions.")
+        raise Invalid(_("Choose two different questions."))
     first, second = aliased(Answer), aliased(Answer)
     responses = segment_responses(survey, segment or Segment())
     pair = (col(first.option_key), col(first.number_value), col(second.option_key), col(second.number_value))
@@ -368,6 +374,7 @@ def crosstab(
         row_labels=[label for _, label in row_values],
         column_labels=[label for _, label in column_values],
         cells=matrix,
+        suppression=_(schemas.CROSSTAB_SUPPRESSION),
     )
 
 
@@ -389,7 +396,7 @@ def text_answers(
     newest KEYWORD_SAMPLE answers of the segment.
     """
     if question.kind != QuestionKind.text or question.survey_id != survey.id:
-        raise Invalid("Choose a free-text question.")
+        raise Invalid(_("Choose a free-text question."))
     responses = segment_responses(survey, segment or Segment())
     base = (
         select(col(Answer.text_value))
@@ -441,8 +448,8 @@ class JoinedColumns:
 
 def response_header(questions: Sequence[Question], joined: JoinedColumns | None = None) -> list[str]:
     return [
-        "response_id",
-        "submitted_at",
+        _("response_id"),
+        _("submitted_at"),
         *(joined.names if joined else ()),
         *(question.code or f"q{question.id}" for question in questions),
     ]
@@ -535,16 +542,24 @@ def aggregate_rows(results: schemas.SurveyResults) -> Iterator[list[Any]]:
         summary = question.summary
         if summary is not None and summary.median is not None:
             for name, value in (
-                ("median", summary.median),
-                ("lower quartile", summary.low_quartile),
-                ("upper quartile", summary.high_quartile),
+                (_("median"), summary.median),
+                (_("lower quartile"), summary.low_quartile),
+                (_("upper quartile"), summary.high_quartile),
             ):
                 yield [code, question.prompt, name, None, question.answered, value, None, None]
         if question.mean is not None:
-            yield [code, question.prompt, "mean", None, question.answered, round(question.mean, 4), None, None]
+            yield [code, question.prompt, _("mean"), None, question.answered, round(question.mean, 4), None, None]
         nps = question.nps
         if nps is not None and nps.score is not None:
-            yield [code, question.prompt, "NPS", None, nps.total, round(nps.score, 2), nps.low, nps.high]
+            nps_name = "NPS"  # i18n: ignore (the measure's name in every language)
+            yield [code, question.prompt, nps_name, None, nps.total, round(nps.score, 2), nps.low, nps.high]
 
 
-AGGREGATE_HEADER = ["question", "prompt", "value", "count", "answered", "share_or_value", "low", "high"]
+AGGREGATE_HEADER = [
+    N_("question"), N_("prompt"), N_("value"), N_("count"), N_("answered"), N_("share_or_value"), N_("low"), N_("high"),
+]  # fmt: skip
+
+
+def aggregate_header() -> list[str]:
+    """AGGREGATE_HEADER in the reader's language."""
+    return [_(name) for name in AGGREGATE_HEADER]

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.columns import PageNumber
 from app.db import SessionDep
+from app.i18n import _
 from app.insights import figures
 from app.insights import survey_results as results_service
 from app.insights.deps import StreamingSessionDep, SurveyAccess, survey_access
@@ -116,7 +117,7 @@ def survey_answers(
     segment = read_segment(query_params(request), "a", questions)
     found = questions.get(question)
     if found is None:
-        raise results_service.Invalid("Choose a free-text question.")
+        raise results_service.Invalid(_("Choose a free-text question."))
     answers = results_service.text_answers(
         session, survey=access.survey, question=found, search=search[:200], segment=segment.segment, page=page
     )
@@ -154,4 +155,4 @@ def aggregates_csv(
     segment = read_segment(query_params(request), "a", questions)
     found = results_service.survey_results(session, survey=access.survey, segment=segment.segment)
     rows = list(results_service.aggregate_rows(found))
-    return csv_download(f"survey-{access.survey.id}-aggregates.csv", results_service.AGGREGATE_HEADER, rows)
+    return csv_download(f"survey-{access.survey.id}-aggregates.csv", results_service.aggregate_header(), rows)

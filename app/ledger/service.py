@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select, update
 
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid
+from app.i18n import _
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 
 MAX_KEY_LENGTH = 200
@@ -94,17 +95,19 @@ Line = tuple[LedgerAccount, int]
 
 def _check_lines(lines: Sequence[Line]) -> None:
     if not lines:
-        raise UnbalancedTransaction("A transaction needs entries.")
+        raise UnbalancedTransaction(_("A transaction needs entries."))
     totals: dict[str, int] = defaultdict(int)
     for account, amount in lines:
         if type(amount) is not int:
-            raise UnbalancedTransaction(f"Amounts are integers in minor units, not {type(amount).__name__}.")
+            raise UnbalancedTransaction(
+                _("Amounts are integers in minor units, not %(type)s.", type=type(amount).__name__)
+            )
         if amount == 0:
-            raise UnbalancedTransaction("An entry of zero says nothing; leave it out.")
+            raise UnbalancedTransaction(_("An entry of zero says nothing; leave it out."))
         totals[account.currency] += amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced:
-        raise UnbalancedTransaction(f"The entries do not balance: {unbalanced}.")
+        raise UnbalancedTransaction(_("The entries do not balance: %(totals)s.", totals=unbalanced))
 
 
 def _same_lines(session: Session, transaction: LedgerTransaction, lines: Sequence[Line]) -> bool:
@@ -137,7 +140,7 @@ def post_transaction(
     index; SQLite's write lock), then finds its row. A replay with other entries than the first is a Conflict.
     """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
-        raise Invalid(f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
+        raise Invalid(_("An idempotency key has 1 to %(most)s characters.", most=MAX_KEY_LENGTH))
     _check_lines(lines)
     existing = find_transaction(session, idempotency_key=idempotency_key)
     if existing is None:
@@ -157,7 +160,7 @@ def post_transaction(
         except IntegrityError:
             existing = find_transaction(session, idempotency_key=idempotency_key)
             if existing is None:  # the unique reversal, not the key, refused it
-                raise Conflict("This transaction has been reversed already.") from None
+                raise Conflict(_("This transaction has been reversed already.")) from None
         else:
             for account, amount in lines:
                 session.add(
@@ -175,11 +178,11 @@ def post_transaction(
                     .execution_options(synchronize_session=False)
                 )
             session.flush()
-            for account, _ in lines:
+            for account, _amount in lines:
                 session.expire(account, ["balance_minor"])
             return Posting(transaction=transaction, created=True)
     if not _same_lines(session, existing, lines):
-        raise Conflict(f"The key {idempotency_key!r} was posted before with other entries.")
+        raise Conflict(_("The key %(key)r was posted before with other entries.", key=idempotency_key))
     return Posting(transaction=existing, created=False)
 
 

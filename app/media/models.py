@@ -30,5 +30,10 @@ class MediaImage(SQLModel, table=True):
     similarity_hashes: str | None = Field(default=None, max_length=160)
     # Blank or nearly so: never a near-duplicate of anything (app.media.similarity says why).
     low_detail: bool = False
-    uploaded_by_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
+    uploaded_by_id: int | None = Field(
+        default=None,
+        foreign_key="users.id",
+        index=True,
+        ondelete="SET NULL",  # i18n: ignore
+    )
     created_at: datetime = timestamp_field()

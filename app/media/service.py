@@ -51,6 +51,8 @@ from app.accounts.models import User
 from app.columns import id_of
 from app.config import Settings, get_settings
 from app.errors import Invalid
+from app.i18n import N_, _, ngettext
+from app.i18n.formatting import format_number
 from app.media import metadata, similarity
 from app.media.models import MediaImage
 from app.media.storage import get_storage
@@ -243,7 +245,9 @@ def find_near_duplicates(session: Session, *, image: MediaImage, among: SelectOf
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_number(size / (1024 * 1024)))
+    return ngettext("%(num)s byte", "%(num)s bytes", size, num=format_number(size))
 
 
 def _spool(upload: BinaryIO, spool: IO[bytes], *, max_bytes: int) -> tuple[str, int]:
@@ -256,30 +260,29 @@ def _spool(upload: BinaryIO, spool: IO[bytes], *, max_bytes: int) -> tuple[str, 
             break
         size += len(chunk)
         if size > max_bytes:
-            raise Invalid(f"The file is too large: the limit is {_megabytes(max_bytes)}.")
+            raise Invalid(_("The file is too large: the limit is %(limit)s.", limit=_megabytes(max_bytes)))
         digest.update(chunk)
         spool.write(chunk)
     if size == 0:
-        raise Invalid("The file is empty (zero bytes): choose a PNG, JPEG or WebP image.")
+        raise Invalid(_("The file is empty (zero bytes): choose a PNG, JPEG or WebP image."))
     return digest.hexdigest(), size
 
 
-_ONLY = "only PNG, JPEG or WebP images are accepted"
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"GIF87a", 0, "a GIF image"),
-    (b"GIF89a", 0, "a GIF image"),
-    (b"PK\x03\x04", 0, "a ZIP archive"),
-    (b"%PDF-", 0, "a PDF document"),
-    (b"BM", 0, "a BMP image"),
-    (b"II*\x00", 0, "a TIFF image"),
-    (b"MM\x00*", 0, "a TIFF image"),
-    (b"\x00\x00\x01\x00", 0, "an icon (ICO)"),
-    (b"8BPS", 0, "a Photoshop document"),
-    (b"ftypheic", 4, "a HEIC image"),
-    (b"ftypheix", 4, "a HEIC image"),
-    (b"ftypmif1", 4, "a HEIF image"),
-    (b"ftypavif", 4, "an AVIF image"),
-    (b"\x00\x00\x00\x0cjP  ", 0, "a JPEG 2000 image"),
+    (b"GIF87a", 0, N_("a GIF image")),
+    (b"GIF89a", 0, N_("a GIF image")),
+    (b"PK\x03\x04", 0, N_("a ZIP archive")),
+    (b"%PDF-", 0, N_("a PDF document")),
+    (b"BM", 0, N_("a BMP image")),
+    (b"II*\x00", 0, N_("a TIFF image")),
+    (b"MM\x00*", 0, N_("a TIFF image")),
+    (b"\x00\x00\x01\x00", 0, N_("an icon (ICO)")),
+    (b"8BPS", 0, N_("a Photoshop document")),
+    (b"ftypheic", 4, N_("a HEIC image")),
+    (b"ftypheix", 4, N_("a HEIC image")),
+    (b"ftypmif1", 4, N_("a HEIF image")),
+    (b"ftypavif", 4, N_("an AVIF image")),
+    (b"\x00\x00\x00\x0cjP  ", 0, N_("a JPEG 2000 image")),
 )
 
 
@@ -291,18 +294,26 @@ def _looks_like_svg(head: bytes) -> bool:
 def _refuse_other_kinds(head: bytes, declared_filename: str, declared_content_type: str) -> None:
     """Name the kind of a file that is clearly not one of ours, before any decoder sees it."""
     if _looks_like_svg(head):
-        raise Invalid(f"SVG images are not accepted ({_ONLY}): export the design as PNG.")
+        raise Invalid(
+            _("SVG images are not accepted (only PNG, JPEG or WebP images are accepted): export the design as PNG.")
+        )
     if (
         len(head) >= 24
         and head[:8] == b"\x89PNG\r\n\x1a\n"
         and head[12:16] == b"IHDR"
         and 0 in struct.unpack_from(">II", head, 16)
     ):
-        raise Invalid("The image is zero-sized: its header declares no pixels.")
+        raise Invalid(_("The image is zero-sized: its header declares no pixels."))
     for signature, offset, kind in _SIGNATURES:
         if head[offset : offset + len(signature)] == signature:
-            suffix = " (animated images are not accepted either)" if "GIF" in kind else ""
-            raise Invalid(f"This file is {kind}: {_ONLY}{suffix}.")
+            if "GIF" in kind:
+                raise Invalid(
+                    _(
+                        "This file is a GIF image: only PNG, JPEG or WebP images are accepted "
+                        "(animated images are not accepted either)."
+                    )
+                )
+            raise Invalid(_("This file is %(kind)s: only PNG, JPEG or WebP images are accepted.", kind=_(kind)))
 
 
 class _OpenedImage:
@@ -325,26 +336,38 @@ class _OpenedImage:
                 image = Image.open(self.stream, formats=list(ACCEPTED_FORMATS))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise Invalid(
-                f"The image has too many pixels: the limit is {limit} megapixels "
-                "(refused unread as a possible decompression bomb)."
+                _(
+                    "The image has too many pixels: the limit is %(limit)s megapixels "
+                    "(refused unread as a possible decompression bomb).",
+                    limit=limit,
+                )
             ) from error
         except UnidentifiedImageError as error:
             raise Invalid(
-                f"This file is not a PNG, JPEG or WebP image (it may be damaged, or another kind of file): {_ONLY}."
+                _(
+                    "This file is not a PNG, JPEG or WebP image (it may be damaged, or another kind of file): "
+                    "only PNG, JPEG or WebP images are accepted."
+                )
             ) from error
         except _DECODE_ERRORS as error:
-            raise Invalid("The image is damaged or truncated: its header could not be read.") from error
+            raise Invalid(_("The image is damaged or truncated: its header could not be read.")) from error
         self.image = image
         width, height = image.size
         if width <= 0 or height <= 0:
-            raise Invalid("The image is zero-sized (it has no pixels).")
+            raise Invalid(_("The image is zero-sized (it has no pixels)."))
         if width * height > self.max_pixels:
             raise Invalid(
-                f"The image has too many pixels: {width} x {height} is {_megapixels(width * height)} megapixels; "
-                f"the limit is {limit} megapixels."
+                _(
+                    "The image has too many pixels: %(width)s x %(height)s is %(pixels)s megapixels; "
+                    "the limit is %(limit)s megapixels.",
+                    width=format_number(width),
+                    height=format_number(height),
+                    pixels=_megapixels(width * height),
+                    limit=limit,
+                )
             )
         if image.format not in ACCEPTED_FORMATS:  # pragma: no cover - the allowlist makes this unreachable
-            raise Invalid(f"This file is not a PNG, JPEG or WebP image: {_ONLY}.")
+            raise Invalid(_("This file is not a PNG, JPEG or WebP image: only PNG, JPEG or WebP images are accepted."))
         return image
 
     def __exit__(self, *_exc: object) -> None:
@@ -357,7 +380,8 @@ def _open_image(stream: IO[bytes], *, max_pixels: int) -> _OpenedImage:
 
 
 def _megapixels(pixels: int) -> str:
-    return f"{pixels / 1_000_000:.3g}"
+    """Megapixels to three significant digits, in the language's figures ("0.02", "179"; "0,02" in German)."""
+    return format_number(float(f"{pixels / 1_000_000:.3g}"))
 
 
 def _check_declared(image_format: str, filename: str, content_type: str) -> None:
@@ -366,19 +390,34 @@ def _check_declared(image_format: str, filename: str, content_type: str) -> None
     extension = PurePath(filename.strip()).suffix.lower() if filename.strip() else ""
     if extension and _EXTENSIONS.get(extension) != image_format:
         raise Invalid(
-            f"The file's content does not match its name: it is named {extension} but is a {actual} image. "
-            f"Rename it to .{_ORIGINAL_EXTENSIONS[image_format]} or export it again."
+            _(
+                "The file's content does not match its name: it is named %(extension)s but is a %(actual)s image. "
+                "Rename it to .%(suffix)s or export it again.",
+                extension=extension,
+                actual=actual,
+                suffix=_ORIGINAL_EXTENSIONS[image_format],
+            )
         )
     declared = content_type.split(";", 1)[0].strip().lower()
     if declared not in _UNINFORMATIVE_TYPES and _CONTENT_TYPES.get(declared) != image_format:
         raise Invalid(
-            f"The file's content does not match its declared type: it was sent as {declared} but is a {actual} image."
+            _(
+                "The file's content does not match its declared type: it was sent as %(declared)s but is a "
+                "%(actual)s image.",
+                declared=declared,
+                actual=actual,
+            )
         )
 
 
 def _refuse_animation(image: Image.Image) -> None:
     if getattr(image, "is_animated", False) or getattr(image, "n_frames", 1) > 1:
-        raise Invalid(f"Animated images are not accepted (this {_FORMAT_NAMES[str(image.format)]} has several frames).")
+        raise Invalid(
+            _(
+                "Animated images are not accepted (this %(format)s has several frames).",
+                format=_FORMAT_NAMES[str(image.format)],
+            )
+        )
 
 
 def _fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:
@@ -399,7 +438,7 @@ def _render(image: ImageFile.ImageFile) -> tuple[Image.Image, Image.Image, int]:
         # The one full decode: a truncated or damaged file fails here, before anything is stored.
         image.load()
     except _DECODE_ERRORS as error:
-        raise Invalid("The image is truncated or damaged: its data could not be decoded completely.") from error
+        raise Invalid(_("The image is truncated or damaged: its data could not be decoded completely.")) from error
 
     icc_profile = image.info.get("icc_profile")
     orientation = _orientation(image)

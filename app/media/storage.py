@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 MEDIA_URL_PREFIX = "/media/"
 PUBLIC_PREFIX = "renditions/"
 # Content-addressed keys never change: a year, and "immutable" so browsers do not even revalidate.
-IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"  # i18n: ignore
 
 
 class InvalidKey(ValueError):
@@ -107,7 +107,7 @@ class LocalStorage:
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         if not os.access(self.root, os.W_OK | os.X_OK):
-            raise PermissionError(f"the media directory {self.root} is not writable")
+            raise PermissionError(f"the media directory {self.root} is not writable")  # i18n: ignore
 
     def stored_keys(self) -> Iterator[str]:
         """Every stored key, in a stable order (temporary files of writes under way left out)."""

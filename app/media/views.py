@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.accounts.deps import Public
 from app.errors import NotFound
+from app.i18n import _
 from app.media.storage import IMMUTABLE_CACHE_CONTROL, NotStored, get_storage
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +22,7 @@ _CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
 def rendition(request: Request, key: str, _visitor: Public) -> Response:
     match = _RENDITION_KEY.fullmatch(key)
     if match is None or (match.group(1), match.group(2)) != (match.group(3)[:2], match.group(3)[2:4]):
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     etag = f'"{match.group(3)}"'
     headers = {"Cache-Control": IMMUTABLE_CACHE_CONTROL, "ETag": etag}
     if etag in request.headers.get("if-none-match", ""):
@@ -29,5 +30,5 @@ def rendition(request: Request, key: str, _visitor: Public) -> Response:
     try:
         data = get_storage().get(key)
     except NotStored:
-        raise NotFound("There is no such image.") from None
+        raise NotFound(_("There is no such image.")) from None
     return Response(data, media_type=_CONTENT_TYPES[match.group(4)], headers=headers)

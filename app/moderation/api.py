@@ -545,7 +545,7 @@ def ban_site_wide(body: schemas.SiteBanCreate, session: SessionDep, admin: SiteA
 def export(session: SessionDep, user: AccountUser) -> JSONResponse:
     return JSONResponse(
         privacy.export_member_data(session, user=user),
-        headers={"Content-Disposition": f'attachment; filename="chorus-{user.handle}.json"'},
+        headers={"Content-Disposition": f'attachment; filename="chorus-{user.handle}.json"'},  # i18n: ignore
     )
 
 

@@ -12,6 +12,7 @@ from app.columns import RowId
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.i18n import _
 from app.moderation import appeals as moderation_appeals
 from app.moderation import evidence, subjects
 from app.moderation.models import AppealStatus, AuditEntry, SubjectKind
@@ -56,7 +57,7 @@ def decide_appeal(
     try:
         found = moderation_appeals.get_appeal(session, community=access.community, appeal_id=appeal_id)
         if outcome not in ("grant", "reject"):
-            raise Invalid("Grant or reject the appeal.", fields={"outcome": "Grant or reject the appeal."})
+            raise Invalid(_("Grant or reject the appeal."), fields={"outcome": _("Grant or reject the appeal.")})
         moderation_appeals.decide_appeal(
             session,
             community=access.community,
@@ -70,7 +71,10 @@ def decide_appeal(
         context["form"] = {"appeal_id": appeal_id, "reason": reason}
         return form_error(request, session, "moderation/appeals.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation/appeals")
-    flash.add(response, request, f"Appeal {'granted' if outcome == 'grant' else 'rejected'}; the member is told.")
+    message = (
+        _("Appeal granted; the member is told.") if outcome == "grant" else _("Appeal rejected; the member is told.")
+    )
+    flash.add(response, request, message)
     return response
 
 
@@ -131,5 +135,5 @@ def appeal(
     except AppError as error:
         return form_error(request, session, "moderation/decision.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/decisions/{entry_id}")
-    flash.add(response, request, "Your appeal is filed; another moderator will decide it.")
+    flash.add(response, request, _("Your appeal is filed; another moderator will decide it."))
     return response

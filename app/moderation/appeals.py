@@ -13,6 +13,9 @@ from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.communities.models import Community, MemberRole, Membership
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import _, use_locale
+from app.i18n.formatting import format_number
+from app.moderation import labels
 from app.moderation.audit import clean_reason, decision_link, record
 from app.moderation.decisions import SHOWN, apply_decision
 from app.moderation.models import (
@@ -49,7 +52,7 @@ def get_decision(session: Session, *, community: Community, entry_id: int, viewe
     """A decision about the viewer in this community (someone else's answers 404)."""
     entry = session.get(AuditEntry, entry_id)
     if entry is None or entry.community_id != community.id or entry.target_user_id != viewer.id:
-        raise NotFound("There is no such decision about you.")
+        raise NotFound(_("There is no such decision about you."))
     return entry
 
 
@@ -63,12 +66,15 @@ def file_appeal(
     """Appeal a decision about oneself, once; the community's other moderators and the brand's managers decide."""
     entry = get_decision(session, community=community, entry_id=entry_id, viewer=appellant)
     if entry.action not in APPEALABLE:
-        raise Conflict("This decision cannot be appealed.")
+        raise Conflict(_("This decision cannot be appealed."))
     body = body.strip()
     if not body:
-        raise Invalid("Please correct the marked fields.", fields={"body": "Say why the decision should change."})
+        raise Invalid(_("Please correct the marked fields."), fields={"body": _("Say why the decision should change.")})
     if len(body) > APPEAL_MAX:
-        raise Invalid("Please correct the marked fields.", fields={"body": f"Keep it under {APPEAL_MAX} characters."})
+        raise Invalid(
+            _("Please correct the marked fields."),
+            fields={"body": _("Keep it under %(limit)s characters.", limit=format_number(APPEAL_MAX))},
+        )
     appeal = Appeal(
         audit_entry_id=id_of(entry),
         community_id=id_of(community),
@@ -81,7 +87,7 @@ def file_appeal(
             session.add(appeal)
             session.flush()
     except IntegrityError:
-        raise Conflict("You have appealed this decision already; each decision may be appealed once.") from None
+        raise Conflict(_("You have appealed this decision already; each decision may be appealed once.")) from None
     moderators = session.exec(
         select(User)
         .join(Membership, col(Membership.user_id) == User.id)
@@ -89,11 +95,18 @@ def file_appeal(
     ).all()
     for moderator in moderators:
         if moderator.id != entry.actor_id:  # another moderator decides it
+            with use_locale(moderator.locale, moderator.time_zone):
+                text = _(
+                    "@%(handle)s appeals a decision (%(action)s) in %(community)s.",
+                    handle=appellant.handle,
+                    action=labels.label("action", entry.action),
+                    community=community.name,
+                )
             notifications_service.notify(
                 session,
                 user=moderator,
                 kind=NotificationKind.appeal_filed,
-                text=f"@{appellant.handle} appeals a {entry.action.replace('_', ' ')} in {community.name}.",
+                text=text,
                 link=f"/c/{community.slug}/moderation/appeals",
                 actor=appellant,
             )
@@ -118,7 +131,7 @@ def list_appeals(
 def get_appeal(session: Session, *, community: Community, appeal_id: int) -> Appeal:
     appeal = session.get(Appeal, appeal_id)
     if appeal is None or appeal.community_id != community.id:
-        raise NotFound("There is no such appeal in this community.")
+        raise NotFound(_("There is no such appeal in this community."))
     return appeal
 
 
@@ -138,11 +151,11 @@ def decide_appeal(
     entry = session.get(AuditEntry, appeal.audit_entry_id)
     assert entry is not None
     if appeal.community_id != community.id:
-        raise NotFound("There is no such appeal in this community.")
+        raise NotFound(_("There is no such appeal in this community."))
     if entry.actor_id is not None and entry.actor_id == decider.id:
-        raise Forbidden("A different moderator, or the brand's staff, must decide an appeal against your decision.")
+        raise Forbidden(_("A different moderator, or the brand's staff, must decide an appeal against your decision."))
     if decider.id == appeal.appellant_id:
-        raise Forbidden("You cannot decide your own appeal.")
+        raise Forbidden(_("You cannot decide your own appeal."))
     changed = cast(
         CursorResult[Any],
         session.execute(
@@ -158,7 +171,7 @@ def decide_appeal(
         ),
     ).rowcount
     if not changed:
-        raise Conflict("This appeal is decided already.")
+        raise Conflict(_("This appeal is decided already."))
     session.refresh(appeal)
     if grant:
         _reverse(session, community=community, decider=decider, entry=entry, reason=reason, now=now)
@@ -177,12 +190,24 @@ def decide_appeal(
     )
     appellant = session.get(User, appeal.appellant_id)
     if appellant is not None:
-        outcome = "granted: the decision is reversed" if grant else "rejected: the decision stands"
+        with use_locale(appellant.locale, appellant.time_zone):
+            if grant:
+                text = _(
+                    "Your appeal in %(community)s was granted: the decision is reversed. %(reason)s",
+                    community=community.name,
+                    reason=reason,
+                )
+            else:
+                text = _(
+                    "Your appeal in %(community)s was rejected: the decision stands. %(reason)s",
+                    community=community.name,
+                    reason=reason,
+                )
         notifications_service.notify(
             session,
             user=appellant,
             kind=NotificationKind.appeal_decided,
-            text=f"Your appeal in {community.name} was {outcome}. {reason}",
+            text=text,
             link=decision_link(community, id_of(entry)),
             actor=decider,
         )
@@ -200,7 +225,7 @@ def _reverse(
                 community=community,
                 moderator=decider,
                 sanction=sanction,
-                reason=f"Appeal granted: {reason}",
+                reason=_("Appeal granted: %(reason)s", reason=reason),
                 now=now,
             )
         return
@@ -218,7 +243,7 @@ def _reverse(
             moderator=decider,
             item=item,
             decision=Decision.restore,
-            reason=f"Appeal granted: {reason}",
+            reason=_("Appeal granted: %(reason)s", reason=reason),
             now=now,
         )
 

@@ -17,6 +17,8 @@ from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Invalid
+from app.i18n import _
+from app.i18n.formatting import format_number
 from app.moderation.models import (
     AuditAction,
     AuditEntry,
@@ -36,10 +38,13 @@ def decision_link(community: Community, entry_id: int) -> str:
 def clean_reason(reason: str, *, required: bool = True, field_name: str = "reason") -> str:
     reason = reason.strip()
     if required and not reason:
-        raise Invalid("Please correct the marked fields.", fields={field_name: "Give a reason: the member is told it."})
+        raise Invalid(
+            _("Please correct the marked fields."), fields={field_name: _("Give a reason: the member is told it.")}
+        )
     if len(reason) > REASON_MAX:
         raise Invalid(
-            "Please correct the marked fields.", fields={field_name: f"Keep it under {REASON_MAX} characters."}
+            _("Please correct the marked fields."),
+            fields={field_name: _("Keep it under %(limit)s characters.", limit=format_number(REASON_MAX))},
         )
     return reason
 
@@ -94,7 +99,9 @@ def list_audit(
         try:
             query = query.where(AuditEntry.action == AuditAction(filters.action))
         except ValueError:
-            raise Invalid("There is no such action.", fields={"action": "Choose an action from the list."}) from None
+            raise Invalid(
+                _("There is no such action."), fields={"action": _("Choose an action from the list.")}
+            ) from None
     for handle, column in ((filters.actor, AuditEntry.actor_id), (filters.target, AuditEntry.target_user_id)):
         if handle:
             user_id = session.exec(select(User.id).where(User.handle == handle.strip().lstrip("@").lower())).first()

@@ -11,7 +11,8 @@ from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Invalid, NotFound
-from app.moderation import subjects
+from app.i18n import N_, _, use_locale
+from app.moderation import labels, subjects
 from app.moderation.audit import clean_reason, record
 from app.moderation.models import (
     AuditAction,
@@ -70,24 +71,28 @@ def decide(
     except ValueError:
         # Nothing is chosen in advance on the forms: a moderator who sends none is asked, never defaulted.
         raise Invalid(
-            "Choose a decision first.", fields={"decision": "Choose a decision: hide, dismiss (keep) or remove."}
+            _("Choose a decision first."), fields={"decision": _("Choose a decision: hide, dismiss (keep) or remove.")}
         ) from None
     reason = clean_reason(reason, required=decision != Decision.restore)
     unique_ids = list(dict.fromkeys(item_ids))
     if not unique_ids:
-        raise Invalid("Select at least one item.", fields={"item_ids": "Select at least one item."})
+        raise Invalid(_("Select at least one item."), fields={"item_ids": _("Select at least one item.")})
     items = session.exec(
         select(ModerationItem)
         .where(col(ModerationItem.id).in_(unique_ids), ModerationItem.community_id == community.id)
         .with_for_update()
     ).all()
     if len(items) != len(unique_ids):
-        raise NotFound("There is no such item in this community's queue.")
+        raise NotFound(_("There is no such item in this community's queue."))
     for item in items:
         if decision != Decision.restore and subjects.subject_type(item.subject_kind).hide is None:
             raise Invalid(
-                f"A {item.subject_kind} cannot be hidden or removed: warn, suspend or ban its owner instead.",
-                fields={"decision": "Not possible for a profile."},
+                _(
+                    "A post of this kind (%(what)s) cannot be hidden or removed: warn, suspend or ban its owner "
+                    "instead.",
+                    what=labels.label("subject", item.subject_kind),
+                ),
+                fields={"decision": _("Not possible for a profile.")},
             )
     return [
         apply_decision(
@@ -141,23 +146,45 @@ def apply_decision(
                 community=community,
                 item=item,
                 entry=entry,
-                text=f"Your {kind.label} is approved and published.",
+                text=lambda: _("Your %(what)s is approved and published.", what=_(kind.label)),
             )
             if kind.announce is not None:  # nobody was told of it while it waited
                 kind.announce(session, item.subject_id)
         elif before == ItemStatus.held:
-            tell_author(session, community=community, item=item, entry=entry, text=f"Your {kind.label} is shown again.")
-        outcome = "The moderators reviewed it and left it up."
-    else:
-        verb = "hidden" if decision == Decision.hide else "removed"
+            tell_author(
+                session,
+                community=community,
+                item=item,
+                entry=entry,
+                text=lambda: _("Your %(what)s is shown again.", what=_(kind.label)),
+            )
+        outcome = N_("The moderators reviewed it and left it up.")
+    elif decision == Decision.hide:
         tell_author(
             session,
             community=community,
             item=item,
             entry=entry,
-            text=f"Your {kind.label} was {verb} by a moderator: {reason}. You may appeal once.",
+            text=lambda: _(
+                "Your %(what)s was hidden by a moderator: %(reason)s. You may appeal once.",
+                what=_(kind.label),
+                reason=reason,
+            ),
         )
-        outcome = f"The moderators {'hid' if decision == Decision.hide else 'removed'} it. Thank you for reporting."
+        outcome = N_("The moderators hid it. Thank you for reporting.")
+    else:
+        tell_author(
+            session,
+            community=community,
+            item=item,
+            entry=entry,
+            text=lambda: _(
+                "Your %(what)s was removed by a moderator: %(reason)s. You may appeal once.",
+                what=_(kind.label),
+                reason=reason,
+            ),
+        )
+        outcome = N_("The moderators removed it. Thank you for reporting.")
     tell_reporters(session, community=community, moderator=moderator, item=item, label=kind.label, outcome=outcome)
     return entry
 
@@ -180,15 +207,23 @@ def _first_showing(session: Session, *, item: ModerationItem, entry: AuditEntry)
 def tell_reporters(
     session: Session, *, community: Community, moderator: User, item: ModerationItem, label: str, outcome: str
 ) -> None:
-    """Tell everyone who reported the item what came of it."""
+    """Tell everyone who reported the item what came of it, in their language: ``label`` (the kind of post) and
+    ``outcome`` are marked for translation (``N_``), translated for each reporter."""
     for reporter in session.exec(
         select(User).join(Report, col(Report.reporter_id) == User.id).where(Report.item_id == item.id)
     ).all():
+        with use_locale(reporter.locale, reporter.time_zone):
+            text = _(
+                "Your report (%(what)s) in %(community)s: %(outcome)s",
+                what=_(label),
+                community=community.name,
+                outcome=_(outcome),
+            )
         notifications_service.notify(
             session,
             user=reporter,
             kind=NotificationKind.report_outcome,
-            text=f"Your report of a {label} in {community.name}: {outcome}",
+            text=text,
             link=f"/c/{community.slug}",
             actor=moderator,
         )

@@ -11,6 +11,8 @@ from sqlmodel import Session, col
 
 from app.columns import utcnow
 from app.errors import Forbidden
+from app.i18n import _
+from app.i18n.formatting import format_datetime
 from app.moderation.models import Sanction, SanctionKind
 from app.permissions import COMMUNITY_WRITE_ACTIONS, Action
 
@@ -48,8 +50,13 @@ def find_active_sanction(
 
 def sanction_message(sanction: Sanction, community_name: str) -> str:
     if sanction.kind == SanctionKind.ban or sanction.ends_at is None:
-        return f"You are banned from {community_name}: {sanction.reason}"
-    return f"You are suspended in {community_name} until {sanction.ends_at:%Y-%m-%d %H:%M} UTC: {sanction.reason}"
+        return _("You are banned from %(community)s: %(reason)s", community=community_name, reason=sanction.reason)
+    return _(
+        "You are suspended in %(community)s until %(until)s: %(reason)s",
+        community=community_name,
+        until=format_datetime(sanction.ends_at, style="short"),
+        reason=sanction.reason,
+    )
 
 
 def refuse_if_sanctioned(

@@ -22,6 +22,7 @@ from app.challenges.models import Challenge, Design
 from app.columns import id_of
 from app.communities.models import Community
 from app.errors import Invalid, NotFound
+from app.i18n import _
 from app.media import service as media_service
 from app.media.models import MediaImage
 from app.media.storage import NotStored, get_storage
@@ -215,7 +216,7 @@ class ImageFile:
 def design_image(session: Session, *, community: Community, design_id: int, size: str) -> ImageFile:
     """A rendition of a design of this community (hidden or not) for its moderators; 404 for any other design."""
     if size not in IMAGE_SIZES:
-        raise Invalid("Ask for the thumbnail or the full size.", fields={"size": "thumbnail or full"})
+        raise Invalid(_("Ask for the thumbnail or the full size."), fields={"size": _("thumbnail or full")})
     found = session.exec(
         select(MediaImage)
         .join(Design, col(Design.image_id) == MediaImage.id)
@@ -223,10 +224,10 @@ def design_image(session: Session, *, community: Community, design_id: int, size
         .where(Design.id == design_id, Challenge.community_id == community.id)
     ).first()
     if found is None:
-        raise NotFound("There is no such design in this community.")
+        raise NotFound(_("There is no such design in this community."))
     key = found.thumbnail_key if size == "thumbnail" else found.display_key
     try:
         content = get_storage().get(key)
     except NotStored:
-        raise NotFound("The image of this design is missing from storage.") from None
+        raise NotFound(_("The image of this design is missing from storage.")) from None
     return ImageFile(content=content, media_type=_CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "image/jpeg"))

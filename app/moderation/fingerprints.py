@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import ipaddress
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam
@@ -29,8 +29,10 @@ def _keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:HASH_LENGTH]
 
 
+@lru_cache(maxsize=4096)
 def network_of(ip_address: str) -> str:
-    """The /24 of an IPv4 address, the /48 of an IPv6 one; anything unparseable as itself (e.g. "testclient")."""
+    """The /24 of an IPv4 address, the /48 of an IPv6 one; anything unparseable as itself (e.g. "testclient").
+    Remembered for the addresses seen most recently: parsing an address is most of a score's fingerprint."""
     try:
         address = ipaddress.ip_address(ip_address.strip())
     except ValueError:
@@ -75,8 +77,9 @@ def record_fingerprint(
 ) -> None:
     """Remember that this member was seen on this network with this device: one INSERT that does nothing when
     the row is there already (the scoring path calls it, so it stays one cheap, pre-built statement)."""
-    session.execute(
-        _insert_statement(session.get_bind().dialect.name),
+    connection = session.connection()
+    connection.execute(
+        _insert_statement(connection.dialect.name),
         {
             "user_id": user_id,
             "network_hash": network_hash(ip_address),

@@ -13,12 +13,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.challenges import phases as challenge_phases
 from app.challenges import scores as challenge_scores
-from app.challenges import service as challenges_service
 from app.challenges.models import Challenge, Design, Phase, Score
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, _
 from app.moderation import audit as moderation_audit
 from app.moderation.models import AuditAction, DiscountedVoter, MemberFingerprint, ScoreDiscount
 from app.moderation.rings import Ring, Vote, find_rings
@@ -36,7 +37,7 @@ def _discounted_voter_ids(session: Session, *, challenge: Challenge) -> set[int]
     )
 
 
-DIRECTIONS = {1: "boosting", -1: "sinking", 0: "swapping"}
+DIRECTIONS = {1: N_("boosting"), -1: N_("sinking"), 0: N_("swapping")}  # marked for translation
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,12 @@ def list_discounts(session: Session, *, challenge: Challenge) -> list[tuple[Scor
 def can_discount(challenge: Challenge, now: datetime | None = None) -> bool:
     """Counters are recomputed once scoring has closed, so a discounted voter cannot move them again afterwards;
     until then the integrity page previews the ranking without the rings."""
-    return challenges_service.phase(challenge, now or utcnow()) in (Phase.closed, Phase.winners_announced)
+    return challenge_phases.phase(challenge, now or utcnow()) in (Phase.closed, Phase.winners_announced)
 
 
 def _require_scoring_closed(challenge: Challenge, now: datetime) -> None:
     if not can_discount(challenge, now):
-        raise Conflict("Scores can be discounted once scoring has closed; suspend the accounts meanwhile.")
+        raise Conflict(_("Scores can be discounted once scoring has closed; suspend the accounts meanwhile."))
 
 
 def discount_voters(
@@ -185,7 +186,9 @@ def discount_voters(
     _require_scoring_closed(challenge, now)
     reason = reason.strip()
     if not reason:
-        raise Invalid("Please correct the marked fields.", fields={"reason": "Say why these scores are discounted."})
+        raise Invalid(
+            _("Please correct the marked fields."), fields={"reason": _("Say why these scores are discounted.")}
+        )
     wanted = sorted(set(voter_ids))
     voted = set(
         session.exec(
@@ -195,10 +198,10 @@ def discount_voters(
         ).all()
     )
     if not wanted or voted != set(wanted):
-        raise NotFound("Some of these members did not score in this challenge.")
+        raise NotFound(_("Some of these members did not score in this challenge."))
     already = _discounted_voter_ids(session, challenge=challenge)
     if set(wanted) <= already:
-        raise Conflict("These scores are discounted already.")
+        raise Conflict(_("These scores are discounted already."))
     discount = ScoreDiscount(
         challenge_id=id_of(challenge), reason=reason[:500], created_by_id=moderator.id, created_at=now
     )
@@ -238,12 +241,12 @@ def restore_discount(
     now = now or utcnow()
     discount = session.get(ScoreDiscount, discount_id)
     if discount is None or discount.challenge_id != challenge.id:
-        raise NotFound("There is no such discount in this challenge.")
+        raise NotFound(_("There is no such discount in this challenge."))
     if discount.restored_at is not None:
-        raise Conflict("These scores count again already.")
+        raise Conflict(_("These scores count again already."))
     reason = reason.strip()
     if not reason:
-        raise Invalid("Please correct the marked fields.", fields={"reason": "Say why these scores count again."})
+        raise Invalid(_("Please correct the marked fields."), fields={"reason": _("Say why these scores count again.")})
     discount.restored_at = now
     discount.restored_by_id = moderator.id
     session.add(discount)

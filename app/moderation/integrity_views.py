@@ -11,6 +11,7 @@ from app.challenges.deps import ChallengeAccess, challenge_access
 from app.columns import RowId
 from app.db import SessionDep
 from app.errors import AppError
+from app.i18n import _
 from app.moderation import audit as moderation_audit
 from app.moderation import integrity
 from app.moderation.ring_pictures import ring_picture
@@ -36,7 +37,7 @@ def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -
     titles = integrity.design_titles(session, challenge=access.challenge)
     pictures = {
         index: ring_picture(
-            title=titles.get(cluster.target_design_ids[0], "the design"),
+            title=titles.get(cluster.target_design_ids[0], _("the design")),
             votes=report.target_votes.get(cluster.target_design_ids[0], []),
             ring=set(cluster.voter_ids),
             window=report.window,
@@ -48,7 +49,7 @@ def _integrity_context(session: Session, access: ChallengeAccess, **form: Any) -
         "community": access.community,
         "challenge": access.challenge,
         "clusters": clusters,
-        "directions": integrity.DIRECTIONS,
+        "directions": {direction: _(words) for direction, words in integrity.DIRECTIONS.items()},
         "pictures": pictures,
         "titles": titles,
         "moves": report.moves,
@@ -88,7 +89,7 @@ async def discount(
             request, session, "moderation/integrity.html", _integrity_context(session, access, reason=reason), error
         )
     response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
-    flash.add(response, request, "Those scores are discounted; the ranking is recomputed.")
+    flash.add(response, request, _("Those scores are discounted; the ranking is recomputed."))
     return response
 
 
@@ -113,5 +114,5 @@ def restore_discount(
     except AppError as error:
         return form_error(request, session, "moderation/integrity.html", _integrity_context(session, access), error)
     response = redirect(request, f"/c/{access.community.slug}/challenges/{access.challenge.slug}/integrity")
-    flash.add(response, request, "Those scores count again; the ranking is recomputed.")
+    flash.add(response, request, _("Those scores count again; the ranking is recomputed."))
     return response

@@ -25,6 +25,9 @@ class SubjectKind(StrEnum):
     profile = "profile"
     idea = "idea"
     survey_response = "survey_response"
+    review = "review"
+    question = "question"
+    answer = "answer"
 
 
 class ReportReason(StrEnum):
@@ -86,6 +89,14 @@ class AuditAction(StrEnum):
     restore_discount = "restore_discount"
     update_settings = "update_settings"
     delete_account = "delete_account"
+    # Pre-orders (app.preorders): the brand's and the pledgers' acts, and the deadline's outcome.
+    preorder_opened = "preorder_opened"
+    preorder_funded = "preorder_funded"
+    preorder_not_funded = "preorder_not_funded"
+    preorder_closed = "preorder_closed"
+    pledge_made = "pledge_made"
+    pledge_changed = "pledge_changed"
+    pledge_withdrawn = "pledge_withdrawn"
 
 
 class AppealStatus(StrEnum):
@@ -125,7 +136,7 @@ class ModerationItem(SQLModel, table=True):
     community_id: int = Field(foreign_key="communities.id", ondelete="CASCADE")
     subject_kind: SubjectKind = enum_field(SubjectKind)
     subject_id: int
-    author_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
+    author_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")  # i18n: ignore
     excerpt: str = Field(default="", max_length=300)
     link: str = Field(default="", max_length=300)
     flag: ItemFlag = enum_field(ItemFlag)
@@ -160,7 +171,7 @@ class Sanction(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     kind: SanctionKind = enum_field(SanctionKind)
     reason: str = Field(max_length=500)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     ends_at: datetime | None = timestamp_field(nullable=True)
     lifted_at: datetime | None = timestamp_field(nullable=True)
@@ -210,7 +221,7 @@ class Appeal(SQLModel, table=True):
     body: str = Field(max_length=2000)
     status: AppealStatus = enum_field(AppealStatus, default=AppealStatus.pending)
     created_at: datetime = timestamp_field()
-    decided_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     decided_at: datetime | None = timestamp_field(nullable=True)
     decision_reason: str = Field(default="", max_length=500)
 
@@ -237,10 +248,10 @@ class ScoreDiscount(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     challenge_id: int = Field(foreign_key="challenges.id", index=True, ondelete="CASCADE")
     reason: str = Field(max_length=500)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     restored_at: datetime | None = timestamp_field(nullable=True)
-    restored_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    restored_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
 
 
 class DiscountedVoter(SQLModel, table=True):

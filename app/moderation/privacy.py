@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, delete, or_, select, update
 from sqlmodel import Session, col
 
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
 from app.accounts.models import ApiToken, User
 from app.campaigns.models import CampaignApplication
 from app.columns import id_of, utcnow
@@ -20,14 +21,16 @@ from app.communities import service as communities_service
 from app.communities.models import Community, Membership
 from app.db import metadata
 from app.errors import Invalid
+from app.i18n import _
 from app.moderation import audit as moderation_audit
 from app.moderation.models import AuditAction, MemberFingerprint
 from app.notifications.models import Notification
+from app.preorders.models import Pledge
 from app.rewards.models import Redemption
 
 # Secrets (and keyed hashes of them) never leave in an export, not even to their owner.
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "totp_secret", "code_hash"})
-DELETED_NAME = "deleted member"
+DELETED_NAME = "deleted member"  # i18n: ignore (stored as the account's name, the same for every reader)
 
 
 def _plain(value: Any) -> Any:
@@ -70,14 +73,14 @@ def delete_account(session: Session, *, user: User, password: str) -> User:
     memberships left; content stays under "deleted member" (scores, designs, comments, and ledger rows are records
     of the community, not profile)."""
     if not password or not accounts_service.password_hasher.verify(password, user.password_hash):
-        raise Invalid("Please correct the marked fields.", fields={"password": "This is not your password."})
+        raise Invalid(_("Please correct the marked fields."), fields={"password": _("This is not your password.")})
     user_id = id_of(user)
     now = utcnow()
     for membership in session.execute(select(Membership).where(col(Membership.user_id) == user_id)).scalars().all():
         community = session.get(Community, membership.community_id)
         if community is not None:
             communities_service.leave_community(session, community=community, user=user)
-    accounts_service.end_all_sessions(session, user=user)
+    accounts_sessions.end_all_sessions(session, user=user)
     session.execute(
         update(ApiToken)
         .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
@@ -93,6 +96,11 @@ def delete_account(session: Session, *, user: User, password: str) -> User:
         .values(
             recipient_name="", address_line1="", address_line2="", city="", postcode="", country="", household_key=None
         )
+    )
+    session.execute(
+        update(Pledge)
+        .where(col(Pledge.user_id) == user_id)
+        .values(recipient_name="", address_line1="", address_line2="", city="", postcode="", country="")
     )
     user.email = f"deleted-{user_id}@deleted.invalid"
     user.handle = f"deleted-{user_id}"
@@ -112,7 +120,7 @@ def delete_account(session: Session, *, user: User, password: str) -> User:
         subject_kind="user",
         subject_id=user_id,
         target_user_id=user_id,
-        reason="Deleted by its owner",
+        reason=_("Deleted by its owner"),
         now=now,
     )
     return user

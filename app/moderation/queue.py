@@ -3,7 +3,7 @@ until a moderator decides, listed with its reports and its author's history here
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Invalid, NotFound
+from app.i18n import _, use_locale
 from app.moderation import subjects
 from app.moderation.audit import decision_link, record, users_by_id
 from app.moderation.enforcement import is_blocking
@@ -106,23 +107,30 @@ def hold(
         after={"status": ItemStatus.held.value},
         now=now,
     )
-    if action == AuditAction.hold:
-        text = f"Your {kind.label} is waiting for review: {reason}"
-    else:
-        text = f"Your {kind.label} is hidden until a moderator decides: {reason}"
+
+    def text() -> str:
+        if action == AuditAction.hold:
+            return _("Your %(what)s is waiting for review: %(reason)s", what=_(kind.label), reason=reason)
+        return _("Your %(what)s is hidden until a moderator decides: %(reason)s", what=_(kind.label), reason=reason)
+
     tell_author(session, community=community, item=item, entry=entry, text=text)
     return True
 
 
-def tell_author(session: Session, *, community: Community, item: ModerationItem, entry: AuditEntry, text: str) -> None:
-    """Tell the item's author (when it has one) of a decision, linking to where they may read and appeal it."""
+def tell_author(
+    session: Session, *, community: Community, item: ModerationItem, entry: AuditEntry, text: Callable[[], str]
+) -> None:
+    """Tell the item's author (when it has one) of a decision, linking to where they may read and appeal it;
+    ``text`` makes the words, called in the author's language."""
     author = session.get(User, item.author_id) if item.author_id is not None else None
     if author is not None:
+        with use_locale(author.locale, author.time_zone):
+            words = text()
         notifications_service.notify(
             session,
             user=author,
             kind=NotificationKind.moderation_decision,
-            text=text,
+            text=words,
             link=decision_link(community, id_of(entry)),
         )
 
@@ -222,7 +230,7 @@ def list_queue(
                 col(ModerationItem.id).in_(select(Report.item_id).where(Report.reason == reason))  # type: ignore[arg-type]
             )
     except ValueError:
-        raise Invalid("Choose the filters from their lists.") from None
+        raise Invalid(_("Choose the filters from their lists.")) from None
     items = session.exec(
         query.order_by(col(ModerationItem.report_count).desc(), col(ModerationItem.id)).limit(limit)
     ).all()
@@ -282,7 +290,7 @@ def item_statuses(
 def get_item(session: Session, *, community: Community, item_id: int) -> ModerationItem:
     item = session.get(ModerationItem, item_id)
     if item is None or item.community_id != community.id:
-        raise NotFound("There is no such item in this community's queue.")
+        raise NotFound(_("There is no such item in this community's queue."))
     return item
 
 

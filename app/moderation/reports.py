@@ -15,6 +15,8 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import Conflict, Invalid
+from app.i18n import _, ngettext
+from app.i18n.formatting import format_number
 from app.moderation import subjects
 from app.moderation.models import (
     REPORT_NOTE_MAX,
@@ -58,7 +60,7 @@ def report_subject(
     kind = subjects.subject_type(kind).kind
     info = subjects.describe_for_members(session, kind=kind, subject_id=subject_id, community_id=id_of(community))
     if info.author_id == reporter.id:
-        raise Conflict("You cannot report your own content.")
+        raise Conflict(_("You cannot report your own content."))
     return _file_report(
         session,
         community=community,
@@ -75,10 +77,13 @@ def _clean_report(reason: ReportReason | str, note: str) -> tuple[ReportReason, 
     try:
         chosen = ReportReason(reason)
     except ValueError:
-        raise Invalid("Please correct the marked fields.", fields={"reason": "Choose a reason."}) from None
+        raise Invalid(_("Please correct the marked fields."), fields={"reason": _("Choose a reason.")}) from None
     note = note.strip()
     if len(note) > NOTE_MAX:
-        raise Invalid("Please correct the marked fields.", fields={"note": f"Keep it under {NOTE_MAX} characters."})
+        raise Invalid(
+            _("Please correct the marked fields."),
+            fields={"note": _("Keep it under %(limit)s characters.", limit=format_number(NOTE_MAX))},
+        )
     return chosen, note
 
 
@@ -137,7 +142,7 @@ def report_response(
     chosen, note = _clean_report(reason, note)
     target = response_for_report(session, survey=survey, response_id=response_id)
     if target.community is None:
-        raise Conflict("This response came from your own systems, not from a community, so no moderators review it.")
+        raise Conflict(_("This response came from your own systems, not from a community, so no moderators review it."))
     return _file_report(
         session,
         community=target.community,
@@ -165,7 +170,7 @@ def _file_report(
         get_settings().report_rate_per_account,
         "report",
         str(reporter.id),
-        message="You have sent many reports in a short time; wait a while before the next one.",
+        message=_("You have sent many reports in a short time; wait a while before the next one."),
     )
     item = claim_item(session, community=community, kind=kind, subject_id=subject_id, flag=ItemFlag.reported, now=now)
     report = Report(item_id=id_of(item), reporter_id=id_of(reporter), reason=reason, note=note, created_at=now)
@@ -174,7 +179,7 @@ def _file_report(
             session.add(report)
             session.flush()
     except IntegrityError:
-        raise Conflict("You have reported this already; the moderators will look at it.") from None
+        raise Conflict(_("You have reported this already; the moderators will look at it.")) from None
     # Counted in the database, so reports arriving together are all counted, and one of them crosses the threshold.
     count = session.execute(
         update(ModerationItem)
@@ -198,6 +203,10 @@ def _file_report(
             item=item,
             action=AuditAction.auto_hide,
             now=now,
-            reason=f"Hidden automatically after {count} reports, until a moderator decides.",
+            reason=ngettext(
+                "Hidden automatically after %(num)s report, until a moderator decides.",
+                "Hidden automatically after %(num)s reports, until a moderator decides.",
+                count,
+            ),
         )
     return ReportOutcome(report=report, item=item, auto_hidden=auto_hidden)

@@ -31,6 +31,9 @@ from datetime import datetime, timedelta
 from itertools import combinations
 from statistics import NormalDist
 
+from app.i18n import N_, _
+from app.i18n.formatting import format_number
+
 TOP = 5
 BOTTOM = 1  # 0s and 1s sink a design
 OUT_OF_LINE = (0.02, 0.05, 0.12)  # levels of surprise: honest scoring gives such a score with at most this chance
@@ -123,7 +126,7 @@ def _fit(votes: Sequence[Vote]) -> _Model:
     consensus = {design: mean for design in by_design}
     bias = dict.fromkeys(by_voter, 0.0)
     bias_total: dict[int, tuple[float, float]] = {}
-    for _ in range(5):
+    for _round in range(5):
         for design, theirs in by_design.items():
             total, weights = _DESIGN_PRIOR * mean, _DESIGN_PRIOR
             for vote in theirs:
@@ -219,7 +222,7 @@ def _suspicions(votes: Sequence[Vote], model: _Model) -> list[_Suspicion]:
                     continue
                 tail = _poisson_tail(len(suspects), honest)
                 if tail < threshold and ((unit, direction) not in best or tail < best[(unit, direction)].tail):
-                    best[(unit, direction)] = _suspicion(units[unit], suspects, honest, tail, direction, "out of line")
+                    best[(unit, direction)] = _suspicion(units[unit], suspects, honest, tail, direction, "out_of_line")
     for key, suspicion in best.items():
         suspicion.near = list({vote.voter_id: vote for vote in near[key]}.values())
     found.extend(best.values())
@@ -255,7 +258,7 @@ def _suspicions(votes: Sequence[Vote], model: _Model) -> list[_Suspicion]:
                 continue
             tail = _poisson_tail(len(suspects), honest)
             if tail < threshold:
-                found.append(_suspicion(units[unit], suspects, honest, tail, 1, "fresh accounts"))
+                found.append(_suspicion(units[unit], suspects, honest, tail, 1, "fresh_accounts"))
     return found
 
 
@@ -316,14 +319,14 @@ def _pick(
         new = born is not None and vote.at - born <= NEW_ACCOUNT
         shared = any(len(owners & suspects.keys()) > 1 for owners in print_owners.get(str(voter), []))
         swapping = len(marked_designers.get(voter, set()) - {suspicion.designer_id}) >= 2
-        signs = {
-            "scored it in lockstep with the others": in_lockstep,
-            "accounts made within days of each other": made_together,
-            "accounts new when they scored": new,
-            "sharing a network or device seen with few others": shared,
-            "also suspects on two other designers' marked designs": swapping,
+        signs = {  # the evidence's labels, marked for translation (``_ring`` translates them)
+            N_("scored it in lockstep with the others"): in_lockstep,
+            N_("accounts made within days of each other"): made_together,
+            N_("accounts new when they scored"): new,
+            N_("sharing a network or device seen with few others"): shared,
+            N_("also suspects on two other designers' marked designs"): swapping,
         }
-        if suspicion.kind != "fresh accounts" and not any(signs.values()):
+        if suspicion.kind != "fresh_accounts" and not any(signs.values()):
             continue
         for label, shown in signs.items():
             if shown:
@@ -338,7 +341,7 @@ def _pick(
 def _in_lockstep(suspicion: _Suspicion, picked: list[int]) -> list[int]:
     """Voters who gave the target the same score, somewhat unlikely for them, in lockstep with at least three of the
     picked (ring members whose own scoring makes the score less surprising, such as generous raters)."""
-    if suspicion.kind != "out of line" or len(picked) < MIN_EXCESS:
+    if suspicion.kind != "out_of_line" or len(picked) < MIN_EXCESS:
         return []
     moments = [suspicion.suspects[voter].at for voter in picked]
     joined = []
@@ -433,7 +436,7 @@ def find_rings(
         )
         if len(picked) >= MIN_EXCESS:
             times_picked.update(picked)
-            if suspicion.kind == "fresh accounts":
+            if suspicion.kind == "fresh_accounts":
                 fresh_picked.update(picked)
             _merge(groups, set(picked), suspicion, evidence)
     for members, design_ids, direction in _shared_surprises(kept, model):
@@ -449,7 +452,7 @@ def find_rings(
             times=[],
         )
         times_picked.update({voter: 2 for voter in members})
-        _merge(groups, members, suspicion, {"gave the same designs unlikely scores again and again": set(members)})
+        _merge(groups, members, suspicion, {N_("gave the same designs unlikely scores again and again"): set(members)})
     # A ring acting on three or more targets (a swap) shows its members on several of them: someone picked on only
     # one, for an unlikely score there, is more likely an honest member.
     groups = [
@@ -487,6 +490,57 @@ def _merge(
     groups.append((members, [suspicion], evidence))
 
 
+# How a suspicion reads, by (kind, top scores, one design): whole sentences, marked for translation.
+SUSPICION_WORDS = {
+    ("fresh_accounts", True, True): N_(
+        "%(count)s top scores on one design from accounts that scored little else, where about %(usual)s would be usual"
+    ),
+    ("fresh_accounts", True, False): N_(
+        "%(count)s top scores on %(designs)s designs by one designer from accounts that scored little else, where "
+        "about %(usual)s would be usual"
+    ),
+    ("fresh_accounts", False, True): N_(
+        "%(count)s bottom scores on one design from accounts that scored little else, where about %(usual)s would "
+        "be usual"
+    ),
+    ("fresh_accounts", False, False): N_(
+        "%(count)s bottom scores on %(designs)s designs by one designer from accounts that scored little else, "
+        "where about %(usual)s would be usual"
+    ),
+    ("out_of_line", True, True): N_(
+        "%(count)s top scores on one design that the design's other scores and these members' own scoring make "
+        "unlikely, where about %(usual)s would be usual"
+    ),
+    ("out_of_line", True, False): N_(
+        "%(count)s top scores on %(designs)s designs by one designer that the design's other scores and these "
+        "members' own scoring make unlikely, where about %(usual)s would be usual"
+    ),
+    ("out_of_line", False, True): N_(
+        "%(count)s bottom scores on one design that the design's other scores and these members' own scoring make "
+        "unlikely, where about %(usual)s would be usual"
+    ),
+    ("out_of_line", False, False): N_(
+        "%(count)s bottom scores on %(designs)s designs by one designer that the design's other scores and these "
+        "members' own scoring make unlikely, where about %(usual)s would be usual"
+    ),
+}
+
+
+def _suspicion_words(suspicion: _Suspicion) -> str:
+    """One suspicion as the integrity page says it, in the current language."""
+    count, designs = len(suspicion.suspects), len(suspicion.design_ids)
+    if suspicion.kind == "shared":
+        return _(
+            "%(count)s members giving the same %(designs)s designs scores that their own scoring and the designs' "
+            "other scores make unlikely, again and again",
+            count=count,
+            designs=designs,
+        )
+    kind = "fresh_accounts" if suspicion.kind == "fresh_accounts" else "out_of_line"
+    text = SUSPICION_WORDS[(kind, suspicion.direction > 0, designs == 1)]
+    return _(text, count=count, designs=designs, usual=format_number(suspicion.expected, digits=1))
+
+
 def _ring(members: set[int], suspicions: list[_Suspicion], evidence: dict[str, set[int]]) -> Ring:
     directions = {suspicion.direction for suspicion in suspicions}
     direction = directions.pop() if len(directions) == 1 else 0
@@ -497,31 +551,17 @@ def _ring(members: set[int], suspicions: list[_Suspicion], evidence: dict[str, s
         key=lambda vote: vote.at,
     )
     strength = max(-math.log10(max(suspicion.tail, 1e-300)) for suspicion in suspicions)
-    reasons = []
+    reasons: list[str] = []
     for suspicion in sorted(suspicions, key=lambda s: s.tail):
-        what = "top scores" if suspicion.direction > 0 else "bottom scores"
-        target = (
-            "one design" if len(suspicion.design_ids) == 1 else f"{len(suspicion.design_ids)} designs by one designer"
-        )
-        if suspicion.kind == "shared":
-            reason = (
-                f"{len(suspicion.suspects)} members giving the same {len(suspicion.design_ids)} designs scores that "
-                "their own scoring and the designs' other scores make unlikely, again and again"
-            )
-        elif suspicion.kind == "fresh accounts":
-            reason = (
-                f"{len(suspicion.suspects)} {what} on {target} from accounts that scored little else, "
-                f"where about {suspicion.expected:.1f} would be usual"
-            )
-        else:
-            reason = (
-                f"{len(suspicion.suspects)} {what} on {target} that the design's other scores and these members' "
-                f"own scoring make unlikely, where about {suspicion.expected:.1f} would be usual"
-            )
+        reason = _suspicion_words(suspicion)
         if reason not in reasons:
             reasons.append(reason)
     shown = {label: len(voters & members) for label, voters in evidence.items()}
-    reasons.extend(f"{label}: {count} of them" for label, count in sorted(shown.items(), key=lambda i: -i[1]) if count)
+    reasons.extend(
+        _("%(sign)s: %(count)s of them", sign=_(label), count=count)
+        for label, count in sorted(shown.items(), key=lambda i: -i[1])
+        if count
+    )
     return Ring(
         voter_ids=sorted(members),
         target_designer_id=main.designer_id,

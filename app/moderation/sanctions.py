@@ -5,12 +5,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
 from app.accounts.models import ApiToken, User
 from app.columns import id_of, utcnow
 from app.communities.models import Community, Membership
 from app.errors import Conflict, Invalid, NotFound
-from app.moderation import subjects
+from app.i18n import N_, _, use_locale
+from app.i18n.formatting import format_datetime
+from app.moderation import labels, subjects
 from app.moderation.audit import clean_reason, decision_link, record, users_by_id
 from app.moderation.decisions import tell_reporters
 from app.moderation.enforcement import is_blocking
@@ -29,7 +31,12 @@ from app.notifications.models import NotificationKind
 MAX_SUSPENSION_DAYS = 365
 
 
-SANCTION_VERB = {SanctionKind.warning: "warned", SanctionKind.suspension: "suspended", SanctionKind.ban: "banned"}
+# What the reporters of a profile are told when its owner is sanctioned (marked; translated for each reporter).
+SANCTION_OUTCOME = {
+    SanctionKind.warning: N_("The moderators warned its owner. Thank you for reporting."),
+    SanctionKind.suspension: N_("The moderators suspended its owner. Thank you for reporting."),
+    SanctionKind.ban: N_("The moderators banned its owner. Thank you for reporting."),
+}
 
 
 def sanction_member(
@@ -53,27 +60,29 @@ def sanction_member(
     now = now or utcnow()
     item = get_item(session, community=community, item_id=item_id) if item_id is not None else None
     if item is not None and (item.subject_kind != SubjectKind.profile or item.subject_id != member.id):
-        raise Invalid("Sanction a reported profile's owner from its item; other items are hidden or removed instead.")
+        raise Invalid(
+            _("Sanction a reported profile's owner from its item; other items are hidden or removed instead.")
+        )
     try:
         kind = SanctionKind(kind)
     except ValueError:
         raise Invalid(
-            "Please correct the marked fields.", fields={"kind": "Choose a warning, suspension or ban."}
+            _("Please correct the marked fields."), fields={"kind": _("Choose a warning, suspension or ban.")}
         ) from None
     reason = clean_reason(reason)
     if member.id == moderator.id:
-        raise Conflict("You cannot sanction yourself.")
+        raise Conflict(_("You cannot sanction yourself."))
     membership = session.exec(
         select(Membership).where(Membership.community_id == community.id, Membership.user_id == member.id)
     ).first()
     if membership is None:
-        raise NotFound("This person is not a member of the community.")
+        raise NotFound(_("This person is not a member of the community."))
     ends_at = None
     if kind == SanctionKind.suspension:
         if days is None or not 1 <= days <= MAX_SUSPENSION_DAYS:
             raise Invalid(
-                "Please correct the marked fields.",
-                fields={"days": f"A suspension lasts 1 to {MAX_SUSPENSION_DAYS} days."},
+                _("Please correct the marked fields."),
+                fields={"days": _("A suspension lasts 1 to %(most)s days.", most=MAX_SUSPENSION_DAYS)},
             )
         ends_at = now + timedelta(days=days)
     sanction = Sanction(
@@ -99,16 +108,31 @@ def sanction_member(
         after={"kind": kind.value, "ends_at": ends_at.isoformat() if ends_at else None},
         now=now,
     )
-    what = {
-        SanctionKind.warning: "You have a warning",
-        SanctionKind.suspension: f"You are suspended until {ends_at:%Y-%m-%d %H:%M} UTC" if ends_at else "",
-        SanctionKind.ban: "You are banned",
-    }[kind]
+    with use_locale(member.locale, member.time_zone):
+        if kind == SanctionKind.warning:
+            text = _(
+                "You have a warning in %(community)s: %(reason)s. You may appeal once.",
+                community=community.name,
+                reason=reason,
+            )
+        elif kind == SanctionKind.suspension:
+            text = _(
+                "You are suspended in %(community)s until %(until)s: %(reason)s. You may appeal once.",
+                community=community.name,
+                until=format_datetime(ends_at, style="short"),
+                reason=reason,
+            )
+        else:
+            text = _(
+                "You are banned from %(community)s: %(reason)s. You may appeal once.",
+                community=community.name,
+                reason=reason,
+            )
     notifications_service.notify(
         session,
         user=member,
         kind=NotificationKind.sanction,
-        text=f"{what} in {community.name}: {reason}. You may appeal once.",
+        text=text,
         link=decision_link(community, id_of(entry)),
     )
     if item is not None:
@@ -123,7 +147,7 @@ def sanction_member(
             moderator=moderator,
             item=item,
             label=subjects.subject_type(item.subject_kind).label,
-            outcome=f"The moderators {SANCTION_VERB[kind]} its owner. Thank you for reporting.",
+            outcome=SANCTION_OUTCOME[kind],
         )
     return sanction
 
@@ -131,7 +155,7 @@ def sanction_member(
 def get_sanction(session: Session, *, community: Community, sanction_id: int) -> Sanction:
     sanction = session.get(Sanction, sanction_id)
     if sanction is None or sanction.community_id != community.id:
-        raise NotFound("There is no such sanction in this community.")
+        raise NotFound(_("There is no such sanction in this community."))
     return sanction
 
 
@@ -148,9 +172,9 @@ def lift_sanction(
     now = now or utcnow()
     reason = clean_reason(reason)
     if sanction.community_id != community.id:
-        raise NotFound("There is no such sanction in this community.")
+        raise NotFound(_("There is no such sanction in this community."))
     if sanction.lifted_at is not None:
-        raise Conflict("This sanction is lifted already.")
+        raise Conflict(_("This sanction is lifted already."))
     sanction.lifted_at = now
     session.add(sanction)
     session.flush()
@@ -169,11 +193,18 @@ def lift_sanction(
     )
     member = session.get(User, sanction.user_id)
     if member is not None:
+        with use_locale(member.locale, member.time_zone):
+            text = _(
+                "Your %(sanction)s in %(community)s is lifted: %(reason)s",
+                sanction=labels.label("sanction", sanction.kind),
+                community=community.name,
+                reason=reason,
+            )
         notifications_service.notify(
             session,
             user=member,
             kind=NotificationKind.sanction,
-            text=f"Your {sanction.kind} in {community.name} is lifted: {reason}",
+            text=text,
             link=f"/c/{community.slug}",
             actor=moderator,
         )
@@ -198,12 +229,12 @@ def ban_site_wide(session: Session, *, admin: User, user: User, reason: str, now
     now = now or utcnow()
     reason = clean_reason(reason)
     if user.id == admin.id:
-        raise Conflict("You cannot ban yourself.")
+        raise Conflict(_("You cannot ban yourself."))
     if not user.is_active:
-        raise Conflict(f"@{user.handle} is deactivated already.")
+        raise Conflict(_("@%(handle)s is deactivated already.", handle=user.handle))
     user.is_active = False
     session.add(user)
-    accounts_service.end_all_sessions(session, user=user)
+    accounts_sessions.end_all_sessions(session, user=user)
     session.execute(
         update(ApiToken)
         .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))

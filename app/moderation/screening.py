@@ -15,6 +15,8 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community, MemberRole, Membership
 from app.config import get_settings
 from app.errors import Invalid
+from app.i18n import N_, _
+from app.i18n.formatting import format_number
 from app.moderation.audit import record
 from app.moderation.models import (
     AuditAction,
@@ -25,7 +27,7 @@ from app.moderation.models import (
 )
 from app.moderation.queue import claim_item, hold
 
-HELD_FOR_REVIEW = "A moderator reviews it before it is published."
+HELD_FOR_REVIEW = N_("A moderator reviews it before it is published.")  # the reason kept, in the author's words
 
 
 def settings_for(session: Session, *, community: Community) -> ModerationSettings:
@@ -55,14 +57,14 @@ def update_settings(
     now = now or utcnow()
     errors = {}
     if not 1 <= auto_hide_threshold <= 100:
-        errors["auto_hide_threshold"] = "Between 1 and 100 reports."
+        errors["auto_hide_threshold"] = _("Between %(least)s and %(most)s reports.", least=1, most=100)
     if not 1 <= premoderation_posts <= 20:
-        errors["premoderation_posts"] = "Between 1 and 20 posts."
+        errors["premoderation_posts"] = _("Between %(least)s and %(most)s posts.", least=1, most=20)
     words = [line.strip() for line in blocked_words.splitlines() if line.strip()]
     if len("\n".join(words)) > 5000:
-        errors["blocked_words"] = "Keep the list under 5,000 characters."
+        errors["blocked_words"] = _("Keep the list under %(limit)s characters.", limit=format_number(5000))
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     current = settings_for(session, community=community)
     before = _settings_snapshot(current)
     was_on = current.premoderation
@@ -154,7 +156,7 @@ def screen_post(
     settings = settings_for(session, community=community)
     word = _contains_blocked_word(text, blocked_word_list(settings))
     # One neutral reason for both holds: a blocked word's author must not learn that a word held the post.
-    reason = HELD_FOR_REVIEW
+    reason = _(HELD_FOR_REVIEW)
     if word is not None:
         flag = ItemFlag.blocked_word
     elif _awaits_premoderation(session, community=community, author=author, settings=settings):
@@ -163,6 +165,18 @@ def screen_post(
         return False
     item = claim_item(session, community=community, kind=kind, subject_id=subject_id, flag=flag, now=now)
     return hold(session, community=community, item=item, action=AuditAction.hold, reason=reason, now=now)
+
+
+def hold_post(
+    session: Session, *, community: Community, kind: SubjectKind, subject_id: int, now: datetime | None = None
+) -> bool:
+    """Hold a post for review whatever the settings: what someone outside the community posts where the community
+    lets them (a visitor's question) always waits for a moderator. True when held."""
+    now = now or utcnow()
+    item = claim_item(
+        session, community=community, kind=kind, subject_id=subject_id, flag=ItemFlag.premoderation, now=now
+    )
+    return hold(session, community=community, item=item, action=AuditAction.hold, reason=_(HELD_FOR_REVIEW), now=now)
 
 
 def flag_near_duplicate(session: Session, *, community: Community, design_id: int, now: datetime | None = None) -> None:

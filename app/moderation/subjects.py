@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.errors import NotFound
+from app.i18n import _
 from app.moderation.models import SubjectKind
 
 EXCERPT_LENGTH = 300
@@ -75,7 +76,7 @@ def subject_type(kind: SubjectKind | str) -> SubjectType:
     try:
         known = SubjectKind(kind)
     except ValueError:
-        raise NotFound("There is no such kind of content.") from None
+        raise NotFound(_("There is no such kind of content.")) from None
     try:
         return REGISTRY[known]
     except KeyError:
@@ -89,7 +90,7 @@ def describe(session: Session, *, kind: SubjectKind | str, subject_id: int, comm
     """The subject, as seen from this community; 404 when it is not there."""
     found = subject_type(kind).describe(session, subject_id, community_id)
     if found is None:
-        raise NotFound("There is no such content in this community.")
+        raise NotFound(_("There is no such content in this community."))
     return found
 
 
@@ -98,7 +99,7 @@ def describe_for_members(
 ) -> SubjectInfo:
     """As ``describe``, for a member reporting: kinds that only the brand's staff see are not found either."""
     if not subject_type(kind).members_report:
-        raise NotFound("There is no such kind of content.")
+        raise NotFound(_("There is no such kind of content."))
     return describe(session, kind=kind, subject_id=subject_id, community_id=community_id)
 
 

@@ -16,11 +16,12 @@ from app.columns import RowId
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.i18n import N_, _, ngettext
 from app.insights.deps import SurveyAccess, survey_access
 from app.moderation import appeals as moderation_appeals
 from app.moderation import audit as moderation_audit
 from app.moderation import decisions as moderation_decisions
-from app.moderation import evidence, privacy, subjects
+from app.moderation import evidence, labels, privacy, subjects
 from app.moderation import queue as moderation_queue
 from app.moderation import reports as moderation_reports
 from app.moderation import sanctions as moderation_sanctions
@@ -39,34 +40,33 @@ from app.permissions import Action
 from app.web import flash
 from app.web.forms import form_error
 from app.web.requests import redirect, safe_next
-from app.web.templating import render
+from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 BASE = "/c/{community_slug}/moderation"
 
+templates.env.globals["moderation_label"] = labels.label
+
 DECISION_LABELS = {
-    Decision.hide: "Hide (the author may appeal)",
-    Decision.restore: "Keep or approve: dismiss the reports (shown)",
-    Decision.remove: "Remove (the author may appeal)",
+    Decision.hide: N_("Hide (the author may appeal)"),
+    Decision.restore: N_("Keep or approve: dismiss the reports (shown)"),
+    Decision.remove: N_("Remove (the author may appeal)"),
 }
 # The keys that pick a decision on the queue and item pages (static/js/moderation.js), announced beside each choice
 # and in its aria-keyshortcuts. "d" dismisses the reports: the item stays (or becomes) shown.
 DECISION_KEYS = {Decision.hide: "h", Decision.restore: "d", Decision.remove: "r"}
-PROFILE_RESTORE_LABEL = "Dismiss the reports (the profile stays as it is)"
+PROFILE_RESTORE_LABEL = N_("Dismiss the reports (the profile stays as it is)")
 
-REASON_LABELS = {
-    ReportReason.spam: "Spam",
-    ReportReason.offensive: "Offensive",
-    ReportReason.stolen_art: "Stolen art",
-    ReportReason.off_topic: "Off-topic",
-    ReportReason.other: "Other",
-}
+
+def _reason_choices() -> list[tuple[str, str]]:
+    """The report reasons as (value, words) in the current language."""
+    return [(reason.value, labels.label("reason", reason)) for reason in ReportReason]
 
 
 def _int(value: str, field_name: str) -> int:
     if not value.strip().lstrip("-").isdigit():
-        raise Invalid("Please correct the marked fields.", fields={field_name: "Enter a whole number."})
+        raise Invalid(_("Please correct the marked fields."), fields={field_name: _("Enter a whole number.")})
     return int(value)
 
 
@@ -82,9 +82,10 @@ def _report_context(
     return {
         "community": access.community,
         "kind": kind,
+        "report_title": labels.report_title(kind),
         "subject_id": subject_id,
         "subject": subject,
-        "reasons": list(REASON_LABELS.items()),
+        "reasons": _reason_choices(),
         "form": form,
     }
 
@@ -127,7 +128,7 @@ def report(
     except AppError as error:
         return form_error(request, session, "moderation/report.html", context, error)
     response = redirect(request, context["subject"].link)
-    flash.add(response, request, "Thank you: your report is with the moderators.")
+    flash.add(response, request, _("Thank you: your report is with the moderators."))
     return response
 
 
@@ -146,7 +147,7 @@ def _response_report_context(
         "target": moderation_reports.response_for_report(session, survey=access.survey, response_id=response_id),
         "next_url": safe_next(next_url, answers_url),
         "results_url": answers_url,
-        "reasons": list(REASON_LABELS.items()),
+        "reasons": _reason_choices(),
         "form": form,
     }
 
@@ -183,8 +184,15 @@ def report_response(
         return form_error(request, session, "moderation/report_response.html", context, error)
     response = redirect(request, context["next_url"])
     community = context["target"].community
-    hidden = " It is left out of the results until they decide." if outcome.auto_hidden else ""
-    flash.add(response, request, f"Thank you: your report is with the moderators of {community.name}.{hidden}")
+    if outcome.auto_hidden:
+        message = _(
+            "Thank you: your report is with the moderators of %(community)s. It is left out of the results until "
+            "they decide.",
+            community=community.name,
+        )
+    else:
+        message = _("Thank you: your report is with the moderators of %(community)s.", community=community.name)
+    flash.add(response, request, message)
     return response
 
 
@@ -199,11 +207,15 @@ def _queue_context(session: Session, access: CommunityAccess, filters: moderatio
         "entries": entries,
         "evidence": evidence.for_entries(session, community=access.community, entries=entries),
         "filters": filters,
-        "statuses": [("waiting", "Waiting (open and held)"), ("all", "All"), *((s.value, s.value) for s in ItemStatus)],
+        "statuses": [
+            ("waiting", _("Waiting (open and held)")),
+            ("all", _("All")),
+            *((s.value, labels.label("status", s)) for s in ItemStatus),
+        ],
         "kinds": [kind.value for kind in SubjectKind],
         "flags": [flag.value for flag in ItemFlag],
-        "reasons": list(REASON_LABELS.items()),
-        "decisions": [(decision.value, DECISION_LABELS[decision], DECISION_KEYS[decision]) for decision in Decision],
+        "reasons": _reason_choices(),
+        "decisions": [(decision.value, _(DECISION_LABELS[decision]), DECISION_KEYS[decision]) for decision in Decision],
         "sanction_kinds": [kind.value for kind in SanctionKind],
         "sanctions": moderation_sanctions.list_sanctions(session, community=access.community, active_only=True),
         "pending_appeals": len(moderation_appeals.list_appeals(session, community=access.community)),
@@ -254,7 +266,16 @@ async def decide(
         context["form"] = {"decision": decision, "reason": reason, "item_ids": ids}
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
-    flash.add(response, request, f"Done: {decision} on {len(entries)} item{'s' if len(entries) != 1 else ''}.")
+    flash.add(
+        response,
+        request,
+        ngettext(
+            "Done: %(decision)s on %(num)s item.",
+            "Done: %(decision)s on %(num)s items.",
+            len(entries),
+            decision=labels.label("action", decision),
+        ),
+    )
     return response
 
 
@@ -272,18 +293,19 @@ def _item_context(session: Session, access: CommunityAccess, item_id: RowId, **f
     return {
         "community": access.community,
         "detail": detail,
+        "subject_heading": labels.subject_heading(kind),
         "evidence": found,
         "people": people,
         "decisions": [
             (
                 decision.value,
-                PROFILE_RESTORE_LABEL if profile else DECISION_LABELS[decision],
+                _(PROFILE_RESTORE_LABEL) if profile else _(DECISION_LABELS[decision]),
                 DECISION_KEYS[decision],
             )
             for decision in moderation_decisions.decisions_for(kind)
         ],
         "form": form,
-        "reason_labels": REASON_LABELS,
+        "reason_labels": dict(_reason_choices()),
         # A profile cannot be hidden: its owner is warned, suspended or banned from here instead.
         "sanction_owner": detail.entry.author if profile else None,
         "sanction_action": f"/c/{access.community.slug}/moderation/items/{item_id}/sanction",
@@ -326,7 +348,11 @@ def decide_item(
         context = _item_context(session, access, item_id, decision=decision, reason=reason)
         return form_error(request, session, "moderation/item.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
-    flash.add(response, request, f"Done: {decision} on item {item_id}.")
+    flash.add(
+        response,
+        request,
+        _("Done: %(decision)s on item %(item)s.", decision=labels.label("action", decision), item=item_id),
+    )
     return response
 
 
@@ -339,7 +365,8 @@ def design_image(
 ) -> Response:
     """A design's rendition for this community's moderators, hidden designs included (never the original)."""
     image = evidence.design_image(session, community=access.community, design_id=design_id, size=size)
-    return Response(image.content, media_type=image.media_type, headers={"Cache-Control": "private, max-age=3600"})
+    caching = {"Cache-Control": "private, max-age=3600"}  # i18n: ignore
+    return Response(image.content, media_type=image.media_type, headers=caching)
 
 
 def _sanction_from_form(
@@ -366,6 +393,21 @@ def _sanction_from_form(
     )
 
 
+def _sanctioned(kind: str, handle: str, *, reporters_told: bool) -> str:
+    """The flash after a sanction: one whole sentence per kind."""
+    if reporters_told:
+        if kind == SanctionKind.ban:
+            return _("@%(handle)s is banned; they are told why, and the reporters are told.", handle=handle)
+        if kind == SanctionKind.suspension:
+            return _("@%(handle)s is suspended; they are told why, and the reporters are told.", handle=handle)
+        return _("@%(handle)s is warned; they are told why, and the reporters are told.", handle=handle)
+    if kind == SanctionKind.ban:
+        return _("@%(handle)s is banned; they are told why.", handle=handle)
+    if kind == SanctionKind.suspension:
+        return _("@%(handle)s is suspended; they are told why.", handle=handle)
+    return _("@%(handle)s is warned; they are told why.", handle=handle)
+
+
 @router.post(BASE + "/items/{item_id}/sanction")
 def sanction_owner(
     request: Request,
@@ -382,14 +424,14 @@ def sanction_owner(
     owner = context["sanction_owner"]
     try:
         if owner is None:
-            raise Invalid("Only a reported profile's owner is sanctioned from its item; use the queue's form.")
+            raise Invalid(_("Only a reported profile's owner is sanctioned from its item; use the queue's form."))
         _sanction_from_form(session, access, owner, kind=kind, days=days, reason=reason, item_id=item_id)
     except AppError as error:
         context["sanction_form"] = {"kind": kind, "days": days, "sanction_reason": reason}
         context["sanction_errors"] = error.fields
         return form_error(request, session, "moderation/item.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
-    flash.add(response, request, f"@{owner.handle} has a {kind}; they are told why, and the reporters are told.")
+    flash.add(response, request, _sanctioned(kind, owner.handle, reporters_told=True))
     return response
 
 
@@ -413,7 +455,7 @@ def sanction(
         context["sanction_errors"] = error.fields
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
-    flash.add(response, request, f"@{handle.strip().lstrip('@')} has a {kind}; they are told why.")
+    flash.add(response, request, _sanctioned(kind, handle.strip().lstrip("@"), reporters_told=False))
     return response
 
 
@@ -434,7 +476,7 @@ def lift(
         context = _queue_context(session, access, moderation_queue.QueueFilters())
         return form_error(request, session, "moderation/queue.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/moderation")
-    flash.add(response, request, "The sanction is lifted.")
+    flash.add(response, request, _("The sanction is lifted."))
     return response
 
 
@@ -490,7 +532,7 @@ def save_settings(
             request, session, "moderation/settings.html", {"community": access.community, "form": form}, error
         )
     response = redirect(request, f"/c/{access.community.slug}/moderation/settings")
-    flash.add(response, request, "Moderation settings saved.")
+    flash.add(response, request, _("Moderation settings saved."))
     return response
 
 
@@ -503,7 +545,10 @@ def _day(value: str, field_name: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError:
-        raise Invalid("Use dates like 2026-11-23.", fields={field_name: "Use a date like 2026-11-23."}) from None
+        raise Invalid(
+            _("Use dates like %(example)s.", example="2026-11-23"),
+            fields={field_name: _("Use a date like %(example)s.", example="2026-11-23")},
+        ) from None
 
 
 def _audit_filters(action: str, actor: str, member: str, since: str, until: str) -> moderation_audit.AuditFilters:
@@ -552,8 +597,8 @@ def audit_csv(
     rows = moderation_audit.list_audit(session, community=access.community, filters=filters, limit=None)
     return Response(
         moderation_audit.audit_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="audit-{access.community.slug}.csv"'},
+        media_type="text/csv; charset=utf-8",  # i18n: ignore
+        headers={"Content-Disposition": f'attachment; filename="audit-{access.community.slug}.csv"'},  # i18n: ignore
     )
 
 
@@ -582,7 +627,9 @@ def ban_site_wide(
             request, session, "moderation/site_bans.html", _bans_context(session, handle=handle, reason=reason), error
         )
     response = redirect(request, "/admin/bans")
-    flash.add(response, request, f"@{member.handle} is banned from Chorus; their account is deactivated.")
+    flash.add(
+        response, request, _("@%(handle)s is banned from Chorus; their account is deactivated.", handle=member.handle)
+    )
     return response
 
 
@@ -598,7 +645,7 @@ def privacy_page(request: Request, _user: AccountUser) -> Response:
 def export(session: SessionDep, user: AccountUser) -> JSONResponse:
     return JSONResponse(
         privacy.export_member_data(session, user=user),
-        headers={"Content-Disposition": f'attachment; filename="chorus-{user.handle}.json"'},
+        headers={"Content-Disposition": f'attachment; filename="chorus-{user.handle}.json"'},  # i18n: ignore
     )
 
 
@@ -610,5 +657,5 @@ def delete_account(request: Request, session: SessionDep, user: AccountUser, pas
         return form_error(request, session, "moderation/privacy.html", {}, error)
     response = redirect(request, "/")
     clear_session_cookie(response)
-    flash.add(response, request, "Your account is deleted. Goodbye.")
+    flash.add(response, request, _("Your account is deleted. Goodbye."))
     return response

@@ -4,7 +4,8 @@
 ``digest_weekday``) the task queue calls :func:`run_due_digests`; each person's digest is built and queued in a
 transaction of its own that takes their items with row locks (SKIP LOCKED on PostgreSQL; BEGIN IMMEDIATE serialises
 SQLite) and marks them sent, so two workers never send an item twice. Items of someone who may not be e-mailed any
-more (unsubscribed, or a kind now set to never) are marked too, without e-mail.
+more (unsubscribed, or a kind now set to never) are marked too, without e-mail. A digest speaks its recipient's
+language (or, without one, the default language of the one community it is about) and shows their time zone.
 """
 
 from collections.abc import Callable
@@ -16,11 +17,12 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.communities.models import Community
 from app.config import Settings, get_settings
+from app.i18n import N_, _
 from app.notifications import emails, rollups
 from app.notifications import service as notifications_service
 from app.notifications.models import Delivery, DigestItem, Notification, OutboxEmail
 
-OTHER_PLACES = "Across Chorus"
+OTHER_PLACES = N_("Across Chorus")  # the heading of what belongs to no community
 
 
 def due_cadences(now: datetime, *, settings: Settings | None = None) -> list[Delivery]:
@@ -59,6 +61,7 @@ def _group(
         else {}
     )
     groups: dict[int | None, emails.DigestCommunity] = {}
+    other_places = _(OTHER_PLACES)
     kinds: dict[tuple[int | None, str], emails.DigestKind] = {}
     told: dict[tuple[int | None, str], list[Notification]] = {}
     # Newest first, so each kind shows its latest few.
@@ -68,7 +71,7 @@ def _group(
         key = community.id if community is not None else None
         if key not in groups:
             groups[key] = emails.DigestCommunity(
-                name=community.name if community is not None else OTHER_PLACES,
+                name=community.name if community is not None else other_places,
                 url=emails.absolute(f"/c/{community.slug}" if community is not None else "/notifications"),
             )
         kind = kinds.get((key, notification.kind.value))
@@ -87,7 +90,7 @@ def _group(
     for group in groups.values():
         group.kinds.sort(key=lambda k: (-k.count, k.label))
     # Communities by name; what belongs to no community last.
-    return sorted(groups.values(), key=lambda g: (g.name == OTHER_PLACES, g.name.lower()))
+    return sorted(groups.values(), key=lambda g: (g is groups.get(None), g.name.lower()))
 
 
 def send_digest(session: Session, *, user_id: int, cadence: Delivery, now: datetime) -> OutboxEmail | None:
@@ -127,12 +130,17 @@ def send_digest(session: Session, *, user_id: int, cadence: Delivery, now: datet
     wanted = [item for item in items if notifications[item.notification_id].kind not in muted]
     if not wanted:
         return None
-    rendered = emails.digest_email(
-        user=user,
-        cadence=cadence.value,
-        communities=_group(session, items=wanted, notifications=notifications, now=now),
-        unsubscribe_url=notifications_service.unsubscribe_url(user, None),
+    community_ids = {item.community_id for item in wanted}
+    only_community = (
+        session.get(Community, community_ids.pop()) if len(community_ids) == 1 and None not in community_ids else None
     )
+    with notifications_service.in_language_of(user, only_community):
+        rendered = emails.digest_email(
+            user=user,
+            cadence=cadence.value,
+            communities=_group(session, items=wanted, notifications=notifications, now=now),
+            unsubscribe_url=notifications_service.unsubscribe_url(user, None),
+        )
     return notifications_service.queue_email(
         session,
         to_address=user.email,

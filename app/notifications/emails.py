@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from app.accounts.models import User
 from app.config import get_settings
+from app.i18n import _, ngettext
+from app.i18n.formatting import format_number
 
 ITEMS_PER_KIND = 5
 
@@ -54,37 +56,78 @@ def absolute(link: str) -> str:
 
 def _footer(reason: str, unsubscribe_url: str) -> str:
     settings_url = absolute("/settings/notifications")
-    return f"--\n{reason}\nChoose what reaches you and how often: {settings_url}\nUnsubscribe: {unsubscribe_url}\n"
+    return (
+        "--\n"
+        + "\n".join(
+            (
+                reason,
+                _("Choose what reaches you and how often: %(url)s", url=settings_url),
+                _("Unsubscribe: %(url)s", url=unsubscribe_url),
+            )
+        )
+        + "\n"
+    )
 
 
 def notification_email(*, user: User, kind_label: str, text: str, link: str, unsubscribe_url: str) -> RenderedEmail:
-    """One notification, sent at once."""
+    """One notification, sent at once, in the current language (the caller's ``use_locale`` for the recipient)."""
     site = get_settings().site_name
-    body = f"Hello {user.display_name},\n\n{text}\n\n{absolute(link)}\n\n" + _footer(
-        f'You get these e-mails at once for "{kind_label}".', unsubscribe_url
+    greeting = _("Hello %(name)s,", name=user.display_name)
+    reason = _("You get these e-mails at once for “%(kind)s”.", kind=kind_label)
+    body = f"{greeting}\n\n{text}\n\n{absolute(link)}\n\n" + _footer(reason, unsubscribe_url)
+    return RenderedEmail(subject=_("%(site)s: %(text)s", site=site, text=text)[:200], body_text=body)
+
+
+def digest_subject(*, cadence: str, site: str, total: int) -> str:
+    if cadence == "weekly":
+        return ngettext(
+            "Your weekly %(site)s digest: %(num)s update",
+            "Your weekly %(site)s digest: %(num)s updates",
+            total,
+            site=site,
+        )
+    return ngettext(
+        "Your daily %(site)s digest: %(num)s update", "Your daily %(site)s digest: %(num)s updates", total, site=site
     )
-    return RenderedEmail(subject=f"{site}: {text}"[:200], body_text=body)
+
+
+def digest_reason(cadence: str) -> str:
+    return _("This is your weekly digest.") if cadence == "weekly" else _("This is your daily digest.")
 
 
 def digest_email(
     *, user: User, cadence: str, communities: list[DigestCommunity], unsubscribe_url: str
 ) -> RenderedEmail:
-    """A digest: a heading per community with its count, then per kind the count and the newest few, with links."""
+    """A digest: a heading per community with its count, then per kind the count and the newest few, with links.
+    In the current language (the caller's ``use_locale`` for the recipient)."""
     from app.web.templating import templates
 
     site = get_settings().site_name
     total = sum(community.count for community in communities)
-    subject = f"Your {cadence} {site} digest: {total} update{'s' if total != 1 else ''}"
-    lines = [f"Hello {user.display_name},", "", f"Here is what happened in your {site} communities.", ""]
+    lines = [
+        _("Hello %(name)s,", name=user.display_name),
+        "",
+        _("Here is what happened in your %(site)s communities.", site=site),
+        "",
+    ]
     for community in communities:
-        lines += [f"{community.name} ({community.count})", "=" * len(f"{community.name} ({community.count})")]
+        heading = f"{community.name} ({format_number(community.count)})"
+        lines += [heading, "=" * len(heading)]
         for kind in community.kinds:
-            lines.append(f"{kind.label} ({kind.count})")
+            lines.append(f"{kind.label} ({format_number(kind.count)})")
             lines += [f"  - {line.text}\n    {line.url}" for line in kind.lines]
             if kind.more:
-                lines.append(f"  ... and {kind.more} more: {absolute('/notifications')}")
+                lines.append(
+                    "  "
+                    + ngettext(
+                        "... and %(num)s more: %(url)s",
+                        "... and %(num)s more: %(url)s",
+                        kind.more,
+                        url=absolute("/notifications"),
+                    )
+                )
         lines.append("")
-    body_text = "\n".join(lines) + "\n" + _footer(f"This is your {cadence} digest.", unsubscribe_url)
+    body_text = "\n".join(lines) + "\n" + _footer(digest_reason(cadence), unsubscribe_url)
     body_html = templates.env.get_template("notifications/email/digest.html").render(
         user=user,
         site=site,
@@ -95,4 +138,6 @@ def digest_email(
         settings_url=absolute("/settings/notifications"),
         notifications_url=absolute("/notifications"),
     )
-    return RenderedEmail(subject=subject, body_text=body_text, body_html=body_html)
+    return RenderedEmail(
+        subject=digest_subject(cadence=cadence, site=site, total=total), body_text=body_text, body_html=body_html
+    )

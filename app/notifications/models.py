@@ -57,6 +57,13 @@ class NotificationKind(StrEnum):
     payout_paid = "payout_paid"
     payout_failed = "payout_failed"
     redemption_code = "redemption_code"
+    preorder_opened = "preorder_opened"
+    preorder_funded = "preorder_funded"
+    preorder_not_funded = "preorder_not_funded"
+    question_answer = "question_answer"
+    answer_accepted = "answer_accepted"
+    # News of a designer someone follows: a new design, a win (and pre-orders): app.follows.
+    followed_designer = "followed_designer"
     # Not a notification in the bell: the weekly results e-mail to a brand's staff (app.brands.weekly_results),
     # a kind so that each person turns it off where they choose everything else.
     brand_results = "brand_results"
@@ -72,7 +79,7 @@ class Notification(SQLModel, table=True):
     kind: NotificationKind = enum_field(NotificationKind)
     text: str = Field(max_length=300)
     link: str = Field(max_length=500)
-    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    actor_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     read_at: datetime | None = timestamp_field(nullable=True)
     # Notifications of one kind about one thing on one (UTC) day share a key and read as one line, rollup_text with
@@ -125,6 +132,6 @@ class DigestItem(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
     notification_id: int = Field(foreign_key="notifications.id", unique=True, ondelete="CASCADE")
     cadence: Delivery = enum_field(Delivery)
-    community_id: int | None = Field(default=None, foreign_key="communities.id", ondelete="SET NULL")
+    community_id: int | None = Field(default=None, foreign_key="communities.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     sent_at: datetime | None = timestamp_field(nullable=True)

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, func, select, update
 from app.accounts.models import User
 from app.columns import id_of, utcnow
 from app.errors import NotFound
+from app.i18n import _
+from app.i18n.formatting import format_date, format_minor_units, format_number
 from app.notifications.models import Notification, NotificationKind
-from app.rewards import money
 
 GROUPS_PER_PAGE = 30
 
@@ -48,18 +49,18 @@ def _group_of() -> Any:
 def _day(moment: datetime, now: datetime) -> str:
     days = (now.date() - moment.date()).days
     if days == 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "yesterday"
-    return f"on {moment.day} {moment:%b}"
+        return _("yesterday")
+    return _("on %(day)s", day=format_date(moment))
 
 
 def _line(newest: Notification, *, count: int, amount_minor: int | None, now: datetime) -> str:
     if count == 1 or not newest.rollup_text:
         return newest.text
-    amount = money.format_amount(amount_minor or 0, newest.currency) if newest.currency else ""
+    amount = format_minor_units(amount_minor or 0, newest.currency) if newest.currency else ""
     return (
-        newest.rollup_text.replace("{count}", f"{count:,}")
+        newest.rollup_text.replace("{count}", format_number(count))
         .replace("{amount}", amount)
         .replace("{day}", _day(newest.created_at, now))
     )
@@ -149,7 +150,7 @@ def mark_group_read(session: Session, *, user: User, notification_id: int, now: 
     as missing)."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
-        raise NotFound("There is no such notification.")
+        raise NotFound(_("There is no such notification."))
     same_line = (
         col(Notification.rollup_key) == notification.rollup_key
         if notification.rollup_key is not None

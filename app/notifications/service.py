@@ -21,6 +21,7 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.config import Settings, get_settings
 from app.errors import AppError, Invalid, NotFound
+from app.i18n import N_, _, use_locale
 from app.notifications import emails
 from app.notifications.models import (
     Delivery,
@@ -180,6 +181,13 @@ class Rollup:
     currency: str | None = None
 
 
+def in_language_of(user: User, community: Community | None = None) -> AbstractContextManager[None]:
+    """Speak the recipient's language inside the block (their own setting, else the community's default language
+    when the notice belongs to one) and show times in their time zone: compose a notification's text, and its
+    e-mail, inside it, since what is stored and sent is read by them, not by whoever's request caused it."""
+    return use_locale(user.locale or (community.default_locale if community is not None else None), user.time_zone)
+
+
 def _clipped(text: str) -> str:
     return text if len(text) <= _TEXT_MAX else text[: _TEXT_MAX - 1] + "…"
 
@@ -198,7 +206,8 @@ def notify(
 ) -> Notification | None:
     """Tell someone about something in the app, and by e-mail as they chose for this kind: now, in their daily or
     weekly digest (grouped by ``community``), or not at all. Nobody is told about what they did themselves.
-    ``rollup`` lets many of one kind about one thing on one day read as one line (app.notifications.rollups)."""
+    ``rollup`` lets many of one kind about one thing on one day read as one line (app.notifications.rollups).
+    Compose ``text`` (and ``email_subject``, ``rollup``) in the recipient's language: inside ``in_language_of``."""
     if actor is not None and actor.id == user.id:
         return None
     text = _clipped(text)
@@ -223,9 +232,14 @@ def notify(
     if delivery == Delivery.never or not may_email(session, user=user):
         return notification
     if delivery == Delivery.immediately:
-        rendered = emails.notification_email(
-            user=user, kind_label=kind_label(kind), text=text, link=link, unsubscribe_url=unsubscribe_url(user, kind)
-        )
+        with in_language_of(user, community):
+            rendered = emails.notification_email(
+                user=user,
+                kind_label=kind_label(kind),
+                text=text,
+                link=link,
+                unsubscribe_url=unsubscribe_url(user, kind),
+            )
         queue_email(
             session,
             to_address=user.email,
@@ -283,7 +297,7 @@ def mark_read(session: Session, *, user: User, notification_id: int, now: dateti
     """Mark one of someone's notifications read (another person's answers as missing)."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
-        raise NotFound("There is no such notification.")
+        raise NotFound(_("There is no such notification."))
     if notification.read_at is None:
         notification.read_at = now or utcnow()
         session.add(notification)
@@ -318,6 +332,12 @@ DEFAULT_DELIVERY: dict[NotificationKind, Delivery] = {
     NotificationKind.appeal_filed: Delivery.immediately,
     NotificationKind.appeal_decided: Delivery.immediately,
     NotificationKind.brand_results: Delivery.weekly,
+    NotificationKind.preorder_opened: Delivery.immediately,
+    NotificationKind.preorder_funded: Delivery.immediately,
+    NotificationKind.preorder_not_funded: Delivery.immediately,
+    NotificationKind.question_answer: Delivery.immediately,
+    NotificationKind.answer_accepted: Delivery.immediately,
+    NotificationKind.followed_designer: Delivery.daily,
 }
 DEFAULT_FOR_NEW_KINDS = Delivery.daily
 # Kinds that reach people one way only: the choices offered for them (every Delivery for the others).
@@ -325,28 +345,39 @@ KIND_CHOICES: dict[NotificationKind, tuple[Delivery, ...]] = {
     NotificationKind.brand_results: (Delivery.weekly, Delivery.never),
 }
 KIND_LABELS: dict[NotificationKind, str] = {
-    NotificationKind.comment_reply: "Replies to your comments",
-    NotificationKind.design_comment: "Comments on your designs",
-    NotificationKind.design_won: "Your designs winning",
-    NotificationKind.design_flagged: "Designs flagged for moderators",
-    NotificationKind.idea_comment: "Comments on ideas you follow",
-    NotificationKind.idea_status: "Status changes of ideas you follow",
-    NotificationKind.idea_response: "Official responses to ideas you follow",
-    NotificationKind.idea_merged: "Ideas you follow merged into another",
-    NotificationKind.idea_done: "Ideas you voted for or follow done",
-    NotificationKind.mention: "Mentions of you",
-    NotificationKind.community_invite: "Invitations to invite-only communities",
-    NotificationKind.campaign_decision: "Decisions on your campaign applications",
-    NotificationKind.kit_shipped: "Your sample kits shipping",
-    NotificationKind.network_response: "Answers through your share links",
-    NotificationKind.roundtable_invite: "Invitations to results roundtables",
-    NotificationKind.campaign_outcome: "What brands did with campaign feedback",
-    NotificationKind.moderation_decision: "Moderators' decisions on your posts",
-    NotificationKind.sanction: "Warnings and suspensions",
-    NotificationKind.report_outcome: "Outcomes of your reports",
-    NotificationKind.appeal_filed: "Appeals to decide (moderators)",
-    NotificationKind.appeal_decided: "Decisions on your appeals",
-    NotificationKind.brand_results: "Weekly results of the brands you work for",
+    NotificationKind.comment_reply: N_("Replies to your comments"),
+    NotificationKind.design_comment: N_("Comments on your designs"),
+    NotificationKind.design_won: N_("Your designs winning"),
+    NotificationKind.design_flagged: N_("Designs flagged for moderators"),
+    NotificationKind.idea_comment: N_("Comments on ideas you follow"),
+    NotificationKind.idea_status: N_("Status changes of ideas you follow"),
+    NotificationKind.idea_response: N_("Official responses to ideas you follow"),
+    NotificationKind.idea_merged: N_("Ideas you follow merged into another"),
+    NotificationKind.idea_done: N_("Ideas you voted for or follow done"),
+    NotificationKind.mention: N_("Mentions of you"),
+    NotificationKind.community_invite: N_("Invitations to invite-only communities"),
+    NotificationKind.campaign_decision: N_("Decisions on your campaign applications"),
+    NotificationKind.kit_shipped: N_("Your sample kits shipping"),
+    NotificationKind.network_response: N_("Answers through your share links"),
+    NotificationKind.roundtable_invite: N_("Invitations to results roundtables"),
+    NotificationKind.campaign_outcome: N_("What brands did with campaign feedback"),
+    NotificationKind.moderation_decision: N_("Moderators' decisions on your posts"),
+    NotificationKind.sanction: N_("Warnings and suspensions"),
+    NotificationKind.report_outcome: N_("Outcomes of your reports"),
+    NotificationKind.appeal_filed: N_("Appeals to decide (moderators)"),
+    NotificationKind.appeal_decided: N_("Decisions on your appeals"),
+    NotificationKind.royalty_earned: N_("Royalties you earned"),
+    NotificationKind.commission_earned: N_("Commissions you earned"),
+    NotificationKind.payout_paid: N_("Your payouts paid"),
+    NotificationKind.payout_failed: N_("Your payouts that failed"),
+    NotificationKind.redemption_code: N_("Your reward codes"),
+    NotificationKind.brand_results: N_("Weekly results of the brands you work for"),
+    NotificationKind.preorder_opened: N_("Pre-orders opening for designs you would buy"),
+    NotificationKind.preorder_funded: N_("Pre-orders you pledged to (or designed) funded"),
+    NotificationKind.preorder_not_funded: N_("Pre-orders you pledged to (or designed) not funded"),
+    NotificationKind.question_answer: N_("New answers to questions you follow"),
+    NotificationKind.answer_accepted: N_("Answers accepted on questions you follow, and yours accepted"),
+    NotificationKind.followed_designer: N_("New designs, wins and pre-orders of designers you follow"),
 }
 # Kinds that concern some people only (the weekly results: brand staff): the domain that sends them says who, and
 # the settings offer them to those people alone. Filled in by that domain (``register_audience``), since this
@@ -366,7 +397,7 @@ def choices_for(kind: NotificationKind) -> tuple[Delivery, ...]:
 def kind_label(kind: NotificationKind | str) -> str:
     """The kind in words, for the settings page, e-mail and digest headings."""
     label = KIND_LABELS.get(NotificationKind(kind)) if kind in NotificationKind.__members__ else None
-    return label or str(kind).replace("_", " ").capitalize()
+    return _(label) if label else str(kind).replace("_", " ").capitalize()
 
 
 def default_delivery(kind: NotificationKind) -> Delivery:
@@ -440,16 +471,16 @@ def set_preferences(
     parsed: dict[NotificationKind, Delivery] = {}
     for kind_name, delivery_name in choices.items():
         if kind_name not in NotificationKind.__members__:
-            problems[kind_name] = "There is no such kind of notification."
+            problems[kind_name] = _("There is no such kind of notification.")
         elif delivery_name not in Delivery.__members__:
-            problems[kind_name] = "Choose immediately, daily, weekly or never."
+            problems[kind_name] = _("Choose immediately, daily, weekly or never.")
         elif Delivery(delivery_name) not in choices_for(NotificationKind(kind_name)):
-            allowed = " or ".join(choice.value for choice in choices_for(NotificationKind(kind_name)))
-            problems[kind_name] = f"Choose {allowed}."
+            *others, last = [choice.value for choice in choices_for(NotificationKind(kind_name))]
+            problems[kind_name] = _("Choose %(choices)s or %(last)s.", choices=", ".join(others), last=last)
         else:
             parsed[NotificationKind(kind_name)] = Delivery(delivery_name)
     if problems:
-        raise Invalid("Please correct the marked fields.", fields=problems)
+        raise Invalid(_("Please correct the marked fields."), fields=problems)
     for kind, delivery in parsed.items():
         _upsert_preference(session, user_id=id_of(user), kind=kind, delivery=delivery)
     if email_unsubscribed is not None:
@@ -514,7 +545,7 @@ class UnsubscribeRequest:
 
     @property
     def what(self) -> str:
-        return f"e-mail about {kind_label(self.kind).lower()}" if self.kind else "all notification e-mail"
+        return _("e-mail about “%(kind)s”", kind=kind_label(self.kind)) if self.kind else _("all notification e-mail")
 
 
 def read_unsubscribe_token(session: Session, *, token: str) -> UnsubscribeRequest:
@@ -524,15 +555,17 @@ def read_unsubscribe_token(session: Session, *, token: str) -> UnsubscribeReques
         value = _unsubscribe_serializer().loads(token, max_age=max_age)
     except SignatureExpired as error:
         raise AppError(
-            "This unsubscribe link has expired. Log in and change your notification settings instead.",
+            _("This unsubscribe link has expired. Log in and change your notification settings instead."),
             status_code=410,
         ) from error
     except BadSignature as error:
-        raise Invalid("This unsubscribe link is not valid. Check that it was copied whole.", status_code=400) from error
+        raise Invalid(
+            _("This unsubscribe link is not valid. Check that it was copied whole."), status_code=400
+        ) from error
     user = session.get(User, value.get("u")) if isinstance(value, dict) else None
     kind_name = str(value.get("k")) if isinstance(value, dict) else ""
     if user is None or (kind_name != ALL_KINDS and kind_name not in NotificationKind.__members__):
-        raise Invalid("This unsubscribe link is not valid any more.", status_code=400)
+        raise Invalid(_("This unsubscribe link is not valid any more."), status_code=400)
     return UnsubscribeRequest(user=user, kind=None if kind_name == ALL_KINDS else NotificationKind(kind_name))
 
 

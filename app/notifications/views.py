@@ -11,6 +11,7 @@ from app.columns import PageNumber, RowId
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, NotFound
+from app.i18n import N_, _
 from app.notifications import rollups
 from app.notifications import service as notifications_service
 from app.notifications.models import Delivery
@@ -24,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 def _require_dev_outbox() -> None:
     if not get_settings().dev_outbox_enabled:
-        raise NotFound("Page not found.")
+        raise NotFound(_("Page not found."))
 
 
 @router.get("/dev/outbox", name="notifications:outbox")
@@ -39,7 +40,7 @@ def outbox_email(request: Request, email_id: RowId, session: SessionDep, _visito
     _require_dev_outbox()
     email = notifications_service.get_outbox_email(session, email_id=email_id)
     if email is None:
-        raise NotFound("There is no such e-mail in the outbox.")
+        raise NotFound(_("There is no such e-mail in the outbox."))
     return render(request, "notifications/outbox_email.html", {"email": email})
 
 
@@ -80,10 +81,10 @@ def bell(request: Request, session: SessionDep, user: AccountUser) -> Response:
 # --- Notification settings ------------------------------------------------------------------------------------
 
 DELIVERY_CHOICES = [
-    (Delivery.immediately, "Immediately"),
-    (Delivery.daily, "Daily digest"),
-    (Delivery.weekly, "Weekly digest"),
-    (Delivery.never, "Never (only the bell)"),
+    (Delivery.immediately, N_("Immediately")),
+    (Delivery.daily, N_("Daily digest")),
+    (Delivery.weekly, N_("Weekly digest")),
+    (Delivery.never, N_("Never (only the bell)")),
 ]
 
 
@@ -94,7 +95,7 @@ def _settings_context(
     return {
         "preferences": preferences,
         "chosen": chosen or {pref.kind.value: pref.delivery.value for pref in preferences},
-        "choices": DELIVERY_CHOICES,
+        "choices": [(delivery, _(text)) for delivery, text in DELIVERY_CHOICES],
         "email_unsubscribed": notifications_service.is_email_unsubscribed(session, user=user)
         if unsubscribed is None
         else unsubscribed,
@@ -126,7 +127,7 @@ def save_settings(
         context = _settings_context(session, user, chosen=chosen, unsubscribed=unsubscribed)
         return form_error(request, session, "notifications/settings.html", context, error)
     response = redirect(request, "/settings/notifications")
-    flash.add(response, request, "Notification settings saved.")
+    flash.add(response, request, _("Notification settings saved."))
     return response
 
 

@@ -15,6 +15,7 @@ from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
 from app.db import OwnTransactionsDep, SessionDep, writes_in_own_transactions
 from app.errors import Invalid
+from app.i18n import _
 from app.permissions import Action
 from app.rewards import payouts as rewards_payouts
 from app.rewards import points as rewards_points
@@ -79,6 +80,7 @@ def _product(row: rewards_terms.ProductRow) -> schemas.ProductPublic:
         designer_handle=row.designer.handle if row.designer else None,
         terms=schemas.TermsPublic.model_validate(row.terms, from_attributes=True) if row.terms else None,
         splits=[schemas.SplitPublic(handle=user.handle, share_bp=split.share_bp) for split, user in row.splits],
+        store_url=row.product.store_url,
     )
 
 
@@ -110,6 +112,7 @@ def put_terms(
         royalty_min=body.royalty_min,
         splits="\n".join(f"{handle} {share}" for handle, share in body.splits.items()),
         live=body.live,
+        store_url=body.store_url,
     )
     rewards_terms.set_product_terms(session, product=product, fields=fields)
     rows = rewards_terms.list_products(session, brand=access.brand)
@@ -145,7 +148,7 @@ def post_sales(
         get_settings().sales_import_rate_per_account,
         "sales-import",
         str(access.user.id),
-        message="You are sending sales very fast; wait a minute.",
+        message=_("You are sending sales very fast; wait a minute."),
     )
     rows = [
         rewards_sales.SaleInput(
@@ -166,7 +169,9 @@ def post_sales(
     "/brands/{brand_slug}/sales/imports",
     response_model=schemas.SalesImportPublic,
     summary="Record the sales of a CSV file (checked whole, then written in batches; lines sent before are skipped)",
-    responses={503: {"description": "A batch failed: the batches before it are recorded; send the file again"}},
+    responses={
+        503: {"description": "A batch failed: the batches before it are recorded; send the file again"}  # i18n: ignore
+    },
 )
 @writes_in_own_transactions
 async def import_sales(
@@ -336,7 +341,7 @@ def export_batch(
     return Response(
         payout_file.content,
         media_type=payout_file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{payout_file.filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{payout_file.filename}"'},  # i18n: ignore
     )
 
 
@@ -505,7 +510,7 @@ def redeem(
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> schemas.RedemptionPublic:
     if not idempotency_key:
-        raise Invalid("Send an Idempotency-Key header (any unique string, reused only when retrying).")
+        raise Invalid(_("Send an Idempotency-Key header (any unique string, reused only when retrying)."))
     redemption = rewards_points.redeem(
         session,
         user=user,

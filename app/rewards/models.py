@@ -37,8 +37,8 @@ class ProductTerms(SQLModel, table=True):
 
     __tablename__ = "product_terms"
     __table_args__ = (
-        CheckConstraint("price_minor >= 0", name="price_not_negative"),
-        CheckConstraint("royalty_bp >= 0 AND royalty_bp <= 10000", name="royalty_bp_range"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),  # i18n: ignore
+        CheckConstraint("royalty_bp >= 0 AND royalty_bp <= 10000", name="royalty_bp_range"),  # i18n: ignore
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -128,6 +128,7 @@ class PointsAction(StrEnum):
     survey_answered = "survey_answered"
     samples_passed = "samples_passed"
     referral_converted = "referral_converted"
+    answer_accepted = "answer_accepted"
 
 
 class PointsRule(SQLModel, table=True):
@@ -137,7 +138,7 @@ class PointsRule(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("brand_id", "action"),
         CheckConstraint("points > 0", name="points_positive"),
-        CheckConstraint("daily_cap > 0", name="daily_cap_positive"),
+        CheckConstraint("daily_cap > 0", name="daily_cap_positive"),  # i18n: ignore
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -178,7 +179,7 @@ class RewardItem(SQLModel, table=True):
     __tablename__ = "reward_items"
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
-        CheckConstraint("points_cost > 0", name="cost_positive"),
+        CheckConstraint("points_cost > 0", name="cost_positive"),  # i18n: ignore
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -207,13 +208,13 @@ class Redemption(SQLModel, table=True):
     created_at: datetime = timestamp_field()
     # When the brand's staff marked the reward sent or the code honoured; none while it is still to fulfil.
     fulfilled_at: datetime | None = timestamp_field(nullable=True)
-    fulfilled_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    fulfilled_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     # Where to send merchandise (the member's words; empty for discount codes), for the brand's managers only.
     shipping_address: str = Field(default="", max_length=SHIPPING_ADDRESS_MAX)
 
     @property
     def status(self) -> str:
-        return "fulfilled" if self.fulfilled_at is not None else "to fulfil"
+        return "fulfilled" if self.fulfilled_at is not None else "to fulfil"  # i18n: ignore
 
 
 class BatchStatus(StrEnum):
@@ -236,7 +237,7 @@ class PayoutBatch(SQLModel, table=True):
     # Earnings posted after this moment are inside the holding period and stay out of the batch.
     cutoff_at: datetime = timestamp_field()
     provider: str = Field(default="manual_csv", max_length=40)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     exported_at: datetime | None = timestamp_field(nullable=True)
     closed_at: datetime | None = timestamp_field(nullable=True)

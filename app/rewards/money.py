@@ -1,5 +1,8 @@
 """Reading and writing amounts: exact Decimal parsing of typed input into integer minor units, and display.
 
+Two ways out: ``format_amount`` for people (the language's signs and symbol: "€1,234.56", "1.234,56 €") and
+``plain_amount`` for machines (CSV files for accounting imports, form values: "1234.56" in every language).
+
 Rounding rules (the only places money is divided):
 - a percentage royalty or commission is ``net * basis_points / 10000``, rounded half-even to a minor unit, per sale
   line (one order line of one product);
@@ -8,7 +11,13 @@ Rounding rules (the only places money is divided):
 Input is never rounded: "12.345" EUR is refused, not read as 12.34 or 12.35.
 """
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from babel import numbers
+
+from app.i18n import _, current_locale
+from app.i18n.locales import babel_locale
 
 # The current ISO 4217 currency codes (list one, as amended to 2025), kept here because neither babel nor pycountry
 # is a dependency. Left out on purpose: funds and units of account (BOV, CHE, CHW, CLF, COU, MXV, USN, UYI, UYW, XDR,
@@ -16,19 +25,22 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 # units (XB?), and withdrawn codes (HRK 2023, CUC 2021, SLL and ZWL 2024). Brands are paid and pay out in these;
 # review on each ISO amendment.
 # Read with split() below: one word per code keeps the list short to review against the standard.
-_TWO_DIGIT_TEXT = """
+_TWO_DIGIT_TEXT = """  # i18n: ignore
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY COP
 CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR
 JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN
 NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP
 SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG
 """
-_ZERO_DIGIT_TEXT = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
-_THREE_DIGIT_TEXT = "BHD IQD JOD KWD LYD OMR TND"
+_ZERO_DIGIT_TEXT = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"  # i18n: ignore
+_THREE_DIGIT_TEXT = "BHD IQD JOD KWD LYD OMR TND"  # i18n: ignore
 # ISO 4217 minor units where they are not 2.
 _MINOR_DIGITS = {**dict.fromkeys(_ZERO_DIGIT_TEXT.split(), 0), **dict.fromkeys(_THREE_DIGIT_TEXT.split(), 3)}
 ISO_CURRENCIES = frozenset(_TWO_DIGIT_TEXT.split()) | frozenset(_MINOR_DIGITS)
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+_FRACTION = re.compile(r"0\.0+")  # the decimals of a currency pattern ("¤#,##0.00")
+# CLDR's currency spacing, which Babel leaves out: a code or a lettered symbol touching a digit is kept apart from it
+# by a no-break space ("CHF\u00a015.00", not "CHF15.00").
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 class MoneyError(ValueError):
@@ -42,9 +54,9 @@ def minor_digits(currency: str) -> int:
 def parse_currency(text: str) -> str:
     code = text.strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
-        raise MoneyError("Use a three-letter ISO currency code, such as EUR.")
+        raise MoneyError(_("Use a three-letter ISO currency code, such as EUR."))
     if code not in ISO_CURRENCIES:
-        raise MoneyError(f"{code} is not an ISO 4217 currency code; use one such as EUR, USD or GBP.")
+        raise MoneyError(_("%(code)s is not an ISO 4217 currency code; use one such as EUR, USD or GBP.", code=code))
     return code
 
 
@@ -53,9 +65,11 @@ def _decimal(text: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise MoneyError(f"{text.strip() or 'Nothing'} is not a number.") from None
+        if not text.strip():
+            raise MoneyError(_("Nothing is not a number.")) from None
+        raise MoneyError(_("%(text)s is not a number.", text=text.strip())) from None
     if not value.is_finite():
-        raise MoneyError(f"{text.strip()} is not a number.")
+        raise MoneyError(_("%(text)s is not a number.", text=text.strip()))
     return value
 
 
@@ -65,9 +79,11 @@ def parse_amount(text: str, currency: str) -> int:
     digits = minor_digits(currency)
     scaled = value.scaleb(digits)
     if scaled != scaled.to_integral_value():
-        raise MoneyError(f"{currency} amounts have at most {digits} decimal places.")
+        raise MoneyError(
+            _("%(currency)s amounts have at most %(digits)s decimal places.", currency=currency, digits=digits)
+        )
     if value < 0:
-        raise MoneyError("Use an amount of zero or more.")
+        raise MoneyError(_("Use an amount of zero or more."))
     return int(scaled)
 
 
@@ -76,9 +92,9 @@ def parse_percent(text: str) -> int:
     value = _decimal(text.strip().rstrip("%"))
     scaled = value.scaleb(2)
     if scaled != scaled.to_integral_value():
-        raise MoneyError("Use at most two decimal places in a percentage.")
+        raise MoneyError(_("Use at most two decimal places in a percentage."))
     if not 0 <= value <= 100:
-        raise MoneyError("Use a percentage from 0 to 100.")
+        raise MoneyError(_("Use a percentage from 0 to 100."))
     return int(scaled)
 
 
@@ -97,17 +113,26 @@ def split(amount_minor: int, shares: list[tuple[int, int]]) -> dict[int, int]:
 
 
 def format_amount(amount_minor: int, currency: str) -> str:
-    """12345, "EUR" -> "€123.45"; other currencies as "123.45 CHF"."""
-    digits = minor_digits(currency)
-    sign = "-" if amount_minor < 0 else ""
-    value = Decimal(abs(amount_minor)).scaleb(-digits)
-    text = f"{value:,.{digits}f}"
-    symbol = _SYMBOLS.get(currency.upper())
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
+    """An amount for people, in the current language: 12345, "EUR" -> "€123.45" in English, "123,45 €" in German
+    and Spanish. The decimals are the currency's ISO 4217 minor units (this module's, not Babel's rounding rules, so
+    an amount is never shown rounded)."""
+    code = currency.upper()
+    digits = minor_digits(code)
+    locale = current_locale()
+    pattern = babel_locale(locale).currency_formats["standard"].pattern
+    fraction = "0." + "0" * digits if digits else "0"
+    text = numbers.format_currency(
+        Decimal(amount_minor).scaleb(-digits),
+        code,
+        format=_FRACTION.sub(fraction, pattern),
+        locale=locale,
+        currency_digits=False,
+    )
+    return _LETTER_DIGIT.sub("\u00a0", text)
 
 
 def plain_amount(amount_minor: int, currency: str) -> str:
-    """12345, "EUR" -> "123.45" (CSV files and form values)."""
+    """12345, "EUR" -> "123.45" in every language (CSV files for accounting imports, form values, JSON)."""
     digits = minor_digits(currency)
     sign = "-" if amount_minor < 0 else ""
     return f"{sign}{Decimal(abs(amount_minor)).scaleb(-digits):.{digits}f}"

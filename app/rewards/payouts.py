@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_
@@ -17,9 +18,12 @@ from app.accounts.models import User
 from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, _, ngettext
+from app.i18n.formatting import format_number
 from app.ledger import service as ledger_service
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 from app.notifications.models import NotificationKind
+from app.rewards import events as rewards_events
 from app.rewards import money
 from app.rewards.models import (
     BatchStatus,
@@ -84,7 +88,7 @@ def csv_safe(text: str) -> str:
     return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
 
 
-_BATCH_OPEN = "A payout batch in this currency is open already: settle it before opening another."
+_BATCH_OPEN = N_("A payout batch in this currency is open already: settle it before opening another.")
 PROVIDERS: dict[str, PayoutProvider] = {ManualCsvProvider.name: ManualCsvProvider()}
 
 
@@ -182,8 +186,12 @@ def _payout_currency(session: Session, *, brand: Brand, currency: str | None) ->
         if choice.currency == code:
             return choice
     if session.exec(select(PayoutBatch.id).where(PayoutBatch.open_key == f"{brand.id}:{code}")).first() is not None:
-        raise Conflict(_BATCH_OPEN)  # what was owed in it is locked in that batch
-    message = f"No member is owed anything in {code}; choose one of {', '.join(c.currency for c in choices)}."
+        raise Conflict(_(_BATCH_OPEN))  # what was owed in it is locked in that batch
+    message = _(
+        "No member is owed anything in %(currency)s; choose one of %(choices)s.",
+        currency=code,
+        choices=", ".join(c.currency for c in choices),
+    )
     raise Invalid(message, fields={"currency": message})
 
 
@@ -207,7 +215,7 @@ def open_batch(
     now = now or utcnow()
     settings = get_reward_settings(session, brand=brand)
     if provider not in PROVIDERS:
-        raise Invalid(f"There is no payout provider {provider!r}.")
+        raise Invalid(_("There is no payout provider %(provider)r.", provider=provider))
     choice = _payout_currency(session, brand=brand, currency=currency)
     code = choice.currency
     threshold_minor = settings.payout_threshold_minor if choice.current else 0
@@ -215,7 +223,7 @@ def open_batch(
     brand_id = id_of(brand)
     open_key = f"{brand_id}:{code}"
     if session.exec(select(PayoutBatch.id).where(PayoutBatch.open_key == open_key)).first() is not None:
-        raise Conflict(_BATCH_OPEN)
+        raise Conflict(_(_BATCH_OPEN))
     candidates = [
         account
         for account in _member_accounts(session, brand_id=brand_id, kind=AccountKind.earnings, currency=code)
@@ -223,8 +231,16 @@ def open_batch(
     ]
     if not candidates:
         raise Conflict(
-            f"No balance in {code} is at or over {money.format_amount(max(threshold_minor, 1), code)} "
-            f"outside the {settings.hold_days}-day holding period: there is nothing to pay."
+            ngettext(
+                "No balance in %(currency)s is at or over %(threshold)s outside the %(num)s-day holding period: "
+                "there is nothing to pay.",
+                "No balance in %(currency)s is at or over %(threshold)s outside the %(num)s-day holding period: "
+                "there is nothing to pay.",
+                settings.hold_days,
+                currency=code,
+                threshold=money.format_amount(max(threshold_minor, 1), code),
+                num=format_number(settings.hold_days),
+            )
         )
     batch = PayoutBatch(
         brand_id=brand_id,
@@ -242,7 +258,7 @@ def open_batch(
             session.add(batch)
             session.flush()
     except IntegrityError as error:
-        raise Conflict(_BATCH_OPEN) from error
+        raise Conflict(_(_BATCH_OPEN)) from error
     for account in candidates:
         ledger_service.lock_account(session, account=account)
         amount = payable_minor(session, account=account, cutoff=cutoff)
@@ -287,7 +303,7 @@ def list_batches(session: Session, *, brand: Brand) -> Sequence[PayoutBatch]:
 def get_batch(session: Session, *, brand: Brand, batch_id: int) -> PayoutBatch:
     batch = session.get(PayoutBatch, batch_id)
     if batch is None or batch.brand_id != brand.id:
-        raise NotFound("There is no such payout batch.")
+        raise NotFound(_("There is no such payout batch."))
     return batch
 
 
@@ -342,7 +358,7 @@ def mark_paid(
     now = now or utcnow()
     lines = _pending_lines(session, batch=batch, line_id=line_id)
     if line_id is not None and not lines:
-        raise Conflict("This payout line is not pending: it was settled already.")
+        raise Conflict(_("This payout line is not pending: it was settled already."))
     brand = session.get(Brand, batch.brand_id)
     assert brand is not None
     paid_account = ledger_service.get_account(
@@ -372,15 +388,20 @@ def mark_paid(
             session,
             user_id=line.user_id,
             kind=NotificationKind.payout_paid,
-            text=f"{brand.name} paid you {money.format_amount(line.amount_minor, batch.currency)}",
+            text=partial(_paid_text, brand.name, line.amount_minor, batch.currency),
             link="/me/earnings",
         )
+        rewards_events.emit_payout_paid(session, batch=batch, line=line, paid_at=now)
         done.append(line)
     if line_id is not None and not done:
         # Another request settled the line between our read and our claim (it waited for that one's commit).
-        raise Conflict("This payout line is not pending: it was settled already.")
+        raise Conflict(_("This payout line is not pending: it was settled already."))
     _close_if_settled(session, batch=batch, now=now)
     return done
+
+
+def _paid_text(brand_name: str, amount_minor: int, currency: str) -> str:
+    return _("%(brand)s paid you %(amount)s", brand=brand_name, amount=money.format_amount(amount_minor, currency))
 
 
 def mark_failed(
@@ -390,10 +411,12 @@ def mark_failed(
     now = now or utcnow()
     reason = reason.strip()
     if not reason or len(reason) > 300:
-        raise Invalid("Say why the payment failed (up to 300 characters).", fields={"reason": "Say why it failed."})
+        raise Invalid(
+            _("Say why the payment failed (up to 300 characters)."), fields={"reason": _("Say why it failed.")}
+        )
     lines = _pending_lines(session, batch=batch, line_id=line_id)
     if not lines or not _claim_line(session, line=lines[0], status=LineStatus.failed, now=now, failure_reason=reason):
-        raise Conflict("This payout line is not pending: it was settled already.")
+        raise Conflict(_("This payout line is not pending: it was settled already."))
     line = lines[0]
     pending = ledger_service.get_account(
         session, brand_id=batch.brand_id, user_id=line.user_id, kind=AccountKind.payout_pending, currency=batch.currency
@@ -414,8 +437,11 @@ def mark_failed(
         session,
         user_id=line.user_id,
         kind=NotificationKind.payout_failed,
-        text=f"A payout of {money.format_amount(line.amount_minor, batch.currency)} failed ({reason}); "
-        "it is back in your balance for the next batch",
+        text=lambda: _(
+            "A payout of %(amount)s failed (%(reason)s); it is back in your balance for the next batch",
+            amount=money.format_amount(line.amount_minor, batch.currency),
+            reason=reason,
+        ),
         link="/me/earnings",
     )
     _close_if_settled(session, batch=batch, now=now)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Integer, bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
@@ -14,8 +15,10 @@ from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _, use_locale
+from app.i18n.formatting import format_number
 from app.ledger import service as ledger_service
-from app.ledger.models import POINTS, AccountKind, TransactionKind
+from app.ledger.models import POINTS, AccountKind, LedgerTransaction, TransactionKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 from app.rewards.models import (
@@ -30,8 +33,9 @@ from app.rewards.models import (
 from app.rewards.referrals import brands_to_refer
 from app.rewards.shared import member_of_brand, new_code, run_claim
 
+# Columns, not the ORM entity: scoring runs this for every first score, and most brands have no rule.
 _RULE_QUERY = (
-    select(PointsRule)
+    sa_select(col(PointsRule.points), col(PointsRule.daily_cap))
     .where(
         col(PointsRule.brand_id) == bindparam("brand_id", type_=Integer),
         col(PointsRule.action) == bindparam("action"),
@@ -55,7 +59,7 @@ def award_points(
     cap of awards per member, action and UTC day (no farming by repeating an action). Without a rule this is one
     SELECT, so hot paths (scoring) can call it. Returns the award, or None when nothing was given.
     """
-    rule = session.exec(_RULE_QUERY, params={"brand_id": brand_id, "action": action.value}).first()  # type: ignore[call-overload]
+    rule = session.execute(_RULE_QUERY, {"brand_id": brand_id, "action": action.value}).first()
     if rule is None:
         return None
     now = now or utcnow()
@@ -114,6 +118,23 @@ def award_points(
     return award
 
 
+def reverse_award(session: Session, *, award_id: int, reason: str, now: datetime | None = None) -> None:
+    """Take back the points of an award through the ledger (a reversal of its transaction, at most once), for
+    awards that hold only while what earned them stands (an accepted answer whose acceptance moved)."""
+    award = session.get(PointsAward, award_id)
+    if award is None:
+        return
+    transaction = session.get(LedgerTransaction, award.transaction_id)
+    assert transaction is not None
+    ledger_service.reverse_transaction(
+        session,
+        transaction=transaction,
+        idempotency_key=f"points-reversal:{award.id}",
+        description=f"{award.points} points taken back: {reason}",
+        posted_at=now,
+    )
+
+
 def list_points_rules(session: Session, *, brand: Brand) -> Sequence[PointsRule]:
     return session.exec(
         select(PointsRule).where(PointsRule.brand_id == brand.id).order_by(col(PointsRule.action))
@@ -126,14 +147,14 @@ def set_points_rule(session: Session, *, brand: Brand, action: str, points: str,
     try:
         chosen = PointsAction(action)
     except ValueError:
-        errors["action"] = "Choose one of the actions listed."
+        errors["action"] = _("Choose one of the actions listed.")
         chosen = PointsAction.design_submitted
     if not points.strip().isdigit() or int(points) > 100000:
-        errors["points"] = "Use a whole number of points from 0 to 100,000."
+        errors["points"] = _("Use a whole number of points from 0 to %(most)s.", most=format_number(100_000))
     if not daily_cap.strip().isdigit() or not 1 <= int(daily_cap) <= 1000:
-        errors["daily_cap"] = "Allow from 1 to 1,000 awards a day."
+        errors["daily_cap"] = _("Allow from 1 to %(most)s awards a day.", most=format_number(1000))
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     rule = session.exec(select(PointsRule).where(PointsRule.brand_id == brand.id, PointsRule.action == chosen)).first()
     if int(points) == 0:
         if rule is not None:
@@ -148,7 +169,7 @@ def set_points_rule(session: Session, *, brand: Brand, action: str, points: str,
             session.add(rule)
             session.flush()
     except IntegrityError as error:
-        raise Conflict("Someone else just set this rule; reload and try again.") from error
+        raise Conflict(_("Someone else just set this rule; reload and try again.")) from error
     return rule
 
 
@@ -164,20 +185,20 @@ def add_reward_item(
     """Put a reward in the brand's catalog."""
     errors: dict[str, str] = {}
     if not name.strip() or len(name.strip()) > 120:
-        errors["name"] = "Name the reward (up to 120 characters)."
+        errors["name"] = _("Name the reward (up to 120 characters).")
     if len(description) > 1000:
-        errors["description"] = "Use at most 1,000 characters."
+        errors["description"] = _("Use at most %(most)s characters.", most=format_number(1000))
     try:
         reward_kind = RewardKind(kind)
     except ValueError:
-        errors["kind"] = "Choose a discount code or merchandise."
+        errors["kind"] = _("Choose a discount code or merchandise.")
         reward_kind = RewardKind.discount_code
     if not points_cost.strip().isdigit() or not 1 <= int(points_cost) <= 1_000_000:
-        errors["points_cost"] = "Use a whole number of points from 1 to 1,000,000."
+        errors["points_cost"] = _("Use a whole number of points from 1 to %(most)s.", most=format_number(1_000_000))
     if not stock.strip().isdigit() or int(stock) > 1_000_000:
-        errors["stock"] = "Use a whole number from 0 to 1,000,000."
+        errors["stock"] = _("Use a whole number from 0 to %(most)s.", most=format_number(1_000_000))
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     item = RewardItem(
         brand_id=id_of(brand),
         name=name.strip(),
@@ -204,13 +225,19 @@ def _clean_shipping_address(text: str) -> str:
     address = "\n".join(line for line in lines if line)
     if len(address) < 10 or "\n" not in address:
         raise Invalid(
-            "Please correct the marked field.",
-            fields={"shipping_address": "Where should we send it? Give a name and a postal address on separate lines."},
+            _("Please correct the marked field."),
+            fields={
+                "shipping_address": _("Where should we send it? Give a name and a postal address on separate lines.")
+            },
         )
     if len(address) > SHIPPING_ADDRESS_MAX:
         raise Invalid(
-            "Please correct the marked field.",
-            fields={"shipping_address": f"Keep the address to {SHIPPING_ADDRESS_MAX} characters."},
+            _("Please correct the marked field."),
+            fields={
+                "shipping_address": _(
+                    "Keep the address to %(most)s characters.", most=format_number(SHIPPING_ADDRESS_MAX)
+                )
+            },
         )
     return address
 
@@ -218,7 +245,7 @@ def _clean_shipping_address(text: str) -> str:
 def _replayed_redemption(session: Session, *, request_key: str, user: User) -> Redemption | None:
     replay = session.exec(select(Redemption).where(Redemption.request_key == request_key)).first()
     if replay is not None and replay.user_id != user.id:
-        raise Conflict("This request key was used for another redemption.")
+        raise Conflict(_("This request key was used for another redemption."))
     return replay
 
 
@@ -240,13 +267,13 @@ def redeem(
     now = now or utcnow()
     request_key = request_key.strip()
     if not request_key or len(request_key) > 100:
-        raise Invalid("Send a request key of 1 to 100 characters with each redemption.")
+        raise Invalid(_("Send a request key of 1 to 100 characters with each redemption."))
     replay = _replayed_redemption(session, request_key=request_key, user=user)
     if replay is not None:
         return replay
     item = session.get(RewardItem, item_id)
     if item is None or not member_of_brand(session, user=user, brand_id=item.brand_id):
-        raise NotFound("There is no such reward.")
+        raise NotFound(_("There is no such reward."))
     address = _clean_shipping_address(shipping_address) if item.kind == RewardKind.merchandise else ""
     account = ledger_service.get_account(
         session, brand_id=item.brand_id, user_id=id_of(user), kind=AccountKind.points, currency=POINTS
@@ -261,10 +288,17 @@ def redeem(
         get_settings().redeem_rate_per_account,
         "redeem",
         str(user.id),
-        message="You are redeeming very fast; wait a minute.",
+        message=_("You are redeeming very fast; wait a minute."),
     )
     if account.balance_minor < item.points_cost:
-        raise Conflict(f"{item.name} costs {item.points_cost:,} points; you have {account.balance_minor:,}.")
+        raise Conflict(
+            _(
+                "%(reward)s costs %(cost)s points; you have %(balance)s.",
+                reward=item.name,
+                cost=format_number(item.points_cost),
+                balance=format_number(account.balance_minor),
+            )
+        )
     taken = run_claim(
         session,
         update(RewardItem)
@@ -273,7 +307,7 @@ def redeem(
         .execution_options(synchronize_session=False),
     )
     if not taken.rowcount:
-        raise Conflict(f"{item.name} is out of stock.")
+        raise Conflict(_("%(reward)s is out of stock.", reward=item.name))
     session.refresh(item)
     spent = ledger_service.get_account(
         session, brand_id=item.brand_id, user_id=None, kind=AccountKind.points_spent, currency=POINTS
@@ -303,13 +337,18 @@ def redeem(
             session.add(redemption)
             session.flush()
     except IntegrityError as error:  # a 60-bit code collided, or the same request key raced in
-        raise Conflict("This redemption could not be completed; try again.") from error
-    what = "Your discount code" if item.kind == RewardKind.discount_code else "Your order code"
+        raise Conflict(_("This redemption could not be completed; try again.")) from error
+    with use_locale(user.locale, user.time_zone):
+        names = {"reward": item.name, "code": redemption.code}
+        if item.kind == RewardKind.discount_code:
+            text = _("Your discount code for %(reward)s: %(code)s", **names)
+        else:
+            text = _("Your order code for %(reward)s: %(code)s", **names)
     notifications_service.notify(
         session,
         user=user,
         kind=NotificationKind.redemption_code,
-        text=f"{what} for {item.name}: {redemption.code}",
+        text=text,
         link="/me/points",
     )
     return redemption
@@ -366,7 +405,7 @@ def list_brand_redemptions(session: Session, *, brand: Brand, limit: int = 500) 
 def get_brand_redemption(session: Session, *, brand: Brand, redemption_id: int) -> Redemption:
     redemption = session.get(Redemption, redemption_id)
     if redemption is None or redemption.brand_id != brand.id:
-        raise NotFound("There is no such redemption.")
+        raise NotFound(_("There is no such redemption."))
     return redemption
 
 
@@ -383,5 +422,5 @@ def fulfil_redemption(
     )
     session.refresh(redemption)
     if not claimed.rowcount:
-        raise Conflict(f"Redemption {redemption.code} is fulfilled already.")
+        raise Conflict(_("Redemption %(code)s is fulfilled already.", code=redemption.code))
     return redemption

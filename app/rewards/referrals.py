@@ -14,6 +14,7 @@ from app.columns import id_of
 from app.communities.models import Community, Membership
 from app.config import get_settings
 from app.errors import Conflict, NotFound
+from app.i18n import _
 from app.rewards.models import (
     ReferralCode,
     ReferralSignup,
@@ -30,7 +31,7 @@ def referral_code_for(session: Session, *, user: User, brand: Brand) -> Referral
     if existing is not None:
         return existing
     if not member_of_brand(session, user=user, brand_id=id_of(brand)):
-        raise NotFound("There is no such brand among your communities.")
+        raise NotFound(_("There is no such brand among your communities."))
     for _attempt in range(5):
         code = ReferralCode(code=new_code(8), brand_id=id_of(brand), user_id=id_of(user))
         try:
@@ -44,7 +45,7 @@ def referral_code_for(session: Session, *, user: User, brand: Brand) -> Referral
             ).first()
             if existing is not None:
                 return existing
-    raise Conflict("Could not make a referral code just now; try again.")
+    raise Conflict(_("Could not make a referral code just now; try again."))
 
 
 def find_referral_code(session: Session, *, code: str) -> ReferralCode | None:

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
@@ -14,10 +15,13 @@ from app.challenges.models import Product, ProductStatus
 from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _, ngettext
+from app.i18n.formatting import format_number
 from app.ledger import service as ledger_service
 from app.ledger.models import AccountKind, LedgerTransaction, TransactionKind
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
+from app.rewards import events as rewards_events
 from app.rewards import money
 from app.rewards.models import (
     PointsAction,
@@ -82,50 +86,65 @@ def _check_sale(
 ) -> CheckedSale | str:
     order_id = row.order_id.strip()
     if not order_id or len(order_id) > 80:
-        return "order_id: give the order's id (up to 80 characters)."
+        return _("order_id: give the order's id (up to 80 characters).")
     if not row.product_id.strip().isdigit():
-        return "product_id: give the product's number."
+        return _("product_id: give the product's number.")
     found = products.get(int(row.product_id))
     if found is None:
-        return f"product_id: {brand.name} has no product {row.product_id.strip()}."
+        return _("product_id: %(brand)s has no product %(product)s.", brand=brand.name, product=row.product_id.strip())
     product, terms = found
     if product.status != ProductStatus.live or terms is None:
-        return f"product_id: {product.name} is not live; set its terms and put it on sale first."
+        return _("product_id: %(product)s is not live; set its terms and put it on sale first.", product=product.name)
     if not row.quantity.strip().isdigit() or not 1 <= int(row.quantity) <= 100000:
-        return "quantity: use a whole number from 1 to 100,000."
+        return _("quantity: use a whole number from 1 to %(most)s.", most=format_number(100000))
     try:
         currency = money.parse_currency(row.currency)
     except money.MoneyError as error:
-        return f"currency: {error}"
+        return _("currency: %(problem)s", problem=error)
     if currency != terms.currency:
-        return f"currency: {product.name} is sold in {terms.currency}, not {currency}."
+        return _(
+            "currency: %(product)s is sold in %(currency)s, not %(sent)s.",
+            product=product.name,
+            currency=terms.currency,
+            sent=currency,
+        )
     try:
         unit_price = money.parse_amount(row.unit_price, currency)
     except money.MoneyError as error:
-        return f"unit_price: {error}"
+        return _("unit_price: %(problem)s", problem=error)
     referral = None
     if row.referral_code.strip():
         referral = session.exec(
             select(ReferralCode).where(ReferralCode.code == row.referral_code.strip().upper())
         ).first()
         if referral is None or referral.brand_id != brand.id:
-            return f"referral_code: {row.referral_code.strip()} is not one of {brand.name}'s referral codes."
+            return _(
+                "referral_code: %(code)s is not one of the referral codes of %(brand)s.",
+                code=row.referral_code.strip(),
+                brand=brand.name,
+            )
     sold_at = row.sold_at or now
     if isinstance(sold_at, str):
         text = sold_at.strip()
         try:
             sold_at = datetime.fromisoformat(text)
         except ValueError:
-            return f"sold_at: {text} is not a date and time; use e.g. 2026-11-23T14:05:00+01:00."
+            return _("sold_at: %(text)s is not a date and time; use e.g. 2026-11-23T14:05:00+01:00.", text=text)
     if sold_at.tzinfo is None:
-        return "sold_at: give the time with its time zone."
+        return _("sold_at: give the time with its time zone.")
     settings = get_settings()
     if sold_at > now + timedelta(minutes=settings.sale_clock_skew_minutes):
-        return f"sold_at: {sold_at.isoformat(timespec='minutes')} is in the future; send sales once they are made."
+        return _(
+            "sold_at: %(moment)s is in the future; send sales once they are made.",
+            moment=sold_at.isoformat(timespec="minutes"),
+        )
     if sold_at < now - timedelta(days=settings.sale_max_age_days):
-        return (
-            f"sold_at: {sold_at.date().isoformat()} is more than {settings.sale_max_age_days} days ago; "
-            "sales that old are not accepted."
+        return ngettext(
+            "sold_at: %(day)s is more than %(num)s day ago; sales that old are not accepted.",
+            "sold_at: %(day)s is more than %(num)s days ago; sales that old are not accepted.",
+            settings.sale_max_age_days,
+            day=sold_at.date().isoformat(),
+            num=format_number(settings.sale_max_age_days),
         )
     return CheckedSale(
         order_id=order_id,
@@ -154,9 +173,9 @@ def check_sales(session: Session, *, brand: Brand, rows: Sequence[SaleInput], no
     row.
     """
     if not rows:
-        raise Invalid("There are no sales to record.")
+        raise Invalid(_("There are no sales to record."))
     if len(rows) > MAX_IMPORT_ROWS:
-        raise Invalid(f"Send at most {MAX_IMPORT_ROWS:,} sale lines at a time.")
+        raise Invalid(_("Send at most %(most)s sale lines at a time.", most=format_number(MAX_IMPORT_ROWS)))
     products = {
         id_of(product): (product, terms)
         for product, terms in session.exec(
@@ -170,14 +189,18 @@ def check_sales(session: Session, *, brand: Brand, rows: Sequence[SaleInput], no
     seen: set[tuple[str, int]] = set()
     labels: dict[tuple[str, int], str] = {}
     for number, row in enumerate(rows, start=1):
-        label = f"row {row.row or number}"
+        label = f"row {row.row or number}"  # i18n: ignore (a field key, as stable as a column name)
         outcome = _check_sale(session, brand=brand, row=row, products=products, now=now)
         if isinstance(outcome, str):
             errors[label] = outcome
             continue
         pair = (outcome.order_id, id_of(outcome.product))
         if pair in seen:
-            errors[label] = f"order {outcome.order_id} lists {outcome.product.name} twice; add the quantities."
+            errors[label] = _(
+                "order %(order)s lists %(product)s twice; add the quantities.",
+                order=outcome.order_id,
+                product=outcome.product.name,
+            )
             continue
         seen.add(pair)
         labels[pair] = label
@@ -187,13 +210,21 @@ def check_sales(session: Session, *, brand: Brand, rows: Sequence[SaleInput], no
         pair = (line.order_id, id_of(line.product))
         before = existing.get(pair)
         if before is not None and (before.quantity, before.unit_price_minor) != (line.quantity, line.unit_price_minor):
-            errors[labels[pair]] = (
-                f"order {line.order_id} of {line.product.name} was recorded before with another quantity or price."
+            errors[labels[pair]] = _(
+                "order %(order)s of %(product)s was recorded before with another quantity or price.",
+                order=line.order_id,
+                product=line.product.name,
             )
     if errors:
         count = len(errors)
         raise SalesRejected(
-            f"{count} row{'s' if count != 1 else ''} could not be read; nothing was recorded.", fields=errors
+            ngettext(
+                "%(num)s row could not be read; nothing was recorded.",
+                "%(num)s rows could not be read; nothing was recorded.",
+                count,
+                num=format_number(count),
+            ),
+            fields=errors,
         )
     return CheckedSales(lines=checked, recorded_before=existing)
 
@@ -242,6 +273,25 @@ def _splits_of(session: Session, product: Product) -> list[tuple[int, int]]:
     if not shares and product.designer_id is not None:
         shares = [(product.designer_id, 10000)]
     return shares
+
+
+def _royalty_text(part: int, line: CheckedSale) -> str:
+    return _(
+        "You earned %(amount)s royalty: %(quantity)s x %(product)s sold",
+        amount=money.format_amount(part, line.currency),
+        quantity=format_number(line.quantity),
+        product=line.product.name,
+    )
+
+
+def _royalty_rollup(part: int, currency: str) -> notifications_service.Rollup:
+    return notifications_service.Rollup(
+        subject="earnings",
+        # {amount}, {count} and {day} are filled in when many read as one line (app.notifications).
+        text=_("You earned {amount} royalties from {count} sales {day}"),
+        amount_minor=part,
+        currency=currency,
+    )
 
 
 def record_checked_sale(
@@ -308,21 +358,16 @@ def record_checked_sale(
     sale.commission_minor = commission
     session.add(sale)
     session.flush()
+    rewards_events.emit_sale_recorded(session, sale=sale)
     for user_id, part in parts.items():
         if part:
             notify_user_id(
                 session,
                 user_id=user_id,
                 kind=NotificationKind.royalty_earned,
-                text=f"You earned {money.format_amount(part, line.currency)} royalty: "
-                f"{line.quantity} x {line.product.name} sold",
+                text=partial(_royalty_text, part, line),
                 link="/me/earnings",
-                rollup=notifications_service.Rollup(
-                    subject="earnings",
-                    text="You earned {amount} royalties from {count} sales {day}",
-                    amount_minor=part,
-                    currency=line.currency,
-                ),
+                rollup=partial(_royalty_rollup, part, line.currency),
             )
     if line.referral is not None:
         if commission:
@@ -330,11 +375,14 @@ def record_checked_sale(
                 session,
                 user_id=line.referral.user_id,
                 kind=NotificationKind.commission_earned,
-                text=f"Your referral brought a sale: {money.format_amount(commission, line.currency)} commission",
+                text=lambda: _(
+                    "Your referral brought a sale: %(amount)s commission",
+                    amount=money.format_amount(commission, line.currency),
+                ),
                 link="/me/referrals",
-                rollup=notifications_service.Rollup(
+                rollup=lambda: notifications_service.Rollup(
                     subject="referrals",
-                    text="Your referrals brought {count} sales {day}: {amount} commission",
+                    text=_("Your referrals brought {count} sales {day}: {amount} commission"),
                     amount_minor=commission,
                     currency=line.currency,
                 ),
@@ -364,7 +412,7 @@ def list_sales(session: Session, *, brand: Brand, limit: int = 200) -> Sequence[
 def get_sale(session: Session, *, brand: Brand, sale_id: int) -> Sale:
     sale = session.get(Sale, sale_id)
     if sale is None or sale.brand_id != brand.id:
-        raise NotFound("There is no such sale.")
+        raise NotFound(_("There is no such sale."))
     return sale
 
 
@@ -380,7 +428,7 @@ def refund_sale(session: Session, *, sale: Sale, now: datetime | None = None) ->
         .execution_options(synchronize_session=False),
     )
     if not claimed.rowcount:
-        raise Conflict(f"Order {sale.order_id} is refunded already.")
+        raise Conflict(_("Order %(order)s is refunded already.", order=sale.order_id))
     session.refresh(sale)
     if sale.transaction_id is not None:
         original = session.get(LedgerTransaction, sale.transaction_id)
@@ -396,4 +444,5 @@ def refund_sale(session: Session, *, sale: Sale, now: datetime | None = None) ->
         sale.refund_transaction_id = posting.transaction.id
         session.add(sale)
         session.flush()
+    rewards_events.emit_sale_refunded(session, sale=sale)
     return sale

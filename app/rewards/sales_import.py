@@ -24,6 +24,8 @@ from app.columns import id_of, utcnow
 from app.config import get_settings
 from app.db import ShortTransactions
 from app.errors import Invalid, NotFound, ServiceUnavailable
+from app.i18n import _
+from app.i18n.formatting import format_number
 from app.rewards import sales as rewards_sales
 from app.rewards.models import SaleSource
 
@@ -63,12 +65,14 @@ def parse_sales_csv(content: bytes) -> list[rewards_sales.SaleInput]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Invalid("The file is not UTF-8 text; export it from your shop as CSV (UTF-8).") from error
+        raise Invalid(_("The file is not UTF-8 text; export it from your shop as CSV (UTF-8).")) from error
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in CSV_COLUMNS if name not in _OPTIONAL_COLUMNS and name not in header]
     if missing:
-        raise Invalid(f"The file's first row must name the columns; missing: {', '.join(missing)}.")
+        raise Invalid(
+            _("The file's first row must name the columns; missing: %(columns)s.", columns=", ".join(missing))
+        )
     reader.fieldnames = header
     rows = []
     try:
@@ -86,7 +90,7 @@ def parse_sales_csv(content: bytes) -> list[rewards_sales.SaleInput]:
                 )
             )
     except csv.Error as error:
-        raise Invalid(f"The file is not valid CSV: {error}.") from error
+        raise Invalid(_("The file is not valid CSV: %(problem)s.", problem=error)) from error
     return rows
 
 
@@ -105,14 +109,14 @@ def import_sales_csv(
         get_settings().sales_import_rate_per_account,
         "sales-import",
         str(actor_id),
-        message="You are sending sales very fast; wait a minute.",
+        message=_("You are sending sales very fast; wait a minute."),
     )
     now = now or utcnow()
     rows = parse_sales_csv(content)
     with transactions.reading() as session:
         brand = session.get(Brand, brand_id)
         if brand is None:
-            raise NotFound("There is no such brand.")
+            raise NotFound(_("There is no such brand."))
         checked = rewards_sales.check_sales(session, brand=brand, rows=rows, now=now)
     lines = [line for line in checked.lines if (line.order_id, id_of(line.product)) not in checked.recorded_before]
     progress = SalesImport(rows=len(rows), recorded_before=len(checked.lines) - len(lines))
@@ -123,9 +127,14 @@ def import_sales_csv(
         except Exception as error:
             logger.exception("Sales import of brand %s stopped at batch %s", brand_id, progress.batches + 1)
             raise ImportInterrupted(
-                f"The import stopped at the line of order {batch[0].order_id}: {progress.recorded:,} new lines "
-                f"in {progress.batches} batches are recorded, the rest is not. Send the same file again to "
-                "finish; lines already recorded are skipped.",
+                _(
+                    "The import stopped at the line of order %(order)s: %(recorded)s new lines in %(batches)s "
+                    "batches are recorded, the rest is not. Send the same file again to finish; lines already "
+                    "recorded are skipped.",
+                    order=batch[0].order_id,
+                    recorded=format_number(progress.recorded),
+                    batches=format_number(progress.batches),
+                ),
                 progress=progress,
             ) from error
     return progress

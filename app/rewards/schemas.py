@@ -58,6 +58,7 @@ class ProductPublic(BaseModel):
     designer_handle: str | None
     terms: TermsPublic | None
     splits: list[SplitPublic]
+    store_url: str
 
 
 class TermsBody(BaseModel):
@@ -71,6 +72,12 @@ class TermsBody(BaseModel):
         default_factory=dict, description="Co-designer handle -> percentage, adding up to 100; empty: the designer"
     )
     live: bool = False
+    store_url: str = Field(
+        default="",
+        max_length=500,
+        examples=["https://shop.example.com/products/tide-tee"],
+        description="Where the brand's store sells it (http or https), for the designer's shop; empty: not online",
+    )
 
 
 class SaleLine(BaseModel):
@@ -306,3 +313,25 @@ class BrandRedemptionPublic(BaseModel):
     status: str  # "to fulfil" or "fulfilled"
     fulfilled_at: datetime | None
     shipping_address: str | None  # merchandise: where to send it (managers only; null for analysts)
+
+
+class ShopProductPublic(BaseModel):
+    """A product in a designer's shop: what it costs and where the brand's store sells it."""
+
+    id: int
+    name: str
+    brand_name: str
+    design_id: int | None
+    price_minor: int
+    currency: str
+    store_url: str = Field(description="Empty when the brand sells it in no online store")
+    availability: str = Field(description='"live": on sale now; "preorder": pledges taken until the deadline')
+    preorder_url: str = Field(default="", description="The product page taking pledges (pre-order products)")
+
+
+class ProductRoyaltyPublic(BaseModel):
+    product_id: int
+    product_name: str
+    currency: str
+    units: int = Field(description="Units sold and not refunded that earned you a royalty")
+    royalty_minor: int = Field(description="Royalties earned, less refunds")

@@ -2,6 +2,7 @@
 communities, random codes and notifying a member by id."""
 
 import secrets
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import CursorResult
@@ -9,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.communities.models import Community, Membership
+from app.i18n import use_locale
 from app.notifications import service as notifications_service
 from app.notifications.models import NotificationKind
 
@@ -21,7 +23,7 @@ def run_claim(session: Session, statement: Any) -> CursorResult[Any]:
 
 
 def new_code(length: int) -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(_CODE_ALPHABET) for _position in range(length))
 
 
 def member_of_brand(session: Session, *, user: User, brand_id: int) -> bool:
@@ -41,10 +43,15 @@ def notify_user_id(
     *,
     user_id: int,
     kind: NotificationKind,
-    text: str,
+    text: Callable[[], str],
     link: str,
-    rollup: notifications_service.Rollup | None = None,
+    rollup: Callable[[], notifications_service.Rollup] | None = None,
 ) -> None:
+    """Notify a member; ``text`` and ``rollup`` write the words, called in the member's own language."""
     user = session.get(User, user_id)
-    if user is not None:
-        notifications_service.notify(session, user=user, kind=kind, text=text, link=link, rollup=rollup)
+    if user is None:
+        return
+    with use_locale(user.locale, user.time_zone):
+        written = text()
+        grouped = rollup() if rollup is not None else None
+    notifications_service.notify(session, user=user, kind=kind, text=written, link=link, rollup=grouped)

@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.errors import Invalid
+from app.i18n import _
 from app.ledger import service as ledger_service
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 from app.rewards import money
@@ -78,7 +79,7 @@ def _next_month(moment: datetime) -> datetime:
 def recent_months(now: datetime, count: int = 12) -> list[str]:
     months = []
     year, month = now.year, now.month
-    for _ in range(count):
+    for _step in range(count):
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(months))
@@ -200,9 +201,9 @@ def parse_month(text: str, now: datetime) -> str:
     try:
         start = _month_start(text)
     except ValueError:
-        raise Invalid("Give the month as YYYY-MM, e.g. 2026-11.", fields={"month": "Use YYYY-MM."}) from None
+        raise Invalid(_("Give the month as YYYY-MM, e.g. 2026-11."), fields={"month": _("Use YYYY-MM.")}) from None
     if not 2000 <= start.year <= 2100:
-        raise Invalid("Give a month between 2000 and 2100.", fields={"month": "Use YYYY-MM."})
+        raise Invalid(_("Give a month between 2000 and 2100."), fields={"month": _("Use YYYY-MM.")})
     return f"{start.year:04d}-{start.month:02d}"
 
 
@@ -269,7 +270,7 @@ def statement_csv(statement: Statement) -> bytes:
     writer.writerow(
         [
             f"{statement.month}-01",
-            "Opening balance",
+            "Opening balance",  # i18n: ignore (the CSV is for accounting imports: the same in every language)
             "",
             money.plain_amount(statement.opening_minor, statement.currency),
             statement.currency,
@@ -286,7 +287,13 @@ def statement_csv(statement: Statement) -> bytes:
             ]
         )
     writer.writerow(
-        ["", "Closing balance", "", money.plain_amount(statement.closing_minor, statement.currency), statement.currency]
+        [
+            "",
+            "Closing balance",  # i18n: ignore (as the opening balance)
+            "",
+            money.plain_amount(statement.closing_minor, statement.currency),
+            statement.currency,
+        ]
     )
     return buffer.getvalue().encode()
 

@@ -4,6 +4,7 @@ royalty splits."""
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -13,6 +14,8 @@ from app.brands.models import Brand
 from app.challenges.models import Product, ProductStatus
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _
+from app.i18n.formatting import format_number, format_percent
 from app.rewards import money
 from app.rewards.models import (
     ProductTerms,
@@ -54,9 +57,9 @@ def update_reward_settings(
         except money.MoneyError as error:
             errors[name] = str(error)
     if not hold_days.strip().isdigit() or not 0 <= int(hold_days) <= 365:
-        errors["hold_days"] = "Use a whole number of days from 0 to 365."
+        errors["hold_days"] = _("Use a whole number of days from 0 to 365.")
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     settings = get_reward_settings(session, brand=brand)
     settings.currency = code
     settings.commission_bp = values["commission_percent"]
@@ -67,7 +70,7 @@ def update_reward_settings(
             session.add(settings)
             session.flush()
     except IntegrityError as error:
-        raise Conflict("Someone else just saved these settings; reload and try again.") from error
+        raise Conflict(_("Someone else just saved these settings; reload and try again.")) from error
     return settings
 
 
@@ -108,7 +111,7 @@ def list_products(session: Session, *, brand: Brand) -> list[ProductRow]:
 def get_product(session: Session, *, brand: Brand, product_id: int) -> Product:
     product = session.get(Product, product_id)
     if product is None or product.brand_id != brand.id:
-        raise NotFound("There is no such product.")
+        raise NotFound(_("There is no such product."))
     return product
 
 
@@ -125,39 +128,62 @@ class TermsFields:
     # "handle percent" per line, e.g. "ana 60\nben 40"; empty: the product's designer alone.
     splits: str = ""
     live: bool = False
+    # Where the brand's store sells it (http or https); empty: not sold online.
+    store_url: str = ""
+
+
+STORE_URL_MAX = 500
+
+
+def parse_store_url(text: str) -> str:
+    """A store link as typed: empty, or a whole http(s) address (no other scheme reaches a Buy button)."""
+    url = text.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or any(c.isspace() for c in url):
+        raise Invalid(_("Give the whole address of the product in your store, starting with https://."))
+    if len(url) > STORE_URL_MAX:
+        raise Invalid(_("Keep the store address to %(most)s characters.", most=format_number(STORE_URL_MAX)))
+    return url
 
 
 def _parse_splits(session: Session, text: str, product: Product) -> tuple[list[tuple[int, int]], str | None]:
     lines = [line.split() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         if product.designer_id is None:
-            return [], "This product has no designer: name who earns its royalty."
+            return [], _("This product has no designer: name who earns its royalty.")
         return [(product.designer_id, 10000)], None
     shares: list[tuple[int, int]] = []
     for parts in lines:
         if len(parts) != 2:
-            return [], "Write one co-designer per line: their handle, then their percentage."
+            return [], _("Write one co-designer per line: their handle, then their percentage.")
         handle, percent = parts[0].lstrip("@").lower(), parts[1]
         user = session.exec(select(User).where(User.handle == handle)).first()
         if user is None:
-            return [], f"There is nobody with the handle @{handle}."
+            return [], _("There is nobody with the handle @%(handle)s.", handle=handle)
         try:
             share = money.parse_percent(percent)
         except money.MoneyError as error:
-            return [], f"@{handle}: {error}"
+            return [], _("@%(handle)s: %(problem)s", handle=handle, problem=error)
         if share == 0:
-            return [], f"@{handle}: a share of 0 % earns nothing; leave them out."
+            return [], _("@%(handle)s: a share of 0 %% earns nothing; leave them out.", handle=handle)
         shares.append((id_of(user), share))
     if len({user_id for user_id, _ in shares}) != len(shares):
-        return [], "Name each co-designer once."
+        return [], _("Name each co-designer once.")
     total = sum(share for _, share in shares)
     if total != 10000:
-        return [], f"The shares add up to {money.plain_amount(total, 'EUR')} %, not 100 %."
+        return [], _(
+            "The shares add up to %(total)s, not %(whole)s.",
+            total=format_percent(total / 10000, digits=2),
+            whole=format_percent(1),
+        )
     return shares, None
 
 
 def set_product_terms(session: Session, *, product: Product, fields: TermsFields) -> ProductTerms:
-    """Set a product's price, royalty rule and co-designer splits, and whether it is live (on sale)."""
+    """Set a product's price, royalty rule and co-designer splits, whether it is live (on sale) and where the brand's
+    store sells it."""
     errors: dict[str, str] = {}
     currency = "EUR"
     try:
@@ -173,7 +199,7 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     try:
         kind = RoyaltyKind(fields.royalty_kind)
     except ValueError:
-        errors["royalty_kind"] = "Choose a percentage of the sale or a fixed amount per unit."
+        errors["royalty_kind"] = _("Choose a percentage of the sale or a fixed amount per unit.")
         kind = RoyaltyKind.percent
     try:
         percent_bp = money.parse_percent(fields.royalty_percent or "0")
@@ -183,12 +209,21 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     shares, split_error = _parse_splits(session, fields.splits, product)
     if split_error:
         errors["splits"] = split_error
+    store_url = ""
+    try:
+        store_url = parse_store_url(fields.store_url)
+    except Invalid as error:
+        errors["store_url"] = error.message
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     terms = session.exec(select(ProductTerms).where(ProductTerms.product_id == product.id)).first()
     if terms is not None and terms.currency != currency and _has_sales(session, product=product):
         # Its sales, royalties and refunds are in the old currency: a new one would mix two in one product.
-        message = f"{product.name} has sales in {terms.currency}; its currency cannot change now."
+        message = _(
+            "%(product)s has sales in %(currency)s; its currency cannot change now.",
+            product=product.name,
+            currency=terms.currency,
+        )
         raise Invalid(message, fields={"currency": message})
     if terms is None:
         terms = ProductTerms(product_id=id_of(product), price_minor=0, currency=currency)
@@ -206,12 +241,13 @@ def set_product_terms(session: Session, *, product: Product, fields: TermsFields
     for user_id, share in shares:
         session.add(RoyaltySplit(product_id=id_of(product), user_id=user_id, share_bp=share))
     product.status = ProductStatus.live if fields.live else ProductStatus.draft
+    product.store_url = store_url
     session.add(product)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError as error:
-        raise Conflict("Someone else just changed this product's terms; reload and try again.") from error
+        raise Conflict(_("Someone else just changed this product's terms; reload and try again.")) from error
     return terms
 
 

@@ -17,6 +17,8 @@ from app.columns import RowId, id_of, utcnow
 from app.config import get_settings
 from app.db import OwnTransactionsDep, SessionDep, writes_in_own_transactions
 from app.errors import AppError, Invalid
+from app.i18n import N_, _, ngettext
+from app.i18n.formatting import format_number, format_percent
 from app.permissions import Action
 from app.rewards import charts, money, sales_import
 from app.rewards import payouts as rewards_payouts
@@ -34,20 +36,27 @@ from app.web.templating import is_htmx, render, templates
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
-# Amounts read as money in every rewards template: {{ amount | money(currency) }}.
+# Amounts in minor units read as money (in the current language) where templates still write
+# {{ amount | money(currency) }} (the brand dashboard, the portfolio); rewards templates use ``minor_units``.
 templates.env.filters["money"] = money.format_amount
-templates.env.filters["plain_money"] = money.plain_amount
+# A share in basis points / 10,000 (a royalty, a commission, a co-designer's split), exact to the basis point.
+templates.env.filters["share"] = lambda fraction: format_percent(fraction, digits=2)
 POINTS_ACTION_LABELS = {
-    PointsAction.design_submitted: "Submitting a design",
-    PointsAction.first_score: "Scoring a design (first time)",
-    PointsAction.survey_answered: "Answering a survey",
-    PointsAction.samples_passed: "Passing on samples",
-    PointsAction.referral_converted: "A referral that buys",
+    PointsAction.design_submitted: N_("Submitting a design"),
+    PointsAction.first_score: N_("Scoring a design (first time)"),
+    PointsAction.survey_answered: N_("Answering a survey"),
+    PointsAction.samples_passed: N_("Passing on samples"),
+    PointsAction.referral_converted: N_("A referral that buys"),
+    PointsAction.answer_accepted: N_("An answer accepted in Q&A"),
 }
 
 
 def _staff(access: BrandAccess, tab: str, **extra: object) -> dict[str, Any]:
     return {"brand": access.brand, "access": access, "Action": Action, "tab": tab, **extra}
+
+
+def _attachment(filename: str) -> str:
+    return f'attachment; filename="{filename}"'  # i18n: ignore
 
 
 def _base_url(brand_slug: str) -> str:
@@ -74,7 +83,9 @@ def _overview_context(
         reward_settings=settings,
         form=form,
         products=rewards_terms.list_products(session, brand=access.brand),
-        chart=charts.month_bars(months, currency=settings.currency, label="Royalties and commissions owed per month"),
+        chart=charts.month_bars(
+            months, currency=settings.currency, label=_("Royalties and commissions owed per month")
+        ),
         months=months,
         # Payout rules decide who is paid what, when: changing them asks who it is, like a password change.
         needs_reauth=not sign_in.is_recent(),
@@ -129,14 +140,20 @@ def save_settings(
             block="settings_form",
         )
     response = redirect(request, _base_url(access.brand.slug))
-    flash.add(response, request, "The reward settings are saved.")
+    flash.add(response, request, _("The reward settings are saved."))
     return response
 
 
 def _terms_form(row: rewards_terms.ProductRow) -> dict[str, str]:
     terms = row.terms
     if terms is None:
-        return {"currency": "EUR", "royalty_kind": RoyaltyKind.percent.value, "royalty_percent": "10", "price": ""}
+        return {
+            "currency": "EUR",
+            "royalty_kind": RoyaltyKind.percent.value,
+            "royalty_percent": "10",
+            "price": "",
+            "store_url": row.product.store_url,
+        }
     return {
         "price": money.plain_amount(terms.price_minor, terms.currency),
         "currency": terms.currency,
@@ -146,6 +163,7 @@ def _terms_form(row: rewards_terms.ProductRow) -> dict[str, str]:
         "royalty_min": money.plain_amount(terms.royalty_min_minor, terms.currency),
         "splits": "\n".join(f"{user.handle} {money.plain_amount(split.share_bp, 'EUR')}" for split, user in row.splits),
         "live": "1" if row.product.status == "live" else "",
+        "store_url": row.product.store_url,
     }
 
 
@@ -176,6 +194,7 @@ def save_product(
     royalty_min: FormText = "",
     splits: FormText = "",
     live: FormText = "",
+    store_url: FormText = "",
     access: BrandAccess = brand_access(Action.manage_rewards),
 ) -> Response:
     row = _product_row(session, access, product_id)
@@ -188,6 +207,7 @@ def save_product(
         "royalty_min": royalty_min,
         "splits": splits,
         "live": live,
+        "store_url": store_url,
     }
     fields = rewards_terms.TermsFields(**{**form, "live": bool(live)})  # type: ignore[arg-type]
     try:
@@ -196,8 +216,11 @@ def save_product(
         context = _staff(access, "overview", row=row, form=form, kinds=list(RoyaltyKind))
         return form_error(request, session, "rewards/product.html", context, error)
     response = redirect(request, _base_url(access.brand.slug))
-    state = "live: sales of it now earn royalties" if live else "saved as a draft"
-    flash.add(response, request, f"{row.product.name} is {state}.")
+    if live:
+        message = _("%(product)s is live: sales of it now earn royalties.", product=row.product.name)
+    else:
+        message = _("%(product)s is saved as a draft.", product=row.product.name)
+    flash.add(response, request, message)
     return response
 
 
@@ -233,7 +256,7 @@ async def import_sales(
     content = await file.read() if file is not None else b""
     try:
         if not content:
-            raise rewards_sales.SalesRejected("Choose a CSV file of sales to upload.")
+            raise rewards_sales.SalesRejected(_("Choose a CSV file of sales to upload."))
         result = await sales_import.import_in_thread(
             session, transactions, brand_id=id_of(access.brand), actor_id=id_of(access.user), content=content
         )
@@ -241,9 +264,24 @@ async def import_sales(
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
     count, again = result.recorded, result.recorded_before
-    replayed = f"; {again:,} {'was' if again == 1 else 'were'} recorded before" if again else ""
-    batches = f" in {result.batches} batch{'' if result.batches == 1 else 'es'}" if result.batches > 1 else ""
-    flash.add(response, request, f"{count:,} sale line{'' if count == 1 else 's'} recorded{batches}{replayed}.")
+    recorded = ngettext("%(num)s sale line recorded", "%(num)s sale lines recorded", count, num=format_number(count))
+    if result.batches > 1:
+        recorded = ngettext(
+            "%(recorded)s in %(num)s batch",
+            "%(recorded)s in %(num)s batches",
+            result.batches,
+            recorded=recorded,
+            num=format_number(result.batches),
+        )
+    if again:
+        recorded = ngettext(
+            "%(recorded)s; %(num)s was recorded before",
+            "%(recorded)s; %(num)s were recorded before",
+            again,
+            recorded=recorded,
+            num=format_number(again),
+        )
+    flash.add(response, request, _("%(recorded)s.", recorded=recorded))
     return response
 
 
@@ -260,7 +298,7 @@ def refund(
     except AppError as error:
         return form_error(request, session, "rewards/sales.html", _sales_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/sales")
-    flash.add(response, request, f"Order {sale.order_id} is refunded; what it earned is reversed.")
+    flash.add(response, request, _("Order %(order)s is refunded; what it earned is reversed.", order=sale.order_id))
     return response
 
 
@@ -296,7 +334,7 @@ def fulfil_redemption(
     except AppError as error:
         return form_error(request, session, "rewards/redemptions.html", _redemptions_context(session, access), error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/redemptions")
-    flash.add(response, request, f"Redemption {redemption.code} is marked fulfilled.")
+    flash.add(response, request, _("Redemption %(code)s is marked fulfilled.", code=redemption.code))
     return response
 
 
@@ -309,7 +347,7 @@ def _points_context(session: Session, access: BrandAccess, **extra: object) -> d
         "points",
         rules=rewards_points.list_points_rules(session, brand=access.brand),
         catalog=rewards_points.list_catalog(session, brand_id=access.brand.id or 0),
-        action_labels=POINTS_ACTION_LABELS,
+        action_labels={action: _(label) for action, label in POINTS_ACTION_LABELS.items()},
         reward_kinds=list(RewardKind),
         rule_form=extra.pop("rule_form", {"daily_cap": "5"}),
         item_form=extra.pop("item_form", {"kind": RewardKind.discount_code.value}),
@@ -340,7 +378,7 @@ def save_rule(
         context = _points_context(session, access, rule_form=rule_form)
         return form_error(request, session, "rewards/points_admin.html", context, error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/points")
-    flash.add(response, request, "The points rule is saved.")
+    flash.add(response, request, _("The points rule is saved."))
     return response
 
 
@@ -362,7 +400,7 @@ def add_item(
         context = _points_context(session, access, item_form=item_form)
         return form_error(request, session, "rewards/points_admin.html", context, error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/points")
-    flash.add(response, request, f"{name.strip()} is in the catalog.")
+    flash.add(response, request, _("%(reward)s is in the catalog.", reward=name.strip()))
     return response
 
 
@@ -400,7 +438,9 @@ def open_batch(
         context = _payouts_context(session, access, form={"currency": currency})
         return form_error(request, session, "rewards/payouts.html", context, error)
     response = redirect(request, f"{_base_url(access.brand.slug)}/payouts/{batch.id}")
-    flash.add(response, request, f"Payout batch {batch.id} is open: review it, export it, then mark it paid.")
+    flash.add(
+        response, request, _("Payout batch %(batch)s is open: review it, export it, then mark it paid.", batch=batch.id)
+    )
     return response
 
 
@@ -434,7 +474,7 @@ def export_batch(
     return Response(
         payout_file.content,
         media_type=payout_file.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{payout_file.filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{payout_file.filename}"'},  # i18n: ignore
     )
 
 
@@ -458,7 +498,11 @@ def mark_paid(
     if is_htmx(request):
         return render(request, "rewards/batch.html", _batch_context(session, access, batch_id), block="lines")
     response = redirect(request, f"{_base_url(access.brand.slug)}/payouts/{batch_id}")
-    flash.add(response, request, f"{len(lines)} payout line{'s' if len(lines) != 1 else ''} marked paid.")
+    flash.add(
+        response,
+        request,
+        ngettext("%(num)s payout line marked paid.", "%(num)s payout lines marked paid.", len(lines)),
+    )
     return response
 
 
@@ -480,7 +524,7 @@ def mark_failed(
     if is_htmx(request):
         return render(request, "rewards/batch.html", _batch_context(session, access, batch_id), block="lines")
     response = redirect(request, f"{_base_url(access.brand.slug)}/payouts/{batch_id}")
-    flash.add(response, request, "The line is marked failed; its money is back in the member's balance.")
+    flash.add(response, request, _("The line is marked failed; its money is back in the member's balance."))
     return response
 
 
@@ -493,7 +537,7 @@ def liability_page(
         return Response(
             rewards_statements.liability_csv(report),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="liability-{access.brand.slug}.csv"'},
+            headers={"Content-Disposition": _attachment(f"liability-{access.brand.slug}.csv")},
         )
     return render(request, "rewards/liability.html", _staff(access, "liability", report=report))
 
@@ -504,7 +548,7 @@ def liability_page(
 @router.get("/me/earnings", name="rewards:earnings")
 def earnings_page(request: Request, session: SessionDep, user: AccountUser) -> Response:
     earnings = rewards_statements.member_earnings(session, user=user)
-    chart = charts.month_bars(earnings.months, currency=earnings.currency, label="Your earnings per month")
+    chart = charts.month_bars(earnings.months, currency=earnings.currency, label=_("Your earnings per month"))
     now = utcnow()
     return render(
         request,
@@ -528,7 +572,7 @@ def statement_page(
         return Response(
             rewards_statements.statement_csv(statement),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="statement-{found.slug}-{statement.month}.csv"'},
+            headers={"Content-Disposition": _attachment(f"statement-{found.slug}-{statement.month}.csv")},
         )
     form = {"brand": found.slug, "month": chosen_month}
     return render(request, "rewards/statement.html", {"statement": statement, "brands": brands, "form": form})
@@ -553,12 +597,14 @@ def make_referral_code(request: Request, session: SessionDep, user: AccountUser,
     found = session.exec(brands_service.select_brand_by_slug(brand)).first()
     try:
         if found is None:
-            raise Invalid("Choose one of the brands listed.")
+            raise Invalid(_("Choose one of the brands listed."))
         code = rewards_referrals.referral_code_for(session, user=user, brand=found)
     except AppError as error:
         return form_error(request, session, "rewards/referrals.html", _referrals_context(session, user), error)
     response = redirect(request, "/me/referrals")
-    flash.add(response, request, f"Your referral link for {found.name} ends in /r/{code.code}.")
+    flash.add(
+        response, request, _("Your referral link for %(brand)s ends in /r/%(code)s.", brand=found.name, code=code.code)
+    )
     return response
 
 
@@ -595,7 +641,7 @@ def redeem(
         context = _points_page_context(session, user, redeem_form=typed)
         return form_error(request, session, "rewards/points.html", context, error)
     response = redirect(request, "/me/points")
-    flash.add(response, request, f"Redeemed. Your code is {redemption.code}.")
+    flash.add(response, request, _("Redeemed. Your code is %(code)s.", code=redemption.code))
     return response
 
 

@@ -18,6 +18,8 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.columns import id_of
 from app.errors import Invalid
+from app.i18n import _
+from app.i18n.formatting import format_number as format_figure
 from app.media import service as media_service
 from app.surveys.models import (
     Question,
@@ -100,9 +102,9 @@ def _number(question: Question, raw: str) -> float:
     try:
         number = float(Decimal(raw.replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw))
     except InvalidOperation as error:
-        raise ValueError("Enter a number.") from error
+        raise ValueError(_("Enter a number.")) from error
     if not math.isfinite(number) or abs(number) > MAX_NUMBER:
-        raise ValueError("Enter a number.")
+        raise ValueError(_("Enter a number."))
     number = round(number, 2)
     low, high = question.number_min, question.number_max
     if (low is not None and number < low) or (high is not None and number > high):
@@ -117,12 +119,12 @@ def format_number(value: float | None) -> str:
 
 
 def _bounds_message(question: Question) -> str:
-    low, high = format_number(question.number_min), format_number(question.number_max)
+    low, high = format_figure(question.number_min), format_figure(question.number_max)
     if low and high:
-        return f"Enter a number from {low} to {high}."
+        return _("Enter a number from %(low)s to %(high)s.", low=low, high=high)
     if low:
-        return f"Enter a number of at least {low}."
-    return f"Enter a number of at most {high}."
+        return _("Enter a number of at least %(low)s.", low=low)
+    return _("Enter a number of at most %(high)s.", high=high)
 
 
 def _parse_one(question: Question, raw: list[str]) -> list[ParsedAnswer]:
@@ -132,26 +134,26 @@ def _parse_one(question: Question, raw: list[str]) -> list[ParsedAnswer]:
         keys = {option["key"] for option in question.options}
         chosen = list(dict.fromkeys(raw))
         if any(key not in keys for key in chosen):
-            raise ValueError("Choose from the options given.")
+            raise ValueError(_("Choose from the options given."))
         return [ParsedAnswer(question, option_key=key) for key in chosen]
     if len(set(raw)) > 1:
-        raise ValueError("Give one answer.")
+        raise ValueError(_("Give one answer."))
     value = raw[0]
     if kind == QuestionKind.rating:
-        return [ParsedAnswer(question, number_value=_whole(value, RATING_VALUES, "Choose from 1 to 5."))]
+        return [ParsedAnswer(question, number_value=_whole(value, RATING_VALUES, _("Choose from 1 to 5.")))]
     if kind == QuestionKind.nps:
-        return [ParsedAnswer(question, number_value=_whole(value, NPS_VALUES, "Choose from 0 to 10."))]
+        return [ParsedAnswer(question, number_value=_whole(value, NPS_VALUES, _("Choose from 0 to 10.")))]
     if kind in (QuestionKind.single_choice, QuestionKind.yes_no):
         if value not in {option["key"] for option in question.options}:
-            raise ValueError("Choose from the options given.")
+            raise ValueError(_("Choose from the options given."))
         return [ParsedAnswer(question, option_key=value)]
     if kind == QuestionKind.number:
         return [ParsedAnswer(question, number_value=_number(question, value))]
     if kind == QuestionKind.text:
         if len(value) > MAX_TEXT:
-            raise ValueError(f"Use at most {MAX_TEXT:,} characters.")
+            raise ValueError(_("Use at most %(count)s characters.", count=format_figure(MAX_TEXT)))
         return [ParsedAnswer(question, text_value=value)]
-    raise ValueError("Upload a photo.")  # photos come as files, never as form values
+    raise ValueError(_("Upload a photo."))  # photos come as files, never as form values
 
 
 def parse_answers(
@@ -177,19 +179,19 @@ def parse_answers(
             if name in photo_names:
                 photos.append(question)
             elif question.required:
-                errors[name] = "Add a photo."
+                errors[name] = _("Add a photo.")
             continue
         raw = _submitted(form, name)
         if not raw:
             if question.required:
-                errors[name] = "Please answer this question."
+                errors[name] = _("Please answer this question.")
             continue
         try:
             answers.extend(_parse_one(question, raw))
         except ValueError as error:
             errors[name] = str(error)
     if errors:
-        raise Invalid(FIX_FIELDS, fields=errors)
+        raise Invalid(_(FIX_FIELDS), fields=errors)
     return ParsedAnswers(answers=answers, visible=visible, photo_questions=photos)
 
 
@@ -214,7 +216,7 @@ def store_photos(
             continue
         images[id_of(question)] = id_of(image)
     if errors:
-        raise Invalid(FIX_FIELDS, fields=errors)
+        raise Invalid(_(FIX_FIELDS), fields=errors)
     return images
 
 

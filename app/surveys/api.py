@@ -16,6 +16,7 @@ from app.surveys import building as surveys_building
 from app.surveys import questions as surveys_questions
 from app.surveys import responses as surveys_responses
 from app.surveys import schemas
+from app.surveys import translations as surveys_translations
 from app.surveys.deps import SurveyAccess, survey_access
 from app.surveys.models import Survey, SurveyResponse
 from app.surveys.submissions import SubmittedAnswers, answer_request_body, posts_form, read_answers
@@ -157,6 +158,63 @@ def move_question(
     return [schemas.QuestionPublic.model_validate(item) for item in questions]
 
 
+def _translation_fields(body: schemas.QuestionTranslation) -> surveys_translations.TranslationFields:
+    return surveys_translations.TranslationFields(prompt=body.prompt, help_text=body.help_text, options=body.options)
+
+
+@router.get(
+    "/surveys/{survey_id}/questions/{question_id}/translations",
+    response_model=dict[str, schemas.QuestionTranslation],
+    summary="A question's translations, by language",
+)
+def list_translations(
+    question_id: RowId, session: SessionDep, access: SurveyAccess = survey_access(Action.view_surveys)
+) -> dict[str, schemas.QuestionTranslation]:
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    return {
+        language: schemas.QuestionTranslation.model_validate(translation)
+        for language, translation in surveys_translations.translations_of(question).items()
+    }
+
+
+@router.put(
+    "/surveys/{survey_id}/questions/{question_id}/translations/{language}",
+    response_model=schemas.QuestionPublic,
+    summary="Write a question's translation into a language (en, es, de); all blank removes it",
+    description="Respondents reading that language see the translated prompt, help text and option labels; a "
+    "blank part or an option left out shows the original's. Answers stay option keys, so the results count every "
+    "language together; a translation never makes a new version.",
+)
+def put_translation(
+    question_id: RowId,
+    language: str,
+    body: schemas.QuestionTranslation,
+    session: SessionDep,
+    access: SurveyAccess = survey_access(Action.manage_surveys),
+) -> schemas.QuestionPublic:
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    surveys_translations.set_translation(
+        session, survey=access.survey, question=question, language=language, fields=_translation_fields(body)
+    )
+    return schemas.QuestionPublic.model_validate(question)
+
+
+@router.delete(
+    "/surveys/{survey_id}/questions/{question_id}/translations/{language}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a question's translation into a language",
+)
+def delete_translation(
+    question_id: RowId,
+    language: str,
+    session: SessionDep,
+    access: SurveyAccess = survey_access(Action.manage_surveys),
+) -> Response:
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    surveys_translations.delete_translation(session, survey=access.survey, question=question, language=language)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get(
     "/surveys/{survey_id}/tallies",
     status_code=308,
@@ -186,9 +244,10 @@ async def _submitted(request: Request) -> SubmittedAnswers:
 
 Submitted = Annotated[SubmittedAnswers, Depends(_submitted)]
 RESPONSE_BODY = answer_request_body(schemas.ResponseCreate.model_json_schema(), form_fields={})
-TAKES_PHOTOS = (
-    " Photo answers need multipart/form-data: each answer as a q<question id> field, a photo as a file (PNG, JPEG "
-    "or WebP, within the upload limits); 422 names each refused answer and nothing is stored then."
+TAKES_PHOTOS = (  # OpenAPI text
+    " Photo answers need multipart/form-data: "  # i18n: ignore
+    "each answer as a q<question id> field, a photo as a file (PNG, JPEG or WebP, within the upload limits); 422 "
+    "names each refused answer and nothing is stored then."
 )
 
 

@@ -2,8 +2,12 @@
 to a community, whose members answer it once each.
 """
 
+import copy
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -12,6 +16,8 @@ from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import _
+from app.i18n.formatting import format_number
 from app.surveys.models import (
     Question,
     QuestionKind,
@@ -27,9 +33,9 @@ from app.surveys.questions import QuestionFields, add_question, list_questions, 
 def _validate_survey_text(title: str, description: str) -> dict[str, str]:
     errors = {}
     if not title.strip() or len(title.strip()) > 200:
-        errors["title"] = "Give the survey a title (up to 200 characters)."
+        errors["title"] = _("Give the survey a title (up to 200 characters).")
     if len(description) > 5000:
-        errors["description"] = "Use at most 5,000 characters."
+        errors["description"] = _("Use at most %(count)s characters.", count=format_number(5000))
     return errors
 
 
@@ -39,7 +45,7 @@ def create_survey(
     """A new survey of a brand; ``template`` adds the standard product questions (with their codes)."""
     errors = _validate_survey_text(title, description)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     survey = Survey(
         brand_id=id_of(brand),
         title=title.strip(),
@@ -57,7 +63,7 @@ def update_survey(session: Session, *, survey: Survey, title: str, description: 
     """Change a survey's title and description (rewording: allowed after responses, and a new version)."""
     errors = _validate_survey_text(title, description)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     lock_survey(session, survey)
     if (survey.title, survey.description) == (title.strip(), description.strip()):
         return survey
@@ -71,7 +77,7 @@ def delete_survey(session: Session, *, survey: Survey) -> None:
     """Delete a survey that nobody has answered yet (answers are never thrown away)."""
     lock_survey(session, survey)
     if survey.response_count:
-        raise Conflict("This survey has responses, so it cannot be deleted.")
+        raise Conflict(_("This survey has responses, so it cannot be deleted."))
     session.delete(survey)
     session.flush()
 
@@ -80,7 +86,7 @@ def get_survey(session: Session, *, survey_id: int) -> Survey:
     """A survey by id (for other domains: a campaign knows its survey's id); NotFound otherwise."""
     survey = session.get(Survey, survey_id)
     if survey is None:
-        raise NotFound("There is no such survey.")
+        raise NotFound(_("There is no such survey."))
     return survey
 
 
@@ -107,8 +113,8 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.rating,
-            prompt="Overall, how do you like it?",
-            help_text="1 is not at all, 5 is very much.",
+            prompt="Overall, how do you like it?",  # i18n: ignore
+            help_text="1 is not at all, 5 is very much.",  # i18n: ignore
             required=True,
             code="overall",
         ),
@@ -118,15 +124,15 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.single_choice,
-            prompt="What should we do with this product?",
+            prompt="What should we do with this product?",  # i18n: ignore
             required=True,
             code="outcome",
             options=[
-                _option("keep", "Keep it as it is"),
-                _option("change_colour", "Change the colour"),
-                _option("change_price", "Change the price"),
-                _option("change_scent", "Change the scent"),
-                _option("scrap", "Scrap it"),
+                _option("keep", "Keep it as it is"),  # i18n: ignore
+                _option("change_colour", "Change the colour"),  # i18n: ignore
+                _option("change_price", "Change the price"),  # i18n: ignore
+                _option("change_scent", "Change the scent"),  # i18n: ignore
+                _option("scrap", "Scrap it"),  # i18n: ignore
             ],
         ),
     )
@@ -135,8 +141,8 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.number,
-            prompt="What would you pay for it?",
-            help_text="In your own currency.",
+            prompt="What would you pay for it?",  # i18n: ignore
+            help_text="In your own currency.",  # i18n: ignore
             number_min=0,
             number_max=10000,
             code="pay",
@@ -147,8 +153,8 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.nps,
-            prompt="How likely are you to recommend it to a friend?",
-            help_text="0 is not at all likely, 10 is extremely likely.",
+            prompt="How likely are you to recommend it to a friend?",  # i18n: ignore
+            help_text="0 is not at all likely, 10 is extremely likely.",  # i18n: ignore
             required=True,
             code="recommend_intent",
         ),
@@ -158,7 +164,7 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.yes_no,
-            prompt="Have you recommended it to anyone yet?",
+            prompt="Have you recommended it to anyone yet?",  # i18n: ignore
             required=True,
             code="recommended",
         ),
@@ -168,7 +174,7 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.number,
-            prompt="To how many people?",
+            prompt="To how many people?",  # i18n: ignore
             required=True,
             number_min=1,
             number_max=1000,
@@ -183,14 +189,24 @@ def _add_template_questions(session: Session, survey: Survey) -> None:
         survey,
         QuestionFields(
             kind=QuestionKind.text,
-            prompt="Anything else you would like to tell us?",
+            prompt="Anything else you would like to tell us?",  # i18n: ignore
             code="comments",
         ),
     )
 
 
 def _add(session: Session, survey: Survey, fields: QuestionFields) -> Question:
-    return add_question(session, survey=survey, fields=fields)
+    question = add_question(session, survey=survey, fields=fields)
+    question.translations = copy.deepcopy(TEMPLATE_TRANSLATIONS.get(question.code or "", {}))
+    session.add(question)
+    return question
+
+
+# The template's questions in the site's other languages, by code (the brand may reword them in the builder like
+# any other translation): each respondent reads them in their language.
+TEMPLATE_TRANSLATIONS: dict[str, dict[str, dict[str, Any]]] = json.loads(
+    (Path(__file__).parent / "template_translations.json").read_text(encoding="utf-8")
+)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -208,9 +224,9 @@ def publish_survey(
         survey.published_at = None
     else:
         if community.brand_id != survey.brand_id:
-            raise NotFound("There is no such community.")
+            raise NotFound(_("There is no such community."))
         if not list_questions(session, survey=survey):
-            raise Conflict("Add questions before publishing the survey.")
+            raise Conflict(_("Add questions before publishing the survey."))
         survey.community_id = id_of(community)
         survey.published_at = now or utcnow()
     session.add(survey)
@@ -230,5 +246,5 @@ def list_community_surveys(session: Session, *, community: Community) -> Sequenc
 def get_community_survey(session: Session, *, community: Community, survey_id: int) -> Survey:
     survey = session.get(Survey, survey_id)
     if survey is None or survey.community_id != community.id:
-        raise NotFound("There is no such survey.")
+        raise NotFound(_("There is no such survey."))
     return survey

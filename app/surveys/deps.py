@@ -12,10 +12,11 @@ from app.brands.models import Brand
 from app.columns import RowId
 from app.db import SessionDep
 from app.errors import NotFound
+from app.i18n import N_, _
 from app.permissions import Action, Role
 from app.surveys.models import Survey
 
-HIDDEN_SURVEY = "There is no such survey."
+HIDDEN_SURVEY = N_("There is no such survey.")
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ def _survey_access(
         if role is not None:
             roles.add(Role(role))
     brand_id = brand.id if brand is not None else None
-    check(action, frozenset(roles), user, hidden_message=HIDDEN_SURVEY, session=session, brand_id=brand_id)
+    check(action, frozenset(roles), user, hidden_message=_(HIDDEN_SURVEY), session=session, brand_id=brand_id)
     if survey is None or brand is None or user is None:
-        raise NotFound(HIDDEN_SURVEY)
+        raise NotFound(_(HIDDEN_SURVEY))
     return SurveyAccess(brand=brand, user=user, roles=frozenset(roles), survey=survey)
 
 

@@ -1,12 +1,15 @@
 """Surveys a brand builds, their questions, people's responses and answers, and the tallies results are read from."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Float, Text, text
 from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 from app.columns import enum_field, timestamp_field
+from app.i18n.translate import gettext
 
 # The tally row of "answered at all" (see AnswerTally).
 ANSWERED = "*"
@@ -37,11 +40,16 @@ class Survey(SQLModel, table=True):
     response_count: int = Field(default=0)
     # Responses a moderator hid (app/moderation): out of every result until restored; moved with their tallies.
     hidden_response_count: int = Field(default=0)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     # Published to one of the brand's communities: its members answer it on the community's page, once each.
-    community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
+    community_id: int | None = Field(
+        default=None,
+        foreign_key="communities.id",
+        index=True,
+        ondelete="SET NULL",  # i18n: ignore
+    )
     published_at: datetime | None = timestamp_field(nullable=True)
 
     @property
@@ -70,8 +78,15 @@ class Question(SQLModel, table=True):
     number_max: float | None = Field(default=None, sa_type=Float)
     unit: str = Field(default="", max_length=20)
     # Shown only when the answer to that (earlier) question is one of these option keys or values.
-    show_if_question_id: int | None = Field(default=None, foreign_key="survey_questions.id", ondelete="SET NULL")
+    show_if_question_id: int | None = Field(
+        default=None,
+        foreign_key="survey_questions.id",
+        ondelete="SET NULL",  # i18n: ignore
+    )
     show_if_values: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The question in other languages, written by the brand (app/surveys/translations.py): {"de": {"prompt": ...,
+    # "help_text": ..., "options": {option key: label}}}. Answers keep option keys, so results add up across them.
+    translations: dict[str, dict[str, Any]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     added_in_version: int = Field(default=1)
     # A question removed after responses exist stays, retired, so older answers keep their question.
     retired_at: datetime | None = timestamp_field(nullable=True)
@@ -93,6 +108,35 @@ class Question(SQLModel, table=True):
                 return option["label"]
         return key
 
+    def in_language(self, locale: str) -> "ShownQuestion":
+        """The question as a respondent reading ``locale`` sees it: its translation where the brand wrote one (each
+        part on its own), else the original; yes/no answers in the reader's language unless translated."""
+        translation = self.translations.get(locale) or {}
+        labels = translation.get("options") or {}
+        options = []
+        for option in self.options:
+            label = labels.get(option["key"]) or (
+                gettext(option["label"]) if self.kind == QuestionKind.yes_no else option["label"]
+            )
+            options.append({"key": option["key"], "label": label})
+        return ShownQuestion(
+            prompt=translation.get("prompt") or self.prompt,
+            help_text=translation.get("help_text") or self.help_text,
+            options=options,
+        )
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """A question's words in one language (``Question.in_language``); its other fields stay the question's."""
+
+    prompt: str
+    help_text: str
+    options: list[dict[str, str]]
+
+    def option_label(self, key: str) -> str:
+        return next((option["label"] for option in self.options if option["key"] == key), key)
+
 
 # Kinds whose answered count is not the sum of their values' (several choices, or no value at all): their answer
 # keys carry an ANSWERED key too.
@@ -113,12 +157,17 @@ class SurveyResponse(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     survey_id: int = Field(foreign_key="surveys.id", index=True, ondelete="CASCADE")
     survey_version: int
-    user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True, ondelete="SET NULL")  # i18n: ignore
     submitted_at: datetime = timestamp_field(index=True)
     # Where it was given: the community the survey was published to when a member answered it there, or the
     # campaign's community for an answer through a share link; none for one the brand's own systems recorded.
     # A report about the response goes to that community's moderators (app/surveys/moderation.py).
-    community_id: int | None = Field(default=None, foreign_key="communities.id", index=True, ondelete="SET NULL")
+    community_id: int | None = Field(
+        default=None,
+        foreign_key="communities.id",
+        index=True,
+        ondelete="SET NULL",  # i18n: ignore
+    )
     # Set while moderation hides it: left out of every result, its answers taken off the tallies.
     hidden_at: datetime | None = timestamp_field(nullable=True)
     answer_keys: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=text("''")))

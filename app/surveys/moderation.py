@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection
 from sqlmodel import Session, col, select
 
 from app.campaigns import links as campaigns_links
+from app.i18n import N_, _
 from app.moderation.models import SubjectKind
 from app.moderation.subjects import SubjectContent, SubjectInfo, SubjectType, excerpt
 from app.surveys import responses as surveys_responses
@@ -41,7 +42,7 @@ def _response_excerpt(session: Session, *, response: SurveyResponse) -> str:
         for answer in answers
         if answer.text_value
     ]
-    return excerpt(f"Answer to {survey.title}", *texts)
+    return excerpt(_("Answer to %(title)s", title=survey.title), *texts)
 
 
 def _survey_response_contents(session: Session, response_ids: Collection[int]) -> dict[int, SubjectContent]:
@@ -68,7 +69,7 @@ def _set_survey_response_hidden(hidden: bool) -> Callable[[Session, int], None]:
 SUBJECT_TYPES = (
     SubjectType(
         kind=SubjectKind.survey_response,
-        label="survey answer",
+        label=N_("survey answer"),
         describe=_describe_survey_response,
         hide=_set_survey_response_hidden(True),
         restore=_set_survey_response_hidden(False),

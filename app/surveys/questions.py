@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from app.columns import id_of, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_, _
+from app.i18n.formatting import format_number
 from app.slugs import slugify
 from app.surveys.models import (
     Question,
@@ -27,14 +29,14 @@ from app.surveys.models import (
 
 RATING_VALUES = range(1, 6)
 NPS_VALUES = range(0, 11)
-YES_NO_OPTIONS = ({"key": "yes", "label": "Yes"}, {"key": "no", "label": "No"})
+YES_NO_OPTIONS = ({"key": "yes", "label": N_("Yes")}, {"key": "no", "label": N_("No")})
 CHOICE_KINDS = frozenset({QuestionKind.single_choice, QuestionKind.multiple_choice})
 NUMERIC_KINDS = frozenset({QuestionKind.rating, QuestionKind.nps, QuestionKind.number})
 MAX_TEXT = 2000
 MAX_NUMBER = 1e12
 MAX_OPTIONS = 30
 MAX_QUESTIONS = 60
-FIX_FIELDS = "Please correct the marked answers."
+FIX_FIELDS = N_("Please correct the marked answers.")
 
 
 def has_responses(survey: Survey) -> bool:
@@ -82,7 +84,7 @@ def questions_at_version(questions: Sequence[Question], version: int) -> list[Qu
 def get_question(session: Session, *, survey: Survey, question_id: int) -> Question:
     question = session.get(Question, question_id)
     if question is None or question.survey_id != survey.id:
-        raise NotFound("There is no such question.")
+        raise NotFound(_("There is no such question."))
     return question
 
 
@@ -122,14 +124,14 @@ def _normalised_options(
         if not label and not key:
             continue
         if not label:
-            errors["options"] = "Give every option a label."
+            errors["options"] = _("Give every option a label.")
             continue
         if len(label) > 200:
-            errors["options"] = "Keep each option under 200 characters."
+            errors["options"] = _("Keep each option under 200 characters.")
             continue
         if key:
             if key in used or slugify(key, max_length=40).replace("-", "_") != key:
-                errors["options"] = f"The option key “{key}” is not valid or is used twice."
+                errors["options"] = _("The option key “%(key)s” is not valid or is used twice.", key=key)
                 continue
         else:
             base = slugify(label, max_length=36).replace("-", "_") or "option"
@@ -139,7 +141,7 @@ def _normalised_options(
         used.add(key)
         options.append({"key": key, "label": label})
     if len(options) > MAX_OPTIONS:
-        errors["options"] = f"Use at most {MAX_OPTIONS} options."
+        errors["options"] = _("Use at most %(count)s options.", count=MAX_OPTIONS)
     return options
 
 
@@ -149,40 +151,40 @@ def _validate_question(
     errors = dict(fields.errors)
     kind = QuestionKind(fields.kind) if fields.kind in QuestionKind.__members__ else None
     if kind is None:
-        errors["kind"] = "Choose a kind of question."
+        errors["kind"] = _("Choose a kind of question.")
     if not fields.prompt.strip() or len(fields.prompt.strip()) > 500:
-        errors["prompt"] = "Ask the question (up to 500 characters)."
+        errors["prompt"] = _("Ask the question (up to 500 characters).")
     if len(fields.help_text) > 1000:
-        errors["help_text"] = "Use at most 1,000 characters."
+        errors["help_text"] = _("Use at most %(count)s characters.", count=format_number(1000))
     if len(fields.unit) > 20:
-        errors["unit"] = "Use at most 20 characters."
+        errors["unit"] = _("Use at most %(count)s characters.", count=format_number(20))
     options: list[dict[str, str]] = []
     if kind in CHOICE_KINDS:
         # Once answered, a new option never takes an old key (an answer would change meaning); before, keys are free.
         answered = question.options if question is not None and has_responses(survey) else []
         options = _normalised_options(fields.options, answered, errors)
         if len(options) < 2 and "options" not in errors:
-            errors["options"] = "Give at least two options."
+            errors["options"] = _("Give at least two options.")
     elif kind == QuestionKind.yes_no:
         options = [dict(option) for option in YES_NO_OPTIONS]
     if kind == QuestionKind.number:
         for name in ("number_min", "number_max"):
             value = getattr(fields, name)
             if value is not None and not math.isfinite(value):
-                errors[name] = "Use a number."
+                errors[name] = _("Use a number.")
         low, high = fields.number_min, fields.number_max
         if low is not None and high is not None and low > high and "number_max" not in errors:
-            errors["number_max"] = "The largest value must not be below the smallest."
+            errors["number_max"] = _("The largest value must not be below the smallest.")
     if fields.code is not None and fields.code != "":
         code = fields.code.strip()
         if slugify(code, max_length=40).replace("-", "_") != code:
-            errors["code"] = "Use lower-case letters, digits and underscores."
+            errors["code"] = _("Use lower-case letters, digits and underscores.")
         else:
             clash = session.exec(
                 select(Question.id).where(Question.survey_id == survey.id, Question.code == code)
             ).first()
             if clash is not None and (question is None or clash != question.id):
-                errors["code"] = "Another question of this survey has this code."
+                errors["code"] = _("Another question of this survey has this code.")
     if fields.show_if_question_id is not None:
         errors.update(_condition_errors(session, survey, fields, question=question))
     return kind, options, errors
@@ -193,17 +195,17 @@ def _condition_errors(
 ) -> dict[str, str]:
     controller = session.get(Question, fields.show_if_question_id)
     if controller is None or controller.survey_id != survey.id or controller.is_retired:
-        return {"show_if_question_id": "Choose a question of this survey."}
+        return {"show_if_question_id": _("Choose a question of this survey.")}
     if question is not None and (controller.id == question.id or controller.position >= question.position):
-        return {"show_if_question_id": "A question can only depend on a question before it."}
+        return {"show_if_question_id": _("A question can only depend on a question before it.")}
     allowed = {value for value, _ in condition_values(controller)}
     if not allowed:
-        return {"show_if_question_id": "Only choice, yes/no, rating and NPS questions can control another."}
+        return {"show_if_question_id": _("Only choice, yes/no, rating and NPS questions can control another.")}
     if not fields.show_if_values:
-        return {"show_if_values": "Choose the answers that show this question."}
+        return {"show_if_values": _("Choose the answers that show this question.")}
     unknown = [value for value in fields.show_if_values if value not in allowed]
     if unknown:
-        return {"show_if_values": f"“{unknown[0]}” is not an answer to that question."}
+        return {"show_if_values": _("“%(value)s” is not an answer to that question.", value=unknown[0])}
     return {}
 
 
@@ -213,7 +215,10 @@ def condition_values(question: Question) -> list[tuple[str, str]]:
 
 
 def _answer_values(kind: QuestionKind, options: Sequence[Mapping[str, str]]) -> list[tuple[str, str]]:
-    if kind in CHOICE_KINDS or kind == QuestionKind.yes_no:
+    if kind == QuestionKind.yes_no:
+        # Stored in English (YES_NO_OPTIONS): shown in the reader's language.
+        return [(option["key"], _(option["label"])) for option in options]
+    if kind in CHOICE_KINDS:
         return [(option["key"], option["label"]) for option in options]
     if kind == QuestionKind.rating:
         return [(str(value), str(value)) for value in RATING_VALUES]
@@ -228,9 +233,9 @@ def add_question(session: Session, *, survey: Survey, fields: QuestionFields) ->
     kind, options, errors = _validate_question(session, survey, fields, question=None)
     count = len(list_questions(session, survey=survey))
     if count >= MAX_QUESTIONS:
-        errors["prompt"] = f"A survey has at most {MAX_QUESTIONS} questions."
+        errors["prompt"] = _("A survey has at most %(count)s questions.", count=MAX_QUESTIONS)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     assert kind is not None
     last = session.exec(
         select(Question.position).where(Question.survey_id == survey.id).order_by(col(Question.position).desc())
@@ -264,26 +269,28 @@ def _breaking_changes(
     """What an edit would change about answers already given; empty when it only adds or rewords."""
     refused: dict[str, str] = {}
     if kind != question.kind:
-        refused["kind"] = "The kind of an answered question cannot change; retire it and add a new one."
+        refused["kind"] = _("The kind of an answered question cannot change; retire it and add a new one.")
     new_keys = [option["key"] for option in options]
     missing = [option["label"] for option in question.options if option["key"] not in new_keys]
     if missing:
-        refused["options"] = f"Options people have answered cannot be removed (“{missing[0]}”); add new ones instead."
+        refused["options"] = _(
+            "Options people have answered cannot be removed (“%(option)s”); add new ones instead.", option=missing[0]
+        )
     if fields.required and not question.required:
-        refused["required"] = "An answered question cannot become required: earlier responses lack it."
+        refused["required"] = _("An answered question cannot become required: earlier responses lack it.")
     if kind == QuestionKind.number:
         old_low, old_high = question.number_min, question.number_max
         if fields.number_min is not None and (old_low is None or fields.number_min > old_low):
-            refused["number_min"] = "The smallest value can only go down once people have answered."
+            refused["number_min"] = _("The smallest value can only go down once people have answered.")
         if fields.number_max is not None and (old_high is None or fields.number_max < old_high):
-            refused["number_max"] = "The largest value can only go up once people have answered."
+            refused["number_max"] = _("The largest value can only go up once people have answered.")
     if (fields.show_if_question_id, sorted(fields.show_if_values)) != (
         question.show_if_question_id,
         sorted(question.show_if_values),
     ):
-        refused["show_if_question_id"] = "Who sees an answered question cannot change; add a new question instead."
+        refused["show_if_question_id"] = _("Who sees an answered question cannot change; add a new question instead.")
     if ((fields.code or "").strip() or None) != question.code:
-        refused["code"] = "The code of an answered question cannot change."
+        refused["code"] = _("The code of an answered question cannot change.")
     return refused
 
 
@@ -291,17 +298,19 @@ def update_question(session: Session, *, survey: Survey, question: Question, fie
     """Change a question: anything before the first response; afterwards only additive or rewording edits."""
     lock_survey(session, survey)
     if question.is_retired:
-        raise Conflict("This question is retired.")
+        raise Conflict(_("This question is retired."))
     kind, options, errors = _validate_question(session, survey, fields, question=question)
     if errors:
-        raise Invalid("Please correct the marked fields.", fields=errors)
+        raise Invalid(_("Please correct the marked fields."), fields=errors)
     assert kind is not None
     if has_responses(survey):
         refused = _breaking_changes(question, fields, kind, options)
         if refused:
             raise Invalid(
-                "This survey has responses: only new questions, new options, rewording, making a question "
-                "optional and retiring are allowed.",
+                _(
+                    "This survey has responses: only new questions, new options, rewording, making a question "
+                    "optional and retiring are allowed."
+                ),
                 fields=refused,
             )
     else:
@@ -309,8 +318,11 @@ def update_question(session: Session, *, survey: Survey, question: Question, fie
         for dependent in _dependents(session, question):
             if not set(dependent.show_if_values) <= still_given:
                 raise Invalid(
-                    f"“{dependent.prompt}” depends on answers this change removes; change its condition first.",
-                    fields={"options": "Another question depends on an answer this change removes."},
+                    _(
+                        "“%(prompt)s” depends on answers this change removes; change its condition first.",
+                        prompt=dependent.prompt,
+                    ),
+                    fields={"options": _("Another question depends on an answer this change removes.")},
                 )
     changed = {
         "kind": kind,
@@ -341,18 +353,23 @@ def _dependents(session: Session, question: Question) -> Sequence[Question]:
     ).all()
 
 
-def _require_no_dependents(session: Session, question: Question, *, doing: str) -> None:
+def _require_no_dependents(session: Session, question: Question) -> None:
     dependents = _dependents(session, question)
     if dependents:
-        raise Conflict(f"“{dependents[0].prompt}” depends on this question; change its condition before you {doing}.")
+        raise Conflict(
+            _(
+                "“%(prompt)s” depends on this question; change its condition before you remove it.",
+                prompt=dependents[0].prompt,
+            )
+        )
 
 
 def retire_question(session: Session, *, survey: Survey, question: Question, now: datetime | None = None) -> None:
     """Remove a question: deleted while nobody has answered, retired (kept for older answers) afterwards."""
     lock_survey(session, survey)
     if question.is_retired:
-        raise Conflict("This question is retired already.")
-    _require_no_dependents(session, question, doing="remove it")
+        raise Conflict(_("This question is retired already."))
+    _require_no_dependents(session, question)
     if has_responses(survey):
         question.retired_at = now or utcnow()
         question.retired_in_version = survey.version + 1
@@ -369,7 +386,7 @@ def move_question(session: Session, *, survey: Survey, question: Question, offse
     questions = list_questions(session, survey=survey)
     ids = [id_of(item) for item in questions]
     if question.id not in ids:
-        raise Conflict("This question is retired.")
+        raise Conflict(_("This question is retired."))
     index = ids.index(id_of(question))
     target = max(0, min(len(questions) - 1, index + offset))
     if target == index:
@@ -379,7 +396,9 @@ def move_question(session: Session, *, survey: Survey, question: Question, offse
     for item in questions:
         controller = item.show_if_question_id
         if controller is not None and controller in positions and positions[controller] >= positions[id_of(item)]:
-            raise Conflict(f"“{item.prompt}” depends on an earlier question, so it must stay after it.")
+            raise Conflict(
+                _("“%(prompt)s” depends on an earlier question, so it must stay after it.", prompt=item.prompt)
+            )
     for item in questions:
         item.position = positions[id_of(item)]
         session.add(item)

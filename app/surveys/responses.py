@@ -29,6 +29,7 @@ from app.columns import id_of, utcnow
 from app.communities.models import Community
 from app.config import get_settings
 from app.errors import Conflict, NotFound
+from app.i18n import _
 from app.rewards import points as rewards_points
 from app.rewards.models import PointsAction
 from app.surveys.answers import ParsedAnswer, PhotoUpload, format_number, has_file, parse_answers, store_photos
@@ -137,7 +138,7 @@ def record_response(
         ).first()
         is not None
     ):
-        raise Conflict("You have answered this survey already.")
+        raise Conflict(_("You have answered this survey already."))
 
     # One savepoint: a refused photo or a racing second response leaves nothing behind, whatever the caller does.
     with session.begin_nested():
@@ -157,7 +158,7 @@ def record_response(
         try:
             session.flush()
         except IntegrityError as error:
-            raise Conflict("You have answered this survey already.") from error
+            raise Conflict(_("You have answered this survey already.")) from error
         response_id = id_of(response)
         rows = [
             {
@@ -212,7 +213,7 @@ def get_response(session: Session, *, survey: Survey, response_id: int) -> Surve
     """One of the survey's responses (another survey's answers as missing)."""
     response = session.get(SurveyResponse, response_id)
     if response is None or response.survey_id != survey.id:
-        raise NotFound("There is no such response.")
+        raise NotFound(_("There is no such response."))
     return response
 
 
@@ -364,12 +365,12 @@ def answer_community_survey(
     """A member answers a survey published to their community: once (the response is theirs), within the rate
     limit; the membership itself is checked by the caller's permission."""
     if survey.community_id != community.id:
-        raise NotFound("There is no such survey.")
+        raise NotFound(_("There is no such survey."))
     rate_limits.hit(
         get_settings().survey_rate_per_account,
         "survey",
         str(member.id),
-        message="You have sent a lot of answers in a short time; wait a while before the next.",
+        message=_("You have sent a lot of answers in a short time; wait a while before the next."),
     )
     response = record_response(
         session, survey=survey, form=form, photos=photos, user=member, community_id=id_of(community), now=now

@@ -38,6 +38,18 @@ class QuestionWrite(BaseModel):
     code: str | None = Field(default=None, max_length=40, description="A stable slug other systems find it by")
 
 
+class QuestionTranslation(BaseModel):
+    """A question's words in one language; a blank part (or an option left out) shows the original's."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    prompt: str = Field(default="", max_length=1000)
+    help_text: str = Field(default="", max_length=2000)
+    options: dict[str, str] = Field(
+        default_factory=dict, description="Option labels by option key (choice and yes/no questions)"
+    )
+
+
 class QuestionMove(BaseModel):
     offset: int = Field(description="Places to move: negative is up, positive down")
 
@@ -61,6 +73,11 @@ class QuestionPublic(BaseModel):
     added_in_version: int
     retired_at: datetime | None
     input_name: str = Field(description="The form field of its answer on pages")
+    translations: dict[str, QuestionTranslation] = Field(
+        default_factory=dict,
+        description="The question in other languages, by language code (en, es, de); each respondent reads their "
+        "language's where there is one, else the original. Answers stay option keys in every language.",
+    )
 
 
 class SurveyPublic(BaseModel):

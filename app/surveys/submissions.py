@@ -57,8 +57,9 @@ def answer_request_body(json_schema: dict[str, Any], *, form_fields: dict[str, A
     with answers under their input names (q<question id>) and a file per photo question."""
     answer_field = {
         "oneOf": [{"type": "string"}, {"type": "string", "format": "binary"}],
-        "description": "q<question id>: the value (repeat the field for each choice of a multiple-choice "
-        "question), or a PNG, JPEG or WebP file for a photo question",
+        "description": "q<question id>: the value "  # i18n: ignore (OpenAPI text)
+        "(repeat the field for each choice of a multiple-choice question), or a PNG, JPEG or WebP file for a photo "
+        "question",
     }
     form_schema = {
         "type": "object",

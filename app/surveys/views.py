@@ -16,12 +16,15 @@ from app.communities import service as communities_service
 from app.communities.deps import CommunityAccess, community_access
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.i18n import N_, _
+from app.i18n.locales import LANGUAGES
 from app.moderation import enforcement
 from app.permissions import Action
 from app.surveys import answers as surveys_answers
 from app.surveys import building as surveys_building
 from app.surveys import questions as surveys_questions
 from app.surveys import responses as surveys_responses
+from app.surveys import translations as surveys_translations
 from app.surveys.deps import SurveyAccess, brand_survey_access
 from app.surveys.models import Question, QuestionKind, Survey
 from app.surveys.submissions import Answers
@@ -34,14 +37,14 @@ router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 KIND_LABELS = {
-    QuestionKind.rating: "Rating 1-5",
-    QuestionKind.nps: "Recommend 0-10 (NPS)",
-    QuestionKind.single_choice: "One choice",
-    QuestionKind.multiple_choice: "Several choices",
-    QuestionKind.text: "Free text",
-    QuestionKind.yes_no: "Yes or no",
-    QuestionKind.number: "Number",
-    QuestionKind.photo: "Photo",
+    QuestionKind.rating: N_("Rating 1-5"),
+    QuestionKind.nps: N_("Recommend 0-10 (NPS)"),
+    QuestionKind.single_choice: N_("One choice"),
+    QuestionKind.multiple_choice: N_("Several choices"),
+    QuestionKind.text: N_("Free text"),
+    QuestionKind.yes_no: N_("Yes or no"),
+    QuestionKind.number: N_("Number"),
+    QuestionKind.photo: N_("Photo"),
 }
 BLANK_OPTION_ROWS = 3
 
@@ -96,7 +99,7 @@ def create(
     except AppError as error:
         return form_error(request, session, "surveys/list.html", _list_context(session, access, form), error)
     response = redirect(request, f"{_surveys_url(access.brand.slug)}/{survey.id}")
-    flash.add(response, request, f"“{survey.title}” is ready to build.")
+    flash.add(response, request, _("“%(title)s” is ready to build.", title=survey.title))
     return response
 
 
@@ -152,7 +155,7 @@ def _builder_context(
         "access": access,
         "Action": Action,
         "questions": questions,
-        "kinds": KIND_LABELS,
+        "kinds": {kind: _(label) for kind, label in KIND_LABELS.items()},
         "form": form or _blank_form(),
         "controllers": _controllers(questions, None),
         "blank_rows": BLANK_OPTION_ROWS,
@@ -186,7 +189,7 @@ def update_survey(
     except AppError as error:
         context = _builder_context(session, access, survey_form=survey_form)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
-    return _builder_saved(request, session, access, "The survey is saved.")
+    return _builder_saved(request, session, access, _("The survey is saved."))
 
 
 @router.post("/brands/{brand_slug}/surveys/{survey_id}/delete", name="surveys:delete")
@@ -199,7 +202,7 @@ def delete_survey(
     except AppError as error:
         return form_error(request, session, "surveys/builder.html", _builder_context(session, access), error)
     response = redirect(request, _surveys_url(access.brand.slug))
-    flash.add(response, request, f"“{title}” is deleted.", "info")
+    flash.add(response, request, _("“%(title)s” is deleted.", title=title), "info")
     return response
 
 
@@ -267,15 +270,15 @@ class QuestionForm:
             try:
                 numbers[name] = float(raw) if raw else None
             except ValueError:
-                errors[name] = "Use a number."
+                errors[name] = _("Use a number.")
                 numbers[name] = None
         controllers: dict[int, list[str]] = {}
         for pair in self.show_if:
-            question_id, _, value = pair.partition(":")
+            question_id, _sep, value = pair.partition(":")
             if question_id.isdigit() and value:
                 controllers.setdefault(int(question_id), []).append(value)
         if len(controllers) > 1:
-            errors["show_if_values"] = "Choose answers of one question only."
+            errors["show_if_values"] = _("Choose answers of one question only.")
         controller, values = next(iter(controllers.items())) if len(controllers) == 1 else (None, [])
         return surveys_questions.QuestionFields(
             kind=self.kind,
@@ -338,7 +341,7 @@ def add_question(
     except AppError as error:
         context = _builder_context(session, access, form=posted.as_context())
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
-    return _builder_saved(request, session, access, "The question is added.")
+    return _builder_saved(request, session, access, _("The question is added."))
 
 
 def _editor_context(session: Session, access: SurveyAccess, question: Question, form: dict[str, Any]) -> dict[str, Any]:
@@ -348,7 +351,7 @@ def _editor_context(session: Session, access: SurveyAccess, question: Question, 
         "survey": access.survey,
         "access": access,
         "question": question,
-        "kinds": KIND_LABELS,
+        "kinds": {kind: _(label) for kind, label in KIND_LABELS.items()},
         "form": form,
         "controllers": _controllers(questions, question),
         "blank_rows": BLANK_OPTION_ROWS,
@@ -383,7 +386,7 @@ def update_question(
         question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
         context = _editor_context(session, access, question, posted.as_context())
         return form_error(request, session, "surveys/question_edit.html", context, error, block="editor")
-    return _builder_saved(request, session, access, "The question is saved.")
+    return _builder_saved(request, session, access, _("The question is saved."))
 
 
 @router.post("/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/retire", name="surveys:retire_question")
@@ -399,7 +402,7 @@ def retire_question(
     except AppError as error:
         context = _builder_context(session, access)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
-    return _builder_saved(request, session, access, "The question is removed.")
+    return _builder_saved(request, session, access, _("The question is removed."))
 
 
 @router.post("/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/move", name="surveys:move_question")
@@ -413,13 +416,129 @@ def move_question(
     question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
     try:
         if direction not in ("up", "down"):
-            raise Invalid("Move a question up or down.")
+            raise Invalid(_("Move a question up or down."))
         offset = -1 if direction == "up" else 1
         surveys_questions.move_question(session, survey=access.survey, question=question, offset=offset)
     except AppError as error:
         context = _builder_context(session, access)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
-    return _builder_saved(request, session, access, "The order is saved.")
+    return _builder_saved(request, session, access, _("The order is saved."))
+
+
+# --- Translations: a question in other languages -----------------------------------------------------------------
+
+
+def _translations_context(
+    session: Session,
+    access: SurveyAccess,
+    question: Question,
+    *,
+    language: str = "",
+    form: surveys_translations.TranslationFields | None = None,
+) -> dict[str, Any]:
+    """The question's translation forms, one per language; ``language``'s shows ``form`` (as typed, refused)."""
+    written = surveys_translations.translations_of(question)
+    texts = {code: written.get(code, surveys_translations.TranslationFields()) for code in LANGUAGES}
+    if language in texts and form is not None:
+        texts[language] = form
+    return {
+        "brand": access.brand,
+        "survey": access.survey,
+        "access": access,
+        "question": question,
+        "languages": LANGUAGES,
+        "texts": texts,
+        "written": written,
+        "failed_language": language,
+    }
+
+
+def _translations_url(access: SurveyAccess, question: Question) -> str:
+    return f"{_survey_url(access)}/questions/{question.id}/translations"
+
+
+@router.get(
+    "/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/translations", name="surveys:translations"
+)
+def translations_page(
+    request: Request,
+    question_id: RowId,
+    session: SessionDep,
+    access: SurveyAccess = brand_survey_access(Action.manage_surveys),
+) -> Response:
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    context = _translations_context(session, access, question)
+    return render(request, "surveys/translations.html", context, block="translations")
+
+
+def _translations_saved(
+    request: Request, session: Session, access: SurveyAccess, question: Question, message: str
+) -> Response:
+    """After a translation is written or removed: htmx gets the translations again (and a toast); a browser is
+    sent back to them."""
+    if is_htmx(request):
+        context = _translations_context(session, access, question)
+        headers = {"HX-Trigger": _toast(message)}
+        return render(request, "surveys/translations.html", context, block="translations", headers=headers)
+    response = redirect(request, _translations_url(access, question))
+    flash.add(response, request, message)
+    return response
+
+
+@router.post(
+    "/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/translations/{language}",
+    name="surveys:save_translation",
+)
+def save_translation(
+    request: Request,
+    question_id: RowId,
+    language: str,
+    session: SessionDep,
+    prompt: FormText = "",
+    help_text: FormText = "",
+    option_key: Annotated[list[str] | None, Form()] = None,
+    option_label: Annotated[list[str] | None, Form()] = None,
+    access: SurveyAccess = brand_survey_access(Action.manage_surveys),
+) -> Response:
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    fields = surveys_translations.TranslationFields(
+        prompt=prompt,
+        help_text=help_text,
+        options=dict(zip(option_key or [], option_label or [], strict=False)),
+    )
+    try:
+        surveys_translations.set_translation(
+            session, survey=access.survey, question=question, language=language, fields=fields
+        )
+    except AppError as error:
+        question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+        context = _translations_context(session, access, question, language=language, form=fields)
+        return form_error(request, session, "surveys/translations.html", context, error, block="translations")
+    name = LANGUAGES[language]
+    return _translations_saved(request, session, access, question, _("The %(language)s text is saved.", language=name))
+
+
+@router.post(
+    "/brands/{brand_slug}/surveys/{survey_id}/questions/{question_id}/translations/{language}/delete",
+    name="surveys:delete_translation",
+)
+def delete_translation(
+    request: Request,
+    question_id: RowId,
+    language: str,
+    session: SessionDep,
+    access: SurveyAccess = brand_survey_access(Action.manage_surveys),
+) -> Response:
+    question = surveys_questions.get_question(session, survey=access.survey, question_id=question_id)
+    try:
+        surveys_translations.delete_translation(session, survey=access.survey, question=question, language=language)
+    except AppError as error:
+        context = _translations_context(session, access, question)
+        return form_error(request, session, "surveys/translations.html", context, error, block="translations")
+    name = LANGUAGES[language]
+    return _translations_saved(
+        request, session, access, question, _("The %(language)s text is removed.", language=name)
+    )
 
 
 # --- The preview: the real form, checked but never stored --------------------------------------------------------
@@ -467,12 +586,18 @@ def publish(
         if community:
             target = session.exec(communities_service.select_community_by_slug(community)).first()
             if target is None:
-                raise Invalid("Choose one of the brand's communities.", fields={"community": "Choose a community."})
+                raise Invalid(
+                    _("Choose one of the brand's communities."), fields={"community": _("Choose a community.")}
+                )
         surveys_building.publish_survey(session, survey=access.survey, community=target)
     except AppError as error:
         context = _builder_context(session, access)
         return form_error(request, session, "surveys/builder.html", context, error, block="builder")
-    message = f"Published to {target.name}: its members can answer it." if target else "The survey is withdrawn."
+    message = (
+        _("Published to %(community)s: its members can answer it.", community=target.name)
+        if target
+        else _("The survey is withdrawn.")
+    )
     return _builder_saved(request, session, access, message)
 
 
@@ -546,5 +671,5 @@ def answer(
         context = _answer_context(session, access, survey, values=answers.values)
         return form_error(request, session, "surveys/answer.html", context, error)
     response = redirect(request, f"/c/{access.community.slug}/surveys/{survey.id}")
-    flash.add(response, request, "Thank you: your answers are in.")
+    flash.add(response, request, _("Thank you: your answers are in."))
     return response

@@ -20,12 +20,16 @@ from python_multipart import FormParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.i18n import N_, _
 
 ALWAYS_PROTECTED_PATHS = ["/login", "/login/two-factor", "/login/recovery", "/signup", "/reset", "/confirm/resend"]
 # Unsubscribe links from e-mail: mail clients POST RFC 8058's one-click body with no cookie or token; the signed
 # token in the path is what authorises the change (app.notifications.service.read_unsubscribe_token).
 CSRF_EXEMPT_PREFIXES = ("/unsubscribe/", "/api/v1/unsubscribe/")
-FAILURE_MESSAGE = "This form has expired or was sent from another site. Reload the page and try again."
+FAILURE_MESSAGE = N_("This form has expired or was sent from another site. Reload the page and try again.")
+API_FAILURE_MESSAGE = N_(
+    "CSRF check failed. This form has expired or was sent from another site. Reload the page and try again."
+)
 
 
 class _CompatibleFormParser(FormParser):
@@ -44,14 +48,14 @@ asgi_csrf_module.FormParser = _CompatibleFormParser  # type: ignore[attr-defined
 async def _send_failure(scope: dict[str, Any], send: Any, _reason: Any) -> None:
     if scope["path"].startswith("/api/"):
         body, content_type = (
-            json.dumps({"detail": f"CSRF check failed. {FAILURE_MESSAGE}"}),
+            json.dumps({"detail": _(API_FAILURE_MESSAGE)}),
             "application/json",
         )
     else:
         from app.web.templating import templates
 
-        body = templates.env.get_template("errors/csrf.html").render(message=FAILURE_MESSAGE, status_code=403)
-        content_type = "text/html; charset=utf-8"
+        body = templates.env.get_template("errors/csrf.html").render(message=_(FAILURE_MESSAGE), status_code=403)
+        content_type = "text/html; charset=utf-8"  # i18n: ignore
     await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type.encode())]})
     await send({"type": "http.response.body", "body": body.encode()})
 
@@ -78,7 +82,8 @@ class CsrfGate:
             skip_if_scope=lambda scope: scope["path"].startswith(CSRF_EXEMPT_PREFIXES),
         )
         self.signer = URLSafeSerializer(signing_secret)
-        self.cookie_attributes = f"Path=/; SameSite={COOKIE_SAMESITE}" + ("; Secure" if cookie_secure else "")
+        secure = "; Secure" if cookie_secure else ""
+        self.cookie_attributes = f"Path=/; SameSite={COOKIE_SAMESITE}{secure}"  # i18n: ignore
 
     def _unchecked(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
         if scope["method"] in SAFE_METHODS:

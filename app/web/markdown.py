@@ -39,5 +39,5 @@ def render_markdown(text: str) -> str:
         tags=_ALLOWED_TAGS,
         attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
         url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow ugc noopener",
+        link_rel="nofollow ugc noopener",  # i18n: ignore
     )

@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from app.i18n import _
 from app.web.templating import is_htmx
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -46,6 +47,6 @@ async def read_json(request: Request, model: type[Model]) -> Model:
     try:
         raw = await request.json()
     except ValueError as error:
-        problem = {"type": "json_invalid", "loc": ("body",), "msg": "Send a JSON body or a form.", "input": ""}
+        problem = {"type": "json_invalid", "loc": ("body",), "msg": _("Send a JSON body or a form."), "input": ""}
         raise RequestValidationError([problem]) from error
     return validated(model, raw)

@@ -7,35 +7,145 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from app.columns import utcnow
 from app.config import get_settings
 from app.db import ROOT_DIR
+from app.i18n import formatting
+from app.i18n.context import current_locale
+from app.i18n.locales import LANGUAGES
+from app.i18n.translate import N_, gettext, translations
 from app.insights import charts
 from app.insights.suppression import HIDDEN_LABEL
 from app.web import flash
 from app.web.markdown import render_markdown
 
 templates = Jinja2Templates(directory=str(ROOT_DIR / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
+# Newstyle gettext: ``_("Hello %(name)s", name=x)`` fills the placeholders after translating, escaping the values
+# (so a literal percent sign in a template's message is written "%%").
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message: translations(current_locale()).ugettext(message),
+    lambda singular, plural, count: translations(current_locale()).ungettext(singular, plural, count),
+    newstyle=True,
+    pgettext=lambda context, message: translations(current_locale()).upgettext(context, message),
+    npgettext=lambda context, singular, plural, count: translations(current_locale()).unpgettext(
+        context, singular, plural, count
+    ),
+)
+templates.env.globals["current_locale"] = current_locale
+templates.env.globals["site_languages"] = lambda: list(LANGUAGES.items())
+templates.env.globals["now"] = utcnow
+templates.env.filters["number"] = lambda value, digits=None: formatting.format_number(value, digits=digits)
+templates.env.filters["minor_units"] = formatting.format_minor_units
+templates.env.filters["date"] = lambda value, style="medium": formatting.format_date(value, style=style)
+templates.env.filters["datetime"] = lambda value, style="medium": formatting.format_datetime(value, style=style)
+templates.env.filters["time"] = lambda value, style="short": formatting.format_time(value, style=style)
+templates.env.filters["pair"] = lambda value: (value, value)
 templates.env.filters["percent"] = charts.percent
 templates.env.filters["figure"] = charts.figure
 templates.env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704 (sanitised)
 templates.env.globals["settings"] = get_settings
 templates.env.globals["hidden_label"] = HIDDEN_LABEL
 
-# How stored values (kinds, visibilities, roles) read in a sentence.
+# How stored values (kinds, visibilities, statuses, roles, moderation actions) read as a label, in the current
+# language: marked here, translated where shown (the ``label`` filter). A value missing here shows as it is stored,
+# underscores as spaces (English): add it here when a template starts showing a new kind of value.
 LABELS = {
-    "design": "design",
-    "feedback": "feedback",
-    "both": "design and feedback",
-    "public": "public",
-    "invite_only": "invite-only",
-    "site_admin": "site admin",
-    "survey_response": "survey answer",
+    # communities
+    "design": N_("design"),
+    "feedback": N_("feedback"),
+    "both": N_("design and feedback"),
+    "public": N_("public"),
+    "invite_only": N_("invite-only"),
+    "site_admin": N_("site admin"),
+    # campaign applications
+    "applied": N_("applied"),
+    "accepted": N_("accepted"),
+    "waitlisted": N_("waitlisted"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+    "kit_to_ship": N_("kit to ship"),
+    # kits, and eligibility answers
+    "shipped": N_("shipped"),
+    "delivered": N_("delivered"),
+    "problem": N_("problem"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    # what moderation is about, and why
+    "comment": N_("comment"),
+    "profile": N_("profile"),
+    "idea": N_("idea"),
+    "survey_response": N_("survey answer"),
+    "review": N_("review"),
+    "question": N_("question"),
+    "answer": N_("answer"),
+    "spam": N_("spam"),
+    "offensive": N_("offensive"),
+    "stolen_art": N_("stolen art"),
+    "off_topic": N_("off topic"),
+    "other": N_("other"),
+    "reported": N_("reported"),
+    "near_duplicate": N_("near duplicate"),
+    "premoderation": N_("premoderation"),
+    "blocked_word": N_("blocked word"),
+    "open": N_("open"),
+    "held": N_("held"),
+    "hidden": N_("hidden"),
+    "removed": N_("removed"),
+    "restored": N_("restored"),
+    "pending": N_("pending"),
+    "granted": N_("granted"),
+    "rejected": N_("rejected"),
+    # moderation actions (the audit log)
+    "hide": N_("hide"),
+    "restore": N_("restore"),
+    "remove": N_("remove"),
+    "auto_hide": N_("auto hide"),
+    "hold": N_("hold"),
+    "warning": N_("warning"),
+    "suspension": N_("suspension"),
+    "ban": N_("ban"),
+    "lift_sanction": N_("lift sanction"),
+    "site_ban": N_("site ban"),
+    "appeal_granted": N_("appeal granted"),
+    "appeal_rejected": N_("appeal rejected"),
+    "discount": N_("discount"),
+    "restore_discount": N_("restore discount"),
+    "update_settings": N_("update settings"),
+    "delete_account": N_("delete account"),
+    "preorder_opened": N_("pre-order opened"),
+    "preorder_funded": N_("pre-order funded"),
+    "preorder_not_funded": N_("pre-order not funded"),
+    "preorder_closed": N_("pre-order closed"),
+    "pledge_made": N_("pledge made"),
+    "pledge_changed": N_("pledge changed"),
+    "pledge_withdrawn": N_("pledge withdrawn"),
+    # pre-orders and rewards
+    "funded": N_("funded"),
+    "not_funded": N_("not funded"),
+    "discount_code": N_("discount code"),
+    "merchandise": N_("merchandise"),
+    # results exports (insights)
+    "designs": N_("designs"),
+    "participation": N_("participation"),
+    "joins": N_("joins"),
+    "retention": N_("retention"),
+    "contributors": N_("contributors"),
+    "funnel": N_("funnel"),
+    "hops": N_("hops"),
+    "connectors": N_("connectors"),
 }
-templates.env.filters["label"] = lambda value: LABELS.get(str(value), str(value).replace("_", " "))
-# "a design", "an idea": the article for a label (a word starting with a vowel letter takes "an").
-# "Northwind's", "Brightleaf Home Testers'": the possessive of a name.
-templates.env.filters["possessive"] = lambda name: f"{name}'" if str(name).endswith("s") else f"{name}'s"
-templates.env.filters["with_article"] = lambda text: f"{'an' if str(text)[:1].lower() in 'aeiou' else 'a'} {text}"
+
+
+def label(value: object) -> str:
+    """A stored value as a short label in the current language. (No "a"/"an" or possessive filters: a sentence
+    around a value is one translated message, since Spanish and German build it differently.)"""
+    key = str(value)
+    english = LABELS.get(key)
+    return gettext(english) if english is not None else key.replace("_", " ")
+
+
+templates.env.filters["label"] = label
 
 
 def is_htmx(request: Request) -> bool:

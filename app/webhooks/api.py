@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.accounts.deps import Public
 from app.brands.deps import BrandAccess, brand_access
 from app.columns import RowId, id_of
 from app.db import SessionDep
+from app.i18n import _
 from app.permissions import Action
+from app.webhooks import catalogue
 from app.webhooks import service as webhooks_service
 from app.webhooks.schemas import (
     WebhookAttemptPublic,
@@ -14,10 +17,33 @@ from app.webhooks.schemas import (
     WebhookEndpointPublic,
     WebhookEndpointUpdate,
     WebhookEndpointWithSecret,
+    WebhookEventPublic,
+    WebhookTestRequest,
 )
 
 router = APIRouter(tags=["webhooks"])
 Manager = brand_access(Action.manage_webhooks)
+
+
+@router.get(
+    "/webhook-events",
+    summary="Every event an endpoint can receive, with the version and an example of its data",
+    description="Each delivery is a POST of JSON: `{id, event, version, test, created_at, brand_id, data}`, signed "
+    "in `X-Chorus-Signature` (see the README's Webhooks section). `data` is shaped like the example of its event; "
+    "`version` changes when that shape changes incompatibly. Money is in minor units beside its currency.",
+)
+def list_events(_visitor: Public) -> list[WebhookEventPublic]:
+    return [
+        WebhookEventPublic(
+            event=entry.event.value,
+            domain=entry.domain,
+            label=_(entry.label),
+            description=_(entry.description) if entry.description else "",
+            version=entry.version,
+            example=entry.example,
+        )
+        for entry in catalogue.subscribable()
+    ]
 
 
 @router.get("/brands/{brand_slug}/webhooks", summary="The brand's webhook endpoints")
@@ -53,12 +79,17 @@ def get_endpoint(endpoint_id: RowId, session: SessionDep, access: BrandAccess = 
     return WebhookEndpointWithSecret.model_validate(endpoint)
 
 
-@router.patch("/brands/{brand_slug}/webhooks/{endpoint_id}", summary="Pause or resume an endpoint")
+@router.patch(
+    "/brands/{brand_slug}/webhooks/{endpoint_id}", summary="Pause or resume an endpoint, or choose its events"
+)
 def update_endpoint(
     endpoint_id: RowId, body: WebhookEndpointUpdate, session: SessionDep, access: BrandAccess = Manager
 ) -> WebhookEndpointPublic:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
-    webhooks_service.set_endpoint_active(session, endpoint=endpoint, is_active=body.is_active)
+    if body.events is not None:
+        webhooks_service.set_endpoint_events(session, endpoint=endpoint, events=body.events)
+    if body.is_active is not None:
+        webhooks_service.set_endpoint_active(session, endpoint=endpoint, is_active=body.is_active)
     return WebhookEndpointPublic.model_validate(endpoint)
 
 
@@ -93,9 +124,17 @@ def list_deliveries(
 @router.post(
     "/brands/{brand_slug}/webhooks/{endpoint_id}/test",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Send a test event (ping); it is delivered, signed and logged like any other",
+    summary="Send a test of an event (its documented example; a ping without a body): delivered, signed and logged "
+    "like any other, marked as a test",
 )
-def send_test_event(endpoint_id: RowId, session: SessionDep, access: BrandAccess = Manager) -> WebhookDeliveryPublic:
+def send_test_event(
+    endpoint_id: RowId,
+    session: SessionDep,
+    body: WebhookTestRequest | None = None,
+    access: BrandAccess = Manager,
+) -> WebhookDeliveryPublic:
     endpoint = webhooks_service.get_endpoint(session, brand=access.brand, endpoint_id=endpoint_id)
-    delivery = webhooks_service.send_test_event(session, endpoint=endpoint, sender_id=id_of(access.user))
+    delivery = webhooks_service.send_test_event(
+        session, endpoint=endpoint, sender_id=id_of(access.user), event=body.event if body else None
+    )
     return WebhookDeliveryPublic.model_validate(delivery)

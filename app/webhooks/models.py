@@ -10,14 +10,56 @@ from app.columns import enum_field, timestamp_field
 
 
 class WebhookEvent(StrEnum):
+    """What happened; ``app.webhooks.catalogue`` describes each event and documents its payload."""
+
     idea_created = "idea_created"
     idea_status_changed = "idea_status_changed"
     comment_created = "comment_created"
-    # Sent only by "send test event"; endpoints do not subscribe to it.
+    design_submitted = "design_submitted"
+    challenge_phase_changed = "challenge_phase_changed"
+    winners_announced = "winners_announced"
+    application_received = "application_received"
+    application_decided = "application_decided"
+    kit_shipped = "kit_shipped"
+    kit_delivered = "kit_delivered"
+    campaign_response_recorded = "campaign_response_recorded"
+    sale_recorded = "sale_recorded"
+    sale_refunded = "sale_refunded"
+    payout_paid = "payout_paid"
+    preorder_opened = "preorder_opened"
+    preorder_funded = "preorder_funded"
+    preorder_failed = "preorder_failed"
+    review_published = "review_published"
+    question_asked = "question_asked"
+    answer_accepted = "answer_accepted"
+    # Sent only by "send test event" without a chosen event; endpoints do not subscribe to it.
     ping = "ping"
 
 
-SUBSCRIBABLE_EVENTS = (WebhookEvent.idea_created, WebhookEvent.idea_status_changed, WebhookEvent.comment_created)
+SUBSCRIBABLE_EVENTS = (
+    WebhookEvent.idea_created,
+    WebhookEvent.idea_status_changed,
+    WebhookEvent.comment_created,
+    WebhookEvent.design_submitted,
+    WebhookEvent.challenge_phase_changed,
+    WebhookEvent.winners_announced,
+    WebhookEvent.application_received,
+    WebhookEvent.application_decided,
+    WebhookEvent.kit_shipped,
+    WebhookEvent.kit_delivered,
+    WebhookEvent.campaign_response_recorded,
+    WebhookEvent.sale_recorded,
+    WebhookEvent.sale_refunded,
+    WebhookEvent.payout_paid,
+    WebhookEvent.preorder_opened,
+    WebhookEvent.preorder_funded,
+    WebhookEvent.preorder_failed,
+    WebhookEvent.review_published,
+    WebhookEvent.question_asked,
+    WebhookEvent.answer_accepted,
+)
+# Event names are stored in a VARCHAR of this length (webhook_deliveries.event).
+EVENT_NAME_LENGTH = 40
 
 
 class DeliveryStatus(StrEnum):
@@ -36,7 +78,7 @@ class WebhookEndpoint(SQLModel, table=True):
     events: list[str] = Field(default_factory=list, sa_type=JSON)
     secret: str = Field(max_length=64)
     is_active: bool = Field(default=True)
-    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")  # i18n: ignore
     created_at: datetime = timestamp_field()
 
 
@@ -50,8 +92,10 @@ class WebhookDelivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=32, unique=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoints.id", index=True, ondelete="CASCADE")
-    event: WebhookEvent = enum_field(WebhookEvent)
+    event: WebhookEvent = enum_field(WebhookEvent, length=EVENT_NAME_LENGTH)
     body: str = Field(sa_type=Text)
+    # A test delivery (sent from the endpoint's page or API with an example payload), not a business event.
+    is_test: bool = Field(default=False)
     status: DeliveryStatus = enum_field(DeliveryStatus, default=DeliveryStatus.pending)
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = timestamp_field(nullable=True)

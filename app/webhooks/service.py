@@ -34,6 +34,8 @@ from app.brands.models import Brand
 from app.columns import id_of, utcnow
 from app.config import Settings, get_settings
 from app.errors import Invalid, NotFound
+from app.i18n import _
+from app.webhooks import catalogue
 from app.webhooks.models import (
     SUBSCRIBABLE_EVENTS,
     DeliveryStatus,
@@ -71,21 +73,21 @@ def check_endpoint_url(url: str, *, allow_private: bool) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise Invalid("Please correct the marked fields.", fields={"url": "Give an http:// or https:// URL."})
+        raise Invalid(_("Please correct the marked fields."), fields={"url": _("Give an http:// or https:// URL.")})
     if len(url) > 500:
-        raise Invalid("Please correct the marked fields.", fields={"url": "Keep the URL under 500 characters."})
+        raise Invalid(_("Please correct the marked fields."), fields={"url": _("Keep the URL under 500 characters.")})
     if parts.username or parts.password:
-        raise Invalid("Please correct the marked fields.", fields={"url": "Leave credentials out of the URL."})
+        raise Invalid(_("Please correct the marked fields."), fields={"url": _("Leave credentials out of the URL.")})
     if not allow_private:
         host = parts.hostname
         if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-            raise Invalid("Please correct the marked fields.", fields={"url": "Give an address on the internet."})
+            raise Invalid(_("Please correct the marked fields."), fields={"url": _("Give an address on the internet.")})
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:
             literal = None
         if literal is not None and _is_private(literal):
-            raise Invalid("Please correct the marked fields.", fields={"url": "Give an address on the internet."})
+            raise Invalid(_("Please correct the marked fields."), fields={"url": _("Give an address on the internet.")})
     return url
 
 
@@ -95,10 +97,10 @@ def public_address(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as error:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
+        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error  # i18n: ignore (delivery log)
     addresses = [str(info[4][0]) for info in infos]
     if not addresses or any(_is_private(ipaddress.ip_address(address)) for address in addresses):
-        raise httpcore.ConnectError(f"refused: {host} resolves to a private address")
+        raise httpcore.ConnectError(f"refused: {host} resolves to a private address")  # i18n: ignore (delivery log)
     return addresses[0]
 
 
@@ -154,10 +156,15 @@ def delivery_client(settings: Settings) -> httpx.Client:
 def _clean_events(events: Sequence[str]) -> list[str]:
     allowed = {event.value for event in SUBSCRIBABLE_EVENTS}
     chosen = [event for event in dict.fromkeys(events) if event]
-    if not chosen or not set(chosen) <= allowed:
+    if not chosen:
+        raise Invalid(_("Please correct the marked fields."), fields={"events": _("Choose one or more events.")})
+    unknown = sorted(set(chosen) - allowed)
+    if unknown:
         raise Invalid(
-            "Please correct the marked fields.",
-            fields={"events": "Choose one or more of: " + ", ".join(sorted(allowed)) + "."},
+            _("Please correct the marked fields."),
+            fields={
+                "events": _("There is no event %(events)s (see the list of events).", events=", ".join(unknown)[:200])
+            },
         )
     return [event.value for event in SUBSCRIBABLE_EVENTS if event.value in chosen]
 
@@ -177,11 +184,11 @@ def create_endpoint(
         problems.update(error.fields)
     description = description.strip()
     if len(description) > 200:
-        problems["description"] = "Keep it under 200 characters."
+        problems["description"] = _("Keep it under 200 characters.")
     if problems:
-        raise Invalid("Please correct the marked fields.", fields=problems)
+        raise Invalid(_("Please correct the marked fields."), fields=problems)
     if len(list_endpoints(session, brand=brand)) >= _MAX_ENDPOINTS_PER_BRAND:
-        raise Invalid(f"A brand may have at most {_MAX_ENDPOINTS_PER_BRAND} webhook endpoints.")
+        raise Invalid(_("A brand may have at most %(limit)s webhook endpoints.", limit=_MAX_ENDPOINTS_PER_BRAND))
     endpoint = WebhookEndpoint(
         brand_id=id_of(brand),
         url=url,
@@ -229,13 +236,21 @@ def get_endpoint(session: Session, *, brand: Brand, endpoint_id: int) -> Webhook
     """One of the brand's endpoints (another brand's answers as missing)."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.brand_id != brand.id:
-        raise NotFound("There is no such webhook endpoint.")
+        raise NotFound(_("There is no such webhook endpoint."))
     return endpoint
 
 
 def set_endpoint_active(session: Session, *, endpoint: WebhookEndpoint, is_active: bool) -> WebhookEndpoint:
     """Pause or resume an endpoint: a paused one gets no new deliveries (pending ones are still tried)."""
     endpoint.is_active = is_active
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def set_endpoint_events(session: Session, *, endpoint: WebhookEndpoint, events: Sequence[str]) -> WebhookEndpoint:
+    """Choose the events the endpoint receives from now on (deliveries already queued are still sent)."""
+    endpoint.events = _clean_events(events)
     session.add(endpoint)
     session.flush()
     return endpoint
@@ -251,13 +266,22 @@ def delete_endpoint(session: Session, *, endpoint: WebhookEndpoint) -> None:
 
 
 def _queue_delivery(
-    session: Session, *, endpoint: WebhookEndpoint, event: WebhookEvent, payload: dict[str, Any], now: datetime
+    session: Session,
+    *,
+    endpoint: WebhookEndpoint,
+    event: WebhookEvent,
+    payload: dict[str, Any],
+    now: datetime,
+    is_test: bool = False,
 ) -> WebhookDelivery:
+    """The envelope: ``version`` is the version of the event's ``data`` (the catalogue's), ``test`` marks a test."""
     key = secrets.token_hex(16)
     body = json.dumps(
         {
             "id": key,
             "event": event.value,
+            "version": catalogue.event_type(event).version,
+            "test": is_test,
             "created_at": now.isoformat(),
             "brand_id": endpoint.brand_id,
             "data": payload,
@@ -267,7 +291,13 @@ def _queue_delivery(
         default=str,
     )
     delivery = WebhookDelivery(
-        key=key, endpoint_id=id_of(endpoint), event=event, body=body, next_attempt_at=now, created_at=now
+        key=key,
+        endpoint_id=id_of(endpoint),
+        event=event,
+        body=body,
+        is_test=is_test,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(delivery)
     session.flush()
@@ -279,6 +309,8 @@ def emit_event(session: Session, *, brand_id: int, event: str, payload: dict[str
     """Record one delivery of the event per active endpoint of the brand that subscribed to it.
 
     In the caller's transaction: if it rolls back, nothing is sent. The task queue sends them after the commit.
+    Callers emit once per business change, where the change is claimed (a unique row, a conditional UPDATE, a row
+    lock), so a request repeated by a client or two requests at once never emit the same event twice.
     """
     webhook_event = WebhookEvent(event)
     if webhook_event not in SUBSCRIBABLE_EVENTS:
@@ -292,20 +324,29 @@ def emit_event(session: Session, *, brand_id: int, event: str, payload: dict[str
             _queue_delivery(session, endpoint=endpoint, event=webhook_event, payload=payload, now=now)
 
 
-def send_test_event(session: Session, *, endpoint: WebhookEndpoint, sender_id: int) -> WebhookDelivery:
-    """Queue a ``ping`` delivery to the endpoint (even a paused one), to check the receiver and its verification."""
+def send_test_event(
+    session: Session, *, endpoint: WebhookEndpoint, sender_id: int, event: str | None = None
+) -> WebhookDelivery:
+    """Queue a test delivery to the endpoint (even a paused one, and of any event, subscribed or not): the event's
+    documented example, or a ``ping`` when no event is named; signed and logged like any other, marked as a test."""
+    testable = {item.value: item for item in (*SUBSCRIBABLE_EVENTS, WebhookEvent.ping)}
+    chosen = testable.get(event or WebhookEvent.ping.value)
+    if chosen is None:
+        problem = _("There is no event %(event)s.", event=(event or "")[:150])
+        raise Invalid(problem, fields={"event": problem})
     rate_limits.hit(
         get_settings().webhook_test_rate_per_account,
         "webhook-test",
         str(sender_id),
-        message="You are sending test events very fast; wait a moment before the next one.",
+        message=_("You are sending test events very fast; wait a moment before the next one."),
     )
     return _queue_delivery(
         session,
         endpoint=endpoint,
-        event=WebhookEvent.ping,
-        payload={"message": "A test event from Chorus."},
+        event=chosen,
+        payload=catalogue.event_type(chosen).example,
         now=utcnow(),
+        is_test=True,
     )
 
 
@@ -349,7 +390,7 @@ def verify_signature(
     """What a receiver does: recompute the HMAC, compare in constant time, refuse old timestamps (replays)."""
     fields: dict[str, list[str]] = {}
     for part in header.split(","):
-        name, _, value = part.strip().partition("=")
+        name, _equals, value = part.strip().partition("=")
         fields.setdefault(name, []).append(value)
     try:
         timestamp = int(fields["t"][0])

@@ -92,7 +92,7 @@ def test_forged_and_expired_links_are_refused(client: TestClient, monkeypatch) -
     assert client.post("/api/v1/auth/confirm", json={"token": "forged.token"}).status_code == 422
     from app.accounts import service
 
-    user_token = service._serializer("confirm").dumps({"user_id": 1, "email": "x@example.com"})
+    user_token = service.link_serializer("confirm").dumps({"user_id": 1, "email": "x@example.com"})
     monkeypatch.setattr(service.get_settings(), "confirm_email_hours", -1)
     expired = client.post("/api/v1/auth/confirm", json={"token": user_token})
     assert expired.status_code == 422

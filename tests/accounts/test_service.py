@@ -6,7 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from app.accounts import lookups as accounts_lookups
+from app.accounts import passwords as accounts_passwords
 from app.accounts import service
+from app.accounts import sessions as accounts_sessions
+from app.accounts import signup as accounts_signup
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import ApiToken, User, UserSession
 from app.columns import utcnow
 from app.config import get_settings
@@ -14,6 +19,7 @@ from app.errors import AppError, Invalid, NotFound, Unauthorized
 from app.moderation import fingerprints
 from app.moderation.models import MemberFingerprint
 from app.notifications.models import OutboxEmail
+from tests import passwords
 from tests.factories import PASSWORD, make_user
 
 GOOD_PASSWORD = "copper-lantern-91"
@@ -22,7 +28,7 @@ GOOD_PASSWORD = "copper-lantern-91"
 def _sign_up(session: Session, **overrides: str) -> User:
     values = {"email": "ada@example.com", "handle": "ada", "password": GOOD_PASSWORD, "client_ip": "10.0.0.1"}
     values.update(overrides)
-    return service.sign_up(session, **values)  # type: ignore[arg-type]
+    return accounts_signup.sign_up(session, **values)  # type: ignore[arg-type]
 
 
 def _errors(error: pytest.ExceptionInfo[AppError]) -> dict[str, str]:
@@ -52,7 +58,7 @@ def test_sign_up_normalises_and_queues_the_confirmation(session: Session) -> Non
     assert service.password_hasher.verify(GOOD_PASSWORD, user.password_hash)
     [email] = _emails_to(session, "ada.lovelace@example.com")
     assert "Confirm your e-mail address" in email.subject
-    assert service.confirm_email(session, token=_link(email, "confirm")).user.id == user.id
+    assert accounts_signup.confirm_email(session, token=_link(email, "confirm")).user.id == user.id
 
 
 def test_sign_up_keeps_a_given_display_name_trimmed(session: Session) -> None:
@@ -146,14 +152,14 @@ def test_confirm_email_refuses_forged_expired_and_stale_tokens(
     user = _sign_up(session)
     token = _link(_emails_to(session, "ada@example.com")[0], "confirm")
     with pytest.raises(Invalid, match="not valid"):
-        service.confirm_email(session, token=token + "x")
+        accounts_signup.confirm_email(session, token=token + "x")
     # A token for an address the account no longer has.
-    stale = service._serializer("confirm").dumps({"user_id": user.id, "email": "old@example.com"})
+    stale = service.link_serializer("confirm").dumps({"user_id": user.id, "email": "old@example.com"})
     with pytest.raises(Invalid, match="not valid any more"):
-        service.confirm_email(session, token=stale)
+        accounts_signup.confirm_email(session, token=stale)
     monkeypatch.setattr(get_settings(), "confirm_email_hours", -1)
     with pytest.raises(Invalid, match="expired"):
-        service.confirm_email(session, token=token)
+        accounts_signup.confirm_email(session, token=token)
     session.refresh(user)
     assert user.email_confirmed_at is None
 
@@ -161,28 +167,28 @@ def test_confirm_email_refuses_forged_expired_and_stale_tokens(
 def test_confirm_email_keeps_the_first_confirmation_time(session: Session) -> None:
     user = _sign_up(session)
     token = _link(_emails_to(session, "ada@example.com")[0], "confirm")
-    first = service.confirm_email(session, token=token).user.email_confirmed_at
+    first = accounts_signup.confirm_email(session, token=token).user.email_confirmed_at
     assert first is not None
-    assert service.confirm_email(session, token=token).user.email_confirmed_at == first
+    assert accounts_signup.confirm_email(session, token=token).user.email_confirmed_at == first
     assert user.is_confirmed
 
 
 def test_confirming_signs_in_the_first_time_only(session: Session) -> None:
     user = _sign_up(session)
     token = _link(_emails_to(session, "ada@example.com")[0], "confirm")
-    first = service.confirm_email_and_sign_in(session, token=token, ip_address="10.0.0.1", user_agent="test")
+    first = accounts_signup.confirm_email_and_sign_in(session, token=token, ip_address="10.0.0.1", user_agent="test")
     assert first.user.id == user.id and user.is_confirmed and first.session_token
-    assert service.user_for_session_token(session, token=first.session_token) == user
-    again = service.confirm_email_and_sign_in(session, token=token)
+    assert accounts_lookups.user_for_session_token(session, token=first.session_token) == user
+    again = accounts_signup.confirm_email_and_sign_in(session, token=token)
     assert again.user.id == user.id and again.session_token is None
 
 
 def test_resend_confirmation_only_for_unconfirmed_accounts(session: Session) -> None:
     _sign_up(session)
     make_user(session, email="done@example.com")
-    service.resend_confirmation(session, email="ADA@example.com", client_ip="1.2.3.4")
-    service.resend_confirmation(session, email="done@example.com", client_ip="1.2.3.4")
-    service.resend_confirmation(session, email="nobody@example.com", client_ip="1.2.3.4")
+    accounts_signup.resend_confirmation(session, email="ADA@example.com", client_ip="1.2.3.4")
+    accounts_signup.resend_confirmation(session, email="done@example.com", client_ip="1.2.3.4")
+    accounts_signup.resend_confirmation(session, email="nobody@example.com", client_ip="1.2.3.4")
     assert len(_emails_to(session, "ada@example.com")) == 2
     assert _emails_to(session, "done@example.com") == []
 
@@ -193,15 +199,36 @@ def test_resend_confirmation_only_for_unconfirmed_accounts(session: Session) -> 
 def test_authenticate_by_email_or_handle_in_any_case(session: Session) -> None:
     user = make_user(session, email="who@example.com", handle="whoever")
     for login in ("who@example.com", " WHO@Example.com ", "whoever", "WhoEver"):
-        assert service.authenticate(session, login=login, password=PASSWORD, client_ip="1.1.1.1").id == user.id
+        assert (
+            accounts_sessions.authenticate(session, login=login, password=PASSWORD, client_ip="1.1.1.1").id == user.id
+        )
+
+
+def test_the_app_hashes_passwords_with_the_recommended_argon2_parameters(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite hashes with tiny parameters (tests/passwords.py); the app's own hasher is pwdlib's recommended
+    argon2id, and a login upgrades a hash made with other parameters to it."""
+    monkeypatch.setattr(service, "password_hasher", passwords.PRODUCTION_PASSWORD_HASHER)
+    hashed = service.password_hasher.hash(GOOD_PASSWORD)
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert service.password_hasher.verify(GOOD_PASSWORD, hashed)
+
+    user = make_user(session, handle="cheaply_hashed")  # the factories' hash has the tiny parameters
+    assert not user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert (
+        accounts_sessions.authenticate(session, login="cheaply_hashed", password=PASSWORD, client_ip="1.1.1.1") == user
+    )
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert service.password_hasher.verify(PASSWORD, user.password_hash)
 
 
 def test_authenticate_gives_one_answer_for_unknown_login_and_wrong_password(session: Session) -> None:
     make_user(session, handle="known")
     with pytest.raises(Unauthorized) as unknown:
-        service.authenticate(session, login="unknown", password=PASSWORD, client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="unknown", password=PASSWORD, client_ip="1.1.1.1")
     with pytest.raises(Unauthorized) as wrong:
-        service.authenticate(session, login="known", password="wrong-password", client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="known", password="wrong-password", client_ip="1.1.1.1")
     assert unknown.value.message == wrong.value.message == "That e-mail address or handle and password do not match."
     assert unknown.value.status_code == 401
 
@@ -210,19 +237,19 @@ def test_authenticate_refuses_closed_and_unconfirmed_accounts(session: Session) 
     make_user(session, handle="closed", is_active=False)
     make_user(session, handle="unconfirmed", email_confirmed_at=None)
     with pytest.raises(Unauthorized, match=r"This account is closed\."):
-        service.authenticate(session, login="closed", password=PASSWORD, client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="closed", password=PASSWORD, client_ip="1.1.1.1")
     with pytest.raises(Unauthorized, match="Confirm your e-mail address first"):
-        service.authenticate(session, login="unconfirmed", password=PASSWORD, client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="unconfirmed", password=PASSWORD, client_ip="1.1.1.1")
     # A closed account's state is not revealed to someone without the password.
     with pytest.raises(Unauthorized, match="do not match"):
-        service.authenticate(session, login="closed", password="wrong-password", client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="closed", password="wrong-password", client_ip="1.1.1.1")
 
 
 def test_authenticate_needs_both_fields(session: Session) -> None:
     with pytest.raises(Invalid, match=r"Enter your e-mail address or handle, and your password\."):
-        service.authenticate(session, login="  ", password="x", client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="  ", password="x", client_ip="1.1.1.1")
     with pytest.raises(Invalid):
-        service.authenticate(session, login="someone", password="", client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="someone", password="", client_ip="1.1.1.1")
 
 
 # --- sessions -----------------------------------------------------------------------------------------------
@@ -230,7 +257,9 @@ def test_authenticate_needs_both_fields(session: Session) -> None:
 
 def test_a_session_keeps_the_network_not_the_address_and_vote_integrity_still_sees_it(session: Session) -> None:
     user = make_user(session)
-    service.start_session(session, user=user, ip_address="2001:db8:85a3:8d3:1319:8a2e:370:7348", user_agent="UA")
+    accounts_sessions.start_session(
+        session, user=user, ip_address="2001:db8:85a3:8d3:1319:8a2e:370:7348", user_agent="UA"
+    )
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
     assert row.network == "2001:db8:85a3::/48"
     assert row.address_hash == fingerprints.address_hash("2001:db8:85a3:8d3:1319:8a2e:370:7348")
@@ -241,7 +270,9 @@ def test_a_session_keeps_the_network_not_the_address_and_vote_integrity_still_se
 
 def test_start_session_stores_only_the_hash_and_resolves_the_user(session: Session) -> None:
     user = make_user(session)
-    token = service.start_session(session, user=user, ip_address="203.0.113.9", user_agent="Firefox " + "x" * 300)
+    token = accounts_sessions.start_session(
+        session, user=user, ip_address="203.0.113.9", user_agent="Firefox " + "x" * 300
+    )
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
     assert row.token_hash == service.hash_token(token)
     assert token not in row.token_hash
@@ -251,54 +282,54 @@ def test_start_session_stores_only_the_hash_and_resolves_the_user(session: Sessi
     assert fingerprints.address_hash("203.0.113.10") != row.address_hash
     assert len(row.user_agent) == 255
     assert row.expires_at - row.created_at == timedelta(days=get_settings().session_days)
-    assert service.user_for_session_token(session, token=token).id == user.id  # type: ignore[union-attr]
-    assert service.user_for_session_token(session, token="made-up") is None
+    assert accounts_lookups.user_for_session_token(session, token=token).id == user.id  # type: ignore[union-attr]
+    assert accounts_lookups.user_for_session_token(session, token="made-up") is None
 
 
 def test_end_session_ends_only_that_session(session: Session) -> None:
     user = make_user(session)
-    phone = service.start_session(session, user=user)
-    laptop = service.start_session(session, user=user)
-    service.end_session(session, token=phone)
-    assert service.user_for_session_token(session, token=phone) is None
-    assert service.user_for_session_token(session, token=laptop) is not None
-    service.end_all_sessions(session, user=user)
-    assert service.user_for_session_token(session, token=laptop) is None
+    phone = accounts_sessions.start_session(session, user=user)
+    laptop = accounts_sessions.start_session(session, user=user)
+    accounts_sessions.end_session(session, token=phone)
+    assert accounts_lookups.user_for_session_token(session, token=phone) is None
+    assert accounts_lookups.user_for_session_token(session, token=laptop) is not None
+    accounts_sessions.end_all_sessions(session, user=user)
+    assert accounts_lookups.user_for_session_token(session, token=laptop) is None
 
 
 def test_expired_sessions_and_closed_accounts_resolve_to_nobody(session: Session) -> None:
     user = make_user(session)
-    token = service.start_session(session, user=user)
+    token = accounts_sessions.start_session(session, user=user)
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.add(row)
     session.flush()
-    assert service.user_for_session_token(session, token=token) is None
+    assert accounts_lookups.user_for_session_token(session, token=token) is None
 
     closed = make_user(session)
-    closed_token = service.start_session(session, user=closed)
+    closed_token = accounts_sessions.start_session(session, user=closed)
     closed.is_active = False
     session.add(closed)
     session.flush()
-    assert service.user_for_session_token(session, token=closed_token) is None
+    assert accounts_lookups.user_for_session_token(session, token=closed_token) is None
 
 
 def test_session_last_seen_is_touched_at_most_hourly(session: Session) -> None:
     user = make_user(session)
-    token = service.start_session(session, user=user)
+    token = accounts_sessions.start_session(session, user=user)
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
     recent = utcnow() - timedelta(minutes=5)
     row.last_seen_at = recent
     session.add(row)
     session.flush()
-    service.user_for_session_token(session, token=token)
+    accounts_lookups.user_for_session_token(session, token=token)
     session.refresh(row)
     assert row.last_seen_at == recent
 
     row.last_seen_at = utcnow() - timedelta(hours=2)
     session.add(row)
     session.flush()
-    service.user_for_session_token(session, token=token)
+    accounts_lookups.user_for_session_token(session, token=token)
     session.refresh(row)
     assert utcnow() - row.last_seen_at < timedelta(minutes=1)
 
@@ -330,55 +361,57 @@ def test_check_password_strength_follows_the_settings(monkeypatch: pytest.Monkey
 
 def test_change_password_checks_the_current_one_and_ends_sessions(session: Session) -> None:
     user = make_user(session)
-    token = service.start_session(session, user=user)
+    token = accounts_sessions.start_session(session, user=user)
     with pytest.raises(Invalid) as error:
-        service.change_password(session, user=user, current_password="nope", new_password="violet-harbour-32")
+        accounts_passwords.change_password(
+            session, user=user, current_password="nope", new_password="violet-harbour-32"
+        )
     assert error.value.fields == {"current_password": "This is not your password."}
-    assert service.user_for_session_token(session, token=token) is not None
+    assert accounts_lookups.user_for_session_token(session, token=token) is not None
 
     before = user.password_changed_at
-    service.change_password(session, user=user, current_password=PASSWORD, new_password="violet-harbour-32")
+    accounts_passwords.change_password(session, user=user, current_password=PASSWORD, new_password="violet-harbour-32")
     assert service.password_hasher.verify("violet-harbour-32", user.password_hash)
     assert user.password_changed_at > before
-    assert service.user_for_session_token(session, token=token) is None
+    assert accounts_lookups.user_for_session_token(session, token=token) is None
 
 
 def test_reset_link_works_once_ends_sessions_and_confirms_the_address(session: Session) -> None:
     user = make_user(session, email="reset@example.com", email_confirmed_at=None)
-    token = service.start_session(session, user=user)
-    service.request_password_reset(session, email=" RESET@example.com", client_ip="1.1.1.1")
+    token = accounts_sessions.start_session(session, user=user)
+    accounts_passwords.request_password_reset(session, email=" RESET@example.com", client_ip="1.1.1.1")
     reset = _link(_emails_to(session, "reset@example.com")[-1], "reset")
-    assert service.user_for_reset_token(session, token=reset).id == user.id
+    assert accounts_passwords.user_for_reset_token(session, token=reset).id == user.id
 
     with pytest.raises(Invalid) as weak:
-        service.reset_password(session, token=reset, new_password="short")
+        accounts_passwords.reset_password(session, token=reset, new_password="short")
     assert weak.value.fields == {"password": "Use at least 10 characters."}
 
-    service.reset_password(session, token=reset, new_password="violet-harbour-32")
+    accounts_passwords.reset_password(session, token=reset, new_password="violet-harbour-32")
     assert user.email_confirmed_at is not None
-    assert service.user_for_session_token(session, token=token) is None
+    assert accounts_lookups.user_for_session_token(session, token=token) is None
     with pytest.raises(Invalid, match="used already"):
-        service.reset_password(session, token=reset, new_password="other-harbour-33")
+        accounts_passwords.reset_password(session, token=reset, new_password="other-harbour-33")
     with pytest.raises(Invalid, match="not valid"):
-        service.user_for_reset_token(session, token="forged")
+        accounts_passwords.user_for_reset_token(session, token="forged")
 
 
 def test_reset_link_expires(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     make_user(session, email="slow@example.com")
-    service.request_password_reset(session, email="slow@example.com", client_ip="1.1.1.1")
+    accounts_passwords.request_password_reset(session, email="slow@example.com", client_ip="1.1.1.1")
     reset = _link(_emails_to(session, "slow@example.com")[-1], "reset")
     monkeypatch.setattr(get_settings(), "password_reset_minutes", -1)
     with pytest.raises(Invalid, match="expired"):
-        service.user_for_reset_token(session, token=reset)
+        accounts_passwords.user_for_reset_token(session, token=reset)
 
 
 def test_reset_request_for_unknown_or_closed_accounts_sends_nothing(session: Session) -> None:
     make_user(session, email="closed@example.com", is_active=False)
-    service.request_password_reset(session, email="nobody@example.com", client_ip="1.1.1.1")
-    service.request_password_reset(session, email="closed@example.com", client_ip="1.1.1.1")
+    accounts_passwords.request_password_reset(session, email="nobody@example.com", client_ip="1.1.1.1")
+    accounts_passwords.request_password_reset(session, email="closed@example.com", client_ip="1.1.1.1")
     assert session.exec(select(OutboxEmail)).all() == []
     with pytest.raises(Invalid):
-        service.request_password_reset(session, email="", client_ip="1.1.1.1")
+        accounts_passwords.request_password_reset(session, email="", client_ip="1.1.1.1")
 
 
 # --- profile ------------------------------------------------------------------------------------------------
@@ -423,14 +456,14 @@ def test_create_user_is_confirmed_and_validated(session: Session) -> None:
 
 
 def test_invite_user_makes_a_handle_from_the_address(session: Session) -> None:
-    user = service.invite_user(session, email="Jane.Doe@Example.com", reason="Welcome aboard.")
+    user = accounts_passwords.invite_user(session, email="Jane.Doe@Example.com", reason="Welcome aboard.")
     assert user.handle == "jane_doe"
     assert user.display_name == "jane_doe"
     assert user.email == "jane.doe@example.com"
     assert user.email_confirmed_at is None
     # The random password is unknown to everyone: the invitation's reset link is the way in.
     with pytest.raises(Unauthorized, match="do not match"):
-        service.authenticate(session, login="jane_doe", password="tangerine-kiosk-47", client_ip="1.1.1.1")
+        accounts_sessions.authenticate(session, login="jane_doe", password="tangerine-kiosk-47", client_ip="1.1.1.1")
 
 
 @pytest.mark.parametrize(
@@ -444,20 +477,20 @@ def test_invite_user_makes_a_handle_from_the_address(session: Session) -> None:
     ],
 )
 def test_invite_user_handle_shapes(session: Session, email: str, handle: str) -> None:
-    user = service.invite_user(session, email=email, reason="Hello.")
+    user = accounts_passwords.invite_user(session, email=email, reason="Hello.")
     assert user.handle == handle
     assert service.HANDLE_PATTERN.match(user.handle)
 
 
 def test_invite_user_avoids_taken_and_reserved_handles(session: Session) -> None:
     make_user(session, handle="jane")
-    assert service.invite_user(session, email="jane@one.example", reason="r").handle == "jane2"
-    assert service.invite_user(session, email="jane@two.example", reason="r").handle == "jane3"
-    assert service.invite_user(session, email="admin@brand.example", reason="r").handle == "admin2"
+    assert accounts_passwords.invite_user(session, email="jane@one.example", reason="r").handle == "jane2"
+    assert accounts_passwords.invite_user(session, email="jane@two.example", reason="r").handle == "jane3"
+    assert accounts_passwords.invite_user(session, email="admin@brand.example", reason="r").handle == "admin2"
 
 
 def test_invite_user_sends_a_working_set_your_password_link(session: Session) -> None:
-    user = service.invite_user(
+    user = accounts_passwords.invite_user(
         session,
         email="new@brand.example",
         display_name="  New Person ",
@@ -468,9 +501,12 @@ def test_invite_user_sends_a_working_set_your_password_link(session: Session) ->
     assert "You have been added to Acme." in email.body_text
     assert f"your handle is {user.handle}" in email.body_text
     token = _link(email, "reset")
-    service.reset_password(session, token=token, new_password="violet-harbour-32")
+    accounts_passwords.reset_password(session, token=token, new_password="violet-harbour-32")
     assert user.is_confirmed
-    assert service.authenticate(session, login=user.handle, password="violet-harbour-32", client_ip="1.1.1.1") == user
+    assert (
+        accounts_sessions.authenticate(session, login=user.handle, password="violet-harbour-32", client_ip="1.1.1.1")
+        == user
+    )
 
 
 # --- API tokens ---------------------------------------------------------------------------------------------
@@ -478,7 +514,7 @@ def test_invite_user_sends_a_working_set_your_password_link(session: Session) ->
 
 def test_api_token_is_stored_as_a_hash(session: Session) -> None:
     user = make_user(session)
-    token, plain = service.create_api_token(session, user=user, name="  CRM sync ")
+    token, plain = accounts_tokens.create_api_token(session, user=user, name="  CRM sync ")
     assert plain.startswith(service.API_TOKEN_PREFIX)
     assert len(plain) > 40
     assert token.name == "CRM sync"
@@ -486,14 +522,14 @@ def test_api_token_is_stored_as_a_hash(session: Session) -> None:
     stored = session.exec(select(ApiToken).where(col(ApiToken.id) == token.id)).one()
     assert stored.token_hash == service.hash_token(plain)
     assert plain not in (stored.token_hash, stored.prefix, stored.name)
-    assert service.api_token_for(session, plain=plain)[0].id == user.id  # type: ignore[index]
-    assert service.api_token_for(session, plain=plain + "x") is None
-    assert service.api_token_for(session, plain=stored.token_hash) is None
+    assert accounts_lookups.api_token_for(session, plain=plain)[0].id == user.id  # type: ignore[index]
+    assert accounts_lookups.api_token_for(session, plain=plain + "x") is None
+    assert accounts_lookups.api_token_for(session, plain=stored.token_hash) is None
 
 
 def test_api_tokens_are_different_each_time(session: Session) -> None:
     user = make_user(session)
-    plains = {service.create_api_token(session, user=user, name=f"t{n}")[1] for n in range(5)}
+    plains = {accounts_tokens.create_api_token(session, user=user, name=f"t{n}")[1] for n in range(5)}
     assert len(plains) == 5
 
 
@@ -501,36 +537,36 @@ def test_api_token_needs_a_name(session: Session) -> None:
     user = make_user(session)
     for name in ("", "   ", "n" * 81):
         with pytest.raises(Invalid) as error:
-            service.create_api_token(session, user=user, name=name)
+            accounts_tokens.create_api_token(session, user=user, name=name)
         assert error.value.fields == {"name": "Name the token."}
 
 
 def test_api_token_revocation_and_listing(session: Session) -> None:
     user = make_user(session)
     other = make_user(session)
-    first, first_plain = service.create_api_token(session, user=user, name="first")
-    service.create_api_token(session, user=user, name="second")
-    theirs, _ = service.create_api_token(session, user=other, name="theirs")
-    assert [t.name for t in service.list_api_tokens(session, user=user)] == ["second", "first"]
+    first, first_plain = accounts_tokens.create_api_token(session, user=user, name="first")
+    accounts_tokens.create_api_token(session, user=user, name="second")
+    theirs, _ = accounts_tokens.create_api_token(session, user=other, name="theirs")
+    assert [t.name for t in accounts_tokens.list_api_tokens(session, user=user)] == ["second", "first"]
 
-    service.revoke_api_token(session, user=user, token_id=first.id)  # type: ignore[arg-type]
-    assert [t.name for t in service.list_api_tokens(session, user=user)] == ["second"]
-    assert service.api_token_for(session, plain=first_plain) is None
+    accounts_tokens.revoke_api_token(session, user=user, token_id=first.id)  # type: ignore[arg-type]
+    assert [t.name for t in accounts_tokens.list_api_tokens(session, user=user)] == ["second"]
+    assert accounts_lookups.api_token_for(session, plain=first_plain) is None
     with pytest.raises(NotFound):
-        service.revoke_api_token(session, user=user, token_id=first.id)  # type: ignore[arg-type]
+        accounts_tokens.revoke_api_token(session, user=user, token_id=first.id)  # type: ignore[arg-type]
     with pytest.raises(NotFound):
-        service.revoke_api_token(session, user=user, token_id=theirs.id)  # type: ignore[arg-type]
+        accounts_tokens.revoke_api_token(session, user=user, token_id=theirs.id)  # type: ignore[arg-type]
     assert theirs.revoked_at is None
 
 
 def test_api_token_of_a_closed_account_is_refused_and_use_is_recorded(session: Session) -> None:
     user = make_user(session)
-    token, plain = service.create_api_token(session, user=user, name="t")
+    token, plain = accounts_tokens.create_api_token(session, user=user, name="t")
     assert token.last_used_at is None
-    service.api_token_for(session, plain=plain)
+    accounts_lookups.api_token_for(session, plain=plain)
     session.refresh(token)
     assert token.last_used_at is not None
     user.is_active = False
     session.add(user)
     session.flush()
-    assert service.api_token_for(session, plain=plain) is None
+    assert accounts_lookups.api_token_for(session, plain=plain) is None

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import lookups as accounts_lookups
+from app.accounts import sessions as accounts_sessions
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import ApiToken, TokenScope
 from app.columns import utcnow
-from app.db import build_engine, migrate, session_scope
+from app.db import build_engine, session_scope
 from tests import databases
 from tests.factories import make_user
 
@@ -34,13 +36,13 @@ def recorded_statements(connection: Connection) -> Iterator[list[str]]:
 
 def test_a_bearer_token_and_its_user_are_one_query_and_a_fresh_token_writes_nothing(session: Session) -> None:
     user = make_user(session)
-    token, plain = accounts_service.create_api_token(session, user=user, name="script", scope=TokenScope.read)
+    token, plain = accounts_tokens.create_api_token(session, user=user, name="script", scope=TokenScope.read)
     token.last_used_at = utcnow()
     session.add(token)
     session.flush()
     session.expire_all()
     with recorded_statements(session.connection()) as statements:
-        found = accounts_service.api_token_for(session, plain=plain)
+        found = accounts_lookups.api_token_for(session, plain=plain)
     assert found is not None
     assert (found.user.id, found.scope) == (user.id, TokenScope.read)
     assert len(statements) == 1, statements
@@ -49,19 +51,18 @@ def test_a_bearer_token_and_its_user_are_one_query_and_a_fresh_token_writes_noth
 
 def test_a_session_cookie_and_its_user_are_one_query(session: Session) -> None:
     user = make_user(session)
-    plain = accounts_service.start_session(session, user=user)
+    plain = accounts_sessions.start_session(session, user=user)
     session.expire_all()
     with recorded_statements(session.connection()) as statements:
-        found = accounts_service.session_for_token(session, token=plain)
+        found = accounts_lookups.session_for_token(session, token=plain)
     assert found is not None
     assert found[0].id == user.id
     assert len(statements) == 1, statements
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="tokens", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="tokens", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine
@@ -71,7 +72,7 @@ def real_engine(tmp_path: Path) -> Iterator[Engine]:
 
 def _stale_token(engine: Engine) -> tuple[int, str]:
     with session_scope(engine) as session:
-        token, plain = accounts_service.create_api_token(session, user=make_user(session), name="script")
+        token, plain = accounts_tokens.create_api_token(session, user=make_user(session), name="script")
         token.last_used_at = utcnow() - timedelta(minutes=5)
         session.add(token)
         return token.id or 0, plain
@@ -79,9 +80,9 @@ def _stale_token(engine: Engine) -> tuple[int, str]:
 
 def _touch_rows(connection: Connection, token_id: int) -> int:
     now = utcnow()
-    stale_before = now - accounts_service.TOKEN_TOUCH_INTERVAL
+    stale_before = now - accounts_lookups.TOKEN_TOUCH_INTERVAL
     result = connection.execute(
-        accounts_service._TOUCH_API_TOKEN, {"row_id": token_id, "now": now, "stale_before": stale_before}
+        accounts_lookups._TOUCH_API_TOKEN, {"row_id": token_id, "now": now, "stale_before": stale_before}
     )
     return result.rowcount
 
@@ -91,7 +92,7 @@ def test_of_two_requests_on_a_stale_token_one_writes_last_use_and_the_other_neit
 ) -> None:
     token_id, plain = _stale_token(real_engine)
     with Session(real_engine) as first:
-        assert accounts_service.api_token_for(first, plain=plain) is not None  # writes, holds the row until commit
+        assert accounts_lookups.api_token_for(first, plain=plain) is not None  # writes, holds the row until commit
         if real_engine.dialect.name == "postgresql":
             with real_engine.connect() as second:
                 # Waiting on the first request's row lock would fail here instead of queueing.
@@ -117,7 +118,7 @@ def test_last_use_is_not_written_per_request(real_engine: Engine) -> None:
             writes.append(statement)
 
     lookups: list[Callable[[Session], object]] = [
-        lambda session: accounts_service.api_token_for(session, plain=plain) for _ in range(5)
+        lambda session: accounts_lookups.api_token_for(session, plain=plain) for _ in range(5)
     ]
     event.listen(real_engine, "before_cursor_execute", record)
     try:

@@ -8,7 +8,10 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app import rate_limits
-from app.accounts import service as accounts_service
+from app.accounts import lookups as accounts_lookups
+from app.accounts import passwords as accounts_passwords
+from app.accounts import sessions as accounts_sessions
+from app.accounts import tokens as accounts_tokens
 from app.accounts import two_factor
 from app.accounts.models import ApiToken, RecoveryCode, TokenScope, User, UserSession
 from app.brands import service as brands_service
@@ -176,8 +179,8 @@ def test_the_pending_sign_in_note_names_its_user_until_the_password_changes(sess
     assert two_factor.user_for_pending_sign_in(session, token=note + "x") is None
     assert two_factor.user_for_pending_sign_in(session, token="") is None
     # It is no session.
-    assert accounts_service.session_for_token(session, token=note) is None
-    accounts_service.change_password(session, user=user, current_password=PASSWORD, new_password=NEW_PASSWORD)
+    assert accounts_lookups.session_for_token(session, token=note) is None
+    accounts_passwords.change_password(session, user=user, current_password=PASSWORD, new_password=NEW_PASSWORD)
     assert two_factor.user_for_pending_sign_in(session, token=note) is None
 
 
@@ -226,7 +229,7 @@ def test_admin_two_factor_is_required_by_default_only_in_production() -> None:
 def test_resetting_two_factor_ends_every_session(session: Session) -> None:
     user = make_user(session)
     _enrol(session, user)
-    accounts_service.start_session(session, user=user)
+    accounts_sessions.start_session(session, user=user)
     two_factor.reset_two_factor(session, user=user)
     assert not user.has_two_factor
     assert session.exec(select(UserSession).where(UserSession.user_id == user.id)).first() is None
@@ -259,7 +262,7 @@ def test_a_recent_sign_in_needs_no_new_proof_and_an_old_one_does(session: Sessio
 def test_a_password_or_code_refreshes_the_browser_session(session: Session) -> None:
     user = make_user(session)
     secret, _ = _enrol(session, user, now=utcnow() - timedelta(minutes=5))
-    accounts_service.start_session(session, user=user)
+    accounts_sessions.start_session(session, user=user)
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
     now = utcnow() + timedelta(minutes=30)
     sign_in = two_factor.SignIn(user_session_id=row.id, authenticated_at=row.authenticated_at)
@@ -288,20 +291,20 @@ def test_a_password_or_code_refreshes_the_browser_session(session: Session) -> N
 def test_tokens_expire_after_the_chosen_lifetime(session: Session) -> None:
     user = make_user(session)
     now = utcnow()
-    token, plain = accounts_service.create_api_token(
+    token, plain = accounts_tokens.create_api_token(
         session, user=user, name="dashboard", scope=TokenScope.read, lifetime_days=30, now=now
     )
     assert token.scope == TokenScope.read
     assert token.expires_at == now + timedelta(days=30)
-    assert accounts_service.api_token_for(session, plain=plain) is not None
+    assert accounts_lookups.api_token_for(session, plain=plain) is not None
 
-    _, old_plain = accounts_service.create_api_token(
+    _, old_plain = accounts_tokens.create_api_token(
         session, user=user, name="old", lifetime_days=7, now=now - timedelta(days=7, seconds=1)
     )
-    assert accounts_service.api_token_for(session, plain=old_plain) is None
+    assert accounts_lookups.api_token_for(session, plain=old_plain) is None
 
     with pytest.raises(Invalid) as refused:
-        accounts_service.create_api_token(session, user=user, name="forever", lifetime_days=10_000)
+        accounts_tokens.create_api_token(session, user=user, name="forever", lifetime_days=10_000)
     assert "lifetime_days" in refused.value.fields
 
 
@@ -309,18 +312,18 @@ def test_last_use_is_written_at_most_once_a_minute(session: Session, time_machin
     start = utcnow()
     time_machine.move_to(start, tick=False)
     user = make_user(session)
-    token, plain = accounts_service.create_api_token(session, user=user, name="script")
-    accounts_service.api_token_for(session, plain=plain)
+    token, plain = accounts_tokens.create_api_token(session, user=user, name="script")
+    accounts_lookups.api_token_for(session, plain=plain)
     session.refresh(token)
     assert token.last_used_at == start
 
     time_machine.move_to(start + timedelta(seconds=59), tick=False)
-    accounts_service.api_token_for(session, plain=plain)
+    accounts_lookups.api_token_for(session, plain=plain)
     session.refresh(token)
     assert token.last_used_at == start
 
     time_machine.move_to(start + timedelta(seconds=61), tick=False)
-    accounts_service.api_token_for(session, plain=plain)
+    accounts_lookups.api_token_for(session, plain=plain)
     session.refresh(token)
     assert token.last_used_at == start + timedelta(seconds=61)
 
@@ -336,17 +339,19 @@ def _live_tokens(session: Session, user: User) -> int:
 
 def test_changing_the_password_revokes_every_token_and_says_so(session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="one")
-    accounts_service.create_api_token(session, user=user, name="two")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="one")
+    accounts_tokens.create_api_token(session, user=user, name="two")
     other = make_user(session)
-    accounts_service.create_api_token(session, user=other, name="theirs")
-    accounts_service.start_session(session, user=user)
+    accounts_tokens.create_api_token(session, user=other, name="theirs")
+    accounts_sessions.start_session(session, user=user)
 
-    changed = accounts_service.change_password(session, user=user, current_password=PASSWORD, new_password=NEW_PASSWORD)
+    changed = accounts_passwords.change_password(
+        session, user=user, current_password=PASSWORD, new_password=NEW_PASSWORD
+    )
     assert changed.revoked_tokens == 2
     assert "your 2 API tokens revoked" in changed.tokens_clause
     assert _live_tokens(session, user) == 0 and _live_tokens(session, other) == 1
-    assert accounts_service.api_token_for(session, plain=plain) is None
+    assert accounts_lookups.api_token_for(session, plain=plain) is None
     assert session.exec(select(UserSession).where(UserSession.user_id == user.id)).first() is None
     email = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == user.email)).one()
     assert "password was changed" in email.subject
@@ -355,14 +360,14 @@ def test_changing_the_password_revokes_every_token_and_says_so(session: Session)
 
 def test_resetting_the_password_revokes_every_token(session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="stolen")
-    accounts_service.request_password_reset(session, email=user.email, client_ip="1.2.3.4")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="stolen")
+    accounts_passwords.request_password_reset(session, email=user.email, client_ip="1.2.3.4")
     link = session.exec(select(OutboxEmail).where(OutboxEmail.to_address == user.email)).one().body_text
     token = link.split("/reset/")[1].split()[0]
 
-    changed = accounts_service.reset_password(session, token=token, new_password=NEW_PASSWORD)
+    changed = accounts_passwords.reset_password(session, token=token, new_password=NEW_PASSWORD)
     assert changed.revoked_tokens == 1
-    assert accounts_service.api_token_for(session, plain=plain) is None
+    assert accounts_lookups.api_token_for(session, plain=plain) is None
     subjects = session.exec(select(OutboxEmail.subject).where(OutboxEmail.to_address == user.email)).all()
     assert any("password was reset" in subject for subject in subjects)
 

@@ -6,7 +6,7 @@ import pyotp
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts import two_factor
 from app.accounts.models import TokenScope, User, UserSession
 from app.brands.models import StaffRole
@@ -68,7 +68,7 @@ def test_enrol_through_the_api_then_log_in_with_a_code(client: TestClient, sessi
 
 def test_a_read_only_token_reads_but_never_writes(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="dashboard", scope=TokenScope.read)
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="dashboard", scope=TokenScope.read)
     assert client.get("/api/v1/me", headers=_bearer(plain)).status_code == 200
     refused = client.patch("/api/v1/me", json={"display_name": "Changed"}, headers=_bearer(plain))
     assert refused.status_code == 403
@@ -81,7 +81,7 @@ def test_a_read_only_token_reads_but_never_writes(client: TestClient, session: S
 
 def test_an_expired_token_is_refused_with_a_clear_detail(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(
+    _, plain = accounts_tokens.create_api_token(
         session, user=user, name="old", lifetime_days=7, now=utcnow() - timedelta(days=8)
     )
     refused = client.get("/api/v1/me", headers=_bearer(plain))
@@ -91,7 +91,7 @@ def test_an_expired_token_is_refused_with_a_clear_detail(client: TestClient, ses
 
 def test_making_a_token_needs_a_fresh_sign_in_or_the_password(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="script")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="script")
     body = {"name": "another", "scope": "read", "lifetime_days": 30}
 
     refused = client.post("/api/v1/me/tokens", json=body, headers=_bearer(plain))
@@ -130,7 +130,7 @@ def test_a_stale_browser_session_must_confirm_before_sensitive_changes(client: T
 def test_recovery_codes_and_turning_off_need_a_password_with_a_token(client: TestClient, session: Session) -> None:
     user = make_user(session)
     _, codes = _enrol(session, user)
-    _, plain = accounts_service.create_api_token(session, user=user, name="script")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="script")
     assert client.post("/api/v1/me/two-factor/recovery-codes", json={}, headers=_bearer(plain)).status_code == 403
     fresh = client.post(
         "/api/v1/me/two-factor/recovery-codes", json={"current_password_or_code": PASSWORD}, headers=_bearer(plain)
@@ -148,7 +148,7 @@ def test_recovery_codes_and_turning_off_need_a_password_with_a_token(client: Tes
 
 def test_changing_the_password_revokes_the_token_that_asked(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="script")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="script")
     changed = client.post(
         "/api/v1/me/password",
         json={"current_password": PASSWORD, "password": "violet-harbour-32"},
@@ -165,14 +165,14 @@ def test_a_brand_that_requires_two_factor_refuses_staff_without_it(client: TestC
     add_staff(session, brand, manager, StaffRole.manager)
     add_staff(session, brand, enrolled, StaffRole.manager)
     _enrol(session, enrolled)
-    _, plain = accounts_service.create_api_token(session, user=manager, name="script")
+    _, plain = accounts_tokens.create_api_token(session, user=manager, name="script")
     refused = client.get(f"/api/v1/brands/{brand.slug}", headers=_bearer(plain))
     assert refused.status_code == 403
     assert "requires two-factor" in refused.json()["detail"]
     # Their own account stays open, so they can turn it on.
     assert client.get("/api/v1/me/two-factor", headers=_bearer(plain)).status_code == 200
 
-    _, enrolled_plain = accounts_service.create_api_token(session, user=enrolled, name="script")
+    _, enrolled_plain = accounts_tokens.create_api_token(session, user=enrolled, name="script")
     assert client.get(f"/api/v1/brands/{brand.slug}", headers=_bearer(enrolled_plain)).status_code == 200
 
 
@@ -180,7 +180,7 @@ def test_the_policy_is_set_by_an_owner_with_two_factor(client: TestClient, sessi
     brand = make_brand(session)
     owner = make_user(session)
     add_staff(session, brand, owner, StaffRole.owner)
-    _, plain = accounts_service.create_api_token(session, user=owner, name="script")
+    _, plain = accounts_tokens.create_api_token(session, user=owner, name="script")
     url = f"/api/v1/brands/{brand.slug}/two-factor-policy"
     refused = client.put(url, json={"require_staff_two_factor": True}, headers=_bearer(plain))
     assert refused.status_code == 422 and "your own account first" in refused.json()["detail"]
@@ -194,7 +194,7 @@ def test_admins_need_two_factor_when_the_site_requires_it(client: TestClient, se
     from app.config import get_settings
 
     admin = make_user(session, is_site_admin=True)
-    _, plain = accounts_service.create_api_token(session, user=admin, name="script")
+    _, plain = accounts_tokens.create_api_token(session, user=admin, name="script")
     monkeypatch.setattr(get_settings(), "require_admin_2fa", True)
     refused = client.get("/api/v1/admin/brands", headers=_bearer(plain))
     assert refused.status_code == 403

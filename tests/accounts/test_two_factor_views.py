@@ -136,10 +136,10 @@ def test_a_stale_session_is_asked_for_the_password_on_the_tokens_page(client: Te
 
 
 def test_changing_the_password_tells_how_many_tokens_died(client: TestClient, session: Session) -> None:
-    from app.accounts import service as accounts_service
+    from app.accounts import tokens as accounts_tokens
 
     user = make_user(session)
-    accounts_service.create_api_token(session, user=user, name="script")
+    accounts_tokens.create_api_token(session, user=user, name="script")
     log_in(client, session, user)
     response = _post(client, "/settings/password", {"current_password": PASSWORD, "password": "violet-harbour-32"})
     assert response.status_code == 303

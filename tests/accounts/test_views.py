@@ -8,7 +8,10 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, func, select
 
+from app.accounts import lookups as accounts_lookups
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import ApiToken, User, UserSession
 from app.communities.models import Visibility
 from app.config import get_settings
@@ -346,7 +349,7 @@ def test_logout_needs_a_csrf_token(client: TestClient, session: Session) -> None
 
 def test_password_reset_through_the_pages_works_once(client: TestClient, session: Session) -> None:
     user = make_user(session, email="forgetful@example.com", handle="forgetful")
-    other_device = accounts_service.start_session(session, user=user)
+    other_device = accounts_sessions.start_session(session, user=user)
 
     page = client.get("/reset")
     assert page.status_code == 200
@@ -367,7 +370,7 @@ def test_password_reset_through_the_pages_works_once(client: TestClient, session
     done = _post(client, f"/reset/{token}", {"password": NEW_PASSWORD}, follow_redirects=False)
     assert done.status_code == 303
     assert done.headers["location"] == "/login"
-    assert accounts_service.user_for_session_token(session, token=other_device) is None
+    assert accounts_lookups.user_for_session_token(session, token=other_device) is None
 
     # The link is spent: both the page and the form refuse it now.
     used_page = client.get(f"/reset/{token}")
@@ -452,7 +455,7 @@ def test_invalid_profile_update_keeps_the_form_and_the_old_values(client: TestCl
 
 def test_password_change_ends_other_sessions_but_keeps_this_one(client: TestClient, session: Session) -> None:
     user = make_user(session, handle="changer")
-    other_device = accounts_service.start_session(session, user=user)
+    other_device = accounts_sessions.start_session(session, user=user)
     logged_in = _post(client, "/login", {"login": "changer", "password": PASSWORD}, follow_redirects=False)
     this_device = logged_in.cookies["chorus_session"]
 
@@ -464,7 +467,7 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(client: TestClie
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/settings"
-    assert accounts_service.user_for_session_token(session, token=other_device) is None
+    assert accounts_lookups.user_for_session_token(session, token=other_device) is None
     new_cookie = _set_cookie(response, "chorus_session")
     assert "HttpOnly" in new_cookie
     assert this_device not in new_cookie
@@ -483,14 +486,14 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(client: TestClie
 
 def test_password_change_with_the_wrong_current_password_is_refused(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    other_device = accounts_service.start_session(session, user=user)
+    other_device = accounts_sessions.start_session(session, user=user)
     log_in(client, session, user)
     response = _post(client, "/settings/password", {"current_password": "wrong-one-123", "password": NEW_PASSWORD})
     assert response.status_code == 422
     assert _field_error(response.text, "current_password") == "This is not your password."
     # The profile form beside it shows no error.
     assert "display_name-error" not in response.text
-    assert accounts_service.user_for_session_token(session, token=other_device) is not None
+    assert accounts_lookups.user_for_session_token(session, token=other_device) is not None
     session.refresh(user)
     assert accounts_service.password_hasher.verify(PASSWORD, user.password_hash)
 
@@ -510,7 +513,7 @@ def test_password_change_refuses_a_weak_new_password(client: TestClient, session
 
 def test_tokens_page_full_for_browsers_fragment_for_htmx(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    accounts_service.create_api_token(session, user=user, name="Nightly export")
+    accounts_tokens.create_api_token(session, user=user, name="Nightly export")
     log_in(client, session, user)
 
     full = client.get("/settings/tokens")
@@ -558,20 +561,20 @@ def test_creating_a_token_without_a_name_shows_the_error(client: TestClient, ses
 
 def test_revoking_a_token_from_the_page(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    token, plain = accounts_service.create_api_token(session, user=user, name="Old script")
+    token, plain = accounts_tokens.create_api_token(session, user=user, name="Old script")
     log_in(client, session, user)
     response = _post(client, f"/settings/tokens/{token.id}/revoke", {}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "The token is revoked." in response.text
     assert "Old script" not in response.text
-    assert accounts_service.api_token_for(session, plain=plain) is None
+    assert accounts_lookups.api_token_for(session, plain=plain) is None
 
     # Someone else's token is not found, and stays valid.
     stranger = make_user(session)
-    theirs, their_plain = accounts_service.create_api_token(session, user=stranger, name="Theirs")
+    theirs, their_plain = accounts_tokens.create_api_token(session, user=stranger, name="Theirs")
     refused = _post(client, f"/settings/tokens/{theirs.id}/revoke", {})
     assert refused.status_code == 404
-    assert accounts_service.api_token_for(session, plain=their_plain) is not None
+    assert accounts_lookups.api_token_for(session, plain=their_plain) is not None
 
 
 # --- Profile page -------------------------------------------------------------------------------------------

@@ -1,19 +1,22 @@
 """`chorus generate challenge` and `campaign`: bulk-inserted data whose counters equal a recount, in a database of
 its own."""
 
+import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from app.db import build_engine, migrate
+from app.db import build_engine
 from app.generate import generate_campaign, generate_challenge, issue_tokens, set_phase
 from bench.challenges import verify
 from bench.insights import verify as verify_campaign
+from tests import databases
 
 
-def test_generated_counters_equal_a_recount(tmp_path: Path) -> None:
+def test_generated_counters_equal_a_recount(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     url = f"sqlite:///{(tmp_path / 'generated.db').as_posix()}"
-    migrate(url)
+    shutil.copyfile(databases.migrated_sqlite_template(tmp_path_factory), tmp_path / "generated.db")
     engine = build_engine(url)
     stages: dict[str, int] = {}
 
@@ -41,9 +44,11 @@ def test_generated_counters_equal_a_recount(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_a_generated_campaign_has_counters_equal_to_a_recount(tmp_path: Path) -> None:
+def test_a_generated_campaign_has_counters_equal_to_a_recount(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     url = f"sqlite:///{(tmp_path / 'campaign.db').as_posix()}"
-    migrate(url)
+    shutil.copyfile(databases.migrated_sqlite_template(tmp_path_factory), tmp_path / "campaign.db")
     engine = build_engine(url)
     stages: dict[str, int] = {}
 
@@ -60,6 +65,7 @@ def test_a_generated_campaign_has_counters_equal_to_a_recount(tmp_path: Path) ->
         "links_off": 0,
         "shares_off": 0,
         "reach_off": 0,
+        "totals_off": 0,
         "tallies_off": 0,
         "survey_count_off": 0,
     }
@@ -94,7 +100,9 @@ def test_a_generated_campaign_has_counters_equal_to_a_recount(tmp_path: Path) ->
     engine.dispose()
 
 
-def test_generated_data_in_the_configured_database_over_two_hops(tmp_path: Path) -> None:
+def test_generated_data_in_the_configured_database_over_two_hops(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The PostgreSQL pass runs this through COPY (which knows neither the models' constant defaults nor JSON): the
     generated members can use their tokens, the sequences are past the generated ids, and a campaign over two hops
     has only hops 1 and 2, with counters equal to a recount."""
@@ -102,17 +110,15 @@ def test_generated_data_in_the_configured_database_over_two_hops(tmp_path: Path)
 
     from sqlmodel import Session
 
-    from app.accounts import service as accounts_service
-    from tests import databases
+    from app.accounts import lookups as accounts_lookups
 
-    with databases.temporary_database(label="generate", sqlite_dir=tmp_path) as url:
-        migrate(url)
+    with databases.migrated_database(tmp_path_factory, label="generate", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         generated = generate_challenge(engine, designs=20, scores=100, members=30)
         (token,) = issue_tokens(engine, generated.member_ids[-1:])
         with Session(engine) as session:
             # api_token_for answers None for an expired token: the generated one is valid now.
-            found = accounts_service.api_token_for(session, plain=token)
+            found = accounts_lookups.api_token_for(session, plain=token)
             assert found is not None and found.user.id == generated.member_ids[-1]
             assert found.user.totp_last_step == 0
         campaign = generate_campaign(engine, responses=300, connectors=40, hops=2, network_size=10)
@@ -121,6 +127,7 @@ def test_generated_data_in_the_configured_database_over_two_hops(tmp_path: Path)
             "links_off": 0,
             "shares_off": 0,
             "reach_off": 0,
+            "totals_off": 0,
             "tallies_off": 0,
             "survey_count_off": 0,
         }

@@ -5,7 +5,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import User
 from app.brands.models import Brand, BrandStaff, StaffRole
 from app.notifications.models import OutboxEmail
@@ -13,7 +13,7 @@ from tests.factories import add_staff, field_errors, make_brand, make_community,
 
 
 def _bearer(session: Session, user: User) -> dict[str, str]:
-    _, plain = accounts_service.create_api_token(session, user=user, name="tests")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="tests")
     return {"Authorization": f"Bearer {plain}"}
 
 

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
 from app.communities.models import CommunityKind
@@ -12,7 +12,7 @@ from tests.factories import add_member, add_staff, log_in, make_brand, make_comm
 
 
 def _bearer(session: Session, user: User) -> dict[str, str]:
-    _, plain = accounts_service.create_api_token(session, user=user, name="tests")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="tests")
     return {"Authorization": f"Bearer {plain}"}
 
 

@@ -5,7 +5,8 @@ import re
 import pytest
 from sqlmodel import Session, func, select
 
-from app.accounts import service as accounts_service
+from app.accounts import passwords as accounts_passwords
+from app.accounts import sessions as accounts_sessions
 from app.accounts.models import User
 from app.brands import service
 from app.brands.models import Brand, BrandStaff, StaffRole
@@ -56,10 +57,10 @@ def test_create_brand_with_an_unknown_address_invites_the_manager(session: Sessi
     match = re.search(r"http://testserver/reset/(\S+)", email.body_text)
     assert match, email.body_text
     # The link lets them choose a password and log in.
-    assert accounts_service.user_for_reset_token(session, token=match.group(1)).id == owner.id
-    accounts_service.reset_password(session, token=match.group(1), new_password="violet-harbour-32")
+    assert accounts_passwords.user_for_reset_token(session, token=match.group(1)).id == owner.id
+    accounts_passwords.reset_password(session, token=match.group(1), new_password="violet-harbour-32")
     assert (
-        accounts_service.authenticate(
+        accounts_sessions.authenticate(
             session, login="new_manager", password="violet-harbour-32", client_ip="1.1.1.1"
         ).id
         == owner.id

@@ -24,7 +24,7 @@ from app.campaigns.models import (
     ShareLink,
 )
 from app.communities.models import Community
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from tests import databases
 from tests.campaigns.factories import make_applicant, make_application, make_campaign, move_to
 from tests.campaigns.test_answering import assert_counters_match_a_recount
@@ -35,9 +35,8 @@ KITS = 3
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="kits", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="kits", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

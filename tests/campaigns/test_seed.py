@@ -1,12 +1,16 @@
-"""The demo campaigns (seed/campaigns.py) on a small stand-in of the demo's testers community."""
+"""The demo campaigns (seed/campaigns.py) in the demo's testers community, on a copy of the run's seeded demo."""
 
 import io
+from collections.abc import Iterator
 from itertools import pairwise
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 from rich.progress import Progress
 from sqlmodel import Session, func, select
 
+from app.accounts import service as accounts_service
 from app.campaigns import answering as campaign_answering
 from app.campaigns import applications as campaign_applications
 from app.campaigns import connectors as campaign_connectors
@@ -20,9 +24,8 @@ from app.campaigns.models import (
     ShipmentStatus,
 )
 from app.columns import utcnow
-from app.communities.models import CommunityKind
-from app.insights import campaign_headline
-from app.insights import campaign_results as campaign_insights
+from app.communities import service as communities_service
+from app.insights import campaign_headline, campaign_outcome
 from app.surveys.models import Answer
 from seed.campaigns import (
     APPLYING_CAMPAIGN,
@@ -35,20 +38,22 @@ from seed.campaigns import (
     TESTERS,
     seed_campaigns,
 )
-from tests.factories import add_member, add_staff, make_brand, make_community, make_user
+from tests.demo import demo_session
+
+
+@pytest.fixture
+def session(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Session]:
+    with demo_session(tmp_path_factory, tmp_path) as session:
+        yield session
 
 
 def test_demo_campaigns_are_seeded_once(session: Session) -> None:
-    brand = make_brand(session)
-    community = make_community(session, brand, slug=TESTERS, kind=CommunityKind.feedback)
-    add_staff(session, brand, make_user(session, email="manager@brightleaf.demo"))
-    mia = make_user(session, email="member@chorus.demo")
-    add_member(session, community, mia)
-    for _ in range(60):
-        add_member(session, community, make_user(session))
+    """The demo seed ran seed_campaigns once (tests/demo.py checks that it created the demo)."""
+    community = communities_service.get_community_by_slug(session, slug=TESTERS)
+    mia = accounts_service.find_user_by_email(session, email="member@chorus.demo")
+    assert mia is not None
     progress = Progress(console=Console(file=io.StringIO()))
 
-    assert seed_campaigns(session, progress=progress) is True
     running = session.exec(campaign_lifecycle.select_campaign(community, RUNNING_CAMPAIGN)).one()
     finished = session.exec(campaign_lifecycle.select_campaign(community, FINISHED_CAMPAIGN)).one()
     now = utcnow()
@@ -70,7 +75,7 @@ def test_demo_campaigns_are_seeded_once(session: Session) -> None:
     ratings = session.exec(select(Answer.number_value).where(Answer.question_id == overall.id)).all()
     assert len(set(ratings)) >= 4 and 3.0 < sum(r or 0 for r in ratings) / len(ratings) < 4.5
     assert finished.outcome_posted_at is not None and finished.roundtable_at is not None
-    chart = campaign_insights.posted_chart(finished)
+    chart = campaign_outcome.posted_chart(finished)
     assert chart is not None and chart.question is not None and chart.question.code == "outcome"
     # The results' referral chain of the demo's campaigns never grows from one step to the next, and is not empty.
     for campaign in (running, finished):

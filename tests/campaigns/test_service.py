@@ -572,6 +572,8 @@ def test_share_links_count_through_two_hops(session: Session, world: tuple) -> N
     share_links.record_open(session, link=second)
     third = share_links.pass_link_on(session, parent=second, campaign=campaign, response_id=None)
     assert third.hop == 3
+    # The links this session holds read their new counts (no stale counter left behind by the UPDATE).
+    assert (root.open_count, root.share_count, second.open_count, second.share_count) == (2, 2, 1, 1)
     session.expire_all()
     root = session.get(ShareLink, root.id)
     assert root is not None

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from app.accounts.models import User
 from app.challenges import scores as challenge_scores
 from app.challenges.models import Challenge, Design, Score
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from tests import databases
 from tests.factories import add_member, make_challenge, make_community, make_design, make_user
 
@@ -21,9 +21,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="scores", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="scores", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

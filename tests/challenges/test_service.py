@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from app.challenges import designs as challenge_designs
 from app.challenges import gallery as challenge_gallery
+from app.challenges import phases as challenge_phases
 from app.challenges import scores as challenge_scores
 from app.challenges import service as challenges_service
 from app.challenges import winners as challenge_winners
@@ -61,16 +62,16 @@ def test_phase_follows_status_and_windows(session: Session) -> None:
     challenge = make_challenge(session, phase="submissions_open")
     opens, closes, ends = challenge.submissions_open_at, challenge.submissions_close_at, challenge.scoring_close_at
     second = timedelta(seconds=1)
-    assert challenges_service.phase(challenge, opens - second) == Phase.upcoming
-    assert challenges_service.phase(challenge, opens) == Phase.submissions_open
-    assert challenges_service.phase(challenge, closes - second) == Phase.submissions_open
-    assert challenges_service.phase(challenge, closes) == Phase.scoring
-    assert challenges_service.phase(challenge, ends - second) == Phase.scoring
-    assert challenges_service.phase(challenge, ends) == Phase.closed
+    assert challenge_phases.phase(challenge, opens - second) == Phase.upcoming
+    assert challenge_phases.phase(challenge, opens) == Phase.submissions_open
+    assert challenge_phases.phase(challenge, closes - second) == Phase.submissions_open
+    assert challenge_phases.phase(challenge, closes) == Phase.scoring
+    assert challenge_phases.phase(challenge, ends - second) == Phase.scoring
+    assert challenge_phases.phase(challenge, ends) == Phase.closed
     challenge.status = ChallengeStatus.draft
-    assert challenges_service.phase(challenge, closes) == Phase.draft
+    assert challenge_phases.phase(challenge, closes) == Phase.draft
     challenge.status = ChallengeStatus.winners_announced
-    assert challenges_service.phase(challenge, closes) == Phase.winners_announced
+    assert challenge_phases.phase(challenge, closes) == Phase.winners_announced
 
 
 def test_create_publish_and_update_a_challenge(session: Session) -> None:
@@ -379,9 +380,9 @@ def test_my_score_and_hidden_scores(session: Session) -> None:
     challenge_scores.cast_score(session, voter=voter, design=design, value=2, would_buy=False)
     mine = challenge_scores.get_my_score(session, design=design, voter=voter)
     assert mine is not None and mine.value == 2
-    assert not challenges_service.scores_are_public(challenge, utcnow())
+    assert not challenge_phases.scores_are_public(challenge, utcnow())
     assert "rank" not in challenge_gallery.gallery_sorts(challenge, utcnow())
-    assert challenges_service.scores_are_public(challenge, challenge.scoring_close_at)
+    assert challenge_phases.scores_are_public(challenge, challenge.scoring_close_at)
     with pytest.raises(Conflict, match="once scoring closes"):
         challenge_winners.shortlist(session, challenge=challenge)
 

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
 from app.communities.models import Community, Invite, MemberRole, Membership, Visibility
@@ -11,7 +11,7 @@ from tests.factories import add_member, add_staff, field_errors, make_brand, mak
 
 
 def _bearer(session: Session, user: User) -> dict[str, str]:
-    _, plain = accounts_service.create_api_token(session, user=user, name="tests")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="tests")
     return {"Authorization": f"Bearer {plain}"}
 
 
@@ -39,6 +39,7 @@ def test_list_public_communities(client: TestClient, session: Session) -> None:
         "visibility",
         "member_count",
         "created_at",
+        "default_locale",
     }
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.campaigns import lifecycle as campaign_lifecycle
 from app.campaigns.models import Campaign, CampaignStatus
 from app.columns import utcnow
@@ -83,7 +83,7 @@ def test_the_community_api_lists_the_same_campaigns(client: TestClient, session:
     member = make_user(session)
     add_member(session, community, member)
     make_application(session, made["closing soon"], member)
-    _, plain = accounts_service.create_api_token(session, user=member, name="phone")
+    _, plain = accounts_tokens.create_api_token(session, user=member, name="phone")
     detail = client.get(f"/api/v1/communities/{community.slug}", headers={"Authorization": f"Bearer {plain}"})
     assert detail.status_code == 200
     listed = detail.json()["current_campaigns"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from app.config import get_settings
-from app.db import ROOT_DIR, build_engine, migrate, session_scope
+from app.db import ROOT_DIR, build_engine, session_scope
 from tests import clock, databases
 
 if TYPE_CHECKING:
@@ -340,8 +340,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data_dir = tmp_path_factory.mktemp("e2e")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     seed = Seed()
-    with databases.temporary_database(label=f"e2e_{worker}", sqlite_dir=data_dir) as url:
-        migrate(url)
+    with databases.migrated_database(tmp_path_factory, label=f"e2e_{worker}", sqlite_dir=data_dir) as url:
         _seed(url, seed)
         server = _start_server(url=url, data_dir=data_dir, seed=seed)
         try:
@@ -384,7 +383,7 @@ def new_page(
     browser: "Browser", live_server: LiveServer, browser_problems: BrowserProblems
 ) -> Iterator[Callable[..., "Page"]]:
     """``new_page(viewport=PHONE)``: a page in a context of its own, on the live server's base URL;
-    ``java_script_enabled=False`` for a browser without scripts.
+    ``java_script_enabled=False`` for a browser without scripts; ``locale="de-DE"`` for a browser asking for German.
 
     After the test, any console error or uncaught script error on any page fails it.
     """
@@ -393,11 +392,13 @@ def new_page(
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     contexts = []
 
-    def make(viewport: "ViewportSize | None" = None, *, java_script_enabled: bool = True) -> "Page":
+    def make(
+        viewport: "ViewportSize | None" = None, *, java_script_enabled: bool = True, locale: str = "en-GB"
+    ) -> "Page":
         context = browser.new_context(
             base_url=live_server.url,
             viewport=viewport or DESKTOP,
-            locale="en-GB",
+            locale=locale,
             java_script_enabled=java_script_enabled,
         )
         context.set_default_timeout(EXPECT_TIMEOUT_MS)

@@ -21,25 +21,21 @@ at that width in this worker is not checked again (see PAGE_SHAPE); each width i
 ``--dist loadgroup``), so one worker sees every role's pages at its width.
 """
 
-import fcntl
 import hashlib
 import os
 import re
-import shutil
-import subprocess
-import sys
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from app.db import build_engine, migrate
-from tests import databases
-from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, Seed, _server_environment, _start_server, _stop
+from app.db import build_engine
+from tests import demo
+from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, Seed, _start_server, _stop
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
@@ -48,7 +44,6 @@ pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "chorus-demo-2026"
 PAGE_TIMEOUT_MS = 30_000
-SEED_SECONDS = 900  # about 25 s on an idle machine
 SERVER_START_SECONDS = 120
 
 # Routes whose page shape changes with what it shows (an open or an announced challenge, a campaign recruiting or
@@ -65,6 +60,8 @@ VARIANTS = {
     "insights:community": 2,
     "challenges:detail": 3,
     "challenges:design": 2,
+    # The demo's Q&A is in Brightleaf's community: the walk may meet the design lab's (empty) list first.
+    "questions:list": 2,
     "campaigns:detail": 2,
     "campaigns:answer": 2,
     "ideas:detail": 3,
@@ -72,6 +69,9 @@ VARIANTS = {
     "moderation:item": 3,
     "moderation:decision": 2,
     "rewards:batch": 2,
+    # The demo's products: the last one is on pre-order, and its pre-order page links to its product page.
+    "rewards:product": 3,
+    "preorders:manage": 3,
     "accounts:profile": 2,
     "notifications:outbox_email": 2,
 }
@@ -87,10 +87,13 @@ NOT_PAGES = {
     "media:rendition": "an image file",
     "notifications:bell": "an htmx fragment of the header",
     "ideas:similar": "an htmx fragment of the idea form",
+    "questions:similar": "an htmx fragment of the ask form",
     "notifications:unsubscribe": "acts on a one-time e-mail token",
     "rewards:referral_link": "sets a referral cookie and redirects",
     "campaigns:qr": "an SVG image",
     "campaigns:kits_csv": "a CSV file",
+    "preorders:pledges_csv": "a CSV file",
+    "reviews:csv": "a CSV file",
     "insights:challenge_csv": "a CSV file",
     "insights:community_csv": "a CSV file",
     "insights:survey_responses_csv": "a CSV file",
@@ -136,7 +139,7 @@ ROLES = (
         ("/login", "/signup", "/reset", "/reset/forged", "/confirm/resend", "/s/{share_code}", NOT_FOUND),
     ),
     Role("member", "{plain_member}", (NOT_FOUND, "/c/brightleaf-testers/campaigns/laundry-sheets/apply")),
-    Role("connector", "member@chorus.demo", ("/c/brightleaf-testers", "/s/{share_code}")),
+    Role("connector", "member@chorus.demo", ("/c/brightleaf-testers", "/s/{share_code}", "/designs/{member_design}")),
     # A member suspended in the design lab: the decision about them (the only role that may see it) and its appeal.
     Role("sanctioned member", "{sanctioned_member}", ("/c/northwind-design-lab/decisions/{decision_id}",), walk=False),
     Role("moderator", "moderator@chorus.demo", ("/c/northwind-design-lab/moderation", "/c/brightleaf-testers")),
@@ -209,16 +212,25 @@ PUBLIC_PAGES = {
     "challenges:design",
     "challenges:winners",
     "challenges:portfolio",
+    "challenges:find",
+    "challenges:find_in_community",
     "ideas:board",
     "ideas:detail",
     "ideas:roadmap",
     "ideas:changelog",
+    "questions:list",
+    "questions:detail",
+    # The testers take visitors' questions in the demo, so everyone reaches the ask form.
+    "questions:new",
     "campaigns:list",
     "campaigns:detail",
+    "reviews:list",
+    "disclosure:rules",
     "accounts:profile",
 }
 ACCOUNT_PAGES = {
     "accounts:settings",
+    "i18n:settings",
     "accounts:two_factor",
     "accounts:tokens",
     "notifications:list",
@@ -303,12 +315,14 @@ EXPECTED: dict[str, set[str]] = {
         "campaigns:edit",
         "campaigns:applications",
         "surveys:edit_question",
+        "surveys:translations",
         "moderation:queue",
         "moderation:appeals",
         "moderation:settings",
         "moderation:report_response",
         "webhooks:list",
         "webhooks:detail",
+        "webhooks:events",
     },
     "design manager": STAFF_PAGES
     | {
@@ -321,6 +335,8 @@ EXPECTED: dict[str, set[str]] = {
         "moderation:integrity",
         "rewards:product",
         "rewards:batch",
+        "preorders:manage",
+        "preorders:product",
     },
     "site admin": PUBLIC_PAGES
     | ACCOUNT_PAGES
@@ -337,57 +353,43 @@ class DemoServer:
         return text.format(**self.facts)
 
 
-# After the demo seed, one of Brightleaf's surveys is published to its community, so the members' survey pages
-# have one to show (the demo's surveys are all answered through campaigns), and Brightleaf gets a webhook endpoint.
-SEED_SCRIPT = """
-import io
-from tests.clock import shift_from_environment
-shift_from_environment()
-from rich.console import Console
-from sqlmodel import select
-from app.communities.models import Community
-from app.db import session_scope
-from app.surveys import building as surveys_building
-from app.surveys.models import Survey
-from app.webhooks import service as webhooks_service
-from app.brands.models import Brand
-from seed.demo import seed_demo
-seed_demo(console=Console(file=io.StringIO()))
-with session_scope() as session:
-    community = session.exec(select(Community).where(Community.slug == "brightleaf-testers")).one()
-    survey = session.exec(
-        select(Survey).where(Survey.brand_id == community.brand_id, Survey.title.startswith("Lavender"))
-    ).one()
-    surveys_building.publish_survey(session, survey=survey, community=community)
-    webhooks_service.create_endpoint(
-        session,
-        brand=session.get(Brand, community.brand_id),
-        created_by_id=None,
-        url="https://hooks.example.com/chorus",
-        events=["idea_created"],
-        description="The sweep's endpoint",
-    )
-"""
+def _add_the_sweeps_extras(url: str) -> None:
+    """After the demo seed, one of Brightleaf's surveys is published to its community, so the members' survey pages
+    have one to show (the demo's surveys are all answered through campaigns), and Brightleaf gets a webhook
+    endpoint."""
+    from sqlmodel import select
 
+    from app.brands.models import Brand
+    from app.communities.models import Community
+    from app.db import session_scope
+    from app.surveys import building as surveys_building
+    from app.surveys.models import Survey
+    from app.webhooks import service as webhooks_service
 
-def _seed_demo(url: str, data_dir: Path) -> None:
-    """`chorus seed --demo` against the sweep's database, in a subprocess sharing the test run's clock shift."""
-    env = _server_environment(url=url, data_dir=data_dir, base_url="http://127.0.0.1", media_dir=data_dir / "media")
-    result = subprocess.run(  # noqa: S603 (a fixed command line)
-        [sys.executable, "-c", SEED_SCRIPT],
-        cwd=data_dir,
-        env=env,
-        capture_output=True,
-        timeout=SEED_SECONDS,
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError("The demo seed failed:\n" + result.stderr.decode(errors="replace")[-4000:])
+    engine = build_engine(url)
+    try:
+        with session_scope(engine) as session:
+            community = session.exec(select(Community).where(Community.slug == "brightleaf-testers")).one()
+            survey = session.exec(
+                select(Survey).where(Survey.brand_id == community.brand_id, Survey.title.startswith("Lavender"))
+            ).one()
+            surveys_building.publish_survey(session, survey=survey, community=community)
+            webhooks_service.create_endpoint(
+                session,
+                brand=session.get(Brand, community.brand_id),
+                created_by_id=None,
+                url="https://hooks.example.com/chorus",
+                events=["idea_created"],
+                description="The sweep's endpoint",
+            )
+    finally:
+        engine.dispose()
 
 
 def _facts(url: str) -> dict[str, str]:
-    """A plain member (of both demo communities, no connector, no staff, with a design) and a share link of
-    Mia's (the demo member, a connector of the laundry sheets campaign)."""
+    """A plain member (of both demo communities, no connector, no staff, with a design), a share link of Mia's (the
+    demo member, a connector of the laundry sheets campaign) and her newest design (its page links to its edit
+    page)."""
     from sqlalchemy import text
 
     engine = build_engine(url)
@@ -408,6 +410,12 @@ def _facts(url: str) -> dict[str, str]:
                     " WHERE u.email = 'member@chorus.demo' ORDER BY l.hop, l.id LIMIT 1"
                 )
             ).scalar_one()
+            member_design = connection.execute(
+                text(
+                    "SELECT d.id FROM designs d JOIN users u ON u.id = d.designer_id"
+                    " WHERE u.email = 'member@chorus.demo' ORDER BY d.id DESC LIMIT 1"
+                )
+            ).scalar_one()
             published_survey = connection.execute(
                 text("SELECT id FROM surveys WHERE community_id IS NOT NULL ORDER BY id LIMIT 1")
             ).scalar_one()
@@ -420,6 +428,7 @@ def _facts(url: str) -> dict[str, str]:
     finally:
         engine.dispose()
     return {
+        "member_design": str(member_design),
         "plain_member": plain_member,
         "share_code": share_code,
         "survey_id": str(published_survey),
@@ -428,46 +437,22 @@ def _facts(url: str) -> dict[str, str]:
     }
 
 
-def _seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One demo database (and its media) for the whole run, seeded by whichever xdist worker gets here first; the
-    others wait for it and copy it. Seeding takes about 25 s of CPU: once, not once per worker."""
-    # Under xdist each worker's base directory sits in the run's own one; without it, the base directory is the
-    # run's own (its parent holds every earlier run, with databases of older code).
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    template = shared / "axe-demo"
-    with (shared / "axe-demo.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (template / "seeded").exists():
-            shutil.rmtree(template, ignore_errors=True)
-            template.mkdir()
-            url = f"sqlite:///{(template / 'demo.db').as_posix()}"
-            migrate(url)
-            _seed_demo(url, template)
-            (template / "seeded").touch()
-    return template
-
-
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """A second server (beside conftest's live_server), on a database seeded with the full demo."""
+    """A second server (beside conftest's live_server), on a copy of the run's demo (tests/demo.py) with the sweep's
+    extras."""
     data_dir = tmp_path_factory.mktemp("axe")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with databases.temporary_database(label=f"axe_{worker}", sqlite_dir=data_dir) as url:
-        if url.startswith("sqlite:///"):
-            template = _seeded_sqlite_template(tmp_path_factory)
-            copy = Path(url.removeprefix("sqlite:///"))
-            for suffix in ("", "-wal"):  # the seed closed its last connection, so there is no WAL file left
-                if (template / f"demo.db{suffix}").exists():
-                    shutil.copyfile(template / f"demo.db{suffix}", f"{copy}{suffix}")
-            shutil.copytree(template / "media", data_dir / "media")
-        else:
-            migrate(url)
-            _seed_demo(url, data_dir)
-        facts = _facts(url)
+    with demo.demo_database(tmp_path_factory, label=f"axe_{worker}", directory=data_dir) as seeded:
+        _add_the_sweeps_extras(seeded.url)
+        facts = _facts(seeded.url)
         # The sweep starts while the other browser tests run: give the server longer to answer on a busy machine.
         server = _start_server(
-            url=url, data_dir=data_dir, seed=Seed(), start_seconds=SERVER_START_SECONDS, media_dir=data_dir / "media"
+            url=seeded.url,
+            data_dir=data_dir,
+            seed=Seed(),
+            start_seconds=SERVER_START_SECONDS,
+            media_dir=seeded.media_dir,
         )
         try:
             yield DemoServer(server=server, facts=facts)
@@ -476,11 +461,12 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
 
 
 def _page_routes() -> dict[str, re.Pattern[str]]:
-    """Every GET route outside the JSON API, by name, with the pattern its paths match."""
-    from app.main import create_app
+    """Every GET route outside the JSON API, by name, with the pattern its paths match (the permission matrix's app:
+    building one costs about a second)."""
+    from tests.test_permissions import APP
 
     routes = {}
-    for route in create_app().routes:
+    for route in APP.routes:
         methods = getattr(route, "methods", None) or set()
         path = getattr(route, "path", "")
         if "GET" in methods and not path.startswith("/api/"):
@@ -498,11 +484,25 @@ def route_of(path: str) -> str | None:
     return None
 
 
-def _axe_violations(page: "Page") -> list[dict[str, Any]]:
+@cache
+def _axe_source() -> str:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    return list(results.response["violations"])
+    return str(Axe().axe_script)
+
+
+def _axe_violations(page: "Page") -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it stands (axe-core is in every page of the sweep's context already:
+    ``_with_axe``)."""
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return list(results["violations"])
+
+
+def _with_axe(context: "BrowserContext") -> "BrowserContext":
+    """Put axe-core into every page the context opens, as the page starts: sending its 570 kB source with each
+    check cost about a quarter of the check."""
+    context.add_init_script(script=_axe_source())
+    return context
 
 
 def _log_in(context: "BrowserContext", email: str) -> None:
@@ -598,7 +598,7 @@ def test_every_page_a_role_reaches_passes_axe(
 
     expect.set_options(timeout=PAGE_TIMEOUT_MS)
     origin = demo_server.server.url
-    context = browser.new_context(base_url=origin, viewport=WIDTHS[width], locale="en-GB")
+    context = _with_axe(browser.new_context(base_url=origin, viewport=WIDTHS[width], locale="en-GB"))
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         if role.login:
@@ -616,6 +616,24 @@ def test_every_page_a_role_reaches_passes_axe(
     assert not result.problems, _report(result.problems)
     missing = EXPECTED[role.name] - set(result.visited)
     assert not missing, f"The {role.name}'s walk did not reach {sorted(missing)}; it swept {sorted(result.visited)}"
+
+
+def test_the_sweeps_check_finds_a_violation(browser: "Browser") -> None:
+    """axe-core put in by the context (``_with_axe``) is there on a page the sweep opens, and it judges that page."""
+    context = _with_axe(browser.new_context(viewport=PHONE))
+    try:
+        page = context.new_page()
+        page.route(
+            "http://sweep.test/",
+            lambda route: route.fulfill(
+                content_type="text/html",
+                body='<!doctype html><html lang="en"><title>t</title><main><img src="/x.png"></main></html>',
+            ),
+        )
+        page.goto("http://sweep.test/")
+        assert "image-alt" in {violation["id"] for violation in _axe_violations(page)}
+    finally:
+        context.close()
 
 
 def test_the_api_docs_page(browser: "Browser", demo_server: DemoServer) -> None:

@@ -36,7 +36,7 @@ def test_a_manager_registers_a_webhook_and_a_test_event_arrives_signed(
         page.get_by_role("button", name="Register").click()
         expect(page.get_by_role("alert")).to_have_text("Please correct the marked fields.")
         expect(page.get_by_label("URL")).to_have_value(receiver.url)
-        page.get_by_role("checkbox", name=re.compile("A design gets a comment")).check()
+        page.get_by_role("checkbox", name=re.compile("A comment is posted")).check()
         page.get_by_role("button", name="Register").click()
         expect(page.get_by_role("status")).to_contain_text("Copy its signing secret")
         page.get_by_text("Signing secret", exact=True).click()

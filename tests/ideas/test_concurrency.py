@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from app.accounts.models import User
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from app.ideas import managing as ideas_managing
 from app.ideas import votes as ideas_votes
 from app.ideas.models import Idea, IdeaFollow, IdeaVote
@@ -23,9 +23,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="ideas", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="ideas", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
+from app.campaigns import totals as campaign_totals
 from app.campaigns.models import Campaign, CampaignApplication, ConnectorReach
 from app.communities.models import Community, CommunityKind
 from app.insights import campaign_results as campaign_service
@@ -54,6 +55,9 @@ def _crowd(session: Session, count: int, spread: list[tuple[tuple[int, int], int
                         share_count=hop - 1,
                     )
                 )
+    session.flush()
+    # The reach rows are written directly, not by events: the campaign's kept totals are recounted from them.
+    campaign_totals.recount_campaign_totals(session, campaign_id=campaign.id or 0)
     session.commit()
     return campaign
 

@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from app.campaigns.models import CampaignResponse
 from app.errors import Invalid
+from app.insights import campaign_exports, campaign_outcome, schemas
 from app.insights import campaign_results as campaign_service
-from app.insights import schemas
 from app.insights import survey_results as results_service
 from app.insights.segments import read_campaign_segment
 from app.surveys import questions as surveys_questions
@@ -238,10 +238,10 @@ def test_the_responses_export_adds_connector_hop_and_consented_emails_only(sessi
     scope = campaign_service.campaign_scope(session, campaign=world.campaign)
     assert scope.survey is not None
     questions = list(results_service.questions_by_id(session, survey=scope.survey).values())
-    header = campaign_service.response_header(scope, questions)
+    header = campaign_exports.response_header(scope, questions)
     rows = [
         dict(zip(header, row, strict=True))
-        for row in campaign_service.response_rows(session, scope=scope, questions=questions)
+        for row in campaign_exports.response_rows(session, scope=scope, questions=questions)
     ]
     assert header[:5] == ["response_id", "submitted_at", "connector", "hop", "email"] and len(rows) == 18
     emails = sorted(row["email"] for row in rows if row["email"])
@@ -261,10 +261,10 @@ def test_the_responses_export_adds_connector_hop_and_consented_emails_only(sessi
         {"a": [f"{world.questions['outcome'].id}:keep"]}, "a", {q.id or 0: q for q in questions}
     )
     chosen = campaign_service.campaign_filter(session, scope=scope, form=keep)
-    assert len(list(campaign_service.response_rows(session, scope=scope, questions=questions, chosen=chosen))) == 9
+    assert len(list(campaign_exports.response_rows(session, scope=scope, questions=questions, chosen=chosen))) == 9
     few = read_campaign_segment({"a_hop": ["2"]}, "a", {q.id or 0: q for q in questions})
     hidden = campaign_service.campaign_filter(session, scope=scope, form=few)
-    assert list(campaign_service.response_rows(session, scope=scope, questions=questions, chosen=hidden)) == []
+    assert list(campaign_exports.response_rows(session, scope=scope, questions=questions, chosen=hidden)) == []
 
 
 def _question(world: CampaignWorld, code: str) -> Question:
@@ -275,31 +275,31 @@ def test_the_outcome_carries_a_snapshot_of_the_chosen_chart(session: Session) ->
     world = campaign_world(session)
     move_to(session, world.campaign, "feedback")
     scope = campaign_service.campaign_scope(session, campaign=world.campaign)
-    choices = dict(campaign_service.outcome_chart_choices(session, scope=scope))
+    choices = dict(campaign_outcome.outcome_chart_choices(session, scope=scope))
     outcome_choice = f"q{_question(world, 'outcome').id}"
     assert {"", "nps", "funnel", outcome_choice} <= set(choices)
     assert f"q{_question(world, 'comments').id}" not in choices  # free text has no chart
-    campaign = campaign_service.post_outcome(
+    campaign = campaign_outcome.post_outcome(
         session, scope=scope, community=world.community, text="You told us: keep it.", chart=outcome_choice,
         posted_by=world.manager,
     )  # fmt: skip
-    posted = campaign_service.posted_chart(campaign)
+    posted = campaign_outcome.posted_chart(campaign)
     assert posted is not None and posted.kind == "question" and posted.respondents == 18
     assert posted.question is not None and posted.question.code == "outcome"
-    assert campaign_service.chosen_chart(campaign) == outcome_choice
+    assert campaign_outcome.chosen_chart(campaign) == outcome_choice
     # Later answers do not move the posted chart; posting again takes the figures as they are then.
     for kind, check in (("nps", lambda chart: chart.nps.promoters == 7), ("funnel", lambda chart: chart.funnel)):
-        campaign = campaign_service.post_outcome(
+        campaign = campaign_outcome.post_outcome(
             session, scope=scope, community=world.community, text="Again", chart=kind, posted_by=world.manager
         )
-        snapshot = campaign_service.posted_chart(campaign)
+        snapshot = campaign_outcome.posted_chart(campaign)
         assert snapshot is not None and snapshot.kind == kind and check(snapshot)
-    campaign = campaign_service.post_outcome(
+    campaign = campaign_outcome.post_outcome(
         session, scope=scope, community=world.community, text="No chart", chart="", posted_by=world.manager
     )
-    assert campaign.outcome_chart is None and campaign_service.chosen_chart(campaign) == ""
+    assert campaign.outcome_chart is None and campaign_outcome.chosen_chart(campaign) == ""
     with pytest.raises(Invalid) as unknown:
-        campaign_service.post_outcome(
+        campaign_outcome.post_outcome(
             session, scope=scope, community=world.community, text="x", chart="q999999", posted_by=world.manager
         )
     assert "outcome_chart" in unknown.value.fields
@@ -313,7 +313,7 @@ def test_an_outcome_chart_of_fewer_than_5_answers_is_refused(session: Session) -
     outcome = next(q for q in surveys_questions.list_questions(session, survey=scope.survey) if q.code == "outcome")
     for chart in ("nps", "funnel", f"q{outcome.id}"):
         with pytest.raises(Invalid) as refused:
-            campaign_service.post_outcome(
+            campaign_outcome.post_outcome(
                 session, scope=scope, community=world.community, text="Thanks", chart=chart, posted_by=world.manager
             )
         assert refused.value.fields == {

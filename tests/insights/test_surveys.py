@@ -393,3 +393,23 @@ def test_another_brands_analyst_gets_404_on_every_survey_insights_route(client: 
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Lavender" not in response.text
+
+
+def test_results_speak_the_readers_language_with_its_figures(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    survey, _questions = _filled(session, brand)
+    _staff(session, brand, client)
+    url = f"/brands/{brand.slug}/surveys/{survey.id}/insights"
+    german = {"Accept-Language": "de"}
+    page = client.get(url, headers=german).text
+    assert f"Ergebnisse von {survey.title}" in page and "Würden zahlen (Median)" in page and "Alle Fragen" in page
+    pay = page.split("Würden zahlen (Median)</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert "," in pay and "." not in pay  # the median in German digits
+    assert "Stimmen" not in page and "Votes" not in page
+    header = client.get(url + "/aggregates.csv", headers=german).text.splitlines()[0]
+    assert header.lower().startswith("frage,fragetext,wert")
+    english = client.get(url + "/aggregates.csv").text.splitlines()[0]
+    assert english.startswith("question,prompt,value")
+    api = f"/api/v1/brands/{brand.slug}/surveys/{survey.id}/insights"
+    refused = client.get(api, params={"a": "999:keep"}, headers={"Accept-Language": "es"})
+    assert refused.status_code == 422 and "no nombra ninguna pregunta" in refused.json()["detail"]

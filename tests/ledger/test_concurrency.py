@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from app.ledger import service as ledger_service
 from app.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction, TransactionKind
 from tests import databases
@@ -18,9 +18,8 @@ THREADS = 6
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="ledger", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="ledger", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

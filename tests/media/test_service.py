@@ -11,6 +11,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import get_settings
 from app.errors import Invalid
+from app.i18n import use_locale
 from app.media import service as media_service
 from app.media import similarity
 from app.media.models import MediaImage
@@ -248,6 +249,13 @@ def test_the_pixel_limit_is_a_setting(session: Session, monkeypatch: pytest.Monk
     monkeypatch.setattr(get_settings(), "max_upload_pixels", 10_000)
     message = refusal(session, corpus.png((200, 100)), "wide.png")
     assert message == ("The image has too many pixels: 200 x 100 is 0.02 megapixels; the limit is 0.01 megapixels.")
+    with use_locale("de"):
+        german = refusal(session, corpus.png((2000, 100)), "wide.png")
+    assert german == (
+        "Das Bild hat zu viele Pixel: 2.000 x 100 sind 0,2 Megapixel; die Grenze liegt bei 0,01 Megapixeln."
+    )
+    with use_locale("es"):
+        assert refusal(session, b"") == "El archivo está vacío (cero bytes): elige una imagen PNG, JPEG o WebP."
     # A lower setting does not lower Pillow's process-wide guard (which other code shares).
     assert Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS >= 40_000_000
 

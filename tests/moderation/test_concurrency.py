@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.communities.models import Community
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from app.errors import Conflict
 from app.moderation import reports as moderation_reports
 from app.moderation.models import AuditEntry, ModerationItem, Report
@@ -23,9 +23,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="reports", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="reports", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

@@ -6,6 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from app.accounts import service as accounts_service
+from app.accounts import sessions as accounts_sessions
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import ApiToken, User, UserSession
 from app.brands.models import Brand
 from app.comments.models import Comment
@@ -44,8 +46,8 @@ def test_the_same_network_gives_the_same_hash_never_the_address() -> None:
 def test_deleting_an_account_needs_the_password_and_anonymises(session: Session) -> None:
     place = make_place(session)
     author = place.author
-    accounts_service.start_session(session, user=author, ip_address="198.51.100.1", user_agent="UA")
-    accounts_service.create_api_token(session, user=author, name="laptop")
+    accounts_sessions.start_session(session, user=author, ip_address="198.51.100.1", user_agent="UA")
+    accounts_tokens.create_api_token(session, user=author, name="laptop")
     brand = session.get(Brand, place.community.brand_id)
     assert brand is not None
     redemption = make_redemption(session, brand, author)

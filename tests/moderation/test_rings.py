@@ -21,7 +21,8 @@ class Community:
     def __init__(self, seed: int = 1) -> None:
         self.rng = random.Random(seed)
         self.quality = [self.rng.uniform(1.0, 4.2) for _ in range(DESIGNS)]
-        self.votes: list[Vote] = []
+        # A member's latest score of a design, in the order given (a new score of a design moves it to the end).
+        self._votes: dict[tuple[int, int], Vote] = {}
         self.created_at: dict[int, datetime] = {}
         for member in range(1, 401):
             bias, noise = self.rng.gauss(0, 0.4), self.rng.uniform(0.5, 0.9)
@@ -34,8 +35,12 @@ class Community:
             self.score(member, design, max(0, min(5, round(value))), START + WINDOW * self.rng.random())
 
     def score(self, voter: int, design: int, value: int, at: datetime) -> None:
-        self.votes = [v for v in self.votes if (v.voter_id, v.design_id) != (voter, design)]
-        self.votes.append(Vote(voter, design, designer(design), value, at))
+        self._votes.pop((voter, design), None)
+        self._votes[voter, design] = Vote(voter, design, designer(design), value, at)
+
+    @property
+    def votes(self) -> list[Vote]:
+        return list(self._votes.values())
 
     def mediocre(self) -> int:
         return sorted(range(DESIGNS), key=lambda d: self.quality[d])[DESIGNS // 3]

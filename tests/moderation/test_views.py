@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.brands.models import Brand
 from app.communities.models import MemberRole
+from app.i18n.formatting import format_datetime
 from app.moderation import appeals as moderation_appeals
 from app.moderation import audit as moderation_audit
 from app.moderation import decisions as moderation_decisions
@@ -305,4 +306,4 @@ def test_a_decision_page_names_its_subject_and_a_suspensions_end(client: TestCli
     assert f'About: <a href="/designs/{place.design.id}#comment-{place.comment.id}">Buy cheap watches here</a>' in page
     page = client.get(f"/c/{place.community.slug}/decisions/{suspended.id}").text
     assert sanction.ends_at is not None and "Until <time datetime=" in page
-    assert f"{sanction.ends_at:%Y-%m-%d %H:%M}</time> UTC." in page
+    assert f"{format_datetime(sanction.ends_at, style='short')}</time>." in page  # English, in UTC

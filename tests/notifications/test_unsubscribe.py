@@ -30,7 +30,7 @@ def test_the_link_shows_a_confirm_page_and_changes_nothing_on_get(client: TestCl
     path = _link_from_email(session, user)
     page = client.get(path)
     assert page.status_code == 200
-    assert "Stop e-mail about replies to your comments?" in page.text
+    assert "Stop e-mail about “Replies to your comments”?" in page.text
     assert f'action="{path}"' in page.text and "<button" in page.text
     assert service.delivery_for(session, user=user, kind=KIND) == Delivery.immediately
 
@@ -46,7 +46,7 @@ def test_one_click_post_without_login_cookie_or_csrf_token(client: TestClient, s
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 200, response.text
-    assert "you will get no more e-mail about replies to your comments" in response.text
+    assert "you will get no more e-mail about “Replies to your comments”" in response.text
     assert service.delivery_for(session, user=user, kind=KIND) == Delivery.never
     # Clicking twice is harmless.
     assert client.post(path, content=b"List-Unsubscribe=One-Click").status_code == 200
@@ -122,7 +122,7 @@ def test_the_api_face_unsubscribes_too(client: TestClient, session: Session) -> 
     user = make_user(session)
     response = client.post(f"/api/v1/unsubscribe/{service.unsubscribe_token(user, KIND)}")
     assert response.status_code == 200
-    assert response.json() == {"unsubscribed_from": "e-mail about replies to your comments", "kind": "comment_reply"}
+    assert response.json() == {"unsubscribed_from": "e-mail about “Replies to your comments”", "kind": "comment_reply"}
     assert service.delivery_for(session, user=user, kind=KIND) == Delivery.never
 
 

@@ -40,6 +40,7 @@ def make_live_product(
     royalty_fixed: str = "0",
     royalty_min: str = "0",
     splits: str = "",
+    store_url: str = "",
 ) -> Product:
     """A live product with terms set through the service (10 % of the net sale by default)."""
     product = make_product(session, brand, designer)
@@ -55,6 +56,7 @@ def make_live_product(
             royalty_min=royalty_min,
             splits=splits,
             live=True,
+            store_url=store_url,
         ),
     )
     return product

@@ -16,7 +16,7 @@ from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import User
 from app.columns import utcnow
 from app.db import session_scope
@@ -56,7 +56,7 @@ def _tokens(session: Session, user_id: int | None) -> list[dict[str, str]]:
     last-used update (a row lock held to the end of each request) and never race."""
     user = session.get(User, user_id)
     assert user is not None
-    plains = [accounts_service.create_api_token(session, user=user, name=f"race {n}")[1] for n in range(REQUESTS)]
+    plains = [accounts_tokens.create_api_token(session, user=user, name=f"race {n}")[1] for n in range(REQUESTS)]
     return [{"Authorization": f"Bearer {plain}"} for plain in plains]
 
 

@@ -3,6 +3,7 @@ name and description."""
 
 import re
 
+from app.i18n import use_locale
 from app.rewards.charts import month_bars
 from app.rewards.statements import MonthTotal
 
@@ -31,6 +32,16 @@ def test_the_month_chart_is_an_image_with_a_name_and_a_description() -> None:
     ident = re.search(r'aria-labelledby="([\w-]+)-t" aria-describedby="\1-d"', svg)
     assert ident is not None
     assert f'<title id="{ident[1]}-t">Owed &lt;per&gt; month</title>' in svg
-    assert f'<desc id="{ident[1]}-d">Nov 2026: 5.00 CHF</desc>' in svg
+    assert f'<desc id="{ident[1]}-d">Nov 2026: CHF\u00a05.00</desc>' in svg
     # The drawing keeps its proportions (text is never stretched) and scales with its container.
     assert "preserveAspectRatio" not in svg and 'viewBox="0 0 400 ' in svg
+
+
+def test_the_month_chart_speaks_the_language() -> None:
+    with use_locale("de"):
+        chart = month_bars([MonthTotal("2026-12", 123456)], currency="EUR", label="Deine Einnahmen pro Monat")
+    svg = str(chart.svg)
+    assert _texts(svg, "month-axis-title") == ["Monat", "Betrag (EUR)"]
+    assert chart.rows == [("Dez 2026", "1.234,56\u00a0€")]
+    with use_locale("es"):
+        assert "nada todavía" in str(month_bars([], currency="EUR", label="x").svg)

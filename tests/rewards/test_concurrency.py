@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.accounts.models import User
 from app.brands.models import Brand
 from app.columns import utcnow
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from app.errors import Conflict
 from app.ledger import service as ledger_service
 from app.rewards import payouts as rewards_payouts
@@ -27,9 +27,8 @@ THREADS = 4
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="rewards", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="rewards", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

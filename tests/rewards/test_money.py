@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.i18n import use_locale
 from app.rewards import money
 
 
@@ -71,8 +72,21 @@ def test_split_parts_always_add_up_to_the_amount(amount: int, cuts: list[int]) -
 def test_amounts_read_as_money() -> None:
     assert money.format_amount(123456, "EUR") == "€1,234.56"
     assert money.format_amount(-5, "GBP") == "-£0.05"
-    assert money.format_amount(1500, "CHF") == "15.00 CHF"
+    assert money.format_amount(1500, "CHF") == "CHF\u00a015.00"
     assert money.plain_amount(-1250, "EUR") == "-12.50"
+
+
+def test_amounts_follow_the_language_and_the_machine_format_does_not() -> None:
+    with use_locale("de"):
+        assert money.format_amount(123456, "EUR") == "1.234,56\u00a0€"
+        assert money.format_amount(12345, "KWD") == "12,345\u00a0KWD"  # three decimals, never rounded away
+        assert money.plain_amount(123456, "EUR") == "1234.56"
+    with use_locale("es"):
+        assert money.format_amount(-5, "EUR") == "-0,05\u00a0€"
+        assert money.format_amount(1234, "JPY").startswith("1.234")
+        assert money.plain_amount(1234, "JPY") == "1234"
+        with pytest.raises(money.MoneyError, match="no es un número"):
+            money.parse_amount("doce", "EUR")
 
 
 @pytest.mark.parametrize("text", ["QQQ", "XYZ", "XXX", "XAU", "HRK", "E U", "EURO", ""])

@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from app import after_commit
 from app.columns import id_of
-from app.db import OwnTransactions, build_engine, is_sqlite, migrate, session_scope, sqlite_writer_lock
+from app.db import OwnTransactions, build_engine, is_sqlite, session_scope, sqlite_writer_lock
 from app.ledger import service as ledger_service
 from app.ledger.models import AccountKind, LedgerTransaction, TransactionKind
 from app.notifications import service as notifications_service
@@ -32,8 +32,9 @@ ROYALTY_MINOR = 250  # 10 % of one 25.00 sale
 
 @pytest.fixture(scope="module")
 def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with databases.temporary_database(label="imports", sqlite_dir=Path(tmp_path_factory.mktemp("imports"))) as url:
-        migrate(url)
+    with databases.migrated_database(
+        tmp_path_factory, label="imports", sqlite_dir=Path(tmp_path_factory.mktemp("imports"))
+    ) as url:
         engine = build_engine(url)
         try:
             yield engine

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from app.accounts import service as accounts_service
+from app.accounts import signup as accounts_signup
 from app.accounts.models import User
 from app.brands.models import Brand
 from app.challenges import designs as challenge_designs
@@ -226,7 +226,7 @@ def test_the_referral_funnel_counts_clicks_sign_ups_purchases_and_earnings(sessi
     for visitor in ("198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.3"):
         rewards_referrals.record_click(session, code=code.code.lower(), visitor=visitor)  # the repeat is not counted
     assert rewards_referrals.record_click(session, code="NOPE", visitor="198.51.100.1") is None
-    newcomer = accounts_service.sign_up(
+    newcomer = accounts_signup.sign_up(
         session,
         email="new@example.com",
         handle="newcomer",

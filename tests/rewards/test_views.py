@@ -213,7 +213,7 @@ def test_the_payouts_page_lets_the_manager_pay_an_older_currency(client: TestCli
     url = f"/brands/{brand.slug}/rewards/payouts"
     page = client.get(url).text
     assert '<label for="currency">Pay balances in</label>' in page
-    assert "USD (the brand&#39;s currency): $0.00 in balances" in page and "EUR (used before): €10.00" in page
+    assert "USD (the brand's currency): $0.00 in balances" in page and "EUR (used before): €10.00" in page
     refused = client.post(url, data={"csrftoken": csrf_token(client), "currency": "GBP"})
     assert refused.status_code == 422 and "No member is owed anything in GBP" in refused.text
     assert 'aria-invalid="true"' in refused.text and rewards_payouts.list_batches(session, brand=brand) == []
@@ -388,3 +388,40 @@ def test_uploading_a_file_again_skips_what_was_recorded(client: TestClient, sess
         )
         assert response.status_code == 200 and expected in response.text
     assert len(rewards_sales.list_sales(session, brand=brand)) == 1
+
+
+def test_a_members_rewards_pages_speak_their_language_and_the_csv_stays_machine_readable(
+    client: TestClient, session: Session
+) -> None:
+    brand = make_brand(session)
+    designer = make_user(session)
+    designer.locale = "de"
+    session.add(designer)
+    product = make_live_product(session, brand, designer)
+    sell(session, brand, product, order_id="Z-1", quantity=2)
+    log_in(client, session, designer)
+    page = client.get("/me/earnings").text
+    assert '<html lang="de">' in page and "Deine Einnahmen" in page and "5,00\u00a0€" in page
+    assert "Tantieme oder Provision: 2 x Rain Tee, order Z-1" in page  # the ledger's own words stay as written
+    now = utcnow()
+    month = f"{now.year:04d}-{now.month:02d}"
+    csv = client.get(f"/me/statement?brand={brand.slug}&month={month}&format=csv")
+    assert "date,description,kind,amount,currency" in csv.text and "Closing balance,,5.00,EUR" in csv.text
+    # Her own setting (German) wins over the browser's Spanish, in the JSON API too.
+    refused = client.get(f"/api/v1/me/statement?brand={brand.slug}&month=13-2026", headers={"Accept-Language": "es"})
+    assert refused.status_code == 422 and refused.json()["detail"] == "Gib den Monat als JJJJ-MM an, z. B. 2026-11."
+
+
+def test_staff_pages_and_json_errors_in_spanish(client: TestClient, session: Session) -> None:
+    brand, _ = _manager(session, client)
+    sell(session, brand, make_live_product(session, brand, make_user(session)), order_id="V-1", quantity=4)
+    headers = {"Accept-Language": "es"}
+    text = client.get(f"/brands/{brand.slug}/rewards/liability", headers=headers).text
+    assert "Adeudado en EUR: 10,00\u00a0€" in text and "Disponible" in text
+    refused = client.post(
+        f"/api/v1/brands/{brand.slug}/payout-batches",
+        json={"currency": "QQQ"},
+        headers={**headers, "x-csrftoken": csrf_token(client)},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "QQQ no es un código de moneda ISO 4217; usa uno como EUR, USD o GBP."

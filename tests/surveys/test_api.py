@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.brands.models import Brand, StaffRole
 from tests.factories import add_staff, field_errors, make_brand, make_user
 
@@ -11,7 +11,7 @@ from tests.factories import add_staff, field_errors, make_brand, make_user
 def _token(session: Session, brand: Brand, role: StaffRole = StaffRole.manager) -> dict[str, str]:
     person = make_user(session)
     add_staff(session, brand, person, role)
-    _, plain = accounts_service.create_api_token(session, user=person, name="crm")
+    _, plain = accounts_tokens.create_api_token(session, user=person, name="crm")
     return {"Authorization": f"Bearer {plain}"}
 
 

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.brands.models import Brand
 from app.communities.models import Community, MemberRole
 from app.config import get_settings
@@ -142,7 +142,7 @@ def test_members_answer_through_the_api_and_the_rate_limit_holds(
     community, survey, question = _published(session)
     member = make_user(session)
     add_member(session, community, member)
-    _, plain = accounts_service.create_api_token(session, user=member, name="phone")
+    _, plain = accounts_tokens.create_api_token(session, user=member, name="phone")
     auth = {"Authorization": f"Bearer {plain}"}
     listed = client.get(f"/api/v1/communities/{community.slug}/surveys", headers=auth).json()
     assert [(item["id"], item["answered"]) for item in listed] == [(survey.id, False)]
@@ -222,7 +222,7 @@ def test_members_answer_with_a_photo_through_the_api(client: TestClient, session
     community, survey, choice, photo = _photo_survey(session)
     member = make_user(session)
     add_member(session, community, member)
-    _, plain = accounts_service.create_api_token(session, user=member, name="phone")
+    _, plain = accounts_tokens.create_api_token(session, user=member, name="phone")
     auth = {"Authorization": f"Bearer {plain}"}
     url = f"/api/v1/communities/{community.slug}/surveys/{survey.id}/responses"
     as_json = client.post(url, json={"answers": {str(choice.id): "red"}}, headers=auth)

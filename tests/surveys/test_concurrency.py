@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from app.accounts.models import User
-from app.db import build_engine, migrate, session_scope, writer_engine
+from app.db import build_engine, session_scope, writer_engine
 from app.errors import Conflict
 from app.surveys import questions as surveys_questions
 from app.surveys import responses as surveys_responses
@@ -27,9 +27,8 @@ EACH = 5
 
 
 @pytest.fixture
-def real_engine(tmp_path: Path) -> Iterator[Engine]:
-    with databases.temporary_database(label="surveys", sqlite_dir=tmp_path) as url:
-        migrate(url)
+def real_engine(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with databases.migrated_database(tmp_path_factory, label="surveys", sqlite_dir=tmp_path) as url:
         engine = build_engine(url)
         try:
             yield engine

@@ -97,7 +97,7 @@ def test_number_bounds_are_named_in_the_message_and_values_are_rounded(session: 
     question = add_question(session, survey, "number", number_min=1, number_max=1000)
     with pytest.raises(Invalid) as refused:
         surveys_answers.parse_answers(survey, [question], form((question, "0")))
-    assert refused.value.fields[question.input_name] == "Enter a number from 1 to 1000."
+    assert refused.value.fields[question.input_name] == "Enter a number from 1 to 1,000."
     parsed = surveys_answers.parse_answers(survey, [question], form((question, "4,499")))
     assert parsed.answers[0].number_value == 4.5
 

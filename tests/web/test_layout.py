@@ -78,7 +78,7 @@ def test_the_header_menu_is_a_labelled_details_with_every_link(client: TestClien
     # The menu lives in the main navigation, inside the header: a <details> whose <summary> says what it is.
     assert frame.events[:4] == ["nav", "details", "summary", "header-end"]
     assert frame.summary_text.strip() == "Menu"
-    assert frame.menu_links == ["Communities", "Log in", "Sign up"]
+    assert frame.menu_links == ["Communities", "Find designs", "Log in", "Sign up"]
 
 
 def test_a_member_finds_every_link_and_log_out_in_the_menu(client: TestClient, session: Session) -> None:
@@ -86,7 +86,7 @@ def test_a_member_finds_every_link_and_log_out_in_the_menu(client: TestClient, s
     response = client.post("/login", data={"csrftoken": csrf_token(client), "login": "ada", "password": PASSWORD})
     assert response.status_code == 200  # followed the redirect
     frame = _frame(response.text)
-    assert frame.menu_links == ["Communities", "Profile", "Earnings", "Settings"]
+    assert frame.menu_links == ["Communities", "Find designs", "Profile", "Earnings", "Settings"]
     assert frame.menu_buttons == ["Log out"]
     # The notification bell sits beside the menu, so its unread count shows on a phone without opening it.
     header = response.text.split('<details class="site-menu">')[0]

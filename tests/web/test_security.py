@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 from sqlmodel import Session, func, select
 
 from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import User
 from app.config import get_settings
 from app.main import create_app
@@ -82,7 +83,7 @@ def test_api_post_with_session_cookie_needs_the_csrf_header(client: TestClient, 
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("application/json")
     assert refused.json()["detail"].startswith("CSRF check failed")
-    assert accounts_service.list_api_tokens(session, user=user) == []
+    assert accounts_tokens.list_api_tokens(session, user=user) == []
 
     wrong = client.post("/api/v1/me/tokens", json={"name": "sneaky"}, headers={"x-csrftoken": "nope"})
     assert wrong.status_code == 403
@@ -93,7 +94,7 @@ def test_api_post_with_session_cookie_needs_the_csrf_header(client: TestClient, 
 
 def test_bearer_token_api_requests_need_no_csrf_token(app: FastAPI, session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="cli")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="cli")
     with TestClient(app) as bearer:
         response = bearer.patch(
             "/api/v1/me", json={"display_name": "Via token"}, headers={"Authorization": f"Bearer {plain}"}
@@ -244,7 +245,7 @@ def test_rate_limits_can_be_switched_off(client: TestClient, session: Session, m
 def test_oversize_bodies_are_refused_with_413(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(get_settings(), "max_request_bytes", 1000)
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="cli")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="cli")
     users_before = _count_users(session)
     with TestClient(_app_for(session)) as client:
         api = client.patch(
@@ -286,7 +287,7 @@ def test_oversize_bodies_without_a_content_length_are_refused_too(
 ) -> None:
     monkeypatch.setattr(get_settings(), "max_request_bytes", 1000)
     user = make_user(session, display_name="Unchanged")
-    _, plain = accounts_service.create_api_token(session, user=user, name="cli")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="cli")
     with TestClient(_app_for(session)) as client:
         api = client.patch(
             "/api/v1/me",
@@ -344,7 +345,7 @@ def test_wrong_method_is_405_json_under_the_api(client: TestClient) -> None:
 
 def test_unknown_id_in_the_api_is_404_json(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    _, plain = accounts_service.create_api_token(session, user=user, name="cli")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="cli")
     headers = {"Authorization": f"Bearer {plain}"}
     response = client.delete("/api/v1/me/tokens/999999", headers=headers)
     assert response.status_code == 404
@@ -358,7 +359,7 @@ def test_wrong_types_are_422_json_with_detail(client: TestClient, session: Sessi
     brand = make_brand(session)
     admin = make_user(session, is_site_admin=True)
     community = make_community(session, brand)
-    _, plain = accounts_service.create_api_token(session, user=admin, name="cli")
+    _, plain = accounts_tokens.create_api_token(session, user=admin, name="cli")
     response = client.get(
         f"/api/v1/communities/{community.slug}/members?page=abc", headers={"Authorization": f"Bearer {plain}"}
     )

@@ -5,16 +5,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
+from app.accounts import tokens as accounts_tokens
 from app.accounts.models import User
 from app.brands.models import Brand, StaffRole
 from app.webhooks import service as webhooks_service
+from app.webhooks.models import SUBSCRIBABLE_EVENTS
 from tests.factories import add_staff, make_brand, make_user
 from tests.webhooks.factories import make_endpoint
 
 
 def _bearer(session: Session, user: User) -> dict[str, str]:
-    _, plain = accounts_service.create_api_token(session, user=user, name="tests")
+    _, plain = accounts_tokens.create_api_token(session, user=user, name="tests")
     return {"Authorization": f"Bearer {plain}"}
 
 
@@ -105,3 +106,40 @@ def test_test_events_are_rate_limited(client: TestClient, session: Session) -> N
     url = f"/api/v1/brands/{brand.slug}/webhooks/{endpoint.id}/test"
     statuses = [client.post(url, headers=headers).status_code for _ in range(11)]
     assert statuses[:10] == [202] * 10 and statuses[10] == 429
+
+
+def test_the_event_list_is_public_and_documents_every_event(client: TestClient) -> None:
+    response = client.get("/api/v1/webhook-events")
+    assert response.status_code == 200
+    listed = {item["event"]: item for item in response.json()}
+    assert list(listed) == [event.value for event in SUBSCRIBABLE_EVENTS]
+    sale = listed["sale_recorded"]
+    assert (sale["domain"], sale["version"]) == ("Rewards", 1)
+    assert sale["example"]["sale"]["unit_price_minor"] == 2400 and sale["example"]["sale"]["currency"] == "EUR"
+
+
+def test_a_manager_chooses_events_and_tests_any_of_them(client: TestClient, session: Session) -> None:
+    brand = make_brand(session)
+    headers = _staff(session, brand)
+    endpoint = make_endpoint(session, brand)
+    url = f"/api/v1/brands/{brand.slug}/webhooks/{endpoint.id}"
+
+    chosen = client.patch(url, json={"events": ["payout_paid", "kit_shipped"]}, headers=headers)
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["events"] == ["kit_shipped", "payout_paid"] and chosen.json()["is_active"] is True
+    for body in ({"events": []}, {"events": ["kit_shipped", "nope"]}, {}, {"events": ["kit_shipped"], "is_active": 3}):
+        refused = client.patch(url, json=body, headers=headers)
+        assert refused.status_code == 422 and refused.json()["detail"], body
+    assert endpoint.events == ["kit_shipped", "payout_paid"]
+
+    tested = client.post(f"{url}/test", json={"event": "sale_refunded"}, headers=headers)
+    assert tested.status_code == 202, tested.text
+    assert (tested.json()["event"], tested.json()["is_test"]) == ("sale_refunded", True)
+    unknown = client.post(f"{url}/test", json={"event": "nope"}, headers=headers)
+    assert unknown.status_code == 422 and "event" in unknown.text
+    (entry,) = webhooks_service.list_deliveries(session, endpoint=endpoint)
+    assert entry.delivery.event.value == "sale_refunded" and '"test":true' in entry.delivery.body
+
+    outsider = _staff(session, make_brand(session))
+    assert client.patch(url, json={"events": ["kit_shipped"]}, headers=outsider).status_code == 404
+    assert client.post(f"{url}/test", json={"event": "kit_shipped"}, headers=outsider).status_code == 404
