@@ -1871,7 +1871,7 @@ class Case:
         return f"{self.route.key} @{self.target or '-'} as {self.actor}"
 
 
-def _targets(route: RouteInfo) -> list[str | None]:
+def targets_of(route: RouteInfo) -> list[str | None]:
     kind, _ = ROUTE_PERMISSIONS.get(route.key, PUBLIC)
     if kind in IN_COMMUNITY:
         return ["A1", "A2"]
@@ -1880,7 +1880,7 @@ def _targets(route: RouteInfo) -> list[str | None]:
     return [None]
 
 
-MATRIX = [Case(route, actor, target) for route in ROUTES for target in _targets(route) for actor in MATRIX_ACTORS]
+MATRIX = [Case(route, actor, target) for route in ROUTES for target in targets_of(route) for actor in MATRIX_ACTORS]
 
 
 @pytest.mark.parametrize("case", MATRIX, ids=str)
