@@ -14,13 +14,15 @@ Each role's walk must reach the routes listed for it in ``EXPECTED``, and every 
 expected of some role or named in ``NOT_PAGES`` with the reason (test_every_page_route_is_swept), so a new page
 cannot slip past the sweep. The API docs page is checked on its own, leaving out Swagger UI's markup.
 
-Seeded once per run (by the first xdist worker; the others copy the SQLite file); roles and widths are separate
-tests. axe-core takes most of the sweep's time (about four fifths, measured), and most roles see most pages with the
-same markup (the same templates, other names and numbers), so a page made of parts whose shapes were all checked
-at that width in this worker is not checked again (see PAGE_SHAPE); each width is an xdist group (make test runs
-``--dist loadgroup``), so one worker sees every role's pages at its width.
+Seeded once per run (by the first xdist worker; the others copy the SQLite file); each role is a test of its own.
+Each page is loaded once and checked at both widths: at the width it was loaded at, then resized to the other (the
+next page loads at that one, so each width also sees pages that start at it). Most roles see most pages with the
+same markup (the same templates, other names and numbers), so a page made of parts whose shapes were all checked at
+that width in this test run, by any role on any xdist worker, is not checked again (see PAGE_SHAPE and
+CheckedShapes).
 """
 
+import fcntl
 import hashlib
 import os
 import re
@@ -28,13 +30,14 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from app.db import build_engine
-from tests import demo
+from tests import databases, demo
 from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, Seed, _start_server, _stop
 
 if TYPE_CHECKING:
@@ -194,13 +197,37 @@ PAGE_SHAPE = """() => {
     return selector + (element ? shape(element, null) : " absent");
   })];
 }"""
-CHECKED_SHAPES: set[tuple[str, str]] = set()  # (width, digest of a part's shape) checked in this worker
 
 
-def _new_shapes(page: "Page", width: str) -> set[tuple[str, str]]:
-    """The parts of this page whose shape has not been checked at this width in this worker."""
-    parts = page.evaluate(PAGE_SHAPE)
-    return {(width, hashlib.sha256(part.encode()).hexdigest()) for part in parts} - CHECKED_SHAPES
+class CheckedShapes:
+    """The part shapes checked at each width in this test run (a line "<width> <digest>" each), in a file the xdist
+    workers share, so a shape one role checked on one worker is not checked again by another role on another.
+
+    Lines are appended whole under a lock; two workers meeting a new shape at the same moment both check it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.known: set[str] = set()
+
+    def new(self, page: "Page", width: str) -> set[str]:
+        """The parts of the page as it stands whose shape has not been checked at this width in this run."""
+        keys = {f"{width} {hashlib.sha256(part.encode()).hexdigest()}" for part in page.evaluate(PAGE_SHAPE)}
+        if keys <= self.known:
+            return set()
+        if self.path.exists():
+            self.known.update(self.path.read_text().splitlines())
+        return keys - self.known
+
+    def add(self, keys: set[str]) -> None:
+        self.known.update(keys)
+        with self.path.open("a") as shapes:
+            fcntl.flock(shapes, fcntl.LOCK_EX)
+            shapes.write("".join(f"{key}\n" for key in sorted(keys)))
+
+
+@pytest.fixture(scope="session")
+def checked_shapes(tmp_path_factory: pytest.TempPathFactory) -> CheckedShapes:
+    return CheckedShapes(databases.run_directory(tmp_path_factory) / "axe-checked-shapes")
 
 
 # The routes each role's walk must reach (at both widths).
@@ -534,10 +561,31 @@ class Sweep:
     problems: list[str]
 
 
+# After a resize, chorus.js makes the tables that now overflow their box focusable (tabindex) and names them, 150 ms
+# later: the check at the new width waits for that, as a person resizing the window would.
+SCROLL_BOXES_SETTLED = """() => [...document.querySelectorAll(".table-scroll")].every((box) =>
+  (box.scrollWidth <= box.clientWidth + 1 && box.scrollHeight <= box.clientHeight + 1)
+  || box.hasAttribute("tabindex"))"""
+
+
+def _check_at(page: "Page", width: str, shapes: CheckedShapes) -> list[dict[str, Any]]:
+    """axe-core's violations on the page at ``width``, or none when all its parts' shapes were checked at it."""
+    if page.viewport_size != WIDTHS[width]:
+        page.set_viewport_size(WIDTHS[width])
+        page.wait_for_function(SCROLL_BOXES_SETTLED)
+    new_shapes = shapes.new(page, width)
+    if not new_shapes:
+        return []
+    violations = _axe_violations(page)
+    shapes.add(new_shapes)
+    return violations
+
+
 def sweep(
-    context: "BrowserContext", *, origin: str, role: str, width: str, start: tuple[str, ...], walk: bool = True
+    context: "BrowserContext", *, origin: str, role: str, shapes: CheckedShapes, start: tuple[str, ...], walk: bool
 ) -> Sweep:
-    """Walk the site from ``start``, running axe-core on one page (or a few, see VARIANTS) of each route."""
+    """Walk the site from ``start``, running axe-core at both widths on one page (or a few, see VARIANTS) of each
+    route."""
     page = context.new_page()
     queue = deque([*start, "/"])
     seen_paths: set[str] = set()  # a page's query string (a sort, a filter, a page number) makes no new shape
@@ -567,16 +615,15 @@ def sweep(
             queue.appendleft(final_path)
             continue
         visited.setdefault(route, []).append(url)
-        new_shapes = _new_shapes(page, width)
-        violations = _axe_violations(page) if new_shapes else []
-        CHECKED_SHAPES.update(new_shapes)
-        for violation in violations:
-            targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:8])
-            more = len(violation["nodes"]) - 8
-            problems.append(
-                f"{violation['id']} ({violation['impact']}) on {url} [{route}] as {role} at {width}: "
-                f"{violation['help']}; {targets}{f' (and {more} more)' if more > 0 else ''}"
-            )
+        loaded_at = next(width for width, size in WIDTHS.items() if size == page.viewport_size)
+        for width in sorted(WIDTHS, key=lambda width: width != loaded_at):
+            for violation in _check_at(page, width, shapes):
+                targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:8])
+                more = len(violation["nodes"]) - 8
+                problems.append(
+                    f"{violation['id']} ({violation['impact']}) on {url} [{route}] as {role} at {width}: "
+                    f"{violation['help']}; {targets}{f' (and {more} more)' if more > 0 else ''}"
+                )
         if walk:
             queue.extend(_links(page, origin))
     page.close()
@@ -587,18 +634,16 @@ def _report(problems: list[str]) -> str:
     return f"axe-core found {len(problems)} violation(s):\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize(
-    "width", [pytest.param(width, marks=pytest.mark.xdist_group(f"axe-{width}")) for width in WIDTHS]
-)
+@pytest.mark.seconds(40)
 @pytest.mark.parametrize("role", ROLES, ids=[role.name.replace(" ", "-") for role in ROLES])
 def test_every_page_a_role_reaches_passes_axe(
-    browser: "Browser", demo_server: DemoServer, role: Role, width: str
+    browser: "Browser", demo_server: DemoServer, checked_shapes: CheckedShapes, role: Role
 ) -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=PAGE_TIMEOUT_MS)
     origin = demo_server.server.url
-    context = _with_axe(browser.new_context(base_url=origin, viewport=WIDTHS[width], locale="en-GB"))
+    context = _with_axe(browser.new_context(base_url=origin, viewport=PHONE, locale="en-GB"))
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         if role.login:
@@ -607,7 +652,7 @@ def test_every_page_a_role_reaches_passes_axe(
             context,
             origin=origin,
             role=role.name,
-            width=width,
+            shapes=checked_shapes,
             start=tuple(demo_server.fill(path) for path in role.start),
             walk=role.walk,
         )
@@ -632,6 +677,29 @@ def test_the_sweeps_check_finds_a_violation(browser: "Browser") -> None:
         )
         page.goto("http://sweep.test/")
         assert "image-alt" in {violation["id"] for violation in _axe_violations(page)}
+    finally:
+        context.close()
+
+
+def test_the_sweep_checks_a_page_again_at_the_width_it_is_resized_to(browser: "Browser", tmp_path: Path) -> None:
+    """A page is loaded once and checked at both widths: what shows only at the second width (here a pale text, hidden
+    on a phone) is judged at that width; a second page of the same shapes is not checked again."""
+    body = (
+        '<!doctype html><html lang="en"><title>t</title><style>.wide{color:#ddd;background:#fff}'
+        "@media (max-width: 600px){.wide{display:none}}</style><main><h1>Sweep</h1><p class=wide>Pale</p></main></html>"
+    )
+    shapes = CheckedShapes(tmp_path / "shapes")
+    context = _with_axe(browser.new_context(viewport=PHONE))
+    try:
+        page = context.new_page()
+        page.route("http://sweep.test/*", lambda route: route.fulfill(content_type="text/html", body=body))
+        page.goto("http://sweep.test/one")
+        assert "color-contrast" not in {violation["id"] for violation in _check_at(page, "390px", shapes)}
+        assert "color-contrast" in {violation["id"] for violation in _check_at(page, "1280px", shapes)}
+        assert page.viewport_size == DESKTOP
+        page.goto("http://sweep.test/two")
+        assert _check_at(page, "1280px", shapes) == _check_at(page, "390px", shapes) == []
+        assert CheckedShapes(tmp_path / "shapes").new(page, "1280px") == set()  # what another worker reads
     finally:
         context.close()
 
