@@ -36,12 +36,27 @@ from app.config import get_settings  # noqa: E402
 from app.db import build_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.wiring import connect_domains  # noqa: E402
-from tests import databases, passwords  # noqa: E402
+from tests import databases, demo, passwords, scheduling  # noqa: E402
 
 # The domains fill the shared registries, as every entry point does: many tests call services without an app.
 connect_domains()
 # Before the factories hash their password (tests/passwords.py says why).
 passwords.use_cheap_hashing()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spread the browser tests over the run (tests/scheduling.py says why)."""
+    items[:] = scheduling.spread_browser_tests(items, needs_demo=demo.is_read_by)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_seeded_early(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """When any test of the run reads the demo, its seed starts with the run (tests/demo.py, ``seeding_early``)."""
+    if any(demo.is_read_by(item) for item in request.session.items):
+        with demo.seeding_early(tmp_path_factory):
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(scope="session")

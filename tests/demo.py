@@ -7,14 +7,15 @@ test gets a copy of its file and media, so nothing one test writes reaches anoth
 schema of its own, migrated and seeded (the SQLite shortcut does not apply there).
 """
 
+import contextlib
 import fcntl
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,37 @@ def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return template
 
 
-@contextmanager
+def is_read_by(item: pytest.Item) -> bool:
+    """Whether a test's module reads the run's demo (it imports this module or one of its functions)."""
+    module = getattr(item, "module", None)
+    if module is None:
+        return False
+    this = sys.modules[__name__]
+    return any(value is this or getattr(value, "__module__", None) == __name__ for value in vars(module).values())
+
+
+@contextlib.contextmanager
+def seeding_early(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Seed the run's template (SQLite) in a thread from the start of the run, while the tests go on: the first test
+    that needs it then waits for what is left of the seed (if anything) instead of all of it, and no worker sits idle
+    behind the lock. A seed that fails here is tried again, and reported, by the first test that asks for it."""
+    if os.environ.get("CHORUS_TEST_DATABASE_URL"):
+        yield  # PostgreSQL: each asker seeds a schema of its own
+        return
+
+    def seed() -> None:
+        with contextlib.suppress(Exception):  # tried again in the foreground, where a failure is reported
+            seeded_sqlite_template(tmp_path_factory)
+
+    thread = threading.Thread(target=seed, name="demo-seed", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+@contextlib.contextmanager
 def demo_database(tmp_path_factory: pytest.TempPathFactory, *, label: str, directory: Path) -> Iterator[DemoDatabase]:
     """A database of the caller's own holding the demo, with its media in ``directory / "media"``."""
     media_dir = directory / "media"
@@ -116,7 +147,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory, *, label: str, direc
         yield DemoDatabase(url=url, media_dir=media_dir)
 
 
-@contextmanager
+@contextlib.contextmanager
 def demo_session(tmp_path_factory: pytest.TempPathFactory, directory: Path) -> Iterator[Session]:
     """A session on a demo database of the caller's own (see ``demo_database``)."""
     with demo_database(tmp_path_factory, label="demo", directory=directory) as demo:

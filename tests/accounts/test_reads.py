@@ -2,7 +2,6 @@
 actor, one statement, and "last used" written after the answer in a transaction of its own, at most once a
 minute (a token) or an hour (a session)."""
 
-import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from app.main import create_app
 from app.reads import SqliteReads, get_reads
 from tests import databases
 from tests.factories import log_in, make_user
+from tests.servers import run_in_new_loop
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_on_sqlite_the_event_loops_connection_cannot_write(real_client: tuple[Te
     client, engine = real_client
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL reads run in a worker thread on the usual pool")
-    reads = asyncio.run(get_reads())
+    reads = run_in_new_loop(get_reads())
     assert isinstance(reads, SqliteReads)
     assert client.get("/healthz").status_code == 200
     with reads.engine.connect() as connection, pytest.raises(OperationalError, match="readonly"):

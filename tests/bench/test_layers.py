@@ -1,11 +1,10 @@
 """bench.layers peels the built ASGI stack one layer at a time, each entry point answering the request."""
 
-import asyncio
-
 from fastapi import FastAPI
 from starlette.middleware.errors import ServerErrorMiddleware
 
 from bench.layers import call, http_scope, middleware_chain
+from tests.servers import run_in_new_loop
 
 
 def test_every_layer_of_the_stack_answers_the_request_down_to_the_router() -> None:
@@ -20,5 +19,5 @@ def test_every_layer_of_the_stack_answers_the_request_down_to_the_router() -> No
     assert layers[-1] is app.router
     assert len(layers) >= 4
     scope = http_scope("GET", "/ping", [], app)
-    assert [asyncio.run(call(layer, scope, b"")) for layer in layers] == [200] * len(layers)
-    assert asyncio.run(call(layers[0], http_scope("GET", "/nothing", [], app), b"")) == 404
+    assert [run_in_new_loop(call(layer, scope, b"")) for layer in layers] == [200] * len(layers)
+    assert run_in_new_loop(call(layers[0], http_scope("GET", "/nothing", [], app), b"")) == 404

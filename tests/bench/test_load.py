@@ -1,7 +1,6 @@
 """The benchmark's load driver, against a trivial ASGI app (in-process, and on a real server for the lean HTTP
 client), so the harness cannot rot unnoticed."""
 
-import asyncio
 import dataclasses
 import socket
 
@@ -56,7 +55,7 @@ def test_a_fixed_number_of_requests() -> None:
         async with _client(4) as client:
             return await run_load(client, "/ok", concurrency=4, requests=25)
 
-    result = asyncio.run(scenario())
+    result = run_in_new_loop(scenario())
     assert result.requests == 25
     assert result.errors == 0
     assert result.statuses == {200: 25}
@@ -70,7 +69,7 @@ def test_a_fixed_duration_and_errors_counted() -> None:
         async with _client(2) as client:
             return await run_load(client, "/missing", concurrency=2, duration=0.2)
 
-    result = asyncio.run(scenario())
+    result = run_in_new_loop(scenario())
     assert result.requests > 0
     assert 0.2 <= result.elapsed < 2
     assert result.errors == result.requests
@@ -97,21 +96,21 @@ def test_only_loopback_and_bounded() -> None:
             await run_load(client, "/ok", concurrency=1)
 
     with pytest.raises(ValueError, match="duration or a number"):
-        asyncio.run(unbounded())
+        run_in_new_loop(unbounded())
 
     async def elsewhere() -> None:
         async with _client(1) as client:
             await run_load(client, "https://example.com/", concurrency=1, requests=1)
 
     with pytest.raises(ValueError, match="path"):
-        asyncio.run(elsewhere())
+        run_in_new_loop(elsewhere())
 
     async def too_many_clients() -> None:
         async with _client(1) as client:
             await run_load(client, "/ok", concurrency=1000, requests=1)
 
     with pytest.raises(ValueError, match="concurrency"):
-        asyncio.run(too_many_clients())
+        run_in_new_loop(too_many_clients())
 
 
 def test_rounds_combine() -> None:
@@ -119,7 +118,7 @@ def test_rounds_combine() -> None:
         async with _client(2) as client:
             return [await run_load(client, "/ok", concurrency=2, requests=10) for _ in range(3)]
 
-    rounds = [dataclasses.replace(result, server_cpu=0.01) for result in asyncio.run(scenario())]
+    rounds = [dataclasses.replace(result, server_cpu=0.01) for result in run_in_new_loop(scenario())]
     combined = combine(rounds)
     assert combined.server_cpu_per_request == pytest.approx(0.03 / 30)
     assert combined.requests == 30
@@ -149,7 +148,7 @@ def test_a_sender_replaces_the_plain_get() -> None:
         async with _client(2) as client:
             return await run_load(client, "/ok", concurrency=2, requests=10, send=send)
 
-    result = asyncio.run(scenario())
+    result = run_in_new_loop(scenario())
     assert result.requests == 10
     assert len(seen) == 10
     assert set(seen) <= {0, 1}  # each client's number, for per-client requests (its own token, say)
@@ -190,4 +189,4 @@ def test_a_dropped_connection_counts_as_an_error() -> None:
         async with make_client(f"http://127.0.0.1:{port}", concurrency=1) as client:
             return (await run_load(client, "/ok", concurrency=1, requests=3)).statuses
 
-    assert asyncio.run(scenario()) == {-1: 3}
+    assert run_in_new_loop(scenario()) == {-1: 3}
