@@ -116,6 +116,8 @@ def seeding_early(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     if os.environ.get("CHORUS_TEST_DATABASE_URL"):
         yield  # PostgreSQL: each asker seeds a schema of its own
         return
+    # The migrated template first, here: migrating in-process (Alembic, its logging set-up) stays off the thread.
+    databases.migrated_sqlite_template(tmp_path_factory)
 
     def seed() -> None:
         with contextlib.suppress(Exception):  # tried again in the foreground, where a failure is reported
